@@ -1,0 +1,66 @@
+"""The one place where edigateway's parts are wired together.
+
+Nothing is built at import time: the CLI, the API and the tests call :func:`bootstrap`
+and pass fakes (or real loopback servers) for what they want to replace::
+
+    gateway = bootstrap(Settings(data_dir=tmp_path), clock=lambda: FIXED_NOW,
+                        control_numbers=MemoryControlNumbers())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from edigateway.services.control_numbers import ControlNumberSource, FileControlNumbers
+from edigateway.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from edigateway.x12.validation import Validator
+
+
+@dataclass
+class Gateway:
+    """Everything a use case needs, built once per process (or per test)."""
+
+    settings: Settings
+    control_numbers: ControlNumberSource
+    clock: Callable[[], datetime]
+    _validator: Validator | None = None
+
+    @property
+    def validator(self) -> Validator:
+        """The pyx12-backed validator, created on first use (loading maps takes time)."""
+        if self._validator is None:
+            from edigateway.x12.validation import Validator
+
+            self._validator = Validator(
+                mappings_dir=self.settings.resolved_mappings_dir,
+                cache_dir=self.settings.data_dir / "cache",
+            )
+        return self._validator
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone().replace(tzinfo=None)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    control_numbers: ControlNumberSource | None = None,
+    clock: Callable[[], datetime] | None = None,
+    validator: Validator | None = None,
+) -> Gateway:
+    """Wire a :class:`Gateway` from settings, with optional replacements for tests."""
+    settings = settings or Settings()
+    return Gateway(
+        settings=settings,
+        control_numbers=control_numbers
+        or FileControlNumbers(settings.data_dir / "control-numbers.json"),
+        clock=clock or _local_now,
+        _validator=validator,
+    )

@@ -1,0 +1,89 @@
+"""Building blocks shared by every domain model: money, names, addresses, code types.
+
+Money is :class:`~decimal.Decimal` with two places, never float: ``Money`` parses
+``"150"``, ``150`` or ``"150.5"`` into ``Decimal("150.00")`` and refuses more precision
+than cents, so a sum of lines always equals the total printed on the claim.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+CENT = Decimal("0.01")
+
+
+def _to_money(value: object) -> Decimal:
+    if isinstance(value, float):
+        # Floats are refused on purpose: 0.1 + 0.2 is not 0.3 on a claim.
+        value = repr(value)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not an amount of money: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {value!r}")
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(f"more precision than cents: {value!r}")
+    return amount.quantize(CENT)
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_to_money),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+]
+"""An amount of money in dollars with exactly two decimal places (serialized as a string)."""
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+
+
+class DomainModel(BaseModel):
+    """Base for domain models: immutable, strict about unknown fields, whitespace trimmed."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        validate_default=True,
+    )
+
+
+USState = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="Two-letter state code")]
+PostalCode = Annotated[
+    str, Field(pattern=r"^\d{5}(\d{4})?$", description="ZIP code, 5 or 9 digits, no dash")
+]
+Gender = Literal["M", "F", "U"]
+NPI = Annotated[str, Field(pattern=r"^\d{10}$", description="National Provider Identifier")]
+Taxonomy = Annotated[
+    str, Field(pattern=r"^[0-9A-Z]{9}X$", description="Health care provider taxonomy code")
+]
+PhoneNumber = Annotated[str, Field(pattern=r"^\d{10}$", description="10-digit phone number")]
+
+
+class Address(DomainModel):
+    """A US postal address (the 837D N3/N4 pair)."""
+
+    line1: Annotated[str, Field(min_length=1, max_length=55)]
+    line2: Annotated[str | None, Field(max_length=55)] = None
+    city: Annotated[str, Field(min_length=2, max_length=30)]
+    state: USState
+    postal_code: PostalCode
+
+
+class PersonName(DomainModel):
+    """A person's name as claims carry it (NM103–NM107)."""
+
+    last_name: Annotated[str, Field(min_length=1, max_length=60)]
+    first_name: Annotated[str | None, Field(max_length=35)] = None
+    middle_name: Annotated[str | None, Field(max_length=25)] = None
+    suffix: Annotated[str | None, Field(max_length=10)] = None

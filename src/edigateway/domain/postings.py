@@ -1,0 +1,79 @@
+"""What posting a remittance produces: ledger postings and work-queue items.
+
+A :class:`Posting` is one amount with its kind, against a claim line, a claim or the
+provider ledger, with the codes that explain it and the source segment it came from. The
+sums of postings reproduce the payer's figures exactly — CLP04 per claim, SVC03 per line,
+BPR02 per payment — which is the balance proof a coordinator can show an auditor.
+
+A :class:`WorkItem` is something a person must look at (a denial, an unmatched claim, a
+recoupment), with a reason a coordinator understands.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from edigateway.domain.common import DomainModel, Money
+
+
+class PostingKind(StrEnum):
+    """What an amount is: money received, written off, or owed by the patient."""
+
+    PAID = "paid"
+    CONTRACTUAL = "contractual"
+    DEDUCTIBLE = "deductible"
+    COINSURANCE = "coinsurance"
+    COPAY = "copay"
+    PATIENT_OTHER = "patient_other"
+    OTHER_ADJUSTMENT = "other_adjustment"
+    PROVIDER_ADJUSTMENT = "provider_adjustment"
+    INTEREST = "interest"
+    REVERSAL = "reversal"
+
+
+class WorkReason(StrEnum):
+    """Why a work item exists."""
+
+    DENIED = "denied"
+    LINE_DENIED = "line_denied"
+    UNMATCHED_CLAIM = "unmatched_claim"
+    UNMATCHED_LINE = "unmatched_line"
+    REVERSAL = "reversal"
+    RECOUPMENT = "recoupment"
+    UNKNOWN_CODE = "unknown_code"
+    QUARANTINED = "quarantined"
+    SECONDARY_NEEDED = "secondary_needed"
+    TIMELY_FILING = "timely_filing"
+
+
+class Posting(DomainModel):
+    """One amount posted, traced to its source segment."""
+
+    kind: PostingKind
+    amount: Money
+    patient_control_number: str | None = Field(
+        default=None, description="The claim it belongs to; None for provider-level (PLB)"
+    )
+    line_number: Annotated[int | None, Field(ge=1)] = Field(
+        default=None, description="1-based service line of our claim; None for claim level"
+    )
+    group: str | None = None
+    reason_code: str | None = Field(default=None, description="CARC, or PLB reason")
+    remark_codes: list[str] = Field(default_factory=list)
+    reference: str | None = Field(default=None, description="PLB reference, reversed claim …")
+    source_position: int | None = None
+
+
+class WorkItem(DomainModel):
+    """Something a coordinator must act on, with the payer's codes in plain words."""
+
+    patient_control_number: str | None
+    reason: WorkReason
+    message: str
+    codes: list[str] = Field(default_factory=list)
+    amount: Decimal | None = None
+    source_position: int | None = None

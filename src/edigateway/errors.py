@@ -1,0 +1,146 @@
+"""The one error hierarchy of edigateway.
+
+Every error we raise derives from :class:`EdigatewayError`; errors of the libraries we
+integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as ours with
+``raise ... from exc`` so callers handle one family and never see a library traceback.
+
+::
+
+    EdigatewayError
+    ├── ConfigurationError            settings or mapping data unusable
+    ├── InputError                    something a user or partner sent us is wrong
+    │   ├── ClaimInputError           claim JSON does not fit the schema (field path)
+    │   ├── CleanClaimError           clean-claim edits failed (list of EditFailure)
+    │   └── X12Error                  an X12 file problem, with its location
+    │       ├── X12SyntaxError        unreadable: no ISA, bad delimiters, truncated
+    │       ├── UnsupportedX12Error   a version/transaction we do not handle (4010 …)
+    │       ├── X12StructureError     readable but not the transaction's shape
+    │       └── DelimiterInDataError  a value would contain a delimiter character
+    └── ValidationEngineError         the validator itself failed on a file
+
+Each X12 error carries an :class:`X12Location` (file, segment position, segment ID, loop,
+element) so the message tells a coordinator exactly where to look::
+
+    >>> loc = X12Location(file="a.837", segment_index=12, segment_id="CLM", loop="2300",
+    ...                   element="CLM02")
+    >>> str(X12StructureError("claim total is not a number", loc))
+    'a.837: segment 12 (CLM, loop 2300, CLM02): claim total is not a number'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class EdigatewayError(Exception):
+    """Base of every error edigateway raises on purpose."""
+
+
+class ConfigurationError(EdigatewayError):
+    """Settings, keys or mapping data are missing or unusable."""
+
+
+class InputError(EdigatewayError):
+    """Input from a user, a PM system or a trading partner is wrong; never our bug."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One invalid field of a JSON document, located by its path (``claims.0.lines.2.fee``)."""
+
+    path: str
+    message: str
+
+
+class ClaimInputError(InputError):
+    """A claim document does not fit the claim schema."""
+
+    def __init__(self, source: str, problems: Sequence[FieldProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = "; ".join(f"{p.path}: {p.message}" for p in self.problems)
+        super().__init__(f"{source}: {lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class EditFailure:
+    """One failed clean-claim edit: which edit, which claim, where, and why in plain words."""
+
+    edit_id: str
+    claim: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.edit_id}] claim {self.claim} {self.path}: {self.message}"
+
+
+class CleanClaimError(InputError):
+    """Claims failed clean-claim edits; nothing was written."""
+
+    def __init__(self, failures: Sequence[EditFailure]) -> None:
+        self.failures = tuple(failures)
+        super().__init__(
+            f"{len(self.failures)} clean-claim edit(s) failed: "
+            + "; ".join(str(f) for f in self.failures)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class X12Location:
+    """Where in an X12 file something is: 1-based segment position counted from ISA."""
+
+    file: str | None = None
+    segment_index: int | None = None
+    segment_id: str | None = None
+    loop: str | None = None
+    element: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.segment_index is not None or self.segment_id:
+            detail = ", ".join(
+                x for x in (self.segment_id, f"loop {self.loop}" if self.loop else None,
+                            self.element) if x
+            )
+            where = f"segment {self.segment_index}" if self.segment_index is not None else "segment"
+            parts.append(f"{where} ({detail})" if detail else where)
+        elif self.element:
+            parts.append(self.element)
+        return ": ".join(parts)
+
+
+class X12Error(InputError):
+    """An X12 file problem with its location."""
+
+    def __init__(self, message: str, location: X12Location | None = None) -> None:
+        self.message = message
+        self.location = location or X12Location()
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class X12SyntaxError(X12Error):
+    """The file cannot be read as X12 at all (no ISA, bad delimiters, truncated)."""
+
+
+class UnsupportedX12Error(X12Error):
+    """The file is X12 but a version or transaction edigateway does not handle."""
+
+
+class X12StructureError(X12Error):
+    """Readable X12 that does not have the shape its transaction guide requires."""
+
+
+class DelimiterInDataError(X12Error):
+    """A value to be written contains a delimiter; writing it would corrupt the file."""
+
+
+class ValidationEngineError(EdigatewayError):
+    """The validation engine (pyx12) itself failed on a file."""

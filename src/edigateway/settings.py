@@ -1,0 +1,65 @@
+"""All configuration, read from ``EDIGATEWAY_*`` environment variables (or a ``.env`` file).
+
+This is the only place that reads the environment: everything else receives a
+:class:`Settings` (or the values it needs) from :func:`edigateway.bootstrap.bootstrap`.
+
+Example::
+
+    EDIGATEWAY_DATA_DIR=/var/lib/edigateway EDIGATEWAY_ISA_SENDER_ID=PRACTICE01 edigateway ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "var"
+
+
+class Settings(BaseSettings):
+    """Gateway settings; defaults give the embedded single-process setup."""
+
+    model_config = SettingsConfigDict(env_prefix="EDIGATEWAY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    test_database_url: str | None = None
+    mappings_dir: Path | None = Field(
+        default=None,
+        description="Folder holding pyx12 maps, code lists and clearinghouse profiles; "
+        "defaults to the repository's mappings/ folder.",
+    )
+
+    # Interchange defaults, used when a claim batch does not name its own.
+    isa_sender_qualifier: str = "ZZ"
+    isa_sender_id: str = "EDIGATEWAY"
+    isa_receiver_qualifier: str = "ZZ"
+    isa_receiver_id: str = "CLEARINGHOUSE"
+    gs_sender_code: str = "EDIGATEWAY"
+    gs_receiver_code: str = "CLEARINGHOUSE"
+    usage_indicator: Literal["P", "T"] = "T"
+    submitter_name: str = "EDIGATEWAY"
+    submitter_id: str = "EDIGATEWAY"
+    submitter_contact_name: str = "EDI SUPPORT"
+    submitter_contact_phone: str = "8005550100"
+    receiver_name: str = "CLEARINGHOUSE"
+    receiver_id: str = "CLEARINGHOUSE"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'edigateway.sqlite3'}"
+
+    @property
+    def resolved_mappings_dir(self) -> Path:
+        """The mappings folder: configured, or the one beside ``src/`` in a checkout."""
+        if self.mappings_dir is not None:
+            return self.mappings_dir
+        return Path(__file__).resolve().parents[2] / "mappings"

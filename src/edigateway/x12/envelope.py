@@ -1,0 +1,371 @@
+"""Delimiters, segment reading and the ISA/GS/ST envelope: the one place that knows them.
+
+Reading is forgiving about what real files carry and strict about what matters:
+
+* a UTF-8 byte-order mark, CR/LF or indentation between segments are skipped;
+* the delimiters are taken from the fixed-width ISA (element separator at byte 4,
+  repetition separator ISA11, component separator ISA16, segment terminator after it), so
+  files using ``|``, ``^``, 0x1D or ``_`` are read the same way;
+* segments are yielded one by one from a text stream, so memory stays flat however large
+  the file is.
+
+Writing is strict: :class:`SegmentWriter` refuses any value containing a delimiter
+(:class:`~edigateway.errors.DelimiterInDataError`) instead of writing a corrupt file.
+
+Example::
+
+    >>> segs = list(iter_segments(io.StringIO(SAMPLE)))
+    >>> segs[0].id, segs[1].element(1)
+    ('ISA', 'HC')
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Final, TextIO
+
+from edigateway.errors import (
+    DelimiterInDataError,
+    UnsupportedX12Error,
+    X12Location,
+    X12SyntaxError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ISA_LENGTH: Final = 106
+"""Length of the ISA segment including its terminator; every field is fixed width."""
+_CHUNK: Final = 1 << 16
+_BOM: Final = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four separators of an interchange, as declared by its ISA."""
+
+    element: str = "*"
+    component: str = ":"
+    repetition: str = "^"
+    segment: str = "~"
+
+    def all(self) -> tuple[str, ...]:
+        """Every separator character (used to refuse data containing one)."""
+        return tuple(c for c in (self.element, self.component, self.repetition, self.segment)
+                     if c)
+
+
+@dataclass(slots=True)
+class Segment:
+    """One segment: its ID, its elements (index 1 = first element) and 1-based position.
+
+    ``position`` counts segments from the start of the file (ISA = 1), the way a
+    coordinator counts lines in an editor that shows one segment per line.
+    """
+
+    id: str
+    elements: list[str]
+    position: int
+    delimiters: Delimiters = field(default_factory=Delimiters)
+
+    def element(self, index: int) -> str:
+        """Element ``index`` (1-based, as in ``CLM02``), or ``""`` when absent."""
+        return self.elements[index - 1] if 0 < index <= len(self.elements) else ""
+
+    def components(self, index: int) -> list[str]:
+        """Element ``index`` split at the component separator."""
+        value = self.element(index)
+        return value.split(self.delimiters.component) if value else []
+
+    def location(self, file: str | None, loop: str | None, element: int | None = None
+                 ) -> X12Location:
+        """This segment's location for an error message."""
+        return X12Location(
+            file=file,
+            segment_index=self.position,
+            segment_id=self.id,
+            loop=loop,
+            element=f"{self.id}{element:02d}" if element is not None else None,
+        )
+
+
+def read_delimiters(isa: str, file: str | None = None) -> Delimiters:
+    """Delimiters declared by the first 106 characters of an interchange."""
+    loc = X12Location(file=file, segment_index=1, segment_id="ISA")
+    if not isa.startswith("ISA"):
+        raise X12SyntaxError("file does not start with an ISA segment", loc)
+    if len(isa) < ISA_LENGTH:
+        raise X12SyntaxError(
+            f"ISA segment is truncated ({len(isa)} of {ISA_LENGTH} characters)", loc
+        )
+    element = isa[3]
+    fields = isa[: ISA_LENGTH - 1].split(element)
+    if len(fields) != 17 or any(len(f) != w for f, w in zip(fields, _ISA_WIDTHS, strict=True)):
+        raise X12SyntaxError(
+            "ISA segment is not 106 fixed-width characters with 16 elements; "
+            "cannot determine the delimiters", loc,
+        )
+    component = isa[104]
+    segment = isa[105]
+    # ISA11 is the repetition separator from 4020 on; before, it is a standards ID ("U").
+    repetition = fields[11] if fields[12] >= "00402" and not fields[11].isalnum() else ""
+    if repetition in (element, component, isa[105]):
+        repetition = ""  # declared but unusable: read the file as having no repetitions
+    delims = Delimiters(element=element, component=component, repetition=repetition,
+                        segment=segment)
+    chars = delims.all()
+    if len(set(chars)) != len(chars) or any(c.isalnum() or c == " " for c in chars):
+        raise X12SyntaxError(
+            f"ISA declares unusable delimiters {delims.all()!r} (they must differ and not be "
+            "letters, digits or spaces)", loc,
+        )
+    return delims
+
+
+_ISA_WIDTHS: Final = (3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+
+
+def open_x12_text(path: Path) -> TextIO:
+    """Open an X12 file as text, skipping a UTF-8 BOM; bytes that are not UTF-8 are kept
+    as latin-1 characters so that reading never stops on them (validation reports them)."""
+    raw: BinaryIO = path.open("rb")
+    head = raw.read(3)
+    if head != codecs.BOM_UTF8:
+        raw.seek(0)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
+    """Yield the segments of every interchange in ``stream``, one at a time.
+
+    Delimiters are re-read at each ISA, so concatenated interchanges with different
+    separators are fine. White space (CR, LF, indentation) around segments is dropped.
+    The stream is read in 64 KiB chunks; memory holds one chunk, whatever the file size.
+    """
+    buffer = ""
+    pos = 0
+    eof = False
+    first = True
+    delims: Delimiters | None = None
+    position = 0
+    while True:
+        # Skip white space between segments, reading on when the chunk is exhausted.
+        while True:
+            while pos < len(buffer) and buffer[pos] in _WHITESPACE:
+                pos += 1
+            if pos < len(buffer) or eof:
+                break
+            buffer, pos = stream.read(_CHUNK), 0
+            eof = not buffer
+            if first and buffer.startswith(_BOM):
+                buffer, first = buffer[1:], False
+            first = False
+        if pos >= len(buffer):
+            return
+        if delims is None or buffer.startswith("ISA", pos):
+            while len(buffer) - pos < ISA_LENGTH and not eof:
+                chunk = stream.read(_CHUNK)
+                eof = not chunk
+                buffer, pos = buffer[pos:] + chunk, 0
+            delims = read_delimiters(buffer[pos:pos + ISA_LENGTH], file)
+            position += 1
+            raw_isa = buffer[pos:pos + ISA_LENGTH - 1]
+            pos += ISA_LENGTH
+            yield Segment("ISA", raw_isa.split(delims.element)[1:], position, delims)
+            continue
+        end = buffer.find(delims.segment, pos)
+        while end < 0 and not eof:
+            chunk = stream.read(_CHUNK)
+            eof = not chunk
+            buffer, pos = buffer[pos:] + chunk, 0
+            end = buffer.find(delims.segment)
+        raw = buffer[pos:] if end < 0 else buffer[pos:end]
+        pos = len(buffer) if end < 0 else end + 1
+        raw = raw.strip(_WHITESPACE)
+        if not raw:
+            continue
+        position += 1
+        parts = raw.split(delims.element)
+        seg_id = parts[0]
+        if not seg_id.isalnum() or not 2 <= len(seg_id) <= 3:
+            raise X12SyntaxError(
+                f"{seg_id[:20]!r} is not a segment identifier",
+                X12Location(file=file, segment_index=position),
+            )
+        yield Segment(seg_id, parts[1:], position, delims)
+
+
+_WHITESPACE: Final = " \t\r\n"
+
+
+def read_segments(path: Path) -> Iterator[Segment]:
+    """Segments of the X12 file at ``path`` (see :func:`iter_segments`)."""
+    with open_x12_text(path) as stream:
+        yield from iter_segments(stream, str(path))
+
+
+@dataclass(frozen=True, slots=True)
+class FileHeader:
+    """What a file says it is: interchange version, functional group and transactions."""
+
+    isa_version: str
+    gs_version: str
+    functional_id: str
+    transaction: str
+
+
+SUPPORTED: Final = {
+    ("HC", "837", "005010X224A2"): "837D",
+    ("HC", "837", "005010X222A1"): "837P",
+    ("HC", "837", "005010X223A2"): "837I",
+    ("HP", "835", "005010X221A1"): "835",
+    ("FA", "999", "005010X231A1"): "999",
+    ("HS", "270", "005010X279A1"): "270",
+    ("HB", "271", "005010X279A1"): "271",
+}
+"""(GS01, ST01, GS08) of the transactions edigateway reads, with their short names."""
+
+
+def sniff_header(path: Path) -> FileHeader:
+    """Read just enough of a file to know its version and transaction.
+
+    Raises :class:`X12SyntaxError` when it is not X12 and :class:`UnsupportedX12Error`
+    for versions other than 5010 (ISA12 00501), said plainly.
+    """
+    return _sniff(read_segments(path), str(path))
+
+
+def sniff_header_text(text: str, file: str | None = None) -> FileHeader:
+    """:func:`sniff_header` for X12 held in memory."""
+    return _sniff(iter_segments(io.StringIO(text), file), file)
+
+
+def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
+    isa_version = gs_version = functional_id = transaction = ""
+    for seg in segments:
+        if seg.id == "ISA":
+            isa_version = seg.element(12)
+        elif seg.id == "GS":
+            functional_id, gs_version = seg.element(1), seg.element(8)
+        elif seg.id == "ST":
+            transaction = seg.element(1)
+            break
+        elif seg.id == "TA1":
+            transaction = "TA1"
+            break
+    if not isa_version:
+        raise X12SyntaxError("no ISA segment found", X12Location(file=file))
+    if isa_version != "00501" or (gs_version and not gs_version.startswith("005010")):
+        raise UnsupportedX12Error(
+            f"version {gs_version or isa_version} is not supported: edigateway reads "
+            f"X12 5010 (ISA12 00501, GS08 005010…); this file has ISA12 {isa_version}"
+            + (f" and GS08 {gs_version}" if gs_version else ""),
+            X12Location(file=file, segment_index=1, segment_id="ISA", element="ISA12"),
+        )
+    return FileHeader(isa_version, gs_version, functional_id, transaction)
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeParams:
+    """Everything the ISA/GS/ST/BHT envelope needs besides the claims.
+
+    Control numbers come from the caller (later: allocated from the database, unique per
+    sender); ``created`` fixes the ISA/GS/BHT date and time so a file can be rebuilt byte
+    for byte.
+    """
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    gs_sender_code: str
+    gs_receiver_code: str
+    interchange_control_number: int
+    group_control_number: int
+    first_transaction_control_number: int
+    created: datetime
+    usage_indicator: str = "T"
+    acknowledgment_requested: str = "0"
+    delimiters: Delimiters = field(default_factory=Delimiters)
+    line_breaks: bool = True
+
+
+class SegmentWriter:
+    """Collects segments, refusing delimiter characters inside values.
+
+    ``context`` (claim ID and loop) is attached to any error so that the message says
+    which claim and which element held the bad value.
+    """
+
+    def __init__(self, delimiters: Delimiters, *, line_breaks: bool = True) -> None:
+        self.delimiters = delimiters
+        self._terminator = delimiters.segment + ("\n" if line_breaks else "")
+        self._forbidden = frozenset(delimiters.all())
+        self.parts: list[str] = []
+        self.count = 0
+        self.loop: str | None = None
+        self.claim: str | None = None
+
+    def segment(self, seg_id: str, *elements: str | list[str] | None) -> None:
+        """Append a segment; ``list`` values are composites; trailing empties are dropped."""
+        values: list[str] = []
+        for index, value in enumerate(elements, start=1):
+            if isinstance(value, list):
+                values.append(self._composite(seg_id, index, value))
+            else:
+                values.append(self._check(seg_id, index, value or ""))
+        while values and values[-1] == "":
+            values.pop()
+        self.parts.append(self.delimiters.element.join([seg_id, *values]) + self._terminator)
+        self.count += 1
+
+    def raw(self, text: str) -> None:
+        """Append an already-formatted segment (the fixed-width ISA)."""
+        self.parts.append(text + self._terminator)
+        self.count += 1
+
+    def _composite(self, seg_id: str, index: int, components: list[str]) -> str:
+        checked = [self._check(seg_id, index, c or "") for c in components]
+        while checked and checked[-1] == "":
+            checked.pop()
+        return self.delimiters.component.join(checked)
+
+    def _check(self, seg_id: str, index: int, value: str) -> str:
+        bad = self._forbidden.intersection(value)
+        if bad:
+            who = f"claim {self.claim}: " if self.claim else ""
+            raise DelimiterInDataError(
+                f"{who}value {value!r} contains the delimiter character(s) "
+                f"{''.join(sorted(bad))!r}; remove it before sending",
+                X12Location(segment_index=self.count + 1, segment_id=seg_id, loop=self.loop,
+                            element=f"{seg_id}{index:02d}"),
+            )
+        return value
+
+    def text(self) -> str:
+        """The file written so far."""
+        return "".join(self.parts)
+
+
+def isa_segment(params: InterchangeParams) -> str:
+    """The fixed-width ISA for ``params`` (without its terminator)."""
+    d = params.delimiters
+    fields = [
+        "ISA", "00", " " * 10, "00", " " * 10,
+        params.sender_qualifier.ljust(2), params.sender_id.ljust(15)[:15],
+        params.receiver_qualifier.ljust(2), params.receiver_id.ljust(15)[:15],
+        params.created.strftime("%y%m%d"), params.created.strftime("%H%M"),
+        d.repetition, "00501", f"{params.interchange_control_number:09d}",
+        params.acknowledgment_requested, params.usage_indicator, d.component,
+    ]
+    for value in (params.sender_id, params.receiver_id):
+        if len(value) > 15:
+            raise UnsupportedX12Error(f"ISA sender/receiver ID {value!r} is longer than 15")
+        if set(value) & set(d.all()):
+            raise DelimiterInDataError(f"ISA ID {value!r} contains a delimiter",
+                                       X12Location(segment_index=1, segment_id="ISA"))
+    return d.element.join(fields)

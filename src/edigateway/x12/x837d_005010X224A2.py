@@ -1,0 +1,936 @@
+"""837 Dental (005010X224A2): claims and predeterminations to X12 and back.
+
+:func:`write_837d` turns a :class:`~edigateway.domain.claims.ClaimBatch` into one
+interchange: one ISA/GS, one ST/SE per 5,000 claims, claims grouped under their billing
+provider (2000A), subscriber (2000B) and patient (2000C). A claim with more than 50 lines is
+split first (:func:`~edigateway.domain.claims_split.split_claim`). Every value is checked for
+delimiter characters; a bad value stops the build with the claim and element named.
+
+:func:`read_837d` reads any 5010 837D (ours or a partner's) back into domain claims plus the
+envelope, so ``write_837d(*read_837d(write_837d(batch, params)))`` is the same text byte for
+byte. Segments the domain does not model are listed in ``Parsed837D.skipped`` instead of
+being dropped silently.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import ValidationError
+
+from edigateway.domain.claims import (
+    MAX_LINES_PER_CLAIM,
+    Claim,
+    ClaimBatch,
+    Receiver,
+    Submitter,
+)
+from edigateway.domain.claims_split import split_claim
+from edigateway.errors import DelimiterInDataError, X12Location, X12StructureError
+from edigateway.x12.envelope import (
+    Delimiters,
+    InterchangeParams,
+    Segment,
+    SegmentWriter,
+    isa_segment,
+    iter_segments,
+)
+from edigateway.x12.formats import parse_amount, parse_date, parse_datetime, x12_amount, x12_date
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from edigateway.domain.claims import (
+        Adjustment,
+        BillingProvider,
+        Contact,
+        OtherPayer,
+        RenderingProvider,
+        ServiceLine,
+    )
+    from edigateway.domain.common import Address, PersonName
+
+GUIDE: Final = "005010X224A2"
+MAX_CLAIMS_PER_TRANSACTION: Final = 5000
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_837d(batch: ClaimBatch, params: InterchangeParams, *, submitter: Submitter,
+               receiver: Receiver) -> str:
+    """The 837D interchange for ``batch`` (see module docstring).
+
+    ``batch.submitter``/``batch.receiver`` win over the ``submitter``/``receiver`` defaults.
+    """
+    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
+    out.raw(isa_segment(params))
+    out.segment("GS", "HC", params.gs_sender_code, params.gs_receiver_code,
+                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
+                str(params.group_control_number), "X", GUIDE)
+    claims = [part for claim in batch.claims for part in split_claim(claim, MAX_LINES_PER_CLAIM)]
+    for party in (batch.submitter or submitter, batch.receiver or receiver):
+        _refuse_delimiters(party.model_dump(), params.delimiters, "", type(party).__name__)
+    for claim in claims:
+        _refuse_delimiters(claim.model_dump(), params.delimiters, "",
+                           f"claim {claim.patient_control_number}")
+    chunks = [claims[i:i + MAX_CLAIMS_PER_TRANSACTION]
+              for i in range(0, len(claims), MAX_CLAIMS_PER_TRANSACTION)]
+    for offset, chunk in enumerate(chunks):
+        control = f"{params.first_transaction_control_number + offset:04d}"
+        _write_transaction(out, control, params.created, chunk,
+                           batch.submitter or submitter, batch.receiver or receiver)
+    out.loop = None
+    out.segment("GE", str(len(chunks)), str(params.group_control_number))
+    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
+    return out.text()
+
+
+def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str) -> None:
+    """Refuse any text field containing a delimiter, naming the field (``lines.0.description``).
+
+    Checked on the whole claim before writing, so the error names the JSON field the PM
+    system sent; :class:`SegmentWriter` checks again per element as a safety net.
+    """
+    if isinstance(value, str):
+        bad = set(delimiters.all()).intersection(value)
+        if bad:
+            raise DelimiterInDataError(
+                f"{owner}: field {path} value {value!r} contains the delimiter character(s) "
+                f"{''.join(sorted(bad))!r} of this interchange; remove it before sending",
+                X12Location(element=path),
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_delimiters(item, delimiters, f"{path}.{key}" if path else key, owner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_delimiters(item, delimiters, f"{path}.{index}", owner)
+
+
+def _write_transaction(out: SegmentWriter, control: str, created: datetime, claims: list[Claim],
+                       submitter: Submitter, receiver: Receiver) -> None:
+    start = out.count
+    out.loop = "ST"
+    out.segment("ST", "837", control, GUIDE)
+    out.segment("BHT", "0019", "00", control, created.strftime("%Y%m%d"),
+                created.strftime("%H%M"), "CH")
+    out.loop = "1000A"
+    out.segment("NM1", "41", "2", submitter.name, "", "", "", "", "46", submitter.identifier)
+    _per(out, submitter.contact)
+    out.loop = "1000B"
+    out.segment("NM1", "40", "2", receiver.name, "", "", "", "", "46", receiver.identifier)
+    hl = 0
+    for provider, provider_claims in _group(claims, lambda c: c.billing_provider):
+        hl += 1
+        provider_hl = hl
+        _write_billing_provider(out, hl, provider)
+        for _, subscriber_claims in _group(provider_claims, _subscriber_key):
+            first = subscriber_claims[0]
+            hl += 1
+            subscriber_hl = hl
+            dependents = first.patient is not None
+            out.loop = "2000B"
+            out.segment("HL", str(hl), str(provider_hl), "22", "1" if dependents else "0")
+            _write_subscriber(out, first)
+            if not dependents:
+                for claim in subscriber_claims:
+                    _write_claim(out, claim)
+                continue
+            for _, patient_claims in _group(subscriber_claims, lambda c: c.patient):
+                hl += 1
+                patient = patient_claims[0].patient
+                assert patient is not None  # noqa: S101 - grouped on patient presence
+                out.loop = "2000C"
+                out.segment("HL", str(hl), str(subscriber_hl), "23", "0")
+                out.segment("PAT", patient.relationship)
+                out.loop = "2010CA"
+                _nm1(out, "QC", patient.name)
+                _address(out, patient.address)
+                out.segment("DMG", "D8", x12_date(patient.date_of_birth), patient.gender)
+                for claim in patient_claims:
+                    _write_claim(out, claim)
+    out.loop = "SE"
+    out.segment("SE", str(out.count - start + 1), control)
+
+
+def _group(claims: Iterable[Claim], key: Any) -> Iterator[tuple[Any, list[Claim]]]:
+    """Claims grouped by ``key`` in order of first appearance (stable, deterministic)."""
+    groups: dict[str, tuple[Any, list[Claim]]] = {}
+    for claim in claims:
+        value = key(claim)
+        marker = value.model_dump_json() if hasattr(value, "model_dump_json") else repr(value)
+        groups.setdefault(marker, (value, []))[1].append(claim)
+    yield from groups.values()
+
+
+def _subscriber_key(claim: Claim) -> tuple[str, ...]:
+    return (claim.subscriber.model_dump_json(), claim.payer.model_dump_json(),
+            claim.payer_responsibility, claim.filing_indicator, str(claim.patient is None))
+
+
+def _per(out: SegmentWriter, contact: Contact | None) -> None:
+    if contact is None:
+        return
+    channels: list[str] = []
+    if contact.phone:
+        channels += ["TE", contact.phone]
+    if contact.email:
+        channels += ["EM", contact.email]
+    out.segment("PER", "IC", contact.name, *channels)
+
+
+def _nm1(out: SegmentWriter, entity: str, name: PersonName, qualifier: str = "",
+         identifier: str = "") -> None:
+    out.segment("NM1", entity, "1", name.last_name, name.first_name, name.middle_name, "",
+                name.suffix, qualifier, identifier)
+
+
+def _nm1_org(out: SegmentWriter, entity: str, name: str, qualifier: str = "",
+             identifier: str = "") -> None:
+    out.segment("NM1", entity, "2", name, "", "", "", "", qualifier, identifier)
+
+
+def _address(out: SegmentWriter, address: Address) -> None:
+    out.segment("N3", address.line1, address.line2)
+    out.segment("N4", address.city, address.state, address.postal_code)
+
+
+def _write_billing_provider(out: SegmentWriter, hl: int, provider: BillingProvider) -> None:
+    out.loop = "2000A"
+    out.segment("HL", str(hl), "", "20", "1")
+    if provider.taxonomy:
+        out.segment("PRV", "BI", "PXC", provider.taxonomy)
+    out.loop = "2010AA"
+    if provider.entity == "person" and provider.person is not None:
+        _nm1(out, "85", provider.person, "XX", provider.npi)
+    else:
+        _nm1_org(out, "85", provider.display_name, "XX", provider.npi)
+    _address(out, provider.address)
+    out.segment("REF", provider.tax_id_type, provider.tax_id)
+    _per(out, provider.contact)
+    if provider.pay_to_address is not None:
+        out.loop = "2010AB"
+        out.segment("NM1", "87", "2")
+        _address(out, provider.pay_to_address)
+
+
+def _write_subscriber(out: SegmentWriter, claim: Claim) -> None:
+    sub = claim.subscriber
+    out.segment("SBR", claim.payer_responsibility, "18" if claim.patient is None else "",
+                sub.group_number, sub.group_name, "", "", "", "", claim.filing_indicator)
+    out.loop = "2010BA"
+    _nm1(out, "IL", sub.name, "MI", sub.member_id)
+    if sub.address is not None:
+        _address(out, sub.address)
+    if sub.date_of_birth is not None and sub.gender is not None:
+        out.segment("DMG", "D8", x12_date(sub.date_of_birth), sub.gender)
+    out.loop = "2010BB"
+    _nm1_org(out, "PR", claim.payer.name, "PI", claim.payer.payer_id)
+    if claim.payer.address is not None:
+        _address(out, claim.payer.address)
+
+
+def _write_claim(out: SegmentWriter, claim: Claim) -> None:
+    out.loop = "2300"
+    out.claim = claim.patient_control_number
+    related: list[str] | None = None
+    if claim.accident is not None:
+        causes = list(claim.accident.causes)
+        related = [causes[0], causes[1] if len(causes) > 1 else "", "",
+                   claim.accident.state or ""]
+    out.segment(
+        "CLM", claim.patient_control_number, x12_amount(claim.total_charge), "", "",
+        [claim.place_of_service, "B", claim.frequency],
+        "Y" if claim.provider_signature_on_file else "N", claim.assignment_participation,
+        claim.benefits_assignment, claim.release_of_information, "", related, "", "", "", "",
+        "", "", "", "PB" if claim.is_predetermination else "", claim.delay_reason,
+    )
+    if claim.accident is not None and claim.accident.accident_date is not None:
+        out.segment("DTP", "439", "D8", x12_date(claim.accident.accident_date))
+    ortho = claim.orthodontics
+    if ortho is not None and ortho.appliance_placement_date is not None:
+        out.segment("DTP", "452", "D8", x12_date(ortho.appliance_placement_date))
+    if claim.service_date is not None:
+        out.segment("DTP", "472", "D8", x12_date(claim.service_date))
+    if ortho is not None and (ortho.total_months is not None or ortho.months_remaining is not None
+                              or ortho.treatment_indicator is not None):
+        out.segment("DN1", _opt_int(ortho.total_months), _opt_int(ortho.months_remaining),
+                    _yes_no(ortho.treatment_indicator))
+    for tooth in claim.missing_teeth:
+        out.segment("DN2", tooth.tooth, tooth.status, "", "", "JP")
+    for attachment in claim.attachments:
+        out.segment("PWK", attachment.report_type, attachment.transmission, "", "",
+                    "AC" if attachment.control_number else "", attachment.control_number)
+    if claim.patient_amount_paid is not None:
+        out.segment("AMT", "F5", x12_amount(claim.patient_amount_paid))
+    for qualifier, value in (("G3", claim.predetermination_number),
+                             ("F8", claim.payer_claim_control_number),
+                             ("9F", claim.referral_number), ("G1", claim.prior_authorization),
+                             ("D9", claim.clearinghouse_trace_number)):
+        if value:
+            out.segment("REF", qualifier, value)
+    if claim.note:
+        out.segment("NTE", "ADD", claim.note)
+    if claim.rendering_provider is not None:
+        out.loop = "2310B"
+        _rendering(out, claim.rendering_provider)
+    if claim.service_facility is not None:
+        out.loop = "2310C"
+        facility = claim.service_facility
+        _nm1_org(out, "77", facility.name, "XX" if facility.npi else "", facility.npi or "")
+        _address(out, facility.address)
+    for other in claim.other_payers:
+        _write_other_payer(out, other)
+    for number, line in enumerate(claim.lines, start=1):
+        _write_line(out, number, line)
+    out.claim = None
+
+
+def _rendering(out: SegmentWriter, provider: RenderingProvider) -> None:
+    _nm1(out, "82", provider.name, "XX", provider.npi)
+    out.segment("PRV", "PE", "PXC", provider.taxonomy)
+
+
+def _cas(out: SegmentWriter, adjustments: list[Adjustment]) -> None:
+    """CAS segments: one per group, up to six reason/amount/quantity triplets each."""
+    by_group: dict[str, list[Adjustment]] = {}
+    for adj in adjustments:
+        by_group.setdefault(adj.group, []).append(adj)
+    for group, items in by_group.items():
+        for start in range(0, len(items), 6):
+            values: list[str] = [group]
+            for adj in items[start:start + 6]:
+                values += [adj.reason, x12_amount(adj.amount),
+                           "" if adj.quantity is None else _quantity(adj.quantity)]
+            out.segment("CAS", *values)
+
+
+def _write_other_payer(out: SegmentWriter, other: OtherPayer) -> None:
+    out.loop = "2320"
+    out.segment("SBR", other.responsibility, other.relationship, other.group_number,
+                other.group_name, "", "", "", "", other.filing_indicator)
+    _cas(out, other.claim_adjustments)
+    if other.paid_amount is not None:
+        out.segment("AMT", "D", x12_amount(other.paid_amount))
+    if other.remaining_patient_liability is not None:
+        out.segment("AMT", "EAF", x12_amount(other.remaining_patient_liability))
+    out.segment("OI", "", "", other.benefits_assignment, "", "", other.release_of_information)
+    out.loop = "2330A"
+    _nm1(out, "IL", other.subscriber_name, "MI", other.subscriber_member_id)
+    out.loop = "2330B"
+    _nm1_org(out, "PR", other.payer.name, "PI", other.payer.payer_id)
+    if other.payer.address is not None:
+        _address(out, other.payer.address)
+    if other.adjudication_date is not None:
+        out.segment("DTP", "573", "D8", x12_date(other.adjudication_date))
+
+
+def _write_line(out: SegmentWriter, number: int, line: ServiceLine) -> None:
+    out.loop = "2400"
+    out.segment("LX", str(number))
+    procedure = ["AD", line.procedure_code, *line.modifiers]
+    if line.description:
+        procedure += [""] * (6 - len(procedure)) + [line.description]
+    out.segment("SV3", procedure, x12_amount(line.charge), line.place_of_service,
+                list(line.oral_cavity_areas) or None, line.prosthesis, str(line.quantity))
+    for tooth in line.teeth:
+        out.segment("TOO", "JP", tooth.tooth, list(tooth.surfaces) or None)
+    if line.service_date is not None:
+        out.segment("DTP", "472", "D8", x12_date(line.service_date))
+    if line.prior_placement_date is not None:
+        out.segment("DTP", "441", "D8", x12_date(line.prior_placement_date))
+    for qualifier, value in (("G3", line.predetermination_number),
+                             ("G1", line.prior_authorization),
+                             ("6R", line.line_control_number)):
+        if value:
+            out.segment("REF", qualifier, value)
+    if line.rendering_provider is not None:
+        out.loop = "2420A"
+        _rendering(out, line.rendering_provider)
+    for adjudication in line.adjudications:
+        out.loop = "2430"
+        out.segment("SVD", adjudication.payer_id, x12_amount(adjudication.paid),
+                    ["AD", adjudication.procedure_code], "", str(adjudication.quantity))
+        _cas(out, adjudication.adjustments)
+        out.segment("DTP", "573", "D8", x12_date(adjudication.adjudication_date))
+
+
+def _opt_int(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("Y" if value else "N")
+
+
+def _quantity(value: Any) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Parsed837D:
+    """What an 837D file holds: its envelope, parties, claims, and what we did not model."""
+
+    params: InterchangeParams
+    submitter: Submitter | None
+    receiver: Receiver | None
+    claims: list[Claim]
+    skipped: list[X12Location] = field(default_factory=list)
+
+    @property
+    def batch(self) -> ClaimBatch:
+        """The claims as a batch (with the submitter and receiver the file named)."""
+        return ClaimBatch(submitter=self.submitter, receiver=self.receiver, claims=self.claims)
+
+
+def read_837d(text: str, file: str | None = None) -> Parsed837D:
+    """Read an 837D interchange from text (see :func:`read_837d_segments`)."""
+    return read_837d_segments(iter_segments(io.StringIO(text), file), file, text=text)
+
+
+def read_837d_segments(segments: Iterable[Segment], file: str | None = None,
+                       text: str | None = None) -> Parsed837D:
+    """Read 837D segments into claims; errors name the segment, loop and element."""
+    reader = _Reader(file)
+    for seg in segments:
+        reader.feed(seg)
+    return reader.finish(text)
+
+
+_Dict = dict[str, Any]
+
+
+class _Reader:
+    """A small state machine over the 837D loops (loop = where the last NM1/HL/CLM put us)."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.loop = "ISA"
+        self.isa: Segment | None = None
+        self.gs: Segment | None = None
+        self.first_st: str | None = None
+        self.submitter: _Dict | None = None
+        self.receiver: _Dict | None = None
+        self.provider: _Dict = {}
+        self.sbr: _Dict = {}
+        self.subscriber: _Dict = {}
+        self.payer: _Dict = {}
+        self.patient: _Dict | None = None
+        self.claim: _Dict | None = None
+        self.claim_segment: Segment | None = None
+        self.line: _Dict | None = None
+        self.other: _Dict | None = None
+        self.adjudication: _Dict | None = None
+        self.address_target: _Dict | None = None
+        self.claims: list[Claim] = []
+        self.skipped: list[X12Location] = []
+        self.delimiters = Delimiters()
+        self.st_count = 0
+
+    # -- helpers
+    def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
+        return X12StructureError(message, seg.location(self.file, self.loop, element))
+
+    def _amount(self, seg: Segment, index: int) -> Any:
+        try:
+            return parse_amount(seg.element(index))
+        except ValueError as exc:
+            raise self._fail(seg, index, str(exc)) from exc
+
+    def _date(self, seg: Segment, index: int) -> date:
+        try:
+            return parse_date(seg.element(index))
+        except ValueError as exc:
+            raise self._fail(seg, index, str(exc)) from exc
+
+    def _int(self, seg: Segment, index: int) -> int | None:
+        value = seg.element(index)
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise self._fail(seg, index, f"{value!r} is not a whole number") from exc
+
+    @staticmethod
+    def _name(seg: Segment) -> _Dict:
+        return _drop_empty({"last_name": seg.element(3), "first_name": seg.element(4),
+                            "middle_name": seg.element(5), "suffix": seg.element(7)})
+
+    def _skip(self, seg: Segment) -> None:
+        self.skipped.append(seg.location(self.file, self.loop))
+
+    # -- dispatch
+    def feed(self, seg: Segment) -> None:
+        handler = getattr(self, f"_seg_{seg.id}", None)
+        if handler is None:
+            self._skip(seg)
+        else:
+            handler(seg)
+
+    def _seg_ISA(self, seg: Segment) -> None:
+        if self.isa is None:
+            self.isa = seg
+            self.delimiters = seg.delimiters
+
+    def _seg_GS(self, seg: Segment) -> None:
+        if self.gs is None:
+            self.gs = seg
+        if seg.element(8) != GUIDE:
+            raise X12StructureError(
+                f"GS08 is {seg.element(8)!r}; an 837D must be {GUIDE}",
+                seg.location(self.file, "GS", 8))
+
+    def _seg_ST(self, seg: Segment) -> None:
+        self._end_claim()
+        self.loop = "ST"
+        self.st_count += 1
+        if self.first_st is None:
+            self.first_st = seg.element(2)
+        if seg.element(1) != "837":
+            raise self._fail(seg, 1, f"ST01 is {seg.element(1)!r}, not 837")
+
+    def _seg_BHT(self, seg: Segment) -> None:
+        if seg.element(1) != "0019":
+            raise self._fail(seg, 1, "BHT01 must be 0019")
+
+    def _seg_SE(self, seg: Segment) -> None:
+        self._end_claim()
+        self.loop = "SE"
+
+    def _seg_GE(self, seg: Segment) -> None:
+        self.loop = "GE"
+
+    def _seg_IEA(self, seg: Segment) -> None:
+        self.loop = "IEA"
+
+    def _seg_HL(self, seg: Segment) -> None:
+        self._end_claim()
+        level = seg.element(3)
+        if level == "20":
+            self.loop = "2000A"
+            self.provider = {}
+        elif level == "22":
+            self.loop = "2000B"
+            self.sbr, self.subscriber, self.payer, self.patient = {}, {}, {}, None
+        elif level == "23":
+            self.loop = "2000C"
+            self.patient = {}
+        else:
+            raise self._fail(seg, 3, f"HL03 {level!r} is not 20, 22 or 23")
+
+    def _seg_PRV(self, seg: Segment) -> None:
+        if self.loop == "2000A":
+            self.provider["taxonomy"] = seg.element(3)
+        elif self.loop in ("2310B", "2420A") and self.address_target is not None:
+            self.address_target["taxonomy"] = seg.element(3)
+        else:
+            self._skip(seg)
+
+    def _seg_NM1(self, seg: Segment) -> None:
+        entity = seg.element(1)
+        person = seg.element(2) == "1"
+        ident = seg.element(9)
+        if entity == "41":
+            self.loop = "1000A"
+            self.submitter = {"name": seg.element(3), "identifier": ident}
+        elif entity == "40":
+            self.loop = "1000B"
+            self.receiver = {"name": seg.element(3), "identifier": ident}
+        elif entity == "85":
+            self.loop = "2010AA"
+            self.provider.update({"npi": ident})
+            if person:
+                self.provider.update({"entity": "person", "person": self._name(seg)})
+            else:
+                self.provider.update({"entity": "organization",
+                                      "organization_name": seg.element(3)})
+            self.address_target = self.provider.setdefault("address", {})
+        elif entity == "87":
+            self.loop = "2010AB"
+            self.address_target = self.provider.setdefault("pay_to_address", {})
+        elif entity == "IL" and self.claim is None:
+            self.loop = "2010BA"
+            self.subscriber.update({"name": self._name(seg), "member_id": ident})
+            self.address_target = self.subscriber.setdefault("address", {})
+        elif entity == "PR" and self.claim is None:
+            self.loop = "2010BB"
+            self.payer.update({"name": seg.element(3), "payer_id": ident})
+            self.address_target = self.payer.setdefault("address", {})
+        elif entity == "QC":
+            self.loop = "2010CA"
+            if self.patient is None:
+                raise self._fail(seg, 1, "patient name (NM1*QC) outside a patient HL (2000C)")
+            self.patient["name"] = self._name(seg)
+            self.address_target = self.patient.setdefault("address", {})
+        elif entity == "82" and self.claim is not None:
+            rendering = {"name": self._name(seg), "npi": ident}
+            if self.line is not None:
+                self.loop = "2420A"
+                self.line["rendering_provider"] = rendering
+            else:
+                self.loop = "2310B"
+                self.claim["rendering_provider"] = rendering
+            self.address_target = rendering
+        elif entity == "77" and self.claim is not None and self.line is None:
+            self.loop = "2310C"
+            facility = _drop_empty({"name": seg.element(3), "npi": ident})
+            self.claim["service_facility"] = facility
+            self.address_target = facility.setdefault("address", {})
+        elif entity == "IL" and self.other is not None:
+            self.loop = "2330A"
+            self.other.update({"subscriber_name": self._name(seg),
+                               "subscriber_member_id": ident})
+            self.address_target = None
+        elif entity == "PR" and self.other is not None:
+            self.loop = "2330B"
+            payer: _Dict = {"name": seg.element(3), "payer_id": ident}
+            self.other["payer"] = payer
+            self.address_target = payer.setdefault("address", {})
+        else:
+            self.address_target = None
+            self._skip(seg)
+
+    def _seg_PER(self, seg: Segment) -> None:
+        contact: _Dict = {"name": seg.element(2)}
+        for index in (3, 5, 7):
+            kind, value = seg.element(index), seg.element(index + 1)
+            if kind == "TE":
+                contact["phone"] = value
+            elif kind == "EM":
+                contact["email"] = value
+        if self.loop == "1000A" and self.submitter is not None:
+            self.submitter["contact"] = contact
+        elif self.loop == "2010AA":
+            self.provider["contact"] = contact
+        else:
+            self._skip(seg)
+
+    def _seg_N3(self, seg: Segment) -> None:
+        if self.address_target is None:
+            self._skip(seg)
+            return
+        self.address_target.update(_drop_empty({"line1": seg.element(1),
+                                                "line2": seg.element(2)}))
+
+    def _seg_N4(self, seg: Segment) -> None:
+        if self.address_target is None:
+            self._skip(seg)
+            return
+        self.address_target.update({"city": seg.element(1), "state": seg.element(2),
+                                    "postal_code": seg.element(3)})
+
+    def _seg_REF(self, seg: Segment) -> None:
+        qualifier, value = seg.element(1), seg.element(2)
+        if self.loop == "2010AA" and qualifier in ("EI", "SY"):
+            self.provider.update({"tax_id": value, "tax_id_type": qualifier})
+        elif self.loop == "2300" and self.claim is not None and qualifier in _CLAIM_REFS:
+            self.claim[_CLAIM_REFS[qualifier]] = value
+        elif self.loop == "2400" and self.line is not None and qualifier in _LINE_REFS:
+            self.line[_LINE_REFS[qualifier]] = value
+        else:
+            self._skip(seg)
+
+    def _seg_SBR(self, seg: Segment) -> None:
+        values = {"responsibility": seg.element(1), "relationship": seg.element(2),
+                  "group_number": seg.element(3), "group_name": seg.element(4),
+                  "filing_indicator": seg.element(9)}
+        if self.claim is None:
+            self.sbr = values
+            return
+        self.loop = "2320"
+        self.other = _drop_empty(values)
+        self.other.setdefault("claim_adjustments", [])
+        self.claim.setdefault("other_payers", []).append(self.other)
+
+    def _seg_DMG(self, seg: Segment) -> None:
+        target = self.patient if self.loop == "2010CA" else (
+            self.subscriber if self.loop == "2010BA" else None)
+        if target is None:
+            self._skip(seg)
+            return
+        if seg.element(2):
+            target["date_of_birth"] = self._date(seg, 2)
+        if seg.element(3):
+            target["gender"] = seg.element(3)
+
+    def _seg_PAT(self, seg: Segment) -> None:
+        if self.patient is None:
+            raise self._fail(seg, 1, "PAT outside a patient HL (2000C)")
+        self.patient["relationship"] = seg.element(1)
+
+    def _seg_CLM(self, seg: Segment) -> None:
+        self._end_claim()
+        self.loop = "2300"
+        self.claim_segment = seg
+        facility = seg.components(5)
+        if len(facility) < 3 or facility[1] != "B":
+            raise self._fail(seg, 5, "CLM05 must be place of service:B:frequency")
+        claim: _Dict = {
+            "patient_control_number": seg.element(1),
+            "total_charge": self._amount(seg, 2),
+            "place_of_service": facility[0],
+            "frequency": facility[2],
+            "provider_signature_on_file": seg.element(6) == "Y",
+            "assignment_participation": seg.element(7),
+            "benefits_assignment": seg.element(8),
+            "release_of_information": seg.element(9),
+            "kind": "predetermination" if seg.element(19) == "PB" else "claim",
+        }
+        if seg.element(20):
+            claim["delay_reason"] = seg.element(20)
+        related = seg.components(11)
+        if related:
+            accident: _Dict = {"causes": [c for c in related[:2] if c]}
+            if len(related) > 3 and related[3]:
+                accident["state"] = related[3]
+            claim["accident"] = accident
+        self.claim = claim
+        self.line = None
+        self.other = None
+        self.address_target = None
+
+    def _seg_DTP(self, seg: Segment) -> None:
+        qualifier = seg.element(1)
+        if seg.element(2) != "D8":
+            self._skip(seg)
+            return
+        when = self._date(seg, 3)
+        if self.loop == "2300" and self.claim is not None:
+            if qualifier == "472":
+                self.claim["service_date"] = when
+            elif qualifier == "439":
+                self.claim.setdefault("accident", {"causes": []})["accident_date"] = when
+            elif qualifier == "452":
+                self.claim.setdefault("orthodontics", {})["appliance_placement_date"] = when
+            else:
+                self._skip(seg)
+        elif self.loop == "2330B" and self.other is not None and qualifier == "573":
+            self.other["adjudication_date"] = when
+        elif self.loop == "2400" and self.line is not None and qualifier in ("472", "441"):
+            self.line["service_date" if qualifier == "472" else "prior_placement_date"] = when
+        elif self.loop == "2430" and self.adjudication is not None and qualifier == "573":
+            self.adjudication["adjudication_date"] = when
+        else:
+            self._skip(seg)
+
+    def _seg_DN1(self, seg: Segment) -> None:
+        if self.claim is None:
+            self._skip(seg)
+            return
+        ortho = self.claim.setdefault("orthodontics", {})
+        ortho.update(_drop_none({"total_months": self._int(seg, 1),
+                                 "months_remaining": self._int(seg, 2)}))
+        if seg.element(3):
+            ortho["treatment_indicator"] = seg.element(3) == "Y"
+
+    def _seg_DN2(self, seg: Segment) -> None:
+        if self.claim is None:
+            self._skip(seg)
+            return
+        self.claim.setdefault("missing_teeth", []).append(
+            {"tooth": seg.element(1), "status": seg.element(2)})
+
+    def _seg_PWK(self, seg: Segment) -> None:
+        if self.claim is None or self.line is not None:
+            self._skip(seg)
+            return
+        self.claim.setdefault("attachments", []).append(_drop_empty(
+            {"report_type": seg.element(1), "transmission": seg.element(2),
+             "control_number": seg.element(6)}))
+
+    def _seg_AMT(self, seg: Segment) -> None:
+        qualifier = seg.element(1)
+        if self.loop == "2300" and self.claim is not None and qualifier == "F5":
+            self.claim["patient_amount_paid"] = self._amount(seg, 2)
+        elif self.loop == "2320" and self.other is not None and qualifier in ("D", "EAF"):
+            key = "paid_amount" if qualifier == "D" else "remaining_patient_liability"
+            self.other[key] = self._amount(seg, 2)
+        else:
+            self._skip(seg)
+
+    def _seg_NTE(self, seg: Segment) -> None:
+        if self.loop == "2300" and self.claim is not None and seg.element(1) == "ADD":
+            self.claim["note"] = seg.element(2)
+        else:
+            self._skip(seg)
+
+    def _seg_CAS(self, seg: Segment) -> None:
+        target = None
+        if self.loop == "2320" and self.other is not None:
+            target = self.other["claim_adjustments"]
+        elif self.loop == "2430" and self.adjudication is not None:
+            target = self.adjudication["adjustments"]
+        if target is None:
+            self._skip(seg)
+            return
+        group = seg.element(1)
+        for index in range(2, 19, 3):
+            reason = seg.element(index)
+            if not reason:
+                continue
+            adjustment: _Dict = {"group": group, "reason": reason,
+                                 "amount": self._amount(seg, index + 1)}
+            if seg.element(index + 2):
+                adjustment["quantity"] = seg.element(index + 2)
+            target.append(adjustment)
+
+    def _seg_OI(self, seg: Segment) -> None:
+        if self.other is None:
+            self._skip(seg)
+            return
+        self.other.update(_drop_empty({"benefits_assignment": seg.element(3),
+                                       "release_of_information": seg.element(6)}))
+
+    def _seg_LX(self, seg: Segment) -> None:
+        if self.claim is None:
+            raise self._fail(seg, 1, "service line (LX) before any claim (CLM)")
+        self.loop = "2400"
+        self.line = {}
+        self.adjudication = None
+        self.address_target = None
+        self.claim.setdefault("lines", []).append(self.line)
+
+    def _seg_SV3(self, seg: Segment) -> None:
+        if self.line is None:
+            raise self._fail(seg, 1, "SV3 outside a service line (2400)")
+        procedure = seg.components(1)
+        if len(procedure) < 2 or procedure[0] != "AD":
+            raise self._fail(seg, 1, "SV301 must be AD:<CDT code>")
+        self.line.update(_drop_empty({
+            "procedure_code": procedure[1],
+            "modifiers": [m for m in procedure[2:6] if m],
+            "description": procedure[6] if len(procedure) > 6 else "",
+            "charge": self._amount(seg, 2),
+            "place_of_service": seg.element(3),
+            "oral_cavity_areas": [c for c in seg.components(4) if c],
+            "prosthesis": seg.element(5),
+        }))
+        quantity = self._int(seg, 6)
+        if quantity is not None:
+            self.line["quantity"] = quantity
+
+    def _seg_TOO(self, seg: Segment) -> None:
+        if self.line is None:
+            self._skip(seg)
+            return
+        self.line.setdefault("teeth", []).append(
+            {"tooth": seg.element(2), "surfaces": [s for s in seg.components(3) if s]})
+
+    def _seg_SVD(self, seg: Segment) -> None:
+        if self.line is None:
+            raise self._fail(seg, 1, "SVD outside a service line (2400)")
+        self.loop = "2430"
+        procedure = seg.components(3)
+        self.adjudication = {
+            "payer_id": seg.element(1),
+            "paid": self._amount(seg, 2),
+            "procedure_code": procedure[1] if len(procedure) > 1 else "",
+            "adjustments": [],
+        }
+        quantity = self._int(seg, 5)
+        if quantity is not None:
+            self.adjudication["quantity"] = quantity
+        self.line.setdefault("adjudications", []).append(self.adjudication)
+
+    def _end_claim(self) -> None:
+        if self.claim is None or self.claim_segment is None:
+            return
+        seg = self.claim_segment
+        data = self.claim
+        self.claim = None
+        self.line = None
+        self.other = None
+        self.adjudication = None
+        provider = _clean_address_dicts(self.provider)
+        subscriber = _clean_address_dicts(self.subscriber)
+        subscriber.update(_drop_empty({"group_number": self.sbr.get("group_number", ""),
+                                       "group_name": self.sbr.get("group_name", "")}))
+        data.update({
+            "billing_provider": provider,
+            "subscriber": subscriber,
+            "payer": _clean_address_dicts(self.payer),
+            "payer_responsibility": self.sbr.get("responsibility", ""),
+            "filing_indicator": self.sbr.get("filing_indicator", ""),
+        })
+        if self.patient is not None:
+            data["patient"] = _clean_address_dicts(self.patient)
+        for other in data.get("other_payers", []):
+            other["payer"] = _clean_address_dicts(other.get("payer", {}))
+        try:
+            self.claims.append(Claim.model_validate(data))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise X12StructureError(
+                f"claim {data.get('patient_control_number')!r} does not read as a dental "
+                f"claim: {problems}", seg.location(self.file, "2300"),
+            ) from exc
+
+    def finish(self, text: str | None) -> Parsed837D:
+        self._end_claim()
+        if self.isa is None or self.gs is None or self.first_st is None:
+            raise X12StructureError("no ISA/GS/ST envelope found",
+                                    X12Location(file=self.file))
+        isa, gs = self.isa, self.gs
+        try:
+            created = parse_datetime(gs.element(4), gs.element(5))
+        except ValueError as exc:
+            raise X12StructureError(str(exc), gs.location(self.file, "GS", 4)) from exc
+        line_breaks = text is not None and (self.delimiters.segment + "\n") in text[:200]
+        params = InterchangeParams(
+            sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
+            receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
+            gs_sender_code=gs.element(2), gs_receiver_code=gs.element(3),
+            interchange_control_number=int(isa.element(13) or 0),
+            group_control_number=int(gs.element(6) or 0),
+            first_transaction_control_number=int(self.first_st or 0)
+            if (self.first_st or "").isdigit() else 1,
+            created=created, usage_indicator=isa.element(15),
+            acknowledgment_requested=isa.element(14), delimiters=self.delimiters,
+            line_breaks=line_breaks,
+        )
+        submitter = receiver = None
+        try:
+            if self.submitter is not None and "contact" in self.submitter:
+                submitter = Submitter.model_validate(self.submitter)
+            if self.receiver is not None:
+                receiver = Receiver.model_validate(self.receiver)
+        except ValidationError as exc:
+            raise X12StructureError(f"submitter/receiver (1000A/1000B): {exc}",
+                                    X12Location(file=self.file, loop="1000A")) from exc
+        return Parsed837D(params, submitter, receiver, self.claims, self.skipped)
+
+
+_CLAIM_REFS: Final = {"G3": "predetermination_number", "F8": "payer_claim_control_number",
+                      "9F": "referral_number", "G1": "prior_authorization",
+                      "D9": "clearinghouse_trace_number"}
+_LINE_REFS: Final = {"G3": "predetermination_number", "G1": "prior_authorization",
+                     "6R": "line_control_number"}
+
+
+def _drop_empty(values: _Dict) -> _Dict:
+    return {k: v for k, v in values.items() if v not in ("", None, [])}
+
+
+def _drop_none(values: _Dict) -> _Dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _clean_address_dicts(values: _Dict) -> _Dict:
+    """Drop address placeholders that no N3/N4 filled (an NM1 with no address after it)."""
+    cleaned = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and not value:
+            continue
+        cleaned[key] = value
+    return cleaned

@@ -1,0 +1,118 @@
+"""Every public corpus file gets a verdict; where ours differs from SOURCES.md, we say why.
+
+``KNOWN_DISAGREEMENTS`` lists each file SOURCES.md calls valid that we do not, with the
+status we give and a phrase that must appear in our findings: the table stays honest both
+ways (a file that starts validating, or fails for another reason, fails this test).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edigateway.x12.validation import Validator
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "x12-corpus"
+FOLDERS = ("835", "837P", "837I", "999", "837D", "270", "271", "276", "277", "277CA", "TA1")
+
+if not CORPUS.is_dir():
+    pytest.skip(f"shared corpus not found at {CORPUS}", allow_module_level=True)
+
+
+def _sources() -> dict[str, str]:
+    says: dict[str, str] = {}
+    for line in (CORPUS / "SOURCES.md").read_text().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 8 and "/" in cells[1] and not cells[1].startswith("path"):
+            says[cells[1]] = cells[8]
+    return says
+
+
+SOURCES = _sources()
+FILES = sorted(p for folder in FOLDERS for p in (CORPUS / folder).glob("*") if p.is_file())
+VALID_PER_SOURCES = sorted(
+    name for name, says in SOURCES.items()
+    if says.lower().startswith("valid") and name.split("/")[0] in ("835", "837P", "837I", "999",
+                                                                    "837D"))
+
+_IMSWEB_837P = ("invalid", "Diagnosis Code")
+KNOWN_DISAGREEMENTS: dict[str, tuple[str, str]] = {
+    # imsweb's reader checks structure only: its "valid" 837P files carry 4010-style HI
+    # qualifiers (BK/BF instead of ABK/ABF), SE01=25 whatever the count, and HL errors.
+    "837P/imsweb__x12_valid.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_no_errors.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_valid_different_separators.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_complex.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_multiple_gs.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_multiple_isa.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_multiple_st.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_many_claims.txt": _IMSWEB_837P,
+    "837P/imsweb__x12_multiple_transactions.txt": _IMSWEB_837P,
+    # SE01 says 25 segments; the transaction has 33, and segments end in empty elements.
+    "837P/imsweb__x12_ambiguous_loop.txt": ("invalid", "trailing element terminators"),
+    # 005010X222A2 / X223A3 errata: pyx12 4.0.0 ships no map for them.
+    "837P/lfh__demo.example1.837": ("unsupported", "005010X222A2"),
+    "837P/lfh__demo.cob.example3.A.837": ("unsupported", "005010X222A2"),
+    "837P/lfh__demo.cob.2ndary.example4.837": ("unsupported", "005010X222A2"),
+    "837P/lfh__demo.ambulance.example5.837": ("unsupported", "005010X222A2"),
+    "837P/lfh__demo.drug.example10.2.837": ("unsupported", "005010X222A2"),
+    "837P/lfh__demo.autoaccident.837": ("unsupported", "005010X222A2"),
+    "837I/lfh__institutional-claim.837i": ("unsupported", "005010X223A3"),
+    "837I/lfh__two-claims-single-provider.837i": ("unsupported", "005010X223A3"),
+    # 837I test file: ZIP code of 5 digits where the guide requires 9 for billing providers,
+    # and SE01=25.
+    "837I/imsweb__x223-test.txt": ("invalid", "Postal Zone or ZIP Code"),
+    # LinuxForHealth's 835 fixtures omit required elements (BPR16 payment date, 1000B PER)
+    # or carry impossible dates (20002316).
+    "835/lfh__cob-contractural-adjustment.835": ("invalid", "BPR16"),
+    "835/lfh__managed-care.835": ("invalid", "invalid date (20002316)"),
+    "835/lfh__medicare-part-a.835": ("invalid", "Payer Technical Contact Information"),
+    "835/lfh__secondary-payment.835": ("invalid", "BPR16"),
+    "835/lfh__tertiary-payment.835": ("invalid", "BPR16"),
+    # IEA02 000000001 does not repeat ISA13 000000286 (SOURCES.md's own check notes it).
+    "999/imsweb__x12_999_accepted.txt": ("invalid", "does not match ISA id"),
+}
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    return Validator(mappings_dir=REPO / "mappings")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_every_file_gets_a_verdict(path: Path, validator: Validator):
+    verdict = validator.validate_file(path)
+    assert verdict.status in ("valid", "invalid", "unsupported", "unreadable")
+    assert verdict.valid == (verdict.errors == ())
+    for finding in verdict.errors:
+        assert finding.message
+    if verdict.status == "invalid" and all(f.code == "ENGINE" for f in verdict.errors):
+        assert "validator limitation" in verdict.errors[0].message
+
+
+@pytest.mark.parametrize("name", VALID_PER_SOURCES)
+def test_files_sources_calls_valid(name: str, validator: Validator):
+    verdict = validator.validate_file(CORPUS / name)
+    status, phrase = KNOWN_DISAGREEMENTS.get(name, ("valid", ""))
+    assert verdict.status == status
+    if phrase:
+        assert any(phrase in f.message for f in verdict.errors), verdict.errors[:5]
+
+
+def test_known_disagreements_name_real_files():
+    assert set(KNOWN_DISAGREEMENTS) <= set(VALID_PER_SOURCES)
+
+
+def test_public_dental_sample_is_valid_through_our_map(validator: Validator):
+    verdict = validator.validate_file(CORPUS / "837D" / "moov__sample.txt")
+    assert (verdict.status, verdict.transaction, verdict.errors) == ("valid", "837D", ())
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "837D").glob("oopfactory__*.txt")),
+                         ids=lambda p: p.name)
+def test_4010_dental_samples_are_unsupported(path: Path, validator: Validator):
+    verdict = validator.validate_file(path)
+    assert verdict.status == "unsupported"
+    assert "004010X096A1 is not supported" in verdict.errors[0].message

@@ -1,0 +1,428 @@
+"""The 837 Dental claim (005010X224A2) as a compact specification, for ``gen.py``.
+
+Each segment is written once as a small function call; ``gen.py`` expands it into pyx12's
+map XML (loops, segments, elements, composites, usage, repeats, code lists). Element names
+come from pyx12's data element dictionary by number; codes and usages follow the guide.
+Where the guide lets a value be situational we say ``S`` rather than guess a stricter rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class E:
+    """An element: data element number, usage (R/S/N), codes, external code list."""
+
+    num: str
+    usage: str = "R"
+    codes: list[str] | None = None
+    external: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class C:
+    """A composite: its number, usage and component elements."""
+
+    num: str
+    usage: str
+    parts: list[E]
+    name: str | None = None
+
+
+@dataclass
+class Seg:
+    """A segment as used at one place in the guide."""
+
+    id: str
+    name: str
+    usage: str
+    max_use: int | str
+    elements: list[E | C]
+    syntax: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Loop:
+    """A loop: first child segment starts it."""
+
+    id: str
+    name: str
+    usage: str
+    repeat: int | str
+    children: list[Seg | Loop]
+    type: str | None = None
+
+
+N = "N"
+STATES = "states"
+COUNTRY = "country"
+FILING = ["11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM",
+          "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"]
+RELATIONSHIPS = ["01", "18", "19", "20", "21", "39", "40", "53", "G8"]
+PATIENT_RELATIONSHIPS = ["01", "19", "20", "21", "39", "40", "53", "G8"]
+AREAS = ["00", "01", "02", "09", "10", "20", "30", "40", "L", "R"]
+SURFACES = ["B", "D", "F", "I", "L", "M", "O"]
+PROVIDER_REF = ["0B", "1G", "G2", "LU"]
+CAS_GROUPS = ["CO", "CR", "OA", "PI", "PR"]
+
+
+def nm1(entity: list[str], name: str, *, usage: str = "R", kind: list[str] | None = None,
+        last: str = "R", first: str = "S", qualifiers: list[str] | None = None,
+        id_usage: str = "R") -> Seg:
+    """NM1 with the usual layout; person name parts situational."""
+    person = kind != ["2"]
+    return Seg("NM1", name, usage, 1, [
+        E("98", "R", entity),
+        E("1065", "R", kind or ["1", "2"]),
+        E("1035", last),
+        E("1036", first if person else N),
+        E("1037", "S" if person else N),
+        E("1038", N),
+        E("1039", "S" if person else N),
+        E("66", id_usage if qualifiers else N, qualifiers),
+        E("67", id_usage if qualifiers else N),
+        E("706", N), E("98", N), E("1035", N),
+    ], ["P0809", "C1110", "C1203"])
+
+
+def n3(name: str, usage: str = "R") -> Seg:
+    """Street address."""
+    return Seg("N3", name, usage, 1, [E("166"), E("166", "S")])
+
+
+def n4(name: str, usage: str = "R") -> Seg:
+    """City, state, ZIP."""
+    return Seg("N4", name, usage, 1, [
+        E("19"), E("156", "S", external=STATES), E("116", "S"), E("26", "S", external=COUNTRY),
+        E("309", N), E("310", N), E("1715", "S"),
+    ], ["E0207", "C0605", "C0704"])
+
+
+def ref(codes: list[str], name: str, max_use: int = 1, usage: str = "S") -> Seg:
+    """A REF with the given qualifiers."""
+    return Seg("REF", name, usage, max_use, [E("128", "R", codes), E("127"), E("352", N),
+                                             C("C040", N, [E("128", N), E("127", N)])])
+
+
+def per(name: str, usage: str = "S", max_use: int = 2) -> Seg:
+    """Contact information."""
+    channels = ["EM", "FX", "TE"]
+    return Seg("PER", name, usage, max_use, [
+        E("366", "R", ["IC"]), E("93", "S"), E("365", "R", channels), E("364"),
+        E("365", "S", [*channels, "EX"]), E("364", "S"), E("365", "S", [*channels, "EX"]),
+        E("364", "S"), E("443", N),
+    ], ["P0304", "P0506", "P0708"])
+
+
+def prv(code: str, name: str, usage: str = "S") -> Seg:
+    """Provider taxonomy."""
+    return Seg("PRV", name, usage, 1, [E("1221", "R", [code]), E("128", "R", ["PXC"]),
+                                       E("127"), E("156", N), C("C035", N, [E("1222", N)]),
+                                       E("1223", N)])
+
+
+def dtp(code: str, name: str, usage: str = "S", formats: list[str] | None = None) -> Seg:
+    """A date."""
+    return Seg("DTP", name, usage, 1, [E("374", "R", [code]), E("1250", "R", formats or ["D8"]),
+                                       E("1251")])
+
+
+def amt(code: str, name: str, usage: str = "S") -> Seg:
+    """An amount."""
+    return Seg("AMT", name, usage, 1, [E("522", "R", [code]), E("782"), E("478", N)])
+
+
+def cas(name: str, max_use: int) -> Seg:
+    """Claim adjustment: group plus up to six reason/amount/quantity triplets."""
+    triplets: list[E | C] = []
+    for index in range(6):
+        usage = "R" if index == 0 else "S"
+        triplets += [E("1034", usage), E("782", usage), E("380", "S")]
+    return Seg("CAS", name, "S", max_use, [E("1033", "R", CAS_GROUPS), *triplets],
+               ["L050607", "C0605", "C0705", "L080910", "C0908", "C1008", "L111213", "C1211",
+                "C1311", "L141516", "C1514", "C1614", "L171819", "C1817", "C1917"])
+
+
+def hl(code: str, name: str, parent: str, children: list[str]) -> Seg:
+    """Hierarchical level."""
+    return Seg("HL", name, "R", 1, [E("628"), E("734", parent), E("735", "R", [code]),
+                                    E("736", "R", children)])
+
+
+def sbr(name: str, relationship: list[str], rel_usage: str) -> Seg:
+    """Subscriber information (2000B) or other subscriber information (2320)."""
+    return Seg("SBR", name, "R", 1, [
+        E("1138", "R", ["A", "B", "C", "D", "E", "F", "G", "H", "P", "S", "T", "U"]),
+        E("1069", rel_usage, relationship), E("127", "S"), E("93", "S"), E("1336", N),
+        E("1143", N), E("1073", N), E("584", N), E("1032", "S", FILING),
+    ])
+
+
+def dmg(name: str, usage: str = "S") -> Seg:
+    """Demographics."""
+    return Seg("DMG", name, usage, 1, [E("1250", "R", ["D8"]), E("1251"),
+                                       E("1068", "R", ["F", "M", "U"])])
+
+
+def provider_loop(loop_id: str, entity: list[str], name: str, *, taxonomy: str | None = None,
+                  kind: list[str] | None = None, address: bool = False, repeat: int = 1) -> Loop:
+    """A provider name loop (NM1, optional PRV/N3/N4, secondary REFs)."""
+    children: list[Seg | Loop] = [nm1(entity, name, kind=kind, qualifiers=["XX"],
+                                      id_usage="S")]
+    if taxonomy:
+        children.append(prv(taxonomy, f"{name} Specialty Information",
+                            "R" if loop_id in ("2310B", "2420A") else "S"))
+    if address:
+        children += [n3(f"{name} Address"), n4(f"{name} City, State, ZIP Code")]
+    children.append(ref(PROVIDER_REF, f"{name} Secondary Identification", 3))
+    return Loop(loop_id, name, "S", repeat, children)
+
+
+def other_payer_provider(loop_id: str, entity: list[str], name: str) -> Loop:
+    """2330C–H: other payers' secondary identifiers for our providers."""
+    return Loop(loop_id, name, "S", 1, [
+        nm1(entity, name, kind=["1", "2"] if entity != ["77", "85"] else ["2"], last=N,
+            first=N, qualifiers=None),
+        ref(["0B", "1G", "G2", "LU"], f"{name} Secondary Identification", 3, "R"),
+    ])
+
+
+def claim_loop() -> Loop:
+    """2300 and everything below it (used under 2000B and under 2000C)."""
+    clm = Seg("CLM", "Claim Information", "R", 1, [
+        E("1028"), E("782"), E("1032", N), E("1343", N),
+        C("C023", "R", [E("1331", "R"), E("1332", "R", ["B"]),
+                        E("1325", "R", ["1", "7", "8"])]),
+        E("1073", "R", ["N", "Y"]), E("1359", "R", ["A", "B", "C"]),
+        E("1073", "R", ["N", "W", "Y"]), E("1363", "R", ["I", "Y"]), E("1351", N),
+        C("C024", "S", [E("1362", "R", ["AA", "EM", "OA"]), E("1362", "S", ["AA", "EM", "OA"]),
+                        E("1362", N), E("156", "S", external=STATES),
+                        E("26", "S", external=COUNTRY)]),
+        E("1366", "S", ["01", "02", "03", "05", "09"]), E("1073", N), E("1338", N),
+        E("1360", N), E("1029", N), E("1383", N), E("1073", N),
+        E("1383", "S", ["PB"]), E("1514", "S", ["1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                              "10", "11", "15"]),
+    ])
+    line = Loop("2400", "Line Counter", "R", 50, [
+        Seg("LX", "Line Counter", "R", 1, [E("554")]),
+        Seg("SV3", "Dental Service", "R", 1, [
+            C("C003", "R", [E("235", "R", ["AD"]), E("234"), E("1339", "S"), E("1339", "S"),
+                            E("1339", "S"), E("1339", "S"), E("352", "S")]),
+            E("782"), E("1331", "S"),
+            C("C006", "S", [E("1361", "R", AREAS)] + [E("1361", "S", AREAS)] * 4),
+            E("1358", "S", ["I", "R"]), E("380", "R"),
+        ]),
+        Seg("TOO", "Tooth Information", "S", 32, [
+            E("1270", "R", ["JP"]), E("1271"),
+            C("C005", "S", [E("1369", "R", SURFACES)] + [E("1369", "S", SURFACES)] * 4),
+        ]),
+        dtp("472", "Date - Service"),
+        dtp("441", "Date - Prior Placement"),
+        dtp("452", "Date - Appliance Placement"),
+        dtp("446", "Date - Replacement"),
+        dtp("196", "Date - Treatment Start"),
+        dtp("198", "Date - Treatment Completion"),
+        Seg("CN1", "Contract Information", "S", 1, [
+            E("1166", "R", ["01", "02", "03", "04", "05", "06", "09"]), E("782", "S"),
+            E("332", "S"), E("127", "S"), E("338", "S"), E("799", "S")]),
+        ref(["G3"], "Prior Authorization or Predetermination", 1),
+        ref(["G1", "9F"], "Prior Authorization or Referral", 2),
+        ref(["6R"], "Line Item Control Number", 1),
+        ref(["9B", "9D"], "Repriced Line Item Reference Number", 1),
+        amt("T", "Sales Tax Amount"),
+        Seg("NTE", "Line Note", "S", 1, [E("363", "R", ["TPO"]), E("352")]),
+        provider_loop("2420A", ["82"], "Rendering Provider Name", taxonomy="PE"),
+        provider_loop("2420B", ["DD"], "Assistant Surgeon Name", taxonomy="AS"),
+        provider_loop("2420C", ["DQ"], "Supervising Provider Name"),
+        provider_loop("2420D", ["77"], "Service Facility Location", kind=["2"], address=True),
+        Loop("2430", "Line Adjudication Information", "S", 15, [
+            Seg("SVD", "Line Adjudication Information", "R", 1, [
+                E("67"), E("782"),
+                C("C003", "R", [E("235", "R", ["AD"]), E("234"), E("1339", "S"),
+                                E("1339", "S"), E("1339", "S"), E("1339", "S"),
+                                E("352", "S")]),
+                E("234", N), E("380"), E("554", "S"),
+            ]),
+            cas("Line Adjustment", 5),
+            dtp("573", "Line Check or Remittance Date", "R"),
+            amt("EAF", "Remaining Patient Liability"),
+        ]),
+    ])
+    other_subscriber = Loop("2320", "Other Subscriber Information", "S", 10, [
+        sbr("Other Subscriber Information", RELATIONSHIPS, "R"),
+        cas("Claim Level Adjustments", 5),
+        amt("D", "Coordination of Benefits (COB) Payer Paid Amount"),
+        amt("A8", "Coordination of Benefits (COB) Total Non-covered Amount"),
+        amt("EAF", "Remaining Patient Liability"),
+        Seg("OI", "Other Insurance Coverage Information", "R", 1, [
+            E("1032", N), E("1383", N), E("1073", "R", ["N", "W", "Y"]), E("1351", "S"),
+            E("1360", N), E("1363", "R", ["I", "Y"])]),
+        Loop("2330A", "Other Subscriber Name", "R", 1, [
+            nm1(["IL"], "Other Subscriber Name", qualifiers=["II", "MI"]),
+            n3("Other Subscriber Address", "S"), n4("Other Subscriber City, State, ZIP Code", "S"),
+            ref(["SY"], "Other Subscriber Secondary Identification"),
+        ]),
+        Loop("2330B", "Other Payer Name", "R", 1, [
+            nm1(["PR"], "Other Payer Name", kind=["2"], qualifiers=["PI", "XV"]),
+            n3("Other Payer Address", "S"), n4("Other Payer City, State, ZIP Code", "S"),
+            dtp("573", "Claim Check or Remittance Date"),
+            ref(["2U", "EI", "FY", "NF"], "Other Payer Secondary Identifier", 2),
+            ref(["G1"], "Other Payer Prior Authorization Number"),
+            ref(["9F"], "Other Payer Referral Number"),
+            ref(["T4"], "Other Payer Claim Adjustment Indicator"),
+            ref(["G3"], "Other Payer Predetermination Identification"),
+            ref(["F8"], "Other Payer Claim Control Number"),
+        ]),
+        other_payer_provider("2330C", ["DN", "P3"], "Other Payer Referring Provider"),
+        other_payer_provider("2330D", ["82"], "Other Payer Rendering Provider"),
+        other_payer_provider("2330E", ["DQ"], "Other Payer Supervising Provider"),
+        other_payer_provider("2330F", ["85"], "Other Payer Billing Provider"),
+        other_payer_provider("2330G", ["77"], "Other Payer Service Facility Location"),
+        other_payer_provider("2330H", ["DD"], "Other Payer Assistant Surgeon"),
+    ])
+    return Loop("2300", "Claim Information", "S", 100, [
+        clm,
+        dtp("439", "Date - Accident"),
+        dtp("452", "Date - Appliance Placement"),
+        dtp("472", "Date - Service", formats=["D8", "RD8"]),
+        dtp("050", "Date - Repricer Received Date"),
+        Seg("DN1", "Orthodontic Information", "S", 1, [
+            E("380", "S"), E("380", "S"), E("1073", "S", ["N", "Y"]), E("352", "S")]),
+        Seg("DN2", "Tooth Status", "S", 35, [
+            E("1271"), E("1368", "R", ["E", "M"]), E("380", N), E("1250", N),
+            E("1270", "R", ["JP"])]),
+        Seg("PWK", "Claim Supplemental Information", "S", 10, [
+            E("755", "R", ["04", "07", "09", "B4", "DA", "DG", "EB", "OZ", "P6", "PN", "PO",
+                           "RB", "RR", "RX"]),
+            E("756", "R", ["AA", "BM", "EL", "EM", "FT", "FX"]), E("757", N), E("98", N),
+            E("66", "S", ["AC"]), E("67", "S"), E("352", N),
+            C("C002", N, [E("704", N)]), E("1525", N),
+        ], ["P0506"]),
+        Seg("CN1", "Contract Information", "S", 1, [
+            E("1166", "R", ["01", "02", "03", "04", "05", "06", "09"]), E("782", "S"),
+            E("332", "S"), E("127", "S"), E("338", "S"), E("799", "S")]),
+        amt("F5", "Patient Amount Paid"),
+        ref(["4N"], "Service Authorization Exception Code"),
+        ref(["G3"], "Predetermination Identification"),
+        ref(["F8"], "Payer Claim Control Number"),
+        ref(["9F"], "Referral Number"),
+        ref(["G1"], "Prior Authorization"),
+        ref(["9A"], "Repriced Claim Number"),
+        ref(["9C"], "Adjusted Repriced Claim Number"),
+        ref(["D9"], "Claim Identifier For Transmission Intermediaries"),
+        Seg("K3", "File Information", "S", 10, [E("449"), E("1333", N),
+                                                C("C001", N, [E("355", N)])]),
+        Seg("NTE", "Claim Note", "S", 1, [E("363", "R", ["ADD"]), E("352")]),
+        provider_loop("2310A", ["DN", "P3"], "Referring Provider Name", taxonomy="RF",
+                      repeat=2),
+        provider_loop("2310B", ["82"], "Rendering Provider Name", taxonomy="PE"),
+        provider_loop("2310C", ["77"], "Service Facility Location", kind=["2"], address=True),
+        provider_loop("2310D", ["DD"], "Assistant Surgeon Name", taxonomy="AS"),
+        provider_loop("2310E", ["DQ"], "Supervising Provider Name"),
+        other_subscriber,
+        line,
+    ])
+
+
+def transaction() -> Loop:
+    """The whole interchange, as pyx12 expects a transaction map to describe it."""
+    isa = Seg("ISA", "Interchange Control Header", "R", 1, [
+        E("I01", "R", ["00", "03"]), E("I02"), E("I03", "R", ["00", "01"]), E("I04"),
+        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I06"),
+        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I07"),
+        E("I08"), E("I09"), E("I10"), E("I11", "R", ["00501"]), E("I12"),
+        E("I13", "R", ["0", "1"]), E("I14", "R", ["P", "T"]), E("I15"),
+    ])
+    gs = Seg("GS", "Functional Group Header", "R", 1, [
+        E("479", "R", ["HC"]), E("142"), E("124"), E("373"), E("337"), E("28"),
+        E("455", "R", ["X"]), E("480", "R", ["005010X224A2"])])
+    st = Seg("ST", "Transaction Set Header", "R", 1, [
+        E("143", "R", ["837"]), E("329"), E("1705", "S", ["005010X224A2"])])
+    bht = Seg("BHT", "Beginning of Hierarchical Transaction", "R", 1, [
+        E("1005", "R", ["0019"]), E("353", "R", ["00", "18"]), E("127"), E("373"), E("337"),
+        E("640", "R", ["31", "CH", "RP"])])
+    header = Loop("HEADER", "Table 1 - Header", "R", 1, [
+        bht,
+        Loop("1000A", "Submitter Name", "R", 1, [
+            nm1(["41"], "Submitter Name", qualifiers=["46"]),
+            per("Submitter EDI Contact Information", "R", 2),
+        ]),
+        Loop("1000B", "Receiver Name", "R", 1, [
+            nm1(["40"], "Receiver Name", kind=["2"], qualifiers=["46"]),
+        ]),
+    ], type="wrapper")
+    patient = Loop("2000C", "Patient Hierarchical Level", "S", ">1", [
+        hl("23", "Patient Hierarchical Level", "R", ["0"]),
+        Seg("PAT", "Patient Information", "R", 1, [
+            E("1069", "R", PATIENT_RELATIONSHIPS), E("1384", N), E("584", N), E("1220", N),
+            E("1250", N), E("1251", N), E("355", N), E("81", N), E("1073", N)]),
+        Loop("2010CA", "Patient Name", "R", 1, [
+            nm1(["QC"], "Patient Name", kind=["1"], qualifiers=None),
+            n3("Patient Address"), n4("Patient City, State, ZIP Code"),
+            dmg("Patient Demographic Information", "R"),
+            ref(["Y4"], "Property and Casualty Claim Number"),
+            ref(["SY"], "Property and Casualty Patient Identifier"),
+        ]),
+        claim_loop(),
+    ])
+    subscriber = Loop("2000B", "Subscriber Hierarchical Level", "R", ">1", [
+        hl("22", "Subscriber Hierarchical Level", "R", ["0", "1"]),
+        sbr("Subscriber Information", ["18"], "S"),
+        Loop("2010BA", "Subscriber Name", "R", 1, [
+            nm1(["IL"], "Subscriber Name", qualifiers=["II", "MI"]),
+            n3("Subscriber Address", "S"), n4("Subscriber City, State, ZIP Code", "S"),
+            dmg("Subscriber Demographic Information"),
+            ref(["SY"], "Subscriber Secondary Identification"),
+            ref(["Y4"], "Property and Casualty Claim Number"),
+        ]),
+        Loop("2010BB", "Payer Name", "R", 1, [
+            nm1(["PR"], "Payer Name", kind=["2"], qualifiers=["PI", "XV"]),
+            n3("Payer Address", "S"), n4("Payer City, State, ZIP Code", "S"),
+            ref(["2U", "EI", "FY", "NF"], "Payer Secondary Identification", 3),
+            ref(["G2", "LU"], "Billing Provider Secondary Identification", 2),
+        ]),
+        claim_loop(),
+        patient,
+    ])
+    billing = Loop("2000A", "Billing Provider Hierarchical Level", "R", ">1", [
+        hl("20", "Billing Provider Hierarchical Level", N, ["1"]),
+        prv("BI", "Billing Provider Specialty Information"),
+        Seg("CUR", "Foreign Currency Information", "S", 1, [E("98", "R", ["85"]),
+                                                            E("100", external="currency")]),
+        Loop("2010AA", "Billing Provider Name", "R", 1, [
+            nm1(["85"], "Billing Provider Name", qualifiers=["XX"]),
+            n3("Billing Provider Address"), n4("Billing Provider City, State, ZIP Code"),
+            ref(["EI", "SY"], "Billing Provider Tax Identification", 1, "R"),
+            ref(["0B", "1G"], "Billing Provider UPIN/License Information", 2),
+            per("Billing Provider Contact Information", "S", 2),
+        ]),
+        Loop("2010AB", "Pay-to Address Name", "S", 1, [
+            nm1(["87"], "Pay-to Address Name", kind=["1", "2"], last=N, first=N),
+            n3("Pay-to Address"), n4("Pay-to Address City, State, ZIP Code"),
+        ]),
+        Loop("2010AC", "Pay-To Plan Name", "S", 1, [
+            nm1(["PE"], "Pay-to Plan Name", kind=["2"], qualifiers=["PI", "XV"]),
+            n3("Pay-to Plan Address"), n4("Pay-To Plan City, State, ZIP Code"),
+            ref(["2U", "FY", "NF"], "Pay-to Plan Secondary Identification"),
+            ref(["EI"], "Pay-To Plan Tax Identification Number", 1, "R"),
+        ]),
+        subscriber,
+    ])
+    se = Seg("SE", "Transaction Set Trailer", "R", 1, [E("96"), E("329")])
+    ge = Seg("GE", "Functional Group Trailer", "R", 1, [E("97"), E("28")])
+    ta1 = Seg("TA1", "Interchange Acknowledgment", "S", 1, [
+        E("I12"), E("I08"), E("I09"), E("I17", "R", ["A", "E", "R"]), E("I18")])
+    iea = Seg("IEA", "Interchange Control Trailer", "R", 1, [E("I16"), E("I12")])
+    st_loop = Loop("ST_LOOP", "Transaction Set Header", "R", ">1", [
+        st, header,
+        Loop("DETAIL", "Table 2 - Detail", "S", ">1", [billing], type="wrapper"),
+        Loop("FOOTER", "Table 3 - Footer", N, 1, [], type="wrapper"),
+        se,
+    ], type="explicit")
+    gs_loop = Loop("GS_LOOP", "Functional Group Header", "R", ">1", [gs, st_loop, ge],
+                   type="explicit")
+    return Loop("ISA_LOOP", "Interchange Control Header", "R", ">1", [isa, gs_loop, ta1, iea],
+                type="explicit")
