@@ -113,6 +113,16 @@ def _print_verdict(verdict: Any) -> None:
         typer.echo(f"  [{finding.code}] {where + ': ' if where else ''}{finding.message}")
 
 
+@x12_app.command("maps")
+def maps() -> None:
+    """Print the pyx12 map folder we validate with (pyx12's own maps plus ours).
+
+    pyx12's tools can use it directly, e.g. ``x12valid --map-path "$(edigateway x12 maps)"
+    claims.837`` checks an 837D with our X224A2 map.
+    """
+    typer.echo(str(_gateway().validator.map_path()))
+
+
 @x12_app.command("parse")
 def parse(
     file: Annotated[Path, typer.Argument(help="an X12 file")],

@@ -145,3 +145,11 @@ def test_console_script_runs(tmp_path: Path):
                             text=True, env=env, check=False, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+def test_x12_maps_prints_a_folder_holding_our_837d_map():
+    code, stdout, _ = run("x12", "maps")
+    assert code == 0
+    folder = Path(stdout.strip())
+    assert (folder / "837.5010.X224.A2.xml").is_file()
+    assert "837.5010.X224.A2.xml" in (folder / "maps.xml").read_text()
