@@ -19,6 +19,8 @@ from edigateway.settings import Settings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from edigateway.codelists import CodeLists
+    from edigateway.persistence.database import Database
     from edigateway.x12.validation import Validator
 
 
@@ -30,6 +32,8 @@ class Gateway:
     control_numbers: ControlNumberSource
     clock: Callable[[], datetime]
     _validator: Validator | None = None
+    _database: Database | None = None
+    _codes: CodeLists | None = None
 
     @property
     def validator(self) -> Validator:
@@ -43,6 +47,37 @@ class Gateway:
             )
         return self._validator
 
+    @property
+    def database(self) -> Database:
+        """The database, opened on first use.
+
+        The embedded SQLite file is migrated automatically; any other database must be
+        migrated on purpose (``edigateway db upgrade``) so production never changes schema
+        behind an operator's back.
+        """
+        if self._database is None:
+            from edigateway.errors import ConfigurationError
+            from edigateway.persistence.database import Database
+
+            database = Database.connect(self.settings.resolved_database_url)
+            if database.engine.dialect.name == "sqlite":
+                database.upgrade()
+            elif not database.is_current():
+                msg = ("the database schema is not up to date; run `edigateway db upgrade` "
+                       "first")
+                raise ConfigurationError(msg)
+            self._database = database
+        return self._database
+
+    @property
+    def codes(self) -> CodeLists:
+        """CARC/RARC/PLB code lists from the mappings folder, read on first use."""
+        if self._codes is None:
+            from edigateway.codelists import CodeLists
+
+            self._codes = CodeLists.load(self.settings.resolved_mappings_dir)
+        return self._codes
+
 
 def _local_now() -> datetime:
     return datetime.now().astimezone().replace(tzinfo=None)
@@ -54,6 +89,7 @@ def bootstrap(
     control_numbers: ControlNumberSource | None = None,
     clock: Callable[[], datetime] | None = None,
     validator: Validator | None = None,
+    database: Database | None = None,
 ) -> Gateway:
     """Wire a :class:`Gateway` from settings, with optional replacements for tests."""
     settings = settings or Settings()
@@ -63,4 +99,5 @@ def bootstrap(
         or FileControlNumbers(settings.data_dir / "control-numbers.json"),
         clock=clock or _local_now,
         _validator=validator,
+        _database=database,
     )

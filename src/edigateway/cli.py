@@ -36,6 +36,16 @@ app = typer.Typer(
 )
 x12_app = typer.Typer(help="Build, validate and parse X12 5010 files.", no_args_is_help=True)
 app.add_typer(x12_app, name="x12")
+claims_app = typer.Typer(help="Store and follow claims.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
+era_app = typer.Typer(help="Post 835 remittances (ERAs).", no_args_is_help=True)
+app.add_typer(era_app, name="era")
+report_app = typer.Typer(help="Reports for the coordinator.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+workqueue_app = typer.Typer(help="What needs a person's attention.", no_args_is_help=True)
+app.add_typer(workqueue_app, name="workqueue")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -210,6 +220,156 @@ def demo(
     if as_json:
         _echo_json(summary)
     raise typer.Exit(EXIT_OK if summary["all_valid"] else EXIT_INVALID)
+
+
+@claims_app.command("import")
+def claims_import(
+    claims_file: Annotated[Path, typer.Argument(help="claims JSON (see `edigateway schema`)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Store claims as submitted (after the clean-claim edits) and print their IDs.
+
+    Importing the same claim again is harmless (``unchanged``). Example:
+    ``edigateway claims import fixtures/claims/05_crown_initial.json``
+    """
+    from edigateway.services.claim_store import import_claims
+    from edigateway.services.claims import load_claim_file
+
+    gateway = _gateway()
+    try:
+        batch = load_claim_file(claims_file)
+        imported = import_claims(gateway.database, batch, now=gateway.clock())
+    except OSError as exc:
+        raise _fail(f"{claims_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+    except CleanClaimError as exc:
+        typer.echo(f"error: {len(exc.failures)} clean-claim edit(s) failed; nothing stored",
+                   err=True)
+        for failure in exc.failures:
+            typer.echo(f"  {failure}", err=True)
+        raise typer.Exit(EXIT_INVALID) from exc
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json([{"id": c.id, "patient_control_number": c.patient_control_number,
+                     "status": c.status} for c in imported])
+        return
+    for claim in imported:
+        typer.echo(f"{claim.id}\t{claim.patient_control_number}\t{claim.status}")
+
+
+@era_app.command("post")
+def era_post(
+    files: Annotated[list[Path], typer.Argument(help="835 files (or folders of them)")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+) -> None:
+    """Post 835 remittances: balance, match, post; quarantine what does not balance.
+
+    Exit 0 when every file was posted or was a duplicate, 1 when any was quarantined, 2
+    when any is not a readable 5010 835. Example: ``edigateway era post era.835 --json``
+    """
+    from edigateway.services.remittances import iter_files, post_era
+
+    gateway = _gateway()
+    worst = EXIT_OK
+    for path in iter_files(files):
+        try:
+            result = post_era(gateway.database, path, codes=gateway.codes,
+                              now=gateway.clock())
+        except OSError as exc:
+            raise _fail(f"{path}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+        except EdigatewayError as exc:
+            raise _fail(str(exc), EXIT_INVALID) from exc
+        if as_json:
+            _echo_json(result.to_json())
+        else:
+            _print_posting(result)
+        if not result.readable:
+            worst = EXIT_UNREADABLE
+        elif result.status == "quarantined" and worst == EXIT_OK:
+            worst = EXIT_INVALID
+    raise typer.Exit(worst)
+
+
+def _print_posting(result: Any) -> None:
+    typer.echo(f"{result.file}: {result.status.upper()}")
+    if result.message:
+        typer.echo(f"  {result.message}")
+    if result.status != "posted":
+        return
+    typer.echo(f"  payments {result.payments} (skipped as already posted: "
+               f"{result.payments_skipped}), amount {result.payment_amount}")
+    typer.echo(f"  claims matched {result.claims_matched}, unmatched {result.claims_unmatched}")
+    typer.echo(f"  posted {result.posted_total}, write-offs {result.adjustments_total}, "
+               f"patient responsibility {result.patient_responsibility_total}, "
+               f"provider adjustments {result.plb_total}, interest {result.interest_total}")
+    for item in result.work_items:
+        typer.echo(f"  work: [{item.reason}] {item.message}")
+
+
+@report_app.command("aging")
+def report_aging(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    warn_days: Annotated[int, typer.Option(help="flag claims this close to their "
+                                           "timely-filing limit")] = 30,
+) -> None:
+    """A/R aging by payer (days since submission) and claims nearing timely filing.
+
+    Example: ``edigateway report aging --json``
+    """
+    from edigateway.services.followup import aging_report
+
+    gateway = _gateway()
+    report = aging_report(gateway.database, today=gateway.clock().date(), warn_days=warn_days)
+    if as_json:
+        _echo_json(report)
+        return
+    typer.echo(f"A/R aging on {report['as_of']} (days since submission)")
+    buckets = report["buckets"]
+    typer.echo("payer".ljust(28) + "".join(b.rjust(12) for b in [*buckets, "total"]))
+    for row in [*report["payers"], report["total"]]:
+        typer.echo(row["payer"][:27].ljust(28)
+                   + "".join(row["buckets"][b].rjust(12) for b in buckets)
+                   + row["total"].rjust(12))
+    for alert in report["timely_filing"]:
+        typer.echo(f"  timely filing: claim {alert['claim']} ({alert['payer']}) "
+                   f"{alert['message']}")
+
+
+@workqueue_app.command("list")
+def workqueue_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="include resolved items")] = False,
+) -> None:
+    """The open work items, oldest first: denials, unmatched payments, recoupments …
+
+    Example: ``edigateway workqueue list --json``
+    """
+    from edigateway.services.followup import work_items
+
+    items = work_items(_gateway().database, include_resolved=show_all)
+    if as_json:
+        _echo_json(items)
+        return
+    if not items:
+        typer.echo("the work queue is empty")
+    for item in items:
+        typer.echo(f"#{item['id']} [{item['reason']}] {item['claim'] or '-'}: {item['message']}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (the embedded SQLite file does this by itself).
+
+    Example: ``EDIGATEWAY_DATABASE_URL=postgresql+psycopg://... edigateway db upgrade``
+    """
+    from edigateway.persistence.database import Database
+
+    gateway = _gateway()
+    try:
+        Database.connect(gateway.settings.resolved_database_url).upgrade()
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    typer.echo("database is up to date")
 
 
 def main() -> None:

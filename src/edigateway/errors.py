@@ -16,7 +16,9 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     │       ├── UnsupportedX12Error   a version/transaction we do not handle (4010 …)
     │       ├── X12StructureError     readable but not the transaction's shape
     │       └── DelimiterInDataError  a value would contain a delimiter character
-    └── ValidationEngineError         the validator itself failed on a file
+    ├── ValidationEngineError         the validator itself failed on a file
+    └── PersistenceError              the database refused or failed (SQLAlchemy's error
+        └── NotFoundError             chained); a record asked for does not exist
 
 Each X12 error carries an :class:`X12Location` (file, segment position, segment ID, loop,
 element) so the message tells a coordinator exactly where to look::
@@ -144,3 +146,11 @@ class DelimiterInDataError(X12Error):
 
 class ValidationEngineError(EdigatewayError):
     """The validation engine (pyx12) itself failed on a file."""
+
+
+class PersistenceError(EdigatewayError):
+    """The database failed or refused a change; nothing of that change was kept."""
+
+
+class NotFoundError(PersistenceError):
+    """A record asked for (claim, remittance, work item) does not exist."""

@@ -83,6 +83,9 @@ class ClaimPayment(DomainModel):
     patient_last_name: str | None = None
     patient_first_name: str | None = None
     member_id: str | None = None
+    corrected_last_name: str | None = Field(default=None, description="NM1*74")
+    corrected_first_name: str | None = None
+    corrected_member_id: str | None = None
     rendering_npi: str | None = None
     service_start: date | None = None
     service_end: date | None = None
@@ -143,11 +146,18 @@ class Remittance(DomainModel):
     payment_amount: Money
     credit_debit: Literal["C", "D"] = "C"
     payment_method: Annotated[str, Field(max_length=3, description="BPR04: ACH, CHK, NON …")]
+    payment_format: str | None = Field(default=None, description="BPR05: CCP, CTX …")
     payment_date: date | None = None
+    payer_bank_id: str | None = Field(default=None, description="BPR07: payer's DFI (ABA)")
+    payer_account: str | None = Field(default=None, description="BPR09: payer's account")
+    payee_bank_id: str | None = Field(default=None, description="BPR13: payee's DFI (ABA)")
+    payee_account: str | None = Field(default=None, description="BPR15: payee's account")
     trace_number: Annotated[str, Field(min_length=1, max_length=50, description="TRN02")]
     payer_trace_id: str | None = Field(default=None, description="TRN03 originator")
     payer: Party
     payee: Party
+    payer_id: str | None = Field(default=None, description="REF*2U or N1*PR N104")
+    payee_tin: str | None = Field(default=None, description="REF*TJ")
     production_date: date | None = None
     claims: list[ClaimPayment] = Field(default_factory=list)
     provider_adjustments: list[ProviderAdjustment] = Field(default_factory=list)

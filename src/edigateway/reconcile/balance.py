@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from edigateway.domain.remittances import ClaimPayment, Remittance
+    from edigateway.domain.remittances import ClaimPayment, ProviderAdjustment, Remittance
 
 ZERO = Decimal("0.00")
 
@@ -68,17 +68,28 @@ def check_claim(claim: ClaimPayment) -> list[Imbalance]:
     return problems
 
 
+def check_payment(remittance: Remittance, claims_paid: Decimal,
+                  provider_adjustments: list[ProviderAdjustment],
+                  position: int | None = None) -> list[Imbalance]:
+    """The payment-level check, from running totals (a streaming reader keeps no claims).
+
+    ``claims_paid`` is Σ CLP04 of the remittance; ``position`` the segment to blame
+    (the SE, when the totals are only known there).
+    """
+    plb = _sum([p.amount for p in provider_adjustments])
+    payment = remittance.payment_amount
+    if remittance.credit_debit == "D":
+        payment = -payment
+    if claims_paid - plb == payment:
+        return []
+    return [Imbalance(
+        "payment", position or remittance.source_position, None, claims_paid - plb, payment,
+        f"payment {remittance.trace_number}: claims paid {claims_paid} − provider adjustments "
+        f"{plb} = {claims_paid - plb}, but the payment amount (BPR02) is {payment}")]
+
+
 def check_remittance(remittance: Remittance) -> list[Imbalance]:
     """Every check for one payment; an empty list means it balances."""
     problems = [p for claim in remittance.claims for p in check_claim(claim)]
     paid = _sum([c.paid for c in remittance.claims])
-    plb = _sum([p.amount for p in remittance.provider_adjustments])
-    payment = remittance.payment_amount
-    if remittance.credit_debit == "D":
-        payment = -payment
-    if paid - plb != payment:
-        problems.append(Imbalance(
-            "payment", remittance.source_position, None, paid - plb, payment,
-            f"payment {remittance.trace_number}: claims paid {paid} − provider adjustments "
-            f"{plb} = {paid - plb}, but the payment amount (BPR02) is {payment}"))
-    return problems
+    return problems + check_payment(remittance, paid, remittance.provider_adjustments)

@@ -157,6 +157,44 @@ class _Builder:
                 source_position=adj.source_position))
 
 
+class Planner:
+    """Plans a remittance piece by piece, for readers that stream claims.
+
+    Feed it claim payments as they are read and PLB entries at the end; :meth:`take` hands
+    over what was planned so far (and forgets it), so memory stays flat::
+
+        planner = Planner(describe_carc=codes.describe_carc)
+        for payment in claims_from_the_file:
+            planner.claim(payment, our_claims.get(payment.patient_control_number))
+        rows = planner.take()
+    """
+
+    def __init__(self, *, describe_carc: Describe = _no_description,
+                 describe_rarc: Describe = _no_description,
+                 is_known_carc: Callable[[str], bool] | None = None) -> None:
+        self._b = _Builder(describe_carc, describe_rarc,
+                           is_known_carc or (lambda code: describe_carc(code) is not None))
+
+    def claim(self, payment: ClaimPayment, claim: Claim | None, *,
+              correction_follows: bool = False) -> ClaimOutcome:
+        """Plan one claim payment against our claim (``None`` when we have none)."""
+        corrected = {payment.patient_control_number} if correction_follows else set()
+        _plan_claim(self._b, payment, claim, corrected)
+        return self._b.outcomes[-1]
+
+    def provider_adjustment(self, plb: ProviderAdjustment, claims: Mapping[str, Claim],
+                            payer_claim_numbers: Mapping[str, str]) -> None:
+        """Plan one PLB entry, linked to a claim when its reference names one."""
+        _plan_provider_adjustment(self._b, plb, claims, payer_claim_numbers)
+
+    def take(self) -> PostingPlan:
+        """What was planned since the last call."""
+        b = self._b
+        plan = PostingPlan(b.postings, b.work_items, b.outcomes)
+        b.postings, b.work_items, b.outcomes = [], [], []
+        return plan
+
+
 def plan_remittance(
     remittance: Remittance,
     claims: Mapping[str, Claim],
@@ -172,14 +210,15 @@ def plan_remittance(
     ``payer_claim_numbers`` maps payer claim control numbers (CLP07) we have seen before to
     our patient control numbers, so a PLB recoupment can name the claim it takes money from.
     """
-    builder = _Builder(describe_carc, describe_rarc,
-                       is_known_carc or (lambda code: describe_carc(code) is not None))
+    planner = Planner(describe_carc=describe_carc, describe_rarc=describe_rarc,
+                      is_known_carc=is_known_carc)
     corrected = {c.patient_control_number for c in remittance.claims if not c.is_reversal}
     for payment in remittance.claims:
-        _plan_claim(builder, payment, claims.get(payment.patient_control_number), corrected)
+        planner.claim(payment, claims.get(payment.patient_control_number),
+                      correction_follows=payment.patient_control_number in corrected)
     for plb in remittance.provider_adjustments:
-        _plan_provider_adjustment(builder, plb, claims, payer_claim_numbers or {})
-    return PostingPlan(builder.postings, builder.work_items, builder.outcomes)
+        planner.provider_adjustment(plb, claims, payer_claim_numbers or {})
+    return planner.take()
 
 
 def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
@@ -305,7 +344,9 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
     """Our 1-based line number for each service payment (``None`` when nothing fits).
 
     Tried in order, each of our lines used once: REF*6R line control number; procedure +
-    tooth + date; procedure + date; the only remaining line with that procedure.
+    tooth + date (for payers that report the tooth); procedure + date + charge (an 835
+    carries no tooth, so two fillings on one day are told apart by their fees); procedure +
+    date; the first remaining line with that procedure.
     """
     result: list[int | None] = [None] * len(services)
     free = dict(enumerate(claim.lines, start=1))
@@ -325,6 +366,8 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
         lambda s, ln: code_of(s) == ln.procedure_code and s.tooth is not None
         and s.tooth in teeth(ln) and s.service_date is not None
         and s.service_date == line_date(ln),
+        lambda s, ln: code_of(s) == ln.procedure_code and s.service_date is not None
+        and s.service_date == line_date(ln) and s.charge == ln.charge,
         lambda s, ln: code_of(s) == ln.procedure_code and s.service_date is not None
         and s.service_date == line_date(ln),
     ]

@@ -1,0 +1,120 @@
+"""The database handle: engine, sessions, and migrations run from inside the package.
+
+``Database.connect(url)`` opens SQLite or PostgreSQL; :meth:`Database.upgrade` applies the
+Alembic migrations shipped in ``edigateway/persistence/migrations`` (the embedded default
+does that on first use, so ``edigateway era post`` works on a fresh machine). A
+:meth:`Database.transaction` is one unit of work: everything inside is committed together or
+not at all, and SQLAlchemy's errors come out as :class:`~edigateway.errors.PersistenceError`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from edigateway.errors import EdigatewayError, PersistenceError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, *, schema: str | None = None, **engine_options: Any) -> Database:
+        """Open ``url``; a SQLite file's folder is created. ``schema`` (PostgreSQL) sets the
+        search path, which the tests use to give every test its own schema."""
+        options: dict[str, Any] = dict(engine_options)
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        elif schema:
+            options.setdefault("connect_args", {})["options"] = f"-csearch_path={schema}"
+        try:
+            engine = create_engine(url, **options)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise PersistenceError(f"cannot open database {_safe(url)}: {exc}") from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return cls(engine)
+
+    def _alembic(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return config
+
+    def upgrade(self) -> None:
+        """Apply every migration not yet applied (idempotent)."""
+        config = self._alembic()
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"migrating {_safe(str(self.engine.url))} failed: {exc}"
+                                   ) from exc
+
+    def is_current(self) -> bool:
+        """Whether the database is at the newest migration."""
+        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"cannot read {_safe(str(self.engine.url))}: {exc}") from exc
+        return current == head
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except EdigatewayError:
+            raise
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"database error: {exc}") from exc
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return url

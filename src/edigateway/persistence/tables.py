@@ -1,0 +1,281 @@
+"""The tables, as SQLAlchemy 2 declarative classes (rows, not domain objects).
+
+Money is stored as whole cents (:class:`Cents`) so SQLite and PostgreSQL hold exactly the
+same value and sums never pass through floating point. Every row that came from an 835
+keeps ``source_position``, the segment position (ISA = 1) it was read from.
+
+Claims keep the document *as submitted* (JSON) beside the few columns we search and sort
+on; replacing (7) or voiding (8) a claim adds a row and marks the earlier one, so history is
+never rewritten.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+CENT = Decimal("0.01")
+
+
+class Cents(TypeDecorator[Decimal]):
+    """A ``Decimal`` amount stored as an integer number of cents."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        """Decimal → cents; refuses amounts with fractions of a cent."""
+        if value is None:
+            return None
+        cents = (value / CENT)
+        if cents != cents.to_integral_value():
+            msg = f"{value} has fractions of a cent"
+            raise ValueError(msg)
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        """Cents → Decimal with two places."""
+        return None if value is None else (Decimal(value) * CENT).quantize(CENT)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names the migrations can refer to."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Practice(Base):
+    """A dental practice (billing provider): the tenant that owns claims and payments."""
+
+    __tablename__ = "practices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    tin: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Payer(Base):
+    """An insurance payer, with its timely-filing limit."""
+
+    __tablename__ = "payers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payer_id: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    timely_filing_days: Mapped[int] = mapped_column(Integer, default=365)
+
+
+class ClaimRow(Base):
+    """A claim as submitted; ``state`` is where it is in its lifecycle."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_pcn", "patient_control_number", "practice_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
+    patient_control_number: Mapped[str] = mapped_column(String(38))
+    kind: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(1))
+    payer_claim_control_number: Mapped[str | None] = mapped_column(String(50), index=True)
+    total_charge: Mapped[Decimal] = mapped_column(Cents)
+    first_service_date: Mapped[date | None] = mapped_column(Date)
+    submitted_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(20))
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ClaimLineRow(Base):
+    """A service line as submitted (for matching and reports without reading the JSON)."""
+
+    __tablename__ = "claim_lines"
+    __table_args__ = (UniqueConstraint("claim_id", "line_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    line_number: Mapped[int] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(5))
+    charge: Mapped[Decimal] = mapped_column(Cents)
+    service_date: Mapped[date | None] = mapped_column(Date)
+    line_control_number: Mapped[str | None] = mapped_column(String(50))
+    teeth: Mapped[str | None] = mapped_column(String(100))
+
+
+class ClaimStateRow(Base):
+    """One step of a claim's history: from which state to which, when and why."""
+
+    __tablename__ = "claim_states"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    previous_state: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    remittance_claim_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
+
+
+class RemittanceFileRow(Base):
+    """An 835 file as received: posted, or quarantined with the exact problem."""
+
+    __tablename__ = "remittance_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12))
+    problem: Mapped[str | None] = mapped_column(Text)
+    problem_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class RemittanceRow(Base):
+    """One payment (835 transaction): check/EFT, trace number, payer and payee."""
+
+    __tablename__ = "remittances"
+    __table_args__ = (UniqueConstraint("trace_number", "payer_trace_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("remittance_files.id"), index=True)
+    sender_id: Mapped[str] = mapped_column(String(15))
+    interchange_control_number: Mapped[str] = mapped_column(String(9))
+    transaction_control_number: Mapped[str] = mapped_column(String(9))
+    trace_number: Mapped[str] = mapped_column(String(50))
+    payer_trace_id: Mapped[str] = mapped_column(String(50))
+    payer_id: Mapped[str | None] = mapped_column(String(80))
+    payer_name: Mapped[str] = mapped_column(String(60))
+    payee_name: Mapped[str] = mapped_column(String(60))
+    payee_id: Mapped[str | None] = mapped_column(String(80))
+    handling_code: Mapped[str] = mapped_column(String(2))
+    payment_amount: Mapped[Decimal] = mapped_column(Cents)
+    credit_debit: Mapped[str] = mapped_column(String(1))
+    payment_method: Mapped[str] = mapped_column(String(3))
+    payment_date: Mapped[date | None] = mapped_column(Date)
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class RemittanceClaimRow(Base):
+    """One CLP loop; ``claim_id`` is ours when it matched."""
+
+    __tablename__ = "remittance_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    patient_control_number: Mapped[str] = mapped_column(String(38))
+    status: Mapped[str] = mapped_column(String(2))
+    charge: Mapped[Decimal] = mapped_column(Cents)
+    paid: Mapped[Decimal] = mapped_column(Cents)
+    patient_responsibility: Mapped[Decimal | None] = mapped_column(Cents)
+    payer_claim_control_number: Mapped[str | None] = mapped_column(String(50))
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class RemittanceLineRow(Base):
+    """One SVC loop; ``claim_line_number`` is our line when it matched."""
+
+    __tablename__ = "remittance_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"),
+                                                     index=True)
+    claim_line_number: Mapped[int | None] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(48))
+    charge: Mapped[Decimal] = mapped_column(Cents)
+    paid: Mapped[Decimal] = mapped_column(Cents)
+    line_control_number: Mapped[str | None] = mapped_column(String(50))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    remark_codes: Mapped[str] = mapped_column(String(200), default="")
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class RemittanceAdjustmentRow(Base):
+    """One CAS triplet, at claim level (``remittance_line_id`` empty) or line level."""
+
+    __tablename__ = "remittance_adjustments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"),
+                                                     index=True)
+    remittance_line_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_lines.id"))
+    group_code: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[Decimal] = mapped_column(Cents)
+    quantity: Mapped[str | None] = mapped_column(String(15))
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProviderAdjustmentRow(Base):
+    """One PLB entry: the provider ledger, linked to a claim when its reference names one."""
+
+    __tablename__ = "provider_adjustments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(50))
+    fiscal_period_end: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str | None] = mapped_column(String(50))
+    amount: Mapped[Decimal] = mapped_column(Cents)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class PostingRow(Base):
+    """One amount posted, with its kind, codes and source segment."""
+
+    __tablename__ = "postings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    line_number: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Cents)
+    group_code: Mapped[str | None] = mapped_column(String(2))
+    reason_code: Mapped[str | None] = mapped_column(String(5))
+    remark_codes: Mapped[str] = mapped_column(String(200), default="")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    source_position: Mapped[int | None] = mapped_column(Integer)
+
+
+class WorkItemRow(Base):
+    """Something a coordinator must act on; resolved with a note, never deleted."""
+
+    __tablename__ = "work_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    codes: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal | None] = mapped_column(Cents)
+    patient_control_number: Mapped[str | None] = mapped_column(String(38))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_files.id"))
+    source_position: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution_note: Mapped[str | None] = mapped_column(Text)

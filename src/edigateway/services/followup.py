@@ -1,0 +1,104 @@
+"""Follow-up reports from the database: A/R aging, timely filing, the work queue.
+
+The arithmetic lives in :mod:`edigateway.reconcile.followup` (pure); this module only
+gathers the rows. A claim's insurance balance is its charge minus everything posted
+against it (paid, written off, moved to the patient) — except that a denied claim keeps its
+denied amount in A/R until someone appeals or writes it off; predeterminations, voided and
+replaced claims owe nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, case, func, select, type_coerce
+
+from edigateway.persistence.tables import ClaimRow, Payer, PostingRow, WorkItemRow
+from edigateway.reconcile.followup import BUCKETS, OpenClaim, aging, timely_filing_alerts
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from edigateway.persistence.database import Database
+
+ZERO = Decimal("0.00")
+CLOSED_STATES = ("voided", "replaced")
+AWAITING_PAYER = frozenset({"submitted", "accepted"})
+WRITE_OFFS = ("contractual", "other_adjustment")
+
+
+def _money(cents: int | None) -> Decimal:
+    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
+
+
+def open_claims(db: Database) -> list[tuple[OpenClaim, str]]:
+    """Every claim with an insurance balance, with its state."""
+    cents = type_coerce(PostingRow.amount, BigInteger)  # sum raw cents, convert once
+    posted = (select(PostingRow.claim_id,
+                     func.sum(case((PostingRow.kind.in_(WRITE_OFFS), 0),
+                                   else_=cents)).label("settled"),
+                     func.sum(case((PostingRow.kind.in_(WRITE_OFFS), cents),
+                                   else_=0)).label("written_off"))
+              .where(PostingRow.kind != "provider_adjustment", PostingRow.claim_id.is_not(None))
+              .group_by(PostingRow.claim_id).subquery())
+    query = (select(ClaimRow, Payer, posted.c.settled, posted.c.written_off)
+             .join(Payer, Payer.id == ClaimRow.payer_id)
+             .outerjoin(posted, posted.c.claim_id == ClaimRow.id)
+             .where(ClaimRow.kind == "claim", ClaimRow.state.not_in(CLOSED_STATES),
+                    ClaimRow.superseded_by_id.is_(None)))
+    result = []
+    with db.transaction() as session:
+        for claim, payer, settled, written_off in session.execute(query):
+            outstanding = claim.total_charge - _money(settled)
+            if claim.state != "denied":  # a denial stays in A/R until appealed or written off
+                outstanding -= _money(written_off)
+            if outstanding <= ZERO:
+                continue
+            result.append((OpenClaim(
+                claim.patient_control_number, payer.payer_id, payer.name, outstanding,
+                claim.submitted_on, claim.first_service_date, payer.timely_filing_days),
+                claim.state))
+    return result
+
+
+def aging_report(db: Database, *, today: date, warn_days: int = 30) -> dict[str, Any]:
+    """A/R aging by payer plus timely-filing alerts, JSON-ready (amounts as strings)."""
+    claims = open_claims(db)
+    report = aging([c for c, _state in claims], today=today)
+    names = [b[0] for b in BUCKETS]
+    waiting = [c for c, state in claims if state in AWAITING_PAYER]
+    alerts = timely_filing_alerts(waiting, today=today, warn_days=warn_days)
+    totals = report.totals
+    return {
+        "as_of": today.isoformat(),
+        "buckets": names,
+        "payers": [{"payer": row.payer_name, "payer_id": row.payer_id, "claims": row.claims,
+                    "buckets": {n: str(row.buckets[n]) for n in names},
+                    "total": str(row.total)} for row in report.rows],
+        "total": {"payer": "TOTAL", "claims": sum(r.claims for r in report.rows),
+                  "buckets": {n: str(totals[n]) for n in names},
+                  "total": str(sum(totals.values(), ZERO))},
+        "timely_filing": [{
+            "claim": a.patient_control_number, "payer": a.payer_name,
+            "deadline": a.deadline.isoformat(), "days_left": a.days_left,
+            "expired": a.expired,
+            "message": (f"filing limit passed on {a.deadline}" if a.expired else
+                        f"must be received by {a.deadline} ({a.days_left} days left)"),
+        } for a in alerts],
+    }
+
+
+def work_items(db: Database, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+    """Work items, oldest first, JSON-ready."""
+    query = select(WorkItemRow).order_by(WorkItemRow.id)
+    if not include_resolved:
+        query = query.where(WorkItemRow.status == "open")
+    with db.transaction() as session:
+        return [{
+            "id": w.id, "created_at": w.created_at.isoformat(timespec="seconds"),
+            "status": w.status, "reason": w.reason, "claim": w.patient_control_number,
+            "codes": [c for c in w.codes.split(",") if c], "message": w.message,
+            "amount": str(w.amount) if w.amount is not None else None,
+            "source_position": w.source_position, "file_id": w.file_id,
+        } for w in session.scalars(query)]
