@@ -1,0 +1,195 @@
+"""The 835 scenarios of fixtures/era: each file posts to the hand-checked totals, postings
+and claim states in its expected.json, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from edigateway.codelists import CodeLists
+from edigateway.persistence.database import Database
+from edigateway.persistence.tables import (
+    ClaimRow,
+    PostingRow,
+    ProviderAdjustmentRow,
+    RemittanceClaimRow,
+    RemittanceFileRow,
+    RemittanceRow,
+    WorkItemRow,
+)
+from edigateway.services.claim_store import import_claims
+from edigateway.services.claims import load_claim_file
+from edigateway.services.remittances import post_era
+
+REPO = Path(__file__).resolve().parents[2]
+ERA = REPO / "fixtures" / "era"
+SCENARIOS = sorted(p for p in ERA.iterdir() if (p / "expected.json").is_file())
+NOW = datetime(2026, 11, 22, 9, 30)
+CODES = CodeLists.load(REPO / "mappings")
+
+
+def _seed(db: Database) -> None:
+    import_claims(db, load_claim_file(ERA / "claims.json"), now=datetime(2026, 10, 10, 8))
+
+
+def _states(db: Database) -> dict[str, str]:
+    with db.transaction() as session:
+        return {r.patient_control_number: r.state for r in session.scalars(select(ClaimRow))}
+
+
+def test_there_are_ten_scenarios():
+    assert len(SCENARIOS) >= 10
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_scenario_posts_as_expected(database: Database, scenario: Path):
+    expected = json.loads((scenario / "expected.json").read_text())
+    _seed(database)
+    states_seen: dict[str, list[str]] = {}
+    for want in expected["files"]:
+        result = post_era(database, scenario / want["file"], codes=CODES, now=NOW).to_json()
+        got = {key: result[key] for key in want if key not in ("file", "work_items")}
+        assert got == {k: v for k, v in want.items() if k not in ("file", "work_items")}, \
+            result
+        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == \
+            want["work_items"]
+        for pcn, state in _states(database).items():
+            states_seen.setdefault(pcn, []).append(state)
+    for pcn, states in expected.get("states_after_each_file", {}).items():
+        assert states_seen[pcn] == states
+    with database.transaction() as session:
+        for pcn, claim in expected["claims"].items():
+            row = session.scalars(select(ClaimRow).where(
+                ClaimRow.patient_control_number == pcn)).one()
+            assert row.state == claim["state"], pcn
+            postings = session.scalars(select(PostingRow).where(PostingRow.claim_id == row.id))
+            got_postings = Counter((p.kind, str(p.amount), p.line_number) for p in postings)
+            assert got_postings == Counter(tuple(p) for p in claim["postings"]), pcn
+        ledger = [[p.reason, p.reference, str(p.amount),
+                   session.get(ClaimRow, p.claim_id).patient_control_number
+                   if p.claim_id else None]
+                  for p in session.scalars(select(ProviderAdjustmentRow))]
+        assert ledger == expected.get("provider_ledger", [])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_every_payment_balances_to_its_postings(database: Database, scenario: Path):
+    """Σ paid/reversal/interest postings + unapplied − Σ PLB = BPR02, per payment."""
+    _seed(database)
+    for want in json.loads((scenario / "expected.json").read_text())["files"]:
+        post_era(database, scenario / want["file"], codes=CODES, now=NOW)
+    with database.transaction() as session:
+        for remittance in session.scalars(select(RemittanceRow)):
+            postings = list(session.scalars(select(PostingRow).where(
+                PostingRow.remittance_id == remittance.id)))
+            money = sum((p.amount for p in postings
+                         if p.kind in ("paid", "reversal", "interest")), Decimal(0))
+            plb = sum((p.amount for p in postings if p.kind == "provider_adjustment"),
+                      Decimal(0))
+            unapplied = sum((c.paid for c in session.scalars(select(RemittanceClaimRow).where(
+                RemittanceClaimRow.remittance_id == remittance.id,
+                RemittanceClaimRow.claim_id.is_(None)))), Decimal(0))
+            amount = remittance.payment_amount * (-1 if remittance.credit_debit == "D" else 1)
+            assert money + unapplied - plb == amount, remittance.trace_number
+
+
+def test_reversal_links_the_original_and_the_correction(database: Database):
+    _seed(database)
+    folder = ERA / "04_reversal_and_correction"
+    for name in ("1_original_payment.835", "2_reversal_and_correction.835"):
+        post_era(database, folder / name, codes=CODES, now=NOW)
+    with database.transaction() as session:
+        rows = list(session.scalars(select(RemittanceClaimRow).order_by(RemittanceClaimRow.id)))
+        original, reversal, corrected = rows
+        assert (original.status, reversal.status, corrected.status) == ("1", "22", "1")
+        assert original.reversed_by_id == reversal.id
+        assert reversal.corrected_by_id == corrected.id
+        assert corrected.reversed_by_id is None
+
+
+def test_posting_the_same_file_twice_posts_nothing_new(database: Database):
+    _seed(database)
+    path = ERA / "01_full_pay" / "era.835"
+    first = post_era(database, path, codes=CODES, now=NOW)
+    second = post_era(database, path, codes=CODES, now=NOW)
+    assert (first.status, second.status) == ("posted", "duplicate")
+    assert "already posted" in (second.message or "")
+    with database.transaction() as session:
+        assert len(list(session.scalars(select(PostingRow)))) == 2
+        assert len(list(session.scalars(select(RemittanceFileRow)))) == 1
+
+
+def test_same_payment_in_a_new_file_is_a_duplicate(database: Database, tmp_path: Path):
+    """Re-sent with a new ISA13 (so a different file hash): the TRN still gives it away."""
+    _seed(database)
+    path = ERA / "01_full_pay" / "era.835"
+    post_era(database, path, codes=CODES, now=NOW)
+    resent = tmp_path / "resent.835"
+    resent.write_text(path.read_text().replace("000000101", "000000901"))
+    result = post_era(database, resent, codes=CODES, now=NOW)
+    assert result.status == "duplicate"
+    assert result.payments_skipped == 1
+    with database.transaction() as session:
+        assert len(list(session.scalars(select(PostingRow)))) == 2
+
+
+def _unbalanced(tmp_path: Path) -> Path:
+    source = (ERA / "02_partial_pay_deductible_coinsurance" / "era.835").read_text()
+    bad = tmp_path / "unbalanced.835"
+    bad.write_text(source.replace("CAS*CO*45*60~", "CAS*CO*45*61~"))
+    return bad
+
+
+def test_unbalanced_file_is_quarantined_with_its_segment_and_posts_nothing(
+        database: Database, tmp_path: Path):
+    _seed(database)
+    result = post_era(database, _unbalanced(tmp_path), codes=CODES, now=NOW)
+    assert result.status == "quarantined"
+    assert result.problem is not None
+    lines = _unbalanced(tmp_path).read_text().split("~\n")
+    assert lines[result.problem.segment_index - 1].startswith("SVC*AD:D2392")
+    assert "service 2 (D2392): charge 260.00" in (result.message or "")
+    with database.transaction() as session:
+        assert list(session.scalars(select(PostingRow))) == []
+        assert list(session.scalars(select(RemittanceRow))) == []
+        files = list(session.scalars(select(RemittanceFileRow)))
+        assert [f.status for f in files] == ["quarantined"]
+        assert files[0].problem_position == result.problem.segment_index
+        items = list(session.scalars(select(WorkItemRow)))
+        assert [i.reason for i in items] == ["quarantined"]
+    assert _states(database)["ERA102"] == "submitted"
+
+
+def test_truncated_file_is_quarantined(database: Database, tmp_path: Path):
+    _seed(database)
+    text = (ERA / "09_two_checks_one_file" / "era.835").read_text()
+    cut = tmp_path / "cut.835"
+    cut.write_text(text[: text.index("ST*835*0002")])
+    result = post_era(database, cut, codes=CODES, now=NOW)
+    assert result.status == "quarantined"
+    assert "ends without its" in (result.message or "")
+    with database.transaction() as session:
+        assert list(session.scalars(select(PostingRow))) == []
+
+
+def test_crash_midway_leaves_all_or_nothing(database: Database, tmp_path: Path):
+    """An exception after some rows were written rolls the whole file back; posting the
+    file again afterwards posts it completely."""
+    _seed(database)
+    path = ERA / "09_two_checks_one_file" / "era.835"
+    with pytest.raises(RuntimeError, match="injected failure"):
+        post_era(database, path, codes=CODES, now=NOW, fail_after_rows=1)
+    with database.transaction() as session:
+        for table in (PostingRow, RemittanceRow, RemittanceClaimRow, RemittanceFileRow,
+                      WorkItemRow):
+            assert list(session.scalars(select(table))) == [], table.__tablename__
+    assert _states(database)["ERA110"] == "submitted"
+    assert post_era(database, path, codes=CODES, now=NOW).status == "posted"
+    with database.transaction() as session:
+        assert len(list(session.scalars(select(PostingRow)))) == 4
