@@ -1,0 +1,95 @@
+"""`claims import`, `era post`, `report aging`, `workqueue list` through the real CLI,
+on the embedded SQLite default in a temporary data folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from edigateway.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+ERA = REPO / "fixtures" / "era"
+CORPUS = REPO.parent / "shared" / "x12-corpus"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("EDIGATEWAY_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_then_post_then_duplicate():
+    code, out, _ = run("claims", "import", str(ERA / "claims.json"))
+    assert code == 0
+    assert out.splitlines()[0].split("\t") == ["1", "ERA101", "stored"]
+    code, out, _ = run("claims", "import", str(ERA / "claims.json"), "--json")
+    assert {c["status"] for c in json.loads(out)} == {"unchanged"}
+
+    era = ERA / "02_partial_pay_deductible_coinsurance" / "era.835"
+    code, out, _ = run("era", "post", str(era), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert {k: doc[k] for k in ("status", "payment_amount", "claims_matched",
+                                "claims_unmatched", "posted_total", "adjustments_total",
+                                "patient_responsibility_total", "plb_total")} == {
+        "status": "posted", "payment_amount": "248.00", "claims_matched": 1,
+        "claims_unmatched": 0, "posted_total": "248.00", "adjustments_total": "110.00",
+        "patient_responsibility_total": "112.00", "plb_total": "0.00"}
+    assert doc["file"] == str(era)
+    assert doc["work_items"] == []
+
+    code, out, _ = run("era", "post", str(era), "--json")
+    assert code == 0
+    assert json.loads(out)["status"] == "duplicate"
+
+
+def test_denial_shows_in_workqueue_and_aging():
+    run("claims", "import", str(ERA / "claims.json"))
+    code, out, _ = run("era", "post", str(ERA / "03_denial" / "era.835"))
+    assert code == 0
+    assert "POSTED" in out
+    code, out, _ = run("workqueue", "list", "--json")
+    (item,) = json.loads(out)
+    assert (item["reason"], item["claim"], item["codes"]) == ("denied", "ERA103",
+                                                              ["CO-197", "N130"])
+    assert "Precertification" in item["message"]
+    code, out, _ = run("report", "aging", "--json")
+    report = json.loads(out)
+    total = report["total"]
+    assert total["claims"] == len(json.loads((ERA / "claims.json").read_text())["claims"])
+    assert total["total"] == "6435.00"  # every charge (the denied crown stays in A/R)
+    code, out, _ = run("report", "aging")
+    assert "PRAIRIE DENTAL PLAN" in out
+
+
+def test_quarantined_exits_1_and_unreadable_exits_2(tmp_path: Path):
+    run("claims", "import", str(ERA / "claims.json"))
+    bad = tmp_path / "bad.835"
+    bad.write_text((ERA / "01_full_pay" / "era.835").read_text().replace(
+        "CLP*ERA101*1*175*175", "CLP*ERA101*1*175*170"))
+    code, out, _ = run("era", "post", str(bad), "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["status"] == "quarantined"
+    assert doc["problem"]["segment_index"] == 15  # the CLP, counted from ISA = 1
+    code, out, _ = run("era", "post", str(CORPUS / "835" / "oopfactory__Example1.txt"),
+                       "--json")
+    assert code == 2
+    assert json.loads(out)["status"] == "quarantined"
+    code, out, _ = run("workqueue", "list")
+    assert out.count("[quarantined]") == 2
+
+
+def test_db_upgrade_is_idempotent():
+    assert run("db", "upgrade")[0] == 0
+    assert run("db", "upgrade")[1].strip() == "database is up to date"
