@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/generate.py claims 5000 benchmarks/out/claims-5000.json
+    python benchmarks/generate.py era 20000 benchmarks/out   # claims + the 835 paying them
 
 Claims are varied the way a practice's day is (exams, cleanings, fillings with surfaces,
 crowns, quadrant scaling, dependents, a few secondary claims) and all pass the clean-claim
@@ -14,10 +15,12 @@ from __future__ import annotations
 import json
 import random
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+CENT = Decimal("0.01")
 
 PROCEDURES: list[tuple[str, str, list[str], list[str]]] = [
     # code, fee, surfaces (by tooth), areas
@@ -100,15 +103,85 @@ def claims(count: int, seed: int = 20261122) -> dict[str, Any]:
     return {"claims": [claim(rng, n, providers[n % 2]) for n in range(1, count + 1)]}
 
 
+def era(batch: dict[str, Any], seed: int = 20261123) -> str:
+    """An 835 paying every claim of ``batch``: one payment (ST) per practice, each line
+    paid with a CO-45 fee-schedule write-off and PR deductible/coinsurance, REF*6R echoing
+    our line control numbers, and a PLB recoupment per payment — balanced to the cent."""
+    from edigateway.domain.remittances import (
+        Adjustment,
+        ClaimPayment,
+        Party,
+        ProviderAdjustment,
+        Remittance,
+        ServicePayment,
+    )
+    from edigateway.x12.envelope import InterchangeParams
+    from edigateway.x12.x835_005010X221A1 import write_835
+
+    rng = random.Random(seed)
+    by_npi: dict[str, list[ClaimPayment]] = {}
+    names: dict[str, str] = {}
+    for number, document in enumerate(batch["claims"], start=1):
+        provider = document["billing_provider"]
+        names[provider["npi"]] = provider["organization_name"]
+        services, adjusted = [], Decimal("0.00")
+        for line in document["lines"]:
+            charge = Decimal(line["charge"])
+            write_off = (charge * Decimal(rng.choice(["0.10", "0.15", "0.20"]))).quantize(CENT)
+            coinsurance = ((charge - write_off) * Decimal("0.20")).quantize(CENT)
+            adjustments = [Adjustment(group="CO", reason="45", amount=write_off),
+                           Adjustment(group="PR", reason="2", amount=coinsurance)]
+            paid = charge - write_off - coinsurance
+            adjusted += write_off + coinsurance
+            services.append(ServicePayment(
+                procedure_code=line["procedure_code"], charge=charge, paid=paid,
+                service_date=date.fromisoformat(line["service_date"]),
+                line_control_number=line.get("line_control_number"),
+                adjustments=adjustments))
+        total = Decimal(document["total_charge"])
+        by_npi.setdefault(provider["npi"], []).append(ClaimPayment(
+            patient_control_number=document["patient_control_number"], status="1",
+            charge=total, paid=total - adjusted, patient_responsibility=sum(
+                (a.amount for s in services for a in s.adjustments if a.group == "PR"),
+                Decimal("0.00")), filing_indicator="12",
+            payer_claim_control_number=f"PAYER{number:08d}", services=services))
+    remittances = []
+    for index, (npi, payments) in enumerate(sorted(by_npi.items()), start=1):
+        recoup = Decimal("25.00")
+        paid = sum((c.paid for c in payments), Decimal("0.00"))
+        remittances.append(Remittance(
+            transaction_control_number=f"{index:04d}", handling_code="I",
+            payment_amount=paid - recoup, payment_method="ACH", payment_format="CCP",
+            payment_date=date(2026, 11, 20), trace_number=f"BENCH{index:06d}",
+            payer_trace_id="1999999999", payer=Party(name="BENCHMARK DENTAL PLAN"),
+            payer_id="BENCH1",
+            payee=Party(name=names[npi], identifier_qualifier="XX", identifier=npi),
+            claims=payments, provider_adjustments=[ProviderAdjustment(
+                provider_id=npi, fiscal_period_end=date(2026, 12, 31), reason="WO",
+                reference="PAYER00000001", amount=recoup)]))
+    params = InterchangeParams("ZZ", "BENCHPAYER", "ZZ", "BENCHPRACTICE", "BENCHPAYER",
+                               "BENCHPRACTICE", 1, 1, 1, datetime(2026, 11, 20, 9, 0))
+    return write_835(remittances, params)
+
+
 def main(argv: list[str]) -> int:
-    """``generate.py claims N OUT``."""
-    if len(argv) != 4 or argv[1] != "claims":
+    """``generate.py claims N OUT`` or ``generate.py era N OUT_DIR``."""
+    if len(argv) != 4 or argv[1] not in ("claims", "era"):
         print(__doc__)
         return 2
-    out = Path(argv[3])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(claims(int(argv[2]))))
-    print(f"wrote {out}")
+    count = int(argv[2])
+    if argv[1] == "claims":
+        out = Path(argv[3])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(claims(count)))
+        print(f"wrote {out}")
+        return 0
+    folder = Path(argv[3])
+    folder.mkdir(parents=True, exist_ok=True)
+    batch = claims(count)
+    (folder / f"era-claims-{count}.json").write_text(json.dumps(batch))
+    (folder / f"era-{count}.835").write_text(era(batch))
+    print(f"wrote {folder}/era-claims-{count}.json and era-{count}.835")
     return 0
 
 

@@ -138,14 +138,15 @@ def parse(
     file: Annotated[Path, typer.Argument(help="an X12 file")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Print the domain objects an X12 file holds (837D claims so far).
+    """Print the domain objects an X12 file holds (837D claims, 835 remittances).
 
-    Example: ``edigateway x12 parse claims.837 --json``
+    Without ``--json`` an 835 is streamed and summarised. Example:
+    ``edigateway x12 parse claims.837 --json``
     """
     from edigateway.services.parsing import parse_file
 
     try:
-        document = parse_file(file)
+        document = parse_file(file, full=as_json)
     except (X12SyntaxError, UnsupportedX12Error, OSError) as exc:
         raise _fail(str(exc), EXIT_UNREADABLE) from exc
     except X12Error as exc:

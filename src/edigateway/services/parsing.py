@@ -7,10 +7,13 @@ envelope, refuses versions and transactions we do not read with
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from edigateway.errors import UnsupportedX12Error
 from edigateway.x12.envelope import read_segments, sniff_header
+from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
+from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835, read_835
 from edigateway.x12.x837d_005010X224A2 import GUIDE as GUIDE_837D
 from edigateway.x12.x837d_005010X224A2 import read_837d_segments
 
@@ -18,14 +21,51 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def parse_file(path: Path) -> dict[str, Any]:
-    """The domain objects ``path`` holds, as a JSON-ready dict with a human summary."""
+def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
+    """The domain objects ``path`` holds, as a JSON-ready dict with a human summary.
+
+    With ``full=False`` an 835 is only streamed and summed (flat memory), not returned.
+    """
     header = sniff_header(path)
     if header.gs_version == GUIDE_837D:
         return _parse_837d(path)
+    if header.gs_version == GUIDE_835:
+        return _parse_835(path) if full else _summarise_835(path)
     raise UnsupportedX12Error(
         f"parsing {header.transaction or 'this transaction'} {header.gs_version} is not "
-        f"supported yet; edigateway parses 837D ({GUIDE_837D})")
+        f"supported yet; edigateway parses 837D ({GUIDE_837D}) and 835 ({GUIDE_835})")
+
+
+def _parse_835(path: Path) -> dict[str, Any]:
+    parsed = read_835(path)
+    summary = _summarise_835(path)
+    return {**summary, "remittances": [
+        r.model_dump(mode="json", exclude_none=True) for r in parsed.remittances]}
+
+
+def _summarise_835(path: Path) -> dict[str, Any]:
+    payments = claims = services = 0
+    amount = paid = plb = Decimal("0.00")
+    lines: list[str] = []
+    for event in iter_835(read_segments(path), str(path)):
+        if isinstance(event, RemittanceStart):
+            payments += 1
+            r = event.remittance
+            amount += r.payment_amount
+            lines.append(f"  payment {r.trace_number} {r.payment_method} {r.payment_amount} "
+                         f"from {r.payer.name}")
+        elif isinstance(event, RemittanceEnd):
+            plb += sum((p.amount for p in event.provider_adjustments), Decimal("0.00"))
+        else:
+            claims += 1
+            services += len(event.services)
+            paid += event.paid
+    head = (f"{path}: 835, {payments} payment(s), {claims} claim(s), {services} service "
+            f"line(s); claims paid {paid}, provider adjustments {plb}, payments {amount}")
+    return {"file": str(path), "transaction": "835", "version": GUIDE_835,
+            "payments": payments, "claims": claims, "services": services,
+            "claims_paid": str(paid), "provider_adjustments": str(plb),
+            "payment_total": str(amount), "summary": [head, *lines[:20]]}
 
 
 def _parse_837d(path: Path) -> dict[str, Any]:

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, select, update
 
 from edigateway.domain.postings import WorkItem, WorkReason
 from edigateway.errors import UnsupportedX12Error, X12Error, X12Location, X12SyntaxError
 from edigateway.persistence.tables import (
+    Base,
     ClaimRow,
     ClaimStateRow,
     PostingRow,
@@ -326,8 +327,8 @@ class _Poster:
             "payer_claim_control_number": p.payer_claim_control_number,
             "source_position": p.source_position} for p, o in zip(batch, outcomes, strict=True)]
         result = self.session.execute(
-            insert(RemittanceClaimRow).returning(RemittanceClaimRow.id,
-                                                 sort_by_parameter_order=True), rows)
+            _table(RemittanceClaimRow).insert().returning(
+                _table(RemittanceClaimRow).c.id, sort_by_parameter_order=True), rows)
         return [row[0] for row in result]
 
     def _insert_lines_and_adjustments(self, batch: list[ClaimPayment],
@@ -351,14 +352,14 @@ class _Poster:
                 owners.append((index, s_index))
         if line_rows:
             result = self.session.execute(
-                insert(RemittanceLineRow).returning(RemittanceLineRow.id,
-                                                    sort_by_parameter_order=True), line_rows)
+                _table(RemittanceLineRow).insert().returning(
+                    _table(RemittanceLineRow).c.id, sort_by_parameter_order=True), line_rows)
             for (index, s_index), (line_id,) in zip(owners, result, strict=True):
                 service = batch[index].services[s_index]
                 adjustments += [_adjustment_row(ids[index], line_id, a)
                                 for a in service.adjustments]
         if adjustments:
-            self.session.execute(insert(RemittanceAdjustmentRow), adjustments)
+            self.session.execute(_table(RemittanceAdjustmentRow).insert(), adjustments)
 
     def _insert_plan(self, plan: PostingPlan, claim_ids: dict[str, int]) -> None:
         postings = [{
@@ -369,7 +370,7 @@ class _Poster:
             "remark_codes": ",".join(p.remark_codes), "reference": p.reference,
             "source_position": p.source_position} for p in plan.postings]
         if postings:
-            self.session.execute(insert(PostingRow), postings)
+            self.session.execute(_table(PostingRow).insert(), postings)
         self._insert_work(plan.work_items, claim_ids)
 
     def _insert_work(self, items: list[WorkItem], claim_ids: dict[str, int]) -> None:
@@ -381,7 +382,7 @@ class _Poster:
             "remittance_id": self.remittance_id, "file_id": self.file_id,
             "source_position": w.source_position} for w in items]
         if rows:
-            self.session.execute(insert(WorkItemRow), rows)
+            self.session.execute(_table(WorkItemRow).insert(), rows)
         self.result.work_items += [WorkSummary(w.patient_control_number, w.reason.value,
                                                list(w.codes), w.message) for w in items]
 
@@ -460,15 +461,28 @@ class _Poster:
             for keys in {tuple(sorted(u)) for u in updates.values()}:
                 self.session.execute(update(ClaimRow), [
                     u for u in updates.values() if tuple(sorted(u)) == keys])
-            self.session.execute(insert(ClaimStateRow), history)
+            self.session.execute(_table(ClaimStateRow).insert(), history)
 
     def _link_reversals(self, batch: list[ClaimPayment],
                         ours: dict[str, tuple[ClaimRow, Claim]], ids: list[int]) -> None:
+        """Reversal → the payment it takes back; earlier reversal → its corrected claim.
+
+        One query per batch finds the claims with a reversal still waiting for its
+        correction; only reversal CLPs (rare) look up what they reverse.
+        """
+        claim_of = {rc_id: ours[p.patient_control_number][0].id
+                    for p, rc_id in zip(batch, ids, strict=True)
+                    if p.patient_control_number in ours}
+        if not claim_of:
+            return
+        waiting = list(self.session.scalars(select(RemittanceClaimRow).where(
+            RemittanceClaimRow.claim_id.in_(set(claim_of.values())),
+            RemittanceClaimRow.status == "22",
+            RemittanceClaimRow.corrected_by_id.is_(None))))
         for payment, rc_id in zip(batch, ids, strict=True):
-            entry = ours.get(payment.patient_control_number)
-            if entry is None:
+            claim_id = claim_of.get(rc_id)
+            if claim_id is None:
                 continue
-            claim_id = entry[0].id
             if payment.is_reversal:
                 original = self.session.scalars(select(RemittanceClaimRow).where(
                     RemittanceClaimRow.claim_id == claim_id,
@@ -478,13 +492,10 @@ class _Poster:
                 ).first()
                 if original is not None:
                     original.reversed_by_id = rc_id
-            else:
-                pending = self.session.scalars(select(RemittanceClaimRow).where(
-                    RemittanceClaimRow.claim_id == claim_id,
-                    RemittanceClaimRow.status == "22",
-                    RemittanceClaimRow.corrected_by_id.is_(None),
-                    RemittanceClaimRow.id < rc_id)).all()
-                for reversal in pending:
+                continue
+            for reversal in waiting:
+                if reversal.claim_id == claim_id and reversal.id < rc_id \
+                        and reversal.corrected_by_id is None:
                     reversal.corrected_by_id = rc_id
 
     def _count(self, plan: PostingPlan, outcomes: list[ClaimOutcome]) -> None:
@@ -510,7 +521,7 @@ class _Poster:
             self.planner.provider_adjustment(plb, claim_map, by_payer_number)
         plan = self.planner.take()
         claim_ids = dict(claims.values())
-        self.session.execute(insert(ProviderAdjustmentRow), [{
+        self.session.execute(_table(ProviderAdjustmentRow).insert(), [{
             "remittance_id": self.remittance_id, "provider_id": p.provider_id,
             "fiscal_period_end": p.fiscal_period_end, "reason": p.reason,
             "reference": p.reference, "amount": p.amount,
@@ -545,6 +556,14 @@ class _Poster:
 
     def _claims_by_pcn(self, pcns: set[str]) -> dict[str, Claim]:
         return {pcn: claim for pcn, (_row, claim) in load_claims(self.session, pcns).items()}
+
+
+def _table(model: type[Base]) -> Table:
+    """The Core table of a row class: bulk inserts go through Core (executemany with
+    batched RETURNING), which is several times faster than the ORM's per-row bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)  # noqa: S101 - declarative classes map tables
+    return table
 
 
 def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Any) -> dict[str, Any]:
