@@ -144,7 +144,10 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
             charge=total, paid=total - adjusted, patient_responsibility=sum(
                 (a.amount for s in services for a in s.adjustments if a.group == "PR"),
                 Decimal("0.00")), filing_indicator="12",
-            payer_claim_control_number=f"PAYER{number:08d}", services=services))
+            payer_claim_control_number=f"PAYER{number:08d}", services=services,
+            patient_last_name=(document.get("patient") or document["subscriber"])["name"][
+                "last_name"],
+            member_id=document["subscriber"]["member_id"]))
     remittances = []
     for index, (npi, payments) in enumerate(sorted(by_npi.items()), start=1):
         recoup = Decimal("25.00")
@@ -160,7 +163,8 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
                 provider_id=npi, fiscal_period_end=date(2026, 12, 31), reason="WO",
                 reference="PAYER00000001", amount=recoup)]))
     params = InterchangeParams("ZZ", "BENCHPAYER", "ZZ", "BENCHPRACTICE", "BENCHPAYER",
-                               "BENCHPRACTICE", 1, 1, 1, datetime(2026, 11, 20, 9, 0))
+                               "BENCHPRACTICE", 1, 1, 1,
+                               datetime(2026, 11, 20, 9, 0))  # noqa: DTZ001 - ISA time is local
     return write_835(remittances, params)
 
 

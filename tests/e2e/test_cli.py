@@ -126,8 +126,13 @@ def test_parse_refuses_unsupported_and_reports_malformed(tmp_path: Path):
     assert code == 1
     assert "CLM02" in err
     assert "loop 2300" in err
-    if (CORPUS / "835" / "pyx12__835_mult_loops.txt").exists():
-        assert run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"))[0] == 2
+    code, _, err = run("x12", "parse", str(CORPUS / "270" / "lfh__demo-single-line.270"))
+    assert code == 2
+    assert "not supported yet" in err
+    code, out, _ = run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"),
+                       "--json")
+    assert code == 0
+    assert json.loads(out)["claims"] == 1
 
 
 def test_schema_claim_is_json_schema():
