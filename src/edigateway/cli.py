@@ -65,6 +65,13 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _failed_edits(exc: CleanClaimError, outcome: str) -> typer.Exit:
+    typer.echo(f"error: {len(exc.failures)} clean-claim edit(s) failed; {outcome}", err=True)
+    for failure in exc.failures:
+        typer.echo(f"  {failure}", err=True)
+    return typer.Exit(EXIT_INVALID)
+
+
 @app.command("schema")
 def schema(
     name: Annotated[str, typer.Argument(help="claim or batch")] = "claim",
@@ -183,11 +190,7 @@ def build(
     except OSError as exc:
         raise _fail(f"{claims_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
     except CleanClaimError as exc:
-        typer.echo(f"error: {len(exc.failures)} clean-claim edit(s) failed; nothing written",
-                   err=True)
-        for failure in exc.failures:
-            typer.echo(f"  {failure}", err=True)
-        raise typer.Exit(EXIT_INVALID) from exc
+        raise _failed_edits(exc, "nothing written") from exc
     except (ClaimInputError, X12Error) as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     if output is None:
@@ -243,11 +246,7 @@ def claims_import(
     except OSError as exc:
         raise _fail(f"{claims_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
     except CleanClaimError as exc:
-        typer.echo(f"error: {len(exc.failures)} clean-claim edit(s) failed; nothing stored",
-                   err=True)
-        for failure in exc.failures:
-            typer.echo(f"  {failure}", err=True)
-        raise typer.Exit(EXIT_INVALID) from exc
+        raise _failed_edits(exc, "nothing stored") from exc
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     if as_json:
