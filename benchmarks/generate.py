@@ -111,6 +111,7 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
         Adjustment,
         ClaimPayment,
         Party,
+        PartyAddress,
         ProviderAdjustment,
         Remittance,
         ServicePayment,
@@ -156,7 +157,10 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
             transaction_control_number=f"{index:04d}", handling_code="I",
             payment_amount=paid - recoup, payment_method="ACH", payment_format="CCP",
             payment_date=date(2026, 11, 20), trace_number=f"BENCH{index:06d}",
-            payer_trace_id="1999999999", payer=Party(name="BENCHMARK DENTAL PLAN"),
+            payer_trace_id="1999999999",
+            payer=Party(name="BENCHMARK DENTAL PLAN", address=PartyAddress(
+                line1="PO BOX 100", city="CHICAGO", state="IL", postal_code="60680"),
+                contact_name="PROVIDER SERVICES", contact_phone="8005550199"),
             payer_id="BENCH1",
             payee=Party(name=names[npi], identifier_qualifier="XX", identifier=npi),
             claims=payments, provider_adjustments=[ProviderAdjustment(

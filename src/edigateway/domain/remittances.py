@@ -130,12 +130,27 @@ class ProviderAdjustment(DomainModel):
     source_position: int | None = None
 
 
+class PartyAddress(DomainModel):
+    """N3/N4 of a payer or payee, as sent (not checked against US postal rules: payers
+    abroad and odd ZIP formats occur, and an address never changes how money posts)."""
+
+    line1: Annotated[str, Field(max_length=55)]
+    line2: Annotated[str | None, Field(max_length=55)] = None
+    city: Annotated[str, Field(max_length=30)] = ""
+    state: Annotated[str | None, Field(max_length=2)] = None
+    postal_code: Annotated[str | None, Field(max_length=15)] = None
+    country: Annotated[str | None, Field(max_length=3)] = None
+
+
 class Party(DomainModel):
     """Payer or payee named in the remittance (N1 loops 1000A/1000B)."""
 
     name: str
     identifier_qualifier: str | None = None
     identifier: str | None = None
+    address: PartyAddress | None = None
+    contact_name: str | None = Field(default=None, description="PER*BL name (payer)")
+    contact_phone: str | None = Field(default=None, description="PER*BL TE number (payer)")
 
 
 class Remittance(DomainModel):

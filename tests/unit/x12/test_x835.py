@@ -12,6 +12,7 @@ import pytest
 from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.reconcile.balance import check_remittance
 from edigateway.x12.envelope import InterchangeParams, read_segments
+from edigateway.x12.validation import Validator
 from edigateway.x12.x835_005010X221A1 import (
     ClaimPayment,
     RemittanceEnd,
@@ -154,3 +155,25 @@ def test_odd_separators_and_crlf_read_the_same():
     assert _strip([r.model_dump() for r in weird.remittances]) == \
         _strip([r.model_dump() for r in plain.remittances])
     assert weird.remittances[0].provider_adjustments[0].reference == "PCC106"
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
+
+
+@pytest.mark.parametrize("path", OURS, ids=[f"{p.parent.name}/{p.name}" for p in OURS])
+def test_what_we_write_is_valid_for_pyx12(path: Path, validator: Validator):
+    """The writer (the clearinghouse simulator's 835s) passes pyx12's X221A1 map."""
+    verdict = validator.validate_text(write_835(read_835(path).remittances, PARAMS), "w.835")
+    assert verdict.status == "valid", verdict.errors
+
+
+def test_bad_adjustment_group_and_reason_are_named():
+    text = (REPO / "fixtures/era/02_partial_pay_deductible_coinsurance/era.835").read_text()
+    with pytest.raises(X12StructureError) as info:
+        read_835_text(text.replace("CAS*CO*45*50~", "CAS*XX*45*50~"), "x.835")
+    assert info.value.location.element == "CAS01"
+    with pytest.raises(X12StructureError) as info:
+        read_835_text(text.replace("CAS*CO*45*50~", "CAS*CO*450000*50~"), "x.835")
+    assert info.value.location.element == "CAS02"
