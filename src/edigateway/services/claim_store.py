@@ -24,10 +24,11 @@ from edigateway.persistence.tables import (
     ClaimStateRow,
     Payer,
     Practice,
+    table_of,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
     from datetime import date, datetime
 
     from sqlalchemy.orm import Session
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMELY_FILING_DAYS = 365
 """Used for a payer until someone sets its contract's limit (many dental plans: 12 months)."""
+
+STORE_BATCH = 500
+"""Claims inserted per statement batch."""
 
 OPEN_STATES = frozenset({"submitted", "accepted", "partially_paid", "denied", "reversed"})
 
@@ -55,27 +59,134 @@ def _document(claim: Claim) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def _practice(session: Session, claim: Claim, now: datetime) -> Practice:
-    provider = claim.billing_provider
-    row = session.scalars(select(Practice).where(Practice.npi == provider.npi)).first()
-    if row is None:
-        name = provider.organization_name or (
-            f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
-            if provider.person else provider.npi)
-        row = Practice(name=name[:60], npi=provider.npi, tin=provider.tax_id, created_at=now)
-        session.add(row)
-        session.flush()
-    return row
+class ClaimStore:
+    """Stores claims inside one session, in batches, remembering practices and payers.
 
+    A batch costs a handful of statements whatever its size: one look-up of the claims
+    already stored under its patient control numbers, one multi-row INSERT of the claims
+    (ids returned), one of their lines and one of their first history step.
+    """
 
-def _payer(session: Session, claim: Claim) -> Payer:
-    row = session.scalars(select(Payer).where(Payer.payer_id == claim.payer.payer_id)).first()
-    if row is None:
-        row = Payer(payer_id=claim.payer.payer_id, name=claim.payer.name,
-                    timely_filing_days=DEFAULT_TIMELY_FILING_DAYS)
-        session.add(row)
-        session.flush()
-    return row
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self._practices: dict[str, int] = {}
+        self._payers: dict[str, int] = {}
+
+    def practice_id(self, claim: Claim) -> int:
+        """Our practice for the claim's billing provider (created on first sight)."""
+        provider = claim.billing_provider
+        if provider.npi not in self._practices:
+            row = self.session.scalars(select(Practice).where(Practice.npi == provider.npi)
+                                       ).first()
+            if row is None:
+                name = provider.organization_name or (
+                    f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
+                    if provider.person else provider.npi)
+                row = Practice(name=name[:60], npi=provider.npi, tin=provider.tax_id,
+                               created_at=self.now)
+                self.session.add(row)
+                self.session.flush()
+            self._practices[provider.npi] = row.id
+        return self._practices[provider.npi]
+
+    def payer_id(self, claim: Claim) -> int:
+        """Our payer row for the claim's payer (created with the default filing limit)."""
+        key = claim.payer.payer_id
+        if key not in self._payers:
+            row = self.session.scalars(select(Payer).where(Payer.payer_id == key)).first()
+            if row is None:
+                row = Payer(payer_id=key, name=claim.payer.name,
+                            timely_filing_days=DEFAULT_TIMELY_FILING_DAYS)
+                self.session.add(row)
+                self.session.flush()
+            self._payers[key] = row.id
+        return self._payers[key]
+
+    def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
+        """Store ``claims`` in order (see module docstring); a patient control number seen
+        twice (an original and its replacement in one file) is handled in sequence."""
+        results: list[ImportedClaim] = []
+        run: list[Claim] = []
+        seen: set[str] = set()
+        for claim in claims:
+            if claim.patient_control_number in seen or len(run) >= STORE_BATCH:
+                results += self._store_run(run, state)
+                run, seen = [], set()
+            run.append(claim)
+            seen.add(claim.patient_control_number)
+        return results + self._store_run(run, state)
+
+    def _store_run(self, claims: list[Claim], state: str) -> list[ImportedClaim]:
+        if not claims:
+            return []
+        now = self.now
+        existing = {(row.practice_id, row.patient_control_number): row
+                    for row in self.session.scalars(select(ClaimRow).where(
+                        ClaimRow.patient_control_number.in_(
+                            {c.patient_control_number for c in claims}),
+                        ClaimRow.superseded_by_id.is_(None)))}
+        outcome: list[ImportedClaim | None] = []
+        new: list[tuple[Claim, str, str, ClaimRow | None]] = []
+        for claim in claims:
+            pcn = claim.patient_control_number
+            text, digest = _document(claim)
+            earlier = existing.get((self.practice_id(claim), pcn))
+            if earlier is not None and earlier.document_sha256 == digest:
+                outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
+                continue
+            if earlier is not None and claim.frequency == "1":
+                msg = (f"claim {pcn} was already imported (id {earlier.id}) with different "
+                       "content; send the change as a replacement (frequency 7) or void it (8)")
+                raise InputError(msg)
+            outcome.append(None)
+            new.append((claim, text, digest, earlier))
+        ids = self._insert(new, state) if new else []
+        fresh = iter(zip(new, ids, strict=True))
+        results: list[ImportedClaim] = []
+        for item in outcome:
+            if item is not None:
+                results.append(item)
+                continue
+            (claim, _text, _digest, earlier), claim_id = next(fresh)
+            results.append(ImportedClaim(claim_id, claim.patient_control_number, "stored"))
+            if earlier is not None:
+                new_state = "voided" if claim.frequency == "8" else "replaced"
+                self.session.add(ClaimStateRow(
+                    claim_id=earlier.id, previous_state=earlier.state, state=new_state,
+                    changed_at=now, reason=f"superseded by claim {claim_id} (frequency "
+                    f"{claim.frequency})"))
+                earlier.superseded_by_id = claim_id
+                earlier.state, earlier.state_changed_at = new_state, now
+        return results
+
+    def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str
+                ) -> list[int]:
+        now = self.now
+        claims_table = table_of(ClaimRow)
+        ids = [row[0] for row in self.session.execute(
+            claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
+            [{"practice_id": self.practice_id(claim), "payer_id": self.payer_id(claim),
+              "patient_control_number": claim.patient_control_number, "kind": claim.kind,
+              "frequency": claim.frequency,
+              "payer_claim_control_number": claim.payer_claim_control_number,
+              "total_charge": claim.total_charge,
+              "first_service_date": min(_service_dates(claim), default=None),
+              "submitted_on": now.date(), "state": state, "state_changed_at": now,
+              "superseded_by_id": None, "document_sha256": digest, "document": text,
+              "created_at": now} for claim, text, digest, _earlier in new])]
+        self.session.execute(table_of(ClaimLineRow).insert(), [
+            {"claim_id": claim_id, "line_number": number,
+             "procedure_code": line.procedure_code, "charge": line.charge,
+             "service_date": line.service_date or claim.service_date,
+             "line_control_number": line.line_control_number,
+             "teeth": ",".join(t.tooth for t in line.teeth) or None}
+            for (claim, *_rest), claim_id in zip(new, ids, strict=True)
+            for number, line in enumerate(claim.lines, start=1)])
+        self.session.execute(table_of(ClaimStateRow).insert(), [
+            {"claim_id": claim_id, "previous_state": None, "state": state, "changed_at": now,
+             "reason": "imported as submitted", "remittance_claim_id": None}
+            for claim_id in ids])
+        return ids
 
 
 def import_claims(db: Database, batch: ClaimBatch, *, now: datetime,
@@ -83,52 +194,13 @@ def import_claims(db: Database, batch: ClaimBatch, *, now: datetime,
     """Store every claim of ``batch`` (after the clean-claim edits) in one transaction."""
     ensure_clean(batch, today=now.date())
     with db.transaction() as session:
-        return [store_claim(session, claim, now=now, state=state) for claim in batch.claims]
+        return ClaimStore(session, now).store(batch.claims, state)
 
 
 def store_claim(session: Session, claim: Claim, *, now: datetime,
                 state: str = "submitted") -> ImportedClaim:
     """Store one claim inside the caller's transaction (see module docstring)."""
-    pcn = claim.patient_control_number
-    text, digest = _document(claim)
-    practice = _practice(session, claim, now)
-    existing = session.scalars(
-        select(ClaimRow).where(ClaimRow.practice_id == practice.id,
-                               ClaimRow.patient_control_number == pcn,
-                               ClaimRow.superseded_by_id.is_(None))).first()
-    if existing is not None and existing.document_sha256 == digest:
-        return ImportedClaim(existing.id, pcn, "unchanged")
-    if existing is not None and claim.frequency == "1":
-        msg = (f"claim {pcn} was already imported (id {existing.id}) with different content; "
-               "send the change as a replacement (frequency 7) or void it (8)")
-        raise InputError(msg)
-    row = ClaimRow(
-        practice_id=practice.id, payer_id=_payer(session, claim).id,
-        patient_control_number=pcn, kind=claim.kind, frequency=claim.frequency,
-        payer_claim_control_number=claim.payer_claim_control_number,
-        total_charge=claim.total_charge,
-        first_service_date=min((d for d in _service_dates(claim)), default=None),
-        submitted_on=now.date(), state=state, state_changed_at=now, document_sha256=digest,
-        document=text, created_at=now)
-    session.add(row)
-    session.flush()
-    session.add_all(ClaimLineRow(
-        claim_id=row.id, line_number=number, procedure_code=line.procedure_code,
-        charge=line.charge, service_date=line.service_date or claim.service_date,
-        line_control_number=line.line_control_number,
-        teeth=",".join(t.tooth for t in line.teeth) or None)
-        for number, line in enumerate(claim.lines, start=1))
-    session.add(ClaimStateRow(claim_id=row.id, previous_state=None, state=state,
-                              changed_at=now, reason="imported as submitted"))
-    if existing is not None:
-        existing.superseded_by_id = row.id
-        new_state = "voided" if claim.frequency == "8" else "replaced"
-        session.add(ClaimStateRow(claim_id=existing.id, previous_state=existing.state,
-                                  state=new_state, changed_at=now,
-                                  reason=f"superseded by claim {row.id} (frequency "
-                                  f"{claim.frequency})"))
-        existing.state, existing.state_changed_at = new_state, now
-    return ImportedClaim(row.id, pcn, "stored")
+    return ClaimStore(session, now).store([claim], state)[0]
 
 
 def _service_dates(claim: Claim) -> Iterator[date]:

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import func, select, update
 
 from edigateway.domain.postings import WorkItem, WorkReason
 from edigateway.errors import UnsupportedX12Error, X12Error, X12Location, X12SyntaxError
 from edigateway.persistence.tables import (
-    Base,
     ClaimRow,
     ClaimStateRow,
     PostingRow,
@@ -39,6 +38,7 @@ from edigateway.persistence.tables import (
     RemittanceLineRow,
     RemittanceRow,
     WorkItemRow,
+    table_of,
 )
 from edigateway.reconcile.balance import check_claim, check_payment
 from edigateway.reconcile.plan import Planner
@@ -327,8 +327,8 @@ class _Poster:
             "payer_claim_control_number": p.payer_claim_control_number,
             "source_position": p.source_position} for p, o in zip(batch, outcomes, strict=True)]
         result = self.session.execute(
-            _table(RemittanceClaimRow).insert().returning(
-                _table(RemittanceClaimRow).c.id, sort_by_parameter_order=True), rows)
+            table_of(RemittanceClaimRow).insert().returning(
+                table_of(RemittanceClaimRow).c.id, sort_by_parameter_order=True), rows)
         return [row[0] for row in result]
 
     def _insert_lines_and_adjustments(self, batch: list[ClaimPayment],
@@ -352,14 +352,14 @@ class _Poster:
                 owners.append((index, s_index))
         if line_rows:
             result = self.session.execute(
-                _table(RemittanceLineRow).insert().returning(
-                    _table(RemittanceLineRow).c.id, sort_by_parameter_order=True), line_rows)
+                table_of(RemittanceLineRow).insert().returning(
+                    table_of(RemittanceLineRow).c.id, sort_by_parameter_order=True), line_rows)
             for (index, s_index), (line_id,) in zip(owners, result, strict=True):
                 service = batch[index].services[s_index]
                 adjustments += [_adjustment_row(ids[index], line_id, a)
                                 for a in service.adjustments]
         if adjustments:
-            self.session.execute(_table(RemittanceAdjustmentRow).insert(), adjustments)
+            self.session.execute(table_of(RemittanceAdjustmentRow).insert(), adjustments)
 
     def _insert_plan(self, plan: PostingPlan, claim_ids: dict[str, int]) -> None:
         postings = [{
@@ -370,7 +370,7 @@ class _Poster:
             "remark_codes": ",".join(p.remark_codes), "reference": p.reference,
             "source_position": p.source_position} for p in plan.postings]
         if postings:
-            self.session.execute(_table(PostingRow).insert(), postings)
+            self.session.execute(table_of(PostingRow).insert(), postings)
         self._insert_work(plan.work_items, claim_ids)
 
     def _insert_work(self, items: list[WorkItem], claim_ids: dict[str, int]) -> None:
@@ -382,7 +382,7 @@ class _Poster:
             "remittance_id": self.remittance_id, "file_id": self.file_id,
             "source_position": w.source_position} for w in items]
         if rows:
-            self.session.execute(_table(WorkItemRow).insert(), rows)
+            self.session.execute(table_of(WorkItemRow).insert(), rows)
         self.result.work_items += [WorkSummary(w.patient_control_number, w.reason.value,
                                                list(w.codes), w.message) for w in items]
 
@@ -461,7 +461,7 @@ class _Poster:
             for keys in {tuple(sorted(u)) for u in updates.values()}:
                 self.session.execute(update(ClaimRow), [
                     u for u in updates.values() if tuple(sorted(u)) == keys])
-            self.session.execute(_table(ClaimStateRow).insert(), history)
+            self.session.execute(table_of(ClaimStateRow).insert(), history)
 
     def _link_reversals(self, batch: list[ClaimPayment],
                         ours: dict[str, tuple[ClaimRow, Claim]], ids: list[int]) -> None:
@@ -521,7 +521,7 @@ class _Poster:
             self.planner.provider_adjustment(plb, claim_map, by_payer_number)
         plan = self.planner.take()
         claim_ids = dict(claims.values())
-        self.session.execute(_table(ProviderAdjustmentRow).insert(), [{
+        self.session.execute(table_of(ProviderAdjustmentRow).insert(), [{
             "remittance_id": self.remittance_id, "provider_id": p.provider_id,
             "fiscal_period_end": p.fiscal_period_end, "reason": p.reason,
             "reference": p.reference, "amount": p.amount,
@@ -556,14 +556,6 @@ class _Poster:
 
     def _claims_by_pcn(self, pcns: set[str]) -> dict[str, Claim]:
         return {pcn: claim for pcn, (_row, claim) in load_claims(self.session, pcns).items()}
-
-
-def _table(model: type[Base]) -> Table:
-    """The Core table of a row class: bulk inserts go through Core (executemany with
-    batched RETURNING), which is several times faster than the ORM's per-row bookkeeping."""
-    table = model.__table__
-    assert isinstance(table, Table)  # noqa: S101 - declarative classes map tables
-    return table
 
 
 def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Any) -> dict[str, Any]:
