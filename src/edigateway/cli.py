@@ -44,6 +44,8 @@ report_app = typer.Typer(help="Reports for the coordinator.", no_args_is_help=Tr
 app.add_typer(report_app, name="report")
 workqueue_app = typer.Typer(help="What needs a person's attention.", no_args_is_help=True)
 app.add_typer(workqueue_app, name="workqueue")
+payers_app = typer.Typer(help="Payers and their timely-filing limits.", no_args_is_help=True)
+app.add_typer(payers_app, name="payers")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -354,6 +356,42 @@ def workqueue_list(
         typer.echo("the work queue is empty")
     for item in items:
         typer.echo(f"#{item['id']} [{item['reason']}] {item['claim'] or '-'}: {item['message']}")
+
+
+@payers_app.command("list")
+def payers_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Payers we have claims for, with their timely-filing limits.
+
+    Example: ``edigateway payers list``
+    """
+    from edigateway.services.followup import payers
+
+    rows = payers(_gateway().database)
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['payer_id']}\t{row['name']}\t{row['timely_filing_days']} days")
+
+
+@payers_app.command("set-limit")
+def payers_set_limit(
+    payer_id: Annotated[str, typer.Argument(help="the payer ID claims are sent with")],
+    days: Annotated[int, typer.Argument(help="days from the date of service")],
+) -> None:
+    """Set a payer's timely-filing limit (new payers start at 365 days).
+
+    Example: ``edigateway payers set-limit DDPIL 180``
+    """
+    from edigateway.services.followup import set_timely_filing
+
+    try:
+        set_timely_filing(_gateway().database, payer_id, days)
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")
 
 
 @db_app.command("upgrade")

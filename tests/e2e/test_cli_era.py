@@ -93,3 +93,21 @@ def test_quarantined_exits_1_and_unreadable_exits_2(tmp_path: Path):
 def test_db_upgrade_is_idempotent():
     assert run("db", "upgrade")[0] == 0
     assert run("db", "upgrade")[1].strip() == "database is up to date"
+
+
+def test_timely_filing_alert_after_the_payer_limit_is_set():
+    run("claims", "import", str(ERA / "claims.json"))
+    code, out, _ = run("payers", "set-limit", "DDPIL", "60")
+    assert code == 0
+    code, out, _ = run("payers", "list", "--json")
+    assert {p["payer_id"]: p["timely_filing_days"] for p in json.loads(out)}["DDPIL"] == 60
+    code, out, _ = run("report", "aging", "--json")
+    alerts = {a["claim"]: a for a in json.loads(out)["timely_filing"]}
+    # ERA106 was treated on 2026-09-14: 60 days end 2026-11-13, so it has expired;
+    # the October claims (deadline 2026-12-04) are flagged within 30 days
+    assert alerts["ERA106"]["expired"] is True
+    assert alerts["ERA106"]["deadline"] == "2026-11-13"
+    assert alerts["ERA101"]["deadline"] == "2026-12-04"
+    code, out, _ = run("payers", "set-limit", "NOPE", "60")
+    assert code == 1
+    assert run("payers", "set-limit", "DDPIL", "0")[0] == 1

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
+from edigateway.errors import InputError, NotFoundError
 from edigateway.persistence.tables import ClaimRow, Payer, PostingRow, WorkItemRow
 from edigateway.reconcile.followup import BUCKETS, OpenClaim, aging, timely_filing_alerts
 
@@ -102,3 +103,24 @@ def work_items(db: Database, *, include_resolved: bool = False) -> list[dict[str
             "amount": str(w.amount) if w.amount is not None else None,
             "source_position": w.source_position, "file_id": w.file_id,
         } for w in session.scalars(query)]
+
+
+def set_timely_filing(db: Database, payer_id: str, days: int) -> None:
+    """Record a payer's timely-filing limit (days from the date of service)."""
+    if not 1 <= days <= 3650:
+        msg = f"timely-filing limit {days} days is out of range (1–3650)"
+        raise InputError(msg)
+    with db.transaction() as session:
+        payer = session.scalars(select(Payer).where(Payer.payer_id == payer_id)).first()
+        if payer is None:
+            msg = f"payer {payer_id} is unknown (payers are created when claims are imported)"
+            raise NotFoundError(msg)
+        payer.timely_filing_days = days
+
+
+def payers(db: Database) -> list[dict[str, Any]]:
+    """Every payer with its timely-filing limit."""
+    with db.transaction() as session:
+        return [{"payer_id": p.payer_id, "name": p.name,
+                 "timely_filing_days": p.timely_filing_days}
+                for p in session.scalars(select(Payer).order_by(Payer.name))]
