@@ -11,6 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class MapInfo:
+    """Where a map goes and what it is for (its maps.xml entry)."""
+
+    file: str
+    vriic: str
+    fic: str
+    abbr: str
+    xid: str
+    name: str
+    title: str
+
+
+MAP = MapInfo("837.5010.X224.A2.xml", "005010X224A2", "HC", "837D", "837",
+              "HIPAA Health Care Claim: Dental X224A2-837",
+              "837 Health Care Claim: Dental")
+
+
 @dataclass
 class E:
     """An element: data element number, usage (R/S/N), codes, external code list."""
