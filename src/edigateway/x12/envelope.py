@@ -32,8 +32,10 @@ from edigateway.errors import (
     DelimiterInDataError,
     UnsupportedX12Error,
     X12Location,
+    X12StructureError,
     X12SyntaxError,
 )
+from edigateway.x12.formats import parse_datetime
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -292,6 +294,30 @@ class InterchangeParams:
     acknowledgment_requested: str = "0"
     delimiters: Delimiters = field(default_factory=Delimiters)
     line_breaks: bool = True
+
+
+def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | None,
+                         text: str | None = None) -> InterchangeParams:
+    """The :class:`InterchangeParams` a file was written with, read back from its ISA/GS
+    (so a reader can rebuild the file byte for byte)."""
+
+    try:
+        created = parse_datetime(gs.element(4), gs.element(5))
+    except ValueError as exc:
+        raise X12StructureError(str(exc), gs.location(file, "GS", 4)) from exc
+    delimiters = isa.delimiters
+    line_breaks = text is not None and (delimiters.segment + "\n") in text[:200]
+    return InterchangeParams(
+        sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
+        receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
+        gs_sender_code=gs.element(2), gs_receiver_code=gs.element(3),
+        interchange_control_number=int(isa.element(13) or 0),
+        group_control_number=int(gs.element(6) or 0),
+        first_transaction_control_number=int(first_st) if first_st.isdigit() else 1,
+        created=created, usage_indicator=isa.element(15),
+        acknowledgment_requested=isa.element(14), delimiters=delimiters,
+        line_breaks=line_breaks,
+    )
 
 
 class SegmentWriter:

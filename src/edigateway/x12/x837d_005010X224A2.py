@@ -37,8 +37,9 @@ from edigateway.x12.envelope import (
     SegmentWriter,
     isa_segment,
     iter_segments,
+    params_from_envelope,
 )
-from edigateway.x12.formats import parse_amount, parse_date, parse_datetime, x12_amount, x12_date
+from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -881,24 +882,7 @@ class _Reader:
         if self.isa is None or self.gs is None or self.first_st is None:
             raise X12StructureError("no ISA/GS/ST envelope found",
                                     X12Location(file=self.file))
-        isa, gs = self.isa, self.gs
-        try:
-            created = parse_datetime(gs.element(4), gs.element(5))
-        except ValueError as exc:
-            raise X12StructureError(str(exc), gs.location(self.file, "GS", 4)) from exc
-        line_breaks = text is not None and (self.delimiters.segment + "\n") in text[:200]
-        params = InterchangeParams(
-            sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
-            receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
-            gs_sender_code=gs.element(2), gs_receiver_code=gs.element(3),
-            interchange_control_number=int(isa.element(13) or 0),
-            group_control_number=int(gs.element(6) or 0),
-            first_transaction_control_number=int(self.first_st or 0)
-            if (self.first_st or "").isdigit() else 1,
-            created=created, usage_indicator=isa.element(15),
-            acknowledgment_requested=isa.element(14), delimiters=self.delimiters,
-            line_breaks=line_breaks,
-        )
+        params = params_from_envelope(self.isa, self.gs, self.first_st, self.file, text)
         submitter = receiver = None
         try:
             if self.submitter is not None and "contact" in self.submitter:

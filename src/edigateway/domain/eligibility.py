@@ -1,0 +1,309 @@
+"""Eligibility: what we ask a payer (270) and the dental benefits it answers (271).
+
+:class:`EligibilityInquiry` is a 270 without X12: who asks (provider), whom (payer), for
+which subscriber or dependent, for which dental service types. :class:`DentalBenefits` is
+a 271 read for a person: coverage, coinsurance per service category, deductibles,
+maximums, frequency limits and waiting periods — each ``None`` (shown as "not stated") when
+the payer did not send it, never a guessed default.
+
+Service type codes (X12 1365) for dentistry::
+
+    35 Dental Care (all)   23 Diagnostic     24 Periodontics       25 Restorative
+    26 Endodontics         27 Maxillofacial Prosthetics            28 Adjunctive
+    36 Dental Crowns       37 Dental Accident 38 Orthodontics      39 Prosthodontics
+    40 Oral Surgery        41 Routine (Preventive) Dental
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from edigateway.domain.claims import ProcedureCode
+from edigateway.domain.common import NPI, DomainModel, Money, PersonName
+
+DentalServiceType = Literal["35", "23", "24", "25", "26", "27", "28", "36", "37", "38", "39",
+                            "40", "41"]
+DENTAL_SERVICE_TYPES: dict[str, str] = {
+    "35": "Dental Care", "23": "Diagnostic Dental", "24": "Periodontics",
+    "25": "Restorative", "26": "Endodontics", "27": "Maxillofacial Prosthetics",
+    "28": "Adjunctive Dental Services", "36": "Dental Crowns", "37": "Dental Accident",
+    "38": "Orthodontics", "39": "Prosthodontics", "40": "Oral Surgery",
+    "41": "Routine (Preventive) Dental",
+}
+
+
+class Category(StrEnum):
+    """Benefit categories a coordinator explains to a patient, with their service type."""
+
+    DIAGNOSTIC = "diagnostic"
+    PREVENTIVE = "preventive"
+    BASIC = "basic"
+    MAJOR = "major"
+    ENDODONTICS = "endodontics"
+    PERIODONTICS = "periodontics"
+    PROSTHODONTICS = "prosthodontics"
+    ORAL_SURGERY = "oral_surgery"
+    ORTHODONTICS = "orthodontics"
+    ADJUNCTIVE = "adjunctive"
+    MAXILLOFACIAL = "maxillofacial_prosthetics"
+    ACCIDENT = "accident"
+    GENERAL = "dental_care"
+
+
+CATEGORY_OF_SERVICE_TYPE: dict[str, Category] = {
+    "23": Category.DIAGNOSTIC, "41": Category.PREVENTIVE, "25": Category.BASIC,
+    "36": Category.MAJOR, "26": Category.ENDODONTICS, "24": Category.PERIODONTICS,
+    "39": Category.PROSTHODONTICS, "40": Category.ORAL_SURGERY, "38": Category.ORTHODONTICS,
+    "28": Category.ADJUNCTIVE, "27": Category.MAXILLOFACIAL, "37": Category.ACCIDENT,
+    "35": Category.GENERAL,
+}
+SERVICE_TYPE_OF_CATEGORY: dict[Category, str] = {c: s for s, c in
+                                                 CATEGORY_OF_SERVICE_TYPE.items()}
+
+
+# --------------------------------------------------------------------------- 270
+
+
+class InquiryProvider(DomainModel):
+    """The practice asking (2100B information receiver)."""
+
+    organization_name: Annotated[str | None, Field(max_length=60)] = None
+    person: PersonName | None = None
+    npi: NPI
+
+    @model_validator(mode="after")
+    def _named(self) -> InquiryProvider:
+        if not self.organization_name and self.person is None:
+            raise ValueError("the provider needs an organization_name or a person name")
+        return self
+
+
+class InquiryPayer(DomainModel):
+    """The payer asked (2100A information source)."""
+
+    payer_id: Annotated[str, Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class InquiryPerson(DomainModel):
+    """Subscriber or dependent as the payer knows them."""
+
+    name: PersonName
+    member_id: Annotated[str | None, Field(max_length=80)] = None
+    date_of_birth: date | None = None
+    gender: Literal["F", "M", "U"] | None = None
+    relationship: Annotated[str | None, Field(pattern=r"^(01|19|34)$", description=(
+        "INS02 for a dependent: 01 spouse, 19 child, 34 other adult"))] = None
+
+
+def _all_dental() -> list[DentalServiceType]:
+    return ["35"]
+
+
+class EligibilityInquiry(DomainModel):
+    """One eligibility question: a 270 subscriber (and maybe dependent) loop."""
+
+    trace_number: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9-]+$",
+                                       description="TRN02: how the 271 comes back to us")]
+    payer: InquiryPayer
+    provider: InquiryProvider
+    subscriber: InquiryPerson
+    dependent: InquiryPerson | None = Field(
+        default=None, description="the patient when not the subscriber (2000D)")
+    service_types: Annotated[list[DentalServiceType], Field(min_length=1, max_length=99)] = (
+        Field(default_factory=_all_dental))
+    service_date: date | None = None
+
+    @model_validator(mode="after")
+    def _member_identified(self) -> EligibilityInquiry:
+        if not self.subscriber.member_id:
+            raise ValueError("subscriber.member_id is required (payers search by it)")
+        return self
+
+
+# --------------------------------------------------------------------------- 271
+
+
+class Rejection(DomainModel):
+    """An AAA segment: the payer could not answer, and whether asking again helps."""
+
+    level: str = Field(description="where: payer, provider, subscriber or dependent")
+    code: str = Field(description="AAA03 reject reason")
+    reason: str
+    follow_up: str | None = Field(default=None, description="AAA04 follow-up action code")
+    retry: bool
+    advice: str
+
+
+class Accumulator(DomainModel):
+    """A deductible or maximum as stated: the amount for a period and what remains."""
+
+    level: Literal["individual", "family"] = "individual"
+    network: Literal["in", "out", "both", "not_stated"] = "not_stated"
+    service_types: list[str] = Field(default_factory=list)
+    period: Literal["calendar_year", "service_year", "contract", "lifetime", "visit",
+                    "not_stated"] = "not_stated"
+    amount: Money | None = None
+    remaining: Money | None = None
+
+    @property
+    def met(self) -> Decimal | None:
+        """Amount already used (``amount − remaining``) when both are stated."""
+        if self.amount is None or self.remaining is None:
+            return None
+        return self.amount - self.remaining
+
+
+class Frequency(DomainModel):
+    """A frequency limitation (HSD): ``count`` per ``period_count`` ``period``."""
+
+    count: int
+    period: Literal["day", "week", "month", "year", "calendar_year", "service_year",
+                    "lifetime", "visit", "not_stated"]
+    period_count: int = 1
+    procedure_codes: list[str] = Field(default_factory=list)
+    service_types: list[str] = Field(default_factory=list)
+    text: str
+
+    def applies_to(self, code: str, service_type: str | None) -> bool:
+        """Whether this limit governs ``code`` (named, or by its service type)."""
+        if self.procedure_codes:
+            return code in self.procedure_codes
+        return service_type is not None and service_type in self.service_types
+
+
+class CategoryBenefit(DomainModel):
+    """What a service category pays, per network, as stated."""
+
+    category: Category
+    service_type: str
+    covered: bool | None = None
+    coinsurance_in_network: Decimal | None = Field(
+        default=None, description="patient share, 0.20 = the patient pays 20 %")
+    coinsurance_out_of_network: Decimal | None = None
+    copay_in_network: Money | None = None
+    copay_out_of_network: Money | None = None
+    procedure_codes: list[str] = Field(default_factory=list,
+                                       description="codes the payer tied to this line (EB13)")
+    messages: list[str] = Field(default_factory=list)
+
+
+class WaitingPeriod(DomainModel):
+    """A waiting period the payer stated, with the text it used."""
+
+    service_types: list[str] = Field(default_factory=list)
+    until: date | None = None
+    text: str
+
+
+class DentalBenefits(DomainModel):
+    """A 271 for one person, in the words a coordinator uses."""
+
+    trace_number: str | None = Field(default=None, description="our TRN02 echoed back")
+    payer_name: str | None = None
+    payer_id: str | None = None
+    subscriber: PersonName | None = None
+    patient: PersonName | None = None
+    member_id: str | None = None
+    group_number: str | None = None
+    group_name: str | None = None
+    plan_name: str | None = None
+    coverage: Literal["active", "inactive", "not_stated"] = "not_stated"
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    eligibility_begin: date | None = None
+    categories: list[CategoryBenefit] = Field(default_factory=list)
+    deductibles: list[Accumulator] = Field(default_factory=list)
+    maximums: list[Accumulator] = Field(default_factory=list)
+    orthodontic_age_limit: int | None = None
+    frequencies: list[Frequency] = Field(default_factory=list)
+    waiting_periods: list[WaitingPeriod] = Field(default_factory=list)
+    rejections: list[Rejection] = Field(default_factory=list)
+    messages: list[str] = Field(default_factory=list)
+
+    def category(self, category: Category) -> CategoryBenefit | None:
+        """The stated benefit for ``category``, if any."""
+        return next((c for c in self.categories if c.category == category), None)
+
+    def accumulator(self, kind: Literal["deductible", "maximum"], service_type: str, *,
+                    level: str = "individual", period: str | None = None
+                    ) -> Accumulator | None:
+        """The deductible/maximum for ``service_type`` (its own, else Dental Care 35)."""
+        rows = self.deductibles if kind == "deductible" else self.maximums
+        for wanted in (service_type, "35"):
+            for row in rows:
+                if row.level == level and wanted in row.service_types and row.network in (
+                        "in", "both", "not_stated") and (period is None or row.period == period):
+                    return row
+        return None
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+class PlannedProcedure(DomainModel):
+    """One line of a treatment plan."""
+
+    procedure_code: ProcedureCode
+    tooth: Annotated[str | None, Field(max_length=3)] = None
+    surfaces: Annotated[str | None, Field(max_length=5)] = None
+    fee: Money
+
+
+class BenefitUsage(DomainModel):
+    """What the patient already used this benefit period (from the practice's records)."""
+
+    deductible_met: Money | None = Field(
+        default=None, description="overrides the 271's figure when the practice knows better")
+    maximum_used: Money | None = None
+    orthodontic_maximum_used: Money | None = None
+    procedures: dict[str, int] = Field(
+        default_factory=dict, description="CDT code → times done in the current limit period")
+
+
+class TreatmentPlan(DomainModel):
+    """Procedures to estimate, with an optional fee schedule (allowed amounts)."""
+
+    procedures: Annotated[list[PlannedProcedure], Field(min_length=1, max_length=99)]
+    fee_schedule: dict[str, Money] = Field(
+        default_factory=dict, description="CDT code → the plan's allowed amount")
+    network: Literal["in", "out"] = "in"
+    used: BenefitUsage = Field(default_factory=BenefitUsage)
+
+
+class Figure(DomainModel):
+    """An amount and the rule that produced it, for the coordinator to read out."""
+
+    amount: Money
+    rule: str
+
+
+class LineEstimate(DomainModel):
+    """One planned procedure, estimated."""
+
+    procedure_code: str
+    tooth: str | None = None
+    fee: Money
+    category: Category | None
+    allowed: Figure
+    deductible: Figure
+    coinsurance: Figure
+    insurance: Figure
+    patient: Figure
+    flags: list[str] = Field(default_factory=list)
+
+
+class Estimate(DomainModel):
+    """A treatment plan, estimated line by line, with totals."""
+
+    lines: list[LineEstimate]
+    total_fee: Money
+    total_allowed: Money
+    total_insurance: Money
+    total_patient: Money
+    notes: list[str] = Field(default_factory=list)
