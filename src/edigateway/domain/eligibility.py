@@ -140,14 +140,21 @@ class Rejection(DomainModel):
     advice: str
 
 
+CoverageLevel = Literal["individual", "family"]
+Network = Literal["in", "out", "both", "not_stated"]
+AccumulatorPeriod = Literal["calendar_year", "service_year", "contract", "lifetime", "visit",
+                            "not_stated"]
+FrequencyPeriod = Literal["day", "week", "month", "year", "calendar_year", "service_year",
+                          "lifetime", "visit", "not_stated"]
+
+
 class Accumulator(DomainModel):
     """A deductible or maximum as stated: the amount for a period and what remains."""
 
-    level: Literal["individual", "family"] = "individual"
-    network: Literal["in", "out", "both", "not_stated"] = "not_stated"
+    level: CoverageLevel = "individual"
+    network: Network = "not_stated"
     service_types: list[str] = Field(default_factory=list)
-    period: Literal["calendar_year", "service_year", "contract", "lifetime", "visit",
-                    "not_stated"] = "not_stated"
+    period: AccumulatorPeriod = "not_stated"
     amount: Money | None = None
     remaining: Money | None = None
 
@@ -163,8 +170,7 @@ class Frequency(DomainModel):
     """A frequency limitation (HSD): ``count`` per ``period_count`` ``period``."""
 
     count: int
-    period: Literal["day", "week", "month", "year", "calendar_year", "service_year",
-                    "lifetime", "visit", "not_stated"]
+    period: FrequencyPeriod
     period_count: int = 1
     procedure_codes: list[str] = Field(default_factory=list)
     service_types: list[str] = Field(default_factory=list)

@@ -1,0 +1,412 @@
+"""271 Eligibility, Coverage or Benefit Information (005010X279A1) → :class:`DentalBenefits`.
+
+One :class:`~edigateway.domain.eligibility.DentalBenefits` per patient (2000C subscriber, or
+2000D dependent). The EB segments are read the way dental payers send them::
+
+    EB*1**35**PPO PLUS~                       active coverage, plan name
+    EB*A*IND*25***27**.2****Y~                basic (restorative): patient pays 20 % in network
+    EB*C*IND*35***23*50*****Y~                deductible $50 per calendar year …
+    EB*C*IND*35***29*25*****Y~                … $25 of it remaining
+    EB*F*IND*35***23*1500*****Y~              annual maximum $1,500 …
+    EB*F*IND*38***32*2000~                    orthodontic lifetime maximum
+    EB*F*IND*38******S8*19~                   orthodontics up to age 19
+    EB*F*IND*41*****VS*2****AD:D1110~         frequency limit on D1110 …
+    HSD*VS*2***23~                            … 2 per calendar year
+    MSG*12 MONTH WAITING PERIOD FOR MAJOR~    kept as a waiting period, in the payer's words
+    AAA*N**72*C~                              rejection: invalid member ID, correct and resend
+
+Nothing is inferred: a category the payer did not mention is absent (the report says "not
+stated"), and a remaining amount without its period is kept with ``period="not_stated"``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import ValidationError
+
+from edigateway.domain.eligibility import (
+    CATEGORY_OF_SERVICE_TYPE,
+    Accumulator,
+    AccumulatorPeriod,
+    CategoryBenefit,
+    CoverageLevel,
+    FrequencyPeriod,
+    DentalBenefits,
+    Frequency,
+    Network,
+    Rejection,
+    WaitingPeriod,
+)
+from edigateway.errors import X12Location, X12StructureError
+from edigateway.x12.envelope import Segment, iter_segments, read_segments
+from edigateway.x12.formats import parse_amount, parse_date
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+GUIDE: Final = "005010X279A1"
+
+REJECT_REASONS: Final = {
+    "04": "authorized quantity exceeded", "15": "required application data missing",
+    "33": "input errors", "35": "out of network", "41": "authorization/access restrictions",
+    "42": "the payer cannot respond at this time", "43": "invalid or missing provider ID",
+    "44": "invalid or missing provider name", "45": "invalid or missing provider specialty",
+    "46": "invalid or missing provider phone number", "47": "invalid or missing provider state",
+    "48": "invalid or missing referring provider ID", "49": "provider is not the primary "
+    "care provider", "50": "provider ineligible for inquiries", "51": "provider not on file",
+    "52": "service dates not within provider plan enrollment", "53": "inquired benefit "
+    "inconsistent with provider type", "54": "inappropriate product/service ID qualifier",
+    "55": "inappropriate product/service ID", "56": "inappropriate date",
+    "57": "invalid or missing date(s) of service", "58": "invalid or missing date of birth",
+    "60": "date of birth follows date(s) of service", "61": "date of death precedes "
+    "date(s) of service", "62": "date of service not within allowable inquiry period",
+    "63": "date of service in future", "64": "invalid or missing patient ID",
+    "65": "invalid or missing patient name", "66": "invalid or missing patient gender code",
+    "67": "patient not found", "68": "duplicate patient ID number", "69": "inconsistent "
+    "with patient's age", "70": "inconsistent with patient's gender", "71": "patient birth "
+    "date does not match that for the patient on the database", "72": "invalid or missing "
+    "subscriber/insured ID", "73": "invalid or missing subscriber/insured name",
+    "74": "invalid or missing subscriber/insured gender code", "75": "subscriber/insured "
+    "not found", "76": "duplicate subscriber/insured ID number", "77": "subscriber found, "
+    "patient not found", "78": "subscriber/insured not in group/plan identified",
+    "79": "invalid participant identification", "80": "no response received - transaction "
+    "terminated", "97": "invalid or missing provider address", "T4": "payer name or "
+    "identifier missing",
+}
+FOLLOW_UP: Final = {
+    "C": (True, "correct the request and send it again"),
+    "N": (False, "do not send it again"),
+    "P": (True, "send the original request again"),
+    "R": (True, "it may be sent again"),
+    "S": (False, "do not send it again; the payer asked a third party"),
+    "W": (True, "wait 30 days, then send it again"),
+    "X": (True, "wait 10 days, then send it again"),
+    "Y": (False, "do not send it again; the payer will answer later"),
+}
+PERIODS: Final[dict[str, AccumulatorPeriod]] = {
+    "22": "service_year", "23": "calendar_year", "25": "contract", "32": "lifetime",
+    "27": "visit"}
+FREQUENCY_PERIODS: Final[dict[str, FrequencyPeriod]] = {
+    "7": "day", "35": "week", "34": "month", "21": "year", "22": "service_year",
+    "23": "calendar_year", "32": "lifetime", "27": "visit"}
+NETWORK: Final[dict[str, Network]] = {"Y": "in", "N": "out", "W": "both"}
+LEVEL_NAMES: Final = {"2000A": "payer", "2100A": "payer", "2000B": "provider",
+                      "2100B": "provider", "2000C": "subscriber", "2100C": "subscriber",
+                      "2110C": "subscriber", "2000D": "dependent", "2100D": "dependent",
+                      "2110D": "dependent"}
+
+
+@dataclass(slots=True)
+class _Eb:
+    seg: Segment
+    info: str
+    level: str
+    service_types: list[str]
+    period: str
+    amount: Decimal | None
+    percent: Decimal | None
+    quantity_qualifier: str
+    quantity: str
+    network: Network
+    procedures: list[str]
+    hsd: list[Segment] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Parsed271:
+    """Every patient's benefits in a 271, and payer/provider-level rejections."""
+
+    benefits: list[DentalBenefits]
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def read_271(path: Path) -> Parsed271:
+    """Read the 271 at ``path``."""
+    return read_271_segments(read_segments(path), str(path))
+
+
+def read_271_text(text: str, file: str | None = None) -> Parsed271:
+    """Read a 271 held in memory."""
+    return read_271_segments(iter_segments(io.StringIO(text), file), file)
+
+
+def read_271_segments(segments: Iterable[Segment], file: str | None = None) -> Parsed271:
+    """Read 271 segments (see module docstring)."""
+    return _Reader(file).read(segments)
+
+
+class _Reader:
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.loop = "ISA"
+        self.payer: dict[str, Any] = {}
+        self.upper_rejections: list[Rejection] = []
+        self.person: dict[str, Any] | None = None
+        self.ebs: list[_Eb] = []
+        self.results: list[DentalBenefits] = []
+
+    def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
+        return X12StructureError(message, seg.location(self.file, self.loop, element))
+
+    def read(self, segments: Iterable[Segment]) -> Parsed271:
+        seen_gs = False
+        for seg in segments:
+            if seg.id == "GS":
+                seen_gs = True
+                if seg.element(8) != GUIDE:
+                    raise self._fail(seg, 8, f"version {seg.element(8)!r} is not {GUIDE}")
+            self._feed(seg)
+        self._finish_person()
+        if not seen_gs:
+            raise X12StructureError("no GS segment: not a 271 interchange",
+                                    X12Location(file=self.file))
+        return Parsed271(self.results, self.upper_rejections)
+
+    def _feed(self, seg: Segment) -> None:
+        sid, q = seg.id, seg.element(1)
+        if sid == "HL":
+            self._hl(seg)
+        elif sid == "NM1":
+            self._nm1(seg)
+        elif sid == "AAA":
+            self._aaa(seg)
+        elif self.person is None:
+            return
+        elif sid == "TRN":
+            self.person.setdefault("trace_number", seg.element(2))
+        elif sid == "REF" and q in ("6P", "18", "IG", "1L"):
+            if q in ("6P", "1L") and seg.element(2):
+                self.person["group_number"] = seg.element(2)
+            if seg.element(3):
+                self.person["group_name" if q in ("6P", "1L") else "plan_name"] = \
+                    seg.element(3)
+        elif sid == "DTP" and self.loop in ("2100C", "2100D"):
+            self._plan_date(seg)
+        elif sid == "EB":
+            self._eb(seg)
+        elif sid == "HSD" and self.ebs:
+            self.ebs[-1].hsd.append(seg)
+        elif sid == "MSG":
+            if self.ebs and self.loop in ("2110C", "2110D"):
+                self.ebs[-1].messages.append(seg.element(1))
+            else:
+                self.person["messages"].append(seg.element(1))
+        elif sid == "SE":
+            self._finish_person()
+
+    def _hl(self, seg: Segment) -> None:
+        level = seg.element(3)
+        if level in ("20", "21", "22", "23"):
+            self.loop = {"20": "2000A", "21": "2000B", "22": "2000C", "23": "2000D"}[level]
+        if level == "20":
+            self._finish_person()
+            self.payer = {}
+        if level == "22":
+            self._finish_person()
+            self.person = {"payer_name": self.payer.get("name"),
+                           "payer_id": self.payer.get("id"), "messages": [],
+                           "rejections": []}
+        elif level == "23" and self.person is not None:
+            subscriber = {k: v for k, v in self.person.items()
+                          if k in ("subscriber", "member_id", "trace_number", "group_number",
+                                   "group_name", "plan_name")}
+            self._finish_person(keep_if_empty=False)
+            self.person = {"payer_name": self.payer.get("name"),
+                           "payer_id": self.payer.get("id"), "messages": [],
+                           "rejections": [], **subscriber}
+
+    def _nm1(self, seg: Segment) -> None:
+        entity = seg.element(1)
+        if self.loop == "2000A":
+            self.loop = "2100A"
+            self.payer = {"name": seg.element(3) or None, "id": seg.element(9) or None}
+        elif self.loop == "2000B":
+            self.loop = "2100B"
+        elif self.loop in ("2000C", "2000D") and self.person is not None:
+            name = {"last_name": seg.element(3) or "UNKNOWN",
+                    "first_name": seg.element(4) or None}
+            if self.loop == "2000C":
+                self.loop = "2100C"
+                self.person["subscriber"] = name
+                if entity == "IL" and seg.element(9):
+                    self.person["member_id"] = seg.element(9)
+            else:
+                self.loop = "2100D"
+                self.person["patient"] = name
+
+    def _aaa(self, seg: Segment) -> None:
+        code, follow = seg.element(3), seg.element(4)
+        retry, advice = FOLLOW_UP.get(follow, (False, "the payer gave no follow-up advice"))
+        level = LEVEL_NAMES.get(self.loop, self.loop)
+        rejection = Rejection(
+            level=level, code=code,
+            reason=REJECT_REASONS.get(code, f"reject reason {code} (not in our list)"),
+            follow_up=follow or None, retry=retry, advice=advice)
+        if self.person is not None and self.loop not in ("2000A", "2100A", "2000B", "2100B"):
+            self.person["rejections"].append(rejection)
+        else:
+            self.upper_rejections.append(rejection)
+
+    def _plan_date(self, seg: Segment) -> None:
+        assert self.person is not None  # noqa: S101 - _feed checked
+        qualifier, fmt, value = seg.element(1), seg.element(2), seg.element(3)
+        try:
+            if fmt == "RD8" and "-" in value:
+                begin, end = (parse_date(v) for v in value.split("-", 1))
+            else:
+                begin = end = parse_date(value)
+        except ValueError as exc:
+            raise self._fail(seg, 3, str(exc)) from exc
+        if qualifier in ("346", "291", "292"):
+            self.person["plan_begin"] = begin
+            if fmt == "RD8":
+                self.person["plan_end"] = end
+        elif qualifier == "347":
+            self.person["plan_end"] = end
+        elif qualifier == "356":
+            self.person["eligibility_begin"] = begin
+
+    def _eb(self, seg: Segment) -> None:
+        self.loop = "2110D" if self.loop in ("2100D", "2110D") else "2110C"
+        procedures = seg.components(13)
+        try:
+            amount = parse_amount(seg.element(7)) if seg.element(7) else None
+            percent = Decimal(seg.element(8)) if seg.element(8) else None
+        except (ValueError, InvalidOperation) as exc:
+            raise self._fail(seg, 7 if seg.element(7) else 8, f"not a number: {exc}") from exc
+        if percent is not None and not Decimal(0) <= percent <= 1:
+            raise self._fail(seg, 8, f"percent {percent} is not between 0 and 1")
+        self.ebs.append(_Eb(
+            seg=seg, info=seg.element(1), level=seg.element(2),
+            service_types=[s for s in seg.element(3).split(seg.delimiters.repetition) if s],
+            period=seg.element(6), amount=amount, percent=percent,
+            quantity_qualifier=seg.element(9), quantity=seg.element(10),
+            network=NETWORK.get(seg.element(12), "not_stated"),
+            procedures=[procedures[1]] if len(procedures) > 1 and procedures[1] else []))
+
+    # -- assembling one patient's benefits
+    def _finish_person(self, *, keep_if_empty: bool = True) -> None:
+        person, ebs = self.person, self.ebs
+        self.person, self.ebs = None, []
+        if person is None or (not keep_if_empty and not ebs and not person["rejections"]):
+            return
+        person.setdefault("patient", person.get("subscriber"))
+        person["categories"] = _categories(ebs)
+        person["deductibles"] = _accumulators([e for e in ebs if e.info == "C"])
+        person["maximums"] = _accumulators([e for e in ebs if e.info == "F"
+                                            and e.amount is not None])
+        person["frequencies"] = [f for e in ebs for f in _frequencies(e)]
+        person["waiting_periods"] = [
+            WaitingPeriod(service_types=e.service_types, text=m)
+            for e in ebs for m in e.messages if "WAIT" in m.upper()]
+        person["messages"] += [m for e in ebs for m in e.messages if "WAIT" not in m.upper()]
+        ages = [e for e in ebs if e.info == "F" and e.quantity_qualifier == "S8"
+                and e.quantity.isdigit()]
+        if ages:
+            person["orthodontic_age_limit"] = int(ages[0].quantity)
+        coverage = [e.info for e in ebs if e.info in ("1", "6", "7", "8")
+                    and (not e.service_types or {"30", "35"} & set(e.service_types))]
+        if coverage:
+            person["coverage"] = "active" if coverage[0] == "1" else "inactive"
+        plans = [e.seg.element(5) for e in ebs if e.info == "1" and e.seg.element(5)]
+        if plans and "plan_name" not in person:
+            person["plan_name"] = plans[0]
+        try:
+            self.results.append(DentalBenefits.model_validate(person))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise X12StructureError(f"the benefits do not read: {where}: {problem['msg']}",
+                                    X12Location(file=self.file, loop=self.loop)) from exc
+
+
+def _categories(ebs: list[_Eb]) -> list[CategoryBenefit]:
+    found: dict[str, dict[str, Any]] = {}
+    for eb in ebs:
+        if eb.info not in ("1", "A", "B", "I", "6"):
+            continue
+        for service_type in eb.service_types:
+            category = CATEGORY_OF_SERVICE_TYPE.get(service_type)
+            if category is None:
+                continue
+            row = found.setdefault(service_type, {"category": category,
+                                                  "service_type": service_type,
+                                                  "procedure_codes": [], "messages": []})
+            if eb.info == "1":
+                row["covered"] = True
+            elif eb.info == "I":
+                row["covered"] = False
+            elif eb.info == "A" and eb.percent is not None:
+                key = "out_of_network" if eb.network == "out" else "in_network"
+                row[f"coinsurance_{key}"] = eb.percent
+                if eb.network == "both":
+                    row["coinsurance_out_of_network"] = eb.percent
+            elif eb.info == "B" and eb.amount is not None:
+                key = "out_of_network" if eb.network == "out" else "in_network"
+                row[f"copay_{key}"] = eb.amount
+            row["procedure_codes"] += [p for p in eb.procedures
+                                       if p not in row["procedure_codes"]]
+            row["messages"] += [m for m in eb.messages if "WAIT" not in m.upper()]
+    return [CategoryBenefit.model_validate(v) for v in found.values()]
+
+
+def _accumulators(ebs: list[_Eb]) -> list[Accumulator]:
+    result: list[Accumulator] = []
+
+    def key(eb: _Eb) -> tuple[CoverageLevel, Network, tuple[str, ...]]:
+        level: CoverageLevel = "family" if eb.level == "FAM" else "individual"
+        return level, eb.network, tuple(eb.service_types)
+
+    for eb in ebs:
+        if eb.period in ("29", "33", "24") or eb.amount is None:
+            continue
+        level, network, types = key(eb)
+        result.append(Accumulator(level=level, network=network, service_types=list(types),
+                                  period=PERIODS.get(eb.period, "not_stated"),
+                                  amount=eb.amount))
+    for eb in ebs:
+        if eb.period not in ("29", "33", "24") or eb.amount is None:
+            continue
+        level, network, types = key(eb)
+        lifetime = eb.period == "33"
+        match = next((a for a in result if (a.level, a.network, tuple(a.service_types)) ==
+                      (level, network, types) and (a.period == "lifetime") == lifetime
+                      and a.remaining is None), None)
+        if eb.period == "24":  # year to date: what was used
+            if match is not None and match.amount is not None:
+                result[result.index(match)] = match.model_copy(
+                    update={"remaining": max(match.amount - eb.amount, Decimal("0.00"))})
+            continue
+        if match is not None:
+            result[result.index(match)] = match.model_copy(update={"remaining": eb.amount})
+        else:
+            result.append(Accumulator(level=level, network=network,
+                                      service_types=list(types),
+                                      period="lifetime" if lifetime else "not_stated",
+                                      remaining=eb.amount))
+    return result
+
+
+def _frequencies(eb: _Eb) -> list[Frequency]:
+    result = []
+    for hsd in eb.hsd:
+        count = hsd.element(2)
+        if not count.replace(".", "", 1).isdigit():
+            continue
+        period = FREQUENCY_PERIODS.get(hsd.element(5), "not_stated")
+        every = int(hsd.element(6)) if hsd.element(6).isdigit() else 1
+        number = int(Decimal(count))
+        unit = period.replace("_", " ")
+        text = (f"{number} per {unit}" if every == 1
+                else f"{number} per {every} {unit}s")
+        what = ", ".join(eb.procedures) or ", ".join(eb.service_types) or "these services"
+        result.append(Frequency(count=number, period=period, period_count=every,
+                                procedure_codes=eb.procedures,
+                                service_types=eb.service_types, text=f"{what}: {text}"))
+    return result
