@@ -1,0 +1,246 @@
+"""Estimate insurance and patient portions of a treatment plan from :class:`DentalBenefits`.
+
+Per procedure, in plan order (so the deductible and the maximum are used up in the order
+the work is done):
+
+1. **allowed** — the plan's fee-schedule amount when given (never more than the office
+   fee), else the office fee;
+2. **frequency** — a limit the payer stated for the code (or its service type) that the
+   visit would exceed makes the payer's share 0 (the payer would deny it);
+3. **deductible** — what remains of the deductible that applies to the service type (its
+   own, else Dental Care 35), at most the allowed amount, and never twice;
+4. **coinsurance** — the patient's percentage of what is left (a copay when the payer
+   states a copay instead);
+5. **insurance** — the rest, capped at what remains of the annual (or, for orthodontics,
+   lifetime) maximum;
+6. **patient** — allowed − insurance, so patient + insurance = allowed, always.
+
+Whatever the payer did not state is not assumed: a category without a stated coinsurance
+gets no insurance share and says so; a maximum with no remaining figure is assumed
+unused *and flagged*. Every figure carries the rule that produced it::
+
+    insurance  40.00  allowed 100.00 − deductible 50.00 − coinsurance 10.00; no maximum stated
+    coinsurance 10.00  20 % of 50.00 for Restorative (25)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from edigateway.domain.eligibility import (
+    CATEGORY_OF_SERVICE_TYPE,
+    DENTAL_SERVICE_TYPES,
+    Category,
+    CategoryBenefit,
+    Estimate,
+    Figure,
+    LineEstimate,
+)
+from edigateway.estimates.cdt import service_type_of
+
+if TYPE_CHECKING:
+    from edigateway.domain.eligibility import (
+        Accumulator,
+        DentalBenefits,
+        PlannedProcedure,
+        TreatmentPlan,
+    )
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+ORTHODONTICS = "38"
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _pct(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f} %"
+
+
+@dataclass
+class _Pools:
+    """What is left to use as the plan is walked line by line."""
+
+    remaining: dict[int, Decimal] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+
+
+def _service_type(code: str, benefits: DentalBenefits) -> str:
+    for category in benefits.categories:
+        if code in category.procedure_codes:
+            return category.service_type
+    return service_type_of(code)
+
+
+def _benefit_for(service_type: str, benefits: DentalBenefits, network: str
+                 ) -> tuple[CategoryBenefit | None, str]:
+    """The category line that governs ``service_type`` and a sentence saying which."""
+    name = DENTAL_SERVICE_TYPES.get(service_type, service_type)
+    own = benefits.category(CATEGORY_OF_SERVICE_TYPE.get(service_type, Category.GENERAL))
+    if own is not None and _share(own, network) is not None:
+        return own, f"{name} ({service_type})"
+    general = benefits.category(Category.GENERAL)
+    if general is not None and _share(general, network) is not None:
+        return general, f"Dental Care (35), as the payer stated nothing for {name}"
+    return own or general, f"{name} ({service_type})"
+
+
+def _share(benefit: CategoryBenefit, network: str) -> Decimal | Figure | None:
+    if network == "out":
+        return benefit.coinsurance_out_of_network if benefit.coinsurance_out_of_network \
+            is not None else (Figure(amount=benefit.copay_out_of_network, rule="copay")
+                              if benefit.copay_out_of_network is not None else None)
+    if benefit.coinsurance_in_network is not None:
+        return benefit.coinsurance_in_network
+    if benefit.copay_in_network is not None:
+        return Figure(amount=benefit.copay_in_network, rule="copay")
+    return None
+
+
+def _pool(pools: _Pools, accumulator: Accumulator, used_override: Decimal | None
+          ) -> tuple[Decimal, str]:
+    key = id(accumulator)
+    if key not in pools.remaining:
+        if used_override is not None and accumulator.amount is not None:
+            pools.remaining[key] = max(accumulator.amount - used_override, ZERO)
+            note = f"{accumulator.amount} less {used_override} already used (practice records)"
+        elif accumulator.remaining is not None:
+            pools.remaining[key] = accumulator.remaining
+            note = f"{accumulator.remaining} remaining as the payer stated"
+        else:
+            pools.remaining[key] = accumulator.amount or ZERO
+            note = (f"{accumulator.amount} (the payer did not state what remains; assumed "
+                    "unused)")
+        return pools.remaining[key], note
+    return pools.remaining[key], f"{pools.remaining[key]} left after earlier lines"
+
+
+def estimate(benefits: DentalBenefits, plan: TreatmentPlan) -> Estimate:
+    """Estimate every procedure of ``plan`` (see module docstring)."""
+    pools = _Pools(used=dict(plan.used.procedures))
+    notes: list[str] = []
+    if benefits.coverage != "active":
+        notes.append("coverage is " + ("inactive" if benefits.coverage == "inactive"
+                                       else "not stated") + ": no insurance share estimated")
+    if benefits.rejections:
+        notes += [f"the payer rejected the inquiry: {r.reason} ({r.advice})"
+                  for r in benefits.rejections]
+    lines = [_line(benefits, plan, procedure, pools) for procedure in plan.procedures]
+    return Estimate(
+        lines=lines, total_fee=sum((ln.fee for ln in lines), ZERO),
+        total_allowed=sum((ln.allowed.amount for ln in lines), ZERO),
+        total_insurance=sum((ln.insurance.amount for ln in lines), ZERO),
+        total_patient=sum((ln.patient.amount for ln in lines), ZERO), notes=notes)
+
+
+def _line(benefits: DentalBenefits, plan: TreatmentPlan,
+          procedure: PlannedProcedure, pools: _Pools) -> LineEstimate:
+    code, fee = procedure.procedure_code, procedure.fee
+    flags: list[str] = []
+    service_type = _service_type(code, benefits)
+    scheduled = plan.fee_schedule.get(code)
+    if scheduled is not None:
+        allowed = Figure(amount=min(fee, scheduled),
+                         rule=f"fee schedule {scheduled} for {code}"
+                         + (" (more than the fee: the fee is used)" if scheduled > fee else ""))
+    else:
+        allowed = Figure(amount=fee, rule="no fee schedule given: the office fee")
+    benefit, which = _benefit_for(service_type, benefits, plan.network)
+    category = benefit.category if benefit else CATEGORY_OF_SERVICE_TYPE.get(service_type)
+
+    def result(insurance: Figure, deductible: Figure, coinsurance: Figure) -> LineEstimate:
+        patient = Figure(amount=allowed.amount - insurance.amount,
+                         rule=f"allowed {allowed.amount} − insurance {insurance.amount}")
+        return LineEstimate(procedure_code=code, tooth=procedure.tooth, fee=fee,
+                            category=category, allowed=allowed, deductible=deductible,
+                            coinsurance=coinsurance, insurance=insurance, patient=patient,
+                            flags=flags)
+
+    none = Figure(amount=ZERO, rule="not applied")
+    limit_hit = _frequency(benefits, code, service_type, pools, flags)
+    if benefits.coverage != "active":
+        flags.append(f"coverage {benefits.coverage.replace('_', ' ')}")
+        return result(Figure(amount=ZERO, rule="no active coverage stated"), none, none)
+    if benefit is not None and benefit.covered is False:
+        flags.append(f"{which} is not covered")
+        return result(Figure(amount=ZERO, rule=f"{which} not covered by the plan"), none, none)
+    share = _share(benefit, plan.network) if benefit is not None else None
+    if share is None:
+        flags.append(f"coinsurance for {which} not stated by the payer")
+        return result(Figure(amount=ZERO, rule=f"the payer stated no coinsurance or copay for "
+                             f"{which}: no insurance share estimated"), none, none)
+    if limit_hit is not None:
+        return result(Figure(amount=ZERO, rule=f"frequency limit {limit_hit} reached"),
+                      none, none)
+
+    deductible_acc = benefits.accumulator("deductible", service_type)
+    if deductible_acc is None:
+        deductible = Figure(amount=ZERO, rule="no deductible stated for this service")
+    else:
+        left, source = _pool(pools, deductible_acc, plan.used.deductible_met)
+        applied = min(left, allowed.amount)
+        pools.remaining[id(deductible_acc)] = left - applied
+        deductible = Figure(amount=applied, rule=f"deductible: {source}")
+    base = allowed.amount - deductible.amount
+    if isinstance(share, Figure):
+        patient_part = min(share.amount, base)
+        coinsurance = Figure(amount=patient_part, rule=f"copay {share.amount} for {which}")
+    else:
+        patient_part = _money(base * share)
+        coinsurance = Figure(amount=patient_part,
+                             rule=f"{_pct(share)} of {base} for {which}")
+    payable = base - patient_part
+    rule = (f"allowed {allowed.amount} − deductible {deductible.amount} − "
+            f"{'copay' if isinstance(share, Figure) else 'coinsurance'} {patient_part}")
+
+    maximum = _maximum(benefits, service_type)
+    if maximum is None:
+        insurance = Figure(amount=payable, rule=rule + "; no maximum stated")
+    else:
+        used = (plan.used.orthodontic_maximum_used if service_type == ORTHODONTICS
+                else plan.used.maximum_used)
+        left, source = _pool(pools, maximum, used)
+        paid = min(payable, left)
+        pools.remaining[id(maximum)] = left - paid
+        if paid < payable:
+            flags.append(f"{'orthodontic lifetime' if service_type == ORTHODONTICS else 'annual'}"
+                         f" maximum reached: {payable - paid} over the remaining {left}")
+            rule += f"; capped at the remaining maximum ({source})"
+        insurance = Figure(amount=paid, rule=rule)
+        if maximum.remaining is None and plan.used.maximum_used is None:
+            flags.append("remaining maximum not stated: assumed unused")
+    if plan.network == "out" and fee > allowed.amount:
+        flags.append(f"out of network: the office may also bill {fee - allowed.amount} "
+                     "(fee above the allowed amount)")
+    return result(insurance, deductible, coinsurance)
+
+
+def _maximum(benefits: DentalBenefits, service_type: str) -> Accumulator | None:
+    if service_type == ORTHODONTICS:
+        return benefits.accumulator("maximum", ORTHODONTICS, period="lifetime")
+    for period in ("calendar_year", "service_year", "contract", "not_stated"):
+        found = benefits.accumulator("maximum", service_type, period=period)
+        if found is not None:
+            return found
+    return None
+
+
+def _frequency(benefits: DentalBenefits, code: str, service_type: str, pools: _Pools,
+               flags: list[str]) -> str | None:
+    """Count this procedure; the limit's text when it would exceed a stated limit."""
+    hit = None
+    for limit in benefits.frequencies:
+        if not limit.applies_to(code, service_type if not limit.procedure_codes else None):
+            continue
+        codes = limit.procedure_codes or [code]
+        done = sum(pools.used.get(c, 0) for c in codes)
+        if done >= limit.count:
+            hit = limit.text
+            flags.append(f"frequency limit {limit.text} would be exceeded ({done} already "
+                         "done): the payer is likely to deny it")
+    pools.used[code] = pools.used.get(code, 0) + 1
+    return hit
