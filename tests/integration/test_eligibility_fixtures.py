@@ -1,0 +1,102 @@
+"""Our dental 271 fixtures: each reads into the DentalBenefits its expected.json describes
+(hand-written), and its treatment plan estimates to the hand-computed figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edigateway.domain.eligibility import Category, DentalBenefits, TreatmentPlan
+from edigateway.estimates.engine import estimate
+from edigateway.x12.x271_005010X279A1 import read_271
+
+REPO = Path(__file__).resolve().parents[2]
+FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.is_dir())
+
+
+def _pair(acc: Any) -> list[str | None] | None:
+    if acc is None:
+        return None
+    return [str(acc.amount) if acc.amount is not None else None,
+            str(acc.remaining) if acc.remaining is not None else None]
+
+
+def _summary(b: DentalBenefits, wanted: dict[str, Any]) -> dict[str, Any]:
+    """The fields expected.json names, from the benefits read."""
+    got: dict[str, Any] = {}
+    for key in wanted:
+        if key == "coinsurance":
+            got[key] = {c.category.value: str(c.coinsurance_in_network)
+                        for c in b.categories if c.coinsurance_in_network is not None}
+        elif key == "copay":
+            got[key] = {c.category.value: str(c.copay_in_network)
+                        for c in b.categories if c.copay_in_network is not None}
+        elif key == "deductible_individual":
+            got[key] = _pair(b.accumulator("deductible", "35"))
+        elif key == "deductible_family":
+            got[key] = _pair(b.accumulator("deductible", "35", level="family"))
+        elif key == "deductible_met":
+            acc = b.accumulator("deductible", "35")
+            got[key] = str(acc.met) if acc and acc.met is not None else None
+        elif key == "annual_maximum":
+            got[key] = _pair(b.accumulator("maximum", "35"))
+        elif key == "orthodontic_maximum":
+            got[key] = _pair(b.accumulator("maximum", "38", period="lifetime"))
+        elif key == "frequencies":
+            got[key] = [f.text for f in b.frequencies]
+        elif key == "waiting_periods":
+            got[key] = len(b.waiting_periods)
+        elif key == "rejections":
+            got[key] = [{"code": r.code, "level": r.level, "retry": r.retry,
+                         "follow_up": r.follow_up} for r in b.rejections]
+        elif key in ("patient", "subscriber"):
+            name = getattr(b, key)
+            got[key] = name.first_name if name else None
+        elif key in ("plan_begin", "plan_end"):
+            got[key] = str(getattr(b, key))
+        else:
+            got[key] = getattr(b, key)
+    return got
+
+
+def test_there_are_ten_dental_271s():
+    assert len(FOLDERS) >= 10
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_271_reads_as_expected(folder: Path):
+    expected = json.loads((folder / "expected.json").read_text())["benefits"]
+    (benefits,) = read_271(folder / "response.271").benefits
+    assert _summary(benefits, expected) == expected
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_estimate_matches_hand_computation(folder: Path):
+    expected = json.loads((folder / "expected.json").read_text())["estimate"]
+    (benefits,) = read_271(folder / "response.271").benefits
+    plan = TreatmentPlan.model_validate_json((folder / "plan.json").read_text())
+    result = estimate(benefits, plan)
+    got = [{"procedure_code": ln.procedure_code, "allowed": str(ln.allowed.amount),
+            "deductible": str(ln.deductible.amount), "coinsurance": str(ln.coinsurance.amount),
+            "insurance": str(ln.insurance.amount), "patient": str(ln.patient.amount),
+            "flags": ln.flags} for ln in result.lines]
+    assert got == expected["lines"]
+    assert (str(result.total_allowed), str(result.total_insurance),
+            str(result.total_patient)) == (expected["total_allowed"],
+                                           expected["total_insurance"],
+                                           expected["total_patient"])
+    for line in result.lines:
+        for figure in (line.allowed, line.deductible, line.coinsurance, line.insurance,
+                       line.patient):
+            assert figure.rule
+
+
+def test_not_stated_is_not_guessed():
+    (benefits,) = read_271(FOLDERS[-1] / "response.271").benefits  # active coverage only
+    assert benefits.category(Category.BASIC) is None
+    assert benefits.deductibles == []
+    assert benefits.maximums == []
+    assert benefits.orthodontic_age_limit is None
