@@ -76,18 +76,20 @@ def _failed_edits(exc: CleanClaimError, outcome: str) -> typer.Exit:
 
 @app.command("schema")
 def schema(
-    name: Annotated[str, typer.Argument(help="claim or batch")] = "claim",
+    name: Annotated[str, typer.Argument(help="claim, batch, inquiry or plan")] = "claim",
 ) -> None:
-    """Print the JSON Schema of a claim (or of a claim batch).
+    """Print the JSON Schema of a claim, a claim batch, an eligibility inquiry or a plan.
 
     Example: ``edigateway schema claim > claim.schema.json``
     """
     from edigateway.domain.claims import Claim, ClaimBatch
+    from edigateway.domain.eligibility import EligibilityInquiry, TreatmentPlan
 
-    if name not in ("claim", "batch"):
-        raise _fail(f"unknown schema {name!r}; choose claim or batch", EXIT_UNREADABLE)
-    model: type[Claim] | type[ClaimBatch] = Claim if name == "claim" else ClaimBatch
-    typer.echo(json.dumps(model.model_json_schema(), indent=2))
+    models: dict[str, Any] = {"claim": Claim, "batch": ClaimBatch,
+                              "inquiry": EligibilityInquiry, "plan": TreatmentPlan}
+    if name not in models:
+        raise _fail(f"unknown schema {name!r}; choose {', '.join(models)}", EXIT_UNREADABLE)
+    typer.echo(json.dumps(models[name].model_json_schema(), indent=2))
 
 
 @x12_app.command("validate")
@@ -162,7 +164,7 @@ def parse(
         raise _fail(str(exc), EXIT_INVALID) from exc
     summary = document.pop("summary")
     if as_json:
-        typer.echo(json.dumps(document, indent=2))
+        typer.echo(json.dumps(document.get("document", document), indent=2))
         return
     for line in summary:
         typer.echo(line)
@@ -171,24 +173,31 @@ def parse(
 @x12_app.command("build")
 def build(
     kind: Annotated[str, typer.Argument(help="what to build: 837d")],
-    claims_file: Annotated[Path, typer.Argument(help="claims JSON (see `edigateway schema`)")],
+    claims_file: Annotated[Path, typer.Argument(
+        help="claims JSON for 837d, inquiries for 270 (see `edigateway schema`)")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write")]
     = None,
 ) -> None:
-    """Build an X12 file from JSON: ``edigateway x12 build 837d claims.json -o claims.837``.
+    """Build an X12 file from JSON: ``edigateway x12 build 837d claims.json -o claims.837``
+    or ``edigateway x12 build 270 inquiry.json``.
 
     Exits 1, listing every failed clean-claim edit, when the claims are not clean; nothing
     is written then.
     """
     from edigateway.services.claims import build_837d, load_claim_file
+    from edigateway.services.eligibility import build_270, load_inquiries
 
-    if kind.lower() != "837d":
-        raise _fail(f"cannot build {kind!r}; supported: 837d", EXIT_UNREADABLE)
+    if kind.lower() not in ("837d", "270"):
+        raise _fail(f"cannot build {kind!r}; supported: 837d, 270", EXIT_UNREADABLE)
     gateway = _gateway()
     try:
-        batch = load_claim_file(claims_file)
-        text = build_837d(batch, settings=gateway.settings,
-                          control_numbers=gateway.control_numbers, clock=gateway.clock)
+        if kind.lower() == "270":
+            text = build_270(load_inquiries(claims_file), settings=gateway.settings,
+                             control_numbers=gateway.control_numbers, clock=gateway.clock)
+        else:
+            batch = load_claim_file(claims_file)
+            text = build_837d(batch, settings=gateway.settings,
+                              control_numbers=gateway.control_numbers, clock=gateway.clock)
     except OSError as exc:
         raise _fail(f"{claims_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
     except CleanClaimError as exc:
@@ -226,6 +235,35 @@ def demo(
     if as_json:
         _echo_json(summary)
     raise typer.Exit(EXIT_OK if summary["all_valid"] else EXIT_INVALID)
+
+
+@app.command("estimate")
+def estimate_command(
+    benefits: Annotated[Path, typer.Option("--benefits", help="the patient's 271")],
+    plan: Annotated[Path, typer.Option("--plan", help="treatment plan JSON "
+                                       "(see `edigateway schema plan`)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Estimate insurance and patient portions of a treatment plan from a 271.
+
+    Every figure comes with the rule that produced it. Example:
+    ``edigateway estimate --benefits patient.271 --plan plan.json``
+    """
+    from edigateway.services.eligibility import describe_estimate, estimate_from_files
+
+    try:
+        result = estimate_from_files(benefits, plan)
+    except OSError as exc:
+        raise _fail(f"{exc.filename}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+    except (X12SyntaxError, UnsupportedX12Error) as exc:
+        raise _fail(str(exc), EXIT_UNREADABLE) from exc
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    for line in describe_estimate(result):
+        typer.echo(line)
 
 
 @claims_app.command("import")

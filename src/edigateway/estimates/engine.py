@@ -180,11 +180,13 @@ def _line(benefits: DentalBenefits, plan: TreatmentPlan,
     deductible_acc = benefits.accumulator("deductible", service_type)
     if deductible_acc is None:
         deductible = Figure(amount=ZERO, rule="no deductible stated for this service")
+    elif deductible_acc.amount == ZERO:
+        deductible = Figure(amount=ZERO, rule=f"the payer states a 0.00 deductible for {which}")
     else:
         left, source = _pool(pools, deductible_acc, plan.used.deductible_met)
         applied = min(left, allowed.amount)
         pools.remaining[id(deductible_acc)] = left - applied
-        deductible = Figure(amount=applied, rule=f"deductible: {source}")
+        deductible = Figure(amount=applied, rule=source)
     base = allowed.amount - deductible.amount
     if isinstance(share, Figure):
         patient_part = min(share.amount, base)
@@ -213,6 +215,8 @@ def _line(benefits: DentalBenefits, plan: TreatmentPlan,
         insurance = Figure(amount=paid, rule=rule)
         if maximum.remaining is None and plan.used.maximum_used is None:
             flags.append("remaining maximum not stated: assumed unused")
+    flags += [f"waiting period stated by the payer: {w.text}" for w in benefits.waiting_periods
+              if service_type in w.service_types]
     if plan.network == "out" and fee > allowed.amount:
         flags.append(f"out of network: the office may also bill {fee - allowed.amount} "
                      "(fee above the allowed amount)")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from edigateway.errors import UnsupportedX12Error
 from edigateway.x12.envelope import read_segments, sniff_header
+from edigateway.x12.x270_005010X279A1 import GUIDE as GUIDE_279
 from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835, read_835
 from edigateway.x12.x837d_005010X224A2 import GUIDE as GUIDE_837D
@@ -31,9 +32,35 @@ def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
         return _parse_837d(path)
     if header.gs_version == GUIDE_835:
         return _parse_835(path) if full else _summarise_835(path)
+    if header.gs_version == GUIDE_279 and header.transaction == "271":
+        return _parse_271(path)
+    if header.gs_version == GUIDE_279 and header.transaction == "270":
+        return _parse_270(path)
     raise UnsupportedX12Error(
         f"parsing {header.transaction or 'this transaction'} {header.gs_version} is not "
-        f"supported yet; edigateway parses 837D ({GUIDE_837D}) and 835 ({GUIDE_835})")
+        f"supported yet; edigateway parses 837D ({GUIDE_837D}), 835 ({GUIDE_835}) and "
+        f"270/271 ({GUIDE_279})")
+
+
+def _parse_271(path: Path) -> dict[str, Any]:
+    from edigateway.services.eligibility import benefits_of, describe_benefits
+
+    found = benefits_of(path)
+    dumped = [b.model_dump(mode="json") for b in found]
+    return {"document": dumped[0] if len(dumped) == 1 else dumped,
+            "summary": [line for b in found for line in describe_benefits(b)]}
+
+
+def _parse_270(path: Path) -> dict[str, Any]:
+    from edigateway.x12.x270_005010X279A1 import read_270
+
+    parsed = read_270(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    return {"file": str(path), "transaction": "270", "version": GUIDE_279,
+            "inquiries": [i.model_dump(mode="json", exclude_none=True)
+                          for i in parsed.inquiries],
+            "summary": [f"{path}: 270, {len(parsed.inquiries)} inquiry(ies)"] + [
+                f"  {i.trace_number}: {i.subscriber.name.last_name} at {i.payer.name}, "
+                f"service types {', '.join(i.service_types)}" for i in parsed.inquiries]}
 
 
 def _parse_835(path: Path) -> dict[str, Any]:

@@ -1,0 +1,152 @@
+"""Eligibility use cases: build a 270 from JSON, read a 271, estimate a treatment plan.
+
+The CLI and the API call these; they parse input into domain models (field paths on
+error), allocate control numbers and format what people read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from edigateway.domain.eligibility import EligibilityInquiry, TreatmentPlan
+from edigateway.errors import ClaimInputError, FieldProblem
+from edigateway.estimates.engine import estimate
+from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.x270_005010X279A1 import write_270
+from edigateway.x12.x271_005010X279A1 import read_271
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from pathlib import Path
+
+    from edigateway.domain.eligibility import DentalBenefits, Estimate
+    from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.settings import Settings
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    return [FieldProblem(prefix + ".".join(str(p) for p in e["loc"]), e["msg"])
+            for e in exc.errors()]
+
+
+def load_inquiries(path: Path) -> list[EligibilityInquiry]:
+    """Inquiries from JSON: one inquiry, a list, or ``{"inquiries": [...]}``."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ClaimInputError(str(path), [FieldProblem(f"line {exc.lineno}", exc.msg)]
+                              ) from exc
+    items = document.get("inquiries", document) if isinstance(document, dict) else document
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        raise ClaimInputError(str(path), [FieldProblem("", "expected an inquiry or a list")])
+    result = []
+    for index, item in enumerate(items):
+        try:
+            result.append(EligibilityInquiry.model_validate(item))
+        except ValidationError as exc:
+            where = f"inquiries.{index}." if len(items) > 1 else ""
+            raise ClaimInputError(str(path), _problems(exc, where)) from exc
+    return result
+
+
+def build_270(inquiries: list[EligibilityInquiry], *, settings: Settings,
+              control_numbers: ControlNumberSource, clock: Callable[[], datetime]) -> str:
+    """The 270 for ``inquiries`` with freshly allocated control numbers."""
+    now = clock()
+    numbers = control_numbers.allocate(settings.isa_sender_id)
+    params = InterchangeParams(
+        sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
+        receiver_qualifier=settings.isa_receiver_qualifier,
+        receiver_id=settings.isa_receiver_id, gs_sender_code=settings.gs_sender_code,
+        gs_receiver_code=settings.gs_receiver_code,
+        interchange_control_number=numbers.interchange,
+        group_control_number=numbers.group,
+        first_transaction_control_number=numbers.first_transaction,
+        created=now.replace(second=0, microsecond=0), usage_indicator=settings.usage_indicator)
+    return write_270(inquiries, params)
+
+
+def load_plan(path: Path) -> TreatmentPlan:
+    """A treatment plan from JSON (see ``edigateway schema plan``)."""
+    try:
+        return TreatmentPlan.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise ClaimInputError(str(path), _problems(exc)) from exc
+
+
+def benefits_of(path: Path) -> list[DentalBenefits]:
+    """Every patient's benefits in the 271 at ``path``."""
+    parsed = read_271(path)
+    if parsed.rejections and not parsed.benefits:
+        from edigateway.domain.eligibility import DentalBenefits as Benefits
+
+        return [Benefits(rejections=parsed.rejections)]
+    return [b if not parsed.rejections else b.model_copy(
+        update={"rejections": [*parsed.rejections, *b.rejections]}) for b in parsed.benefits]
+
+
+def estimate_from_files(benefits_file: Path, plan_file: Path) -> Estimate:
+    """Estimate ``plan_file`` against the (first) patient of ``benefits_file``."""
+    return estimate(benefits_of(benefits_file)[0], load_plan(plan_file))
+
+
+def describe_benefits(b: DentalBenefits) -> list[str]:
+    """The benefits as a coordinator reads them out; "not stated" where the payer was
+    silent."""
+    def said(value: Any) -> str:
+        return "not stated" if value is None else str(value)
+
+    who = b.patient or b.subscriber
+    lines = [f"{who.first_name or ''} {who.last_name}".strip() if who else "patient unknown",
+             (f"  payer {said(b.payer_name)}  member {said(b.member_id)}  group "
+              f"{said(b.group_number)}  plan {said(b.plan_name)}"),
+             (f"  coverage {b.coverage.replace('_', ' ')}  from {said(b.plan_begin)} to "
+              f"{said(b.plan_end)}")]
+    for rejection in b.rejections:
+        lines.append(f"  REJECTED ({rejection.level}): {rejection.reason}; {rejection.advice}")
+    for c in b.categories:
+        share = (f"patient pays {c.coinsurance_in_network * 100:.0f} % in network"
+                 if c.coinsurance_in_network is not None else
+                 f"copay {c.copay_in_network}" if c.copay_in_network is not None
+                 else "in-network coinsurance not stated")
+        if c.coinsurance_out_of_network is not None:
+            share += f", {c.coinsurance_out_of_network * 100:.0f} % out of network"
+        covered = "" if c.covered is not False else " (NOT COVERED)"
+        lines.append(f"  {c.category.value.replace('_', ' ')}: {share}{covered}")
+    for label, rows in (("deductible", b.deductibles), ("maximum", b.maximums)):
+        if not rows:
+            lines.append(f"  {label}: not stated")
+        for a in rows:
+            lines.append(f"  {label} {a.level} {a.period.replace('_', ' ')} "
+                         f"({'/'.join(a.service_types)}): {said(a.amount)}, remaining "
+                         f"{said(a.remaining)}")
+    if b.orthodontic_age_limit is not None:
+        lines.append(f"  orthodontics up to age {b.orthodontic_age_limit}")
+    lines += [f"  limit {f.text}" for f in b.frequencies]
+    lines += [f"  waiting period: {w.text}" for w in b.waiting_periods]
+    lines += [f"  note: {m}" for m in b.messages]
+    return lines
+
+
+def describe_estimate(result: Estimate) -> list[str]:
+    """An estimate as a table a patient can follow, with the rule behind each figure."""
+    lines = [(f"{'code':6} {'tooth':5} {'fee':>9} {'allowed':>9} {'deduct.':>8} "
+              f"{'insurance':>10} {'patient':>9}")]
+    for ln in result.lines:
+        lines.append(f"{ln.procedure_code:6} {ln.tooth or '':5} {ln.fee:>9} "
+                     f"{ln.allowed.amount:>9} {ln.deductible.amount:>8} "
+                     f"{ln.insurance.amount:>10} {ln.patient.amount:>9}")
+        lines += [f"    {name}: {fig.rule}" for name, fig in (
+            ("allowed", ln.allowed), ("deductible", ln.deductible),
+            ("coinsurance", ln.coinsurance), ("insurance", ln.insurance))]
+        lines += [f"    ! {flag}" for flag in ln.flags]
+    lines.append(f"{'total':12} {result.total_fee:>9} {result.total_allowed:>9} "
+                 f"{'':8} {result.total_insurance:>10} {result.total_patient:>9}")
+    lines += [f"note: {n}" for n in result.notes]
+    return lines
