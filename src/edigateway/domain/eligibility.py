@@ -23,7 +23,6 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from edigateway.domain.claims import ProcedureCode
 from edigateway.domain.common import NPI, DomainModel, Money, PersonName
 
 DentalServiceType = Literal["35", "23", "24", "25", "26", "27", "28", "36", "37", "38", "39",
@@ -252,10 +251,14 @@ class DentalBenefits(DomainModel):
 # --------------------------------------------------------------------------- estimates
 
 
+CdtCode = Annotated[str, Field(pattern=r"^D\d{4}$", description="CDT code, D0100–D9999",
+                               examples=["D2391"])]
+
+
 class PlannedProcedure(DomainModel):
     """One line of a treatment plan."""
 
-    procedure_code: ProcedureCode
+    procedure_code: CdtCode
     tooth: Annotated[str | None, Field(max_length=3)] = None
     surfaces: Annotated[str | None, Field(max_length=5)] = None
     fee: Money

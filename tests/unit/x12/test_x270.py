@@ -1,0 +1,65 @@
+"""270 writer and reader: our inquiries round-trip, bad data is refused with its field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from edigateway.domain.eligibility import EligibilityInquiry
+from edigateway.errors import DelimiterInDataError, X12StructureError
+from edigateway.services.eligibility import load_inquiries
+from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.x270_005010X279A1 import read_270, write_270
+
+REPO = Path(__file__).resolve().parents[3]
+INQUIRIES = sorted((REPO / "fixtures" / "inquiries").glob("*.json"))
+PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "CLEARINGHOUSE", "MAPLEDENTAL",
+                           "CLEARINGHOUSE", 77, 77, 1, datetime(2026, 11, 23, 9, 30))
+
+
+@pytest.mark.parametrize("path", INQUIRIES, ids=[p.stem for p in INQUIRIES])
+def test_write_read_write_is_identical(path: Path):
+    inquiries = load_inquiries(path)
+    text = write_270(inquiries, PARAMS)
+    parsed = read_270(text, "x.270")
+    assert parsed.inquiries == inquiries
+    assert write_270(parsed.inquiries, parsed.params) == text
+
+
+def test_dependent_goes_under_2000d_with_the_trace():
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/02_dependent_categories.json")
+    lines = write_270([inquiry], PARAMS).split("~\n")
+    dependent = lines.index("HL*4*3*23*0")
+    assert lines[dependent + 1].startswith("TRN*1*ELG-1002*")
+    assert "HL*3*2*22*1" in lines
+    assert [ln for ln in lines if ln.startswith("EQ*")] == ["EQ*23", "EQ*41", "EQ*25", "EQ*38"]
+
+
+def test_names_with_delimiters_are_refused():
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    bad = inquiry.model_copy(update={"subscriber": inquiry.subscriber.model_copy(
+        update={"name": inquiry.subscriber.name.model_copy(update={"last_name": "O*NEIL"})})})
+    with pytest.raises(DelimiterInDataError, match="ELG-1001") as info:
+        write_270([bad], PARAMS)
+    assert info.value.location.element == "NM103"
+
+
+def test_inquiry_needs_member_id_and_dental_service_types():
+    base = {"trace_number": "T1", "payer": {"payer_id": "P1", "name": "P"},
+            "provider": {"organization_name": "X", "npi": "1456789019"},
+            "subscriber": {"name": {"last_name": "A"}}}
+    with pytest.raises(ValueError, match="member_id"):
+        EligibilityInquiry.model_validate(base)
+    with pytest.raises(ValueError, match="service_types"):
+        EligibilityInquiry.model_validate({**base, "subscriber": {
+            "name": {"last_name": "A"}, "member_id": "M"}, "service_types": ["30"]})
+
+
+def test_bad_date_is_named():
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    text = write_270([inquiry], PARAMS).replace("DMG*D8*19620704", "DMG*D8*19621304")
+    with pytest.raises(X12StructureError) as info:
+        read_270(text, "x.270")
+    assert info.value.location.element == "DMG02"
