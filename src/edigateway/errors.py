@@ -17,8 +17,12 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     │       ├── X12StructureError     readable but not the transaction's shape
     │       └── DelimiterInDataError  a value would contain a delimiter character
     ├── ValidationEngineError         the validator itself failed on a file
-    └── PersistenceError              the database refused or failed (SQLAlchemy's error
-        └── NotFoundError             chained); a record asked for does not exist
+    ├── PersistenceError              the database refused or failed (SQLAlchemy's error
+    │   └── NotFoundError             chained); a record asked for does not exist
+    └── TransportError                a file exchange failed (paramiko/httpx error chained)
+        ├── HostKeyError              the server's host key is unknown or changed: refused
+        ├── AuthenticationError       the clearinghouse refused our credentials
+        └── TransferError             upload/download failed or was incomplete (retryable)
 
 Each X12 error carries an :class:`X12Location` (file, segment position, segment ID, loop,
 element) so the message tells a coordinator exactly where to look::
@@ -154,3 +158,19 @@ class PersistenceError(EdigatewayError):
 
 class NotFoundError(PersistenceError):
     """A record asked for (claim, remittance, work item) does not exist."""
+
+
+class TransportError(EdigatewayError):
+    """Exchanging a file with a clearinghouse failed; the message names host and file."""
+
+
+class HostKeyError(TransportError):
+    """The server's host key is not the pinned one (unknown or changed): never trusted."""
+
+
+class AuthenticationError(TransportError):
+    """The clearinghouse refused our key, password, token or API key."""
+
+
+class TransferError(TransportError):
+    """An upload or download failed or came out incomplete; retrying may succeed."""
