@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from edigateway.services.control_numbers import ControlNumberSource, FileControlNumbers
+from edigateway.services.control_numbers import (
+    ControlNumberSource,
+    DatabaseControlNumbers,
+    MemoryControlNumbers,
+)
 from edigateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,11 +97,14 @@ def bootstrap(
 ) -> Gateway:
     """Wire a :class:`Gateway` from settings, with optional replacements for tests."""
     settings = settings or Settings()
-    return Gateway(
+    gateway = Gateway(
         settings=settings,
-        control_numbers=control_numbers
-        or FileControlNumbers(settings.data_dir / "control-numbers.json"),
+        control_numbers=control_numbers or MemoryControlNumbers(),
         clock=clock or _local_now,
         _validator=validator,
         _database=database,
     )
+    if control_numbers is None:
+        gateway.control_numbers = DatabaseControlNumbers(
+            lambda: gateway.database, legacy_file=settings.data_dir / "control-numbers.json")
+    return gateway

@@ -126,7 +126,7 @@ def test_parse_refuses_unsupported_and_reports_malformed(tmp_path: Path):
     assert code == 1
     assert "CLM02" in err
     assert "loop 2300" in err
-    code, _, err = run("x12", "parse", str(CORPUS / "270" / "lfh__demo-single-line.270"))
+    code, _, err = run("x12", "parse", str(CORPUS / "276" / "lfh__claim-level-status.276"))
     assert code == 2
     assert "not supported yet" in err
     code, out, _ = run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"),

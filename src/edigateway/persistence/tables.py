@@ -288,3 +288,68 @@ class WorkItemRow(Base):
     source_position: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ControlCounterRow(Base):
+    """The last control numbers used per sender ID (ISA06): never reused."""
+
+    __tablename__ = "control_counters"
+    sender_id: Mapped[str] = mapped_column(String(15), primary_key=True)
+    last_interchange: Mapped[int] = mapped_column(BigInteger)
+
+
+class SubmissionRow(Base):
+    """The outbox: an X12 file to send, recorded with the claims' state change.
+
+    ``status``: ``pending`` (recorded, not sent) → ``sending`` (remote name chosen, upload
+    under way) → ``sent``; a sender that dies in ``sending`` checks the remote name on
+    restart instead of sending a second copy.
+    """
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(8))
+    clearinghouse: Mapped[str] = mapped_column(String(40))
+    sender_id: Mapped[str] = mapped_column(String(15))
+    interchange_control_number: Mapped[str] = mapped_column(String(9))
+    group_control_number: Mapped[str] = mapped_column(String(9))
+    file_name: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote_name: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ack_status: Mapped[str | None] = mapped_column(String(12))
+    ack_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("sender_id", "interchange_control_number"),)
+
+
+class SubmissionClaimRow(Base):
+    """Which claims a submission carries, and in which transaction set (ST02)."""
+
+    __tablename__ = "submission_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    transaction_control_number: Mapped[str] = mapped_column(String(9))
+
+
+class InboundFileRow(Base):
+    """A file received from a clearinghouse (TA1, 999, 277CA, 835, 271), stored before the
+    remote copy is archived, deduplicated by content hash and by sender + ISA13."""
+
+    __tablename__ = "inbound_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    clearinghouse: Mapped[str] = mapped_column(String(40))
+    remote_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    sender_id: Mapped[str | None] = mapped_column(String(15))
+    interchange_control_number: Mapped[str | None] = mapped_column(String(9))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    problem: Mapped[str | None] = mapped_column(Text)

@@ -1,10 +1,9 @@
 """Interchange/group/transaction control numbers, unique per sender.
 
 A clearinghouse rejects an interchange whose ISA13 it has already seen from the same
-sender, so numbers must never repeat, even across processes. Until the database holds them,
-they live in a small JSON file in the data folder, updated under an exclusive lock and
-replaced atomically (write to a temporary file, then rename), so a crash never leaves a
-half-written counter.
+sender, so numbers must never repeat, even across processes. The gateway keeps them in the
+database (:class:`DatabaseControlNumbers`); :class:`FileControlNumbers` (a JSON file updated
+under an exclusive lock and replaced atomically) remains for tools that run without one.
 """
 
 from __future__ import annotations
@@ -16,8 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from edigateway.persistence.database import Database
 
 MAX_CONTROL_NUMBER = 999_999_999
 
@@ -79,3 +82,46 @@ class FileControlNumbers:
             number = state.get(sender, 0) % MAX_CONTROL_NUMBER + 1
             state[sender] = number
         return ControlNumbers(number, number, 1)
+
+
+class DatabaseControlNumbers:
+    """Control numbers kept in the database (table ``control_counters``), one row per sender.
+
+    The row is locked for the allocation (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
+    serialises writers), so two workers never get the same ISA13. :meth:`allocate_in` takes
+    the caller's session, so a submission and its numbers commit together or not at all.
+    A sender first seen here continues from the legacy JSON counter file, if one exists,
+    so numbers never go backwards when a data folder moves to the database.
+    """
+
+    def __init__(self, database: Callable[[], Database], legacy_file: Path | None = None
+                 ) -> None:
+        self._database = database
+        self._legacy = legacy_file
+
+    def allocate(self, sender: str) -> ControlNumbers:
+        """Reserve the next numbers for ``sender`` in a transaction of its own."""
+        with self._database().transaction() as session:
+            return self.allocate_in(session, sender)
+
+    def allocate_in(self, session: Session, sender: str) -> ControlNumbers:
+        """Reserve the next numbers inside the caller's transaction."""
+        from sqlalchemy import select
+
+        from edigateway.persistence.tables import ControlCounterRow
+
+        row = session.scalars(select(ControlCounterRow).where(
+            ControlCounterRow.sender_id == sender).with_for_update()).first()
+        if row is None:
+            row = ControlCounterRow(sender_id=sender, last_interchange=self._legacy_last(sender))
+            session.add(row)
+        number = row.last_interchange % MAX_CONTROL_NUMBER + 1
+        row.last_interchange = number
+        session.flush()
+        return ControlNumbers(number, number, 1)
+
+    def _legacy_last(self, sender: str) -> int:
+        if self._legacy is None or not self._legacy.exists():
+            return 0
+        state: dict[str, int] = json.loads(self._legacy.read_text())
+        return int(state.get(sender, 0))
