@@ -62,8 +62,8 @@ def test_parse_271_json_is_the_benefits_object():
 def test_parse_271_rejection_says_what_to_do():
     code, stdout, _ = run("x12", "parse", str(ELIGIBILITY / "09_aaa_rejection/response.271"))
     assert code == 0
-    assert "REJECTED (subscriber): invalid or missing subscriber/insured ID; correct the " \
-           "request and send it again" in stdout
+    assert ("REJECTED (subscriber): invalid or missing subscriber/insured ID; correct the "
+            "request and send it again") in stdout
     assert "deductible: not stated" in stdout
 
 

@@ -30,7 +30,14 @@ def test_continues_from_the_legacy_file(database: Database, tmp_path: Path):
 def test_a_rolled_back_allocation_is_not_kept(database: Database):
     numbers = DatabaseControlNumbers(lambda: database)
     numbers.allocate("A")
-    with pytest.raises(RuntimeError), database.transaction() as session:
-        assert numbers.allocate_in(session, "A").interchange == 2
-        raise RuntimeError
+    taken: list[int] = []
+
+    def take_then_fail() -> None:
+        with database.transaction() as session:
+            taken.append(numbers.allocate_in(session, "A").interchange)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        take_then_fail()
+    assert taken == [2]
     assert numbers.allocate("A").interchange == 2

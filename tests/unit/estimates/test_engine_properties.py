@@ -9,6 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edigateway.domain.eligibility import CATEGORY_OF_SERVICE_TYPE as CATEGORIES
 from edigateway.domain.eligibility import (
     Accumulator,
     BenefitUsage,
@@ -18,7 +19,6 @@ from edigateway.domain.eligibility import (
     PlannedProcedure,
     TreatmentPlan,
 )
-from edigateway.domain.eligibility import CATEGORY_OF_SERVICE_TYPE as CATEGORIES
 from edigateway.estimates.cdt import service_type_of
 from edigateway.estimates.engine import estimate
 
