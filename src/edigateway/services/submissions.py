@@ -1,0 +1,95 @@
+"""Submitting claims: the 837D is recorded in the outbox in the same transaction that
+stores the claims and moves them to ``queued``; a sender uploads it later.
+
+Recording and sending are separate so that a crash can neither lose nor double a file:
+
+* crash before the outbox row commits → nothing happened (claims not stored either);
+* crash after commit, before upload → the row is ``pending``; the next drain sends it;
+* crash during upload → the row is ``sending`` with its remote name; the next drain asks
+  the clearinghouse whether that name arrived and only uploads when it did not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from edigateway.domain.claims import MAX_LINES_PER_CLAIM
+from edigateway.domain.claims_split import split_claim
+from edigateway.domain.edits import ensure_clean
+from edigateway.persistence.tables import (
+    ClaimRow,
+    ClaimStateRow,
+    SubmissionClaimRow,
+    SubmissionRow,
+)
+from edigateway.services.claim_store import ClaimStore
+from edigateway.services.claims import default_parties
+from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.x837d_005010X224A2 import MAX_CLAIMS_PER_TRANSACTION, write_837d
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from edigateway.domain.claims import ClaimBatch
+    from edigateway.persistence.database import Database
+    from edigateway.services.control_numbers import DatabaseControlNumbers
+    from edigateway.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A submission recorded in the outbox."""
+
+    submission_id: int
+    file_name: str
+    interchange_control_number: str
+    claim_ids: tuple[int, ...]
+
+
+def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings, clearinghouse: str,
+               numbers: DatabaseControlNumbers, now: datetime) -> Queued:
+    """Store ``batch``'s claims and queue their 837D in one transaction (see module doc)."""
+    ensure_clean(batch, today=now.date())
+    with db.transaction() as session:
+        stored = ClaimStore(session, now).store(batch.claims, state="ready")
+        control = numbers.allocate_in(session, settings.isa_sender_id)
+        params = InterchangeParams(
+            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
+            receiver_qualifier=settings.isa_receiver_qualifier,
+            receiver_id=settings.isa_receiver_id, gs_sender_code=settings.gs_sender_code,
+            gs_receiver_code=settings.gs_receiver_code,
+            interchange_control_number=control.interchange,
+            group_control_number=control.group,
+            first_transaction_control_number=control.first_transaction,
+            created=now.replace(second=0, microsecond=0),
+            usage_indicator=settings.usage_indicator)
+        submitter, receiver = default_parties(settings)
+        text = write_837d(batch, params, submitter=submitter, receiver=receiver)
+        isa13 = f"{control.interchange:09d}"
+        name = f"{settings.isa_sender_id}_{isa13}.837"
+        row = SubmissionRow(
+            created_at=now, kind="837D", clearinghouse=clearinghouse,
+            sender_id=settings.isa_sender_id, interchange_control_number=isa13,
+            group_control_number=str(control.group), file_name=name,
+            sha256=hashlib.sha256(text.encode()).hexdigest(), payload=text,
+            status="pending", attempts=0)
+        session.add(row)
+        session.flush()
+        part = 0
+        ids: list[int] = []
+        for claim, imported in zip(batch.claims, stored, strict=True):
+            st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
+            part += len(split_claim(claim, MAX_LINES_PER_CLAIM))
+            session.add(SubmissionClaimRow(submission_id=row.id, claim_id=imported.id,
+                                           transaction_control_number=f"{st02:04d}"))
+            ids.append(imported.id)
+        for claim_row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(ids))):
+            session.add(ClaimStateRow(
+                claim_id=claim_row.id, previous_state=claim_row.state, state="queued",
+                changed_at=now, reason=f"queued for {clearinghouse} in {name}"))
+            claim_row.state, claim_row.state_changed_at = "queued", now
+        return Queued(row.id, name, isa13, tuple(ids))
