@@ -35,7 +35,7 @@ FILES = sorted(p for folder in FOLDERS for p in (CORPUS / folder).glob("*") if p
 VALID_PER_SOURCES = sorted(
     name for name, says in SOURCES.items()
     if says.lower().startswith("valid") and name.split("/")[0] in ("835", "837P", "837I", "999",
-                                                                    "837D"))
+                                                                    "837D", "270", "271"))
 
 _IMSWEB_837P = ("invalid", "Diagnosis Code")
 KNOWN_DISAGREEMENTS: dict[str, tuple[str, str]] = {
@@ -71,6 +71,8 @@ KNOWN_DISAGREEMENTS: dict[str, tuple[str, str]] = {
     "835/lfh__medicare-part-a.835": ("invalid", "Payer Technical Contact Information"),
     "835/lfh__secondary-payment.835": ("invalid", "BPR16"),
     "835/lfh__tertiary-payment.835": ("invalid", "BPR16"),
+    # A 271 whose SE02 (4323) does not repeat its ST02 (4321); SOURCES.md notes SE02!=ST02.
+    "271/lfh__subscriber-health-benefit-check-error.271": ("invalid", "does not match ST id"),
     # IEA02 000000001 does not repeat ISA13 000000286 (SOURCES.md's own check notes it).
     "999/imsweb__x12_999_accepted.txt": ("invalid", "does not match ISA id"),
 }
@@ -116,3 +118,41 @@ def test_4010_dental_samples_are_unsupported(path: Path, validator: Validator):
     verdict = validator.validate_file(path)
     assert verdict.status == "unsupported"
     assert "004010X096A1 is not supported" in verdict.errors[0].message
+
+
+# Every 270/271 of the corpus with the verdict our X279A1 maps give, and why (SOURCES.md).
+ELIGIBILITY_VERDICTS: dict[str, tuple[str, str]] = {
+    "270/lfh__subscriber-health-benefit-check.270": ("valid", ""),
+    "270/lfh__dependent-health-benefit-check.270": ("valid", ""),
+    "270/lfh__demo-single-line.270": ("valid", ""),  # whole interchange on one line
+    "271/lfh__subscriber-health-benefit-check.271": ("valid", ""),
+    "271/lfh__dependent-health-benefit-check.271": ("valid", ""),
+    "271/oopfactory__From_georgiosd.txt": ("valid", ""),  # AAA*Y**42: unable to respond
+    "271/lfh__subscriber-health-benefit-check-error.271": ("invalid", "does not match ST id"),
+    # 4010 (004010X092A1) files: said plainly, not validated against a 5010 map
+    "270/imsweb__x270.txt": ("unsupported", "004010X092A1 is not supported"),
+    "271/imsweb__x271.txt": ("unsupported", "004010X092A1 is not supported"),
+    # ISA12 00401 with GS08 "005010X279" (no A1)
+    "270/oopfactory__Example1_IG.txt": ("unsupported", "ISA12 00401"),
+    "270/oopfactory__Example1_IG_0x1D.txt": ("unsupported", "ISA12 00401"),
+    # GS01 "XX" and GS08 "005010X279": no such functional group/version
+    "271/oopfactory__Example_3_2_2.txt": ("unsupported", "no validation map"),
+    "271/oopfactory__Hipaa_ValidationOnAll.txt": ("unsupported", "no validation map"),
+    "271/oopfactory__Hipaa_Example_ErrorWithoutBenefitInfo.txt": ("unsupported",
+                                                                  "no validation map"),
+}
+
+
+def test_every_eligibility_file_is_listed():
+    files = {f"{p.parent.name}/{p.name}" for folder in ("270", "271")
+             for p in (CORPUS / folder).iterdir() if p.is_file()}
+    assert files == set(ELIGIBILITY_VERDICTS)
+
+
+@pytest.mark.parametrize("name", sorted(ELIGIBILITY_VERDICTS))
+def test_eligibility_verdicts(name: str, validator: Validator):
+    status, phrase = ELIGIBILITY_VERDICTS[name]
+    verdict = validator.validate_file(CORPUS / name)
+    assert verdict.status == status, verdict.errors[:5]
+    if phrase:
+        assert any(phrase in f.message for f in verdict.errors), verdict.errors[:5]

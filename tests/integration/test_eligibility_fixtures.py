@@ -11,6 +11,7 @@ import pytest
 
 from edigateway.domain.eligibility import Category, DentalBenefits, TreatmentPlan
 from edigateway.estimates.engine import estimate
+from edigateway.x12.validation import Validator
 from edigateway.x12.x271_005010X279A1 import read_271
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,3 +101,15 @@ def test_not_stated_is_not_guessed():
     assert benefits.deductibles == []
     assert benefits.maximums == []
     assert benefits.orthodontic_age_limit is None
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_271_fixture_is_valid_for_our_map(folder: Path, validator: Validator):
+    verdict = validator.validate_file(folder / "response.271")
+    assert (verdict.transaction, verdict.version) == ("271", "005010X279A1")
+    assert verdict.status == "valid", verdict.errors

@@ -96,6 +96,7 @@ class Validator:
         self.cache_dir = cache_dir
         self._map_path: Path | None = None
         self._index: dict[tuple[str, str], str] | None = None
+        self._known: list[str] = []
 
     # -- the map folder -------------------------------------------------------------
     def map_path(self) -> Path:
@@ -138,11 +139,13 @@ class Validator:
             import xml.etree.ElementTree as ET
 
             tree = ET.parse(self.map_path() / "maps.xml")  # noqa: S314 - trusted local file
-            self._index = {
-                (m.get("fic") or "", m.get("vriic") or ""): m.text or ""
-                for version in tree.iter("version") if version.get("icvn") == "00501"
-                for m in version.iter("map")
-            }
+            entries = [m for version in tree.iter("version") if version.get("icvn") == "00501"
+                       for m in version.iter("map")]
+            self._index = {(m.get("fic") or "", m.get("vriic") or ""): m.text or ""
+                           for m in entries}
+            self._known = sorted({
+                f"{TRANSACTION_NAMES.get(m.get('vriic') or '', m.get('abbr'))} "
+                f"{m.get('vriic')}" for m in entries if m.get("abbr") != "X12"})
         return self._index
 
     # -- validation -----------------------------------------------------------------
@@ -194,8 +197,7 @@ class Validator:
             return None
         return (f"no validation map for {header.transaction or '?'} version "
                 f"{header.gs_version} (functional group {header.functional_id}); "
-                "edigateway validates 837D 005010X224A2, 837P 005010X222A1, 837I "
-                "005010X223A2, 835 005010X221A1 and 999 005010X231A1")
+                f"edigateway validates {', '.join(self._known)}")
 
     def _run_pyx12(self, segments: list[Segment], name: str) -> list[Finding]:
         import pyx12.error_handler

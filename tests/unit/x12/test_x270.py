@@ -11,6 +11,7 @@ from edigateway.domain.eligibility import EligibilityInquiry
 from edigateway.errors import DelimiterInDataError, X12StructureError
 from edigateway.services.eligibility import load_inquiries
 from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import read_270, write_270
 
 REPO = Path(__file__).resolve().parents[3]
@@ -63,3 +64,21 @@ def test_bad_date_is_named():
     with pytest.raises(X12StructureError) as info:
         read_270(text, "x.270")
     assert info.value.location.element == "DMG02"
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
+
+
+@pytest.mark.parametrize("path", INQUIRIES, ids=[p.stem for p in INQUIRIES])
+def test_generated_270_is_valid_for_our_map(path: Path, validator: Validator):
+    verdict = validator.validate_text(write_270(load_inquiries(path), PARAMS), "x.270")
+    assert (verdict.transaction, verdict.version) == ("270", "005010X279A1")
+    assert verdict.status == "valid", verdict.errors
+
+
+def test_broken_270_is_flagged_by_our_map(validator: Validator):
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    text = write_270([inquiry], PARAMS).replace("NM1*IL*1*", "NM1*ZZ*1*")
+    assert validator.validate_text(text, "x.270").status == "invalid"
