@@ -1,0 +1,246 @@
+"""The 270 Health Care Eligibility Benefit Inquiry (005010X279A1), for ``gen.py``.
+
+Same conventions as ``spec_837d``: one call per segment as the guide uses it, element names
+from pyx12's dictionary, ``S`` wherever the guide makes a value situational. Code lists are
+written inline where the guide lists them and we are sure of the whole list; where we are
+not, the element carries no codes (a false rejection is worse than a missed one).
+
+The helpers shared with the 271 (envelope, HL, TRN, DMG, INS, HI, PRV, the repeating
+service type code) live here and ``spec_271`` imports them.
+
+Repeating elements: 5010 lets EQ01 (and the 271's EB03) repeat with the ISA11 separator
+(``EQ*30^35``). pyx12 4.0.0 neither splits repetitions nor reads ``<repeat>`` on elements,
+so ``30^35`` would be checked as one ID of length 1-2 against the code list and rejected.
+We therefore describe the service type code with data element 933 (AN 1-264) and no code
+list: any repetition list passes; the codes themselves are checked by our 270/271 reader.
+"""
+
+from __future__ import annotations
+
+from spec_837d import COUNTRY, STATES, C, E, Loop, MapInfo, N, Seg, n3, n4, nm1
+
+MAP = MapInfo("270.5010.X279.A1.xml", "005010X279A1", "HS", "270", "270",
+              "HIPAA Health Care Eligibility Inquiry X279A1-270",
+              "270 Health Care Eligibility Benefit Inquiry")
+
+VERSION = "005010X279A1"
+YES_NO = ["N", "Y"]
+GENDER = ["F", "M", "U"]
+DATE_FORMATS = ["D8", "RD8"]
+PROVIDER_CODES = ["AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2", "PC",
+                  "PE", "R", "RF", "SB", "SK", "SU"]
+COVERAGE_LEVELS = ["CHD", "DEP", "ECH", "EMP", "ESP", "FAM", "IND", "SPC", "SPO"]
+PROCEDURE_QUALIFIERS = ["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"]
+DEPENDENT_RELATIONSHIPS = ["01", "19", "20", "21", "39", "40", "53", "G8"]
+SOURCE_ENTITIES = ["2B", "36", "GP", "P5", "PR"]
+SOURCE_QUALIFIERS = ["24", "46", "FI", "NI", "PI", "XV", "XX"]
+RECEIVER_ENTITIES = ["1P", "2B", "36", "80", "FA", "GP", "P5", "PR"]
+# The 4010 list plus 5010's; a superset so no valid receiver ID qualifier is rejected.
+RECEIVER_QUALIFIERS = ["24", "34", "FI", "PI", "PP", "SV", "XV", "XX"]
+MEMBER_QUALIFIERS = ["II", "MI"]
+
+
+# -- shared segment builders (also used by spec_271) ----------------------------------
+def service_types(usage: str = "S") -> E:
+    """Service Type Code, repeatable with ISA11 (see the module docstring)."""
+    return E("933", usage, name="Service Type Code (repeating)")
+
+
+def procedure(usage: str = "S") -> C:
+    """C003 Composite Medical Procedure Identifier (EQ02, EB13)."""
+    return C("C003", usage, [
+        E("235", "R", PROCEDURE_QUALIFIERS), E("234"), E("1339", "S"), E("1339", "S"),
+        E("1339", "S"), E("1339", "S"), E("352", N), E("234", "S"),
+    ], name="Composite Medical Procedure Identifier")
+
+
+def diagnosis_pointer(usage: str = "S") -> C:
+    """C004 Composite Diagnosis Code Pointer (EQ05, EB14)."""
+    return C("C004", usage, [E("1328"), E("1328", "S"), E("1328", "S"), E("1328", "S")],
+             name="Composite Diagnosis Code Pointer")
+
+
+def hl(code: str, name: str, parent: str, children: list[str]) -> Seg:
+    """Hierarchical level."""
+    return Seg("HL", name, "R", 1, [E("628"), E("734", parent), E("735", "R", [code]),
+                                    E("736", "R", children)])
+
+
+def trn(name: str, types: list[str], max_use: int) -> Seg:
+    """Trace numbers (ours on the 270; ours echoed and the source's on the 271)."""
+    return Seg("TRN", name, "S", max_use, [E("481", "R", types), E("127"), E("509"),
+                                           E("127", "S")])
+
+
+def ref(name: str, max_use: int, codes: list[str] | None = None) -> Seg:
+    """A situational REF; ``codes`` None when the guide's list is not certain to us."""
+    return Seg("REF", name, "S", max_use, [E("128", "R", codes), E("127"), E("352", "S"),
+                                           C("C040", N, [E("128", N), E("127", N)])])
+
+
+def n4_person(name: str, usage: str = "S") -> Seg:
+    """City, state, ZIP (N405/N406 situational, as some 5010 27x loops allow them)."""
+    return Seg("N4", name, usage, 1, [
+        E("19"), E("156", "S", external=STATES), E("116", "S"), E("26", "S", external=COUNTRY),
+        E("309", "S"), E("310", "S"), E("1715", "S"),
+    ], ["E0207", "C0605", "C0704"])
+
+
+def prv(name: str) -> Seg:
+    """Provider information (PRV02 qualifier left open: PXC, and 4010's others, occur)."""
+    return Seg("PRV", name, "S", 1, [E("1221", "R", PROVIDER_CODES), E("128"), E("127"),
+                                     E("156", N), C("C035", N, [E("1222", N)]),
+                                     E("1223", N)], ["P0203"])
+
+
+def dmg(name: str) -> Seg:
+    """Demographics: birth date and gender only."""
+    return Seg("DMG", name, "S", 1, [
+        E("1250", "S", ["D8"]), E("1251", "S"), E("1068", "S", GENDER), E("1067", N),
+        C("C056", N, [E("1109", N)]), E("1066", N), E("26", N), E("659", N), E("380", N),
+        E("1270", N), E("1271", N),
+    ], ["P0102"])
+
+
+def ins(name: str, subscriber: bool, response: bool) -> Seg:
+    """Relationship: INS01 Y/18 for the subscriber, N/relationship for a dependent.
+
+    On the 271 INS03/INS04 (001/25: identifying data changed) and INS09/INS10 may be sent.
+    """
+    resp = "S" if response else N
+    return Seg("INS", name, "S", 1, [
+        E("1073", "R", ["Y"] if subscriber else ["N"]),
+        E("1069", "R", ["18"] if subscriber else DEPENDENT_RELATIONSHIPS),
+        E("875", resp, ["001"]), E("1203", resp, ["25"]), E("1216", N), E("1218", N),
+        E("1219", N), E("584", N), E("1220", resp), E("1073", resp, YES_NO), E("1250", N),
+        E("1251", N), E("1165", N), E("19", N), E("156", N), E("26", N), E("1470", "S"),
+    ])
+
+
+def hi(name: str) -> Seg:
+    """Health care diagnosis codes: principal (BK/ABK) then others (BF/ABF)."""
+    def dx(usage: str, codes: list[str]) -> C:
+        return C("C022", usage, [E("1270", "R", codes), E("1271"), E("1250", N),
+                                 E("1251", N), E("782", N), E("380", N), E("799", N),
+                                 E("1271", N), E("1073", N)],
+                 name="Health Care Code Information")
+    parts: list[E | C] = [dx("R", ["ABK", "BK"])]
+    parts += [dx("S", ["ABF", "BF"]) for _ in range(7)]
+    parts += [dx(N, ["ABF", "BF"]) for _ in range(4)]
+    return Seg("HI", name, "S", 1, parts)
+
+
+def dtp(name: str, max_use: int, codes: list[str] | None = None) -> Seg:
+    """A date or range; qualifier list only where we are sure of it."""
+    return Seg("DTP", name, "S", max_use, [E("374", "R", codes), E("1250", "R", DATE_FORMATS),
+                                           E("1251")])
+
+
+def envelope(gs01: str, st01: str, bht: Seg, detail: Loop) -> Loop:
+    """ISA/GS/ST … SE/GE/TA1/IEA around the hierarchical detail (as in spec_837d)."""
+    isa = Seg("ISA", "Interchange Control Header", "R", 1, [
+        E("I01", "R", ["00", "03"]), E("I02"), E("I03", "R", ["00", "01"]), E("I04"),
+        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I06"),
+        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I07"),
+        E("I08"), E("I09"), E("I10"), E("I11", "R", ["00501"]), E("I12"),
+        E("I13", "R", ["0", "1"]), E("I14", "R", ["P", "T"]), E("I15"),
+    ])
+    gs = Seg("GS", "Functional Group Header", "R", 1, [
+        E("479", "R", [gs01]), E("142"), E("124"), E("373"), E("337"), E("28"),
+        E("455", "R", ["X"]), E("480", "R", [VERSION])])
+    st = Seg("ST", "Transaction Set Header", "R", 1, [
+        E("143", "R", [st01]), E("329"), E("1705", "R", [VERSION])])
+    se = Seg("SE", "Transaction Set Trailer", "R", 1, [E("96"), E("329")])
+    ge = Seg("GE", "Functional Group Trailer", "R", 1, [E("97"), E("28")])
+    ta1 = Seg("TA1", "Interchange Acknowledgment", "S", 1, [
+        E("I12"), E("I08"), E("I09"), E("I17", "R", ["A", "E", "R"]), E("I18")])
+    iea = Seg("IEA", "Interchange Control Trailer", "R", 1, [E("I16"), E("I12")])
+    st_loop = Loop("ST_LOOP", "Transaction Set Header", "R", ">1", [
+        st,
+        Loop("HEADER", "Table 1 - Header", "R", 1, [bht], type="wrapper"),
+        Loop("DETAIL", "Table 2 - Detail", "S", ">1", [detail], type="wrapper"),
+        Loop("FOOTER", "Table 3 - Footer", N, 1, [], type="wrapper"),
+        se,
+    ], type="explicit")
+    gs_loop = Loop("GS_LOOP", "Functional Group Header", "R", ">1", [gs, st_loop, ge],
+                   type="explicit")
+    return Loop("ISA_LOOP", "Interchange Control Header", "R", ">1", [isa, gs_loop, ta1, iea],
+                type="explicit")
+
+
+# -- the 270 --------------------------------------------------------------------------
+def inquiry_loop(loop_id: str, who: str) -> Loop:
+    """2110C/2110D Eligibility or Benefit Inquiry."""
+    return Loop(loop_id, f"{who} Eligibility or Benefit Inquiry", "S", 99, [
+        Seg("EQ", f"{who} Eligibility or Benefit Inquiry", "R", 1, [
+            service_types("S"), procedure("S"), E("1207", "S", COVERAGE_LEVELS),
+            E("1336", "S"), diagnosis_pointer("S"),
+        ], ["R0102"]),
+        Seg("AMT", f"{who} Spend Down Amount", "S", 1, [E("522", "R", ["R"]), E("782"),
+                                                        E("478", N)]),
+        Seg("AMT", f"{who} Spend Down Total Billed Amount", "S", 1, [
+            E("522", "R", ["PB"]), E("782"), E("478", N)]),
+        Seg("III", f"{who} Eligibility or Benefit Additional Inquiry Information", "S", 10, [
+            E("1270", "S"), E("1271", "S"), E("1136", "S"), E("933", "S"), E("380", N),
+            C("C001", N, [E("355", N)]), E("752", N), E("752", N), E("752", N),
+        ], ["P0102"]),
+        ref(f"{who} Additional Information", 1, ["9F", "G1"]),
+        dtp(f"{who} Eligibility/Benefit Date", 1, ["291"]),
+    ])
+
+
+def person_name_loop(loop_id: str, who: str, *, subscriber: bool, inquiry: str) -> Loop:
+    """2100C/2100D with its 2110 inquiries."""
+    name = nm1(["IL"] if subscriber else ["03"], f"{who} Name", kind=["1"], last="S",
+               qualifiers=MEMBER_QUALIFIERS if subscriber else None, id_usage="S")
+    return Loop(loop_id, f"{who} Name", "R", 1, [
+        name,
+        ref(f"{who} Additional Identification", 9),
+        n3(f"{who} Address", "S"),
+        n4_person(f"{who} City, State, ZIP Code"),
+        prv("Provider Information"),
+        dmg(f"{who} Demographic Information"),
+        ins(f"{who} Relationship", subscriber, response=False),
+        hi(f"{who} Health Care Diagnosis Code"),
+        dtp(f"{who} Date", 2),
+        inquiry_loop(inquiry, who),
+    ])
+
+
+def transaction() -> Loop:
+    """The whole interchange, as pyx12 expects a transaction map to describe it."""
+    bht = Seg("BHT", "Beginning of Hierarchical Transaction", "R", 1, [
+        E("1005", "R", ["0022"]), E("353", "R", ["01", "13"]), E("127"), E("373"), E("337"),
+        E("640", "S")])
+    dependent = Loop("2000D", "Dependent Level", "S", ">1", [
+        hl("23", "Dependent Level", "R", ["0"]),
+        trn("Dependent Trace Number", ["1"], 2),
+        person_name_loop("2100D", "Dependent", subscriber=False, inquiry="2110D"),
+    ])
+    subscriber = Loop("2000C", "Subscriber Level", "R", ">1", [
+        hl("22", "Subscriber Level", "R", ["0", "1"]),
+        trn("Subscriber Trace Number", ["1"], 2),
+        person_name_loop("2100C", "Subscriber", subscriber=True, inquiry="2110C"),
+        dependent,
+    ])
+    receiver = Loop("2000B", "Information Receiver Level", "R", ">1", [
+        hl("21", "Information Receiver Level", "R", ["1"]),
+        Loop("2100B", "Information Receiver Name", "R", 1, [
+            nm1(RECEIVER_ENTITIES, "Information Receiver Name", last="S",
+                qualifiers=RECEIVER_QUALIFIERS),
+            ref("Information Receiver Additional Identification", 9),
+            n3("Information Receiver Address", "S"),
+            n4("Information Receiver City, State, ZIP Code", "S"),
+            prv("Information Receiver Provider Information"),
+        ]),
+        subscriber,
+    ])
+    source = Loop("2000A", "Information Source Level", "R", ">1", [
+        hl("20", "Information Source Level", N, ["1"]),
+        Loop("2100A", "Information Source Name", "R", 1, [
+            nm1(SOURCE_ENTITIES, "Information Source Name", last="S",
+                qualifiers=SOURCE_QUALIFIERS),
+        ]),
+        receiver,
+    ])
+    return envelope("HS", "270", bht, source)
