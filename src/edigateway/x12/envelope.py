@@ -336,12 +336,18 @@ class SegmentWriter:
         self.loop: str | None = None
         self.claim: str | None = None
 
-    def segment(self, seg_id: str, *elements: str | list[str] | None) -> None:
-        """Append a segment; ``list`` values are composites; trailing empties are dropped."""
+    def segment(self, seg_id: str, *elements: str | list[str] | tuple[str, ...] | None
+                ) -> None:
+        """Append a segment; ``list`` values are composites, ``tuple`` values repeat
+        (joined by the repetition separator, e.g. ``EB03`` ``23^41``); trailing empties are
+        dropped."""
         values: list[str] = []
         for index, value in enumerate(elements, start=1):
             if isinstance(value, list):
                 values.append(self._composite(seg_id, index, value))
+            elif isinstance(value, tuple):
+                values.append(self.delimiters.repetition.join(
+                    self._check(seg_id, index, v) for v in value))
             else:
                 values.append(self._check(seg_id, index, value or ""))
         while values and values[-1] == "":

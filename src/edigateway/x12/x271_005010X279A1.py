@@ -42,12 +42,22 @@ from edigateway.domain.eligibility import (
     WaitingPeriod,
 )
 from edigateway.errors import X12Location, X12StructureError
-from edigateway.x12.envelope import Segment, iter_segments, read_segments
-from edigateway.x12.formats import parse_amount, parse_date
+from edigateway.x12.envelope import (
+    InterchangeParams,
+    Segment,
+    SegmentWriter,
+    isa_segment,
+    iter_segments,
+    read_segments,
+)
+from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import date
     from pathlib import Path
+
+    from edigateway.domain.eligibility import EligibilityInquiry
 
 GUIDE: Final = "005010X279A1"
 
@@ -410,3 +420,129 @@ def _frequencies(eb: _Eb) -> list[Frequency]:
                                 procedure_codes=eb.procedures,
                                 service_types=eb.service_types, text=f"{what}: {text}"))
     return result
+
+
+# --------------------------------------------------------------------------- writing
+
+_PERIOD_CODES: Final = {v: k for k, v in PERIODS.items()}
+_FREQUENCY_CODES: Final = {v: k for k, v in FREQUENCY_PERIODS.items()}
+_NETWORK_CODES: Final = {v: k for k, v in NETWORK.items()}
+
+
+def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
+              params: InterchangeParams) -> str:
+    """A 271 answering each inquiry with its benefits (the clearinghouse simulator's
+    real-time answer); :func:`read_271_text` reads the same benefits back."""
+    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
+    out.raw(isa_segment(params))
+    out.segment("GS", "HB", params.gs_sender_code, params.gs_receiver_code,
+                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
+                str(params.group_control_number), "X", GUIDE)
+    control = f"{params.first_transaction_control_number:04d}"
+    start = out.count
+    out.segment("ST", "271", control, GUIDE)
+    out.segment("BHT", "0022", "11", f"{params.interchange_control_number:09d}",
+                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"))
+    hl = 0
+    for inquiry, benefits in answers:
+        out.claim = inquiry.trace_number
+        hl += 1
+        source = hl
+        out.segment("HL", str(source), "", "20", "1")
+        out.segment("NM1", "PR", "2", inquiry.payer.name, "", "", "", "", "PI",
+                    inquiry.payer.payer_id)
+        hl += 1
+        receiver = hl
+        out.segment("HL", str(receiver), str(source), "21", "1")
+        provider = inquiry.provider
+        out.segment("NM1", "1P", "2" if provider.organization_name else "1",
+                    provider.organization_name or (provider.person.last_name
+                                                   if provider.person else ""),
+                    provider.person.first_name if provider.person and
+                    not provider.organization_name else "", "", "", "", "XX", provider.npi)
+        hl += 1
+        subscriber = hl
+        dependent = inquiry.dependent
+        out.segment("HL", str(subscriber), str(receiver), "22", "1" if dependent else "0")
+        if dependent is None:
+            out.segment("TRN", "2", inquiry.trace_number, "9" + inquiry.provider.npi[:9])
+        sub = inquiry.subscriber
+        out.segment("NM1", "IL", "1", sub.name.last_name, sub.name.first_name, "", "", "",
+                    "MI", sub.member_id)
+        if benefits.group_number:
+            out.segment("REF", "6P", benefits.group_number, benefits.group_name)
+        if dependent is None:
+            _rejections_and_dates(out, benefits, sub.date_of_birth, sub.gender)
+        else:
+            hl += 1
+            out.segment("HL", str(hl), str(subscriber), "23", "0")
+            out.segment("TRN", "2", inquiry.trace_number, "9" + inquiry.provider.npi[:9])
+            out.segment("NM1", "03", "1", dependent.name.last_name, dependent.name.first_name)
+            _rejections_and_dates(out, benefits, dependent.date_of_birth, dependent.gender)
+            if dependent.relationship:
+                out.segment("INS", "N", dependent.relationship)
+        _benefit_segments(out, benefits)
+    out.claim = None
+    out.segment("SE", str(out.count - start + 1), control)
+    out.segment("GE", "1", str(params.group_control_number))
+    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
+    return out.text()
+
+
+def _rejections_and_dates(out: SegmentWriter, b: DentalBenefits, born: date | None,
+                          gender: str | None) -> None:
+    for rejection in b.rejections:
+        out.segment("AAA", "N", "", rejection.code, rejection.follow_up)
+    if born:
+        out.segment("DMG", "D8", x12_date(born), gender)
+    for qualifier, value in (("346", b.plan_begin), ("347", b.plan_end),
+                             ("356", b.eligibility_begin)):
+        if value:
+            out.segment("DTP", qualifier, "D8", x12_date(value))
+
+
+def _benefit_segments(out: SegmentWriter, b: DentalBenefits) -> None:
+    in_categories = {m for c in b.categories for m in c.messages}
+    if b.coverage != "not_stated":
+        out.segment("EB", "1" if b.coverage == "active" else "6", "", "35", "", b.plan_name)
+    for message in b.messages:
+        if message not in in_categories:
+            out.segment("MSG", message)
+    for c in b.categories:
+        if c.covered is not None and not (c.service_type == "35" and b.coverage != "not_stated"):
+            out.segment("EB", "1" if c.covered else "I", "", c.service_type)
+        for network, share in (("Y", c.coinsurance_in_network),
+                               ("N", c.coinsurance_out_of_network)):
+            if share is not None:
+                out.segment("EB", "A", "IND", c.service_type, "", "", "", "",
+                            format(share.normalize(), "f"), "", "", "", network)
+        for network, copay in (("Y", c.copay_in_network), ("N", c.copay_out_of_network)):
+            if copay is not None:
+                out.segment("EB", "B", "IND", c.service_type, "", "", "", x12_amount(copay),
+                            "", "", "", "", network)
+        for message in c.messages:
+            out.segment("MSG", message)
+    for info, rows in (("C", b.deductibles), ("F", b.maximums)):
+        for a in rows:
+            level = "FAM" if a.level == "family" else "IND"
+            types = tuple(a.service_types)
+            network = _NETWORK_CODES.get(a.network, "")
+            if a.amount is not None:
+                out.segment("EB", info, level, types, "", "", _PERIOD_CODES.get(a.period, ""),
+                            x12_amount(a.amount), "", "", "", "", network)
+            if a.remaining is not None:
+                out.segment("EB", info, level, types, "", "",
+                            "33" if a.period == "lifetime" else "29",
+                            x12_amount(a.remaining), "", "", "", "", network)
+    if b.orthodontic_age_limit is not None:
+        out.segment("EB", "F", "IND", "38", "", "", "", "", "", "S8",
+                    str(b.orthodontic_age_limit))
+    for f in b.frequencies:
+        composite = ["AD", f.procedure_codes[0]] if f.procedure_codes else ""
+        out.segment("EB", "F", "IND", tuple(f.service_types) or "35", "", "", "", "", "",
+                    "", "", "", "", composite)
+        out.segment("HSD", "VS", str(f.count), "", "", _FREQUENCY_CODES.get(f.period, ""),
+                    str(f.period_count) if f.period_count != 1 else "")
+    for w in b.waiting_periods:
+        out.segment("EB", "1", "", tuple(w.service_types) or "35")
+        out.segment("MSG", w.text)
