@@ -1,0 +1,2 @@
+"""The local clearinghouse simulator: a real SFTP server and HTTP endpoint on loopback,
+and a payer that adjudicates by deterministic rules."""
