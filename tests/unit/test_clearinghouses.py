@@ -32,5 +32,5 @@ def test_bad_field_is_named(tmp_path: Path):
     document = json.loads((REPO / "mappings/clearinghouses/simulator.json").read_text())
     document["sftp"]["port"] = 70000
     (folder / "simulator.json").write_text(json.dumps(document))
-    with pytest.raises(ConfigurationError, match="sftp.port"):
+    with pytest.raises(ConfigurationError, match=r"sftp\.port"):
         load_profile(tmp_path, "simulator")
