@@ -472,15 +472,14 @@ def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
         if benefits.group_number:
             out.segment("REF", "6P", benefits.group_number, benefits.group_name)
         if dependent is None:
-            _rejections_and_dates(out, benefits, sub.date_of_birth, sub.gender)
+            _rejections_and_dates(out, benefits, sub.date_of_birth, sub.gender, None)
         else:
             hl += 1
             out.segment("HL", str(hl), str(subscriber), "23", "0")
             out.segment("TRN", "2", inquiry.trace_number, "9" + inquiry.provider.npi[:9])
             out.segment("NM1", "03", "1", dependent.name.last_name, dependent.name.first_name)
-            _rejections_and_dates(out, benefits, dependent.date_of_birth, dependent.gender)
-            if dependent.relationship:
-                out.segment("INS", "N", dependent.relationship)
+            _rejections_and_dates(out, benefits, dependent.date_of_birth, dependent.gender,
+                                  dependent.relationship)
         _benefit_segments(out, benefits)
     out.claim = None
     out.segment("SE", str(out.count - start + 1), control)
@@ -490,11 +489,14 @@ def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
 
 
 def _rejections_and_dates(out: SegmentWriter, b: DentalBenefits, born: date | None,
-                          gender: str | None) -> None:
+                          gender: str | None, relationship: str | None) -> None:
+    """2100C/D in guide order: AAA, DMG, INS, DTP."""
     for rejection in b.rejections:
         out.segment("AAA", "N", "", rejection.code, rejection.follow_up)
     if born:
         out.segment("DMG", "D8", x12_date(born), gender)
+    if relationship:
+        out.segment("INS", "N", relationship)
     for qualifier, value in (("346", b.plan_begin), ("347", b.plan_end),
                              ("356", b.eligibility_begin)):
         if value:

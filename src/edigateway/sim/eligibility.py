@@ -1,0 +1,58 @@
+"""The simulator's eligibility answers: a 271 for each 270, from a benefit-plan table.
+
+``mappings/simulator/benefit_plans.json`` maps member IDs (exactly, or by prefix) to plans
+written as :class:`~edigateway.domain.eligibility.DentalBenefits`; a member in neither gets
+``AAA*N**75*C`` (subscriber not found), the way payers answer a mistyped ID.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, Rejection
+from edigateway.x12.x270_005010X279A1 import read_270
+from edigateway.x12.x271_005010X279A1 import FOLLOW_UP, REJECT_REASONS, write_271
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from edigateway.x12.envelope import InterchangeParams
+
+
+@dataclass(frozen=True)
+class BenefitPlans:
+    """Member → plan look-up (see module docstring)."""
+
+    members: dict[str, str]
+    prefixes: dict[str, str]
+    plans: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, mappings_dir: Path) -> BenefitPlans:
+        """The table shipped in ``mappings/simulator/benefit_plans.json``."""
+        doc = json.loads((mappings_dir / "simulator" / "benefit_plans.json").read_text())
+        return cls(doc["members"], doc.get("member_prefix_plans", {}), doc["plans"])
+
+    def answer(self, inquiry: EligibilityInquiry) -> DentalBenefits:
+        """The benefits for the inquiry's member, or a "subscriber not found" rejection."""
+        member = inquiry.subscriber.member_id or ""
+        plan = self.members.get(member) or next(
+            (p for prefix, p in self.prefixes.items() if member.startswith(prefix)), None)
+        patient = inquiry.dependent.name if inquiry.dependent else inquiry.subscriber.name
+        who = {"trace_number": inquiry.trace_number, "payer_name": inquiry.payer.name,
+               "payer_id": inquiry.payer.payer_id, "subscriber": inquiry.subscriber.name,
+               "patient": patient, "member_id": member}
+        if plan is None:
+            retry, advice = FOLLOW_UP["C"]
+            return DentalBenefits.model_validate({**who, "rejections": [Rejection(
+                level="subscriber", code="75", reason=REJECT_REASONS["75"], follow_up="C",
+                retry=retry, advice=advice)]})
+        return DentalBenefits.model_validate({**self.plans[plan], **who})
+
+
+def answer_270(text: str, plans: BenefitPlans, params: InterchangeParams) -> str:
+    """The 271 answering every inquiry of the 270 ``text``."""
+    inquiries = read_270(text, "270").inquiries
+    return write_271([(inquiry, plans.answer(inquiry)) for inquiry in inquiries], params)

@@ -1,0 +1,42 @@
+"""The simulator answers 270s from its plan table: known members get their plan, unknown
+ones a "subscriber not found" rejection; the 271 is valid and reads back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from edigateway.services.eligibility import load_inquiries
+from edigateway.sim.eligibility import BenefitPlans, answer_270
+from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.validation import Validator
+from edigateway.x12.x270_005010X279A1 import write_270
+from edigateway.x12.x271_005010X279A1 import read_271_text
+
+REPO = Path(__file__).resolve().parents[3]
+PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 3, 3, 1,
+                           datetime(2026, 11, 23, 12, 0))
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
+
+
+def test_known_dependent_and_unknown_member(validator: Validator):
+    inquiries = load_inquiries(REPO / "fixtures/inquiries/03_batch_two_patients.json")
+    unknown = inquiries[0].model_copy(update={
+        "trace_number": "ELG-9999",
+        "subscriber": inquiries[0].subscriber.model_copy(update={"member_id": "NOPE1"})})
+    text = write_270([*inquiries, unknown], PARAMS)
+    answer = answer_270(text, BenefitPlans.load(REPO / "mappings"), PARAMS)
+    assert validator.validate_text(answer, "sim.271").status == "valid"
+    dhmo, dependent, missing = read_271_text(answer).benefits
+    assert (dhmo.trace_number, dhmo.plan_name) == ("ELG-1003", "PRAIRIE DHMO 200")
+    assert dependent.patient is not None
+    assert dependent.patient.first_name == "LINH"
+    assert dependent.plan_name == "PRAIRIE PPO PLUS"
+    assert [(r.code, r.retry) for r in missing.rejections] == [("75", True)]
+    assert missing.coverage == "not_stated"
