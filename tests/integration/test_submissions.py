@@ -68,3 +68,26 @@ def test_failed_edits_leave_no_trace(database: Database, tmp_path: Path):
     with database.transaction() as session:
         for table in (ClaimRow, SubmissionRow, ControlCounterRow):
             assert session.scalars(select(table)).all() == []
+
+
+def test_missing_999_opens_one_work_item(database: Database, tmp_path: Path):
+    from datetime import timedelta
+
+    from edigateway.persistence.tables import WorkItemRow
+    from edigateway.services.submissions import flag_missing_acknowledgments
+
+    queued = queue_837d(database, load_claim_file(REPO / "fixtures/claims/05_crown_initial.json"),
+                        settings=Settings(data_dir=tmp_path), clearinghouse="sim",
+                        numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+    with database.transaction() as session:
+        row = session.get(SubmissionRow, queued.submission_id)
+        assert row is not None
+        row.status, row.sent_at = "sent", NOW
+    day = timedelta(hours=24)
+    assert flag_missing_acknowledgments(database, now=NOW + timedelta(hours=23), after=day) == 0
+    assert flag_missing_acknowledgments(database, now=NOW + timedelta(hours=25), after=day) == 1
+    assert flag_missing_acknowledgments(database, now=NOW + timedelta(hours=30), after=day) == 0
+    with database.transaction() as session:
+        (item,) = session.scalars(select(WorkItemRow)).all()
+        assert item.reason == "no_999"
+        assert "no 999 came back within 24 hours" in item.message

@@ -48,6 +48,9 @@ class WorkReason(StrEnum):
     QUARANTINED = "quarantined"
     SECONDARY_NEEDED = "secondary_needed"
     TIMELY_FILING = "timely_filing"
+    NO_ACKNOWLEDGMENT = "no_999"
+    CLEARINGHOUSE_REJECTED = "ch_rejected"
+    PAYER_REJECTED = "payer_rejected"
 
 
 class Posting(DomainModel):

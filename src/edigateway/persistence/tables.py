@@ -285,6 +285,7 @@ class WorkItemRow(Base):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_files.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
     source_position: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution_note: Mapped[str | None] = mapped_column(Text)

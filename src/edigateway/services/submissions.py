@@ -20,11 +20,13 @@ from sqlalchemy import select
 from edigateway.domain.claims import MAX_LINES_PER_CLAIM
 from edigateway.domain.claims_split import split_claim
 from edigateway.domain.edits import ensure_clean
+from edigateway.domain.postings import WorkReason
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
     SubmissionClaimRow,
     SubmissionRow,
+    WorkItemRow,
 )
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
@@ -32,7 +34,7 @@ from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import MAX_CLAIMS_PER_TRANSACTION, write_837d
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from edigateway.domain.claims import ClaimBatch
     from edigateway.persistence.database import Database
@@ -93,3 +95,31 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings, clearingh
                 changed_at=now, reason=f"queued for {clearinghouse} in {name}"))
             claim_row.state, claim_row.state_changed_at = "queued", now
         return Queued(row.id, name, isa13, tuple(ids))
+
+
+def flag_missing_acknowledgments(db: Database, *, now: datetime, after: timedelta) -> int:
+    """Open a work item for each sent submission with no 999 after ``after``; once each.
+
+    Returns how many new items were opened.
+    """
+    opened = 0
+    with db.transaction() as session:
+        overdue = session.scalars(select(SubmissionRow).where(
+            SubmissionRow.status == "sent", SubmissionRow.ack_status.is_(None),
+            SubmissionRow.sent_at <= now - after))
+        for row in overdue:
+            already = session.scalars(select(WorkItemRow.id).where(
+                WorkItemRow.submission_id == row.id,
+                WorkItemRow.reason == WorkReason.NO_ACKNOWLEDGMENT.value)).first()
+            if already is not None:
+                continue
+            hours = int(after.total_seconds() // 3600)
+            session.add(WorkItemRow(
+                created_at=now, status="open", reason=WorkReason.NO_ACKNOWLEDGMENT.value,
+                message=f"{row.file_name} was sent to {row.clearinghouse} on "
+                f"{row.sent_at:%Y-%m-%d %H:%M} and no 999 came back within {hours} hours; "
+                "check the clearinghouse before resending (same ISA13 "
+                f"{row.interchange_control_number})",
+                codes="", submission_id=row.id))
+            opened += 1
+    return opened

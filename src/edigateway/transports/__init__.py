@@ -1,0 +1,1 @@
+"""Ports and adapters for exchanging files with clearinghouses (SFTP, HTTPS)."""
