@@ -1,0 +1,406 @@
+"""SFTP exchange with a clearinghouse (paramiko), implementing :class:`~.base.Transport`.
+
+Why it is built the way it is:
+
+* **Pinned host key.** The server's key must equal the one configured (``ssh-ed25519
+  AAAA…`` or a known_hosts line). An unknown or changed key raises
+  :class:`~edigateway.errors.HostKeyError` naming the host and the fingerprint seen, so an
+  operator can compare it with what the clearinghouse published; keys are never learned
+  automatically (no ``AutoAddPolicy``), since claims carry protected health information.
+* **Key authentication only**, from a private key file (Ed25519 or RSA, unencrypted; the
+  file's permissions protect it).
+* **Complete or absent.** An upload is written as ``.<name>.part``, its size checked
+  against the bytes sent, then renamed with ``posix-rename@openssh.com`` to a final name no
+  file has yet (``claims-2.837`` if ``claims.837`` exists), so the clearinghouse never
+  picks up half a file and never loses an earlier one. A retried upload rewrites the same
+  ``.part`` file, so an interrupted attempt leaves nothing behind once a retry succeeds.
+  Choosing the free name and renaming are two steps: one gateway writes to one outbound
+  folder, and the clearinghouse only removes files there.
+* **Retries** of dropped connections and failed transfers follow the
+  :class:`~.base.RetryPolicy`; a refused host key or refused credentials are final.
+
+Example::
+
+    config = SftpConfig.from_profile(profile.sftp, private_key_path=Path("keys/id_ed25519"))
+    with SftpTransport(config) as transport:
+        sent = transport.upload("claims_000000123.837", x12.encode())
+        for remote in transport.list_inbound():
+            store(transport.download(remote))
+            transport.archive(remote)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import errno
+import posixpath
+import socket
+import stat
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import paramiko
+
+from edigateway.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    HostKeyError,
+    TransferError,
+    TransportError,
+)
+from edigateway.transports.base import (
+    PART_SUFFIX,
+    RemoteFile,
+    RetryPolicy,
+    check_name,
+    unique_name,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from edigateway.clearinghouses import SftpProfile
+
+T = TypeVar("T")
+
+#: SFTP answers that will not change on a retry: the file is missing or forbidden.
+_FINAL_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM})
+_DEFAULT_SSH_PORT = 22
+
+
+@dataclass(frozen=True, slots=True)
+class SftpConfig:
+    """Everything needed to reach one clearinghouse's SFTP folders.
+
+    Folders are paths on the server, relative to the login folder unless they start with
+    ``/``. ``archive_dir`` may be ``None`` only when files are deleted after download.
+    ``timeout`` bounds connecting, the SSH handshake, authentication and every single SFTP
+    request, in seconds.
+    """
+
+    host: str
+    port: int
+    username: str
+    private_key_path: Path
+    host_key: str
+    outbound_dir: str
+    inbound_dir: str
+    archive_dir: str | None = "archive"
+    delete_after_download: bool = False
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.archive_dir is None and not self.delete_after_download:
+            msg = (f"{self.host}: SFTP needs an archive_dir unless delete_after_download is "
+                   "set; downloaded files would otherwise be offered again")
+            raise ConfigurationError(msg)
+        if self.timeout <= 0:
+            msg = f"{self.host}: SFTP timeout must be positive, not {self.timeout}"
+            raise ConfigurationError(msg)
+
+    @classmethod
+    def from_profile(cls, profile: SftpProfile, *, private_key_path: Path) -> SftpConfig:
+        """The configuration for a clearinghouse profile; the key file comes from settings,
+        as profiles never hold secrets."""
+        if not profile.host_key:
+            msg = (f"{profile.host}: the clearinghouse profile pins no host_key; ask the "
+                   "clearinghouse for its key and add it (e.g. 'ssh-ed25519 AAAA…')")
+            raise ConfigurationError(msg)
+        return cls(host=profile.host, port=profile.port, username=profile.username,
+                   private_key_path=private_key_path, host_key=profile.host_key,
+                   outbound_dir=profile.outbound_dir, inbound_dir=profile.inbound_dir,
+                   archive_dir=profile.archive_dir,
+                   delete_after_download=profile.delete_after_download,
+                   timeout=profile.timeout_seconds)
+
+    @property
+    def where(self) -> str:
+        """``host:port``, as messages name the server."""
+        return f"{self.host}:{self.port}"
+
+
+def _host_id(host: str, port: int) -> str:
+    """The name known_hosts files use: ``host`` on port 22, else ``[host]:port``."""
+    return host if port == _DEFAULT_SSH_PORT else f"[{host}]:{port}"
+
+
+def _names_match(names: list[str], host: str, port: int) -> bool:
+    wanted = {_host_id(host, port)}
+    for name in names:
+        if name.startswith("|1|"):
+            salt = name.split("|")[2]
+            if any(paramiko.HostKeys.hash_host(w, salt) == name for w in wanted):
+                return True
+        elif name in wanted:
+            return True
+    return False
+
+
+def parse_host_key(text: str, host: str, port: int = _DEFAULT_SSH_PORT) -> paramiko.PKey:
+    """The pinned host key from configuration.
+
+    Accepts ``<type> <base64> [comment]`` or a known_hosts line ``<names> <type>
+    <base64>``; in the latter the names must include this host (hashed names too), so a
+    line copied for another server is caught at start-up rather than at connect time.
+
+    >>> parse_host_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHPrCFuwGdRX2O84em7mArYs755w"
+    ...                "O8XbqJYcxW36gCg/", "sftp.example").get_name()
+    'ssh-ed25519'
+    """
+    fields = text.split()
+    if fields and fields[0].startswith("@"):
+        msg = f"{host}: host_key: known_hosts markers ({fields[0]}) are not supported"
+        raise ConfigurationError(msg)
+    if len(fields) >= 2 and fields[0].startswith(("ssh-", "ecdsa-", "sk-")):
+        key_type, data = fields[0], fields[1]
+    elif len(fields) >= 3:
+        if not _names_match(fields[0].split(","), host, port):
+            msg = (f"{host}: host_key is a known_hosts line for {fields[0]}, not for "
+                   f"{_host_id(host, port)}")
+            raise ConfigurationError(msg)
+        key_type, data = fields[1], fields[2]
+    else:
+        msg = f"{host}: host_key must be '<type> <base64>' or a known_hosts line"
+        raise ConfigurationError(msg)
+    try:
+        return paramiko.PKey.from_type_string(key_type, base64.b64decode(data, validate=True))
+    except (binascii.Error, paramiko.SSHException, ValueError) as exc:
+        msg = f"{host}: host_key is not a usable {key_type} key: {exc}"
+        raise ConfigurationError(msg) from exc
+
+
+def _host_key_algorithms(pinned: paramiko.PKey, offered: tuple[str, ...]) -> tuple[str, ...]:
+    """Ask for the pinned key's type first, so a server with several host keys shows us
+    the one we pinned; the others stay listed, so a server that lost that key is reported
+    as a changed key rather than as a vague negotiation failure."""
+    name = pinned.get_name()
+
+    def matches(algorithm: str) -> bool:
+        return algorithm == name or (name == "ssh-rsa" and algorithm.startswith("rsa-sha2-"))
+
+    return (tuple(a for a in offered if matches(a))
+            + tuple(a for a in offered if not matches(a)))
+
+
+def _mtime(attrs: paramiko.SFTPAttributes) -> datetime:
+    return datetime.fromtimestamp(attrs.st_mtime or 0, UTC)
+
+
+def _join(folder: str, name: str) -> str:
+    return posixpath.join(folder, name) if folder else name
+
+
+@dataclass
+class _Connection:
+    transport: paramiko.Transport
+    sftp: paramiko.SFTPClient = field(repr=False)
+
+
+class SftpTransport:
+    """One clearinghouse's SFTP folders (see module docstring).
+
+    The connection is opened on first use and kept for the next operations; a failed
+    attempt drops it and the retry connects afresh. Operations are serialised, so one
+    instance may be shared by threads. Use it as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, config: SftpConfig, *, retry: RetryPolicy | None = None) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.pinned_key = parse_host_key(config.host_key, config.host, config.port)
+        self._client_key: paramiko.PKey | None = None
+        self._connection: _Connection | None = None
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> SftpTransport:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection, if one is open."""
+        with self._lock:
+            self._drop()
+
+    # -- the Transport port
+    def upload(self, name: str, data: bytes) -> RemoteFile:
+        """Deliver ``data`` as one new, complete file in the outbound folder."""
+        check_name(name)
+        return self._run(f"upload {_join(self.config.outbound_dir, name)}",
+                         lambda sftp: self._upload_once(sftp, name, bytes(data)))
+
+    def list_inbound(self) -> list[RemoteFile]:
+        """Complete regular files in the inbound folder, oldest first."""
+        return self._run(f"list {self.config.inbound_dir}", self._list_once)
+
+    def download(self, remote: RemoteFile) -> bytes:
+        """The whole inbound file; a short read is a :class:`TransferError` (retried)."""
+        check_name(remote.name)
+        path = _join(self.config.inbound_dir, remote.name)
+        return self._run(f"download {path}", lambda sftp: self._download_once(sftp, path))
+
+    def archive(self, remote: RemoteFile) -> None:
+        """Rename into the archive folder under a free name, or delete if so configured."""
+        check_name(remote.name)
+        path = _join(self.config.inbound_dir, remote.name)
+        self._run(f"archive {path}", lambda sftp: self._archive_once(sftp, remote.name))
+
+    # -- one attempt of each operation
+    def _upload_once(self, sftp: paramiko.SFTPClient, name: str, data: bytes) -> RemoteFile:
+        folder = self.config.outbound_dir
+        temp = _join(folder, f".{name}{PART_SUFFIX}")
+        with sftp.open(temp, "wb") as handle:
+            handle.set_pipelined(True)
+            handle.write(data)
+        held = sftp.stat(temp).st_size
+        if held != len(data):
+            self._remove_quietly(sftp, temp)
+            msg = (f"{self.config.where}: upload {temp}: the server holds {held} bytes but "
+                   f"{len(data)} were sent; the partial file was removed")
+            raise TransferError(msg)
+        final = unique_name(name, set(sftp.listdir(folder or ".")).__contains__)
+        final_path = _join(folder, final)
+        sftp.posix_rename(temp, final_path)
+        attrs = sftp.stat(final_path)
+        return RemoteFile(name=final, size=attrs.st_size or 0, mtime=_mtime(attrs))
+
+    def _list_once(self, sftp: paramiko.SFTPClient) -> list[RemoteFile]:
+        files = [
+            RemoteFile(name=attrs.filename, size=attrs.st_size or 0, mtime=_mtime(attrs))
+            for attrs in sftp.listdir_attr(self.config.inbound_dir or ".")
+            if attrs.st_mode is not None and stat.S_ISREG(attrs.st_mode)
+            and not attrs.filename.startswith(".") and not attrs.filename.endswith(PART_SUFFIX)
+        ]
+        return sorted(files, key=lambda f: (f.mtime, f.name))
+
+    def _download_once(self, sftp: paramiko.SFTPClient, path: str) -> bytes:
+        with sftp.open(path, "rb") as handle:
+            size = handle.stat().st_size or 0
+            handle.prefetch(size)
+            data = handle.read(size)
+        if len(data) != size:
+            msg = (f"{self.config.where}: download {path}: received {len(data)} of "
+                   f"{size} bytes")
+            raise TransferError(msg)
+        return data
+
+    def _archive_once(self, sftp: paramiko.SFTPClient, name: str) -> None:
+        source = _join(self.config.inbound_dir, name)
+        archive_dir = self.config.archive_dir
+        if self.config.delete_after_download or archive_dir is None:
+            sftp.remove(source)
+            return
+        try:
+            taken = set(sftp.listdir(archive_dir))
+        except FileNotFoundError:
+            sftp.mkdir(archive_dir)
+            taken = set()
+        sftp.posix_rename(source, _join(archive_dir, unique_name(name, taken.__contains__)))
+
+    @staticmethod
+    def _remove_quietly(sftp: paramiko.SFTPClient, path: str) -> None:
+        """Best effort: the error being reported matters more than a leftover .part."""
+        try:
+            sftp.remove(path)
+        except (OSError, paramiko.SSHException, EOFError):
+            return
+
+    # -- connection and error handling
+    def _run(self, what: str, operation: Callable[[paramiko.SFTPClient], T]) -> T:
+        """One operation under the retry policy, library errors turned into ours."""
+        where = self.config.where
+
+        def attempt() -> T:
+            sftp = self._session()
+            try:
+                return operation(sftp)
+            except OSError as exc:
+                msg = f"{where}: {what}: {exc}"
+                if exc.errno in _FINAL_ERRNOS:
+                    raise TransportError(msg) from exc
+                raise TransferError(msg) from exc
+            except (paramiko.SSHException, EOFError) as exc:
+                msg = f"{where}: {what}: connection lost: {exc or type(exc).__name__}"
+                raise TransferError(msg) from exc
+
+        with self._lock:
+            return self.retry.run(attempt, on_failure=self._drop)
+
+    def _session(self) -> paramiko.SFTPClient:
+        if self._connection is not None and self._connection.transport.is_active():
+            return self._connection.sftp
+        self._drop()
+        self._connection = self._connect()
+        return self._connection.sftp
+
+    def _drop(self) -> None:
+        """Forget the connection; closing a broken one may fail, which changes nothing."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+                connection.sftp.close()
+            connection.transport.close()
+
+    def _load_client_key(self) -> paramiko.PKey:
+        if self._client_key is None:
+            path = self.config.private_key_path
+            try:
+                self._client_key = paramiko.PKey.from_path(path)
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                msg = (f"{self.config.where}: cannot use private key {path}: {exc} (an "
+                       "unencrypted Ed25519 or RSA key in OpenSSH or PEM format is needed)")
+                raise ConfigurationError(msg) from exc
+        return self._client_key
+
+    def _connect(self) -> _Connection:
+        config, where = self.config, self.config.where
+        client_key = self._load_client_key()
+        try:
+            sock = socket.create_connection((config.host, config.port), timeout=config.timeout)
+        except OSError as exc:
+            msg = f"{where}: cannot connect: {exc}"
+            raise TransferError(msg) from exc
+        transport = paramiko.Transport(sock)
+        connected = False
+        try:
+            transport.banner_timeout = config.timeout
+            transport.handshake_timeout = config.timeout
+            transport.auth_timeout = config.timeout
+            options = transport.get_security_options()
+            options.key_types = _host_key_algorithms(self.pinned_key,
+                                                     tuple(options.key_types))
+            transport.start_client(timeout=config.timeout)
+            self._check_host_key(transport.get_remote_server_key())
+            transport.auth_publickey(config.username, client_key)
+            sftp = paramiko.SFTPClient.from_transport(transport)
+            if sftp is None:
+                msg = f"{where}: the server opened no SFTP session"
+                raise TransferError(msg)
+            sftp.get_channel().settimeout(config.timeout)  # type: ignore[union-attr]
+            connected = True
+            return _Connection(transport, sftp)
+        except paramiko.AuthenticationException as exc:
+            msg = f"{where}: user {config.username!r} with key {config.private_key_path} refused"
+            raise AuthenticationError(msg) from exc
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            msg = f"{where}: SSH connection failed: {exc or type(exc).__name__}"
+            raise TransferError(msg) from exc
+        finally:
+            if not connected:
+                transport.close()
+
+    def _check_host_key(self, seen: paramiko.PKey) -> None:
+        if seen.asbytes() != self.pinned_key.asbytes():
+            msg = (f"{self.config.where}: host key {seen.get_name()} {seen.fingerprint} is "
+                   f"not the pinned {self.pinned_key.get_name()} "
+                   f"{self.pinned_key.fingerprint}; refusing to connect (if the "
+                   "clearinghouse announced a new key, update host_key in its profile)")
+            raise HostKeyError(msg)
