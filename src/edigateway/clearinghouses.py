@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from edigateway.errors import ConfigurationError
 
@@ -41,6 +41,22 @@ class SftpProfile(_Config):
     filename_pattern: str = Field(default="{sender}_{interchange}.{extension}",
                                   description="final remote name; never reused")
     timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+
+    @field_validator("filename_pattern")
+    @classmethod
+    def _pattern_names_the_interchange(cls, value: str) -> str:
+        """Names must stay unique forever, so the pattern must carry the ISA13; only the
+        three known fields may appear."""
+        try:
+            example = value.format(sender="S", interchange="000000001", extension="837")
+        except (KeyError, IndexError, ValueError) as exc:
+            msg = (f"filename_pattern {value!r}: only {{sender}}, {{interchange}} and "
+                   f"{{extension}} may appear ({exc})")
+            raise ValueError(msg) from exc
+        if "000000001" not in example or "/" in example:
+            msg = f"filename_pattern {value!r} must contain {{interchange}} and no '/'"
+            raise ValueError(msg)
+        return value
 
 
 class HttpsProfile(_Config):

@@ -44,7 +44,7 @@ from edigateway.reconcile.balance import check_claim, check_payment
 from edigateway.reconcile.plan import Planner
 from edigateway.reconcile.secondary import build_secondary
 from edigateway.services.claim_store import load_claims, store_claim
-from edigateway.x12.envelope import read_segments, sniff_header
+from edigateway.x12.envelope import iter_segments, sniff_header_bytes, x12_text_of
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.reconcile.balance import Imbalance
     from edigateway.reconcile.plan import ClaimOutcome, PostingPlan
-    from edigateway.x12.x835_005010X221A1 import Interchange
+    from edigateway.x12.x835_005010X221A1 import Event, Interchange
 
 ZERO = Decimal("0.00")
 BATCH = 500
@@ -145,8 +145,14 @@ def post_era(db: Database, path: Path, *, codes: CodeLists, now: datetime,
     ``fail_after_rows`` exists for the crash-safety test: it raises after that many claims
     were inserted, inside the transaction, the way a killed process would stop.
     """
-    name = str(path)
-    data = path.read_bytes()
+    return post_era_bytes(db, str(path), path.read_bytes(), codes=codes, now=now,
+                          fail_after_rows=fail_after_rows)
+
+
+def post_era_bytes(db: Database, name: str, data: bytes, *, codes: CodeLists, now: datetime,
+                   fail_after_rows: int | None = None) -> PostingResult:
+    """Post an 835 held in memory (a file downloaded from a clearinghouse); ``name`` is
+    how messages and the remittance file row refer to it."""
     digest = hashlib.sha256(data).hexdigest()
     with db.transaction() as session:
         seen = session.scalars(select(RemittanceFileRow).where(
@@ -158,10 +164,10 @@ def post_era(db: Database, path: Path, *, codes: CodeLists, now: datetime,
                 f"(file {seen.id}); nothing new was posted"
                 + (f": {seen.problem}" if seen.problem else "")))
     try:
-        sniff_header(path)
+        sniff_header_bytes(data, name)
         with db.transaction() as session:
             poster = _Poster(session, name, codes, now, fail_after_rows)
-            result = poster.post(data, digest, path)
+            result = poster.post(data, digest)
             if result.status == "duplicate":
                 session.rollback()
             return result
@@ -210,17 +216,26 @@ class _Poster:
                                describe_rarc=codes.describe_rarc,
                                is_known_carc=codes.is_known_carc)
 
-    def post(self, data: bytes, digest: str, path: Path) -> PostingResult:
+    def post(self, data: bytes, digest: str) -> PostingResult:
         file_row = RemittanceFileRow(name=self.name[:255], sha256=digest, size=len(data),
                                      received_at=self.now, status="posted")
         self.session.add(file_row)
         self.session.flush()
         self.file_id = self.result.file_id = file_row.id
+        with x12_text_of(data) as stream:
+            self._post_events(iter_835(iter_segments(stream, self.name), self.name))
+        if self.result.payments == 0:
+            self.result.status = "duplicate"
+            self.result.message = ("every payment in this file was already posted (same TRN "
+                                   "trace number or interchange); nothing new was posted")
+        return self.result
+
+    def _post_events(self, events: Iterator[Event]) -> None:
         remittance: Remittance | None = None
         skipping = False
         batch: list[ClaimPayment] = []
         claims_paid = ZERO
-        for event in iter_835(read_segments(path), self.name):
+        for event in events:
             if isinstance(event, RemittanceStart):
                 remittance, batch, claims_paid = event.remittance, [], ZERO
                 skipping = self._already_posted(event.interchange, remittance)
@@ -251,11 +266,6 @@ class _Poster:
                     assert remittance is not None  # noqa: S101
                     self._flush(batch, remittance)
                     batch = []
-        if self.result.payments == 0:
-            self.result.status = "duplicate"
-            self.result.message = ("every payment in this file was already posted (same TRN "
-                                   "trace number or interchange); nothing new was posted")
-        return self.result
 
     @staticmethod
     def _sum(batch: list[ClaimPayment]) -> Decimal:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from edigateway.clearinghouses import ClearinghouseProfile
 from edigateway.domain.claims import MAX_LINES_PER_CLAIM
 from edigateway.domain.claims_split import split_claim
 from edigateway.domain.edits import ensure_clean
@@ -52,18 +53,30 @@ class Queued:
     claim_ids: tuple[int, ...]
 
 
-def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings, clearinghouse: str,
-               numbers: DatabaseControlNumbers, now: datetime) -> Queued:
-    """Store ``batch``'s claims and queue their 837D in one transaction (see module doc)."""
+def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
+               clearinghouse: str | ClearinghouseProfile, numbers: DatabaseControlNumbers,
+               now: datetime) -> Queued:
+    """Store ``batch``'s claims and queue their 837D in one transaction (see module doc).
+
+    With a :class:`ClearinghouseProfile`, its ISA/GS receiver IDs and file-name pattern are
+    used; with only a name, the settings' defaults are.
+    """
     ensure_clean(batch, today=now.date())
+    profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
+    name_of = profile.name if profile is not None else str(clearinghouse)
+    receiver_qualifier, receiver_id, gs_receiver = (
+        (profile.interchange.receiver_qualifier, profile.interchange.receiver_id,
+         profile.interchange.gs_receiver_code) if profile is not None else
+        (settings.isa_receiver_qualifier, settings.isa_receiver_id, settings.gs_receiver_code))
+    pattern = (profile.sftp.filename_pattern if profile is not None and profile.sftp
+               else "{sender}_{interchange}.{extension}")
     with db.transaction() as session:
         stored = ClaimStore(session, now).store(batch.claims, state="ready")
         control = numbers.allocate_in(session, settings.isa_sender_id)
         params = InterchangeParams(
             sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-            receiver_qualifier=settings.isa_receiver_qualifier,
-            receiver_id=settings.isa_receiver_id, gs_sender_code=settings.gs_sender_code,
-            gs_receiver_code=settings.gs_receiver_code,
+            receiver_qualifier=receiver_qualifier, receiver_id=receiver_id,
+            gs_sender_code=settings.gs_sender_code, gs_receiver_code=gs_receiver,
             interchange_control_number=control.interchange,
             group_control_number=control.group,
             first_transaction_control_number=control.first_transaction,
@@ -72,9 +85,10 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings, clearingh
         submitter, receiver = default_parties(settings)
         text = write_837d(batch, params, submitter=submitter, receiver=receiver)
         isa13 = f"{control.interchange:09d}"
-        name = f"{settings.isa_sender_id}_{isa13}.837"
+        name = pattern.format(sender=settings.isa_sender_id, interchange=isa13,
+                              extension="837")
         row = SubmissionRow(
-            created_at=now, kind="837D", clearinghouse=clearinghouse,
+            created_at=now, kind="837D", clearinghouse=name_of,
             sender_id=settings.isa_sender_id, interchange_control_number=isa13,
             group_control_number=str(control.group), file_name=name,
             sha256=hashlib.sha256(text.encode()).hexdigest(), payload=text,
@@ -92,7 +106,7 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings, clearingh
         for claim_row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(ids))):
             session.add(ClaimStateRow(
                 claim_id=claim_row.id, previous_state=claim_row.state, state="queued",
-                changed_at=now, reason=f"queued for {clearinghouse} in {name}"))
+                changed_at=now, reason=f"queued for {name_of} in {name}"))
             claim_row.state, claim_row.state_changed_at = "queued", now
         return Queued(row.id, name, isa13, tuple(ids))
 

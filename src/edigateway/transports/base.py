@@ -56,6 +56,16 @@ class Transport(Protocol):
         """
         ...
 
+    def delivered(self, name: str) -> bool:
+        """Whether a complete file called ``name`` is in the outbound folder now.
+
+        A sender that died after uploading but before recording it asks this on restart:
+        our names carry the interchange control number, so a file of that name is ours.
+        ``False`` also when the clearinghouse has already taken the file away; it then
+        refuses the second copy by its ISA13 (TA1 note 025), which the poller expects.
+        """
+        ...
+
     def list_inbound(self) -> list[RemoteFile]:
         """Complete files waiting in the inbound folder (never ``.part`` or hidden files)."""
         ...

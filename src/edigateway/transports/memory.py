@@ -93,6 +93,17 @@ class MemoryTransport:
             stored = self._outbound[final] = _Stored(bytes(data), self.clock())
         return stored.remote(final)
 
+    def delivered(self, name: str) -> bool:
+        """Whether ``name`` is in the outbound folder."""
+        with self._lock:
+            self._maybe_fail(f"look for {name}")
+            return check_name(name) in self._outbound
+
+    def take_outbound(self, name: str) -> bytes:
+        """Remove and return an outbound file, the way a clearinghouse picks files up."""
+        with self._lock:
+            return self._outbound.pop(name).data
+
     def list_inbound(self) -> list[RemoteFile]:
         """Inbound files, oldest first, then by name."""
         with self._lock:

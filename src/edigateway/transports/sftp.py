@@ -237,6 +237,12 @@ class SftpTransport:
         return self._run(f"upload {_join(self.config.outbound_dir, name)}",
                          lambda sftp: self._upload_once(sftp, name, bytes(data)))
 
+    def delivered(self, name: str) -> bool:
+        """Whether a file ``name`` is in the outbound folder (``stat``; missing = False)."""
+        check_name(name)
+        path = _join(self.config.outbound_dir, name)
+        return self._run(f"stat {path}", lambda sftp: self._exists_once(sftp, path))
+
     def list_inbound(self) -> list[RemoteFile]:
         """Complete regular files in the inbound folder, oldest first."""
         return self._run(f"list {self.config.inbound_dir}", self._list_once)
@@ -271,6 +277,14 @@ class SftpTransport:
         sftp.posix_rename(temp, final_path)
         attrs = sftp.stat(final_path)
         return RemoteFile(name=final, size=attrs.st_size or 0, mtime=_mtime(attrs))
+
+    @staticmethod
+    def _exists_once(sftp: paramiko.SFTPClient, path: str) -> bool:
+        try:
+            sftp.stat(path)
+        except FileNotFoundError:
+            return False
+        return True
 
     def _list_once(self, sftp: paramiko.SFTPClient) -> list[RemoteFile]:
         files = [

@@ -141,6 +141,14 @@ def open_x12_text(path: Path) -> TextIO:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
 
 
+def x12_text_of(data: bytes) -> TextIO:
+    """:func:`open_x12_text` for bytes already in memory (a downloaded file)."""
+    raw = io.BytesIO(data)
+    if data[:3] == codecs.BOM_UTF8:
+        raw.seek(3)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+
+
 def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
     """Yield the segments of every interchange in ``stream``, one at a time.
 
@@ -228,6 +236,9 @@ SUPPORTED: Final = {
     ("FA", "999", "005010X231A1"): "999",
     ("HS", "270", "005010X279A1"): "270",
     ("HB", "271", "005010X279A1"): "271",
+    ("HN", "277", "005010X214"): "277CA",
+    ("HR", "276", "005010X212"): "276",
+    ("HN", "277", "005010X212"): "277",
 }
 """(GS01, ST01, GS08) of the transactions edigateway reads, with their short names."""
 
@@ -244,6 +255,12 @@ def sniff_header(path: Path) -> FileHeader:
 def sniff_header_text(text: str, file: str | None = None) -> FileHeader:
     """:func:`sniff_header` for X12 held in memory."""
     return _sniff(iter_segments(io.StringIO(text), file), file)
+
+
+def sniff_header_bytes(data: bytes, file: str | None = None) -> FileHeader:
+    """:func:`sniff_header` for a file's bytes held in memory."""
+    with x12_text_of(data) as stream:
+        return _sniff(iter_segments(stream, file), file)
 
 
 def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
