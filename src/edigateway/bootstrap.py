@@ -23,8 +23,11 @@ from edigateway.settings import Settings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.codelists import CodeLists
     from edigateway.persistence.database import Database
+    from edigateway.transports.https import CoreHttpClient
+    from edigateway.transports.sftp import SftpTransport
     from edigateway.x12.validation import Validator
 
 
@@ -81,6 +84,61 @@ class Gateway:
 
             self._codes = CodeLists.load(self.settings.resolved_mappings_dir)
         return self._codes
+
+    def profile(self, name: str | None = None) -> ClearinghouseProfile:
+        """A clearinghouse profile by name (default: ``settings.clearinghouse``)."""
+        from edigateway.clearinghouses import load_profile
+
+        return load_profile(self.settings.resolved_mappings_dir,
+                            name or self.settings.clearinghouse)
+
+    def sftp_transport(self, profile: ClearinghouseProfile) -> SftpTransport:
+        """The SFTP transport for ``profile``, its secrets from the settings.
+
+        The host key pinned is, in order: ``EDIGATEWAY_SFTP_HOST_KEY``, the profile's
+        ``host_key``, and for the local simulator only, the key the simulator wrote
+        beside its folders when it started (``<data_dir>/sim/host_key.pub``).
+        """
+        from edigateway.errors import ConfigurationError
+        from edigateway.transports.sftp import SftpConfig, SftpTransport
+
+        if profile.sftp is None:
+            msg = f"clearinghouse {profile.name!r} has no SFTP settings in its profile"
+            raise ConfigurationError(msg)
+        host_key = self.settings.sftp_host_key or profile.sftp.host_key
+        sim_key = self.settings.sim_dir / SIM_HOST_KEY_FILE
+        if host_key is None and profile.name == SIMULATOR and sim_key.is_file():
+            host_key = sim_key.read_text(encoding="ascii").strip()
+        key_path = self.settings.resolved_sftp_private_key
+        if not key_path.is_file():
+            msg = (f"no SFTP private key at {key_path}: set EDIGATEWAY_SFTP_PRIVATE_KEY, or "
+                   "start `edigateway sim` once to create one for the local simulator")
+            raise ConfigurationError(msg)
+        sftp = profile.sftp.model_copy(update={"host_key": host_key})
+        return SftpTransport(SftpConfig.from_profile(sftp, private_key_path=key_path))
+
+    def core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
+        """The CAQH CORE HTTP client for ``profile`` (real-time 270/271, 276/277)."""
+        from edigateway.errors import ConfigurationError
+        from edigateway.transports.https import CoreHttpClient
+
+        if profile.https is None:
+            msg = f"clearinghouse {profile.name!r} has no HTTPS settings in its profile"
+            raise ConfigurationError(msg)
+        settings = self.settings
+        api_key = settings.clearinghouse_api_key
+        if api_key is None and profile.name == SIMULATOR:
+            api_key = settings.sim_api_key
+        secret = settings.clearinghouse_client_secret
+        return CoreHttpClient(
+            profile.https, api_key=api_key.get_secret_value() if api_key else None,
+            client_id=settings.clearinghouse_client_id,
+            client_secret=secret.get_secret_value() if secret else None)
+
+
+SIMULATOR = "simulator"
+"""The profile name of the local simulator, whose host key is read from its own folder."""
+SIM_HOST_KEY_FILE = "host_key.pub"
 
 
 def _local_now() -> datetime:

@@ -46,6 +46,9 @@ workqueue_app = typer.Typer(help="What needs a person's attention.", no_args_is_
 app.add_typer(workqueue_app, name="workqueue")
 payers_app = typer.Typer(help="Payers and their timely-filing limits.", no_args_is_help=True)
 app.add_typer(payers_app, name="payers")
+eligibility_app = typer.Typer(help="Real-time eligibility and benefits.",
+                              no_args_is_help=True)
+app.add_typer(eligibility_app, name="eligibility")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -298,6 +301,190 @@ def claims_import(
         return
     for claim in imported:
         typer.echo(f"{claim.id}\t{claim.patient_control_number}\t{claim.status}")
+
+
+ClearinghouseOption = Annotated[str | None, typer.Option(
+    "--clearinghouse", help="clearinghouse profile (default: EDIGATEWAY_CLEARINGHOUSE, "
+    "'simulator')")]
+
+
+@claims_app.command("submit")
+def claims_submit(
+    claims_file: Annotated[Path, typer.Argument(help="claims JSON (see `edigateway schema`)")],
+    clearinghouse: ClearinghouseOption = None,
+    send: Annotated[bool, typer.Option("--send/--no-send", help="upload now (default) or "
+                                       "only queue in the outbox")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Store claims, queue their 837D in the outbox and upload it to the clearinghouse.
+
+    The claims, their state change and the outbox row commit together; the upload happens
+    after, so a failure only leaves the file queued for `edigateway claims send`.
+    Exit 1 when the clean-claim edits fail (nothing stored) or the upload failed (queued).
+    Example: ``edigateway claims submit fixtures/claims/05_crown_initial.json``
+    """
+    from edigateway.services.claims import load_claim_file
+    from edigateway.services.control_numbers import DatabaseControlNumbers
+    from edigateway.services.exchange import drain_outbox
+    from edigateway.services.submissions import queue_837d
+
+    gateway = _gateway()
+    try:
+        profile = gateway.profile(clearinghouse)
+        batch = load_claim_file(claims_file)
+        numbers = gateway.control_numbers
+        if not isinstance(numbers, DatabaseControlNumbers):  # a test's in-memory numbers
+            numbers = DatabaseControlNumbers(lambda: gateway.database)
+        queued = queue_837d(gateway.database, batch, settings=gateway.settings,
+                            clearinghouse=profile, numbers=numbers, now=gateway.clock())
+        sent = []
+        if send:
+            with gateway.sftp_transport(profile) as transport:
+                sent = drain_outbox(gateway.database, transport, clearinghouse=profile.name,
+                                    now=gateway.clock())
+    except OSError as exc:
+        raise _fail(f"{claims_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+    except CleanClaimError as exc:
+        raise _failed_edits(exc, "nothing stored") from exc
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    failed = [r for r in sent if r.status == "failed"]
+    if as_json:
+        _echo_json({"submission_id": queued.submission_id, "file": queued.file_name,
+                    "interchange_control_number": queued.interchange_control_number,
+                    "claim_ids": list(queued.claim_ids),
+                    "sent": [_as_dict(r) for r in sent]})
+    else:
+        typer.echo(f"queued {len(queued.claim_ids)} claim(s) as {queued.file_name} "
+                   f"(ISA13 {queued.interchange_control_number}) for {profile.name}")
+        _print_sent(sent)
+    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    """A result dataclass as JSON-ready dict."""
+    from dataclasses import asdict
+
+    return asdict(result)
+
+
+def _print_sent(sent: list[Any]) -> None:
+    for r in sent:
+        where = f" as {r.remote_name}" if r.remote_name else ""
+        tail = f": {r.message}" if r.message else ""
+        typer.echo(f"{r.file_name}: {r.status}{where}{tail}")
+
+
+@claims_app.command("send")
+def claims_send(
+    clearinghouse: ClearinghouseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Upload every queued 837D (the outbox) to the clearinghouse, each exactly once.
+
+    An upload interrupted earlier is first looked for on the server. Exit 1 when any
+    upload failed (it stays queued). Example: ``edigateway claims send``
+    """
+    from edigateway.services.exchange import drain_outbox
+
+    gateway = _gateway()
+    try:
+        profile = gateway.profile(clearinghouse)
+        with gateway.sftp_transport(profile) as transport:
+            sent = drain_outbox(gateway.database, transport, clearinghouse=profile.name,
+                                now=gateway.clock())
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json([_as_dict(r) for r in sent])
+    elif not sent:
+        typer.echo("the outbox is empty")
+    else:
+        _print_sent(sent)
+    raise typer.Exit(EXIT_INVALID if any(r.status == "failed" for r in sent) else EXIT_OK)
+
+
+@claims_app.command("poll")
+def claims_poll(
+    clearinghouse: ClearinghouseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Collect the clearinghouse's answers (TA1, 999, 277CA, 835) and apply them.
+
+    Each file is stored before it is archived on the server, applied once (duplicates are
+    recognised by content and ISA13), and moves its claims: accepted or rejected by the
+    clearinghouse, then by the payer, then paid or denied (835s are posted). Submissions
+    still without a 999 after the profile's ``no_999_after_hours`` become work items.
+    Example: ``edigateway claims poll --json``
+    """
+    from datetime import timedelta
+
+    from edigateway.services.exchange import poll_inbound
+    from edigateway.services.submissions import flag_missing_acknowledgments
+
+    gateway = _gateway()
+    try:
+        profile = gateway.profile(clearinghouse)
+        with gateway.sftp_transport(profile) as transport:
+            results = poll_inbound(gateway.database, transport, clearinghouse=profile.name,
+                                   codes=gateway.codes, now=gateway.clock())
+        overdue = flag_missing_acknowledgments(
+            gateway.database, now=gateway.clock(),
+            after=timedelta(hours=profile.no_999_after_hours))
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json({"files": [_as_dict(r) for r in results], "missing_999": overdue})
+    else:
+        for r in results:
+            typer.echo(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}")
+        typer.echo(f"{len(results)} file(s) received"
+                   + (f"; {overdue} submission(s) still without a 999" if overdue else ""))
+    failed = any(r.status in ("failed", "unsupported", "unmatched") for r in results)
+    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@eligibility_app.command("check")
+def eligibility_check(
+    inquiries_file: Annotated[Path, typer.Argument(help="inquiry JSON (see `edigateway "
+                                                   "schema inquiry`)")],
+    clearinghouse: ClearinghouseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Ask the payer in real time (270 → 271 over the clearinghouse's HTTPS endpoint) and
+    print each patient's dental benefits.
+
+    Example: ``edigateway eligibility check fixtures/inquiries/01_subscriber_all_dental.json``
+    """
+    from edigateway.services.eligibility import (
+        check_realtime,
+        describe_benefits,
+        load_inquiries,
+    )
+
+    gateway = _gateway()
+    try:
+        inquiries = load_inquiries(inquiries_file)
+        profile = gateway.profile(clearinghouse)
+        client = gateway.core_client(profile)
+        try:
+            answers = check_realtime(inquiries, client=client, profile=profile,
+                                     settings=gateway.settings,
+                                     control_numbers=gateway.control_numbers,
+                                     clock=gateway.clock)
+        finally:
+            client.close()
+    except OSError as exc:
+        raise _fail(f"{inquiries_file}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        typer.echo(json.dumps([json.loads(b.model_dump_json()) for b in answers], indent=2))
+        return
+    for benefits in answers:
+        for line in describe_benefits(benefits):
+            typer.echo(line)
+        typer.echo("")
 
 
 @era_app.command("post")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +49,37 @@ class Settings(BaseSettings):
     submitter_contact_phone: str = "8005550100"
     receiver_name: str = "CLEARINGHOUSE"
     receiver_id: str = "CLEARINGHOUSE"
+
+    # Clearinghouse exchange. Profiles (mappings/clearinghouses/*.json) say where; secrets
+    # and keys are configured here, never in a profile.
+    clearinghouse: str = Field(default="simulator",
+                               description="the clearinghouse profile used by default")
+    sftp_private_key: Path | None = Field(
+        default=None, description="our SSH key for the clearinghouse's SFTP server; default "
+        "<data_dir>/keys/id_ed25519 (created by `edigateway sim` for the simulator)")
+    sftp_host_key: str | None = Field(
+        default=None, description="the clearinghouse's SSH host key ('ssh-ed25519 AAAA…'), "
+        "overriding the profile's pinned key")
+    clearinghouse_api_key: SecretStr | None = None
+    clearinghouse_client_id: str = "edigateway"
+    clearinghouse_client_secret: SecretStr | None = None
+
+    # The local clearinghouse simulator (`edigateway sim`, the demo and the tests).
+    sim_sftp_port: int = Field(default=2222, ge=0, le=65535)
+    sim_http_port: int = Field(default=8089, ge=0, le=65535)
+    sim_api_key: SecretStr = Field(
+        default=SecretStr("edigateway-simulator"),
+        description="the key the simulator accepts; it only listens on 127.0.0.1")
+
+    @property
+    def resolved_sftp_private_key(self) -> Path:
+        """Our SFTP client key file."""
+        return self.sftp_private_key or self.data_dir / "keys" / "id_ed25519"
+
+    @property
+    def sim_dir(self) -> Path:
+        """Where the simulator keeps its SFTP folders, keys and state."""
+        return self.data_dir / "sim"
 
     @property
     def resolved_database_url(self) -> str:

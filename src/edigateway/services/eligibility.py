@@ -16,16 +16,18 @@ from edigateway.errors import ClaimInputError, FieldProblem
 from edigateway.estimates.engine import estimate
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x270_005010X279A1 import write_270
-from edigateway.x12.x271_005010X279A1 import read_271
+from edigateway.x12.x271_005010X279A1 import read_271, read_271_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
     from pathlib import Path
 
+    from edigateway.clearinghouses import ClearinghouseProfile, InterchangeProfile
     from edigateway.domain.eligibility import DentalBenefits, Estimate
     from edigateway.services.control_numbers import ControlNumberSource
     from edigateway.settings import Settings
+    from edigateway.transports.https import CoreHttpClient
 
 
 def _problems(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
@@ -56,20 +58,40 @@ def load_inquiries(path: Path) -> list[EligibilityInquiry]:
 
 
 def build_270(inquiries: list[EligibilityInquiry], *, settings: Settings,
-              control_numbers: ControlNumberSource, clock: Callable[[], datetime]) -> str:
-    """The 270 for ``inquiries`` with freshly allocated control numbers."""
+              control_numbers: ControlNumberSource, clock: Callable[[], datetime],
+              receiver: InterchangeProfile | None = None) -> str:
+    """The 270 for ``inquiries`` with freshly allocated control numbers, addressed to
+    ``receiver`` (a clearinghouse profile's IDs) or the settings' default receiver."""
     now = clock()
     numbers = control_numbers.allocate(settings.isa_sender_id)
     params = InterchangeParams(
         sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-        receiver_qualifier=settings.isa_receiver_qualifier,
-        receiver_id=settings.isa_receiver_id, gs_sender_code=settings.gs_sender_code,
-        gs_receiver_code=settings.gs_receiver_code,
+        receiver_qualifier=(receiver.receiver_qualifier if receiver
+                            else settings.isa_receiver_qualifier),
+        receiver_id=receiver.receiver_id if receiver else settings.isa_receiver_id,
+        gs_sender_code=settings.gs_sender_code,
+        gs_receiver_code=receiver.gs_receiver_code if receiver else settings.gs_receiver_code,
         interchange_control_number=numbers.interchange,
         group_control_number=numbers.group,
         first_transaction_control_number=numbers.first_transaction,
         created=now.replace(second=0, microsecond=0), usage_indicator=settings.usage_indicator)
     return write_270(inquiries, params)
+
+
+def check_realtime(inquiries: list[EligibilityInquiry], *, client: CoreHttpClient,
+                   profile: ClearinghouseProfile, settings: Settings,
+                   control_numbers: ControlNumberSource, clock: Callable[[], datetime]
+                   ) -> list[DentalBenefits]:
+    """Ask the clearinghouse about each inquiry in real time (one 270 per request, as CORE
+    real-time expects) and read each 271 into :class:`DentalBenefits`."""
+    answers: list[DentalBenefits] = []
+    for inquiry in inquiries:
+        x270 = build_270([inquiry], settings=settings, control_numbers=control_numbers,
+                         clock=clock, receiver=profile.interchange)
+        x271 = client.realtime(x270, sender_id=settings.isa_sender_id,
+                               receiver_id=profile.interchange.receiver_id)
+        answers.extend(read_271_text(x271, f"271 from {profile.name}").benefits)
+    return answers
 
 
 def load_plan(path: Path) -> TreatmentPlan:
