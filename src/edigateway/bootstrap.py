@@ -114,7 +114,10 @@ class Gateway:
             msg = (f"no SFTP private key at {key_path}: set EDIGATEWAY_SFTP_PRIVATE_KEY, or "
                    "start `edigateway sim` once to create one for the local simulator")
             raise ConfigurationError(msg)
-        sftp = profile.sftp.model_copy(update={"host_key": host_key})
+        update: dict[str, object] = {"host_key": host_key}
+        if profile.name == SIMULATOR:
+            update["port"] = self.settings.sim_sftp_port
+        sftp = profile.sftp.model_copy(update=update)
         return SftpTransport(SftpConfig.from_profile(sftp, private_key_path=key_path))
 
     def core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
@@ -130,8 +133,12 @@ class Gateway:
         if api_key is None and profile.name == SIMULATOR:
             api_key = settings.sim_api_key
         secret = settings.clearinghouse_client_secret
+        https = profile.https
+        if profile.name == SIMULATOR:
+            https = https.model_copy(
+                update={"base_url": f"http://127.0.0.1:{settings.sim_http_port}"})
         return CoreHttpClient(
-            profile.https, api_key=api_key.get_secret_value() if api_key else None,
+            https, api_key=api_key.get_secret_value() if api_key else None,
             client_id=settings.clearinghouse_client_id,
             client_secret=secret.get_secret_value() if secret else None)
 

@@ -622,6 +622,45 @@ def payers_set_limit(
     typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")
 
 
+@app.command("sim")
+def sim(
+    interval: Annotated[float, typer.Option(help="seconds between answering cycles")] = 2.0,
+    sftp_port: Annotated[int | None, typer.Option(help="SFTP port (default "
+                                                  "EDIGATEWAY_SIM_SFTP_PORT, 2222)")] = None,
+    http_port: Annotated[int | None, typer.Option(help="HTTP port (default "
+                                                  "EDIGATEWAY_SIM_HTTP_PORT, 8089)")] = None,
+) -> None:
+    """Run the local clearinghouse simulator on 127.0.0.1 until Ctrl-C.
+
+    SFTP (key authentication; files under <data_dir>/sim/sftp) answers each uploaded 837D
+    with TA1/999/277CA and an 835 adjudicated from mappings/simulator/; HTTP answers
+    real-time 270s with 271s from the benefit-plan table. The gateway's `simulator` profile
+    talks to it with no further set-up. Example: ``edigateway sim --interval 1``
+    """
+    import time
+
+    from edigateway.sim.runner import Simulator
+
+    gateway = _gateway()
+    try:
+        simulator = Simulator(gateway.settings, validator=gateway.validator,
+                              clock=gateway.clock, sftp_port=sftp_port, http_port=http_port)
+    except (OSError, EdigatewayError) as exc:
+        raise _fail(f"cannot start the simulator: {exc}", EXIT_INVALID) from exc
+    simulator.start(interval=interval)
+    try:
+        typer.echo(f"SFTP  127.0.0.1:{simulator.sftp.port}  host key "
+                   f"{simulator.sftp.host_key_line}")
+        typer.echo(f"HTTP  {simulator.http.url}/core/realtime")
+        typer.echo(f"files {simulator.root}; answering every {interval:g} s; Ctrl-C stops")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        simulator.stop()
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (the embedded SQLite file does this by itself).

@@ -75,6 +75,11 @@ class SimulatorHttp:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    @property
+    def port(self) -> int:
+        """The port served (chosen by the system when 0 was asked for)."""
+        return int(self.server.server_address[1])
+
     def start(self) -> SimulatorHttp:
         """Serve in the background."""
         self.thread.start()

@@ -1,0 +1,425 @@
+"""The simulator's clearinghouse and payer: what happens to an 837D after we upload it.
+
+Works on the SFTP server's root folder. Each :meth:`SimClearinghouse.run_cycle` takes the
+complete files in ``to_clearinghouse/`` (moving each to ``received/`` first, so it is
+handled once) and answers in ``from_clearinghouse/`` the way a clearinghouse does:
+
+1. **TA1** — the envelope: unreadable, not 5010, or an ISA13 this sender already used
+   (note 025) → TA1 ``R`` and nothing else; ISA14 = 1 → TA1 ``A``.
+2. **999** — one per functional group, from our pyx12 maps: a transaction set with
+   findings is rejected with IK3/IK4 naming the segment (position from ST = 1), loop and
+   element; only accepted sets go on.
+3. **277CA** — one per interchange, a status per claim: accepted (A1:20, with the payer's
+   claim number in REF*1K) or rejected by the front-end edits of
+   ``mappings/simulator/clearinghouse.json`` (unknown payer ID → A3:116; a member ID the
+   payer does not know → A3:33).
+4. **835** — accepted claims adjudicated by :class:`~edigateway.sim.adjudicate.Adjudicator`,
+   one payment per billing provider; a claim listed in the rules' ``reverse_and_correct``
+   comes back once more in the *next* cycle's 835 as a reversal and a corrected payment.
+
+Everything the simulator must remember across restarts — interchanges seen, its own
+control numbers and trace numbers, deductibles met, what it paid and still has to correct —
+is in ``sim-state.json`` under the root, written atomically after every cycle, so a
+restarted simulator behaves exactly as if it had run on. Bad input never raises: it is
+answered (TA1 or 999 R) and listed in the :class:`CycleReport`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from edigateway.domain.acknowledgments import (
+    AckError,
+    AckParty,
+    ClaimAck,
+    ClaimAckFile,
+    FunctionalAck,
+    InterchangeAck,
+    TransactionAck,
+)
+from edigateway.domain.claims import Claim
+from edigateway.domain.remittances import ClaimPayment
+from edigateway.errors import EdigatewayError
+from edigateway.sim.adjudicate import Adjudicator, payer_claim_number
+from edigateway.transports.base import PART_SUFFIX
+from edigateway.x12.envelope import InterchangeParams, Segment, iter_segments, x12_text_of
+from edigateway.x12.ta1 import write_ta1
+from edigateway.x12.x277ca_005010X214 import write_277ca
+from edigateway.x12.x835_005010X221A1 import write_835
+from edigateway.x12.x837d_005010X224A2 import read_837d_segments
+from edigateway.x12.x999_005010X231A1 import write_999
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from pathlib import Path
+
+    from edigateway.sim.adjudicate import Rules
+    from edigateway.x12.validation import Finding, Validator
+
+INBOX, OUTBOX, RECEIVED = "to_clearinghouse", "from_clearinghouse", "received"
+STATE_FILE = "sim-state.json"
+_ISA_LENGTH = 106
+
+
+class FrontEndRules(BaseModel):
+    """The clearinghouse's and payer's front-end edits (277CA rejections)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    known_payer_ids: list[str]
+    unknown_member_ids: list[str] = []
+
+    @classmethod
+    def load(cls, mappings_dir: Path) -> FrontEndRules:
+        """``mappings/simulator/clearinghouse.json``."""
+        path = mappings_dir / "simulator" / "clearinghouse.json"
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+@dataclass(slots=True)
+class CycleReport:
+    """What one cycle received and answered."""
+
+    received: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    claims_accepted: int = 0
+    claims_rejected: int = 0
+
+
+@dataclass(slots=True)
+class _State:
+    seen: list[str] = field(default_factory=list)
+    last_control: int = 0
+    last_trace: int = 0
+    deductible_met: dict[str, str] = field(default_factory=dict)
+    paid: dict[str, Any] = field(default_factory=dict)
+    to_correct: dict[str, Any] = field(default_factory=dict)
+    corrected: list[str] = field(default_factory=list)
+
+
+class SimClearinghouse:
+    """The simulator's clearinghouse + payer over one SFTP root (see module docstring)."""
+
+    def __init__(self, root: Path, *, rules: Rules, front_end: FrontEndRules,
+                 validator: Validator, clock: Callable[[], datetime],
+                 sender_id: str = "EDGSIM") -> None:
+        self.root, self.rules, self.front_end = root, rules, front_end
+        self.validator, self.clock, self.sender_id = validator, clock, sender_id
+        for folder in (INBOX, OUTBOX, RECEIVED):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        self.state = self._load_state()
+        self.adjudicator = Adjudicator(
+            rules, deductible_met={k: Decimal(v) for k, v in self.state.deductible_met.items()},
+            paid={k: ClaimPayment.model_validate(v) for k, v in self.state.paid.items()})
+
+    # -- the cycle
+    def run_cycle(self) -> CycleReport:
+        """Answer every complete file waiting in the inbox, then release due corrections."""
+        report = CycleReport()
+        self._release_corrections(report)
+        for path in sorted((self.root / INBOX).iterdir()):
+            if not path.is_file() or path.name.startswith(".") or path.name.endswith(
+                    PART_SUFFIX):
+                continue
+            target = self.root / RECEIVED / f"{self.clock():%Y%m%d%H%M%S}-{path.name}"
+            path.replace(target)
+            report.received.append(path.name)
+            try:
+                self._answer(path.name, target.read_bytes(), report)
+            except (EdigatewayError, ValueError) as exc:
+                report.problems.append(f"{path.name}: {exc}")
+        self._save_state()
+        return report
+
+    def _answer(self, name: str, data: bytes, report: CycleReport) -> None:
+        isa, segments, problem = self._envelope(name, data)
+        if isa is None or problem is not None:
+            report.problems.append(f"{name}: {problem}")
+            self._ta1(isa, "R", _note_for(problem or ""), report)
+            return
+        sender, isa13 = isa.element(6).strip(), isa.element(13)
+        if f"{sender}:{isa13}" in self.state.seen:
+            report.problems.append(f"{name}: interchange {isa13} from {sender} seen before")
+            self._ta1(isa, "R", "025", report)
+            return
+        self.state.seen.append(f"{sender}:{isa13}")
+        if isa.element(14) == "1":
+            self._ta1(isa, "A", "000", report)
+        verdict = self.validator.validate_bytes(data, name)
+        accepted_sets = self._999(isa, segments, list(verdict.errors), report)
+        claims: list[Claim] = []
+        submitter = ("", "")
+        for gs, start, end in accepted_sets:
+            if gs.element(1) != "HC" or segments[start - 1].element(1) != "837":
+                continue
+            one_set = [isa, gs, *segments[start - 1:end],
+                       Segment("GE", ["1", gs.element(6)], end + 1, isa.delimiters),
+                       Segment("IEA", ["1", isa.element(13)], end + 2, isa.delimiters)]
+            try:
+                parsed = read_837d_segments(one_set, name)
+            except EdigatewayError as exc:
+                report.problems.append(f"{name}: {exc}")
+                continue
+            claims.extend(parsed.claims)
+            if parsed.submitter is not None:
+                submitter = (parsed.submitter.name, parsed.submitter.identifier)
+        if claims:
+            self._277ca_and_835(isa, *submitter, claims, report)
+
+    # -- TA1
+    def _envelope(self, name: str, data: bytes
+                  ) -> tuple[Segment | None, list[Segment], str | None]:
+        try:
+            with x12_text_of(data) as stream:
+                segments = list(iter_segments(stream, name))
+        except EdigatewayError as exc:
+            return None, [], str(exc)
+        if not segments or segments[0].id != "ISA":
+            return None, segments, "no ISA segment"
+        isa = segments[0]
+        if isa.element(12) != "00501":
+            return isa, segments, f"ISA12 {isa.element(12)} is not 00501"
+        if segments[-1].id != "IEA" or segments[-1].element(2) != isa.element(13):
+            return isa, segments, "IEA missing or IEA02 differs from ISA13"
+        groups = sum(1 for s in segments if s.id == "GS")
+        if segments[-1].element(1) != str(groups):
+            return isa, segments, f"IEA01 says {segments[-1].element(1)} groups, not {groups}"
+        return isa, segments, None
+
+    def _ta1(self, isa: Segment | None, code: str, note: str, report: CycleReport) -> None:
+        if isa is None:
+            report.problems.append("no readable ISA: nobody to answer with a TA1")
+            return
+        try:
+            sent = self.clock()
+            ack = InterchangeAck(
+                interchange_control_number=isa.element(13).strip(),
+                interchange_date=_isa_date(isa.element(9), sent.date()),
+                interchange_time=_isa_time(isa.element(10)), ack_code=code, note_code=note)
+        except ValueError as exc:
+            report.problems.append(f"cannot answer ISA13 {isa.element(13)!r}: {exc}")
+            return
+        self._write(write_ta1(ack, self._params(isa)), "ta1", report)
+
+    # -- 999
+    def _999(self, isa: Segment, segments: list[Segment], findings: list[Finding],
+             report: CycleReport) -> list[tuple[Segment, int, int]]:
+        """Write the 999s; return (GS, ST position, SE position) of each accepted set."""
+        accepted: list[tuple[Segment, int, int]] = []
+        groups: list[FunctionalAck] = []
+        gs: Segment | None = None
+        sets: list[TransactionAck] = []
+        st_index = 0
+        st02 = ""
+        for index, seg in enumerate(segments, start=1):
+            if seg.id == "GS":
+                gs, sets = seg, []
+            elif seg.id == "ST":
+                st_index, st02 = index, seg.element(2)
+            elif seg.id == "SE":
+                mine = [f for f in findings if f.segment_index is not None
+                        and st_index <= f.segment_index <= index]
+                errors = [_ack_error(f, st_index) for f in mine if f.segment_id][:20]
+                status = "R" if mine else "A"
+                sets.append(TransactionAck(
+                    transaction_set_id=segments[st_index - 1].element(1), control_number=st02,
+                    implementation_guide=segments[st_index - 1].element(3) or None,
+                    status=status, error_codes=["5"] if mine else [], errors=errors))
+                if not mine and gs is not None:
+                    accepted.append((gs, st_index, index))
+            elif seg.id == "GE" and gs is not None:
+                groups.append(FunctionalAck.for_transactions(
+                    gs.element(1), gs.element(6), gs.element(8), sets))
+        if groups:
+            self._write(write_999(groups, self._params(isa)), "999", report)
+        return accepted
+
+    # -- 277CA and 835
+    def _277ca_and_835(self, isa: Segment, submitter_name: str, submitter_id: str,
+                       claims: list[Claim], report: CycleReport) -> None:
+        today = self.clock().date()
+        acks: list[ClaimAck] = []
+        payable: list[Claim] = []
+        for claim in claims:
+            category, status, entity = self._front_end(claim)
+            who = claim.patient.name if claim.patient else claim.subscriber.name
+            provider = claim.billing_provider
+            acks.append(ClaimAck(
+                patient_control_number=claim.patient_control_number, category_code=category,
+                status_code=status, entity_code=entity, status_date=today,
+                amount=claim.total_charge,
+                payer_claim_control_number=(payer_claim_number(claim.patient_control_number)
+                                            if category == "A1" else None),
+                service_start=claim.service_date or min(
+                    (line.service_date for line in claim.lines if line.service_date),
+                    default=None),
+                billing_provider_name=(provider.organization_name or
+                                       (provider.person.last_name if provider.person else "")),
+                billing_provider_id=provider.npi, patient_last_name=who.last_name,
+                patient_first_name=who.first_name, patient_id=claim.subscriber.member_id))
+            if category == "A1":
+                payable.append(claim)
+                report.claims_accepted += 1
+            else:
+                report.claims_rejected += 1
+        if not acks:
+            return
+        control = self.state.last_control + 1
+        ack_file = ClaimAckFile(
+            reference=f"SIM{control:09d}", created=self.clock().replace(microsecond=0),
+            information_source=AckParty(name=self.rules.payer_name, id_qualifier="PI",
+                                        identifier=self.rules.payer_id),
+            source_trace=f"SIM{control}", received_date=today, processed_date=today,
+            receiver=AckParty(name=submitter_name or isa.element(6).strip(),
+                              identifier=submitter_id or isa.element(6).strip()),
+            receiver_trace=isa.element(13), claims=acks).with_totals()
+        self._write(write_277ca([ack_file], self._params(isa)), "277", report)
+        if payable:
+            for claim in payable:
+                if claim.patient_control_number in self.rules.reverse_and_correct:
+                    self.state.to_correct[claim.patient_control_number] = {
+                        "claim": claim.model_dump(mode="json"),
+                        "receiver": [isa.element(5), isa.element(6).strip()]}
+            self._835(isa.element(5), isa.element(6).strip(), payable, report)
+
+    def _front_end(self, claim: Claim) -> tuple[str, str, str]:
+        if claim.payer.payer_id not in self.front_end.known_payer_ids:
+            return "A3", "116", "PR"
+        if claim.subscriber.member_id in self.front_end.unknown_member_ids:
+            return "A3", "33", "IL"
+        return "A1", "20", "PR"
+
+    def _835(self, qualifier: str, receiver: str, claims: list[Claim],
+             report: CycleReport) -> None:
+        by_payee: dict[str, list[Claim]] = {}
+        for claim in claims:
+            by_payee.setdefault(claim.billing_provider.npi, []).append(claim)
+        remittances = []
+        paid_on = self.clock().date()
+        for npi, group in by_payee.items():
+            self.state.last_trace += 1
+            provider = group[0].billing_provider
+            remittances.append(self.adjudicator.remittance(
+                group, trace=f"SIM{self.state.last_trace:08d}", paid_on=paid_on,
+                payee_name=provider.organization_name or (
+                    provider.person.last_name if provider.person else "PROVIDER"),
+                payee_npi=npi))
+        remittances = [r.model_copy(update={"transaction_control_number": f"{n:04d}"})
+                       for n, r in enumerate(remittances, start=1)]
+        params = self._params_to(qualifier, receiver)
+        self._write(write_835(remittances, params), "835", report)
+
+    def _release_corrections(self, report: CycleReport) -> None:
+        due = {pcn: v for pcn, v in self.state.to_correct.items()
+               if pcn not in self.state.corrected and pcn in self.adjudicator.paid}
+        if not due:
+            return
+        by_receiver: dict[tuple[str, str], list[Claim]] = {}
+        for pcn, value in due.items():
+            qualifier, receiver = value["receiver"]
+            by_receiver.setdefault((qualifier, receiver), []).append(
+                Claim.model_validate(value["claim"]))
+            self.state.corrected.append(pcn)
+        for (qualifier, receiver), claims in by_receiver.items():
+            self._835(qualifier, receiver, claims, report)
+
+    # -- files and state
+    def _params(self, isa: Segment) -> InterchangeParams:
+        return self._params_to(isa.element(5), isa.element(6).strip())
+
+    def _params_to(self, qualifier: str, receiver: str) -> InterchangeParams:
+        self.state.last_control += 1
+        number = self.state.last_control
+        return InterchangeParams(
+            sender_qualifier="ZZ", sender_id=self.sender_id, receiver_qualifier=qualifier,
+            receiver_id=receiver, gs_sender_code=self.sender_id, gs_receiver_code=receiver,
+            interchange_control_number=number, group_control_number=number,
+            first_transaction_control_number=1,
+            created=self.clock().replace(second=0, microsecond=0))
+
+    def _write(self, text: str, extension: str, report: CycleReport) -> None:
+        name = f"{self.sender_id}_{self.state.last_control:09d}.{extension}"
+        folder = self.root / OUTBOX
+        temp = folder / f".{name}{PART_SUFFIX}"
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(folder / name)
+        report.written.append(name)
+
+    def _load_state(self) -> _State:
+        path = self.root / STATE_FILE
+        if not path.is_file():
+            return _State()
+        try:
+            return _State(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as exc:
+            msg = f"{path}: not a simulator state file ({exc}); move it away to start afresh"
+            raise EdigatewayError(msg) from exc
+
+    def _save_state(self) -> None:
+        self.state.deductible_met = {k: str(v) for k, v in
+                                     self.adjudicator.deductible_met.items()}
+        self.state.paid = {k: v.model_dump(mode="json") for k, v in
+                           self.adjudicator.paid.items()}
+        path = self.root / STATE_FILE
+        temp = path.with_name(f".{path.name}{PART_SUFFIX}")
+        temp.write_text(json.dumps(_as_dict(self.state), indent=1), encoding="utf-8")
+        temp.replace(path)
+
+
+def _as_dict(state: _State) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in state.__slots__}
+
+
+def _note_for(problem: str) -> str:
+    """TA105 for an envelope problem: 001 control numbers differ, 021 group count, 017
+    version, 024 anything else unreadable."""
+    if "IEA02" in problem or "IEA missing" in problem:
+        return "001"
+    if "groups" in problem:
+        return "021"
+    if "ISA12" in problem:
+        return "017"
+    return "024"
+
+
+def _ack_error(finding: Finding, st_index: int) -> AckError:
+    position = max(1, (finding.segment_index or st_index) - st_index + 1)
+    code = finding.code if finding.code.isalnum() and len(finding.code) <= 3 else "8"
+    if finding.element:
+        element = finding.element[len(finding.segment_id or ""):]
+        number, _, component = element.partition("-")
+        return AckError(segment_id=finding.segment_id or "ST", segment_position=position,
+                        loop_id=finding.loop, segment_error_code="8",
+                        element_position=int(number) if number.isdigit() else 1,
+                        component_position=int(component) if component.isdigit() else None,
+                        element_error_code=code)
+    return AckError(segment_id=finding.segment_id or "ST", segment_position=position,
+                    loop_id=finding.loop, segment_error_code=code)
+
+
+def _isa_date(value: str, fallback: date) -> date:
+    try:
+        return date(2000 + int(value[:2]), int(value[2:4]), int(value[4:6]))
+    except ValueError:
+        return fallback
+
+
+def _isa_time(value: str) -> time:
+    try:
+        return time(int(value[:2]), int(value[2:4]))
+    except ValueError:
+        return time(0, 0)
+
+
+def state_digest(root: Path) -> str:
+    """A short hash of the state file, for logs that show the simulator moved on."""
+    path = root / STATE_FILE
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "-"

@@ -1,0 +1,149 @@
+"""The whole exchange over real sockets on loopback: claims → 837D → SFTP upload to the
+simulator → TA1/999/277CA/835 downloaded → acknowledgments applied and 835s posted, with the
+claims in the right states (issue 5's done-when)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.domain.claims import ClaimBatch
+from edigateway.persistence.tables import (
+    ClaimRow,
+    PostingRow,
+    ProviderAdjustmentRow,
+    RemittanceRow,
+    SubmissionRow,
+    WorkItemRow,
+)
+from edigateway.services.claims import load_claim_file
+from edigateway.services.control_numbers import DatabaseControlNumbers
+from edigateway.services.exchange import drain_outbox, poll_inbound
+from edigateway.services.submissions import queue_837d
+from edigateway.settings import Settings
+from edigateway.sim.runner import Simulator
+from edigateway.x12.validation import Validator
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 9, 0)
+FIXTURES = ["01_filling_amalgam_mod", "05_crown_initial", "07_quadrant_scaling",
+            "26_batch_family_two_patients"]
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    return Validator(REPO / "mappings", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture
+def running(tmp_path: Path, validator: Validator) -> Iterator[tuple[Simulator, Gateway]]:
+    settings = Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings")
+    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
+                   http_port=0) as sim:
+        gateway = bootstrap(settings.model_copy(update=sim.client_settings()),
+                            clock=lambda: NOW, validator=validator)
+        yield sim, gateway
+        gateway.database.dispose()
+
+
+def _batch() -> ClaimBatch:
+    claims = [c for name in FIXTURES
+              for c in load_claim_file(REPO / f"fixtures/claims/{name}.json").claims]
+    unknown = claims[-1].model_copy(update={
+        "patient_control_number": "MSD9001",
+        "subscriber": claims[-1].subscriber.model_copy(update={"member_id": "NOTAMEMBER1"}),
+        "patient": None})
+    return ClaimBatch(claims=[*claims, unknown])
+
+
+def _states(gateway: Gateway) -> dict[str, str]:
+    with gateway.database.transaction() as session:
+        return {c.patient_control_number: c.state for c in session.scalars(select(ClaimRow))}
+
+
+def test_claims_go_out_over_sftp_and_come_back_posted(running: tuple[Simulator, Gateway]):
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
+                        clearinghouse=profile,
+                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        (sent,) = drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+        assert sent.status == "sent"
+        report = sim.cycle()
+        assert report.received == [queued.file_name]
+        assert report.problems == []
+        assert [name.rsplit(".", 1)[1] for name in report.written] == ["999", "277", "835"]
+        results = poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                               codes=gateway.codes, now=NOW)
+        assert [(r.kind, r.status) for r in results] == [
+            ("999", "processed"), ("277CA", "processed"), ("835", "processed")], results
+        assert transport.list_inbound() == []
+    states = _states(gateway)
+    assert states.pop("MSD9001") == "payer_rejected"
+    assert set(states.values()) <= {"paid", "partially_paid", "denied"}
+    with gateway.database.transaction() as session:
+        (item,) = session.scalars(select(WorkItemRow).where(
+            WorkItemRow.reason == "payer_rejected")).all()
+        assert item.codes == "A3:33"
+        (remittance,) = session.scalars(select(RemittanceRow)).all()
+        paid = sum((p.amount for p in session.scalars(select(PostingRow).where(
+            PostingRow.kind == "paid"))), Decimal(0))
+        plb = sum((p.amount for p in session.scalars(select(ProviderAdjustmentRow))),
+                  Decimal(0))
+    assert plb == Decimal("25.00")
+    assert remittance.payment_amount == paid - plb
+
+
+def test_the_next_cycle_reverses_and_corrects_one_claim(running: tuple[Simulator, Gateway]):
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queue_837d(gateway.database, _batch(), settings=gateway.settings, clearinghouse=profile,
+               numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+        sim.cycle()
+        poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                     codes=gateway.codes, now=NOW)
+        report = sim.cycle()
+        assert [name.rsplit(".", 1)[1] for name in report.written] == ["835"]
+        (result,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                                 codes=gateway.codes, now=NOW)
+        assert result.status == "processed", result.message
+        assert sim.cycle().written == []
+    with gateway.database.transaction() as session:
+        assert len(session.scalars(select(RemittanceRow)).all()) == 2
+    assert _states(gateway)["MSD1005"] == "paid"
+
+
+def test_a_resent_interchange_is_refused_and_changes_nothing(
+        running: tuple[Simulator, Gateway]):
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
+                        clearinghouse=profile,
+                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+        sim.cycle()
+        poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                     codes=gateway.codes, now=NOW)
+        sim.cycle()  # the correction of MSD1005 comes first
+        poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                     codes=gateway.codes, now=NOW)
+        before = _states(gateway)
+        with gateway.database.transaction() as session:
+            payload = session.get(SubmissionRow, queued.submission_id).payload  # type: ignore[union-attr]
+        transport.upload("resent.837", payload.encode())  # e.g. an operator's manual resend
+        report = sim.cycle()
+        assert [name.rsplit(".", 1)[1] for name in report.written] == ["ta1"]
+        (result,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                                 codes=gateway.codes, now=NOW)
+        assert "nothing to do" in result.message
+    assert _states(gateway) == before
