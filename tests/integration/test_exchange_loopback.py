@@ -147,3 +147,33 @@ def test_a_resent_interchange_is_refused_and_changes_nothing(
                                  codes=gateway.codes, now=NOW)
         assert "nothing to do" in result.message
     assert _states(gateway) == before
+
+
+class ProcessDied(BaseException):
+    """Stands for the sender being killed: nothing of ours catches it."""
+
+
+def test_sender_killed_after_the_upload_does_not_send_twice_over_sftp(
+        running: tuple[Simulator, Gateway]):
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
+                        clearinghouse=profile,
+                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        real_upload = transport.upload
+
+        def upload_then_die(name: str, data: bytes) -> object:
+            real_upload(name, data)
+            raise ProcessDied
+
+        transport.upload = upload_then_die  # type: ignore[method-assign]
+        with pytest.raises(ProcessDied):
+            drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+    with gateway.sftp_transport(profile) as transport:  # the restarted sender
+        (result,) = drain_outbox(gateway.database, transport, clearinghouse="simulator",
+                                 now=NOW)
+        assert result.status == "found_delivered"
+    inbox = sorted(p.name for p in (sim.root / "to_clearinghouse").iterdir())
+    assert inbox == [queued.file_name]
+    assert sim.cycle().received == [queued.file_name]

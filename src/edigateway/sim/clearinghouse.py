@@ -42,6 +42,8 @@ from edigateway.domain.acknowledgments import (
     ClaimAckFile,
     FunctionalAck,
     InterchangeAck,
+    StatusCode,
+    StatusReport,
     TransactionAck,
 )
 from edigateway.domain.claims import Claim
@@ -141,9 +143,13 @@ class SimClearinghouse:
 
     def _answer(self, name: str, data: bytes, report: CycleReport) -> None:
         isa, segments, problem = self._envelope(name, data)
-        if isa is None or problem is not None:
+        if isa is None:
+            said = problem if (problem or "").startswith(name) else f"{name}: {problem}"
+            report.problems.append(f"{said} (no readable ISA: no TA1 can be addressed)")
+            return
+        if problem is not None:
             report.problems.append(f"{name}: {problem}")
-            self._ta1(isa, "R", _note_for(problem or ""), report)
+            self._ta1(isa, "R", _note_for(problem), report)
             return
         sender, isa13 = isa.element(6).strip(), isa.element(13)
         if f"{sender}:{isa13}" in self.state.seen:
@@ -194,10 +200,7 @@ class SimClearinghouse:
             return isa, segments, f"IEA01 says {segments[-1].element(1)} groups, not {groups}"
         return isa, segments, None
 
-    def _ta1(self, isa: Segment | None, code: str, note: str, report: CycleReport) -> None:
-        if isa is None:
-            report.problems.append("no readable ISA: nobody to answer with a TA1")
-            return
+    def _ta1(self, isa: Segment, code: str, note: str, report: CycleReport) -> None:
         try:
             sent = self.clock()
             ack = InterchangeAck(
@@ -280,7 +283,12 @@ class SimClearinghouse:
             source_trace=f"SIM{control}", received_date=today, processed_date=today,
             receiver=AckParty(name=submitter_name or isa.element(6).strip(),
                               identifier=submitter_id or isa.element(6).strip()),
-            receiver_trace=isa.element(13), claims=acks).with_totals()
+            receiver_trace=isa.element(13),
+            receiver_reports=[StatusReport(
+                codes=[StatusCode(category_code="A1", status_code="19", entity_code="PR")],
+                status_date=today, action_code="WQ",
+                amount=sum((c.total_charge for c in claims), Decimal("0.00")))],
+            claims=acks).with_totals()
         self._write(write_277ca([ack_file], self._params(isa)), "277", report)
         if payable:
             for claim in payable:
