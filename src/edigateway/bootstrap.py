@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edigateway.services.control_numbers import (
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.codelists import CodeLists
     from edigateway.persistence.database import Database
+    from edigateway.security.phi import Keyring
     from edigateway.transports.https import CoreHttpClient
     from edigateway.transports.sftp import SftpTransport
     from edigateway.x12.validation import Validator
@@ -41,6 +43,7 @@ class Gateway:
     _validator: Validator | None = None
     _database: Database | None = None
     _codes: CodeLists | None = None
+    _keyring: Keyring | None = None
 
     @property
     def validator(self) -> Validator:
@@ -65,8 +68,10 @@ class Gateway:
         if self._database is None:
             from edigateway.errors import ConfigurationError
             from edigateway.persistence.database import Database
+            from edigateway.security.phi import PhiCipher
 
-            database = Database.connect(self.settings.resolved_database_url)
+            database = Database.connect(self.settings.resolved_database_url,
+                                        phi=PhiCipher(self.keyring))
             if database.engine.dialect.name == "sqlite":
                 database.upgrade()
             elif not database.is_current():
@@ -75,6 +80,30 @@ class Gateway:
                 raise ConfigurationError(msg)
             self._database = database
         return self._database
+
+    @property
+    def keyring(self) -> Keyring:
+        """The PHI keyring: from settings in production, else the embedded key file."""
+        if self._keyring is None:
+            from edigateway.errors import ConfigurationError
+            from edigateway.security.phi import Keyring
+
+            settings = self.settings
+            if settings.phi_keys is not None:
+                if settings.phi_index_key is None:
+                    msg = "EDIGATEWAY_PHI_KEYS is set but EDIGATEWAY_PHI_INDEX_KEY is not"
+                    raise ConfigurationError(msg)
+                self._keyring = Keyring.parse(settings.phi_keys.get_secret_value(),
+                                              index_key=settings.phi_index_key
+                                              .get_secret_value())
+            else:
+                self._keyring = Keyring.load_or_create(self.key_file)
+        return self._keyring
+
+    @property
+    def key_file(self) -> Path:
+        """The embedded setup's PHI key file (used when no keys are configured)."""
+        return self.settings.data_dir / "keys" / "phi.keys"
 
     @property
     def codes(self) -> CodeLists:

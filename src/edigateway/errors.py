@@ -19,6 +19,10 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     ├── ValidationEngineError         the validator itself failed on a file
     ├── PersistenceError              the database refused or failed (SQLAlchemy's error
     │   └── NotFoundError             chained); a record asked for does not exist
+    ├── PhiError                      an encrypted value does not open (tampered, moved to
+    │                                 another row, or its key is gone); never shows content
+    ├── AccessDenied                  an API key is missing, unknown, revoked, or lacks a
+    │                                 scope
     └── TransportError                a file exchange failed (paramiko/httpx error chained)
         ├── HostKeyError              the server's host key is unknown or changed: refused
         ├── AuthenticationError       the clearinghouse refused our credentials
@@ -48,6 +52,18 @@ class EdigatewayError(Exception):
 
 class ConfigurationError(EdigatewayError):
     """Settings, keys or mapping data are missing or unusable."""
+
+
+class PhiError(EdigatewayError):
+    """An encrypted PHI value cannot be opened; the message names the row, not the data."""
+
+
+class AccessDenied(EdigatewayError):  # noqa: N818 - reads as what happened, like PermissionError
+    """The caller is not who they say, or may not do this (``status`` 401 or 403)."""
+
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class InputError(EdigatewayError):

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         default=SecretStr("edigateway-simulator"),
         description="the key the simulator accepts; it only listens on 127.0.0.1")
 
+    # PHI at rest and API keys.
+    phi_keys: SecretStr | None = Field(
+        default=None, description="data keys 'k2:<base64 32 bytes>,k1:<base64>' (first = "
+        "active); without it the embedded setup keeps generated keys in "
+        "<data_dir>/keys/phi.keys")
+    phi_index_key: SecretStr | None = Field(
+        default=None, description="base64 key (≥ 32 bytes) for member-ID look-ups and the "
+        "API-key pepper; required with phi_keys")
+
     @property
     def resolved_sftp_private_key(self) -> Path:
         """Our SFTP client key file."""

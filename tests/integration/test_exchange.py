@@ -31,8 +31,8 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.exchange import drain_outbox, poll_inbound
-from edigateway.services.submissions import Queued, queue_837d
+from edigateway.services.exchange import drain_outbox, inbound_payload, poll_inbound
+from edigateway.services.submissions import Queued, queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.sim.adjudicate import Adjudicator, Rules
 from edigateway.transports.base import RemoteFile
@@ -107,7 +107,9 @@ def test_drain_sends_each_submission_once_and_marks_claims_submitted(database: D
     assert (result.status, result.remote_name) == ("sent", queued.file_name)
     row = _submission(database, queued.submission_id)
     assert (row.status, row.sent_at, row.attempts) == ("sent", LATER, 1)
-    assert transport.outbound == {queued.file_name: row.payload.encode()}
+    with database.transaction() as session:
+        text = submission_payload(session, row)
+    assert transport.outbound == {queued.file_name: text.encode()}
     assert set(_states(database, queued.claim_ids)) == {"submitted"}
     assert drain_outbox(database, transport, clearinghouse="sim", now=LATER) == []
     assert len(transport.outbound) == 1
@@ -300,7 +302,8 @@ def test_unreadable_file_is_kept_and_reported_not_lost(database: Database,
     assert "junk.txt" in result.message
     with database.transaction() as session:
         (row,) = session.scalars(select(InboundFileRow)).all()
-        assert row.payload == "this is not X12"
+        assert row.payload.startswith("v1.")
+        assert inbound_payload(session, row) == "this is not X12"
     assert [i.reason for i in _work(database)] == ["quarantined"]
 
 
@@ -308,7 +311,8 @@ def test_835_delivered_twice_is_posted_once(database: Database,
                                             sent: tuple[Queued, MemoryTransport]):
     queued, transport = sent
     with database.transaction() as session:
-        payload = session.get(SubmissionRow, queued.submission_id).payload  # type: ignore[union-attr]
+        payload = submission_payload(
+            session, session.get(SubmissionRow, queued.submission_id))  # type: ignore[arg-type]
     claims = read_837d(payload).claims
     remittance = Adjudicator(Rules.load(REPO / "mappings")).remittance(
         claims, trace="SIM1", paid_on=date(2026, 11, 30), payee_name="MAPLE STREET DENTAL",

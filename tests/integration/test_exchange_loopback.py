@@ -25,7 +25,7 @@ from edigateway.persistence.tables import (
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.exchange import drain_outbox, poll_inbound
-from edigateway.services.submissions import queue_837d
+from edigateway.services.submissions import queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
@@ -139,7 +139,8 @@ def test_a_resent_interchange_is_refused_and_changes_nothing(
                      codes=gateway.codes, now=NOW)
         before = _states(gateway)
         with gateway.database.transaction() as session:
-            payload = session.get(SubmissionRow, queued.submission_id).payload  # type: ignore[union-attr]
+            payload = submission_payload(
+                session, session.get(SubmissionRow, queued.submission_id))  # type: ignore[arg-type]
         transport.upload("resent.837", payload.encode())  # e.g. an operator's manual resend
         report = sim.cycle()
         assert [name.rsplit(".", 1)[1] for name in report.written] == ["ta1"]

@@ -20,7 +20,7 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.submissions import queue_837d
+from edigateway.services.submissions import queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.x12.x837d_005010X224A2 import read_837d
 
@@ -40,7 +40,7 @@ def test_queue_records_everything_in_one_transaction(database: Database, tmp_pat
         assert row is not None
         assert (row.status, row.kind, row.file_name) == ("pending", "837D",
                                                           "EDIGATEWAY_000000001.837")
-        parsed = read_837d(row.payload)
+        parsed = read_837d(submission_payload(session, row))
         assert [c.patient_control_number for c in parsed.claims] == \
             [c.patient_control_number for c in batch.claims]
         assert parsed.params.interchange_control_number == 1

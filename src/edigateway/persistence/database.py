@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from edigateway.errors import EdigatewayError, PersistenceError
+from edigateway.security.phi import Keyring, PhiCipher
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,14 +42,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory and the cipher for PHI columns.
 
-    def __init__(self, engine: Engine) -> None:
+    Every session carries the cipher in ``session.info`` (:func:`cipher_of`), so the code
+    that writes or reads an encrypted column needs nothing more than its session. Without
+    a configured keyring a random one is made: fine for a test, and the gateway always
+    passes the configured one (:mod:`edigateway.bootstrap`).
+    """
+
+    def __init__(self, engine: Engine, phi: PhiCipher | None = None) -> None:
         self.engine = engine
+        self.phi = phi or PhiCipher(Keyring.generate())
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def connect(cls, url: str, *, schema: str | None = None, **engine_options: Any) -> Database:
+    def connect(cls, url: str, *, schema: str | None = None, phi: PhiCipher | None = None,
+                **engine_options: Any) -> Database:
         """Open ``url``; a SQLite file's folder is created. ``schema`` (PostgreSQL) sets the
         search path, which the tests use to give every test its own schema."""
         options: dict[str, Any] = dict(engine_options)
@@ -64,7 +73,7 @@ class Database:
             raise PersistenceError(f"cannot open database {_safe(url)}: {exc}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        return cls(engine)
+        return cls(engine, phi)
 
     def _alembic(self) -> Config:
         config = Config()
@@ -96,6 +105,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
         session = self._sessions()
+        session.info["phi"] = self.phi
         try:
             with session.begin():
                 yield session
@@ -109,6 +119,15 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def cipher_of(session: Session) -> PhiCipher:
+    """The PHI cipher of the database ``session`` belongs to."""
+    cipher = session.info.get("phi")
+    if not isinstance(cipher, PhiCipher):
+        msg = "this session was not opened by Database.transaction(); no PHI cipher"
+        raise PersistenceError(msg)
+    return cipher
 
 
 def _safe(url: str) -> str:

@@ -9,7 +9,6 @@ differs from the stored one is refused — the coordinator must send a replaceme
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.errors import InputError
+from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimLineRow,
     ClaimRow,
@@ -26,6 +26,7 @@ from edigateway.persistence.tables import (
     Practice,
     table_of,
 )
+from edigateway.security.phi import Binding
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from edigateway.domain.claims import ClaimBatch
     from edigateway.persistence.database import Database
+    from edigateway.security.phi import PhiCipher
 
 DEFAULT_TIMELY_FILING_DAYS = 365
 """Used for a payer until someone sets its contract's limit (many dental plans: 12 months)."""
@@ -54,9 +56,22 @@ class ImportedClaim:
     status: str  # "stored" | "unchanged"
 
 
-def _document(claim: Claim) -> tuple[str, str]:
+def _document(claim: Claim, cipher: PhiCipher) -> tuple[str, str]:
+    """The claim's JSON and its keyed digest (HMAC: a plain hash of PHI could be guessed)."""
     text = claim.model_dump_json(exclude_defaults=True)
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    return text, cipher.blind_index(text, purpose="claim-document")
+
+
+def document_binding(practice_id: int, pcn: str, digest: str) -> Binding:
+    """Where a claim document lives: its practice, claim number and content digest."""
+    return Binding("claims", "document", practice_id, f"{pcn}:{digest}")
+
+
+def open_document(session: Session, row: ClaimRow) -> Claim:
+    """The claim as submitted, decrypted."""
+    text = cipher_of(session).open(row.document, document_binding(
+        row.practice_id, row.patient_control_number, row.document_sha256))
+    return Claim.model_validate_json(text)
 
 
 class ClaimStore:
@@ -129,7 +144,7 @@ class ClaimStore:
         new: list[tuple[Claim, str, str, ClaimRow | None]] = []
         for claim in claims:
             pcn = claim.patient_control_number
-            text, digest = _document(claim)
+            text, digest = _document(claim, cipher_of(self.session))
             earlier = existing.get((self.practice_id(claim), pcn))
             if earlier is not None and earlier.document_sha256 == digest:
                 outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
@@ -163,6 +178,7 @@ class ClaimStore:
                 ) -> list[int]:
         now = self.now
         claims_table = table_of(ClaimRow)
+        cipher = cipher_of(self.session)
         ids = [row[0] for row in self.session.execute(
             claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
             [{"practice_id": self.practice_id(claim), "payer_id": self.payer_id(claim),
@@ -172,7 +188,11 @@ class ClaimStore:
               "total_charge": claim.total_charge,
               "first_service_date": min(_service_dates(claim), default=None),
               "submitted_on": now.date(), "state": state, "state_changed_at": now,
-              "superseded_by_id": None, "document_sha256": digest, "document": text,
+              "superseded_by_id": None, "document_sha256": digest,
+              "document": cipher.seal(text, document_binding(
+                  self.practice_id(claim), claim.patient_control_number, digest)),
+              "member_index": cipher.blind_index(claim.subscriber.member_id,
+                                                 purpose="member-id"),
               "created_at": now} for claim, text, digest, _earlier in new])]
         self.session.execute(table_of(ClaimLineRow).insert(), [
             {"claim_id": claim_id, "line_number": number,
@@ -229,5 +249,5 @@ def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None 
             query = query.where(ClaimRow.practice_id == practice)
     result: dict[str, tuple[ClaimRow, Claim]] = {}
     for row in session.scalars(query):
-        result[row.patient_control_number] = (row, Claim.model_validate_json(row.document))
+        result[row.patient_control_number] = (row, open_document(session, row))
     return result

@@ -40,6 +40,7 @@ from sqlalchemy import select
 
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import TransportError, X12Error
+from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
@@ -48,7 +49,9 @@ from edigateway.persistence.tables import (
     SubmissionRow,
     WorkItemRow,
 )
+from edigateway.security.phi import Binding
 from edigateway.services.remittances import post_era_bytes
+from edigateway.services.submissions import submission_payload
 from edigateway.x12.envelope import SUPPORTED, iter_segments, sniff_header_bytes, x12_text_of
 from edigateway.x12.ta1 import read_ta1_segments
 from edigateway.x12.x277ca_005010X214 import read_277ca_segments
@@ -139,7 +142,7 @@ def _send_one(db: Database, transport: Transport, submission_id: int,
                               row.remote_name if row else None, "already sent")
         resuming = row.status == "sending"
         name, remote_name = row.file_name, row.remote_name or row.file_name
-        payload = row.payload.encode("utf-8", "surrogateescape")
+        payload = submission_payload(session, row).encode("utf-8", "surrogateescape")
         if not resuming:
             row.status, row.remote_name = "sending", remote_name
         row.attempts += 1
@@ -229,7 +232,9 @@ def store_inbound(db: Database, *, clearinghouse: str, name: str, data: bytes,
         row = InboundFileRow(
             received_at=now, clearinghouse=clearinghouse, remote_name=name[:200],
             sha256=digest, kind=kind, sender_id=sender, interchange_control_number=isa13,
-            payload=data.decode("utf-8", "surrogateescape"), status=status, problem=problem)
+            payload=cipher_of(session).seal(data.decode("utf-8", "surrogateescape"),
+                                            inbound_binding(digest)),
+            status=status, problem=problem)
         session.add(row)
         session.flush()
         if problem is not None:
@@ -239,6 +244,16 @@ def store_inbound(db: Database, *, clearinghouse: str, name: str, data: bytes,
         final: InboundStatus = "stored" if problem is None else (
             "duplicate" if twin is not None else "unsupported")
         return InboundResult(row.id, name, kind, final, problem or "")
+
+
+def inbound_binding(sha256: str) -> Binding:
+    """Where a received file's (encrypted) content lives: its content hash."""
+    return Binding("inbound_files", "payload", None, sha256)
+
+
+def inbound_payload(session: Session, row: InboundFileRow) -> str:
+    """A received file's text, decrypted."""
+    return cipher_of(session).open(row.payload, inbound_binding(row.sha256))
 
 
 def _identify(data: bytes, name: str) -> tuple[str, str | None, str | None, str | None]:
@@ -277,7 +292,7 @@ def route(db: Database, inbound_id: int, *, codes: CodeLists, now: datetime) -> 
         if row is None or row.status != "stored":
             return InboundResult(inbound_id, row.remote_name if row else "?",
                                  row.kind if row else "?", "duplicate", "already routed")
-        name, kind, payload = row.remote_name, row.kind, row.payload
+        name, kind, payload = row.remote_name, row.kind, inbound_payload(session, row)
     if kind == "835":
         result = post_era_bytes(db, name, payload.encode("utf-8", "surrogateescape"),
                                 codes=codes, now=now)

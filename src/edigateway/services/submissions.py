@@ -22,6 +22,7 @@ from edigateway.domain.claims import MAX_LINES_PER_CLAIM
 from edigateway.domain.claims_split import split_claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.domain.postings import WorkReason
+from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
@@ -29,6 +30,7 @@ from edigateway.persistence.tables import (
     SubmissionRow,
     WorkItemRow,
 )
+from edigateway.security.phi import Binding
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
 from edigateway.x12.envelope import InterchangeParams
@@ -36,6 +38,8 @@ from edigateway.x12.x837d_005010X224A2 import MAX_CLAIMS_PER_TRANSACTION, write_
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+
+    from sqlalchemy.orm import Session
 
     from edigateway.domain.claims import ClaimBatch
     from edigateway.persistence.database import Database
@@ -91,7 +95,9 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
             created_at=now, kind="837D", clearinghouse=name_of,
             sender_id=settings.isa_sender_id, interchange_control_number=isa13,
             group_control_number=str(control.group), file_name=name,
-            sha256=hashlib.sha256(text.encode()).hexdigest(), payload=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            payload=cipher_of(session).seal(text, payload_binding(settings.isa_sender_id,
+                                                                  isa13)),
             status="pending", attempts=0)
         session.add(row)
         session.flush()
@@ -109,6 +115,17 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
                 changed_at=now, reason=f"queued for {name_of} in {name}"))
             claim_row.state, claim_row.state_changed_at = "queued", now
         return Queued(row.id, name, isa13, tuple(ids))
+
+
+def payload_binding(sender_id: str, isa13: str) -> Binding:
+    """Where an outbox file's (encrypted) X12 lives: its sender and ISA13."""
+    return Binding("submissions", "payload", None, f"{sender_id}:{isa13}")
+
+
+def submission_payload(session: Session, row: SubmissionRow) -> str:
+    """The X12 text of an outbox row, decrypted."""
+    return cipher_of(session).open(row.payload, payload_binding(
+        row.sender_id, row.interchange_control_number))
 
 
 def flag_missing_acknowledgments(db: Database, *, now: datetime, after: timedelta) -> int:

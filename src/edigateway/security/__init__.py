@@ -1,0 +1,1 @@
+"""Encryption of PHI at rest, API keys and log redaction."""

@@ -1,0 +1,233 @@
+"""Protected health information at rest: AES-GCM with the row bound in, keyed hashes for
+look-ups, and key rotation without downtime.
+
+Why it is built this way:
+
+* **AES-256-GCM** (``cryptography``) gives confidentiality and integrity in one step; a
+  changed byte fails to open instead of decrypting to garbage.
+* **Associated data binds a value to its place**: table, column, practice and row key go
+  into the tag, so a ciphertext copied into another practice's row (or another column)
+  does not open — a database-level copy-paste cannot move PHI between tenants.
+* **Every value names its key** (``v1.<key id>.<base64 nonce+ciphertext>``), so several
+  keys can be live at once: the newest encrypts, all decrypt. Rotation re-encrypts rows in
+  small transactions while the gateway keeps serving (:func:`needs_rotation`,
+  :meth:`PhiCipher.reseal`).
+* **Equality look-ups use HMAC-SHA256 with a separate key** (:meth:`PhiCipher.blind_index`):
+  finding a patient by member ID needs no plaintext column, and the index key can be
+  kept from people who can read the database.
+* Key material and plaintext never appear in exception messages.
+
+Example::
+
+    keyring = Keyring.parse("k2:<base64 32 bytes>,k1:<base64 32 bytes>", index_key="<b64>")
+    cipher = PhiCipher(keyring)
+    token = cipher.seal("JANE DOE", Binding("claims", "document", 7, "MSD1001"))
+    assert cipher.open(token, Binding("claims", "document", 7, "MSD1001")) == "JANE DOE"
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from edigateway.errors import ConfigurationError, PhiError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+VERSION: Final = "v1"
+KEY_BYTES: Final = 32
+NONCE_BYTES: Final = 12
+_KEY_ID_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Where a value lives: it only opens in the same table, column, practice and row."""
+
+    table: str
+    column: str
+    practice_id: int | None
+    row_key: str
+
+    def associated_data(self) -> bytes:
+        """A canonical, unambiguous encoding (length-prefixed fields)."""
+        parts = [VERSION, self.table, self.column, str(self.practice_id or 0), self.row_key]
+        return b"".join(len(p.encode()).to_bytes(4, "big") + p.encode() for p in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Keyring:
+    """Data keys by ID (the first is active) and a separate key for blind indexes."""
+
+    keys: tuple[tuple[str, bytes], ...]
+    index_key: bytes
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ConfigurationError("the PHI keyring holds no data key")
+        seen: set[str] = set()
+        for key_id, key in self.keys:
+            if not key_id or not set(key_id) <= _KEY_ID_CHARS or key_id in seen:
+                msg = (f"PHI key ID {key_id!r}: IDs must be unique and use letters, digits, "
+                       "'_' or '-'")
+                raise ConfigurationError(msg)
+            if len(key) != KEY_BYTES:
+                msg = f"PHI key {key_id!r} is {len(key)} bytes; AES-256 needs {KEY_BYTES}"
+                raise ConfigurationError(msg)
+            seen.add(key_id)
+        if len(self.index_key) < KEY_BYTES:
+            msg = f"the PHI index key must be at least {KEY_BYTES} bytes"
+            raise ConfigurationError(msg)
+
+    @property
+    def active(self) -> str:
+        """The key ID new values are sealed with."""
+        return self.keys[0][0]
+
+    def key(self, key_id: str) -> bytes:
+        """The data key ``key_id``; an unknown ID is a :class:`PhiError`."""
+        for candidate, key in self.keys:
+            if candidate == key_id:
+                return key
+        msg = (f"no PHI key {key_id!r} in the keyring (have: "
+               f"{', '.join(k for k, _ in self.keys)}); was a retired key removed too early?")
+        raise PhiError(msg)
+
+    @classmethod
+    def parse(cls, data_keys: str, *, index_key: str) -> Keyring:
+        """``"k2:<base64>,k1:<base64>"`` (first = active) and a base64 index key."""
+        keys: list[tuple[str, bytes]] = []
+        for number, item in enumerate(filter(None, (p.strip() for p in data_keys.split(","))),
+                                      start=1):
+            key_id, colon, encoded = item.partition(":")
+            if not colon:
+                msg = f"PHI key #{number}: expected '<key id>:<base64 key>'"
+                raise ConfigurationError(msg)
+            keys.append((key_id.strip(), _b64(encoded, f"PHI key {key_id.strip()!r}")))
+        return cls(tuple(keys), _b64(index_key, "PHI index key"))
+
+    @classmethod
+    def generate(cls, key_id: str = "k1") -> Keyring:
+        """Fresh random keys (the embedded setup, tests)."""
+        return cls(((key_id, secrets.token_bytes(KEY_BYTES)),),
+                   secrets.token_bytes(KEY_BYTES))
+
+    def with_new_key(self, key_id: str) -> Keyring:
+        """This keyring with a new active key in front (for rotation)."""
+        return Keyring(((key_id, secrets.token_bytes(KEY_BYTES)), *self.keys), self.index_key)
+
+    def to_config(self) -> tuple[str, str]:
+        """(data keys, index key) in the form :meth:`parse` reads."""
+        data = ",".join(f"{k}:{base64.b64encode(v).decode()}" for k, v in self.keys)
+        return data, base64.b64encode(self.index_key).decode()
+
+    def describe(self) -> list[str]:
+        """Key IDs with a short fingerprint each — never the keys."""
+        return [f"{key_id}{' (active)' if n == 0 else ''}: "
+                f"{hashlib.sha256(key).hexdigest()[:12]}"
+                for n, (key_id, key) in enumerate(self.keys)]
+
+    # -- a key file for the embedded setup
+    @classmethod
+    def load_or_create(cls, path: Path) -> Keyring:
+        """The keyring in ``path`` (two lines: data keys, index key), created with fresh
+        keys and mode 0600 when missing. Production passes keys in settings instead."""
+        if path.is_file():
+            lines = path.read_text(encoding="ascii").split()
+            if len(lines) != 2:
+                msg = f"{path}: expected two lines (data keys, index key)"
+                raise ConfigurationError(msg)
+            return cls.parse(lines[0], index_key=lines[1])
+        keyring = cls.generate()
+        keyring.save(path)
+        return keyring
+
+    def save(self, path: Path) -> None:
+        """Write the keyring to ``path`` with mode 0600, atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.part")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        data, index = self.to_config()
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(f"{data}\n{index}\n")
+        temp.replace(path)
+
+
+def _b64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        msg = f"{what}: not valid base64"
+        raise ConfigurationError(msg) from exc
+
+
+class PhiCipher:
+    """Seals and opens PHI values with a :class:`Keyring` (see module docstring)."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+
+    def seal(self, plaintext: str, binding: Binding) -> str:
+        """``v1.<key id>.<base64(nonce + ciphertext + tag)>`` with the active key."""
+        key_id = self.keyring.active
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = AESGCM(self.keyring.key(key_id)).encrypt(
+            nonce, plaintext.encode("utf-8", "surrogateescape"), binding.associated_data())
+        return f"{VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+    def open(self, token: str, binding: Binding) -> str:
+        """The plaintext of ``token``; a tampered, misplaced or unknown-key value is a
+        :class:`PhiError` naming the place, never the content."""
+        key_id, blob = _split(token, binding)
+        try:
+            plain = AESGCM(self.keyring.key(key_id)).decrypt(
+                blob[:NONCE_BYTES], blob[NONCE_BYTES:], binding.associated_data())
+        except InvalidTag as exc:
+            msg = (f"{binding.table}.{binding.column} of row {binding.row_key!r} (practice "
+                   f"{binding.practice_id}) does not open with key {key_id!r}: altered, or "
+                   "copied from another row")
+            raise PhiError(msg) from exc
+        return plain.decode("utf-8", "surrogateescape")
+
+    def needs_rotation(self, token: str) -> bool:
+        """Whether ``token`` was sealed with a key other than the active one."""
+        return not token.startswith(f"{VERSION}.{self.keyring.active}.")
+
+    def reseal(self, token: str, binding: Binding) -> str:
+        """``token`` sealed again with the active key (unchanged when it already is)."""
+        if not self.needs_rotation(token):
+            return token
+        return self.seal(self.open(token, binding), binding)
+
+    def blind_index(self, value: str, *, purpose: str) -> str:
+        """HMAC-SHA256 of a normalised value (upper case, no spaces), hex: equal member IDs
+        give equal indexes, and nothing about the ID can be read from it."""
+        normal = "".join(value.split()).upper()
+        message = f"{purpose}\0{normal}".encode()
+        return hmac.new(self.keyring.index_key, message, hashlib.sha256).hexdigest()
+
+
+def _split(token: str, binding: Binding) -> tuple[str, bytes]:
+    version, _, rest = token.partition(".")
+    key_id, _, encoded = rest.partition(".")
+    where = f"{binding.table}.{binding.column} of row {binding.row_key!r}"
+    if version != VERSION or not key_id or not encoded:
+        msg = f"{where}: not an encrypted value (expected {VERSION}.<key id>.<data>)"
+        raise PhiError(msg)
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise PhiError(f"{where}: damaged encrypted value") from exc
+    if len(blob) <= NONCE_BYTES:
+        raise PhiError(f"{where}: damaged encrypted value")
+    return key_id, blob
