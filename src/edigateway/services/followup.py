@@ -12,20 +12,28 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import BigInteger, case, func, or_, select, type_coerce
 
 from edigateway.errors import InputError, NotFoundError
-from edigateway.persistence.tables import ClaimRow, Payer, PostingRow, WorkItemRow
+from edigateway.persistence.tables import (
+    ClaimRow,
+    Payer,
+    PostingRow,
+    Practice,
+    RemittanceRow,
+    SubmissionClaimRow,
+    WorkItemRow,
+)
 from edigateway.reconcile.followup import BUCKETS, OpenClaim, aging, timely_filing_alerts
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from edigateway.persistence.database import Database
 
 ZERO = Decimal("0.00")
 CLOSED_STATES = ("voided", "replaced")
-AWAITING_PAYER = frozenset({"submitted", "accepted"})
+AWAITING_PAYER = frozenset({"submitted", "accepted", "ch_accepted", "payer_accepted"})
 WRITE_OFFS = ("contractual", "other_adjustment")
 
 
@@ -33,8 +41,9 @@ def _money(cents: int | None) -> Decimal:
     return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
 
 
-def open_claims(db: Database) -> list[tuple[OpenClaim, str]]:
-    """Every claim with an insurance balance, with its state."""
+def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[OpenClaim, str]]:
+    """Every claim with an insurance balance (of one practice, when given), with its
+    state."""
     cents = type_coerce(PostingRow.amount, BigInteger)  # sum raw cents, convert once
     posted = (select(PostingRow.claim_id,
                      func.sum(case((PostingRow.kind.in_(WRITE_OFFS), 0),
@@ -48,6 +57,8 @@ def open_claims(db: Database) -> list[tuple[OpenClaim, str]]:
              .outerjoin(posted, posted.c.claim_id == ClaimRow.id)
              .where(ClaimRow.kind == "claim", ClaimRow.state.not_in(CLOSED_STATES),
                     ClaimRow.superseded_by_id.is_(None)))
+    if practice_id is not None:
+        query = query.where(ClaimRow.practice_id == practice_id)
     result = []
     with db.transaction() as session:
         for claim, payer, settled, written_off in session.execute(query):
@@ -63,9 +74,10 @@ def open_claims(db: Database) -> list[tuple[OpenClaim, str]]:
     return result
 
 
-def aging_report(db: Database, *, today: date, warn_days: int = 30) -> dict[str, Any]:
+def aging_report(db: Database, *, today: date, warn_days: int = 30,
+                 practice_id: int | None = None) -> dict[str, Any]:
     """A/R aging by payer plus timely-filing alerts, JSON-ready (amounts as strings)."""
-    claims = open_claims(db)
+    claims = open_claims(db, practice_id)
     report = aging([c for c, _state in claims], today=today)
     names = [b[0] for b in BUCKETS]
     waiting = [c for c, state in claims if state in AWAITING_PAYER]
@@ -90,11 +102,30 @@ def aging_report(db: Database, *, today: date, warn_days: int = 30) -> dict[str,
     }
 
 
-def work_items(db: Database, *, include_resolved: bool = False) -> list[dict[str, Any]]:
-    """Work items, oldest first, JSON-ready."""
+def practice_work_items(practice_id: int) -> Any:
+    """Work items of one practice: about its claims, its submissions or its payments."""
+    mine = select(ClaimRow.id).where(ClaimRow.practice_id == practice_id)
+    npi = select(Practice.npi).where(Practice.id == practice_id).scalar_subquery()
+    return or_(
+        WorkItemRow.claim_id.in_(mine),
+        WorkItemRow.submission_id.in_(select(SubmissionClaimRow.submission_id).where(
+            SubmissionClaimRow.claim_id.in_(mine))),
+        WorkItemRow.remittance_id.in_(select(RemittanceRow.id).where(
+            RemittanceRow.payee_id == npi)))
+
+
+def work_items(db: Database, *, include_resolved: bool = False,
+               practice_id: int | None = None, reason: str | None = None,
+               limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Work items, oldest first, JSON-ready (one practice's when ``practice_id``)."""
     query = select(WorkItemRow).order_by(WorkItemRow.id)
     if not include_resolved:
         query = query.where(WorkItemRow.status == "open")
+    if practice_id is not None:
+        query = query.where(practice_work_items(practice_id))
+    if reason is not None:
+        query = query.where(WorkItemRow.reason == reason)
+    query = query.offset(offset).limit(limit)
     with db.transaction() as session:
         return [{
             "id": w.id, "created_at": w.created_at.isoformat(timespec="seconds"),
@@ -102,7 +133,34 @@ def work_items(db: Database, *, include_resolved: bool = False) -> list[dict[str
             "codes": [c for c in w.codes.split(",") if c], "message": w.message,
             "amount": str(w.amount) if w.amount is not None else None,
             "source_position": w.source_position, "file_id": w.file_id,
+            "resolved_at": w.resolved_at.isoformat(timespec="seconds") if w.resolved_at
+            else None, "resolution_note": w.resolution_note,
         } for w in session.scalars(query)]
+
+
+def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
+                      practice_id: int | None = None, actor: str = "cli",
+                      remote_addr: str | None = None) -> dict[str, Any]:
+    """Close a work item with a note (audited); another practice's item is not found."""
+    from edigateway.services.access import record
+
+    if not note.strip():
+        raise InputError("a resolution note is required (what was done: appeal sent, …)")
+    with db.transaction() as session:
+        query = select(WorkItemRow).where(WorkItemRow.id == item_id)
+        if practice_id is not None:
+            query = query.where(practice_work_items(practice_id))
+        item = session.scalars(query).first()
+        if item is None:
+            raise NotFoundError(f"no work item {item_id}")
+        if item.status != "open":
+            raise InputError(f"work item {item_id} was already resolved on "
+                             f"{item.resolved_at:%Y-%m-%d}")
+        item.status, item.resolved_at, item.resolution_note = "resolved", now, note.strip()
+        record(session, actor=actor, practice_id=practice_id, action="change",
+               resource="work_item", resource_id=str(item_id), at=now,
+               remote_addr=remote_addr, detail="resolved")
+    return {"id": item_id, "status": "resolved", "resolution_note": note.strip()}
 
 
 def set_timely_filing(db: Database, payer_id: str, days: int) -> None:

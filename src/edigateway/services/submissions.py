@@ -66,6 +66,42 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
     used; with only a name, the settings' defaults are.
     """
     ensure_clean(batch, today=now.date())
+    with db.transaction() as session:
+        stored = ClaimStore(session, now).store(batch.claims, state="ready")
+        return record_outbox(session, batch, [c.id for c in stored], settings=settings,
+                             clearinghouse=clearinghouse, numbers=numbers, now=now)
+
+
+def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settings: Settings,
+                 clearinghouse: str | ClearinghouseProfile, numbers: DatabaseControlNumbers,
+                 now: datetime) -> Queued:
+    """Queue claims already stored (state ``ready``) of one practice in one 837D."""
+    from edigateway.domain.claims import ClaimBatch
+    from edigateway.errors import InputError, NotFoundError
+    from edigateway.services.claim_store import open_document
+
+    with db.transaction() as session:
+        rows = {r.id: r for r in session.scalars(select(ClaimRow).where(
+            ClaimRow.id.in_(claim_ids), ClaimRow.practice_id == practice_id))}
+        missing = [i for i in claim_ids if i not in rows]
+        if missing:
+            raise NotFoundError(f"no claim {missing[0]}")
+        not_ready = [r for r in rows.values() if r.state != "ready"]
+        if not_ready:
+            msg = (f"claim {not_ready[0].id} is {not_ready[0].state}, not ready: only claims "
+                   "not yet sent can be submitted (send a replacement for the others)")
+            raise InputError(msg)
+        batch = ClaimBatch(claims=[open_document(session, rows[i]) for i in claim_ids])
+        ensure_clean(batch, today=now.date())
+        return record_outbox(session, batch, claim_ids, settings=settings,
+                             clearinghouse=clearinghouse, numbers=numbers, now=now)
+
+
+def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
+                  settings: Settings, clearinghouse: str | ClearinghouseProfile,
+                  numbers: DatabaseControlNumbers, now: datetime) -> Queued:
+    """Write the 837D of stored claims into the outbox and move them to ``queued``,
+    inside the caller's transaction."""
     profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
     name_of = profile.name if profile is not None else str(clearinghouse)
     receiver_qualifier, receiver_id, gs_receiver = (
@@ -74,47 +110,45 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
         (settings.isa_receiver_qualifier, settings.isa_receiver_id, settings.gs_receiver_code))
     pattern = (profile.sftp.filename_pattern if profile is not None and profile.sftp
                else "{sender}_{interchange}.{extension}")
-    with db.transaction() as session:
-        stored = ClaimStore(session, now).store(batch.claims, state="ready")
-        control = numbers.allocate_in(session, settings.isa_sender_id)
-        params = InterchangeParams(
-            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-            receiver_qualifier=receiver_qualifier, receiver_id=receiver_id,
-            gs_sender_code=settings.gs_sender_code, gs_receiver_code=gs_receiver,
-            interchange_control_number=control.interchange,
-            group_control_number=control.group,
-            first_transaction_control_number=control.first_transaction,
-            created=now.replace(second=0, microsecond=0),
-            usage_indicator=settings.usage_indicator)
-        submitter, receiver = default_parties(settings)
-        text = write_837d(batch, params, submitter=submitter, receiver=receiver)
-        isa13 = f"{control.interchange:09d}"
-        name = pattern.format(sender=settings.isa_sender_id, interchange=isa13,
-                              extension="837")
-        row = SubmissionRow(
-            created_at=now, kind="837D", clearinghouse=name_of,
-            sender_id=settings.isa_sender_id, interchange_control_number=isa13,
-            group_control_number=str(control.group), file_name=name,
-            sha256=hashlib.sha256(text.encode()).hexdigest(),
-            payload=cipher_of(session).seal(text, payload_binding(settings.isa_sender_id,
-                                                                  isa13)),
-            status="pending", attempts=0)
-        session.add(row)
-        session.flush()
-        part = 0
-        ids: list[int] = []
-        for claim, imported in zip(batch.claims, stored, strict=True):
-            st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
-            part += len(split_claim(claim, MAX_LINES_PER_CLAIM))
-            session.add(SubmissionClaimRow(submission_id=row.id, claim_id=imported.id,
-                                           transaction_control_number=f"{st02:04d}"))
-            ids.append(imported.id)
-        for claim_row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(ids))):
-            session.add(ClaimStateRow(
-                claim_id=claim_row.id, previous_state=claim_row.state, state="queued",
-                changed_at=now, reason=f"queued for {name_of} in {name}"))
-            claim_row.state, claim_row.state_changed_at = "queued", now
-        return Queued(row.id, name, isa13, tuple(ids))
+    control = numbers.allocate_in(session, settings.isa_sender_id)
+    params = InterchangeParams(
+        sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
+        receiver_qualifier=receiver_qualifier, receiver_id=receiver_id,
+        gs_sender_code=settings.gs_sender_code, gs_receiver_code=gs_receiver,
+        interchange_control_number=control.interchange,
+        group_control_number=control.group,
+        first_transaction_control_number=control.first_transaction,
+        created=now.replace(second=0, microsecond=0),
+        usage_indicator=settings.usage_indicator)
+    submitter, receiver = default_parties(settings)
+    text = write_837d(batch, params, submitter=submitter, receiver=receiver)
+    isa13 = f"{control.interchange:09d}"
+    name = pattern.format(sender=settings.isa_sender_id, interchange=isa13,
+                          extension="837")
+    row = SubmissionRow(
+        created_at=now, kind="837D", clearinghouse=name_of,
+        sender_id=settings.isa_sender_id, interchange_control_number=isa13,
+        group_control_number=str(control.group), file_name=name,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        payload=cipher_of(session).seal(text, payload_binding(settings.isa_sender_id,
+                                                              isa13)),
+        status="pending", attempts=0)
+    session.add(row)
+    session.flush()
+    part = 0
+    ids: list[int] = []
+    for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
+        st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
+        part += len(split_claim(claim, MAX_LINES_PER_CLAIM))
+        session.add(SubmissionClaimRow(submission_id=row.id, claim_id=imported_id,
+                                       transaction_control_number=f"{st02:04d}"))
+        ids.append(imported_id)
+    for claim_row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(ids))):
+        session.add(ClaimStateRow(
+            claim_id=claim_row.id, previous_state=claim_row.state, state="queued",
+            changed_at=now, reason=f"queued for {name_of} in {name}"))
+        claim_row.state, claim_row.state_changed_at = "queued", now
+    return Queued(row.id, name, isa13, tuple(ids))
 
 
 def payload_binding(sender_id: str, isa13: str) -> Binding:

@@ -1,0 +1,1 @@
+"""The HTTP API for practice-management systems (FastAPI, versioned under ``/v1``)."""

@@ -1,0 +1,158 @@
+"""The FastAPI application: routers under ``/v1``, problem+json errors, a body limit.
+
+``create_app(gateway)`` builds it (nothing at import time); ``edigateway serve`` runs it
+with uvicorn. Routes are thin: they check the caller's scope, call the same services the
+CLI uses and shape the answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from edigateway.api.problems import PROBLEM_RESPONSES, problem
+from edigateway.api.routers import (
+    claims,
+    eligibility,
+    estimates,
+    remittances,
+    reports,
+    transmissions,
+    workqueue,
+)
+from edigateway.errors import (
+    AccessDenied,
+    ClaimInputError,
+    CleanClaimError,
+    ConfigurationError,
+    EdigatewayError,
+    InputError,
+    NotFoundError,
+    TransportError,
+    X12Error,
+)
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from edigateway.bootstrap import Gateway
+
+MAX_BODY_BYTES = 1 << 20
+"""1 MiB: far above a claim with 50 lines, far below what would hurt the server."""
+API_VERSION = "1.0.0"
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, "Request body too large",
+                           f"the limit is {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):  # noqa: N818 - internal signal
+    pass
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    """The API for ``gateway``."""
+    app = FastAPI(
+        title="edigateway", version=API_VERSION,
+        description="Dental EDI gateway for practice-management systems: claims (837D), "
+        "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
+        "Authenticate with `Authorization: Bearer <API key>`; every answer is scoped to "
+        "the key's practice. Errors are RFC 9457 problem documents.",
+        responses=PROBLEM_RESPONSES, openapi_url="/v1/openapi.json", docs_url="/v1/docs",
+        redoc_url=None)
+    app.state.gateway = gateway
+    for module in (claims, eligibility, estimates, remittances, workqueue, reports,
+                   transmissions):
+        app.include_router(module.router, prefix="/v1")
+    _handlers(app)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem(400, "Malformed JSON", "the request body is not valid JSON",
+                           [{"path": _path(e["loc"]), "message": e.get("msg", "")}
+                            for e in errors])
+        return problem(422, "Invalid input", f"{len(errors)} field(s) are not valid",
+                       [{"path": _path(e["loc"]), "message": e.get("msg", "")}
+                        for e in errors])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(EdigatewayError)
+    async def ours(request: Request, exc: EdigatewayError) -> Response:
+        return _ours(exc)
+
+
+def _ours(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per error class
+    if isinstance(exc, AccessDenied):
+        return problem(exc.status, "Unauthorized" if exc.status == 401 else "Forbidden",
+                       str(exc), headers={"WWW-Authenticate": "Bearer"}
+                       if exc.status == 401 else None)
+    if isinstance(exc, NotFoundError):
+        return problem(404, "Not found", str(exc))
+    if isinstance(exc, CleanClaimError):
+        return problem(422, "Clean-claim edits failed", f"{len(exc.failures)} edit(s) failed",
+                       [{"path": f.path, "message": f"{f.edit_id}: {f.message}"}
+                        for f in exc.failures])
+    if isinstance(exc, ClaimInputError):
+        return problem(422, "Invalid input", str(exc),
+                       [{"path": p.path, "message": p.message} for p in exc.problems])
+    if isinstance(exc, X12Error):
+        return problem(422, "X12 problem", exc.message,
+                       [{"path": str(exc.location), "message": exc.message}])
+    if isinstance(exc, InputError):
+        return problem(422, "Invalid input", str(exc))
+    if isinstance(exc, TransportError):
+        return problem(502, "Clearinghouse unavailable", str(exc))
+    if isinstance(exc, ConfigurationError):
+        return problem(503, "Not configured", str(exc))
+    return problem(500, "Internal error", type(exc).__name__)
+
+
+def _path(loc: Any) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] if parts[0] == "body" else parts
+    return ".".join(parts) or "body"

@@ -1,0 +1,34 @@
+"""Real-time eligibility: a 270 to the clearinghouse, its 271 as dental benefits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from edigateway.api.deps import GatewayDep, scope
+from edigateway.api.schemas import EligibilityAnswer, EligibilityRequest
+from edigateway.services.access import record
+from edigateway.services.eligibility import check_realtime
+from edigateway.services.practice_claims import Caller
+
+router = APIRouter(prefix="/eligibility", tags=["eligibility"])
+
+
+@router.post("", response_model=EligibilityAnswer)
+def check(request: EligibilityRequest, caller: Annotated[Caller, Depends(scope("eligibility"))],
+          gateway: GatewayDep) -> dict[str, object]:
+    """Ask the payer now (CORE real-time over the clearinghouse); 502 when it fails."""
+    profile = gateway.profile()
+    client = gateway.core_client(profile)
+    try:
+        benefits = check_realtime([request.inquiry], client=client, profile=profile,
+                                  settings=gateway.settings,
+                                  control_numbers=gateway.control_numbers, clock=gateway.clock)
+    finally:
+        client.close()
+    with gateway.database.transaction() as session:
+        record(session, actor=caller.actor, practice_id=caller.practice_id, action="transmit",
+               resource="eligibility", resource_id=request.inquiry.trace_number,
+               at=gateway.clock(), remote_addr=caller.remote_addr)
+    return {"benefits": benefits}

@@ -1,0 +1,176 @@
+"""Who may call the API: practices' API keys, and the audit trail of PHI access.
+
+Keys are created for one practice with scopes (``edigateway keys create``); the token is
+returned once and only its keyed hash is stored (:mod:`edigateway.security.api_keys`).
+:func:`authenticate` turns a presented token into a :class:`Principal` — the practice every
+query of that request is scoped to — or refuses it without saying which part was wrong.
+
+Every read, creation, change, export or transmission of PHI through the API or the
+``audit export`` command adds an :class:`~edigateway.persistence.tables.AuditEventRow`
+in the same transaction as the work it records; the table refuses updates and deletes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import select
+
+from edigateway.errors import AccessDenied, InputError, NotFoundError
+from edigateway.persistence.tables import ApiKeyRow, AuditEventRow, Practice
+from edigateway.security.api_keys import (
+    allows,
+    hash_secret,
+    new_api_key,
+    parse_scopes,
+    parse_token,
+    verify,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from edigateway.persistence.database import Database
+    from edigateway.security.phi import Keyring
+
+AuditAction = Literal["read", "create", "change", "export", "transmit", "login"]
+
+
+def pepper_of(keyring: Keyring) -> bytes:
+    """The API-key pepper, derived from the PHI index key (never stored in the database)."""
+    return hmac.new(keyring.index_key, b"edigateway api-key pepper", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: the key, its practice and what it may do."""
+
+    api_key_row_id: int
+    key_id: str
+    practice_id: int
+    scopes: tuple[str, ...]
+
+    def require(self, scope: str) -> None:
+        """Refuse (403) unless this key holds ``scope``."""
+        if not allows(self.scopes, scope):
+            msg = f"this API key lacks the scope {scope!r}"
+            raise AccessDenied(msg, status=403)
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this caller."""
+        return f"key:{self.key_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    """A key just created: ``token`` is shown once and never again."""
+
+    key_id: str
+    token: str
+    practice_id: int
+    scopes: tuple[str, ...]
+
+
+def practice_by(session: Session, reference: str) -> Practice:
+    """A practice by its NPI or its numeric ID."""
+    query = select(Practice).where(Practice.npi == reference)
+    row = session.scalars(query).first()
+    if row is None and reference.isdigit():
+        row = session.get(Practice, int(reference))
+    if row is None:
+        msg = (f"no practice {reference!r} (give its NPI or ID; practices appear when "
+               "claims are stored, or with --create-name)")
+        raise NotFoundError(msg)
+    return row
+
+
+def create_key(db: Database, *, practice: str, scopes: str, name: str, keyring: Keyring,
+               now: datetime, create_name: str | None = None) -> CreatedKey:
+    """A new key for ``practice`` (NPI or ID; created with ``create_name`` if missing)."""
+    held = parse_scopes(scopes)
+    issued = new_api_key()
+    with db.transaction() as session:
+        try:
+            row = practice_by(session, practice)
+        except NotFoundError:
+            if create_name is None or not (practice.isdigit() and len(practice) == 10):
+                raise
+            row = Practice(name=create_name[:60], npi=practice, created_at=now)
+            session.add(row)
+            session.flush()
+        session.add(ApiKeyRow(key_id=issued.key_id, practice_id=row.id, name=name[:80],
+                              secret_hash=hash_secret(issued.secret, pepper_of(keyring)),
+                              scopes=",".join(held), created_at=now))
+        record(session, actor="cli", practice_id=row.id, action="create", resource="api_key",
+               resource_id=issued.key_id, at=now, detail=f"scopes {','.join(held)}")
+        return CreatedKey(issued.key_id, issued.token, row.id, held)
+
+
+def revoke_key(db: Database, key_id: str, *, now: datetime) -> None:
+    """Revoke a key at once; its requests are refused from the next one on."""
+    with db.transaction() as session:
+        row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
+        if row is None:
+            raise NotFoundError(f"no API key {key_id!r}")
+        if row.revoked_at is None:
+            row.revoked_at = now
+            record(session, actor="cli", practice_id=row.practice_id, action="change",
+                   resource="api_key", resource_id=key_id, at=now, detail="revoked")
+
+
+def list_keys(db: Database) -> list[dict[str, object]]:
+    """Every key (never a secret or hash)."""
+    with db.transaction() as session:
+        return [{"key_id": r.key_id, "practice_id": r.practice_id, "name": r.name,
+                 "scopes": r.scopes.split(","), "created_at": r.created_at,
+                 "revoked_at": r.revoked_at, "last_used_at": r.last_used_at}
+                for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+
+
+def authenticate(session: Session, token: str | None, *, keyring: Keyring,
+                 now: datetime) -> Principal:
+    """The caller behind ``token``; any problem is the same 401 (no oracle for guessing)."""
+    if not token:
+        raise AccessDenied("an API key is required (Authorization: Bearer <key>)")
+    key_id, secret = parse_token(token)
+    row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
+    if row is None or row.revoked_at is not None or not verify(
+            secret, row.secret_hash, pepper_of(keyring)):
+        raise AccessDenied("unknown or revoked API key")
+    row.last_used_at = now
+    return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")))
+
+
+def record(session: Session, *, actor: str, practice_id: int | None, action: AuditAction,
+           resource: str, resource_id: str | None, at: datetime,
+           remote_addr: str | None = None, detail: str = "") -> None:
+    """Append one audit event inside the caller's transaction (no PHI in ``detail``)."""
+    session.add(AuditEventRow(at=at, actor=actor[:60], practice_id=practice_id,
+                              action=action, resource=resource[:30],
+                              resource_id=resource_id[:60] if resource_id else None,
+                              remote_addr=remote_addr, detail=detail))
+
+
+def audit_events(db: Database, *, start: datetime, end: datetime,
+                 practice_id: int | None = None) -> Iterator[dict[str, object]]:
+    """Audit events with ``start <= at < end``, oldest first (the export also audits
+    itself, so an export is visible in the next one)."""
+    if end <= start:
+        raise InputError(f"the range is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
+    with db.transaction() as session:
+        query = select(AuditEventRow).where(AuditEventRow.at >= start, AuditEventRow.at < end)
+        if practice_id is not None:
+            query = query.where(AuditEventRow.practice_id == practice_id)
+        rows: list[dict[str, object]] = [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor,
+                 "practice_id": r.practice_id, "action": r.action, "resource": r.resource,
+                 "resource_id": r.resource_id, "remote_addr": r.remote_addr,
+                 "detail": r.detail}
+                for r in session.scalars(query.order_by(AuditEventRow.id))]
+    yield from rows

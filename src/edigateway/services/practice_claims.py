@@ -1,0 +1,194 @@
+"""Claims as one practice sees them: the use cases behind the API's claim routes.
+
+Every function takes the caller's ``practice_id`` and only ever finds that practice's
+rows, so another practice's claim ID is simply "not found" — never a different error that
+would tell a caller the claim exists. Reads and changes of claims (PHI) are audited in the
+same transaction as the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from edigateway.domain.claims import Claim, ClaimBatch
+from edigateway.domain.edits import ensure_clean
+from edigateway.errors import InputError, NotFoundError
+from edigateway.persistence.tables import (
+    ClaimRow,
+    ClaimStateRow,
+    Payer,
+    Practice,
+    SubmissionClaimRow,
+    SubmissionRow,
+)
+from edigateway.services.access import record
+from edigateway.services.claim_store import ClaimStore, open_document
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from edigateway.persistence.database import Database
+    from edigateway.services.access import AuditAction
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who acts, for scoping and the audit trail."""
+
+    practice_id: int
+    actor: str
+    remote_addr: str | None = None
+
+
+def _audit(session: Session, caller: Caller, action: AuditAction, resource: str,
+           resource_id: str | None, now: datetime, detail: str = "") -> None:
+    record(session, actor=caller.actor, practice_id=caller.practice_id,
+           action=action,
+           resource=resource, resource_id=resource_id, at=now,
+           remote_addr=caller.remote_addr, detail=detail)
+
+
+def _own(session: Session, caller: Caller, claim_id: int) -> ClaimRow:
+    row = session.scalars(select(ClaimRow).where(
+        ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)).first()
+    if row is None:
+        raise NotFoundError(f"no claim {claim_id}")
+    return row
+
+
+def summary(row: ClaimRow, payer_id: str | None = None) -> dict[str, Any]:
+    """The searchable columns of a claim (no names, member IDs or dates of birth)."""
+    return {"id": row.id, "patient_control_number": row.patient_control_number,
+            "kind": row.kind, "frequency": row.frequency, "state": row.state,
+            "state_changed_at": row.state_changed_at, "total_charge": row.total_charge,
+            "first_service_date": row.first_service_date, "submitted_on": row.submitted_on,
+            "payer_id": payer_id, "payer_claim_control_number": row.payer_claim_control_number,
+            "superseded_by_id": row.superseded_by_id}
+
+
+def create(db: Database, caller: Caller, claim: Claim, *, now: datetime) -> dict[str, Any]:
+    """Store one claim (state ``ready``) after the clean-claim edits; it must be billed
+    by the caller's practice (its NPI)."""
+    ensure_clean(ClaimBatch(claims=[claim]), today=now.date())
+    with db.transaction() as session:
+        practice = session.get(Practice, caller.practice_id)
+        if practice is None or practice.npi != claim.billing_provider.npi:
+            raise InputError(
+                f"billing_provider.npi {claim.billing_provider.npi} is not this practice's "
+                f"NPI{f' ({practice.npi})' if practice else ''}")
+        stored = ClaimStore(session, now).store([claim], state="ready")[0]
+        row = _own(session, caller, stored.id)
+        _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
+               str(row.id), now, stored.status)
+        return {**summary(row, claim.payer.payer_id), "status": stored.status}
+
+
+def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> dict[str, Any]:
+    """One claim: columns, the document as submitted, history and transmissions."""
+    with db.transaction() as session:
+        row = _own(session, caller, claim_id)
+        payer = session.get(Payer, row.payer_id)
+        document = open_document(session, row)
+        _audit(session, caller, "read", "claim", str(claim_id), now)
+        return {**summary(row, payer.payer_id if payer else None),
+                "claim": document.model_dump(mode="json", exclude_defaults=True),
+                "history": _history(session, claim_id),
+                "transmissions": _transmissions(session, claim_id)}
+
+
+def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
+            ) -> list[dict[str, Any]]:
+    """Every state the claim went through, with its cause."""
+    with db.transaction() as session:
+        _own(session, caller, claim_id)
+        _audit(session, caller, "read", "claim_history", str(claim_id), now)
+        return _history(session, claim_id)
+
+
+def _history(session: Session, claim_id: int) -> list[dict[str, Any]]:
+    return [{"from": h.previous_state, "to": h.state, "at": h.changed_at, "reason": h.reason}
+            for h in session.scalars(select(ClaimStateRow).where(
+                ClaimStateRow.claim_id == claim_id).order_by(ClaimStateRow.id))]
+
+
+def _transmissions(session: Session, claim_id: int) -> list[dict[str, Any]]:
+    query = (select(SubmissionRow, SubmissionClaimRow.transaction_control_number)
+             .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
+             .where(SubmissionClaimRow.claim_id == claim_id).order_by(SubmissionRow.id))
+    return [transmission(row) | {"transaction_control_number": st02}
+            for row, st02 in session.execute(query)]
+
+
+def transmission(row: SubmissionRow) -> dict[str, Any]:
+    """A file sent, with its acknowledgment status (no payload)."""
+    return {"id": row.id, "kind": row.kind, "clearinghouse": row.clearinghouse,
+            "file_name": row.file_name, "remote_name": row.remote_name,
+            "interchange_control_number": row.interchange_control_number,
+            "status": row.status, "created_at": row.created_at, "sent_at": row.sent_at,
+            "ack_status": row.ack_status, "ack_at": row.ack_at,
+            "last_error": row.last_error}
+
+
+def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: str | None,
+                patient_control_number: str | None, limit: int, offset: int,
+                now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """A page of the practice's claims (newest first) and how many match in all."""
+    query = (select(ClaimRow, Payer.payer_id).join(Payer, Payer.id == ClaimRow.payer_id)
+             .where(ClaimRow.practice_id == caller.practice_id))
+    if state:
+        query = query.where(ClaimRow.state == state)
+    if payer_id:
+        query = query.where(Payer.payer_id == payer_id)
+    if patient_control_number:
+        query = query.where(ClaimRow.patient_control_number == patient_control_number)
+    with db.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(ClaimRow.id.desc()).offset(offset).limit(limit))
+        items = [summary(row, payer) for row, payer in rows]
+        _audit(session, caller, "read", "claim_list", None, now, f"{len(items)} claims")
+        return items, total
+
+
+def submit(db: Database, caller: Caller, claim_ids: list[int], **queue: Any) -> dict[str, Any]:
+    """Queue ready claims in one 837D (the outbox; the sender uploads it)."""
+    from edigateway.services.submissions import queue_stored
+
+    if not claim_ids:
+        raise InputError("claim_ids: give at least one claim")
+    queued = queue_stored(db, claim_ids, practice_id=caller.practice_id, **queue)
+    with db.transaction() as session:
+        _audit(session, caller, "transmit", "submission", str(queued.submission_id),
+               queue["now"], f"{len(claim_ids)} claims queued as {queued.file_name}")
+    return {"submission_id": queued.submission_id, "file_name": queued.file_name,
+            "interchange_control_number": queued.interchange_control_number,
+            "claim_ids": list(queued.claim_ids), "status": "pending"}
+
+
+def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None, *,
+            frequency: str, now: datetime) -> dict[str, Any]:
+    """A replacement (7, with ``corrected``) or void (8) of a claim the payer has: a new
+    claim row referring to the payer's claim number; the earlier one is superseded."""
+    with db.transaction() as session:
+        row = _own(session, caller, claim_id)
+        original = open_document(session, row)
+        if row.superseded_by_id is not None:
+            raise InputError(f"claim {claim_id} was already superseded by claim "
+                             f"{row.superseded_by_id}; change that one")
+        payer_number = (corrected.payer_claim_control_number if corrected else None) or \
+            row.payer_claim_control_number
+        if not payer_number:
+            raise InputError(
+                f"claim {claim_id} has no payer claim number yet (no 277CA or 835 gave one); "
+                "give payer_claim_control_number, or wait for the payer")
+        base = corrected or original
+        if base.patient_control_number != row.patient_control_number:
+            raise InputError("patient_control_number: a replacement keeps the claim's number "
+                             f"{row.patient_control_number}")
+    new = base.model_copy(update={"frequency": frequency,
+                                  "payer_claim_control_number": payer_number})
+    return create(db, caller, new, now=now)
