@@ -49,6 +49,10 @@ app.add_typer(payers_app, name="payers")
 eligibility_app = typer.Typer(help="Real-time eligibility and benefits.",
                               no_args_is_help=True)
 app.add_typer(eligibility_app, name="eligibility")
+keys_app = typer.Typer(help="API keys and PHI encryption keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The audit trail of PHI access.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -659,6 +663,170 @@ def sim(
         typer.echo("stopped")
     finally:
         simulator.stop()
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Serve the PM-facing HTTP API (OpenAPI at /v1/openapi.json, docs at /v1/docs).
+
+    Example: ``edigateway serve --port 8000``; create a key first with
+    ``edigateway keys create --practice <NPI> --scopes admin``.
+    """
+    import uvicorn
+
+    from edigateway.api.app import create_app
+
+    gateway = _gateway()
+    try:
+        gateway.database  # noqa: B018 - open and migrate before taking requests
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if workers > 1:
+        raise _fail("several workers need a process manager and PostgreSQL; run one "
+                    "`edigateway serve` per core behind a proxy (see deploy/)", EXIT_UNREADABLE)
+    uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+def keys_create(
+    practice: Annotated[str, typer.Option(help="the practice's NPI (or ID)")],
+    scopes: Annotated[str, typer.Option(help="comma-separated, e.g. claims:write,eligibility "
+                                        "(see `edigateway keys scopes`)")],
+    name: Annotated[str, typer.Option(help="what the key is for")] = "PM system",
+    practice_name: Annotated[str | None, typer.Option(
+        help="create the practice with this name if the NPI is new")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Create an API key for a practice. The key is printed once and never stored.
+
+    Example: ``edigateway keys create --practice 1456789019 --scopes claims:write,claims:read``
+    """
+    from edigateway.services.access import create_key
+
+    gateway = _gateway()
+    try:
+        created = create_key(gateway.database, practice=practice, scopes=scopes, name=name,
+                             keyring=gateway.keyring, now=gateway.clock(),
+                             create_name=practice_name)
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json(_as_dict(created))
+        return
+    typer.echo(created.token)
+    typer.echo(f"key {created.key_id} for practice {created.practice_id} with "
+               f"{', '.join(created.scopes)}; shown once, store it now", err=True)
+
+
+@keys_app.command("scopes")
+def keys_scopes() -> None:
+    """List the scopes a key can hold. Example: ``edigateway keys scopes``"""
+    from edigateway.security.api_keys import SCOPES
+
+    for scope_name, meaning in SCOPES.items():
+        typer.echo(f"{scope_name:20} {meaning}")
+
+
+@keys_app.command("list")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False
+              ) -> None:
+    """List API keys (IDs and scopes only). Example: ``edigateway keys list``"""
+    from edigateway.services.access import list_keys
+
+    keys = list_keys(_gateway().database)
+    if as_json:
+        _echo_json(keys)
+        return
+    for key in keys:
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
+        typer.echo(f"{key['key_id']}\tpractice {key['practice_id']}\t{state}\t"
+                   f"{','.join(key['scopes'])}\t{key['name']}")  # type: ignore[arg-type]
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key ID (not the secret)")]
+                ) -> None:
+    """Revoke an API key at once. Example: ``edigateway keys revoke 3f9a1c2b7d10``"""
+    from edigateway.services.access import revoke_key
+
+    gateway = _gateway()
+    try:
+        revoke_key(gateway.database, key_id, now=gateway.clock())
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    typer.echo(f"revoked {key_id}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key: Annotated[bool, typer.Option(
+        "--new-key/--no-new-key", help="embedded setup: add a fresh active key to the key "
+        "file first (with configured keys, put the new key first in EDIGATEWAY_PHI_KEYS "
+        "and restart every process before rotating)")] = True,
+) -> None:
+    """Re-encrypt all PHI to the active key, a batch at a time, while the gateway runs.
+
+    Prints which key IDs still protect data; a key no longer listed can be retired.
+    Example: ``edigateway keys rotate``
+    """
+    from edigateway.security.phi import PhiCipher
+    from edigateway.services.rotation import keys_in_use, rotate_phi
+
+    gateway = _gateway()
+    try:
+        keyring = gateway.keyring
+        if new_key and gateway.settings.phi_keys is None:
+            keyring = keyring.with_new_key(f"k{gateway.clock():%Y%m%d%H%M%S}")
+            keyring.save(gateway.key_file)
+            gateway.database.phi = PhiCipher(keyring)
+        counts = rotate_phi(gateway.database)
+        used = keys_in_use(gateway.database)
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    typer.echo(f"active key {keyring.active}; re-encrypted "
+               + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    typer.echo("values per key: " + (", ".join(f"{k}: {n}" for k, n in sorted(used.items()))
+                                     or "none"))
+
+
+@audit_app.command("export")
+def audit_export(
+    start: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD (included)")],
+    practice: Annotated[int | None, typer.Option(help="only this practice ID")] = None,
+) -> None:
+    """Export audit events of a date range as JSON lines (the export itself is audited).
+
+    Example: ``edigateway audit export --from 2026-11-01 --to 2026-11-30 > audit.jsonl``
+    """
+    from datetime import date as _date
+    from datetime import datetime as _dt
+    from datetime import timedelta
+
+    from edigateway.services.access import audit_events, record
+
+    try:
+        first, last = _date.fromisoformat(start), _date.fromisoformat(end)
+    except ValueError as exc:
+        raise _fail(f"--from/--to: {exc}", EXIT_UNREADABLE) from exc
+    gateway = _gateway()
+    lower, upper = _dt.combine(first, _dt.min.time()), _dt.combine(last + timedelta(days=1),
+                                                                 _dt.min.time())
+    try:
+        events = list(audit_events(gateway.database, start=lower, end=upper,
+                                   practice_id=practice))
+        with gateway.database.transaction() as session:
+            record(session, actor="cli", practice_id=practice, action="export",
+                   resource="audit_events", resource_id=None, at=gateway.clock(),
+                   detail=f"{first}..{last}: {len(events)} events")
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    for event in events:
+        _echo_json(event)
 
 
 @db_app.command("upgrade")
