@@ -94,6 +94,9 @@ class ClearinghouseProfile(_Config):
     https: HttpsProfile | None = None
     interchange: InterchangeProfile
     acknowledgments: list[AckKind] = Field(default_factory=_usual_acks)
+    payer_ids: list[str] | None = Field(
+        default=None, description="the clearinghouse's payer list; claims to other payer "
+        "IDs are refused when they are created (None: any payer)")
     no_999_after_hours: Annotated[int, Field(ge=1, le=720)] = Field(
         default=24, description="a submission without a 999 after this long is a work item")
 

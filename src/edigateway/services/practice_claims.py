@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.edits import ensure_clean
-from edigateway.errors import InputError, NotFoundError
+from edigateway.errors import ClaimInputError, FieldProblem, InputError, NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
@@ -71,16 +71,22 @@ def summary(row: ClaimRow, payer_id: str | None = None) -> dict[str, Any]:
             "superseded_by_id": row.superseded_by_id}
 
 
-def create(db: Database, caller: Caller, claim: Claim, *, now: datetime) -> dict[str, Any]:
+def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
+           payer_ids: list[str] | None = None) -> dict[str, Any]:
     """Store one claim (state ``ready``) after the clean-claim edits; it must be billed
-    by the caller's practice (its NPI)."""
+    by the caller's practice (its NPI) and, given the clearinghouse's ``payer_ids``, go to
+    a payer on that list."""
+    if payer_ids is not None and claim.payer.payer_id not in payer_ids:
+        raise ClaimInputError("claim", [FieldProblem(
+            "payer.payer_id", f"{claim.payer.payer_id} is not on the clearinghouse's payer "
+            "list")])
     ensure_clean(ClaimBatch(claims=[claim]), today=now.date())
     with db.transaction() as session:
         practice = session.get(Practice, caller.practice_id)
         if practice is None or practice.npi != claim.billing_provider.npi:
-            raise InputError(
-                f"billing_provider.npi {claim.billing_provider.npi} is not this practice's "
-                f"NPI{f' ({practice.npi})' if practice else ''}")
+            raise ClaimInputError("claim", [FieldProblem(
+                "billing_provider.npi", f"{claim.billing_provider.npi} is not this "
+                f"practice's NPI{f' ({practice.npi})' if practice else ''}")])
         stored = ClaimStore(session, now).store([claim], state="ready")[0]
         row = _own(session, caller, stored.id)
         _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
@@ -170,7 +176,8 @@ def submit(db: Database, caller: Caller, claim_ids: list[int], **queue: Any) -> 
 
 
 def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None, *,
-            frequency: str, now: datetime) -> dict[str, Any]:
+            frequency: str, now: datetime, payer_ids: list[str] | None = None
+            ) -> dict[str, Any]:
     """A replacement (7, with ``corrected``) or void (8) of a claim the payer has: a new
     claim row referring to the payer's claim number; the earlier one is superseded."""
     with db.transaction() as session:
@@ -191,4 +198,4 @@ def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None
                              f"{row.patient_control_number}")
     new = base.model_copy(update={"frequency": frequency,
                                   "payer_claim_control_number": payer_number})
-    return create(db, caller, new, now=now)
+    return create(db, caller, new, now=now, payer_ids=payer_ids)

@@ -37,7 +37,8 @@ def create_claim(claim: Claim, caller: Writer, principal: PrincipalDep, gateway:
     """Store a claim (state ``ready``) after the clean-claim edits; 422 lists each failed
     edit with its field path. The same claim again returns it as ``unchanged``."""
     return idempotent(gateway, principal, idempotency_key, claim, lambda: (
-        201, practice_claims.create(gateway.database, caller, claim, now=gateway.clock())))
+        201, practice_claims.create(gateway.database, caller, claim, now=gateway.clock(),
+                                    payer_ids=gateway.profile().payer_ids)))
 
 
 @router.post("/validate", response_model=ValidationResult)
@@ -108,7 +109,8 @@ def replace_claim(claim_id: int, request: ReplaceRequest, caller: Writer,
     """A corrected claim (frequency 7) replacing one the payer has."""
     return idempotent(gateway, principal, idempotency_key, request, lambda: (
         201, practice_claims.replace(gateway.database, caller, claim_id, request.claim,
-                                     frequency="7", now=gateway.clock())))
+                                     frequency="7", now=gateway.clock(),
+                                     payer_ids=gateway.profile().payer_ids)))
 
 
 @router.post("/{claim_id}/void", status_code=201, response_model=ClaimCreated)
