@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from edigateway.api.problems import PROBLEM_RESPONSES, problem
 from edigateway.api.routers import (
@@ -118,7 +119,10 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {"Allow": ", ".join(_allowed(app, request))}
+        return problem(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(EdigatewayError)
     async def ours(request: Request, exc: EdigatewayError) -> Response:
@@ -149,6 +153,16 @@ def _ours(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per e
     if isinstance(exc, ConfigurationError):
         return problem(503, "Not configured", str(exc))
     return problem(500, "Internal error", type(exc).__name__)
+
+
+def _allowed(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route offers for this path (Starlette names only the first)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _path(loc: Any) -> str:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -23,6 +23,9 @@ from edigateway.errors import InputError, PersistenceError
 from edigateway.persistence.tables import IdempotencyRow
 from edigateway.services.access import Principal, authenticate
 from edigateway.services.practice_claims import Caller
+
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
+"""A record ID in a path: positive and within every database's integer range."""
 
 
 def gateway_of(request: Request) -> Gateway:

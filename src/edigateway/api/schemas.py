@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -102,7 +102,8 @@ class SubmitRequest(BaseModel):
     """Claims (state ready) to send together in one 837D."""
 
     model_config = ConfigDict(extra="forbid")
-    claim_ids: list[int] = Field(min_length=1, max_length=5000)
+    claim_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=5000)
 
 
 class Submitted(_Out):

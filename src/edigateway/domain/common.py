@@ -25,10 +25,15 @@ def _to_money(value: object) -> Decimal:
         raise ValueError(f"not an amount of money: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
+    if abs(amount) >= MONEY_LIMIT:
+        raise ValueError(f"not a plausible amount (at most {MONEY_LIMIT - CENT}): {value!r}")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError(f"more precision than cents: {value!r}")
     return amount.quantize(CENT)
 
+
+MONEY_LIMIT = Decimal("10000000000")
+"""Ten billion dollars: above any dental claim or payment, below every column's range."""
 
 Money = Annotated[
     Decimal,

@@ -271,7 +271,7 @@ class BenefitUsage(DomainModel):
         default=None, description="overrides the 271's figure when the practice knows better")
     maximum_used: Money | None = None
     orthodontic_maximum_used: Money | None = None
-    procedures: dict[str, int] = Field(
+    procedures: dict[CdtCode, Annotated[int, Field(ge=0, le=999, strict=True)]] = Field(
         default_factory=dict, description="CDT code → times done in the current limit period")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from edigateway.api.deps import GatewayDep, IdempotencyKey, PrincipalDep, idempotent, scope
+from edigateway.api.deps import GatewayDep, IdempotencyKey, PrincipalDep, RowId, idempotent, scope
 from edigateway.api.schemas import (
     ClaimCreated,
     ClaimDetail,
@@ -90,20 +90,20 @@ def list_claims(caller: Reader, gateway: GatewayDep, state: Text = None,
             "next_offset": offset + limit if offset + limit < total else None}
 
 
-@router.get("/{claim_id}", response_model=ClaimDetail)
-def get_claim(claim_id: int, caller: Reader, gateway: GatewayDep) -> dict[str, object]:
+@router.get("/{claim_id:int}", response_model=ClaimDetail)
+def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> dict[str, object]:
     """A claim as submitted, with its history and transmissions (read is audited)."""
     return practice_claims.get(gateway.database, caller, claim_id, now=gateway.clock())
 
 
-@router.get("/{claim_id}/history", response_model=list[HistoryStep])
-def claim_history(claim_id: int, caller: Reader, gateway: GatewayDep) -> list[dict[str, object]]:
+@router.get("/{claim_id:int}/history", response_model=list[HistoryStep])
+def claim_history(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> list[dict[str, object]]:
     """Every state the claim went through, with its cause."""
     return practice_claims.history(gateway.database, caller, claim_id, now=gateway.clock())
 
 
-@router.post("/{claim_id}/replace", status_code=201, response_model=ClaimCreated)
-def replace_claim(claim_id: int, request: ReplaceRequest, caller: Writer,
+@router.post("/{claim_id:int}/replace", status_code=201, response_model=ClaimCreated)
+def replace_claim(claim_id: RowId, request: ReplaceRequest, caller: Writer,
                   principal: PrincipalDep, gateway: GatewayDep,
                   idempotency_key: IdempotencyKey = None) -> Response:
     """A corrected claim (frequency 7) replacing one the payer has."""
@@ -113,8 +113,8 @@ def replace_claim(claim_id: int, request: ReplaceRequest, caller: Writer,
                                      payer_ids=gateway.profile().payer_ids)))
 
 
-@router.post("/{claim_id}/void", status_code=201, response_model=ClaimCreated)
-def void_claim(claim_id: int, caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
+@router.post("/{claim_id:int}/void", status_code=201, response_model=ClaimCreated)
+def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
                idempotency_key: IdempotencyKey = None) -> Response:
     """A void (frequency 8) of a claim the payer has."""
     return idempotent(gateway, principal, idempotency_key, {"void": claim_id}, lambda: (

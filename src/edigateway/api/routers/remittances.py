@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from edigateway.api.deps import GatewayDep, scope
+from edigateway.api.deps import GatewayDep, RowId, scope
 from edigateway.api.schemas import Page, RemittanceDetail, RemittanceSummary
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import get_remittance, list_remittances
@@ -26,7 +26,7 @@ def list_all(caller: Reader, gateway: GatewayDep,
             "next_offset": offset + limit if offset + limit < total else None}
 
 
-@router.get("/{remittance_id}", response_model=RemittanceDetail)
-def get_one(remittance_id: int, caller: Reader, gateway: GatewayDep) -> dict[str, object]:
+@router.get("/{remittance_id:int}", response_model=RemittanceDetail)
+def get_one(remittance_id: RowId, caller: Reader, gateway: GatewayDep) -> dict[str, object]:
     """A payment with each posting traced to its segment and its PLB ledger."""
     return get_remittance(gateway.database, caller, remittance_id, now=gateway.clock())

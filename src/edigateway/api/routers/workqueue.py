@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from edigateway.api.deps import GatewayDep, scope
+from edigateway.api.deps import GatewayDep, RowId, scope
 from edigateway.api.schemas import Page, Resolved, ResolveRequest, WorkItem
 from edigateway.services.followup import resolve_work_item, work_items
 from edigateway.services.practice_claims import Caller
@@ -29,8 +29,8 @@ def list_items(caller: Annotated[Caller, Depends(scope("workqueue:read"))],
             "limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
 
 
-@router.post("/{item_id}/resolve", response_model=Resolved)
-def resolve(item_id: int, request: ResolveRequest,
+@router.post("/{item_id:int}/resolve", response_model=Resolved)
+def resolve(item_id: RowId, request: ResolveRequest,
             caller: Annotated[Caller, Depends(scope("workqueue:write"))],
             gateway: GatewayDep) -> dict[str, object]:
     """Close an item with what was done (audited)."""
