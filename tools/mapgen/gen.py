@@ -25,7 +25,7 @@ from types import ModuleType
 
 from spec_837d import C, E, Loop, Seg
 
-SPECS = ("spec_837d", "spec_270", "spec_271")
+SPECS = ("spec_837d", "spec_270", "spec_271", "spec_276", "spec_277")
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "mappings" / "pyx12"

@@ -6,6 +6,11 @@ answers with a 271 from the benefit-plan table::
 
     with SimulatorHttp(plans, validator, api_key="k") as server:
         url = server.url + "/core/realtime"
+
+A claim status request (payload type ``X12_276_Request_005010X212``) is validated with our
+276 map the same way and answered with a 277 (``X12_277_Response_005010X212``) from
+``claim_status_lookup`` (patient control number → what the payer knows; by default nothing,
+so every claim is answered "not found", ``STC*D0:35``).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from edigateway.errors import EdigatewayError
+from edigateway.sim.claim_status import answer_276, nothing_known
 from edigateway.sim.eligibility import answer_270
 from edigateway.transports.core_envelope import (
     REALTIME_270,
     REALTIME_271,
+    REALTIME_276,
+    REALTIME_277,
     CoreMessage,
     build,
     parse,
@@ -33,10 +41,13 @@ from edigateway.x12.envelope import InterchangeParams
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from edigateway.sim.claim_status import ClaimLookup
     from edigateway.sim.eligibility import BenefitPlans
     from edigateway.x12.validation import Validator
 
 MAX_BODY = 1 << 20
+RESPONSE_TYPES = {REALTIME_270: REALTIME_271, REALTIME_276: REALTIME_277}
+"""The payload type answered for each request type."""
 
 
 class _Reject(Exception):  # noqa: N818 - control flow inside the handler only
@@ -50,8 +61,10 @@ class SimulatorHttp:
 
     def __init__(self, plans: BenefitPlans, validator: Validator, *, api_key: str,
                  client_id: str = "edigateway", client_secret: str | None = None,
-                 port: int = 0, sender_id: str = "EDGSIM") -> None:
+                 port: int = 0, sender_id: str = "EDGSIM",
+                 claim_status_lookup: ClaimLookup = nothing_known) -> None:
         self.plans, self.validator, self.api_key = plans, validator, api_key
+        self.claim_status_lookup = claim_status_lookup
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: set[str] = set()
         self.sender_id = sender_id
@@ -127,15 +140,19 @@ class SimulatorHttp:
             raise _Reject(400, "EnvelopeError", str(exc)) from exc
 
     def _answer(self, message: CoreMessage) -> str:
-        if message.payload_type != REALTIME_270:
+        if message.payload_type not in RESPONSE_TYPES:
             raise _Reject(400, "PayloadTypeIllegal",
-                          f"real-time answers {REALTIME_270}, not {message.payload_type}")
-        verdict = self.validator.validate_text(message.payload, "realtime.270")
+                          f"real-time answers {' or '.join(RESPONSE_TYPES)}, not "
+                          f"{message.payload_type}")
+        name = "270" if message.payload_type == REALTIME_270 else "276"
+        verdict = self.validator.validate_text(message.payload, f"realtime.{name}")
         if verdict.status != "valid":
             first = verdict.errors[0] if verdict.errors else None
-            raise _Reject(400, "PayloadInvalid", f"the 270 is {verdict.status}"
+            raise _Reject(400, "PayloadInvalid", f"the {name} is {verdict.status}"
                           + (f": {first.segment_id} {first.message}" if first else ""))
         try:
+            if message.payload_type == REALTIME_276:
+                return answer_276(message.payload, self.claim_status_lookup, self._params())
             return answer_270(message.payload, self.plans, self._params())
         except EdigatewayError as exc:
             raise _Reject(400, "PayloadInvalid", str(exc)) from exc
@@ -171,8 +188,10 @@ class SimulatorHttp:
     def _reply(self, request: BaseHTTPRequestHandler, status: int,
                question: CoreMessage | None, code: str, error: str | None,
                payload: str = "") -> None:
+        asked = question.payload_type if question else REALTIME_270
         response = CoreMessage(
-            payload_type=REALTIME_271, payload=payload, sender_id=self.sender_id,
+            payload_type=RESPONSE_TYPES.get(asked, REALTIME_271), payload=payload,
+            sender_id=self.sender_id,
             receiver_id=question.sender_id if question else "",
             payload_id=question.payload_id if question else "none",
             error_code=code, error_message=error)

@@ -24,6 +24,8 @@ from edigateway.errors import TransferError
 
 REALTIME_270: Final = "X12_270_Request_005010X279A1"
 REALTIME_271: Final = "X12_271_Response_005010X279A1"
+REALTIME_276: Final = "X12_276_Request_005010X212"
+REALTIME_277: Final = "X12_277_Response_005010X212"
 BATCH_837D: Final = "X12_837_Request_005010X224A2"
 BATCH_RECEIPT: Final = "X12_BatchReceiptConfirmation"
 RULE_VERSION: Final = "2.2.0"

@@ -1,4 +1,5 @@
-"""HTTPS exchange with a clearinghouse (httpx): real-time 270 → 271 in CORE envelopes.
+"""HTTPS exchange with a clearinghouse (httpx): real-time 270 → 271 and 276 → 277 in CORE
+envelopes.
 
 Authentication is the profile's: an API key header, or OAuth2 client credentials (a token
 fetched from ``token_url`` and reused until it expires). Timeouts are the profile's; a
@@ -19,7 +20,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from edigateway.errors import AuthenticationError, TransferError, TransportError
-from edigateway.transports.core_envelope import REALTIME_270, CoreMessage, build, parse
+from edigateway.transports.core_envelope import (
+    REALTIME_270,
+    REALTIME_276,
+    REALTIME_277,
+    CoreMessage,
+    build,
+    parse,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,6 +70,27 @@ class CoreHttpClient:
         if answer.error_code not in (None, "Success") or not answer.payload:
             msg = (f"{self.profile.base_url}: the clearinghouse answered "
                    f"{answer.error_code}: {answer.error_message or 'no message'}")
+            raise TransportError(msg)
+        return answer.payload
+
+    def claim_status(self, x276: str, *, sender_id: str, receiver_id: str) -> str:
+        """Send a 276 claim status request in real time and return the 277 answered.
+
+        Same CORE envelope, authentication and retries as :meth:`realtime`; an answer that
+        is not a 277 (another payload type) is refused rather than read as one.
+        """
+        request = CoreMessage(payload_type=REALTIME_276, payload=x276, sender_id=sender_id,
+                              receiver_id=receiver_id)
+        body, content_type = build(request)
+        response = self._post(self.profile.realtime_path, body, content_type)
+        answer = parse(response.content, response.headers.get("content-type", ""))
+        if answer.error_code not in (None, "Success") or not answer.payload:
+            msg = (f"{self.profile.base_url}: the clearinghouse answered "
+                   f"{answer.error_code}: {answer.error_message or 'no message'}")
+            raise TransportError(msg)
+        if answer.payload_type != REALTIME_277:
+            msg = (f"{self.profile.base_url}: the answer to a 276 is "
+                   f"{answer.payload_type}, not {REALTIME_277}")
             raise TransportError(msg)
         return answer.payload
 
