@@ -9,7 +9,7 @@ and pass fakes (or real loopback servers) for what they want to replace::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ class Gateway:
     _database: Database | None = None
     _codes: CodeLists | None = None
     _keyring: Keyring | None = None
+    _profiles: dict[str, ClearinghouseProfile] = field(default_factory=dict)
 
     @property
     def validator(self) -> Validator:
@@ -118,8 +119,10 @@ class Gateway:
         """A clearinghouse profile by name (default: ``settings.clearinghouse``)."""
         from edigateway.clearinghouses import load_profile
 
-        return load_profile(self.settings.resolved_mappings_dir,
-                            name or self.settings.clearinghouse)
+        key = name or self.settings.clearinghouse
+        if key not in self._profiles:
+            self._profiles[key] = load_profile(self.settings.resolved_mappings_dir, key)
+        return self._profiles[key]
 
     def sftp_transport(self, profile: ClearinghouseProfile) -> SftpTransport:
         """The SFTP transport for ``profile``, its secrets from the settings.

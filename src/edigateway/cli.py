@@ -448,6 +448,42 @@ def claims_poll(
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 
 
+@claims_app.command("status")
+def claims_status(
+    after_days: Annotated[int, typer.Option(help="ask about claims with no answer for this "
+                                            "many days")] = 30,
+    clearinghouse: ClearinghouseOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Ask payers (276 → 277, real time) about claims with no answer after N days.
+
+    Each answer goes into the claim's history; answers needing action (no such claim,
+    paid or denied without an 835, information requested) become work items. A claim is
+    asked about at most once per period. Example: ``edigateway claims status --after-days 30``
+    """
+    from edigateway.services.claim_status import inquire_stale
+
+    gateway = _gateway()
+    try:
+        profile = gateway.profile(clearinghouse)
+        client = gateway.core_client(profile)
+        try:
+            results = inquire_stale(gateway.database, client=client, profile=profile,
+                                    settings=gateway.settings,
+                                    control_numbers=gateway.control_numbers,
+                                    clock=gateway.clock, after_days=after_days)
+        finally:
+            client.close()
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json([_as_dict(r) for r in results])
+        return
+    for r in results:
+        typer.echo(f"{r.patient_control_number}\t{r.outcome}\t{r.message}")
+    typer.echo(f"{len(results)} claim(s) asked about")
+
+
 @eligibility_app.command("check")
 def eligibility_check(
     inquiries_file: Annotated[Path, typer.Argument(help="inquiry JSON (see `edigateway "

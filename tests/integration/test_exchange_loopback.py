@@ -178,3 +178,45 @@ def test_sender_killed_after_the_upload_does_not_send_twice_over_sftp(
     inbox = sorted(p.name for p in (sim.root / "to_clearinghouse").iterdir())
     assert inbox == [queued.file_name]
     assert sim.cycle().received == [queued.file_name]
+
+
+def test_claims_without_an_answer_are_asked_about_with_a_276(
+        running: tuple[Simulator, Gateway]):
+    from datetime import timedelta
+
+    from edigateway.services.claim_status import inquire_stale
+
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
+                        clearinghouse=profile,
+                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+        sim.cycle()
+        for lost in (sim.root / "from_clearinghouse").glob("*.835"):
+            lost.unlink()  # the ERA never reaches us
+        poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                     codes=gateway.codes, now=NOW)
+    later = NOW + timedelta(days=31)
+    client = gateway.core_client(profile)
+    try:
+        results = inquire_stale(gateway.database, client=client, profile=profile,
+                                settings=gateway.settings,
+                                control_numbers=gateway.control_numbers,
+                                clock=lambda: later, after_days=30)
+        again = inquire_stale(gateway.database, client=client, profile=profile,
+                              settings=gateway.settings,
+                              control_numbers=gateway.control_numbers,
+                              clock=lambda: later, after_days=30)
+    finally:
+        client.close()
+    asked = {r.patient_control_number: r.outcome for r in results}
+    assert len(asked) == len(queued.claim_ids) - 1  # MSD9001 was rejected, not waiting
+    assert set(asked.values()) <= {"paid", "denied"}
+    assert again == []  # asked once per period
+    with gateway.database.transaction() as session:
+        items = session.scalars(select(WorkItemRow).where(
+            WorkItemRow.reason == "claim_status")).all()
+        assert len(items) == len(asked)
+        assert "ask the clearinghouse for the ERA" in items[0].message

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
@@ -28,7 +28,7 @@ RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
 """A record ID in a path: positive and within every database's integer range."""
 
 
-def gateway_of(request: Request) -> Gateway:
+async def gateway_of(request: Request) -> Gateway:
     """The gateway the app was created with."""
     gateway: Gateway = request.app.state.gateway
     return gateway
@@ -53,10 +53,11 @@ def principal_of(request: Request, gateway: GatewayDep,
 PrincipalDep = Annotated[Principal, Depends(principal_of)]
 
 
-def scope(wanted: str) -> Callable[..., Caller]:
-    """A dependency that requires ``wanted`` and yields the scoped :class:`Caller`."""
+def scope(wanted: str) -> Callable[..., Awaitable[Caller]]:
+    """A dependency that requires ``wanted`` and yields the scoped :class:`Caller`
+    (``async``: it does no I/O, so it need not take a worker thread)."""
 
-    def dependency(request: Request, principal: PrincipalDep) -> Caller:
+    async def dependency(request: Request, principal: PrincipalDep) -> Caller:
         principal.require(wanted)
         remote = request.client.host if request.client else None
         return Caller(principal.practice_id, principal.actor, remote)

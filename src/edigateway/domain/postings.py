@@ -51,6 +51,7 @@ class WorkReason(StrEnum):
     NO_ACKNOWLEDGMENT = "no_999"
     CLEARINGHOUSE_REJECTED = "ch_rejected"
     PAYER_REJECTED = "payer_rejected"
+    NO_PAYER_ANSWER = "claim_status"
 
 
 class Posting(DomainModel):

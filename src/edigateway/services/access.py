@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.security.phi import Keyring
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 AuditAction = Literal["read", "create", "change", "export", "transmit", "login"]
 
 
@@ -144,7 +146,8 @@ def authenticate(session: Session, token: str | None, *, keyring: Keyring,
     if row is None or row.revoked_at is not None or not verify(
             secret, row.secret_hash, pepper_of(keyring)):
         raise AccessDenied("unknown or revoked API key")
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now  # not on every request: a write per call would serialise them
     return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")))
 
 

@@ -22,6 +22,7 @@ import paramiko
 
 from edigateway.bootstrap import SIM_HOST_KEY_FILE
 from edigateway.sim.adjudicate import Rules
+from edigateway.sim.claim_status import PayerClaim
 from edigateway.sim.clearinghouse import CycleReport, FrontEndRules, SimClearinghouse
 from edigateway.sim.eligibility import BenefitPlans
 from edigateway.sim.http_server import SimulatorHttp
@@ -59,16 +60,31 @@ class Simulator:
             port=settings.sim_sftp_port if sftp_port is None else sftp_port)
         (folder / SIM_HOST_KEY_FILE).write_text(self.sftp.host_key_line + "\n",
                                                 encoding="ascii")
-        self.http = SimulatorHttp(
-            BenefitPlans.load(mappings), validator,
-            api_key=settings.sim_api_key.get_secret_value(),
-            port=settings.sim_http_port if http_port is None else http_port)
         self.clearinghouse = SimClearinghouse(
             self.root, rules=Rules.load(mappings), front_end=FrontEndRules.load(mappings),
             validator=validator, clock=clock)
+        self.http = SimulatorHttp(
+            BenefitPlans.load(mappings), validator,
+            api_key=settings.sim_api_key.get_secret_value(),
+            port=settings.sim_http_port if http_port is None else http_port,
+            claim_status_lookup=self.claim_status)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._loop: threading.Thread | None = None
+
+    def claim_status(self, patient_control_number: str) -> PayerClaim | None:
+        """What the simulated payer knows of a claim, for 276 inquiries: paid (F1:65) or
+        denied (F2) once adjudicated, else nothing (the answer is then D0:35)."""
+        with self._lock:
+            payment = self.clearinghouse.adjudicator.paid.get(patient_control_number)
+        if payment is None:
+            return None
+        today = self.clearinghouse.clock().date()
+        return PayerClaim(
+            category="F1" if payment.paid > 0 else "F2", status="65" if payment.paid > 0
+            else "0", status_date=today, paid_amount=payment.paid, adjudication_date=today,
+            payer_claim_control_number=payment.payer_claim_control_number,
+            total_charge=payment.charge)
 
     def client_settings(self) -> dict[str, Any]:
         """Settings overrides that point the gateway at this simulator's ports."""

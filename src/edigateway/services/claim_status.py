@@ -1,0 +1,161 @@
+"""Ask payers about claims with no answer after N days (276 → 277, real time).
+
+A claim waiting for its payer (``submitted``, ``ch_accepted``, ``payer_accepted``) whose
+last change is older than ``after_days`` — and that was not asked about within that time —
+gets a 276 with what the payer needs to find it (payer, provider NPI, subscriber, our
+claim number, the payer's number once known, charge, dates). The 277's answer is written
+into the claim's history; answers a person must act on become work items:
+
+===========================  ===================================================
+outcome                      work item
+===========================  ===================================================
+paid / denied / finalized    the payer decided but no 835 came: ask for the ERA
+not_found / rejected         the payer does not have the claim: resend it
+information_requested        send the payer what it asks for
+request_error / unknown      the inquiry itself failed: a person looks
+acknowledged / pending       none: wait
+===========================  ===================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from edigateway.domain.claim_status import (
+    InformationReceiver,
+    ServiceProvider,
+    StatusInquiry,
+    StatusPatient,
+    StatusPayer,
+    StatusSubscriber,
+)
+from edigateway.domain.postings import WorkReason
+from edigateway.persistence.tables import ClaimRow, ClaimStateRow, WorkItemRow
+from edigateway.services.claim_store import open_document
+from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.x276_005010X212 import write_276
+from edigateway.x12.x277_005010X212 import read_277_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from edigateway.clearinghouses import ClearinghouseProfile
+    from edigateway.domain.claims import Claim
+    from edigateway.persistence.database import Database
+    from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.settings import Settings
+    from edigateway.transports.https import CoreHttpClient
+
+WAITING = ("submitted", "ch_accepted", "payer_accepted")
+ASKED = "277 "
+_ACT: dict[str, str] = {
+    "paid": "the payer reports it paid; no 835 has been posted: ask the clearinghouse for "
+            "the ERA",
+    "denied": "the payer reports it denied; no 835 has been posted: ask for the ERA, then "
+              "appeal or bill the patient",
+    "finalized": "the payer finalized it; no 835 has been posted: ask for the ERA",
+    "not_found": "the payer has no such claim: check the data and resend it",
+    "rejected": "the payer rejected it: correct and resend",
+    "information_requested": "the payer asks for more information: send it",
+    "request_error": "the status inquiry itself was refused: check the payer and provider IDs",
+    "unknown": "the payer answered a status we do not know: a person looks",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """One claim asked about and what the payer said."""
+
+    claim_id: int
+    patient_control_number: str
+    outcome: str
+    message: str
+
+
+def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> StatusInquiry:
+    """The 276 question for a stored claim."""
+    dates = [line.service_date or claim.service_date for line in claim.lines]
+    known = [d for d in dates if d is not None] or [row.submitted_on]
+    provider = claim.billing_provider
+    patient = claim.patient
+    subscriber = claim.subscriber
+    return StatusInquiry(
+        trace_number=trace,
+        payer=StatusPayer(payer_id=claim.payer.payer_id, name=claim.payer.name),
+        receiver=InformationReceiver(name=settings.submitter_name, etin=settings.submitter_id),
+        provider=ServiceProvider(organization_name=provider.organization_name,
+                                 person=provider.person, identifier=provider.npi),
+        subscriber=StatusSubscriber(name=subscriber.name, member_id=subscriber.member_id,
+                                    date_of_birth=subscriber.date_of_birth,
+                                    gender=subscriber.gender),
+        patient=StatusPatient(name=patient.name, date_of_birth=patient.date_of_birth,
+                              gender=patient.gender) if patient else None,
+        patient_control_number=claim.patient_control_number,
+        payer_claim_control_number=row.payer_claim_control_number,
+        total_charge=claim.total_charge, service_start=min(known),
+        service_end=max(known) if max(known) != min(known) else None)
+
+
+def inquire_stale(db: Database, *, client: CoreHttpClient, profile: ClearinghouseProfile,
+                  settings: Settings, control_numbers: ControlNumberSource,
+                  clock: Callable[[], datetime], after_days: int) -> list[StatusResult]:
+    """Ask about every claim waiting longer than ``after_days`` (see module docstring)."""
+    now = clock()
+    cutoff = now - timedelta(days=after_days)
+    with db.transaction() as session:
+        recently_asked = select(ClaimStateRow.claim_id).where(
+            ClaimStateRow.reason.startswith(ASKED), ClaimStateRow.changed_at > cutoff)
+        rows = list(session.scalars(select(ClaimRow).where(
+            ClaimRow.state.in_(WAITING), ClaimRow.state_changed_at <= cutoff,
+            ClaimRow.superseded_by_id.is_(None), ClaimRow.id.not_in(recently_asked))
+            .order_by(ClaimRow.id)))
+        claims = [(row, open_document(session, row)) for row in rows]
+    results = []
+    for row, claim in claims:
+        numbers = control_numbers.allocate(settings.isa_sender_id)
+        params = InterchangeParams(
+            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
+            receiver_qualifier=profile.interchange.receiver_qualifier,
+            receiver_id=profile.interchange.receiver_id,
+            gs_sender_code=settings.gs_sender_code,
+            gs_receiver_code=profile.interchange.gs_receiver_code,
+            interchange_control_number=numbers.interchange,
+            group_control_number=numbers.group,
+            first_transaction_control_number=numbers.first_transaction,
+            created=now.replace(second=0, microsecond=0), usage_indicator=settings.usage_indicator)
+        trace = f"CS{numbers.interchange:09d}"
+        x277 = client.claim_status(write_276([inquiry_for(claim, row, settings, trace)], params),
+                                   sender_id=settings.isa_sender_id,
+                                   receiver_id=profile.interchange.receiver_id)
+        parsed = read_277_text(x277, f"277 from {profile.name}")
+        answer = next((a for a in parsed.answers if a.trace_number == trace), None)
+        if answer is None:
+            outcome = "request_error"
+            message = "; ".join(s.message for s in parsed.level_statuses) or "no answer"
+        else:
+            outcome, message = answer.outcome, answer.message
+        _record(db, row.id, row.patient_control_number, outcome, message, now)
+        results.append(StatusResult(row.id, row.patient_control_number, outcome, message))
+    return results
+
+
+def _record(db: Database, claim_id: int, pcn: str, outcome: str, message: str,
+            now: datetime) -> None:
+    with db.transaction() as session:
+        row = session.get(ClaimRow, claim_id)
+        if row is None:
+            return
+        session.add(ClaimStateRow(claim_id=claim_id, previous_state=row.state, state=row.state,
+                                  changed_at=now, reason=f"{ASKED}{outcome}: {message}"))
+        action = _ACT.get(outcome)
+        if action is not None:
+            session.add(WorkItemRow(
+                created_at=now, status="open", reason=WorkReason.NO_PAYER_ANSWER.value,
+                message=f"claim {pcn}: claim status inquiry — {message}; {action}",
+                codes=outcome, claim_id=claim_id, patient_control_number=pcn,
+                amount=row.total_charge))
