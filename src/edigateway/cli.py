@@ -715,6 +715,7 @@ def serve(
     import uvicorn
 
     from edigateway.api.app import create_app
+    from edigateway.security.redaction import install
 
     gateway = _gateway()
     try:
@@ -724,7 +725,10 @@ def serve(
     if workers > 1:
         raise _fail("several workers need a process manager and PostgreSQL; run one "
                     "`edigateway serve` per core behind a proxy (see deploy/)", EXIT_UNREADABLE)
-    uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(create_app(gateway), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    install()  # after uvicorn configured its loggers, so their handlers get the filter too
+    server.run()
 
 
 @keys_app.command("create")

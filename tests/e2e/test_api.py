@@ -108,6 +108,9 @@ def test_claim_lifecycle_through_every_route(api: Api):
     listed = c.get("/v1/claims", params={"state": "ready", "limit": 10}, headers=a).json()
     assert [i["id"] for i in listed["items"]] == [claim_id]
     assert listed["total"] == 1
+    by_member = c.get("/v1/claims", headers=a | {"X-Member-Id": " pdp100234 "}).json()
+    assert [i["id"] for i in by_member["items"]] == [claim_id]
+    assert c.get("/v1/claims", headers=a | {"X-Member-Id": "OTHER"}).json()["total"] == 0
 
     submit = {"claim_ids": [claim_id]}
     first = c.post("/v1/claims/submit", json=submit, headers=a | {"Idempotency-Key": "s-1"})

@@ -9,6 +9,8 @@ not at all, and SQLAlchemy's errors come out as :class:`~edigateway.errors.Persi
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,8 @@ class Database:
         self.engine = engine
         self.phi = phi or PhiCipher(Keyring.generate())
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._one_at_a_time = (threading.RLock() if engine.dialect.name == "sqlite"
+                               else contextlib.nullcontext())
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, phi: PhiCipher | None = None,
@@ -103,11 +107,18 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
+        """One unit of work: commit on success, roll back on any error.
+
+        On SQLite, transactions of one process take turns: SQLite allows one writer at a
+        time, and threads that race for its lock either sleep in its busy handler (long
+        latency under load) or fail outright when a reading transaction tries to write.
+        Waiting on a lock of our own is fair and immediate; other processes still meet
+        SQLite's own locking. PostgreSQL transactions run concurrently.
+        """
         session = self._sessions()
         session.info["phi"] = self.phi
         try:
-            with session.begin():
+            with self._one_at_a_time, session.begin():
                 yield session
         except EdigatewayError:
             raise

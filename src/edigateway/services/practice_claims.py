@@ -142,8 +142,11 @@ def transmission(row: SubmissionRow) -> dict[str, Any]:
 
 def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: str | None,
                 patient_control_number: str | None, limit: int, offset: int,
-                now: datetime) -> tuple[list[dict[str, Any]], int]:
-    """A page of the practice's claims (newest first) and how many match in all."""
+                now: datetime, member_id: str | None = None
+                ) -> tuple[list[dict[str, Any]], int]:
+    """A page of the practice's claims (newest first) and how many match in all.
+
+    ``member_id`` is matched through its keyed hash (no member ID is stored in clear)."""
     query = (select(ClaimRow, Payer.payer_id).join(Payer, Payer.id == ClaimRow.payer_id)
              .where(ClaimRow.practice_id == caller.practice_id))
     if state:
@@ -152,6 +155,9 @@ def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: st
         query = query.where(Payer.payer_id == payer_id)
     if patient_control_number:
         query = query.where(ClaimRow.patient_control_number == patient_control_number)
+    if member_id:
+        query = query.where(ClaimRow.member_index == db.phi.blind_index(
+            member_id, purpose="member-id"))
     with db.transaction() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.order_by(ClaimRow.id.desc()).offset(offset).limit(limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from edigateway.api.deps import GatewayDep, IdempotencyKey, PrincipalDep, RowId, idempotent, scope
 from edigateway.api.schemas import (
@@ -80,12 +80,16 @@ def submit_claims(request: SubmitRequest, caller: Writer, principal: PrincipalDe
 @router.get("", response_model=Page[ClaimSummary])
 def list_claims(caller: Reader, gateway: GatewayDep, state: Text = None,
                 payer_id: Text = None, patient_control_number: Text = None,
-                limit: Limit = 50, offset: Offset = 0) -> dict[str, object]:
-    """The practice's claims, newest first, filtered by state, payer or claim number."""
+                limit: Limit = 50, offset: Offset = 0,
+                x_member_id: Annotated[str | None, Header(max_length=80, description=(
+                    "filter by subscriber member ID; a header, so PHI never sits in a "
+                    "URL or an access log"))] = None) -> dict[str, object]:
+    """The practice's claims, newest first, filtered by state, payer, claim number or
+    member ID."""
     items, total = practice_claims.list_claims(
         gateway.database, caller, state=state, payer_id=payer_id,
         patient_control_number=patient_control_number, limit=limit, offset=offset,
-        now=gateway.clock())
+        now=gateway.clock(), member_id=x_member_id)
     return {"items": items, "total": total, "limit": limit, "offset": offset,
             "next_offset": offset + limit if offset + limit < total else None}
 

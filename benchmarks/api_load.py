@@ -1,0 +1,156 @@
+"""Load benchmark of the HTTP API on loopback: open-loop requests at a fixed rate.
+
+Starts ``edigateway sim`` and ``edigateway serve`` (uvicorn, one process, SQLite in a
+temporary folder) as their own processes on 127.0.0.1, creates a practice key with
+``edigateway keys create``, then for each scenario sends requests at
+``--rate`` per second for ``--seconds`` from a pool of client threads — each request is
+scheduled at its own start time (after an uncounted warm-up), whether earlier ones have
+finished or not, so a slow
+server shows up as latency instead of silently lowering the rate. Prints throughput and
+p50/p90/p99/max latency per scenario::
+
+    .venv/bin/python benchmarks/api_load.py --rate 200 --seconds 20
+
+Scenarios: ``create`` (POST /v1/claims, a new claim each time), ``get`` (GET
+/v1/claims/{id} of the claims created), ``eligibility`` (POST /v1/eligibility, a real-time
+270/271 against the simulator's HTTP endpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _claim_template() -> dict[str, Any]:
+    document = json.loads((REPO / "fixtures/claims/05_crown_initial.json").read_text())
+    claim: dict[str, Any] = document["claims"][0]
+    return claim
+
+
+def _inquiry() -> dict[str, Any]:
+    document = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+                          .read_text())
+    item = document["inquiries"][0] if isinstance(document, dict) and "inquiries" in document \
+        else document
+    return item[0] if isinstance(item, list) else item
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(scenario: str, url: str, headers: dict[str, str], rate: float, seconds: float,
+        ids: list[int]) -> dict[str, Any]:
+    """Send ``rate`` requests per second for ``seconds``; latencies in milliseconds."""
+    total = int(rate * seconds)
+    template, inquiry = _claim_template(), _inquiry()
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    client = httpx.Client(base_url=url, headers=headers, timeout=30,
+                          limits=httpx.Limits(max_connections=64))  # one client: building
+    # one per thread costs tens of milliseconds (an SSL context each), which would be
+    # measured as server latency
+
+    def one(number: int, due: float) -> None:
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        start = time.perf_counter()
+        if scenario == "create":
+            claim = copy.deepcopy(template)
+            claim["patient_control_number"] = f"LD{rate:g}-{number:07d}"
+            response = client.post("/v1/claims", json=claim)
+            if response.status_code == 201:
+                with lock:
+                    ids.append(response.json()["id"])
+        elif scenario == "get":
+            response = client.get(f"/v1/claims/{ids[number % len(ids)]}")
+        else:
+            response = client.post("/v1/eligibility", json={"inquiry": inquiry})
+        elapsed = (time.perf_counter() - start) * 1000
+        with lock:
+            latencies.append(elapsed)
+            if response.status_code >= 300:
+                failures.append(response.status_code)
+
+    began = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for number in range(total):
+            pool.submit(one, number, began + number / rate)
+    wall = time.perf_counter() - began
+    client.close()
+    return {"scenario": scenario, "requests": total, "failures": len(failures),
+            "throughput_per_s": round(total / wall, 1),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p90_ms": round(_percentile(latencies, 0.90), 1),
+            "p99_ms": round(_percentile(latencies, 0.99), 1),
+            "max_ms": round(max(latencies), 1)}
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+        else:
+            return
+    raise SystemExit(f"nothing answers at {url}")
+
+
+def main() -> None:
+    """Run the scenarios and print one JSON line each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--eligibility-rate", type=float, default=5)
+    parser.add_argument("--port", type=int, default=8765)
+    options = parser.parse_args()
+    command = str(Path(sys.executable).with_name("edigateway"))
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "EDIGATEWAY_DATA_DIR": folder,
+               "EDIGATEWAY_SIM_SFTP_PORT": "0", "EDIGATEWAY_SIM_HTTP_PORT": "18089"}
+        sim = subprocess.Popen([command, "sim"], env=env, stdout=subprocess.DEVNULL)
+        token = subprocess.run(
+            [command, "keys", "create", "--practice", "1456789019", "--scopes", "admin",
+             "--practice-name", "MAPLE STREET DENTAL"], env=env, check=True,
+            capture_output=True, text=True).stdout.strip()
+        server = subprocess.Popen([command, "serve", "--port", str(options.port)], env=env)
+        url = f"http://127.0.0.1:{options.port}"
+        try:
+            _wait_for(url + "/v1/openapi.json")
+            _wait_for("http://127.0.0.1:18089/")
+            headers = {"Authorization": f"Bearer {token}"}
+            ids: list[int] = []
+            for scenario in ("create", "get", "eligibility"):  # warm-up, not counted
+                run(scenario, url, headers, 5, 2, ids)
+            for scenario, rate in (("create", options.rate), ("get", options.rate),
+                                   ("eligibility", options.eligibility_rate)):
+                print(json.dumps(run(scenario, url, headers, rate, options.seconds, ids)))
+        finally:
+            server.terminate()
+            sim.terminate()
+            server.wait()
+            sim.wait()
+
+
+if __name__ == "__main__":
+    main()
