@@ -220,3 +220,28 @@ def test_claims_without_an_answer_are_asked_about_with_a_276(
             WorkItemRow.reason == "claim_status")).all()
         assert len(items) == len(asked)
         assert "ask the clearinghouse for the ERA" in items[0].message
+
+
+def test_the_same_835_delivered_twice_over_sftp_is_posted_once(
+        running: tuple[Simulator, Gateway]):
+    import shutil
+
+    sim, gateway = running
+    profile = gateway.profile("simulator")
+    queue_837d(gateway.database, _batch(), settings=gateway.settings, clearinghouse=profile,
+               numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    with gateway.sftp_transport(profile) as transport:
+        drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
+        sim.cycle()
+        (era,) = (sim.root / "from_clearinghouse").glob("*.835")
+        shutil.copy(era, era.with_name("EDGSIM_resent.835"))  # the clearinghouse resends it
+        results = poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                               codes=gateway.codes, now=NOW)
+        assert sorted(r.status for r in results if r.kind == "835") == ["duplicate",
+                                                                         "processed"]
+        shutil.copy(sim.root / "archive" / era.name, era.with_name("EDGSIM_later.835"))
+        (late,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                               codes=gateway.codes, now=NOW)
+        assert late.status == "duplicate"
+    with gateway.database.transaction() as session:
+        assert len(session.scalars(select(RemittanceRow)).all()) == 1
