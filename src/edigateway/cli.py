@@ -225,26 +225,34 @@ def build(
 
 @app.command("demo")
 def demo(
-    fixtures: Annotated[Path, typer.Option(help="folder of claim JSON files")] = Path(
-        "fixtures/claims"),
-    out_dir: Annotated[Path, typer.Option("--out", help="where to write the 837D files")] =
-    Path("var/demo"),
-    as_json: Annotated[bool, typer.Option("--json", help="print a JSON summary")] = False,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="an empty folder for the demo's database and files (default: a temporary one)")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
-    """Build, validate and read back every fixture claim file (the main job for now).
+    """The whole gateway in one command, on embedded defaults, with the simulator.
 
-    For each claims file: clean-claim edits → 837D → validation with our X224A2 map →
-    read back into claims and compared. Example: ``edigateway demo``
+    50 patients' eligibility (270/271), two estimates, their claims as one 837D over SFTP,
+    the 999/277CA/835 answers applied and posted, then the summary: accepted/rejected,
+    paid, written off, patient responsibility, denials, work queue, A/R aging.
+    Example: ``edigateway demo`` or ``edigateway demo --json``
     """
-    from edigateway.services.demo import run_demo
+    from edigateway.bootstrap import bootstrap
+    from edigateway.services.demo import fresh_data_dir, run_demo
+    from edigateway.settings import Settings
 
     try:
-        summary = run_demo(_gateway(), fixtures, out_dir, progress=not as_json)
+        folder = fresh_data_dir(data_dir)
+        settings = Settings().model_copy(update={"data_dir": folder})
+        summary = run_demo(bootstrap(settings), progress=not as_json)
+    except OSError as exc:
+        raise _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     if as_json:
         _echo_json(summary)
-    raise typer.Exit(EXIT_OK if summary["all_valid"] else EXIT_INVALID)
+    else:
+        typer.echo(f"data in {folder}", err=True)
 
 
 @app.command("estimate")

@@ -1,94 +1,188 @@
-"""The main job on embedded defaults, as far as the gateway goes today.
+"""The main job end to end, on embedded defaults: ``edigateway demo``.
 
-For every claim file in a folder: clean-claim edits, 837D build, validation with our
-005010X224A2 map, and a read-back that must give the same claims. The summary is what a
-billing team would check before trusting a new gateway with its claims.
+In a fresh data folder (SQLite file, generated PHI keys) with the clearinghouse simulator
+started in-process on loopback, a practice's month goes through the whole gateway:
+
+1. 50 patients' eligibility is checked in real time (270 → simulator's HTTP endpoint →
+   271 → ``DentalBenefits``), and two patients are shown an estimate of their visit;
+2. their claims are stored (clean-claim edits) and queued as one 837D in the outbox, which
+   is uploaded over SFTP (temporary name, rename, size check);
+3. the simulator answers (999, 277CA, an 835, and later a reversal + correction); the
+   poller stores, archives and applies each file: acknowledgments move claims, 835s post;
+4. the summary: claims accepted/rejected, money paid, written off and left to patients,
+   denials with their reasons, the work queue and A/R aging.
+
+Every figure in the summary comes from the database, so the end-to-end test can assert it.
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import func, select
 
-from edigateway.domain.claims import MAX_LINES_PER_CLAIM
-from edigateway.domain.claims_split import split_claim
-from edigateway.errors import CleanClaimError, EdigatewayError
-from edigateway.services.claims import build_837d, load_claim_file
-from edigateway.x12.x837d_005010X224A2 import read_837d
+from edigateway.estimates.engine import estimate
+from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
+from edigateway.services.control_numbers import DatabaseControlNumbers
+from edigateway.services.demo_practice import demo_batch, inquiry_for, plan_for
+from edigateway.services.eligibility import check_realtime
+from edigateway.services.exchange import drain_outbox, poll_inbound
+from edigateway.services.followup import aging_report
+from edigateway.services.submissions import queue_837d
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from edigateway.bootstrap import Gateway
+    from edigateway.domain.eligibility import DentalBenefits
+
+ZERO = Decimal("0.00")
+PATIENT_KINDS = ("deductible", "coinsurance", "copay", "patient_other")
 
 
-def run_demo(gateway: Gateway, fixtures: Path, out_dir: Path, *, progress: bool = True
+def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
              ) -> dict[str, Any]:
-    """Process every ``*.json`` in ``fixtures``; returns the summary (also printed)."""
-    files = sorted(fixtures.glob("*.json"))
-    if not files:
-        raise EdigatewayError(f"{fixtures}: no claim files (*.json) found")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Run the whole job with ``gateway`` (its data folder should be fresh)."""
+    from edigateway.bootstrap import bootstrap
+    from edigateway.sim.runner import Simulator
+
     console = Console(stderr=True, quiet=not progress)
-    rows: list[dict[str, Any]] = []
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("building and validating 837D files", total=len(files))
-        for path in files:
-            rows.append(_one(gateway, path, out_dir))
+    today = gateway.clock().date()
+    batch = demo_batch(today, patients)
+    with ExitStack() as stack:
+        sim = stack.enter_context(Simulator(gateway.settings, validator=gateway.validator,
+                                            clock=gateway.clock, sftp_port=0, http_port=0))
+        gateway = bootstrap(gateway.settings.model_copy(update=sim.client_settings()),
+                            clock=gateway.clock, validator=gateway.validator)
+        profile = gateway.profile("simulator")
+        bar = stack.enter_context(Progress(console=console, transient=True))
+
+        task = bar.add_task("eligibility (270/271 in real time)", total=len(batch.claims))
+        client = gateway.core_client(profile)
+        stack.callback(client.close)
+        benefits: list[DentalBenefits] = []
+        for claim in batch.claims:
+            benefits += check_realtime([inquiry_for(claim, today)], client=client,
+                                       profile=profile, settings=gateway.settings,
+                                       control_numbers=gateway.control_numbers,
+                                       clock=gateway.clock)
             bar.advance(task)
-    summary = {
-        "files": len(rows),
-        "claims": sum(r["claims"] for r in rows),
-        "total_charge": str(sum((Decimal(r["total_charge"]) for r in rows), Decimal("0.00"))),
-        "valid_files": sum(1 for r in rows if r["valid"]),
-        "edit_failures": sum(len(r["edit_failures"]) for r in rows),
-        "all_valid": all(r["valid"] and r["round_trip"] for r in rows),
-        "results": rows,
-    }
+        eligible = [(c, b) for c, b in zip(batch.claims, benefits, strict=True)
+                    if not b.rejections]
+        estimates = [{"claim": c.patient_control_number, **estimate(b, plan_for(c))
+                      .model_dump(mode="json")} for c, b in eligible[:2]]
+
+        task = bar.add_task("claims → 837D → SFTP", total=3)
+        numbers = DatabaseControlNumbers(lambda: gateway.database)
+        queued = queue_837d(gateway.database, batch, settings=gateway.settings,
+                            clearinghouse=profile, numbers=numbers, now=gateway.clock())
+        bar.advance(task)
+        transport = stack.enter_context(gateway.sftp_transport(profile))
+        sent = drain_outbox(gateway.database, transport, clearinghouse=profile.name,
+                            now=gateway.clock())
+        bar.advance(task, 2)
+
+        task = bar.add_task("999/277CA/835 back, posted", total=2)
+        received = []
+        for _ in range(2):  # the answers, then the payer's later reversal + correction
+            sim.cycle()
+            received += poll_inbound(gateway.database, transport,
+                                     clearinghouse=profile.name, codes=gateway.codes,
+                                     now=gateway.clock())
+            bar.advance(task)
+    summary = _summary(gateway, queued.file_name, sent, received, benefits, estimates)
     if progress:
-        table = Table(title="edigateway: 837D build, validation and read-back")
-        for column in ("claims file", "claims", "charge", "837D", "errors", "read-back"):
-            table.add_column(column)
-        for r in rows:
-            table.add_row(r["source"], str(r["claims"]), r["total_charge"],
-                          "valid" if r["valid"] else "INVALID",
-                          str(len(r["errors"]) + len(r["edit_failures"])),
-                          "same claims" if r["round_trip"] else "DIFFERENT")
-        Console().print(table)
-        Console().print(f"{summary['valid_files']}/{summary['files']} files valid, "
-                        f"{summary['claims']} claims; 837D files in {out_dir}")
+        _print(summary)
     return summary
 
 
-def _one(gateway: Gateway, path: Path, out_dir: Path) -> dict[str, Any]:
-    row: dict[str, Any] = {"source": path.name, "claims": 0, "total_charge": "0.00",
-                           "valid": False, "round_trip": False, "errors": [],
-                           "edit_failures": []}
-    try:
-        batch = load_claim_file(path)
-        text = build_837d(batch, settings=gateway.settings,
-                          control_numbers=gateway.control_numbers, clock=gateway.clock)
-    except CleanClaimError as exc:
-        row["edit_failures"] = [str(f) for f in exc.failures]
-        return row
-    except EdigatewayError as exc:
-        row["errors"] = [str(exc)]
-        return row
-    sent = [p for c in batch.claims for p in split_claim(c, MAX_LINES_PER_CLAIM)]
-    target = out_dir / f"{path.stem}.837"
-    target.write_text(text, encoding="ascii")
-    verdict = gateway.validator.validate_text(text, str(target))
-    parsed = read_837d(text, str(target))
-    row.update(
-        claims=len(sent),
-        total_charge=str(sum(c.total_charge for c in sent)),
-        valid=verdict.valid,
-        errors=[f.message for f in verdict.errors],
-        round_trip=parsed.claims == sent,
-        file=str(target),
-    )
-    return row
+def _summary(gateway: Gateway, file_name: str, sent: list[Any], received: list[Any],
+             benefits: list[DentalBenefits], estimates: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+    db = gateway.database
+    with db.transaction() as session:
+        states = Counter(dict(session.execute(
+            select(ClaimRow.state, func.count()).where(ClaimRow.superseded_by_id.is_(None))
+            .group_by(ClaimRow.state)).all()))
+        totals: dict[str, Decimal] = {
+            kind: amount or ZERO for kind, amount in session.execute(
+                select(PostingRow.kind, func.sum(PostingRow.amount))
+                .group_by(PostingRow.kind)).all()}
+        work = list(session.scalars(select(WorkItemRow).order_by(WorkItemRow.id)))
+        denials = [{"claim": w.patient_control_number, "codes": w.codes, "reason": w.message}
+                   for w in work if w.reason in ("denied", "line_denied")]
+        queue = Counter(w.reason for w in work if w.status == "open")
+    rejected_ch = states.get("ch_rejected", 0)
+    rejected_payer = states.get("payer_rejected", 0)
+    total_claims = sum(states.values())
+    return {
+        "claims": total_claims,
+        "eligibility": {"checked": len(benefits),
+                        "active": sum(1 for b in benefits if b.coverage == "active"),
+                        "not_found": sum(1 for b in benefits if b.rejections)},
+        "estimates": estimates,
+        "submission": {"file": file_name, "sent": [s.status for s in sent]},
+        "files_received": [{"file": r.remote_name, "kind": r.kind, "status": r.status}
+                           for r in received],
+        "accepted": total_claims - rejected_ch - rejected_payer,
+        "rejected_by_clearinghouse": rejected_ch,
+        "rejected_by_payer": rejected_payer,
+        "states": dict(sorted(states.items())),
+        "paid": str(totals.get("paid", ZERO)),
+        "contractual_write_offs": str(totals.get("contractual", ZERO)),
+        "patient_responsibility": str(sum((totals.get(k, ZERO) for k in PATIENT_KINDS),
+                                          ZERO)),
+        "denials": denials,
+        "work_queue": dict(sorted(queue.items())),
+        "aging": aging_report(db, today=gateway.clock().date()),
+    }
+
+
+def _print(summary: dict[str, Any]) -> None:
+    console = Console()
+    elig = summary["eligibility"]
+    console.print(f"[bold]Eligibility[/]: {elig['checked']} checked, {elig['active']} active, "
+                  f"{elig['not_found']} not found by the payer")
+    for item in summary["estimates"]:
+        console.print(f"  estimate for {item['claim']}: fee {item['total_fee']}, insurance "
+                      f"{item['total_insurance']}, patient {item['total_patient']}")
+    file = summary["submission"]["file"]
+    console.print(f"[bold]Submitted[/] {summary['claims']} claims as {file}; received "
+                  + ", ".join(f"{f['kind']} ({f['status']})" for f in summary["files_received"]))
+    table = Table(title="edigateway demo: the month's claims")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for label, key in (("claims accepted", "accepted"),
+                       ("rejected by the clearinghouse", "rejected_by_clearinghouse"),
+                       ("rejected by the payer", "rejected_by_payer"), ("paid", "paid"),
+                       ("contractual write-offs", "contractual_write_offs"),
+                       ("patient responsibility", "patient_responsibility")):
+        table.add_row(label, str(summary[key]))
+    console.print(table)
+    for denial in summary["denials"]:
+        console.print(f"  denied {denial['claim']} [{denial['codes']}]: {denial['reason']}")
+    console.print("[bold]Work queue[/]: " + ", ".join(
+        f"{n} {reason}" for reason, n in summary["work_queue"].items()))
+    total = summary["aging"]["total"]
+    console.print("[bold]A/R aging[/]: " + ", ".join(
+        f"{bucket} {amount}" for bucket, amount in total["buckets"].items())
+        + f"; total {total['total']}")
+
+
+def fresh_data_dir(given: Path | None) -> Path:
+    """The demo's data folder: the one given (must be empty or new) or a temporary one."""
+    if given is None:
+        return Path(tempfile.mkdtemp(prefix="edigateway-demo-"))
+    if given.exists() and any(given.iterdir()):
+        from edigateway.errors import InputError
+
+        msg = f"{given}: not empty; the demo needs a fresh folder (or none: a temporary one)"
+        raise InputError(msg)
+    given.mkdir(parents=True, exist_ok=True)
+    return given

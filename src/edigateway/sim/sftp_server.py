@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import logging
 import os
 import posixpath
 import socket
@@ -288,7 +289,12 @@ class SimSftpServer:
         return f"[{LOOPBACK}]:{self.port} {self.host_key_line}"
 
     def start(self) -> SimSftpServer:
-        """Accept connections in a background thread."""
+        """Accept connections in a background thread.
+
+        paramiko logs a client's ordinary disconnect as an error on the server side; the
+        simulator's callers read results, not that noise, so only critical records pass.
+        """
+        logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)
         self._thread.start()
         return self
 

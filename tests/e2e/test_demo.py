@@ -1,0 +1,61 @@
+"""The main job end to end: the demo's summary figures are pinned, so any change in
+eligibility, routing, adjudication or posting shows up here. The counts and denials follow
+from the demo practice and the simulator's rules by reading them (49 accepted: the 50th
+member is unknown; five D9944 claims denied CO-96); the amounts were recorded from a run
+and are kept exact to the cent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from edigateway.bootstrap import bootstrap
+from edigateway.services.demo import run_demo
+from edigateway.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 9, 0)
+
+
+def test_demo_summary(tmp_path: Path):
+    gateway = bootstrap(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
+                        clock=lambda: NOW)
+    summary = run_demo(gateway, progress=False)
+    assert summary["claims"] == 50
+    assert summary["eligibility"] == {"checked": 50, "active": 49, "not_found": 1}
+    assert [e["claim"] for e in summary["estimates"]] == ["MSD1001", "MSD1002"]
+    assert summary["submission"]["sent"] == ["sent"]
+    assert [(f["kind"], f["status"]) for f in summary["files_received"]] == [
+        ("999", "processed"), ("277CA", "processed"), ("835", "processed"),
+        ("835", "processed")]
+    assert (summary["accepted"], summary["rejected_by_clearinghouse"],
+            summary["rejected_by_payer"]) == (49, 0, 1)
+    assert summary["states"] == {"denied": 5, "paid": 44, "payer_rejected": 1}
+    # the five occlusal guards (D9944, 450.00 each) are not covered: CO-96
+    assert [(d["claim"], d["codes"]) for d in summary["denials"]] == [
+        (f"MSD{n}", "CO-96") for n in (1008, 1018, 1028, 1038, 1048)]
+    assert summary["paid"] == "11583.80"
+    assert summary["contractual_write_offs"] == "6560.00"
+    assert summary["patient_responsibility"] == "5331.00"
+    assert summary["work_queue"] == {"denied": 5, "payer_rejected": 1, "recoupment": 2,
+                                     "reversal": 1}
+    assert summary["aging"]["total"]["total"] == "3350.00"
+
+
+def test_demo_command_json(tmp_path: Path):
+    folder = tmp_path / "demo"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("edigateway")), "demo", "--json", "--data-dir",
+         str(folder)], capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["claims"] == 50
+    assert (folder / "edigateway.sqlite3").is_file()
+    again = subprocess.run(
+        [str(Path(sys.executable).with_name("edigateway")), "demo", "--data-dir",
+         str(folder)], capture_output=True, text=True, check=False, timeout=60)
+    assert again.returncode == 1
+    assert "not empty" in again.stderr
