@@ -539,6 +539,9 @@ def eligibility_check(
 def era_post(
     files: Annotated[list[Path], typer.Argument(help="835 files (or folders of them)")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="hand each file to the workers (EDIGATEWAY_BROKER_URL) instead of "
+        "posting here; the files must be readable by the workers")] = False,
 ) -> None:
     """Post 835 remittances: balance, match, post; quarantine what does not balance.
 
@@ -548,6 +551,9 @@ def era_post(
     from edigateway.services.remittances import iter_files, post_era
 
     gateway = _gateway()
+    if queue:
+        _queue_eras(gateway, list(iter_files(files)), as_json=as_json)
+        return
     worst = EXIT_OK
     for path in iter_files(files):
         try:
@@ -566,6 +572,26 @@ def era_post(
         elif result.status == "quarantined" and worst == EXIT_OK:
             worst = EXIT_INVALID
     raise typer.Exit(worst)
+
+
+def _queue_eras(gateway: Gateway, paths: list[Path], *, as_json: bool) -> None:
+    import hashlib
+
+    from edigateway.workers.celery_app import dispatch
+
+    if not gateway.settings.broker_url:
+        raise _fail("--queue needs EDIGATEWAY_BROKER_URL (workers to hand the files to)",
+                    EXIT_UNREADABLE)
+    for path in paths:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise _fail(f"{path}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
+        task = dispatch(gateway, "post_era_file", str(path.resolve()), digest)
+        if as_json:
+            _echo_json({"file": str(path), "sha256": digest, "task": task})
+        else:
+            typer.echo(f"{path}\tqueued as task {task}")
 
 
 def _print_posting(result: Any) -> None:
@@ -875,6 +901,35 @@ def audit_export(
         raise _fail(str(exc), EXIT_INVALID) from exc
     for event in events:
         _echo_json(event)
+
+
+@app.command("worker")
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="tasks at once in this "
+                                             "worker (processes)")] = 1,
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "WARNING",
+) -> None:
+    """Run a Celery worker: ERA posting, outbox sending and polling from the broker.
+
+    Needs EDIGATEWAY_BROKER_URL (RabbitMQ: amqp://guest:guest@127.0.0.1:5672//) and, to
+    share work with other workers, PostgreSQL (EDIGATEWAY_DATABASE_URL). Tasks are
+    acknowledged after they finish and are idempotent, so a killed worker's task is
+    simply done again. Example: ``edigateway worker --concurrency 2``
+    """
+    import os
+
+    from edigateway.settings import Settings
+    from edigateway.workers.celery_app import make_celery
+
+    settings = Settings()
+    if not settings.broker_url:
+        raise _fail("no broker: set EDIGATEWAY_BROKER_URL (without one, commands run their "
+                    "jobs in-process and no worker is needed)", EXIT_UNREADABLE)
+    pool = "solo" if concurrency == 1 else "prefork"
+    make_celery(settings).worker_main([
+        "worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--loglevel={loglevel}",
+        "-Q", settings.worker_queue, "--without-gossip", "--without-mingle",
+        f"--hostname=edigateway-{os.getpid()}@%h"])  # several workers may share a host
 
 
 @db_app.command("upgrade")

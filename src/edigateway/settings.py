@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     test_database_url: str | None = None
+    test_broker_url: str | None = None
     mappings_dir: Path | None = Field(
         default=None,
         description="Folder holding pyx12 maps, code lists and clearinghouse profiles; "
@@ -70,6 +71,12 @@ class Settings(BaseSettings):
     sim_api_key: SecretStr = Field(
         default=SecretStr("edigateway-simulator"),
         description="the key the simulator accepts; it only listens on 127.0.0.1")
+
+    # Scale-out workers (Celery); without a broker every job runs in-process.
+    broker_url: str | None = Field(
+        default=None, description="e.g. amqp://guest:guest@127.0.0.1:5672// (RabbitMQ) or "
+        "redis://127.0.0.1:6379/0")
+    worker_queue: str = "edigateway"
 
     # PHI at rest and API keys.
     phi_keys: SecretStr | None = Field(

@@ -1,0 +1,1 @@
+"""Background work: the same jobs run in-process or on Celery workers."""

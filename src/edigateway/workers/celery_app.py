@@ -1,0 +1,63 @@
+"""Celery wiring: one task per job of :mod:`.jobs`, built from settings, nothing at import.
+
+Tasks are acknowledged late and rejected back to the queue when a worker dies mid-task
+(``acks_late`` + ``task_reject_on_worker_lost``), take one message at a time
+(``worker_prefetch_multiplier = 1``) and retry transient failures (database or transfer
+errors) with exponential backoff. That is safe because every job is idempotent.
+
+A worker process builds its :class:`~edigateway.bootstrap.Gateway` on its first task and
+keeps it (database pool, code lists, keyring).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery
+
+from edigateway.errors import PersistenceError, TransferError
+from edigateway.workers.jobs import JOBS
+
+if TYPE_CHECKING:
+    from edigateway.bootstrap import Gateway
+    from edigateway.settings import Settings
+
+RETRIES = 5
+
+
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app for ``settings`` (broker ``EDIGATEWAY_BROKER_URL``)."""
+    app = Celery("edigateway", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        task_default_queue=settings.worker_queue, task_ignore_result=True,
+        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
+        task_serializer="json", accept_content=["json"])
+    gateways: dict[str, Gateway] = {}
+
+    def gateway() -> Gateway:
+        if "gateway" not in gateways:
+            from edigateway.bootstrap import bootstrap
+
+            gateways["gateway"] = bootstrap(settings)
+        return gateways["gateway"]
+
+    for name, job in JOBS.items():
+        def run(task: Any, *args: Any, _job: Any = job, **kwargs: Any) -> Any:
+            try:
+                return _job(gateway(), *args, **kwargs)
+            except (PersistenceError, TransferError) as exc:
+                raise task.retry(exc=exc, countdown=min(60, 2 ** task.request.retries),
+                                 max_retries=RETRIES) from exc
+
+        app.task(name=f"edigateway.{name}", bind=True)(run)
+    return app
+
+
+def dispatch(gateway: Gateway, job: str, *args: Any, **kwargs: Any) -> Any:
+    """Run ``job`` on the workers when a broker is configured, else here and now."""
+    if gateway.settings.broker_url:
+        app = make_celery(gateway.settings)
+        sent = app.send_task(f"edigateway.{job}", args=args, kwargs=kwargs)
+        return str(sent.id)
+    return JOBS[job](gateway, *args, **kwargs)

@@ -1,0 +1,60 @@
+"""The jobs a worker does — posting an ERA file, sending the outbox, polling a
+clearinghouse — as plain functions of a :class:`~edigateway.bootstrap.Gateway`.
+
+They are what the CLI runs in-process and what Celery tasks call (:mod:`.celery_app`), so
+both paths are the same code. Each is idempotent, keyed by what it works on: an ERA file by
+its SHA-256 (the posting engine refuses a file or payment twice), the outbox by its rows'
+states, the inbound folder by file hash. A redelivered task is therefore harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edigateway.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from edigateway.bootstrap import Gateway
+
+
+def post_era_file(gateway: Gateway, path: str, sha256: str | None = None) -> dict[str, Any]:
+    """Post one 835 file; ``sha256`` (when given) must match what is on disk now."""
+    from edigateway.services.remittances import post_era_bytes
+
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if sha256 is not None and digest != sha256:
+        msg = f"{path}: changed since it was queued (SHA-256 {digest[:12]}…, not {sha256[:12]}…)"
+        raise InputError(msg)
+    result = post_era_bytes(gateway.database, path, data, codes=gateway.codes,
+                            now=gateway.clock())
+    return result.to_json()
+
+
+def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
+    """Upload every queued submission of a clearinghouse; counts by outcome."""
+    from edigateway.services.exchange import drain_outbox, summarise
+
+    profile = gateway.profile(clearinghouse)
+    with gateway.sftp_transport(profile) as transport:
+        return summarise(drain_outbox(gateway.database, transport,
+                                      clearinghouse=profile.name, now=gateway.clock()))
+
+
+def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
+    """Collect and apply a clearinghouse's answers; counts by outcome."""
+    from edigateway.services.exchange import poll_inbound, summarise
+
+    profile = gateway.profile(clearinghouse)
+    with gateway.sftp_transport(profile) as transport:
+        return summarise(poll_inbound(gateway.database, transport, clearinghouse=profile.name,
+                                      codes=gateway.codes, now=gateway.clock()))
+
+
+JOBS: dict[str, Callable[..., Any]] = {"post_era_file": post_era_file, "send_outbox": send_outbox,
+        "poll_clearinghouse": poll_clearinghouse}
+"""Job name → function; Celery task names are ``edigateway.<job name>``."""
