@@ -148,8 +148,8 @@ def _print_verdict(verdict: Any) -> None:
 def maps() -> None:
     """Print the pyx12 map folder we validate with (pyx12's own maps plus ours).
 
-    pyx12's tools can use it directly, e.g. ``x12valid --map-path "$(edigateway x12 maps)"
-    claims.837`` checks an 837D with our X224A2 map.
+    pyx12's tools can use it directly. Example:
+    ``x12valid --map-path "$(edigateway x12 maps)" claims.837`` checks an 837D with our map.
     """
     typer.echo(str(_gateway().validator.map_path()))
 
@@ -188,8 +188,9 @@ def build(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write")]
     = None,
 ) -> None:
-    """Build an X12 file from JSON: ``edigateway x12 build 837d claims.json -o claims.837``
-    or ``edigateway x12 build 270 inquiry.json``.
+    """Build an X12 file from JSON. Example:
+    ``edigateway x12 build 837d claims.json -o claims.837`` or
+    ``edigateway x12 build 270 inquiry.json``.
 
     Exits 1, listing every failed clean-claim edit, when the claims are not clean; nothing
     is written then.

@@ -158,3 +158,22 @@ def test_x12_maps_prints_a_folder_holding_our_837d_map():
     folder = Path(stdout.strip())
     assert (folder / "837.5010.X224.A2.xml").is_file()
     assert "837.5010.X224.A2.xml" in (folder / "maps.xml").read_text()
+
+
+def test_every_command_has_help_with_an_example():
+    import typer
+
+    from edigateway.cli import app
+
+    missing: list[str] = []
+
+    def walk(command: object, path: str) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, f"{path} {name}")
+        elif "Example" not in (getattr(command, "help", "") or ""):
+            missing.append(path.strip())
+
+    walk(typer.main.get_command(app), "")
+    assert missing == []
