@@ -661,6 +661,30 @@ def workqueue_list(
         typer.echo(f"#{item['id']} [{item['reason']}] {item['claim'] or '-'}: {item['message']}")
 
 
+@workqueue_app.command("resolve")
+def workqueue_resolve(
+    item_id: Annotated[int, typer.Argument(help="the work item's number (#N in the list)")],
+    note: Annotated[str, typer.Option(help="what was done: corrected claim sent, appeal "
+                                      "sent, written off …")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Close a work item with a note (audited as the CLI user).
+
+    Example: ``edigateway workqueue resolve 12 --note "appeal sent 2026-11-23"``
+    """
+    from edigateway.services.followup import resolve_work_item
+
+    gateway = _gateway()
+    try:
+        result = resolve_work_item(gateway.database, item_id, note=note, now=gateway.clock())
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    if as_json:
+        _echo_json(result)
+    else:
+        typer.echo(f"#{item_id} resolved: {result['resolution_note']}")
+
+
 @payers_app.command("list")
 def payers_list(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,

@@ -111,3 +111,34 @@ def test_timely_filing_alert_after_the_payer_limit_is_set():
     code, out, _ = run("payers", "set-limit", "NOPE", "60")
     assert code == 1
     assert run("payers", "set-limit", "DDPIL", "0")[0] == 1
+
+
+def test_workqueue_resolve_keys_and_audit_export():
+    run("claims", "import", str(ERA / "claims.json"))
+    run("era", "post", str(ERA / "03_denial" / "era.835"))
+    code, out, _ = run("workqueue", "list", "--json")
+    items = json.loads(out)
+    assert code == 0
+    assert items, "a denial opens a work item"
+    first = items[0]["id"]
+    code, out, _ = run("workqueue", "resolve", str(first), "--note", "appeal sent",
+                       "--json")
+    assert (code, json.loads(out)["status"]) == (0, "resolved")
+    code, _, err = run("workqueue", "resolve", str(first), "--note", "again")
+    assert code == 1
+    assert "already resolved" in err
+    code, out, _ = run("keys", "create", "--practice", "1456789019", "--scopes",
+                       "claims:read", "--practice-name", "MAPLE STREET DENTAL", "--json")
+    assert code == 0
+    key = json.loads(out)
+    assert key["token"].startswith("edg_")
+    code, out, _ = run("keys", "list", "--json")
+    assert [k["key_id"] for k in json.loads(out)] == [key["key_id"]]
+    assert "token" not in out
+    assert run("keys", "revoke", key["key_id"])[0] == 0
+    code, out, _ = run("audit", "export", "--from", "2000-01-01", "--to", "2100-01-01")
+    events = [json.loads(line) for line in out.splitlines()]
+    assert {(e["resource"], e["action"]) for e in events} >= {
+        ("work_item", "change"), ("api_key", "create"), ("api_key", "change")}
+    code, _, err = run("audit", "export", "--from", "yesterday", "--to", "2100-01-01")
+    assert code == 2
