@@ -24,10 +24,11 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.exchange import drain_outbox, poll_inbound
-from edigateway.services.submissions import queue_837d, submission_payload
+from edigateway.services.exchange import InboundResult, drain_outbox, poll_inbound
+from edigateway.services.submissions import Queued, queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
+from edigateway.transports.sftp import SftpTransport
 from edigateway.x12.validation import Validator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +63,17 @@ def _batch() -> ClaimBatch:
     return ClaimBatch(claims=[*claims, unknown])
 
 
+def _queue(gateway: Gateway) -> Queued:
+    return queue_837d(gateway.database, _batch(), settings=gateway.settings,
+                      clearinghouse=gateway.profile("simulator"),
+                      numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+
+
+def _poll(gateway: Gateway, transport: SftpTransport) -> list[InboundResult]:
+    return poll_inbound(gateway.database, transport, clearinghouse="simulator",
+                        codes=gateway.codes, now=NOW)
+
+
 def _states(gateway: Gateway) -> dict[str, str]:
     with gateway.database.transaction() as session:
         return {c.patient_control_number: c.state for c in session.scalars(select(ClaimRow))}
@@ -70,9 +82,7 @@ def _states(gateway: Gateway) -> dict[str, str]:
 def test_claims_go_out_over_sftp_and_come_back_posted(running: tuple[Simulator, Gateway]):
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
-                        clearinghouse=profile,
-                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    queued = _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         (sent,) = drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
         assert sent.status == "sent"
@@ -80,8 +90,7 @@ def test_claims_go_out_over_sftp_and_come_back_posted(running: tuple[Simulator, 
         assert report.received == [queued.file_name]
         assert report.problems == []
         assert [name.rsplit(".", 1)[1] for name in report.written] == ["999", "277", "835"]
-        results = poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                               codes=gateway.codes, now=NOW)
+        results = _poll(gateway, transport)
         assert [(r.kind, r.status) for r in results] == [
             ("999", "processed"), ("277CA", "processed"), ("835", "processed")], results
         assert transport.list_inbound() == []
@@ -104,17 +113,14 @@ def test_claims_go_out_over_sftp_and_come_back_posted(running: tuple[Simulator, 
 def test_the_next_cycle_reverses_and_corrects_one_claim(running: tuple[Simulator, Gateway]):
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queue_837d(gateway.database, _batch(), settings=gateway.settings, clearinghouse=profile,
-               numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
         sim.cycle()
-        poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                     codes=gateway.codes, now=NOW)
+        _poll(gateway, transport)
         report = sim.cycle()
         assert [name.rsplit(".", 1)[1] for name in report.written] == ["835"]
-        (result,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                                 codes=gateway.codes, now=NOW)
+        (result,) = _poll(gateway, transport)
         assert result.status == "processed", result.message
         assert sim.cycle().written == []
     with gateway.database.transaction() as session:
@@ -126,17 +132,13 @@ def test_a_resent_interchange_is_refused_and_changes_nothing(
         running: tuple[Simulator, Gateway]):
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
-                        clearinghouse=profile,
-                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    queued = _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
         sim.cycle()
-        poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                     codes=gateway.codes, now=NOW)
+        _poll(gateway, transport)
         sim.cycle()  # the correction of MSD1005 comes first
-        poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                     codes=gateway.codes, now=NOW)
+        _poll(gateway, transport)
         before = _states(gateway)
         with gateway.database.transaction() as session:
             payload = submission_payload(
@@ -144,8 +146,7 @@ def test_a_resent_interchange_is_refused_and_changes_nothing(
         transport.upload("resent.837", payload.encode())  # e.g. an operator's manual resend
         report = sim.cycle()
         assert [name.rsplit(".", 1)[1] for name in report.written] == ["ta1"]
-        (result,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                                 codes=gateway.codes, now=NOW)
+        (result,) = _poll(gateway, transport)
         assert "nothing to do" in result.message
     assert _states(gateway) == before
 
@@ -158,9 +159,7 @@ def test_sender_killed_after_the_upload_does_not_send_twice_over_sftp(
         running: tuple[Simulator, Gateway]):
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
-                        clearinghouse=profile,
-                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    queued = _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         real_upload = transport.upload
 
@@ -188,16 +187,13 @@ def test_claims_without_an_answer_are_asked_about_with_a_276(
 
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queued = queue_837d(gateway.database, _batch(), settings=gateway.settings,
-                        clearinghouse=profile,
-                        numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    queued = _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
         sim.cycle()
         for lost in (sim.root / "from_clearinghouse").glob("*.835"):
             lost.unlink()  # the ERA never reaches us
-        poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                     codes=gateway.codes, now=NOW)
+        _poll(gateway, transport)
     later = NOW + timedelta(days=31)
     client = gateway.core_client(profile)
     try:
@@ -228,20 +224,17 @@ def test_the_same_835_delivered_twice_over_sftp_is_posted_once(
 
     sim, gateway = running
     profile = gateway.profile("simulator")
-    queue_837d(gateway.database, _batch(), settings=gateway.settings, clearinghouse=profile,
-               numbers=DatabaseControlNumbers(lambda: gateway.database), now=NOW)
+    _queue(gateway)
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse="simulator", now=NOW)
         sim.cycle()
         (era,) = (sim.root / "from_clearinghouse").glob("*.835")
         shutil.copy(era, era.with_name("EDGSIM_resent.835"))  # the clearinghouse resends it
-        results = poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                               codes=gateway.codes, now=NOW)
+        results = _poll(gateway, transport)
         assert sorted(r.status for r in results if r.kind == "835") == ["duplicate",
                                                                          "processed"]
         shutil.copy(sim.root / "archive" / era.name, era.with_name("EDGSIM_later.835"))
-        (late,) = poll_inbound(gateway.database, transport, clearinghouse="simulator",
-                               codes=gateway.codes, now=NOW)
+        (late,) = _poll(gateway, transport)
         assert late.status == "duplicate"
     with gateway.database.transaction() as session:
         assert len(session.scalars(select(RemittanceRow)).all()) == 1

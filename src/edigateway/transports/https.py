@@ -62,16 +62,7 @@ class CoreHttpClient:
 
     def realtime(self, x270: str, *, sender_id: str, receiver_id: str) -> str:
         """Send a 270 and return the 271 the clearinghouse answered."""
-        request = CoreMessage(payload_type=REALTIME_270, payload=x270, sender_id=sender_id,
-                              receiver_id=receiver_id)
-        body, content_type = build(request)
-        response = self._post(self.profile.realtime_path, body, content_type)
-        answer = parse(response.content, response.headers.get("content-type", ""))
-        if answer.error_code not in (None, "Success") or not answer.payload:
-            msg = (f"{self.profile.base_url}: the clearinghouse answered "
-                   f"{answer.error_code}: {answer.error_message or 'no message'}")
-            raise TransportError(msg)
-        return answer.payload
+        return self._exchange(REALTIME_270, None, x270, sender_id, receiver_id)
 
     def claim_status(self, x276: str, *, sender_id: str, receiver_id: str) -> str:
         """Send a 276 claim status request in real time and return the 277 answered.
@@ -79,7 +70,12 @@ class CoreHttpClient:
         Same CORE envelope, authentication and retries as :meth:`realtime`; an answer that
         is not a 277 (another payload type) is refused rather than read as one.
         """
-        request = CoreMessage(payload_type=REALTIME_276, payload=x276, sender_id=sender_id,
+        return self._exchange(REALTIME_276, REALTIME_277, x276, sender_id, receiver_id)
+
+    def _exchange(self, payload_type: str, expected: str | None, x12: str, sender_id: str,
+                  receiver_id: str) -> str:
+        """One CORE real-time request; the answer's payload, checked."""
+        request = CoreMessage(payload_type=payload_type, payload=x12, sender_id=sender_id,
                               receiver_id=receiver_id)
         body, content_type = build(request)
         response = self._post(self.profile.realtime_path, body, content_type)
@@ -88,9 +84,9 @@ class CoreHttpClient:
             msg = (f"{self.profile.base_url}: the clearinghouse answered "
                    f"{answer.error_code}: {answer.error_message or 'no message'}")
             raise TransportError(msg)
-        if answer.payload_type != REALTIME_277:
-            msg = (f"{self.profile.base_url}: the answer to a 276 is "
-                   f"{answer.payload_type}, not {REALTIME_277}")
+        if expected is not None and answer.payload_type != expected:
+            msg = (f"{self.profile.base_url}: the answer to a {payload_type} is "
+                   f"{answer.payload_type}, not {expected}")
             raise TransportError(msg)
         return answer.payload
 
