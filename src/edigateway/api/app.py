@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from edigateway.api import ui
 from edigateway.api.problems import PROBLEM_RESPONSES, problem
 from edigateway.api.routers import (
     claims,
@@ -101,6 +102,7 @@ def create_app(gateway: Gateway) -> FastAPI:
                    transmissions):
         app.include_router(module.router, prefix="/v1")
     _handlers(app)
+    ui.install(app)
     app.add_middleware(BodyLimit)
     return app
 

@@ -1,0 +1,230 @@
+"""What the coordinator's pages show, gathered from the same tables and services as the API.
+
+Every function is scoped to one practice (:class:`~.practice_claims.Caller`) and returns
+plain data; the templates only lay it out. Codes come with their meaning in plain words
+(CARC/RARC lists), so a coordinator does not need a code book open.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from edigateway.errors import NotFoundError
+from edigateway.persistence.tables import (
+    ClaimRow,
+    Payer,
+    PostingRow,
+    ProviderAdjustmentRow,
+    RemittanceClaimRow,
+    WorkItemRow,
+)
+from edigateway.services import practice_claims
+from edigateway.services.followup import aging_report, practice_work_items
+from edigateway.services.practice_remittances import get_remittance
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from edigateway.codelists import CodeLists
+    from edigateway.persistence.database import Database
+    from edigateway.services.practice_claims import Caller
+
+ZERO = Decimal("0.00")
+TODAY_GROUPS: dict[str, tuple[str, ...]] = {
+    "Rejections to fix": ("ch_rejected", "payer_rejected"),
+    "Denials to appeal or write off": ("denied", "line_denied"),
+    "Payments that did not match": ("unmatched_claim", "unmatched_line", "quarantined"),
+    "Recoupments and reversals": ("recoupment", "reversal"),
+    "Missing 999s": ("no_999",),
+    "No answer from the payer": ("claim_status",),
+}
+
+
+def today(db: Database, caller: Caller, *, now: datetime) -> dict[str, Any]:
+    """Counts and amounts needing action, and claims near their filing limit."""
+    with db.transaction() as session:
+        rows = session.execute(
+            select(WorkItemRow.reason, func.count(), func.sum(WorkItemRow.amount))
+            .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
+            .group_by(WorkItemRow.reason)).all()
+    by_reason = {reason: (count, amount or ZERO) for reason, count, amount in rows}
+    groups = []
+    for title, reasons in TODAY_GROUPS.items():
+        count = sum(by_reason.get(r, (0, ZERO))[0] for r in reasons)
+        amount = sum((by_reason.get(r, (0, ZERO))[1] for r in reasons), ZERO)
+        groups.append({"title": title, "reasons": ",".join(reasons), "count": count,
+                       "amount": amount})
+    aging = aging_report(db, today=now.date(), practice_id=caller.practice_id)
+    return {"groups": groups, "filing": aging["timely_filing"],
+            "total_ar": aging["total"]["total"]}
+
+
+def work_queue(db: Database, caller: Caller, codes: CodeLists, *, reason: str | None,
+               payer_id: str | None, min_age_days: int | None, now: datetime
+               ) -> list[dict[str, Any]]:
+    """Open items, filtered, each with its codes explained."""
+    query = (select(WorkItemRow, Payer.payer_id)
+             .outerjoin(ClaimRow, ClaimRow.id == WorkItemRow.claim_id)
+             .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+             .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
+             .order_by(WorkItemRow.id))
+    if reason:
+        query = query.where(WorkItemRow.reason.in_(reason.split(",")))
+    if payer_id:
+        query = query.where(Payer.payer_id == payer_id)
+    if min_age_days:
+        query = query.where(WorkItemRow.created_at <= now - timedelta(days=min_age_days))
+    with db.transaction() as session:
+        return [_item(item, payer, codes, now) for item, payer in session.execute(query)]
+
+
+def work_item(db: Database, caller: Caller, codes: CodeLists, item_id: int, *,
+              now: datetime) -> dict[str, Any]:
+    """One item (any status), explained."""
+    with db.transaction() as session:
+        row = session.execute(
+            select(WorkItemRow, Payer.payer_id)
+            .outerjoin(ClaimRow, ClaimRow.id == WorkItemRow.claim_id)
+            .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+            .where(WorkItemRow.id == item_id, practice_work_items(caller.practice_id))).first()
+        if row is None:
+            raise NotFoundError(f"no work item {item_id}")
+        return _item(row[0], row[1], codes, now)
+
+
+def _item(item: WorkItemRow, payer: str | None, codes: CodeLists, now: datetime
+          ) -> dict[str, Any]:
+    return {"id": item.id, "reason": item.reason, "status": item.status,
+            "claim_id": item.claim_id, "claim": item.patient_control_number,
+            "payer": payer, "amount": item.amount, "message": item.message,
+            "age_days": (now - item.created_at).days, "created_at": item.created_at,
+            "source_position": item.source_position, "file_id": item.file_id,
+            "remittance_id": item.remittance_id, "resolution_note": item.resolution_note,
+            "codes": [{"code": c, "meaning": explain(c, codes)}
+                      for c in item.codes.split(",") if c]}
+
+
+def explain(code: str, codes: CodeLists) -> str:
+    """A code in plain words: ``CO-96``, ``N130``, ``TA1:024``, ``A3:33`` …"""
+    if "-" in code and code.split("-", 1)[0] in ("CO", "PR", "OA", "PI", "CR"):
+        group, carc = code.split("-", 1)
+        who = {"CO": "contractual (the practice absorbs it)", "PR": "patient responsibility",
+               "OA": "other adjustment", "PI": "payer-initiated", "CR": "correction"}[group]
+        return f"{who}: {codes.describe_carc(carc) or 'reason code ' + carc}"
+    if code[:1] in ("M", "N", "MA") and codes.describe_rarc(code):
+        return codes.describe_rarc(code) or code
+    return codes.describe_carc(code) or "see the message"
+
+
+def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
+               ) -> dict[str, Any]:
+    """A claim, its lines and one timeline: states, transmissions, postings."""
+    detail = practice_claims.get(db, caller, claim_id, now=now)
+    with db.transaction() as session:
+        postings = list(session.scalars(select(PostingRow).where(
+            PostingRow.claim_id == claim_id).order_by(PostingRow.id)))
+        paid = sum((p.amount for p in postings if p.kind == "paid"), ZERO)
+        remittances = sorted({p.remittance_id for p in postings})
+        events: list[dict[str, Any]] = [
+            {"at": h["at"], "what": f"{h['from'] or 'new'} → {h['to']}", "detail": h["reason"]}
+            for h in detail["history"]]
+        for t in detail["transmissions"]:
+            events.append({"at": t["created_at"], "what": f"{t['kind']} {t['file_name']}",
+                           "detail": f"{t['status']}, acknowledgment {t['ack_status'] or '—'}"})
+    events.sort(key=lambda e: e["at"])
+    return {**detail, "events": events, "postings": postings, "paid": paid,
+            "remittance_ids": remittances,
+            "can_change": bool(detail["payer_claim_control_number"])
+            and detail["superseded_by_id"] is None}
+
+
+def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
+             ) -> dict[str, Any]:
+    """A payment with its balance proof: BPR02 = Σ paid − Σ PLB."""
+    detail = get_remittance(db, caller, remittance_id, now=now)
+    with db.transaction() as session:
+        claims_paid = session.scalar(select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0))
+                                     .where(RemittanceClaimRow.remittance_id == remittance_id))
+        plb = session.scalar(select(func.coalesce(func.sum(ProviderAdjustmentRow.amount), 0))
+                             .where(ProviderAdjustmentRow.remittance_id == remittance_id))
+        matched = session.scalar(select(func.count()).select_from(RemittanceClaimRow).where(
+            RemittanceClaimRow.remittance_id == remittance_id,
+            RemittanceClaimRow.claim_id.is_not(None)))
+    paid_total = Decimal(claims_paid) / 100 if isinstance(claims_paid, int) else claims_paid
+    plb_total = Decimal(plb) / 100 if isinstance(plb, int) else plb
+    balance = (paid_total or ZERO) - (plb_total or ZERO)
+    signed = detail["payment_amount"] if detail["credit_debit"] == "C" \
+        else -detail["payment_amount"]
+    return {**detail, "claims_paid": paid_total, "plb_total": plb_total, "balance": balance,
+            "balanced": balance.quantize(Decimal("0.01")) == signed, "matched": matched}
+
+
+def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22) -> str:
+    """A horizontal stacked bar per payer, one colour per age bucket, drawn on the server."""
+    buckets: list[str] = report["buckets"]
+    colours = ["#2b8a3e", "#94d82d", "#fab005", "#f76707", "#c92a2a"]
+    rows = report["payers"]
+    biggest = max((Decimal(r["total"]) for r in rows), default=Decimal(1)) or Decimal(1)
+    label_width, top = 220, 30
+    height = top + len(rows) * (bar_height + 10) + 40
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+             f'height="{height}" aria-labelledby="aging-title">'),
+             '<title id="aging-title">Insurance A/R by payer and age bucket</title>']
+    for index, row in enumerate(rows):
+        y = top + index * (bar_height + 10)
+        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{_esc(row["payer"])}</text>')
+        x = Decimal(label_width)
+        for bucket, colour in zip(buckets, colours, strict=False):
+            amount = Decimal(row["buckets"][bucket])
+            w = amount / biggest * (width - label_width - 80)
+            if w > 0:
+                parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}"'
+                             f' fill="{colour}"><title>{_esc(row["payer"])} {bucket} days: '
+                             f'{amount}</title></rect>')
+            x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{row["total"]}</text>')
+    legend_y = top + len(rows) * (bar_height + 10) + 16
+    for index, (bucket, colour) in enumerate(zip(buckets, colours, strict=False)):
+        parts.append(f'<rect x="{label_width + index * 90}" y="{legend_y}" width="12" '
+                     f'height="12" fill="{colour}"/><text x="{label_width + index * 90 + 16}" '
+                     f'y="{legend_y + 11}" font-size="12">{bucket}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def aging_csv(report: dict[str, Any]) -> str:
+    """The aging table as CSV (payer, claims, one column per bucket, total)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payer", "payer_id", "claims", *report["buckets"], "total"])
+    for row in report["payers"]:
+        writer.writerow([row["payer"], row["payer_id"], row["claims"],
+                         *(row["buckets"][b] for b in report["buckets"]), row["total"]])
+    total = report["total"]
+    writer.writerow(["TOTAL", "", total["claims"],
+                     *(total["buckets"][b] for b in report["buckets"]), total["total"]])
+    return out.getvalue()
+
+
+def _esc(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def payers_with_items(db: Database, caller: Caller) -> list[str]:
+    """Payer IDs that have open items (for the filter)."""
+    with db.transaction() as session:
+        found: dict[str, int] = defaultdict(int)
+        for (payer,) in session.execute(
+                select(Payer.payer_id).join(ClaimRow, ClaimRow.payer_id == Payer.id)
+                .join(WorkItemRow, WorkItemRow.claim_id == ClaimRow.id)
+                .where(WorkItemRow.status == "open", ClaimRow.practice_id == caller.practice_id)):
+            found[payer] += 1
+    return sorted(found)
