@@ -129,12 +129,14 @@ def today_page(request: Request, session: SessionDep, gateway: GatewayDep) -> HT
 def workqueue_page(request: Request, session: SessionDep, gateway: GatewayDep,
                    reason: Annotated[str | None, Query(max_length=200)] = None,
                    payer: Annotated[str | None, Query(max_length=80)] = None,
-                   age: Annotated[int | None, Query(ge=0, le=3650)] = None) -> HTMLResponse:
-    """The open items, filtered by reason, payer and age."""
+                   age: Annotated[str, Query(max_length=4, pattern=r"^\d*$")] = ""
+                   ) -> HTMLResponse:
+    """The open items, filtered by reason, payer and age (an empty field = no filter, as
+    a browser sends every field of the form)."""
     session.principal.require("workqueue:read")
     items = dashboard.work_queue(gateway.database, session.caller, gateway.codes,
                                  reason=reason or None, payer_id=payer or None,
-                                 min_age_days=age, now=gateway.clock())
+                                 min_age_days=int(age) if age else None, now=gateway.clock())
     from edigateway.domain.postings import WorkReason
 
     return _page(request, "workqueue.html", gateway, session, items=items,

@@ -163,6 +163,7 @@ def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
     signed = detail["payment_amount"] if detail["credit_debit"] == "C" \
         else -detail["payment_amount"]
     return {**detail, "claims_paid": paid_total, "plb_total": plb_total, "balance": balance,
+            "signed_payment": signed,
             "balanced": balance.quantize(Decimal("0.01")) == signed, "matched": matched}
 
 
