@@ -370,18 +370,11 @@ class _Router(ABC):
             query = query.where(getattr(SubmissionRow, column) == value)
         return self.session.scalars(query.order_by(SubmissionRow.id.desc())).first()
 
-    def _claims(self, submission: SubmissionRow, st02: str | None = None) -> list[ClaimRow]:
+    def _claims(self, submission: SubmissionRow) -> list[ClaimRow]:
         links = select(SubmissionClaimRow.claim_id).where(
             SubmissionClaimRow.submission_id == submission.id)
-        claims = list(self.session.scalars(
+        return list(self.session.scalars(
             select(ClaimRow).where(ClaimRow.id.in_(links)).order_by(ClaimRow.id)))
-        if st02 is None:
-            return claims
-        wanted = _number(st02)
-        numbers = {link.claim_id: link.transaction_control_number for link in
-                   self.session.scalars(select(SubmissionClaimRow).where(
-                       SubmissionClaimRow.submission_id == submission.id))}
-        return [c for c in claims if _number(numbers.get(c.id, "")) == wanted]
 
     def result(self, status: InboundStatus, message: str) -> InboundResult:
         return InboundResult(None, self.name, self.kind, status, message,

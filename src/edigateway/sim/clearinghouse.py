@@ -26,7 +26,6 @@ answered (TA1 or 999 R) and listed in the :class:`CycleReport`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -425,9 +424,3 @@ def _isa_time(value: str) -> time:
         return time(int(value[:2]), int(value[2:4]))
     except ValueError:
         return time(0, 0)
-
-
-def state_digest(root: Path) -> str:
-    """A short hash of the state file, for logs that show the simulator moved on."""
-    path = root / STATE_FILE
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "-"
