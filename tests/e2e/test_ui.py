@@ -59,6 +59,7 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     assert len(ids) == 5
     item = client.get(f"/ui/workqueue/{ids[0]}")
     assert "Non-covered charge(s)" in item.text  # CO-96 in plain words
+    assert re.search(r"<code>(CLP|SVC|CAS)\*", item.text), "the source segment is shown"
     resolved = client.post(f"/ui/workqueue/{ids[0]}/resolve",
                            data={"csrf": _csrf(item.text), "note": "written off"},
                            follow_redirects=True)
@@ -101,6 +102,9 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     own = _client(seeded)
     claim_id = re.findall(r'href="/ui/claims/(\d+)"', own.get("/ui/claims").text)[0]
     other = _client(seeded, npi="1234567893")
-    assert other.get(f"/ui/claims/{claim_id}").status_code == 404
+    hidden = other.get(f"/ui/claims/{claim_id}")
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"].startswith("text/html")
+    assert "Not found" in hidden.text
     assert "MSD10" not in other.get("/ui/claims").text
     assert re.findall(r'href="/ui/workqueue/(\d+)"', other.get("/ui/workqueue").text) == []

@@ -128,7 +128,14 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(EdigatewayError)
     async def ours(request: Request, exc: EdigatewayError) -> Response:
-        return _ours(exc)
+        answer = _ours(exc)
+        if request.url.path.startswith("/ui/"):
+            title = {403: "Not allowed", 404: "Not found"}.get(answer.status_code,
+                                                               "Something went wrong")
+            detail = str(exc) if answer.status_code < 500 else (
+                "the gateway could not complete this request; nothing was changed")
+            return ui.error_page(request, answer.status_code, title, detail)
+        return answer
 
 
 def _ours(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per error class

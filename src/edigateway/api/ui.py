@@ -255,3 +255,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NeedSignIn)
     async def to_sign_in(request: Request, exc: NeedSignIn) -> Response:
         return RedirectResponse("/ui/login", status_code=303)
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+    """An error as a page (for /ui requests), keeping the navigation."""
+    return TEMPLATES.TemplateResponse(request, "error.html", {
+        "signed_in": bool(request.cookies.get(COOKIE)), "csrf": "", "title": title,
+        "detail": detail}, status_code=status)

@@ -19,18 +19,25 @@ from sqlalchemy import func, select
 from edigateway.errors import NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
+    InboundFileRow,
     Payer,
     PostingRow,
     ProviderAdjustmentRow,
     RemittanceClaimRow,
+    RemittanceFileRow,
+    RemittanceRow,
     WorkItemRow,
 )
 from edigateway.services import practice_claims
+from edigateway.services.exchange import inbound_payload
 from edigateway.services.followup import aging_report, practice_work_items
 from edigateway.services.practice_remittances import get_remittance
+from edigateway.x12.envelope import iter_segments, x12_text_of
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
     from edigateway.codelists import CodeLists
     from edigateway.persistence.database import Database
@@ -96,7 +103,34 @@ def work_item(db: Database, caller: Caller, codes: CodeLists, item_id: int, *,
             .where(WorkItemRow.id == item_id, practice_work_items(caller.practice_id))).first()
         if row is None:
             raise NotFoundError(f"no work item {item_id}")
-        return _item(row[0], row[1], codes, now)
+        item = _item(row[0], row[1], codes, now)
+        item["source_segment"] = _source_segment(session, row[0])
+        return item
+
+
+def _source_segment(session: Session, item: WorkItemRow) -> str | None:
+    """The 835 segment a work item points at, when the file came through the poller (the
+    gateway keeps received files, encrypted); ``None`` for files posted from disk."""
+    if item.source_position is None:
+        return None
+    file_id = item.file_id
+    if file_id is None and item.remittance_id is not None:
+        remittance = session.get(RemittanceRow, item.remittance_id)
+        file_id = remittance.file_id if remittance else None
+    era_file = session.get(RemittanceFileRow, file_id) if file_id else None
+    if era_file is None:
+        return None
+    received = session.scalars(select(InboundFileRow).where(
+        InboundFileRow.sha256 == era_file.sha256)).first()
+    if received is None:
+        return None
+    text = inbound_payload(session, received)
+    with x12_text_of(text.encode("utf-8", "surrogateescape")) as stream:
+        for segment in iter_segments(stream, received.remote_name):
+            if segment.position == item.source_position:
+                joined = segment.delimiters.element.join([segment.id, *segment.elements])
+                return joined + segment.delimiters.segment
+    return None
 
 
 def _item(item: WorkItemRow, payer: str | None, codes: CodeLists, now: datetime
