@@ -108,3 +108,27 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     assert "Not found" in hidden.text
     assert "MSD10" not in other.get("/ui/claims").text
     assert re.findall(r'href="/ui/workqueue/(\d+)"', other.get("/ui/workqueue").text) == []
+
+
+def test_replacement_and_void_from_the_claim_page(seeded: Gateway):
+    client = _client(seeded)
+    listing = client.get("/ui/claims").text
+    paid = [cid for cid, state in re.findall(
+        r'href="/ui/claims/(\d+)">[^<]+</a></td><td>(\w+)</td>', listing) if state == "paid"]
+    page = client.get(f"/ui/claims/{paid[0]}")
+    assert "Create replacement" in page.text
+    csrf = _csrf(page.text)
+    codes = re.findall(r'name="code" value="(D\d{4})"', page.text)
+    fees = re.findall(r'name="fee" value="([0-9.]+)"', page.text)
+    bad = client.post(f"/ui/claims/{paid[0]}/replace",
+                      data={"csrf": csrf, "code": codes, "fee": ["abc"] * len(fees)})
+    assert bad.status_code == 422
+    assert "not an amount" in bad.text
+    fees[0] = f"{float(fees[0]) - 5:.2f}"
+    made = client.post(f"/ui/claims/{paid[0]}/replace",
+                       data={"csrf": csrf, "code": codes, "fee": fees})
+    assert made.status_code == 200  # followed to the new claim
+    assert "(ready)" in made.text
+    assert str(made.url).rsplit("/", 1)[1] != paid[0]
+    old = client.get(f"/ui/claims/{paid[0]}")
+    assert "(replaced)" in old.text

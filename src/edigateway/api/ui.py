@@ -197,6 +197,45 @@ def claim_page(request: Request, claim_id: RowId, session: SessionDep,
     return _page(request, "claim.html", gateway, session, c=data)
 
 
+@router.post("/claims/{claim_id:int}/replace")
+def replace(request: Request, claim_id: RowId, session: SessionDep, gateway: GatewayDep,
+            csrf: Annotated[str, Form(max_length=64)] = "",
+            code: Annotated[list[str] | None, Form()] = None,
+            fee: Annotated[list[str] | None, Form()] = None) -> Response:
+    """Create the replacement (frequency 7) with the corrected codes and fees; the claim's
+    total follows the lines. Failed edits come back on the page."""
+    session.check(gateway, csrf)
+    session.principal.require("claims:write")
+    from decimal import Decimal, InvalidOperation
+
+    data = dashboard.claim_page(gateway.database, session.caller, claim_id,
+                                now=gateway.clock())
+    document = data["claim"]
+    codes, fees = code or [], fee or []
+    if len(codes) != len(document["lines"]) or len(fees) != len(codes):
+        return _page(request, "claim.html", gateway, session, status=422, c=data,
+                     error="every line needs a procedure code and a fee")
+    try:
+        amounts = [Decimal(f.strip()) for f in fees]
+    except InvalidOperation:
+        return _page(request, "claim.html", gateway, session, status=422, c=data,
+                     error="a fee is not an amount (e.g. 125.00)")
+    for line, new_code, amount in zip(document["lines"], codes, amounts, strict=True):
+        line["procedure_code"], line["charge"] = new_code.strip().upper(), str(amount)
+    document["total_charge"] = str(sum(amounts, Decimal("0.00")))
+    try:
+        from edigateway.domain.claims import Claim
+
+        corrected = Claim.model_validate(document)
+        created = practice_claims.replace(gateway.database, session.caller, claim_id,
+                                          corrected, frequency="7", now=gateway.clock(),
+                                          payer_ids=gateway.profile().payer_ids)
+    except (EdigatewayError, ValueError) as exc:
+        return _page(request, "claim.html", gateway, session, status=422, c=data,
+                     error=str(exc))
+    return RedirectResponse(f"/ui/claims/{created['id']}", status_code=303)
+
+
 @router.post("/claims/{claim_id:int}/void")
 def void(claim_id: RowId, session: SessionDep, gateway: GatewayDep,
          csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
