@@ -169,6 +169,14 @@ def test_eligibility_and_estimate(api: Api):
                                headers=api.a)
     assert estimate.status_code == 200, estimate.text
     assert estimate.json()["lines"]
+    claim_id = api.client.post("/v1/claims", json=_claim(), headers=api.a).json()["id"]
+    kept = api.client.post(f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits},
+                           headers=api.a)
+    assert kept.status_code == 200, kept.text
+    assert [line["procedure_code"] for line in kept.json()["lines"]] == [
+        line["procedure_code"] for line in _claim()["lines"]]
+    _problem(api.client.post(f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits},
+                             headers=api.b), 404)
 
 
 # --------------------------------------------------------------------------- bad input

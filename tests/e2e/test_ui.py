@@ -72,6 +72,11 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     assert any(e["resource"] == "work_item" and e["resource_id"] == ids[0] for e in events)
 
     claims = client.get("/ui/claims")
+    estimated = re.search(r'href="/ui/claims/(\d+)">MSD1002<', claims.text)
+    assert estimated is not None
+    compared = client.get(f"/ui/claims/{estimated.group(1)}").text
+    assert "Estimate vs actual" in compared
+    assert "No estimate was given" not in compared
     claim_id = re.findall(r'href="/ui/claims/(\d+)"', claims.text)[0]
     claim = client.get(f"/ui/claims/{claim_id}")
     assert "Timeline" in claim.text

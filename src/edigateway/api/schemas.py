@@ -144,6 +144,13 @@ class EstimateRequest(BaseModel):
     plan: TreatmentPlan
 
 
+class ClaimEstimateRequest(BaseModel):
+    """The patient's benefits, to estimate a stored claim with."""
+
+    model_config = ConfigDict(extra="forbid")
+    benefits: DentalBenefits
+
+
 class WorkItem(_Out):
     """Something a coordinator must act on."""
 

@@ -400,3 +400,17 @@ class IdempotencyRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ClaimEstimateRow(Base):
+    """An estimate given to the patient for a claim's procedures (codes, amounts and the
+    rule behind each figure; no names), kept to compare with what the payer paid."""
+
+    __tablename__ = "claim_estimates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    total_fee: Mapped[Decimal] = mapped_column(Cents)
+    total_insurance: Mapped[Decimal] = mapped_column(Cents)
+    total_patient: Mapped[Decimal] = mapped_column(Cents)
+    document: Mapped[str] = mapped_column(Text)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from edigateway.errors import NotFoundError
 from edigateway.persistence.tables import (
+    ClaimEstimateRow,
     ClaimRow,
     InboundFileRow,
     Payer,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from edigateway.services.practice_claims import Caller
 
 ZERO = Decimal("0.00")
+PATIENT_KINDS = ("deductible", "coinsurance", "copay", "patient_other")
 TODAY_GROUPS: dict[str, tuple[str, ...]] = {
     "Rejections to fix": ("ch_rejected", "payer_rejected"),
     "Denials to appeal or write off": ("denied", "line_denied"),
@@ -165,6 +167,9 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
         postings = list(session.scalars(select(PostingRow).where(
             PostingRow.claim_id == claim_id).order_by(PostingRow.id)))
         paid = sum((p.amount for p in postings if p.kind == "paid"), ZERO)
+        patient = sum((p.amount for p in postings if p.kind in PATIENT_KINDS), ZERO)
+        estimated = session.scalars(select(ClaimEstimateRow).where(
+            ClaimEstimateRow.claim_id == claim_id).order_by(ClaimEstimateRow.id.desc())).first()
         remittances = sorted({p.remittance_id for p in postings})
         events: list[dict[str, Any]] = [
             {"at": h["at"], "what": f"{h['from'] or 'new'} → {h['to']}", "detail": h["reason"]}
@@ -173,7 +178,14 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
             events.append({"at": t["created_at"], "what": f"{t['kind']} {t['file_name']}",
                            "detail": f"{t['status']}, acknowledgment {t['ack_status'] or '—'}"})
     events.sort(key=lambda e: e["at"])
+    comparison = None if estimated is None else {
+        "estimated_insurance": estimated.total_insurance,
+        "estimated_patient": estimated.total_patient, "paid": paid, "patient": patient,
+        "insurance_difference": paid - estimated.total_insurance,
+        "patient_difference": patient - estimated.total_patient,
+        "estimated_at": estimated.created_at}
     return {**detail, "events": events, "postings": postings, "paid": paid,
+            "comparison": comparison,
             "remittance_ids": remittances,
             "can_change": bool(detail["payer_claim_control_number"])
             and detail["superseded_by_id"] is None}

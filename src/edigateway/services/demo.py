@@ -29,17 +29,19 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select
 
-from edigateway.estimates.engine import estimate
 from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
+from edigateway.services.access import practice_by
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.demo_practice import demo_batch, inquiry_for, plan_for
+from edigateway.services.demo_practice import PRACTICE_NPI, demo_batch, inquiry_for
 from edigateway.services.eligibility import check_realtime
 from edigateway.services.exchange import drain_outbox, poll_inbound
 from edigateway.services.followup import aging_report
+from edigateway.services.practice_claims import Caller, estimate_claim
 from edigateway.services.submissions import queue_837d
 
 if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
+    from edigateway.domain.claims import Claim
     from edigateway.domain.eligibility import DentalBenefits
 
 ZERO = Decimal("0.00")
@@ -75,14 +77,13 @@ def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
             bar.advance(task)
         eligible = [(c, b) for c, b in zip(batch.claims, benefits, strict=True)
                     if not b.rejections]
-        estimates = [{"claim": c.patient_control_number, **estimate(b, plan_for(c))
-                      .model_dump(mode="json")} for c, b in eligible[:2]]
 
         task = bar.add_task("claims → 837D → SFTP", total=3)
         numbers = DatabaseControlNumbers(lambda: gateway.database)
         queued = queue_837d(gateway.database, batch, settings=gateway.settings,
                             clearinghouse=profile, numbers=numbers, now=gateway.clock())
         bar.advance(task)
+        estimates = _estimates(gateway, queued.claim_ids, batch.claims, eligible[:2])
         transport = stack.enter_context(gateway.sftp_transport(profile))
         sent = drain_outbox(gateway.database, transport, clearinghouse=profile.name,
                             now=gateway.clock())
@@ -100,6 +101,19 @@ def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
     if progress:
         _print(summary)
     return summary
+
+
+def _estimates(gateway: Gateway, ids: tuple[int, ...], claims: list[Claim],
+               chosen: list[tuple[Claim, DentalBenefits]]) -> list[dict[str, Any]]:
+    """Estimate two patients' visits and keep each with its claim (shown beside the
+    payment on the claim page)."""
+    with gateway.database.transaction() as session:
+        practice = practice_by(session, PRACTICE_NPI).id
+    caller = Caller(practice, "demo")
+    id_of = {c.patient_control_number: i for c, i in zip(claims, ids, strict=True)}
+    return [{"claim": claim.patient_control_number, **estimate_claim(
+        gateway.database, caller, id_of[claim.patient_control_number], benefits,
+        now=gateway.clock()).model_dump(mode="json")} for claim, benefits in chosen]
 
 
 def _summary(gateway: Gateway, file_name: str, sent: list[Any], received: list[Any],

@@ -21,8 +21,6 @@ from edigateway.domain.eligibility import (
     InquiryPayer,
     InquiryPerson,
     InquiryProvider,
-    PlannedProcedure,
-    TreatmentPlan,
 )
 
 PRACTICE_NPI = "1456789019"
@@ -112,11 +110,3 @@ def inquiry_for(claim: Claim, today: date) -> EligibilityInquiry:
                                 gender=patient.gender, relationship="19")
         if patient else None,
         service_date=today)
-
-
-def plan_for(claim: Claim) -> TreatmentPlan:
-    """The claim's procedures as a treatment plan (what the estimate is shown for)."""
-    return TreatmentPlan(procedures=[
-        PlannedProcedure(procedure_code=line.procedure_code, fee=line.charge,
-                         tooth=line.teeth[0].tooth if line.teeth else None)
-        for line in claim.lines])

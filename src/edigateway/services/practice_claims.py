@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.edits import ensure_clean
+from edigateway.domain.eligibility import PlannedProcedure, TreatmentPlan
 from edigateway.errors import ClaimInputError, FieldProblem, InputError, NotFoundError
+from edigateway.estimates.engine import estimate
 from edigateway.persistence.tables import (
+    ClaimEstimateRow,
     ClaimRow,
     ClaimStateRow,
     Payer,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from edigateway.domain.eligibility import DentalBenefits, Estimate
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
 
@@ -205,3 +209,26 @@ def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None
     new = base.model_copy(update={"frequency": frequency,
                                   "payer_claim_control_number": payer_number})
     return create(db, caller, new, now=now, payer_ids=payer_ids)
+
+
+def plan_of(claim: Claim) -> TreatmentPlan:
+    """A claim's procedures as a treatment plan, to estimate them."""
+    return TreatmentPlan(procedures=[
+        PlannedProcedure(procedure_code=line.procedure_code, fee=line.charge,
+                         tooth=line.teeth[0].tooth if line.teeth else None)
+        for line in claim.lines])
+
+
+def estimate_claim(db: Database, caller: Caller, claim_id: int, benefits: DentalBenefits,
+                   *, now: datetime) -> Estimate:
+    """Estimate a stored claim's procedures from the patient's benefits, and keep the
+    estimate with the claim (the claim page sets it beside what the payer paid)."""
+    with db.transaction() as session:
+        row = _own(session, caller, claim_id)
+        result = estimate(benefits, plan_of(open_document(session, row)))
+        session.add(ClaimEstimateRow(
+            claim_id=claim_id, created_at=now, total_fee=result.total_fee,
+            total_insurance=result.total_insurance, total_patient=result.total_patient,
+            document=result.model_dump_json()))
+        _audit(session, caller, "create", "claim_estimate", str(claim_id), now)
+        return result

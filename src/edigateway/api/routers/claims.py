@@ -10,6 +10,7 @@ from edigateway.api.deps import GatewayDep, IdempotencyKey, PrincipalDep, RowId,
 from edigateway.api.schemas import (
     ClaimCreated,
     ClaimDetail,
+    ClaimEstimateRequest,
     ClaimSummary,
     HistoryStep,
     Page,
@@ -19,6 +20,7 @@ from edigateway.api.schemas import (
     ValidationResult,
 )
 from edigateway.domain.claims import Claim, ClaimBatch
+from edigateway.domain.eligibility import Estimate
 from edigateway.errors import CleanClaimError
 from edigateway.services import practice_claims
 from edigateway.services.practice_claims import Caller
@@ -124,3 +126,13 @@ def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway
     return idempotent(gateway, principal, idempotency_key, {"void": claim_id}, lambda: (
         201, practice_claims.replace(gateway.database, caller, claim_id, None,
                                      frequency="8", now=gateway.clock())))
+
+
+@router.post("/{claim_id:int}/estimate", response_model=Estimate)
+def estimate_claim(claim_id: RowId, request: ClaimEstimateRequest,
+                   caller: Annotated[Caller, Depends(scope("estimates"))],
+                   gateway: GatewayDep) -> Estimate:
+    """Estimate a stored claim's procedures from the patient's benefits (from
+    ``POST /v1/eligibility``) and keep it with the claim, to compare with the payment."""
+    return practice_claims.estimate_claim(gateway.database, caller, claim_id,
+                                          request.benefits, now=gateway.clock())
