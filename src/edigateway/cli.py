@@ -685,37 +685,51 @@ def workqueue_resolve(
         typer.echo(f"#{item_id} resolved: {result['resolution_note']}")
 
 
+PracticeOption = Annotated[str | None, typer.Option(
+    "--practice", help="the practice's NPI (required when the database holds several; "
+    "default: the only one)")]
+
+
 @payers_app.command("list")
 def payers_list(
+    practice: PracticeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Payers we have claims for, with their timely-filing limits.
+    """A practice's payers: the name it sends, other names it has sent, filing limits.
 
-    Example: ``edigateway payers list``
+    Example: ``edigateway payers list --practice 1456789019``
     """
-    from edigateway.services.followup import payers
+    from edigateway.services.followup import payer_practice, payers
 
-    rows = payers(_gateway().database)
+    database = _gateway().database
+    try:
+        rows = payers(database, payer_practice(database, practice))
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
     if as_json:
         _echo_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['payer_id']}\t{row['name']}\t{row['timely_filing_days']} days")
+        also = f"\talso sent as: {'; '.join(row['aliases'])}" if row["aliases"] else ""
+        typer.echo(f"{row['payer_id']}\t{row['name']}\t{row['timely_filing_days']} days{also}")
 
 
 @payers_app.command("set-limit")
 def payers_set_limit(
     payer_id: Annotated[str, typer.Argument(help="the payer ID claims are sent with")],
     days: Annotated[int, typer.Argument(help="days from the date of service")],
+    practice: PracticeOption = None,
 ) -> None:
-    """Set a payer's timely-filing limit (new payers start at 365 days).
+    """Set a practice's timely-filing limit with a payer (new payers start at 365 days).
 
-    Example: ``edigateway payers set-limit DDPIL 180``
+    Example: ``edigateway payers set-limit DDPIL 180 --practice 1456789019``
     """
-    from edigateway.services.followup import set_timely_filing
+    from edigateway.services.followup import payer_practice, set_timely_filing
 
+    database = _gateway().database
     try:
-        set_timely_filing(_gateway().database, payer_id, days)
+        set_timely_filing(database, payer_id, days,
+                          practice_id=payer_practice(database, practice))
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")

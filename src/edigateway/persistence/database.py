@@ -24,12 +24,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from edigateway.errors import EdigatewayError, PersistenceError
+from edigateway.security.files import (
+    PRIVATE_FILE,
+    create_private_file,
+    make_private_dirs,
+    tighten,
+)
 from edigateway.security.phi import Keyring, PhiCipher
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -62,20 +68,18 @@ class Database:
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, phi: PhiCipher | None = None,
                 **engine_options: Any) -> Database:
-        """Open ``url``; a SQLite file's folder is created. ``schema`` (PostgreSQL) sets the
-        search path, which the tests use to give every test its own schema."""
+        """Open ``url``; a SQLite file is created private (0600, its folder 0700: it
+        holds PHI). ``schema`` (PostgreSQL) sets the search path, which the tests use to
+        give every test its own schema."""
         options: dict[str, Any] = dict(engine_options)
-        if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-        elif schema:
+        if schema and not url.startswith("sqlite"):
             options.setdefault("connect_args", {})["options"] = f"-csearch_path={schema}"
         try:
             engine = create_engine(url, **options)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise PersistenceError(f"cannot open database {_safe(url)}: {exc}") from exc
         if engine.dialect.name == "sqlite":
+            _private_sqlite_file(engine.url.database)
             event.listen(engine, "connect", _sqlite_pragmas)
         return cls(engine, phi)
 
@@ -84,13 +88,29 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         return config
 
-    def upgrade(self) -> None:
-        """Apply every migration not yet applied (idempotent)."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every migration not yet applied, up to ``revision`` (idempotent).
+
+        Migrations receive the PHI cipher (``config.attributes["phi"]``) for data they
+        must read, e.g. 0008 takes each practice's payer name from its claim documents.
+        On SQLite foreign keys are off while migrating — a table is changed by copying it,
+        and dropping the original would otherwise fail on the rows referring to it — and
+        every reference is checked (``PRAGMA foreign_key_check``) before the commit.
+        """
         config = self._alembic()
+        config.attributes["phi"] = self.phi
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            with self.engine.connect() as connection:
+                _foreign_keys(connection, on=False)
+                try:
+                    with connection.begin():
+                        config.attributes["connection"] = connection
+                        command.upgrade(config, revision)
+                        if sqlite:
+                            _check_foreign_keys(connection)
+                finally:
+                    _foreign_keys(connection, on=True)
         except SQLAlchemyError as exc:
             raise PersistenceError(f"migrating {_safe(str(self.engine.url))} failed: {exc}"
                                    ) from exc
@@ -130,6 +150,35 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file 0600 (its folder 0700) before SQLite opens it: SQLite gives
+    its -wal, -shm and -journal files the main file's mode, so they are private too. An
+    existing file (and side files) with a looser mode is tightened, with a log line."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    make_private_dirs(path.parent)
+    create_private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix), PRIVATE_FILE)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement (outside a transaction, where the pragma
+    works); other databases are left alone."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+        connection.commit()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        listed = ", ".join(f"{row[0]} row {row[1]} → {row[2]}" for row in broken[:5])
+        msg = f"the migration left {len(broken)} broken reference(s): {listed}"
+        raise PersistenceError(msg)
 
 
 def cipher_of(session: Session) -> PhiCipher:

@@ -90,12 +90,20 @@ class Practice(Base):
 
 
 class Payer(Base):
-    """An insurance payer, with its timely-filing limit."""
+    """An insurance payer as one practice knows it: the name it sends, other names it has
+    sent (``aliases``, a JSON list, shown read-only) and its contract's timely-filing limit.
+
+    One row per (practice, payer ID) — never shared — because the name is text a practice
+    typed, and a limit is part of that practice's contract (migration 0008).
+    """
 
     __tablename__ = "payers"
+    __table_args__ = (UniqueConstraint("practice_id", "payer_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    payer_id: Mapped[str] = mapped_column(String(80), unique=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"))
+    payer_id: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(60))
+    aliases: Mapped[str] = mapped_column(Text, default="[]")
     timely_filing_days: Mapped[int] = mapped_column(Integer, default=365)
 
 

@@ -74,12 +74,18 @@ def bucket_for(days: int) -> str:
 
 
 def aging(claims: Iterable[OpenClaim], *, today: date) -> AgingReport:
-    """Outstanding amounts by payer and bucket, payers sorted by name."""
-    rows: dict[str, AgingRow] = {}
+    """Outstanding amounts by payer and bucket, payers sorted by name.
+
+    A row is a payer ID *under one name*: practices name payers themselves, so a report
+    over several practices keeps each name with its own claims instead of showing one
+    practice's name over another's money (one practice uses one name per payer ID).
+    """
+    rows: dict[tuple[str, str], AgingRow] = {}
     for claim in claims:
         if claim.outstanding <= ZERO:
             continue
-        row = rows.setdefault(claim.payer_id, AgingRow(claim.payer_id, claim.payer_name))
+        row = rows.setdefault((claim.payer_id, claim.payer_name),
+                              AgingRow(claim.payer_id, claim.payer_name))
         row.buckets[bucket_for((today - claim.submitted_on).days)] += claim.outstanding
         row.claims += 1
     return AgingReport(today, sorted(rows.values(), key=lambda r: (r.payer_name, r.payer_id)))

@@ -9,10 +9,13 @@ differs from the stored one is refused — the coordinator must send a replaceme
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMELY_FILING_DAYS = 365
 """Used for a payer until someone sets its contract's limit (many dental plans: 12 months)."""
+
+MAX_ALIASES = 20
+"""Other names kept per practice and payer (a practice rarely spells a payer 20 ways)."""
 
 STORE_BATCH = 500
 """Claims inserted per statement batch."""
@@ -75,7 +81,8 @@ def open_document(session: Session, row: ClaimRow) -> Claim:
 
 
 class ClaimStore:
-    """Stores claims inside one session, in batches, remembering practices and payers.
+    """Stores claims inside one session, in batches, remembering practices and payers
+    (a payer row belongs to one practice: its name and limit are that practice's).
 
     A batch costs a handful of statements whatever its size: one look-up of the claims
     already stored under its patient control numbers, one multi-row INSERT of the claims
@@ -85,37 +92,38 @@ class ClaimStore:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
         self._practices: dict[str, int] = {}
-        self._payers: dict[str, int] = {}
+        self._payers: dict[tuple[int, str], Payer] = {}
+        self._names_seen: dict[int, set[str]] = {}
 
     def practice_id(self, claim: Claim) -> int:
         """Our practice for the claim's billing provider (created on first sight)."""
         provider = claim.billing_provider
         if provider.npi not in self._practices:
-            row = self.session.scalars(select(Practice).where(Practice.npi == provider.npi)
-                                       ).first()
-            if row is None:
-                name = provider.organization_name or (
-                    f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
-                    if provider.person else provider.npi)
-                row = Practice(name=name[:60], npi=provider.npi, tin=provider.tax_id,
-                               created_at=self.now)
-                self.session.add(row)
-                self.session.flush()
-            self._practices[provider.npi] = row.id
+            name = provider.organization_name or (
+                f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
+                if provider.person else provider.npi)
+            self._practices[provider.npi] = _get_or_create(
+                self.session, Practice, {"npi": provider.npi},
+                {"name": name[:60], "tin": provider.tax_id, "created_at": self.now})
         return self._practices[provider.npi]
 
     def payer_id(self, claim: Claim) -> int:
-        """Our payer row for the claim's payer (created with the default filing limit)."""
-        key = claim.payer.payer_id
+        """The claim's practice's own row for its payer (created with the name the claim
+        gives and the default filing limit); a name the practice has not used for this
+        payer before is remembered among the row's aliases."""
+        practice = self.practice_id(claim)
+        key = (practice, claim.payer.payer_id)
         if key not in self._payers:
-            row = self.session.scalars(select(Payer).where(Payer.payer_id == key)).first()
-            if row is None:
-                row = Payer(payer_id=key, name=claim.payer.name,
-                            timely_filing_days=DEFAULT_TIMELY_FILING_DAYS)
-                self.session.add(row)
-                self.session.flush()
-            self._payers[key] = row.id
-        return self._payers[key]
+            row_id = _get_or_create(
+                self.session, Payer, {"practice_id": practice, "payer_id": key[1]},
+                {"name": claim.payer.name[:60], "aliases": "[]",
+                 "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS})
+            self._payers[key] = self.session.get_one(Payer, row_id)
+        row = self._payers[key]
+        if claim.payer.name not in self._names_seen.setdefault(row.id, set()):
+            _remember_name(self.session, row, claim.payer.name)
+            self._names_seen[row.id].add(claim.payer.name)
+        return row.id
 
     def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
         """Store ``claims`` in order (see module docstring); a patient control number seen
@@ -207,6 +215,51 @@ class ClaimStore:
              "reason": "imported as submitted", "remittance_claim_id": None}
             for claim_id in ids])
         return ids
+
+
+def _get_or_create(session: Session, model: type[Practice | Payer], key: dict[str, Any],
+                   values: dict[str, Any]) -> int:
+    """The id of the row with ``key``, inserted with ``values`` when missing.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` then a read, so two transactions meeting the same
+    new practice or payer both succeed: on PostgreSQL the second insert waits for the
+    first to commit and then does nothing (read committed sees the row); SQLite runs one
+    writer at a time.
+    """
+    table = table_of(model)
+    found = session.scalar(select(table.c.id).filter_by(**key))
+    if found is not None:
+        return int(found)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(**key, **values)
+                    .on_conflict_do_nothing(index_elements=list(key)))
+    return int(session.scalars(select(table.c.id).filter_by(**key)).one())
+
+
+def _remember_name(session: Session, payer: Payer, name: str) -> None:
+    """Keep ``name`` among the payer row's aliases when it is new for the practice; the row
+    is locked and read again first, so concurrent imports do not drop each other's alias.
+    A row the 0008 migration could only name by its payer ID takes the name instead."""
+    if _norm(name) == _norm(payer.name):
+        return
+    session.refresh(payer, with_for_update=True)
+    known = payer_aliases(payer)
+    if payer.name == payer.payer_id:
+        payer.name = name[:60]
+    elif len(known) < MAX_ALIASES and _norm(name) not in {_norm(n) for n in
+                                                          [payer.name, *known]}:
+        payer.aliases = json.dumps([*known, name])
+    session.flush()
+
+
+def payer_aliases(payer: Payer) -> list[str]:
+    """The other names the practice has sent for this payer, oldest first."""
+    value = json.loads(payer.aliases or "[]")
+    return [str(n) for n in value] if isinstance(value, list) else []
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def import_claims(db: Database, batch: ClaimBatch, *, now: datetime,

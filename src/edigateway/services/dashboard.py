@@ -246,14 +246,31 @@ def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22)
     return "".join(parts)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula gets a
+    leading single quote (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``), as OWASP advises.
+
+    Only cells holding text someone typed (payer names and IDs) go through this; counts
+    and amounts are our own numbers, so a negative amount stays ``-12.00`` and sums in
+    the spreadsheet still work.
+    """
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def aging_csv(report: dict[str, Any]) -> str:
-    """The aging table as CSV (payer, claims, one column per bucket, total)."""
+    """The aging table as CSV (payer, claims, one column per bucket, total); payer names
+    and IDs are neutralised against formula injection (:func:`spreadsheet_text`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["payer", "payer_id", "claims", *report["buckets"], "total"])
     for row in report["payers"]:
-        writer.writerow([row["payer"], row["payer_id"], row["claims"],
-                         *(row["buckets"][b] for b in report["buckets"]), row["total"]])
+        writer.writerow([spreadsheet_text(row["payer"]), spreadsheet_text(row["payer_id"]),
+                         row["claims"], *(row["buckets"][b] for b in report["buckets"]),
+                         row["total"]])
     total = report["total"]
     writer.writerow(["TOTAL", "", total["claims"],
                      *(total["buckets"][b] for b in report["buckets"]), total["total"]])
