@@ -7,21 +7,18 @@ Routes declare what they need with ``Annotated`` types::
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from fastapi.responses import JSONResponse, Response
 
+from edigateway.api.problems import MEDIA_TYPE
 from edigateway.bootstrap import Gateway
-from edigateway.errors import InputError, PersistenceError
-from edigateway.persistence.tables import IdempotencyRow
+from edigateway.errors import EdigatewayError
 from edigateway.services.access import Principal, authenticate
+from edigateway.services.idempotency import fingerprint, run_once
 from edigateway.services.practice_claims import Caller
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
@@ -71,33 +68,30 @@ IdempotencyKey = Annotated[str | None, Header(
 
 
 def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_body: Any,
-               run: Callable[[], tuple[int, Any]]) -> JSONResponse:
-    """Run ``run`` once per (API key, ``Idempotency-Key``); a retry with the same body gets
-    the stored answer, a different body under the same key is refused (422)."""
+               run: Callable[[], tuple[int, Any]]) -> Response:
+    """Run ``run`` once per (API key, ``Idempotency-Key``) — concurrent copies included: a
+    retry with the same body gets the first answer (``Idempotent-Replayed: true``), a
+    different body under the same key is refused (422); see
+    :mod:`edigateway.services.idempotency`."""
     if key is None:
         status, body = run()
         return JSONResponse(jsonable_encoder(body), status_code=status)
-    digest = hashlib.sha256(json.dumps(jsonable_encoder(request_body), sort_keys=True)
-                            .encode()).hexdigest()
-    with gateway.database.transaction() as session:
-        seen = session.scalars(select(IdempotencyRow).where(
-            IdempotencyRow.api_key_id == principal.api_key_row_id,
-            IdempotencyRow.key == key)).first()
-        if seen is not None:
-            if seen.request_sha256 != digest:
-                msg = ("Idempotency-Key was already used with a different request body; "
-                       "use a new key for a new request")
-                raise InputError(msg)
-            return JSONResponse(json.loads(seen.body), status_code=seen.status_code,
-                                headers={"Idempotent-Replayed": "true"})
-    status, body = run()
-    encoded = jsonable_encoder(body)
-    try:
-        with gateway.database.transaction() as session:
-            session.add(IdempotencyRow(api_key_id=principal.api_key_row_id, key=key,
-                                       request_sha256=digest, status_code=status,
-                                       body=json.dumps(encoded), created_at=gateway.clock()))
-    except PersistenceError as exc:
-        if not isinstance(exc.__cause__, IntegrityError):
-            raise
-    return JSONResponse(encoded, status_code=status)
+
+    def work() -> tuple[int, str]:
+        status, body = run()
+        return status, bytes(JSONResponse(jsonable_encoder(body)).body).decode()
+
+    answer = run_once(gateway.database, api_key_id=principal.api_key_row_id, key=key,
+                      request_sha256=fingerprint(jsonable_encoder(request_body)), work=work,
+                      render=_rendered, clock=gateway.clock)
+    return Response(answer.body, status_code=answer.status,
+                    media_type=MEDIA_TYPE if answer.status >= 400 else "application/json",
+                    headers={"Idempotent-Replayed": "true"} if answer.replayed else None)
+
+
+def _rendered(exc: EdigatewayError) -> tuple[int, str]:
+    """The answer the app's error handler gives ``exc`` (to store it under the key)."""
+    from edigateway.api.app import _ours  # the one mapping of our errors to problems
+
+    response = _ours(exc)
+    return response.status_code, bytes(response.body).decode()

@@ -397,7 +397,14 @@ class AuditEventRow(Base):
 
 
 class IdempotencyRow(Base):
-    """The first answer to a POST with an ``Idempotency-Key``, replayed to retries."""
+    """An ``Idempotency-Key`` of an API key: claimed (inserted, committed) before the work
+    runs, so the unique constraint picks one winner among concurrent requests; the first
+    answer is stored when the work ends and replayed to retries.
+
+    ``status_code``/``body`` are NULL while the first request is in flight (migration
+    0006); ``created_at`` is when it was claimed, which tells a stale claim (a process that
+    died mid-request) from a live one.
+    """
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("api_key_id", "key"),)
@@ -405,8 +412,8 @@ class IdempotencyRow(Base):
     api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     key: Mapped[str] = mapped_column(String(200))
     request_sha256: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 

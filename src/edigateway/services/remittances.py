@@ -24,9 +24,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from edigateway.domain.postings import WorkItem, WorkReason
-from edigateway.errors import UnsupportedX12Error, X12Error, X12Location, X12SyntaxError
+from edigateway.errors import (
+    PersistenceError,
+    UnsupportedX12Error,
+    X12Error,
+    X12Location,
+    X12SyntaxError,
+)
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
@@ -65,6 +72,9 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 BATCH = 500
 """Claims planned and inserted together: large enough for fast inserts, small for memory."""
+RACE_ATTEMPTS = 3
+"""Posting attempts when concurrent posters of the same file or payment collide: the
+second attempt finds the winner's rows; a third covers a file racing two others."""
 
 
 @dataclass
@@ -154,15 +164,40 @@ def post_era_bytes(db: Database, name: str, data: bytes, *, codes: CodeLists, no
     """Post an 835 held in memory (a file downloaded from a clearinghouse); ``name`` is
     how messages and the remittance file row refer to it."""
     digest = hashlib.sha256(data).hexdigest()
+    attempt = 1
+    while True:
+        seen = _already_received(db, name, digest)
+        if seen is not None:
+            return seen
+        try:
+            return _post_new(db, name, data, digest, codes=codes, now=now,
+                             fail_after_rows=fail_after_rows)
+        except PersistenceError as exc:
+            # Another poster (a second process or worker with the same file, or a file
+            # with one of its payments) committed between our look and our insert: the
+            # unique constraint refused our row. Look again; it is a duplicate now.
+            if attempt >= RACE_ATTEMPTS or not isinstance(exc.__cause__, IntegrityError):
+                raise
+        attempt += 1
+
+
+def _already_received(db: Database, name: str, digest: str) -> PostingResult | None:
+    """The outcome for a file whose bytes were already posted or quarantined, if so."""
     with db.transaction() as session:
         seen = session.scalars(select(RemittanceFileRow).where(
             RemittanceFileRow.sha256 == digest)).first()
-        if seen is not None:
-            status = "duplicate" if seen.status == "posted" else "quarantined"
-            return PostingResult(name, status, file_id=seen.id, message=(
-                f"this file was already {seen.status} on {seen.received_at:%Y-%m-%d %H:%M} "
-                f"(file {seen.id}); nothing new was posted"
-                + (f": {seen.problem}" if seen.problem else "")))
+        if seen is None:
+            return None
+        status = "duplicate" if seen.status == "posted" else "quarantined"
+        return PostingResult(name, status, file_id=seen.id, message=(
+            f"this file was already {seen.status} on {seen.received_at:%Y-%m-%d %H:%M} "
+            f"(file {seen.id}); nothing new was posted"
+            + (f": {seen.problem}" if seen.problem else "")))
+
+
+def _post_new(db: Database, name: str, data: bytes, digest: str, *, codes: CodeLists,
+              now: datetime, fail_after_rows: int | None) -> PostingResult:
+    """Post a file not seen before, or quarantine it."""
     try:
         sniff_header_bytes(data, name)
         with db.transaction() as session:

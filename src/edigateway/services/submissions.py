@@ -15,13 +15,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from edigateway.clearinghouses import ClearinghouseProfile
 from edigateway.domain.claims import MAX_LINES_PER_CLAIM
 from edigateway.domain.claims_split import split_claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.domain.postings import WorkReason
+from edigateway.errors import InputError
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimRow,
@@ -75,9 +76,14 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
 def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settings: Settings,
                  clearinghouse: str | ClearinghouseProfile, numbers: DatabaseControlNumbers,
                  now: datetime) -> Queued:
-    """Queue claims already stored (state ``ready``) of one practice in one 837D."""
+    """Queue claims already stored (state ``ready``) of one practice in one 837D.
+
+    The state read here only gives an early, plain answer; what makes a claim go out once
+    is :func:`record_outbox`'s conditional UPDATE, which a concurrent submit of the same
+    claim cannot pass (it then gets the same 422 a sequential retry gets).
+    """
     from edigateway.domain.claims import ClaimBatch
-    from edigateway.errors import InputError, NotFoundError
+    from edigateway.errors import NotFoundError
     from edigateway.services.claim_store import open_document
 
     with db.transaction() as session:
@@ -88,20 +94,45 @@ def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settin
             raise NotFoundError(f"no claim {missing[0]}")
         not_ready = [r for r in rows.values() if r.state != "ready"]
         if not_ready:
-            msg = (f"claim {not_ready[0].id} is {not_ready[0].state}, not ready: only claims "
-                   "not yet sent can be submitted (send a replacement for the others)")
-            raise InputError(msg)
+            raise _not_ready(not_ready[0].id, not_ready[0].state)
         batch = ClaimBatch(claims=[open_document(session, rows[i]) for i in claim_ids])
         ensure_clean(batch, today=now.date())
         return record_outbox(session, batch, claim_ids, settings=settings,
                              clearinghouse=clearinghouse, numbers=numbers, now=now)
 
 
+def _not_ready(claim_id: int, state: str) -> InputError:
+    return InputError(f"claim {claim_id} is {state}, not ready: only claims not yet sent can "
+                      "be submitted (send a replacement for the others)")
+
+
+def _move_to_queued(session: Session, claim_ids: list[int], now: datetime) -> None:
+    """ready → queued for every claim, in one conditional UPDATE, or refuse them all.
+
+    On PostgreSQL a concurrent transaction queueing one of these claims holds its row: we
+    wait for it to commit, then the UPDATE finds the claim ``queued`` and leaves it, so the
+    IDs it returns tell. The rows are locked in ID order first, so two submits sharing
+    claims cannot deadlock, and before the control numbers are, so every path takes claim
+    rows before the sender's counter row.
+    """
+    session.execute(select(ClaimRow.id).where(ClaimRow.id.in_(claim_ids))
+                    .order_by(ClaimRow.id).with_for_update())
+    moved = set(session.scalars(
+        update(ClaimRow).where(ClaimRow.id.in_(claim_ids), ClaimRow.state == "ready")
+        .values(state="queued", state_changed_at=now).returning(ClaimRow.id)))
+    refused = [i for i in claim_ids if i not in moved]
+    if refused:
+        state = session.scalars(select(ClaimRow.state).where(ClaimRow.id == refused[0])).one()
+        raise _not_ready(refused[0], state)
+
+
 def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
                   settings: Settings, clearinghouse: str | ClearinghouseProfile,
                   numbers: DatabaseControlNumbers, now: datetime) -> Queued:
     """Write the 837D of stored claims into the outbox and move them to ``queued``,
-    inside the caller's transaction."""
+    inside the caller's transaction; a claim not ``ready`` (any more) refuses the whole
+    file (:class:`InputError`, the caller's transaction rolls back)."""
+    _move_to_queued(session, claim_ids, now)
     profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
     name_of = profile.name if profile is not None else str(clearinghouse)
     receiver_qualifier, receiver_id, gs_receiver = (
@@ -136,19 +167,15 @@ def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
     session.add(row)
     session.flush()
     part = 0
-    ids: list[int] = []
     for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
         st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
         part += len(split_claim(claim, MAX_LINES_PER_CLAIM))
         session.add(SubmissionClaimRow(submission_id=row.id, claim_id=imported_id,
                                        transaction_control_number=f"{st02:04d}"))
-        ids.append(imported_id)
-    for claim_row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(ids))):
         session.add(ClaimStateRow(
-            claim_id=claim_row.id, previous_state=claim_row.state, state="queued",
-            changed_at=now, reason=f"queued for {name_of} in {name}"))
-        claim_row.state, claim_row.state_changed_at = "queued", now
-    return Queued(row.id, name, isa13, tuple(ids))
+            claim_id=imported_id, previous_state="ready", state="queued", changed_at=now,
+            reason=f"queued for {name_of} in {name}"))
+    return Queued(row.id, name, isa13, tuple(claim_ids))
 
 
 def payload_binding(sender_id: str, isa13: str) -> Binding:
