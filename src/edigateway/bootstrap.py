@@ -71,6 +71,7 @@ class Gateway:
             from edigateway.persistence.database import Database
             from edigateway.security.phi import PhiCipher
 
+            self.private_data_dir()
             database = Database.connect(self.settings.resolved_database_url,
                                         phi=PhiCipher(self.keyring))
             if database.engine.dialect.name == "sqlite":
@@ -98,8 +99,18 @@ class Gateway:
                                               index_key=settings.phi_index_key
                                               .get_secret_value())
             else:
+                self.private_data_dir()
                 self._keyring = Keyring.load_or_create(self.key_file)
         return self._keyring
+
+    def private_data_dir(self) -> None:
+        """Make the data folder and its ``keys/`` private (0700) before anything with PHI
+        or keys goes in: created so, or tightened with a log line (see
+        :mod:`edigateway.security.files`)."""
+        from edigateway.security.files import PRIVATE_DIR, private_dir, tighten
+
+        private_dir(self.settings.data_dir)
+        tighten(self.settings.data_dir / "keys", PRIVATE_DIR)
 
     @property
     def key_file(self) -> Path:
@@ -128,8 +139,9 @@ class Gateway:
         """The SFTP transport for ``profile``, its secrets from the settings.
 
         The host key pinned is, in order: ``EDIGATEWAY_SFTP_HOST_KEY``, the profile's
-        ``host_key``, and for the local simulator only, the key the simulator wrote
-        beside its folders when it started (``<data_dir>/sim/host_key.pub``).
+        ``host_key``, and for the local simulator only, the key the simulator wrote in
+        its own folder when it started (``settings.sim_dir``: ``<data_dir>-sim`` unless
+        ``EDIGATEWAY_SIM_DATA_DIR`` says otherwise, ``host_key.pub``).
         """
         from edigateway.errors import ConfigurationError
         from edigateway.transports.sftp import SftpConfig, SftpTransport

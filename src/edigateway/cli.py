@@ -227,7 +227,8 @@ def build(
 @app.command("demo")
 def demo(
     data_dir: Annotated[Path | None, typer.Option(
-        help="an empty folder for the demo's database and files (default: a temporary one)")]
+        help="an empty folder for the demo's database and files (default: a temporary "
+        "one); the simulator's files go beside it, in DIR-sim")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
@@ -239,12 +240,14 @@ def demo(
     Example: ``edigateway demo`` or ``edigateway demo --json``
     """
     from edigateway.bootstrap import bootstrap
-    from edigateway.services.demo import fresh_data_dir, run_demo
+    from edigateway.services.demo import fresh_data_dir, fresh_sim_dir, run_demo
     from edigateway.settings import Settings
 
     try:
         folder = fresh_data_dir(data_dir)
-        settings = Settings().model_copy(update={"data_dir": folder})
+        sim_folder = fresh_sim_dir(folder)
+        settings = Settings().model_copy(update={"data_dir": folder,
+                                                 "sim_data_dir": sim_folder})
         summary = run_demo(bootstrap(settings), progress=not as_json)
     except OSError as exc:
         raise _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
@@ -253,7 +256,8 @@ def demo(
     if as_json:
         _echo_json(summary)
     else:
-        typer.echo(f"data in {folder}", err=True)
+        typer.echo(f"data in {folder}; the simulator's files (PLAINTEXT test data) in "
+                   f"{sim_folder}", err=True)
 
 
 @app.command("estimate")
@@ -745,7 +749,8 @@ def sim(
 ) -> None:
     """Run the local clearinghouse simulator on 127.0.0.1 until Ctrl-C.
 
-    SFTP (key authentication; files under <data_dir>/sim/sftp) answers each uploaded 837D
+    SFTP (key authentication; files in its own folder, <data_dir>-sim/sftp unless
+    EDIGATEWAY_SIM_DATA_DIR says otherwise, in plain text) answers each uploaded 837D
     with TA1/999/277CA and an 835 adjudicated from mappings/simulator/; HTTP answers
     real-time 270s with 271s from the benefit-plan table. The gateway's `simulator` profile
     talks to it with no further set-up. Example: ``edigateway sim --interval 1``
@@ -762,6 +767,7 @@ def sim(
         raise _fail(f"cannot start the simulator: {exc}", EXIT_INVALID) from exc
     simulator.start(interval=interval)
     try:
+        typer.echo(simulator.notice)
         typer.echo(f"SFTP  127.0.0.1:{simulator.sftp.port}  host key "
                    f"{simulator.sftp.host_key_line}")
         typer.echo(f"HTTP  {simulator.http.url}/core/realtime")

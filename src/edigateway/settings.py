@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         default=SecretStr("edigateway-simulator"),
         description="the key the simulator accepts; it only listens on 127.0.0.1")
 
+    # The simulator's own folder: it keeps what it receives (837Ds with names, member IDs,
+    # dates of birth), its answers and its state in plain text, so not in the data folder.
+    sim_data_dir: Path | None = Field(
+        default=None, description="the simulator's folder (SFTP files, host key, state; "
+        "plain-text test data); default: beside the data folder, '<data_dir>-sim'")
+
     # Scale-out workers (Celery); without a broker every job runs in-process.
     broker_url: str | None = Field(
         default=None, description="e.g. amqp://guest:guest@127.0.0.1:5672// (RabbitMQ) or "
@@ -94,8 +100,12 @@ class Settings(BaseSettings):
 
     @property
     def sim_dir(self) -> Path:
-        """Where the simulator keeps its SFTP folders, keys and state."""
-        return self.data_dir / "sim"
+        """Where the simulator keeps its SFTP folders, keys and state: ``sim_data_dir``, by
+        default beside the data folder (``./var`` → ``./var-sim``), never inside it."""
+        if self.sim_data_dir is not None:
+            return self.sim_data_dir
+        folder = self.data_dir.resolve()
+        return folder.with_name(f"{folder.name}-sim") if folder.name else folder / "sim"
 
     @property
     def resolved_database_url(self) -> str:

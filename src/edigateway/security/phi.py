@@ -31,7 +31,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -40,6 +39,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from edigateway.errors import ConfigurationError, PhiError
+from edigateway.security.files import PRIVATE_FILE, tighten, write_private
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -141,8 +141,10 @@ class Keyring:
     @classmethod
     def load_or_create(cls, path: Path) -> Keyring:
         """The keyring in ``path`` (two lines: data keys, index key), created with fresh
-        keys and mode 0600 when missing. Production passes keys in settings instead."""
+        keys and mode 0600 when missing (a looser existing file is tightened, with a log
+        line). Production passes keys in settings instead."""
         if path.is_file():
+            tighten(path, PRIVATE_FILE)
             lines = path.read_text(encoding="ascii").split()
             if len(lines) != 2:
                 msg = f"{path}: expected two lines (data keys, index key)"
@@ -153,14 +155,10 @@ class Keyring:
         return keyring
 
     def save(self, path: Path) -> None:
-        """Write the keyring to ``path`` with mode 0600, atomically."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.part")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        """Write the keyring to ``path`` atomically, created with mode 0600 (missing
+        folders 0700)."""
         data, index = self.to_config()
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(f"{data}\n{index}\n")
-        temp.replace(path)
+        write_private(path, f"{data}\n{index}\n")
 
 
 def _b64(text: str, what: str) -> bytes:

@@ -13,6 +13,8 @@ started in-process on loopback, a practice's month goes through the whole gatewa
    denials with their reasons, the work queue and A/R aging.
 
 Every figure in the summary comes from the database, so the end-to-end test can assert it.
+The simulator's folder (plain-text test data) is ``settings.sim_dir``, beside the demo's
+data folder (:func:`fresh_sim_dir`), never inside it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
+from edigateway.security.files import private_dir
 from edigateway.services.access import practice_by
 from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.demo_practice import PRACTICE_NPI, demo_batch, inquiry_for
@@ -190,13 +193,25 @@ def _print(summary: dict[str, Any]) -> None:
 
 
 def fresh_data_dir(given: Path | None) -> Path:
-    """The demo's data folder: the one given (must be empty or new) or a temporary one."""
+    """The demo's data folder, private (0700): the one given (must be empty or new) or a
+    temporary one."""
     if given is None:
-        return Path(tempfile.mkdtemp(prefix="edigateway-demo-"))
-    if given.exists() and any(given.iterdir()):
+        return Path(tempfile.mkdtemp(prefix="edigateway-demo-"))  # made 0700
+    return _fresh(given, "the demo needs a fresh folder (or none: a temporary one)")
+
+
+def fresh_sim_dir(data_dir: Path) -> Path:
+    """The simulator's folder for a demo in ``data_dir``: beside it (``<data_dir>-sim``),
+    not inside, since the simulator keeps what it receives in plain text; it must be new
+    or empty too, or the simulator would remember an earlier run's interchanges."""
+    folder = data_dir.resolve()
+    return _fresh(folder.with_name(f"{folder.name}-sim"),
+                  "the simulator's folder beside the demo's must be fresh too; remove it")
+
+
+def _fresh(folder: Path, advice: str) -> Path:
+    if folder.exists() and any(folder.iterdir()):
         from edigateway.errors import InputError
 
-        msg = f"{given}: not empty; the demo needs a fresh folder (or none: a temporary one)"
-        raise InputError(msg)
-    given.mkdir(parents=True, exist_ok=True)
-    return given
+        raise InputError(f"{folder}: not empty; {advice}")
+    return private_dir(folder)

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edigateway.services.dashboard import FORMULA_STARTS, aging_csv, spreadsheet_text
+from edigateway.services.dashboard import FORMULA_STARTS, aging_csv
 
 BUCKETS = ["0-30", "31-60", "61-90", "91-120", "120+"]
 
