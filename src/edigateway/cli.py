@@ -705,8 +705,8 @@ def payers_list(
     """
     from edigateway.services.followup import payer_practice, payers
 
-    database = _gateway().database
     try:
+        database = _gateway().database
         rows = payers(database, payer_practice(database, practice))
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
@@ -730,8 +730,8 @@ def payers_set_limit(
     """
     from edigateway.services.followup import payer_practice, set_timely_filing
 
-    database = _gateway().database
     try:
+        database = _gateway().database
         set_timely_filing(database, payer_id, days,
                           practice_id=payer_practice(database, practice))
     except EdigatewayError as exc:

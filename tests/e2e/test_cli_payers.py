@@ -68,3 +68,12 @@ def test_payer_commands_are_per_practice(tmp_path: Path):
     code, _, err = run("payers", "set-limit", "NOPE", "60", "--practice", A)
     assert code == 1
     assert "payer NOPE is unknown for this practice" in err
+
+
+def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(tmp_path / "file" / "var"))
+    code, _, err = run("payers", "list")
+    assert code == 1
+    assert err.startswith("error: cannot create the folder ")

@@ -14,6 +14,7 @@ Why it is done this way:
   older version with 0755, a database file at 0644), again with a log line. A file or
   folder we may not change (owned by someone else, a read-only mount such as a container
   secret) is reported, not fatal: refusing to start would not make it private either.
+* A folder or file that cannot be created is a :class:`ConfigurationError` naming it.
 * A world-writable folder with the sticky bit (``/tmp``) is never tightened: it is shared
   by design, and what matters is the private folder or file inside it.
 
@@ -25,11 +26,12 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import stat
 from typing import TYPE_CHECKING, Final
+
+from edigateway.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,8 +53,13 @@ def make_private_dirs(path: Path) -> Path:
             break
         probe = probe.parent
     for folder in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+        try:
             folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # another process made it meanwhile
+            pass
+        except OSError as exc:
+            msg = f"cannot create the folder {folder}: {exc.strerror or exc}"
+            raise ConfigurationError(msg) from exc
         tighten(folder, PRIVATE_DIR)
     return path
 
@@ -73,6 +80,8 @@ def create_private_file(path: Path) -> bool:
     except FileExistsError:
         tighten(path, PRIVATE_FILE)
         return False
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create {path}: {exc.strerror or exc}") from exc
     os.close(fd)
     tighten(path, PRIVATE_FILE)
     return True
@@ -84,12 +93,15 @@ def write_private(path: Path, text: str) -> None:
     it may have had is not inherited."""
     make_private_dirs(path.parent)
     temp = path.with_name(f".{path.name}.part")
-    temp.unlink(missing_ok=True)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(text)
-    tighten(temp, PRIVATE_FILE)
-    temp.replace(path)
+    try:
+        temp.unlink(missing_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        tighten(temp, PRIVATE_FILE)
+        temp.replace(path)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def tighten(path: Path, mode: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from edigateway.errors import ConfigurationError
 from edigateway.security.files import (
     create_private_file,
     make_private_dirs,
@@ -76,3 +77,11 @@ def test_a_shared_sticky_folder_is_not_tightened(tmp_path: Path,
     assert mode(shared) == 0o1777
     assert "shared folder" in caplog.text
     tighten(tmp_path / "missing", 0o700)  # nothing to do, no error
+
+
+def test_a_folder_or_file_that_cannot_be_made_is_named(tmp_path: Path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigurationError, match=r"cannot create the folder .*/file/var: "):
+        private_dir(tmp_path / "file" / "var")
+    with pytest.raises(ConfigurationError, match=r"cannot create .*/file/db: "):
+        create_private_file(tmp_path / "file" / "db")
