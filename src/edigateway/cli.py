@@ -432,11 +432,14 @@ def claims_poll(
     recognised by content and ISA13), and moves its claims: accepted or rejected by the
     clearinghouse, then by the payer, then paid or denied (835s are posted). Submissions
     still without a 999 after the profile's ``no_999_after_hours`` become work items.
+    A file that cannot be applied is quarantined with a work item and the rest go on;
+    files over EDIGATEWAY_DOWNLOAD_MAX_BYTES are not downloaded (status ``quarantined``),
+    and files still being written are left for the next poll (``deferred``).
     Example: ``edigateway claims poll --json``
     """
     from datetime import timedelta
 
-    from edigateway.services.exchange import poll_inbound
+    from edigateway.services.exchange import InboundLimits, poll_inbound
     from edigateway.services.submissions import flag_missing_acknowledgments
 
     gateway = _gateway()
@@ -444,7 +447,8 @@ def claims_poll(
         profile = gateway.profile(clearinghouse)
         with gateway.sftp_transport(profile) as transport:
             results = poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                                   codes=gateway.codes, now=gateway.clock())
+                                   codes=gateway.codes, now=gateway.clock(),
+                                   limits=InboundLimits.of(gateway.settings))
         overdue = flag_missing_acknowledgments(
             gateway.database, now=gateway.clock(),
             after=timedelta(hours=profile.no_999_after_hours))
@@ -457,7 +461,8 @@ def claims_poll(
             typer.echo(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}")
         typer.echo(f"{len(results)} file(s) received"
                    + (f"; {overdue} submission(s) still without a 999" if overdue else ""))
-    failed = any(r.status in ("failed", "unsupported", "unmatched") for r in results)
+    failed = any(r.status in ("failed", "unsupported", "unmatched", "quarantined")
+                 for r in results)
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 
 

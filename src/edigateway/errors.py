@@ -26,7 +26,10 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     └── TransportError                a file exchange failed (paramiko/httpx error chained)
         ├── HostKeyError              the server's host key is unknown or changed: refused
         ├── AuthenticationError       the clearinghouse refused our credentials
-        └── TransferError             upload/download failed or was incomplete (retryable)
+        ├── TransferError             upload/download failed or was incomplete (retryable)
+        ├── RemoteFileGoneError       a listed inbound file is no longer there
+        ├── RemoteFileTooLargeError   an inbound file is over the download size cap
+        └── RemoteFileChangedError    an inbound file grew or changed while we fetched it
 
 Each X12 error carries an :class:`X12Location` (file, segment position, segment ID, loop,
 element) so the message tells a coordinator exactly where to look::
@@ -190,3 +193,22 @@ class AuthenticationError(TransportError):
 
 class TransferError(TransportError):
     """An upload or download failed or came out incomplete; retrying may succeed."""
+
+
+class RemoteFileGoneError(TransportError):
+    """A file listed in the inbound folder was gone when we came to fetch or move it."""
+
+
+class RemoteFileTooLargeError(TransportError):
+    """An inbound file is bigger than the download cap (``download_max_bytes``); it is
+    not fetched, since holding it would cost more memory than the gateway allows."""
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size, self.limit = size, limit
+
+
+class RemoteFileChangedError(TransportError):
+    """An inbound file's size changed while we downloaded it or before we archived it: it
+    is still being written, so it is left where it is for the next poll (not retried at
+    once, and never stored or archived as a truncated copy)."""

@@ -16,6 +16,11 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DOWNLOAD_MAX_BYTES = 64 * 2**20
+"""Default cap on one received file (64 MiB): far above any real acknowledgment or ERA."""
+DOWNLOAD_MAX_ATTEMPTS = 3
+"""Default number of polls that may fail to download one file before it is quarantined."""
+
 
 def _default_data_dir() -> Path:
     return Path.cwd() / "var"
@@ -92,6 +97,14 @@ class Settings(BaseSettings):
     phi_index_key: SecretStr | None = Field(
         default=None, description="base64 key (≥ 32 bytes) for member-ID look-ups and the "
         "API-key pepper; required with phi_keys")
+
+    # Receiving files (`claims poll`): no single file can exhaust memory or stall a poll.
+    download_max_bytes: int = Field(
+        default=DOWNLOAD_MAX_BYTES, ge=1, description="a received file bigger than this is "
+        "not downloaded: it is quarantined by name and size (a work item) and left in place")
+    download_max_attempts: int = Field(
+        default=DOWNLOAD_MAX_ATTEMPTS, ge=1, le=100, description="polls in a row that may "
+        "fail to download one file before it is quarantined by name (a work item)")
 
     @property
     def resolved_sftp_private_key(self) -> Path:

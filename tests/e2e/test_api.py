@@ -64,7 +64,8 @@ def api(tmp_path: Path, validator: Validator) -> Iterator[Api]:
                                  keyring=gateway.keyring, now=NOW, create_name=f"P{npi}")
             return {"Authorization": f"Bearer {created.token}"}
 
-        with TestClient(create_app(gateway)) as client:
+        # 127.0.0.1: a trusted host by default (TestClient's own "testserver" is not)
+        with TestClient(create_app(gateway), base_url="http://127.0.0.1") as client:
             yield Api(gateway, sim, client, key(PRACTICE_A, "admin"),
                       key(PRACTICE_B, "admin"), key(PRACTICE_A, "claims:read"))
         gateway.database.dispose()

@@ -31,7 +31,8 @@ TOKEN: dict[str, str] = {}
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("api")
     gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings",
-                                 sim_http_port=9),  # eligibility: nobody there → 502
+                                 sim_http_port=9,  # eligibility: nobody there → 502
+                                 trusted_hosts=["testserver"]),  # Schemathesis' ASGI Host
                         clock=lambda: NOW, validator=Validator(REPO / "mappings", folder))
     created = create_key(gateway.database, practice="1456789019", scopes="admin",
                          name="schemathesis", keyring=gateway.keyring, now=NOW,

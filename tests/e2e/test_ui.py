@@ -1,25 +1,31 @@
 """The coordinator's pages through the real app, on the demo practice's data: every page
 renders, a work item is resolved (and audited), another practice sees nothing, and no
-page links carry PHI."""
+page links carry PHI. Then the web hardening: scopes on every page, server-side sessions
+(the cookie is not the key; sign-out, idleness, age and key revocation end them), CSRF on
+sign-in, security headers, trusted hosts and the self-hosted API docs."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.services.access import audit_events, create_key
+from edigateway.persistence.tables import UiSessionRow
+from edigateway.services.access import audit_events, create_key, revoke_key
 from edigateway.services.demo import run_demo
 from edigateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 0)
+BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
+PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +40,35 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     gateway.database.dispose()
 
 
+def _key(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> str:
+    return create_key(gateway.database, practice=npi, scopes=scopes, name="ui",
+                      keyring=gateway.keyring, now=NOW, create_name=f"P{npi}").token
+
+
+def _sign_in(client: TestClient, token: str) -> str:
+    """Sign in through the form (its CSRF nonce included); the page it leads to."""
+    form = client.get("/ui/login")
+    signed = client.post("/ui/login", data={"api_key": token,
+                                            "login_csrf": _field(form.text, "login_csrf")},
+                         follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    return signed.headers["location"]
+
+
 def _client(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> TestClient:
-    key = create_key(gateway.database, practice=npi, scopes=scopes, name="ui",
-                     keyring=gateway.keyring, now=NOW, create_name=f"P{npi}")
-    client = TestClient(create_app(gateway), base_url="http://testserver")
-    signed = client.post("/ui/login", data={"api_key": key.token}, follow_redirects=False)
-    assert signed.status_code == 303
+    client = TestClient(create_app(gateway), base_url=BASE)
+    _sign_in(client, _key(gateway, npi, scopes))
     return client
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
-    assert match is not None
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match is not None, f"no {name} field"
     return match.group(1)
+
+
+def _csrf(html: str) -> str:
+    return _field(html, "csrf")
 
 
 def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
@@ -98,10 +120,12 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
 
 
 def test_signed_out_and_other_practice(seeded: Gateway):
-    anonymous = TestClient(create_app(seeded))
+    anonymous = TestClient(create_app(seeded), base_url=BASE)
     response = anonymous.get("/ui/", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/ui/login")
-    bad = anonymous.post("/ui/login", data={"api_key": "edg_nope"})
+    form = anonymous.get("/ui/login").text
+    bad = anonymous.post("/ui/login", data={"api_key": "edg_nope",
+                                            "login_csrf": _field(form, "login_csrf")})
     assert bad.status_code == 401
     assert "not an edigateway API key" in bad.text
     own = _client(seeded)
@@ -137,3 +161,221 @@ def test_replacement_and_void_from_the_claim_page(seeded: Gateway):
     assert str(made.url).rsplit("/", 1)[1] != paid[0]
     old = client.get(f"/ui/claims/{paid[0]}")
     assert "(replaced)" in old.text
+
+
+# ------------------------------------------------------------------------- web hardening
+
+
+def _claim_id(gateway: Gateway) -> str:
+    return re.findall(r'href="/ui/claims/(\d+)"', _client(gateway).get("/ui/claims").text)[0]
+
+
+def test_every_page_requires_the_scope_the_api_requires(seeded: Gateway):
+    claim_id = _claim_id(seeded)
+    token = _key(seeded, scopes="eligibility")
+    forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": token})
+    stolen = forged.get("/ui/claims", follow_redirects=False)  # the key as cookie: no session
+    assert (stolen.status_code, stolen.headers["location"]) == (303, "/ui/login")
+
+    eligibility_only = TestClient(create_app(seeded), base_url=BASE)
+    assert _sign_in(eligibility_only, token) == "/ui/"  # may sign in, may see nothing
+    for path in (*PAGES, f"/ui/claims/{claim_id}"):
+        page = eligibility_only.get(path)
+        assert page.status_code == 403, path
+        assert page.headers["content-type"].startswith("text/html"), path
+        assert "lacks the scope" in page.text, path
+        assert "MSD10" not in page.text, path
+
+    reader = TestClient(create_app(seeded), base_url=BASE)
+    assert _sign_in(reader, _key(seeded, scopes="claims:read")) == "/ui/claims"
+    claim = reader.get(f"/ui/claims/{claim_id}")
+    assert claim.status_code == 200
+    assert "Timeline" in claim.text
+    assert "remittances:read" in claim.text  # postings withheld, saying why
+    assert "Create replacement" not in claim.text
+    nav = re.findall(r'<li><a href="(/ui/[^"]*)"', claim.text)
+    assert nav == ["/ui/claims"]
+    void = reader.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(claim.text)})
+    assert void.status_code == 403
+    assert "claims:write" in void.text
+    for path in ("/ui/", "/ui/workqueue", "/ui/eras", "/ui/aging", "/ui/aging.csv"):
+        assert reader.get(path).status_code == 403, path
+
+    queue = TestClient(create_app(seeded), base_url=BASE)
+    _sign_in(queue, _key(seeded, scopes="workqueue:read"))
+    item_id = re.findall(r'href="/ui/workqueue/(\d+)"', queue.get("/ui/workqueue").text)[0]
+    item = queue.get(f"/ui/workqueue/{item_id}")
+    assert "Resolve" not in item.text
+    assert "<code>" not in item.text  # the 835 segment needs remittances:read
+    resolved = queue.post(f"/ui/workqueue/{item_id}/resolve",
+                          data={"csrf": _csrf(item.text), "note": "x"})
+    assert resolved.status_code == 403
+    assert "workqueue:write" in resolved.text
+
+
+def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway):
+    token = _key(seeded)
+    client = TestClient(create_app(seeded), base_url=BASE)
+    form = client.get("/ui/login")
+    signed = client.post("/ui/login", data={"api_key": token,
+                                            "login_csrf": _field(form.text, "login_csrf")},
+                         follow_redirects=False)
+    cookie = signed.cookies["edg_ui"]
+    key_id, secret = token.split("_")[1:3]
+    assert key_id not in cookie
+    assert secret not in cookie
+    assert len(cookie) >= 43  # token_urlsafe(32)
+    header = next(h for h in signed.headers.get_list("set-cookie") if h.startswith("edg_ui="))
+    assert "HttpOnly" in header
+    assert "SameSite=strict" in header
+    assert "Path=/ui" in header
+    assert "Secure" not in header  # served over http here; ui_secure_cookies is off
+    with seeded.database.transaction() as session:
+        stored = [r.session_hash for r in session.scalars(select(UiSessionRow))]
+    assert cookie not in stored
+    assert all(cookie not in value for value in stored)
+
+    page = client.get("/ui/claims")
+    assert page.status_code == 200
+    out = client.post("/ui/logout", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (303, "/ui/login")
+    replayed = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": cookie})
+    again = replayed.get("/ui/claims", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, "/ui/login")
+    events = [e for e in audit_events(seeded.database, start=NOW.replace(hour=0),
+                                      end=NOW.replace(hour=23))
+              if e["resource"] == "ui_session" and e["actor"] == f"key:{key_id}:ui"]
+    assert [e["detail"] for e in events] == ["signed in", "signed out"]
+
+
+def test_revoking_the_key_signs_its_sessions_out(seeded: Gateway):
+    token = _key(seeded)
+    client = TestClient(create_app(seeded), base_url=BASE)
+    _sign_in(client, token)
+    assert client.get("/ui/claims").status_code == 200
+    revoke_key(seeded.database, token.split("_")[1], now=NOW)
+    after = client.get("/ui/claims", follow_redirects=False)
+    assert (after.status_code, after.headers["location"]) == (303, "/ui/login")
+
+
+def test_sessions_end_when_idle_or_old(seeded: Gateway):
+    now = [NOW]
+    settings = seeded.settings.model_copy(update={"ui_session_idle_minutes": 30,
+                                                  "ui_session_absolute_hours": 1,
+                                                  "ui_secure_cookies": True})
+    gateway = bootstrap(settings, clock=lambda: now[0])
+    plain = TestClient(create_app(gateway), base_url=BASE)  # http, e.g. behind a TLS proxy
+    assert "Secure" in plain.get("/ui/login").headers["set-cookie"]
+    client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
+    _sign_in(client, _key(seeded))
+    for minutes in (20, 40, 59):  # used within the idle limit, younger than an hour
+        now[0] = NOW + timedelta(minutes=minutes)
+        assert client.get("/ui/claims").status_code == 200, minutes
+    now[0] = NOW + timedelta(minutes=61)
+    assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # too old
+
+    client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
+    _sign_in(client, _key(seeded))
+    now[0] += timedelta(minutes=31)
+    assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # idle
+    gateway.database.dispose()
+
+
+def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
+    token = _key(seeded)
+    client = TestClient(create_app(seeded), base_url=BASE)
+    bare = client.post("/ui/login", data={"api_key": token}, follow_redirects=False)
+    assert bare.status_code == 403
+    assert "edg_ui" not in bare.cookies
+    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    wrong = client.post("/ui/login", data={"api_key": token, "login_csrf": "0" * 32},
+                        follow_redirects=False)
+    assert wrong.status_code == 403
+    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    for header in ({"Origin": "https://attacker.example"},
+                   {"Sec-Fetch-Site": "cross-site"},
+                   {"Referer": "https://attacker.example/phish"}):
+        foreign = client.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+                              headers=header, follow_redirects=False)
+        assert foreign.status_code == 403, header
+        assert "another site" in foreign.text
+        assert "edg_ui" not in foreign.cookies
+    other_browser = TestClient(create_app(seeded), base_url=BASE)
+    stolen = other_browser.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+                                follow_redirects=False)  # a form value without its cookie
+    assert stolen.status_code == 403
+    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    own = client.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+                      headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+                      follow_redirects=False)  # what a browser sends under no-referrer
+    assert own.status_code == 303
+
+    page = client.get("/ui/claims")
+    claim_id = re.findall(r'href="/ui/claims/(\d+)"', page.text)[0]
+    voided = client.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(page.text)},
+                         headers={"Origin": "https://attacker.example"})
+    assert voided.status_code == 403
+    assert "(voided)" not in client.get(f"/ui/claims/{claim_id}").text
+
+
+def test_security_headers_on_pages_and_api(seeded: Gateway):
+    client = _client(seeded)
+    key = {"Authorization": f"Bearer {_key(seeded)}"}
+    answers = [client.get(p) for p in (*PAGES, "/ui/login")]
+    answers += [client.get("/v1/claims", headers=key), client.get("/v1/claims"),
+                client.get("/v1/docs"), client.get("/v1/openapi.json")]
+    for answer in answers:
+        where = str(answer.url)
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp, where
+        assert "'unsafe-inline'" not in csp, where
+        assert "'unsafe-eval'" not in csp, where
+        assert "default-src" in csp, where
+        assert "http" not in csp, where  # no third-party origin
+        assert answer.headers["x-frame-options"] == "DENY", where
+        assert answer.headers["x-content-type-options"] == "nosniff", where
+        assert answer.headers["referrer-policy"] == "no-referrer", where
+        assert answer.headers["cache-control"] == "no-store", where
+        if answer.headers["content-type"].startswith("text/html"):
+            assert not re.search(r"<script(?![^>]*\bsrc=)", answer.text), where
+            assert " style=" not in answer.text, where
+            assert not re.search(r" on[a-z]+=", answer.text), where
+    static = client.get("/ui/static/ui.css")
+    assert static.status_code == 200
+    assert static.headers.get("cache-control") != "no-store"
+    assert static.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_forged_host_is_refused_and_redirects_stay_relative(seeded: Gateway):
+    client = TestClient(create_app(seeded), base_url=BASE)
+    for path in ("/ui", "/ui/", "/v1/claims/", "/v1/claims"):
+        forged = client.get(path, headers={"Host": "attacker.example"},
+                            follow_redirects=False)
+        assert forged.status_code == 400, path
+        assert "location" not in forged.headers, path
+        assert "attacker" not in forged.text, path
+    assert client.get("/ui", headers={"Host": "localhost:8000"},
+                      follow_redirects=False).headers["location"] == "/ui/"
+    untrusted = TestClient(create_app(seeded))  # TestClient's default Host "testserver"
+    assert untrusted.get("/ui/login").status_code == 400
+    allowed = seeded.settings.model_copy(update={"trusted_hosts": ["testserver"]})
+    configured = TestClient(create_app(bootstrap(allowed, clock=lambda: NOW)))
+    assert configured.get("/ui/login").status_code == 200
+
+
+def test_api_docs_are_served_by_the_gateway(seeded: Gateway):
+    client = TestClient(create_app(seeded), base_url=BASE)
+    docs = client.get("/v1/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert not re.search(r"https?://", docs.text), "no CDN or other origin"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        if asset.startswith("data:"):
+            continue
+        assert asset.startswith("/"), asset
+        answer = client.get(asset)
+        assert answer.status_code == 200, asset
+        assert len(answer.content) > 500, asset
+    assert "/v1/docs" not in client.get("/v1/openapi.json").json()["paths"]

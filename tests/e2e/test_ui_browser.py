@@ -1,7 +1,10 @@
 """The coordinator's pages in a real browser (Playwright driving Debian's Chromium,
 headless) against uvicorn on loopback with the demo practice's data: sign in, every page,
-resolve a work item by keyboard and mouse, another practice's claim unreachable.
-Screenshots of each page go to ``var/screenshots/`` for a reviewer."""
+resolve a work item by keyboard and mouse, another practice's claim unreachable; then the
+hardening as a browser meets it: every page and the API docs under their
+Content-Security-Policy without a single violation or foreign request, a 403 page for a
+key without the scope, sign-out and key revocation ending the session, and a sign-in form
+posted from another site refused. Screenshots of each page go to ``var/screenshots/``."""
 
 from __future__ import annotations
 
@@ -10,14 +13,16 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from edigateway.api.app import create_app
-from edigateway.bootstrap import bootstrap
-from edigateway.services.access import create_key
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.services.access import create_key, revoke_key
 from edigateway.services.demo import run_demo
 from edigateway.settings import Settings
 
@@ -32,8 +37,20 @@ pytestmark = pytest.mark.skipif(
     "`apt-get install chromium`; it was not available here)")
 
 
+@dataclass
+class Served:
+    base: str
+    own: str
+    other: str
+    gateway: Gateway
+
+    def key(self, scopes: str) -> str:
+        return create_key(self.gateway.database, practice="1456789019", scopes=scopes,
+                          name="browser", keyring=self.gateway.keyring, now=NOW).token
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     import uvicorn
 
     folder = tmp_path_factory.mktemp("browser")
@@ -53,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     while not instance.started:
         time.sleep(0.05)
     port = instance.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", own, other
+    yield Served(f"http://127.0.0.1:{port}", own, other, gateway)
     instance.should_exit = True
     thread.join()
     gateway.database.dispose()
@@ -78,8 +95,8 @@ def _sign_in(browser: object, base: str, token: str) -> object:
     return page
 
 
-def test_every_page_and_resolving_an_item(server: tuple[str, str, str], browser: object):
-    base, own, _other = server
+def test_every_page_and_resolving_an_item(server: Served, browser: object):
+    base, own = server.base, server.own
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = _sign_in(browser, base, own)
     assert page.get_by_role("heading", name="Today").is_visible()  # type: ignore[attr-defined]
@@ -116,9 +133,8 @@ def test_every_page_and_resolving_an_item(server: tuple[str, str, str], browser:
     page.close()  # type: ignore[attr-defined]
 
 
-def test_another_practice_cannot_reach_the_claim(server: tuple[str, str, str],
-                                                 browser: object):
-    base, own, other = server
+def test_another_practice_cannot_reach_the_claim(server: Served, browser: object):
+    base, own, other = server.base, server.own, server.other
     mine = _sign_in(browser, base, own)
     mine.goto(base + "/ui/claims")  # type: ignore[attr-defined]
     href = mine.locator("a[href^='/ui/claims/']").first.get_attribute("href")  # type: ignore[attr-defined]
@@ -126,3 +142,97 @@ def test_another_practice_cannot_reach_the_claim(server: tuple[str, str, str],
     response = theirs.goto(base + href)  # type: ignore[attr-defined]
     assert response.status == 404
     assert "MSD10" not in theirs.content()  # type: ignore[attr-defined]
+
+
+def _watch(page: object, base: str) -> tuple[list[str], list[str]]:
+    """Console errors (CSP violations are reported there) and requests to other origins."""
+    problems: list[str] = []
+    foreign: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: problems.append(str(e)))  # type: ignore[attr-defined]
+    page.on("request", lambda r: foreign.append(r.url)  # type: ignore[attr-defined]
+            if not r.url.startswith((base + "/", "data:")) else None)
+    return problems, foreign
+
+
+def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object):
+    base = server.base
+    page = _sign_in(browser, base, server.own)
+    problems, foreign = _watch(page, base)
+    claim = page.locator("a[href^='/ui/claims/']")  # type: ignore[attr-defined]
+    for path in ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging"):
+        response = page.goto(base + path)  # type: ignore[attr-defined]
+        assert response.status == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["cache-control"] == "no-store"
+        if path == "/ui/claims":
+            href = claim.first.get_attribute("href")
+    page.goto(base + href)  # type: ignore[attr-defined]
+    page.goto(base + "/v1/docs")  # type: ignore[attr-defined]
+    title = page.locator(".swagger-ui .info .title")  # type: ignore[attr-defined]
+    title.wait_for(timeout=15_000)
+    assert "edigateway" in title.inner_text()
+    operations = page.locator(".opblock")  # type: ignore[attr-defined]
+    assert operations.count() > 10  # the OpenAPI document was fetched and rendered
+    page.screenshot(path=str(SHOTS / "api-docs.png"))  # type: ignore[attr-defined]
+    assert problems == [], problems
+    assert foreign == [], foreign
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_key_without_the_scope_gets_a_403_page(server: Served, browser: object):
+    page = _sign_in(browser, server.base, server.key("eligibility"))
+    assert page.get_by_role("heading", name="Not allowed").is_visible()  # type: ignore[attr-defined]
+    response = page.goto(server.base + "/ui/claims")  # type: ignore[attr-defined]
+    assert response.status == 403
+    assert page.get_by_text("lacks the scope 'claims:read'").is_visible()  # type: ignore[attr-defined]
+    assert page.locator("nav a").count() == 0  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_sign_out_and_revocation_end_the_session(server: Served, browser: object):
+    base, token = server.base, server.key("admin")
+    page = _sign_in(browser, base, token)
+    cookies = page.context.cookies()  # type: ignore[attr-defined]
+    assert [c["value"] for c in cookies if c["name"] == "edg_ui"] != [token]
+    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+    page.wait_for_url(base + "/ui/login")  # type: ignore[attr-defined]
+    replay = browser.new_page()  # type: ignore[attr-defined]
+    replay.context.add_cookies(cookies)
+    replay.goto(base + "/ui/claims")
+    assert replay.url == base + "/ui/login"  # the old cookie is worth nothing
+    replay.close()
+
+    page = _sign_in(browser, base, token)
+    revoke_key(server.gateway.database, token.split("_")[1], now=NOW)
+    page.goto(base + "/ui/claims")  # type: ignore[attr-defined]
+    assert page.url == base + "/ui/login"  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_sign_in_form_posted_from_another_site_is_refused(server: Served, browser: object):
+    """Login CSRF: an attacker's page (another loopback origin, answered by Playwright)
+    posts the attacker's own key, with a nonce the attacker fetched for themselves, so the
+    victim would work in the attacker's practice. The victim stays signed out."""
+    base = server.base
+    with httpx.Client(base_url=base) as attacker:
+        nonce = re.search(r'name="login_csrf" value="([^"]+)"',
+                          attacker.get("/ui/login").text)
+    assert nonce is not None
+    evil = "http://127.0.0.2:9/attack"
+    form = (f'<form method="post" action="{base}/ui/login">'
+            f'<input name="api_key" value="{server.other}">'
+            f'<input name="login_csrf" value="{nonce.group(1)}">'
+            '<button type="submit">Win a prize</button></form>')
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.route(evil, lambda route: route.fulfill(content_type="text/html", body=form))
+    page.goto(evil)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Win a prize").click()
+    assert page.url == base + "/ui/login"
+    assert page.get_by_text("another site").is_visible()
+    page.goto(base + "/ui/")
+    assert page.url == base + "/ui/login"
+    page.close()

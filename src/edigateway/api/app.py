@@ -1,8 +1,12 @@
-"""The FastAPI application: routers under ``/v1``, problem+json errors, a body limit.
+"""The FastAPI application: routers under ``/v1``, problem+json errors, the coordinator
+pages under ``/ui``, self-hosted API docs, and the web hardening around all of it.
 
 ``create_app(gateway)`` builds it (nothing at import time); ``edigateway serve`` runs it
 with uvicorn. Routes are thin: they check the caller's scope, call the same services the
-CLI uses and shape the answer.
+CLI uses and shape the answer. Every request passes, outermost first: the security headers
+(CSP, no framing, no sniffing, no Referer, no caching of PHI), the trusted-host check (a
+forged ``Host`` gets 400 before any route or redirect sees it) and the 1 MiB body limit
+(413, chunked or not) — see :mod:`edigateway.api.middleware`.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from edigateway.api import ui
+from edigateway.api import docs, ui
+from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from edigateway.api.problems import PROBLEM_RESPONSES, problem
 from edigateway.api.routers import (
     claims,
@@ -39,52 +45,10 @@ from edigateway.errors import (
 
 if TYPE_CHECKING:
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from edigateway.bootstrap import Gateway
 
-MAX_BODY_BYTES = 1 << 20
-"""1 MiB: far above a claim with 50 lines, far below what would hurt the server."""
 API_VERSION = "1.0.0"
-
-
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes (413), by header or while streaming."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
-
-        async def counting() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counting, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "Request body too large",
-                           f"the limit is {self.limit} bytes")
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):  # noqa: N818 - internal signal
-    pass
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -95,7 +59,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
         "Authenticate with `Authorization: Bearer <API key>`; every answer is scoped to "
         "the key's practice. Errors are RFC 9457 problem documents.",
-        responses=PROBLEM_RESPONSES, openapi_url="/v1/openapi.json", docs_url="/v1/docs",
+        responses=PROBLEM_RESPONSES, openapi_url="/v1/openapi.json", docs_url=None,
         redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, eligibility, estimates, remittances, workqueue, reports,
@@ -103,7 +67,11 @@ def create_app(gateway: Gateway) -> FastAPI:
         app.include_router(module.router, prefix="/v1")
     _handlers(app)
     ui.install(app)
-    app.add_middleware(BodyLimit)
+    docs.install(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(TrustedHostMiddleware,
+                       allowed_hosts=gateway.settings.trusted_hosts, www_redirect=False)
+    app.add_middleware(SecurityHeaders)  # added last = outermost: on every answer
     return app
 
 

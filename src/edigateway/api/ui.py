@@ -1,18 +1,28 @@
-"""The coordinator's pages under ``/ui``: server-rendered HTML, no build step, no CDN.
+"""The coordinator's pages under ``/ui``: server-rendered HTML, no build step, no CDN, no
+script.
 
-Signing in takes a practice's API key (the same keys and scopes as the API); it is kept in
-an HttpOnly, SameSite=Strict cookie and checked on every page exactly like an API call,
-so revoking the key signs the browser out. Forms carry a CSRF token derived from the key.
-URLs hold record IDs only, never names or member IDs. Pages call the same services as the
-API (:mod:`edigateway.services.dashboard` gathers what they show).
+Signing in takes a practice's API key (the same keys and scopes as the API) and opens a
+server-side session (:mod:`edigateway.services.ui_sessions`): the HttpOnly, SameSite=Strict
+cookie holds a random session ID, never the key. Every page resumes the session — so
+signing out, idleness, age or revoking the key signs the browser out — and requires the
+scope the API requires for the same data (:func:`page`): claims pages ``claims:read``, the
+work queue ``workqueue:read``, ERAs ``remittances:read``, aging ``reports:read``, and the
+forms that change something the matching write scope. A page the key may not see is a 403
+page naming the missing scope.
+
+Forms carry a CSRF token derived from the session ID; the sign-in form one derived from a
+short-lived nonce cookie. Every POST is also refused when the browser says it came from
+another site (``Sec-Fetch-Site``) or names a foreign ``Origin``/``Referer``. URLs hold
+record IDs only, never names or member IDs. Pages call the same services as the API
+(:mod:`edigateway.services.dashboard` gathers what they show).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,149 +30,253 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from edigateway.api.deps import GatewayDep, RowId
+from edigateway.domain.claims import Claim
+from edigateway.domain.postings import WorkReason
 from edigateway.errors import AccessDenied, EdigatewayError, NotFoundError
-from edigateway.services import dashboard, practice_claims
-from edigateway.services.access import Principal, authenticate, pepper_of
+from edigateway.security.api_keys import allows
+from edigateway.services import dashboard, practice_claims, ui_sessions
 from edigateway.services.followup import aging_report, resolve_work_item
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_remittances
+from edigateway.services.ui_sessions import Lifetime
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from fastapi import FastAPI
 
     from edigateway.bootstrap import Gateway
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "edg_ui"
+LOGIN_COOKIE = "edg_login"
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
+LANDING = (("/ui/", "workqueue:read"), ("/ui/claims", "claims:read"),
+           ("/ui/eras", "remittances:read"), ("/ui/aging", "reports:read"))
+"""Where signing in leads: the first page the key may see."""
+CROSS_SITE = ("cross-site", "same-site")
+"""``Sec-Fetch-Site`` values of requests another site started (a sibling subdomain is a
+different site as far as PHI is concerned)."""
+
 
 class NeedSignIn(Exception):  # noqa: N818 - a redirect, not an error
-    """Raised by :func:`signed_in` when there is no valid key: go to the sign-in page."""
+    """Raised by :func:`signed_in` when there is no live session: go to the sign-in page."""
 
 
 class Session:
     """The signed-in caller of one page request."""
 
-    def __init__(self, principal: Principal, token: str, request: Request) -> None:
-        self.principal, self.token = principal, token
+    def __init__(self, live: ui_sessions.UiSession, session_id: str, request: Request,
+                 gateway: Gateway) -> None:
+        self.principal, self._id, self._gateway = live.principal, session_id, gateway
         remote = request.client.host if request.client else None
-        self.caller = Caller(principal.practice_id, principal.actor + ":ui", remote)
+        self.caller = Caller(live.principal.practice_id, live.actor, remote)
 
-    def csrf(self, gateway: Gateway) -> str:
-        """The CSRF token for forms (an HMAC of the key, so it dies with the key)."""
-        return hmac.new(pepper_of(gateway.keyring), f"csrf:{self.token}".encode(),
-                        hashlib.sha256).hexdigest()[:32]
+    def can(self, scope: str) -> bool:
+        """Whether the key holds ``scope`` (to show only what it may see)."""
+        return allows(self.principal.scopes, scope)
 
-    def check(self, gateway: Gateway, csrf: str) -> None:
+    @property
+    def csrf(self) -> str:
+        """The CSRF token for this session's forms."""
+        return ui_sessions.form_token(self._gateway.keyring, self._id)
+
+    def check(self, request: Request, csrf: str) -> None:
         """Refuse a form that did not come from our page."""
-        if not hmac.compare_digest(csrf, self.csrf(gateway)):
-            raise AccessDenied("the form's CSRF token is missing or wrong", status=403)
+        same_origin(request)
+        ui_sessions.check_form_token(self._gateway.keyring, self._id, csrf)
+
+
+def same_origin(request: Request) -> None:
+    """Refuse (403) a POST another site started: by Fetch Metadata when the browser sends
+    it, and by a foreign ``Origin`` or ``Referer``. Our own pages send neither a Referer
+    (``Referrer-Policy: no-referrer``) nor a real Origin (the same policy makes a browser
+    send ``Origin: null``), so the CSRF token stays the check that always applies."""
+    host = request.headers.get("host", "").lower()
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    referer = request.headers.get("referer")
+    foreign = (site in CROSS_SITE
+               or (origin not in (None, "null") and urlsplit(origin).netloc.lower() != host)
+               or (referer is not None and urlsplit(referer).netloc.lower() != host))
+    if foreign:
+        raise AccessDenied("this form was sent from another site; open the page here and "
+                           "send it again", status=403)
 
 
 def signed_in(request: Request, gateway: GatewayDep) -> Session:
-    """The session from the cookie, or a redirect to the sign-in page."""
-    token = request.cookies.get(COOKIE)
-    if not token:
+    """The live session from the cookie, or a redirect to the sign-in page."""
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
         raise NeedSignIn
     try:
-        with gateway.database.transaction() as session:
-            principal = authenticate(session, token, keyring=gateway.keyring,
-                                     now=gateway.clock())
+        live = ui_sessions.resume(gateway.database, session_id, keyring=gateway.keyring,
+                                  now=gateway.clock(), lifetime=Lifetime.of(gateway.settings))
     except AccessDenied as exc:
         raise NeedSignIn from exc
-    return Session(principal, token, request)
+    session = Session(live, session_id, request, gateway)
+    request.state.ui_session = session
+    return session
 
 
-SessionDep = Annotated[Session, Depends(signed_in)]
+def page(scope: str | None) -> Callable[[Request, Gateway], Session]:
+    """A dependency: the signed-in session, refused (403 page) unless its key holds
+    ``scope`` — the scope the API requires for the same data."""
+
+    def dependency(request: Request, gateway: GatewayDep) -> Session:
+        session = signed_in(request, gateway)
+        if scope is not None:
+            session.principal.require(scope)
+        return session
+
+    return dependency
 
 
-def _page(request: Request, name: str, gateway: Gateway, session: Session | None,
-          status: int = 200, **context: Any) -> HTMLResponse:
+SignedIn = Annotated[Session, Depends(page(None))]
+ClaimsReader = Annotated[Session, Depends(page("claims:read"))]
+ClaimsWriter = Annotated[Session, Depends(page("claims:write"))]
+QueueReader = Annotated[Session, Depends(page("workqueue:read"))]
+QueueWriter = Annotated[Session, Depends(page("workqueue:write"))]
+RemittanceReader = Annotated[Session, Depends(page("remittances:read"))]
+ReportReader = Annotated[Session, Depends(page("reports:read"))]
+Csrf = Annotated[str, Form(max_length=64)]
+
+
+def _page(request: Request, name: str, session: Session | None, status: int = 200,
+          **context: Any) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, name, {
-        "signed_in": session is not None,
-        "csrf": session.csrf(gateway) if session else "", **context}, status_code=status)
+        "signed_in": session is not None, "csrf": session.csrf if session else "",
+        "can": session.can if session else _nothing, **context}, status_code=status)
+
+
+def _nothing(_scope: str) -> bool:
+    return False
+
+
+def _secure(request: Request, gateway: Gateway) -> bool:
+    return gateway.settings.ui_secure_cookies or request.url.scheme == "https"
+
+
+def _login_page(request: Request, gateway: Gateway, status: int = 200,
+                error: str | None = None) -> HTMLResponse:
+    """The sign-in form with a fresh nonce (cookie + hidden field)."""
+    cookie, field = ui_sessions.login_nonce(gateway.keyring, gateway.clock())
+    response = _page(request, "login.html", None, status=status, login_csrf=field,
+                     error=error)
+    response.set_cookie(LOGIN_COOKIE, cookie, httponly=True, samesite="strict",
+                        secure=_secure(request, gateway), path="/ui/login",
+                        max_age=int(ui_sessions.LOGIN_FORM_LIFETIME.total_seconds()))
+    return response
+
+
+@router.get("", response_class=RedirectResponse)
+def root() -> RedirectResponse:
+    """``/ui`` → ``/ui/`` by a relative redirect (never built from the Host header)."""
+    return RedirectResponse("/ui/", status_code=307)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, gateway: GatewayDep) -> HTMLResponse:
     """The sign-in page."""
-    return _page(request, "login.html", gateway, None)
+    return _login_page(request, gateway)
 
 
 @router.post("/login")
 def login(request: Request, gateway: GatewayDep,
-          api_key: Annotated[str, Form(max_length=200)]) -> Response:
-    """Check the key, then keep it in an HttpOnly cookie."""
+          api_key: Annotated[str, Form(max_length=200)],
+          login_csrf: Csrf = "") -> Response:
+    """Check the form came from our sign-in page, check the key, open a session and keep
+    only its ID in an HttpOnly cookie; an earlier session of this browser is closed."""
+    remote = request.client.host if request.client else None
     try:
-        with gateway.database.transaction() as session:
-            principal = authenticate(session, api_key.strip(), keyring=gateway.keyring,
-                                     now=gateway.clock())
-        principal.require("claims:read")
+        same_origin(request)
+        ui_sessions.check_login_nonce(gateway.keyring, request.cookies.get(LOGIN_COOKIE),
+                                      login_csrf, now=gateway.clock())
     except AccessDenied as exc:
-        return _page(request, "login.html", gateway, None, status=401, error=str(exc))
-    response = RedirectResponse("/ui/", status_code=303)
-    response.set_cookie(COOKIE, api_key.strip(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/ui")
+        return _login_page(request, gateway, status=403, error=str(exc))
+    try:
+        session_id, live = ui_sessions.open_session(
+            gateway.database, api_key.strip(), keyring=gateway.keyring, now=gateway.clock(),
+            lifetime=Lifetime.of(gateway.settings), remote_addr=remote)
+    except AccessDenied as exc:
+        return _login_page(request, gateway, status=401, error=str(exc))
+    earlier = request.cookies.get(COOKIE)
+    if earlier:
+        ui_sessions.close_session(gateway.database, earlier, keyring=gateway.keyring,
+                                  now=gateway.clock(), remote_addr=remote)
+    landing = next((path for path, scope in LANDING
+                    if allows(live.principal.scopes, scope)), "/ui/")
+    response = RedirectResponse(landing, status_code=303)
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=_secure(request, gateway), path="/ui",
+                        max_age=gateway.settings.ui_session_absolute_hours * 3600)
+    response.delete_cookie(LOGIN_COOKIE, path="/ui/login", httponly=True, samesite="strict")
     return response
 
 
 @router.post("/logout")
-def logout(session: SessionDep, gateway: GatewayDep,
-           csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    """Forget the cookie."""
-    session.check(gateway, csrf)
+def logout(request: Request, session: SignedIn, gateway: GatewayDep,
+           csrf: Csrf = "") -> Response:
+    """End the session on the server (the cookie alone would be no sign-out) and forget
+    the cookie."""
+    session.check(request, csrf)
+    ui_sessions.close_session(gateway.database, request.cookies.get(COOKIE, ""),
+                              keyring=gateway.keyring, now=gateway.clock(),
+                              remote_addr=session.caller.remote_addr)
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/ui")
+    response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict")
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def today_page(request: Request, session: SessionDep, gateway: GatewayDep) -> HTMLResponse:
-    """Today: what needs action."""
-    data = dashboard.today(gateway.database, session.caller, now=gateway.clock())
-    return _page(request, "today.html", gateway, session, data=data)
+def today_page(request: Request, session: QueueReader, gateway: GatewayDep) -> HTMLResponse:
+    """Today: what needs action (work queue); filing limits and A/R with reports:read."""
+    data = dashboard.today(gateway.database, session.caller, now=gateway.clock(),
+                           with_aging=session.can("reports:read"))
+    return _page(request, "today.html", session, data=data)
 
 
 @router.get("/workqueue", response_class=HTMLResponse)
-def workqueue_page(request: Request, session: SessionDep, gateway: GatewayDep,
+def workqueue_page(request: Request, session: QueueReader, gateway: GatewayDep,
                    reason: Annotated[str | None, Query(max_length=200)] = None,
                    payer: Annotated[str | None, Query(max_length=80)] = None,
                    age: Annotated[str, Query(max_length=4, pattern=r"^\d*$")] = ""
                    ) -> HTMLResponse:
     """The open items, filtered by reason, payer and age (an empty field = no filter, as
     a browser sends every field of the form)."""
-    session.principal.require("workqueue:read")
     items = dashboard.work_queue(gateway.database, session.caller, gateway.codes,
                                  reason=reason or None, payer_id=payer or None,
                                  min_age_days=int(age) if age else None, now=gateway.clock())
-    from edigateway.domain.postings import WorkReason
-
-    return _page(request, "workqueue.html", gateway, session, items=items,
+    return _page(request, "workqueue.html", session, items=items,
                  reasons=[r.value for r in WorkReason],
                  payers=dashboard.payers_with_items(gateway.database, session.caller),
                  filters={"reason": reason, "payer": payer, "age": age})
 
 
-@router.get("/workqueue/{item_id:int}", response_class=HTMLResponse)
-def workitem_page(request: Request, item_id: RowId, session: SessionDep,
-                  gateway: GatewayDep) -> HTMLResponse:
-    """One item with its codes explained and the resolve form."""
-    session.principal.require("workqueue:read")
+def _work_item(session: Session, gateway: Gateway, item_id: int) -> dict[str, Any]:
+    """A work item; the 835 segment it came from only for keys that may read ERAs."""
     item = dashboard.work_item(gateway.database, session.caller, gateway.codes, item_id,
                                now=gateway.clock())
-    return _page(request, "workitem.html", gateway, session, item=item)
+    if not session.can("remittances:read"):
+        item["source_segment"] = None
+    return item
+
+
+@router.get("/workqueue/{item_id:int}", response_class=HTMLResponse)
+def workitem_page(request: Request, item_id: RowId, session: QueueReader,
+                  gateway: GatewayDep) -> HTMLResponse:
+    """One item with its codes explained and the resolve form."""
+    return _page(request, "workitem.html", session, item=_work_item(session, gateway, item_id))
 
 
 @router.post("/workqueue/{item_id:int}/resolve")
-def resolve(request: Request, item_id: RowId, session: SessionDep, gateway: GatewayDep,
-            csrf: Annotated[str, Form(max_length=64)] = "",
-            note: Annotated[str, Form(max_length=2000)] = "",
+def resolve(request: Request, item_id: RowId, session: QueueWriter, gateway: GatewayDep,
+            csrf: Csrf = "", note: Annotated[str, Form(max_length=2000)] = "",
             preset: Annotated[str, Form(max_length=100)] = "") -> Response:
     """Resolve with the note (or the chosen common resolution); audited."""
-    session.check(gateway, csrf)
-    session.principal.require("workqueue:write")
+    session.check(request, csrf)
     text = note.strip() or preset.strip()
     try:
         resolve_work_item(gateway.database, item_id, note=text, now=gateway.clock(),
@@ -171,115 +285,112 @@ def resolve(request: Request, item_id: RowId, session: SessionDep, gateway: Gate
     except NotFoundError:
         raise
     except EdigatewayError as exc:
-        item = dashboard.work_item(gateway.database, session.caller, gateway.codes, item_id,
-                                   now=gateway.clock())
-        return _page(request, "workitem.html", gateway, session, status=422, item=item,
-                     error=str(exc))
+        return _page(request, "workitem.html", session, status=422,
+                     item=_work_item(session, gateway, item_id), error=str(exc))
     return RedirectResponse(f"/ui/workqueue/{item_id}", status_code=303)
 
 
 @router.get("/claims", response_class=HTMLResponse)
-def claims_page(request: Request, session: SessionDep, gateway: GatewayDep,
+def claims_page(request: Request, session: ClaimsReader, gateway: GatewayDep,
                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> HTMLResponse:
     """The practice's claims, newest first."""
     items, total = practice_claims.list_claims(
         gateway.database, session.caller, state=None, payer_id=None,
         patient_control_number=None, limit=100, offset=offset, now=gateway.clock())
-    return _page(request, "claims.html", gateway, session, items=items, total=total)
+    return _page(request, "claims.html", session, items=items, total=total)
+
+
+def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
+    """A claim page's data; what the payer paid (postings, estimate vs actual) only for
+    keys that may read remittances (and estimates, for the comparison)."""
+    data = dashboard.claim_page(gateway.database, session.caller, claim_id,
+                                now=gateway.clock())
+    if not session.can("remittances:read"):
+        data.update(postings=[], paid=None, comparison=None, remittance_ids=[])
+    elif not session.can("estimates"):
+        data.update(comparison=None)
+    return data
 
 
 @router.get("/claims/{claim_id:int}", response_class=HTMLResponse)
-def claim_page(request: Request, claim_id: RowId, session: SessionDep,
+def claim_page(request: Request, claim_id: RowId, session: ClaimsReader,
                gateway: GatewayDep) -> HTMLResponse:
     """A claim: lines, the 837D → 999 → 277CA → 835 timeline, postings, void button."""
-    data = dashboard.claim_page(gateway.database, session.caller, claim_id,
-                                now=gateway.clock())
-    return _page(request, "claim.html", gateway, session, c=data)
+    return _page(request, "claim.html", session, c=_claim(session, gateway, claim_id))
 
 
 @router.post("/claims/{claim_id:int}/replace")
-def replace(request: Request, claim_id: RowId, session: SessionDep, gateway: GatewayDep,
-            csrf: Annotated[str, Form(max_length=64)] = "",
-            code: Annotated[list[str] | None, Form()] = None,
+def replace(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+            csrf: Csrf = "", code: Annotated[list[str] | None, Form()] = None,
             fee: Annotated[list[str] | None, Form()] = None) -> Response:
     """Create the replacement (frequency 7) with the corrected codes and fees; the claim's
     total follows the lines. Failed edits come back on the page."""
-    session.check(gateway, csrf)
-    session.principal.require("claims:write")
-    from decimal import Decimal, InvalidOperation
-
-    data = dashboard.claim_page(gateway.database, session.caller, claim_id,
-                                now=gateway.clock())
+    session.check(request, csrf)
+    session.principal.require("claims:read")  # the page it comes back to shows the claim
+    data = _claim(session, gateway, claim_id)
     document = data["claim"]
     codes, fees = code or [], fee or []
     if len(codes) != len(document["lines"]) or len(fees) != len(codes):
-        return _page(request, "claim.html", gateway, session, status=422, c=data,
+        return _page(request, "claim.html", session, status=422, c=data,
                      error="every line needs a procedure code and a fee")
     try:
         amounts = [Decimal(f.strip()) for f in fees]
     except InvalidOperation:
-        return _page(request, "claim.html", gateway, session, status=422, c=data,
+        return _page(request, "claim.html", session, status=422, c=data,
                      error="a fee is not an amount (e.g. 125.00)")
     for line, new_code, amount in zip(document["lines"], codes, amounts, strict=True):
         line["procedure_code"], line["charge"] = new_code.strip().upper(), str(amount)
     document["total_charge"] = str(sum(amounts, Decimal("0.00")))
     try:
-        from edigateway.domain.claims import Claim
-
         corrected = Claim.model_validate(document)
         created = practice_claims.replace(gateway.database, session.caller, claim_id,
                                           corrected, frequency="7", now=gateway.clock(),
                                           payer_ids=gateway.profile().payer_ids)
     except (EdigatewayError, ValueError) as exc:
-        return _page(request, "claim.html", gateway, session, status=422, c=data,
-                     error=str(exc))
+        return _page(request, "claim.html", session, status=422, c=data, error=str(exc))
     return RedirectResponse(f"/ui/claims/{created['id']}", status_code=303)
 
 
 @router.post("/claims/{claim_id:int}/void")
-def void(claim_id: RowId, session: SessionDep, gateway: GatewayDep,
-         csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+def void(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+         csrf: Csrf = "") -> Response:
     """Create the void (frequency 8) claim and show it."""
-    session.check(gateway, csrf)
-    session.principal.require("claims:write")
+    session.check(request, csrf)
     created = practice_claims.replace(gateway.database, session.caller, claim_id, None,
                                       frequency="8", now=gateway.clock())
     return RedirectResponse(f"/ui/claims/{created['id']}", status_code=303)
 
 
 @router.get("/eras", response_class=HTMLResponse)
-def eras_page(request: Request, session: SessionDep, gateway: GatewayDep) -> HTMLResponse:
+def eras_page(request: Request, session: RemittanceReader,
+              gateway: GatewayDep) -> HTMLResponse:
     """Payments, newest first."""
-    session.principal.require("remittances:read")
     items, _total = list_remittances(gateway.database, session.caller, limit=200, offset=0,
                                      now=gateway.clock())
-    return _page(request, "eras.html", gateway, session, items=items)
+    return _page(request, "eras.html", session, items=items)
 
 
 @router.get("/eras/{remittance_id:int}", response_class=HTMLResponse)
-def era_page(request: Request, remittance_id: RowId, session: SessionDep,
+def era_page(request: Request, remittance_id: RowId, session: RemittanceReader,
              gateway: GatewayDep) -> HTMLResponse:
     """A payment: postings, PLB ledger and the balance proof."""
-    session.principal.require("remittances:read")
     data = dashboard.era_page(gateway.database, session.caller, remittance_id,
                               now=gateway.clock())
-    return _page(request, "era.html", gateway, session, r=data)
+    return _page(request, "era.html", session, r=data)
 
 
 @router.get("/aging", response_class=HTMLResponse)
-def aging_page(request: Request, session: SessionDep, gateway: GatewayDep) -> HTMLResponse:
+def aging_page(request: Request, session: ReportReader, gateway: GatewayDep) -> HTMLResponse:
     """The aging chart (SVG drawn here) and table."""
-    session.principal.require("reports:read")
     report = aging_report(gateway.database, today=gateway.clock().date(),
                           practice_id=session.caller.practice_id)
-    return _page(request, "aging.html", gateway, session, report=report,
+    return _page(request, "aging.html", session, report=report,
                  svg=dashboard.aging_svg(report))
 
 
 @router.get("/aging.csv")
-def aging_csv(session: SessionDep, gateway: GatewayDep) -> Response:
+def aging_csv(session: ReportReader, gateway: GatewayDep) -> Response:
     """The aging table as CSV."""
-    session.principal.require("reports:read")
     report = aging_report(gateway.database, today=gateway.clock().date(),
                           practice_id=session.caller.practice_id)
     return Response(dashboard.aging_csv(report), media_type="text/csv", headers={
@@ -287,17 +398,20 @@ def aging_csv(session: SessionDep, gateway: GatewayDep) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages, their stylesheet and the sign-in redirect on ``app``."""
+    """Mount the pages, their static files and the sign-in redirect on ``app``."""
     app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
 
     @app.exception_handler(NeedSignIn)
     async def to_sign_in(request: Request, exc: NeedSignIn) -> Response:
-        return RedirectResponse("/ui/login", status_code=303)
+        response = RedirectResponse("/ui/login", status_code=303)
+        if request.cookies.get(COOKIE):
+            # a session that has ended
+            response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict")
+        return response
 
 
 def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-    """An error as a page (for /ui requests), keeping the navigation."""
-    return TEMPLATES.TemplateResponse(request, "error.html", {
-        "signed_in": bool(request.cookies.get(COOKIE)), "csrf": "", "title": title,
-        "detail": detail}, status_code=status)
+    """An error as a page (for /ui requests), keeping the navigation of a signed-in key."""
+    session: Session | None = getattr(request.state, "ui_session", None)
+    return _page(request, "error.html", session, status=status, title=title, detail=detail)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -363,6 +364,37 @@ class InboundFileRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12))
     problem: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundQuarantineRow(Base):
+    """A file in a clearinghouse's inbound folder that we could not or would not fetch —
+    name refused, gone by download time, over the size cap, or failing to download poll
+    after poll — recorded by name and size, as there are no bytes to keep (migration 0009).
+
+    ``retrying`` counts failed polls (``attempts``); ``quarantined`` means the file has a
+    work item and no poll fetches it again while it stays listed. Once the name is no
+    longer in the folder (an operator moved it, or it vanished) the row is ``released``,
+    so a later file of the same name is new. One live row per name (partial unique index).
+    """
+
+    __tablename__ = "inbound_quarantine"
+    __table_args__ = (
+        Index("uq_inbound_quarantine_live", "clearinghouse", "remote_name", unique=True,
+              sqlite_where=text("released_at IS NULL"),
+              postgresql_where=text("released_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clearinghouse: Mapped[str] = mapped_column(String(40))
+    remote_name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    remote_mtime: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ApiKeyRow(Base):

@@ -177,25 +177,34 @@ class PhiCipher:
 
     def seal(self, plaintext: str, binding: Binding) -> str:
         """``v1.<key id>.<base64(nonce + ciphertext + tag)>`` with the active key."""
+        return self.seal_bytes(plaintext.encode("utf-8", "surrogateescape"), binding)
+
+    def seal_bytes(self, plaintext: bytes, binding: Binding) -> str:
+        """:meth:`seal` for raw bytes (a received file exactly as it came, whatever its
+        encoding): no text round trip that could fail or alter a byte. Tokens are alike,
+        so :meth:`open` reads them too (undecodable bytes as surrogate escapes)."""
         key_id = self.keyring.active
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = AESGCM(self.keyring.key(key_id)).encrypt(
-            nonce, plaintext.encode("utf-8", "surrogateescape"), binding.associated_data())
+            nonce, plaintext, binding.associated_data())
         return f"{VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode('ascii')}"
 
     def open(self, token: str, binding: Binding) -> str:
         """The plaintext of ``token``; a tampered, misplaced or unknown-key value is a
         :class:`PhiError` naming the place, never the content."""
+        return self.open_bytes(token, binding).decode("utf-8", "surrogateescape")
+
+    def open_bytes(self, token: str, binding: Binding) -> bytes:
+        """The plaintext of ``token`` as the exact bytes sealed (see :meth:`open`)."""
         key_id, blob = _split(token, binding)
         try:
-            plain = AESGCM(self.keyring.key(key_id)).decrypt(
+            return AESGCM(self.keyring.key(key_id)).decrypt(
                 blob[:NONCE_BYTES], blob[NONCE_BYTES:], binding.associated_data())
         except InvalidTag as exc:
             msg = (f"{binding.table}.{binding.column} of row {binding.row_key!r} (practice "
                    f"{binding.practice_id}) does not open with key {key_id!r}: altered, or "
                    "copied from another row")
             raise PhiError(msg) from exc
-        return plain.decode("utf-8", "surrogateescape")
 
     def needs_rotation(self, token: str) -> bool:
         """Whether ``token`` was sealed with a key other than the active one."""

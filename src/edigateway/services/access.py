@@ -146,6 +146,19 @@ def authenticate(session: Session, token: str | None, *, keyring: Keyring,
     if row is None or row.revoked_at is not None or not verify(
             secret, row.secret_hash, pepper_of(keyring)):
         raise AccessDenied("unknown or revoked API key")
+    return _in_use(row, now)
+
+
+def principal_of_key(session: Session, api_key_row_id: int, *, now: datetime) -> Principal:
+    """The caller behind a key already proven once (a /ui session holds its row ID, never
+    the key): its state is checked again, so a revoked key stops at once."""
+    row = session.get(ApiKeyRow, api_key_row_id)
+    if row is None or row.revoked_at is not None:
+        raise AccessDenied("unknown or revoked API key")
+    return _in_use(row, now)
+
+
+def _in_use(row: ApiKeyRow, now: datetime) -> Principal:
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now  # not on every request: a write per call would serialise them
     return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")))

@@ -56,8 +56,10 @@ TODAY_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def today(db: Database, caller: Caller, *, now: datetime) -> dict[str, Any]:
-    """Counts and amounts needing action, and claims near their filing limit."""
+def today(db: Database, caller: Caller, *, now: datetime, with_aging: bool = True
+          ) -> dict[str, Any]:
+    """Counts and amounts needing action, and claims near their filing limit (only
+    ``with_aging``: the caller may read reports; else ``filing``/``total_ar`` are None)."""
     with db.transaction() as session:
         rows = session.execute(
             select(WorkItemRow.reason, func.count(), func.sum(WorkItemRow.amount))
@@ -70,6 +72,8 @@ def today(db: Database, caller: Caller, *, now: datetime) -> dict[str, Any]:
         amount = sum((by_reason.get(r, (0, ZERO))[1] for r in reasons), ZERO)
         groups.append({"title": title, "reasons": ",".join(reasons), "count": count,
                        "amount": amount})
+    if not with_aging:
+        return {"groups": groups, "filing": None, "total_ar": None}
     aging = aging_report(db, today=now.date(), practice_id=caller.practice_id)
     return {"groups": groups, "filing": aging["timely_filing"],
             "total_ar": aging["total"]["total"]}

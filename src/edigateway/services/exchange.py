@@ -32,19 +32,31 @@ A claim only moves forward: a late 999 never pulls a paid claim back to ``ch_acc
 from __future__ import annotations
 
 import hashlib
+import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from edigateway.domain.postings import WorkReason
-from edigateway.errors import TransportError, X12Error
+from edigateway.errors import (
+    EdigatewayError,
+    PersistenceError,
+    RemoteFileChangedError,
+    RemoteFileGoneError,
+    RemoteFileTooLargeError,
+    TransferError,
+    TransportError,
+    X12Error,
+    X12Location,
+)
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
     InboundFileRow,
+    InboundQuarantineRow,
     SubmissionClaimRow,
     SubmissionRow,
     WorkItemRow,
@@ -52,6 +64,8 @@ from edigateway.persistence.tables import (
 from edigateway.security.phi import Binding
 from edigateway.services.remittances import post_era_bytes
 from edigateway.services.submissions import submission_payload
+from edigateway.settings import DOWNLOAD_MAX_ATTEMPTS, DOWNLOAD_MAX_BYTES
+from edigateway.transports.base import check_name
 from edigateway.x12.envelope import SUPPORTED, iter_segments, sniff_header_bytes, x12_text_of
 from edigateway.x12.ta1 import read_ta1_segments
 from edigateway.x12.x277ca_005010X214 import read_277ca_segments
@@ -60,6 +74,7 @@ from edigateway.x12.x999_005010X231A1 import read_999_segments
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
     from edigateway.codelists import CodeLists
@@ -70,11 +85,18 @@ if TYPE_CHECKING:
         TransactionAck,
     )
     from edigateway.persistence.database import Database
+    from edigateway.settings import Settings
     from edigateway.transports.base import RemoteFile, Transport
 
 SendStatus = Literal["sent", "found_delivered", "failed"]
 InboundStatus = Literal["processed", "duplicate", "unmatched", "unsupported", "failed",
-                        "stored"]
+                        "stored", "quarantined", "deferred"]
+"""``stored`` is internal (routed later in the same poll); ``quarantined``: a file recorded
+by name only, with a work item; ``deferred``: left on the server for the next poll."""
+QuarantineReason = Literal["refused_name", "too_large", "vanished", "refused",
+                           "download_failed"]
+
+log = logging.getLogger(__name__)
 
 CLAIM_STAGES: Final[dict[str, int]] = {
     "ready": 0, "queued": 1, "submitted": 2, "ch_accepted": 3, "ch_rejected": 3,
@@ -180,70 +202,328 @@ def _mark_sent(db: Database, submission_id: int, remote_name: str, now: datetime
 # --------------------------------------------------------------------------- receiving
 
 
+@dataclass(frozen=True, slots=True)
+class InboundLimits:
+    """What one received file may cost: ``max_bytes`` per file (bigger ones are quarantined
+    by name, never fetched) and ``max_attempts`` polls in a row that may fail to download it
+    before it is quarantined. Defaults are the settings' (``EDIGATEWAY_DOWNLOAD_MAX_*``)."""
+
+    max_bytes: int = DOWNLOAD_MAX_BYTES
+    max_attempts: int = DOWNLOAD_MAX_ATTEMPTS
+
+    @classmethod
+    def of(cls, settings: Settings) -> InboundLimits:
+        """The limits configured in ``settings``."""
+        return cls(settings.download_max_bytes, settings.download_max_attempts)
+
+
 def poll_inbound(db: Database, transport: Transport, *, clearinghouse: str,
-                 codes: CodeLists, now: datetime) -> list[InboundResult]:
-    """Download, store, archive and route every file waiting for us (see module doc)."""
+                 codes: CodeLists, now: datetime,
+                 limits: InboundLimits | None = None) -> list[InboundResult]:
+    """Download, store, archive and route every file waiting for us (see module doc).
+
+    Each file is handled on its own: whatever goes wrong with one — a refused name, a file
+    gone or over the size cap, failing downloads, bytes no reader understands, a crash in
+    a reader or the posting engine — ends in a quarantine with a work item naming the file,
+    and the poll goes on with the next. Only a failure to list the folder or to reach the
+    database stops a poll (then nothing has been archived, so nothing is lost).
+    """
+    limits = limits or InboundLimits()
+    listed = transport.list_inbound()
+    known = _live_quarantine(db, clearinghouse, listed, now)
     results: list[InboundResult] = []
-    for remote in transport.list_inbound():
-        data = transport.download(remote)
-        stored = store_inbound(db, clearinghouse=clearinghouse, name=remote.name, data=data,
-                               now=now)
-        _archive(transport, remote)
-        if stored.status != "stored":
-            results.append(stored)
+    for remote in listed:
+        status = known.get(remote.name)
+        if status == "quarantined":
+            continue
+        result = _receive(db, transport, remote, clearinghouse=clearinghouse, limits=limits,
+                          now=now, retrying=status == "retrying")
+        if result.status != "stored":
+            results.append(result)
     results.extend(route_stored(db, codes=codes, now=now))
     return results
 
 
-def _archive(transport: Transport, remote: RemoteFile) -> None:
-    """Archive after the file is safely stored; a failure here only means the file is
-    offered again and recognised by its hash next time."""
+def _receive(db: Database, transport: Transport, remote: RemoteFile, *, clearinghouse: str,
+             limits: InboundLimits, now: datetime, retrying: bool) -> InboundResult:
+    """One listed file: download, store, archive (routing comes after the whole listing)."""
+    name = remote.name
+    quarantine = _NameQuarantine(db, clearinghouse, remote, now)
     try:
-        transport.archive(remote)
+        check_name(name)
+    except TransportError as exc:
+        return quarantine.at_once("refused_name", f"{_clean(name)!r}: this name is refused "
+                                  f"({_clean(str(exc))}); the file was not downloaded and "
+                                  "is left on the server, which should rename or remove it")
+    try:
+        data = _fetch(transport, remote, limits.max_bytes)
+    except Exception as exc:  # noqa: BLE001 - _not_downloaded sorts every way it can fail
+        return _not_downloaded(db, quarantine, exc, limits)
+    stored = _store_or_keep_failed(db, clearinghouse, name, data, now)
+    if retrying:
+        quarantine.release()
+    try:
+        transport.archive(replace(remote, size=len(data)))
+    except RemoteFileChangedError as exc:
+        return _changed_after_download(db, stored, exc)
     except TransportError:
-        return
+        pass  # offered again and recognised by its hash next time
+    except Exception:
+        # A transport's own bug: the file is stored, archiving can wait for the next poll.
+        log.exception("archiving %s failed unexpectedly", _clean(name))
+    return stored
+
+
+def _fetch(transport: Transport, remote: RemoteFile, max_bytes: int) -> bytes:
+    """The file's bytes; one listed over the cap is refused without asking the server."""
+    if remote.size > max_bytes:
+        raise RemoteFileTooLargeError(remote.name, size=remote.size, limit=max_bytes)
+    return transport.download(remote, max_bytes=max_bytes)
+
+
+def _not_downloaded(db: Database, quarantine: _NameQuarantine, exc: Exception,
+                    limits: InboundLimits) -> InboundResult:
+    """What a failed download means: quarantine now (too large, gone, refused by the
+    server), count a failed attempt (a transfer or unexpected error), or just wait (the
+    file is still being written)."""
+    name = quarantine.remote.name
+    if isinstance(exc, RemoteFileTooLargeError):
+        return quarantine.at_once("too_large", _too_large(name, exc.size, limits.max_bytes))
+    if isinstance(exc, RemoteFileChangedError):
+        return InboundResult(None, name, "unknown", "deferred", _clean(str(exc)))
+    if isinstance(exc, RemoteFileGoneError):
+        return _vanished(db, quarantine, exc)
+    if isinstance(exc, TransferError):
+        return quarantine.attempt_failed(_clean(str(exc)), limits.max_attempts)
+    if isinstance(exc, TransportError):
+        return quarantine.at_once("refused", f"{_clean(name)}: the server refused the "
+                                  f"download: {_clean(str(exc))}")
+    # A transport's own bug must not stop the poll: counted like a failed transfer.
+    log.error("downloading %s failed unexpectedly", _clean(name), exc_info=exc)
+    return quarantine.attempt_failed(_internal("downloading", name, exc), limits.max_attempts)
+
+
+def _too_large(name: str, size: int, limit: int) -> str:
+    return (f"{_clean(name)}: {size:,} bytes, over the {limit:,}-byte download limit "
+            "(EDIGATEWAY_DOWNLOAD_MAX_BYTES); not downloaded and left on the server — "
+            "raise the limit or fetch it by hand")
+
+
+def _internal(doing: str, name: str, exc: BaseException) -> str:
+    return f"internal error {doing} {_clean(name)}: {type(exc).__name__}: {_clean(str(exc))}"
+
+
+def _vanished(db: Database, quarantine: _NameQuarantine, exc: RemoteFileGoneError
+              ) -> InboundResult:
+    """A listed file gone by download time. When we hold a file of that name and size
+    already, a concurrent poll took it (nothing to report); otherwise it is reported once."""
+    remote = quarantine.remote
+    with db.transaction() as session:
+        held = session.scalars(select(InboundFileRow.id).where(
+            InboundFileRow.clearinghouse == quarantine.clearinghouse,
+            InboundFileRow.remote_name == _clean(remote.name)[:200])).first()
+    if held is not None:
+        return InboundResult(held, remote.name, "unknown", "duplicate",
+                             f"{_clean(remote.name)} was taken by another poll meanwhile")
+    return quarantine.at_once("vanished", f"{_clean(remote.name)} ({remote.size:,} bytes) was "
+                          "listed but gone when it was to be downloaded; nothing was "
+                          f"received — ask the clearinghouse to resend it ({_clean(str(exc))})")
+
+
+def _changed_after_download(db: Database, stored: InboundResult,
+                            exc: RemoteFileChangedError) -> InboundResult:
+    """The file grew between download and archive: our copy lacks its tail, so it is set
+    aside unapplied (``superseded``) and the whole file is fetched on the next poll."""
+    message = _clean(str(exc))
+    if stored.status == "stored" and stored.inbound_id is not None:
+        with db.transaction() as session:
+            session.execute(update(InboundFileRow).where(
+                InboundFileRow.id == stored.inbound_id, InboundFileRow.status == "stored")
+                .values(status="superseded", problem=message))
+    return InboundResult(stored.inbound_id, stored.remote_name, stored.kind, "deferred",
+                         message)
+
+
+class _NameQuarantine:
+    """Records a remote file we hold no bytes of (see :class:`InboundQuarantineRow`).
+
+    Each change is one transaction with its work item; the row for a name is locked (or,
+    when new, guarded by the unique index on live names), so two polls at once record a
+    file and open its work item once."""
+
+    def __init__(self, db: Database, clearinghouse: str, remote: RemoteFile,
+                 now: datetime) -> None:
+        self.db, self.clearinghouse, self.remote, self.now = db, clearinghouse, remote, now
+        self.name = _clean(remote.name)
+
+    def at_once(self, reason: QuarantineReason, message: str) -> InboundResult:
+        """Quarantine at once (refused name, too large, vanished, refused download)."""
+        return self._record(reason, message, quarantine_after=1)
+
+    def attempt_failed(self, message: str, max_attempts: int) -> InboundResult:
+        """One more failed download; quarantined once ``max_attempts`` polls have failed."""
+        return self._record("download_failed", message, quarantine_after=max_attempts)
+
+    def release(self) -> None:
+        """The download succeeded after failures: forget the failed attempts."""
+        with self.db.transaction() as session:
+            session.execute(update(InboundQuarantineRow).where(
+                *self._live(), InboundQuarantineRow.status == "retrying")
+                .values(status="released", released_at=self.now, updated_at=self.now))
+
+    def _live(self) -> tuple[ColumnElement[bool], ...]:
+        return (InboundQuarantineRow.clearinghouse == self.clearinghouse,
+                InboundQuarantineRow.remote_name == self.name,
+                InboundQuarantineRow.released_at.is_(None))
+
+    def _record(self, reason: QuarantineReason, message: str, *,
+                quarantine_after: int) -> InboundResult:
+        try:
+            return self._record_once(reason, message, quarantine_after)
+        except PersistenceError:
+            # Another poll inserted this name's row between our look and our insert (the
+            # unique index refused ours); once more, now finding and locking that row.
+            return self._record_once(reason, message, quarantine_after)
+
+    def _record_once(self, reason: QuarantineReason, message: str,
+                     quarantine_after: int) -> InboundResult:
+        with self.db.transaction() as session:
+            row = session.scalars(select(InboundQuarantineRow).where(*self._live())
+                                  .with_for_update()).first()
+            if row is not None and row.status == "quarantined":
+                return InboundResult(None, self.remote.name, "unknown", "duplicate",
+                                     f"{self.name}: already quarantined ({row.reason})")
+            if row is None:
+                row = InboundQuarantineRow(
+                    clearinghouse=self.clearinghouse, remote_name=self.name,
+                    size=self.remote.size, remote_mtime=self.remote.mtime, reason=reason,
+                    status="retrying", attempts=0, last_error="", first_seen_at=self.now,
+                    updated_at=self.now)
+                session.add(row)
+            row.attempts += 1
+            row.reason, row.last_error, row.updated_at = reason, message, self.now
+            row.size, row.remote_mtime = self.remote.size, self.remote.mtime
+            if row.attempts < quarantine_after:
+                session.flush()
+                return InboundResult(None, self.remote.name, "unknown", "deferred",
+                                     f"{message} (attempt {row.attempts} of "
+                                     f"{quarantine_after}; tried again on the next poll)")
+            row.status = "quarantined"
+            tries = f" after {row.attempts} failed polls" if quarantine_after > 1 else ""
+            session.add(WorkItemRow(
+                created_at=self.now, status="open", reason=WorkReason.QUARANTINED.value,
+                message=f"received file {self.name} quarantined{tries}: {message}",
+                codes=f"inbound:{reason}"))
+            session.flush()
+            return InboundResult(None, self.remote.name, "unknown", "quarantined", message)
+
+
+def _live_quarantine(db: Database, clearinghouse: str, listed: list[RemoteFile],
+                     now: datetime) -> dict[str, str]:
+    """Live quarantine rows by name (their status); rows of names no longer listed are
+    released, so a later file of the same name is taken as new."""
+    names = {_clean(remote.name): remote.name for remote in listed}
+    with db.transaction() as session:
+        rows = list(session.scalars(select(InboundQuarantineRow).where(
+            InboundQuarantineRow.clearinghouse == clearinghouse,
+            InboundQuarantineRow.released_at.is_(None))))
+        gone = [row.id for row in rows if row.remote_name not in names]
+        if gone:
+            session.execute(update(InboundQuarantineRow).where(
+                InboundQuarantineRow.id.in_(gone), InboundQuarantineRow.released_at.is_(None))
+                .values(status="released", released_at=now, updated_at=now))
+        return {names[row.remote_name]: row.status for row in rows
+                if row.remote_name in names}
+
+
+def _store_or_keep_failed(db: Database, clearinghouse: str, name: str, data: bytes,
+                          now: datetime) -> InboundResult:
+    """:func:`store_inbound`; should it fail for a reason of the file's own (a value the
+    database refuses), the bytes are kept anyway, as a ``failed`` file with a work item."""
+    try:
+        return store_inbound(db, clearinghouse=clearinghouse, name=name, data=data, now=now)
+    except Exception as exc:  # one file must not stop the poll
+        log.exception("storing %s failed", _clean(name))
+        problem = _internal("storing", name, exc)
+    digest = hashlib.sha256(data).hexdigest()
+    with db.transaction() as session:
+        row = InboundFileRow(
+            received_at=now, clearinghouse=clearinghouse, remote_name=_clean(name)[:200],
+            sha256=digest, kind="unknown", sender_id=None, interchange_control_number=None,
+            payload=cipher_of(session).seal_bytes(data, inbound_binding(digest)),
+            status="failed", problem=problem)
+        session.add(row)
+        session.flush()
+        session.add(_quarantined_item(now, f"received file not applied: {problem}"))
+        return InboundResult(row.id, name, "unknown", "failed", problem)
 
 
 def store_inbound(db: Database, *, clearinghouse: str, name: str, data: bytes,
                   now: datetime) -> InboundResult:
-    """Keep a received file (once: by content hash) before anything else happens to it."""
+    """Keep a received file (once: by content hash) before anything else happens to it.
+
+    The bytes are sealed as they came (no text round trip); what the file says about
+    itself is checked before it goes into a column, so no content can make this fail.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    kind, sender, isa13, problem = _identify(data, name)
+    identity = _identify(data, name)
+    try:
+        return _store(db, clearinghouse, name, data, digest, identity, now)
+    except PersistenceError:
+        seen = _stored_as(db, digest, name)
+        if seen is None:
+            raise
+        return seen  # a concurrent poll stored the same content a moment ago
+
+
+def _stored_as(db: Database, digest: str, name: str) -> InboundResult | None:
     with db.transaction() as session:
         seen = session.scalars(select(InboundFileRow).where(
             InboundFileRow.sha256 == digest)).first()
-        if seen is not None:
-            return InboundResult(seen.id, name, seen.kind, "duplicate",
-                                 f"same content as {seen.remote_name} received "
-                                 f"{seen.received_at:%Y-%m-%d %H:%M}; not stored twice")
+        if seen is None:
+            return None
+        return InboundResult(seen.id, name, seen.kind, "duplicate",
+                             f"same content as {seen.remote_name} received "
+                             f"{seen.received_at:%Y-%m-%d %H:%M}; not stored twice")
+
+
+def _store(db: Database, clearinghouse: str, name: str, data: bytes, digest: str,
+           identity: _Identity, now: datetime) -> InboundResult:
+    seen = _stored_as(db, digest, name)
+    if seen is not None:
+        return seen
+    kind, sender, isa13 = identity.kind, identity.sender, identity.isa13
+    with db.transaction() as session:
         twin = None
         if sender and isa13:
             twin = session.scalars(select(InboundFileRow).where(
                 InboundFileRow.sender_id == sender,
                 InboundFileRow.interchange_control_number == isa13,
                 InboundFileRow.kind == kind)).first()
-        status = "stored"
+        status: InboundStatus = "stored"
+        problem = identity.problem
         if problem is not None:
-            status = "unsupported"
+            status = identity.status
         elif twin is not None:
             status = "duplicate"
-            problem = (f"{name}: interchange {isa13} from {sender} was already received as "
-                       f"{twin.remote_name} with different content; kept, not applied")
+            problem = (f"{_clean(name)}: interchange {isa13} from {sender} was already "
+                       f"received as {twin.remote_name} with different content; kept, not "
+                       "applied")
         row = InboundFileRow(
-            received_at=now, clearinghouse=clearinghouse, remote_name=name[:200],
+            received_at=now, clearinghouse=clearinghouse, remote_name=_clean(name)[:200],
             sha256=digest, kind=kind, sender_id=sender, interchange_control_number=isa13,
-            payload=cipher_of(session).seal(data.decode("utf-8", "surrogateescape"),
-                                            inbound_binding(digest)),
+            payload=cipher_of(session).seal_bytes(data, inbound_binding(digest)),
             status=status, problem=problem)
         session.add(row)
         session.flush()
         if problem is not None:
-            session.add(WorkItemRow(
-                created_at=now, status="open", reason=WorkReason.QUARANTINED.value,
-                message=f"received file not applied: {problem}", codes=""))
-        final: InboundStatus = "stored" if problem is None else (
-            "duplicate" if twin is not None else "unsupported")
-        return InboundResult(row.id, name, kind, final, problem or "")
+            session.add(_quarantined_item(now, f"received file not applied: {problem}"))
+        return InboundResult(row.id, name, kind, status, problem or "")
+
+
+def _quarantined_item(now: datetime, message: str) -> WorkItemRow:
+    return WorkItemRow(created_at=now, status="open", reason=WorkReason.QUARANTINED.value,
+                       message=_clean(message), codes="")
 
 
 def inbound_binding(sha256: str) -> Binding:
@@ -252,28 +532,73 @@ def inbound_binding(sha256: str) -> Binding:
 
 
 def inbound_payload(session: Session, row: InboundFileRow) -> str:
-    """A received file's text, decrypted."""
+    """A received file's text, decrypted (bytes that are not UTF-8 as surrogate escapes)."""
     return cipher_of(session).open(row.payload, inbound_binding(row.sha256))
 
 
-def _identify(data: bytes, name: str) -> tuple[str, str | None, str | None, str | None]:
-    """(kind, ISA06 sender, ISA13, problem) of a received file, without trusting it."""
+def inbound_bytes(session: Session, row: InboundFileRow) -> bytes:
+    """A received file's bytes exactly as they came, decrypted."""
+    return cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """What a received file says about itself, checked before anything is stored."""
+
+    kind: str
+    sender: str | None = None
+    isa13: str | None = None
+    problem: str | None = None
+    status: InboundStatus = "unsupported"
+
+
+_ISA_IDS: Final = (("ISA06", 6, 15, "interchange sender ID"),
+                   ("ISA13", 13, 9, "interchange control number"))
+
+
+def _identify(data: bytes, name: str) -> _Identity:
+    """Kind, ISA06 sender and ISA13 of a received file, without trusting it: never raises."""
     try:
         header = sniff_header_bytes(data, name)
         with x12_text_of(data) as stream:
             isa = next(iter_segments(stream, name))
     except X12Error as exc:
-        return "unknown", None, None, f"{name}: {exc}"
-    sender, isa13 = isa.element(6).strip() or None, isa.element(13).strip() or None
+        located = str(exc) if exc.location.file else f"{name}: {exc}"
+        return _Identity("unknown", problem=_clean(located))
+    except Exception as exc:  # whatever the bytes, the file is still kept
+        log.exception("identifying %s failed", _clean(name))
+        return _Identity("unknown", problem=_internal("reading", name, exc), status="failed")
+    values: dict[str, str | None] = {}
+    for element, index, width, what in _ISA_IDS:
+        value = isa.element(index).strip()
+        if not (value.isascii() and value.isprintable() and len(value) <= width):
+            where = X12Location(file=_clean(name), segment_index=1, segment_id="ISA",
+                                element=element)
+            return _Identity("unknown", problem=(
+                f"{where}: the {what} {_clean(value)!r} is not up to {width} printable "
+                "ASCII characters, so the file cannot be told apart from others; not "
+                "applied"))
+        values[element] = value or None
+    sender, isa13 = values["ISA06"], values["ISA13"]
     if header.transaction == "TA1":
-        return "TA1", sender, isa13, None
+        return _Identity("TA1", sender, isa13)
     kind = SUPPORTED.get((header.functional_id, header.transaction, header.gs_version))
     if kind is None or kind not in ROUTED_KINDS:
-        what = kind or f"{header.transaction} {header.gs_version}"
-        return (kind or "unknown"), sender, isa13, (
-            f"{name}: {what} is not something a clearinghouse sends us in reply "
-            "(TA1, 999, 277CA or 835 expected)")
-    return kind, sender, isa13, None
+        what = _clean(kind or f"{header.transaction} {header.gs_version}")
+        return _Identity(kind or "unknown", sender, isa13, problem=(
+            f"{_clean(name)}: {what} is not something a clearinghouse sends us in reply "
+            "(TA1, 999, 277CA or 835 expected)"))
+    return _Identity(kind, sender, isa13)
+
+
+def _clean(text: str) -> str:
+    """``text`` safe for any text column and log: bytes that were not UTF-8 (surrogate
+    escapes) shown as ``\\xNN``, NUL (which PostgreSQL refuses in text) as ``\\x00``."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def route_stored(db: Database, *, codes: CodeLists, now: datetime) -> list[InboundResult]:
@@ -286,38 +611,77 @@ def route_stored(db: Database, *, codes: CodeLists, now: datetime) -> list[Inbou
 
 def route(db: Database, inbound_id: int, *, codes: CodeLists, now: datetime) -> InboundResult:
     """Apply one stored file: acknowledgments in one transaction with the file's status;
-    835s through the posting engine (which has its own and refuses duplicates)."""
+    835s through the posting engine (which has its own and refuses duplicates).
+
+    Nothing escapes: a located X12 problem, any other error of ours, or anything a reader
+    or the posting engine throws leaves the file ``failed`` with a work item naming it (and,
+    for the unexpected, the traceback in the log); its kept bytes stay for a second look.
+    What an acknowledgment had applied before failing is rolled back with it.
+    """
     with db.transaction() as session:
         row = session.get(InboundFileRow, inbound_id)
         if row is None or row.status != "stored":
             return InboundResult(inbound_id, row.remote_name if row else "?",
                                  row.kind if row else "?", "duplicate", "already routed")
-        name, kind, payload = row.remote_name, row.kind, inbound_payload(session, row)
-    if kind == "835":
-        result = post_era_bytes(db, name, payload.encode("utf-8", "surrogateescape"),
-                                codes=codes, now=now)
-        status: InboundStatus = "processed" if result.status in ("posted", "duplicate") \
-            else "failed"
-        with db.transaction() as session:
-            row = session.get(InboundFileRow, inbound_id)
-            if row is not None:
-                row.status, row.problem = status, result.message or None
-        return InboundResult(inbound_id, name, kind, status, result.message or result.status)
+        name, kind = row.remote_name, row.kind
+    try:
+        if kind == "835":
+            return _post_835(db, inbound_id, name, codes=codes, now=now)
+        return _apply_acks(db, inbound_id, name, kind, now=now)
+    except X12Error as exc:
+        problem = _clean(f"{kind} {name} could not be read: {exc}")
+    except EdigatewayError as exc:
+        problem = _clean(f"{kind} {name} could not be applied: {exc}")
+    except Exception as exc:  # a reader's crash must not stop the poll
+        log.exception("routing %s (inbound file %s) failed unexpectedly", name, inbound_id)
+        problem = _internal("reading", name, exc)
+    return _route_failed(db, inbound_id, name, kind, now, problem)
+
+
+def _post_835(db: Database, inbound_id: int, name: str, *, codes: CodeLists,
+              now: datetime) -> InboundResult:
+    with db.transaction() as session:
+        row = session.get(InboundFileRow, inbound_id)
+        if row is None:
+            return InboundResult(inbound_id, name, "835", "duplicate", "already routed")
+        data = inbound_bytes(session, row)
+    result = post_era_bytes(db, name, data, codes=codes, now=now)
+    status: InboundStatus = "processed" if result.status in ("posted", "duplicate") \
+        else "failed"
+    message = _clean(result.message or result.status)
+    with db.transaction() as session:
+        session.execute(update(InboundFileRow).where(
+            InboundFileRow.id == inbound_id, InboundFileRow.status == "stored")
+            .values(status=status, problem=_clean(result.message or "") or None))
+    return InboundResult(inbound_id, name, "835", status, message)
+
+
+def _apply_acks(db: Database, inbound_id: int, name: str, kind: str, *,
+                now: datetime) -> InboundResult:
     with db.transaction() as session:
         row = session.get(InboundFileRow, inbound_id, with_for_update=True)
         if row is None or row.status != "stored":
             return InboundResult(inbound_id, name, kind, "duplicate", "already routed")
-        router = _ROUTES[kind](session, now, name)
-        try:
-            outcome = router.apply(payload)
-        except X12Error as exc:
-            outcome = InboundResult(inbound_id, name, kind, "failed", str(exc))
-            session.add(WorkItemRow(
-                created_at=now, status="open", reason=WorkReason.QUARANTINED.value,
-                message=f"{kind} {name} could not be read: {exc}", codes=""))
+        payload = inbound_payload(session, row)
+        outcome = _ROUTES[kind](session, now, name).apply(payload)
         outcome.inbound_id = inbound_id
+        outcome.message = _clean(outcome.message)
         row.status, row.problem = outcome.status, outcome.message or None
         return outcome
+
+
+def _route_failed(db: Database, inbound_id: int, name: str, kind: str, now: datetime,
+                  problem: str) -> InboundResult:
+    """Mark a stored file ``failed`` with its work item — once, even if two polls race."""
+    with db.transaction() as session:
+        changed = session.execute(update(InboundFileRow).where(
+            InboundFileRow.id == inbound_id, InboundFileRow.status == "stored")
+            .values(status="failed", problem=problem).returning(InboundFileRow.id)).first()
+        if changed is None:
+            return InboundResult(inbound_id, name, kind, "duplicate",
+                                 "already routed by another poll")
+        session.add(_quarantined_item(now, problem))
+    return InboundResult(inbound_id, name, kind, "failed", problem)
 
 
 # --------------------------------------------------------------------------- routing
@@ -342,8 +706,8 @@ class _Mover:
     def work(self, reason: WorkReason, message: str, *, claim: ClaimRow | None = None,
              submission_id: int | None = None, codes: str = "") -> None:
         self.session.add(WorkItemRow(
-            created_at=self.now, status="open", reason=reason.value, message=message,
-            codes=codes[:200], claim_id=claim.id if claim else None,
+            created_at=self.now, status="open", reason=reason.value, message=_clean(message),
+            codes=_clean(codes)[:200], claim_id=claim.id if claim else None,
             patient_control_number=claim.patient_control_number if claim else None,
             amount=claim.total_charge if claim else None, submission_id=submission_id))
 

@@ -9,6 +9,10 @@ that make an exchange safe to repeat live here, so every adapter applies them al
   taken, because a clearinghouse may still be reading the first one;
 * names are plain file names (:func:`check_name`), never paths, never hidden or ``.part``
   names, which are reserved for files still being written;
+* a download is read to the file's end and then checked against the file's size again;
+  it is capped (``max_bytes``), and an inbound file is archived only while it still has
+  the size that was downloaded, so a file still being written is neither truncated nor
+  moved away with its tail unread;
 * failed connections and transfers are retried by one :class:`RetryPolicy` with bounded
   exponential backoff; refused host keys and credentials are not, as retrying cannot help.
 
@@ -70,13 +74,26 @@ class Transport(Protocol):
         """Complete files waiting in the inbound folder (never ``.part`` or hidden files)."""
         ...
 
-    def download(self, remote: RemoteFile) -> bytes:
-        """The whole content of an inbound file."""
+    def download(self, remote: RemoteFile, *, max_bytes: int | None = None) -> bytes:
+        """The whole content of an inbound file, read to its end in linear time.
+
+        Raises :class:`~edigateway.errors.RemoteFileTooLargeError` before or while reading
+        when the file holds more than ``max_bytes``,
+        :class:`~edigateway.errors.RemoteFileGoneError` when it is no longer there, and
+        :class:`~edigateway.errors.RemoteFileChangedError` when its size after the
+        download is not the number of bytes read (still being written: try next time).
+        """
         ...
 
     def archive(self, remote: RemoteFile) -> None:
         """Move an inbound file out of the way once it is stored, or delete it if the
-        profile says so, so that the next :meth:`list_inbound` does not offer it again."""
+        profile says so, so that the next :meth:`list_inbound` does not offer it again.
+
+        Only while it still holds ``remote.size`` bytes (pass the size downloaded): a file
+        that grew since is left in place
+        (:class:`~edigateway.errors.RemoteFileChangedError`), so no tail is ever archived
+        unread.
+        """
         ...
 
 

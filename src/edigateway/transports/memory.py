@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from edigateway.errors import TransferError, TransportError
+from edigateway.errors import (
+    RemoteFileChangedError,
+    RemoteFileGoneError,
+    RemoteFileTooLargeError,
+    TransferError,
+)
 from edigateway.transports.base import RemoteFile, check_name, unique_name
 
 if TYPE_CHECKING:
@@ -111,23 +116,34 @@ class MemoryTransport:
             files = [stored.remote(name) for name, stored in self._inbound.items()]
         return sorted(files, key=lambda f: (f.mtime, f.name))
 
-    def download(self, remote: RemoteFile) -> bytes:
-        """The content of an inbound file."""
+    def download(self, remote: RemoteFile, *, max_bytes: int | None = None) -> bytes:
+        """The content of an inbound file (refused over ``max_bytes``)."""
         with self._lock:
             self._maybe_fail(f"download {remote.name}")
-            stored = self._inbound.get(remote.name)
+            stored = self._inbound.get(check_name(remote.name))
         if stored is None:
             msg = f"{self.name}: inbound file {remote.name} does not exist"
-            raise TransportError(msg)
+            raise RemoteFileGoneError(msg)
+        if max_bytes is not None and len(stored.data) > max_bytes:
+            msg = (f"{self.name}: inbound file {remote.name} holds {len(stored.data)} bytes, "
+                   f"over the {max_bytes}-byte download limit")
+            raise RemoteFileTooLargeError(msg, size=len(stored.data), limit=max_bytes)
         return stored.data
 
     def archive(self, remote: RemoteFile) -> None:
-        """Move to the archive under a unique name, or delete when so configured."""
+        """Move to the archive under a unique name, or delete when so configured; only
+        while the file still holds ``remote.size`` bytes."""
         with self._lock:
             self._maybe_fail(f"archive {remote.name}")
-            stored = self._inbound.pop(remote.name, None)
+            stored = self._inbound.get(check_name(remote.name))
             if stored is None:
                 msg = f"{self.name}: inbound file {remote.name} does not exist"
-                raise TransportError(msg)
+                raise RemoteFileGoneError(msg)
+            if len(stored.data) != remote.size:
+                msg = (f"{self.name}: inbound file {remote.name} now holds "
+                       f"{len(stored.data)} bytes, not the {remote.size} downloaded; left "
+                       "in place")
+                raise RemoteFileChangedError(msg)
+            del self._inbound[remote.name]
             if not self.delete_after_download:
                 self._archive[unique_name(remote.name, self._archive.__contains__)] = stored

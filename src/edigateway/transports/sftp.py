@@ -18,6 +18,13 @@ Why it is built the way it is:
   folder, and the clearinghouse only removes files there.
 * **Retries** of dropped connections and failed transfers follow the
   :class:`~.base.RetryPolicy`; a refused host key or refused credentials are final.
+* **Downloads in linear time and bounded memory.** paramiko's ``read(n)`` grows one
+  buffer by ``+=`` (quadratic: 50 MB took 26 s), so a download prefetches with a bounded
+  number of requests in flight, reads fixed 32 KiB chunks (one SFTP request each) into a
+  list and joins it once. It reads to the end of the file, not to the size seen at open,
+  then stats the file again: a different size means the file is still being written
+  (:class:`~edigateway.errors.RemoteFileChangedError`, left for the next poll). A file
+  over ``max_bytes`` is refused before reading, or as soon as it grows past the cap.
 
 Example::
 
@@ -50,6 +57,9 @@ from edigateway.errors import (
     AuthenticationError,
     ConfigurationError,
     HostKeyError,
+    RemoteFileChangedError,
+    RemoteFileGoneError,
+    RemoteFileTooLargeError,
     TransferError,
     TransportError,
 )
@@ -72,6 +82,10 @@ T = TypeVar("T")
 #: SFTP answers that will not change on a retry: the file is missing or forbidden.
 _FINAL_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM})
 _DEFAULT_SSH_PORT = 22
+_READ_CHUNK = paramiko.SFTPFile.MAX_REQUEST_SIZE
+"""Bytes per read: one SFTP request, so paramiko never concatenates inside a read."""
+_PREFETCH_REQUESTS = 64
+"""Read requests in flight while downloading (64 x 32 KiB = 2 MiB buffered at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,17 +261,21 @@ class SftpTransport:
         """Complete regular files in the inbound folder, oldest first."""
         return self._run(f"list {self.config.inbound_dir}", self._list_once)
 
-    def download(self, remote: RemoteFile) -> bytes:
-        """The whole inbound file; a short read is a :class:`TransferError` (retried)."""
+    def download(self, remote: RemoteFile, *, max_bytes: int | None = None) -> bytes:
+        """The whole inbound file, read to its end (see module docstring); a dropped
+        connection is a :class:`TransferError` (retried), a file over ``max_bytes``, gone
+        or changed meanwhile is final for this poll."""
         check_name(remote.name)
         path = _join(self.config.inbound_dir, remote.name)
-        return self._run(f"download {path}", lambda sftp: self._download_once(sftp, path))
+        return self._run(f"download {path}",
+                         lambda sftp: self._download_once(sftp, path, max_bytes))
 
     def archive(self, remote: RemoteFile) -> None:
-        """Rename into the archive folder under a free name, or delete if so configured."""
+        """Rename into the archive folder under a free name, or delete if so configured;
+        only while the file still holds ``remote.size`` bytes."""
         check_name(remote.name)
         path = _join(self.config.inbound_dir, remote.name)
-        self._run(f"archive {path}", lambda sftp: self._archive_once(sftp, remote.name))
+        self._run(f"archive {path}", lambda sftp: self._archive_once(sftp, remote))
 
     # -- one attempt of each operation
     def _upload_once(self, sftp: paramiko.SFTPClient, name: str, data: bytes) -> RemoteFile:
@@ -287,27 +305,54 @@ class SftpTransport:
         return True
 
     def _list_once(self, sftp: paramiko.SFTPClient) -> list[RemoteFile]:
+        folder = self.config.inbound_dir or "."
+        try:
+            listed = sftp.listdir_attr(folder)
+        except UnicodeDecodeError as exc:
+            msg = (f"{self.config.where}: list {folder}: a file name there is not UTF-8, "
+                   "which paramiko cannot list; rename or remove that file on the server")
+            raise TransportError(msg) from exc
         files = [
             RemoteFile(name=attrs.filename, size=attrs.st_size or 0, mtime=_mtime(attrs))
-            for attrs in sftp.listdir_attr(self.config.inbound_dir or ".")
+            for attrs in listed
             if attrs.st_mode is not None and stat.S_ISREG(attrs.st_mode)
             and not attrs.filename.startswith(".") and not attrs.filename.endswith(PART_SUFFIX)
         ]
         return sorted(files, key=lambda f: (f.mtime, f.name))
 
-    def _download_once(self, sftp: paramiko.SFTPClient, path: str) -> bytes:
+    def _download_once(self, sftp: paramiko.SFTPClient, path: str,
+                       max_bytes: int | None) -> bytes:
+        where = f"{self.config.where}: download {path}"
         with sftp.open(path, "rb") as handle:
             size = handle.stat().st_size or 0
-            handle.prefetch(size)
-            data = handle.read(size)
-        if len(data) != size:
-            msg = (f"{self.config.where}: download {path}: received {len(data)} of "
-                   f"{size} bytes")
-            raise TransferError(msg)
-        return data
+            if max_bytes is not None and size > max_bytes:
+                msg = f"{where}: {size} bytes, over the {max_bytes}-byte download limit"
+                raise RemoteFileTooLargeError(msg, size=size, limit=max_bytes)
+            handle.prefetch(size, max_concurrent_requests=_PREFETCH_REQUESTS)
+            chunks: list[bytes] = []
+            received = 0
+            while chunk := handle.read(_READ_CHUNK):
+                received += len(chunk)
+                if max_bytes is not None and received > max_bytes:
+                    msg = (f"{where}: grew past the {max_bytes}-byte download limit while "
+                           "being read")
+                    raise RemoteFileTooLargeError(msg, size=received, limit=max_bytes)
+                chunks.append(chunk)
+            now = sftp.stat(path).st_size or 0
+        if now != received:
+            msg = (f"{where}: read {received} bytes but the file now holds {now}; it is "
+                   "still being written, so it is left for the next poll")
+            raise RemoteFileChangedError(msg)
+        return b"".join(chunks)
 
-    def _archive_once(self, sftp: paramiko.SFTPClient, name: str) -> None:
+    def _archive_once(self, sftp: paramiko.SFTPClient, remote: RemoteFile) -> None:
+        name = remote.name
         source = _join(self.config.inbound_dir, name)
+        held = sftp.stat(source).st_size or 0
+        if held != remote.size:
+            msg = (f"{self.config.where}: archive {source}: the file now holds {held} bytes, "
+                   f"not the {remote.size} downloaded; left in place for the next poll")
+            raise RemoteFileChangedError(msg)
         archive_dir = self.config.archive_dir
         if self.config.delete_after_download or archive_dir is None:
             sftp.remove(source)
@@ -338,6 +383,8 @@ class SftpTransport:
                 return operation(sftp)
             except OSError as exc:
                 msg = f"{where}: {what}: {exc}"
+                if exc.errno == errno.ENOENT:
+                    raise RemoteFileGoneError(msg) from exc
                 if exc.errno in _FINAL_ERRNOS:
                     raise TransportError(msg) from exc
                 raise TransferError(msg) from exc

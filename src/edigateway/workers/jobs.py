@@ -46,13 +46,18 @@ def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> dict[str,
 
 
 def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
-    """Collect and apply a clearinghouse's answers; counts by outcome."""
-    from edigateway.services.exchange import poll_inbound, summarise
+    """Collect and apply a clearinghouse's answers; counts by outcome.
+
+    A bad file never fails the job (it is quarantined with a work item, so a retry would
+    change nothing); only an unreachable server or database does, and is retried.
+    """
+    from edigateway.services.exchange import InboundLimits, poll_inbound, summarise
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
         return summarise(poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                                      codes=gateway.codes, now=gateway.clock()))
+                                      codes=gateway.codes, now=gateway.clock(),
+                                      limits=InboundLimits.of(gateway.settings)))
 
 
 JOBS: dict[str, Callable[..., Any]] = {"post_era_file": post_era_file, "send_outbox": send_outbox,
