@@ -282,6 +282,12 @@ def _total(values: Iterable[str]) -> str:
     return ">1" if ">1" in items else str(sum(int(v) for v in items))
 
 
+def _some(codes: Iterable[str], limit: int = 12) -> str:
+    items = sorted(codes, key=lambda c: (0, f"{int(c):08d}") if c.isdigit() else (1, c))
+    more = f" … ({len(items)} codes)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
 def _words(name: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", name.lower())) - NAME_NOISE
 
@@ -418,7 +424,9 @@ class Comparison:
             theirs = frozenset().union(*(s.qualifier for s in group_r))
             mine = frozenset().union(*(s.qualifier for s in group_o))
             codes = theirs if theirs and ref_quals.count(theirs) == 1 else mine or theirs
-            text = f"{seg_id}[{','.join(sorted(codes))}]" if codes else f"{seg_id}#{index}"
+            shown = sorted(codes)
+            listed = ",".join(shown[:3]) + (f"+{len(shown) - 3}" if len(shown) > 3 else "")
+            text = f"{seg_id}[{listed}]" if codes else f"{seg_id}#{index}"
             labels.append(text if text not in labels else f"{text}#{index}")
         return labels
 
@@ -464,13 +472,16 @@ class Comparison:
             if u_o == "N" and u_r == "N":
                 unused.add(ref_id)
                 continue
-            if "-" not in ref_id and mine and theirs and comp_o != comp_r:
+            if ("-" not in ref_id and mine and theirs and comp_o != comp_r
+                    and "N" not in (u_o, u_r)):
                 self.add("element form", f"{where}/{ref_id} form: ours "
                          f"{'composite' if comp_o else 'element'}, {self.who} "
                          f"{'composite' if comp_r else 'element'}")
             if u_o != u_r:
                 self.add("element usage", f"{where}/{ref_id} usage: ours {u_o}, "
                          f"{self.who} {u_r}")
+            if (comp_o or comp_r) and "N" in (u_o, u_r):
+                unused.add(ref_id)  # the composite's usage says it; its parts would repeat it
             if "N" in (u_o, u_r) or not theirs or not theirs.codes:
                 continue
             if skip_qualifier and ref_id in (f"{ref.id}01", f"{ref.id}01-01"):
@@ -479,19 +490,18 @@ class Comparison:
                 continue
             if not mine or not mine.codes:
                 self.add("codes unchecked", f"{where}/{ref_id} codes unchecked by ours",
-                         f"{self.who} lists {', '.join(sorted(theirs.codes))}")
+                         f"{self.who} lists {_some(theirs.codes)}")
                 continue
             self.codes(where, ref_id, mine.codes, theirs.codes)
 
     def codes(self, where: str, ref_id: str, mine: frozenset[str],
               theirs: frozenset[str]) -> None:
         """Codes the reference allows and we do not, and the other way round."""
-        missing, extra = sorted(theirs - mine), sorted(mine - theirs)
+        missing, extra = _some(theirs - mine, 10**6), _some(mine - theirs, 10**6)
         if missing:
-            self.add("codes missing", f"{where}/{ref_id} codes missing in ours: "
-                     f"{', '.join(missing)}")
+            self.add("codes missing", f"{where}/{ref_id} codes missing in ours: {missing}")
         if extra:
-            self.add("codes extra", f"{where}/{ref_id} codes extra in ours: {', '.join(extra)}")
+            self.add("codes extra", f"{where}/{ref_id} codes extra in ours: {extra}")
 
 
 def compare(ours: Grammar, ref: Grammar) -> list[Difference]:
@@ -617,6 +627,43 @@ def report(diffs: list[Difference], explained: dict[str, Explanation]) -> str:
     return "\n".join(lines)
 
 
+CATEGORIES = (
+    ("bug", "Our bugs, to fix", "known_bugs.toml"),
+    ("verify", "To verify against the guide text", "known_bugs.toml"),
+    ("deliberate", "Deliberate differences", "explained.toml"),
+    ("reference-error", "Errors in the reference grammar", "explained.toml"),
+)
+
+
+def _entries(path: Path) -> list[dict[str, Any]]:
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return list(doc.get("entry", []))
+
+
+def markdown(result: Verdict, guides: list[str]) -> str:
+    """The list of differences for ``docs/conformance.md``, grouped by category and reason."""
+    found = {d.key: d for d in result.differences}
+    lines = ["| guide | reference | differences | bug | verify | deliberate | reference error |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for guide in guides:
+        keys = [k for k in found if k.startswith(f"{guide} ")]
+        counts = [sum(1 for k in keys if result.explained[k].category == c)
+                  for c, _, _ in CATEGORIES]
+        ref = GUIDES[guide].reference
+        lines.append(f"| {guide} | `{ref}` | {len(keys)} | " + " | ".join(map(str, counts)) + " |")
+    entries = _entries(KNOWN_BUGS) + _entries(EXPLAINED)
+    for category, title, source in CATEGORIES:
+        chosen = [e for e in entries if e.get("category") == category
+                  and any(k in found for k in e.get("keys", []))]
+        total = sum(1 for e in chosen for k in e["keys"] if k in found)
+        lines += ["", f"### {title} ({total}, in `{source}`)", ""]
+        for entry in chosen:
+            keys = [k for k in entry["keys"] if k in found]
+            lines.append(f"- {entry['reason']}")
+            lines += [f"  - `{k}`" for k in keys]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the grouped report; exit 1 if anything is unexplained or stale."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -624,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unexplained", action="store_true",
                         help="list only unexplained differences and stale entries")
     parser.add_argument("--json", action="store_true", help="differences as JSON")
+    parser.add_argument("--markdown", action="store_true",
+                        help="the classified list for docs/conformance.md")
     args = parser.parse_args(argv)
     try:
         result = verdict(args.guides or list(GUIDES))
@@ -632,6 +681,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.json:
         print(json.dumps([d.__dict__ for d in result.differences], indent=1))
+    elif args.markdown:
+        print(markdown(result, args.guides or list(GUIDES)), end="")
     elif args.unexplained:
         for diff in result.unexplained:
             print(f"unexplained: {diff.key}" + (f" — {diff.detail}" if diff.detail else ""))
@@ -643,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = {c: sum(1 for d in diffs if (result.explained.get(d.key) or
                                                   Explanation("", "unexplained", "", ""))
                              .category == c)
-                      for c in ("bug", "deliberate", "reference-error", "unexplained")}
+                      for c in ("bug", "verify", "deliberate", "reference-error", "unexplained")}
             summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
             print(f"== {guide}: {len(diffs)} differences ({summary or 'none'})")
             print(report(diffs, result.explained))
