@@ -98,6 +98,23 @@ class Settings(BaseSettings):
         default=None, description="base64 key (≥ 32 bytes) for member-ID look-ups and the "
         "API-key pepper; required with phi_keys")
 
+    # Web hardening of the coordinator pages (/ui) and the HTTP API.
+    trusted_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost"],
+        description="Host header values the gateway answers (JSON list, e.g. "
+        '\'["edi.example.com"]\'; "*.example.com" allows subdomains); any other Host gets '
+        "400, so a forged Host can never steer a redirect")
+    ui_secure_cookies: bool = Field(
+        default=False, description="mark the /ui cookies Secure; turn on whenever the pages "
+        "are served over HTTPS (e.g. behind a TLS proxy). Off by default for the embedded "
+        "set-up on http://127.0.0.1, where a Secure cookie would never be sent back")
+    ui_session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="a /ui session unused this long is signed out")
+    ui_session_absolute_hours: int = Field(
+        default=12, ge=1, le=7 * 24,
+        description="a /ui session ends this long after sign-in, used or not")
+
     # Receiving files (`claims poll`): no single file can exhaust memory or stall a poll.
     download_max_bytes: int = Field(
         default=DOWNLOAD_MAX_BYTES, ge=1, description="a received file bigger than this is "

@@ -461,3 +461,19 @@ class ClaimEstimateRow(Base):
     total_insurance: Mapped[Decimal] = mapped_column(Cents)
     total_patient: Mapped[Decimal] = mapped_column(Cents)
     document: Mapped[str] = mapped_column(Text)
+
+
+class UiSessionRow(Base):
+    """A coordinator's signed-in browser session (``/ui``): the cookie holds a random ID,
+    the table only its keyed hash, so neither a stolen cookie jar nor a stolen database
+    yields the API key. The session is as good as its key: revoking the key, signing out
+    (``revoked_at``), idleness or age ends it (migration 0007)."""
+
+    __tablename__ = "ui_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
