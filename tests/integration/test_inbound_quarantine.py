@@ -215,6 +215,9 @@ def test_poison_files_around_a_good_one_are_quarantined_once_and_the_good_one_ap
             select(InboundQuarantineRow).where(InboundQuarantineRow.released_at.is_(None)))}
     assert live == {"c_refused\\name.999": ("refused_name", "quarantined"),
                     "e_over_the_cap.835": ("too_large", "quarantined")}
+    raised = _poll(database, transport, cap=2 * CAP)  # an operator raised the limit
+    assert {name: r.status for name, r in raised.items()} == {
+        "e_over_the_cap.835": "unsupported"}  # fetched and kept now: it is not X12
 
 
 def test_whatever_a_reader_or_the_posting_engine_throws_the_file_ends_failed(

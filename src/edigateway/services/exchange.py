@@ -35,6 +35,7 @@ import hashlib
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
 from sqlalchemy import select, update
@@ -97,6 +98,9 @@ QuarantineReason = Literal["refused_name", "too_large", "vanished", "refused",
                            "download_failed"]
 
 log = logging.getLogger(__name__)
+CONCURRENT_POLL: Final = timedelta(hours=1)
+"""How recent a received file of the same name must be for a vanished one to count as
+taken by a concurrent poll rather than lost."""
 
 CLAIM_STAGES: Final[dict[str, int]] = {
     "ready": 0, "queued": 1, "submitted": 2, "ch_accepted": 3, "ch_rejected": 3,
@@ -230,7 +234,7 @@ def poll_inbound(db: Database, transport: Transport, *, clearinghouse: str,
     """
     limits = limits or InboundLimits()
     listed = transport.list_inbound()
-    known = _live_quarantine(db, clearinghouse, listed, now)
+    known = _live_quarantine(db, clearinghouse, listed, limits, now)
     results: list[InboundResult] = []
     for remote in listed:
         status = known.get(remote.name)
@@ -315,13 +319,15 @@ def _internal(doing: str, name: str, exc: BaseException) -> str:
 
 def _vanished(db: Database, quarantine: _NameQuarantine, exc: RemoteFileGoneError
               ) -> InboundResult:
-    """A listed file gone by download time. When we hold a file of that name and size
-    already, a concurrent poll took it (nothing to report); otherwise it is reported once."""
+    """A listed file gone by download time. When a file of that name was received within
+    the last :data:`CONCURRENT_POLL` (names may be reused, but not that fast), a concurrent
+    poll took it: nothing to report. Otherwise it is reported once."""
     remote = quarantine.remote
     with db.transaction() as session:
         held = session.scalars(select(InboundFileRow.id).where(
             InboundFileRow.clearinghouse == quarantine.clearinghouse,
-            InboundFileRow.remote_name == _clean(remote.name)[:200])).first()
+            InboundFileRow.remote_name == _clean(remote.name)[:200],
+            InboundFileRow.received_at >= quarantine.now - CONCURRENT_POLL)).first()
     if held is not None:
         return InboundResult(held, remote.name, "unknown", "duplicate",
                              f"{_clean(remote.name)} was taken by another poll meanwhile")
@@ -419,21 +425,23 @@ class _NameQuarantine:
 
 
 def _live_quarantine(db: Database, clearinghouse: str, listed: list[RemoteFile],
-                     now: datetime) -> dict[str, str]:
-    """Live quarantine rows by name (their status); rows of names no longer listed are
-    released, so a later file of the same name is taken as new."""
-    names = {_clean(remote.name): remote.name for remote in listed}
+                     limits: InboundLimits, now: datetime) -> dict[str, str]:
+    """Live quarantine rows by name (their status). Rows of names no longer listed are
+    released, so a later file of the same name is taken as new; so are files refused as too
+    large that the (raised) limit now admits."""
+    names = {_clean(remote.name): remote for remote in listed}
     with db.transaction() as session:
         rows = list(session.scalars(select(InboundQuarantineRow).where(
             InboundQuarantineRow.clearinghouse == clearinghouse,
             InboundQuarantineRow.released_at.is_(None))))
-        gone = [row.id for row in rows if row.remote_name not in names]
-        if gone:
+        done = [row for row in rows if row.remote_name not in names or (
+            row.reason == "too_large" and names[row.remote_name].size <= limits.max_bytes)]
+        if done:
             session.execute(update(InboundQuarantineRow).where(
-                InboundQuarantineRow.id.in_(gone), InboundQuarantineRow.released_at.is_(None))
+                InboundQuarantineRow.id.in_([row.id for row in done]),
+                InboundQuarantineRow.released_at.is_(None))
                 .values(status="released", released_at=now, updated_at=now))
-        return {names[row.remote_name]: row.status for row in rows
-                if row.remote_name in names}
+        return {names[row.remote_name].name: row.status for row in rows if row not in done}
 
 
 def _store_or_keep_failed(db: Database, clearinghouse: str, name: str, data: bytes,
