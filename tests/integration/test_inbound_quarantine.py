@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from edigateway.codelists import CodeLists
-from edigateway.errors import TransferError
+from edigateway.errors import AuthenticationError, TransferError
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import (
     InboundFileRow,
@@ -271,11 +271,15 @@ def test_a_file_that_keeps_failing_is_quarantined_after_the_attempts_and_release
         database: Database):
     transport = FailingDownloads()
     transport.put_inbound("broken.999", ACCEPTED_999)
-    statuses = [_poll(database, transport)["broken.999"].status for _ in range(3)]
-    assert statuses == ["deferred", "deferred", "quarantined"]
+    transport.put_inbound("after.999", _isa13(ACCEPTED_999, 287))
+    polls = [{n: r.status for n, r in _poll(database, transport).items()} for _ in range(3)]
+    assert polls == [{"broken.999": "deferred"},  # the poll stops there: no retries per file
+                     {"broken.999": "deferred"},
+                     {"broken.999": "quarantined", "after.999": "unmatched"}]
     assert _poll(database, transport) == {}
-    (item,) = _work(database)
+    (item, unmatched) = _work(database)
     assert item.startswith("received file broken.999 quarantined after 3 failed polls: ")
+    assert "after.999" in unmatched
 
     transport.archive(transport.list_inbound()[0])  # an operator moves it away
     assert _poll(database, transport) == {}
@@ -284,6 +288,22 @@ def test_a_file_that_keeps_failing_is_quarantined_after_the_attempts_and_release
     with database.transaction() as session:
         (row,) = session.scalars(select(InboundQuarantineRow)).all()
         assert (row.status, row.attempts, row.released_at) == ("released", 3, NOW)
+
+
+class RefusesUs(MemoryTransport):
+    """The server turns our key down when the download reconnects."""
+
+    def download(self, remote: RemoteFile, *, max_bytes: int | None = None) -> bytes:
+        raise AuthenticationError(f"127.0.0.1:22: user 'practice' refused ({remote.name})")
+
+
+def test_refused_credentials_stop_the_poll_and_quarantine_nothing(database: Database):
+    transport = RefusesUs()
+    transport.put_inbound("fine.999", ACCEPTED_999)
+    with pytest.raises(AuthenticationError, match="refused"):
+        _poll(database, transport)
+    assert _work(database) == []
+    assert [f.name for f in transport.list_inbound()] == ["fine.999"]
 
 
 class ListsTogether(MemoryTransport):

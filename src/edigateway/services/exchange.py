@@ -42,7 +42,10 @@ from sqlalchemy import select, update
 
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import (
+    AuthenticationError,
+    ConfigurationError,
     EdigatewayError,
+    HostKeyError,
     PersistenceError,
     RemoteFileChangedError,
     RemoteFileGoneError,
@@ -240,12 +243,28 @@ def poll_inbound(db: Database, transport: Transport, *, clearinghouse: str,
         status = known.get(remote.name)
         if status == "quarantined":
             continue
-        result = _receive(db, transport, remote, clearinghouse=clearinghouse, limits=limits,
-                          now=now, retrying=status == "retrying")
+        try:
+            result = _receive(db, transport, remote, clearinghouse=clearinghouse,
+                              limits=limits, now=now, retrying=status == "retrying")
+        except _ConnectionTrouble as trouble:
+            results.append(trouble.result)
+            if trouble.result.status == "quarantined":
+                continue  # that file's own trouble, it seems: on with the others
+            break  # the rest wait for the next poll, with no failed attempt counted
         if result.status != "stored":
             results.append(result)
     results.extend(route_stored(db, codes=codes, now=now))
     return results
+
+
+class _ConnectionTrouble(Exception):  # noqa: N818 - a signal inside this module, not an error
+    """A download failed on the way (after the transport's own retries): that file's failed
+    attempt is recorded, and the poll downloads nothing more this time rather than meet the
+    same trouble, and the same retries, once per remaining file."""
+
+    def __init__(self, result: InboundResult) -> None:
+        super().__init__(result.message)
+        self.result = result
 
 
 def _receive(db: Database, transport: Transport, remote: RemoteFile, *, clearinghouse: str,
@@ -288,7 +307,8 @@ def _fetch(transport: Transport, remote: RemoteFile, max_bytes: int) -> bytes:
 def _not_downloaded(db: Database, quarantine: _NameQuarantine, exc: Exception,
                     limits: InboundLimits) -> InboundResult:
     """What a failed download means: quarantine now (too large, gone, refused by the
-    server), count a failed attempt (a transfer or unexpected error), or just wait (the
+    server), count a failed attempt and stop this poll's downloads (a transfer or an
+    unexpected error), stop the poll (host key, credentials, set-up), or just wait (the
     file is still being written)."""
     name = quarantine.remote.name
     if isinstance(exc, RemoteFileTooLargeError):
@@ -297,14 +317,18 @@ def _not_downloaded(db: Database, quarantine: _NameQuarantine, exc: Exception,
         return InboundResult(None, name, "unknown", "deferred", _clean(str(exc)))
     if isinstance(exc, RemoteFileGoneError):
         return _vanished(db, quarantine, exc)
+    if isinstance(exc, HostKeyError | AuthenticationError | ConfigurationError):
+        raise exc  # the server or our set-up, not this file: the whole poll stops
     if isinstance(exc, TransferError):
-        return quarantine.attempt_failed(_clean(str(exc)), limits.max_attempts)
+        raise _ConnectionTrouble(quarantine.attempt_failed(_clean(str(exc)),
+                                                           limits.max_attempts)) from exc
     if isinstance(exc, TransportError):
         return quarantine.at_once("refused", f"{_clean(name)}: the server refused the "
                                   f"download: {_clean(str(exc))}")
-    # A transport's own bug must not stop the poll: counted like a failed transfer.
+    # A transport's own bug must not stop polling for good: counted like a failed transfer.
     log.error("downloading %s failed unexpectedly", _clean(name), exc_info=exc)
-    return quarantine.attempt_failed(_internal("downloading", name, exc), limits.max_attempts)
+    raise _ConnectionTrouble(quarantine.attempt_failed(
+        _internal("downloading", name, exc), limits.max_attempts)) from exc
 
 
 def _too_large(name: str, size: int, limit: int) -> str:
