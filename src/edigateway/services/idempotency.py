@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -94,18 +94,20 @@ def run_once(db: Database, *, api_key_id: int, key: str, request_sha256: str, wo
     claim released (5xx), so the caller answers them the usual way.
     """
     deadline = time.monotonic() + wait
-    while True:
-        claimed_at = _claim(db, api_key_id, key, request_sha256, clock())
-        if claimed_at is None:
-            found = _look(db, api_key_id, key, request_sha256, clock())
-            if isinstance(found, Answer):
-                return found
+    claimed_at = _claim(db, api_key_id, key, request_sha256, clock())
+    while claimed_at is None:
+        found = _look(db, api_key_id, key, request_sha256, clock())
+        if isinstance(found, Answer):
+            return found
+        if found == "gone":  # the winner released it a moment ago: claim it ourselves
+            claimed_at = _claim(db, api_key_id, key, request_sha256, clock())
+        elif found != "in flight":
             claimed_at = found
-        if claimed_at is not None:
-            return _run(db, api_key_id, key, claimed_at, work, render)
-        if time.monotonic() >= deadline:
+        elif time.monotonic() >= deadline:
             raise InputError(IN_FLIGHT)
-        time.sleep(poll)
+        else:
+            time.sleep(poll)
+    return _run(db, api_key_id, key, claimed_at, work, render)
 
 
 def _claim(db: Database, api_key_id: int, key: str, digest: str, now: datetime
@@ -125,14 +127,14 @@ def _claim(db: Database, api_key_id: int, key: str, digest: str, now: datetime
 
 
 def _look(db: Database, api_key_id: int, key: str, digest: str, now: datetime
-          ) -> Answer | datetime | None:
-    """The stored answer; or the claim's token when a stale claim was taken over; or None
-    (still in flight, or released a moment ago: try again)."""
+          ) -> Answer | datetime | Literal["in flight", "gone"]:
+    """The stored answer; or the claim's token when we took a stale claim over; or what
+    keeps us from either."""
     with db.transaction() as session:
         row = session.scalars(select(IdempotencyRow).where(
             IdempotencyRow.api_key_id == api_key_id, IdempotencyRow.key == key)).first()
         if row is None:
-            return None
+            return "gone"
         if row.request_sha256 != digest:
             raise InputError(DIFFERENT_BODY)
         if row.status_code is not None and row.body is not None:
@@ -141,7 +143,7 @@ def _look(db: Database, api_key_id: int, key: str, digest: str, now: datetime
             IdempotencyRow.id == row.id, IdempotencyRow.status_code.is_(None),
             IdempotencyRow.created_at == row.created_at,
             IdempotencyRow.created_at <= now - STALE_AFTER).values(created_at=now)))
-        return now if taken.rowcount == 1 else None
+        return now if taken.rowcount == 1 else "in flight"
 
 
 def _run(db: Database, api_key_id: int, key: str, claimed_at: datetime, work: Work,
