@@ -26,6 +26,7 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     └── TransportError                a file exchange failed (paramiko/httpx error chained)
         ├── HostKeyError              the server's host key is unknown or changed: refused
         ├── AuthenticationError       the clearinghouse refused our credentials
+        ├── UnreadableAnswerError     it answered with X12 we cannot read (with location)
         ├── TransferError             upload/download failed or was incomplete (retryable)
         ├── RemoteFileGoneError       a listed inbound file is no longer there
         ├── RemoteFileTooLargeError   an inbound file is over the download size cap
@@ -189,6 +190,16 @@ class HostKeyError(TransportError):
 
 class AuthenticationError(TransportError):
     """The clearinghouse refused our key, password, token or API key."""
+
+
+class UnreadableAnswerError(TransportError):
+    """The clearinghouse answered in real time, but with X12 we cannot read (a 271 that
+    breaks its guide, bytes that are not text …): the exchange failed on their side, not
+    the caller's. ``location`` is where in their answer; the X12 error is chained."""
+
+    def __init__(self, message: str, location: X12Location) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 class TransferError(TransportError):

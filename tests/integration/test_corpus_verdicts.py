@@ -135,11 +135,12 @@ ELIGIBILITY_VERDICTS: dict[str, tuple[str, str]] = {
     # ISA12 00401 with GS08 "005010X279" (no A1)
     "270/oopfactory__Example1_IG.txt": ("unsupported", "ISA12 00401"),
     "270/oopfactory__Example1_IG_0x1D.txt": ("unsupported", "ISA12 00401"),
-    # GS01 "XX" and GS08 "005010X279": no such functional group/version
-    "271/oopfactory__Example_3_2_2.txt": ("unsupported", "no validation map"),
-    "271/oopfactory__Hipaa_ValidationOnAll.txt": ("unsupported", "no validation map"),
-    "271/oopfactory__Hipaa_Example_ErrorWithoutBenefitInfo.txt": ("unsupported",
-                                                                  "no validation map"),
+    # GS01 "XX" and GS08 "005010X279" (no such group/version), and before that an ISA
+    # whose repetition separator ISA11 "^" is also its component separator ISA16
+    "271/oopfactory__Example_3_2_2.txt": ("unreadable", "also the component separator"),
+    "271/oopfactory__Hipaa_ValidationOnAll.txt": ("unreadable", "also the component separator"),
+    "271/oopfactory__Hipaa_Example_ErrorWithoutBenefitInfo.txt": (
+        "unreadable", "also the component separator"),
 }
 
 

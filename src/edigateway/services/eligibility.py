@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from edigateway.domain.eligibility import EligibilityInquiry, TreatmentPlan
-from edigateway.errors import ClaimInputError, FieldProblem
+from edigateway.errors import (
+    ClaimInputError,
+    FieldProblem,
+    UnreadableAnswerError,
+    X12Error,
+    X12Location,
+    X12StructureError,
+)
 from edigateway.estimates.engine import estimate
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x270_005010X279A1 import write_270
@@ -83,14 +90,22 @@ def check_realtime(inquiries: list[EligibilityInquiry], *, client: CoreHttpClien
                    control_numbers: ControlNumberSource, clock: Callable[[], datetime]
                    ) -> list[DentalBenefits]:
     """Ask the clearinghouse about each inquiry in real time (one 270 per request, as CORE
-    real-time expects) and read each 271 into :class:`DentalBenefits`."""
+    real-time expects) and read each 271 into :class:`DentalBenefits`.
+
+    A 271 that cannot be read is the clearinghouse's failure, not the caller's input:
+    :class:`UnreadableAnswerError` (a :class:`TransportError`) with the location in it.
+    """
     answers: list[DentalBenefits] = []
     for inquiry in inquiries:
         x270 = build_270([inquiry], settings=settings, control_numbers=control_numbers,
                          clock=clock, receiver=profile.interchange)
         x271 = client.realtime(x270, sender_id=settings.isa_sender_id,
                                receiver_id=profile.interchange.receiver_id)
-        answers.extend(read_271_text(x271, f"271 from {profile.name}").benefits)
+        try:
+            answers.extend(read_271_text(x271, f"271 from {profile.name}").benefits)
+        except X12Error as exc:
+            raise UnreadableAnswerError(
+                f"the clearinghouse's 271 could not be read: {exc}", exc.location) from exc
     return answers
 
 
@@ -115,7 +130,12 @@ def benefits_of(path: Path) -> list[DentalBenefits]:
 
 def estimate_from_files(benefits_file: Path, plan_file: Path) -> Estimate:
     """Estimate ``plan_file`` against the (first) patient of ``benefits_file``."""
-    return estimate(benefits_of(benefits_file)[0], load_plan(plan_file))
+    found = benefits_of(benefits_file)
+    if not found:
+        raise X12StructureError("the 271 holds no patient's benefits to estimate with "
+                                "(no subscriber loop, HL*22)",
+                                X12Location(file=str(benefits_file)))
+    return estimate(found[0], load_plan(plan_file))
 
 
 def describe_benefits(b: DentalBenefits) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from edigateway.errors import UnsupportedX12Error
+from edigateway.errors import UnsupportedX12Error, X12Location
 from edigateway.x12.envelope import read_segments, sniff_header
 from edigateway.x12.x270_005010X279A1 import GUIDE as GUIDE_279
 from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
@@ -39,7 +39,7 @@ def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
     raise UnsupportedX12Error(
         f"parsing {header.transaction or 'this transaction'} {header.gs_version} is not "
         f"supported yet; edigateway parses 837D ({GUIDE_837D}), 835 ({GUIDE_835}) and "
-        f"270/271 ({GUIDE_279})")
+        f"270/271 ({GUIDE_279})", X12Location(file=str(path), segment_id="GS", element="GS08"))
 
 
 def _parse_271(path: Path) -> dict[str, Any]:

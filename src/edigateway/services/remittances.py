@@ -221,21 +221,28 @@ def _quarantine(db: Database, name: str, data: bytes, digest: str, now: datetime
                 message: str, location: X12Location, *, readable: bool) -> PostingResult:
     where = str(X12Location(None, location.segment_index, location.segment_id, location.loop,
                             location.element))
-    problem = f"{where}: {message}" if where else message
+    problem = _storable(f"{where}: {message}" if where else message)
     with db.transaction() as session:
-        row = RemittanceFileRow(name=name[:255], sha256=digest, size=len(data),
+        row = RemittanceFileRow(name=_storable(name)[:255], sha256=digest, size=len(data),
                                 received_at=now, status="quarantined", problem=problem,
                                 problem_position=location.segment_index)
         session.add(row)
         session.flush()
         session.add(WorkItemRow(
             created_at=now, status="open", reason="quarantined",
-            message=f"835 file {name} was not posted: {problem}", codes="",
+            message=f"835 file {_storable(name)} was not posted: {problem}", codes="",
             file_id=row.id, source_position=location.segment_index))
         file_id = row.id
     return PostingResult(name, "quarantined", readable=readable, message=problem,
                          problem=location, file_id=file_id,
                          work_items=[WorkSummary(None, "quarantined", [], problem)])
+
+
+def _storable(text: str) -> str:
+    """``text`` that any database and terminal take: a file name that is not UTF-8 (Linux
+    allows any bytes) keeps its odd bytes as ``\\udcXX`` escapes instead of failing the
+    insert that records the quarantine."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class _Poster:

@@ -7,7 +7,12 @@ Reading is forgiving about what real files carry and strict about what matters:
   repetition separator ISA11, component separator ISA16, segment terminator after it), so
   files using ``|``, ``^``, 0x1D or ``_`` are read the same way;
 * segments are yielded one by one from a text stream, so memory stays flat however large
-  the file is.
+  the file is;
+* bytes that are not UTF-8 are refused where they stand (segment and element), so no
+  undecodable text reaches a model, a message, a database row or a terminal;
+* separators must differ: an ISA whose repetition separator (ISA11) is also its element
+  or component separator or segment terminator cannot be read unambiguously and is refused
+  at ISA11 (an alphanumeric ISA11, ``U`` in 4010 files and some 5010 ones, means "none").
 
 Writing is strict: :class:`SegmentWriter` refuses any value containing a delimiter
 (:class:`~edigateway.errors.DelimiterInDataError`) instead of writing a corrupt file.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +41,7 @@ from edigateway.errors import (
     X12StructureError,
     X12SyntaxError,
 )
-from edigateway.x12.formats import parse_datetime
+from edigateway.x12.formats import is_digits, parse_datetime
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -83,6 +89,15 @@ class Segment:
         value = self.element(index)
         return value.split(self.delimiters.component) if value else []
 
+    def repeats(self, index: int) -> list[str]:
+        """Element ``index`` split at the repetition separator (``EB03`` ``35^23``); the
+        whole value when the interchange declares none."""
+        value = self.element(index)
+        if not value:
+            return []
+        repetition = self.delimiters.repetition
+        return value.split(repetition) if repetition else [value]
+
     def location(self, file: str | None, loop: str | None, element: int | None = None
                  ) -> X12Location:
         """This segment's location for an error message."""
@@ -115,15 +130,22 @@ def read_delimiters(isa: str, file: str | None = None) -> Delimiters:
     segment = isa[105]
     # ISA11 is the repetition separator from 4020 on; before, it is a standards ID ("U").
     repetition = fields[11] if fields[12] >= "00402" and not fields[11].isalnum() else ""
-    if repetition in (element, component, isa[105]):
-        repetition = ""  # declared but unusable: read the file as having no repetitions
+    if repetition in (element, component, segment):
+        raise X12SyntaxError(
+            f"the repetition separator ISA11 {repetition!r} is also the "
+            + ("element separator" if repetition == element else
+               "component separator (ISA16)" if repetition == component else
+               "segment terminator")
+            + "; separators must differ, so the file cannot be read unambiguously",
+            X12Location(file=file, segment_index=1, segment_id="ISA", element="ISA11"))
     delims = Delimiters(element=element, component=component, repetition=repetition,
                         segment=segment)
     chars = delims.all()
-    if len(set(chars)) != len(chars) or any(c.isalnum() or c == " " for c in chars):
+    if len(set(chars)) != len(chars) or any(
+            c.isalnum() or c == " " or not c.isascii() for c in chars):
         raise X12SyntaxError(
-            f"ISA declares unusable delimiters {delims.all()!r} (they must differ and not be "
-            "letters, digits or spaces)", loc,
+            f"ISA declares unusable delimiters {delims.all()!r} (they must differ and be "
+            "ASCII characters other than letters, digits or spaces)", loc,
         )
     return delims
 
@@ -185,6 +207,8 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             position += 1
             raw_isa = buffer[pos:pos + ISA_LENGTH - 1]
             pos += ISA_LENGTH
+            if not raw_isa.isascii():
+                _refuse_undecodable(raw_isa, "ISA", position, delims, file)
             yield Segment("ISA", raw_isa.split(delims.element)[1:], position, delims)
             continue
         end = buffer.find(delims.segment, pos)
@@ -201,15 +225,40 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
         position += 1
         parts = raw.split(delims.element)
         seg_id = parts[0]
-        if not seg_id.isalnum() or not 2 <= len(seg_id) <= 3:
+        if not (seg_id.isascii() and seg_id.isalnum()) or not 2 <= len(seg_id) <= 3:
             raise X12SyntaxError(
                 f"{seg_id[:20]!r} is not a segment identifier",
                 X12Location(file=file, segment_index=position),
             )
+        if not raw.isascii():
+            _refuse_undecodable(raw, seg_id, position, delims, file)
         yield Segment(seg_id, parts[1:], position, delims)
 
 
 _WHITESPACE: Final = " \t\r\n"
+_UNDECODABLE: Final = re.compile("[\udc80-\udcff]+")
+"""Bytes that were not UTF-8, as ``surrogateescape`` decoding keeps them."""
+
+
+def _refuse_undecodable(raw: str, seg_id: str, position: int, delims: Delimiters,
+                        file: str | None) -> None:
+    """Refuse a segment holding bytes that are not UTF-8, naming the element they are in.
+
+    Reading keeps such bytes (``surrogateescape``) so that a file is never cut short before
+    this point; past it they would break every consumer (pydantic, the database, a
+    terminal), and the file is wrong anyway: X12 allows the basic and extended character
+    sets only.
+    """
+    found = _UNDECODABLE.search(raw)
+    if found is None:
+        return  # non-ASCII but proper UTF-8 text: kept
+    index = raw.count(delims.element, 0, found.start())
+    shown = bytes(ord(c) - 0xDC00 for c in found.group()[:8])
+    raise X12StructureError(
+        f"bytes that are not UTF-8 text ({shown!r}); X12 allows only the basic and "
+        "extended character sets",
+        X12Location(file=file, segment_index=position, segment_id=seg_id,
+                    element=f"{seg_id}{index:02d}" if index else None))
 
 
 def read_segments(path: Path) -> Iterator[Segment]:
@@ -322,15 +371,22 @@ def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | N
         created = parse_datetime(gs.element(4), gs.element(5))
     except ValueError as exc:
         raise X12StructureError(str(exc), gs.location(file, "GS", 4)) from exc
+    numbers = []
+    for seg, index, what in ((isa, 13, "interchange"), (gs, 6, "group")):
+        number = seg.element(index).strip() or "0"
+        if not is_digits(number, 9):
+            raise X12StructureError(
+                f"the {what} control number {number[:20]!r} is not 1 to 9 digits",
+                seg.location(file, seg.id, index))
+        numbers.append(int(number))
     delimiters = isa.delimiters
     line_breaks = text is not None and (delimiters.segment + "\n") in text[:200]
     return InterchangeParams(
         sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
         receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
         gs_sender_code=gs.element(2), gs_receiver_code=gs.element(3),
-        interchange_control_number=int(isa.element(13) or 0),
-        group_control_number=int(gs.element(6) or 0),
-        first_transaction_control_number=int(first_st) if first_st.isdigit() else 1,
+        interchange_control_number=numbers[0], group_control_number=numbers[1],
+        first_transaction_control_number=int(first_st) if is_digits(first_st, 9) else 1,
         created=created, usage_indicator=isa.element(15),
         acknowledgment_requested=isa.element(14), delimiters=delimiters,
         line_breaks=line_breaks,

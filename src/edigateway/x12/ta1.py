@@ -35,6 +35,7 @@ from edigateway.x12.envelope import (
     iter_segments,
     read_segments,
 )
+from edigateway.x12.formats import is_digits
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -183,8 +184,8 @@ class EnvelopeReader:
             raise self.fail(seg, None, "SE without its ST")
         self.loop = "SE"
         if seg.element(1) != str(self.st_count):
-            raise self.fail(seg, 1, f"SE01 says {seg.element(1) or 'nothing'} segments but the "
-                            f"transaction has {self.st_count} (ST…SE); the file may be "
+            raise self.fail(seg, 1, f"SE01 says {seg.element(1)[:20] or 'nothing'} segments "
+                            f"but the transaction has {self.st_count} (ST…SE); the file may be "
                             "truncated or edited")
         if seg.element(2) != self.st.element(2):
             raise self.fail(seg, 2, f"SE02 {seg.element(2)!r} does not match ST02 "
@@ -251,16 +252,16 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
         raise fail(_TA1_ELEMENTS + 1, f"TA1 has {len(seg.elements)} elements; it has five "
                    "(TA101–TA105)")
     number = seg.element(1)
-    if not (number.isdigit() and len(number) <= 9):
+    if not is_digits(number, 9):
         raise fail(1, f"TA101 {number!r} is not an interchange control number (digits)")
     day, clock = seg.element(2), seg.element(3)
-    if len(day) != 6 or not day.isdigit():
+    if len(day) != 6 or not is_digits(day):
         raise fail(2, f"TA102 {day!r} is not a YYMMDD date")
     try:  # ISA09 has two-digit years; every 5010 interchange is from this century
         stamp = date(2000 + int(day[:2]), int(day[2:4]), int(day[4:]))
     except ValueError as exc:
         raise fail(2, f"TA102 {day!r} is not a calendar date ({exc})") from exc
-    if len(clock) != 4 or not clock.isdigit():
+    if len(clock) != 4 or not is_digits(clock):
         raise fail(3, f"TA103 {clock!r} is not an HHMM time")
     try:
         moment = time(int(clock[:2]), int(clock[2:]))
@@ -270,7 +271,7 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
         raise fail(4, f"TA104 {seg.element(4)!r} is not A (accepted), E (accepted with "
                    "errors) or R (rejected)")
     note = seg.element(5)
-    if len(note) != 3 or not note.isdigit():
+    if len(note) != 3 or not is_digits(note):
         raise fail(5, f"TA105 {note!r} is not a three-digit interchange note code")
     try:
         return InterchangeAck(interchange_control_number=number, interchange_date=stamp,

@@ -200,8 +200,7 @@ def read_270_segments(segments: Iterable[Segment], file: str | None = None,
         elif current is not None and sid == "DTP" and q == "291":
             current["service_date"] = _date(seg, 3, file, loop)
         elif current is not None and sid == "EQ":
-            current["service_types"].extend(
-                seg.element(1).split(seg.delimiters.repetition) if seg.element(1) else [])
+            current["service_types"].extend(seg.repeats(1))
         elif sid == "SE":
             finish(seg)
     if isa is None or gs is None:

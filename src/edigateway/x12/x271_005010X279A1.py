@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
@@ -50,7 +50,15 @@ from edigateway.x12.envelope import (
     iter_segments,
     read_segments,
 )
-from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
+from edigateway.x12.formats import (
+    QUANTITY_DIGITS,
+    is_digits,
+    parse_amount,
+    parse_date,
+    parse_decimal,
+    x12_amount,
+    x12_date,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -60,6 +68,8 @@ if TYPE_CHECKING:
     from edigateway.domain.eligibility import EligibilityInquiry
 
 GUIDE: Final = "005010X279A1"
+PERCENT_DIGITS: Final = 10
+"""EB08 benefit percent: data element 954, ``R`` 1/10."""
 
 REJECT_REASONS: Final = {
     "04": "authorized quantity exceeded", "15": "required application data missing",
@@ -164,15 +174,30 @@ class _Reader:
     def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
         return X12StructureError(message, seg.location(self.file, self.loop, element))
 
+    def _invalid(self, seg: Segment | None, exc: ValidationError) -> X12StructureError:
+        """A benefit that does not fit our model, located at the segment that completed it
+        (the AAA itself, or the SE/HL closing a patient's EBs)."""
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        location = (seg.location(self.file, self.loop) if seg is not None
+                    else X12Location(file=self.file, loop=self.loop))
+        return X12StructureError(f"the benefits do not read: {where}: {problem['msg']}",
+                                 location)
+
     def read(self, segments: Iterable[Segment]) -> Parsed271:
         seen_gs = False
+        last: Segment | None = None
         for seg in segments:
+            last = seg
             if seg.id == "GS":
                 seen_gs = True
                 if seg.element(8) != GUIDE:
                     raise self._fail(seg, 8, f"version {seg.element(8)!r} is not {GUIDE}")
-            self._feed(seg)
-        self._finish_person()
+            try:
+                self._feed(seg)
+            except ValidationError as exc:
+                raise self._invalid(seg, exc) from exc
+        self._finish_person(last)
         if not seen_gs:
             raise X12StructureError("no GS segment: not a 271 interchange",
                                     X12Location(file=self.file))
@@ -208,17 +233,17 @@ class _Reader:
             else:
                 self.person["messages"].append(seg.element(1))
         elif sid == "SE":
-            self._finish_person()
+            self._finish_person(seg)
 
     def _hl(self, seg: Segment) -> None:
         level = seg.element(3)
         if level in ("20", "21", "22", "23"):
             self.loop = {"20": "2000A", "21": "2000B", "22": "2000C", "23": "2000D"}[level]
         if level == "20":
-            self._finish_person()
+            self._finish_person(seg)
             self.payer = {}
         if level == "22":
-            self._finish_person()
+            self._finish_person(seg)
             self.person = {"payer_name": self.payer.get("name"),
                            "payer_id": self.payer.get("id"), "messages": [],
                            "rejections": []}
@@ -226,7 +251,7 @@ class _Reader:
             subscriber = {k: v for k, v in self.person.items()
                           if k in ("subscriber", "member_id", "trace_number", "group_number",
                                    "group_name", "plan_name")}
-            self._finish_person(keep_if_empty=False)
+            self._finish_person(seg, keep_if_empty=False)
             self.person = {"payer_name": self.payer.get("name"),
                            "payer_id": self.payer.get("id"), "messages": [],
                            "rejections": [], **subscriber}
@@ -285,55 +310,63 @@ class _Reader:
     def _eb(self, seg: Segment) -> None:
         self.loop = "2110D" if self.loop in ("2100D", "2110D") else "2110C"
         procedures = seg.components(13)
-        try:
-            amount = parse_amount(seg.element(7)) if seg.element(7) else None
-            percent = Decimal(seg.element(8)) if seg.element(8) else None
-        except (ValueError, InvalidOperation) as exc:
-            raise self._fail(seg, 7 if seg.element(7) else 8, f"not a number: {exc}") from exc
+        amount = percent = None
+        for index in (7, 8):
+            if not seg.element(index):
+                continue
+            try:
+                if index == 7:
+                    amount = parse_amount(seg.element(7))
+                else:
+                    percent = parse_decimal(seg.element(8), PERCENT_DIGITS)
+            except ValueError as exc:
+                raise self._fail(seg, index, f"not a number: {exc}") from exc
         if percent is not None and not Decimal(0) <= percent <= 1:
             raise self._fail(seg, 8, f"percent {percent} is not between 0 and 1")
         self.ebs.append(_Eb(
             seg=seg, info=seg.element(1), level=seg.element(2),
-            service_types=[s for s in seg.element(3).split(seg.delimiters.repetition) if s],
+            service_types=[s for s in seg.repeats(3) if s],
             period=seg.element(6), amount=amount, percent=percent,
             quantity_qualifier=seg.element(9), quantity=seg.element(10),
             network=NETWORK.get(seg.element(12), "not_stated"),
             procedures=[procedures[1]] if len(procedures) > 1 and procedures[1] else []))
 
     # -- assembling one patient's benefits
-    def _finish_person(self, *, keep_if_empty: bool = True) -> None:
+    def _finish_person(self, at: Segment | None, *, keep_if_empty: bool = True) -> None:
         person, ebs = self.person, self.ebs
         self.person, self.ebs = None, []
         if person is None or (not keep_if_empty and not ebs and not person["rejections"]):
             return
-        person.setdefault("patient", person.get("subscriber"))
-        person["categories"] = _categories(ebs)
-        person["deductibles"] = _accumulators([e for e in ebs if e.info == "C"])
-        person["maximums"] = _accumulators([e for e in ebs if e.info == "F"
-                                            and e.amount is not None])
-        person["frequencies"] = [f for e in ebs for f in _frequencies(e)]
-        person["waiting_periods"] = [
-            WaitingPeriod(service_types=e.service_types, text=m)
-            for e in ebs for m in e.messages if "WAIT" in m.upper()]
-        person["messages"] += [m for e in ebs for m in e.messages if "WAIT" not in m.upper()]
-        ages = [e for e in ebs if e.info == "F" and e.quantity_qualifier == "S8"
-                and e.quantity.isdigit()]
-        if ages:
-            person["orthodontic_age_limit"] = int(ages[0].quantity)
-        coverage = [e.info for e in ebs if e.info in ("1", "6", "7", "8")
-                    and (not e.service_types or {"30", "35"} & set(e.service_types))]
-        if coverage:
-            person["coverage"] = "active" if coverage[0] == "1" else "inactive"
-        plans = [e.seg.element(5) for e in ebs if e.info == "1" and e.seg.element(5)]
-        if plans and "plan_name" not in person:
-            person["plan_name"] = plans[0]
         try:
-            self.results.append(DentalBenefits.model_validate(person))
+            self.results.append(DentalBenefits.model_validate(_assemble(person, ebs)))
         except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            raise X12StructureError(f"the benefits do not read: {where}: {problem['msg']}",
-                                    X12Location(file=self.file, loop=self.loop)) from exc
+            raise self._invalid(at, exc) from exc
+
+
+def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
+    """One patient's :class:`DentalBenefits` fields from their EB segments."""
+    person.setdefault("patient", person.get("subscriber"))
+    person["categories"] = _categories(ebs)
+    person["deductibles"] = _accumulators([e for e in ebs if e.info == "C"])
+    person["maximums"] = _accumulators([e for e in ebs if e.info == "F"
+                                        and e.amount is not None])
+    person["frequencies"] = [f for e in ebs for f in _frequencies(e)]
+    person["waiting_periods"] = [
+        WaitingPeriod(service_types=e.service_types, text=m)
+        for e in ebs for m in e.messages if "WAIT" in m.upper()]
+    person["messages"] += [m for e in ebs for m in e.messages if "WAIT" not in m.upper()]
+    ages = [e for e in ebs if e.info == "F" and e.quantity_qualifier == "S8"
+            and is_digits(e.quantity, 3)]
+    if ages:
+        person["orthodontic_age_limit"] = int(ages[0].quantity)
+    coverage = [e.info for e in ebs if e.info in ("1", "6", "7", "8")
+                and (not e.service_types or {"30", "35"} & set(e.service_types))]
+    if coverage:
+        person["coverage"] = "active" if coverage[0] == "1" else "inactive"
+    plans = [e.seg.element(5) for e in ebs if e.info == "1" and e.seg.element(5)]
+    if plans and "plan_name" not in person:
+        person["plan_name"] = plans[0]
+    return person
 
 
 def _categories(ebs: list[_Eb]) -> list[CategoryBenefit]:
@@ -407,10 +440,10 @@ def _frequencies(eb: _Eb) -> list[Frequency]:
     result = []
     for hsd in eb.hsd:
         count = hsd.element(2)
-        if not count.replace(".", "", 1).isdigit():
+        if not is_digits(count.replace(".", "", 1), QUANTITY_DIGITS):
             continue
         period = FREQUENCY_PERIODS.get(hsd.element(5), "not_stated")
-        every = int(hsd.element(6)) if hsd.element(6).isdigit() else 1
+        every = int(hsd.element(6)) if is_digits(hsd.element(6), QUANTITY_DIGITS) else 1
         number = int(Decimal(count))
         unit = period.replace("_", " ")
         text = (f"{number} per {unit}" if every == 1

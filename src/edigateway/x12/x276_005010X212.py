@@ -27,7 +27,7 @@ import io
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -55,7 +55,14 @@ from edigateway.x12.envelope import (
     iter_segments,
     params_from_envelope,
 )
-from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
+from edigateway.x12.formats import (
+    QUANTITY_DIGITS,
+    parse_amount,
+    parse_date,
+    parse_decimal,
+    x12_amount,
+    x12_date,
+)
 from edigateway.x12.ta1 import EnvelopeReader
 
 if TYPE_CHECKING:
@@ -617,9 +624,9 @@ class HierarchyReader(ABC):
             line["revenue_code"] = seg.element(4)
         if seg.element(7):
             try:
-                line["units"] = Decimal(seg.element(7))
-            except InvalidOperation as exc:
-                raise self.fail(seg, 7, f"SVC07 {seg.element(7)!r} is not a number") from exc
+                line["units"] = parse_decimal(seg.element(7), QUANTITY_DIGITS)
+            except ValueError as exc:
+                raise self.fail(seg, 7, f"SVC07: {exc}") from exc
         self.service_line(seg, line)
         self.line = line
 

@@ -56,7 +56,14 @@ from edigateway.x12.envelope import (
     iter_segments,
     read_segments,
 )
-from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
+from edigateway.x12.formats import (
+    QUANTITY_DIGITS,
+    is_digits,
+    parse_amount,
+    parse_date,
+    x12_amount,
+    x12_date,
+)
 from edigateway.x12.ta1 import EnvelopeReader, ReadWarning
 
 if TYPE_CHECKING:
@@ -200,7 +207,7 @@ class _Reader:
             raise self._fail(seg, 1, f"BHT01 {seg.element(1)!r} is not 0085 (the 277CA's "
                              "hierarchy: source, receiver, provider, patient)")
         clock = seg.element(5)
-        if not (len(clock) in (4, 6, 7, 8) and clock.isdigit()):
+        if not (len(clock) in (4, 6, 7, 8) and is_digits(clock)):
             raise self._fail(seg, 5, f"BHT05 {clock!r} is not an HHMM[SS] time")
         day = self._date(seg, 4)
         try:
@@ -344,7 +351,7 @@ class _Reader:
         if charge is None:
             raise self._fail(seg, 2, "SVC02 (line charge) is missing")
         units = seg.element(7)
-        if units and not units.isdigit():
+        if units and not is_digits(units, QUANTITY_DIGITS):
             raise self._fail(seg, 7, f"SVC07 {units!r} is not a whole number of units")
         self.line = {"procedure_qualifier": procedure[0], "procedure_code": procedure[1],
                      "modifiers": [m for m in procedure[2:6] if m], "charge": charge,
@@ -396,7 +403,7 @@ class _Reader:
         if self.level != "21" or key is None:
             raise self._fail(seg, 1, f"{seg.id}*{q} is not expected in loop {self.loop}")
         if seg.id == "QTY":
-            if not seg.element(2).isdigit():
+            if not is_digits(seg.element(2), QUANTITY_DIGITS):
                 raise self._fail(seg, 2, f"QTY02 {seg.element(2)!r} is not a whole number")
             self.current[key] = int(seg.element(2))
         else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast, get_args
 
 from pydantic import ValidationError
@@ -50,7 +50,14 @@ from edigateway.x12.envelope import (
     iter_segments,
     read_segments,
 )
-from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
+from edigateway.x12.formats import (
+    QUANTITY_DIGITS,
+    parse_amount,
+    parse_date,
+    parse_decimal,
+    x12_amount,
+    x12_date,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -195,9 +202,9 @@ class _Reader:
         if not text:
             return None
         try:
-            return Decimal(text)
-        except InvalidOperation as exc:
-            raise self._fail(seg, index, f"{text!r} is not a number") from exc
+            return parse_decimal(text, QUANTITY_DIGITS)
+        except ValueError as exc:
+            raise self._fail(seg, index, str(exc)) from exc
 
     def _date(self, seg: Segment, index: int) -> date:
         try:

@@ -47,6 +47,7 @@ from edigateway.x12.envelope import (
     iter_segments,
     read_segments,
 )
+from edigateway.x12.formats import is_digits
 from edigateway.x12.ta1 import EnvelopeReader, ReadWarning
 
 if TYPE_CHECKING:
@@ -125,14 +126,15 @@ class _Reader:
             if required:
                 raise self._fail(seg, index, f"{seg.id}{index:02d} (a position) is missing")
             return None
-        if not text.isdigit() or int(text) < 1:
-            raise self._fail(seg, index, f"{text!r} is not a position (a whole number from 1)")
+        if not is_digits(text, 9) or int(text) < 1:
+            raise self._fail(seg, index,
+                             f"{text[:20]!r} is not a position (a whole number from 1)")
         return int(text)
 
     def _count(self, seg: Segment, index: int) -> int:
         text = seg.element(index)
-        if not text.isdigit():
-            raise self._fail(seg, index, f"{seg.id}{index:02d} {text!r} is not a count")
+        if not is_digits(text, 9):
+            raise self._fail(seg, index, f"{seg.id}{index:02d} {text[:20]!r} is not a count")
         return int(text)
 
     def _model(self, seg: Segment, build: Any, **values: Any) -> Any:
