@@ -84,7 +84,11 @@ def parse(body: bytes, content_type: str) -> CoreMessage:
         name = part.get_param("name", header="content-disposition")
         if isinstance(name, str) and name in _FIELDS:
             raw = part.get_payload(decode=True)
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(part.get_payload())
+            # The X12 payload keeps bytes that are not UTF-8 for its reader to refuse at
+            # their segment and element; the other fields are read as best they can be.
+            errors = "surrogateescape" if name == "Payload" else "replace"
+            text = (raw.decode("utf-8", errors) if isinstance(raw, bytes)
+                    else str(part.get_payload()))
             values[name] = text
     missing = [f for f in ("PayloadType", "PayloadID", "SenderID", "ReceiverID", "Payload")
                if f not in values]

@@ -8,8 +8,9 @@ Reading is forgiving about what real files carry and strict about what matters:
   files using ``|``, ``^``, 0x1D or ``_`` are read the same way;
 * segments are yielded one by one from a text stream, so memory stays flat however large
   the file is;
-* bytes that are not UTF-8 are refused where they stand (segment and element), so no
-  undecodable text reaches a model, a message, a database row or a terminal;
+* bytes that are not UTF-8, and control characters other than tab, CR and LF, are refused
+  where they stand (segment and element), so no undecodable text or NUL reaches a model, a
+  message, a database row (PostgreSQL refuses NUL in text) or a terminal;
 * separators must differ: an ISA whose repetition separator (ISA11) is also its element
   or component separator or segment terminator cannot be read unambiguously and is refused
   at ISA11 (an alphanumeric ISA11, ``U`` in 4010 files and some 5010 ones, means "none").
@@ -207,8 +208,8 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             position += 1
             raw_isa = buffer[pos:pos + ISA_LENGTH - 1]
             pos += ISA_LENGTH
-            if not raw_isa.isascii():
-                _refuse_undecodable(raw_isa, "ISA", position, delims, file)
+            if not (raw_isa.isascii() and raw_isa.isprintable()):
+                _refuse_unreadable(raw_isa, "ISA", position, delims, file)
             yield Segment("ISA", raw_isa.split(delims.element)[1:], position, delims)
             continue
         end = buffer.find(delims.segment, pos)
@@ -230,35 +231,42 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
                 f"{seg_id[:20]!r} is not a segment identifier",
                 X12Location(file=file, segment_index=position),
             )
-        if not raw.isascii():
-            _refuse_undecodable(raw, seg_id, position, delims, file)
+        if not (raw.isascii() and raw.isprintable()):  # one fast check for the usual case
+            _refuse_unreadable(raw, seg_id, position, delims, file)
         yield Segment(seg_id, parts[1:], position, delims)
 
 
 _WHITESPACE: Final = " \t\r\n"
-_UNDECODABLE: Final = re.compile("[\udc80-\udcff]+")
-"""Bytes that were not UTF-8, as ``surrogateescape`` decoding keeps them."""
+_UNREADABLE: Final = re.compile("[\udc80-\udcff]+|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Bytes that were not UTF-8 (as ``surrogateescape`` decoding keeps them), and control
+characters other than tab, CR and LF."""
 
 
-def _refuse_undecodable(raw: str, seg_id: str, position: int, delims: Delimiters,
-                        file: str | None) -> None:
-    """Refuse a segment holding bytes that are not UTF-8, naming the element they are in.
+def _refuse_unreadable(raw: str, seg_id: str, position: int, delims: Delimiters,
+                       file: str | None) -> None:
+    """Refuse a segment holding bytes that are not UTF-8 or control characters (not the
+    file's own delimiters, such as 0x1D), naming the element they are in.
 
-    Reading keeps such bytes (``surrogateescape``) so that a file is never cut short before
-    this point; past it they would break every consumer (pydantic, the database, a
-    terminal), and the file is wrong anyway: X12 allows the basic and extended character
-    sets only.
+    Reading keeps undecodable bytes (``surrogateescape``) so that a file is never cut short
+    before this point; past it they would break every consumer (pydantic, the database, a
+    terminal), as would a NUL (PostgreSQL refuses it in text). The file is wrong anyway:
+    X12 allows the basic and extended character sets only. Proper UTF-8 text beyond ASCII
+    is kept.
     """
-    found = _UNDECODABLE.search(raw)
-    if found is None:
-        return  # non-ASCII but proper UTF-8 text: kept
-    index = raw.count(delims.element, 0, found.start())
-    shown = bytes(ord(c) - 0xDC00 for c in found.group()[:8])
-    raise X12StructureError(
-        f"bytes that are not UTF-8 text ({shown!r}); X12 allows only the basic and "
-        "extended character sets",
-        X12Location(file=file, segment_index=position, segment_id=seg_id,
-                    element=f"{seg_id}{index:02d}" if index else None))
+    separators = delims.all()
+    for found in _UNREADABLE.finditer(raw):
+        if found.group() in separators:
+            continue
+        index = raw.count(delims.element, 0, found.start())
+        if found.group()[0] >= "\udc80":
+            what = (f"bytes that are not UTF-8 text "
+                    f"({bytes(ord(c) - 0xDC00 for c in found.group()[:8])!r})")
+        else:
+            what = f"the control character {found.group()!r}"
+        raise X12StructureError(
+            f"{what}; X12 allows only the basic and extended character sets",
+            X12Location(file=file, segment_index=position, segment_id=seg_id,
+                        element=f"{seg_id}{index:02d}" if index else None))
 
 
 def read_segments(path: Path) -> Iterator[Segment]:

@@ -36,7 +36,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from edigateway.errors import EdigatewayError, UnsupportedX12Error, X12SyntaxError
+from edigateway.errors import (
+    EdigatewayError,
+    UnsupportedX12Error,
+    X12StructureError,
+    X12SyntaxError,
+)
 from edigateway.x12.envelope import FileHeader, Segment, iter_segments, sniff_header_text
 
 Status = Literal["valid", "invalid", "unsupported", "unreadable"]
@@ -178,6 +183,11 @@ class Validator:
         except UnsupportedX12Error as exc:
             return Verdict(name, None, _version_of(text), "unsupported", (
                 Finding(1, "ISA", None, exc.location.element, "VERSION", exc.message),))
+        except X12StructureError as exc:  # a character X12 does not allow (a NUL …)
+            loc = exc.location
+            return Verdict(name, None, _version_of(text), "invalid", (
+                Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element,
+                        "ENCODING", exc.message),))
         transaction = TRANSACTION_NAMES.get(header.gs_version, header.transaction or None)
         if transaction == "27x":
             transaction = header.transaction
