@@ -310,17 +310,14 @@ class _Reader:
     def _eb(self, seg: Segment) -> None:
         self.loop = "2110D" if self.loop in ("2100D", "2110D") else "2110C"
         procedures = seg.components(13)
-        amount = percent = None
-        for index in (7, 8):
-            if not seg.element(index):
-                continue
-            try:
-                if index == 7:
-                    amount = parse_amount(seg.element(7))
-                else:
-                    percent = parse_decimal(seg.element(8), PERCENT_DIGITS)
-            except ValueError as exc:
-                raise self._fail(seg, index, f"not a number: {exc}") from exc
+        try:
+            amount = parse_amount(seg.element(7)) if seg.element(7) else None
+        except ValueError as exc:
+            raise self._fail(seg, 7, str(exc)) from exc
+        try:
+            percent = parse_decimal(seg.element(8), PERCENT_DIGITS) if seg.element(8) else None
+        except ValueError as exc:
+            raise self._fail(seg, 8, str(exc)) from exc
         if percent is not None and not Decimal(0) <= percent <= 1:
             raise self._fail(seg, 8, f"percent {percent} is not between 0 and 1")
         self.ebs.append(_Eb(
