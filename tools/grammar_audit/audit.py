@@ -647,8 +647,8 @@ def markdown(result: Verdict, guides: list[str]) -> str:
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for guide in guides:
         keys = [k for k in found if k.startswith(f"{guide} ")]
-        counts = [sum(1 for k in keys if result.explained[k].category == c)
-                  for c, _, _ in CATEGORIES]
+        counts = [sum(1 for k in keys if k in result.explained
+                      and result.explained[k].category == c) for c, _, _ in CATEGORIES]
         ref = GUIDES[guide].reference
         lines.append(f"| {guide} | `{ref}` | {len(keys)} | " + " | ".join(map(str, counts)) + " |")
     entries = _entries(KNOWN_BUGS) + _entries(EXPLAINED)
@@ -661,6 +661,9 @@ def markdown(result: Verdict, guides: list[str]) -> str:
             keys = [k for k in entry["keys"] if k in found]
             lines.append(f"- {entry['reason']}")
             lines += [f"  - `{k}`" for k in keys]
+    if result.unexplained:
+        lines += ["", f"### Unexplained ({len(result.unexplained)})", ""]
+        lines += [f"- `{d.key}` {d.detail}" for d in result.unexplained]
     return "\n".join(lines) + "\n"
 
 
