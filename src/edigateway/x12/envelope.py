@@ -208,7 +208,7 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             position += 1
             raw_isa = buffer[pos:pos + ISA_LENGTH - 1]
             pos += ISA_LENGTH
-            if not (raw_isa.isascii() and raw_isa.isprintable()):
+            if not raw_isa.isprintable():
                 _refuse_unreadable(raw_isa, "ISA", position, delims, file)
             yield Segment("ISA", raw_isa.split(delims.element)[1:], position, delims)
             continue
@@ -231,7 +231,7 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
                 f"{seg_id[:20]!r} is not a segment identifier",
                 X12Location(file=file, segment_index=position),
             )
-        if not (raw.isascii() and raw.isprintable()):  # one fast check for the usual case
+        if not raw.isprintable():  # one quick check: undecodable bytes are not printable
             _refuse_unreadable(raw, seg_id, position, delims, file)
         yield Segment(seg_id, parts[1:], position, delims)
 

@@ -29,6 +29,8 @@ QUANTITY_DIGITS: Final = 15
 """Maximum digits of a quantity (data element 380, ``R`` 1/15)."""
 
 _DECIMAL: Final = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_AMOUNT: Final = re.compile(r"-?(?=\.?(?:[0-9]\.?){1,18}\Z)(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+""":data:`_DECIMAL` with at most 18 digits, in one match: amounts are most of an 835."""
 
 
 def parse_decimal(text: str, max_digits: int) -> Decimal:
@@ -58,8 +60,10 @@ def x12_amount(value: Decimal) -> str:
 def parse_amount(text: str) -> Decimal:
     """An X12 amount as money (two places); ``ValueError`` when it is not an X12 ``R`` value
     of at most 18 digits, or beyond what any dental payment can be (the domain's limit)."""
-    value = parse_decimal(text, AMOUNT_DIGITS)
-    if abs(value) >= MONEY_LIMIT:
+    if not _AMOUNT.fullmatch(text):
+        parse_decimal(text, AMOUNT_DIGITS)  # raises, saying which rule the text breaks
+    value = Decimal(text)
+    if len(text) > 10 and abs(value) >= MONEY_LIMIT:  # ten characters stay below it
         raise ValueError(f"{text!r} is beyond the largest amount edigateway accepts "
                          f"({MONEY_LIMIT - CENT})")
     return value.quantize(CENT)
