@@ -136,7 +136,6 @@ def validator() -> Validator:
     return Validator(mappings_dir=REPO / "mappings")
 
 
-@pytest.mark.slow
 @_budget(25)
 @given(seed=st.sampled_from(SMALL_SEEDS), mutations=MUTATIONS)
 def test_validate_gives_any_mutant_a_verdict(validator: Validator, seed: int,
