@@ -184,3 +184,33 @@ def test_concurrent_file_submits_of_a_stored_claim_queue_it_once(server: Server)
     assert refusals.pop().startswith(f"claim {claim_id} is queued, not ready")
     assert _files_of(server, claim_id) == 1
 
+
+
+def test_concurrent_creates_of_one_claim_without_a_key_store_it_once(server: Server):
+    """Claim creation is idempotent by content, also when the requests run side by side:
+    one row, and every client gets that row's ID."""
+    responses = _together(server, lambda c, _i: c.post("/v1/claims", json=_claim("SAME01")))
+    assert {r.status_code for r in responses} <= {200, 201}, [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    with server.gateway.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ClaimRow)) == 1
+
+
+def test_first_submits_of_different_claims_at_once_share_the_new_counter(server: Server):
+    """The sender's control-number row is created by the first submit; submits arriving
+    together before it exists all succeed, each with its own ISA13."""
+    claim_ids = [_created_as(server, f"FIRST{i:02d}") for i in range(CLIENTS)]
+    responses = _together(server, lambda c, i: c.post(
+        "/v1/claims/submit", json={"claim_ids": [claim_ids[i]]}))
+    assert _statuses(responses) == Counter({202: CLIENTS}), [r.text for r in responses]
+    with server.gateway.database.transaction() as session:
+        numbers = list(session.scalars(select(SubmissionRow.interchange_control_number)))
+    assert len(numbers) == len(set(numbers)) == CLIENTS
+
+
+def _created_as(server: Server, pcn: str) -> int:
+    with httpx.Client(base_url=server.base, headers=server.headers) as client:
+        answer = client.post("/v1/claims", json=_claim(pcn))
+    assert answer.status_code == 201, answer.text
+    claim_id: int = answer.json()["id"]
+    return claim_id

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -143,6 +143,8 @@ class ClaimStore:
         if not claims:
             return []
         now = self.now
+        _lock_claim_numbers(self.session, {(self.practice_id(c), c.patient_control_number)
+                                           for c in claims})
         existing = {(row.practice_id, row.patient_control_number): row
                     for row in self.session.scalars(select(ClaimRow).where(
                         ClaimRow.patient_control_number.in_(
@@ -215,6 +217,21 @@ class ClaimStore:
              "reason": "imported as submitted", "remittance_claim_id": None}
             for claim_id in ids])
         return ids
+
+
+def _lock_claim_numbers(session: Session, keys: set[tuple[int, str]]) -> None:
+    """Make transactions storing the same practice's claim number take turns.
+
+    Storing reads the claims already under a number and then inserts; two PostgreSQL
+    transactions doing that at once would both find nothing and store the claim twice.
+    A transaction-scoped advisory lock per (practice, claim number), taken in one order,
+    serialises exactly those. SQLite runs one writer at a time already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for practice, pcn in sorted(keys):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"claim:{practice}:{pcn}"})
 
 
 def _get_or_create(session: Session, model: type[Practice | Payer], key: dict[str, Any],

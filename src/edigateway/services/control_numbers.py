@@ -107,14 +107,23 @@ class DatabaseControlNumbers:
     def allocate_in(self, session: Session, sender: str) -> ControlNumbers:
         """Reserve the next numbers inside the caller's transaction."""
         from sqlalchemy import select
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        from edigateway.persistence.tables import ControlCounterRow
+        from edigateway.persistence.tables import ControlCounterRow, table_of
 
-        row = session.scalars(select(ControlCounterRow).where(
-            ControlCounterRow.sender_id == sender).with_for_update()).first()
+        query = select(ControlCounterRow).where(ControlCounterRow.sender_id == sender)
+        row = session.scalars(query.with_for_update()).first()
         if row is None:
-            row = ControlCounterRow(sender_id=sender, last_interchange=self._legacy_last(sender))
-            session.add(row)
+            # A sender's first numbers: two transactions may both find no row. Each inserts
+            # it unless present (the loser waits for the winner's commit, then does
+            # nothing) and then locks the one row, so they still take turns.
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            session.execute(insert(table_of(ControlCounterRow)).values(
+                sender_id=sender, last_interchange=self._legacy_last(sender))
+                .on_conflict_do_nothing(index_elements=["sender_id"]))
+            row = session.scalars(query.with_for_update()).one()
         number = row.last_interchange % MAX_CONTROL_NUMBER + 1
         row.last_interchange = number
         session.flush()
