@@ -83,6 +83,20 @@ class Gateway:
             self._database = database
         return self._database
 
+    def upgrade_database(self) -> None:
+        """Apply every pending migration, with the PHI keys: a migration may read
+        encrypted data (0008 names each practice's payer from its claims)."""
+        from edigateway.persistence.database import Database
+        from edigateway.security.phi import PhiCipher
+
+        self.private_data_dir()
+        database = Database.connect(self.settings.resolved_database_url,
+                                    phi=PhiCipher(self.keyring))
+        try:
+            database.upgrade()
+        finally:
+            database.dispose()
+
     @property
     def keyring(self) -> Keyring:
         """The PHI keyring: from settings in production, else the embedded key file."""

@@ -988,11 +988,9 @@ def db_upgrade() -> None:
 
     Example: ``EDIGATEWAY_DATABASE_URL=postgresql+psycopg://... edigateway db upgrade``
     """
-    from edigateway.persistence.database import Database
-
     gateway = _gateway()
     try:
-        Database.connect(gateway.settings.resolved_database_url).upgrade()
+        gateway.upgrade_database()
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     typer.echo("database is up to date")

@@ -130,3 +130,39 @@ def test_a_shared_payer_row_becomes_one_row_per_practice(
     claim["payer"]["name"] = "CENTRAL PLAN"
     import_claims(db, ClaimBatch.model_validate({**document, "claims": [claim]}), now=NOW)
     assert payers(db, c)[0]["name"] == "CENTRAL PLAN"
+
+
+def test_db_upgrade_reads_claims_with_the_gateways_own_keys(tmp_path: Path):
+    """`edigateway db upgrade` migrates with the gateway's PHI keys: 0008 can open the
+    claims and names each practice's row as it sent it (with a random keyring every row
+    would be named by its payer ID)."""
+    from typer.testing import CliRunner
+
+    from edigateway.bootstrap import bootstrap
+    from edigateway.cli import app
+
+    settings = Settings(data_dir=tmp_path / "data", mappings_dir=REPO / "mappings")
+    keyring = bootstrap(settings).keyring
+    db = Database.connect(settings.resolved_database_url, phi=PhiCipher(keyring))
+    db.upgrade("0005")
+    with db.engine.begin() as connection:
+        a, b = (connection.execute(_practices.insert().returning(_practices.c.id), {
+            "name": f"P{npi}", "npi": npi, "tin": None, "created_at": NOW}).scalar_one()
+            for npi in (A, B))
+        shared = connection.execute(_payers.insert().returning(_payers.c.id), {
+            "payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN",
+            "timely_filing_days": 90}).scalar_one()
+        connection.execute(_claims.insert(), _claim_row(db, a, shared, "A1", "PRAIRIE"))
+        connection.execute(_claims.insert(), _claim_row(db, b, shared, "B1", "DELTA IL"))
+    db.dispose()
+
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={
+        "EDIGATEWAY_DATA_DIR": str(settings.data_dir),
+        "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")})
+    assert result.exit_code == 0, result.output
+    db = Database.connect(settings.resolved_database_url, phi=PhiCipher(keyring))
+    try:
+        assert [p["name"] for p in payers(db, a)] == ["PRAIRIE DENTAL PLAN"]
+        assert [p["name"] for p in payers(db, b)] == ["DELTA IL"]
+    finally:
+        db.dispose()

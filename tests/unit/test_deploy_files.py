@@ -55,3 +55,26 @@ def test_dockerfile_is_non_root_with_a_health_check():
     assert "USER 10001" in dockerfile
     assert "HEALTHCHECK" in dockerfile
     assert "COPY mappings" in dockerfile
+
+
+def test_the_simulator_and_the_pollers_share_its_own_folder_outside_the_data_volume():
+    """The simulator writes its host key (and plain-text test files) under
+    EDIGATEWAY_SIM_DATA_DIR; the poller and workers read the host key from there. That
+    folder is its own volume, created by the image for uid 10001, never inside the data
+    volume."""
+    dockerfile = (REPO / "deploy/Dockerfile").read_text()
+    env = dict(line.strip().rstrip("\\").strip().split("=", 1) for line in
+               dockerfile.splitlines() if line.strip().startswith("EDIGATEWAY_"))
+    data, sim = env["EDIGATEWAY_DATA_DIR"], env["EDIGATEWAY_SIM_DATA_DIR"]
+    assert not sim.startswith(data + "/")
+    assert f"chown edigateway {data} {sim}" in dockerfile
+    compose = yaml.safe_load((REPO / "deploy/compose.yml").read_text())
+    for name in ("sftp", "poller", "worker"):
+        mounts = dict(v.split(":", 1)[::-1] for v in compose["services"][name]["volumes"])
+        assert mounts[sim] != mounts[data], name
+        assert compose["volumes"].keys() >= {mounts[sim], mounts[data]}
+
+
+def test_the_env_example_names_the_trusted_hosts():
+    example = (REPO / "deploy/edigateway.env.example").read_text()
+    assert "EDIGATEWAY_TRUSTED_HOSTS=" in example

@@ -96,7 +96,7 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(EdigatewayError)
     async def ours(request: Request, exc: EdigatewayError) -> Response:
-        answer = _ours(exc)
+        answer = problem_response(exc)
         if request.url.path.startswith("/ui/"):
             title = {403: "Not allowed", 404: "Not found"}.get(answer.status_code,
                                                                "Something went wrong")
@@ -106,7 +106,9 @@ def _handlers(app: FastAPI) -> None:
         return answer
 
 
-def _ours(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per error class
+def problem_response(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per error class
+    """The RFC 9457 answer to one of our errors: the one mapping, shared by the error
+    handler and by the idempotency store (a replay must be the same bytes)."""
     if isinstance(exc, AccessDenied):
         return problem(exc.status, "Unauthorized" if exc.status == 401 else "Forbidden",
                        str(exc), headers={"WWW-Authenticate": "Bearer"}

@@ -91,7 +91,7 @@ def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_
 
 def _rendered(exc: EdigatewayError) -> tuple[int, str]:
     """The answer the app's error handler gives ``exc`` (to store it under the key)."""
-    from edigateway.api.app import _ours  # the one mapping of our errors to problems
+    from edigateway.api.app import problem_response
 
-    response = _ours(exc)
+    response = problem_response(exc)
     return response.status_code, bytes(response.body).decode()
