@@ -88,18 +88,18 @@ CAS_GROUPS = ["CO", "CR", "OA", "PI", "PR"]
 
 
 def nm1(entity: list[str], name: str, *, usage: str = "R", kind: list[str] | None = None,
-        last: str = "R", first: str = "S", qualifiers: list[str] | None = None,
-        id_usage: str = "R") -> Seg:
-    """NM1 with the usual layout; person name parts situational."""
+        last: str = "R", first: str = "S", middle: str = "S", suffix: str = "S",
+        qualifiers: list[str] | None = None, id_usage: str = "R") -> Seg:
+    """NM1 with the usual layout; person name parts situational unless said otherwise."""
     person = kind != ["2"]
     return Seg("NM1", name, usage, 1, [
         E("98", "R", entity),
         E("1065", "R", kind or ["1", "2"]),
         E("1035", last),
         E("1036", first if person else N),
-        E("1037", "S" if person else N),
+        E("1037", middle if person else N),
         E("1038", N),
-        E("1039", "S" if person else N),
+        E("1039", suffix if person else N),
         E("66", id_usage if qualifiers else N, qualifiers),
         E("67", id_usage if qualifiers else N),
         E("706", N), E("98", N), E("1035", N),
@@ -119,10 +119,14 @@ def n4(name: str, usage: str = "R") -> Seg:
     ], ["E0207", "C0605", "C0704"])
 
 
-def ref(codes: list[str], name: str, max_use: int = 1, usage: str = "S") -> Seg:
-    """A REF with the given qualifiers."""
+def ref(codes: list[str], name: str, max_use: int = 1, usage: str = "S", *,
+        other_payer: bool = False) -> Seg:
+    """A REF with the given qualifiers; ``other_payer``: REF04 (C040) may name the other
+    payer the number belongs to (REF04-01 2U, REF04-02 its identifier)."""
+    ref04 = (C("C040", "S", [E("128", "R", ["2U"]), E("127", "R")]) if other_payer
+             else C("C040", N, [E("128", N), E("127", N)]))
     return Seg("REF", name, usage, max_use, [E("128", "R", codes), E("127"), E("352", N),
-                                             C("C040", N, [E("128", N), E("127", N)])])
+                                             ref04])
 
 
 def per(name: str, usage: str = "S", max_use: int = 2) -> Seg:
@@ -185,9 +189,39 @@ def dmg(name: str, usage: str = "S") -> Seg:
                                        E("1068", "R", ["F", "M", "U"])])
 
 
+def hi() -> Seg:
+    """Claim-level diagnosis codes: the principal (ABK ICD-10, BK ICD-9) then up to three
+    others (ABF/BF), the four that SV311's pointers (1-4) can name."""
+    def dx(usage: str, codes: list[str]) -> C:
+        return C("C022", usage, [E("1270", "R", codes), E("1271"), E("1250", N),
+                                 E("1251", N), E("782", N), E("380", N), E("799", N),
+                                 E("1271", N), E("1073", N)],
+                 name="Health Care Code Information")
+    parts: list[E | C] = [dx("R", ["ABK", "BK"])]
+    parts += [dx("S", ["ABF", "BF"]) for _ in range(3)]
+    parts += [C("C022", N, [E("1270", N), E("1271", N)]) for _ in range(8)]
+    return Seg("HI", "Health Care Diagnosis Code", "S", 1, parts)
+
+
+def hcp(name: str, *, line: bool) -> Seg:
+    """Repricing: method, allowed amount, savings, repricer and its reference, reject and
+    policy codes; at line level also the approved procedure and units."""
+    approved = "S" if line else N
+    return Seg("HCP", name, "S", 1, [
+        E("1473", "R", [f"{n:02d}" for n in range(15)]), E("782"), E("782", "S"),
+        E("127", "S"), E("118", "S"), E("127", "S"), E("782", "S"), E("234", "S"),
+        E("235", approved, ["AD", "ER", "HC", "HP", "IV", "WK"] if line else None),
+        E("234", approved), E("355", "S", ["DA", "UN"]), E("380", "S"),
+        E("901", "S", ["T1", "T2", "T3", "T4", "T5", "T6"]),
+        E("1526", "S", ["1", "2", "3", "4", "5"]), E("1527", "S", ["1", "2", "3", "4", "5", "6"]),
+    ], ["R0113", "P0910", "P1112"])
+
+
 def provider_loop(loop_id: str, entity: list[str], name: str, *, taxonomy: str | None = None,
-                  kind: list[str] | None = None, address: bool = False, repeat: int = 1) -> Loop:
-    """A provider name loop (NM1, optional PRV/N3/N4, secondary REFs)."""
+                  kind: list[str] | None = None, address: bool = False, repeat: int = 1,
+                  ids: list[str] | None = None, ref_max: int = 3) -> Loop:
+    """A provider name loop (NM1, optional PRV/N3/N4, secondary REFs). At line level
+    (2420x) the secondary REF may carry the other payer's identifier in REF04."""
     children: list[Seg | Loop] = [nm1(entity, name, kind=kind, qualifiers=["XX"],
                                       id_usage="S")]
     if taxonomy:
@@ -195,16 +229,17 @@ def provider_loop(loop_id: str, entity: list[str], name: str, *, taxonomy: str |
                             "R" if loop_id in ("2310B", "2420A") else "S"))
     if address:
         children += [n3(f"{name} Address"), n4(f"{name} City, State, ZIP Code")]
-    children.append(ref(PROVIDER_REF, f"{name} Secondary Identification", 3))
+    children.append(ref(ids or PROVIDER_REF, f"{name} Secondary Identification", ref_max,
+                        other_payer=loop_id.startswith("2420")))
     return Loop(loop_id, name, "S", repeat, children)
 
 
-def other_payer_provider(loop_id: str, entity: list[str], name: str) -> Loop:
-    """2330C–H: other payers' secondary identifiers for our providers."""
-    return Loop(loop_id, name, "S", 1, [
-        nm1(entity, name, kind=["1", "2"] if entity != ["77", "85"] else ["2"], last=N,
-            first=N, qualifiers=None),
-        ref(["0B", "1G", "G2", "LU"], f"{name} Secondary Identification", 3, "R"),
+def other_payer_provider(loop_id: str, entity: list[str], name: str, *, kind: list[str],
+                         ids: list[str], ref_max: int = 3, repeat: int = 1) -> Loop:
+    """2330C–H: other payers' secondary identifiers for our providers (NM101/NM102 only)."""
+    return Loop(loop_id, name, "S", repeat, [
+        nm1(entity, name, kind=kind, last=N, first=N, middle=N, suffix=N, qualifiers=None),
+        ref(ids, f"{name} Secondary Identification", ref_max, "R"),
     ])
 
 
@@ -231,7 +266,12 @@ def claim_loop() -> Loop:
                             E("1339", "S"), E("1339", "S"), E("352", "S")]),
             E("782"), E("1331", "S"),
             C("C006", "S", [E("1361", "R", AREAS)] + [E("1361", "S", AREAS)] * 4),
-            E("1358", "S", ["I", "R"]), E("380", "R"),
+            E("1358", "S", ["I", "R"]),
+            # SV306 situational: absent means 1, and 1 itself must not be sent (RFI 1866)
+            E("380", "S"),
+            E("352", N), E("1327", N), E("1360", N), E("1073", N),
+            C("C004", "S", [E("1328"), E("1328", "S"), E("1328", "S"), E("1328", "S")],
+              name="Composite Diagnosis Code Pointer"),
         ]),
         Seg("TOO", "Tooth Information", "S", 32, [
             E("1270", "R", ["JP"]), E("1271"),
@@ -246,15 +286,19 @@ def claim_loop() -> Loop:
         Seg("CN1", "Contract Information", "S", 1, [
             E("1166", "R", ["01", "02", "03", "04", "05", "06", "09"]), E("782", "S"),
             E("332", "S"), E("127", "S"), E("338", "S"), E("799", "S")]),
-        ref(["G3"], "Prior Authorization or Predetermination", 1),
-        ref(["G1", "9F"], "Prior Authorization or Referral", 2),
+        ref(["G3"], "Service Predetermination Identification", 5, other_payer=True),
+        ref(["G1"], "Prior Authorization", 5, other_payer=True),
         ref(["6R"], "Line Item Control Number", 1),
-        ref(["9B", "9D"], "Repriced Line Item Reference Number", 1),
+        ref(["9B"], "Repriced Line Item Reference Number", 1),
+        ref(["9D"], "Adjusted Repriced Line Item Reference Number", 1),
+        ref(["9F"], "Referral Number", 5, other_payer=True),
         amt("T", "Sales Tax Amount"),
         Seg("NTE", "Line Note", "S", 1, [E("363", "R", ["TPO"]), E("352")]),
-        provider_loop("2420A", ["82"], "Rendering Provider Name", taxonomy="PE"),
-        provider_loop("2420B", ["DD"], "Assistant Surgeon Name", taxonomy="AS"),
-        provider_loop("2420C", ["DQ"], "Supervising Provider Name"),
+        hcp("Line Pricing/Repricing Information", line=True),
+        provider_loop("2420A", ["82"], "Rendering Provider Name", taxonomy="PE", ref_max=20),
+        provider_loop("2420B", ["DD"], "Assistant Surgeon Name", taxonomy="AS", kind=["1"],
+                      ref_max=20),
+        provider_loop("2420C", ["DQ"], "Supervising Provider Name", kind=["1"], ref_max=20),
         provider_loop("2420D", ["77"], "Service Facility Location", kind=["2"], address=True),
         Loop("2430", "Line Adjudication Information", "S", 15, [
             Seg("SVD", "Line Adjudication Information", "R", 1, [
@@ -294,12 +338,18 @@ def claim_loop() -> Loop:
             ref(["G3"], "Other Payer Predetermination Identification"),
             ref(["F8"], "Other Payer Claim Control Number"),
         ]),
-        other_payer_provider("2330C", ["DN", "P3"], "Other Payer Referring Provider"),
-        other_payer_provider("2330D", ["82"], "Other Payer Rendering Provider"),
-        other_payer_provider("2330E", ["DQ"], "Other Payer Supervising Provider"),
-        other_payer_provider("2330F", ["85"], "Other Payer Billing Provider"),
-        other_payer_provider("2330G", ["77"], "Other Payer Service Facility Location"),
-        other_payer_provider("2330H", ["DD"], "Other Payer Assistant Surgeon"),
+        other_payer_provider("2330C", ["DN", "P3"], "Other Payer Referring Provider",
+                             kind=["1"], ids=PROVIDER_REF, repeat=2),
+        other_payer_provider("2330D", ["82"], "Other Payer Rendering Provider",
+                             kind=["1", "2"], ids=PROVIDER_REF),
+        other_payer_provider("2330E", ["DQ"], "Other Payer Supervising Provider",
+                             kind=["1"], ids=PROVIDER_REF),
+        other_payer_provider("2330F", ["85"], "Other Payer Billing Provider",
+                             kind=["1", "2"], ids=["G2", "LU"], ref_max=2),
+        other_payer_provider("2330G", ["77"], "Other Payer Service Facility Location",
+                             kind=["2"], ids=["0B", "G2", "LU"]),
+        other_payer_provider("2330H", ["DD"], "Other Payer Assistant Surgeon",
+                             kind=["1", "2"], ids=PROVIDER_REF),
     ])
     return Loop("2300", "Claim Information", "S", 100, [
         clm,
@@ -310,8 +360,8 @@ def claim_loop() -> Loop:
         Seg("DN1", "Orthodontic Information", "S", 1, [
             E("380", "S"), E("380", "S"), E("1073", "S", ["N", "Y"]), E("352", "S")]),
         Seg("DN2", "Tooth Status", "S", 35, [
-            E("1271"), E("1368", "R", ["E", "M"]), E("380", N), E("1250", N),
-            E("1270", "R", ["JP"])]),
+            E("127", name="Tooth Number"), E("1368", "R", ["E", "M"]), E("380", N),
+            E("1250", N), E("1251", N), E("1270", "R", ["JP"])]),
         Seg("PWK", "Claim Supplemental Information", "S", 10, [
             E("755", "R", ["04", "07", "09", "B4", "DA", "DG", "EB", "OZ", "P6", "PN", "PO",
                            "RB", "RR", "RX"]),
@@ -334,12 +384,15 @@ def claim_loop() -> Loop:
         Seg("K3", "File Information", "S", 10, [E("449"), E("1333", N),
                                                 C("C001", N, [E("355", N)])]),
         Seg("NTE", "Claim Note", "S", 1, [E("363", "R", ["ADD"]), E("352")]),
+        hi(),
+        hcp("Claim Pricing/Repricing Information", line=False),
         provider_loop("2310A", ["DN", "P3"], "Referring Provider Name", taxonomy="RF",
-                      repeat=2),
-        provider_loop("2310B", ["82"], "Rendering Provider Name", taxonomy="PE"),
+                      kind=["1"], repeat=2, ids=["0B", "1G", "G2"]),
+        provider_loop("2310B", ["82"], "Rendering Provider Name", taxonomy="PE", ref_max=4),
         provider_loop("2310C", ["77"], "Service Facility Location", kind=["2"], address=True),
-        provider_loop("2310D", ["DD"], "Assistant Surgeon Name", taxonomy="AS"),
-        provider_loop("2310E", ["DQ"], "Supervising Provider Name"),
+        provider_loop("2310D", ["DD"], "Assistant Surgeon Name", taxonomy="AS", kind=["1"],
+                      ref_max=4),
+        provider_loop("2310E", ["DQ"], "Supervising Provider Name", kind=["1"], ref_max=4),
         other_subscriber,
         line,
     ])
@@ -358,14 +411,14 @@ def transaction() -> Loop:
         E("479", "R", ["HC"]), E("142"), E("124"), E("373"), E("337"), E("28"),
         E("455", "R", ["X"]), E("480", "R", ["005010X224A2"])])
     st = Seg("ST", "Transaction Set Header", "R", 1, [
-        E("143", "R", ["837"]), E("329"), E("1705", "S", ["005010X224A2"])])
+        E("143", "R", ["837"]), E("329"), E("1705", "R", ["005010X224A2"])])
     bht = Seg("BHT", "Beginning of Hierarchical Transaction", "R", 1, [
         E("1005", "R", ["0019"]), E("353", "R", ["00", "18"]), E("127"), E("373"), E("337"),
         E("640", "R", ["31", "CH", "RP"])])
     header = Loop("HEADER", "Table 1 - Header", "R", 1, [
         bht,
         Loop("1000A", "Submitter Name", "R", 1, [
-            nm1(["41"], "Submitter Name", qualifiers=["46"]),
+            nm1(["41"], "Submitter Name", suffix=N, qualifiers=["46"]),
             per("Submitter EDI Contact Information", "R", 2),
         ]),
         Loop("1000B", "Receiver Name", "R", 1, [
@@ -411,14 +464,15 @@ def transaction() -> Loop:
         Seg("CUR", "Foreign Currency Information", "S", 1, [E("98", "R", ["85"]),
                                                             E("100", external="currency")]),
         Loop("2010AA", "Billing Provider Name", "R", 1, [
-            nm1(["85"], "Billing Provider Name", qualifiers=["XX"]),
+            nm1(["85"], "Billing Provider Name", qualifiers=["XX"], id_usage="S"),
             n3("Billing Provider Address"), n4("Billing Provider City, State, ZIP Code"),
             ref(["EI", "SY"], "Billing Provider Tax Identification", 1, "R"),
             ref(["0B", "1G"], "Billing Provider UPIN/License Information", 2),
             per("Billing Provider Contact Information", "S", 2),
         ]),
         Loop("2010AB", "Pay-to Address Name", "S", 1, [
-            nm1(["87"], "Pay-to Address Name", kind=["1", "2"], last=N, first=N),
+            nm1(["87"], "Pay-to Address Name", kind=["1", "2"], last=N, first=N, middle=N,
+                suffix=N),
             n3("Pay-to Address"), n4("Pay-to Address City, State, ZIP Code"),
         ]),
         Loop("2010AC", "Pay-To Plan Name", "S", 1, [
