@@ -185,8 +185,8 @@ MUTATIONS = [
     Mutation("bad patient relationship PAT01", _sub(r"^PAT\*19", "PAT*99"), "map"),
     Mutation("bad gender DMG03", _sub(r"^(DMG\*D8\*\d+)\*F", r"\1*X"), "map"),
     Mutation("bad surface code TOO03", _sub(r"TOO\*JP\*19\*M:O:D", "TOO*JP*19*M:O:X"), "map"),
-    Mutation("bad oral cavity code SV304", _sub(r"\*\*10\*\*1~", "**77**1~"), "map"),
-    Mutation("bad prosthesis code SV305", _sub(r"\*\*\*R\*1~", "***Z*1~"), "map"),
+    Mutation("bad oral cavity code SV304", _sub(r"\*\*10~", "**77~"), "map"),
+    Mutation("bad prosthesis code SV305", _sub(r"\*\*\*R~", "***Z~"), "map"),
     Mutation("non-numeric charge", _sub(r"SV3\*AD:D2392\*260", "SV3*AD:D2392*2X0"), "map"),
     Mutation("4010 version in GS08", _sub(r"\*X\*005010X224A2~", "*X*004010X097A1~"), "map"),
     Mutation("bad tooth code 33", _sub(r"TOO\*JP\*19\*", "TOO*JP*33*")),
@@ -198,7 +198,7 @@ MUTATIONS = [
     Mutation("prosthesis replacement without prior placement date", _drop("DTP*441*")),
     Mutation("surfaces on an extraction-free crown line removed tooth",
              _sub(r"^TOO\*JP\*19\*M:O:D~\n", "")),
-    Mutation("quadrant scaling without quadrant", _sub(r"\*\*10\*\*1~", "****1~")),
+    Mutation("quadrant scaling without quadrant", _sub(r"\*\*10~", "~")),
     Mutation("COB paid amount differs from line payments", _sub(r"^AMT\*D\*600", "AMT*D*650")),
 ]
 

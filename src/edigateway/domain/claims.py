@@ -105,6 +105,33 @@ ToothCode = Annotated[
 
 Identifier = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
 
+DiagnosisCodeSet = Literal["ICD-10-CM", "ICD-9-CM"]
+"""The code set of a diagnosis (HI01-1: ABK/ABF ICD-10-CM, BK/BF ICD-9-CM). Dental
+diagnoses are ICD-10-CM; ICD-9-CM is read for old claims."""
+
+PricingMethod = Literal["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11",
+                        "12", "13", "14"]
+"""HCP01 pricing methodology: 00 zero pricing (not covered), 01 priced as billed at 100 %,
+02 priced at the standard fee schedule, 03 priced at a contractual percentage, 04 bundled
+pricing, 05 peer review pricing, 06 per diem, 07 flat rate, 08 combination, 09 maternity,
+10 other pricing, 11 lower of cost, 12 ratio of cost, 13 cost reimbursed, 14 adjustment."""
+
+RepricingReject = Literal["T1", "T2", "T3", "T4", "T5", "T6"]
+"""HCP13: T1 cannot identify provider as a TPO participant, T2 cannot identify payer as a
+TPO participant, T3 cannot identify insured as a TPO participant, T4 payer name or
+identifier missing, T5 certification information missing, T6 claim does not contain
+enough information for re-pricing."""
+
+PolicyCompliance = Literal["1", "2", "3", "4", "5"]
+"""HCP14: 1 procedure followed (compliance), 2 not followed – call not made, 3 not
+medically necessary, 4 not followed – provider not in network, 5 not followed – out of
+network provider chosen by the patient (not compliant with the plan)."""
+
+RepricingException = Literal["1", "2", "3", "4", "5", "6"]
+"""HCP15: 1 non-network professional provider in a network hospital, 2 emergency care,
+3 services or specialist not in network, 4 out-of-service area, 5 state mandates,
+6 other."""
+
 
 class Contact(DomainModel):
     """Who to call about a submission or a claim (PER)."""
@@ -301,6 +328,65 @@ class OtherPayer(DomainModel):
     _canonical = field_validator("claim_adjustments")(_grouped)
 
 
+class Diagnosis(DomainModel):
+    """One diagnosis on the claim (2300 HI): the first is the principal diagnosis, the
+    others follow in order, and service lines point at them by position (SV311).
+
+    The code is sent as the code set writes it without the decimal point (``K0252``,
+    not ``K02.52``); clean-claim edit E014 checks its format.
+    """
+
+    code: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9.]+$",
+                               examples=["K0252"])]
+    code_set: DiagnosisCodeSet = "ICD-10-CM"
+
+
+class Repricing(DomainModel):
+    """What a repricing organization (a PPO network) did with the claim or line (HCP):
+    filled in by the repricer on the way to the payer, so a practice rarely sends it."""
+
+    method: PricingMethod = Field(description="HCP01 pricing methodology")
+    allowed_amount: Money = Field(description="HCP02 repriced allowed amount")
+    saving_amount: Money | None = Field(default=None, description="HCP03 repriced saving")
+    organization_id: Annotated[str | None, Field(min_length=1, max_length=50)] = Field(
+        default=None, description="HCP04 repricing organization identifier")
+    rate: Money | None = Field(default=None, description="HCP05 per diem or flat rate amount")
+    apg_code: Annotated[str | None, Field(min_length=1, max_length=50)] = Field(
+        default=None, description="HCP06 approved ambulatory patient group code")
+    apg_amount: Money | None = Field(default=None, description="HCP07 approved APG amount")
+    unit: Literal["DA", "UN"] | None = Field(default=None,
+                                             description="HCP11 DA days, UN units")
+    quantity: Annotated[Decimal | None, Field(ge=0, max_digits=15)] = Field(
+        default=None, description="HCP12 approved quantity (with HCP11)")
+    reject_reason: RepricingReject | None = Field(default=None, description="HCP13")
+    policy_compliance: PolicyCompliance | None = Field(default=None, description="HCP14")
+    exception: RepricingException | None = Field(default=None, description="HCP15")
+
+    @model_validator(mode="after")
+    def _unit_with_quantity(self) -> Repricing:
+        if (self.unit is None) != (self.quantity is None):
+            raise ValueError("unit and quantity go together (HCP11 and HCP12)")
+        return self
+
+
+class LineRepricing(Repricing):
+    """A line's repricing (2400 HCP): as the claim's, plus the procedure the repricer
+    approved when it is not the one billed (HCP09/HCP10)."""
+
+    procedure_qualifier: Literal["AD", "ER", "HC", "HP", "IV", "WK"] | None = Field(
+        default=None, description="HCP09: AD dental (CDT), HC HCPCS, …")
+    procedure_code: Annotated[str | None, Field(min_length=1, max_length=48,
+                                                pattern=r"^[A-Z0-9]+$")] = Field(
+        default=None, description="HCP10 approved procedure code")
+
+    @model_validator(mode="after")
+    def _procedure_with_qualifier(self) -> LineRepricing:
+        if (self.procedure_qualifier is None) != (self.procedure_code is None):
+            raise ValueError("procedure_qualifier and procedure_code go together "
+                             "(HCP09 and HCP10)")
+        return self
+
+
 class ToothDetail(DomainModel):
     """One tooth a service line treated, with the surfaces involved (TOO)."""
 
@@ -324,7 +410,13 @@ class ServiceLine(DomainModel):
     prior_placement_date: date | None = Field(
         default=None, description="DTP*441: when the replaced prosthesis was placed"
     )
-    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+    quantity: Annotated[int, Field(ge=1, le=99)] = Field(
+        default=1, description="SV306 procedure count; 1 is never sent (a missing SV306 "
+        "means 1, and X12 RFI 1866 prohibits reporting 1)")
+    diagnosis_pointers: Annotated[list[Annotated[int, Field(ge=1, le=12)]],
+                                  Field(max_length=12)] = Field(
+        default_factory=list, description="SV311: positions (1 = principal) in the claim's "
+        "diagnoses that this line treats, at most 4 (edit E015)")
     teeth: Annotated[list[ToothDetail], Field(max_length=32)] = Field(default_factory=list)
     service_date: date | None = None
     line_control_number: Annotated[
@@ -332,6 +424,9 @@ class ServiceLine(DomainModel):
     ] = None
     predetermination_number: Annotated[str | None, Field(max_length=50)] = None
     prior_authorization: Annotated[str | None, Field(max_length=50)] = None
+    sales_tax: NonNegativeMoney | None = Field(default=None,
+                                              description="AMT*T: sales tax on this line")
+    repricing: LineRepricing | None = Field(default=None, description="2400 HCP")
     rendering_provider: RenderingProvider | None = None
     adjudications: list[LineAdjudication] = Field(
         default_factory=list, description="Other payers' line adjudication (2430), for COB"
@@ -390,6 +485,10 @@ class Claim(DomainModel):
     attachments: Annotated[list[Attachment], Field(max_length=10)] = Field(default_factory=list)
     patient_amount_paid: NonNegativeMoney | None = None
     note: Annotated[str | None, Field(max_length=80)] = None
+    diagnoses: Annotated[list[Diagnosis], Field(max_length=12)] = Field(
+        default_factory=list, description="2300 HI: the principal diagnosis first, then the "
+        "others; the 837D carries four (edit E014)")
+    repricing: Repricing | None = Field(default=None, description="2300 HCP")
     clearinghouse_trace_number: Annotated[
         str | None, Field(max_length=50, description="REF*D9, set by a clearinghouse")
     ] = None

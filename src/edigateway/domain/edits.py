@@ -12,6 +12,12 @@ E002   patient control number ≤ 20 characters: many payers truncate CLM01, the
 E003   patient control numbers unique within a batch: duplicates are rejected as such
 E010   line fees add up to the claim total (CLM02 = Σ SV302)
 E012   procedure codes are CDT codes D0100–D9999
+E013   text only in the X12 character set (printable ASCII): the whole file is rejected
+       (999) for one "é"
+E014   diagnoses: at most 4 (HI01–HI04), each an ICD-10-CM (or ICD-9-CM) code without
+       its decimal point
+E015   a line's diagnosis pointers: at most 4, none repeated, each naming a diagnosis of
+       the claim
 E020   tooth numbers: 1–32, A–T, supernumerary 51–82 and AS–TS
 E021   a surface only once per tooth
 E022   restorations (fillings, inlays/onlays) name a tooth and at least one surface
@@ -52,7 +58,15 @@ if TYPE_CHECKING:
     from edigateway.domain.claims import Claim, ClaimBatch, ServiceLine
 
 MAX_PCN = 20
+MAX_DIAGNOSES = 4
+"""The 837D's HI carries the principal diagnosis and three others (HI01–HI04)."""
+MAX_POINTERS = 4
+"""SV311 has four diagnosis code pointers."""
 _CDT = re.compile(r"^D\d{4}$")
+_ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z]([0-9A-Z]{1,4})?$")
+_ICD9 = re.compile(r"^(\d{3}\d{0,2}|V\d{2}\d{0,2}|E\d{3}\d?)$")
+_X12_TEXT = re.compile(r"[^\x20-\x7e]")
+"""A character outside the X12 basic and extended character sets (printable ASCII)."""
 PERMANENT = {str(n) for n in range(1, 33)}
 PRIMARY = {chr(c) for c in range(ord("A"), ord("T") + 1)}
 SUPERNUMERARY = {str(n) for n in range(51, 83)} | {f"{t}S" for t in PRIMARY}
@@ -123,6 +137,8 @@ def check_claim(claim: Claim, *, today: date) -> list[EditFailure]:
     _dates(c, today)
     _frequency_and_ortho(c)
     _cob(c)
+    _diagnoses(c)
+    _characters(c, claim.model_dump(mode="json"), "")
     return c.failures
 
 
@@ -339,3 +355,54 @@ def _cob(c: _Check) -> None:
                 c.fail("E083", f"other_payers.{index}.paid_amount",
                        f"{other.payer.name} paid {other.paid_amount} in total but its line "
                        f"payments less claim-level adjustments come to {expected}")
+
+
+def _diagnoses(c: _Check) -> None:
+    claim = c.claim
+    if len(claim.diagnoses) > MAX_DIAGNOSES:
+        c.fail("E014", "diagnoses",
+               f"the claim lists {len(claim.diagnoses)} diagnoses; a dental claim carries "
+               f"at most {MAX_DIAGNOSES} (the principal and three others)")
+    for index, diagnosis in enumerate(claim.diagnoses):
+        pattern = _ICD10 if diagnosis.code_set == "ICD-10-CM" else _ICD9
+        if not pattern.match(diagnosis.code):
+            c.fail("E014", f"diagnoses.{index}.code",
+                   f"{diagnosis.code} is not an {diagnosis.code_set} code as claims carry "
+                   "it: capital letters and digits without the decimal point (K02.52 is "
+                   "sent as K0252)")
+    for index, line in enumerate(claim.lines):
+        path = f"lines.{index}.diagnosis_pointers"
+        pointers = line.diagnosis_pointers
+        if len(pointers) > MAX_POINTERS:
+            c.fail("E015", path, f"the line points at {len(pointers)} diagnoses; a line "
+                   f"can name at most {MAX_POINTERS}")
+        if len(set(pointers)) != len(pointers):
+            c.fail("E015", path, "the line names the same diagnosis twice")
+        missing = sorted({p for p in pointers if p > len(claim.diagnoses)})
+        if missing:
+            c.fail("E015", path,
+                   f"diagnosis {', '.join(map(str, missing))} is named by the line but the "
+                   f"claim lists {len(claim.diagnoses)} diagnos"
+                   f"{'is' if len(claim.diagnoses) == 1 else 'es'}")
+
+
+def _characters(c: _Check, value: object, path: str) -> None:
+    """Refuse text an X12 file cannot carry, naming the field (``patient.name.last_name``).
+
+    X12 allows printable ASCII only (its basic and extended character sets); a name with
+    an accent or a typographic quote is otherwise sent and the whole transaction comes
+    back rejected by the 999.
+    """
+    if isinstance(value, str):
+        bad = _X12_TEXT.search(value)
+        if bad:
+            char = bad.group()
+            c.fail("E013", path,
+                   f"{value!r} contains {char!r} (U+{ord(char):04X}), which X12 cannot "
+                   "carry: use plain letters, digits and punctuation (e.g. E for É)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _characters(c, item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _characters(c, item, f"{path}.{index}")

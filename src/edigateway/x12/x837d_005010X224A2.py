@@ -25,11 +25,18 @@ from edigateway.domain.claims import (
     MAX_LINES_PER_CLAIM,
     Claim,
     ClaimBatch,
+    LineRepricing,
     Receiver,
     Submitter,
 )
 from edigateway.domain.claims_split import split_claim
-from edigateway.errors import DelimiterInDataError, X12Location, X12StructureError
+from edigateway.errors import (
+    ClaimInputError,
+    DelimiterInDataError,
+    FieldProblem,
+    X12Location,
+    X12StructureError,
+)
 from edigateway.x12.envelope import (
     Delimiters,
     InterchangeParams,
@@ -39,10 +46,17 @@ from edigateway.x12.envelope import (
     iter_segments,
     params_from_envelope,
 )
-from edigateway.x12.formats import parse_amount, parse_date, x12_amount, x12_date
+from edigateway.x12.formats import (
+    is_digits,
+    parse_amount,
+    parse_date,
+    x12_amount,
+    x12_date,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from decimal import Decimal
 
     from edigateway.domain.claims import (
         Adjustment,
@@ -50,12 +64,18 @@ if TYPE_CHECKING:
         Contact,
         OtherPayer,
         RenderingProvider,
+        Repricing,
         ServiceLine,
     )
     from edigateway.domain.common import Address, PersonName
 
 GUIDE: Final = "005010X224A2"
 MAX_CLAIMS_PER_TRANSACTION: Final = 5000
+_DIAGNOSIS_QUALIFIERS: Final = {"ICD-10-CM": ("ABK", "ABF"), "ICD-9-CM": ("BK", "BF")}
+"""HI01-1 for the principal diagnosis, then for every other one, per code set."""
+_DIAGNOSIS_CODE_SETS: Final = {qualifier: (code_set, index > 0)
+                               for code_set, pair in _DIAGNOSIS_QUALIFIERS.items()
+                               for index, qualifier in enumerate(pair)}
 
 
 # --------------------------------------------------------------------------- writing
@@ -94,9 +114,16 @@ def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str
     """Refuse any text field containing a delimiter, naming the field (``lines.0.description``).
 
     Checked on the whole claim before writing, so the error names the JSON field the PM
-    system sent; :class:`SegmentWriter` checks again per element as a safety net.
+    system sent; :class:`SegmentWriter` checks again per element as a safety net. Text
+    outside printable ASCII (the X12 character sets) is refused too: edit E013 says so for
+    claims, and this covers the submitter and receiver.
     """
     if isinstance(value, str):
+        outside = [c for c in value if not " " <= c <= "~"]
+        if outside:
+            raise ClaimInputError(owner, [FieldProblem(
+                path, f"{value!r} contains {outside[0]!r} (U+{ord(outside[0]):04X}), which "
+                "X12 cannot carry: use plain letters, digits and punctuation")])
         bad = set(delimiters.all()).intersection(value)
         if bad:
             raise DelimiterInDataError(
@@ -262,7 +289,7 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
         out.segment("DN1", _opt_int(ortho.total_months), _opt_int(ortho.months_remaining),
                     _yes_no(ortho.treatment_indicator))
     for tooth in claim.missing_teeth:
-        out.segment("DN2", tooth.tooth, tooth.status, "", "", "JP")
+        out.segment("DN2", tooth.tooth, tooth.status, "", "", "", "JP")
     for attachment in claim.attachments:
         out.segment("PWK", attachment.report_type, attachment.transmission, "", "",
                     "AC" if attachment.control_number else "", attachment.control_number)
@@ -276,6 +303,11 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
             out.segment("REF", qualifier, value)
     if claim.note:
         out.segment("NTE", "ADD", claim.note)
+    if claim.diagnoses:
+        out.segment("HI", *[[_DIAGNOSIS_QUALIFIERS[d.code_set][index > 0], d.code]
+                            for index, d in enumerate(claim.diagnoses)])
+    if claim.repricing is not None:
+        _hcp(out, claim.repricing)
     if claim.rendering_provider is not None:
         out.loop = "2310B"
         _rendering(out, claim.rendering_provider)
@@ -287,7 +319,7 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
     for other in claim.other_payers:
         _write_other_payer(out, other)
     for number, line in enumerate(claim.lines, start=1):
-        _write_line(out, number, line)
+        _write_line(out, number, line, claim)
     out.claim = None
 
 
@@ -330,14 +362,34 @@ def _write_other_payer(out: SegmentWriter, other: OtherPayer) -> None:
         out.segment("DTP", "573", "D8", x12_date(other.adjudication_date))
 
 
-def _write_line(out: SegmentWriter, number: int, line: ServiceLine) -> None:
+def _hcp(out: SegmentWriter, repricing: Repricing) -> None:
+    """HCP: the repricer's figures (HCP08 product/service ID is not sent: the guide gives
+    it no meaning for dental claims; HCP09/HCP10 only for a line)."""
+    procedure: tuple[str | None, str | None] = (None, None)
+    if isinstance(repricing, LineRepricing):
+        procedure = (repricing.procedure_qualifier, repricing.procedure_code)
+    out.segment("HCP", repricing.method, x12_amount(repricing.allowed_amount),
+                _opt_amount(repricing.saving_amount), repricing.organization_id,
+                _opt_amount(repricing.rate), repricing.apg_code,
+                _opt_amount(repricing.apg_amount), "", *procedure, repricing.unit,
+                None if repricing.quantity is None else _quantity(repricing.quantity),
+                repricing.reject_reason, repricing.policy_compliance, repricing.exception)
+
+
+def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim) -> None:
     out.loop = "2400"
     out.segment("LX", str(number))
     procedure = ["AD", line.procedure_code, *line.modifiers]
     if line.description:
         procedure += [""] * (6 - len(procedure)) + [line.description]
-    out.segment("SV3", procedure, x12_amount(line.charge), line.place_of_service,
-                list(line.oral_cavity_areas) or None, line.prosthesis, str(line.quantity))
+    # SV303 only when it differs from CLM05-1 and SV306 only above 1: the guide says not
+    # to send either otherwise (a missing SV306 means 1; X12 RFI 1866 prohibits SV306=1).
+    # SV307–SV310 are not used in the dental guide.
+    place = line.place_of_service if line.place_of_service != claim.place_of_service else None
+    out.segment("SV3", procedure, x12_amount(line.charge), place,
+                list(line.oral_cavity_areas) or None, line.prosthesis,
+                str(line.quantity) if line.quantity > 1 else None, None, None, None, None,
+                [str(p) for p in line.diagnosis_pointers] or None)
     for tooth in line.teeth:
         out.segment("TOO", "JP", tooth.tooth, list(tooth.surfaces) or None)
     if line.service_date is not None:
@@ -349,6 +401,10 @@ def _write_line(out: SegmentWriter, number: int, line: ServiceLine) -> None:
                              ("6R", line.line_control_number)):
         if value:
             out.segment("REF", qualifier, value)
+    if line.sales_tax is not None:
+        out.segment("AMT", "T", x12_amount(line.sales_tax))
+    if line.repricing is not None:
+        _hcp(out, line.repricing)
     if line.rendering_provider is not None:
         out.loop = "2420A"
         _rendering(out, line.rendering_provider)
@@ -358,6 +414,10 @@ def _write_line(out: SegmentWriter, number: int, line: ServiceLine) -> None:
                     ["AD", adjudication.procedure_code], "", str(adjudication.quantity))
         _cas(out, adjudication.adjustments)
         out.segment("DTP", "573", "D8", x12_date(adjudication.adjudication_date))
+
+
+def _opt_amount(value: Decimal | None) -> str | None:
+    return None if value is None else x12_amount(value)
 
 
 def _opt_int(value: int | None) -> str:
@@ -451,6 +511,9 @@ class _Reader:
             return parse_date(seg.element(index))
         except ValueError as exc:
             raise self._fail(seg, index, str(exc)) from exc
+
+    def _opt_amount(self, seg: Segment, index: int) -> Any:
+        return self._amount(seg, index) if seg.element(index) else None
 
     def _int(self, seg: Segment, index: int) -> int | None:
         value = seg.element(index)
@@ -755,8 +818,51 @@ class _Reader:
         elif self.loop == "2320" and self.other is not None and qualifier in ("D", "EAF"):
             key = "paid_amount" if qualifier == "D" else "remaining_patient_liability"
             self.other[key] = self._amount(seg, 2)
+        elif self.loop == "2400" and self.line is not None and qualifier == "T":
+            self.line["sales_tax"] = self._amount(seg, 2)
         else:
             self._skip(seg)
+
+    def _seg_HI(self, seg: Segment) -> None:
+        if self.loop != "2300" or self.claim is None:
+            self._skip(seg)
+            return
+        diagnoses: list[_Dict] = []
+        for index in range(1, 13):
+            parts = seg.components(index)
+            if not parts:
+                continue
+            found = _DIAGNOSIS_CODE_SETS.get(parts[0])
+            if found is None or found[1] != (index > 1) or len(parts) < 2 or not parts[1]:
+                wanted = "ABF or BF" if index > 1 else "ABK or BK"
+                raise self._fail(seg, index, f"HI{index:02d} must be {wanted}:<diagnosis "
+                                 f"code>, not {seg.element(index)!r}")
+            if any(parts[2:]):
+                self.skipped.append(seg.location(self.file, self.loop, index))
+            diagnoses.append({"code": parts[1], "code_set": found[0]})
+        self.claim["diagnoses"] = diagnoses
+
+    def _seg_HCP(self, seg: Segment) -> None:
+        target = self.line if self.loop == "2400" else (
+            self.claim if self.loop == "2300" and self.line is None else None)
+        if target is None:
+            self._skip(seg)
+            return
+        repricing: _Dict = _drop_empty({
+            "method": seg.element(1), "allowed_amount": self._amount(seg, 2),
+            "saving_amount": self._opt_amount(seg, 3), "organization_id": seg.element(4),
+            "rate": self._opt_amount(seg, 5), "apg_code": seg.element(6),
+            "apg_amount": self._opt_amount(seg, 7), "unit": seg.element(11),
+            "quantity": seg.element(12), "reject_reason": seg.element(13),
+            "policy_compliance": seg.element(14), "exception": seg.element(15)})
+        if seg.element(8):
+            self.skipped.append(seg.location(self.file, self.loop, 8))
+        if target is self.line:
+            repricing.update(_drop_empty({"procedure_qualifier": seg.element(9),
+                                          "procedure_code": seg.element(10)}))
+        elif seg.element(9) or seg.element(10):
+            self.skipped.append(seg.location(self.file, self.loop, 9))
+        target["repricing"] = repricing
 
     def _seg_NTE(self, seg: Segment) -> None:
         if self.loop == "2300" and self.claim is not None and seg.element(1) == "ADD":
@@ -818,6 +924,15 @@ class _Reader:
         quantity = self._int(seg, 6)
         if quantity is not None:
             self.line["quantity"] = quantity
+        for index in range(7, 11):  # SV307–SV310: not used in the dental guide
+            if seg.element(index):
+                self.skipped.append(seg.location(self.file, self.loop, index))
+        pointers = seg.components(11)
+        if any(pointers):
+            if not all(is_digits(p, 2) for p in pointers):
+                raise self._fail(seg, 11, f"SV311 {seg.element(11)!r} must be diagnosis code "
+                                 "pointers (1 to 12), separated by the component separator")
+            self.line["diagnosis_pointers"] = [int(p) for p in pointers]
 
     def _seg_TOO(self, seg: Segment) -> None:
         if self.line is None:

@@ -77,6 +77,13 @@ CASES: list[tuple[str, str, Change]] = [
      _set("lines.1.adjudications.0.paid", "41.00")),
     ("E085", "06_crown_replacement.json", _set("attachments.0.control_number", None)),
     ("E086", "01_filling_amalgam_mod.json", _set("subscriber.address", None)),
+    ("E013", "16_spouse_dependent.json", _set("patient.name.last_name", "MUÑOZ")),
+    ("E013", "01_filling_amalgam_mod.json", _set("lines.0.description", "FILLING \u2013 MOD")),
+    ("E014", "01_filling_amalgam_mod.json", _set("diagnoses", [{"code": "K02.52"}])),
+    ("E014", "01_filling_amalgam_mod.json",
+     _set("diagnoses", [{"code": c} for c in ("K0252", "K0253", "K081", "K0401", "K0530")])),
+    ("E015", "01_filling_amalgam_mod.json", _set("lines.0.diagnosis_pointers", [1])),
+    ("E015", "01_filling_amalgam_mod.json", _set("lines.0.diagnosis_pointers", [1, 2, 3, 4, 5])),
 ]
 
 
@@ -120,3 +127,22 @@ def test_ensure_clean_lists_every_failure():
                                          ("12345678AB", False)])
 def test_npi_luhn(npi: str, ok: bool):
     assert npi_is_valid(npi) is ok
+
+
+def test_text_outside_x12_is_refused_naming_the_field():
+    document = _load("16_spouse_dependent.json")
+    document["patient"]["name"]["last_name"] = "MUÑOZ"
+    (failure,) = check_claim(Claim.model_validate(document), today=TODAY)
+    assert (failure.edit_id, failure.path) == ("E013", "patient.name.last_name")
+    assert "U+00D1" in failure.message
+
+
+def test_pointers_must_name_a_listed_diagnosis_once():
+    document = _load("01_filling_amalgam_mod.json")
+    document["diagnoses"] = [{"code": "K0252"}, {"code": "S025XXA"}]
+    document["lines"][0]["diagnosis_pointers"] = [2, 1]
+    assert _edits(document) == []
+    document["lines"][0]["diagnosis_pointers"] = [2, 2, 3]
+    messages = [f.message for f in check_claim(Claim.model_validate(document), today=TODAY)]
+    assert any("same diagnosis twice" in m for m in messages)
+    assert any("diagnosis 3 is named by the line but the claim lists 2" in m for m in messages)

@@ -20,7 +20,9 @@ from edigateway.domain.claims import (
     Claim,
     ClaimBatch,
     Contact,
+    Diagnosis,
     LineAdjudication,
+    LineRepricing,
     MissingTooth,
     Orthodontics,
     OtherPayer,
@@ -28,6 +30,7 @@ from edigateway.domain.claims import (
     Payer,
     Receiver,
     RenderingProvider,
+    Repricing,
     ServiceFacility,
     ServiceLine,
     Submitter,
@@ -58,7 +61,7 @@ days = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 10, 31))
 births = st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 12, 31))
 money = st.decimals(min_value=0, max_value=99999, places=2).map(Decimal)
 signed_money = st.decimals(min_value=-9999, max_value=9999, places=2).map(Decimal)
-npis = st.from_regex(r"\A\d{10}\Z")
+npis = st.from_regex(r"\A[0-9]{10}\Z")
 taxonomies = st.sampled_from(["1223G0001X", "1223S0112X", "1223P0221X", "122300000X"])
 names = st.builds(PersonName, last_name=words,
                   first_name=st.none() | words, middle_name=st.none() | words,
@@ -67,7 +70,7 @@ addresses = st.builds(
     Address, line1=words, line2=st.none() | words,
     city=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=20),
     state=st.sampled_from(["FL", "NY", "TX", "CA"]),
-    postal_code=st.from_regex(r"\A\d{5}(\d{4})?\Z"),
+    postal_code=st.from_regex(r"\A[0-9]{5}([0-9]{4})?\Z"),
 )
 payers = st.builds(Payer, payer_id=idents, name=words, address=st.none() | addresses)
 renderings = st.builds(RenderingProvider, name=names, npi=npis, taxonomy=taxonomies)
@@ -84,20 +87,53 @@ teeth = st.builds(
 )
 
 
+repricing_fields = {
+    "method": st.sampled_from(["00", "02", "07", "14"]),
+    "allowed_amount": money, "saving_amount": st.none() | money,
+    "organization_id": st.none() | idents, "rate": st.none() | money,
+    "apg_code": st.none() | idents, "apg_amount": st.none() | money,
+    "reject_reason": st.none() | st.sampled_from(["T1", "T6"]),
+    "policy_compliance": st.none() | st.sampled_from(["1", "5"]),
+    "exception": st.none() | st.sampled_from(["2", "6"]),
+}
+
+
 @st.composite
-def service_lines(draw: st.DrawFn, payer_ids: list[str]) -> ServiceLine:
+def repricings(draw: st.DrawFn, line: bool) -> Repricing:
+    values = {key: draw(strategy) for key, strategy in repricing_fields.items()}
+    if draw(st.booleans()):
+        values.update(unit=draw(st.sampled_from(["DA", "UN"])),
+                      quantity=Decimal(draw(st.integers(1, 30))))
+    if line and draw(st.booleans()):
+        values.update(procedure_qualifier="AD",
+                      procedure_code=draw(st.from_regex(r"\AD[0-9]{4}\Z")))
+    return (LineRepricing if line else Repricing).model_validate(values)
+
+
+diagnoses = st.builds(Diagnosis, code=st.sampled_from(["K0252", "K081", "S025XXA", "52106"]),
+                      code_set=st.sampled_from(["ICD-10-CM", "ICD-9-CM"]))
+
+
+@st.composite
+def service_lines(draw: st.DrawFn, payer_ids: list[str], claim_place: str,
+                  diagnosis_count: int) -> ServiceLine:
     code = draw(st.from_regex(r"\AD[0-9]{4}\Z"))
     return ServiceLine(
         procedure_code=code,
         modifiers=draw(st.lists(st.from_regex(r"\A[A-Z0-9]{2}\Z"), max_size=4)),
         description=draw(st.none() | words),
         charge=draw(money),
-        place_of_service=draw(st.none() | st.sampled_from(["11", "22"])),
+        place_of_service=draw(st.none() | st.sampled_from(["11", "22"]).filter(
+            lambda place: place != claim_place)),
         oral_cavity_areas=draw(st.lists(st.sampled_from(["00", "01", "10", "20", "L"]),
                                         max_size=3, unique=True)),
         prosthesis=draw(st.none() | st.sampled_from(["I", "R"])),
         prior_placement_date=draw(st.none() | days),
         quantity=draw(st.integers(1, 9)),
+        diagnosis_pointers=draw(st.lists(st.integers(1, max(diagnosis_count, 1)), max_size=4,
+                                         unique=True)) if diagnosis_count else [],
+        sales_tax=draw(st.none() | money),
+        repricing=draw(st.none() | repricings(line=True)),
         teeth=draw(st.lists(teeth, max_size=3)),
         service_date=draw(st.none() | days),
         line_control_number=draw(st.none() | idents),
@@ -127,8 +163,10 @@ def claims(draw: st.DrawFn) -> Claim:
         benefits_assignment=st.sampled_from(["Y", "N", "W"]),
         release_of_information=st.sampled_from(["Y", "I"]),
     ), max_size=2))
-    lines = draw(st.lists(service_lines([o.payer.payer_id for o in others]),
-                          min_size=1, max_size=6))
+    place = draw(st.sampled_from(["11", "22", "12"]))
+    claim_diagnoses = draw(st.lists(diagnoses, max_size=4))
+    lines = draw(st.lists(service_lines([o.payer.payer_id for o in others], place,
+                                        len(claim_diagnoses)), min_size=1, max_size=6))
     dependent = draw(st.booleans())
     born = draw(births)
     kind = draw(st.sampled_from(["claim", "predetermination"]))
@@ -139,7 +177,9 @@ def claims(draw: st.DrawFn) -> Claim:
         frequency=frequency,
         payer_claim_control_number=draw(idents) if frequency != "1" else None,
         total_charge=sum((line.charge for line in lines), Decimal("0.00")),
-        place_of_service=draw(st.sampled_from(["11", "22", "12"])),
+        place_of_service=place,
+        diagnoses=claim_diagnoses,
+        repricing=draw(st.none() | repricings(line=False)),
         payer_responsibility="S" if others else "P",
         filing_indicator=draw(st.sampled_from(["CI", "12", "HM", "MC"])),
         provider_signature_on_file=draw(st.booleans()),
@@ -150,10 +190,10 @@ def claims(draw: st.DrawFn) -> Claim:
         service_date=draw(st.none() | days),
         billing_provider=draw(st.builds(
             BillingProvider, entity=st.just("organization"), organization_name=words,
-            npi=npis, tax_id=st.from_regex(r"\A\d{9}\Z"), taxonomy=st.none() | taxonomies,
+            npi=npis, tax_id=st.from_regex(r"\A[0-9]{9}\Z"), taxonomy=st.none() | taxonomies,
             address=addresses,
             contact=st.none() | st.builds(Contact, name=words,
-                                          phone=st.from_regex(r"\A\d{10}\Z")),
+                                          phone=st.from_regex(r"\A[0-9]{10}\Z")),
             pay_to_address=st.none() | addresses)),
         rendering_provider=draw(st.none() | renderings),
         service_facility=draw(st.none() | st.builds(ServiceFacility, name=words,
