@@ -83,5 +83,30 @@ def test_fixtures_cover_dental_breadth():
             c.payer_responsibility == "S" and c.other_payers
             and any(line.adjudications for line in c.lines) for c in claims),
         "more than 50 lines": any(len(c.lines) > MAX_LINES_PER_CLAIM for c in claims),
+        "claim-level diagnosis": any(c.diagnoses for c in claims),
+        "four diagnoses and pointers": any(len(c.diagnoses) == 4 and any(
+            len(line.diagnosis_pointers) == 4 for line in c.lines) for c in claims),
+        "quantity 2": any(line.quantity == 2 for line in lines),
+        "several teeth on one line": any(len(line.teeth) > 1 for line in lines),
+        "sales tax": any(line.sales_tax is not None for line in lines),
+        "COB to a second and a third payer": any(
+            c.payer_responsibility == "T" and len(c.other_payers) == 2 for c in claims),
+        "ortho with DN1 and DN2": any(c.orthodontics and c.missing_teeth for c in claims),
+        "claim and line repricing": any(c.repricing and any(line.repricing for line in c.lines)
+                                        for c in claims),
     }
     assert [name for name, ok in found.items() if not ok] == []
+
+
+def test_sv306_is_sent_only_above_one():
+    """RFI 1866: a missing SV306 means 1 and reporting 1 is prohibited."""
+    counts: list[str] = []
+    for path in FIXTURES:
+        text, _ = _build(path)
+        for segment in text.replace("\n", "").split("~"):
+            if segment.startswith("SV3*"):
+                elements = segment.split("*")
+                counts.append(elements[6] if len(elements) > 6 else "")
+    assert "1" not in counts
+    assert "" in counts
+    assert {"2", "4"} <= set(counts)
