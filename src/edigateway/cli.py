@@ -269,12 +269,15 @@ def estimate_command(
 ) -> None:
     """Estimate insurance and patient portions of a treatment plan from a 271.
 
-    Every figure comes with the rule that produced it. Example:
+    Every figure comes with the rule that produced it. Exit 1 for an invalid plan or a
+    malformed 271, 2 when a file cannot be read or is not a 005010X279A1 271. Example:
     ``edigateway estimate --benefits patient.271 --plan plan.json``
     """
     from edigateway.services.eligibility import describe_estimate, estimate_from_files
+    from edigateway.services.parsing import PARSED, require_file
 
     try:
+        require_file(benefits, "271", PARSED["271"], "estimate")
         result = estimate_from_files(benefits, plan)
     except OSError as exc:
         raise _fail(f"{exc.filename}: {exc.strerror or exc}", EXIT_UNREADABLE) from exc
@@ -435,7 +438,9 @@ def claims_poll(
     A file that cannot be applied is quarantined with a work item and the rest go on;
     files over EDIGATEWAY_DOWNLOAD_MAX_BYTES are not downloaded (status ``quarantined``),
     and files still being written are left for the next poll (``deferred``).
-    Example: ``edigateway claims poll --json``
+    Exit 0 when every file was applied, 1 when any could not be (failed, unmatched,
+    quarantined), 2 when any is not X12 or not a transaction and version we read
+    (``unsupported``). Example: ``edigateway claims poll --json``
     """
     from datetime import timedelta
 
@@ -461,9 +466,9 @@ def claims_poll(
             typer.echo(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}")
         typer.echo(f"{len(results)} file(s) received"
                    + (f"; {overdue} submission(s) still without a 999" if overdue else ""))
-    failed = any(r.status in ("failed", "unsupported", "unmatched", "quarantined")
-                 for r in results)
-    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+    failed = any(r.status in ("failed", "unmatched", "quarantined") for r in results)
+    unsupported = any(r.status == "unsupported" for r in results)
+    raise typer.Exit(EXIT_UNREADABLE if unsupported else EXIT_INVALID if failed else EXIT_OK)
 
 
 @claims_app.command("status")
@@ -555,8 +560,9 @@ def era_post(
 ) -> None:
     """Post 835 remittances: balance, match, post; quarantine what does not balance.
 
-    Exit 0 when every file was posted or was a duplicate, 1 when any was quarantined, 2
-    when any is not a readable 5010 835. Example: ``edigateway era post era.835 --json``
+    Exit 0 when every file was posted or was a duplicate, 1 when any was quarantined
+    (malformed or not balancing), 2 when any is not X12 or is ``unsupported`` (4010, a GS08
+    other than 005010X221A1, not an 835). Example: ``edigateway era post era.835 --json``
     """
     from edigateway.services.remittances import iter_files, post_era
 

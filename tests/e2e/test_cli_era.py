@@ -72,7 +72,7 @@ def test_denial_shows_in_workqueue_and_aging():
     assert "PRAIRIE DENTAL PLAN" in out
 
 
-def test_quarantined_exits_1_and_unreadable_exits_2(tmp_path: Path):
+def test_quarantined_exits_1_and_unsupported_exits_2(tmp_path: Path):
     run("claims", "import", str(ERA / "claims.json"))
     bad = tmp_path / "bad.835"
     bad.write_text((ERA / "01_full_pay" / "era.835").read_text().replace(
@@ -81,13 +81,18 @@ def test_quarantined_exits_1_and_unreadable_exits_2(tmp_path: Path):
     assert code == 1
     doc = json.loads(out)
     assert doc["status"] == "quarantined"
-    assert doc["problem"]["segment_index"] == 15  # the CLP, counted from ISA = 1
-    code, out, _ = run("era", "post", str(CORPUS / "835" / "oopfactory__Example1.txt"),
-                       "--json")
-    assert code == 2
-    assert json.loads(out)["status"] == "quarantined"
+    assert doc["problem"] == {"segment_index": 15, "segment_id": "CLP", "loop": "2100",
+                              "element": "CLP04"}  # the CLP, counted from ISA = 1
+    old = CORPUS / "835" / "oopfactory__Example1.txt"  # ISA12 00401: a 4010 file
+    for _ in range(2):  # the second time it is known, and exits the same
+        code, out, _ = run("era", "post", str(old), "--json")
+        assert (code, json.loads(out)["status"]) == (2, "unsupported")
     code, out, _ = run("workqueue", "list")
     assert out.count("[quarantined]") == 2
+    garbage = tmp_path / "garbage.835"
+    garbage.write_text("not x12")
+    code, out, _ = run("era", "post", str(garbage), "--json")
+    assert (code, json.loads(out)["status"]) == (2, "quarantined")
 
 
 def test_db_upgrade_is_idempotent():

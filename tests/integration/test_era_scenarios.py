@@ -16,6 +16,7 @@ from edigateway.codelists import CodeLists
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import (
     ClaimRow,
+    InboundFileRow,
     PostingRow,
     ProviderAdjustmentRow,
     RemittanceClaimRow,
@@ -25,6 +26,7 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
+from edigateway.services.exchange import route_stored, store_inbound
 from edigateway.services.remittances import post_era
 
 REPO = Path(__file__).resolve().parents[2]
@@ -193,3 +195,40 @@ def test_crash_midway_leaves_all_or_nothing(database: Database, tmp_path: Path):
     assert post_era(database, path, codes=CODES, now=NOW).status == "posted"
     with database.transaction() as session:
         assert len(list(session.scalars(select(PostingRow)))) == 4
+
+
+QUARANTINE = REPO / "fixtures" / "x12" / "quarantine"
+QUARANTINED: dict[str, dict[str, str | int]] = json.loads(
+    (QUARANTINE / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(QUARANTINED))
+def test_quarantine_names_the_segment_that_failed(database: Database, name: str):
+    """The SVC, CLP or BPR amount that does not add up (or the PLB element refused), with
+    position, ID, loop and element: in ``era post``'s problem, the file's row and its
+    work item; the same file through the poller names it in its inbound row."""
+    want = QUARANTINED[name]
+    where = (f"segment {want['segment_index']} ({want['segment_id']}, loop {want['loop']}, "
+             f"{want['element']})")
+    _seed(database)
+    result = post_era(database, QUARANTINE / name, codes=CODES, now=NOW)
+    assert (result.status, result.readable) == ("quarantined", True)
+    assert result.to_json()["problem"] == {k: want[k] for k in (
+        "segment_index", "segment_id", "loop", "element")}
+    assert str(want["message"]) in (result.message or "")
+    with database.transaction() as session:
+        row = session.scalars(select(RemittanceFileRow)).one()
+        assert row.problem_position == want["segment_index"]
+        assert (row.problem or "").startswith(f"{where}: ")
+        item = session.scalars(select(WorkItemRow)).one()
+        assert (item.reason, item.source_position) == ("quarantined", want["segment_index"])
+        assert where in item.message
+        assert list(session.scalars(select(PostingRow))) == []
+
+    data = (QUARANTINE / name).read_bytes().replace(b"*T*:~", b"*P*:~", 1)  # other bytes
+    stored = store_inbound(database, clearinghouse="simulator", name=name, data=data, now=NOW)
+    (routed,) = route_stored(database, codes=CODES, now=NOW)
+    assert (stored.status, routed.status) == ("stored", "failed")
+    assert where in routed.message
+    with database.transaction() as session:
+        assert where in (session.scalars(select(InboundFileRow)).one().problem or "")

@@ -3,6 +3,9 @@
 The front ends (``edigateway x12 parse``, the API) call :func:`parse_file`; it sniffs the
 envelope, refuses versions and transactions we do not read with
 :class:`~edigateway.errors.UnsupportedX12Error`, and returns a JSON-ready document.
+:func:`require` is the same refusal for a command that reads one transaction (``era post``
+an 835, ``estimate`` a 271), so that each says "unsupported" (exit 2) for what the others
+do: a 4010, a GS08 such as ``005010X221`` without A1, another transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from edigateway.errors import UnsupportedX12Error, X12Location
-from edigateway.x12.envelope import read_segments, sniff_header
+from edigateway.x12.envelope import SUPPORTED, read_segments, sniff_header
 from edigateway.x12.x270_005010X279A1 import GUIDE as GUIDE_279
 from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835, read_835
@@ -21,6 +24,13 @@ from edigateway.x12.x837d_005010X224A2 import read_837d_segments
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from edigateway.x12.envelope import FileHeader
+
+
+PARSED: dict[str, str] = {"837": GUIDE_837D, "835": GUIDE_835, "270": GUIDE_279,
+                          "271": GUIDE_279}
+"""The transactions ``x12 parse`` reads (ST01 → the one GS08 version it reads them in)."""
+
 
 def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
     """The domain objects ``path`` holds, as a JSON-ready dict with a human summary.
@@ -28,6 +38,10 @@ def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
     With ``full=False`` an 835 is only streamed and summed (flat memory), not returned.
     """
     header = sniff_header(path)
+    kind = SUPPORTED.get((header.functional_id, header.transaction, header.gs_version))
+    if kind is None and header.transaction in PARSED:
+        require(header, str(path), header.transaction, PARSED[header.transaction],
+                "x12 parse")
     if header.gs_version == GUIDE_837D:
         return _parse_837d(path)
     if header.gs_version == GUIDE_835:
@@ -36,10 +50,72 @@ def parse_file(path: Path, *, full: bool = True) -> dict[str, Any]:
         return _parse_271(path)
     if header.gs_version == GUIDE_279 and header.transaction == "270":
         return _parse_270(path)
+    if header.transaction:
+        what = kind or header.transaction
+        what += f" ({header.gs_version})" if header.gs_version else ""
+    else:
+        what = "an interchange without a transaction set (ST)"
     raise UnsupportedX12Error(
-        f"parsing {header.transaction or 'this transaction'} {header.gs_version} is not "
-        f"supported yet; edigateway parses 837D ({GUIDE_837D}), 835 ({GUIDE_835}) and "
-        f"270/271 ({GUIDE_279})", X12Location(file=str(path), segment_id="GS", element="GS08"))
+        f"parsing {what} is not supported yet; edigateway parses 837D ({GUIDE_837D}), "
+        f"835 ({GUIDE_835}) and 270/271 ({GUIDE_279})",
+        _st_location(header, str(path)))
+
+
+def require(header: FileHeader, file: str, transaction: str, guide: str,
+            command: str) -> None:
+    """Refuse, as unsupported (exit 2 everywhere), a file that is not ``transaction`` in
+    version ``guide``: another transaction at ST01, another version at GS08 (an 835 of
+    ``005010X221`` without the A1 addenda, a 271 of ``005010X279``).
+
+    ``header`` comes from the sniff, which has already refused versions other than 5010
+    (unsupported) and a GS01 that does not fit its ST01 (malformed). A file whose sniff
+    found no transaction set is left to the reader, which names what is missing where
+    (malformed).
+    """
+    if not header.transaction:
+        return
+    if header.transaction != transaction:
+        kind = SUPPORTED.get((header.functional_id, header.transaction, header.gs_version))
+        found = kind or header.transaction
+        what = f"{_article(found)} {found} ({header.gs_version or 'no GS08'})"
+        raise UnsupportedX12Error(
+            f"this is {what}, not {_article(transaction)} {transaction}: {command} reads "
+            f"{transaction} version {guide} only", _st_location(header, file))
+    if header.gs_version != guide:
+        addenda = bool(header.gs_version) and guide.startswith(header.gs_version)
+        raise UnsupportedX12Error(
+            (f"{transaction} version {header.gs_version} (GS08) is not supported"
+             if header.gs_version else
+             f"this {transaction} has no functional group (GS) to say its version")
+            + f": {command} reads {transaction} version {guide} only"
+            + (f" (the guide with its {guide[len(header.gs_version):]} addenda)"
+               if addenda else ""),
+            X12Location(file=file, segment_index=header.gs_position, segment_id="GS",
+                        loop="GS", element="GS08") if header.gs_position is not None
+            else X12Location(file=file, segment_index=header.st_position, segment_id="ST",
+                             loop="ST"))
+
+
+def require_file(path: Path, transaction: str, guide: str, command: str) -> None:
+    """:func:`require` for the file at ``path`` (reads only up to its first ST)."""
+    require(sniff_header(path), str(path), transaction, guide, command)
+
+
+def _article(name: str) -> str:
+    """"an 835", "an 837D", "a 271", "a TA1" (the transaction numbers X12 health care
+    uses start with 2, 8 or 9)."""
+    return "an" if name.startswith("8") else "a"
+
+
+def _st_location(header: FileHeader, file: str) -> X12Location:
+    """ST01 when the file has a transaction set, else its GS08 (or ISA)."""
+    if header.st_position is not None:
+        return X12Location(file=file, segment_index=header.st_position, segment_id="ST",
+                           loop="ST", element="ST01")
+    if header.gs_position is not None:
+        return X12Location(file=file, segment_index=header.gs_position, segment_id="GS",
+                           loop="GS", element="GS08")
+    return X12Location(file=file, segment_index=1, segment_id="ISA")
 
 
 def _parse_271(path: Path) -> dict[str, Any]:
@@ -59,7 +135,9 @@ def _parse_270(path: Path) -> dict[str, Any]:
             "inquiries": [i.model_dump(mode="json", exclude_none=True)
                           for i in parsed.inquiries],
             "summary": [f"{path}: 270, {len(parsed.inquiries)} inquiry(ies)"] + [
-                f"  {i.trace_number}: {i.subscriber.name.last_name} at {i.payer.name}, "
+                f"  {i.trace_number}: "
+                f"{i.subscriber.name.last_name if i.subscriber.name else i.subscriber.member_id}"
+                f" at {i.payer.name}, "
                 f"service types {', '.join(i.service_types)}" for i in parsed.inquiries]}
 
 

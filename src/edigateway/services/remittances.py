@@ -10,7 +10,10 @@ either the whole file's postings or none of them:
    is skipped; when every payment of the file was, the file is a ``duplicate``;
 3. every SVC and CLP is balanced before its batch is posted, the payment (Σ CLP04 − Σ PLB =
    BPR02) at its SE; any imbalance or X12 problem rolls everything back and the file is
-   recorded as ``quarantined`` with the exact segment, plus a work item;
+   recorded as ``quarantined`` with the segment that failed (position, ID, loop and
+   element: the SVC, CLP or BPR amount that does not add up), plus a work item; a file
+   that is not a 005010X221A1 835 at all (4010, GS08 ``005010X221`` without A1, another
+   transaction) is recorded the same way but reported ``unsupported``;
 4. claims are matched (:mod:`edigateway.reconcile.plan`), postings and work items written,
    claim states moved with their history, reversals linked to what they reverse and to the
    corrected claim, PLB entries written to the provider ledger linked to their claim.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -51,7 +54,9 @@ from edigateway.reconcile.balance import check_claim, check_payment
 from edigateway.reconcile.plan import Planner
 from edigateway.reconcile.secondary import build_secondary
 from edigateway.services.claim_store import load_claims, store_claim
+from edigateway.services.parsing import require
 from edigateway.x12.envelope import iter_segments, sniff_header_bytes, x12_text_of
+from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
 
 if TYPE_CHECKING:
@@ -92,8 +97,10 @@ class PostingResult:
     """What posting one file did (the ``era post --json`` document)."""
 
     file: str
-    status: str  # posted | duplicate | quarantined
+    status: str  # posted | duplicate | quarantined | unsupported
     readable: bool = True
+    """False when the file is not a 5010 835 we read (``unsupported``, or not X12 at all):
+    the command line's exit code 2, as ``x12 validate``/``x12 parse`` give for it."""
     payment_amount: Decimal = ZERO
     claims_matched: int = 0
     claims_unmatched: int = 0
@@ -145,7 +152,8 @@ def _imbalance(file: str, problems: list[Imbalance]) -> _Quarantine:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return _Quarantine(f"the file does not balance: {first.message}{more}; nothing was posted",
                        X12Location(file=file, segment_index=first.source_position,
-                                   loop=first.level))
+                                   segment_id=first.segment_id, loop=first.loop,
+                                   element=first.element))
 
 
 def post_era(db: Database, path: Path, *, codes: CodeLists, now: datetime,
@@ -181,16 +189,24 @@ def post_era_bytes(db: Database, name: str, data: bytes, *, codes: CodeLists, no
         attempt += 1
 
 
+_FILE_STATUS: Final = {"posted": ("duplicate", True), "quarantined": ("quarantined", True),
+                       "unsupported": ("unsupported", False),
+                       "unreadable": ("quarantined", False)}
+"""A ``remittance_files.status`` → the status and readability reported when the same bytes
+come again, so a second ``era post`` of a file exits as the first did."""
+
+
 def _already_received(db: Database, name: str, digest: str) -> PostingResult | None:
-    """The outcome for a file whose bytes were already posted or quarantined, if so."""
+    """The outcome for a file whose bytes were already posted or set aside, if so."""
     with db.transaction() as session:
         seen = session.scalars(select(RemittanceFileRow).where(
             RemittanceFileRow.sha256 == digest)).first()
         if seen is None:
             return None
-        status = "duplicate" if seen.status == "posted" else "quarantined"
-        return PostingResult(name, status, file_id=seen.id, message=(
-            f"this file was already {seen.status} on {seen.received_at:%Y-%m-%d %H:%M} "
+        status, readable = _FILE_STATUS.get(seen.status, ("quarantined", True))
+        what = "posted" if seen.status == "posted" else "received and not posted"
+        return PostingResult(name, status, readable=readable, file_id=seen.id, message=(
+            f"this file was already {what} on {seen.received_at:%Y-%m-%d %H:%M} "
             f"(file {seen.id}); nothing new was posted"
             + (f": {seen.problem}" if seen.problem else "")))
 
@@ -199,7 +215,7 @@ def _post_new(db: Database, name: str, data: bytes, digest: str, *, codes: CodeL
               now: datetime, fail_after_rows: int | None) -> PostingResult:
     """Post a file not seen before, or quarantine it."""
     try:
-        sniff_header_bytes(data, name)
+        require(sniff_header_bytes(data, name), name, "835", GUIDE_835, "era post")
         with db.transaction() as session:
             poster = _Poster(session, name, codes, now, fail_after_rows)
             result = poster.post(data, digest)
@@ -208,23 +224,30 @@ def _post_new(db: Database, name: str, data: bytes, digest: str, *, codes: CodeL
             return result
     except _Quarantine as exc:
         return _quarantine(db, name, data, digest, now, exc.message, exc.location,
-                           readable=True)
-    except (X12SyntaxError, UnsupportedX12Error) as exc:
+                           file_status="quarantined")
+    except UnsupportedX12Error as exc:
         return _quarantine(db, name, data, digest, now, exc.message, exc.location,
-                           readable=False)
+                           file_status="unsupported")
+    except X12SyntaxError as exc:
+        return _quarantine(db, name, data, digest, now, exc.message, exc.location,
+                           file_status="unreadable")
     except X12Error as exc:
         return _quarantine(db, name, data, digest, now, exc.message, exc.location,
-                           readable=True)
+                           file_status="quarantined")
 
 
 def _quarantine(db: Database, name: str, data: bytes, digest: str, now: datetime,
-                message: str, location: X12Location, *, readable: bool) -> PostingResult:
+                message: str, location: X12Location, *,
+                file_status: Literal["quarantined", "unsupported", "unreadable"]
+                ) -> PostingResult:
+    """Record a file that was not posted, with its work item; ``file_status`` is what
+    ``remittance_files.status`` keeps (see ``_FILE_STATUS``)."""
     where = str(X12Location(None, location.segment_index, location.segment_id, location.loop,
                             location.element))
     problem = _storable(f"{where}: {message}" if where else message)
     with db.transaction() as session:
         row = RemittanceFileRow(name=_storable(name)[:255], sha256=digest, size=len(data),
-                                received_at=now, status="quarantined", problem=problem,
+                                received_at=now, status=file_status, problem=problem,
                                 problem_position=location.segment_index)
         session.add(row)
         session.flush()
@@ -233,7 +256,8 @@ def _quarantine(db: Database, name: str, data: bytes, digest: str, now: datetime
             message=f"835 file {_storable(name)} was not posted: {problem}", codes="",
             file_id=row.id, source_position=location.segment_index))
         file_id = row.id
-    return PostingResult(name, "quarantined", readable=readable, message=problem,
+    status, readable = _FILE_STATUS[file_status]
+    return PostingResult(name, status, readable=readable, message=problem,
                          problem=location, file_id=file_id,
                          work_items=[WorkSummary(None, "quarantined", [], problem)])
 
@@ -289,7 +313,7 @@ class _Poster:
                     self.result.payments_skipped += 1
                     continue
                 problems = check_payment(remittance, claims_paid + self._sum(batch),
-                                         event.provider_adjustments, event.source_position)
+                                         event.provider_adjustments)
                 if problems:
                     raise _imbalance(self.name, problems)
                 self._flush(batch, remittance)

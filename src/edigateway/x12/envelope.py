@@ -283,6 +283,8 @@ class FileHeader:
     gs_version: str
     functional_id: str
     transaction: str
+    gs_position: int | None = None
+    st_position: int | None = None
 
 
 SUPPORTED: Final = {
@@ -303,8 +305,10 @@ SUPPORTED: Final = {
 def sniff_header(path: Path) -> FileHeader:
     """Read just enough of a file to know its version and transaction.
 
-    Raises :class:`X12SyntaxError` when it is not X12 and :class:`UnsupportedX12Error`
-    for versions other than 5010 (ISA12 00501), said plainly.
+    Raises :class:`X12SyntaxError` when it is not X12, :class:`UnsupportedX12Error`
+    for versions other than 5010 (ISA12 00501), said plainly, and
+    :class:`X12StructureError` when the functional group (GS01) is not the one its
+    transaction set (ST01) belongs in.
     """
     return _sniff(read_segments(path), str(path))
 
@@ -320,15 +324,32 @@ def sniff_header_bytes(data: bytes, file: str | None = None) -> FileHeader:
         return _sniff(iter_segments(stream, file), file)
 
 
+FUNCTIONAL_GROUPS: Final = {
+    "270": "HS", "271": "HB", "275": "PI", "276": "HR", "277": "HN", "278": "HI",
+    "820": "RA", "824": "AG", "834": "BE", "835": "HP", "837": "HC", "997": "FA", "999": "FA",
+}
+"""ST01 → the GS01 its functional group must have (X12's functional identifier codes)."""
+_GROUP_NAMES: Final = {
+    "HS": "eligibility inquiries (270)", "HB": "eligibility responses (271)",
+    "PI": "patient information (275)", "HR": "claim status inquiries (276)",
+    "HN": "claim status responses (277)", "HI": "services reviews (278)",
+    "RA": "payment orders (820)", "AG": "application advice (824)",
+    "BE": "benefit enrollments (834)", "HP": "claim payments (835)", "HC": "claims (837)",
+    "FA": "functional acknowledgments (997, 999)",
+}
+
+
 def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
     isa_version = gs_version = functional_id = transaction = ""
+    gs: Segment | None = None
+    st: Segment | None = None
     for seg in segments:
         if seg.id == "ISA":
             isa_version = seg.element(12)
         elif seg.id == "GS":
-            functional_id, gs_version = seg.element(1), seg.element(8)
+            functional_id, gs_version, gs = seg.element(1), seg.element(8), seg
         elif seg.id == "ST":
-            transaction = seg.element(1)
+            transaction, st = seg.element(1), seg
             break
         elif seg.id == "TA1":
             transaction = "TA1"
@@ -342,7 +363,20 @@ def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
             + (f" and GS08 {gs_version}" if gs_version else ""),
             X12Location(file=file, segment_index=1, segment_id="ISA", element="ISA12"),
         )
-    return FileHeader(isa_version, gs_version, functional_id, transaction)
+    expected = FUNCTIONAL_GROUPS.get(transaction)
+    if gs is not None and expected is not None and functional_id != expected:
+        # One message for what is wrong (the envelope), rather than "no map for a 276 …
+        # edigateway validates 276": the pair is refused before any version is looked up.
+        theirs = _GROUP_NAMES.get(functional_id)
+        raise X12StructureError(
+            f"GS01 {functional_id!r} does not fit ST01 {transaction!r}: "
+            f"{_GROUP_NAMES[expected]} go in a functional group with GS01 {expected!r}"
+            + (f", and GS01 {functional_id!r} is the group for {theirs}" if theirs else "")
+            + "; the file's GS01 or its ST01 is wrong",
+            gs.location(file, "GS", 1))
+    return FileHeader(isa_version, gs_version, functional_id, transaction,
+                      gs.position if gs is not None else None,
+                      st.position if st is not None else None)
 
 
 @dataclass(frozen=True, slots=True)

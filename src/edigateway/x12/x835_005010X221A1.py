@@ -8,7 +8,8 @@ posted claim by claim and memory stays flat however large the file grows. :func:
 gathers the events into whole :class:`~edigateway.domain.remittances.Remittance` objects for
 small files and for ``edigateway x12 parse``.
 
-Every amount keeps the position of its segment (ISA = 1), and every problem is an
+Every amount keeps the position of its segment (ISA = 1; a remittance's is its BPR, where
+the payment amount is), and every problem is an
 :class:`~edigateway.errors.X12StructureError` naming the file, position, loop and element::
 
     CLP*PC1*1*100*80*20*12*PAYER1~        -> ClaimPayment(patient_control_number="PC1", …)
@@ -155,6 +156,29 @@ def iter_835(segments: Iterable[Segment], file: str | None = None) -> Iterator[E
 
 _Dict = dict[str, Any]
 
+_CLAIM_ELEMENTS: Final = {"patient_control_number": 1, "status": 2, "charge": 3, "paid": 4,
+                          "patient_responsibility": 5, "filing_indicator": 6,
+                          "payer_claim_control_number": 7, "frequency": 9}
+"""ClaimPayment fields read from the CLP itself → their element (CLP01 …)."""
+_SERVICE_ELEMENTS: Final = {"procedure_qualifier": 1, "procedure_code": 1, "modifiers": 1,
+                            "charge": 2, "paid": 3, "units_paid": 5,
+                            "submitted_procedure_code": 6}
+"""ServicePayment fields read from the SVC itself → their element (SVC01 …)."""
+_REMITTANCE_ELEMENTS: Final = {
+    "handling_code": ("BPR", 1), "payment_amount": ("BPR", 2), "credit_debit": ("BPR", 3),
+    "payment_method": ("BPR", 4), "payment_format": ("BPR", 5), "payer_bank_id": ("BPR", 7),
+    "payer_account": ("BPR", 9), "payee_bank_id": ("BPR", 13), "payee_account": ("BPR", 15),
+    "payment_date": ("BPR", 16), "trace_number": ("TRN", 2), "payer_trace_id": ("TRN", 3)}
+"""Remittance fields → the header segment and element they come from."""
+_LOOP_OF: Final = {"BPR": "HEADER", "TRN": "HEADER", "CLP": "2100", "SVC": "2110",
+                   "PLB": "PLB"}
+"""The loop a segment a model is built from stands in: a claim or line is only built when
+the next one starts, by which time the reader is in that one's loop."""
+
+
+def _elements(seg: Segment, fields: dict[str, int]) -> dict[str, tuple[Segment, int]]:
+    return {name: (seg, index) for name, index in fields.items()}
+
 
 class _Reader:
     """State machine over the 835 loops: header (1000A/B), claim (2100), service (2110)."""
@@ -171,6 +195,7 @@ class _Reader:
         self.transactions_in_group = 0
         self.st: Segment | None = None
         self.header: _Dict = {}
+        self.header_segments: dict[str, Segment] = {}
         self.party: _Dict | None = None
         self.started = False
         self.claim: _Dict | None = None
@@ -212,13 +237,19 @@ class _Reader:
         except ValueError as exc:
             raise self._fail(seg, index, str(exc)) from exc
 
-    def _model(self, seg: Segment, build: Any, **values: Any) -> Any:
+    def _model(self, seg: Segment, build: Any, elements: dict[str, tuple[Segment, int]],
+               **values: Any) -> Any:
+        """``build(**values)``; a value the model refuses is blamed on its own element
+        (``elements``: field → segment and element index), else on ``seg``."""
         try:
             return build(**values)
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
-            raise self._fail(seg, None, f"{where}: {problem['msg']}") from exc
+            at, index = elements.get(str(problem["loc"][0]), (seg, None)) \
+                if problem["loc"] else (seg, None)
+            raise X12StructureError(f"{where}: {problem['msg']}", at.location(
+                self.file, _LOOP_OF.get(at.id, self.loop), index)) from exc
 
     def _skip(self, seg: Segment) -> None:
         self.skipped.append(seg.location(self.file, self.loop))
@@ -310,8 +341,8 @@ class _Reader:
             raise self._fail(seg, 1, f"transaction {seg.element(1)!r} is not an 835")
         self.st, self.st_count, self.loop = seg, 1, "ST"
         self.transactions_in_group += 1
-        self.header = {"transaction_control_number": seg.element(2),
-                       "source_position": seg.position}
+        self.header = {"transaction_control_number": seg.element(2)}
+        self.header_segments = {}
         self.party, self.started, self.plbs = None, False, []
 
     def _se(self, seg: Segment) -> Iterator[Event]:
@@ -357,7 +388,9 @@ class _Reader:
         h, sid, q = self.header, seg.id, seg.element(1)
         if sid == "BPR":
             self.loop = "HEADER"
+            self.header_segments["BPR"] = seg
             h.update(handling_code=seg.element(1), payment_amount=self._money(seg, 2),
+                     source_position=seg.position,
                      credit_debit=seg.element(3) or "C", payment_method=seg.element(4),
                      payment_format=seg.element(5) or None,
                      payer_bank_id=seg.element(7) or None, payer_account=seg.element(9) or None,
@@ -368,6 +401,7 @@ class _Reader:
             if h["credit_debit"] not in ("C", "D"):
                 raise self._fail(seg, 3, f"credit/debit flag {h['credit_debit']!r} is not C/D")
         elif sid == "TRN":
+            self.header_segments["TRN"] = seg
             h.update(trace_number=seg.element(2), payer_trace_id=seg.element(3) or None)
         elif sid == "DTM" and q == "405":
             h["production_date"] = self._date(seg, 2)
@@ -409,7 +443,10 @@ class _Reader:
                 raise self._fail(seg, None, f"the 835 has no {what} segment before its "
                                  "first claim; it cannot be posted")
         assert self.interchange is not None  # noqa: S101 - ST checked GS and ISA
-        remittance = self._model(seg, Remittance, **self.header)
+        elements = {field: (self.header_segments[sid], index)
+                    for field, (sid, index) in _REMITTANCE_ELEMENTS.items()
+                    if sid in self.header_segments}
+        remittance = self._model(seg, Remittance, elements, **self.header)
         yield RemittanceStart(self.interchange, remittance)
 
     # -- claim loops 2100 and service loops 2110
@@ -433,7 +470,8 @@ class _Reader:
     def _close_service(self) -> None:
         if self.service is not None and self.claim is not None:
             seg = self.service.pop("_segment")
-            self.claim["services"].append(self._model(seg, ServicePayment, **self.service))
+            self.claim["services"].append(self._model(
+                seg, ServicePayment, _elements(seg, _SERVICE_ELEMENTS), **self.service))
         self.service = None
 
     def _close_claim(self) -> Iterator[ClaimPayment]:
@@ -442,7 +480,7 @@ class _Reader:
             return
         claim, self.claim = self.claim, None
         seg = claim.pop("_segment")
-        yield self._model(seg, ClaimPayment, **claim)
+        yield self._model(seg, ClaimPayment, _elements(seg, _CLAIM_ELEMENTS), **claim)
 
     def _svc(self, seg: Segment) -> None:
         if self.claim is None:
@@ -540,7 +578,10 @@ class _Reader:
             if not reason:
                 continue
             self.plbs.append(self._model(
-                seg, ProviderAdjustment, provider_id=provider, fiscal_period_end=fiscal,
+                seg, ProviderAdjustment, {"provider_id": (seg, 1), "fiscal_period_end": (seg, 2),
+                                          "reason": (seg, at), "reference": (seg, at),
+                                          "amount": (seg, at + 1)},
+                provider_id=provider, fiscal_period_end=fiscal,
                 reason=reason[0], reference=reason[1] if len(reason) > 1 and reason[1] else None,
                 amount=self._money(seg, at + 1), source_position=seg.position))
 

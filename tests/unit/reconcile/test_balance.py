@@ -61,3 +61,36 @@ def test_debit_payment_is_negative():
 def test_interest_included_in_claim_payment_balances():
     assert [p.level for p in check_remittance(_remittance(clp_paid="83", bpr="73",
                                                           interest="3"))] == []
+
+
+def test_each_level_names_its_segment_loop_and_element():
+    """What the quarantine's ``problem`` shows: the amount that does not add up."""
+    service, claim = check_remittance(_remittance(svc_paid="81", clp_paid="81", bpr="71"))
+    assert (service.segment_id, service.loop, service.element) == ("SVC", "2110", "SVC03")
+    assert (claim.segment_id, claim.loop, claim.element) == ("CLP", "2100", "CLP04")
+    (payment,) = check_remittance(_remittance(bpr="75"))
+    assert (payment.source_position, payment.segment_id, payment.loop, payment.element) == (
+        3, "BPR", "HEADER", "BPR02")
+
+
+def test_claim_payment_off_from_its_lines_blames_clp04():
+    (problem,) = check_remittance(_remittance(clp_paid="85", bpr="75"))
+    assert (problem.level, problem.source_position, problem.element) == ("claim", 10, "CLP04")
+    assert (problem.expected, problem.actual) == (D("80.00"), D("85.00"))
+
+
+def test_claim_charge_off_from_its_lines_blames_clp03():
+    """Lines balanced and CLP04 = Σ SVC03: the charge CLP03 is what does not fit."""
+    remittance = _remittance()
+    claim = remittance.claims[0].model_copy(update={"charge": D("110.00")})
+    (problem,) = check_remittance(remittance.model_copy(update={"claims": [claim]}))
+    assert (problem.level, problem.segment_id, problem.element) == ("claim", "CLP", "CLP03")
+    assert (problem.expected, problem.actual) == (D("100.00"), D("110.00"))
+    assert "the lines' charges add up to 100.00" in problem.message
+
+
+def test_claim_without_lines_blames_clp04():
+    remittance = _remittance()
+    claim = remittance.claims[0].model_copy(update={"charge": D("110.00"), "services": []})
+    (problem,) = check_remittance(remittance.model_copy(update={"claims": [claim]}))
+    assert problem.element == "CLP04"

@@ -7,8 +7,15 @@ from datetime import datetime
 
 import pytest
 
-from edigateway.errors import DelimiterInDataError, UnsupportedX12Error, X12SyntaxError
+from edigateway.errors import (
+    DelimiterInDataError,
+    UnsupportedX12Error,
+    X12StructureError,
+    X12SyntaxError,
+)
 from edigateway.x12.envelope import (
+    FUNCTIONAL_GROUPS,
+    SUPPORTED,
     Delimiters,
     InterchangeParams,
     SegmentWriter,
@@ -118,3 +125,29 @@ def test_sniff_header_reads_5010(tmp_path):
     path.write_text(ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001~")
     header = sniff_header(path)
     assert (header.transaction, header.gs_version) == ("837", "005010X224A2")
+
+
+def test_sniff_header_refuses_a_group_that_does_not_fit_its_transaction(tmp_path):
+    """One statement of what is wrong (before: "no map for 276 … edigateway validates
+    276/277"), at GS01, naming both elements and the group expected."""
+    path = tmp_path / "status.276"
+    path.write_text(ISA + "GS*HI*S*R*20261122*1200*1*X*005010X212~ST*276*0001*005010X212~")
+    with pytest.raises(X12StructureError) as caught:
+        sniff_header(path)
+    assert (caught.value.location.segment_index, caught.value.location.segment_id,
+            caught.value.location.element) == (2, "GS", "GS01")
+    assert caught.value.message.startswith(
+        "GS01 'HI' does not fit ST01 '276': claim status inquiries (276) go in a functional "
+        "group with GS01 'HR', and GS01 'HI' is the group for services reviews (278)")
+    assert "supported" not in caught.value.message
+
+
+def test_every_transaction_we_read_is_in_the_group_its_st01_needs():
+    assert all(FUNCTIONAL_GROUPS[st01] == gs01 for gs01, st01, _version in SUPPORTED)
+
+
+def test_sniff_header_knows_where_gs_and_st_are(tmp_path):
+    path = tmp_path / "new.837"
+    path.write_text(ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001~")
+    header = sniff_header(path)
+    assert (header.gs_position, header.st_position) == (2, 3)

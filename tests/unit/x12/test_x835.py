@@ -177,3 +177,24 @@ def test_bad_adjustment_group_and_reason_are_named():
     with pytest.raises(X12StructureError) as info:
         read_835_text(text.replace("CAS*CO*45*50~", "CAS*CO*450000*50~"), "x.835")
     assert info.value.location.element == "CAS02"
+
+
+def test_a_remittance_keeps_its_bpr_position():
+    """The payment amount's own segment, which a BPR02 imbalance blames (was: the ST)."""
+    (remittance,) = read_835(REPO / "fixtures/era/01_full_pay/era.835").remittances
+    assert remittance.source_position == 4
+
+
+def test_a_value_the_model_refuses_is_blamed_on_its_element():
+    """Claims are built when the next one starts: the CLP, not the loop the reader is in."""
+    text = (REPO / "fixtures/era/02_partial_pay_deductible_coinsurance/era.835").read_text()
+    with pytest.raises(X12StructureError) as info:
+        read_835_text(text.replace("*PCC102*11*1~", f"*{'P' * 51}*11*1~"), "x.835")
+    loc = info.value.location
+    assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
+        15, "CLP", "2100", "CLP07")
+    with pytest.raises(X12StructureError) as info:
+        read_835_text(text.replace("BPR*I*248*C*CHK*", "BPR*I*248*C*CHECK*"), "x.835")
+    loc = info.value.location
+    assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
+        4, "BPR", "HEADER", "BPR04")
