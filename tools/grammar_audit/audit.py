@@ -1,7 +1,8 @@
 """Audit our X12 grammars against independent open grammars, loop by loop.
 
-Our 837D, 270/271 and 276/277 specifications (``tools/mapgen/spec_*.py``) were written from the
-guides' outline; the 835, 999 and 277CA use pyx12's packaged maps. This tool compares each with
+Our specs (``src/edigateway/x12/spec/``: 837D, 270/271, 276/277 and 277CA, from which our pyx12
+maps are generated) and, for the 835 and 999, pyx12's packaged maps that we validate them
+with are what we check files against. This tool compares each with
 facts extracted from a grammar that someone else maintains (``reference/*.json``, written by
 ``extract.py`` from TigerShark and stupidedi) and reports every difference under a stable key,
 for example ``837D 2400/SV3/SV306 usage: ours R, tigershark S``.
@@ -38,7 +39,6 @@ what neither covers and the entries that no longer occur.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
@@ -48,15 +48,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from edigateway.errors import ConfigurationError
+from edigateway.x12 import spec as x12_spec
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 REFERENCE = HERE / "reference"
 EXPLAINED = HERE / "explained.toml"
 KNOWN_BUGS = HERE / "known_bugs.toml"
-SPEC_PATH = ROOT / "tools" / "mapgen"
 
 TRANSACTION = "ST"
 ENVELOPE = frozenset({"ISA", "GS", "GE", "IEA", "TA1"})
@@ -155,8 +156,8 @@ def from_reference(path: Path) -> Grammar:
 
 
 def from_spec(guide: str, transaction: Any, label: str = "ours") -> Grammar:
-    """Our compact specification: a ``Loop`` tree of ``Seg``/``E``/``C`` objects (duck-typed,
-    so it keeps working when the specs move into ``src/edigateway/x12/spec/``)."""
+    """Our spec: a tree of ``edigateway.x12.spec.model`` loops, segments, composites and
+    elements (read by attribute, so the audit's model stays its own)."""
     loops: dict[str, Loop] = {TRANSACTION: Loop(TRANSACTION, "Transaction Set", "R", "1")}
 
     def walk(node: Any, parent: str) -> None:
@@ -188,16 +189,6 @@ def from_spec(guide: str, transaction: Any, label: str = "ours") -> Grammar:
 
     walk(transaction, TRANSACTION)
     return Grammar(guide, label, loops)
-
-
-def load_spec(module: str, search: Path = SPEC_PATH) -> ModuleType:
-    """Import one of our spec modules (they import each other by bare name)."""
-    if str(search) not in sys.path:
-        sys.path.insert(0, str(search))
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise AuditError(f"{search / module}.py: cannot import our spec: {exc}") from exc
 
 
 def _text(node: ET.Element, tag: str, default: str = "") -> str:
@@ -512,20 +503,21 @@ def compare(ours: Grammar, ref: Grammar) -> list[Difference]:
 # -- the guides we audit ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Guide:
-    """Which of our grammars is audited against which reference."""
+    """Which of our grammars is audited against which reference: the package's spec where
+    we generate the map from it, else the pyx12 map we validate with (835, 999)."""
 
     key: str
     reference: str
-    spec: str | None = None  # our spec module in tools/mapgen …
-    pyx12: str | None = None  # … or a pyx12 packaged map
 
     def ours(self) -> Grammar:
-        """Our side, from the spec or the pyx12 map."""
-        if self.spec:
-            return from_spec(self.key, load_spec(self.spec).transaction())
-        if self.pyx12:
-            return from_pyx12(self.key, pyx12_map(self.pyx12))
-        raise AuditError(f"guide {self.key}: neither a spec nor a pyx12 map configured")
+        """Our side: what our validator checks files of this guide against."""
+        try:
+            spec = x12_spec.guide(self.key)
+        except ConfigurationError as exc:
+            raise AuditError(f"guide {self.key}: {exc}") from exc
+        if spec.generated:
+            return from_spec(self.key, spec.transaction)
+        return from_pyx12(self.key, pyx12_map(spec.info.file))
 
     def theirs(self) -> Grammar:
         """The reference side."""
@@ -533,14 +525,14 @@ class Guide:
 
 
 GUIDES: dict[str, Guide] = {g.key: g for g in (
-    Guide("837D", "837D_X224A2.tigershark.json", spec="spec_837d"),
-    Guide("270", "270_X279A1.stupidedi.json", spec="spec_270"),
-    Guide("271", "271_X279A1.stupidedi.json", spec="spec_271"),
-    Guide("276", "276_X212.stupidedi.json", spec="spec_276"),
-    Guide("277", "277_X212.stupidedi.json", spec="spec_277"),
-    Guide("277CA", "277CA_X214.stupidedi.json", pyx12="277.5010.X214.xml"),
-    Guide("835", "835_X221A1.stupidedi.json", pyx12="835.5010.X221.A1.xml"),
-    Guide("999", "999_X231A1.stupidedi.json", pyx12="999.5010X231.A1.xml"),
+    Guide("837D", "837D_X224A2.tigershark.json"),
+    Guide("270", "270_X279A1.stupidedi.json"),
+    Guide("271", "271_X279A1.stupidedi.json"),
+    Guide("276", "276_X212.stupidedi.json"),
+    Guide("277", "277_X212.stupidedi.json"),
+    Guide("277CA", "277CA_X214.stupidedi.json"),
+    Guide("835", "835_X221A1.stupidedi.json"),
+    Guide("999", "999_X231A1.stupidedi.json"),
 )}
 
 

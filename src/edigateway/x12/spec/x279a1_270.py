@@ -1,12 +1,12 @@
-"""The 270 Health Care Eligibility Benefit Inquiry (005010X279A1), for ``gen.py``.
+"""The 270 Health Care Eligibility Benefit Inquiry (005010X279A1): the spec of our pyx12 map.
 
-Same conventions as ``spec_837d``: one call per segment as the guide uses it, element names
+Same conventions as ``x224a2_837d``: one call per segment as the guide uses it, element names
 from pyx12's dictionary, ``S`` wherever the guide makes a value situational. Code lists are
 written inline where the guide lists them and we are sure of the whole list; where we are
 not, the element carries no codes (a false rejection is worse than a missed one).
 
 The helpers shared with the 271 (envelope, HL, TRN, DMG, INS, HI, PRV, the repeating
-service type code) live here and ``spec_271`` imports them.
+service type code) live here and ``x279a1_271`` imports them.
 
 Repeating elements: 5010 lets EQ01 (and the 271's EB03) repeat with the ISA11 separator
 (``EQ*30^35``). pyx12 4.0.0 neither splits repetitions nor reads ``<repeat>`` on elements,
@@ -17,11 +17,11 @@ list: any repetition list passes; the codes themselves are checked by our 270/27
 
 from __future__ import annotations
 
-from spec_837d import COUNTRY, STATES, C, E, Loop, MapInfo, N, Seg, n3, n4, nm1
+from collections.abc import Sequence
+from functools import cache
 
-MAP = MapInfo("270.5010.X279.A1.xml", "005010X279A1", "HS", "270", "270",
-              "HIPAA Health Care Eligibility Inquiry X279A1-270",
-              "270 Health Care Eligibility Benefit Inquiry")
+from edigateway.x12.spec.common import COUNTRY, STATES, C, E, N, Seg, envelope, n3, n4, nm1
+from edigateway.x12.spec.model import Guide, Loop, MapInfo, Usage
 
 VERSION = "005010X279A1"
 YES_NO = ["N", "Y"]
@@ -41,12 +41,12 @@ MEMBER_QUALIFIERS = ["II", "MI"]
 
 
 # -- shared segment builders (also used by spec_271) ----------------------------------
-def service_types(usage: str = "S") -> E:
-    """Service Type Code, repeatable with ISA11 (see the module docstring)."""
-    return E("933", usage, name="Service Type Code (repeating)")
+def service_types(usage: Usage = "S") -> E:
+    """Service Type Code (1365), repeating up to 99 times with ISA11 (module docstring)."""
+    return E("1365", usage, name="Service Type Code", repeat=99)
 
 
-def procedure(usage: str = "S") -> C:
+def procedure(usage: Usage = "S") -> C:
     """C003 Composite Medical Procedure Identifier (EQ02, EB13)."""
     return C("C003", usage, [
         E("235", "R", PROCEDURE_QUALIFIERS), E("234"), E("1339", "S"), E("1339", "S"),
@@ -54,31 +54,31 @@ def procedure(usage: str = "S") -> C:
     ], name="Composite Medical Procedure Identifier")
 
 
-def diagnosis_pointer(usage: str = "S") -> C:
+def diagnosis_pointer(usage: Usage = "S") -> C:
     """C004 Composite Diagnosis Code Pointer (EQ05, EB14)."""
     return C("C004", usage, [E("1328"), E("1328", "S"), E("1328", "S"), E("1328", "S")],
              name="Composite Diagnosis Code Pointer")
 
 
-def hl(code: str, name: str, parent: str, children: list[str]) -> Seg:
+def hl(code: str, name: str, parent: Usage, children: Sequence[str]) -> Seg:
     """Hierarchical level."""
     return Seg("HL", name, "R", 1, [E("628"), E("734", parent), E("735", "R", [code]),
                                     E("736", "R", children)])
 
 
-def trn(name: str, types: list[str], max_use: int) -> Seg:
+def trn(name: str, types: Sequence[str], max_use: int) -> Seg:
     """Trace numbers (ours on the 270; ours echoed and the source's on the 271)."""
     return Seg("TRN", name, "S", max_use, [E("481", "R", types), E("127"), E("509"),
                                            E("127", "S")])
 
 
-def ref(name: str, max_use: int, codes: list[str] | None = None) -> Seg:
+def ref(name: str, max_use: int, codes: Sequence[str] | None = None) -> Seg:
     """A situational REF; ``codes`` None when the guide's list is not certain to us."""
     return Seg("REF", name, "S", max_use, [E("128", "R", codes), E("127"), E("352", "S"),
                                            C("C040", N, [E("128", N), E("127", N)])])
 
 
-def n4_person(name: str, usage: str = "S") -> Seg:
+def n4_person(name: str, usage: Usage = "S") -> Seg:
     """City, state, ZIP (N405/N406 situational, as some 5010 27x loops allow them)."""
     return Seg("N4", name, usage, 1, [
         E("19"), E("156", "S", external=STATES), E("116", "S"), E("26", "S", external=COUNTRY),
@@ -119,7 +119,7 @@ def ins(name: str, subscriber: bool, response: bool) -> Seg:
 
 def hi(name: str) -> Seg:
     """Health care diagnosis codes: principal (BK/ABK) then others (BF/ABF)."""
-    def dx(usage: str, codes: list[str]) -> C:
+    def dx(usage: Usage, codes: Sequence[str]) -> C:
         return C("C022", usage, [E("1270", "R", codes), E("1271"), E("1250", N),
                                  E("1251", N), E("782", N), E("380", N), E("799", N),
                                  E("1271", N), E("1073", N)],
@@ -130,45 +130,13 @@ def hi(name: str) -> Seg:
     return Seg("HI", name, "S", 1, parts)
 
 
-def dtp(name: str, max_use: int, codes: list[str] | None = None) -> Seg:
+def dtp(name: str, max_use: int, codes: Sequence[str] | None = None) -> Seg:
     """A date or range; qualifier list only where we are sure of it."""
     return Seg("DTP", name, "S", max_use, [E("374", "R", codes), E("1250", "R", DATE_FORMATS),
                                            E("1251")])
 
 
-def envelope(gs01: str, st01: str, bht: Seg, detail: Loop) -> Loop:
-    """ISA/GS/ST … SE/GE/TA1/IEA around the hierarchical detail (as in spec_837d)."""
-    isa = Seg("ISA", "Interchange Control Header", "R", 1, [
-        E("I01", "R", ["00", "03"]), E("I02"), E("I03", "R", ["00", "01"]), E("I04"),
-        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I06"),
-        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I07"),
-        E("I08"), E("I09"), E("I10"), E("I11", "R", ["00501"]), E("I12"),
-        E("I13", "R", ["0", "1"]), E("I14", "R", ["P", "T"]), E("I15"),
-    ])
-    gs = Seg("GS", "Functional Group Header", "R", 1, [
-        E("479", "R", [gs01]), E("142"), E("124"), E("373"), E("337"), E("28"),
-        E("455", "R", ["X"]), E("480", "R", [VERSION])])
-    st = Seg("ST", "Transaction Set Header", "R", 1, [
-        E("143", "R", [st01]), E("329"), E("1705", "R", [VERSION])])
-    se = Seg("SE", "Transaction Set Trailer", "R", 1, [E("96"), E("329")])
-    ge = Seg("GE", "Functional Group Trailer", "R", 1, [E("97"), E("28")])
-    ta1 = Seg("TA1", "Interchange Acknowledgment", "S", 1, [
-        E("I12"), E("I08"), E("I09"), E("I17", "R", ["A", "E", "R"]), E("I18")])
-    iea = Seg("IEA", "Interchange Control Trailer", "R", 1, [E("I16"), E("I12")])
-    st_loop = Loop("ST_LOOP", "Transaction Set Header", "R", ">1", [
-        st,
-        Loop("HEADER", "Table 1 - Header", "R", 1, [bht], type="wrapper"),
-        Loop("DETAIL", "Table 2 - Detail", "S", ">1", [detail], type="wrapper"),
-        Loop("FOOTER", "Table 3 - Footer", N, 1, [], type="wrapper"),
-        se,
-    ], type="explicit")
-    gs_loop = Loop("GS_LOOP", "Functional Group Header", "R", ">1", [gs, st_loop, ge],
-                   type="explicit")
-    return Loop("ISA_LOOP", "Interchange Control Header", "R", ">1", [isa, gs_loop, ta1, iea],
-                type="explicit")
 
-
-# -- the 270 --------------------------------------------------------------------------
 def inquiry_loop(loop_id: str, who: str) -> Loop:
     """2110C/2110D Eligibility or Benefit Inquiry."""
     return Loop(loop_id, f"{who} Eligibility or Benefit Inquiry", "S", 99, [
@@ -243,4 +211,13 @@ def transaction() -> Loop:
         ]),
         receiver,
     ])
-    return envelope("HS", "270", bht, source)
+    return envelope("HS", "270", VERSION, [bht], [source])
+
+
+@cache
+def guide() -> Guide:
+    """The 270 spec."""
+    return Guide("270", "x279a1_270", MapInfo(
+        "270.5010.X279.A1.xml", VERSION, "HS", "270", "270",
+        "HIPAA Health Care Eligibility Inquiry X279A1-270",
+        "270 Health Care Eligibility Benefit Inquiry"), transaction())

@@ -1,14 +1,18 @@
-"""The 271 Health Care Eligibility Benefit Response (005010X279A1), for ``gen.py``.
+"""The 271 Health Care Eligibility Benefit Response (005010X279A1): the spec of our map.
 
-Conventions as in ``spec_837d`` and ``spec_270`` (whose shared helpers we use): ``S``
+Conventions as in ``x224a2_837d`` and ``x279a1_270`` (whose shared helpers we use): ``S``
 wherever the guide makes a value situational; inline code lists only where we are sure of
 the whole list, no codes otherwise. EB03 (service type codes) repeats with ISA11, which
-pyx12 cannot check element by element; see ``spec_270`` for how it is described.
+pyx12 cannot check element by element; see ``x279a1_270`` for how it is described.
 """
 
 from __future__ import annotations
 
-from spec_270 import (
+from functools import cache
+
+from edigateway.x12.spec.common import C, E, N, Seg, envelope, n3, n4, nm1
+from edigateway.x12.spec.model import Guide, Loop, MapInfo
+from edigateway.x12.spec.x279a1_270 import (
     COVERAGE_LEVELS,
     DATE_FORMATS,
     MEMBER_QUALIFIERS,
@@ -16,11 +20,11 @@ from spec_270 import (
     RECEIVER_QUALIFIERS,
     SOURCE_ENTITIES,
     SOURCE_QUALIFIERS,
+    VERSION,
     YES_NO,
     diagnosis_pointer,
     dmg,
     dtp,
-    envelope,
     hi,
     hl,
     ins,
@@ -31,11 +35,6 @@ from spec_270 import (
     service_types,
     trn,
 )
-from spec_837d import C, E, Loop, MapInfo, N, Seg, n3, n4, nm1
-
-MAP = MapInfo("271.5010.X279.A1.xml", "005010X279A1", "HB", "271", "271",
-              "HIPAA Health Care Eligibility Response X279A1-271",
-              "271 Health Care Eligibility Benefit Response")
 
 FOLLOW_UP = ["C", "N", "P", "R", "S", "W", "X", "Y"]
 BENEFIT_CODES = ["1", "2", "3", "4", "5", "6", "7", "8", "A", "B", "C", "CB", "D", "E", "F",
@@ -178,7 +177,14 @@ def transaction() -> Loop:
         ]),
         receiver,
     ])
-    return envelope("HB", "271", bht, source)
+    return envelope("HB", "271", VERSION, [bht], [source])
 
 
-__all__ = ["MAP", "transaction"]
+@cache
+def guide() -> Guide:
+    """The 271 spec."""
+    return Guide("271", "x279a1_271", MapInfo(
+        "271.5010.X279.A1.xml", VERSION, "HB", "271", "271",
+        "HIPAA Health Care Eligibility Response X279A1-271",
+        "271 Health Care Eligibility Benefit Response"), transaction())
+

@@ -1,6 +1,6 @@
-"""The 276 Health Care Claim Status Request (005010X212), for ``gen.py``.
+"""The 276 Health Care Claim Status Request (005010X212): the spec of our pyx12 map.
 
-Same conventions as ``spec_837d`` and ``spec_270``: one call per segment as the guide uses
+Same conventions as ``x224a2_837d`` and ``x279a1_270``: one call per segment as the guide uses
 it, element names from pyx12's dictionary, ``S`` wherever the guide makes a value
 situational, inline code lists only where we are sure of the whole list.
 
@@ -20,16 +20,16 @@ does not list it; the maps.xml entries were added by hand)::
     .venv/bin/python tools/mapgen/spec_276.py
 
 The helpers shared with the 277 (``envelope`` for any 5010 guide, ``service_line``,
-``claim_refs``) live here and ``spec_277`` imports them.
+``claim_refs``) live here and ``x212_277`` imports them.
 """
 
 from __future__ import annotations
 
-from spec_837d import C, E, Loop, MapInfo, N, Seg
+from collections.abc import Sequence
+from functools import cache
 
-MAP = MapInfo("276.5010.X212.xml", "005010X212", "HR", "276", "276",
-              "HIPAA Health Care Claim Status Request X212-276",
-              "276 Health Care Claim Status Request")
+from edigateway.x12.spec.common import NM1_SYNTAX, C, E, N, Seg, envelope
+from edigateway.x12.spec.model import Guide, Loop, MapInfo, Usage
 
 VERSION = "005010X212"
 GENDER = ["F", "M", "U"]
@@ -38,54 +38,22 @@ PAYER_QUALIFIERS = ["PI", "XV"]
 PROVIDER_QUALIFIERS = ["FI", "SV", "XX"]
 SUBSCRIBER_QUALIFIERS = ["24", "II", "MI"]
 PROCEDURE_QUALIFIERS = ["AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK"]
-NM1_SYNTAX = ["P0809", "C1110", "C1203"]
 CLEARINGHOUSE_CLAIM_NUMBER = ("Claim Identification Number for Clearinghouses and Other "
                               "Transmission Intermediaries")
 
 
 # -- shared with spec_277 -------------------------------------------------------------
-def envelope(gs01: str, st01: str, version: str, bht: Seg, detail: Loop) -> Loop:
-    """ISA/GS/ST … SE/GE/TA1/IEA for ``version`` (spec_270's envelope is fixed to X279A1)."""
-    qualifiers = ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]
-    isa = Seg("ISA", "Interchange Control Header", "R", 1, [
-        E("I01", "R", ["00", "03"]), E("I02"), E("I03", "R", ["00", "01"]), E("I04"),
-        E("I05", "R", qualifiers), E("I06"), E("I05", "R", qualifiers), E("I07"),
-        E("I08"), E("I09"), E("I10"), E("I11", "R", ["00501"]), E("I12"),
-        E("I13", "R", ["0", "1"]), E("I14", "R", ["P", "T"]), E("I15"),
-    ])
-    gs = Seg("GS", "Functional Group Header", "R", 1, [
-        E("479", "R", [gs01]), E("142"), E("124"), E("373"), E("337"), E("28"),
-        E("455", "R", ["X"]), E("480", "R", [version])])
-    st = Seg("ST", "Transaction Set Header", "R", 1, [
-        E("143", "R", [st01]), E("329"), E("1705", "R", [version])])
-    se = Seg("SE", "Transaction Set Trailer", "R", 1, [E("96"), E("329")])
-    ge = Seg("GE", "Functional Group Trailer", "R", 1, [E("97"), E("28")])
-    ta1 = Seg("TA1", "Interchange Acknowledgment", "S", 1, [
-        E("I12"), E("I08"), E("I09"), E("I17", "R", ["A", "E", "R"]), E("I18")])
-    iea = Seg("IEA", "Interchange Control Trailer", "R", 1, [E("I16"), E("I12")])
-    st_loop = Loop("ST_LOOP", "Transaction Set Header", "R", ">1", [
-        st,
-        Loop("HEADER", "Table 1 - Header", "R", 1, [bht], type="wrapper"),
-        Loop("DETAIL", "Table 2 - Detail", "S", ">1", [detail], type="wrapper"),
-        Loop("FOOTER", "Table 3 - Footer", N, 1, [], type="wrapper"),
-        se,
-    ], type="explicit")
-    gs_loop = Loop("GS_LOOP", "Functional Group Header", "R", ">1", [gs, st_loop, ge],
-                   type="explicit")
-    return Loop("ISA_LOOP", "Interchange Control Header", "R", ">1", [isa, gs_loop, ta1, iea],
-                type="explicit")
 
-
-def hl(code: str, title: str, parent: str, children: list[str] | None) -> Seg:
+def hl(code: str, title: str, parent: Usage, children: Sequence[str] | None) -> Seg:
     """Hierarchical level; ``children`` None when HL04 is not used (the 2000E leaf)."""
     return Seg("HL", title, "R", 1, [
         E("628"), E("734", parent), E("735", "R", [code]),
         E("736", "R", children) if children is not None else E("736", N)])
 
 
-def name(entity: list[str], title: str, *, kinds: list[str], last: str = "R",
-         person: bool = True, qualifiers: list[str] | None = None, id_usage: str = "R",
-         suffix: str = "S") -> Seg:
+def name(entity: Sequence[str], title: str, *, kinds: Sequence[str], last: Usage = "R",
+         person: bool = True, qualifiers: Sequence[str] | None = None, id_usage: Usage = "R",
+         suffix: Usage = "S") -> Seg:
     """NM1 as the 276/277 use it (NM106 never, NM110–NM112 never)."""
     return Seg("NM1", title, "R", 1, [
         E("98", "R", entity), E("1065", "R", kinds), E("1035", last),
@@ -118,7 +86,7 @@ def subscriber_name() -> Seg:
     return name(["IL"], "Subscriber Name", kinds=["1", "2"], qualifiers=SUBSCRIBER_QUALIFIERS)
 
 
-def ref(code: str, title: str, usage: str = "S") -> Seg:
+def ref(code: str, title: str, usage: Usage = "S") -> Seg:
     """A REF with one qualifier (REF03/REF04 not used)."""
     return Seg("REF", title, usage, 1, [E("128", "R", [code]), E("127"), E("352", N),
                                          C("C040", N, [E("128", N), E("127", N)])])
@@ -129,13 +97,13 @@ def claim_refs(codes: list[tuple[str, str]]) -> list[Seg | Loop]:
     return [ref(code, title) for code, title in codes]
 
 
-def service_date(title: str, usage: str) -> Seg:
+def service_date(title: str, usage: Usage) -> Seg:
     """DTP*472 as a single date (D8) or a range (RD8)."""
     return Seg("DTP", title, usage, 1, [E("374", "R", ["472"]),
                                         E("1250", "R", DATE_FORMATS), E("1251")])
 
 
-def service_line(*, paid: str) -> Seg:
+def service_line(*, paid: Usage) -> Seg:
     """SVC: procedure, charge, paid (the 277's SVC03; not used on the 276), units."""
     return Seg("SVC", "Service Line Information", "R", 1, [
         C("C003", "R", [
@@ -150,7 +118,7 @@ def service_line(*, paid: str) -> Seg:
     ])
 
 
-def demographics(title: str, usage: str) -> Seg:
+def demographics(title: str, usage: Usage) -> Seg:
     """DMG: birth date and gender."""
     return Seg("DMG", title, usage, 1, [
         E("1250", "R", ["D8"]), E("1251"), E("1068", "R", GENDER), E("1067", N),
@@ -168,7 +136,7 @@ CLAIM_REFS = [
 ]
 
 
-def tracking_loop(loop_id: str, line_loop: str, usage: str) -> Loop:
+def tracking_loop(loop_id: str, line_loop: str, usage: Usage) -> Loop:
     """2200D/2200E Claim Status Tracking Number with its 2210 service lines."""
     return Loop(loop_id, "Claim Status Tracking Number", usage, ">1", [
         Seg("TRN", "Claim Status Tracking Number", "R", 1, [
@@ -220,15 +188,15 @@ def transaction() -> Loop:
         Loop("2100A", "Payer Name", "R", 1, [payer_name()]),
         receiver,
     ])
-    return envelope("HR", "276", VERSION, bht, source)
+    return envelope("HR", "276", VERSION, [bht], [source])
 
 
-if __name__ == "__main__":
-    import sys
+@cache
+def guide() -> Guide:
+    """The 276 spec."""
+    return Guide("276", "x212_276", MapInfo(
+        "276.5010.X212.xml", VERSION, "HR", "276", "276",
+        "HIPAA Health Care Claim Status Request X212-276",
+        "276 Health Care Claim Status Request"), transaction())
 
-    import gen
-    import spec_276
 
-    (gen.OUT / MAP.file).write_text(gen.map_xml(spec_276), encoding="utf-8")
-    print(f"wrote {gen.OUT / MAP.file}")
-    sys.exit(0)

@@ -1,4 +1,4 @@
-"""The 277 Health Care Claim Status Response (005010X212), for ``gen.py``.
+"""The 277 Health Care Claim Status Response (005010X212): the spec of our pyx12 map.
 
 pyx12 4.0.0 ships ``277.5010.X212.xml`` but it cannot validate a correct file: its GS
 segment expects ``RA``/``005010X218`` (copied from the 820 map), the 2000C/2000D/2000E
@@ -23,10 +23,13 @@ Run on its own to (re)write ``mappings/pyx12/277.5010.X212.xml``::
 
 from __future__ import annotations
 
-from spec_276 import (
+from functools import cache
+
+from edigateway.x12.spec.common import C, E, N, Seg, envelope
+from edigateway.x12.spec.model import Guide, Loop, MapInfo, Usage
+from edigateway.x12.spec.x212_276 import (
     CLEARINGHOUSE_CLAIM_NUMBER,
     claim_refs,
-    envelope,
     hl,
     name,
     payer_name,
@@ -37,11 +40,6 @@ from spec_276 import (
     service_line,
     subscriber_name,
 )
-from spec_837d import C, E, Loop, MapInfo, N, Seg
-
-MAP = MapInfo("277.5010.X212.xml", "005010X212", "HN", "277", "277",
-              "HIPAA Health Care Claim Status Response X212-277",
-              "277 Health Care Claim Status Response")
 
 VERSION = "005010X212"
 CLAIM_REFS = [
@@ -52,7 +50,7 @@ CLAIM_REFS = [
 ]
 
 
-def status_code(usage: str) -> C:
+def status_code(usage: Usage) -> C:
     """C043 Health Care Claim Status: category, status, entity, code list qualifier (RX)."""
     return C("C043", usage, [E("1271", name="Health Care Claim Status Category Code"),
                              E("1271", name="Status Code"), E("98", "S"),
@@ -81,7 +79,7 @@ def trn(title: str, code: str) -> Seg:
                                       E("127", N)])
 
 
-def tracking_loop(loop_id: str, line_loop: str, usage: str) -> Loop:
+def tracking_loop(loop_id: str, line_loop: str, usage: Usage) -> Loop:
     """2200D/2200E Claim Status Tracking Number with its 2220 service lines."""
     return Loop(loop_id, "Claim Status Tracking Number", usage, ">1", [
         trn("Claim Status Tracking Number", "2"),
@@ -143,15 +141,15 @@ def transaction() -> Loop:
         Loop("2100A", "Payer Name", "R", 1, [payer_name(), payer_contact]),
         receiver,
     ])
-    return envelope("HN", "277", VERSION, bht, source)
+    return envelope("HN", "277", VERSION, [bht], [source])
 
 
-if __name__ == "__main__":
-    import sys
+@cache
+def guide() -> Guide:
+    """The 277 spec."""
+    return Guide("277", "x212_277", MapInfo(
+        "277.5010.X212.xml", VERSION, "HN", "277", "277",
+        "HIPAA Health Care Claim Status Response X212-277",
+        "277 Health Care Claim Status Response"), transaction())
 
-    import gen
-    import spec_277
 
-    (gen.OUT / MAP.file).write_text(gen.map_xml(spec_277), encoding="utf-8")
-    print(f"wrote {gen.OUT / MAP.file}")
-    sys.exit(0)

@@ -1,82 +1,22 @@
-"""The 837 Dental claim (005010X224A2) as a compact specification, for ``gen.py``.
+"""The 837 Dental claim (005010X224A2): the spec our pyx12 map and audit are made from.
 
-Each segment is written once as a small function call; ``gen.py`` expands it into pyx12's
-map XML (loops, segments, elements, composites, usage, repeats, code lists). Element names
-come from pyx12's data element dictionary by number; codes and usages follow the guide.
-Where the guide lets a value be situational we say ``S`` rather than guess a stricter rule.
+One call per segment as the guide uses it (loop 2300 is built once and used under 2000B
+and 2000C, as the guide does). Element names come from the X12 dictionary by number unless
+the guide names them; codes and usages follow the guide; where the guide lets a value be
+situational we say ``S`` rather than guess a stricter rule, and give the rule's gist in
+``rule`` where the guide states one. Differences from TigerShark's X224A2 grammar are listed
+with their reasons in ``docs/conformance.md``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from functools import cache
 
+from edigateway.x12.spec.common import COUNTRY, STATES, C, E, N, Seg, envelope, n3, n4, nm1
+from edigateway.x12.spec.model import Guide, Loop, MapInfo, Segment, Usage
 
-@dataclass(frozen=True)
-class MapInfo:
-    """Where a map goes and what it is for (its maps.xml entry)."""
-
-    file: str
-    vriic: str
-    fic: str
-    abbr: str
-    xid: str
-    name: str
-    title: str
-
-
-MAP = MapInfo("837.5010.X224.A2.xml", "005010X224A2", "HC", "837D", "837",
-              "HIPAA Health Care Claim: Dental X224A2-837",
-              "837 Health Care Claim: Dental")
-
-
-@dataclass
-class E:
-    """An element: data element number, usage (R/S/N), codes, external code list."""
-
-    num: str
-    usage: str = "R"
-    codes: list[str] | None = None
-    external: str | None = None
-    name: str | None = None
-
-
-@dataclass
-class C:
-    """A composite: its number, usage and component elements."""
-
-    num: str
-    usage: str
-    parts: list[E]
-    name: str | None = None
-
-
-@dataclass
-class Seg:
-    """A segment as used at one place in the guide."""
-
-    id: str
-    name: str
-    usage: str
-    max_use: int | str
-    elements: list[E | C]
-    syntax: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Loop:
-    """A loop: first child segment starts it."""
-
-    id: str
-    name: str
-    usage: str
-    repeat: int | str
-    children: list[Seg | Loop]
-    type: str | None = None
-
-
-N = "N"
-STATES = "states"
-COUNTRY = "country"
+VERSION = "005010X224A2"
 FILING = ["11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM",
           "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"]
 RELATIONSHIPS = ["01", "18", "19", "20", "21", "39", "40", "53", "G8"]
@@ -87,39 +27,7 @@ PROVIDER_REF = ["0B", "1G", "G2", "LU"]
 CAS_GROUPS = ["CO", "CR", "OA", "PI", "PR"]
 
 
-def nm1(entity: list[str], name: str, *, usage: str = "R", kind: list[str] | None = None,
-        last: str = "R", first: str = "S", middle: str = "S", suffix: str = "S",
-        qualifiers: list[str] | None = None, id_usage: str = "R") -> Seg:
-    """NM1 with the usual layout; person name parts situational unless said otherwise."""
-    person = kind != ["2"]
-    return Seg("NM1", name, usage, 1, [
-        E("98", "R", entity),
-        E("1065", "R", kind or ["1", "2"]),
-        E("1035", last),
-        E("1036", first if person else N),
-        E("1037", middle if person else N),
-        E("1038", N),
-        E("1039", suffix if person else N),
-        E("66", id_usage if qualifiers else N, qualifiers),
-        E("67", id_usage if qualifiers else N),
-        E("706", N), E("98", N), E("1035", N),
-    ], ["P0809", "C1110", "C1203"])
-
-
-def n3(name: str, usage: str = "R") -> Seg:
-    """Street address."""
-    return Seg("N3", name, usage, 1, [E("166"), E("166", "S")])
-
-
-def n4(name: str, usage: str = "R") -> Seg:
-    """City, state, ZIP."""
-    return Seg("N4", name, usage, 1, [
-        E("19"), E("156", "S", external=STATES), E("116", "S"), E("26", "S", external=COUNTRY),
-        E("309", N), E("310", N), E("1715", "S"),
-    ], ["E0207", "C0605", "C0704"])
-
-
-def ref(codes: list[str], name: str, max_use: int = 1, usage: str = "S", *,
+def ref(codes: Sequence[str], name: str, max_use: int = 1, usage: Usage = "S", *,
         other_payer: bool = False) -> Seg:
     """A REF with the given qualifiers; ``other_payer``: REF04 (C040) may name the other
     payer the number belongs to (REF04-01 2U, REF04-02 its identifier)."""
@@ -129,7 +37,7 @@ def ref(codes: list[str], name: str, max_use: int = 1, usage: str = "S", *,
                                              ref04])
 
 
-def per(name: str, usage: str = "S", max_use: int = 2) -> Seg:
+def per(name: str, usage: Usage = "S", max_use: int = 2) -> Seg:
     """Contact information."""
     channels = ["EM", "FX", "TE"]
     return Seg("PER", name, usage, max_use, [
@@ -139,20 +47,20 @@ def per(name: str, usage: str = "S", max_use: int = 2) -> Seg:
     ], ["P0304", "P0506", "P0708"])
 
 
-def prv(code: str, name: str, usage: str = "S") -> Seg:
+def prv(code: str, name: str, usage: Usage = "S") -> Seg:
     """Provider taxonomy."""
     return Seg("PRV", name, usage, 1, [E("1221", "R", [code]), E("128", "R", ["PXC"]),
                                        E("127"), E("156", N), C("C035", N, [E("1222", N)]),
                                        E("1223", N)])
 
 
-def dtp(code: str, name: str, usage: str = "S", formats: list[str] | None = None) -> Seg:
+def dtp(code: str, name: str, usage: Usage = "S", formats: Sequence[str] | None = None) -> Seg:
     """A date."""
     return Seg("DTP", name, usage, 1, [E("374", "R", [code]), E("1250", "R", formats or ["D8"]),
                                        E("1251")])
 
 
-def amt(code: str, name: str, usage: str = "S") -> Seg:
+def amt(code: str, name: str, usage: Usage = "S") -> Seg:
     """An amount."""
     return Seg("AMT", name, usage, 1, [E("522", "R", [code]), E("782"), E("478", N)])
 
@@ -161,20 +69,20 @@ def cas(name: str, max_use: int) -> Seg:
     """Claim adjustment: group plus up to six reason/amount/quantity triplets."""
     triplets: list[E | C] = []
     for index in range(6):
-        usage = "R" if index == 0 else "S"
+        usage: Usage = "R" if index == 0 else "S"
         triplets += [E("1034", usage), E("782", usage), E("380", "S")]
     return Seg("CAS", name, "S", max_use, [E("1033", "R", CAS_GROUPS), *triplets],
                ["L050607", "C0605", "C0705", "L080910", "C0908", "C1008", "L111213", "C1211",
                 "C1311", "L141516", "C1514", "C1614", "L171819", "C1817", "C1917"])
 
 
-def hl(code: str, name: str, parent: str, children: list[str]) -> Seg:
+def hl(code: str, name: str, parent: Usage, children: Sequence[str]) -> Seg:
     """Hierarchical level."""
     return Seg("HL", name, "R", 1, [E("628"), E("734", parent), E("735", "R", [code]),
                                     E("736", "R", children)])
 
 
-def sbr(name: str, relationship: list[str], rel_usage: str) -> Seg:
+def sbr(name: str, relationship: Sequence[str], rel_usage: Usage) -> Seg:
     """Subscriber information (2000B) or other subscriber information (2320)."""
     return Seg("SBR", name, "R", 1, [
         E("1138", "R", ["A", "B", "C", "D", "E", "F", "G", "H", "P", "S", "T", "U"]),
@@ -183,7 +91,7 @@ def sbr(name: str, relationship: list[str], rel_usage: str) -> Seg:
     ])
 
 
-def dmg(name: str, usage: str = "S") -> Seg:
+def dmg(name: str, usage: Usage = "S") -> Seg:
     """Demographics."""
     return Seg("DMG", name, usage, 1, [E("1250", "R", ["D8"]), E("1251"),
                                        E("1068", "R", ["F", "M", "U"])])
@@ -192,7 +100,7 @@ def dmg(name: str, usage: str = "S") -> Seg:
 def hi() -> Seg:
     """Claim-level diagnosis codes: the principal (ABK ICD-10, BK ICD-9) then up to three
     others (ABF/BF), the four that SV311's pointers (1-4) can name."""
-    def dx(usage: str, codes: list[str]) -> C:
+    def dx(usage: Usage, codes: Sequence[str]) -> C:
         return C("C022", usage, [E("1270", "R", codes), E("1271"), E("1250", N),
                                  E("1251", N), E("782", N), E("380", N), E("799", N),
                                  E("1271", N), E("1073", N)],
@@ -200,13 +108,17 @@ def hi() -> Seg:
     parts: list[E | C] = [dx("R", ["ABK", "BK"])]
     parts += [dx("S", ["ABF", "BF"]) for _ in range(3)]
     parts += [C("C022", N, [E("1270", N), E("1271", N)]) for _ in range(8)]
-    return Seg("HI", "Health Care Diagnosis Code", "S", 1, parts)
+    return Seg("HI", "Health Care Diagnosis Code", "S", 1, parts, rule=(
+        "When a diagnosis may affect the claim's adjudication (the procedures relate the "
+        "patient's oral and general health): ICD-10-CM codes (ABK/ABF) from 2015-10-01."))
 
 
 def hcp(name: str, *, line: bool) -> Seg:
     """Repricing: method, allowed amount, savings, repricer and its reference, reject and
     policy codes; at line level also the approved procedure and units."""
-    approved = "S" if line else N
+    approved: Usage = "S" if line else N
+    rule = ("Sent by a repricing organization that priced this "
+            f"{'line' if line else 'claim'}; a provider's own claim leaves it out.")
     return Seg("HCP", name, "S", 1, [
         E("1473", "R", [f"{n:02d}" for n in range(15)]), E("782"), E("782", "S"),
         E("127", "S"), E("118", "S"), E("127", "S"), E("782", "S"), E("234", "S"),
@@ -214,12 +126,12 @@ def hcp(name: str, *, line: bool) -> Seg:
         E("234", approved), E("355", "S", ["DA", "UN"]), E("380", "S"),
         E("901", "S", ["T1", "T2", "T3", "T4", "T5", "T6"]),
         E("1526", "S", ["1", "2", "3", "4", "5"]), E("1527", "S", ["1", "2", "3", "4", "5", "6"]),
-    ], ["R0113", "P0910", "P1112"])
+    ], ["R0113", "P0910", "P1112"], rule=rule)
 
 
-def provider_loop(loop_id: str, entity: list[str], name: str, *, taxonomy: str | None = None,
-                  kind: list[str] | None = None, address: bool = False, repeat: int = 1,
-                  ids: list[str] | None = None, ref_max: int = 3) -> Loop:
+def provider_loop(loop_id: str, entity: Sequence[str], name: str, *, taxonomy: str | None = None,
+                  kind: Sequence[str] | None = None, address: bool = False, repeat: int = 1,
+                  ids: Sequence[str] | None = None, ref_max: int = 3) -> Loop:
     """A provider name loop (NM1, optional PRV/N3/N4, secondary REFs). At line level
     (2420x) the secondary REF may carry the other payer's identifier in REF04."""
     children: list[Seg | Loop] = [nm1(entity, name, kind=kind, qualifiers=["XX"],
@@ -234,8 +146,8 @@ def provider_loop(loop_id: str, entity: list[str], name: str, *, taxonomy: str |
     return Loop(loop_id, name, "S", repeat, children)
 
 
-def other_payer_provider(loop_id: str, entity: list[str], name: str, *, kind: list[str],
-                         ids: list[str], ref_max: int = 3, repeat: int = 1) -> Loop:
+def other_payer_provider(loop_id: str, entity: Sequence[str], name: str, *, kind: Sequence[str],
+                         ids: Sequence[str], ref_max: int = 3, repeat: int = 1) -> Loop:
     """2330C–H: other payers' secondary identifiers for our providers (NM101/NM102 only)."""
     return Loop(loop_id, name, "S", repeat, [
         nm1(entity, name, kind=kind, last=N, first=N, middle=N, suffix=N, qualifiers=None),
@@ -267,11 +179,14 @@ def claim_loop() -> Loop:
             E("782"), E("1331", "S"),
             C("C006", "S", [E("1361", "R", AREAS)] + [E("1361", "S", AREAS)] * 4),
             E("1358", "S", ["I", "R"]),
-            # SV306 situational: absent means 1, and 1 itself must not be sent (RFI 1866)
-            E("380", "S"),
+            E("380", "S", name="Procedure Count", rule=(
+                "Sent only for more than one unit: a missing SV306 means 1, and X12's "
+                "interpretation RFI 1866 prohibits reporting SV306 with the value 1.")),
             E("352", N), E("1327", N), E("1360", N), E("1073", N),
             C("C004", "S", [E("1328"), E("1328", "S"), E("1328", "S"), E("1328", "S")],
-              name="Composite Diagnosis Code Pointer"),
+              name="Composite Diagnosis Code Pointer", rule=(
+                  "When the claim carries diagnosis codes (2300 HI) that apply to this line: "
+                  "pointers 1-4 into HI01-HI04, the first the primary one.")),
         ]),
         Seg("TOO", "Tooth Information", "S", 32, [
             E("1270", "R", ["JP"]), E("1271"),
@@ -400,22 +315,10 @@ def claim_loop() -> Loop:
 
 def transaction() -> Loop:
     """The whole interchange, as pyx12 expects a transaction map to describe it."""
-    isa = Seg("ISA", "Interchange Control Header", "R", 1, [
-        E("I01", "R", ["00", "03"]), E("I02"), E("I03", "R", ["00", "01"]), E("I04"),
-        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I06"),
-        E("I05", "R", ["01", "14", "20", "27", "28", "29", "30", "33", "ZZ"]), E("I07"),
-        E("I08"), E("I09"), E("I10"), E("I11", "R", ["00501"]), E("I12"),
-        E("I13", "R", ["0", "1"]), E("I14", "R", ["P", "T"]), E("I15"),
-    ])
-    gs = Seg("GS", "Functional Group Header", "R", 1, [
-        E("479", "R", ["HC"]), E("142"), E("124"), E("373"), E("337"), E("28"),
-        E("455", "R", ["X"]), E("480", "R", ["005010X224A2"])])
-    st = Seg("ST", "Transaction Set Header", "R", 1, [
-        E("143", "R", ["837"]), E("329"), E("1705", "R", ["005010X224A2"])])
     bht = Seg("BHT", "Beginning of Hierarchical Transaction", "R", 1, [
         E("1005", "R", ["0019"]), E("353", "R", ["00", "18"]), E("127"), E("373"), E("337"),
         E("640", "R", ["31", "CH", "RP"])])
-    header = Loop("HEADER", "Table 1 - Header", "R", 1, [
+    header: list[Segment | Loop] = [
         bht,
         Loop("1000A", "Submitter Name", "R", 1, [
             nm1(["41"], "Submitter Name", suffix=N, qualifiers=["46"]),
@@ -424,7 +327,7 @@ def transaction() -> Loop:
         Loop("1000B", "Receiver Name", "R", 1, [
             nm1(["40"], "Receiver Name", kind=["2"], qualifiers=["46"]),
         ]),
-    ], type="wrapper")
+    ]
     patient = Loop("2000C", "Patient Hierarchical Level", "S", ">1", [
         hl("23", "Patient Hierarchical Level", "R", ["0"]),
         Seg("PAT", "Patient Information", "R", 1, [
@@ -483,18 +386,13 @@ def transaction() -> Loop:
         ]),
         subscriber,
     ])
-    se = Seg("SE", "Transaction Set Trailer", "R", 1, [E("96"), E("329")])
-    ge = Seg("GE", "Functional Group Trailer", "R", 1, [E("97"), E("28")])
-    ta1 = Seg("TA1", "Interchange Acknowledgment", "S", 1, [
-        E("I12"), E("I08"), E("I09"), E("I17", "R", ["A", "E", "R"]), E("I18")])
-    iea = Seg("IEA", "Interchange Control Trailer", "R", 1, [E("I16"), E("I12")])
-    st_loop = Loop("ST_LOOP", "Transaction Set Header", "R", ">1", [
-        st, header,
-        Loop("DETAIL", "Table 2 - Detail", "S", ">1", [billing], type="wrapper"),
-        Loop("FOOTER", "Table 3 - Footer", N, 1, [], type="wrapper"),
-        se,
-    ], type="explicit")
-    gs_loop = Loop("GS_LOOP", "Functional Group Header", "R", ">1", [gs, st_loop, ge],
-                   type="explicit")
-    return Loop("ISA_LOOP", "Interchange Control Header", "R", ">1", [isa, gs_loop, ta1, iea],
-                type="explicit")
+    return envelope("HC", "837", VERSION, header, [billing])
+
+
+@cache
+def guide() -> Guide:
+    """The 837D spec."""
+    return Guide("837D", "x224a2_837d", MapInfo(
+        "837.5010.X224.A2.xml", VERSION, "HC", "837D", "837",
+        "HIPAA Health Care Claim: Dental X224A2-837", "837 Health Care Claim: Dental"),
+        transaction())
