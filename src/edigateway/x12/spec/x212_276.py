@@ -162,7 +162,8 @@ def transaction() -> Loop:
         hl("23", "Dependent Level", "R", None),
         demographics("Dependent Demographic Information", "R"),
         Loop("2100E", "Dependent Name", "R", 1, [
-            name(["QC"], "Dependent Name", kinds=["1"], id_usage="S"),
+            # no ID for the dependent: one with an own ID is the subscriber (RFI 1907)
+            name(["QC"], "Dependent Name", kinds=["1"], id_usage=N),
         ]),
         tracking_loop("2200E", "2210E", "R"),
     ])
@@ -175,7 +176,7 @@ def transaction() -> Loop:
     ])
     provider = Loop("2000C", "Service Provider Level", "R", ">1", [
         hl("19", "Service Provider Level", "R", ["1"]),
-        Loop("2100C", "Provider Name", "R", 1, [provider_name()]),
+        Loop("2100C", "Provider Name", "R", 2, [provider_name()]),
         subscriber,
     ])
     receiver = Loop("2000B", "Information Receiver Level", "R", ">1", [

@@ -97,6 +97,12 @@ def dmg(name: str, usage: Usage = "S") -> Seg:
                                        E("1068", "R", ["F", "M", "U"])])
 
 
+def k3() -> Seg:
+    """Fixed-format information a regulation requires and no other element carries."""
+    return Seg("K3", "File Information", "S", 10, [E("449"), E("1333", N),
+                                                  C("C001", N, [E("355", N)])])
+
+
 def hi() -> Seg:
     """Claim-level diagnosis codes: the principal (ABK ICD-10, BK ICD-9) then up to three
     others (ABF/BF), the four that SV311's pointers (1-4) can name."""
@@ -166,7 +172,7 @@ def claim_loop() -> Loop:
         C("C024", "S", [E("1362", "R", ["AA", "EM", "OA"]), E("1362", "S", ["AA", "EM", "OA"]),
                         E("1362", N), E("156", "S", external=STATES),
                         E("26", "S", external=COUNTRY)]),
-        E("1366", "S", ["01", "02", "03", "05", "09"]), E("1073", N), E("1338", N),
+        E("1366", "S", ["01", "02", "03", "05"]), E("1073", N), E("1338", N),
         E("1360", N), E("1029", N), E("1383", N), E("1073", N),
         E("1383", "S", ["PB"]), E("1514", "S", ["1", "2", "3", "4", "5", "6", "7", "8", "9",
                                               "10", "11", "15"]),
@@ -192,7 +198,7 @@ def claim_loop() -> Loop:
             E("1270", "R", ["JP"]), E("1271"),
             C("C005", "S", [E("1369", "R", SURFACES)] + [E("1369", "S", SURFACES)] * 4),
         ]),
-        dtp("472", "Date - Service"),
+        dtp("472", "Date - Service", formats=["D8", "RD8"]),
         dtp("441", "Date - Prior Placement"),
         dtp("452", "Date - Appliance Placement"),
         dtp("446", "Date - Replacement"),
@@ -208,13 +214,15 @@ def claim_loop() -> Loop:
         ref(["9D"], "Adjusted Repriced Line Item Reference Number", 1),
         ref(["9F"], "Referral Number", 5, other_payer=True),
         amt("T", "Sales Tax Amount"),
+        k3(),
         Seg("NTE", "Line Note", "S", 1, [E("363", "R", ["TPO"]), E("352")]),
         hcp("Line Pricing/Repricing Information", line=True),
         provider_loop("2420A", ["82"], "Rendering Provider Name", taxonomy="PE", ref_max=20),
         provider_loop("2420B", ["DD"], "Assistant Surgeon Name", taxonomy="AS", kind=["1"],
                       ref_max=20),
         provider_loop("2420C", ["DQ"], "Supervising Provider Name", kind=["1"], ref_max=20),
-        provider_loop("2420D", ["77"], "Service Facility Location", kind=["2"], address=True),
+        provider_loop("2420D", ["77"], "Service Facility Location", kind=["2"], address=True,
+                      ids=["0B", "1G", "G2"]),
         Loop("2430", "Line Adjudication Information", "S", 15, [
             Seg("SVD", "Line Adjudication Information", "R", 1, [
                 E("67"), E("782"),
@@ -235,8 +243,15 @@ def claim_loop() -> Loop:
         amt("A8", "Coordination of Benefits (COB) Total Non-covered Amount"),
         amt("EAF", "Remaining Patient Liability"),
         Seg("OI", "Other Insurance Coverage Information", "R", 1, [
-            E("1032", N), E("1383", N), E("1073", "R", ["N", "W", "Y"]), E("1351", "S"),
+            E("1032", N), E("1383", N), E("1073", "R", ["N", "W", "Y"]), E("1351", "S", ["P"]),
             E("1360", N), E("1363", "R", ["I", "Y"])]),
+        Seg("MOA", "Outpatient Adjudication Information", "S", 1, [
+            E("954", "S", name="Reimbursement Rate"),
+            E("782", "S", name="HCPCS Payable Amount"),
+            *[E("127", "S", name="Claim Payment Remark Code") for _ in range(5)],
+            E("782", "S", name="End Stage Renal Disease Payment Amount"),
+            E("782", "S", name="Non-Payable Professional Component Billed Amount"),
+        ], rule="When the other payer's remittance (835 MOA) reported outpatient adjudication."),
         Loop("2330A", "Other Subscriber Name", "R", 1, [
             nm1(["IL"], "Other Subscriber Name", qualifiers=["II", "MI"]),
             n3("Other Subscriber Address", "S"), n4("Other Subscriber City, State, ZIP Code", "S"),
@@ -264,7 +279,7 @@ def claim_loop() -> Loop:
         other_payer_provider("2330G", ["77"], "Other Payer Service Facility Location",
                              kind=["2"], ids=["0B", "G2", "LU"]),
         other_payer_provider("2330H", ["DD"], "Other Payer Assistant Surgeon",
-                             kind=["1", "2"], ids=PROVIDER_REF),
+                             kind=["1", "2"], ids=["0B", "1G", "G2"]),
     ])
     return Loop("2300", "Claim Information", "S", 100, [
         clm,
@@ -296,9 +311,8 @@ def claim_loop() -> Loop:
         ref(["9A"], "Repriced Claim Number"),
         ref(["9C"], "Adjusted Repriced Claim Number"),
         ref(["D9"], "Claim Identifier For Transmission Intermediaries"),
-        Seg("K3", "File Information", "S", 10, [E("449"), E("1333", N),
-                                                C("C001", N, [E("355", N)])]),
-        Seg("NTE", "Claim Note", "S", 1, [E("363", "R", ["ADD"]), E("352")]),
+        k3(),
+        Seg("NTE", "Claim Note", "S", 5, [E("363", "R", ["ADD"]), E("352")]),
         hi(),
         hcp("Claim Pricing/Repricing Information", line=False),
         provider_loop("2310A", ["DN", "P3"], "Referring Provider Name", taxonomy="RF",

@@ -32,6 +32,14 @@ PROVIDER_CODES = ["AD", "AT", "BI", "CO", "CV", "H", "HH", "LA", "OT", "P1", "P2
 COVERAGE_LEVELS = ["CHD", "DEP", "ECH", "EMP", "ESP", "FAM", "IND", "SPC", "SPO"]
 PROCEDURE_QUALIFIERS = ["AD", "CJ", "HC", "ID", "IV", "N4", "ZZ"]
 DEPENDENT_RELATIONSHIPS = ["01", "19", "20", "21", "39", "40", "53", "G8"]
+INQUIRY_RELATIONSHIPS = ["01", "19", "34"]  # the 270's dependent: spouse, child, other adult
+RECEIVER_REFS = ["0B", "1C", "1D", "1J", "4A", "CT", "EL", "EO", "HPI", "JD", "N5", "N7", "Q4",
+                 "SY", "TJ"]
+SUBSCRIBER_REFS = ["18", "1L", "1W", "3H", "6P", "CT", "EA", "EJ", "F6", "GH", "HJ", "IG", "N6",
+                   "NQ", "SY", "Y4"]
+DEPENDENT_REFS = ["18", "1L", "1W", "6P", "CT", "EA", "EJ", "F6", "GH", "HJ", "IF", "IG", "MRC",
+                  "N6", "SY", "Y4"]
+PERSON_DATES = ["102", "291"]
 SOURCE_ENTITIES = ["2B", "36", "GP", "P5", "PR"]
 SOURCE_QUALIFIERS = ["24", "46", "FI", "NI", "PI", "XV", "XX"]
 RECEIVER_ENTITIES = ["1P", "2B", "36", "80", "FA", "GP", "P5", "PR"]
@@ -46,11 +54,12 @@ def service_types(usage: Usage = "S") -> E:
     return E("1365", usage, name="Service Type Code", repeat=99)
 
 
-def procedure(usage: Usage = "S") -> C:
-    """C003 Composite Medical Procedure Identifier (EQ02, EB13)."""
+def procedure(usage: Usage = "S", *, range_end: Usage = "S") -> C:
+    """C003 Composite Medical Procedure Identifier (EQ02, EB13); the end of a code range
+    (C003-08) only on the 271."""
     return C("C003", usage, [
         E("235", "R", PROCEDURE_QUALIFIERS), E("234"), E("1339", "S"), E("1339", "S"),
-        E("1339", "S"), E("1339", "S"), E("352", N), E("234", "S"),
+        E("1339", "S"), E("1339", "S"), E("352", N), E("234", range_end),
     ], name="Composite Medical Procedure Identifier")
 
 
@@ -72,23 +81,28 @@ def trn(name: str, types: Sequence[str], max_use: int) -> Seg:
                                            E("127", "S")])
 
 
-def ref(name: str, max_use: int, codes: Sequence[str] | None = None) -> Seg:
+def ref(name: str, max_use: int, codes: Sequence[str] | None = None, *,
+        description: Usage = "S") -> Seg:
     """A situational REF; ``codes`` None when the guide's list is not certain to us."""
-    return Seg("REF", name, "S", max_use, [E("128", "R", codes), E("127"), E("352", "S"),
+    return Seg("REF", name, "S", max_use, [E("128", "R", codes), E("127"),
+                                           E("352", description),
                                            C("C040", N, [E("128", N), E("127", N)])])
 
 
-def n4_person(name: str, usage: Usage = "S") -> Seg:
-    """City, state, ZIP (N405/N406 situational, as some 5010 27x loops allow them)."""
+def n4_person(name: str, usage: Usage = "S", *, location: Usage = "S") -> Seg:
+    """City, state, ZIP; N405/N406 (location qualifier/identifier) where the loop allows
+    them (the 271's benefit related entity), not for the subscriber or dependent."""
     return Seg("N4", name, usage, 1, [
         E("19"), E("156", "S", external=STATES), E("116", "S"), E("26", "S", external=COUNTRY),
-        E("309", "S"), E("310", "S"), E("1715", "S"),
+        E("309", location), E("310", location), E("1715", "S"),
     ], ["E0207", "C0605", "C0704"])
 
 
-def prv(name: str) -> Seg:
-    """Provider information (PRV02 qualifier left open: PXC, and 4010's others, occur)."""
-    return Seg("PRV", name, "S", 1, [E("1221", "R", PROVIDER_CODES), E("128"), E("127"),
+def prv(name: str, *, submitter: bool = True) -> Seg:
+    """Provider information (PRV02 qualifier left open: PXC, and 4010's others, occur);
+    PRV01 SB (submitting provider) only where the provider is the information receiver."""
+    codes = PROVIDER_CODES if submitter else [c for c in PROVIDER_CODES if c != "SB"]
+    return Seg("PRV", name, "S", 1, [E("1221", "R", codes), E("128"), E("127"),
                                      E("156", N), C("C035", N, [E("1222", N)]),
                                      E("1223", N)], ["P0203"])
 
@@ -106,14 +120,19 @@ def ins(name: str, subscriber: bool, response: bool) -> Seg:
     """Relationship: INS01 Y/18 for the subscriber, N/relationship for a dependent.
 
     On the 271 INS03/INS04 (001/25: identifying data changed) and INS09/INS10 may be sent.
+    On the 270 the subscriber's INS exists only to carry the birth sequence number (INS17),
+    and a dependent is a spouse, child or other adult.
     """
-    resp = "S" if response else N
+    resp: Usage = "S" if response else N
+    sequence: Usage = "R" if subscriber and not response else "S"
+    relationships = DEPENDENT_RELATIONSHIPS if response else INQUIRY_RELATIONSHIPS
     return Seg("INS", name, "S", 1, [
         E("1073", "R", ["Y"] if subscriber else ["N"]),
-        E("1069", "R", ["18"] if subscriber else DEPENDENT_RELATIONSHIPS),
+        E("1069", "R", ["18"] if subscriber else relationships),
         E("875", resp, ["001"]), E("1203", resp, ["25"]), E("1216", N), E("1218", N),
         E("1219", N), E("584", N), E("1220", resp), E("1073", resp, YES_NO), E("1250", N),
-        E("1251", N), E("1165", N), E("19", N), E("156", N), E("26", N), E("1470", "S"),
+        E("1251", N), E("1165", N), E("19", N), E("156", N), E("26", N),
+        E("1470", sequence, name="Birth Sequence Number"),
     ])
 
 
@@ -137,22 +156,30 @@ def dtp(name: str, max_use: int, codes: Sequence[str] | None = None) -> Seg:
 
 
 
-def inquiry_loop(loop_id: str, who: str) -> Loop:
-    """2110C/2110D Eligibility or Benefit Inquiry."""
-    return Loop(loop_id, f"{who} Eligibility or Benefit Inquiry", "S", 99, [
-        Seg("EQ", f"{who} Eligibility or Benefit Inquiry", "R", 1, [
-            service_types("S"), procedure("S"), E("1207", "S", COVERAGE_LEVELS),
-            E("1336", "S"), diagnosis_pointer("S"),
-        ], ["R0102"]),
+def inquiry_loop(loop_id: str, who: str, *, subscriber: bool) -> Loop:
+    """2110C/2110D Eligibility or Benefit Inquiry. Only the subscriber's inquiry may ask
+    for family coverage (EQ03 FAM) and carry spend-down amounts; required at the dependent
+    level, where the dependent is the patient the inquiry is about."""
+    spend_down: list[Seg | Loop] = [
         Seg("AMT", f"{who} Spend Down Amount", "S", 1, [E("522", "R", ["R"]), E("782"),
                                                         E("478", N)]),
         Seg("AMT", f"{who} Spend Down Total Billed Amount", "S", 1, [
             E("522", "R", ["PB"]), E("782"), E("478", N)]),
+    ] if subscriber else []
+    return Loop(loop_id, f"{who} Eligibility or Benefit Inquiry", "S" if subscriber else "R",
+                99, [
+        Seg("EQ", f"{who} Eligibility or Benefit Inquiry", "R", 1, [
+            service_types("S"), procedure("S", range_end=N),
+            E("1207", "S", ["FAM"]) if subscriber else E("1207", N), E("1336", N),
+            diagnosis_pointer("S"),
+        ], ["R0102"]),
+        *spend_down,
         Seg("III", f"{who} Eligibility or Benefit Additional Inquiry Information", "S", 10, [
-            E("1270", "S"), E("1271", "S"), E("1136", "S"), E("933", "S"), E("380", N),
-            C("C001", N, [E("355", N)]), E("752", N), E("752", N), E("752", N),
+            E("1270", "R", ["ZZ"]), E("1271", name="Place of Service"), E("1136", N),
+            E("933", N), E("380", N), C("C001", N, [E("355", N)]), E("752", N), E("752", N),
+            E("752", N),
         ], ["P0102"]),
-        ref(f"{who} Additional Information", 1, ["9F", "G1"]),
+        ref(f"{who} Additional Information", 1, ["9F", "G1"], description=N),
         dtp(f"{who} Eligibility/Benefit Date", 1, ["291"]),
     ])
 
@@ -163,23 +190,24 @@ def person_name_loop(loop_id: str, who: str, *, subscriber: bool, inquiry: str) 
                qualifiers=MEMBER_QUALIFIERS if subscriber else None, id_usage="S")
     return Loop(loop_id, f"{who} Name", "R", 1, [
         name,
-        ref(f"{who} Additional Identification", 9),
+        ref(f"{who} Additional Identification", 9,
+            SUBSCRIBER_REFS if subscriber else DEPENDENT_REFS, description=N),
         n3(f"{who} Address", "S"),
-        n4_person(f"{who} City, State, ZIP Code"),
-        prv("Provider Information"),
+        n4_person(f"{who} City, State, ZIP Code", location=N),
+        prv("Provider Information", submitter=False),
         dmg(f"{who} Demographic Information"),
         ins(f"{who} Relationship", subscriber, response=False),
         hi(f"{who} Health Care Diagnosis Code"),
-        dtp(f"{who} Date", 2),
-        inquiry_loop(inquiry, who),
+        dtp(f"{who} Date", 2, PERSON_DATES),
+        inquiry_loop(inquiry, who, subscriber=subscriber),
     ])
 
 
 def transaction() -> Loop:
     """The whole interchange, as pyx12 expects a transaction map to describe it."""
     bht = Seg("BHT", "Beginning of Hierarchical Transaction", "R", 1, [
-        E("1005", "R", ["0022"]), E("353", "R", ["01", "13"]), E("127"), E("373"), E("337"),
-        E("640", "S")])
+        E("1005", "R", ["0022"]), E("353", "R", ["01", "13"]), E("127", "S"), E("373"),
+        E("337"), E("640", "S", ["RT"])])
     dependent = Loop("2000D", "Dependent Level", "S", ">1", [
         hl("23", "Dependent Level", "R", ["0"]),
         trn("Dependent Trace Number", ["1"], 2),
@@ -196,7 +224,7 @@ def transaction() -> Loop:
         Loop("2100B", "Information Receiver Name", "R", 1, [
             nm1(RECEIVER_ENTITIES, "Information Receiver Name", last="S",
                 qualifiers=RECEIVER_QUALIFIERS),
-            ref("Information Receiver Additional Identification", 9),
+            ref("Information Receiver Additional Identification", 9, RECEIVER_REFS),
             n3("Information Receiver Address", "S"),
             n4("Information Receiver City, State, ZIP Code", "S"),
             prv("Information Receiver Provider Information"),
