@@ -29,9 +29,27 @@ def _summary(b: DentalBenefits, wanted: dict[str, Any]) -> dict[str, Any]:
     """The fields expected.json names, from the benefits read."""
     got: dict[str, Any] = {}
     for key in wanted:
-        if key == "coinsurance":
-            got[key] = {c.category.value: str(c.coinsurance_in_network)
-                        for c in b.categories if c.coinsurance_in_network is not None}
+        if key.startswith("coinsurance") and key != "coinsurance_by_plan":
+            field = {"coinsurance": "coinsurance_in_network"}.get(key, key)
+            got[key] = {}
+            for c in b.categories:  # the first plan's, as the estimate reads them
+                if getattr(c, field) is not None:
+                    got[key].setdefault(c.category.value, str(getattr(c, field)))
+        elif key == "coinsurance_by_plan":
+            got[key] = {}
+            for c in b.categories:
+                if c.coinsurance_in_network is not None:
+                    got[key].setdefault(c.plan, {})[c.category.value] = str(
+                        c.coinsurance_in_network)
+        elif key == "maximums_by_plan":
+            got[key] = {a.plan: str(a.amount) for a in b.maximums}
+        elif key == "deductibles_by_network":
+            got[key] = {a.network: str(a.amount) for a in b.deductibles
+                        if a.service_types == ["35"]}
+        elif key == "age_limits":
+            got[key] = [a.text for a in b.age_limits]
+        elif key == "frequency_counts":
+            got[key] = [[f.count, f.remaining] for f in b.frequencies]
         elif key == "copay":
             got[key] = {c.category.value: str(c.copay_in_network)
                         for c in b.categories if c.copay_in_network is not None}
@@ -96,7 +114,8 @@ def test_estimate_matches_hand_computation(folder: Path):
 
 
 def test_not_stated_is_not_guessed():
-    (benefits,) = read_271(FOLDERS[-1] / "response.271").benefits  # active coverage only
+    folder = REPO / "fixtures" / "eligibility" / "10_active_only"
+    (benefits,) = read_271(folder / "response.271").benefits  # active coverage only
     assert benefits.category(Category.BASIC) is None
     assert benefits.deductibles == []
     assert benefits.maximums == []

@@ -50,6 +50,11 @@ from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from edigateway.domain.code_lists import (
+    CLAIM_STATUS_CATEGORIES,
+    CLAIM_STATUS_CODES,
+    describe_code,
+)
 from edigateway.domain.common import DomainModel, Money
 
 # --------------------------------------------------------------------------- code meanings
@@ -194,37 +199,6 @@ GROUP_ERROR_CODES: Final[dict[str, str]] = {
 }
 """AK905–AK909 functional group syntax error codes (element 716)."""
 
-CLAIM_STATUS_CATEGORIES: Final[dict[str, str]] = {
-    "A0": "forwarded to another entity",
-    "A1": "received (this does not yet mean accepted for adjudication)",
-    "A2": "accepted into the adjudication system",
-    "A3": "returned as unprocessable: rejected and not entered into adjudication",
-    "A4": "not found in the adjudication system",
-    "A5": "split upon acceptance into the adjudication system",
-    "A6": "rejected for missing information",
-    "A7": "rejected for invalid information",
-    "A8": "rejected for a relational field in error",
-    "P0": "pending: adjudication details",
-    "P1": "pending: in process",
-    "P2": "pending: in review",
-    "P3": "pending: information requested",
-}
-"""Claim status category codes (external code source 507) a 277CA commonly carries."""
-
-CLAIM_STATUS_CODES: Final[dict[str, str]] = {
-    "0": "cannot provide further status electronically",
-    "1": "for more detailed information, see the remittance advice",
-    "2": "more detailed information in a letter",
-    "3": "claim has been adjudicated and is awaiting the payment cycle",
-    "16": "claim has been forwarded to the entity",
-    "17": "claim has been forwarded by a third party to the entity",
-    "19": "the entity acknowledges receipt of the claim",
-    "20": "accepted for processing",
-    "21": "missing or invalid information",
-    "562": "the entity's National Provider Identifier (NPI)",
-}
-"""Claim status codes (external code source 508): only the few seen on most 277CAs."""
-
 ENTITY_CODES: Final[dict[str, str]] = {
     "40": "receiver",
     "41": "submitter",
@@ -244,12 +218,8 @@ ACCEPTED_CATEGORIES: Final = frozenset({"A0", "A1", "A2", "A5"})
 REJECTED_CATEGORIES: Final = frozenset({"A3", "A4", "A6", "A7", "A8"})
 
 
-def describe(table: dict[str, str], code: str | None) -> str | None:
-    """The plain words for ``code`` in ``table``; ``None`` without a code, and a sentence
-    saying it is unknown for a code the table lacks (never an error)."""
-    if not code:
-        return None
-    return table.get(code, f"code {code} (not in edigateway's list; see the X12 code list)")
+describe = describe_code
+"""The plain words for a code in one of these tables (see :func:`describe_code`)."""
 
 
 # --------------------------------------------------------------------------- derived fields

@@ -44,46 +44,18 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
-from edigateway.domain.acknowledgments import CLAIM_STATUS_CATEGORIES, ENTITY_CODES, StatusCode
+from edigateway.domain.acknowledgments import ENTITY_CODES, StatusCode
+from edigateway.domain.code_lists import CLAIM_STATUS_CATEGORIES, CLAIM_STATUS_CODES, describe_code
 from edigateway.domain.common import DomainModel, Gender, Money, NonNegativeMoney, PersonName
 
 # --------------------------------------------------------------------------- code meanings
 
-STATUS_CATEGORIES: Final[dict[str, str]] = {
-    **CLAIM_STATUS_CATEGORIES,
-    "P4": "pending: patient requested information",
-    "P5": "pending: payer administrative or system hold",
-    "F0": "finalized: the adjudication cycle is complete and no more action will be taken",
-    "F1": "finalized: paid",
-    "F2": "finalized: denied",
-    "F3": "finalized: adjudication information has been changed",
-    "F3F": "finalized: processed and forwarded to a subsequent payer",
-    "F3N": "finalized: processed, not forwarded",
-    "F4": "finalized: adjudication complete, no payment forthcoming",
-    "D0": "data search unsuccessful: no claim matches the request",
-    "E0": "response not possible: error on the submitted request data",
-    "E1": "response not possible: system status (try again later)",
-    "E2": "the information holder is not responding (resubmit later)",
-    "E3": "correction required: relational fields in error",
-    "E4": "trading partner agreement requirement not met: data correction required",
-    "R0": "requests additional information (general)",
-}
-"""Claim status category codes (external code source 507) a 277 claim status answer carries;
-R1–R16 are the payer's specific requests for information, described generically."""
+STATUS_CATEGORIES: Final = CLAIM_STATUS_CATEGORIES
+"""Claim status category codes (external code source 507): the table the 277CA reader uses
+too (:mod:`edigateway.domain.code_lists`)."""
 
-STATUS_CODES: Final[dict[str, str]] = {
-    "0": "cannot provide further status electronically",
-    "1": "for more detailed information, see the remittance advice",
-    "2": "more detailed information in a letter",
-    "3": "claim has been adjudicated and is awaiting the payment cycle",
-    "20": "accepted for processing",
-    "26": "entity not found",
-    "33": "subscriber and subscriber ID not found",
-    "35": "claim/encounter not found",
-    "65": "claim/line has been paid",
-    "97": "patient eligibility not found with entity",
-}
-"""Claim status codes (external code source 508): only the few most answers use."""
+STATUS_CODES: Final = CLAIM_STATUS_CODES
+"""Claim status codes (external code source 508), shared with the 277CA reader."""
 
 StatusOutcome = Literal["paid", "denied", "finalized", "pending", "information_requested",
                         "acknowledged", "rejected", "not_found", "request_error", "unknown"]
@@ -121,9 +93,8 @@ def describe_status(code: StatusCode) -> str:
     category = STATUS_CATEGORIES.get(code.category_code)
     if category is None and code.category_code[:1] == "R":
         category = "requests additional information"
-    words = category or f"category {code.category_code} (not in edigateway's list)"
-    detail = STATUS_CODES.get(code.status_code)
-    words += f": {detail}" if detail else f": status {code.status_code}"
+    words = category or f"code {code.category_code} (not in our table)"
+    words += f": {describe_code(STATUS_CODES, code.status_code)}"
     if code.entity_code:
         words += f" ({ENTITY_CODES.get(code.entity_code, 'entity ' + code.entity_code)})"
     codes = ":".join(c for c in (code.category_code, code.status_code, code.entity_code) if c)

@@ -6,7 +6,8 @@ a 271 read for a person: coverage, coinsurance per service category, deductibles
 maximums, frequency limits and waiting periods — each ``None`` (shown as "not stated") when
 the payer did not send it, never a guessed default.
 
-Service type codes (X12 1365) for dentistry::
+Service type codes (X12 1365; every code the guide allows is in
+:data:`edigateway.domain.code_lists.SERVICE_TYPES`, with its name) for dentistry::
 
     35 Dental Care (all)   23 Diagnostic     24 Periodontics       25 Restorative
     26 Endodontics         27 Maxillofacial Prosthetics            28 Adjunctive
@@ -21,12 +22,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from edigateway.domain.code_lists import SERVICE_TYPES
 from edigateway.domain.common import NPI, DomainModel, Money, PersonName
 
-DentalServiceType = Literal["35", "23", "24", "25", "26", "27", "28", "36", "37", "38", "39",
-                            "40", "41"]
 DENTAL_SERVICE_TYPES: dict[str, str] = {
     "35": "Dental Care", "23": "Diagnostic Dental", "24": "Periodontics",
     "25": "Restorative", "26": "Endodontics", "27": "Maxillofacial Prosthetics",
@@ -65,21 +65,55 @@ SERVICE_TYPE_OF_CATEGORY: dict[Category, str] = {c: s for s, c in
                                                  CATEGORY_OF_SERVICE_TYPE.items()}
 
 
+def _known_service_type(code: str) -> str:
+    if code not in SERVICE_TYPES:
+        raise ValueError(f"{code!r} is not an X12 service type code (element 1365)")
+    return code
+
+
+ServiceTypeCode = Annotated[str, AfterValidator(_known_service_type), Field(
+    description="X12 service type code (element 1365): 35 dental care, 23 diagnostic, "
+    "30 health benefit plan coverage, … (every code 005010X279A1 allows)",
+    examples=["35"])]
+
+ProviderIdQualifier = Literal["XX", "SV", "PI", "FI", "24", "34", "PP", "XV"]
+"""2100B NM108: XX NPI, SV service provider number (the payer's own), PI payor
+identification, FI federal taxpayer ID, 24 employer ID, 34 social security number,
+PP pharmacy processor number, XV CMS plan ID."""
+
+
 # --------------------------------------------------------------------------- 270
 
 
 class InquiryProvider(DomainModel):
-    """The practice asking (2100B information receiver)."""
+    """The practice asking (2100B information receiver), named by its NPI or, as the guide
+    allows, by another identifier (``id_qualifier`` SV, PI, FI, …)."""
 
     organization_name: Annotated[str | None, Field(max_length=60)] = None
     person: PersonName | None = None
-    npi: NPI
+    npi: NPI | None = Field(default=None, description="NM109 when NM108 is XX")
+    id_qualifier: ProviderIdQualifier = Field(default="XX", description="NM108")
+    identifier: Annotated[str | None, Field(min_length=2, max_length=80,
+                                            pattern=r"^[A-Za-z0-9-]+$")] = Field(
+        default=None, description="NM109 when NM108 is not XX (e.g. SV: the number the "
+        "payer gave the practice)")
 
     @model_validator(mode="after")
     def _named(self) -> InquiryProvider:
         if not self.organization_name and self.person is None:
             raise ValueError("the provider needs an organization_name or a person name")
+        if self.id_qualifier == "XX" and self.npi is None:
+            raise ValueError("the provider needs its npi (or another identifier with its "
+                             "id_qualifier)")
+        if self.id_qualifier != "XX" and (self.identifier is None or self.npi is not None):
+            raise ValueError(f"id_qualifier {self.id_qualifier} goes with identifier "
+                             "(and no npi)")
         return self
+
+    @property
+    def id_value(self) -> str:
+        """NM109: the NPI or the other identifier."""
+        return self.npi or self.identifier or ""
 
 
 class InquiryPayer(DomainModel):
@@ -90,17 +124,24 @@ class InquiryPayer(DomainModel):
 
 
 class InquiryPerson(DomainModel):
-    """Subscriber or dependent as the payer knows them."""
+    """Subscriber or dependent as the payer knows them: the guide lets a 270 name the
+    subscriber by member ID alone (NM103 situational) when the dependent is the patient."""
 
-    name: PersonName
+    name: PersonName | None = None
     member_id: Annotated[str | None, Field(max_length=80)] = None
     date_of_birth: date | None = None
     gender: Literal["F", "M", "U"] | None = None
     relationship: Annotated[str | None, Field(pattern=r"^(01|19|34)$", description=(
         "INS02 for a dependent: 01 spouse, 19 child, 34 other adult"))] = None
 
+    @model_validator(mode="after")
+    def _identified(self) -> InquiryPerson:
+        if self.name is None and not self.member_id:
+            raise ValueError("a person needs a name or a member_id")
+        return self
 
-def _all_dental() -> list[DentalServiceType]:
+
+def _all_dental() -> list[str]:
     return ["35"]
 
 
@@ -114,7 +155,7 @@ class EligibilityInquiry(DomainModel):
     subscriber: InquiryPerson
     dependent: InquiryPerson | None = Field(
         default=None, description="the patient when not the subscriber (2000D)")
-    service_types: Annotated[list[DentalServiceType], Field(min_length=1, max_length=99)] = (
+    service_types: Annotated[list[ServiceTypeCode], Field(min_length=1, max_length=99)] = (
         Field(default_factory=_all_dental))
     service_date: date | None = None
 
@@ -140,11 +181,16 @@ class Rejection(DomainModel):
 
 
 CoverageLevel = Literal["individual", "family"]
-Network = Literal["in", "out", "both", "not_stated"]
+Network = Literal["in", "out", "both", "unknown", "not_stated"]
+"""EB12: Y in network, N out of network, W both (network not applicable), U unknown;
+``not_stated`` when EB12 is absent. ``unknown`` is never taken for in network."""
 AccumulatorPeriod = Literal["calendar_year", "service_year", "contract", "lifetime", "visit",
                             "not_stated"]
-FrequencyPeriod = Literal["day", "week", "month", "year", "calendar_year", "service_year",
-                          "lifetime", "visit", "not_stated"]
+FrequencyPeriod = Literal[
+    "hour", "day", "24_hours", "week", "month", "year", "calendar_year", "service_year",
+    "year_to_date", "contract", "episode", "visit", "outlier", "admission", "lifetime",
+    "remaining", "lifetime_remaining", "exceeded", "not_exceeded", "not_stated"]
+"""HSD05 (element 615) in words: every time period the 271 allows."""
 
 
 class Accumulator(DomainModel):
@@ -152,6 +198,8 @@ class Accumulator(DomainModel):
 
     level: CoverageLevel = "individual"
     network: Network = "not_stated"
+    plan: str | None = Field(default=None, description="the plan it belongs to (EB05 of "
+                             "the plan's active-coverage EB), when the 271 names plans")
     service_types: list[str] = Field(default_factory=list)
     period: AccumulatorPeriod = "not_stated"
     amount: Money | None = None
@@ -166,11 +214,17 @@ class Accumulator(DomainModel):
 
 
 class Frequency(DomainModel):
-    """A frequency limitation (HSD): ``count`` per ``period_count`` ``period``."""
+    """A frequency limitation (HSD): ``count`` per ``period_count`` ``period``, and how
+    many remain when the payer says so (HSD05 29 "remaining" / 33 "lifetime remaining")."""
 
-    count: int
+    count: int | None = Field(default=None, description="the limit; None when the payer "
+                              "stated only what remains")
     period: FrequencyPeriod
     period_count: int = 1
+    remaining: int | None = None
+    quantity_qualifier: str | None = Field(default=None, description="HSD01 (VS visits, DY "
+                                           "days, FL units, HS hours, MN months)")
+    plan: str | None = None
     procedure_codes: list[str] = Field(default_factory=list)
     service_types: list[str] = Field(default_factory=list)
     text: str
@@ -183,19 +237,44 @@ class Frequency(DomainModel):
 
 
 class CategoryBenefit(DomainModel):
-    """What a service category pays, per network, as stated."""
+    """What a service category pays, per network, as stated — one per plan when the 271
+    names several (each EB*1 with its plan description starts one)."""
 
     category: Category
     service_type: str
+    plan: str | None = None
     covered: bool | None = None
     coinsurance_in_network: Decimal | None = Field(
         default=None, description="patient share, 0.20 = the patient pays 20 %")
     coinsurance_out_of_network: Decimal | None = None
+    coinsurance_unknown_network: Decimal | None = Field(
+        default=None, description="EB12 U: the payer does not know the network; never "
+        "used as in network")
     copay_in_network: Money | None = None
     copay_out_of_network: Money | None = None
+    copay_unknown_network: Money | None = None
     procedure_codes: list[str] = Field(default_factory=list,
                                        description="codes the payer tied to this line (EB13)")
     messages: list[str] = Field(default_factory=list)
+
+
+class AgeLimit(DomainModel):
+    """An age rule (EB09 S7 "age, high value" / S8 "age, low value") bound to the service
+    types and procedures of its own EB segment, never to the plan as a whole."""
+
+    service_types: list[str] = Field(default_factory=list)
+    procedure_codes: list[str] = Field(default_factory=list)
+    minimum_age: int | None = Field(default=None, description="S8: covered from this age")
+    maximum_age: int | None = Field(default=None, description="S7: covered up to this age")
+    plan: str | None = None
+    network: Network = "not_stated"
+    text: str
+
+    @property
+    def is_orthodontic(self) -> bool:
+        """Whether the rule is about orthodontics (service type 38 or a D8xxx code)."""
+        return "38" in self.service_types or any(c.startswith("D8")
+                                                 for c in self.procedure_codes)
 
 
 class WaitingPeriod(DomainModel):
@@ -225,7 +304,12 @@ class DentalBenefits(DomainModel):
     categories: list[CategoryBenefit] = Field(default_factory=list)
     deductibles: list[Accumulator] = Field(default_factory=list)
     maximums: list[Accumulator] = Field(default_factory=list)
-    orthodontic_age_limit: int | None = None
+    orthodontic_age_limit: int | None = Field(
+        default=None, description="the highest age (S7) of an orthodontic benefit (service "
+        "type 38 or a D8xxx code); age rules of other services are in age_limits")
+    age_limits: list[AgeLimit] = Field(default_factory=list)
+    plans: list[str] = Field(default_factory=list, description="the plans the 271 names "
+                             "(EB05 of its active-coverage EBs), in order")
     frequencies: list[Frequency] = Field(default_factory=list)
     waiting_periods: list[WaitingPeriod] = Field(default_factory=list)
     rejections: list[Rejection] = Field(default_factory=list)

@@ -67,6 +67,8 @@ class _Pools:
 
     remaining: dict[int, Decimal] = field(default_factory=dict)
     used: dict[str, int] = field(default_factory=dict)
+    planned: dict[str, int] = field(default_factory=dict)
+    known: frozenset[str] = frozenset()
 
 
 def _service_type(code: str, benefits: DentalBenefits) -> str:
@@ -121,7 +123,7 @@ def _pool(pools: _Pools, accumulator: Accumulator, used_override: Decimal | None
 
 def estimate(benefits: DentalBenefits, plan: TreatmentPlan) -> Estimate:
     """Estimate every procedure of ``plan`` (see module docstring)."""
-    pools = _Pools(used=dict(plan.used.procedures))
+    pools = _Pools(used=dict(plan.used.procedures), known=frozenset(plan.used.procedures))
     notes: list[str] = []
     if benefits.coverage != "active":
         notes.append("coverage is " + ("inactive" if benefits.coverage == "inactive"
@@ -233,18 +235,36 @@ def _maximum(benefits: DentalBenefits, service_type: str) -> Accumulator | None:
     return None
 
 
+_NOT_LIMITS = frozenset({"not_exceeded", "year_to_date"})
+"""HSD periods whose count is information, not a limit to count against."""
+
+
 def _frequency(benefits: DentalBenefits, code: str, service_type: str, pools: _Pools,
                flags: list[str]) -> str | None:
-    """Count this procedure; the limit's text when it would exceed a stated limit."""
+    """Count this procedure; the limit's text when it would exceed a stated limit.
+
+    The practice's own count (``used.procedures``) is held against the limit; without one,
+    a "remaining" count the payer stated is held against this plan's own procedures.
+    """
     hit = None
     for limit in benefits.frequencies:
         if not limit.applies_to(code, service_type if not limit.procedure_codes else None):
             continue
         codes = limit.procedure_codes or [code]
-        done = sum(pools.used.get(c, 0) for c in codes)
-        if done >= limit.count:
+        if limit.remaining is not None and not pools.known.intersection(codes):
+            done, allowed, said = (sum(pools.planned.get(c, 0) for c in codes),
+                                   limit.remaining, "planned before it")
+        elif limit.count is not None and limit.period not in _NOT_LIMITS:
+            done, allowed, said = (sum(pools.used.get(c, 0) for c in codes), limit.count,
+                                   "already done")
+            if limit.period == "exceeded":
+                allowed = 0
+        else:
+            continue
+        if done >= allowed:
             hit = limit.text
-            flags.append(f"frequency limit {limit.text} would be exceeded ({done} already "
-                         "done): the payer is likely to deny it")
+            flags.append(f"frequency limit {limit.text} would be exceeded ({done} {said}): "
+                         "the payer is likely to deny it")
     pools.used[code] = pools.used.get(code, 0) + 1
+    pools.planned[code] = pools.planned.get(code, 0) + 1
     return hit

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, get_args
 
 from pydantic import ValidationError
 
-from edigateway.domain.eligibility import EligibilityInquiry, InquiryPerson
+from edigateway.domain.code_lists import SERVICE_TYPES
+from edigateway.domain.eligibility import (
+    EligibilityInquiry,
+    InquiryPerson,
+    ProviderIdQualifier,
+)
 from edigateway.errors import X12Location, X12StructureError
 from edigateway.x12.envelope import (
     InterchangeParams,
@@ -29,7 +34,7 @@ from edigateway.x12.envelope import (
     iter_segments,
     params_from_envelope,
 )
-from edigateway.x12.formats import parse_date, x12_date
+from edigateway.x12.formats import is_digits, parse_date, x12_date
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -38,8 +43,9 @@ GUIDE: Final = "005010X279A1"
 
 
 def originator_id(inquiry: EligibilityInquiry) -> str:
-    """TRN03: "9" and nine digits of the asking provider's NPI (a 10-character ID)."""
-    return "9" + inquiry.provider.npi[:9]
+    """TRN03: "9" and the first nine characters of the asking provider's NPI (or other
+    identifier, padded with zeros): a 10-character ID."""
+    return ("9" + inquiry.provider.id_value[:9]).ljust(10, "0")
 
 
 def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) -> str:
@@ -69,12 +75,12 @@ def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) ->
         out.segment("HL", str(receiver), str(source), "21", "1")
         provider = inquiry.provider
         if provider.organization_name:
-            out.segment("NM1", "1P", "2", provider.organization_name, "", "", "", "", "XX",
-                        provider.npi)
+            out.segment("NM1", "1P", "2", provider.organization_name, "", "", "", "",
+                        provider.id_qualifier, provider.id_value)
         elif provider.person is not None:
             out.segment("NM1", "1P", "1", provider.person.last_name,
                         provider.person.first_name, provider.person.middle_name, "",
-                        provider.person.suffix, "XX", provider.npi)
+                        provider.person.suffix, provider.id_qualifier, provider.id_value)
         hl += 1
         subscriber = hl
         dependent = inquiry.dependent
@@ -102,10 +108,13 @@ def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) ->
 
 
 def _person(out: SegmentWriter, entity: str, person: InquiryPerson, qualifier: str) -> None:
-    name = person.name
+    parts: list[str | None] = [None, None, None, None]
+    if person.name is not None:
+        name = person.name
+        parts = [name.last_name, name.first_name, name.middle_name, name.suffix]
     member = person.member_id if qualifier else None
-    out.segment("NM1", entity, "1", name.last_name, name.first_name, name.middle_name, "",
-                name.suffix, qualifier if member else "", member)
+    out.segment("NM1", entity, "1", *parts[:3], "", parts[3], qualifier if member else "",
+                member)
     if person.date_of_birth:
         out.segment("DMG", "D8", x12_date(person.date_of_birth), person.gender)
 
@@ -179,13 +188,13 @@ def read_270_segments(segments: Iterable[Segment], file: str | None = None,
         elif sid == "NM1" and loop == "2000A":
             payer = {"name": seg.element(3), "payer_id": seg.element(9)}
         elif sid == "NM1" and loop == "2000B":
-            provider = {"npi": seg.element(9)}
+            provider = _provider_id(seg, file, loop)
             if seg.element(2) == "2":
                 provider["organization_name"] = seg.element(3)
             else:
                 provider["person"] = _name(seg)
         elif current is not None and sid == "NM1" and q in ("IL", "03"):
-            person = {"name": _name(seg)}
+            person = {"name": _name(seg)} if seg.element(3) else {}
             if seg.element(9):
                 person["member_id"] = seg.element(9)
             current["subscriber" if q == "IL" else "dependent"] = person
@@ -200,12 +209,36 @@ def read_270_segments(segments: Iterable[Segment], file: str | None = None,
         elif current is not None and sid == "DTP" and q == "291":
             current["service_date"] = _date(seg, 3, file, loop)
         elif current is not None and sid == "EQ":
-            current["service_types"].extend(seg.repeats(1))
+            codes = seg.repeats(1)
+            unknown = [c for c in codes if c not in SERVICE_TYPES]
+            if unknown:
+                raise X12StructureError(
+                    f"EQ01 {unknown[0]!r} is not an X12 service type code (element 1365)",
+                    seg.location(file, "2110D" if loop == "2000D" else "2110C", 1))
+            current["service_types"].extend(codes)
         elif sid == "SE":
             finish(seg)
     if isa is None or gs is None:
         raise X12StructureError("no ISA/GS envelope found", X12Location(file=file))
     return Parsed270(params_from_envelope(isa, gs, first_st, file, text), inquiries)
+
+
+_PROVIDER_IDS: Final = frozenset(get_args(ProviderIdQualifier))
+
+
+def _provider_id(seg: Segment, file: str | None, loop: str) -> dict[str, Any]:
+    """2100B NM108/NM109: the NPI (XX) or another identifier the guide allows."""
+    qualifier, value = seg.element(8), seg.element(9)
+    if qualifier not in _PROVIDER_IDS:
+        raise X12StructureError(
+            f"NM108 {qualifier!r} is not a provider identification the guide allows "
+            f"({', '.join(sorted(_PROVIDER_IDS))})", seg.location(file, "2100B", 8))
+    if qualifier == "XX":
+        if not is_digits(value, 10) or len(value) != 10:
+            raise X12StructureError(f"NM109 {value!r} is not an NPI (10 digits)",
+                                    seg.location(file, "2100B", 9))
+        return {"npi": value}
+    return {"id_qualifier": qualifier, "identifier": value}
 
 
 def _name(seg: Segment) -> dict[str, Any]:

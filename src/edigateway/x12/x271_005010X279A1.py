@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
+from edigateway.domain.code_lists import HSD_QUANTITIES, SERVICE_TYPES
 from edigateway.domain.eligibility import (
     CATEGORY_OF_SERVICE_TYPE,
     Accumulator,
     AccumulatorPeriod,
+    AgeLimit,
     CategoryBenefit,
     CoverageLevel,
     DentalBenefits,
@@ -59,6 +61,7 @@ from edigateway.x12.formats import (
     x12_amount,
     x12_date,
 )
+from edigateway.x12.x270_005010X279A1 import originator_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -112,9 +115,19 @@ PERIODS: Final[dict[str, AccumulatorPeriod]] = {
     "22": "service_year", "23": "calendar_year", "25": "contract", "32": "lifetime",
     "27": "visit"}
 FREQUENCY_PERIODS: Final[dict[str, FrequencyPeriod]] = {
-    "7": "day", "35": "week", "34": "month", "21": "year", "22": "service_year",
-    "23": "calendar_year", "32": "lifetime", "27": "visit"}
-NETWORK: Final[dict[str, Network]] = {"Y": "in", "N": "out", "W": "both"}
+    "6": "hour", "7": "day", "13": "24_hours", "21": "year", "22": "service_year",
+    "23": "calendar_year", "24": "year_to_date", "25": "contract", "26": "episode",
+    "27": "visit", "28": "outlier", "29": "remaining", "30": "exceeded",
+    "31": "not_exceeded", "32": "lifetime", "33": "lifetime_remaining", "34": "month",
+    "35": "week", "36": "admission"}
+"""Every time period qualifier (element 615, :data:`TIME_PERIODS`) as a frequency period."""
+REMAINING: Final = frozenset({"remaining", "lifetime_remaining"})
+NETWORK: Final[dict[str, Network]] = {"Y": "in", "N": "out", "W": "both", "U": "unknown"}
+AGE_QUALIFIERS: Final = {"S7": "maximum_age", "S8": "minimum_age"}
+"""EB09 S7 "age, high value" (up to that age) and S8 "age, low value" (from that age)."""
+COUNTED: Final = frozenset({"VS", "P6"})
+"""EB09 quantities that count services (visits, services or procedures): with EB06 a
+period they are a frequency limit, as an HSD would say it."""
 LEVEL_NAMES: Final = {"2000A": "payer", "2100A": "payer", "2000B": "provider",
                       "2100B": "provider", "2000C": "subscriber", "2100C": "subscriber",
                       "2110C": "subscriber", "2000D": "dependent", "2100D": "dependent",
@@ -134,6 +147,7 @@ class _Eb:
     quantity: str
     network: Network
     procedures: list[str]
+    plan: str | None = None
     hsd: list[Segment] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
@@ -334,6 +348,13 @@ class _Reader:
         self.person, self.ebs = None, []
         if person is None or (not keep_if_empty and not ebs and not person["rejections"]):
             return
+        for eb in ebs:
+            for hsd in eb.hsd:
+                if hsd.element(5) and hsd.element(5) not in FREQUENCY_PERIODS:
+                    raise X12StructureError(
+                        f"HSD05 {hsd.element(5)!r} is not an X12 time period qualifier",
+                        hsd.location(self.file, "2110D" if self.loop == "2110D"
+                                     else "2110C", 5))
         try:
             self.results.append(DentalBenefits.model_validate(_assemble(person, ebs)))
         except ValidationError as exc:
@@ -342,32 +363,49 @@ class _Reader:
 
 def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
     """One patient's :class:`DentalBenefits` fields from their EB segments."""
+    plans = list(dict.fromkeys(e.seg.element(5) for e in ebs
+                               if e.info in ("1", "6") and e.seg.element(5)))
+    if len(plans) > 1:
+        _bind_plans(ebs)
     person.setdefault("patient", person.get("subscriber"))
+    person["plans"] = plans
     person["categories"] = _categories(ebs)
     person["deductibles"] = _accumulators([e for e in ebs if e.info == "C"])
     person["maximums"] = _accumulators([e for e in ebs if e.info == "F"
                                         and e.amount is not None])
     person["frequencies"] = [f for e in ebs for f in _frequencies(e)]
+    person["age_limits"] = [a for e in ebs if (a := _age_limit(e)) is not None]
     person["waiting_periods"] = [
         WaitingPeriod(service_types=e.service_types, text=m)
         for e in ebs for m in e.messages if "WAIT" in m.upper()]
     person["messages"] += [m for e in ebs for m in e.messages if "WAIT" not in m.upper()]
-    ages = [e for e in ebs if e.info == "F" and e.quantity_qualifier == "S8"
-            and is_digits(e.quantity, 3)]
-    if ages:
-        person["orthodontic_age_limit"] = int(ages[0].quantity)
+    ortho = [a.maximum_age for a in person["age_limits"]
+             if a.is_orthodontic and a.maximum_age is not None]
+    if ortho:
+        person["orthodontic_age_limit"] = ortho[0]
     coverage = [e.info for e in ebs if e.info in ("1", "6", "7", "8")
                 and (not e.service_types or {"30", "35"} & set(e.service_types))]
     if coverage:
         person["coverage"] = "active" if coverage[0] == "1" else "inactive"
-    plans = [e.seg.element(5) for e in ebs if e.info == "1" and e.seg.element(5)]
     if plans and "plan_name" not in person:
         person["plan_name"] = plans[0]
     return person
 
 
+def _bind_plans(ebs: list[_Eb]) -> None:
+    """When a 271 names several plans, each EB belongs to the plan named by its own EB05 or
+    by the last coverage EB (EB01 1/6) that named one: two plans' coinsurances, maximums
+    and limits stay apart instead of the second overwriting the first."""
+    current: str | None = None
+    for eb in ebs:
+        named = eb.seg.element(5) or None
+        if eb.info in ("1", "6") and named:
+            current = named
+        eb.plan = named or current
+
+
 def _categories(ebs: list[_Eb]) -> list[CategoryBenefit]:
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[tuple[str, str | None], dict[str, Any]] = {}
     for eb in ebs:
         if eb.info not in ("1", "A", "B", "I", "6"):
             continue
@@ -375,49 +413,57 @@ def _categories(ebs: list[_Eb]) -> list[CategoryBenefit]:
             category = CATEGORY_OF_SERVICE_TYPE.get(service_type)
             if category is None:
                 continue
-            row = found.setdefault(service_type, {"category": category,
-                                                  "service_type": service_type,
-                                                  "procedure_codes": [], "messages": []})
+            row = found.setdefault((service_type, eb.plan), {
+                "category": category, "service_type": service_type, "plan": eb.plan,
+                "procedure_codes": [], "messages": []})
             if eb.info == "1":
                 row["covered"] = True
             elif eb.info == "I":
                 row["covered"] = False
-            elif eb.info == "A" and eb.percent is not None:
-                key = "out_of_network" if eb.network == "out" else "in_network"
-                row[f"coinsurance_{key}"] = eb.percent
-                if eb.network == "both":
-                    row["coinsurance_out_of_network"] = eb.percent
-            elif eb.info == "B" and eb.amount is not None:
-                key = "out_of_network" if eb.network == "out" else "in_network"
-                row[f"copay_{key}"] = eb.amount
+            elif eb.info in ("A", "B"):
+                kind, value = (("coinsurance", eb.percent) if eb.info == "A"
+                               else ("copay", eb.amount))
+                if value is not None:
+                    for key in _NETWORK_FIELDS[eb.network]:
+                        row[f"{kind}_{key}"] = value
             row["procedure_codes"] += [p for p in eb.procedures
                                        if p not in row["procedure_codes"]]
             row["messages"] += [m for m in eb.messages if "WAIT" not in m.upper()]
     return [CategoryBenefit.model_validate(v) for v in found.values()]
 
 
+_NETWORK_FIELDS: Final[dict[Network, tuple[str, ...]]] = {
+    "in": ("in_network",), "out": ("out_of_network",),
+    "both": ("in_network", "out_of_network"), "unknown": ("unknown_network",),
+    "not_stated": ("in_network",)}
+"""Which CategoryBenefit fields an EB12 value fills: W (both) fills in and out; U (unknown)
+only its own field, never in network; an absent EB12 reads as in network, as before."""
+
+
 def _accumulators(ebs: list[_Eb]) -> list[Accumulator]:
     result: list[Accumulator] = []
 
-    def key(eb: _Eb) -> tuple[CoverageLevel, Network, tuple[str, ...]]:
+    def key(eb: _Eb) -> tuple[CoverageLevel, Network, tuple[str, ...], str | None]:
         level: CoverageLevel = "family" if eb.level == "FAM" else "individual"
-        return level, eb.network, tuple(eb.service_types)
+        return level, eb.network, tuple(eb.service_types), eb.plan
+
+    def key_of(a: Accumulator) -> tuple[CoverageLevel, Network, tuple[str, ...], str | None]:
+        return a.level, a.network, tuple(a.service_types), a.plan
 
     for eb in ebs:
         if eb.period in ("29", "33", "24") or eb.amount is None:
             continue
-        level, network, types = key(eb)
+        level, network, types, plan = key(eb)
         result.append(Accumulator(level=level, network=network, service_types=list(types),
-                                  period=PERIODS.get(eb.period, "not_stated"),
+                                  plan=plan, period=PERIODS.get(eb.period, "not_stated"),
                                   amount=eb.amount))
     for eb in ebs:
         if eb.period not in ("29", "33", "24") or eb.amount is None:
             continue
-        level, network, types = key(eb)
+        level, network, types, plan = key(eb)
         lifetime = eb.period == "33"
-        match = next((a for a in result if (a.level, a.network, tuple(a.service_types)) ==
-                      (level, network, types) and (a.period == "lifetime") == lifetime
-                      and a.remaining is None), None)
+        match = next((a for a in result if key_of(a) == key(eb)
+                      and (a.period == "lifetime") == lifetime and a.remaining is None), None)
         if eb.period == "24":  # year to date: what was used
             if match is not None and match.amount is not None:
                 result[result.index(match)] = match.model_copy(
@@ -427,29 +473,83 @@ def _accumulators(ebs: list[_Eb]) -> list[Accumulator]:
             result[result.index(match)] = match.model_copy(update={"remaining": eb.amount})
         else:
             result.append(Accumulator(level=level, network=network,
-                                      service_types=list(types),
+                                      service_types=list(types), plan=plan,
                                       period="lifetime" if lifetime else "not_stated",
                                       remaining=eb.amount))
     return result
 
 
-def _frequencies(eb: _Eb) -> list[Frequency]:
-    result = []
+def _counts(eb: _Eb) -> list[tuple[str, int, FrequencyPeriod, int]]:
+    """(HSD01 qualifier, count, period, period count) of each HSD under ``eb`` — or of the
+    EB itself when it counts visits or services (EB09 VS/P6) for its EB06 period."""
+    found: list[tuple[str, int, FrequencyPeriod, int]] = []
     for hsd in eb.hsd:
         count = hsd.element(2)
         if not is_digits(count.replace(".", "", 1), QUANTITY_DIGITS):
             continue
-        period = FREQUENCY_PERIODS.get(hsd.element(5), "not_stated")
         every = int(hsd.element(6)) if is_digits(hsd.element(6), QUANTITY_DIGITS) else 1
-        number = int(Decimal(count))
-        unit = period.replace("_", " ")
-        text = (f"{number} per {unit}" if every == 1
-                else f"{number} per {every} {unit}s")
-        what = ", ".join(eb.procedures) or ", ".join(eb.service_types) or "these services"
-        result.append(Frequency(count=number, period=period, period_count=every,
-                                procedure_codes=eb.procedures,
-                                service_types=eb.service_types, text=f"{what}: {text}"))
-    return result
+        found.append((hsd.element(1), int(Decimal(count)),
+                      FREQUENCY_PERIODS.get(hsd.element(5), "not_stated"), every))
+    if (not eb.hsd and eb.quantity_qualifier in COUNTED and eb.period
+            and is_digits(eb.quantity, QUANTITY_DIGITS) and eb.amount is None):
+        found.append((eb.quantity_qualifier, int(eb.quantity),
+                      FREQUENCY_PERIODS.get(eb.period, "not_stated"), 1))
+    return found
+
+
+def _frequencies(eb: _Eb) -> list[Frequency]:
+    """The limits an EB's HSDs state; a "remaining" count (HSD05 29/33) is kept with the
+    limit it follows, or on its own when the payer stated only what remains."""
+    result: list[dict[str, Any]] = []
+    for qualifier, number, period, every in _counts(eb):
+        if period in REMAINING and result and result[-1]["remaining"] is None:
+            result[-1]["remaining"] = number
+            continue
+        result.append({"count": None if period in REMAINING else number,
+                       "remaining": number if period in REMAINING else None,
+                       "period": period, "period_count": every,
+                       "quantity_qualifier": qualifier or None})
+    what = ", ".join(eb.procedures) or ", ".join(eb.service_types) or "these services"
+    return [Frequency(**row, plan=eb.plan, procedure_codes=eb.procedures,
+                      service_types=eb.service_types, text=f"{what}: {_frequency_words(row)}")
+            for row in result]
+
+
+def _frequency_words(row: dict[str, Any]) -> str:
+    period: FrequencyPeriod = row["period"]
+    qualifier = row["quantity_qualifier"]
+    unit = f" {HSD_QUANTITIES[qualifier]}" if qualifier in HSD_QUANTITIES and \
+        qualifier != "VS" else ""
+    count, remaining, every = row["count"], row["remaining"], row["period_count"]
+    words = period.replace("_", " ")
+    if count is None:
+        return f"{remaining}{unit} remaining" + (" for life" if period == "lifetime_remaining"
+                                                 else "")
+    if period == "exceeded":
+        text = f"limit of {count}{unit} exceeded"
+    elif period == "not_exceeded":
+        text = f"limit of {count}{unit} not exceeded"
+    elif period == "year_to_date":
+        text = f"{count}{unit} used this year to date"
+    elif every == 1:
+        text = f"{count}{unit} per {words}"
+    else:
+        text = f"{count}{unit} per {every} {words}s"
+    return text if remaining is None else f"{text}, {remaining} remaining"
+
+
+def _age_limit(eb: _Eb) -> AgeLimit | None:
+    """The age rule of one EB (EB09 S7/S8), bound to that EB's service types and codes."""
+    field_name = AGE_QUALIFIERS.get(eb.quantity_qualifier)
+    if field_name is None or not is_digits(eb.quantity, 3):
+        return None
+    age = int(eb.quantity)
+    what = ", ".join(eb.procedures) or ", ".join(
+        f"{SERVICE_TYPES.get(t, t).lower()} ({t})" for t in eb.service_types) or "benefits"
+    rule = f"up to age {age}" if field_name == "maximum_age" else f"from age {age}"
+    return AgeLimit(service_types=eb.service_types, procedure_codes=eb.procedures,
+                    plan=eb.plan, network=eb.network, text=f"{what}: {rule}",
+                    **{field_name: age})
 
 
 # --------------------------------------------------------------------------- writing
@@ -489,16 +589,17 @@ def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
                     provider.organization_name or (provider.person.last_name
                                                    if provider.person else ""),
                     provider.person.first_name if provider.person and
-                    not provider.organization_name else "", "", "", "", "XX", provider.npi)
+                    not provider.organization_name else "", "", "", "",
+                    provider.id_qualifier, provider.id_value)
         hl += 1
         subscriber = hl
         dependent = inquiry.dependent
         out.segment("HL", str(subscriber), str(receiver), "22", "1" if dependent else "0")
         if dependent is None:
-            out.segment("TRN", "2", inquiry.trace_number, "9" + inquiry.provider.npi[:9])
+            out.segment("TRN", "2", inquiry.trace_number, originator_id(inquiry))
         sub = inquiry.subscriber
-        out.segment("NM1", "IL", "1", sub.name.last_name, sub.name.first_name, "", "", "",
-                    "MI", sub.member_id)
+        out.segment("NM1", "IL", "1", sub.name.last_name if sub.name else None,
+                    sub.name.first_name if sub.name else None, "", "", "", "MI", sub.member_id)
         if benefits.group_number:
             out.segment("REF", "6P", benefits.group_number, benefits.group_name)
         if dependent is None:
@@ -506,8 +607,10 @@ def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
         else:
             hl += 1
             out.segment("HL", str(hl), str(subscriber), "23", "0")
-            out.segment("TRN", "2", inquiry.trace_number, "9" + inquiry.provider.npi[:9])
-            out.segment("NM1", "03", "1", dependent.name.last_name, dependent.name.first_name)
+            out.segment("TRN", "2", inquiry.trace_number, originator_id(inquiry))
+            named = dependent.name
+            out.segment("NM1", "03", "1", named.last_name if named else None,
+                        named.first_name if named else None)
             _rejections_and_dates(out, benefits, dependent.date_of_birth, dependent.gender,
                                   dependent.relationship)
         _benefit_segments(out, benefits)
@@ -534,28 +637,53 @@ def _rejections_and_dates(out: SegmentWriter, b: DentalBenefits, born: date | No
 
 
 def _benefit_segments(out: SegmentWriter, b: DentalBenefits) -> None:
+    """The EB loops for ``b``; with several plans, each plan's coverage EB (naming it in
+    EB05) is followed by that plan's own benefits, which is how the reader binds them."""
     in_categories = {m for c in b.categories for m in c.messages}
+    several = len(b.plans) > 1
+    if several:
+        _plan_rows(out, b, None, covered_by_plan=False)
     if b.coverage != "not_stated":
-        out.segment("EB", "1" if b.coverage == "active" else "6", "", "35", "", b.plan_name)
+        out.segment("EB", "1" if b.coverage == "active" else "6", "", "35", "",
+                    b.plans[0] if several else b.plan_name)
     for message in b.messages:
         if message not in in_categories:
             out.segment("MSG", message)
-    for c in b.categories:
-        if c.covered is not None and not (c.service_type == "35" and b.coverage != "not_stated"):
+    for index, plan in enumerate(b.plans if several else [None]):
+        if index > 0:
+            out.segment("EB", "1" if b.coverage == "active" else "6", "", "35", "", plan)
+        _plan_rows(out, b, plan, covered_by_plan=b.coverage != "not_stated")
+    ortho = [a for a in b.age_limits if a.is_orthodontic and a.maximum_age is not None]
+    if b.orthodontic_age_limit is not None and (
+            not ortho or ortho[0].maximum_age != b.orthodontic_age_limit):
+        out.segment("EB", "F", "IND", "38", "", "", "", "", "", "S7",
+                    str(b.orthodontic_age_limit))
+    for w in b.waiting_periods:
+        out.segment("EB", "1", "", tuple(w.service_types) or "35")
+        out.segment("MSG", w.text)
+
+
+def _plan_rows(out: SegmentWriter, b: DentalBenefits, plan: str | None, *,
+               covered_by_plan: bool) -> None:
+    """Categories, deductibles, maximums, age limits and frequencies of one plan."""
+    for c in (c for c in b.categories if c.plan == plan):
+        if c.covered is not None and not (c.service_type == "35" and covered_by_plan):
             out.segment("EB", "1" if c.covered else "I", "", c.service_type)
         for network, share in (("Y", c.coinsurance_in_network),
-                               ("N", c.coinsurance_out_of_network)):
+                               ("N", c.coinsurance_out_of_network),
+                               ("U", c.coinsurance_unknown_network)):
             if share is not None:
                 out.segment("EB", "A", "IND", c.service_type, "", "", "", "",
                             format(share.normalize(), "f"), "", "", "", network)
-        for network, copay in (("Y", c.copay_in_network), ("N", c.copay_out_of_network)):
+        for network, copay in (("Y", c.copay_in_network), ("N", c.copay_out_of_network),
+                               ("U", c.copay_unknown_network)):
             if copay is not None:
                 out.segment("EB", "B", "IND", c.service_type, "", "", "", x12_amount(copay),
                             "", "", "", "", network)
         for message in c.messages:
             out.segment("MSG", message)
     for info, rows in (("C", b.deductibles), ("F", b.maximums)):
-        for a in rows:
+        for a in (a for a in rows if a.plan == plan):
             level = "FAM" if a.level == "family" else "IND"
             types = tuple(a.service_types)
             network = _NETWORK_CODES.get(a.network, "")
@@ -566,15 +694,22 @@ def _benefit_segments(out: SegmentWriter, b: DentalBenefits) -> None:
                 out.segment("EB", info, level, types, "", "",
                             "33" if a.period == "lifetime" else "29",
                             x12_amount(a.remaining), "", "", "", "", network)
-    if b.orthodontic_age_limit is not None:
-        out.segment("EB", "F", "IND", "38", "", "", "", "", "", "S8",
-                    str(b.orthodontic_age_limit))
-    for f in b.frequencies:
+    for age in (a for a in b.age_limits if a.plan == plan):
+        qualifier, years = (("S7", age.maximum_age) if age.maximum_age is not None
+                            else ("S8", age.minimum_age))
+        composite = ["AD", age.procedure_codes[0]] if age.procedure_codes else ""
+        out.segment("EB", "F", "IND", tuple(age.service_types), "", "", "", "", "",
+                    qualifier, str(years), "", _NETWORK_CODES.get(age.network, ""), composite)
+    for f in (f for f in b.frequencies if f.plan == plan):
         composite = ["AD", f.procedure_codes[0]] if f.procedure_codes else ""
         out.segment("EB", "F", "IND", tuple(f.service_types) or "35", "", "", "", "", "",
                     "", "", "", "", composite)
-        out.segment("HSD", "VS", str(f.count), "", "", _FREQUENCY_CODES.get(f.period, ""),
-                    str(f.period_count) if f.period_count != 1 else "")
-    for w in b.waiting_periods:
-        out.segment("EB", "1", "", tuple(w.service_types) or "35")
-        out.segment("MSG", w.text)
+        qualifier = f.quantity_qualifier or "VS"
+        if f.count is not None:
+            out.segment("HSD", qualifier, str(f.count), "", "",
+                        _FREQUENCY_CODES.get(f.period, ""),
+                        str(f.period_count) if f.period_count != 1 else "")
+        if f.remaining is not None:
+            out.segment("HSD", qualifier, str(f.remaining), "", "",
+                        "33" if f.period == "lifetime_remaining" else "29")
+

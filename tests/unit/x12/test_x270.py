@@ -15,6 +15,7 @@ from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import read_270, write_270
 
 REPO = Path(__file__).resolve().parents[3]
+CORPUS = REPO.parent / "shared" / "x12-corpus"
 INQUIRIES = sorted((REPO / "fixtures" / "inquiries").glob("*.json"))
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "CLEARINGHOUSE", "MAPLEDENTAL",
                            "CLEARINGHOUSE", 77, 77, 1, datetime(2026, 11, 23, 9, 30))
@@ -47,15 +48,57 @@ def test_names_with_delimiters_are_refused():
     assert info.value.location.element == "NM103"
 
 
-def test_inquiry_needs_member_id_and_dental_service_types():
+def test_inquiry_needs_member_id_and_x12_service_types():
     base = {"trace_number": "T1", "payer": {"payer_id": "P1", "name": "P"},
             "provider": {"organization_name": "X", "npi": "1456789019"},
             "subscriber": {"name": {"last_name": "A"}}}
     with pytest.raises(ValueError, match="member_id"):
         EligibilityInquiry.model_validate(base)
+    member = {**base, "subscriber": {"name": {"last_name": "A"}, "member_id": "M"}}
+    assert EligibilityInquiry.model_validate(
+        {**member, "service_types": ["30", "35", "UC"]}).service_types == ["30", "35", "UC"]
     with pytest.raises(ValueError, match="service_types"):
-        EligibilityInquiry.model_validate({**base, "subscriber": {
-            "name": {"last_name": "A"}, "member_id": "M"}, "service_types": ["30"]})
+        EligibilityInquiry.model_validate({**member, "service_types": ["29"]})
+    with pytest.raises(ValueError, match="goes with identifier"):
+        EligibilityInquiry.model_validate({**member, "provider": {
+            "organization_name": "X", "id_qualifier": "SV"}})
+
+
+@pytest.mark.parametrize("name", ["lfh__subscriber-health-benefit-check.270",
+                                  "lfh__dependent-health-benefit-check.270",
+                                  "lfh__demo-single-line.270"])
+def test_standard_270_with_sv_provider_and_eq30_reads(name: str):
+    path = CORPUS / "270" / name
+    if not path.exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    (inquiry,) = read_270(path.read_text(), str(path)).inquiries
+    assert (inquiry.provider.id_qualifier, inquiry.provider.npi) == ("SV", None)
+    assert inquiry.provider.identifier in ("2000035", "2000034")
+    assert inquiry.service_types == ["30"]
+
+
+def test_other_provider_ids_and_service_types_round_trip():
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    provider = inquiry.provider.model_copy(update={"npi": None, "id_qualifier": "SV",
+                                                   "identifier": "2000035"})
+    asked = inquiry.model_copy(update={"provider": provider, "service_types": ["30", "38"]})
+    text = write_270([asked], PARAMS)
+    assert "*SV*2000035~" in text
+    assert "EQ*30~" in text
+    assert read_270(text).inquiries == [asked]
+    assert write_270(read_270(text).inquiries, PARAMS) == text
+
+
+@pytest.mark.parametrize(("old", "new", "element"), [
+    ("EQ*35~", "EQ*29~", "EQ01"), ("*XX*1456789019~", "*ZZ*1456789019~", "NM108"),
+    ("*XX*1456789019~", "*XX*14567~", "NM109")])
+def test_bad_provider_id_or_service_type_is_located(old: str, new: str, element: str):
+    (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    text = write_270([inquiry], PARAMS)
+    assert old in text
+    with pytest.raises(X12StructureError) as info:
+        read_270(text.replace(old, new, 1), "x.270")
+    assert (info.value.location.file, info.value.location.element) == ("x.270", element)
 
 
 def test_bad_date_is_named():

@@ -161,7 +161,7 @@ def test_answers_say_what_to_do():
     assert [status_outcome(c) for c in ("R4", "E1", "A7", "A2", "F3F", "ZZ")] == [
         "information_requested", "request_error", "rejected", "acknowledged", "finalized",
         "unknown"]
-    assert "not in edigateway's list" in describe_status(
+    assert "Q9 (not in our table" in describe_status(
         StatusCode(category_code="Q9", status_code="1"))
 
 
@@ -270,7 +270,8 @@ def test_request_level_statuses_are_read():
     (status,) = parsed.level_statuses
     assert (status.level, status.provider is not None) == ("provider", True)
     assert status.message == ("Response not possible: error on the submitted request data: "
-                              "status 24 (billing provider) [E0:24:85]")
+                              "entity not approved as an electronic submitter "
+                              "(billing provider) [E0:24:85]")
     (receiver,) = read_277(CORPUS / "277/lfh__information-receiver-level-status.277"
                            ).level_statuses
     assert (receiver.level, receiver.trace_number) == ("receiver", "ABC276XXX")
