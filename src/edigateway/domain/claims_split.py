@@ -8,7 +8,8 @@ the payer's 835 comes back to the right part; its total is the sum of its lines.
 Coordination of benefits survives a split only when the other payer's payment is itemised
 per line (2430): each part then carries the line adjudications of its own lines and their
 sum as that payer's paid amount. A claim-level-only COB payment cannot be divided honestly,
-so such a claim is refused with edit ``E090`` instead of guessing.
+so such a claim is refused with edit ``E090`` instead of guessing. So is a claim carrying a
+repricer's claim-level figures (HCP): they are the whole claim's and cannot be divided.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ def _unsplittable(claim: Claim, parts: int) -> list[EditFailure]:
             "E090", pcn, "patient_control_number",
             f"the claim has {len(claim.lines)} lines and must be split into {parts} claims, "
             f"but '{pcn}-{parts}' would be longer than {MAX_PCN_LENGTH} characters"))
+    if claim.repricing is not None:
+        failures.append(EditFailure(
+            "E090", pcn, "repricing",
+            f"the claim has {len(claim.lines)} lines and must be split, but its repricing "
+            "(HCP) is for the whole claim and cannot be divided between the parts; send the "
+            "claim unsplit to the repricer or split it yourself"))
     for index, other in enumerate(claim.other_payers):
         itemised = sum(
             (adj.paid for line in claim.lines for adj in line.adjudications

@@ -24,7 +24,7 @@ from edigateway.domain.claims import (
     Subscriber,
 )
 from edigateway.domain.common import PersonName
-from edigateway.errors import ClaimInputError, X12StructureError
+from edigateway.errors import ClaimInputError, CleanClaimError, X12StructureError
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import read_837d, write_837d
 
@@ -171,3 +171,11 @@ def test_claim_schema_describes_the_new_fields():
                                                    "type": "integer"}
     assert schema["$defs"]["Diagnosis"]["properties"]["code_set"]["enum"] == [
         "ICD-10-CM", "ICD-9-CM"]
+
+
+def test_a_repriced_claim_too_long_for_one_837d_is_refused_not_split():
+    claim = _claim(*[_line(charge="1.00") for _ in range(51)],
+                   repricing=Repricing(method="02", allowed_amount=Decimal("40.00")))
+    with pytest.raises(CleanClaimError) as info:
+        _write(claim)
+    assert [(f.edit_id, f.path) for f in info.value.failures] == [("E090", "repricing")]
