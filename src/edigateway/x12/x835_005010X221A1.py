@@ -61,7 +61,7 @@ from edigateway.x12.formats import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
     from datetime import date
     from pathlib import Path
 
@@ -176,10 +176,6 @@ _LOOP_OF: Final = {"BPR": "HEADER", "TRN": "HEADER", "CLP": "2100", "SVC": "2110
 the next one starts, by which time the reader is in that one's loop."""
 
 
-def _elements(seg: Segment, fields: dict[str, int]) -> dict[str, tuple[Segment, int]]:
-    return {name: (seg, index) for name, index in fields.items()}
-
-
 class _Reader:
     """State machine over the 835 loops: header (1000A/B), claim (2100), service (2110)."""
 
@@ -237,17 +233,19 @@ class _Reader:
         except ValueError as exc:
             raise self._fail(seg, index, str(exc)) from exc
 
-    def _model(self, seg: Segment, build: Any, elements: dict[str, tuple[Segment, int]],
-               **values: Any) -> Any:
+    def _model(self, seg: Segment, build: Any,
+               elements: Mapping[str, int | tuple[Segment, int]], **values: Any) -> Any:
         """``build(**values)``; a value the model refuses is blamed on its own element
-        (``elements``: field → segment and element index), else on ``seg``."""
+        (``elements``: field → element index in ``seg``, or another segment and index),
+        else on ``seg``. The maps are constants for claims and lines: nothing is built
+        per call on the hot path."""
         try:
             return build(**values)
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
-            at, index = elements.get(str(problem["loc"][0]), (seg, None)) \
-                if problem["loc"] else (seg, None)
+            found = elements.get(str(problem["loc"][0])) if problem["loc"] else None
+            at, index = (seg, found) if isinstance(found, int) else found or (seg, None)
             raise X12StructureError(f"{where}: {problem['msg']}", at.location(
                 self.file, _LOOP_OF.get(at.id, self.loop), index)) from exc
 
@@ -471,7 +469,7 @@ class _Reader:
         if self.service is not None and self.claim is not None:
             seg = self.service.pop("_segment")
             self.claim["services"].append(self._model(
-                seg, ServicePayment, _elements(seg, _SERVICE_ELEMENTS), **self.service))
+                seg, ServicePayment, _SERVICE_ELEMENTS, **self.service))
         self.service = None
 
     def _close_claim(self) -> Iterator[ClaimPayment]:
@@ -480,7 +478,7 @@ class _Reader:
             return
         claim, self.claim = self.claim, None
         seg = claim.pop("_segment")
-        yield self._model(seg, ClaimPayment, _elements(seg, _CLAIM_ELEMENTS), **claim)
+        yield self._model(seg, ClaimPayment, _CLAIM_ELEMENTS, **claim)
 
     def _svc(self, seg: Segment) -> None:
         if self.claim is None:
@@ -578,9 +576,8 @@ class _Reader:
             if not reason:
                 continue
             self.plbs.append(self._model(
-                seg, ProviderAdjustment, {"provider_id": (seg, 1), "fiscal_period_end": (seg, 2),
-                                          "reason": (seg, at), "reference": (seg, at),
-                                          "amount": (seg, at + 1)},
+                seg, ProviderAdjustment, {"provider_id": 1, "fiscal_period_end": 2,
+                                          "reason": at, "reference": at, "amount": at + 1},
                 provider_id=provider, fiscal_period_end=fiscal,
                 reason=reason[0], reference=reason[1] if len(reason) > 1 and reason[1] else None,
                 amount=self._money(seg, at + 1), source_position=seg.position))
