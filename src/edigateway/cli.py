@@ -55,6 +55,8 @@ audit_app = typer.Typer(help="The audit trail of PHI access.", no_args_is_help=T
 app.add_typer(audit_app, name="audit")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+codes_app = typer.Typer(help="Code lists the practice licenses (CDT).", no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -107,16 +109,30 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="X12 files to validate")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file, per line")]
     = False,
+    level: Annotated[int, typer.Option(
+        "--level", min=1, max=5,
+        help="report WEDI SNIP types 1..LEVEL: 1 syntax, 2 implementation guide, "
+             "3 balancing, 4 situational rules, 5 code sets")] = 5,
 ) -> None:
     """Validate X12 5010 files: 837D with our map; 837P/837I/835/999 with pyx12's.
 
-    Exit 0 when every file is valid, 1 when any is invalid, 2 when any is unreadable or of
-    an unsupported version/transaction. Example: ``edigateway x12 validate claims.837``
+    Every finding carries its WEDI SNIP type; an 837D also gets the clean-claim edits and
+    our code-set rules, an 835 the posting engine's balancing. Exit 0 when every file is
+    valid (at --level), 1 when any is invalid, 2 when any is unreadable or of an
+    unsupported version/transaction. Example: ``edigateway x12 validate --level 2 claims.837``
     """
-    validator = _gateway().validator
+    from edigateway.services.codes import loaded_cdt
+
+    gateway = _gateway()
+    validator = gateway.validator
+    try:
+        cdt = loaded_cdt(gateway.settings.data_dir)
+    except EdigatewayError as exc:
+        raise _fail(str(exc), EXIT_UNREADABLE) from exc
     worst = EXIT_OK
     for path in files:
-        verdict = validator.validate_file(path)
+        verdict = validator.validate_file(path, level=level, cdt=cdt,
+                                          today=gateway.clock().date())
         if as_json:
             _echo_json(verdict.to_json())
         else:
@@ -141,7 +157,10 @@ def _print_verdict(verdict: Any) -> None:
                 finding.element,
             ) if x
         )
-        typer.echo(f"  [{finding.code}] {where + ': ' if where else ''}{finding.message}")
+        typer.echo(f"  [{finding.code}, SNIP {finding.snip_type}] "
+                   f"{where + ': ' if where else ''}{finding.message}")
+    for note in verdict.notes:
+        typer.echo(f"  note: {note}")
 
 
 @x12_app.command("maps")
@@ -1000,6 +1019,38 @@ def db_upgrade() -> None:
     except EdigatewayError as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     typer.echo("database is up to date")
+
+
+@codes_app.command("load")
+def codes_load(
+    kind: Annotated[str, typer.Argument(help="the code list: cdt")],
+    file: Annotated[Path, typer.Argument(help="the licensed file (CSV: code, descriptor, "
+                                              "effective date, deleted date)")],
+) -> None:
+    """Load the practice's licensed ADA CDT file; validation then flags unknown and
+    deleted procedure codes (without it, CDT codes are checked for their format only).
+
+    Exit 0 loaded, 1 a row is wrong (line and column named; nothing replaced), 2 the file
+    cannot be read or the list is not one we know. Example:
+    ``edigateway codes load cdt CDT2026.csv``
+    """
+    from edigateway.services.codes import (
+        CodeFileError,
+        CodeFileUnreadableError,
+        load_cdt,
+    )
+
+    if kind != "cdt":
+        raise _fail(f"unknown code list {kind!r}; edigateway loads: cdt", EXIT_UNREADABLE)
+    gateway = _gateway()
+    try:
+        result = load_cdt(file, gateway.settings.data_dir, now=gateway.clock())
+    except CodeFileUnreadableError as exc:
+        raise _fail(str(exc), EXIT_UNREADABLE) from exc
+    except CodeFileError as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    typer.echo(f"loaded {result.codes} CDT codes ({result.deleted} deleted) from "
+               f"{result.source} into {result.stored}")
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "x12-corpus"
 FIXTURE = REPO / "fixtures" / "claims" / "05_crown_initial.json"
 MINIMAL = REPO / "fixtures" / "x12" / "minimal.837d"
+CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "
+                   "`edigateway codes load cdt FILE`")
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +41,8 @@ def test_build_then_validate_then_parse(tmp_path: Path):
     assert code == 0
     verdict = json.loads(stdout)
     assert verdict == {"file": str(out), "transaction": "837D", "version": "005010X224A2",
-                       "valid": True, "status": "valid", "errors": []}
+                       "valid": True, "status": "valid", "errors": [],
+                       "notes": [CDT_FORMAT_ONLY]}
     code, stdout, _ = run("x12", "parse", str(out), "--json")
     assert code == 0
     document = json.loads(stdout)

@@ -108,8 +108,12 @@ def test_known_disagreements_name_real_files():
 
 
 def test_public_dental_sample_is_valid_through_our_map(validator: Validator):
-    verdict = validator.validate_file(CORPUS / "837D" / "moov__sample.txt")
+    verdict = validator.validate_file(CORPUS / "837D" / "moov__sample.txt", level=2)
     assert (verdict.status, verdict.transaction, verdict.errors) == ("valid", "837D", ())
+    # beyond the map (SNIP 3-5): the TR3 example's made-up NPIs fail their check digit, and
+    # it reports SV306 = 1, which RFI 1866 prohibits
+    full = validator.validate_file(CORPUS / "837D" / "moov__sample.txt")
+    assert sorted({f.code for f in full.errors}) == ["E001", "V110"]
 
 
 @pytest.mark.parametrize("path", sorted((CORPUS / "837D").glob("oopfactory__*.txt")),
@@ -127,7 +131,9 @@ ELIGIBILITY_VERDICTS: dict[str, tuple[str, str]] = {
     "270/lfh__demo-single-line.270": ("valid", ""),  # whole interchange on one line
     "271/lfh__subscriber-health-benefit-check.271": ("valid", ""),
     "271/lfh__dependent-health-benefit-check.271": ("valid", ""),
-    "271/oopfactory__From_georgiosd.txt": ("valid", ""),  # AAA*Y**42: unable to respond
+    # AAA*Y**42 (unable to respond); indented segments (pyx12: "leading space") and a
+    # placeholder NPI 000000000
+    "271/oopfactory__From_georgiosd.txt": ("invalid", "white space before 14 segment(s)"),
     "271/lfh__subscriber-health-benefit-check-error.271": ("invalid", "does not match ST id"),
     # 4010 (004010X092A1) files: said plainly, not validated against a 5010 map
     "270/imsweb__x270.txt": ("unsupported", "004010X092A1 is not supported"),

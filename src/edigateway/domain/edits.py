@@ -18,7 +18,9 @@ E014   diagnoses: at most 4 (HI01–HI04), each an ICD-10-CM (or ICD-9-CM) code 
        its decimal point
 E015   a line's diagnosis pointers: at most 4, none repeated, each naming a diagnosis of
        the claim
-E020   tooth numbers: 1–32, A–T, supernumerary 51–82 and AS–TS
+E016   the procedure code is in the practice's licensed CDT list (when one is loaded)
+E017   the procedure code is in effect on the date of service (when a list is loaded)
+E020   tooth numbers: 1–32, A–T, supernumerary 51–82 and AS–TS (lines and missing teeth)
 E021   a surface only once per tooth
 E022   restorations (fillings, inlays/onlays) name a tooth and at least one surface
 E023   procedures on one tooth (restorative, endodontic, extractions, crowns) name a tooth
@@ -42,7 +44,12 @@ E085   attachments not available on request (AA) need a control number
 E086   when the patient is the subscriber, the subscriber's address, birth date and gender
        are required (the 837D carries them in 2010BA then)
 E090   a claim too long for one 837D claim can be split (see claims_split)
+E092   addresses (and an accident's state) carry a US state code or a Canadian province
 =====  ==================================================================================
+
+The rule functions, SNIP types and code sets are shared with the validation of received
+837Ds (:mod:`edigateway.domain.rules`): the same check under the same ID, whichever way a
+claim arrives.
 """
 
 from __future__ import annotations
@@ -52,25 +59,32 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from edigateway.domain.rules import (
+    CdtList,
+    cdt_format_problem,
+    npi_is_valid,
+    npi_problem,
+    state_problem,
+    surface_problems,
+    tooth_problem,
+)
 from edigateway.errors import CleanClaimError, EditFailure
 
 if TYPE_CHECKING:
     from edigateway.domain.claims import Claim, ClaimBatch, ServiceLine
+
+__all__ = ["check_batch", "check_claim", "duplicate_control_numbers", "ensure_clean",
+           "npi_is_valid"]
 
 MAX_PCN = 20
 MAX_DIAGNOSES = 4
 """The 837D's HI carries the principal diagnosis and three others (HI01–HI04)."""
 MAX_POINTERS = 4
 """SV311 has four diagnosis code pointers."""
-_CDT = re.compile(r"^D\d{4}$")
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z]([0-9A-Z]{1,4})?$")
 _ICD9 = re.compile(r"^(\d{3}\d{0,2}|V\d{2}\d{0,2}|E\d{3}\d?)$")
 _X12_TEXT = re.compile(r"[^\x20-\x7e]")
 """A character outside the X12 basic and extended character sets (printable ASCII)."""
-PERMANENT = {str(n) for n in range(1, 33)}
-PRIMARY = {chr(c) for c in range(ord("A"), ord("T") + 1)}
-SUPERNUMERARY = {str(n) for n in range(51, 83)} | {f"{t}S" for t in PRIMARY}
-VALID_TEETH = PERMANENT | PRIMARY | SUPERNUMERARY
 QUADRANTS = {"10", "20", "30", "40"}
 ARCHES = {"01", "02"}
 QUADRANT_CODES = {"D4210", "D4211", "D4240", "D4241", "D4260", "D4261", "D4341", "D4342"}
@@ -99,38 +113,26 @@ def _prosthesis_allowed(code: str) -> bool:
     return (_in(code, "D2510", "D2799") or code.startswith(("D5", "D6")))
 
 
-def npi_is_valid(npi: str) -> bool:
-    """Luhn check of an NPI with the 80840 health-industry prefix.
-
-    >>> npi_is_valid("1234567893"), npi_is_valid("1234567890")
-    (True, False)
-    """
-    if len(npi) != 10 or not npi.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed("80840" + npi)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            digit = digit - 9 if digit > 9 else digit
-        total += digit
-    return total % 10 == 0
-
-
 class _Check:
-    def __init__(self, claim: Claim) -> None:
+    def __init__(self, claim: Claim, cdt: CdtList | None = None) -> None:
         self.claim = claim
+        self.cdt = cdt
         self.failures: list[EditFailure] = []
 
     def fail(self, edit: str, path: str, message: str) -> None:
         self.failures.append(EditFailure(edit, self.claim.patient_control_number, path, message))
 
 
-def check_claim(claim: Claim, *, today: date) -> list[EditFailure]:
-    """Every failed edit for one claim (empty when clean)."""
-    c = _Check(claim)
+def check_claim(claim: Claim, *, today: date, cdt: CdtList | None = None) -> list[EditFailure]:
+    """Every failed edit for one claim (empty when clean).
+
+    ``cdt`` is the practice's licensed CDT list, when one was loaded: procedure codes are
+    then checked against it (E016, E017), not only for their format (E012).
+    """
+    c = _Check(claim, cdt)
     _identity(c)
     _npis(c)
+    _places_and_teeth(c)
     _totals_and_codes(c)
     for index, line in enumerate(claim.lines):
         _line(c, index, line)
@@ -142,12 +144,21 @@ def check_claim(claim: Claim, *, today: date) -> list[EditFailure]:
     return c.failures
 
 
-def check_batch(batch: ClaimBatch, *, today: date) -> list[EditFailure]:
+def check_batch(batch: ClaimBatch, *, today: date, cdt: CdtList | None = None,
+                ) -> list[EditFailure]:
     """Every failed edit for every claim, plus duplicates across the batch."""
     failures: list[EditFailure] = []
+    for claim in batch.claims:
+        failures += check_claim(claim, today=today, cdt=cdt)
+    return failures + duplicate_control_numbers(batch.claims)
+
+
+def duplicate_control_numbers(claims: list[Claim]) -> list[EditFailure]:
+    """E003 for every claim whose patient control number an earlier claim already uses
+    (the path names the claim's index: ``claims.3.patient_control_number``)."""
+    failures: list[EditFailure] = []
     seen: set[str] = set()
-    for index, claim in enumerate(batch.claims):
-        failures += check_claim(claim, today=today)
+    for index, claim in enumerate(claims):
         pcn = claim.patient_control_number
         if pcn in seen:
             failures.append(EditFailure(
@@ -158,9 +169,9 @@ def check_batch(batch: ClaimBatch, *, today: date) -> list[EditFailure]:
     return failures
 
 
-def ensure_clean(batch: ClaimBatch, *, today: date) -> None:
+def ensure_clean(batch: ClaimBatch, *, today: date, cdt: CdtList | None = None) -> None:
     """Raise :class:`CleanClaimError` listing every failure, if any."""
-    failures = check_batch(batch, today=today)
+    failures = check_batch(batch, today=today, cdt=cdt)
     if failures:
         raise CleanClaimError(failures)
 
@@ -199,9 +210,36 @@ def _npis(c: _Check) -> None:
         if line.rendering_provider:
             found.append((f"lines.{index}.rendering_provider.npi", line.rendering_provider.npi))
     for path, npi in found:
-        if not npi_is_valid(npi):
-            c.fail("E001", path, f"NPI {npi} is not a valid NPI (its check digit is wrong); "
-                   "check it against the NPPES registry")
+        problem = npi_problem(npi)
+        if problem:
+            c.fail("E001", path, problem)
+
+
+def _places_and_teeth(c: _Check) -> None:
+    """State codes of every address (E092) and the teeth reported missing (E020)."""
+    claim = c.claim
+    addresses = [("billing_provider.address", claim.billing_provider.address),
+                 ("billing_provider.pay_to_address", claim.billing_provider.pay_to_address),
+                 ("subscriber.address", claim.subscriber.address),
+                 ("payer.address", claim.payer.address)]
+    if claim.patient is not None:
+        addresses.append(("patient.address", claim.patient.address))
+    if claim.service_facility is not None:
+        addresses.append(("service_facility.address", claim.service_facility.address))
+    addresses += [(f"other_payers.{i}.payer.address", o.payer.address)
+                  for i, o in enumerate(claim.other_payers)]
+    states = [(f"{path}.state", address.state) for path, address in addresses
+              if address is not None]
+    if claim.accident is not None and claim.accident.state is not None:
+        states.append(("accident.state", claim.accident.state))
+    for path, state in states:
+        problem = state_problem(state)
+        if problem:
+            c.fail("E092", path, problem)
+    for index, missing in enumerate(claim.missing_teeth):
+        problem = tooth_problem(missing.tooth)
+        if problem:
+            c.fail("E020", f"missing_teeth.{index}.tooth", problem)
 
 
 def _totals_and_codes(c: _Check) -> None:
@@ -215,19 +253,21 @@ def _totals_and_codes(c: _Check) -> None:
 def _line(c: _Check, index: int, line: ServiceLine) -> None:
     path = f"lines.{index}"
     code = line.procedure_code
-    if not _CDT.match(code) or code < "D0100":
-        c.fail("E012", f"{path}.procedure_code",
-               f"{code} is not a CDT procedure code (D0100–D9999)")
+    problem = cdt_format_problem(code)
+    if problem:
+        c.fail("E012", f"{path}.procedure_code", problem)
         return
+    if c.cdt is not None:
+        listed = c.cdt.problem(code, line.service_date or c.claim.service_date)
+        if listed:
+            c.fail(listed[0], f"{path}.procedure_code", listed[1])
     for t_index, tooth in enumerate(line.teeth):
         tpath = f"{path}.teeth.{t_index}"
-        if tooth.tooth not in VALID_TEETH:
-            c.fail("E020", f"{tpath}.tooth",
-                   f"tooth {tooth.tooth} is not a valid tooth number (use 1–32, A–T, or 51–82 / "
-                   "AS–TS for supernumerary teeth)")
-        if len(set(tooth.surfaces)) != len(tooth.surfaces):
-            c.fail("E021", f"{tpath}.surfaces",
-                   f"tooth {tooth.tooth} lists a surface twice ({''.join(tooth.surfaces)})")
+        problem = tooth_problem(tooth.tooth)
+        if problem:
+            c.fail("E020", f"{tpath}.tooth", problem)
+        for rule, message in surface_problems(tooth.tooth, tooth.surfaces):
+            c.fail(rule, f"{tpath}.surfaces", message)
     if _needs_surface(code) and not any(t.surfaces for t in line.teeth):
         c.fail("E022", f"{path}.teeth",
                f"{code} is a restoration: give the tooth and the surfaces restored")

@@ -42,7 +42,7 @@ PAYER = {"payer_id": "DDPA1", "name": "DELTA DENTAL"}
 RECEIVER = {"name": "MAPLE DENTAL GROUP", "etin": "MAPLE01"}
 PRACTICE = {"organization_name": "MAPLE DENTAL GROUP", "identifier": "1234567893"}
 DENTIST = {"person": {"last_name": "NGUYEN", "first_name": "LINH"},
-           "identifier": "1987654326"}
+           "identifier": "1987654328"}
 SUBSCRIBER = {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
               "member_id": "PDP300412", "date_of_birth": "1962-07-04", "gender": "M"}
 CHILD = {"name": {"last_name": "OKONKWO", "first_name": "AMARA"},
@@ -132,7 +132,7 @@ def test_276_levels_follow_the_guide():
                                            "TRN*1*CS-2"]
     assert "DTP*472*RD8*20261102-20261104" in lines
     assert "SVC*AD:D2740*1100.5*****1" in lines
-    assert "NM1*1P*1*NGUYEN*LINH****XX*1987654326" in lines
+    assert "NM1*1P*1*NGUYEN*LINH****XX*1987654328" in lines
 
 
 def test_277_round_trip_is_valid_equal_and_byte_identical(validator: Validator):
@@ -190,17 +190,18 @@ def test_writing_refuses_a_delimiter_and_names_the_claim():
 
 # --------------------------------------------------------------------------- corpus
 
+_FAKE_NPI = ("invalid", "is not a valid NPI")  # 1666666661 … fail the NPI check digit (SNIP 5)
 CORPUS_VERDICTS: dict[str, tuple[str, str]] = {
-    "276/lfh__claim-level-status.276": ("valid", ""),
-    "276/lfh__claim-level-status-ncpdp.276": ("valid", ""),
-    "276/lfh__information-receiver-level-status.276": ("valid", ""),
-    "276/lfh__provider-level-status.276": ("valid", ""),
+    "276/lfh__claim-level-status.276": _FAKE_NPI,
+    "276/lfh__claim-level-status-ncpdp.276": _FAKE_NPI,
+    "276/lfh__information-receiver-level-status.276": _FAKE_NPI,
+    "276/lfh__provider-level-status.276": _FAKE_NPI,
     # ISA12 00401 with GS08 005010X279 (and ST03 005010X212): not a 5010 276
     "276/oopfactory__Example1_IG.txt": ("unsupported", "ISA12 00401"),
-    "277/lfh__claim-level-status.277": ("valid", ""),
-    "277/lfh__claim-level-status-ncpdp.277": ("valid", ""),
+    "277/lfh__claim-level-status.277": _FAKE_NPI,
+    "277/lfh__claim-level-status-ncpdp.277": _FAKE_NPI,
     "277/lfh__information-receiver-level-status.277": ("valid", ""),
-    "277/lfh__provider-level-status.277": ("valid", ""),
+    "277/lfh__provider-level-status.277": _FAKE_NPI,
     # STC03 action code (WQ) and STC12 free text are 277CA habits; X212 does not use them
     "277/imsweb__x12_277_x212.txt": ("invalid", "(STC12) is marked as Not Used"),
 }
