@@ -1,0 +1,547 @@
+"""Broken object-level authorization, route by route (issue 12: "BOLA 211/211 routes
+refused"): with practice B's credentials no route of the app — API ``/v1`` and dashboard
+``/ui``, every method — reveals or changes practice A's records, and without credentials
+every route but the few public ones is refused.
+
+The routes are enumerated from the app itself, so a new route is walked as soon as it
+exists; a path parameter, a request body or a list the walk cannot fill fails the test
+until it is taught here. Practice A holds at least one record of every kind a route
+addresses by ID (claims — paid, denied, ready with an estimate kept, superseded and its
+replacement —, remittances, open and resolved work items), transmissions, a payer named its
+own way and a live UI session; B holds records of its own, so its lists are not empty by
+accident.
+
+For every request B makes, the test asserts:
+
+* a route that addresses a record answers for A's ID exactly what it answers for an ID that
+  does not exist (404: "another practice's record is not found"), and its status is one of
+  401/403/404/405/422;
+* a list, page or action of B answers 2xx/3xx (its own data) but holds none of A's IDs of
+  that kind and none of A's text (patient names, member IDs, dates of birth, claim numbers,
+  amounts, trace numbers, file names, notes);
+* after the walk every row of A (every table) is as it was: only rows of B changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from starlette.routing import Mount
+
+from edigateway.api.app import create_app
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.persistence.tables import ApiKeyRow, Base, Practice
+from edigateway.services.access import create_key
+from edigateway.services.exchange import drain_outbox, poll_inbound
+from edigateway.settings import Settings
+from edigateway.sim.runner import Simulator
+from edigateway.x12.validation import Validator
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 9, 0)
+BASE = "http://127.0.0.1"  # a trusted host by default
+PRACTICE_A = "1456789019"  # MAPLE STREET DENTAL, the fixtures' billing provider
+PRACTICE_B = "1234567893"
+SHARED_KEY = "bola-same-key"
+"""An Idempotency-Key both practices send: B must never get A's stored answer."""
+MISSING = 2**31 - 1
+"""An ID no record has (the largest a route accepts)."""
+
+KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_item"}
+"""Path parameter → the kind of A's record that fills it."""
+LISTS = {"/v1/claims": "claim", "/v1/remittances": "remittance", "/v1/workqueue": "work_item",
+         "/v1/transmissions": "submission"}
+"""List routes → the kind of record their items are (their IDs must not be A's)."""
+LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item"}
+"""Dashboard links ``/ui/<part>/<id>`` → the kind of record they open."""
+PUBLIC = {("GET", "/v1/openapi.json"), ("HEAD", "/v1/openapi.json"), ("GET", "/v1/docs"),
+          ("GET", "/ui"), ("GET", "/ui/login"), ("POST", "/ui/login")}
+"""Routes that answer without credentials (they hold no practice's data)."""
+STATIC = {"/ui/static", "/v1/docs/assets"}
+"""Mounted folders of packaged files (CSS, Swagger UI), no practice data."""
+REFUSED = frozenset({401, 403, 404, 405, 422})
+SHARED = {"control_counters"}
+"""Tables of the gateway itself, not of a practice: its ISA13 counter moves with B's 270s."""
+
+
+# --------------------------------------------------------------------------- the two practices
+
+
+def _fixture(name: str) -> dict[str, Any]:
+    document = json.loads((REPO / f"fixtures/claims/{name}.json").read_text())
+    claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
+    return claim
+
+
+def _a_claim(name: str) -> dict[str, Any]:
+    """A claim of A's (the fixtures' practice), naming its payer its own way (B must not see
+    the name another practice sent)."""
+    claim = _fixture(name)
+    claim["payer"]["name"] = "PRAIRIE DENTAL PLAN MAPLE ST"
+    return claim
+
+
+def _b_claim(npi: str = PRACTICE_B) -> dict[str, Any]:
+    """A claim of B's own: names, numbers and amounts A's records do not have."""
+    claim = _fixture("03_extraction_simple")
+    claim["patient_control_number"] = "BRD3003"
+    claim["billing_provider"].update(npi=npi, organization_name="BIRCH ROAD DENTAL")
+    claim["subscriber"].update(name={"last_name": "BIRCHWOOD", "first_name": "CASEY"},
+                               member_id="PPOBRD777001", date_of_birth="1971-02-03")
+    for line, charge in zip(claim["lines"], ("81.17", "43.29", "199.31"), strict=True):
+        line["charge"] = charge
+    claim["total_charge"] = "323.77"
+    return claim
+
+
+def _inquiry(npi: str) -> dict[str, Any]:
+    """An eligibility inquiry of practice ``npi`` (B's: for B's own patient)."""
+    inquiry: dict[str, Any] = json.loads(
+        (REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
+    inquiry["provider"]["npi"] = npi
+    if npi == PRACTICE_B:
+        inquiry["provider"]["organization_name"] = "BIRCH ROAD DENTAL"
+        subscriber = _b_claim()["subscriber"]
+        inquiry["subscriber"].update({k: subscriber[k] for k in inquiry["subscriber"]})
+    return inquiry
+
+
+@dataclass
+class World:
+    """The app with A's and B's records, and what the walk needs to know about A's."""
+
+    gateway: Gateway
+    app: FastAPI
+    api: TestClient
+    a: dict[str, str]
+    b: dict[str, str]
+    b_token: str
+    b_practice: int
+    b_benefits: dict[str, Any]
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+    amounts: set[str] = field(default_factory=set)
+    claim_numbers: set[str] = field(default_factory=set)
+    member_ids: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("bola")
+    validator = Validator(REPO / "mappings", folder / "cache")
+    settings = Settings(data_dir=folder / "var", mappings_dir=REPO / "mappings")
+    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
+                   http_port=0) as sim:
+        gateway = bootstrap(settings.model_copy(update=sim.client_settings()),
+                            clock=lambda: NOW, validator=validator)
+        tokens = {npi: create_key(gateway.database, practice=npi, scopes="admin", name="bola",
+                                  keyring=gateway.keyring, now=NOW,
+                                  create_name=f"P{npi}").token
+                  for npi in (PRACTICE_A, PRACTICE_B)}
+        a, b = ({"Authorization": f"Bearer {tokens[npi]}"} for npi in (PRACTICE_A, PRACTICE_B))
+        app = create_app(gateway)
+        with TestClient(app, base_url=BASE) as api:
+            yield _populate(gateway, sim, app, api, a, b, tokens)
+        gateway.database.dispose()
+
+
+def _ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
+              a: dict[str, str], b: dict[str, str], tokens: dict[str, str]) -> World:
+    """A: two claims sent and answered (remittance, transmission, work items) — one paid,
+    then replaced, one with a denied line —, a third left ready with an estimate kept, one
+    work item resolved, a signed-in dashboard session. B: a claim of its own through the
+    same exchange."""
+    paid = _ok(api.post("/v1/claims", json=_a_claim("05_crown_initial"),
+                        headers=a | {"Idempotency-Key": SHARED_KEY}))["id"]
+    denied = _ok(api.post("/v1/claims", json=_a_claim("23_perio_maintenance_and_night_guard"),
+                          headers=a))["id"]  # the night guard is not covered: a denial
+    ready = _ok(api.post("/v1/claims", json=_a_claim("16_spouse_dependent"), headers=a))["id"]
+    own = _ok(api.post("/v1/claims", json=_b_claim(), headers=b))["id"]
+    _ok(api.post("/v1/claims/submit", json={"claim_ids": [paid, denied]}, headers=a))
+    _ok(api.post("/v1/claims/submit", json={"claim_ids": [own]}, headers=b))
+    profile = gateway.profile()
+    with gateway.sftp_transport(profile) as transport:
+        drain_outbox(gateway.database, transport, clearinghouse=profile.name, now=NOW)
+        sim.cycle()
+        poll_inbound(gateway.database, transport, clearinghouse=profile.name,
+                     codes=gateway.codes, now=NOW)
+    assert _ok(api.get(f"/v1/claims/{own}", headers=b))["state"] == "paid"
+    benefits = {npi: _ok(api.post("/v1/eligibility", json={"inquiry": _inquiry(npi)},
+                                  headers=headers))["benefits"][0]
+                for npi, headers in ((PRACTICE_A, a), (PRACTICE_B, b))}
+    _ok(api.post(f"/v1/claims/{ready}/estimate", json={"benefits": benefits[PRACTICE_A]},
+                 headers=a))
+    corrected = _a_claim("05_crown_initial")
+    corrected["lines"][1]["charge"], corrected["total_charge"] = "280.00", "1530.00"
+    replacement = _ok(api.post(f"/v1/claims/{paid}/replace", json={"claim": corrected},
+                               headers=a))["id"]
+    items = _ok(api.get("/v1/workqueue", headers=a))["items"]
+    assert len(items) >= 2, "the simulator's 835 leaves A work items to resolve"
+    _ok(api.post(f"/v1/workqueue/{items[0]['id']}/resolve",
+                 json={"note": "A-ONLY NOTE 7731"}, headers=a))
+    signed_in = TestClient(app, base_url=BASE)
+    _sign_in(signed_in, tokens[PRACTICE_A])
+
+    with gateway.database.transaction() as session:
+        b_practice = session.scalar(select(Practice.id).where(Practice.npi == PRACTICE_B))
+    assert b_practice is not None
+    world = World(gateway, app, api, a, b, tokens[PRACTICE_B], b_practice,
+                  benefits[PRACTICE_B])
+    world.ids["claim"] = [paid, denied, ready, replacement]
+    world.ids["remittance"] = [r["id"] for r in
+                               _ok(api.get("/v1/remittances", headers=a))["items"]]
+    world.ids["work_item"] = [i["id"] for i in _ok(api.get(
+        "/v1/workqueue", params={"include_resolved": True}, headers=a))["items"]]
+    world.ids["submission"] = [t["id"] for t in
+                               _ok(api.get("/v1/transmissions", headers=a))["items"]]
+    assert all(world.ids.values()), world.ids
+    _learn_secrets(world)
+    return world
+
+
+def _learn_secrets(world: World) -> None:
+    """Text only A's records hold, read through A's own eyes."""
+    api, a, ids = world.api, world.a, world.ids
+    secrets = {"MAPLE", "A-ONLY NOTE 7731"}  # A's name, address and payer's name; its note
+    for claim_id in ids["claim"]:
+        detail = _ok(api.get(f"/v1/claims/{claim_id}", headers=a))
+        document = detail["claim"]
+        people = [document["subscriber"], document.get("patient") or {}]
+        world.claim_numbers.add(detail["patient_control_number"])
+        world.member_ids.add(document["subscriber"]["member_id"])
+        secrets |= {detail["patient_control_number"], document["subscriber"]["member_id"]}
+        world.amounts.add(document["total_charge"])
+        secrets |= {person["name"]["last_name"] for person in people if person}
+        secrets |= {person["date_of_birth"] for person in people
+                    if person.get("date_of_birth")}
+        if detail["payer_claim_control_number"]:
+            secrets.add(detail["payer_claim_control_number"])
+    for remittance_id in ids["remittance"]:
+        remittance = _ok(api.get(f"/v1/remittances/{remittance_id}", headers=a))
+        secrets.add(remittance["trace_number"])
+        world.amounts.add(str(remittance["payment_amount"]))
+    for transmission in _ok(api.get("/v1/transmissions", headers=a))["items"]:
+        secrets.add(transmission["file_name"])
+    assert "PLAN MAPLE ST" in api.get("/v1/reports/aging", headers=a).text  # A's payer name
+    world.secrets = secrets
+
+
+def _shown(world: World, text: str) -> list[str]:
+    """A's text and amounts in ``text`` (an amount also as a JSON number: 1540.0)."""
+    found = [s for s in world.secrets if s in text]
+    for amount in world.amounts:
+        whole, cents = amount.split(".")
+        short = f"{cents[0]}(?:0)?" if cents[1] == "0" else cents
+        if re.search(rf"(?<![\d.]){whole}\.{short}(?!\d)", text):
+            found.append(amount)
+    return found
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert match is not None, f"no {name} field"
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, token: str) -> None:
+    form = client.get("/ui/login")
+    signed = client.post("/ui/login", data={"api_key": token,
+                                            "login_csrf": _field(form.text, "login_csrf")},
+                         follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+
+
+def _b_browser(world: World) -> tuple[TestClient, str]:
+    """A browser signed in as B (a fresh session for each request: one of them signs
+    out), and the CSRF token of its forms."""
+    client = TestClient(world.app, base_url=BASE)
+    _sign_in(client, world.b_token)
+    return client, _field(client.get("/ui/claims").text, "csrf")
+
+
+# --------------------------------------------------------------------------- the routes
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str  # "/v1/claims/{claim_id}"
+    params: tuple[str, ...]
+
+
+def _routes(app: FastAPI) -> list[Route]:
+    """Every route of the app under /v1 and /ui, one per method (FastAPI ≥ 0.16x keeps
+    included routers as such: ``iter_route_contexts`` flattens them)."""
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        path = context.path_format
+        if isinstance(context.original_route, Mount):
+            assert path.removesuffix("/{path}") in STATIC, f"unknown mount {path}"
+            continue
+        assert path.startswith(("/v1", "/ui")), f"a route outside /v1 and /ui: {path}"
+        params = tuple(context.param_convertors)
+        routes.extend(Route(method, path, params) for method in sorted(context.methods or ()))
+    return routes
+
+
+@dataclass
+class Call:
+    """One request of the walk."""
+
+    route: Route
+    url: str
+    kind: str | None = None  # the kind of A's record the URL or body names, if any
+    record: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    allowed: frozenset[int] = REFUSED
+
+
+def _calls(world: World, route: Route) -> list[Call]:
+    """The requests B makes on ``route``: for each A record it can name (and a missing one
+    to compare with), or its list or page with A's values as filters, or its action with a
+    well-formed body of B's; a parameter or body the walk cannot fill fails."""
+    unknown = [p for p in route.params if p not in KINDS]
+    if unknown:
+        pytest.fail(f"{route.method} {route.template}: no A record for {unknown}; map it "
+                    "in KINDS")
+    if route.params:
+        kind = KINDS[route.params[0]]
+        body = _record_body(world, route)
+        return [Call(route, route.template.format(**dict.fromkeys(route.params, record)),
+                     kind, record, body) for record in [*world.ids[kind], MISSING]]
+    if (route.method, route.template) == ("POST", "/v1/claims/submit"):  # IDs in its body
+        return [Call(route, route.template, "claim", record,
+                     {"json": {"claim_ids": [record]}})
+                for record in [*world.ids["claim"], MISSING]]
+    return [Call(route, route.template, options=options, allowed=allowed)
+            for options, allowed in _own(world, route)]
+
+
+def _record_body(world: World, route: Route) -> dict[str, Any]:
+    """What B sends to a route that addresses a record: well-formed, so that only the
+    record's owner can stop it."""
+    if route.method in ("GET", "HEAD"):
+        return {}
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/v1/claims/{claim_id}/replace"): {"json": {"claim": _b_claim()}},
+        ("POST", "/v1/claims/{claim_id}/void"): {},
+        ("POST", "/v1/claims/{claim_id}/estimate"): {"json": {"benefits": world.b_benefits}},
+        ("POST", "/v1/workqueue/{item_id}/resolve"): {"json": {"note": "not mine"}},
+        ("POST", "/ui/workqueue/{item_id}/resolve"): {"data": {"note": "not mine"}},
+        ("POST", "/ui/claims/{claim_id}/replace"): {
+            "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}},
+        ("POST", "/ui/claims/{claim_id}/void"): {},
+    }
+    if (route.method, route.template) not in bodies:
+        pytest.fail(f"{route.method} {route.template}: no request body; add one to "
+                    "_record_body")
+    return bodies[route.method, route.template]
+
+
+def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int]]]:
+    """A list, page or action of B's own: what B sends (A's values as filters) and the
+    statuses it may answer."""
+    ok, redirect = frozenset({200}), frozenset({303, 307})
+    if route.method in ("GET", "HEAD"):
+        variants: dict[str, list[dict[str, Any]]] = {
+            "/v1/claims": [
+                {}, {"params": {"state": "paid"}}, {"params": {"payer_id": "DDPIL"}},
+                *({"params": {"patient_control_number": n}} for n in world.claim_numbers),
+                *({"headers": {"X-Member-Id": m}} for m in world.member_ids)],
+            "/v1/workqueue": [{}, {"params": {"include_resolved": True}},
+                              {"params": {"reason": "denied"}}],
+            "/ui/workqueue": [{}, {"params": {"payer": "DDPIL", "age": "0"}},
+                              {"params": {"reason": "denied"}}],
+        }
+        status = redirect if route.template == "/ui" else ok
+        return [(options, status) for options in variants.get(route.template, [{}])]
+    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json")
+                      .read_text())
+    actions: dict[str, tuple[dict[str, Any], frozenset[int]]] = {
+        # B cannot store a claim in A's practice (billing provider: A's NPI)
+        "/v1/claims": ({"json": _b_claim(PRACTICE_A)}, frozenset({422})),
+        "/v1/claims/validate": ({"json": _b_claim()}, ok),
+        "/v1/eligibility": ({"json": {"inquiry": _inquiry(PRACTICE_B)}}, ok),
+        "/v1/estimates": ({"json": {"benefits": world.b_benefits, "plan": plan}}, ok),
+        "/ui/login": ({"data": {"api_key": world.b_token}}, redirect),
+        "/ui/logout": ({"data": {}}, redirect),
+    }
+    if route.template not in actions:
+        pytest.fail(f"{route.method} {route.template}: no request for this action; add one "
+                    "to _own")
+    if route.template == "/v1/claims":  # B's own claim under the Idempotency-Key A used
+        return [actions[route.template], ({"json": _b_claim(), "headers": {
+            "Idempotency-Key": SHARED_KEY}}, frozenset({200, 201}))]
+    return [actions[route.template]]
+
+
+def _send(client: TestClient, call: Call, extra: dict[str, str],
+          form: dict[str, str]) -> httpx.Response:
+    options = copy.deepcopy(call.options)
+    if "data" in options or (call.route.method == "POST" and call.url.startswith("/ui/")):
+        options["data"] = {**form, **options.get("data", {})}
+    options["headers"] = {**extra, **options.get("headers", {})}
+    return client.request(call.route.method, call.url, follow_redirects=False, **options)
+
+
+def _as_b(world: World, call: Call) -> httpx.Response:
+    if call.url.startswith("/v1"):
+        return _send(world.api, call, world.b, {})
+    browser, csrf = _b_browser(world)
+    form = {"csrf": csrf}
+    if call.url == "/ui/login":
+        form = {"login_csrf": _field(browser.get("/ui/login").text, "login_csrf")}
+    return _send(browser, call, {}, form)
+
+
+# --------------------------------------------------------------------------- A's rows
+
+
+def _rows(world: World) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """Every row of every table, by primary key."""
+    rows: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+    with world.gateway.database.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            rows[table.name] = {tuple(r[k] for k in keys): dict(r)
+                                for r in session.execute(select(table)).mappings()}
+    return rows
+
+
+def _changed_rows_not_b(world: World, before: dict[str, dict[tuple[Any, ...], Any]],
+                        after: dict[str, dict[tuple[Any, ...], Any]]) -> list[str]:
+    """Rows added, changed or removed that are not B's (B's practice, or B's key's)."""
+    with world.gateway.database.transaction() as session:
+        b_keys = set(session.scalars(select(ApiKeyRow.id).where(
+            ApiKeyRow.practice_id == world.b_practice)))
+    wrong = []
+    for table, rows in after.items():
+        if table in SHARED:
+            continue
+        old = before[table]
+        for key in old.keys() | rows.keys():
+            versions = [v for v in (old.get(key), rows.get(key)) if v is not None]
+            if old.get(key) == rows.get(key):
+                continue
+            b_owned = all(v.get("practice_id") == world.b_practice or
+                          v.get("api_key_id") in b_keys for v in versions)
+            if not b_owned:
+                wrong.append(f"{table} {key}: {old.get(key)} -> {rows.get(key)}")
+    return wrong
+
+
+# --------------------------------------------------------------------------- the walks
+
+
+def _a_data(world: World, call: Call, response: httpx.Response) -> list[str]:
+    """What of A's the answer shows: its text, or IDs of A's records of the listed kind."""
+    text = response.text
+    found = _shown(world, text)
+    kind = LISTS.get(call.route.template)
+    if kind and response.headers.get("content-type", "").startswith("application/json"):
+        items = response.json().get("items", [])
+        found += [f"{kind} {i['id']}" for i in items if i["id"] in world.ids[kind]]
+    for part, record in re.findall(r'href="/ui/(claims|eras|workqueue)/(\d+)', text):
+        if int(record) in world.ids[LINKS[part]]:
+            found.append(f"link to {LINKS[part]} {record}")
+    return found
+
+
+def _same_as_missing(call: Call, response: httpx.Response, missing: httpx.Response) -> bool:
+    """Whether A's record got the answer a record that does not exist gets (the same
+    status, and the same problem or page but for the ID)."""
+    assert call.record is not None
+    return (response.status_code == missing.status_code and
+            _gist(response, call.record) == _gist(missing, MISSING))
+
+
+def _gist(response: httpx.Response, record: int) -> str:
+    """The answer with its record ID as ``ID``; of a page, its ``<main>`` (the rest is the
+    signed-in navigation, whose sign-out form holds the session's CSRF token)."""
+    text = response.text
+    main = re.search(r"<main\b.*</main>", text, re.DOTALL)
+    return re.sub(rf"\b{record}\b", "ID", main.group(0) if main else text)
+
+
+def test_practice_b_reaches_none_of_practice_a_records(world: World):
+    routes = _routes(world.app)
+    walked = {(r.method, r.template) for r in routes}
+    assert {("GET", "/v1/claims/{claim_id}"), ("POST", "/v1/workqueue/{item_id}/resolve"),
+            ("GET", "/ui/eras/{remittance_id}"), ("POST", "/ui/claims/{claim_id}/void"),
+            ("GET", "/v1/reports/aging"), ("GET", "/ui/aging.csv")} <= walked
+    before = _rows(world)
+    failures, checked, refused = [], 0, 0
+    for route in routes:
+        answers = [(call, _as_b(world, call)) for call in _calls(world, route)]
+        missing = next((r for c, r in answers if c.record == MISSING), None)
+        for call, response in answers:
+            if call.record == MISSING:
+                continue
+            where = f"{route.method} {call.url} {call.options or ''}"
+            problems = []
+            if response.status_code not in call.allowed:
+                problems.append(f"{where}: {response.status_code} {response.text[:300]}")
+            if missing is not None and not _same_as_missing(call, response, missing):
+                problems.append(f"{where}: A's {call.kind} {call.record} answered "
+                                f"{response.status_code} {response.text[:300]!r}, a missing "
+                                f"one {missing.status_code} {missing.text[:300]!r}")
+            leaked = _a_data(world, call, response)
+            if leaked:
+                problems.append(f"{where}: shows A's {sorted(leaked)}")
+            checked += 1
+            refused += not problems
+            failures += problems
+    changed = _changed_rows_not_b(world, before, _rows(world))
+    print(f"BOLA: {refused}/{checked} requests of practice B on {len(routes)} routes "
+          "(every method of /v1 and /ui) refused or kept to B's own records")
+    assert not failures, "\n".join(failures)
+    assert not changed, "\n".join(changed)
+
+
+def test_without_credentials_only_public_routes_answer(world: World):
+    routes = _routes(world.app)
+    before = _rows(world)
+    anonymous = TestClient(world.app, base_url=BASE)
+    failures = []
+    for route in routes:
+        call = _calls(world, route)[0]
+        response = _send(anonymous, call, {}, {})
+        public = (route.method, route.template) in PUBLIC
+        if route.template.startswith("/v1"):
+            expected = response.status_code < 300 if public else response.status_code == 401
+        elif public:  # the sign-in form and the redirect to it; a sign-in without the
+            expected = response.status_code in (200, 307, 403)  # form's nonce is refused
+        else:
+            expected = (response.status_code, response.headers.get("location")) == (
+                303, "/ui/login")
+        if not expected:
+            failures.append(f"{route.method} {call.url}: {response.status_code} "
+                            f"{response.text[:300]}")
+        leaked = _shown(world, response.text)
+        if leaked:
+            failures.append(f"{route.method} {call.url}: shows A's {leaked}")
+    print(f"no credentials: {len(routes) - len(failures)}/{len(routes)} routes refused "
+          "(401, or the sign-in page for /ui) or public")
+    assert not failures, "\n".join(failures)
+    assert _changed_rows_not_b(world, before, _rows(world)) == []
