@@ -398,6 +398,8 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
 
 def _send(client: TestClient, call: Call, extra: dict[str, str],
           form: dict[str, str]) -> httpx.Response:
+    """Make ``call`` with ``extra`` headers; a dashboard form gets the ``form`` fields
+    (its CSRF token) beside its own."""
     options = copy.deepcopy(call.options)
     if "data" in options or (call.route.method == "POST" and call.url.startswith("/ui/")):
         options["data"] = {**form, **options.get("data", {})}
@@ -406,6 +408,7 @@ def _send(client: TestClient, call: Call, extra: dict[str, str],
 
 
 def _as_b(world: World, call: Call) -> httpx.Response:
+    """``call`` as practice B: its API key, or its own dashboard session and form token."""
     if call.url.startswith("/v1"):
         return _send(world.api, call, world.b, {})
     browser, csrf = _b_browser(world)
