@@ -268,7 +268,7 @@ class _Derived(DomainModel):
 InterchangeAckCode = Literal["A", "E", "R"]
 """TA104: A accepted, E accepted with errors noted, R rejected."""
 
-ControlNumber = Annotated[str, Field(pattern=r"^\d{1,9}$")]
+ControlNumber = Annotated[str, Field(pattern=r"^[0-9]{1,9}$")]
 
 
 def _nine_digits(value: object) -> object:
@@ -276,7 +276,7 @@ def _nine_digits(value: object) -> object:
 
 
 InterchangeControlNumber = Annotated[str, BeforeValidator(_nine_digits),
-                                     Field(pattern=r"^\d{9}$")]
+                                     Field(pattern=r"^[0-9]{9}$")]
 """An ISA13 as nine digits: a TA101 written ``101`` is read as ``000000101`` so it matches
 the ISA13 we stored when sending."""
 
@@ -289,7 +289,7 @@ class InterchangeAck(_Derived):
     interchange_date: date = Field(description="TA102: its ISA09 date")
     interchange_time: time = Field(description="TA103: its ISA10 time")
     ack_code: InterchangeAckCode = Field(description="TA104")
-    note_code: Annotated[str, Field(pattern=r"^\d{3}$")] = Field(description="TA105")
+    note_code: Annotated[str, Field(pattern=r"^[0-9]{3}$")] = Field(description="TA105")
     note_description: str = ""
 
     @classmethod
@@ -399,7 +399,7 @@ class AckError(_Derived):
 class TransactionAck(_Derived):
     """One transaction set of the acknowledged group (AK2 … IK5)."""
 
-    transaction_set_id: Annotated[str, Field(pattern=r"^\d{3}$")] = Field(description="AK201")
+    transaction_set_id: Annotated[str, Field(pattern=r"^[0-9]{3}$")] = Field(description="AK201")
     control_number: Annotated[str, Field(min_length=1, max_length=9)] = Field(
         description="AK202: the ST02 acknowledged")
     implementation_guide: str | None = Field(default=None, description="AK203")

@@ -154,7 +154,7 @@ class BillingProvider(DomainModel):
     organization_name: Annotated[str | None, Field(max_length=60)] = None
     person: PersonName | None = None
     npi: NPI
-    tax_id: Annotated[str, Field(pattern=r"^\d{9}$", description="TIN, 9 digits, no dash")]
+    tax_id: Annotated[str, Field(pattern=r"^[0-9]{9}$", description="TIN, 9 digits, no dash")]
     tax_id_type: Literal["EI", "SY"] = Field(
         default="EI", description="EI employer identification number, SY social security number"
     )
@@ -402,7 +402,7 @@ class ServiceLine(DomainModel):
                          Field(max_length=4)] = Field(default_factory=list)
     description: Annotated[str | None, Field(max_length=80)] = None
     charge: NonNegativeMoney
-    place_of_service: Annotated[str | None, Field(pattern=r"^\d{2}$")] = None
+    place_of_service: Annotated[str | None, Field(pattern=r"^[0-9]{2}$")] = None
     oral_cavity_areas: Annotated[list[OralCavityArea], Field(max_length=5)] = Field(
         default_factory=list
     )
@@ -453,7 +453,7 @@ class Claim(DomainModel):
               "or voided (required for frequency 7 and 8)"),
     ] = None
     total_charge: NonNegativeMoney
-    place_of_service: Annotated[str, Field(pattern=r"^\d{2}$")] = "11"
+    place_of_service: Annotated[str, Field(pattern=r"^[0-9]{2}$")] = "11"
     payer_responsibility: PayerResponsibility = "P"
     filing_indicator: ClaimFilingIndicator = "CI"
     provider_signature_on_file: bool = True

@@ -65,14 +65,14 @@ class DomainModel(BaseModel):
 
 USState = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="Two-letter state code")]
 PostalCode = Annotated[
-    str, Field(pattern=r"^\d{5}(\d{4})?$", description="ZIP code, 5 or 9 digits, no dash")
+    str, Field(pattern=r"^[0-9]{5}([0-9]{4})?$", description="ZIP code, 5 or 9 digits, no dash")
 ]
 Gender = Literal["M", "F", "U"]
-NPI = Annotated[str, Field(pattern=r"^\d{10}$", description="National Provider Identifier")]
+NPI = Annotated[str, Field(pattern=r"^[0-9]{10}$", description="National Provider Identifier")]
 Taxonomy = Annotated[
     str, Field(pattern=r"^[0-9A-Z]{9}X$", description="Health care provider taxonomy code")
 ]
-PhoneNumber = Annotated[str, Field(pattern=r"^\d{10}$", description="10-digit phone number")]
+PhoneNumber = Annotated[str, Field(pattern=r"^[0-9]{10}$", description="10-digit phone number")]
 
 
 class Address(DomainModel):

@@ -335,7 +335,7 @@ class DentalBenefits(DomainModel):
 # --------------------------------------------------------------------------- estimates
 
 
-CdtCode = Annotated[str, Field(pattern=r"^D\d{4}$", description="CDT code, D0100–D9999",
+CdtCode = Annotated[str, Field(pattern=r"^D[0-9]{4}$", description="CDT code, D0100–D9999",
                                examples=["D2391"])]
 
 
