@@ -92,5 +92,13 @@ def test_claims_poll_exits_2_for_a_file_it_does_not_read(data_dir: Path,
         assert code == 1
         shutil.copy(ENVELOPE / "835_gs08_005010X221.835", sim.root / OUTBOX / "EDGSIM_2.835")
         code, out, _ = run("claims", "poll", "--json")
-        assert [f["status"] for f in json.loads(out)["files"]] == ["unsupported"]
+        (file,) = json.loads(out)["files"]
+        assert file["status"] == "unsupported"
+        assert file["message"].endswith("835 in version 005010X221 (GS08); edigateway "
+                                        "reads the 835 in 005010X221A1 only")
         assert code == 2
+        shutil.copy(ENVELOPE / "271_gs01_hs.271", sim.root / OUTBOX / "EDGSIM_3.271")
+        code, out, _ = run("claims", "poll", "--json")
+        (file,) = json.loads(out)["files"]
+        assert (file["status"], code) == ("failed", 1)  # malformed, as x12 parse says
+        assert "GS01 'HS' does not fit ST01 '271'" in file["message"]

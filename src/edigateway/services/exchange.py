@@ -54,6 +54,7 @@ from edigateway.errors import (
     TransportError,
     X12Error,
     X12Location,
+    X12StructureError,
 )
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.settings import Settings
     from edigateway.transports.base import RemoteFile, Transport
+    from edigateway.x12.envelope import FileHeader
 
 SendStatus = Literal["sent", "found_delivered", "failed"]
 InboundStatus = Literal["processed", "duplicate", "unmatched", "unsupported", "failed",
@@ -596,7 +598,11 @@ def _identify(data: bytes, name: str) -> _Identity:
             isa = next(iter_segments(stream, name))
     except X12Error as exc:
         located = str(exc) if exc.location.file else f"{name}: {exc}"
-        return _Identity("unknown", problem=_clean(located))
+        # X12 whose envelope contradicts itself is malformed (exit 1, like `x12 parse`);
+        # what is not X12, or not a version we read, is unsupported (exit 2).
+        malformed = isinstance(exc, X12StructureError)
+        return _Identity("unknown", problem=_clean(located),
+                         status="failed" if malformed else "unsupported")
     except Exception as exc:  # whatever the bytes, the file is still kept
         log.exception("identifying %s failed", _clean(name))
         return _Identity("unknown", problem=_internal("reading", name, exc), status="failed")
@@ -615,12 +621,24 @@ def _identify(data: bytes, name: str) -> _Identity:
     if header.transaction == "TA1":
         return _Identity("TA1", sender, isa13)
     kind = SUPPORTED.get((header.functional_id, header.transaction, header.gs_version))
-    if kind is None or kind not in ROUTED_KINDS:
-        what = _clean(kind or f"{header.transaction} {header.gs_version}")
-        return _Identity(kind or "unknown", sender, isa13, problem=(
-            f"{_clean(name)}: {what} is not something a clearinghouse sends us in reply "
-            "(TA1, 999, 277CA or 835 expected)"))
-    return _Identity(kind, sender, isa13)
+    if kind in ROUTED_KINDS:
+        return _Identity(kind, sender, isa13)
+    return _Identity(kind or "unknown", sender, isa13,
+                     problem=_not_routed(header, kind, _clean(name)))
+
+
+def _not_routed(header: FileHeader, kind: str | None, name: str) -> str:
+    """Why a well-formed file is not applied: a version of a reply we read in another
+    version only, or not a reply at all."""
+    versions = sorted(version for (_gs, st, version), routed in SUPPORTED.items()
+                      if st == header.transaction and routed in ROUTED_KINDS)
+    if kind is None and versions:
+        transaction = _clean(header.transaction)
+        return (f"{name}: {transaction} in version {_clean(header.gs_version) or 'not stated'}"
+                f" (GS08); edigateway reads the {transaction} in {' or '.join(versions)} only")
+    what = _clean(kind or f"{header.transaction} {header.gs_version}")
+    return (f"{name}: {what} is not something a clearinghouse sends us in reply (TA1, 999, "
+            "277CA or 835 expected)")
 
 
 def _clean(text: str) -> str:
