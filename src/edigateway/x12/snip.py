@@ -238,7 +238,7 @@ def _too(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
 
 def _dn2(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
          _on: date | None) -> Iterator[Finding]:
-    if seg.element(1) and seg.element(5) in ("", "JP"):
+    if seg.element(1) and {seg.element(5), seg.element(6)} <= {"", "JP"}:
         problem = tooth_problem(seg.element(1))
         if problem:
             yield rule_finding("E020", _spot(seg, None, 1), problem)
@@ -698,10 +698,9 @@ _LINE_REFS = {"G3": "predetermination_number", "G1": "prior_authorization",
 
 @dataclass
 class ClaimCheck:
-    """What the clean-claim edits found in an 837D, and whether they could run at all."""
+    """What the clean-claim edits found in an 837D, and a note when they could not run."""
 
     findings: list[Finding]
-    edits_ran: bool
     note: str | None = None
 
 
@@ -712,9 +711,8 @@ def claim_findings(segments: list[Segment], name: str, *, today: date,
     try:
         parsed = read_837d_segments(segments, name)
     except X12Error as exc:
-        return ClaimCheck(_refusal(exc, locator), edits_ran=False, note=(
-            "the clean-claim edits did not run: the claims could not be read "
-            f"{exc.location}: {exc.message})"))
+        return ClaimCheck(_refusal(exc, locator), note=(
+            f"the clean-claim edits did not run, because the claims could not be read: {exc}"))
     found: list[Finding] = []
     for index, claim in enumerate(parsed.claims):
         found += [_located(locator, index, failure)
@@ -722,7 +720,7 @@ def claim_findings(segments: list[Segment], name: str, *, today: date,
     for failure in duplicate_control_numbers(parsed.claims):
         index = int(failure.path.split(".")[1])
         found.append(_located(locator, index, failure, failure.path.split(".", 2)[2]))
-    return ClaimCheck(found, edits_ran=True)
+    return ClaimCheck(found)
 
 
 def _located(locator: ClaimLocator, index: int, failure: EditFailure,

@@ -33,13 +33,14 @@ balancing). Our own rules carry the type of their rule (:mod:`edigateway.domain.
 **Threads.** pyx12 keeps its error handler and logger in module globals and is not
 written for threads, while the API validates in a thread pool and the simulator's HTTP
 server is threaded. Every pyx12 run therefore holds one module-level lock (pyx12 is
-CPU-bound under the GIL, so little is lost); our own rules run outside it.
+CPU-bound under the GIL, so little is lost); our own rules run outside it. Under the same
+lock, maps pyx12 has loaded are kept for the process (:data:`_MAPS`).
 
 **Layout.** Before pyx12 sees a file it is normalised with our own reader: a UTF-8
 byte-order mark and CR/LF between segments are dropped (partners send them and pyx12
 accepts line breaks). What X12 does not allow and our reader forgives — white space before
-or inside a segment's ends, an empty segment, a last segment without terminator — is
-reported (``LAYOUT``, type 1), as pyx12 would on the raw bytes.
+a segment or before its terminator, an empty segment, a last segment without terminator —
+is reported (``LAYOUT``, type 1), as pyx12 would on the raw bytes.
 
 Example::
 
