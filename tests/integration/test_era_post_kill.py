@@ -53,11 +53,11 @@ REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 0)
 URL = Settings().test_database_url
 BACKENDS = ["sqlite", *(["postgresql"] if URL else [])]
-CLAIMS = {"sqlite": 600, "postgresql": 400}
-"""Claims per file (two payments): the posting transaction is open ~0.5-1 s on either backend
+CLAIMS = {"sqlite": 500, "postgresql": 300}
+"""Claims per file (two payments): the posting transaction is open ~0.4-1 s on either backend
 (PostgreSQL stores and posts a claim ~3 times slower) — the window the kills spread over, at
-a cost the suite can carry (every trial imports and posts its own claims; each CLI run also
-takes ~1 s to start)."""
+a cost the suite can carry: every trial imports and posts its own claims, and each of the
+19 CLI runs per backend takes ~1 s to start (~25-45 s per backend, by machine load)."""
 KILLS = 8
 """Kills per backend (each followed by a second post)."""
 SEPARATOR = "~\n"
