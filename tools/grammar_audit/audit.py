@@ -649,6 +649,8 @@ def markdown(result: Verdict, guides: list[str]) -> str:
                   and any(k in found for k in e.get("keys", []))]
         total = sum(1 for e in chosen for k in e["keys"] if k in found)
         lines += ["", f"### {title} ({total}, in `{source}`)", ""]
+        if not chosen:
+            lines.append("None.")
         for entry in chosen:
             keys = [k for k in entry["keys"] if k in found]
             lines.append(f"- {entry['reason']}")

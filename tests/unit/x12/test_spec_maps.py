@@ -233,6 +233,15 @@ def test_837d_diagnoses_past_the_fourth_are_refused(validator: Validator):
         verdict.errors
 
 
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not found")
+def test_pyx12_checks_types_and_lengths_through_our_maps(validator: Validator):
+    """Our maps carry each element's number; pyx12 takes type and lengths from it."""
+    text = _moov_837d_with([], []).replace("CLM*26403774*", "CLM*" + "9" * 39 + "*")
+    text = text.replace("DMG*D8*19920501*M", "DMG*D8*19921301*M")
+    found = {(f.element, f.code) for f in validator.validate_text(text, "long.837").errors}
+    assert {("CLM01", "5"), ("DMG02", "8")} <= found  # too long (AN 1-38); invalid date
+
+
 REJECTED_BATCH_277CA = "~".join([
     ("ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*SUBMITTER      *240311*0512*^*00501"
      "*000001120*0*T*:"),
@@ -322,6 +331,11 @@ def test_situational_rules_are_carried_with_their_text():
     assert sv306.usage == "S"
     assert sv306.rule is not None
     assert "RFI 1866" in sv306.rule
+    spec = guide("837D")
+    for path in (("2000A", "2000B", "2000C"), ("2000A", "2000B", "2300"),
+                 ("2000A", "2000B", "2300", "2320")):
+        assert spec.loop(path).usage == "S"
+        assert spec.loop(path).rule, path
 
 
 # -- the loop-start query ----------------------------------------------------------------

@@ -14,13 +14,9 @@ The hierarchy (pyx12 ships no 5010 276 map; its 4010 X093A1 map has the same sha
 
 2200D/2200E: TRN*1 (our trace), REF 1K/BLT/LU/6P/EJ/XZ/D9, AMT*T3 and DTP*472 (D8 or RD8).
 
-Run on its own to (re)write ``mappings/pyx12/276.5010.X212.xml`` (``gen.py``'s ``SPECS``
-does not list it; the maps.xml entries were added by hand)::
-
-    .venv/bin/python tools/mapgen/spec_276.py
-
-The helpers shared with the 277 (``envelope`` for any 5010 guide, ``service_line``,
-``claim_refs``) live here and ``x212_277`` imports them.
+The dependent (2100E) carries no ID: a patient with an own ID is the subscriber (X12 RFI
+1907). The helpers shared with the 277 (``service_line``, ``claim_refs``, the names) live
+here and ``x212_277`` imports them.
 """
 
 from __future__ import annotations
@@ -42,7 +38,7 @@ CLEARINGHOUSE_CLAIM_NUMBER = ("Claim Identification Number for Clearinghouses an
                               "Transmission Intermediaries")
 
 
-# -- shared with spec_277 -------------------------------------------------------------
+# -- shared with x212_277 -------------------------------------------------------------
 
 def hl(code: str, title: str, parent: Usage, children: Sequence[str] | None) -> Seg:
     """Hierarchical level; ``children`` None when HL04 is not used (the 2000E leaf)."""

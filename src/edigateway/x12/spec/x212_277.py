@@ -15,10 +15,6 @@ the claim-level STC layout follow pyx12's file, which transcribes the guide:
 
 Entity codes in STC01-3 are left open (pyx12 lists ~250 for the claim level and only 1P
 for the provider level, which rejects the guide's own example ``STC*E0:24:85``).
-
-Run on its own to (re)write ``mappings/pyx12/277.5010.X212.xml``::
-
-    .venv/bin/python tools/mapgen/spec_277.py
 """
 
 from __future__ import annotations

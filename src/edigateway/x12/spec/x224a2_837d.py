@@ -196,8 +196,9 @@ def claim_loop() -> Loop:
         ]),
         Seg("TOO", "Tooth Information", "S", 32, [
             E("1270", "R", ["JP"]), E("1271"),
-            C("C005", "S", [E("1369", "R", SURFACES)] + [E("1369", "S", SURFACES)] * 4),
-        ]),
+            C("C005", "S", [E("1369", "R", SURFACES)] + [E("1369", "S", SURFACES)] * 4,
+              rule="When the procedure is on one or more tooth surfaces."),
+        ], rule="When the procedure is on a tooth: one TOO per tooth, up to 32."),
         dtp("472", "Date - Service", formats=["D8", "RD8"]),
         dtp("441", "Date - Prior Placement"),
         dtp("452", "Date - Appliance Placement"),
@@ -236,7 +237,9 @@ def claim_loop() -> Loop:
             amt("EAF", "Remaining Patient Liability"),
         ]),
     ])
-    other_subscriber = Loop("2320", "Other Subscriber Information", "S", 10, [
+    other_subscriber = Loop("2320", "Other Subscriber Information", "S", 10, rule=(
+        "When another payer may be responsible for the claim: one loop per other payer, "
+        "with its adjudication when it has paid."), children=[
         sbr("Other Subscriber Information", RELATIONSHIPS, "R"),
         cas("Claim Level Adjustments", 5),
         amt("D", "Coordination of Benefits (COB) Payer Paid Amount"),
@@ -281,17 +284,23 @@ def claim_loop() -> Loop:
         other_payer_provider("2330H", ["DD"], "Other Payer Assistant Surgeon",
                              kind=["1", "2"], ids=["0B", "1G", "G2"]),
     ])
-    return Loop("2300", "Claim Information", "S", 100, [
+    return Loop("2300", "Claim Information", "S", 100, rule=(
+        "Under 2000B when the subscriber is the patient, under 2000C otherwise; required "
+        "where it belongs, which a map cannot say, so situational in both places."),
+        children=[
         clm,
         dtp("439", "Date - Accident"),
         dtp("452", "Date - Appliance Placement"),
         dtp("472", "Date - Service", formats=["D8", "RD8"]),
         dtp("050", "Date - Repricer Received Date"),
         Seg("DN1", "Orthodontic Information", "S", 1, [
-            E("380", "S"), E("380", "S"), E("1073", "S", ["N", "Y"]), E("352", "S")]),
+            E("380", "S"), E("380", "S"), E("1073", "S", ["N", "Y"]), E("352", "S")],
+            rule="When the claim is for orthodontic treatment."),
         Seg("DN2", "Tooth Status", "S", 35, [
             E("127", name="Tooth Number"), E("1368", "R", ["E", "M"]), E("380", N),
-            E("1250", N), E("1251", N), E("1270", "R", ["JP"])]),
+            E("1250", N), E("1251", N), E("1270", "R", ["JP"])],
+            rule="When the payer needs missing or to-be-extracted teeth (prosthetics, "
+                 "periodontics): one DN2 per tooth."),
         Seg("PWK", "Claim Supplemental Information", "S", 10, [
             E("755", "R", ["04", "07", "09", "B4", "DA", "DG", "EB", "OZ", "P6", "PN", "PO",
                            "RB", "RR", "RX"]),
@@ -342,7 +351,8 @@ def transaction() -> Loop:
             nm1(["40"], "Receiver Name", kind=["2"], qualifiers=["46"]),
         ]),
     ]
-    patient = Loop("2000C", "Patient Hierarchical Level", "S", ">1", [
+    patient = Loop("2000C", "Patient Hierarchical Level", "S", ">1", rule=(
+        "When the patient is not the subscriber (a dependent of the subscriber)."), children=[
         hl("23", "Patient Hierarchical Level", "R", ["0"]),
         Seg("PAT", "Patient Information", "R", 1, [
             E("1069", "R", PATIENT_RELATIONSHIPS), E("1384", N), E("584", N), E("1220", N),
@@ -387,7 +397,8 @@ def transaction() -> Loop:
             ref(["0B", "1G"], "Billing Provider UPIN/License Information", 2),
             per("Billing Provider Contact Information", "S", 2),
         ]),
-        Loop("2010AB", "Pay-to Address Name", "S", 1, [
+        Loop("2010AB", "Pay-to Address Name", "S", 1, rule=(
+            "When payment goes to an address other than the billing provider's."), children=[
             nm1(["87"], "Pay-to Address Name", kind=["1", "2"], last=N, first=N, middle=N,
                 suffix=N),
             n3("Pay-to Address"), n4("Pay-to Address City, State, ZIP Code"),

@@ -48,7 +48,7 @@ RECEIVER_QUALIFIERS = ["24", "34", "FI", "PI", "PP", "SV", "XV", "XX"]
 MEMBER_QUALIFIERS = ["II", "MI"]
 
 
-# -- shared segment builders (also used by spec_271) ----------------------------------
+# -- shared segment builders (also used by x279a1_271) ----------------------------------
 def service_types(usage: Usage = "S") -> E:
     """Service Type Code (1365), repeating up to 99 times with ISA11 (module docstring)."""
     return E("1365", usage, name="Service Type Code", repeat=99)
