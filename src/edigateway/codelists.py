@@ -1,4 +1,4 @@
-"""CARC, RARC and PLB reason code lists, read from versioned data under ``mappings/codes/``.
+"""CARC and RARC code lists, read from versioned data under ``mappings/codes/``.
 
 The lists change three times a year (X12 code sources 139 and 411), so they are data, not
 code: a new release is a new CSV, reviewed like any change. A code we do not know is never
@@ -26,18 +26,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class CodeLists:
-    """Descriptions of adjustment reason (CARC), remark (RARC) and PLB reason codes."""
+    """Descriptions of adjustment reason (CARC) and remark (RARC) codes."""
 
     carc: dict[str, str] = field(default_factory=dict)
     rarc: dict[str, str] = field(default_factory=dict)
-    plb: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, mappings_dir: Path) -> CodeLists:
-        """Read ``codes/carc.csv``, ``rarc.csv`` and ``plb.csv`` under ``mappings_dir``."""
+        """Read ``codes/carc.csv`` and ``rarc.csv`` under ``mappings_dir``."""
         folder = mappings_dir / "codes"
-        return cls(carc=_read(folder / "carc.csv"), rarc=_read(folder / "rarc.csv"),
-                   plb=_read(folder / "plb.csv"))
+        return cls(carc=_read(folder / "carc.csv"), rarc=_read(folder / "rarc.csv"))
 
     def describe_carc(self, code: str) -> str | None:
         """The CARC's description, or ``None`` when the code is not in our list."""
@@ -46,10 +44,6 @@ class CodeLists:
     def describe_rarc(self, code: str) -> str | None:
         """The RARC's description, or ``None`` when the code is not in our list."""
         return self.rarc.get(code)
-
-    def describe_plb(self, code: str) -> str | None:
-        """The PLB reason's description, or ``None`` when the code is not in our list."""
-        return self.plb.get(code)
 
     def is_known_carc(self, code: str) -> bool:
         """Whether the CARC is in our list (deactivated codes included)."""

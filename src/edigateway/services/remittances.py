@@ -642,12 +642,6 @@ def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Any) -> dict[st
             else None, "source_position": adjustment.source_position}
 
 
-def describe_location(location: X12Location) -> str:
-    """``segment 12 (CLP, loop 2100, CLP04)`` — for people."""
-    return str(X12Location(None, location.segment_index, location.segment_id, location.loop,
-                           location.element))
-
-
 def iter_files(paths: list[Path]) -> Iterator[Path]:
     """Files to post: each path, or the files of a folder in name order."""
     for path in paths:

@@ -104,11 +104,6 @@ class MemoryTransport:
             self._maybe_fail(f"look for {name}")
             return check_name(name) in self._outbound
 
-    def take_outbound(self, name: str) -> bytes:
-        """Remove and return an outbound file, the way a clearinghouse picks files up."""
-        with self._lock:
-            return self._outbound.pop(name).data
-
     def list_inbound(self) -> list[RemoteFile]:
         """Inbound files, oldest first, then by name."""
         with self._lock:
