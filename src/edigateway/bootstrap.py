@@ -1,14 +1,21 @@
 """The one place where edigateway's parts are wired together.
 
-Nothing is built at import time: the CLI, the API and the tests call :func:`bootstrap`
-and pass fakes (or real loopback servers) for what they want to replace::
+Nothing is built at import time: each front end (the CLI, the API, the Celery worker, the
+demo) and each test calls :func:`bootstrap` once, passing fakes (or real loopback servers)
+for what it wants to replace, and closes the gateway when it is done::
 
-    gateway = bootstrap(Settings(data_dir=tmp_path), clock=lambda: FIXED_NOW,
-                        control_numbers=MemoryControlNumbers())
+    with bootstrap(Settings(data_dir=tmp_path), clock=lambda: FIXED_NOW,
+                   control_numbers=MemoryControlNumbers()) as gateway:
+        ...
+
+The gateway opens what it holds lazily (the database, the pyx12 maps, the real-time HTTP
+clients) and :meth:`Gateway.close` releases it; the API's lifespan calls it at shutdown.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +27,11 @@ from edigateway.services.control_numbers import (
     MemoryControlNumbers,
 )
 from edigateway.settings import Settings
+from edigateway.sim.contract import SIM_HOST_KEY_FILE, SIMULATOR
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import TracebackType
 
     from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.codelists import CodeLists
@@ -35,27 +44,56 @@ if TYPE_CHECKING:
 
 @dataclass
 class Gateway:
-    """Everything a use case needs, built once per process (or per test)."""
+    """Everything a use case needs, built once per process (or per test) by
+    :func:`bootstrap`; a context manager that :meth:`closes <close>` itself.
+
+    ``control_numbers`` allocates the numbers of files that are sent (the database's, so
+    they never repeat); ``draft_control_numbers`` those of files that are only built to be
+    checked (``POST /v1/claims/validate``), which must not use up real ones.
+    """
 
     settings: Settings
     control_numbers: ControlNumberSource
     clock: Callable[[], datetime]
+    draft_control_numbers: ControlNumberSource = field(default_factory=MemoryControlNumbers)
     _validator: Validator | None = None
     _database: Database | None = None
+    _owns_database: bool = True
     _codes: CodeLists | None = None
     _keyring: Keyring | None = None
     _profiles: dict[str, ClearinghouseProfile] = field(default_factory=dict)
+    _core_clients: dict[str, CoreHttpClient] = field(default_factory=dict)
+    _opening: threading.RLock = field(default_factory=threading.RLock)
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the gateway holds open: its real-time HTTP clients and, when it
+        opened the database itself (not one a test handed to :func:`bootstrap`), the
+        database's connection pool.
+
+        Calling it again does nothing more. A gateway used after it opens them again, so a
+        test may hand one gateway to several apps, each of whose lifespans closes it.
+        """
+        with self._opening:
+            clients, self._core_clients = self._core_clients, {}
+            database = self._database if self._owns_database else None
+        with ExitStack() as closing:  # every one is closed, even if another fails
+            for client in clients.values():
+                closing.callback(client.close)
+            if database is not None:
+                closing.callback(database.dispose)
 
     @property
     def validator(self) -> Validator:
         """The pyx12-backed validator, created on first use (loading maps takes time)."""
         if self._validator is None:
-            from edigateway.x12.validation import Validator
-
-            self._validator = Validator(
-                mappings_dir=self.settings.resolved_mappings_dir,
-                cache_dir=self.settings.data_dir / "cache",
-            )
+            self._validator = validator_for(self.settings)
         return self._validator
 
     @property
@@ -66,22 +104,26 @@ class Gateway:
         migrated on purpose (``edigateway db upgrade``) so production never changes schema
         behind an operator's back.
         """
-        if self._database is None:
-            from edigateway.errors import ConfigurationError
-            from edigateway.persistence.database import Database
-            from edigateway.security.phi import PhiCipher
+        with self._opening:  # the API's worker threads may all ask first at once
+            if self._database is None:  # (an RLock: opening it asks for the keyring)
+                self._database = self._open_database()
+            return self._database
 
-            self.private_data_dir()
-            database = Database.connect(self.settings.resolved_database_url,
-                                        phi=PhiCipher(self.keyring))
-            if database.engine.dialect.name == "sqlite":
-                database.upgrade()
-            elif not database.is_current():
-                msg = ("the database schema is not up to date; run `edigateway db upgrade` "
-                       "first")
-                raise ConfigurationError(msg)
-            self._database = database
-        return self._database
+    def _open_database(self) -> Database:
+        from edigateway.errors import ConfigurationError
+        from edigateway.persistence.database import Database
+        from edigateway.security.phi import PhiCipher
+
+        self.private_data_dir()
+        database = Database.connect(self.settings.resolved_database_url,
+                                    phi=PhiCipher(self.keyring))
+        if database.engine.dialect.name == "sqlite":
+            database.upgrade()
+        elif not database.is_current():
+            database.dispose()
+            msg = "the database schema is not up to date; run `edigateway db upgrade` first"
+            raise ConfigurationError(msg)
+        return database
 
     def upgrade_database(self) -> None:
         """Apply every pending migration, with the PHI keys: a migration may read
@@ -99,23 +141,26 @@ class Gateway:
 
     @property
     def keyring(self) -> Keyring:
-        """The PHI keyring: from settings in production, else the embedded key file."""
-        if self._keyring is None:
-            from edigateway.errors import ConfigurationError
-            from edigateway.security.phi import Keyring
+        """The PHI keyring: from settings in production, else the embedded key file
+        (created by the first thread that asks)."""
+        with self._opening:
+            if self._keyring is None:
+                self._keyring = self._load_keyring()
+            return self._keyring
 
-            settings = self.settings
-            if settings.phi_keys is not None:
-                if settings.phi_index_key is None:
-                    msg = "EDIGATEWAY_PHI_KEYS is set but EDIGATEWAY_PHI_INDEX_KEY is not"
-                    raise ConfigurationError(msg)
-                self._keyring = Keyring.parse(settings.phi_keys.get_secret_value(),
-                                              index_key=settings.phi_index_key
-                                              .get_secret_value())
-            else:
-                self.private_data_dir()
-                self._keyring = Keyring.load_or_create(self.key_file)
-        return self._keyring
+    def _load_keyring(self) -> Keyring:
+        from edigateway.errors import ConfigurationError
+        from edigateway.security.phi import Keyring
+
+        settings = self.settings
+        if settings.phi_keys is None:
+            self.private_data_dir()
+            return Keyring.load_or_create(self.key_file)
+        if settings.phi_index_key is None:
+            msg = "EDIGATEWAY_PHI_KEYS is set but EDIGATEWAY_PHI_INDEX_KEY is not"
+            raise ConfigurationError(msg)
+        return Keyring.parse(settings.phi_keys.get_secret_value(),
+                             index_key=settings.phi_index_key.get_secret_value())
 
     def private_data_dir(self) -> None:
         """Make the data folder and its ``keys/`` private (0700) before anything with PHI
@@ -133,7 +178,7 @@ class Gateway:
 
     @property
     def codes(self) -> CodeLists:
-        """CARC/RARC/PLB code lists from the mappings folder, read on first use."""
+        """CARC/RARC code lists from the mappings folder, read on first use."""
         if self._codes is None:
             from edigateway.codelists import CodeLists
 
@@ -179,7 +224,16 @@ class Gateway:
         return SftpTransport(SftpConfig.from_profile(sftp, private_key_path=key_path))
 
     def core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
-        """The CAQH CORE HTTP client for ``profile`` (real-time 270/271, 276/277)."""
+        """The CAQH CORE HTTP client for ``profile`` (real-time 270/271, 276/277): one per
+        profile, kept and reused (its connections and OAuth2 token with it) by every caller
+        until :meth:`close`, which closes it; callers do not close it themselves."""
+        with self._opening:
+            client = self._core_clients.get(profile.name)
+            if client is None:
+                client = self._core_clients[profile.name] = self._new_core_client(profile)
+            return client
+
+    def _new_core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
         from edigateway.errors import ConfigurationError
         from edigateway.transports.https import CoreHttpClient
 
@@ -201,13 +255,19 @@ class Gateway:
             client_secret=secret.get_secret_value() if secret else None)
 
 
-SIMULATOR = "simulator"
-"""The profile name of the local simulator, whose host key is read from its own folder."""
-SIM_HOST_KEY_FILE = "host_key.pub"
-
-
-def _local_now() -> datetime:
+def local_now() -> datetime:
+    """The gateway's default clock: local wall-clock time, as X12 envelopes carry it."""
     return datetime.now().astimezone().replace(tzinfo=None)
+
+
+def validator_for(settings: Settings) -> Validator:
+    """The validator a gateway with ``settings`` uses, for a simulator that must start
+    before its gateway (the demo learns the simulator's ports only once it runs), so both
+    share one and the pyx12 maps load once."""
+    from edigateway.x12.validation import Validator
+
+    return Validator(mappings_dir=settings.resolved_mappings_dir,
+                     cache_dir=settings.data_dir / "cache")
 
 
 def bootstrap(
@@ -218,14 +278,17 @@ def bootstrap(
     validator: Validator | None = None,
     database: Database | None = None,
 ) -> Gateway:
-    """Wire a :class:`Gateway` from settings, with optional replacements for tests."""
+    """Wire a :class:`Gateway` from settings (read from the environment when not given:
+    the one place a front end builds :class:`Settings`), with optional replacements for
+    tests. A ``database`` given stays the caller's: :meth:`Gateway.close` leaves it open."""
     settings = settings or Settings()
     gateway = Gateway(
         settings=settings,
         control_numbers=control_numbers or MemoryControlNumbers(),
-        clock=clock or _local_now,
+        clock=clock or local_now,
         _validator=validator,
         _database=database,
+        _owns_database=database is None,
     )
     if control_numbers is None:
         gateway.control_numbers = DatabaseControlNumbers(

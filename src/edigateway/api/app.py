@@ -11,10 +11,12 @@ forged ``Host`` gets 400 before any route or redirect sees it) and the 1 MiB bod
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
@@ -44,6 +46,9 @@ from edigateway.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+    from contextlib import AbstractAsyncContextManager
+
     from starlette.responses import Response
 
     from edigateway.bootstrap import Gateway
@@ -52,8 +57,10 @@ API_VERSION = "1.0.0"
 
 
 def create_app(gateway: Gateway) -> FastAPI:
-    """The API for ``gateway``."""
+    """The API for ``gateway``, which the app's lifespan owns: at shutdown it closes the
+    gateway (the database's pool, the real-time HTTP clients); see :meth:`Gateway.close`."""
     app = FastAPI(
+        lifespan=_lifespan(gateway),
         title="edigateway", version=API_VERSION,
         description="Dental EDI gateway for practice-management systems: claims (837D), "
         "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
@@ -73,6 +80,15 @@ def create_app(gateway: Gateway) -> FastAPI:
                        allowed_hosts=gateway.settings.trusted_hosts, www_redirect=False)
     app.add_middleware(SecurityHeaders)  # added last = outermost: on every answer
     return app
+
+
+def _lifespan(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(gateway.close)  # disposing a pool may block on sockets
+
+    return lifespan
 
 
 def _handlers(app: FastAPI) -> None:

@@ -1,21 +1,25 @@
 """Interchange/group/transaction control numbers, unique per sender.
 
 A clearinghouse rejects an interchange whose ISA13 it has already seen from the same
-sender, so numbers must never repeat, even across processes. The gateway keeps them in the
-database (:class:`DatabaseControlNumbers`); :class:`FileControlNumbers` (a JSON file updated
-under an exclusive lock and replaced atomically) remains for tools that run without one.
+sender, so numbers must never repeat, even across processes. :class:`ControlNumberSource` is
+the port; the gateway's adapter keeps the numbers in the database
+(:class:`DatabaseControlNumbers`, built by :func:`edigateway.bootstrap.bootstrap`) and
+:class:`MemoryControlNumbers` is its fake, for tests and for builds that are never sent (the
+API's ``/v1/claims/validate``)::
+
+    with database.transaction() as session:
+        numbers = gateway.control_numbers.allocate_in(session, settings.isa_sender_id)
+        ...store the submission and its outbox row in the same session...
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from sqlalchemy.orm import Session
@@ -35,15 +39,22 @@ class ControlNumbers:
 
 
 class ControlNumberSource(Protocol):
-    """Where control numbers come from (a file now, the database later)."""
+    """Where control numbers come from: the port every use case allocates through, so no
+    caller needs to know (or downcast to) the adapter behind it."""
 
     def allocate(self, sender: str) -> ControlNumbers:
         """Reserve the next numbers for ``sender``; never returns the same ISA13 twice."""
         ...
 
+    def allocate_in(self, session: Session, sender: str) -> ControlNumbers:
+        """Reserve them inside the caller's transaction, so what carries the numbers (a
+        submission and its outbox row) and the reservation commit together or not at all."""
+        ...
+
 
 class MemoryControlNumbers:
-    """In-memory source for tests and one-off builds."""
+    """The port's fake: numbers kept in this object, for tests and one-off builds whose
+    files are never sent (nothing stops another process from handing out the same)."""
 
     def __init__(self, start: int = 1) -> None:
         self._next: dict[str, int] = {}
@@ -55,33 +66,11 @@ class MemoryControlNumbers:
         self._next[sender] = number % MAX_CONTROL_NUMBER + 1
         return ControlNumbers(number, number, 1)
 
-
-class FileControlNumbers:
-    """Control numbers kept in ``path`` (JSON: sender → last number used)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[dict[str, int]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_suffix(".lock")
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            state: dict[str, int] = (
-                json.loads(self.path.read_text()) if self.path.exists() else {}
-            )
-            yield state
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(state, sort_keys=True))
-            tmp.replace(self.path)
-
-    def allocate(self, sender: str) -> ControlNumbers:
-        """Next numbers for ``sender`` (wrapping after 999,999,999)."""
-        with self._locked() as state:
-            number = state.get(sender, 0) % MAX_CONTROL_NUMBER + 1
-            state[sender] = number
-        return ControlNumbers(number, number, 1)
+    def allocate_in(self, session: Session, sender: str) -> ControlNumbers:
+        """As :meth:`allocate`: the numbers are not in the database, so the caller's
+        session has nothing to hold (a rolled-back transaction does not give them back)."""
+        del session
+        return self.allocate(sender)
 
 
 class DatabaseControlNumbers:
@@ -90,8 +79,9 @@ class DatabaseControlNumbers:
     The row is locked for the allocation (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
     serialises writers), so two workers never get the same ISA13. :meth:`allocate_in` takes
     the caller's session, so a submission and its numbers commit together or not at all.
-    A sender first seen here continues from the legacy JSON counter file, if one exists,
-    so numbers never go backwards when a data folder moves to the database.
+    A sender first seen here continues from the legacy JSON counter file (sender → last
+    ISA13, ``<data_dir>/control-numbers.json``, which versions before the database kept), if
+    one exists, so numbers never go backwards when a data folder moves to the database.
     """
 
     def __init__(self, database: Callable[[], Database], legacy_file: Path | None = None

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from edigateway.domain.claims import ClaimBatch
     from edigateway.persistence.database import Database
-    from edigateway.services.control_numbers import DatabaseControlNumbers
+    from edigateway.services.control_numbers import ControlNumberSource
     from edigateway.settings import Settings
 
 
@@ -59,7 +59,7 @@ class Queued:
 
 
 def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
-               clearinghouse: str | ClearinghouseProfile, numbers: DatabaseControlNumbers,
+               clearinghouse: str | ClearinghouseProfile, numbers: ControlNumberSource,
                now: datetime) -> Queued:
     """Store ``batch``'s claims and queue their 837D in one transaction (see module doc).
 
@@ -74,7 +74,7 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
 
 
 def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settings: Settings,
-                 clearinghouse: str | ClearinghouseProfile, numbers: DatabaseControlNumbers,
+                 clearinghouse: str | ClearinghouseProfile, numbers: ControlNumberSource,
                  now: datetime) -> Queued:
     """Queue claims already stored (state ``ready``) of one practice in one 837D.
 
@@ -128,7 +128,7 @@ def _move_to_queued(session: Session, claim_ids: list[int], now: datetime) -> No
 
 def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
                   settings: Settings, clearinghouse: str | ClearinghouseProfile,
-                  numbers: DatabaseControlNumbers, now: datetime) -> Queued:
+                  numbers: ControlNumberSource, now: datetime) -> Queued:
     """Write the 837D of stored claims into the outbox and move them to ``queued``,
     inside the caller's transaction; a claim not ``ready`` (any more) refuses the whole
     file (:class:`InputError`, the caller's transaction rolls back)."""

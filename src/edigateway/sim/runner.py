@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import paramiko
 
-from edigateway.bootstrap import SIM_HOST_KEY_FILE
 from edigateway.security.files import PRIVATE_FILE, make_private_dirs, private_dir, tighten
 from edigateway.sim.adjudicate import Rules
 from edigateway.sim.claim_status import PayerClaim
 from edigateway.sim.clearinghouse import CycleReport, FrontEndRules, SimClearinghouse
+from edigateway.sim.contract import SIM_HOST_KEY_FILE
 from edigateway.sim.eligibility import BenefitPlans
 from edigateway.sim.http_server import SimulatorHttp
 from edigateway.sim.sftp_server import SimSftpServer, generate_ed25519_key

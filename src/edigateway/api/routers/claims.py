@@ -48,7 +48,6 @@ def validate_claim(claim: Claim, caller: Writer, gateway: GatewayDep) -> Validat
     """Run the clean-claim edits and validate the 837D it would become; nothing is stored."""
     from edigateway.domain.edits import ensure_clean
     from edigateway.services.claims import build_837d
-    from edigateway.services.control_numbers import MemoryControlNumbers
 
     batch = ClaimBatch(claims=[claim])
     try:
@@ -57,8 +56,8 @@ def validate_claim(claim: Claim, caller: Writer, gateway: GatewayDep) -> Validat
         return ValidationResult(clean=False, x12_valid=None, x12_errors=[], edit_failures=[
             {"edit_id": f.edit_id, "path": f.path, "message": f.message}
             for f in exc.failures])
-    text = build_837d(batch, settings=gateway.settings, control_numbers=MemoryControlNumbers(),
-                      clock=gateway.clock)
+    text = build_837d(batch, settings=gateway.settings,
+                      control_numbers=gateway.draft_control_numbers, clock=gateway.clock)
     verdict = gateway.validator.validate_text(text, "claim.837")
     return ValidationResult(clean=True, edit_failures=[], x12_valid=verdict.valid,
                             x12_errors=[f.to_json() for f in verdict.errors])
@@ -68,13 +67,12 @@ def validate_claim(claim: Claim, caller: Writer, gateway: GatewayDep) -> Validat
 def submit_claims(request: SubmitRequest, caller: Writer, principal: PrincipalDep,
                   gateway: GatewayDep, idempotency_key: IdempotencyKey = None) -> Response:
     """Queue ready claims in one 837D for the clearinghouse (sent by the outbox sender)."""
-    from edigateway.services.control_numbers import DatabaseControlNumbers
 
     def run() -> tuple[int, object]:
         return 202, practice_claims.submit(
             gateway.database, caller, request.claim_ids, settings=gateway.settings,
             clearinghouse=gateway.profile(),
-            numbers=DatabaseControlNumbers(lambda: gateway.database), now=gateway.clock())
+            numbers=gateway.control_numbers, now=gateway.clock())
 
     return idempotent(gateway, principal, idempotency_key, request, run)
 

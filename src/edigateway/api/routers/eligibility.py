@@ -24,16 +24,13 @@ def check(request: EligibilityRequest, caller: Annotated[Caller, Depends(scope("
     """Ask the payer now (CORE real-time over the clearinghouse); 502 when it fails, also
     when its 271 cannot be read (the problem then locates the fault in their answer)."""
     profile = gateway.profile()
-    client = gateway.core_client(profile)
     try:
-        benefits = check_realtime([request.inquiry], client=client, profile=profile,
-                                  settings=gateway.settings,
+        benefits = check_realtime([request.inquiry], client=gateway.core_client(profile),
+                                  profile=profile, settings=gateway.settings,
                                   control_numbers=gateway.control_numbers, clock=gateway.clock)
     except UnreadableAnswerError as exc:
         return problem(502, "Clearinghouse answer unreadable", str(exc),
                        [{"path": str(exc.location), "message": str(exc)}])
-    finally:
-        client.close()
     with gateway.database.transaction() as session:
         record(session, actor=caller.actor, practice_id=caller.practice_id, action="transmit",
                resource="eligibility", resource_id=request.inquiry.trace_number,
