@@ -17,9 +17,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/edigateway demo
 
+# lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]); no cache
+# (it takes a fraction of a second), so nothing is written into the checkout.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Browser tests drive Debian's Chromium; install it where we may (root with apt), else the
 # browser tests skip with a message saying so.

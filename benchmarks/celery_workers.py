@@ -26,11 +26,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from edigateway.demo.practice import demo_batch
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import RemittanceFileRow
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
-from edigateway.services.demo_practice import demo_batch
 from edigateway.settings import Settings
 from edigateway.sim.adjudicate import Adjudicator, Rules
 from edigateway.workers.celery_app import make_celery

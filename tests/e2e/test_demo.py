@@ -12,8 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from edigateway.bootstrap import bootstrap
-from edigateway.services.demo import run_demo
+from edigateway.demo.job import run_demo
 from edigateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,9 +20,8 @@ NOW = datetime(2026, 11, 23, 9, 0)
 
 
 def test_demo_summary(tmp_path: Path):
-    gateway = bootstrap(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW)
-    summary = run_demo(gateway, progress=False)
+    summary = run_demo(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
+                       clock=lambda: NOW, progress=False)
     assert summary["claims"] == 50
     assert summary["eligibility"] == {"checked": 50, "active": 49, "not_found": 1}
     assert [e["claim"] for e in summary["estimates"]] == ["MSD1001", "MSD1002"]

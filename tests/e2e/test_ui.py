@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.demo.job import run_demo
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.services.access import audit_events, create_key, revoke_key
-from edigateway.services.demo import run_demo
 from edigateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,9 +31,8 @@ PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/ag
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     folder = tmp_path_factory.mktemp("ui")
-    gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW)
-    run_demo(gateway, progress=False)
+    run_demo(Settings(data_dir=folder, mappings_dir=REPO / "mappings"), clock=lambda: NOW,
+             progress=False)
     gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings"),
                         clock=lambda: NOW)
     yield gateway

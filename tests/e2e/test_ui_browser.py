@@ -22,8 +22,8 @@ import pytest
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.demo.job import run_demo
 from edigateway.services.access import create_key, revoke_key
-from edigateway.services.demo import run_demo
 from edigateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     folder = tmp_path_factory.mktemp("browser")
     settings = Settings(data_dir=folder, mappings_dir=REPO / "mappings")
-    run_demo(bootstrap(settings, clock=lambda: NOW), progress=False)
+    run_demo(settings, clock=lambda: NOW, progress=False)
     gateway = bootstrap(settings, clock=lambda: NOW)
     own = create_key(gateway.database, practice="1456789019", scopes="admin", name="browser",
                      keyring=gateway.keyring, now=NOW).token

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from edigateway.demo.job import fresh_data_dir, fresh_sim_dir
 from edigateway.errors import InputError
-from edigateway.services.demo import fresh_data_dir, fresh_sim_dir
 
 
 def mode(path: Path) -> int:

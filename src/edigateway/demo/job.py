@@ -15,6 +15,10 @@ started in-process on loopback, a practice's month goes through the whole gatewa
 Every figure in the summary comes from the database, so the end-to-end test can assert it.
 The simulator's folder (plain-text test data) is ``settings.sim_dir``, beside the demo's
 data folder (:func:`fresh_sim_dir`), never inside it.
+
+The demo wires its own gateway, once: the simulator starts first on free loopback ports,
+then :func:`~edigateway.bootstrap.bootstrap` builds the gateway pointed at them (sharing
+the simulator's validator), and both are closed when the job is done.
 """
 
 from __future__ import annotations
@@ -31,46 +35,51 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select
 
+from edigateway.bootstrap import bootstrap, local_now, validator_for
+from edigateway.demo.practice import PRACTICE_NPI, demo_batch, inquiry_for
 from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
 from edigateway.security.files import private_dir
 from edigateway.services.access import practice_by
-from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.demo_practice import PRACTICE_NPI, demo_batch, inquiry_for
 from edigateway.services.eligibility import check_realtime
 from edigateway.services.exchange import drain_outbox, poll_inbound
 from edigateway.services.followup import aging_report
 from edigateway.services.practice_claims import Caller, estimate_claim
 from edigateway.services.submissions import queue_837d
+from edigateway.sim.contract import SIMULATOR
+from edigateway.sim.runner import Simulator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from edigateway.bootstrap import Gateway
     from edigateway.domain.claims import Claim
     from edigateway.domain.eligibility import DentalBenefits
+    from edigateway.settings import Settings
 
 ZERO = Decimal("0.00")
 PATIENT_KINDS = ("deductible", "coinsurance", "copay", "patient_other")
 
 
-def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
-             ) -> dict[str, Any]:
-    """Run the whole job with ``gateway`` (its data folder should be fresh)."""
-    from edigateway.bootstrap import bootstrap
-    from edigateway.sim.runner import Simulator
-
+def run_demo(settings: Settings, *, clock: Callable[[], datetime] = local_now,
+             progress: bool = True, patients: int = 50) -> dict[str, Any]:
+    """Run the whole job in ``settings.data_dir`` (which should be fresh) at ``clock``'s
+    time, with a simulator in ``settings.sim_dir``."""
     console = Console(stderr=True, quiet=not progress)
-    today = gateway.clock().date()
+    today = clock().date()
     batch = demo_batch(today, patients)
+    validator = validator_for(settings)
     with ExitStack() as stack:
-        sim = stack.enter_context(Simulator(gateway.settings, validator=gateway.validator,
-                                            clock=gateway.clock, sftp_port=0, http_port=0))
-        gateway = bootstrap(gateway.settings.model_copy(update=sim.client_settings()),
-                            clock=gateway.clock, validator=gateway.validator)
-        profile = gateway.profile("simulator")
+        sim = stack.enter_context(Simulator(settings, validator=validator, clock=clock,
+                                            sftp_port=0, http_port=0))
+        gateway = stack.enter_context(bootstrap(
+            settings.model_copy(update=sim.client_settings()), clock=clock,
+            validator=validator))
+        profile = gateway.profile(SIMULATOR)
         bar = stack.enter_context(Progress(console=console, transient=True))
 
         task = bar.add_task("eligibility (270/271 in real time)", total=len(batch.claims))
         client = gateway.core_client(profile)
-        stack.callback(client.close)
         benefits: list[DentalBenefits] = []
         for claim in batch.claims:
             benefits += check_realtime([inquiry_for(claim, today)], client=client,
@@ -82,9 +91,9 @@ def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
                     if not b.rejections]
 
         task = bar.add_task("claims → 837D → SFTP", total=3)
-        numbers = DatabaseControlNumbers(lambda: gateway.database)
         queued = queue_837d(gateway.database, batch, settings=gateway.settings,
-                            clearinghouse=profile, numbers=numbers, now=gateway.clock())
+                            clearinghouse=profile, numbers=gateway.control_numbers,
+                            now=gateway.clock())
         bar.advance(task)
         estimates = _estimates(gateway, queued.claim_ids, batch.claims, eligible[:2])
         transport = stack.enter_context(gateway.sftp_transport(profile))
@@ -100,7 +109,7 @@ def run_demo(gateway: Gateway, *, progress: bool = True, patients: int = 50
                                      clearinghouse=profile.name, codes=gateway.codes,
                                      now=gateway.clock())
             bar.advance(task)
-    summary = _summary(gateway, queued.file_name, sent, received, benefits, estimates)
+        summary = _summary(gateway, queued.file_name, sent, received, benefits, estimates)
     if progress:
         _print(summary)
     return summary
