@@ -1,0 +1,228 @@
+"""``edigateway claims``: store claims, submit them, and follow the answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from edigateway.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, exit_codes
+from edigateway.cli.gateway import ClearinghouseOption, open_gateway
+from edigateway.cli.output import JsonOption, emit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+app = typer.Typer(help="Store and follow claims.", no_args_is_help=True)
+
+ClaimsFile = Annotated[Path, typer.Argument(help="claims JSON (see `edigateway schema`)")]
+
+
+@app.command("import")
+@exit_codes()
+def claims_import(claims_file: ClaimsFile, as_json: JsonOption = False) -> None:
+    """Store claims as submitted (after the clean-claim edits) and print their IDs.
+
+    Importing the same claim again is harmless (``unchanged``). Example:
+    ``edigateway claims import fixtures/claims/05_crown_initial.json``
+    """
+    from edigateway.services.claim_store import import_claims
+    from edigateway.services.claims import load_claim_file
+
+    with open_gateway() as gateway:
+        batch = load_claim_file(claims_file)
+        imported = import_claims(gateway.database, batch, now=gateway.clock())
+    emit(
+        [
+            {"id": c.id, "patient_control_number": c.patient_control_number, "status": c.status}
+            for c in imported
+        ],
+        json=as_json,
+        text=lambda rows: (
+            f"{r['id']}\t{r['patient_control_number']}\t{r['status']}" for r in rows
+        ),
+    )
+
+
+@app.command("submit")
+@exit_codes()
+def claims_submit(
+    claims_file: ClaimsFile,
+    clearinghouse: ClearinghouseOption = None,
+    send: Annotated[
+        bool,
+        typer.Option("--send/--no-send", help="upload now (default) or only queue in the outbox"),
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Store claims, queue their 837D in the outbox and upload it to the clearinghouse.
+
+    The claims, their state change and the outbox row commit together; the upload happens
+    after, so a failure only leaves the file queued for `edigateway claims send`.
+    Exit 1 when the clean-claim edits fail (nothing stored) or the upload failed (queued).
+    Example: ``edigateway claims submit fixtures/claims/05_crown_initial.json``
+    """
+    from edigateway.services.claims import load_claim_file
+    from edigateway.services.exchange import drain_outbox
+    from edigateway.services.submissions import queue_837d
+
+    with open_gateway() as gateway:
+        profile = gateway.profile(clearinghouse)
+        batch = load_claim_file(claims_file)
+        queued = queue_837d(
+            gateway.database,
+            batch,
+            settings=gateway.settings,
+            clearinghouse=profile,
+            numbers=gateway.control_numbers,
+            now=gateway.clock(),
+        )
+        sent = []
+        if send:
+            with gateway.sftp_transport(profile) as transport:
+                sent = drain_outbox(
+                    gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
+                )
+    emit(
+        {
+            "submission_id": queued.submission_id,
+            "file": queued.file_name,
+            "interchange_control_number": queued.interchange_control_number,
+            "claim_ids": list(queued.claim_ids),
+            "sent": sent,
+        },
+        json=as_json,
+        text=lambda done: _submitted_lines(done, profile.name),
+    )
+    raise typer.Exit(_send_exit(sent))
+
+
+def _submitted_lines(done: dict[str, Any], clearinghouse: str) -> Iterator[str]:
+    yield (
+        f"queued {len(done['claim_ids'])} claim(s) as {done['file']} "
+        f"(ISA13 {done['interchange_control_number']}) for {clearinghouse}"
+    )
+    yield from _sent_lines(done["sent"])
+
+
+def _sent_lines(sent: list[Any]) -> Iterator[str]:
+    for r in sent:
+        where = f" as {r.remote_name}" if r.remote_name else ""
+        tail = f": {r.message}" if r.message else ""
+        yield f"{r.file_name}: {r.status}{where}{tail}"
+
+
+def _send_exit(sent: list[Any]) -> int:
+    return EXIT_INVALID if any(r.status == "failed" for r in sent) else EXIT_OK
+
+
+@app.command("send")
+@exit_codes()
+def claims_send(clearinghouse: ClearinghouseOption = None, as_json: JsonOption = False) -> None:
+    """Upload every queued 837D (the outbox) to the clearinghouse, each exactly once.
+
+    An upload interrupted earlier is first looked for on the server. Exit 1 when any
+    upload failed (it stays queued). Example: ``edigateway claims send``
+    """
+    from edigateway.services.exchange import drain_outbox
+
+    with open_gateway() as gateway:
+        profile = gateway.profile(clearinghouse)
+        with gateway.sftp_transport(profile) as transport:
+            sent = drain_outbox(
+                gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
+            )
+    emit(
+        sent,
+        json=as_json,
+        text=lambda sent: _sent_lines(sent) if sent else ("the outbox is empty",),
+    )
+    raise typer.Exit(_send_exit(sent))
+
+
+@app.command("poll")
+@exit_codes()
+def claims_poll(clearinghouse: ClearinghouseOption = None, as_json: JsonOption = False) -> None:
+    """Collect the clearinghouse's answers (TA1, 999, 277CA, 835) and apply them.
+
+    Each file is stored before it is archived on the server, applied once (duplicates are
+    recognised by content and ISA13), and moves its claims: accepted or rejected by the
+    clearinghouse, then by the payer, then paid or denied (835s are posted). Submissions
+    still without a 999 after the profile's ``no_999_after_hours`` become work items.
+    A file that cannot be applied is quarantined with a work item and the rest go on;
+    files over EDIGATEWAY_DOWNLOAD_MAX_BYTES are not downloaded (status ``quarantined``),
+    and files still being written are left for the next poll (``deferred``).
+    Exit 0 when every file was applied, 1 when any could not be (failed, unmatched,
+    quarantined), 2 when any is not X12 or not a transaction and version we read
+    (``unsupported``). Example: ``edigateway claims poll --json``
+    """
+    from datetime import timedelta
+
+    from edigateway.services.exchange import InboundLimits, poll_inbound
+    from edigateway.services.submissions import flag_missing_acknowledgments
+
+    with open_gateway() as gateway:
+        profile = gateway.profile(clearinghouse)
+        with gateway.sftp_transport(profile) as transport:
+            results = poll_inbound(
+                gateway.database,
+                transport,
+                clearinghouse=profile.name,
+                codes=gateway.codes,
+                now=gateway.clock(),
+                limits=InboundLimits.of(gateway.settings),
+            )
+        overdue = flag_missing_acknowledgments(
+            gateway.database, now=gateway.clock(), after=timedelta(hours=profile.no_999_after_hours)
+        )
+    emit(
+        {"files": results, "missing_999": overdue},
+        json=as_json,
+        text=lambda _: (
+            *(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}" for r in results),
+            f"{len(results)} file(s) received"
+            + (f"; {overdue} submission(s) still without a 999" if overdue else ""),
+        ),
+    )
+    failed = any(r.status in ("failed", "unmatched", "quarantined") for r in results)
+    unsupported = any(r.status == "unsupported" for r in results)
+    raise typer.Exit(EXIT_UNREADABLE if unsupported else EXIT_INVALID if failed else EXIT_OK)
+
+
+@app.command("status")
+@exit_codes()
+def claims_status(
+    after_days: Annotated[
+        int, typer.Option(help="ask about claims with no answer for this many days")
+    ] = 30,
+    clearinghouse: ClearinghouseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask payers (276 → 277, real time) about claims with no answer after N days.
+
+    Each answer goes into the claim's history; answers needing action (no such claim,
+    paid or denied without an 835, information requested) become work items. A claim is
+    asked about at most once per period. Example: ``edigateway claims status --after-days 30``
+    """
+    from edigateway.services.claim_status import inquire_stale
+
+    with open_gateway() as gateway:
+        profile = gateway.profile(clearinghouse)
+        results = inquire_stale(
+            gateway.database,
+            client=gateway.core_client(profile),
+            profile=profile,
+            settings=gateway.settings,
+            control_numbers=gateway.control_numbers,
+            clock=gateway.clock,
+            after_days=after_days,
+        )
+    emit(
+        results,
+        json=as_json,
+        text=lambda results: (
+            *(f"{r.patient_control_number}\t{r.outcome}\t{r.message}" for r in results),
+            f"{len(results)} claim(s) asked about",
+        ),
+    )

@@ -1,0 +1,105 @@
+"""``edigateway era``: post 835 remittances (ERAs), here or on the workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from edigateway.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, exit_codes, fail
+from edigateway.cli.gateway import open_gateway
+from edigateway.cli.output import emit, json_option
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from edigateway.bootstrap import Gateway
+
+app = typer.Typer(help="Post 835 remittances (ERAs).", no_args_is_help=True)
+
+
+@app.command("post")
+@exit_codes()
+def era_post(
+    files: Annotated[list[Path], typer.Argument(help="835 files (or folders of them)")],
+    as_json: Annotated[bool, json_option("one JSON object per file")] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="hand each file to the workers (EDIGATEWAY_BROKER_URL) instead of "
+            "posting here; the files must be readable by the workers",
+        ),
+    ] = False,
+) -> None:
+    """Post 835 remittances: balance, match, post; quarantine what does not balance.
+
+    Exit 0 when every file was posted or was a duplicate, 1 when any was quarantined
+    (malformed or not balancing), 2 when any is not X12 or is ``unsupported`` (4010, a GS08
+    other than 005010X221A1, not an 835). Example: ``edigateway era post era.835 --json``
+    """
+    from edigateway.services.remittances import post_era
+
+    with open_gateway() as gateway:
+        if queue:
+            _queue(gateway, list(_iter_files(files)), as_json=as_json)
+            return
+        worst = EXIT_OK
+        for path in _iter_files(files):
+            result = post_era(gateway.database, path, codes=gateway.codes, now=gateway.clock())
+            emit(result, json=as_json, text=_posting_lines)
+            if not result.readable:
+                worst = EXIT_UNREADABLE
+            elif result.status == "quarantined" and worst == EXIT_OK:
+                worst = EXIT_INVALID
+    raise typer.Exit(worst)
+
+
+def _iter_files(paths: list[Path]) -> Iterator[Path]:
+    """Files to post: each path, or the files of a folder in name order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.is_file())
+        else:
+            yield path
+
+
+def _queue(gateway: Gateway, paths: list[Path], *, as_json: bool) -> None:
+    """Hand each file, named by its SHA-256, to the workers' ``post_era_file`` job."""
+    import hashlib
+
+    from edigateway.workers.celery_app import dispatch
+
+    if not gateway.settings.broker_url:
+        raise fail(
+            "--queue needs EDIGATEWAY_BROKER_URL (workers to hand the files to)", EXIT_UNREADABLE
+        )
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        task = dispatch(gateway, "post_era_file", str(path.resolve()), digest)
+        emit(
+            {"file": str(path), "sha256": digest, "task": task},
+            json=as_json,
+            text=lambda queued: (f"{queued['file']}\tqueued as task {queued['task']}",),
+        )
+
+
+def _posting_lines(result: Any) -> Iterator[str]:
+    yield f"{result.file}: {result.status.upper()}"
+    if result.message:
+        yield f"  {result.message}"
+    if result.status != "posted":
+        return
+    yield (
+        f"  payments {result.payments} (skipped as already posted: "
+        f"{result.payments_skipped}), amount {result.payment_amount}"
+    )
+    yield f"  claims matched {result.claims_matched}, unmatched {result.claims_unmatched}"
+    yield (
+        f"  posted {result.posted_total}, write-offs {result.adjustments_total}, "
+        f"patient responsibility {result.patient_responsibility_total}, "
+        f"provider adjustments {result.plb_total}, interest {result.interest_total}"
+    )
+    for item in result.work_items:
+        yield f"  work: [{item.reason}] {item.message}"

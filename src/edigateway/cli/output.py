@@ -1,0 +1,69 @@
+"""One way to print a command's result: JSON for machines with ``--json``, lines of text
+for people otherwise.
+
+``--json`` is declared once (:data:`JsonOption`, or :func:`json_option` where a command's
+help says more precisely what it prints) and handled once (:func:`emit`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from json import dumps, loads
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+T = TypeVar("T")
+
+
+def json_option(help_text: str = "print JSON") -> Any:
+    """The ``--json`` flag, with ``help_text`` as its help."""
+    return typer.Option("--json", help=help_text)
+
+
+JsonOption = Annotated[bool, json_option()]
+"""``--json`` (default off): print the result as JSON instead of text."""
+
+
+def emit(
+    result: T,
+    *,
+    json: bool,
+    text: Callable[[T], Iterable[str]] | None = None,
+    indent: int | None = None,
+) -> None:
+    """Print ``result``: as one JSON document when ``json`` (``indent`` spaces deep, one
+    line by default), else the lines ``text`` makes of it.
+
+    A result with a ``to_json()`` method prints as the document it returns (the command's
+    documented JSON), a pydantic model as pydantic serialises it, a dataclass as its
+    fields, anything else JSON cannot hold (dates, decimals) as its string.
+    """
+    if json:
+        if isinstance(result, BaseModel):
+            typer.echo(result.model_dump_json(indent=indent))
+        else:
+            typer.echo(dumps(_plain(result), indent=indent, default=str))
+    elif text is not None:
+        for line in text(result):
+            typer.echo(line)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with models and dataclasses made JSON-ready, recursively through lists
+    and dicts."""
+    if callable(getattr(value, "to_json", None)):
+        return value.to_json()
+    if isinstance(value, BaseModel):
+        return loads(value.model_dump_json())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,64 @@
+"""``edigateway workqueue``: what needs a person's attention, and closing it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from edigateway.cli.exits import exit_codes
+from edigateway.cli.gateway import open_gateway
+from edigateway.cli.output import JsonOption, emit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+app = typer.Typer(help="What needs a person's attention.", no_args_is_help=True)
+
+
+@app.command("list")
+@exit_codes()
+def workqueue_list(
+    as_json: JsonOption = False,
+    show_all: Annotated[bool, typer.Option("--all", help="include resolved items")] = False,
+) -> None:
+    """The open work items, oldest first: denials, unmatched payments, recoupments …
+
+    Example: ``edigateway workqueue list --json``
+    """
+    from edigateway.services.followup import work_items
+
+    with open_gateway() as gateway:
+        items = work_items(gateway.database, include_resolved=show_all)
+    emit(items, json=as_json, text=_item_lines)
+
+
+def _item_lines(items: list[dict[str, Any]]) -> Iterator[str]:
+    if not items:
+        yield "the work queue is empty"
+    for item in items:
+        yield f"#{item['id']} [{item['reason']}] {item['claim'] or '-'}: {item['message']}"
+
+
+@app.command("resolve")
+@exit_codes()
+def workqueue_resolve(
+    item_id: Annotated[int, typer.Argument(help="the work item's number (#N in the list)")],
+    note: Annotated[
+        str, typer.Option(help="what was done: corrected claim sent, appeal sent, written off …")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Close a work item with a note (audited as the CLI user).
+
+    Example: ``edigateway workqueue resolve 12 --note "appeal sent 2026-11-23"``
+    """
+    from edigateway.services.followup import resolve_work_item
+
+    with open_gateway() as gateway:
+        result = resolve_work_item(gateway.database, item_id, note=note, now=gateway.clock())
+    emit(
+        result,
+        json=as_json,
+        text=lambda result: (f"#{item_id} resolved: {result['resolution_note']}",),
+    )
