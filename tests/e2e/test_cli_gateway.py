@@ -60,3 +60,16 @@ def test_the_gateway_is_closed_whatever_the_outcome(
     assert result.exit_code == code, result.stderr
     assert gateways, "the command built no gateway"
     assert [len(closed) for _, closed in gateways] == [1] * len(gateways)
+
+
+def test_a_setting_that_does_not_fit_is_named_not_a_traceback(
+        gateways: list[tuple[Gateway, list[int]]], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("EDIGATEWAY_USAGE_INDICATOR", "X")
+    monkeypatch.setenv("EDIGATEWAY_TRUSTED_HOSTS", '["edi.example.com", 3]')
+    result = CliRunner().invoke(app, ["report", "aging"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == (
+        "error: settings: EDIGATEWAY_USAGE_INDICATOR: Input should be 'P' or 'T'; "
+        "EDIGATEWAY_TRUSTED_HOSTS[1]: Input should be a valid string\n")
+    assert gateways == []

@@ -17,11 +17,32 @@ if TYPE_CHECKING:
 
 
 def cli_settings(**overrides: Any) -> Settings:
-    """The settings from ``EDIGATEWAY_*`` (and ``.env``), with ``overrides`` on top."""
+    """The settings from ``EDIGATEWAY_*`` (and ``.env``), with ``overrides`` on top.
+
+    A variable that does not fit is a :class:`~edigateway.errors.ConfigurationError` naming
+    it (exit 1), not pydantic's traceback.
+    """
+    from pydantic import ValidationError
+
+    from edigateway.errors import ConfigurationError
     from edigateway.settings import Settings
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        prefix = Settings.model_config.get("env_prefix", "")
+        problems = "; ".join(
+            _variable(error["loc"], prefix) + f": {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"settings: {problems}") from exc
     return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
+    """The environment variable a settings error is about (``EDIGATEWAY_TRUSTED_HOSTS[1]``)."""
+    if not loc:
+        return "the settings as a whole"
+    return f"{prefix}{str(loc[0]).upper()}" + "".join(f"[{part}]" for part in loc[1:])
 
 
 @contextmanager
