@@ -11,6 +11,7 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     ├── InputError                    something a user or partner sent us is wrong
     │   ├── ClaimInputError           claim JSON does not fit the schema (field path)
     │   ├── CleanClaimError           clean-claim edits failed (list of EditFailure)
+    │   ├── ConflictError             the request contradicts a record's current state
     │   └── X12Error                  an X12 file problem, with its location
     │       ├── X12SyntaxError        unreadable: no ISA, bad delimiters, truncated
     │       ├── UnsupportedX12Error   a version/transaction we do not handle (4010 …)
@@ -140,6 +141,13 @@ class X12Location:
         elif self.element:
             parts.append(self.element)
         return ": ".join(parts)
+
+
+class ConflictError(InputError):
+    """The request contradicts what a record already is: a claim number already imported
+    with different content, a claim already superseded, a work item already resolved. The
+    request is fine in itself; sent again it will be refused again until the record
+    changes (the API answers 409, the CLI exits 1 like any other input error)."""
 
 
 class X12Error(InputError):

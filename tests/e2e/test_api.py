@@ -316,7 +316,7 @@ def test_audit_trail_is_append_only(api: Api):
 
 def test_openapi_document_is_versioned_and_complete(api: Api):
     document = api.client.get("/v1/openapi.json").json()
-    assert document["info"]["version"] == "1.0.0"
+    assert document["info"]["version"] == "1.1.0"
     paths = set(document["paths"])
     assert {"/v1/claims", "/v1/claims/{claim_id}", "/v1/claims/{claim_id}/history",
             "/v1/claims/validate", "/v1/claims/submit", "/v1/claims/{claim_id}/replace",

@@ -63,12 +63,15 @@ MISSING = 2**31 - 1
 KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_item"}
 """Path parameter → the kind of A's record that fills it."""
 LISTS = {"/v1/claims": "claim", "/v1/remittances": "remittance", "/v1/workqueue": "work_item",
-         "/v1/transmissions": "submission"}
+         "/v1/transmissions": "submission", "/v1/received-files": "received_file"}
 """List routes → the kind of record their items are (their IDs must not be A's)."""
 LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item"}
 """Dashboard links ``/ui/<part>/<id>`` → the kind of record they open."""
+HEALTH = {"/healthz", "/readyz"}
+"""Probes for orchestrators, outside /v1: public, and they show no practice's data."""
 PUBLIC = {("GET", "/v1/openapi.json"), ("HEAD", "/v1/openapi.json"), ("GET", "/v1/docs"),
-          ("GET", "/ui"), ("GET", "/ui/login"), ("POST", "/ui/login")}
+          ("GET", "/ui"), ("GET", "/ui/login"), ("POST", "/ui/login"),
+          *(("GET", path) for path in HEALTH)}
 """Routes that answer without credentials (they hold no practice's data)."""
 STATIC = {"/ui/static", "/v1/docs/assets"}
 """Mounted folders of packaged files (CSS, Swagger UI), no practice data."""
@@ -135,6 +138,7 @@ class World:
     secrets: set[str] = field(default_factory=set)
     amounts: set[str] = field(default_factory=set)
     claim_numbers: set[str] = field(default_factory=set)
+    trace_numbers: set[str] = field(default_factory=set)
     member_ids: set[str] = field(default_factory=set)
 
 
@@ -212,6 +216,8 @@ def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
         "/v1/workqueue", params={"include_resolved": True}, headers=a))["items"]]
     world.ids["submission"] = [t["id"] for t in
                                _ok(api.get("/v1/transmissions", headers=a))["items"]]
+    world.ids["received_file"] = [f["id"] for f in
+                                  _ok(api.get("/v1/received-files", headers=a))["items"]]
     assert all(world.ids.values()), world.ids
     _learn_secrets(world)
     return world
@@ -237,6 +243,7 @@ def _learn_secrets(world: World) -> None:
     for remittance_id in ids["remittance"]:
         remittance = _ok(api.get(f"/v1/remittances/{remittance_id}", headers=a))
         secrets.add(remittance["trace_number"])
+        world.trace_numbers.add(remittance["trace_number"])
         world.amounts.add(str(remittance["payment_amount"]))
     for transmission in _ok(api.get("/v1/transmissions", headers=a))["items"]:
         secrets.add(transmission["file_name"])
@@ -299,7 +306,8 @@ def _routes(app: FastAPI) -> list[Route]:
         if isinstance(context.original_route, Mount):
             assert path.removesuffix("/{path}") in STATIC, f"unknown mount {path}"
             continue
-        assert path.startswith(("/v1", "/ui")), f"a route outside /v1 and /ui: {path}"
+        assert path.startswith(("/v1", "/ui")) or path in HEALTH, \
+            f"a route outside /v1 and /ui: {path}"
         params = tuple(context.param_convertors)
         routes.extend(Route(method, path, params) for method in sorted(context.methods or ()))
     return routes
@@ -367,10 +375,17 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         variants: dict[str, list[dict[str, Any]]] = {
             "/v1/claims": [
                 {}, {"params": {"state": "paid"}}, {"params": {"payer_id": "DDPIL"}},
+                {"params": {"updated_since": "2000-01-01T00:00:00Z"}},
                 *({"params": {"patient_control_number": n}} for n in world.claim_numbers),
                 *({"headers": {"X-Member-Id": m}} for m in world.member_ids)],
             "/v1/workqueue": [{}, {"params": {"include_resolved": True}},
-                              {"params": {"reason": "denied"}}],
+                              {"params": {"reason": "denied"}},
+                              {"params": {"updated_since": "2000-01-01T00:00:00Z"}}],
+            "/v1/remittances": [
+                {}, {"params": {"payer_id": "DDPIL"}},
+                {"params": {"updated_since": "2000-01-01T00:00:00Z"}},
+                *({"params": {"claim_id": c}} for c in world.ids["claim"]),
+                *({"params": {"trace_number": t}} for t in world.trace_numbers)],
             "/ui/workqueue": [{}, {"params": {"payer": "DDPIL", "age": "0"}},
                               {"params": {"reason": "denied"}}],
         }

@@ -21,29 +21,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from edigateway.api import docs, ui
+from edigateway.api import docs, openapi, ui
 from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
-from edigateway.api.problems import PROBLEM_RESPONSES, problem
+from edigateway.api.problems import problem, problem_response, responses
 from edigateway.api.routers import (
     claims,
     eligibility,
     estimates,
+    health,
+    received_files,
     remittances,
     reports,
     transmissions,
     workqueue,
 )
-from edigateway.errors import (
-    AccessDenied,
-    ClaimInputError,
-    CleanClaimError,
-    ConfigurationError,
-    EdigatewayError,
-    InputError,
-    NotFoundError,
-    TransportError,
-    X12Error,
-)
+from edigateway.errors import EdigatewayError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -53,7 +45,8 @@ if TYPE_CHECKING:
 
     from edigateway.bootstrap import Gateway
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
+"""The contract's version (docs/api.md keeps its changelog)."""
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -64,15 +57,20 @@ def create_app(gateway: Gateway) -> FastAPI:
         title="edigateway", version=API_VERSION,
         description="Dental EDI gateway for practice-management systems: claims (837D), "
         "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
-        "Authenticate with `Authorization: Bearer <API key>`; every answer is scoped to "
-        "the key's practice. Errors are RFC 9457 problem documents.",
-        responses=PROBLEM_RESPONSES, openapi_url="/v1/openapi.json", docs_url=None,
-        redoc_url=None)
+        "Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`); every "
+        "answer is scoped to the key's practice. Money is an exact decimal string, every "
+        "time RFC 3339 in UTC. Errors are RFC 9457 problem documents whose `type` names "
+        "the kind of problem. Conventions, problem types, changelog and deprecation "
+        "policy: docs/api.md.",
+        openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, eligibility, estimates, remittances, workqueue, reports,
-                   transmissions):
-        app.include_router(module.router, prefix="/v1")
+                   transmissions, received_files):
+        app.include_router(module.router, prefix="/v1",
+                           responses=responses(401, 403, 422, 500, 503))
+    app.include_router(health.router)
     _handlers(app)
+    openapi.install(app)
     ui.install(app)
     docs.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
@@ -98,7 +96,7 @@ def _handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(400, "Malformed JSON", "the request body is not valid JSON",
                            [{"path": _path(e["loc"]), "message": e.get("msg", "")}
-                            for e in errors])
+                            for e in errors], kind="malformed-json")
         return problem(422, "Invalid input", f"{len(errors)} field(s) are not valid",
                        [{"path": _path(e["loc"]), "message": e.get("msg", "")}
                         for e in errors])
@@ -110,6 +108,12 @@ def _handlers(app: FastAPI) -> None:
             headers = {"Allow": ", ".join(_allowed(app, request))}
         return problem(exc.status_code, str(exc.detail), headers=headers)
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """A bug of ours still answers a problem document (Starlette logs the traceback
+        and re-raises after this answer is sent), never a plain-text 500."""
+        return problem(500, "Internal error", "the gateway failed; nothing was changed")
+
     @app.exception_handler(EdigatewayError)
     async def ours(request: Request, exc: EdigatewayError) -> Response:
         answer = problem_response(exc)
@@ -120,34 +124,6 @@ def _handlers(app: FastAPI) -> None:
                 "the gateway could not complete this request; nothing was changed")
             return ui.error_page(request, answer.status_code, title, detail)
         return answer
-
-
-def problem_response(exc: EdigatewayError) -> Response:  # noqa: PLR0911 - one answer per error class
-    """The RFC 9457 answer to one of our errors: the one mapping, shared by the error
-    handler and by the idempotency store (a replay must be the same bytes)."""
-    if isinstance(exc, AccessDenied):
-        return problem(exc.status, "Unauthorized" if exc.status == 401 else "Forbidden",
-                       str(exc), headers={"WWW-Authenticate": "Bearer"}
-                       if exc.status == 401 else None)
-    if isinstance(exc, NotFoundError):
-        return problem(404, "Not found", str(exc))
-    if isinstance(exc, CleanClaimError):
-        return problem(422, "Clean-claim edits failed", f"{len(exc.failures)} edit(s) failed",
-                       [{"path": f.path, "message": f"{f.edit_id}: {f.message}"}
-                        for f in exc.failures])
-    if isinstance(exc, ClaimInputError):
-        return problem(422, "Invalid input", str(exc),
-                       [{"path": p.path, "message": p.message} for p in exc.problems])
-    if isinstance(exc, X12Error):
-        return problem(422, "X12 problem", exc.message,
-                       [{"path": str(exc.location), "message": exc.message}])
-    if isinstance(exc, InputError):
-        return problem(422, "Invalid input", str(exc))
-    if isinstance(exc, TransportError):
-        return problem(502, "Clearinghouse unavailable", str(exc))
-    if isinstance(exc, ConfigurationError):
-        return problem(503, "Not configured", str(exc))
-    return problem(500, "Internal error", type(exc).__name__)
 
 
 def _allowed(app: FastAPI, request: Request) -> list[str]:

@@ -1,28 +1,52 @@
-"""Dependencies of the routes: the gateway, the authenticated caller and its scope.
+"""Dependencies of the routes (the gateway, the authenticated caller and its scope) and how
+answers are rendered (typed models as JSON, idempotent replays, ETags).
 
 Routes declare what they need with ``Annotated`` types::
 
-    def get_claim(claim_id: int, caller: Annotated[Caller, Depends(scope("claims:read"))]):
+    Reader = Annotated[Caller, scope("claims:read")]
+
+    def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep): ...
+
+Authentication is declared as two OpenAPI security schemes — ``bearerAuth``
+(``Authorization: Bearer <API key>``) and ``apiKeyAuth`` (``X-API-Key``) — and each route's
+scope is a security requirement of both, so the OpenAPI document says which scope every
+operation needs (and SDK generators see auth as auth, not as a header parameter).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Security
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.exceptions import HTTPException
+from fastapi.responses import Response
+from fastapi.security import (
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+    SecurityScopes,
+)
+from pydantic import BaseModel
 
-from edigateway.api.problems import MEDIA_TYPE
+from edigateway.api.problems import MEDIA_TYPE, problem_response
 from edigateway.bootstrap import Gateway
 from edigateway.errors import EdigatewayError
 from edigateway.services.access import Principal, authenticate
 from edigateway.services.idempotency import fingerprint, run_once
 from edigateway.services.practice_claims import Caller
 
+JSON = "application/json"
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
 """A record ID in a path: positive and within every database's integer range."""
+
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearerAuth", bearerFormat="API key",
+                    description="`Authorization: Bearer <API key>` (keys are made with "
+                    "`edigateway keys create`); every answer is scoped to the key's practice")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKeyAuth",
+                       description="the same API key in an `X-API-Key` header")
 
 
 async def gateway_of(request: Request) -> Gateway:
@@ -35,12 +59,10 @@ GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 
 
 def principal_of(request: Request, gateway: GatewayDep,
-                 authorization: Annotated[str | None, Header()] = None,
-                 x_api_key: Annotated[str | None, Header()] = None) -> Principal:
-    """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``."""
-    token = x_api_key
-    if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
+                 bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+                 api_key: Annotated[str | None, Depends(API_KEY)]) -> Principal:
+    """The caller, from ``Authorization: Bearer <key>`` or else ``X-API-Key``."""
+    token = bearer.credentials.strip() if bearer else api_key
     with gateway.database.transaction() as session:
         principal = authenticate(session, token, keyring=gateway.keyring, now=gateway.clock())
     request.state.principal = principal
@@ -50,48 +72,97 @@ def principal_of(request: Request, gateway: GatewayDep,
 PrincipalDep = Annotated[Principal, Depends(principal_of)]
 
 
-def scope(wanted: str) -> Callable[..., Awaitable[Caller]]:
-    """A dependency that requires ``wanted`` and yields the scoped :class:`Caller`
-    (``async``: it does no I/O, so it need not take a worker thread)."""
-
-    async def dependency(request: Request, principal: PrincipalDep) -> Caller:
+async def _caller(request: Request, security_scopes: SecurityScopes,
+                  principal: PrincipalDep) -> Caller:
+    """The scoped caller, once its key holds every scope the route requires (``async``:
+    it does no I/O, so it need not take a worker thread)."""
+    for wanted in security_scopes.scopes:
         principal.require(wanted)
-        remote = request.client.host if request.client else None
-        return Caller(principal.practice_id, principal.actor, remote)
+    remote = request.client.host if request.client else None
+    return Caller(principal.practice_id, principal.actor, remote)
 
-    return dependency
+
+def scope(wanted: str) -> Any:
+    """The dependency marker of a route that requires ``wanted``: it authenticates, checks
+    the scope (403 without it) and yields the :class:`Caller`; the OpenAPI document lists
+    the scope in the operation's security requirements."""
+    return Security(_caller, scopes=[wanted])
+
+
+async def json_body(request: Request) -> None:
+    """Refuse a body that is not JSON with 415 (before it is parsed: a ``text/plain`` body
+    would otherwise be read as one JSON string and refused as invalid input)."""
+    if request.headers.get("content-length", "0") == "0" and \
+            "transfer-encoding" not in request.headers:
+        return
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == JSON or (media.startswith("application/") and media.endswith("+json")):
+        return
+    raise HTTPException(415, f"the body must be {JSON}, not {media or 'untyped'}")
+
+
+JsonBody = Depends(json_body)
+"""On every route that takes a JSON body: ``dependencies=[JsonBody]``."""
+
+
+def render(answer: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+           ) -> Response:
+    """A typed answer as JSON: money as strings, times with their offset (the models'
+    serializers), field aliases as documented."""
+    return Response(_json(answer), status_code=status, media_type=JSON, headers=headers)
+
+
+def _json(answer: BaseModel) -> str:
+    return answer.model_dump_json(by_alias=True)
 
 
 IdempotencyKey = Annotated[str | None, Header(
     max_length=200, description="retrying a POST with the same key returns the first "
-    "result instead of doing it again")]
+    "result instead of doing it again (the key is the caller's, e.g. a UUID)")]
+IfNoneMatch = Annotated[str | None, Header(
+    max_length=1000, description="an ETag of this record received before: the answer is "
+    "304 Not Modified, without a body, while the record is unchanged")]
 
 
 def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_body: Any,
-               run: Callable[[], tuple[int, Any]]) -> Response:
+               run: Callable[[], tuple[int, BaseModel]]) -> Response:
     """Run ``run`` once per (API key, ``Idempotency-Key``) — concurrent copies included: a
     retry with the same body gets the first answer (``Idempotent-Replayed: true``), a
     different body under the same key is refused (422); see
-    :mod:`edigateway.services.idempotency`."""
+    :mod:`edigateway.services.idempotency`. The answer is the typed model ``run`` returns,
+    rendered by :func:`render` — stored as those exact bytes, so a replay is identical."""
     if key is None:
-        status, body = run()
-        return JSONResponse(jsonable_encoder(body), status_code=status)
+        status, answer = run()
+        return render(answer, status)
 
     def work() -> tuple[int, str]:
-        status, body = run()
-        return status, bytes(JSONResponse(jsonable_encoder(body)).body).decode()
+        status, answer = run()
+        return status, _json(answer)
 
-    answer = run_once(gateway.database, api_key_id=principal.api_key_row_id, key=key,
+    stored = run_once(gateway.database, api_key_id=principal.api_key_row_id, key=key,
                       request_sha256=fingerprint(jsonable_encoder(request_body)), work=work,
                       render=_rendered, clock=gateway.clock)
-    return Response(answer.body, status_code=answer.status,
-                    media_type=MEDIA_TYPE if answer.status >= 400 else "application/json",
-                    headers={"Idempotent-Replayed": "true"} if answer.replayed else None)
+    return Response(stored.body, status_code=stored.status,
+                    media_type=MEDIA_TYPE if stored.status >= 400 else JSON,
+                    headers={"Idempotent-Replayed": "true"} if stored.replayed else None)
 
 
 def _rendered(exc: EdigatewayError) -> tuple[int, str]:
     """The answer the app's error handler gives ``exc`` (to store it under the key)."""
-    from edigateway.api.app import problem_response
-
     response = problem_response(exc)
     return response.status_code, bytes(response.body).decode()
+
+
+def conditional(answer: BaseModel, if_none_match: str | None) -> Response:
+    """A read with an ``ETag`` (a hash of the answer's bytes); 304 without a body when the
+    client's ``If-None-Match`` already names it (RFC 9110 weak comparison, ``*`` too)."""
+    body = _json(answer).encode()
+    tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if if_none_match is not None and _matches(if_none_match, tag):
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(body, media_type=JSON, headers={"ETag": tag})
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    wanted = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in wanted or tag in wanted

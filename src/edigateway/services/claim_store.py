@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
-from edigateway.errors import InputError
+from edigateway.errors import ConflictError
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimLineRow,
@@ -162,7 +162,7 @@ class ClaimStore:
             if earlier is not None and claim.frequency == "1":
                 msg = (f"claim {pcn} was already imported (id {earlier.id}) with different "
                        "content; send the change as a replacement (frequency 7) or void it (8)")
-                raise InputError(msg)
+                raise ConflictError(msg)
             outcome.append(None)
             new.append((claim, text, digest, earlier))
         ids = self._insert(new, state) if new else []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, case, func, or_, select, type_coerce
 
-from edigateway.errors import InputError, NotFoundError
+from edigateway.errors import ConflictError, InputError, NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
     Payer,
@@ -117,8 +117,10 @@ def practice_work_items(practice_id: int) -> Any:
 
 def work_items(db: Database, *, include_resolved: bool = False,
                practice_id: int | None = None, reason: str | None = None,
-               limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    """Work items, oldest first, JSON-ready (one practice's when ``practice_id``)."""
+               limit: int | None = None, offset: int = 0,
+               updated_since: datetime | None = None) -> list[dict[str, Any]]:
+    """Work items, oldest first, JSON-ready (one practice's when ``practice_id``;
+    ``updated_since``: opened or resolved at or after it)."""
     query = select(WorkItemRow).order_by(WorkItemRow.id)
     if not include_resolved:
         query = query.where(WorkItemRow.status == "open")
@@ -126,6 +128,9 @@ def work_items(db: Database, *, include_resolved: bool = False,
         query = query.where(practice_work_items(practice_id))
     if reason is not None:
         query = query.where(WorkItemRow.reason == reason)
+    if updated_since is not None:
+        query = query.where(or_(WorkItemRow.created_at >= updated_since,
+                                WorkItemRow.resolved_at >= updated_since))
     query = query.offset(offset).limit(limit)
     with db.transaction() as session:
         return [{
@@ -155,7 +160,7 @@ def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
         if item is None:
             raise NotFoundError(f"no work item {item_id}")
         if item.status != "open":
-            raise InputError(f"work item {item_id} was already resolved on "
+            raise ConflictError(f"work item {item_id} was already resolved on "
                              f"{item.resolved_at:%Y-%m-%d}")
         item.status, item.resolved_at, item.resolution_note = "resolved", now, note.strip()
         record(session, actor=actor, practice_id=practice_id, action="change",

@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.edits import ensure_clean
 from edigateway.domain.eligibility import PlannedProcedure, TreatmentPlan
-from edigateway.errors import ClaimInputError, FieldProblem, InputError, NotFoundError
+from edigateway.errors import (
+    ClaimInputError,
+    ConflictError,
+    FieldProblem,
+    InputError,
+    NotFoundError,
+)
 from edigateway.estimates.engine import estimate
 from edigateway.persistence.tables import (
     ClaimEstimateRow,
@@ -146,11 +152,13 @@ def transmission(row: SubmissionRow) -> dict[str, Any]:
 
 def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: str | None,
                 patient_control_number: str | None, limit: int, offset: int,
-                now: datetime, member_id: str | None = None
-                ) -> tuple[list[dict[str, Any]], int]:
+                now: datetime, member_id: str | None = None,
+                updated_since: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
     """A page of the practice's claims (newest first) and how many match in all.
 
-    ``member_id`` is matched through its keyed hash (no member ID is stored in clear)."""
+    ``member_id`` is matched through its keyed hash (no member ID is stored in clear);
+    ``updated_since`` keeps claims whose state changed at or after it (every change a PM
+    sees — acknowledgment, payment, supersession — moves the state)."""
     query = (select(ClaimRow, Payer.payer_id).join(Payer, Payer.id == ClaimRow.payer_id)
              .where(ClaimRow.practice_id == caller.practice_id))
     if state:
@@ -162,6 +170,8 @@ def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: st
     if member_id:
         query = query.where(ClaimRow.member_index == db.phi.blind_index(
             member_id, purpose="member-id"))
+    if updated_since is not None:
+        query = query.where(ClaimRow.state_changed_at >= updated_since)
     with db.transaction() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.order_by(ClaimRow.id.desc()).offset(offset).limit(limit))
@@ -194,7 +204,7 @@ def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None
         row = _own(session, caller, claim_id)
         original = open_document(session, row)
         if row.superseded_by_id is not None:
-            raise InputError(f"claim {claim_id} was already superseded by claim "
+            raise ConflictError(f"claim {claim_id} was already superseded by claim "
                              f"{row.superseded_by_id}; change that one")
         payer_number = (corrected.payer_claim_control_number if corrected else None) or \
             row.payer_claim_control_number

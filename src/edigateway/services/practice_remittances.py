@@ -1,7 +1,9 @@
-"""835 payments as one practice sees them: those paying it (payee NPI) or its claims."""
+"""835 payments as one practice sees them: those paying it (payee NPI) or its claims; and
+the received files that carried them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
@@ -9,10 +11,12 @@ from sqlalchemy import func, or_, select
 from edigateway.errors import NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
+    InboundFileRow,
     PostingRow,
     Practice,
     ProviderAdjustmentRow,
     RemittanceClaimRow,
+    RemittanceFileRow,
     RemittanceRow,
     SubmissionClaimRow,
     SubmissionRow,
@@ -21,7 +25,7 @@ from edigateway.services.access import record
 from edigateway.services.practice_claims import transmission
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
@@ -40,16 +44,57 @@ def _mine(practice_id: int) -> ColumnElement[bool]:
 def _summary(session: Session, row: RemittanceRow) -> dict[str, Any]:
     claims = session.scalar(select(func.count()).select_from(RemittanceClaimRow).where(
         RemittanceClaimRow.remittance_id == row.id)) or 0
+    received = session.scalar(select(RemittanceFileRow.received_at).where(
+        RemittanceFileRow.id == row.file_id))
     return {"id": row.id, "trace_number": row.trace_number, "payer_name": row.payer_name,
             "payer_id": row.payer_id, "payment_amount": row.payment_amount,
             "credit_debit": row.credit_debit, "payment_method": row.payment_method,
-            "payment_date": row.payment_date, "claims": claims}
+            "payment_date": row.payment_date, "claims": claims, "posted_at": received}
 
 
-def list_remittances(db: Database, caller: Caller, *, limit: int, offset: int, now: datetime
+@dataclass(frozen=True, slots=True)
+class RemittanceFilter:
+    """What a list of payments may be narrowed to; every field is optional."""
+
+    claim_id: int | None = None
+    payer_id: str | None = None
+    paid_from: date | None = None
+    paid_to: date | None = None
+    trace_number: str | None = None
+    updated_since: datetime | None = None
+
+    def where(self, practice_id: int) -> list[ColumnElement[bool]]:
+        """The conditions, beside the practice's own scope. A claim filter names one of
+        the practice's claims (another practice's ID finds nothing, like a missing one);
+        ``updated_since`` compares the time the payment was posted (a posted payment never
+        changes: a reversal arrives as a payment of its own)."""
+        conditions = [_mine(practice_id)]
+        if self.claim_id is not None:
+            conditions.append(RemittanceRow.id.in_(
+                select(RemittanceClaimRow.remittance_id).where(
+                    RemittanceClaimRow.claim_id == self.claim_id,
+                    RemittanceClaimRow.claim_id.in_(select(ClaimRow.id).where(
+                        ClaimRow.practice_id == practice_id)))))
+        if self.payer_id is not None:
+            conditions.append(RemittanceRow.payer_id == self.payer_id)
+        if self.paid_from is not None:
+            conditions.append(RemittanceRow.payment_date >= self.paid_from)
+        if self.paid_to is not None:
+            conditions.append(RemittanceRow.payment_date <= self.paid_to)
+        if self.trace_number is not None:
+            conditions.append(RemittanceRow.trace_number == self.trace_number)
+        if self.updated_since is not None:
+            conditions.append(RemittanceRow.file_id.in_(select(RemittanceFileRow.id).where(
+                RemittanceFileRow.received_at >= self.updated_since)))
+        return conditions
+
+
+def list_remittances(db: Database, caller: Caller, *, limit: int, offset: int, now: datetime,
+                     only: RemittanceFilter | None = None
                      ) -> tuple[list[dict[str, Any]], int]:
-    """A page of the practice's payments, newest first."""
-    query = select(RemittanceRow).where(_mine(caller.practice_id))
+    """A page of the practice's payments, newest first (narrowed by ``only``)."""
+    query = select(RemittanceRow).where(*(only or RemittanceFilter()).where(
+        caller.practice_id))
     with db.transaction() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(RemittanceRow.id.desc()).offset(offset)
@@ -100,3 +145,39 @@ def list_transmissions(db: Database, caller: Caller, *, limit: int, offset: int
         rows = session.scalars(query.order_by(SubmissionRow.id.desc()).offset(offset)
                                .limit(limit))
         return [transmission(r) for r in rows], total
+
+
+def list_received_files(db: Database, caller: Caller, *, limit: int, offset: int
+                        ) -> tuple[list[dict[str, Any]], int]:
+    """Received files that carried one of the practice's payments, newest first.
+
+    Only 835s can be attributed to a practice: a received 835 is stored once (by content
+    hash) in ``inbound_files`` and posted into ``remittance_files`` with the same hash, whose
+    remittances are the practice's when they pay it or its claims (:func:`_mine`). A TA1,
+    999 or 277CA answers a submission, but which one is decided while it is applied and not
+    recorded with the file, so envelope-level files are listed to no practice (the
+    gateway's operator sees them with ``claims poll`` and the work queue). What a practice
+    sees of a file it shares with another practice (one 835 paying both) is the envelope
+    only — name, time, sender, control number, status, hash — and its own payments' IDs;
+    never the file's problem text, which may name another practice's claims.
+    """
+    posted = (select(RemittanceFileRow.sha256, RemittanceRow.id)
+              .join(RemittanceRow, RemittanceRow.file_id == RemittanceFileRow.id)
+              .where(_mine(caller.practice_id)))
+    query = select(InboundFileRow).where(
+        InboundFileRow.kind == "835",
+        InboundFileRow.sha256.in_(select(posted.subquery().c.sha256)))
+    with db.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(session.scalars(query.order_by(InboundFileRow.id.desc()).offset(offset)
+                                    .limit(limit)))
+        payments: dict[str, list[int]] = {}
+        for sha256, remittance_id in session.execute(posted.where(
+                RemittanceFileRow.sha256.in_([r.sha256 for r in rows]))
+                .order_by(RemittanceRow.id)):
+            payments.setdefault(sha256, []).append(remittance_id)
+        return [{"id": r.id, "received_at": r.received_at, "kind": r.kind,
+                 "file_name": r.remote_name, "sender_id": r.sender_id,
+                 "interchange_control_number": r.interchange_control_number,
+                 "status": r.status, "sha256": r.sha256,
+                 "remittance_ids": payments.get(r.sha256, [])} for r in rows], total

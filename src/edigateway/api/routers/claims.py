@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from pydantic import AwareDatetime
 
-from edigateway.api.deps import GatewayDep, IdempotencyKey, PrincipalDep, RowId, idempotent, scope
+from edigateway.api.deps import (
+    GatewayDep,
+    IdempotencyKey,
+    IfNoneMatch,
+    JsonBody,
+    PrincipalDep,
+    RowId,
+    conditional,
+    idempotent,
+    render,
+    scope,
+)
+from edigateway.api.examples import CLAIM, examples
+from edigateway.api.problems import responses
 from edigateway.api.schemas import (
     ClaimCreated,
     ClaimDetail,
     ClaimEstimateRequest,
-    ClaimSummary,
+    ClaimPage,
+    ClaimState,
     HistoryStep,
-    Page,
-    ReplaceRequest,
+    ReplacementClaim,
     SubmitRequest,
     Submitted,
     ValidationResult,
+    is_wrapped_claim,
+    stored_time,
 )
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.eligibility import Estimate
@@ -26,25 +43,44 @@ from edigateway.services import practice_claims
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(prefix="/claims", tags=["claims"])
-Reader = Annotated[Caller, Depends(scope("claims:read"))]
-Writer = Annotated[Caller, Depends(scope("claims:write"))]
+Reader = Annotated[Caller, scope("claims:read")]
+Writer = Annotated[Caller, scope("claims:write")]
 Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
 Text = Annotated[str | None, Query(max_length=80)]
+UpdatedSince = Annotated[AwareDatetime | None, Query(
+    description="only records changed at or after this time (RFC 3339 with an offset); "
+    "poll with the time of your last poll")]
+NewClaim = Annotated[Claim, Body(openapi_examples=examples(
+    "a one-line amalgam filling", CLAIM))]
+
+DEPRECATED_WRAPPED = datetime(2026, 11, 30, tzinfo=UTC)
+"""When ``{"claim": …}`` on replace was deprecated (API 1.1.0; docs/api.md says how long
+it stays accepted)."""
+ETAG: dict[str, Any] = {"ETag": {
+    "description": "a hash of this answer; send it back as If-None-Match",
+    "schema": {"type": "string"}}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
+    "description": "unchanged since the ETag in If-None-Match (no body)", "headers": ETAG}}
 
 
-@router.post("", status_code=201, response_model=ClaimCreated)
-def create_claim(claim: Claim, caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
+@router.post("", status_code=201, response_model=ClaimCreated, operation_id="createClaim",
+             dependencies=[JsonBody], responses=responses(409))
+def create_claim(claim: NewClaim, caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
                  idempotency_key: IdempotencyKey = None) -> Response:
     """Store a claim (state ``ready``) after the clean-claim edits; 422 lists each failed
-    edit with its field path. The same claim again returns it as ``unchanged``."""
+    edit with its field path and edit ID. The same claim again returns it as
+    ``unchanged``; the same claim number with other content is a 409 (send a
+    replacement)."""
     return idempotent(gateway, principal, idempotency_key, claim, lambda: (
-        201, practice_claims.create(gateway.database, caller, claim, now=gateway.clock(),
-                                    payer_ids=gateway.profile().payer_ids)))
+        201, ClaimCreated.model_validate(practice_claims.create(
+            gateway.database, caller, claim, now=gateway.clock(),
+            payer_ids=gateway.profile().payer_ids))))
 
 
-@router.post("/validate", response_model=ValidationResult)
-def validate_claim(claim: Claim, caller: Writer, gateway: GatewayDep) -> ValidationResult:
+@router.post("/validate", response_model=ValidationResult, operation_id="validateClaim",
+             dependencies=[JsonBody])
+def validate_claim(claim: NewClaim, caller: Writer, gateway: GatewayDep) -> ValidationResult:
     """Run the clean-claim edits and validate the 837D it would become; nothing is stored."""
     from edigateway.domain.edits import ensure_clean
     from edigateway.services.claims import build_837d
@@ -53,84 +89,124 @@ def validate_claim(claim: Claim, caller: Writer, gateway: GatewayDep) -> Validat
     try:
         ensure_clean(batch, today=gateway.clock().date())
     except CleanClaimError as exc:
-        return ValidationResult(clean=False, x12_valid=None, x12_errors=[], edit_failures=[
-            {"edit_id": f.edit_id, "path": f.path, "message": f.message}
-            for f in exc.failures])
+        return ValidationResult.model_validate({
+            "clean": False, "x12_valid": None, "x12_errors": [],
+            "edit_failures": [{"edit_id": f.edit_id, "path": f.path, "message": f.message}
+                              for f in exc.failures]})
     text = build_837d(batch, settings=gateway.settings,
                       control_numbers=gateway.draft_control_numbers, clock=gateway.clock)
     verdict = gateway.validator.validate_text(text, "claim.837")
-    return ValidationResult(clean=True, edit_failures=[], x12_valid=verdict.valid,
-                            x12_errors=[f.to_json() for f in verdict.errors])
+    return ValidationResult.model_validate({
+        "clean": True, "edit_failures": [], "x12_valid": verdict.valid,
+        "x12_errors": [f.to_json() for f in verdict.errors]})
 
 
-@router.post("/submit", status_code=202, response_model=Submitted)
+@router.post("/submit", status_code=202, response_model=Submitted, operation_id="submitClaims",
+             dependencies=[JsonBody], responses=responses(404))
 def submit_claims(request: SubmitRequest, caller: Writer, principal: PrincipalDep,
                   gateway: GatewayDep, idempotency_key: IdempotencyKey = None) -> Response:
-    """Queue ready claims in one 837D for the clearinghouse (sent by the outbox sender)."""
+    """Queue ready claims in one 837D for the clearinghouse (sent by the outbox sender).
+    A claim no longer ready (already queued, sent …) refuses the whole request (422)."""
 
-    def run() -> tuple[int, object]:
-        return 202, practice_claims.submit(
+    def run() -> tuple[int, Submitted]:
+        return 202, Submitted.model_validate(practice_claims.submit(
             gateway.database, caller, request.claim_ids, settings=gateway.settings,
             clearinghouse=gateway.profile(),
-            numbers=gateway.control_numbers, now=gateway.clock())
+            numbers=gateway.control_numbers, now=gateway.clock()))
 
     return idempotent(gateway, principal, idempotency_key, request, run)
 
 
-@router.get("", response_model=Page[ClaimSummary])
-def list_claims(caller: Reader, gateway: GatewayDep, state: Text = None,
-                payer_id: Text = None, patient_control_number: Text = None,
-                limit: Limit = 50, offset: Offset = 0,
+@router.get("", response_model=ClaimPage, operation_id="listClaims")
+def list_claims(caller: Reader, gateway: GatewayDep,
+                state: Annotated[ClaimState | None, Query(description="only claims in this "
+                                                          "state")] = None,
+                payer_id: Annotated[str | None, Query(max_length=80, description=(
+                    "only claims to this payer"))] = None,
+                patient_control_number: Annotated[str | None, Query(
+                    max_length=80, description="only the claim with this number (and its "
+                    "replacements)")] = None,
+                updated_since: UpdatedSince = None, limit: Limit = 50, offset: Offset = 0,
                 x_member_id: Annotated[str | None, Header(max_length=80, description=(
                     "filter by subscriber member ID; a header, so PHI never sits in a "
-                    "URL or an access log"))] = None) -> dict[str, object]:
-    """The practice's claims, newest first, filtered by state, payer, claim number or
-    member ID."""
+                    "URL or an access log"))] = None) -> ClaimPage:
+    """The practice's claims, newest first, filtered by state, payer, claim number, member
+    ID or time of the last change."""
     items, total = practice_claims.list_claims(
         gateway.database, caller, state=state, payer_id=payer_id,
         patient_control_number=patient_control_number, limit=limit, offset=offset,
-        now=gateway.clock(), member_id=x_member_id)
-    return {"items": items, "total": total, "limit": limit, "offset": offset,
-            "next_offset": offset + limit if offset + limit < total else None}
+        now=gateway.clock(), member_id=x_member_id,
+        updated_since=stored_time(updated_since) if updated_since else None)
+    return ClaimPage.model_validate({
+        "items": items, "total": total, "limit": limit, "offset": offset,
+        "next_offset": offset + limit if offset + limit < total else None})
 
 
-@router.get("/{claim_id:int}", response_model=ClaimDetail)
-def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> dict[str, object]:
-    """A claim as submitted, with its history and transmissions (read is audited)."""
-    return practice_claims.get(gateway.database, caller, claim_id, now=gateway.clock())
+@router.get("/{claim_id:int}", response_model=ClaimDetail, operation_id="getClaim",
+            responses={**responses(404), 200: {"headers": ETAG}, **NOT_MODIFIED})
+def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep,
+              if_none_match: IfNoneMatch = None) -> Response:
+    """A claim as submitted, with its history and transmissions (read is audited). The
+    answer carries an ``ETag``; with ``If-None-Match`` it is 304 while nothing changed."""
+    return conditional(ClaimDetail.model_validate(practice_claims.get(
+        gateway.database, caller, claim_id, now=gateway.clock())), if_none_match)
 
 
-@router.get("/{claim_id:int}/history", response_model=list[HistoryStep])
-def claim_history(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> list[dict[str, object]]:
+@router.get("/{claim_id:int}/history", response_model=list[HistoryStep],
+            operation_id="getClaimHistory", responses=responses(404))
+def claim_history(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> list[HistoryStep]:
     """Every state the claim went through, with its cause."""
-    return practice_claims.history(gateway.database, caller, claim_id, now=gateway.clock())
+    return [HistoryStep.model_validate(step) for step in practice_claims.history(
+        gateway.database, caller, claim_id, now=gateway.clock())]
 
 
-@router.post("/{claim_id:int}/replace", status_code=201, response_model=ClaimCreated)
-def replace_claim(claim_id: RowId, request: ReplaceRequest, caller: Writer,
-                  principal: PrincipalDep, gateway: GatewayDep,
+async def _wrapped(request: Request) -> bool:
+    """Whether the body has the deprecated ``{"claim": …}`` shape (the body is read once
+    already; Starlette keeps it)."""
+    try:
+        return is_wrapped_claim(await request.json())
+    except ValueError:
+        return False
+
+
+@router.post("/{claim_id:int}/replace", status_code=201, response_model=ClaimCreated,
+             operation_id="replaceClaim", dependencies=[JsonBody],
+             responses={**responses(404, 409), 201: {"headers": {"Deprecation": {
+                 "description": "present when the deprecated {\"claim\": …} body was "
+                 "sent (RFC 9745)", "schema": {"type": "string"}}}}})
+def replace_claim(claim_id: RowId, claim: Annotated[ReplacementClaim, Body(
+                      openapi_examples=examples("the corrected claim", CLAIM))],
+                  caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
+                  wrapped: Annotated[bool, Depends(_wrapped)],
                   idempotency_key: IdempotencyKey = None) -> Response:
-    """A corrected claim (frequency 7) replacing one the payer has."""
-    return idempotent(gateway, principal, idempotency_key, request, lambda: (
-        201, practice_claims.replace(gateway.database, caller, claim_id, request.claim,
-                                     frequency="7", now=gateway.clock(),
-                                     payer_ids=gateway.profile().payer_ids)))
+    """A corrected claim (frequency 7) replacing one the payer has. The body is the claim,
+    as on create; ``{"claim": …}`` is still accepted (deprecated: the answer then carries
+    a ``Deprecation`` header)."""
+    answer = idempotent(gateway, principal, idempotency_key, {"claim": claim}, lambda: (
+        201, ClaimCreated.model_validate(practice_claims.replace(
+            gateway.database, caller, claim_id, claim, frequency="7", now=gateway.clock(),
+            payer_ids=gateway.profile().payer_ids))))
+    if wrapped:
+        answer.headers["Deprecation"] = f"@{int(DEPRECATED_WRAPPED.timestamp())}"
+    return answer
 
 
-@router.post("/{claim_id:int}/void", status_code=201, response_model=ClaimCreated)
+@router.post("/{claim_id:int}/void", status_code=201, response_model=ClaimCreated,
+             operation_id="voidClaim", responses=responses(404, 409))
 def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
                idempotency_key: IdempotencyKey = None) -> Response:
     """A void (frequency 8) of a claim the payer has."""
     return idempotent(gateway, principal, idempotency_key, {"void": claim_id}, lambda: (
-        201, practice_claims.replace(gateway.database, caller, claim_id, None,
-                                     frequency="8", now=gateway.clock())))
+        201, ClaimCreated.model_validate(practice_claims.replace(
+            gateway.database, caller, claim_id, None, frequency="8", now=gateway.clock()))))
 
 
-@router.post("/{claim_id:int}/estimate", response_model=Estimate)
+@router.post("/{claim_id:int}/estimate", response_model=Estimate, operation_id="estimateClaim",
+             dependencies=[JsonBody], responses=responses(404))
 def estimate_claim(claim_id: RowId, request: ClaimEstimateRequest,
-                   caller: Annotated[Caller, Depends(scope("estimates"))],
-                   gateway: GatewayDep) -> Estimate:
+                   caller: Annotated[Caller, scope("estimates")],
+                   gateway: GatewayDep) -> Response:
     """Estimate a stored claim's procedures from the patient's benefits (from
     ``POST /v1/eligibility``) and keep it with the claim, to compare with the payment."""
-    return practice_claims.estimate_claim(gateway.database, caller, claim_id,
-                                          request.benefits, now=gateway.clock())
+    return render(practice_claims.estimate_claim(gateway.database, caller, claim_id,
+                                                 request.benefits, now=gateway.clock()))

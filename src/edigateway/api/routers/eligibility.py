@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body
+from fastapi.responses import Response
 
-from edigateway.api.deps import GatewayDep, scope
-from edigateway.api.problems import problem
+from edigateway.api.deps import GatewayDep, JsonBody, render, scope
+from edigateway.api.examples import INQUIRY, examples
+from edigateway.api.problems import problem, responses
 from edigateway.api.schemas import EligibilityAnswer, EligibilityRequest
 from edigateway.errors import UnreadableAnswerError
 from edigateway.services.access import record
@@ -18,9 +19,11 @@ from edigateway.services.practice_claims import Caller
 router = APIRouter(prefix="/eligibility", tags=["eligibility"])
 
 
-@router.post("", response_model=EligibilityAnswer)
-def check(request: EligibilityRequest, caller: Annotated[Caller, Depends(scope("eligibility"))],
-          gateway: GatewayDep) -> dict[str, object] | JSONResponse:
+@router.post("", response_model=EligibilityAnswer, operation_id="checkEligibility",
+             dependencies=[JsonBody], responses=responses(502))
+def check(request: Annotated[EligibilityRequest, Body(openapi_examples=examples(
+              "a subscriber's dental benefits", {"inquiry": INQUIRY}))],
+          caller: Annotated[Caller, scope("eligibility")], gateway: GatewayDep) -> Response:
     """Ask the payer now (CORE real-time over the clearinghouse); 502 when it fails, also
     when its 271 cannot be read (the problem then locates the fault in their answer)."""
     profile = gateway.profile()
@@ -30,9 +33,10 @@ def check(request: EligibilityRequest, caller: Annotated[Caller, Depends(scope("
                                   control_numbers=gateway.control_numbers, clock=gateway.clock)
     except UnreadableAnswerError as exc:
         return problem(502, "Clearinghouse answer unreadable", str(exc),
-                       [{"path": str(exc.location), "message": str(exc)}])
+                       [{"path": str(exc.location), "message": str(exc)}],
+                       kind="clearinghouse-answer-unreadable")
     with gateway.database.transaction() as session:
         record(session, actor=caller.actor, practice_id=caller.practice_id, action="transmit",
                resource="eligibility", resource_id=request.inquiry.trace_number,
                at=gateway.clock(), remote_addr=caller.remote_addr)
-    return {"benefits": benefits}
+    return render(EligibilityAnswer(benefits=benefits))
