@@ -45,7 +45,8 @@ from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.tables import ApiKeyRow, Base, Practice
 from edigateway.services.access import create_key
-from edigateway.services.exchange import drain_outbox, poll_inbound
+from edigateway.services.inbound import poll_inbound
+from edigateway.services.outbox import drain_outbox
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator

@@ -17,11 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from edigateway.cli.era import posting_document
 from edigateway.codelists import CodeLists
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import PostingRow, RemittanceFileRow, WorkItemRow
-from edigateway.services.exchange import InboundStatus, route_stored, store_inbound
-from edigateway.services.remittances import post_era_bytes
+from edigateway.services.inbound import store_inbound
+from edigateway.services.posting import post_received
+from edigateway.services.received import InboundStatus, ReceivedFile
+from edigateway.services.routing import route_stored
 from tests.unit.x12.x12_mutants import KINDS, REPO, Mutation, all_seeds, mutate
 
 CRASHES = REPO / "fixtures" / "x12" / "crashes"
@@ -48,14 +51,14 @@ def _count(db: Database, table: Any) -> int:
 @pytest.mark.parametrize("name", ERA_CRASHES)
 def test_era_post_quarantines_the_crash_file(database: Database, name: str):
     want = EXPECTED[name]
-    result = post_era_bytes(database, name, (CRASHES / name).read_bytes(), codes=CODES,
-                            now=NOW)
+    result = post_received(database, ReceivedFile.of(name, (CRASHES / name).read_bytes(),
+                                                      source="cli"), codes=CODES, now=NOW)
     assert (result.status, result.readable) == ("quarantined", True)
     assert result.problem is not None
     assert (result.problem.segment_index, result.problem.segment_id,
             result.problem.element) == (want["segment_index"], want["segment_id"],
                                         want["element"])
-    json.dumps(result.to_json()).encode("utf-8")
+    json.dumps(posting_document(result)).encode("utf-8")
     with database.transaction() as session:
         row = session.scalars(select(RemittanceFileRow)).one()
         assert (row.status, row.problem_position) == ("quarantined", want["segment_index"])
@@ -80,9 +83,10 @@ def test_poller_records_the_crash_file_as_failed(database: Database, name: str):
 def test_era_post_posts_or_quarantines_any_mutant(database: Database, seed: int,
                                                    mutations: list[Mutation]):
     name, data = SEEDS[seed]
-    result = post_era_bytes(database, name, mutate(data, mutations), codes=CODES, now=NOW)
+    result = post_received(database, ReceivedFile.of(name, mutate(data, mutations),
+                                                      source="worker"), codes=CODES, now=NOW)
     assert result.status in ("posted", "duplicate", "quarantined", "unsupported")
-    json.dumps(result.to_json()).encode("utf-8")
+    json.dumps(posting_document(result)).encode("utf-8")
 
 
 @SERVICE_FUZZ

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from edigateway.persistence.database import Database
-from edigateway.persistence.tables import RemittanceFileRow, RemittanceRow
+from edigateway.persistence.tables import InboundFileRow, RemittanceFileRow, RemittanceRow
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
@@ -96,6 +96,9 @@ def test_two_processes_posting_one_835_post_it_once(schema: str, tmp_path: Path)
         with database.transaction() as session:
             assert session.scalar(select(func.count()).select_from(RemittanceFileRow)) == \
                 len(ROUNDS)
+            received = session.execute(select(InboundFileRow.clearinghouse,
+                                              InboundFileRow.status)).all()
+            assert received == [("cli", "processed")] * len(ROUNDS)  # one record per file
             traces = session.execute(select(RemittanceRow.trace_number, func.count())
                                      .group_by(RemittanceRow.trace_number)).all()
         assert {n for _trace, n in traces} == {1}

@@ -8,10 +8,12 @@ from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from edigateway.cli.era import posting_document
 from edigateway.codelists import CodeLists
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import (
@@ -26,14 +28,23 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
-from edigateway.services.exchange import route_stored, store_inbound
-from edigateway.services.remittances import post_era
+from edigateway.services.inbound import store_inbound
+from edigateway.services.posting import post_received
+from edigateway.services.posting_result import PostingResult
+from edigateway.services.received import ReceivedFile
+from edigateway.services.routing import route_stored
 
 REPO = Path(__file__).resolve().parents[2]
 ERA = REPO / "fixtures" / "era"
 SCENARIOS = sorted(p for p in ERA.iterdir() if (p / "expected.json").is_file())
 NOW = datetime(2026, 11, 22, 9, 30)
 CODES = CodeLists.load(REPO / "mappings")
+
+
+def post_era(db: Database, path: Path, **kwargs: Any) -> PostingResult:
+    """Post the 835 at ``path`` as ``edigateway era post`` does."""
+    return post_received(db, ReceivedFile.of(str(path), path.read_bytes(), source="cli"),
+                         **kwargs)
 
 
 def _seed(db: Database) -> None:
@@ -55,7 +66,8 @@ def test_scenario_posts_as_expected(database: Database, scenario: Path):
     _seed(database)
     states_seen: dict[str, list[str]] = {}
     for want in expected["files"]:
-        result = post_era(database, scenario / want["file"], codes=CODES, now=NOW).to_json()
+        result: dict[str, Any] = dict(posting_document(
+            post_era(database, scenario / want["file"], codes=CODES, now=NOW)))
         got = {key: result[key] for key in want if key not in ("file", "work_items")}
         assert got == {k: v for k, v in want.items() if k not in ("file", "work_items")}, \
             result
@@ -189,7 +201,7 @@ def test_crash_midway_leaves_all_or_nothing(database: Database, tmp_path: Path):
         post_era(database, path, codes=CODES, now=NOW, fail_after_rows=1)
     with database.transaction() as session:
         for table in (PostingRow, RemittanceRow, RemittanceClaimRow, RemittanceFileRow,
-                      WorkItemRow):
+                      WorkItemRow, InboundFileRow):
             assert list(session.scalars(select(table))) == [], table.__tablename__
     assert _states(database)["ERA110"] == "submitted"
     assert post_era(database, path, codes=CODES, now=NOW).status == "posted"
@@ -213,7 +225,7 @@ def test_quarantine_names_the_segment_that_failed(database: Database, name: str)
     _seed(database)
     result = post_era(database, QUARANTINE / name, codes=CODES, now=NOW)
     assert (result.status, result.readable) == ("quarantined", True)
-    assert result.to_json()["problem"] == {k: want[k] for k in (
+    assert posting_document(result)["problem"] == {k: want[k] for k in (
         "segment_index", "segment_id", "loop", "element")}
     assert str(want["message"]) in (result.message or "")
     with database.transaction() as session:
@@ -225,10 +237,15 @@ def test_quarantine_names_the_segment_that_failed(database: Database, name: str)
         assert where in item.message
         assert list(session.scalars(select(PostingRow))) == []
 
-    data = (QUARANTINE / name).read_bytes().replace(b"*T*:~", b"*P*:~", 1)  # other bytes
+    # the same payments in another interchange (era post recorded this one's ISA13)
+    data = (QUARANTINE / name).read_bytes().replace(b"*00501*000000", b"*00501*900000", 1) \
+        .replace(b"IEA*1*000000", b"IEA*1*900000", 1)
     stored = store_inbound(database, clearinghouse="simulator", name=name, data=data, now=NOW)
     (routed,) = route_stored(database, codes=CODES, now=NOW)
     assert (stored.status, routed.status) == ("stored", "failed")
     assert where in routed.message
     with database.transaction() as session:
-        assert where in (session.scalars(select(InboundFileRow)).one().problem or "")
+        received = {row.clearinghouse: row for row in session.scalars(select(InboundFileRow))}
+        assert where in (received["simulator"].problem or "")
+        assert received["cli"].status == "failed"  # era post's file, recorded the same way
+        assert where in (received["cli"].problem or "")

@@ -22,6 +22,7 @@ from edigateway.domain.acknowledgments import (
     TransactionAck,
 )
 from edigateway.persistence.database import Database
+from edigateway.persistence.inbound_rows import inbound_payload
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
@@ -31,7 +32,8 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.exchange import drain_outbox, inbound_payload, poll_inbound
+from edigateway.services.inbound import poll_inbound
+from edigateway.services.outbox import drain_outbox
 from edigateway.services.submissions import Queued, queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.sim.adjudicate import Adjudicator, Rules

@@ -24,7 +24,9 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
-from edigateway.services.exchange import InboundResult, drain_outbox, poll_inbound
+from edigateway.services.inbound import poll_inbound
+from edigateway.services.outbox import drain_outbox
+from edigateway.services.received import InboundResult
 from edigateway.services.submissions import Queued, queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator

@@ -24,8 +24,9 @@ from sqlalchemy import select
 
 from edigateway.codelists import CodeLists
 from edigateway.persistence.database import Database
+from edigateway.persistence.inbound_rows import inbound_bytes
 from edigateway.persistence.tables import InboundFileRow, WorkItemRow
-from edigateway.services.exchange import inbound_bytes, poll_inbound
+from edigateway.services.inbound import poll_inbound
 from edigateway.transports.memory import MemoryTransport
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from edigateway.codelists import CodeLists
 from edigateway.errors import AuthenticationError, TransferError
 from edigateway.persistence.database import Database
+from edigateway.persistence.inbound_rows import inbound_bytes
 from edigateway.persistence.tables import (
     InboundFileRow,
     InboundQuarantineRow,
@@ -30,8 +31,9 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     WorkItemRow,
 )
-from edigateway.services import exchange
-from edigateway.services.exchange import InboundLimits, InboundResult, inbound_bytes, poll_inbound
+from edigateway.services import ack_routers, routing
+from edigateway.services.inbound import InboundLimits, poll_inbound
+from edigateway.services.received import InboundResult, ReceivedFile
 from edigateway.sim import sftp_server
 from edigateway.sim.sftp_server import SimSftpServer, generate_ed25519_key
 from edigateway.transports.base import RemoteFile, RetryPolicy
@@ -222,18 +224,18 @@ def test_poison_files_around_a_good_one_are_quarantined_once_and_the_good_one_ap
 
 def test_whatever_a_reader_or_the_posting_engine_throws_the_file_ends_failed(
         database: Database, monkeypatch: pytest.MonkeyPatch):
-    def reader_crashes(*_args: object) -> None:
+    def reader_crashes(*_args: object, **_kwargs: object) -> None:
         raise ArithmeticError("a reader's own bug")
 
-    real_post = exchange.post_era_bytes
+    real_post = routing.post_received
 
-    def engine_crashes(db: Database, name: str, data: bytes, **kwargs: object) -> object:
-        if name == "crash.835":
+    def engine_crashes(db: Database, file: ReceivedFile, **kwargs: object) -> object:
+        if file.name == "crash.835":
             raise KeyError("an engine's own bug")
-        return real_post(db, name, data, **kwargs)  # type: ignore[arg-type]
+        return real_post(db, file, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(exchange, "read_277ca_segments", reader_crashes)
-    monkeypatch.setattr(exchange, "post_era_bytes", engine_crashes)
+    monkeypatch.setattr(ack_routers, "read_277ca", reader_crashes)
+    monkeypatch.setattr(routing, "post_received", engine_crashes)
     transport = MemoryTransport()
     transport.put_inbound("crash.277", ACCEPTED_277CA)
     transport.put_inbound("crash.835", GOOD_835)

@@ -64,7 +64,7 @@ def claims_submit(
     Example: ``edigateway claims submit fixtures/claims/05_crown_initial.json``
     """
     from edigateway.services.claims import load_claim_file
-    from edigateway.services.exchange import drain_outbox
+    from edigateway.services.outbox import drain_outbox
     from edigateway.services.submissions import queue_837d
 
     with open_gateway() as gateway:
@@ -125,7 +125,7 @@ def claims_send(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     An upload interrupted earlier is first looked for on the server. Exit 1 when any
     upload failed (it stays queued). Example: ``edigateway claims send``
     """
-    from edigateway.services.exchange import drain_outbox
+    from edigateway.services.outbox import drain_outbox
 
     with open_gateway() as gateway:
         profile = gateway.profile(clearinghouse)
@@ -159,7 +159,7 @@ def claims_poll(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     """
     from datetime import timedelta
 
-    from edigateway.services.exchange import InboundLimits, poll_inbound
+    from edigateway.services.inbound import InboundLimits, poll_inbound
     from edigateway.services.submissions import flag_missing_acknowledgments
 
     with open_gateway() as gateway:

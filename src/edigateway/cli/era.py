@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, NotRequired, TypedDict
 
 import typer
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.posting_result import PostingResult
 
 app = typer.Typer(help="Post 835 remittances (ERAs).", no_args_is_help=True)
 
@@ -39,7 +40,7 @@ def era_post(
     (malformed or not balancing), 2 when any is not X12 or is ``unsupported`` (4010, a GS08
     other than 005010X221A1, not an 835). Example: ``edigateway era post era.835 --json``
     """
-    from edigateway.services.remittances import post_era
+    from edigateway.workers.jobs import post_era_file
 
     with open_gateway() as gateway:
         if queue:
@@ -47,8 +48,11 @@ def era_post(
             return
         worst = EXIT_OK
         for path in _iter_files(files):
-            result = post_era(gateway.database, path, codes=gateway.codes, now=gateway.clock())
-            emit(result, json=as_json, text=_posting_lines)
+            result = post_era_file(gateway, str(path), source="cli")
+            if as_json:
+                emit(posting_document(result), json=True)
+            else:
+                emit(result, json=False, text=_posting_lines)
             if not result.readable:
                 worst = EXIT_UNREADABLE
             elif result.status == "quarantined" and worst == EXIT_OK:
@@ -85,7 +89,79 @@ def _queue(gateway: Gateway, paths: list[Path], *, as_json: bool) -> None:
         )
 
 
-def _posting_lines(result: Any) -> Iterator[str]:
+class WorkItemDocument(TypedDict):
+    """A work item in ``era post --json``."""
+
+    claim: str | None
+    reason: str
+    codes: list[str]
+    message: str
+
+
+class ProblemDocument(TypedDict):
+    """Where a file that was not posted failed."""
+
+    segment_index: int | None
+    segment_id: str | None
+    loop: str | None
+    element: str | None
+
+
+class PostingDocument(TypedDict):
+    """``era post --json`` for one file (README's contract): amounts as exact strings."""
+
+    file: str
+    status: str
+    payment_amount: str
+    claims_matched: int
+    claims_unmatched: int
+    posted_total: str
+    adjustments_total: str
+    patient_responsibility_total: str
+    plb_total: str
+    interest_total: str
+    payments: int
+    payments_skipped: int
+    secondary_claims: list[str]
+    work_items: list[WorkItemDocument]
+    message: NotRequired[str]
+    problem: NotRequired[ProblemDocument]
+
+
+def posting_document(result: PostingResult) -> PostingDocument:
+    """The JSON document of what posting one file did."""
+    doc: PostingDocument = {
+        "file": result.file,
+        "status": result.status,
+        "payment_amount": str(result.payment_amount),
+        "claims_matched": result.claims_matched,
+        "claims_unmatched": result.claims_unmatched,
+        "posted_total": str(result.posted_total),
+        "adjustments_total": str(result.adjustments_total),
+        "patient_responsibility_total": str(result.patient_responsibility_total),
+        "plb_total": str(result.plb_total),
+        "interest_total": str(result.interest_total),
+        "payments": result.payments,
+        "payments_skipped": result.payments_skipped,
+        "secondary_claims": result.secondary_claims,
+        "work_items": [
+            {"claim": w.claim, "reason": w.reason, "codes": w.codes, "message": w.message}
+            for w in result.work_items
+        ],
+    }
+    if result.message:
+        doc["message"] = result.message
+    if result.problem is not None:
+        doc["problem"] = {
+            "segment_index": result.problem.segment_index,
+            "segment_id": result.problem.segment_id,
+            "loop": result.problem.loop,
+            "element": result.problem.element,
+        }
+    return doc
+
+
+def _posting_lines(result: PostingResult) -> Iterator[str]:
     yield f"{result.file}: {result.status.upper()}"
     if result.message:
         yield f"  {result.message}"

@@ -41,8 +41,9 @@ from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
 from edigateway.security.files import private_dir
 from edigateway.services.access import practice_by
 from edigateway.services.eligibility import check_realtime
-from edigateway.services.exchange import drain_outbox, poll_inbound
 from edigateway.services.followup import aging_report
+from edigateway.services.inbound import poll_inbound
+from edigateway.services.outbox import drain_outbox
 from edigateway.services.practice_claims import Caller, estimate_claim
 from edigateway.services.submissions import queue_837d
 from edigateway.sim.contract import SIMULATOR

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from edigateway.errors import NotFoundError
+from edigateway.persistence.inbound_rows import inbound_payload
 from edigateway.persistence.tables import (
     ClaimEstimateRow,
     ClaimRow,
@@ -30,7 +31,6 @@ from edigateway.persistence.tables import (
     WorkItemRow,
 )
 from edigateway.services import practice_claims
-from edigateway.services.exchange import inbound_payload
 from edigateway.services.followup import aging_report, practice_work_items
 from edigateway.services.practice_remittances import get_remittance
 from edigateway.x12.envelope import iter_segments, x12_text_of
@@ -115,8 +115,9 @@ def work_item(db: Database, caller: Caller, codes: CodeLists, item_id: int, *,
 
 
 def _source_segment(session: Session, item: WorkItemRow) -> str | None:
-    """The 835 segment a work item points at, when the file came through the poller (the
-    gateway keeps received files, encrypted); ``None`` for files posted from disk."""
+    """The 835 segment a work item points at, from the received file the gateway keeps
+    (encrypted) whether it came through the poller or ``era post``; ``None`` for a file
+    posted before received files were kept for every path."""
     if item.source_position is None:
         return None
     file_id = item.file_id

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import select
 
 from edigateway.persistence.database import cipher_of
+from edigateway.persistence.inbound_rows import inbound_binding
 from edigateway.persistence.tables import ClaimRow, InboundFileRow, SubmissionRow
 from edigateway.security.phi import VERSION
 from edigateway.services.claim_store import document_binding
-from edigateway.services.exchange import inbound_binding
 from edigateway.services.submissions import payload_binding
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ states, the inbound folder by file hash. A redelivered task is therefore harmles
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,30 +19,38 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.posting_result import PostingResult
+    from edigateway.services.received import LocalSource
 
 
-def post_era_file(gateway: Gateway, path: str, sha256: str | None = None) -> dict[str, Any]:
-    """Post one 835 file; ``sha256`` (when given) must match what is on disk now."""
-    from edigateway.services.remittances import post_era_bytes
+def post_era_file(
+    gateway: Gateway, path: str, sha256: str | None = None, *, source: LocalSource = "worker"
+) -> PostingResult:
+    """Post one 835 file, recorded as received from ``source`` (``edigateway era post``
+    says ``cli``); ``sha256`` (when given) must match what is on disk now."""
+    from edigateway.services.posting import post_received
+    from edigateway.services.received import ReceivedFile
 
-    data = Path(path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if sha256 is not None and digest != sha256:
-        msg = f"{path}: changed since it was queued (SHA-256 {digest[:12]}…, not {sha256[:12]}…)"
+    received = ReceivedFile.of(path, Path(path).read_bytes(), source=source)
+    if sha256 is not None and received.sha256 != sha256:
+        msg = (
+            f"{path}: changed since it was queued (SHA-256 {received.sha256[:12]}…, "
+            f"not {sha256[:12]}…)"
+        )
         raise InputError(msg)
-    result = post_era_bytes(gateway.database, path, data, codes=gateway.codes,
-                            now=gateway.clock())
-    return result.to_json()
+    return post_received(gateway.database, received, codes=gateway.codes, now=gateway.clock())
 
 
 def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
     """Upload every queued submission of a clearinghouse; counts by outcome."""
-    from edigateway.services.exchange import drain_outbox, summarise
+    from edigateway.services.outbox import drain_outbox
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
-        return summarise(drain_outbox(gateway.database, transport,
-                                      clearinghouse=profile.name, now=gateway.clock()))
+        sent = drain_outbox(
+            gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
+        )
+    return dict(Counter(result.status for result in sent))
 
 
 def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
@@ -51,15 +59,24 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> di
     A bad file never fails the job (it is quarantined with a work item, so a retry would
     change nothing); only an unreachable server or database does, and is retried.
     """
-    from edigateway.services.exchange import InboundLimits, poll_inbound, summarise
+    from edigateway.services.inbound import InboundLimits, poll_inbound
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
-        return summarise(poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                                      codes=gateway.codes, now=gateway.clock(),
-                                      limits=InboundLimits.of(gateway.settings)))
+        received = poll_inbound(
+            gateway.database,
+            transport,
+            clearinghouse=profile.name,
+            codes=gateway.codes,
+            now=gateway.clock(),
+            limits=InboundLimits.of(gateway.settings),
+        )
+    return dict(Counter(result.status for result in received))
 
 
-JOBS: dict[str, Callable[..., Any]] = {"post_era_file": post_era_file, "send_outbox": send_outbox,
-        "poll_clearinghouse": poll_clearinghouse}
+JOBS: dict[str, Callable[..., Any]] = {
+    "post_era_file": post_era_file,
+    "send_outbox": send_outbox,
+    "poll_clearinghouse": poll_clearinghouse,
+}
 """Job name → function; Celery task names are ``edigateway.<job name>``."""
