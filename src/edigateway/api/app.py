@@ -12,6 +12,7 @@ forged ``Host`` gets 400 before any route or redirect sees it) and the 1 MiB bod
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -23,7 +24,13 @@ from starlette.routing import Match
 
 from edigateway.api import docs, openapi, ui
 from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
-from edigateway.api.problems import problem, problem_response, responses
+from edigateway.api.problems import (
+    BY_STATUS,
+    PROBLEM_TYPES,
+    problem,
+    problem_response,
+    responses,
+)
 from edigateway.api.routers import (
     claims,
     eligibility,
@@ -106,7 +113,11 @@ def _handlers(app: FastAPI) -> None:
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {"Allow": ", ".join(_allowed(app, request))}
-        return problem(exc.status_code, str(exc.detail), headers=headers)
+        kind = BY_STATUS.get(exc.status_code)
+        phrase = HTTPStatus(exc.status_code).phrase
+        title = PROBLEM_TYPES[kind].title if kind else phrase
+        detail = "" if str(exc.detail) == phrase else str(exc.detail)
+        return problem(exc.status_code, title, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

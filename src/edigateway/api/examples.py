@@ -56,6 +56,38 @@ REMITTANCE: Final[dict[str, Any]] = {
     "posted_at": "2026-11-23T09:05:00Z",
 }
 
+CLAIM_DETAIL: Final[dict[str, Any]] = {
+    **{k: v for k, v in CLAIM_CREATED.items() if k != "status"},
+    "state": "ch_accepted", "claim": CLAIM,
+    "history": [{"from": None, "to": "ready", "at": "2026-11-23T09:00:00Z",
+                 "reason": "stored by key:k1"},
+                {"from": "ready", "to": "queued", "at": "2026-11-23T09:01:00Z",
+                 "reason": "queued in 837D-000000012.x12"},
+                {"from": "queued", "to": "submitted", "at": "2026-11-23T09:02:00Z",
+                 "reason": "837D-000000012.x12: uploaded"},
+                {"from": "submitted", "to": "ch_accepted", "at": "2026-11-23T09:05:00Z",
+                 "reason": "999 ACK-12.999: accepted"}],
+    "transmissions": [{
+        "id": 3, "kind": "837D", "clearinghouse": "simulator",
+        "file_name": "837D-000000012.x12", "remote_name": "837D-000000012.x12",
+        "interchange_control_number": "000000012", "status": "sent",
+        "created_at": "2026-11-23T09:01:00Z", "sent_at": "2026-11-23T09:02:00Z",
+        "ack_status": "accepted", "ack_at": "2026-11-23T09:05:00Z", "last_error": None,
+        "transaction_control_number": "0001"}],
+}
+
+REMITTANCE_DETAIL: Final[dict[str, Any]] = {
+    **REMITTANCE,
+    "postings": [
+        {"claim_id": 41, "line_number": 1, "kind": "paid", "amount": "174.74",
+         "group_code": None, "reason_code": None, "remark_codes": [], "reference": None,
+         "source_position": 21},
+        {"claim_id": 41, "line_number": 1, "kind": "contractual", "amount": "43.69",
+         "group_code": "CO", "reason_code": "45", "remark_codes": [], "reference": None,
+         "source_position": 23}],
+    "provider_adjustments": [],
+}
+
 INQUIRY: Final[dict[str, Any]] = {
     "trace_number": "ELG-2047",
     "payer": {"payer_id": "LKDP1", "name": "LAKESHORE DENTAL PLAN"},

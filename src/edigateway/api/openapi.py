@@ -13,6 +13,12 @@ FastAPI's document is finished in three ways here:
 * **Descriptions** — domain models shared with the CLI describe most fields themselves;
   the ones that do not get theirs from :data:`~edigateway.api.descriptions.FIELDS`, so
   every property of every schema is described.
+* **One schema per model** — pydantic documents a decimal it reads as "a number or a
+  string" and writes as a string, so a domain model used both ways (a claim, dental
+  benefits) became ``Claim-Input`` and ``Claim-Output``, which SDK generators turn into
+  two clashing classes. A decimal is a string on our wire both ways (the reader's leniency
+  for numbers is not part of the contract), so the two are one schema, ``Claim``; the
+  build fails if the two ever differ in anything else.
 
 Regenerate the checked-in copy after a change to the API (a test fails until it is)::
 
@@ -21,10 +27,13 @@ Regenerate the checked-in copy after a change to the API (a test fails until it 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
+from edigateway.api import schemas as answers
 from edigateway.api.descriptions import FIELDS
 from edigateway.api.problems import ERROR_DESCRIPTIONS, MEDIA_TYPE, Problem
 
@@ -81,8 +90,67 @@ def build(app: FastAPI) -> dict[str, Any]:
             if path.startswith("/v1/"):
                 _problems(operation)
                 _scopes(operation)
-    _describe(schemas)
+    _one_schema_per_model(document)
+    _describe(document["components"]["schemas"])
+    _examples(document["components"]["schemas"])
     return document
+
+
+def _examples(schemas: dict[str, Any]) -> None:
+    """Put back the response models' own examples: FastAPI drops every null from the
+    document, those in examples too, which would leave examples missing required fields."""
+    for model in vars(answers).values():
+        if isinstance(model, type) and issubclass(model, BaseModel) and \
+                model.__name__ in schemas:
+            extra = model.model_config.get("json_schema_extra")
+            if isinstance(extra, dict) and "examples" in extra:
+                schemas[model.__name__]["examples"] = extra["examples"]
+
+
+def _decimal_as_string(node: Any) -> Any:
+    """``node`` with every decimal choice (number or string) as the string alone."""
+    if isinstance(node, list):
+        return [_decimal_as_string(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    choices = node.get("anyOf")
+    if isinstance(choices, list) and any(c.get("type") == "number" for c in choices) and \
+            any(c.get("type") == "string" for c in choices):
+        node = {**node, "anyOf": [c for c in choices if c.get("type") != "number"]}
+        if len(node["anyOf"]) == 1:
+            node.update(node.pop("anyOf")[0])
+    return {key: _decimal_as_string(value) for key, value in node.items()}
+
+
+def _unsuffixed(node: Any) -> Any:
+    """``node`` with references to ``X-Input``/``X-Output`` as references to ``X``."""
+    text = json.dumps(node)
+    for suffix in ("-Input", "-Output"):
+        text = text.replace(f'{suffix}"', '"')
+    return json.loads(text)
+
+
+def _without_patterns(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_patterns(n) for n in node]
+    if isinstance(node, dict):
+        return {k: _without_patterns(v) for k, v in node.items() if k != "pattern"}
+    return node
+
+
+def _one_schema_per_model(document: dict[str, Any]) -> None:
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    for name in [n for n in schemas if n.endswith("-Input")]:
+        base = name.removesuffix("-Input")
+        read = _unsuffixed(_decimal_as_string(schemas.pop(name)))
+        written = _unsuffixed(_decimal_as_string(schemas.pop(f"{base}-Output")))
+        if _without_patterns(read) != _without_patterns(written):
+            msg = f"{base}: its request and response schemas differ beyond decimals"
+            raise ValueError(msg)
+        schemas[base] = read
+    finished = _unsuffixed(_decimal_as_string(document))
+    document.clear()
+    document.update(finished)
 
 
 def _problems(operation: dict[str, Any]) -> None:

@@ -113,8 +113,9 @@ class ProblemItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(description="the JSON field path (``lines.0.procedure_code``), a "
-                      "query or header name, or the X12 location")
+    path: str = Field(description="the JSON field path (``lines.0.procedure_code``), "
+                      "``query.NAME`` or ``header.NAME`` for a parameter, or the X12 "
+                      "location")
     message: str = Field(description="what is wrong there, in plain words")
     edit: str | None = Field(default=None, pattern=r"^E[0-9]{3}$",
                              description="the clean-claim edit that failed (E0xx), on "

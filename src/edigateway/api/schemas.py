@@ -31,7 +31,13 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from edigateway.api.examples import CLAIM_CREATED, REMITTANCE, WORK_ITEM
+from edigateway.api.examples import (
+    CLAIM_CREATED,
+    CLAIM_DETAIL,
+    REMITTANCE,
+    REMITTANCE_DETAIL,
+    WORK_ITEM,
+)
 from edigateway.domain.claims import Claim, FrequencyCode
 from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, TreatmentPlan
 from edigateway.domain.postings import PostingKind, WorkReason
@@ -245,6 +251,8 @@ class TransmissionPage(Page[Transmission]):
 class ClaimDetail(ClaimSummary):
     """A claim with its document as submitted, its history and its transmissions."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_DETAIL]})
+
     claim: Claim = Field(description="the claim as it was submitted")
     history: list[HistoryStep] = Field(description="every state it went through, oldest "
                                        "first")
@@ -442,6 +450,8 @@ class RemittancePage(Page[RemittanceSummary]):
 
 class RemittanceDetail(RemittanceSummary):
     """A payment with its postings and provider-level adjustments."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [REMITTANCE_DETAIL]})
 
     postings: list[Posting] = Field(description="every amount posted to this practice's "
                                     "claims and the provider ledger")

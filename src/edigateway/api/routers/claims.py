@@ -20,7 +20,7 @@ from edigateway.api.deps import (
     render,
     scope,
 )
-from edigateway.api.examples import CLAIM, examples
+from edigateway.api.examples import BENEFITS, CLAIM, examples
 from edigateway.api.problems import responses
 from edigateway.api.schemas import (
     ClaimCreated,
@@ -103,7 +103,9 @@ def validate_claim(claim: NewClaim, caller: Writer, gateway: GatewayDep) -> Vali
 
 @router.post("/submit", status_code=202, response_model=Submitted, operation_id="submitClaims",
              dependencies=[JsonBody], responses=responses(404))
-def submit_claims(request: SubmitRequest, caller: Writer, principal: PrincipalDep,
+def submit_claims(request: Annotated[SubmitRequest, Body(openapi_examples=examples(
+                      "two ready claims in one 837D", {"claim_ids": [41, 42]}))],
+                  caller: Writer, principal: PrincipalDep,
                   gateway: GatewayDep, idempotency_key: IdempotencyKey = None) -> Response:
     """Queue ready claims in one 837D for the clearinghouse (sent by the outbox sender).
     A claim no longer ready (already queued, sent …) refuses the whole request (422)."""
@@ -203,7 +205,9 @@ def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway
 
 @router.post("/{claim_id:int}/estimate", response_model=Estimate, operation_id="estimateClaim",
              dependencies=[JsonBody], responses=responses(404))
-def estimate_claim(claim_id: RowId, request: ClaimEstimateRequest,
+def estimate_claim(claim_id: RowId,
+                   request: Annotated[ClaimEstimateRequest, Body(openapi_examples=examples(
+                       "the patient's benefits", {"benefits": BENEFITS}))],
                    caller: Annotated[Caller, scope("estimates")],
                    gateway: GatewayDep) -> Response:
     """Estimate a stored claim's procedures from the patient's benefits (from

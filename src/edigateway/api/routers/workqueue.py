@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from edigateway.api.deps import GatewayDep, JsonBody, RowId, scope
+from edigateway.api.examples import examples
 from edigateway.api.problems import responses
 from edigateway.api.routers.claims import UpdatedSince
 from edigateway.api.schemas import Resolved, ResolveRequest, WorkItem, WorkItemPage, stored_time
@@ -43,7 +44,8 @@ def list_items(caller: Annotated[Caller, scope("workqueue:read")],
 
 @router.post("/{item_id:int}/resolve", response_model=Resolved, operation_id="resolveWorkItem",
              dependencies=[JsonBody], responses=responses(404, 409))
-def resolve(item_id: RowId, request: Annotated[ResolveRequest, Body()],
+def resolve(item_id: RowId, request: Annotated[ResolveRequest, Body(openapi_examples=examples(
+                "what was done", {"note": "appealed with the x-rays on 2026-11-24"}))],
             caller: Annotated[Caller, scope("workqueue:write")],
             gateway: GatewayDep) -> Resolved:
     """Close an item with what was done (audited); an item already resolved is a 409."""
