@@ -26,9 +26,20 @@ value came from by :class:`ClaimLocator`, a position map built here from the seg
 a value the claim model refuses (a surface ``X``) is still found, under the same rule;
 when the reader refuses a claim, the edits cannot run, and the verdict says so.
 
+**Bounded memory.** :class:`OurRules` reads the segments once, as they stream: each 837D
+claim is edited as soon as the reader has it and then dropped with its position map; an
+835 is balanced claim by claim from the reader's events, the payment from running totals.
+Each kind of finding is a :class:`FindingList` (the first ``cap`` kept, the rest
+counted), and a claim longer than :data:`MAX_CLAIM_SEGMENTS` stops the claim rules. The
+readers are driven one segment at a time through their ``_Reader`` classes, whose lists
+of segments they do not model are emptied as they grow.
+
 Example::
 
-    problems = segment_findings(segments, codes=AdjustmentCodes(), cdt=None)
+    rules = OurRules("claims.837", transaction="837D", codes=AdjustmentCodes(), cdt=None,
+                     today=date(2026, 11, 22), level=5, cap=1000)
+    rules.run(read_segments(Path("claims.837")), complete=True)
+    rules.segments.kept + rules.claims.kept + rules.duplicates.kept
 """
 
 from __future__ import annotations
@@ -37,11 +48,13 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from edigateway.domain.edits import check_claim, duplicate_control_numbers
+from edigateway.domain.remittances import ClaimPayment
 from edigateway.domain.rules import (
     AdjustmentCodes,
     DatedCode,
@@ -56,17 +69,21 @@ from edigateway.domain.rules import (
     zip_problem,
 )
 from edigateway.errors import ConfigurationError, EdigatewayError, X12Error
-from edigateway.reconcile.balance import check_remittance
+from edigateway.reconcile import balance
 from edigateway.x12.formats import parse_date
-from edigateway.x12.x835_005010X221A1 import read_835_segments
-from edigateway.x12.x837d_005010X224A2 import read_837d_segments
+from edigateway.x12.x835_005010X221A1 import RemittanceStart
+from edigateway.x12.x835_005010X221A1 import _Reader as _Read835
+from edigateway.x12.x837d_005010X224A2 import _Reader as _Read837D
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from pathlib import Path
 
+    from edigateway.domain.claims import Claim
+    from edigateway.domain.remittances import Remittance
     from edigateway.domain.rules import CdtList
-    from edigateway.errors import EditFailure
+    from edigateway.errors import X12Location
+    from edigateway.reconcile.balance import Imbalance
     from edigateway.x12.envelope import Segment
 
 
@@ -154,22 +171,20 @@ _D8 = re.compile(r"^\d{8}$")
 _RD8 = re.compile(r"^(\d{8})-(\d{8})$")
 
 
-def segment_findings(segments: list[Segment], *, codes: AdjustmentCodes,
-                     cdt: CdtList | None) -> list[Finding]:
-    """Code sets (type 5) and our situational rules (type 4) checked on the segments."""
-    found: list[Finding] = []
-    on: date | None = None
-    for seg in segments:
-        checker = _SEGMENT_RULES.get(seg.id)
-        if seg.id in ("BHT", "BPR"):
-            on = _document_date(seg) or on
-        if checker is not None:
-            found.extend(checker(seg, codes, cdt, on))
-    return found
+def segment_rules(seg: Segment, codes: AdjustmentCodes, cdt: CdtList | None,
+                  on: date | None) -> Iterator[Finding]:
+    """Code sets (type 5) and our situational rules (type 4) checked on one segment;
+    ``on`` is the file's own date so far (:func:`document_date`)."""
+    checker = _SEGMENT_RULES.get(seg.id)
+    if checker is not None:
+        yield from checker(seg, codes, cdt, on)
 
 
-def _document_date(seg: Segment) -> date | None:
-    """The file's own date for code-list effective dates: BHT04 (837) or BPR16 (835)."""
+def document_date(seg: Segment) -> date | None:
+    """The file's own date for code-list effective dates: BHT04 (837) or BPR16 (835);
+    ``None`` for any other segment or a date that does not read."""
+    if seg.id not in ("BHT", "BPR"):
+        return None
     value = seg.element(4 if seg.id == "BHT" else 16)
     try:
         return parse_date(value) if value else None
@@ -374,11 +389,11 @@ class ClaimLocator:
     does; claim ``i`` is the ``i``-th CLM of the file (the order the reader returns them).
     """
 
-    claims: list[_ClaimPlaces] = field(default_factory=list)
+    claims: dict[int, _ClaimPlaces] = field(default_factory=dict)
     clm_positions: dict[int, int] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, segments: list[Segment]) -> ClaimLocator:
+    def build(cls, segments: Iterable[Segment]) -> ClaimLocator:
         """Walk the segments once."""
         walk = _Walk()
         for seg in segments:
@@ -387,9 +402,16 @@ class ClaimLocator:
 
     def locate(self, claim_index: int, path: str) -> Spot | None:
         """Where claim ``claim_index``'s field ``path`` sits (``None``: no such claim)."""
-        if 0 <= claim_index < len(self.claims):
-            return self.claims[claim_index].find(path)
-        return None
+        places = self.claims.get(claim_index)
+        return places.find(path) if places is not None else None
+
+    def forget(self, claim_index: int) -> _ClaimPlaces | None:
+        """Drop claim ``claim_index`` (checked: its places are no longer needed) and return
+        its places."""
+        places = self.claims.pop(claim_index, None)
+        if places is not None:
+            self.clm_positions.pop(places.places[""].segment_index, None)
+        return places
 
 
 class _Walk:
@@ -401,11 +423,13 @@ class _Walk:
         self.subscriber: dict[str, Spot] = {}
         self.patient: dict[str, Spot] = {}
         self.claim: dict[str, Spot] | None = None
-        self.claims: list[_ClaimPlaces] = []
+        self.claims: dict[int, _ClaimPlaces] = {}
+        self.count = 0
         self.clm_positions: dict[int, int] = {}
         self.address: tuple[dict[str, Spot], str] | None = None
         self.line = self.tooth = self.other = self.adjudication = -1
         self.attachments = self.missing = 0
+        self.diagnoses: set[int] = set()
 
     def put(self, table: dict[str, Spot], path: str, seg: Segment, element: int | None = None,
             component: int | None = None) -> None:
@@ -545,10 +569,13 @@ class _Walk:
         self.loop, self.address = "2300", None
         self.line = self.tooth = self.other = self.adjudication = -1
         self.attachments = self.missing = 0
+        self.diagnoses = set()
         claim: dict[str, Spot] = {}
         self.claim = claim
-        self.clm_positions[seg.position] = len(self.claims)
-        self.claims.append(_ClaimPlaces(claim, (self.patient, self.subscriber, self.provider)))
+        self.clm_positions[seg.position] = self.count
+        self.claims[self.count] = _ClaimPlaces(claim, (self.patient, self.subscriber,
+                                                       self.provider))
+        self.count += 1
         self.put(claim, "", seg)
         for path, element, component in (
                 ("patient_control_number", 1, None), ("total_charge", 2, None),
@@ -618,9 +645,10 @@ class _Walk:
     def _hi(self, seg: Segment) -> None:
         if self.claim is not None and self.loop == "2300":
             self.seed(self.claim, "diagnoses", seg)
-            offset = sum(1 for key in self.claim if re.fullmatch(r"diagnoses\.\d+", key))
+            offset = len(self.diagnoses)
             for number in range(1, 13):
                 if seg.element(number):
+                    self.diagnoses.add(offset + number - 1)
                     prefix = f"diagnoses.{offset + number - 1}"
                     self.put(self.claim, prefix, seg, number)
                     self.put(self.claim, f"{prefix}.code", seg, number, 2)
@@ -696,38 +724,258 @@ _LINE_REFS = {"G3": "predetermination_number", "G1": "prior_authorization",
               "6R": "line_control_number"}
 
 
-@dataclass
-class ClaimCheck:
-    """What the clean-claim edits found in an 837D, and a note when they could not run."""
+# --------------------------------------------------------------------------- bounded lists
 
-    findings: list[Finding]
-    note: str | None = None
-
-
-def claim_findings(segments: list[Segment], name: str, *, today: date,
-                   cdt: CdtList | None) -> ClaimCheck:
-    """Read the 837D into claims and run the clean-claim edits, each failure located."""
-    locator = ClaimLocator.build(segments)
-    try:
-        parsed = read_837d_segments(segments, name)
-    except X12Error as exc:
-        return ClaimCheck(_refusal(exc, locator), note=(
-            f"the clean-claim edits did not run, because the claims could not be read: {exc}"))
-    found: list[Finding] = []
-    for index, claim in enumerate(parsed.claims):
-        found += [_located(locator, index, failure)
-                  for failure in check_claim(claim, today=today, cdt=cdt)]
-    for failure in duplicate_control_numbers(parsed.claims):
-        index = int(failure.path.split(".")[1])
-        found.append(_located(locator, index, failure, failure.path.split(".", 2)[2]))
-    return ClaimCheck(found)
+MAX_KEYS = 100_000
+"""Most positions and finding keys one list remembers (for saying a fact once and for
+V130): past it, findings are still counted but may be said twice."""
+MAX_CLAIM_SEGMENTS = 20_000
+"""Most segments in one claim (CLM or CLP loop) our claim rules read. The guides bound
+every loop's repeats far below this (50 service lines in an 837D, 999 in an 835), so pyx12
+reports any longer claim; past it, the clean-claim edits or the balancing stop (said in a
+note) rather than hold a claim of unbounded size."""
 
 
-def _located(locator: ClaimLocator, index: int, failure: EditFailure,
-             path: str | None = None) -> Finding:
-    spot = locator.locate(index, failure.path if path is None else path)
-    return rule_finding(failure.edit_id, spot,
-                        f"claim {failure.claim}: {failure.message}")
+class FindingList:
+    """One kind of finding for one file, in bounded memory.
+
+    Findings of SNIP type ≤ ``level`` are kept in order up to ``cap``; the rest are only
+    counted (``more``). ``seen`` counts every finding, of any type; ``positions`` holds the
+    segment positions of every finding but V130 (up to :data:`MAX_KEYS`), for the rule
+    that drops a refused claim's V130 where another finding names its segment.
+    """
+
+    def __init__(self, level: int, cap: int) -> None:
+        self.level = level
+        self.cap = cap
+        self.kept: list[Finding] = []
+        self.more = 0
+        self.seen = 0
+        self.positions: set[int] = set()
+
+    def add(self, finding: Finding) -> None:
+        """Count ``finding`` and keep it when its type is in level and the list has room."""
+        self.seen += 1
+        index = finding.segment_index
+        if index is not None and finding.code != "V130" and len(self.positions) < MAX_KEYS:
+            self.positions.add(index)
+        if finding.snip_type > self.level:
+            return
+        if len(self.kept) < self.cap:
+            self.kept.append(finding)
+        else:
+            self.more += 1
+
+    @property
+    def count(self) -> int:
+        """Findings of SNIP type ≤ level, kept or not."""
+        return len(self.kept) + self.more
+
+    def clear(self) -> None:
+        """Forget everything (findings superseded by a refusal)."""
+        self.kept, self.more, self.seen = [], 0, 0
+        self.positions.clear()
+
+
+class _Said:
+    """One finding per rule and place: keys of findings already said, bounded."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, int | None, str | None]] = set()
+
+    def first(self, finding: Finding, *others: _Said) -> bool:
+        """Whether ``finding`` is new here and in ``others`` (and remember it)."""
+        key = (finding.code, finding.segment_index, finding.element)
+        if key in self.keys or any(key in other.keys for other in others):
+            return False
+        if len(self.keys) < MAX_KEYS:
+            self.keys.add(key)
+        return True
+
+
+# --------------------------------------------------------------------------- the rule run
+
+
+class OurRules:
+    """Our rules over one file's segments, read once and in bounded memory.
+
+    ``segments`` gets the segment rules' findings (code sets, situational rules); ``claims``
+    the clean-claim edits of an 837D's claims (each claim checked and dropped as soon as it
+    is read, with the position map of that claim alone) or the balancing of an 835's
+    claims and payments (:mod:`edigateway.reconcile.balance` on the reader's events);
+    ``duplicates`` an 837D's reused patient control numbers (after the edits, as the
+    batch edits report them). A fact two rules find at the same place is said once; a
+    reader refusal replaces the claim findings, as the edits cannot run (``notes``).
+
+    Example::
+
+        rules = OurRules("f.837", transaction="837D", codes=codes, cdt=None, today=today,
+                         level=5, cap=1000)
+        rules.run(read_segments(path), complete=True)
+        rules.segments.kept, rules.claims.kept, rules.notes
+    """
+
+    def __init__(self, name: str, *, transaction: str | None, codes: AdjustmentCodes,
+                 cdt: CdtList | None, today: date, level: int, cap: int) -> None:
+        self.name = name
+        self.transaction = transaction
+        self.codes = codes
+        self.cdt = cdt
+        self.today = today
+        self.segments = FindingList(level, cap)
+        self.claims = FindingList(level, cap)
+        self.duplicates = FindingList(level, cap)
+        self.notes: list[str] = []
+        self._said = _Said()
+        self._said_claims = _Said()
+        self._on: date | None = None
+        self._claim_size = 0
+        self._whole = True
+        self._ended = False
+        self._skipped: list[X12Location] | None = None
+        self._st: int | None = None
+        self._bpr: int | None = None
+
+    def run(self, segments: Iterable[Segment], *, complete: bool) -> None:
+        """Check ``segments``; ``complete`` is false when they stop short of the file's end
+        (a limit was reached), so the claim or payment in progress is left unchecked."""
+        self._whole = complete
+        tapped = self._tap(segments)
+        if self.transaction == "837D":
+            self._check_claims(self._claim_segments(tapped, "the clean-claim edits"))
+        elif self.transaction == "835":
+            self._balance(self._claim_segments(tapped, "the balancing"))
+        for _ in tapped:  # the rest, for the segment rules
+            pass
+
+    def _tap(self, segments: Iterable[Segment]) -> Iterator[Segment]:
+        """The segments, with the segment rules applied to each on the way."""
+        for seg in segments:
+            sid = seg.id
+            self._on = document_date(seg) or self._on
+            for finding in segment_rules(seg, self.codes, self.cdt, self._on):
+                if self._said.first(finding):
+                    self.segments.add(finding)
+            if sid in ("CLM", "CLP", "HL", "ST"):
+                self._claim_size = 0
+            self._claim_size += 1
+            if sid == "ST":
+                self._st, self._bpr = seg.position, None
+            elif sid == "BPR" and self._bpr is None:
+                self._bpr = seg.position
+            if self._skipped:
+                self._skipped.clear()  # the reader's list of segments it does not model
+            yield seg
+
+    def _claim_segments(self, segments: Iterator[Segment], what: str) -> Iterator[Segment]:
+        """The segments for the claim rules, up to a claim longer than
+        :data:`MAX_CLAIM_SEGMENTS` (noted; the rules stop there)."""
+        for seg in segments:
+            if self._claim_size > MAX_CLAIM_SEGMENTS:
+                self.notes.append(
+                    f"{what} stopped at segment {seg.position}: the claim there has more "
+                    f"than {MAX_CLAIM_SEGMENTS:,} segments (no implementation guide allows "
+                    "that many)")
+                self._whole = False
+                break
+            yield seg
+        self._ended = True
+
+    def _add_claim_finding(self, finding: Finding, target: FindingList) -> None:
+        if self._said_claims.first(finding, self._said):
+            target.add(finding)
+
+    # -- 837D: the clean-claim edits, claim by claim
+    def _check_claims(self, segments: Iterator[Segment]) -> None:
+        walk = _Walk()
+        locator = ClaimLocator(walk.claims, walk.clm_positions)
+        reader = _Read837D(self.name)
+        self._skipped = reader.skipped
+        numbers: set[str] = set()
+
+        def walked() -> Iterator[Segment]:
+            for seg in segments:
+                walk.feed(seg)
+                yield seg
+
+        try:
+            for index, claim in enumerate(reader.stream(walked())):
+                self._check_claim(claim, locator.forget(index), numbers)
+            reader.parsed([], None)  # the envelope and parties, as a whole read checks them
+        except X12Error as exc:
+            if self._ended and not self._whole:
+                return  # cut short by a limit: the claim in progress is not edited
+            self.claims.clear()
+            self.duplicates.clear()
+            self._said_claims = _Said()
+            for finding in _refusal(exc, locator):
+                self._add_claim_finding(finding, self.claims)
+            self.notes.append(f"the clean-claim edits did not run, because the claims could "
+                              f"not be read: {exc}")
+
+    def _check_claim(self, claim: Claim, places: _ClaimPlaces | None,
+                     numbers: set[str]) -> None:
+        """Edit one claim the reader finished, located with its own position map."""
+        for failure in check_claim(claim, today=self.today, cdt=self.cdt):
+            spot = places.find(failure.path) if places is not None else None
+            self._add_claim_finding(rule_finding(
+                failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
+                self.claims)
+        if claim.patient_control_number in numbers:
+            # the batch edit's own failure: a claim paired with itself is a duplicate
+            failure = duplicate_control_numbers([claim, claim])[0]
+            spot = places.find("patient_control_number") if places is not None else None
+            self._add_claim_finding(rule_finding(
+                failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
+                self.duplicates)
+        elif len(numbers) < MAX_KEYS:
+            numbers.add(claim.patient_control_number)
+
+    # -- 835: the posting engine's balancing, claim by claim
+    def _balance(self, segments: Iterator[Segment]) -> None:
+        reader = _Read835(self.name)
+        self._skipped = reader.skipped
+        remittance: Remittance | None = None
+        paid = Decimal("0.00")
+        try:
+            for event in reader.stream(segments):
+                if isinstance(event, RemittanceStart):
+                    remittance, paid = event.remittance, Decimal("0.00")
+                elif isinstance(event, ClaimPayment):
+                    paid += event.paid
+                    for imbalance in balance.check_claim(event):
+                        self._add_claim_finding(_imbalance(imbalance, None), self.claims)
+                elif remittance is not None:
+                    for imbalance in balance.check_payment(remittance, paid,
+                                                           event.provider_adjustments):
+                        self._add_claim_finding(_imbalance(imbalance, self._bpr),
+                                                self.claims)
+                    remittance = None
+        except EdigatewayError as exc:
+            if self._ended and not self._whole:
+                return  # cut short by a limit: the payment in progress is not balanced
+            self.claims.clear()
+            self._said_claims = _Said()
+            self._add_claim_finding(rule_finding(
+                "V129", None, f"the 835 could not be read, so its amounts were not "
+                f"balanced: {exc}"), self.claims)
+
+
+_LEVELS = {"service": ("V120", "SVC", 3, "2110"), "claim": ("V121", "CLP", 4, "2100"),
+           "payment": ("V122", "BPR", 2, "HEADER")}
+
+
+def _imbalance(imbalance: Imbalance, bpr: int | None) -> Finding:
+    """An imbalance located at the segment whose amount does not add up (SVC03, CLP04,
+    BPR02): the reader's positions are those of the SVC, CLP and BPR the amounts came
+    from, and a payment is blamed on its transaction's first BPR (``bpr``)."""
+    rule, seg_id, element, loop = _LEVELS[imbalance.level]
+    position = imbalance.source_position
+    if imbalance.level == "payment" and position is not None and bpr is not None:
+        position = bpr
+    spot = (Spot(position, seg_id, loop, f"{seg_id}{element:02d}")
+            if position is not None else None)
+    return rule_finding(rule, spot, imbalance.message)
 
 
 def _refusal(exc: X12Error, locator: ClaimLocator) -> list[Finding]:
@@ -748,47 +996,3 @@ def _refusal(exc: X12Error, locator: ClaimLocator) -> list[Finding]:
                     f"{exc.message} (the claims cannot be read, so the clean-claim edits "
                     "did not run on this file)",
                     int(snip_type_of("V130")))]
-
-
-# --------------------------------------------------------------------------- 835 balancing
-
-_LEVELS = {"service": ("V120", "SVC", 3, "2110"), "claim": ("V121", "CLP", 4, "2100"),
-           "payment": ("V122", "BPR", 2, "HEADER")}
-
-
-def balance_findings(segments: list[Segment], name: str) -> list[Finding]:
-    """The posting engine's balancing of every payment in an 835, each imbalance located
-    at the segment whose amount does not add up (SVC03, CLP04, BPR02)."""
-    try:
-        parsed = read_835_segments(segments, name)
-    except EdigatewayError as exc:
-        return [rule_finding("V129", None, f"the 835 could not be read, so its amounts were "
-                                           f"not balanced: {exc}")]
-    by_position = {seg.position: seg for seg in segments}
-    found: list[Finding] = []
-    for remittance in parsed.remittances:
-        for imbalance in check_remittance(remittance):
-            rule, seg_id, element, loop = _LEVELS[imbalance.level]
-            position = imbalance.source_position
-            if imbalance.level == "payment":
-                position = _bpr_of(segments, position)
-            seg = by_position.get(position) if position is not None else None
-            spot = None
-            if seg is not None and seg.id == seg_id:
-                spot = Spot(seg.position, seg.id, loop, f"{seg_id}{element:02d}")
-            elif position is not None:
-                spot = Spot(position, seg.id if seg else seg_id, loop, None)
-            found.append(rule_finding(rule, spot, imbalance.message))
-    return found
-
-
-def _bpr_of(segments: list[Segment], position: int | None) -> int | None:
-    """The BPR of the transaction holding ``position`` (the payment's total)."""
-    if position is None:
-        return None
-    start = max((s.position for s in segments if s.id == "ST" and s.position <= position),
-                default=None)
-    if start is None:
-        return position
-    return next((s.position for s in segments if s.id == "BPR" and s.position > start),
-                position)

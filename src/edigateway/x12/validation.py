@@ -16,8 +16,9 @@ Every file gets a :class:`Verdict`, never a traceback:
   the clean-claim edits), bytes outside ASCII (``ENCODING``), layout X12 does not allow
   (``LAYOUT``) and any failure of pyx12 itself (``ENGINE``).
 
-**Every pyx12 finding is kept**: interchange, group and transaction errors (control
-numbers, counts, missing trailers), segment errors, and element errors — including the
+**Every pyx12 finding is counted** (the first :data:`MAX_FINDINGS` listed): interchange,
+group and transaction errors (control numbers, counts, missing trailers), segment errors,
+and element errors — including the
 elements of ISA, GS, ST and their trailers, which pyx12 files on the envelope nodes of its
 error tree rather than on a segment (a bad ISA09 date, a bad GS04, an extra ST element,
 a missing or unexpected ST03). Should pyx12 call a file invalid without a finding we can
@@ -36,11 +37,27 @@ server is threaded. Every pyx12 run therefore holds one module-level lock (pyx12
 CPU-bound under the GIL, so little is lost); our own rules run outside it. Under the same
 lock, maps pyx12 has loaded are kept for the process (:data:`_MAPS`).
 
-**Layout.** Before pyx12 sees a file it is normalised with our own reader: a UTF-8
-byte-order mark and CR/LF between segments are dropped (partners send them and pyx12
-accepts line breaks). What X12 does not allow and our reader forgives — white space before
-a segment or before its terminator, an empty segment, a last segment without terminator —
-is reported (``LAYOUT``, type 1), as pyx12 would on the raw bytes.
+**Layout.** pyx12 sees a file normalised by our own reader: a UTF-8 byte-order mark and
+CR/LF between segments are dropped (partners send them and pyx12 accepts line breaks).
+What X12 does not allow and our reader forgives — white space before a segment or before
+its terminator, an empty segment, a last segment without terminator — is reported
+(``LAYOUT``, type 1), as pyx12 would on the raw bytes.
+
+**Bounded.** Memory stays bounded whatever the file, and time grows with its size only.
+The file is never held: it is read in passes, each streamed in 64 KiB pieces — the
+header; then, under the lock, pyx12 reading our segments as it asks for them
+(:class:`_Pyx12Text`) while the bytes are checked for encoding and layout on the way;
+then our own rules (:class:`~edigateway.x12.snip.OurRules`, claim by claim, outside the
+lock). What stays is what findings need: pyx12's error tree is read and dropped as each
+part of it is complete (it keeps a node per faulty segment otherwise), the loop of each
+position is kept as runs of one loop (:class:`_Loops`), and each kind of finding keeps
+its first :data:`MAX_FINDINGS` and counts the rest (the verdict's note says how many).
+Limits, each reported where it is met: a segment over 1 MiB is refused by the reader
+(``SYNTAX``, unreadable: :data:`~edigateway.x12.envelope.MAX_SEGMENT_LENGTH`); past
+:data:`MAX_TRANSACTION_SEGMENTS` segments in one transaction set validation stops
+(``LIMIT``, type 1: the transaction's size is counted, the rest of the file is not
+validated); a claim over :data:`~edigateway.x12.snip.MAX_CLAIM_SEGMENTS` segments stops
+our claim rules (a note).
 
 Example::
 
@@ -50,17 +67,21 @@ Example::
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import hashlib
 import io
+import itertools
 import logging
 import shutil
 import tempfile
 import threading
+from array import array
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO, cast
 
 from edigateway.errors import (
     EdigatewayError,
@@ -68,17 +89,14 @@ from edigateway.errors import (
     X12StructureError,
     X12SyntaxError,
 )
-from edigateway.x12.envelope import FileHeader, Segment, iter_segments, sniff_header_text
-from edigateway.x12.snip import (
-    Finding,
-    balance_findings,
-    claim_findings,
-    load_adjustment_codes,
-    segment_findings,
-)
+from edigateway.x12.envelope import ISA_LENGTH, FileHeader, iter_segments, sniff_header
+from edigateway.x12.snip import Finding, FindingList, OurRules, load_adjustment_codes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from edigateway.domain.rules import AdjustmentCodes, CdtList
+    from edigateway.x12.envelope import Segment
 
 Status = Literal["valid", "invalid", "unsupported", "unreadable"]
 
@@ -90,6 +108,17 @@ TRANSACTION_NAMES: dict[str, str] = {
 
 MAX_LEVEL = 5
 """The highest SNIP type we implement (6 and 7 are product and partner business)."""
+
+MAX_FINDINGS = 1000
+"""Findings listed per file; past them a note gives the count (see "Bounded")."""
+MAX_TRANSACTION_SEGMENTS = 2_000_000
+"""Segments validated in one transaction set (counted from the previous SE); past them
+validation stops with a LIMIT finding. The largest file we benchmark, a 135,000-claim 835
+in two payments, has 1.3 million segments per transaction."""
+MAX_LOOP_RUNS = 2_000_000
+"""Runs of one loop remembered per file, to name the loop of our own rules' findings
+(≈ 20 MB at most; a 135,000-claim 835 has 0.3 million runs)."""
+_CHUNK = 1 << 16
 
 CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "
                    "`edigateway codes load cdt FILE`")
@@ -235,14 +264,9 @@ class Validator:
     # -- validation -----------------------------------------------------------------
     def validate_file(self, path: Path, *, level: int = MAX_LEVEL, cdt: CdtList | None = None,
                       today: date | None = None) -> Verdict:
-        """Validate the file at ``path`` (see :meth:`validate_bytes`)."""
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return Verdict(str(path), None, None, "unreadable",
-                           (Finding(None, None, None, None, "IO",
-                                    f"cannot read the file: {exc.strerror or exc}"),))
-        return self.validate_bytes(data, str(path), level=level, cdt=cdt, today=today)
+        """Validate the file at ``path``, streamed (see :meth:`validate_bytes`)."""
+        return self._validate(lambda: path.open("rb"), str(path), level=level, cdt=cdt,
+                              today=today)
 
     def validate_text(self, text: str, name: str = "<text>", *, level: int = MAX_LEVEL,
                       cdt: CdtList | None = None, today: date | None = None) -> Verdict:
@@ -258,49 +282,60 @@ class Validator:
         licensed CDT list (without it CDT codes are checked for their format only, and the
         verdict notes that); ``today`` dates the "no future dates" edit (default: today).
         """
-        findings: list[Finding] = []
-        text = _decode(data, findings)
+        return self._validate(lambda: io.BytesIO(data), name, level=level, cdt=cdt,
+                              today=today)
+
+    def _validate(self, open_raw: Callable[[], BinaryIO], name: str, *, level: int,
+                  cdt: CdtList | None, today: date | None) -> Verdict:
+        """Every pass over the file, each streamed from ``open_raw()``; a reader error
+        anywhere ends in that error's verdict alone, as it did when the file was read whole
+        first."""
         try:
-            header = sniff_header_text(text, name)
-            segments = list(iter_segments(io.StringIO(text), name))
+            return self._passes(open_raw, name, level=level, cdt=cdt, today=today)
+        except OSError as exc:
+            return Verdict(name, None, None, "unreadable",
+                           (Finding(None, None, None, None, "IO",
+                                    f"cannot read the file: {exc.strerror or exc}"),))
         except X12SyntaxError as exc:
             loc = exc.location
             return Verdict(name, None, None, "unreadable", (
                 Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element, "SYNTAX",
                         exc.message),))
         except UnsupportedX12Error as exc:
-            return Verdict(name, None, _version_of(text), "unsupported", (
+            return Verdict(name, None, _version_of(open_raw), "unsupported", (
                 Finding(1, "ISA", None, exc.location.element, "VERSION", exc.message),))
         except X12StructureError as exc:  # a character X12 does not allow (a NUL …)
             loc = exc.location
-            return Verdict(name, None, _version_of(text), "invalid", (
+            return Verdict(name, None, _version_of(open_raw), "invalid", (
                 Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element,
                         "ENCODING", exc.message),))
+
+    def _passes(self, open_raw: Callable[[], BinaryIO], name: str, *, level: int,
+                cdt: CdtList | None, today: date | None) -> Verdict:
+        with _Decoded(open_raw()) as text:
+            header = sniff_header(text.segments(name), name)
         transaction = TRANSACTION_NAMES.get(header.gs_version, header.transaction or None)
         if transaction == "27x":
             transaction = header.transaction
         missing = self._missing_map(header)
         if missing:
+            with _Decoded(open_raw()) as text:
+                for _ in text.segments(name):  # a reader error anywhere comes first
+                    pass
             return Verdict(name, transaction, header.gs_version or header.isa_version,
                            "unsupported", (Finding(None, "GS", None, "GS08", "MAP", missing),))
-        findings.extend(_layout_findings(text, segments))
-        loops: dict[int, str] = {}
-        findings.extend(self._run_pyx12(segments, loops))
-        notes: list[str] = []
-        ours = segment_findings(segments, codes=self._adjustment_codes(), cdt=cdt)
-        if transaction == "837D":
-            check = claim_findings(segments, name, today=today or _today(), cdt=cdt)
-            ours += check.findings
-            if check.note:
-                notes.append(check.note)
-            if cdt is None and level >= MAX_LEVEL:
-                notes.append(CDT_FORMAT_ONLY)
-        elif transaction == "835":
-            ours += balance_findings(segments, name)
-        findings.extend(_with_loops(_unique(ours, findings), loops))
-        kept = tuple(f for f in findings if f.snip_type <= level)
-        status: Status = "invalid" if kept else "valid"
-        return Verdict(name, transaction, header.gs_version, status, kept, tuple(notes))
+        checked = self._run_pyx12(open_raw, name, level)
+        ours = OurRules(name, transaction=transaction, codes=self._adjustment_codes(), cdt=cdt,
+                        today=today or _today(), level=level, cap=MAX_FINDINGS)
+        with _Decoded(open_raw()) as text:
+            segments = text.segments(name)
+            if checked.stop is not None:
+                segments = itertools.islice(segments, checked.stop.validated)
+            ours.run(segments, complete=checked.stop is None)
+        notes = list(ours.notes)
+        if transaction == "837D" and cdt is None and level >= MAX_LEVEL:
+            notes.append(CDT_FORMAT_ONLY)
+        return _verdict(name, transaction, header.gs_version, checked, ours, notes)
 
     def _missing_map(self, header: FileHeader) -> str | None:
         if not header.gs_version:
@@ -312,24 +347,419 @@ class Validator:
                 f"{header.gs_version} (functional group {header.functional_id}); "
                 f"edigateway validates {', '.join(self._known)}")
 
-    def _run_pyx12(self, segments: list[Segment], loops: dict[int, str]) -> list[Finding]:
-        """pyx12's findings for ``segments`` (``loops`` gets each segment's loop)."""
-        normalised = _serialise(segments)
+    def _run_pyx12(self, open_raw: Callable[[], BinaryIO], name: str,
+                   level: int) -> _Checked:
+        """The first pass: the bytes (encoding, layout) and pyx12's findings, under the
+        lock. pyx12 reads our segments, normalised, as it asks for them."""
         map_path = str(self.map_path())
-        with _PYX12_LOCK:
-            return _Pyx12Run(loops).run(normalised, map_path)
+        checked = _Checked(level)
+        with _Decoded(open_raw(), checked.encoding, checked.layout) as text:
+            feed = _Feed(text.segments(name), checked.layout)
+            with _PYX12_LOCK:
+                _Pyx12Run(checked).run(_Pyx12Text(feed), map_path)
+            if feed.stop is not None:
+                checked.stop = feed.stop
+                feed.count_rest()
+        checked.encoding.finish()
+        checked.layout.finish()
+        return checked
+
+
+@dataclass
+class _Stop:
+    """Where validation stopped: a transaction longer than MAX_TRANSACTION_SEGMENTS."""
+
+    validated: int
+    start: int
+    start_id: str
+    segments: int = 0
+
+    def finding(self) -> Finding:
+        return Finding(
+            self.validated + 1, None, None, None, "LIMIT",
+            f"the transaction set starting at segment {self.start} ({self.start_id}) has "
+            f"{self.segments:,} segments; validation stopped after "
+            f"{MAX_TRANSACTION_SEGMENTS:,} of them (edigateway validates at most "
+            f"{MAX_TRANSACTION_SEGMENTS:,} segments per transaction, so that memory and time "
+            "stay bounded); the rest of the file was not validated")
+
+
+class _Checked:
+    """What the first pass found, each kind in a bounded :class:`FindingList`."""
+
+    def __init__(self, level: int) -> None:
+        self.encoding = _EncodingScan(level)
+        self.layout = _LayoutScan(level)
+        self.early = FindingList(level, MAX_FINDINGS)
+        """pyx12 findings seen while it runs (envelope segment errors it loses)."""
+        self.tree = FindingList(level, MAX_FINDINGS)
+        """pyx12's error tree, read in its own order as its parts are complete."""
+        self.loops = _Loops()
+        self.stop: _Stop | None = None
+
+
+def _verdict(name: str, transaction: str | None, version: str, checked: _Checked,
+             ours: OurRules, notes: list[str]) -> Verdict:
+    """Every kind of finding in the order the adapter always gave them, our rules' findings
+    with the loop pyx12 placed their segment in, the first MAX_FINDINGS listed."""
+    lists = (checked.encoding.findings, checked.layout.findings, checked.early,
+             checked.tree, ours.segments, ours.claims, ours.duplicates)
+    named: set[int] = set().union(*(kind.positions for kind in lists))
+    found = [*checked.encoding.findings.kept, *checked.layout.findings.kept,
+             *checked.early.kept, *checked.tree.kept]
+    dropped = 0
+    for kind in (ours.segments, ours.claims, ours.duplicates):
+        for f in kind.kept:
+            if f.code == "V130" and f.segment_index in named:
+                dropped += 1
+                continue
+            loop = f.loop or checked.loops.loop_at(f.segment_index)
+            found.append(Finding(f.segment_index, f.segment_id, loop, f.element, f.code,
+                                 f.message, f.snip_type))
+    if checked.stop is not None:
+        found.append(checked.stop.finding())
+    total = sum(kind.count for kind in lists) - dropped + (checked.stop is not None)
+    if total > len(found[:MAX_FINDINGS]):
+        notes.append(f"{total:,} findings; the first {min(len(found), MAX_FINDINGS):,} are "
+                     "listed (past the first findings of a kind they are counted, not "
+                     "told apart)")
+        if checked.stop is not None and len(found) > MAX_FINDINGS:
+            found[MAX_FINDINGS - 1] = checked.stop.finding()
+    kept = tuple(found[:MAX_FINDINGS])
+    status: Status = "invalid" if total else "valid"
+    return Verdict(name, transaction, version, status, kept, tuple(notes))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Decoded:
+    """A file's bytes as text, streamed: a UTF-8 byte-order mark dropped, bytes that are
+    not UTF-8 read as U+FFFD, each piece shown to ``observers`` as it is read."""
+
+    def __init__(self, raw: BinaryIO, *observers: _Observer) -> None:
+        self.raw = raw
+        self.observers = observers
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.started = False
+        self.done = False
+
+    def read(self, size: int = -1) -> str:
+        """Up to about ``size`` characters; ``""`` at the end."""
+        while not self.done:
+            data = self.raw.read(size if size > 0 else _CHUNK)
+            if not self.started:
+                while len(data) < 3 and (more := self.raw.read(3 - len(data))):
+                    data += more
+                data = data.removeprefix(codecs.BOM_UTF8)
+                self.started = True
+            text = self.decoder.decode(data, final=not data)
+            self.done = not data
+            if text or self.done:
+                for observer in self.observers:
+                    observer.see(text)
+                return text
+        return ""
+
+    def segments(self, name: str) -> Iterator[Segment]:
+        """This text's segments (:func:`~edigateway.x12.envelope.iter_segments`)."""
+        return iter_segments(cast("TextIO", self), name)
+
+    def __enter__(self) -> _Decoded:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.raw.close()
+
+
+class _Observer:
+    """Something that looks at the text of a file as it is read (see :class:`_Decoded`)."""
+
+    def see(self, text: str) -> None:
+        """Look at the next piece of text (``""`` at the end)."""
+        raise NotImplementedError
+
+
+class _EncodingScan(_Observer):
+    """Characters outside ASCII: pyx12 gets them as ``?``, our own rules see them as they
+    are; counted, and the first located by the ``~`` before it."""
+
+    def __init__(self, level: int) -> None:
+        self.findings = FindingList(level, MAX_FINDINGS)
+        self.head = ""
+        self.tildes = 0
+        self.first: str | None = None
+        self.count = 0
+
+    def see(self, text: str) -> None:
+        if len(self.head) < ISA_LENGTH:
+            self.head += text[:ISA_LENGTH - len(self.head)]
+        if text.isascii():
+            if self.first is None:
+                self.tildes += text.count("~")
+            return
+        self.count += len(text) - len(text.encode("ascii", "ignore"))
+        if self.first is None:
+            at = next(i for i, ch in enumerate(text) if not ch.isascii())
+            self.first = text[at]
+            self.tildes += text.count("~", 0, at)
+
+    def finish(self) -> None:
+        """Report what was seen."""
+        if self.first is None:
+            return
+        segment = self.tildes + 1 if "~" in self.head else None
+        self.findings.add(Finding(
+            segment, None, None, None, "ENCODING",
+            f"{self.count} character(s) outside ASCII (first {self.first!r}); X12 allows "
+            "only the basic and extended character sets, so receivers may reject the file"))
+
+
+class _LayoutScan(_Observer):
+    """What X12 does not allow between or around segments and our reader forgives.
+
+    Mirrors how pyx12 splits a file (at the first ISA's segment terminator, dropping
+    CR/LF before each segment): white space before the ISA or before a segment, white
+    space at a segment's end, an empty segment, and a last segment without terminator.
+    Each kind is reported once, at its first segment, with how often it occurs. Only the
+    piece of text being split is held.
+    """
+
+    def __init__(self, level: int) -> None:
+        self.findings = FindingList(level, MAX_FINDINGS)
+        self.before = ""
+        self.offset = 0
+        self.terminator: str | None = None
+        self.position = 0
+        self.seen: dict[str, list[int]] = {}
+        self.ids: dict[int, str | None] = {}
+        self.last: tuple[int, str] | None = None
+        self._piece()
+
+    def _piece(self) -> None:
+        self.lead = True
+        self.first = ""
+        self.end = ""
+        self.solid = False
+
+    def see(self, text: str) -> None:
+        if self.terminator is None:
+            text = self._find_isa(text)
+            if self.terminator is None:
+                if not text:
+                    self.seen.clear()
+                return
+        if not text:
+            if self.solid:
+                self._note("unterminated", self.position + 1)
+            return
+        pieces = text.split(self.terminator)
+        for piece in pieces[:-1]:
+            self._grow(piece)
+            self._close()
+        self._grow(pieces[-1])
+
+    def _find_isa(self, text: str) -> str:
+        """Text before the first ISA is held until its 106 characters are; returns the
+        text from the ISA on once they are."""
+        self.before += text
+        start = self.before.find("ISA")
+        if start < 0:
+            self.offset += max(0, len(self.before) - 2)
+            self.before = self.before[-2:]
+            return ""
+        if len(self.before) < start + ISA_LENGTH:
+            return ""
+        if self.offset + start > 0:
+            self._note("before the ISA", 1)
+        self.terminator = self.before[start + ISA_LENGTH - 1]
+        rest, self.before = self.before[start:], ""
+        return rest
+
+    def _grow(self, piece: str) -> None:
+        if self.lead:
+            piece = piece.lstrip("\r\n")
+            if piece:
+                self.lead, self.first = False, piece[0]
+        if not piece:
+            return
+        self.end = piece[-1]
+        if not self.solid and piece.strip(" \t\r\n"):
+            self.solid = True
+
+    def _close(self) -> None:
+        if not self.solid:
+            self._note("empty", max(self.position, 1))
+        else:
+            self.position += 1
+            if self.first in " \t":
+                self._note("before", self.position)
+            if self.end in " \t\r\n":
+                self._note("after", self.position)
+        self._piece()
+
+    def _note(self, kind: str, position: int) -> None:
+        positions = self.seen.setdefault(kind, [position, 0])
+        positions[1] += 1
+        if positions[1] == 1 and position not in self.ids:
+            last = self.last
+            self.ids[position] = last[1] if last is not None and last[0] == position else None
+
+    def segment(self, seg: Segment) -> None:
+        """A segment our reader yielded: its ID, where a finding wants it."""
+        self.last = (seg.position, seg.id)
+        if seg.position in self.ids:
+            self.ids[seg.position] = seg.id
+
+    def finish(self) -> None:
+        """Report what was seen (after the last segment, whose ID a finding may want)."""
+        for kind, (first, count) in self.seen.items():
+            self.findings.add(Finding(
+                first, self.ids.get(first), None, None, "LAYOUT",
+                _LAYOUT[kind].format(count=count, terminator=self.terminator)))
+
+
+_LAYOUT = {
+    "before the ISA": "characters before the ISA: an interchange starts with ISA",
+    "empty": "{count} empty segment(s) (two terminators in a row), the first after this "
+             "segment: X12 has no empty segments",
+    "before": "white space before {count} segment(s), the first here: X12 allows none "
+              "between segments (line breaks aside)",
+    "after": "white space before the terminator of {count} segment(s), the first here: it "
+             "is part of the last element's value",
+    "unterminated": "the last segment has no segment terminator ({terminator!r})",
+}
+
+
+class _Feed:
+    """The first pass's segments: shown to the layout scan, counted per transaction, and
+    stopped past :data:`MAX_TRANSACTION_SEGMENTS` in one transaction set."""
+
+    def __init__(self, segments: Iterator[Segment], layout: _LayoutScan) -> None:
+        self.segments = segments
+        self.layout = layout
+        self.stop: _Stop | None = None
+        self.in_transaction = 0
+        self.start = (1, "ISA")
+
+    def __iter__(self) -> Iterator[Segment]:
+        for seg in self.segments:
+            self.layout.segment(seg)
+            if seg.id == "ST":
+                self.start = (seg.position, "ST")
+            if self.in_transaction >= MAX_TRANSACTION_SEGMENTS:
+                self.stop = _Stop(seg.position - 1, *self.start,
+                                  segments=self.in_transaction + 1)
+                self.in_transaction = 0 if seg.id == "SE" else self.in_transaction
+                return
+            self.in_transaction = 0 if seg.id == "SE" else self.in_transaction + 1
+            yield seg
+
+    def count_rest(self) -> None:
+        """After a stop: count the stopped transaction's segments (from its ST, or from
+        the file's start or last SE when it has none), to its SE."""
+        stop = self.stop
+        assert stop is not None  # noqa: S101 - only called after a stop
+        last = stop.validated + 1
+        for seg in self.segments:
+            self.layout.segment(seg)
+            last = seg.position
+            if seg.id == "SE":
+                break
+        if stop.start_id == "ST":
+            stop.segments = last - stop.start + 1
+        else:
+            stop.segments += last - stop.validated - 1
+
+
+class _Pyx12Text:
+    """What pyx12 reads: our segments one per line, delimiters as declared (what pyx12
+    reads most reliably), characters outside ASCII as ``?`` (pyx12 reads ASCII only),
+    produced as pyx12 asks for them."""
+
+    closed = False
+
+    def __init__(self, feed: _Feed) -> None:
+        self.feed = feed
+        self.segments = iter(feed)
+        self.rest = ""
+
+    def read(self, size: int = -1) -> str:
+        parts, have = [self.rest], len(self.rest)
+        for seg in self.segments:
+            d = seg.delimiters
+            line = d.element.join([seg.id, *seg.elements]) + d.segment + "\n"
+            if not line.isascii():
+                line = line.encode("ascii", "replace").decode("ascii")
+            parts.append(line)
+            have += len(line)
+            if 0 < size <= have:
+                break
+        text = "".join(parts)
+        if not text and self.feed.stop is not None:
+            raise _Stopped
+        cut = size if size > 0 else len(text)
+        self.rest = text[cut:]
+        return text[:cut]
+
+
+class _Stopped(Exception):  # noqa: N818 - a signal, not an error
+    """Raised to pyx12 when its input stops at the transaction limit (see
+    :class:`_Feed`): it ends the run without pyx12's end-of-file checks."""
+
+
+class _Loops:
+    """pyx12's loop for each segment position, held as runs (the position where each run
+    of one loop starts), at most :data:`MAX_LOOP_RUNS`; past that, later positions have no
+    loop named."""
+
+    def __init__(self) -> None:
+        self.starts = array("q")
+        self.codes = array("H")
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self.last = 0
+        self.current: str | None = None
+        self.full = False
+
+    def record(self, line: int, loop: str) -> None:
+        if line <= self.last or self.full:
+            return
+        if loop != self.current:
+            if len(self.starts) >= MAX_LOOP_RUNS:
+                self.full = True
+                return
+            code = self.index.setdefault(loop, len(self.names))
+            if code == len(self.names):
+                self.names.append(loop)
+            self.starts.append(line)
+            self.codes.append(code)
+            self.current = loop
+        self.last = line
+
+    def loop_at(self, line: int | None) -> str | None:
+        """The loop of the segment at ``line`` (``None``: unknown or not a loop)."""
+        if line is None or line < 1 or line > self.last:
+            return None
+        run = bisect.bisect_right(self.starts, line) - 1
+        return (self.names[self.codes[run]] or None) if run >= 0 else None
+
+
+# --------------------------------------------------------------------------- pyx12
 
 
 class _Pyx12Run:
-    """One pyx12 run: its error tree captured through its own factory and read in full."""
+    """One pyx12 run: its error tree captured through its own factory and read in its own
+    order as each part of it is complete, then dropped from the tree."""
 
-    def __init__(self, loops: dict[int, str]) -> None:
-        self.loops = loops
+    def __init__(self, checked: _Checked) -> None:
+        self.checked = checked
+        self.loops = checked.loops
         self.handler: Any = None
-        self.findings: list[Finding] = []
         self.envelope_elements: dict[int, tuple[str, int]] = {}
+        self.visitor: Any = None
 
-    def run(self, normalised: str, map_path: str) -> list[Finding]:
+    def run(self, text: _Pyx12Text, map_path: str) -> None:
         import pyx12.error_handler
         import pyx12.map_if
         import pyx12.params
@@ -358,10 +788,14 @@ class _Pyx12Run:
         said_valid = True
         try:
             said_valid = pyx12.x12n_document.x12n_document(
-                param=pyx12.params.params(), src_file=io.StringIO(normalised), fd_997=None,
+                param=pyx12.params.params(), src_file=text, fd_997=None,
                 fd_html=None, fd_xmldoc=None, map_path=map_path, callback=self._segment_done)
+        except _Stopped:
+            pass
+        except EdigatewayError:
+            raise  # our reader refused the file: the caller's verdict
         except Exception as exc:  # noqa: BLE001 - any pyx12 failure becomes a verdict
-            self.findings.append(Finding(
+            self.checked.early.add(Finding(
                 None, None, None, None, "ENGINE",
                 f"the validator (pyx12) failed on this file: {type(exc).__name__}: {exc}; "
                 "this is a validator limitation, not necessarily a problem in the file"))
@@ -372,20 +806,28 @@ class _Pyx12Run:
             logger.propagate = propagate
         if self.handler is not None:
             try:
-                self._collect()
+                self.handler.accept(self._visitor())
             except Exception as exc:  # noqa: BLE001 - error tree walking is pyx12 internals
-                self.findings.append(Finding(None, None, None, None, "ENGINE",
-                                             f"could not read pyx12's findings: {exc}"))
-        if not said_valid and not self.findings:
-            self.findings.append(Finding(
+                self.checked.tree.add(Finding(None, None, None, None, "ENGINE",
+                                              f"could not read pyx12's findings: {exc}"))
+        if not said_valid and not (self.checked.early.seen or self.checked.tree.seen):
+            self.checked.tree.add(Finding(
                 None, None, None, None, "PYX12",
                 "pyx12 found this file invalid but reported nothing we could locate; run "
                 "x12valid --map-path \"$(edigateway x12 maps)\" on it for pyx12's own words"))
-        return self.findings
 
     def _segment_done(self, seg: Any, src: Any, node: Any, _valid: bool) -> None:
-        """pyx12's per-segment callback: the segment's loop, and the owner of any new
-        element error on an envelope node (ISA/IEA, GS/GE, ST/SE elements land there).
+        """pyx12's per-segment callback (pyx12 swallows its exceptions: ours are kept)."""
+        try:
+            self._segment(seg, src, node)
+        except Exception as exc:  # noqa: BLE001 - pyx12 internals
+            self.checked.tree.add(Finding(None, None, None, None, "ENGINE",
+                                          f"could not read pyx12's findings: {exc}"))
+
+    def _segment(self, seg: Any, src: Any, node: Any) -> None:
+        """The segment's loop, the owner of any new element error on an envelope node
+        (ISA/IEA, GS/GE, ST/SE elements land there), and the parts of the error tree that
+        are complete.
 
         pyx12 loses the segment-level errors of envelope segments (too many elements in
         ST, GS, SE …: its envelope nodes take no error value), so those are asked for again
@@ -394,7 +836,7 @@ class _Pyx12Run:
         line = src.get_cur_line()
         seg_id = seg.get_seg_id()
         parent = node.get_parent() if node is not None else None
-        self.loops[line] = getattr(parent, "id", None) or ""
+        self.loops.record(line, getattr(parent, "id", None) or "")
         handler = self.handler
         if handler is None:
             return
@@ -405,35 +847,80 @@ class _Pyx12Run:
             _ok, errors = node.is_valid_errors(seg)
             for error in errors:
                 if error.map_node is None:
-                    self.add(line, seg_id, None, "seg", "8", error.err_str)
+                    self.add(self.checked.early, line, seg_id, None, "seg", "8",
+                             error.err_str)
+        if src.st_ids.__class__ is list:  # pyx12 looks ST02 up in a list: quadratic
+            src.st_ids = _Ids(src.st_ids)
+        self._harvest(handler)
 
-    def _collect(self) -> None:
-        from pyx12.error_visitor import error_visitor
+    def _harvest(self, handler: Any) -> None:
+        """Read and drop the complete part of the error tree, in the order a whole-tree
+        visit would read it: interchanges, groups and transaction sets that no longer
+        receive errors (pyx12 files every error on its current ISA, GS, ST or segment
+        node), and the segment nodes of the current transaction set before its current
+        one. pyx12's tree otherwise keeps a node per faulty segment to the end."""
+        live = {id(node) for node in (handler.cur_isa_node, handler.cur_gs_node,
+                                      handler.cur_st_node, handler.cur_seg_node)
+                if node is not None}
+        for current in (handler.cur_st_node, handler.cur_gs_node):
+            node = current
+            while node is not None and node is not handler:
+                live.add(id(node))
+                node = getattr(node, "parent", None)
+        nodes = handler.children
+        while nodes:
+            done = 0
+            inner = None
+            for node in nodes:
+                if id(node) in live:
+                    inner = node
+                    break
+                self._visit(node)
+                done += 1
+            del nodes[:done]
+            if inner is None or not hasattr(inner, "children") or inner.id == "SEG":
+                return
+            nodes = inner.children
 
-        run = self
+    def _visit(self, node: Any) -> None:
+        node.accept(self._visitor())
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            for element in getattr(item, "elements", None) or ():
+                self.envelope_elements.pop(id(element), None)
+            stack.extend(getattr(item, "children", None) or ())
 
-        class Visitor(error_visitor):  # type: ignore[misc]
-            seg: Any = None
+    def _visitor(self) -> Any:
+        if self.visitor is None:
+            from pyx12.error_visitor import error_visitor
 
-            def visit_isa_post(self, err_isa: Any) -> None:
-                run.envelope("isa", err_isa, err_isa.cur_line_isa, err_isa.cur_line_iea)
+            run = self
 
-            def visit_gs_post(self, err_gs: Any) -> None:
-                run.envelope("gs", err_gs, err_gs.cur_line_gs, err_gs.cur_line_ge)
+            class Visitor(error_visitor):  # type: ignore[misc]
+                seg: Any = None
 
-            def visit_st_post(self, err_st: Any) -> None:
-                run.envelope("st", err_st, err_st.cur_line_st, err_st.cur_line_se)
+                def visit_isa_post(self, err_isa: Any) -> None:
+                    run.envelope("isa", err_isa, err_isa.cur_line_isa, err_isa.cur_line_iea)
 
-            def visit_seg(self, err_seg: Any) -> None:
-                self.seg = err_seg
-                for code, message, _value in err_seg.errors:
-                    run.add(err_seg.get_cur_line(), err_seg.seg_id, None, "seg", code, message)
+                def visit_gs_post(self, err_gs: Any) -> None:
+                    run.envelope("gs", err_gs, err_gs.cur_line_gs, err_gs.cur_line_ge)
 
-            def visit_ele(self, err_ele: Any) -> None:
-                seg = self.seg
-                run.element(seg.get_cur_line(), seg.seg_id, err_ele)
+                def visit_st_post(self, err_st: Any) -> None:
+                    run.envelope("st", err_st, err_st.cur_line_st, err_st.cur_line_se)
 
-        self.handler.accept(Visitor(None))
+                def visit_seg(self, err_seg: Any) -> None:
+                    self.seg = err_seg
+                    for code, message, _value in err_seg.errors:
+                        run.add(run.checked.tree, err_seg.get_cur_line(), err_seg.seg_id,
+                                None, "seg", code, message)
+
+                def visit_ele(self, err_ele: Any) -> None:
+                    seg = self.seg
+                    run.element(seg.get_cur_line(), seg.seg_id, err_ele)
+
+            self.visitor = Visitor(None)
+        return self.visitor
 
     def envelope(self, kind: str, node: Any, header_line: int | None,
                  trailer_line: int | None) -> None:
@@ -443,7 +930,7 @@ class _Pyx12Run:
             segment, element, at_trailer = _ENVELOPE.get((kind, str(code)), (header, None,
                                                                               False))
             line = trailer_line if at_trailer and trailer_line else header_line
-            self.add(line, segment, element, kind, code, message)
+            self.add(self.checked.tree, line, segment, element, kind, code, message)
         for err_ele in node.elements:
             seg_id, line = self.envelope_elements.get(id(err_ele), (header, header_line or 0))
             self.element(line, seg_id, err_ele)
@@ -453,14 +940,28 @@ class _Pyx12Run:
         if err_ele.subele_pos:
             name += f"-{int(err_ele.subele_pos):02d}"
         for code, message, _value in err_ele.errors:
-            self.add(line, seg_id, name, "ele", code, message)
+            self.add(self.checked.tree, line, seg_id, name, "ele", code, message)
 
-    def add(self, line: int | None, seg_id: str | None, element: str | None, kind: str,
-            code: object, message: object) -> None:
+    def add(self, target: FindingList, line: int | None, seg_id: str | None,
+            element: str | None, kind: str, code: object, message: object) -> None:
         index = line if isinstance(line, int) and line > 0 else None
-        loop = self.loops.get(index) if index is not None else None
-        self.findings.append(Finding(index, seg_id, loop or None, element, str(code),
-                                     str(message), PYX12_SNIP_TYPES.get((kind, str(code)), 1)))
+        target.add(Finding(index, seg_id, self.loops.loop_at(index), element, str(code),
+                           str(message), PYX12_SNIP_TYPES.get((kind, str(code)), 1)))
+
+
+class _Ids(list[Any]):
+    """pyx12's list of a group's transaction control numbers, looked up in a set."""
+
+    def __init__(self, items: list[Any]) -> None:
+        super().__init__(items)
+        self.known = set(items)
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        self.known.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.known
 
 
 def _today() -> date:
@@ -468,120 +969,24 @@ def _today() -> date:
     return datetime.now().astimezone().date()
 
 
-def _unique(ours: list[Finding], others: list[Finding]) -> list[Finding]:
-    """Our findings, one per rule and place: the same fact checked on the segments and on
-    the claims read back is reported once, and a claim the reader refused (V130) is left
-    out where another finding already names its segment (the verdict's note still says
-    that the clean-claim edits did not run)."""
-    seen: set[tuple[str, int | None, str | None]] = set()
-    named = {f.segment_index for f in (*ours, *others)
-             if f.code != "V130" and f.segment_index is not None}
-    kept: list[Finding] = []
-    for finding in ours:
-        key = (finding.code, finding.segment_index, finding.element)
-        if key in seen or (finding.code == "V130" and finding.segment_index in named):
-            continue
-        seen.add(key)
-        kept.append(finding)
-    return kept
-
-
-def _with_loops(findings: list[Finding], loops: dict[int, str]) -> list[Finding]:
-    """Our findings located by segment get the loop pyx12 placed that segment in, where
-    our rule did not know it."""
-    result = []
-    for f in findings:
-        loop = f.loop or (loops.get(f.segment_index) if f.segment_index else None) or None
-        result.append(Finding(f.segment_index, f.segment_id, loop, f.element, f.code,
-                              f.message, f.snip_type))
-    return result
-
-
-def _layout_findings(text: str, segments: list[Segment]) -> list[Finding]:
-    """What X12 does not allow between or around segments and our reader forgives.
-
-    Mirrors how pyx12 splits a file (at the first ISA's segment terminator, dropping
-    CR/LF before each segment): white space before the ISA or before a segment, white
-    space at a segment's end, an empty segment, and a last segment without terminator.
-    Each kind is reported once, at its first segment, with how often it occurs.
-    """
-    start = text.find("ISA")
-    if start < 0 or len(text) < start + 106:
-        return []
-    seen: dict[str, list[int]] = {}
-    if start > 0:
-        seen["before the ISA"] = [1]
-    terminator = text[start + 105]
-    pieces = text[start:].split(terminator)
-    tail = pieces.pop()
-    position = 0
-    for piece in pieces:
-        body = piece.lstrip("\r\n")
-        if not body.strip(" \t\r\n"):
-            seen.setdefault("empty", []).append(max(position, 1))
-            continue
-        position += 1
-        if body[0] in " \t":
-            seen.setdefault("before", []).append(position)
-        if body[-1] in " \t\r\n":
-            seen.setdefault("after", []).append(position)
-    if tail.strip(" \t\r\n"):
-        seen["unterminated"] = [position + 1]
-    ids = {seg.position: seg.id for seg in segments}
-    found = []
-    for kind, positions in seen.items():
-        first, count = positions[0], len(positions)
-        found.append(Finding(first, ids.get(first), None, None, "LAYOUT",
-                             _LAYOUT[kind].format(count=count, terminator=terminator)))
-    return found
-
-
-_LAYOUT = {
-    "before the ISA": "characters before the ISA: an interchange starts with ISA",
-    "empty": "{count} empty segment(s) (two terminators in a row), the first after this "
-             "segment: X12 has no empty segments",
-    "before": "white space before {count} segment(s), the first here: X12 allows none "
-              "between segments (line breaks aside)",
-    "after": "white space before the terminator of {count} segment(s), the first here: it "
-             "is part of the last element's value",
-    "unterminated": "the last segment has no segment terminator ({terminator!r})",
-}
-
-
-def _decode(data: bytes, findings: list[Finding]) -> str:
-    """Text of ``data`` without a BOM; characters outside ASCII reported (pyx12 gets
-    them as ``?``, our own rules see them as they are)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    text = data.decode("utf-8", errors="replace")
-    if text.isascii():
-        return text
-    bad = [(i, ch) for i, ch in enumerate(text) if not ch.isascii()]
-    segment = text.count("~", 0, bad[0][0]) + 1 if "~" in text[:106] else None
-    findings.append(Finding(
-        segment, None, None, None, "ENCODING",
-        f"{len(bad)} character(s) outside ASCII (first {bad[0][1]!r}); X12 allows only the "
-        "basic and extended character sets, so receivers may reject the file"))
-    return text
-
-
-def _serialise(segments: list[Segment]) -> str:
-    """One segment per line, delimiters as declared (what pyx12 reads most reliably);
-    characters outside ASCII become ``?`` (pyx12 reads ASCII only)."""
-    parts: list[str] = []
-    for seg in segments:
-        d = seg.delimiters
-        parts.append(d.element.join([seg.id, *seg.elements]) + d.segment + "\n")
-    text = "".join(parts)
-    return text if text.isascii() else text.encode("ascii", "replace").decode("ascii")
-
-
-def _version_of(text: str) -> str | None:
-    start = text.find("GS")
-    if start < 0:
-        return text[84:89] if text.startswith("ISA") else None
-    line = text[start:start + 120].split(text[3] if len(text) > 3 else "*")
-    return line[8].split(text[105] if len(text) > 105 else "~")[0] if len(line) > 8 else None
+def _version_of(open_raw: Callable[[], BinaryIO]) -> str | None:
+    """GS08 as written (ISA12 without a GS), for a verdict that stops at the header."""
+    with _Decoded(open_raw()) as text:
+        head, seen = "", ""
+        while len(head) < ISA_LENGTH and (piece := text.read(_CHUNK)):
+            head += piece
+        seen = head
+        start = seen.find("GS")
+        while start < 0 and (piece := text.read(_CHUNK)):
+            seen = seen[-1:] + piece
+            start = seen.find("GS")
+        if start < 0:
+            return head[84:89] if head.startswith("ISA") else None
+        line = seen[start:start + 120]
+        while len(line) < 120 and (piece := text.read(_CHUNK)):
+            line = (line + piece)[:120]
+    fields = line.split(head[3] if len(head) > 3 else "*")
+    return fields[8].split(head[105] if len(head) > 105 else "~")[0] if len(fields) > 8 else None
 
 
 __all__ = ["EdigatewayError", "Finding", "Validator", "Verdict"]
