@@ -214,10 +214,15 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             continue
         end = buffer.find(delims.segment, pos)
         while end < 0 and not eof:
+            if len(buffer) - pos > MAX_SEGMENT_LENGTH:
+                _refuse_long(buffer[pos:], position + 1, delims, file)
             chunk = stream.read(_CHUNK)
             eof = not chunk
+            searched = len(buffer) - pos
             buffer, pos = buffer[pos:] + chunk, 0
-            end = buffer.find(delims.segment)
+            end = buffer.find(delims.segment, searched)
+        if (len(buffer) if end < 0 else end) - pos > MAX_SEGMENT_LENGTH:
+            _refuse_long(buffer[pos:], position + 1, delims, file)
         raw = buffer[pos:] if end < 0 else buffer[pos:end]
         pos = len(buffer) if end < 0 else end + 1
         raw = raw.strip(_WHITESPACE)
@@ -237,6 +242,28 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
 
 
 _WHITESPACE: Final = " \t\r\n"
+MAX_SEGMENT_LENGTH: Final = 1 << 20
+"""The longest segment read (1 MiB, terminator excluded). The longest 5010 health care
+segments are a few hundred characters (their longest elements are 80, binary segments are
+not used), so a longer one is a missing terminator or a hostile file: it is refused at its
+position instead of being buffered whole, which keeps a reader's memory bounded."""
+
+
+def _refuse_long(raw: str, position: int, delims: Delimiters, file: str | None) -> None:
+    """Refuse a segment longer than :data:`MAX_SEGMENT_LENGTH`, naming the element that
+    runs past it."""
+    head = raw[:MAX_SEGMENT_LENGTH].lstrip(_WHITESPACE)
+    seg_id = head.split(delims.element, 1)[0][:3]
+    known = seg_id.isascii() and seg_id.isalnum() and len(seg_id) >= 2
+    index = head.count(delims.element)
+    raise X12SyntaxError(
+        f"segment {position} runs past {MAX_SEGMENT_LENGTH:,} characters without a segment "
+        f"terminator {delims.segment!r}: no X12 5010 segment is that long, so the file is "
+        "refused here", X12Location(file=file, segment_index=position,
+                                    segment_id=seg_id if known else None,
+                                    element=f"{seg_id}{index:02d}" if known and index else None))
+
+
 _UNREADABLE: Final = re.compile("[\udc80-\udcff]+|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Bytes that were not UTF-8 (as ``surrogateescape`` decoding keeps them), and control
 characters other than tab, CR and LF."""
