@@ -139,6 +139,8 @@ def _post_new(
             if result.status == "duplicate":
                 session.rollback()  # every payment was skipped: only the file row to undo
             else:
+                # last: concurrent posters of one file meet at the engine's own registry
+                # (remittance_files), where the loser waits, then retries as a duplicate
                 _settle(session, file, result, now)
     except Quarantine as exc:
         return _quarantine(db, file, now, exc.message, exc.location, file_status="quarantined")
