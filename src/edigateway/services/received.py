@@ -8,7 +8,7 @@ bytes to storage, routing and posting; nobody sniffs or hashes the file again.
 
 Each content is kept once in ``inbound_files`` (unique SHA-256), sealed as bytes. Its
 ``clearinghouse`` column says where it came from: the clearinghouse profile's name for a
-polled file, :data:`LOCAL_SOURCES` (``cli``, ``worker``) for a file posted from disk. A
+polled file, :data:`LocalSource` (``cli``, ``worker``) for a file posted from disk. A
 polled file is stored before its remote copy is archived (:mod:`.inbound`) and settled
 when routed; a file posted from disk is recorded in its posting's own transaction
 (:func:`record_outcome`), so both paths leave the same trace.
@@ -47,7 +47,6 @@ InboundStatus = Literal[
 by name only, with a work item; ``deferred``: left on the server for the next poll."""
 LocalSource = Literal["cli", "worker"]
 """Who handed us a file from disk: ``edigateway era post`` or the worker's job."""
-LOCAL_SOURCES: Final = frozenset({"cli", "worker"})
 ROUTED_KINDS: Final = frozenset({"TA1", "999", "277CA", "835"})
 """What a clearinghouse sends us in reply: acknowledgments are applied by
 :mod:`.ack_routers`, 835s posted by :mod:`.posting`."""
