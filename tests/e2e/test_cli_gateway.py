@@ -43,18 +43,24 @@ def gateways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Gate
     return built
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["claims", "import", "fixtures/era/claims.json"], 0),
-    (["era", "post", "fixtures/era/01_full_pay/era.835"], 0),
-    (["report", "aging"], 0),
-    (["workqueue", "resolve", "99", "--note", "x"], 1),       # no such item
-    (["claims", "send"], 1),                                  # no SFTP key
-    (["x12", "build", "837d", "fixtures/x12/minimal.837d"], 1),  # not claims JSON
-    (["claims", "import", "no/such/file.json"], 2),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["claims", "import", "fixtures/era/claims.json"], 0),
+        (["era", "post", "fixtures/era/01_full_pay/era.835"], 0),
+        (["report", "aging"], 0),
+        (["workqueue", "resolve", "99", "--note", "x"], 1),  # no such item
+        (["claims", "send"], 1),  # no SFTP key
+        (["x12", "build", "837d", "fixtures/x12/minimal.837d"], 1),  # not claims JSON
+        (["claims", "import", "no/such/file.json"], 2),
+    ],
+)
 def test_the_gateway_is_closed_whatever_the_outcome(
-        gateways: list[tuple[Gateway, list[int]]], args: list[str], code: int,
-        monkeypatch: pytest.MonkeyPatch):
+    gateways: list[tuple[Gateway, list[int]]],
+    args: list[str],
+    code: int,
+    monkeypatch: pytest.MonkeyPatch,
+):
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(app, args)
     assert result.exit_code == code, result.stderr
@@ -63,7 +69,8 @@ def test_the_gateway_is_closed_whatever_the_outcome(
 
 
 def test_a_setting_that_does_not_fit_is_named_not_a_traceback(
-        gateways: list[tuple[Gateway, list[int]]], monkeypatch: pytest.MonkeyPatch):
+    gateways: list[tuple[Gateway, list[int]]], monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("EDIGATEWAY_USAGE_INDICATOR", "X")
     monkeypatch.setenv("EDIGATEWAY_TRUSTED_HOSTS", '["edi.example.com", 3]')
     result = CliRunner().invoke(app, ["report", "aging"])
@@ -71,5 +78,6 @@ def test_a_setting_that_does_not_fit_is_named_not_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr == (
         "error: settings: EDIGATEWAY_USAGE_INDICATOR: Input should be 'P' or 'T'; "
-        "EDIGATEWAY_TRUSTED_HOSTS[1]: Input should be a valid string\n")
+        "EDIGATEWAY_TRUSTED_HOSTS[1]: Input should be a valid string\n"
+    )
     assert gateways == []

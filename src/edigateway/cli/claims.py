@@ -64,8 +64,8 @@ def claims_submit(
     Example: ``edigateway claims submit fixtures/claims/05_crown_initial.json``
     """
     from edigateway.services.claims import load_claim_file
-    from edigateway.services.outbox import drain_outbox
     from edigateway.services.submissions import queue_837d
+    from edigateway.workers.jobs import send_outbox
 
     with open_gateway() as gateway:
         profile = gateway.profile(clearinghouse)
@@ -78,12 +78,7 @@ def claims_submit(
             numbers=gateway.control_numbers,
             now=gateway.clock(),
         )
-        sent = []
-        if send:
-            with gateway.sftp_transport(profile) as transport:
-                sent = drain_outbox(
-                    gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
-                )
+        sent = send_outbox(gateway, profile.name) if send else []
     emit(
         {
             "submission_id": queued.submission_id,
@@ -125,14 +120,10 @@ def claims_send(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     An upload interrupted earlier is first looked for on the server. Exit 1 when any
     upload failed (it stays queued). Example: ``edigateway claims send``
     """
-    from edigateway.services.outbox import drain_outbox
+    from edigateway.workers.jobs import send_outbox
 
     with open_gateway() as gateway:
-        profile = gateway.profile(clearinghouse)
-        with gateway.sftp_transport(profile) as transport:
-            sent = drain_outbox(
-                gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
-            )
+        sent = send_outbox(gateway, clearinghouse)
     emit(
         sent,
         json=as_json,
@@ -159,22 +150,14 @@ def claims_poll(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     """
     from datetime import timedelta
 
-    from edigateway.services.inbound import InboundLimits, poll_inbound
     from edigateway.services.submissions import flag_missing_acknowledgments
+    from edigateway.workers.jobs import poll_clearinghouse
 
     with open_gateway() as gateway:
-        profile = gateway.profile(clearinghouse)
-        with gateway.sftp_transport(profile) as transport:
-            results = poll_inbound(
-                gateway.database,
-                transport,
-                clearinghouse=profile.name,
-                codes=gateway.codes,
-                now=gateway.clock(),
-                limits=InboundLimits.of(gateway.settings),
-            )
+        results = poll_clearinghouse(gateway, clearinghouse)
+        hours = gateway.profile(clearinghouse).no_999_after_hours
         overdue = flag_missing_acknowledgments(
-            gateway.database, now=gateway.clock(), after=timedelta(hours=profile.no_999_after_hours)
+            gateway.database, now=gateway.clock(), after=timedelta(hours=hours)
         )
     emit(
         {"files": results, "missing_999": overdue},

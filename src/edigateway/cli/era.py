@@ -49,10 +49,7 @@ def era_post(
         worst = EXIT_OK
         for path in _iter_files(files):
             result = post_era_file(gateway, str(path), source="cli")
-            if as_json:
-                emit(posting_document(result), json=True)
-            else:
-                emit(result, json=False, text=_posting_lines)
+            emit(result, json=as_json, text=_posting_lines, document=posting_document)
             if not result.readable:
                 worst = EXIT_UNREADABLE
             elif result.status == "quarantined" and worst == EXIT_OK:

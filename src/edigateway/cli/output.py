@@ -34,20 +34,22 @@ def emit(
     *,
     json: bool,
     text: Callable[[T], Iterable[str]] | None = None,
+    document: Callable[[T], object] | None = None,
     indent: int | None = None,
 ) -> None:
     """Print ``result``: as one JSON document when ``json`` (``indent`` spaces deep, one
     line by default), else the lines ``text`` makes of it.
 
-    A result with a ``to_json()`` method prints as the document it returns (the command's
-    documented JSON), a pydantic model as pydantic serialises it, a dataclass as its
-    fields, anything else JSON cannot hold (dates, decimals) as its string.
+    The JSON is ``document(result)`` when the command's documented JSON is not the result
+    itself. A pydantic model prints as pydantic serialises it, a dataclass as its fields,
+    anything else JSON cannot hold (dates, decimals) as its string.
     """
     if json:
-        if isinstance(result, BaseModel):
-            typer.echo(result.model_dump_json(indent=indent))
+        value = result if document is None else document(result)
+        if isinstance(value, BaseModel):
+            typer.echo(value.model_dump_json(indent=indent))
         else:
-            typer.echo(dumps(_plain(result), indent=indent, default=str))
+            typer.echo(dumps(_plain(value), indent=indent, default=str))
     elif text is not None:
         for line in text(result):
             typer.echo(line)
@@ -56,8 +58,6 @@ def emit(
 def _plain(value: Any) -> Any:
     """``value`` with models and dataclasses made JSON-ready, recursively through lists
     and dicts."""
-    if callable(getattr(value, "to_json", None)):
-        return value.to_json()
     if isinstance(value, BaseModel):
         return loads(value.model_dump_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

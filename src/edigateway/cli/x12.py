@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,8 @@ from edigateway.errors import EdigatewayError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from edigateway.x12.validation import Verdict
 
 app = typer.Typer(help="Build, validate and parse X12 5010 files.", no_args_is_help=True)
 
@@ -54,7 +56,7 @@ def validate(
             verdict = gateway.validator.validate_file(
                 path, level=level, cdt=cdt, today=gateway.clock().date()
             )
-            emit(verdict, json=as_json, text=_verdict_lines)
+            emit(verdict, json=as_json, text=_verdict_lines, document=_verdict_document)
             if verdict.status in ("unreadable", "unsupported"):
                 worst = EXIT_UNREADABLE
             elif not verdict.valid and worst == EXIT_OK:
@@ -62,7 +64,11 @@ def validate(
     raise typer.Exit(worst)
 
 
-def _verdict_lines(verdict: Any) -> Iterator[str]:
+def _verdict_document(verdict: Verdict) -> dict[str, object]:
+    return verdict.to_json()
+
+
+def _verdict_lines(verdict: Verdict) -> Iterator[str]:
     label = {
         "valid": "valid",
         "invalid": "INVALID",

@@ -9,7 +9,6 @@ states, the inbound folder by file hash. A redelivered task is therefore harmles
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.outbox import SendResult
     from edigateway.services.posting_result import PostingResult
-    from edigateway.services.received import LocalSource
+    from edigateway.services.received import InboundResult, LocalSource
 
 
 def post_era_file(
@@ -41,20 +41,19 @@ def post_era_file(
     return post_received(gateway.database, received, codes=gateway.codes, now=gateway.clock())
 
 
-def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
-    """Upload every queued submission of a clearinghouse; counts by outcome."""
+def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> list[SendResult]:
+    """Upload every queued submission of a clearinghouse; what became of each."""
     from edigateway.services.outbox import drain_outbox
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
-        sent = drain_outbox(
+        return drain_outbox(
             gateway.database, transport, clearinghouse=profile.name, now=gateway.clock()
         )
-    return dict(Counter(result.status for result in sent))
 
 
-def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> dict[str, int]:
-    """Collect and apply a clearinghouse's answers; counts by outcome.
+def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> list[InboundResult]:
+    """Collect and apply a clearinghouse's answers; what became of each file.
 
     A bad file never fails the job (it is quarantined with a work item, so a retry would
     change nothing); only an unreachable server or database does, and is retried.
@@ -63,7 +62,7 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> di
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
-        received = poll_inbound(
+        return poll_inbound(
             gateway.database,
             transport,
             clearinghouse=profile.name,
@@ -71,7 +70,6 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> di
             now=gateway.clock(),
             limits=InboundLimits.of(gateway.settings),
         )
-    return dict(Counter(result.status for result in received))
 
 
 JOBS: dict[str, Callable[..., Any]] = {
