@@ -12,7 +12,6 @@ from json import dumps, loads
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -45,6 +44,8 @@ def emit(
     anything else JSON cannot hold (dates, decimals) as its string.
     """
     if json:
+        from pydantic import BaseModel  # only for JSON: keeps the CLI's start-up light
+
         value = result if document is None else document(result)
         if isinstance(value, BaseModel):
             typer.echo(value.model_dump_json(indent=indent))
@@ -58,6 +59,8 @@ def emit(
 def _plain(value: Any) -> Any:
     """``value`` with models and dataclasses made JSON-ready, recursively through lists
     and dicts."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         return loads(value.model_dump_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
