@@ -10,11 +10,11 @@ Usage (inputs from ``generate.py`` and ``pathological.py`` in ``benchmarks/out``
 Each case runs one warm-up pair, then ``--runs`` pairs, ours and x12valid alternated so
 that drift on a shared machine hits both. Per run: wall time, user+sys CPU and peak RSS of
 the whole process (``os.wait4``), and the verdict line. Reported: medians, and the ratios
-ours / x12valid of wall and CPU time taken pair by pair (median of the pairs). ``claims-5000`` also times
-``x12 build 837d`` and build + validate as one figure. ``--limit-mb`` caps the address
-space of every process (RLIMIT_AS), so a run that would take the machine's memory fails
-instead; ``--timeout`` stops a run. Results go to stdout and, as JSON, to
-``benchmarks/out/validate-<cases>.json``.
+ours / x12valid of wall and CPU time taken pair by pair (median of the pairs).
+``claims-5000`` also times ``x12 build 837d`` and build + validate as one figure.
+``--limit-mb`` caps the address space of every process (RLIMIT_AS), so a run that would
+take the machine's memory fails instead; ``--timeout`` stops a run. Results go to stdout
+and, as JSON, to ``benchmarks/out/validate-<cases>.json``.
 """
 
 from __future__ import annotations

@@ -31,9 +31,9 @@ from edigateway.transports.https import CoreHttpClient
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import write_270
-from edigateway.x12.x271_005010X279A1 import read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 from edigateway.x12.x276_005010X212 import write_276
-from edigateway.x12.x277_005010X212 import read_277_text
+from edigateway.x12.x277_005010X212 import read_277
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "EDGSIM", "MAPLEDENTAL", "EDGSIM", 31, 31,
@@ -81,7 +81,7 @@ def client(simulator: SimulatorHttp) -> Iterator[CoreHttpClient]:
 
 def test_claim_status_in_real_time(client: CoreHttpClient):
     x277 = client.claim_status(_x276(), sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
-    paid, pending, missing = read_277_text(x277, "answer.277").answers
+    paid, pending, missing = read_277(x277.encode(), name="answer.277").answers
     assert (paid.trace_number, paid.outcome, paid.paid_amount, paid.check_number) == (
         "CS-2001", "paid", Decimal("96.00"), "EFT55501")
     assert (paid.adjudication_date, paid.payer_claim_control_number) == (
@@ -115,7 +115,7 @@ def test_a_270_sent_as_a_276_is_refused(client: CoreHttpClient):
     with pytest.raises(TransportError, match=r"PayloadInvalid.*'HS' is not HR"):
         client.claim_status(x270, sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
     answer = client.realtime(x270, sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
-    assert read_271_text(answer).benefits[0].trace_number == "ELG-1001"
+    assert read_271(answer.encode()).benefits[0].trace_number == "ELG-1001"
 
 
 def test_eligibility_answers_keep_their_271_type(simulator: SimulatorHttp):

@@ -315,7 +315,7 @@ def test_835_delivered_twice_is_posted_once(database: Database,
     with database.transaction() as session:
         payload = submission_payload(
             session, session.get(SubmissionRow, queued.submission_id))  # type: ignore[arg-type]
-    claims = read_837d(payload).claims
+    claims = read_837d(payload.encode()).claims
     remittance = Adjudicator(Rules.load(REPO / "mappings")).remittance(
         claims, trace="SIM1", paid_on=date(2026, 11, 30), payee_name="MAPLE STREET DENTAL",
         payee_npi="1456789019")

@@ -18,7 +18,7 @@ from edigateway.transports.https import CoreHttpClient
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import write_270
-from edigateway.x12.x271_005010X279A1 import read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "EDGSIM", "MAPLEDENTAL", "EDGSIM", 8, 8,
@@ -41,7 +41,7 @@ def test_api_key_realtime_returns_the_plan(simulator: SimulatorHttp):
     client = CoreHttpClient(HttpsProfile(base_url=simulator.url, auth="api_key"),
                             api_key="k-123")
     answer = client.realtime(_x270(), sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
-    (benefits,) = read_271_text(answer).benefits
+    (benefits,) = read_271(answer.encode()).benefits
     assert benefits.trace_number == "ELG-1001"
     assert benefits.plan_name == "PRAIRIE PPO PLUS"
     assert benefits.accumulator("maximum", "35") is not None
@@ -54,7 +54,7 @@ def test_oauth2_client_credentials(simulator: SimulatorHttp):
     client = CoreHttpClient(profile, client_id="edigateway", client_secret="s-456")
     answer = client.realtime(_x270("02_dependent_categories.json"), sender_id="MAPLEDENTAL",
                              receiver_id="EDGSIM")
-    (benefits,) = read_271_text(answer).benefits
+    (benefits,) = read_271(answer.encode()).benefits
     assert benefits.patient is not None
     assert benefits.patient.first_name == "AMARA"
     wrong = CoreHttpClient(profile, client_id="edigateway", client_secret="nope")

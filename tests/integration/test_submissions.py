@@ -40,7 +40,7 @@ def test_queue_records_everything_in_one_transaction(database: Database, tmp_pat
         assert row is not None
         assert (row.status, row.kind, row.file_name) == ("pending", "837D",
                                                           "EDIGATEWAY_000000001.837")
-        parsed = read_837d(submission_payload(session, row))
+        parsed = read_837d(submission_payload(session, row).encode())
         assert [c.patient_control_number for c in parsed.claims] == \
             [c.patient_control_number for c in batch.claims]
         assert parsed.params.interchange_control_number == 1

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request, Security
+from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import HTTPException
 from fastapi.responses import Response
@@ -29,7 +29,7 @@ from fastapi.security import (
     HTTPBearer,
     SecurityScopes,
 )
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from edigateway.api.problems import MEDIA_TYPE, problem_response
 from edigateway.bootstrap import Gateway
@@ -122,6 +122,16 @@ IdempotencyKey = Annotated[str | None, Header(
 IfNoneMatch = Annotated[str | None, Header(
     max_length=1000, description="an ETag of this record received before: the answer is "
     "304 Not Modified, without a body, while the record is unchanged")]
+ETAG: dict[str, Any] = {"ETag": {
+    "description": "a hash of this answer; send it back as If-None-Match",
+    "schema": {"type": "string"}}}
+"""The ``ETag`` header of a read's 200 answer, for its ``responses``."""
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
+    "description": "unchanged since the ETag in If-None-Match (no body)", "headers": ETAG}}
+"""The 304 answer of a read that takes ``If-None-Match``."""
+UpdatedSince = Annotated[AwareDatetime | None, Query(
+    description="only records changed at or after this time (RFC 3339 with an offset); "
+    "poll with the time your previous poll started")]
 
 
 def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_body: Any,

@@ -38,7 +38,7 @@ from edigateway.persistence.tables import ClaimRow, ClaimStateRow, WorkItemRow
 from edigateway.services.claim_store import open_document
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x276_005010X212 import write_276
-from edigateway.x12.x277_005010X212 import read_277_text
+from edigateway.x12.x277_005010X212 import read_277
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -132,7 +132,7 @@ def inquire_stale(db: Database, *, client: CoreHttpClient, profile: Clearinghous
         x277 = client.claim_status(write_276([inquiry_for(claim, row, settings, trace)], params),
                                    sender_id=settings.isa_sender_id,
                                    receiver_id=profile.interchange.receiver_id)
-        parsed = read_277_text(x277, f"277 from {profile.name}")
+        parsed = read_277(x277.encode("utf-8", "surrogateescape"), name=f"277 from {profile.name}")
         answer = next((a for a in parsed.answers if a.trace_number == trace), None)
         if answer is None:
             outcome = "request_error"

@@ -23,7 +23,7 @@ from edigateway.errors import (
 from edigateway.estimates.engine import estimate
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x270_005010X279A1 import write_270
-from edigateway.x12.x271_005010X279A1 import read_271, read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,20 +69,8 @@ def build_270(inquiries: list[EligibilityInquiry], *, settings: Settings,
               receiver: InterchangeProfile | None = None) -> str:
     """The 270 for ``inquiries`` with freshly allocated control numbers, addressed to
     ``receiver`` (a clearinghouse profile's IDs) or the settings' default receiver."""
-    now = clock()
     numbers = control_numbers.allocate(settings.isa_sender_id)
-    params = InterchangeParams(
-        sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-        receiver_qualifier=(receiver.receiver_qualifier if receiver
-                            else settings.isa_receiver_qualifier),
-        receiver_id=receiver.receiver_id if receiver else settings.isa_receiver_id,
-        gs_sender_code=settings.gs_sender_code,
-        gs_receiver_code=receiver.gs_receiver_code if receiver else settings.gs_receiver_code,
-        interchange_control_number=numbers.interchange,
-        group_control_number=numbers.group,
-        first_transaction_control_number=numbers.first_transaction,
-        created=now.replace(second=0, microsecond=0), usage_indicator=settings.usage_indicator)
-    return write_270(inquiries, params)
+    return write_270(inquiries, InterchangeParams.outbound(settings, receiver, numbers, clock()))
 
 
 def check_realtime(inquiries: list[EligibilityInquiry], *, client: CoreHttpClient,
@@ -102,7 +90,8 @@ def check_realtime(inquiries: list[EligibilityInquiry], *, client: CoreHttpClien
         x271 = client.realtime(x270, sender_id=settings.isa_sender_id,
                                receiver_id=profile.interchange.receiver_id)
         try:
-            answers.extend(read_271_text(x271, f"271 from {profile.name}").benefits)
+            answers.extend(read_271(x271.encode("utf-8", "surrogateescape"),
+                                    name=f"271 from {profile.name}").benefits)
         except X12Error as exc:
             raise UnreadableAnswerError(
                 f"the clearinghouse's 271 could not be read: {exc}", exc.location) from exc

@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from edigateway.errors import UnsupportedX12Error, X12Location
-from edigateway.x12.envelope import SUPPORTED, read_segments, sniff_header
+from edigateway.x12.envelope import SUPPORTED, sniff_header
 from edigateway.x12.x270_005010X279A1 import GUIDE as GUIDE_279
 from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835, read_835
 from edigateway.x12.x837d_005010X224A2 import GUIDE as GUIDE_837D
-from edigateway.x12.x837d_005010X224A2 import read_837d_segments
+from edigateway.x12.x837d_005010X224A2 import read_837d
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -130,7 +130,7 @@ def _parse_271(path: Path) -> dict[str, Any]:
 def _parse_270(path: Path) -> dict[str, Any]:
     from edigateway.x12.x270_005010X279A1 import read_270
 
-    parsed = read_270(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    parsed = read_270(path)
     return {"file": str(path), "transaction": "270", "version": GUIDE_279,
             "inquiries": [i.model_dump(mode="json", exclude_none=True)
                           for i in parsed.inquiries],
@@ -152,7 +152,7 @@ def _summarise_835(path: Path) -> dict[str, Any]:
     payments = claims = services = 0
     amount = paid = plb = Decimal("0.00")
     lines: list[str] = []
-    for event in iter_835(read_segments(path), str(path)):
+    for event in iter_835(path):
         if isinstance(event, RemittanceStart):
             payments += 1
             r = event.remittance
@@ -174,7 +174,7 @@ def _summarise_835(path: Path) -> dict[str, Any]:
 
 
 def _parse_837d(path: Path) -> dict[str, Any]:
-    parsed = read_837d_segments(read_segments(path), str(path))
+    parsed = read_837d(path)
     lines = [f"{path}: 837D, {len(parsed.claims)} claim(s)"]
     lines += [
         f"  {c.patient_control_number}  {c.kind:<16} freq {c.frequency}  ${c.total_charge}  "

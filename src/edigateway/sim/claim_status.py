@@ -102,7 +102,7 @@ def answer_276(text: str, lookup: ClaimLookup, params: InterchangeParams | None 
     Without ``params`` the answer's envelope mirrors the request's: sender and receiver
     swapped, the same control numbers and time, so the same 276 always gets the same 277.
     """
-    parsed = read_276(text, "276")
+    parsed = read_276(text.encode("utf-8", "surrogateescape"), name="276")
     envelope = params or _mirror(parsed.params)
     today = envelope.created.date()
     answers = [answer_inquiry(i, lookup(i.patient_control_number), today)

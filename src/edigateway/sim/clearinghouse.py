@@ -50,11 +50,11 @@ from edigateway.domain.remittances import ClaimPayment
 from edigateway.errors import EdigatewayError
 from edigateway.sim.adjudicate import Adjudicator, payer_claim_number
 from edigateway.transports.base import PART_SUFFIX
-from edigateway.x12.envelope import InterchangeParams, Segment, iter_segments, x12_text_of
+from edigateway.x12.envelope import InterchangeParams, Segment, read_segments
 from edigateway.x12.ta1 import write_ta1
 from edigateway.x12.x277ca_005010X214 import write_277ca
 from edigateway.x12.x835_005010X221A1 import write_835
-from edigateway.x12.x837d_005010X224A2 import read_837d_segments
+from edigateway.x12.x837d_005010X224A2 import read_837d
 from edigateway.x12.x999_005010X231A1 import write_999
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class SimClearinghouse:
                        Segment("GE", ["1", gs.element(6)], end + 1, isa.delimiters),
                        Segment("IEA", ["1", isa.element(13)], end + 2, isa.delimiters)]
             try:
-                parsed = read_837d_segments(one_set, name)
+                parsed = read_837d(one_set, name=name)
             except EdigatewayError as exc:
                 report.problems.append(f"{name}: {exc}")
                 continue
@@ -183,8 +183,7 @@ class SimClearinghouse:
     def _envelope(self, name: str, data: bytes
                   ) -> tuple[Segment | None, list[Segment], str | None]:
         try:
-            with x12_text_of(data) as stream:
-                segments = list(iter_segments(stream, name))
+            segments = list(read_segments(data, name))
         except EdigatewayError as exc:
             return None, [], str(exc)
         if not segments or segments[0].id != "ISA":

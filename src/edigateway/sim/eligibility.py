@@ -54,5 +54,5 @@ class BenefitPlans:
 
 def answer_270(text: str, plans: BenefitPlans, params: InterchangeParams) -> str:
     """The 271 answering every inquiry of the 270 ``text``."""
-    inquiries = read_270(text, "270").inquiries
+    inquiries = read_270(text.encode("utf-8", "surrogateescape"), name="270").inquiries
     return write_271([(inquiry, plans.answer(inquiry)) for inquiry in inquiries], params)

@@ -30,11 +30,16 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Final, TextIO
+from typing import BinaryIO, Final, Protocol, TextIO, TypeVar
 
+from pydantic import ValidationError
+
+from edigateway.domain.acknowledgments import InterchangeAck
 from edigateway.errors import (
     DelimiterInDataError,
     UnsupportedX12Error,
@@ -42,10 +47,8 @@ from edigateway.errors import (
     X12StructureError,
     X12SyntaxError,
 )
+from edigateway.x12 import spec
 from edigateway.x12.formats import is_digits, parse_datetime
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 ISA_LENGTH: Final = 106
 """Length of the ISA segment including its terminator; every field is fixed width."""
@@ -156,7 +159,8 @@ _ISA_WIDTHS: Final = (3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 
 def open_x12_text(path: Path) -> TextIO:
     """Open an X12 file as text, skipping a UTF-8 BOM; bytes that are not UTF-8 are kept
-    as latin-1 characters so that reading never stops on them (validation reports them)."""
+    (``surrogateescape``) so that reading never stops on them: the segment holding them is
+    refused where it stands."""
     raw: BinaryIO = path.open("rb")
     head = raw.read(3)
     if head != codecs.BOM_UTF8:
@@ -170,6 +174,43 @@ def x12_text_of(data: bytes) -> TextIO:
     if data[:3] == codecs.BOM_UTF8:
         raw.seek(3)
     return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+Source = bytes | Path | Iterable[Segment]
+"""What every reader takes: a file's bytes, its path, or segments already read (a caller
+that split or checked them first, such as validation and the simulator)."""
+
+
+def source_name(source: Source, name: str | None) -> str | None:
+    """The name errors give a source: ``name``, else the path."""
+    return name if name is not None or not isinstance(source, Path) else str(source)
+
+
+def read_segments(source: Source, name: str | None = None) -> Generator[Segment, None, None]:
+    """The segments of ``source`` one at a time (see :func:`iter_segments`); a file is
+    streamed and closed when the iteration ends."""
+    if isinstance(source, bytes):
+        with x12_text_of(source) as stream:
+            yield from iter_segments(stream, name)
+    elif isinstance(source, Path):
+        with open_x12_text(source) as stream:
+            yield from iter_segments(stream, source_name(source, name))
+    else:
+        yield from source
+
+
+def head_of(source: Source) -> str | None:
+    """The first characters of a file (after a BOM), enough to see how it breaks lines;
+    ``None`` for segments, which no longer say."""
+    if isinstance(source, Path):
+        with source.open("rb") as raw:
+            source = raw.read(_HEAD + 3)
+    if not isinstance(source, bytes):
+        return None
+    return source.removeprefix(codecs.BOM_UTF8)[:_HEAD].decode("utf-8", "surrogateescape")
+
+
+_HEAD: Final = 200
 
 
 def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
@@ -296,12 +337,6 @@ def _refuse_unreadable(raw: str, seg_id: str, position: int, delims: Delimiters,
                         element=f"{seg_id}{index:02d}" if index else None))
 
 
-def read_segments(path: Path) -> Iterator[Segment]:
-    """Segments of the X12 file at ``path`` (see :func:`iter_segments`)."""
-    with open_x12_text(path) as stream:
-        yield from iter_segments(stream, str(path))
-
-
 @dataclass(frozen=True, slots=True)
 class FileHeader:
     """What a file says it is: interchange version, functional group and transactions."""
@@ -329,7 +364,7 @@ SUPPORTED: Final = {
 """(GS01, ST01, GS08) of the transactions edigateway reads, with their short names."""
 
 
-def sniff_header(path: Path) -> FileHeader:
+def sniff_header(source: Source, name: str | None = None) -> FileHeader:
     """Read just enough of a file to know its version and transaction.
 
     Raises :class:`X12SyntaxError` when it is not X12, :class:`UnsupportedX12Error`
@@ -337,18 +372,9 @@ def sniff_header(path: Path) -> FileHeader:
     :class:`X12StructureError` when the functional group (GS01) is not the one its
     transaction set (ST01) belongs in.
     """
-    return _sniff(read_segments(path), str(path))
-
-
-def sniff_header_text(text: str, file: str | None = None) -> FileHeader:
-    """:func:`sniff_header` for X12 held in memory."""
-    return _sniff(iter_segments(io.StringIO(text), file), file)
-
-
-def sniff_header_bytes(data: bytes, file: str | None = None) -> FileHeader:
-    """:func:`sniff_header` for a file's bytes held in memory."""
-    with x12_text_of(data) as stream:
-        return _sniff(iter_segments(stream, file), file)
+    name = source_name(source, name)
+    with closing(read_segments(source, name)) as segments:
+        return _sniff(segments, name)
 
 
 FUNCTIONAL_GROUPS: Final = {
@@ -406,13 +432,56 @@ def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
                       st.position if st is not None else None)
 
 
+# --------------------------------------------------------------------------- parameters
+
+
+class OutboundSettings(Protocol):
+    """Our side of an interchange, as the settings give it."""
+
+    @property
+    def isa_sender_qualifier(self) -> str: ...
+    @property
+    def isa_sender_id(self) -> str: ...
+    @property
+    def isa_receiver_qualifier(self) -> str: ...
+    @property
+    def isa_receiver_id(self) -> str: ...
+    @property
+    def gs_sender_code(self) -> str: ...
+    @property
+    def gs_receiver_code(self) -> str: ...
+    @property
+    def usage_indicator(self) -> str: ...
+
+
+class ReceiverIds(Protocol):
+    """A clearinghouse profile's IDs for the ISA/GS receiver."""
+
+    @property
+    def receiver_qualifier(self) -> str: ...
+    @property
+    def receiver_id(self) -> str: ...
+    @property
+    def gs_receiver_code(self) -> str: ...
+
+
+class AllocatedNumbers(Protocol):
+    """The control numbers allocated for one interchange."""
+
+    @property
+    def interchange(self) -> int: ...
+    @property
+    def group(self) -> int: ...
+    @property
+    def first_transaction(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InterchangeParams:
     """Everything the ISA/GS/ST/BHT envelope needs besides the claims.
 
-    Control numbers come from the caller (later: allocated from the database, unique per
-    sender); ``created`` fixes the ISA/GS/BHT date and time so a file can be rebuilt byte
-    for byte.
+    Control numbers come from the caller (allocated from the database, unique per sender);
+    ``created`` fixes the ISA/GS/BHT date and time so a file can be rebuilt byte for byte.
     """
 
     sender_qualifier: str
@@ -430,12 +499,47 @@ class InterchangeParams:
     delimiters: Delimiters = field(default_factory=Delimiters)
     line_breaks: bool = True
 
+    @classmethod
+    def outbound(cls, settings: OutboundSettings, profile: ReceiverIds | None,
+                 numbers: AllocatedNumbers, now: datetime) -> InterchangeParams:
+        """What we send: our IDs from the settings, the receiver's from the clearinghouse
+        ``profile`` (else the settings' default receiver), freshly allocated ``numbers``,
+        stamped ``now`` to the minute (ISA10 and GS05 carry no seconds)."""
+        receiver: ReceiverIds = profile if profile is not None else _DefaultReceiver(settings)
+        return cls(
+            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
+            receiver_qualifier=receiver.receiver_qualifier, receiver_id=receiver.receiver_id,
+            gs_sender_code=settings.gs_sender_code, gs_receiver_code=receiver.gs_receiver_code,
+            interchange_control_number=numbers.interchange, group_control_number=numbers.group,
+            first_transaction_control_number=numbers.first_transaction,
+            created=now.replace(second=0, microsecond=0),
+            usage_indicator=settings.usage_indicator)
+
+
+@dataclass(frozen=True, slots=True)
+class _DefaultReceiver:
+    """The settings' own receiver IDs, when no clearinghouse profile names one."""
+
+    settings: OutboundSettings
+
+    @property
+    def receiver_qualifier(self) -> str:
+        return self.settings.isa_receiver_qualifier
+
+    @property
+    def receiver_id(self) -> str:
+        return self.settings.isa_receiver_id
+
+    @property
+    def gs_receiver_code(self) -> str:
+        return self.settings.gs_receiver_code
+
 
 def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | None,
-                         text: str | None = None) -> InterchangeParams:
+                         head: str | None = None) -> InterchangeParams:
     """The :class:`InterchangeParams` a file was written with, read back from its ISA/GS
-    (so a reader can rebuild the file byte for byte)."""
-
+    (so a reader can rebuild the file byte for byte); ``head``: the file's first
+    characters, which say whether it breaks lines after each segment."""
     try:
         created = parse_datetime(gs.element(4), gs.element(5))
     except ValueError as exc:
@@ -449,7 +553,6 @@ def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | N
                 seg.location(file, seg.id, index))
         numbers.append(int(number))
     delimiters = isa.delimiters
-    line_breaks = text is not None and (delimiters.segment + "\n") in text[:200]
     return InterchangeParams(
         sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
         receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
@@ -458,21 +561,342 @@ def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | N
         first_transaction_control_number=int(first_st) if is_digits(first_st, 9) else 1,
         created=created, usage_indicator=isa.element(15),
         acknowledgment_requested=isa.element(14), delimiters=delimiters,
-        line_breaks=line_breaks,
+        line_breaks=head is not None and (delimiters.segment + "\n") in head,
     )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """The functional groups a reader takes: GS01, ST01 and the GS08 versions.
+
+    ``verify=False`` reads the envelope without checking its counts, control numbers and
+    nesting (SE01, GE01/02, IEA01/02, a file cut short): the 837D, 270 and 271 readers take
+    what a file holds, as they always have, and leave those checks to ``x12 validate``
+    (pyx12 reports them; validation reads an 837D's claims however its envelope counts).
+    ``sniffed``: the services read this transaction's header first
+    (:func:`sniff_header`, which calls other versions unsupported), so the reader leaves
+    ISA12 to the sniff and calls a GS08 it does not read malformed (837D, 835, 270/271);
+    the acknowledgment and claim status readers judge the version themselves and call
+    another ISA12 or GS08 unsupported. ``iea02_error``: an IEA02 that differs from ISA13
+    refuses the file (the 835: a spliced payment file must never be posted); elsewhere it
+    is a warning, as TA105 ``001`` prescribes that ISA13 counts.
+    """
+
+    functional_id: str
+    transaction: str
+    versions: frozenset[str]
+    verify: bool = True
+    sniffed: bool = False
+    iea02_error: bool = False
+
+    @classmethod
+    def of(cls, key: str, *, also: Iterable[str] = (), verify: bool = True,
+           sniffed: bool = False, iea02_error: bool = False) -> Expect:
+        """What guide ``key``'s spec says its envelope carries (and ``also`` other GS08
+        versions read the same way)."""
+        ids = spec.guide(key).identity()
+        return cls(ids.functional_id, ids.transaction_set, frozenset({ids.version, *also}),
+                   verify, sniffed, iea02_error)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadWarning:
+    """Something wrong in a file that did not stop it being read, with where it is."""
+
+    location: X12Location
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class EnvelopeReader:
+    """Checks ISA/GS/ST…SE/GE/IEA around every transaction, for every reader, and collects
+    the TA1 segments standing between ISA and GS.
+
+    :meth:`feed` returns the envelope segment's ID (``ISA``, ``TA1``, ``GS``, ``ST``,
+    ``SE``, ``GE``, ``IEA``) once it is checked, or ``""`` for a segment of the transaction
+    body, which the caller reads; ``tracker`` (the guide's loops) then says which loop that
+    segment stands in. Checked: nesting, ISA12 00501, GS01/GS08/ST01 against ``expect``
+    (``None`` accepts any group and skips its content, as the TA1 reader does), SE01 against
+    the segments counted, SE02/ST02, GE01/GE02, IEA01/IEA02, and a file that ends inside an
+    interchange — or, for an :class:`Expect` with ``verify=False``, only GS08 and ST01.
+    """
+
+    def __init__(self, file: str | None, expect: Expect | None = None,
+                 tracker: spec.LoopTracker | None = None) -> None:
+        self.file = file
+        self.expect = expect
+        self.tracker = tracker
+        self.loop = "ISA"
+        self.isa: Segment | None = None
+        self.gs: Segment | None = None
+        self.st: Segment | None = None
+        self.last: Segment | None = None
+        self.first_isa: Segment | None = None
+        self.first_gs: Segment | None = None
+        self.first_st: str | None = None
+        self.groups = 0
+        self.groups_read = 0
+        self.transactions = 0
+        self.st_count = 0
+        self.interchange_acks: list[InterchangeAck] = []
+        self.warnings: list[ReadWarning] = []
+        self.verify = expect is None or expect.verify
+        self._checks = _ENVELOPE if self.verify else _IDENTIFY
+
+    def fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
+        """An error located at ``seg`` (and its ``element``), in the current loop."""
+        return X12StructureError(message, seg.location(self.file, self.loop, element))
+
+    def feed(self, seg: Segment) -> str:
+        """Check one segment; see the class docstring for the return value."""
+        self.last = seg
+        if self.st is not None:
+            self.st_count += 1
+        check = self._checks.get(seg.id)
+        if check is not None:
+            check(self, seg)
+            return seg.id
+        if self.st is None and self.verify and not (self.expect is None
+                                                     and self.gs is not None):
+            raise self.fail(seg, None, f"{seg.id} outside a transaction set (ST…SE)")
+        if self.tracker is not None:
+            self.tracker.advance(seg.id, seg.elements, seg.delimiters.component)
+            self.loop = self.tracker.loop or self.loop
+        return ""
+
+    def finish(self) -> None:
+        """Refuse a file that ends inside an interchange (truncated), or holds none."""
+        if not self.verify:
+            return
+        if self.isa is None:
+            if self.last is None:
+                raise X12StructureError("the file holds no interchange (no ISA)",
+                                        X12Location(file=self.file))
+            return
+        missing = "SE" if self.st is not None else "GE" if self.gs is not None else "IEA"
+        where = self.last.location(self.file, self.loop) if self.last else None
+        raise X12StructureError(f"the file ends without its {missing} segment (truncated?)",
+                                where)
+
+    def params(self, head: str | None = None, *, need_st: bool = False) -> InterchangeParams:
+        """The first interchange's :class:`InterchangeParams` (see
+        :func:`params_from_envelope`); ``need_st``: refuse a file without a transaction."""
+        if (self.first_isa is None or self.first_gs is None
+                or (need_st and self.first_st is None)):
+            raise X12StructureError(f"no ISA/GS{'/ST' if need_st else ''} envelope found",
+                                    X12Location(file=self.file))
+        return params_from_envelope(self.first_isa, self.first_gs, self.first_st or "",
+                                    self.file, head)
+
+    def _isa(self, seg: Segment) -> None:
+        if self.isa is not None:
+            raise self.fail(seg, None, "ISA before the previous interchange's IEA")
+        self.loop = "ISA"
+        if seg.element(12) != "00501" and not (self.expect is not None and
+                                               self.expect.sniffed):
+            raise UnsupportedX12Error(
+                f"interchange version {seg.element(12)!r} is not supported: edigateway "
+                "reads X12 5010 (ISA12 00501)", seg.location(self.file, "ISA", 12))
+        self.isa, self.groups = seg, 0
+        self.first_isa = self.first_isa or seg
+
+    def _ta1(self, seg: Segment) -> None:
+        if self.isa is None or self.gs is not None:
+            raise self.fail(seg, None, "TA1 must stand between ISA and the first GS")
+        self.loop = "TA1"
+        self.interchange_acks.append(read_ta1_segment(seg, self.file))
+
+    def _gs(self, seg: Segment) -> None:
+        if self.isa is None:
+            raise self.fail(seg, None, "GS outside an interchange (no ISA)")
+        if self.gs is not None:
+            raise self.fail(seg, None, "GS before the previous group's GE")
+        self.loop = "GS"
+        if self.expect is not None and seg.element(1) != self.expect.functional_id:
+            raise self.fail(seg, 1, f"functional group {seg.element(1)!r} is not "
+                            f"{self.expect.functional_id}")
+        self._version(seg)
+        self.gs = seg
+        self.first_gs = self.first_gs or seg
+        self.groups += 1
+        self.groups_read += 1
+        self.transactions = 0
+
+    def _st(self, seg: Segment) -> None:
+        if self.gs is None:
+            raise self.fail(seg, None, "ST outside a functional group (no GS)")
+        if self.st is not None:
+            raise self.fail(seg, None, "ST before the previous transaction's SE")
+        self._transaction(seg)
+        self.st, self.st_count = seg, 1
+        self.transactions += 1
+
+    def _version(self, seg: Segment) -> None:
+        """GS08 must be a version the reader reads."""
+        expect = self.expect
+        if expect is not None and seg.element(8) not in expect.versions:
+            error = X12StructureError if expect.sniffed else UnsupportedX12Error
+            raise error(f"GS08 version {seg.element(8)!r} is not "
+                        f"{' or '.join(sorted(expect.versions))}",
+                        seg.location(self.file, "GS", 8))
+
+    def _transaction(self, seg: Segment) -> None:
+        """ST01 must be the transaction the reader reads; its loops start afresh."""
+        self.loop = "ST"
+        if self.expect is not None and seg.element(1) != self.expect.transaction:
+            raise self.fail(seg, 1, f"transaction {seg.element(1)!r} is not "
+                            f"{_article(self.expect.transaction)} {self.expect.transaction}")
+        if self.first_st is None:
+            self.first_st = seg.element(2)
+        if self.tracker is not None:
+            self.tracker.reset()
+
+    def _se(self, seg: Segment) -> None:
+        if self.st is None:
+            if self.expect is None and self.gs is not None:
+                return  # a group the TA1 reader skips
+            raise self.fail(seg, None, "SE without its ST")
+        self.loop = "SE"
+        if seg.element(1) != str(self.st_count):
+            raise self.fail(seg, 1, f"SE01 says {seg.element(1)[:20] or 'nothing'} segments "
+                            f"but the transaction has {self.st_count} (ST…SE); the file may be "
+                            "truncated or edited")
+        if seg.element(2) != self.st.element(2):
+            raise self.fail(seg, 2, f"SE02 {seg.element(2)!r} does not match ST02 "
+                            f"{self.st.element(2)!r}")
+        self.st = None
+
+    def _ge(self, seg: Segment) -> None:
+        if self.gs is None or self.st is not None:
+            raise self.fail(seg, None, "GE without its GS, or inside a transaction")
+        self.loop = "GE"
+        if seg.element(1) != str(self.transactions):
+            raise self.fail(seg, 1, f"GE01 says {seg.element(1)!r} transactions; the group "
+                            f"has {self.transactions}")
+        if seg.element(2) != self.gs.element(6):
+            raise self.fail(seg, 2, f"GE02 {seg.element(2)!r} does not match GS06 "
+                            f"{self.gs.element(6)!r}")
+        self.gs = None
+
+    def _iea(self, seg: Segment) -> None:
+        if self.isa is None or self.gs is not None:
+            raise self.fail(seg, None, "IEA without its ISA, or inside a group")
+        self.loop = "IEA"
+        if seg.element(1) != str(self.groups):
+            raise self.fail(seg, 1, f"IEA01 says {seg.element(1)!r} groups; the interchange "
+                            f"has {self.groups}")
+        if seg.element(2) != self.isa.element(13):
+            message = (f"IEA02 {seg.element(2)!r} does not match ISA13 "
+                       f"{self.isa.element(13)!r}")
+            if self.expect is not None and self.expect.iea02_error:
+                raise self.fail(seg, 2, message)
+            self.warnings.append(ReadWarning(
+                seg.location(self.file, self.loop, 2),
+                f"{message}; the ISA13 value is taken (as TA105 001 prescribes)"))
+        self.isa = None
+
+
+    def _taken(self, seg: Segment) -> None:
+        """Without verifying: note where the reader is and what the file says it is."""
+        self.loop = seg.id
+        if seg.id == "ISA":
+            self.first_isa = self.first_isa or seg
+        elif seg.id == "GS":
+            self._version(seg)
+            self.first_gs = self.first_gs or seg
+            self.groups_read += 1
+        elif seg.id == "ST":
+            self._transaction(seg)
+
+
+_ENVELOPE: Final[dict[str, Callable[[EnvelopeReader, Segment], None]]] = {
+    "ISA": EnvelopeReader._isa, "TA1": EnvelopeReader._ta1, "GS": EnvelopeReader._gs,
+    "ST": EnvelopeReader._st, "SE": EnvelopeReader._se, "GE": EnvelopeReader._ge,
+    "IEA": EnvelopeReader._iea}
+_IDENTIFY: Final[dict[str, Callable[[EnvelopeReader, Segment], None]]] = dict.fromkeys(
+    ("ISA", "GS", "ST", "SE", "GE", "IEA"), EnvelopeReader._taken)
+""":class:`Expect` ``verify=False``: envelope segments are taken as they come (a TA1 is an
+ordinary segment to such a reader)."""
+
+
+def _article(name: str) -> str:
+    """"an 835", "an 837", "a 271" (X12 health care transactions start with 2, 8 or 9)."""
+    return "an" if name.startswith("8") else "a"
+
+
+_TA1_ELEMENTS: Final = 5
+
+
+def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
+    """One TA1 segment as an :class:`InterchangeAck`; errors name the element. TA1s stand
+    in any interchange (alone, or in front of a 999), so every reader meets them here."""
+
+    def fail(element: int | None, message: str) -> X12StructureError:
+        return X12StructureError(message, seg.location(file, "TA1", element))
+
+    if len(seg.elements) > _TA1_ELEMENTS and any(seg.elements[_TA1_ELEMENTS:]):
+        raise fail(_TA1_ELEMENTS + 1, f"TA1 has {len(seg.elements)} elements; it has five "
+                   "(TA101–TA105)")
+    number = seg.element(1)
+    if not is_digits(number, 9):
+        raise fail(1, f"TA101 {number!r} is not an interchange control number (digits)")
+    day, clock = seg.element(2), seg.element(3)
+    if len(day) != 6 or not is_digits(day):
+        raise fail(2, f"TA102 {day!r} is not a YYMMDD date")
+    try:  # ISA09 has two-digit years; every 5010 interchange is from this century
+        stamp = date(2000 + int(day[:2]), int(day[2:4]), int(day[4:]))
+    except ValueError as exc:
+        raise fail(2, f"TA102 {day!r} is not a calendar date ({exc})") from exc
+    if len(clock) != 4 or not is_digits(clock):
+        raise fail(3, f"TA103 {clock!r} is not an HHMM time")
+    try:
+        moment = time(int(clock[:2]), int(clock[2:]))
+    except ValueError as exc:
+        raise fail(3, f"TA103 {clock!r} is not a time of day ({exc})") from exc
+    if seg.element(4) not in ("A", "E", "R"):
+        raise fail(4, f"TA104 {seg.element(4)!r} is not A (accepted), E (accepted with "
+                   "errors) or R (rejected)")
+    note = seg.element(5)
+    if len(note) != 3 or not is_digits(note):
+        raise fail(5, f"TA105 {note!r} is not a three-digit interchange note code")
+    try:
+        return InterchangeAck(interchange_control_number=number, interchange_date=stamp,
+                              interchange_time=moment, ack_code=seg.element(4),
+                              note_code=note)
+    except ValidationError as exc:
+        raise fail(None, exc.errors()[0]["msg"]) from exc
+
+
+def ta1_elements(ack: InterchangeAck) -> tuple[str, str, str, str, str]:
+    """TA101–TA105 of ``ack`` (for a TA1 written into any interchange)."""
+    return (ack.interchange_control_number,
+            ack.interchange_date.strftime("%y%m%d"), ack.interchange_time.strftime("%H%M"),
+            ack.ack_code, ack.note_code)
+
+
+# --------------------------------------------------------------------------- writing
 
 
 class SegmentWriter:
     """Collects segments, refusing delimiter characters inside values.
 
     ``context`` (claim ID and loop) is attached to any error so that the message says
-    which claim and which element held the bad value.
+    which claim and which element held the bad value. With a ``tracker`` (the guide's
+    loops, as :func:`write_interchange` gives it), the loop follows the segments written.
     """
 
-    def __init__(self, delimiters: Delimiters, *, line_breaks: bool = True) -> None:
+    def __init__(self, delimiters: Delimiters, *, line_breaks: bool = True,
+                 tracker: spec.LoopTracker | None = None) -> None:
         self.delimiters = delimiters
         self._terminator = delimiters.segment + ("\n" if line_breaks else "")
         self._forbidden = frozenset(delimiters.all())
+        self.tracker = tracker
         self.parts: list[str] = []
         self.count = 0
         self.loop: str | None = None
@@ -483,6 +907,10 @@ class SegmentWriter:
         """Append a segment; ``list`` values are composites, ``tuple`` values repeat
         (joined by the repetition separator, e.g. ``EB03`` ``23^41``); trailing empties are
         dropped."""
+        if self.tracker is not None:
+            self.tracker.advance(seg_id, [self._raw(v) for v in elements[:3]],
+                                 self.delimiters.component)
+            self.loop = self.tracker.loop
         values: list[str] = []
         for index, value in enumerate(elements, start=1):
             if isinstance(value, list):
@@ -501,6 +929,14 @@ class SegmentWriter:
         """Append an already-formatted segment (the fixed-width ISA)."""
         self.parts.append(text + self._terminator)
         self.count += 1
+
+    def _raw(self, value: str | list[str] | tuple[str, ...] | None) -> str:
+        """An element as the tracker matches qualifiers on it (composites joined)."""
+        if isinstance(value, list):
+            return self.delimiters.component.join(v or "" for v in value)
+        if isinstance(value, tuple):
+            return value[0] if value else ""
+        return value or ""
 
     def _composite(self, seg_id: str, index: int, components: list[str]) -> str:
         checked = [self._check(seg_id, index, c or "") for c in components]
@@ -543,3 +979,56 @@ def isa_segment(params: InterchangeParams) -> str:
             raise DelimiterInDataError(f"ISA ID {value!r} contains a delimiter",
                                        X12Location(segment_index=1, segment_id="ISA"))
     return d.element.join(fields)
+
+
+Item = TypeVar("Item")
+
+
+def write_interchange(params: InterchangeParams, key: str | None, items: Iterable[Item] = (),
+                      body: Callable[[SegmentWriter, str, Item], None] | None = None, *,
+                      acks: Iterable[InterchangeAck] = (),
+                      outside: Mapping[str, str] | None = None) -> str:
+    """One interchange: ISA, any TA1 ``acks``, then — for guide ``key`` (``"835"`` …) —
+    one functional group with one ST…SE per item (GS01, ST01, GS08 and ST03 as the guide's
+    spec says; ST02 from the first transaction control number on), GE and IEA.
+
+    ``body(out, control, item)`` writes one transaction set's segments between ST and SE
+    (``control``: its ST02); the writer names their loops from the spec (``outside``: names
+    for segments outside any loop, see :class:`~edigateway.x12.spec.LoopTracker`).
+    ``key=None`` writes a TA1-only interchange (``IEA*0``). Counts (SE01, GE01, IEA01) are
+    computed, never passed in.
+    """
+    tracker = spec.LoopTracker(spec.guide(key), outside) if key is not None else None
+    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks, tracker=tracker)
+    out.raw(isa_segment(params))
+    out.loop = "ISA"
+    for ack in acks:
+        out.loop = "TA1"
+        out.segment("TA1", *ta1_elements(ack))
+    groups = 0
+    if key is not None and tracker is not None:
+        ids = tracker.guide.identity()
+        groups = 1
+        out.tracker = None
+        out.loop = "GS"
+        out.segment("GS", ids.functional_id, params.gs_sender_code, params.gs_receiver_code,
+                    params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
+                    str(params.group_control_number), "X", ids.version)
+        count = 0
+        for offset, item in enumerate(items):
+            control = f"{params.first_transaction_control_number + offset:04d}"
+            start = out.count
+            out.tracker, out.loop = None, "ST"
+            out.segment("ST", ids.transaction_set, control, ids.version if ids.st03 else None)
+            tracker.reset()
+            out.tracker = tracker
+            if body is not None:
+                body(out, control, item)
+            out.tracker, out.loop, out.claim = None, "SE", None
+            out.segment("SE", str(out.count - start + 1), control)
+            count += 1
+        out.loop = "GE"
+        out.segment("GE", str(count), str(params.group_control_number))
+    out.tracker, out.loop = None, "IEA"
+    out.segment("IEA", str(groups), f"{params.interchange_control_number:09d}")
+    return out.text()

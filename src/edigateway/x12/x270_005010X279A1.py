@@ -13,11 +13,8 @@ put on the patient's level, which is where the payer echoes it in the 271::
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, get_args
-
-from pydantic import ValidationError
 
 from edigateway.domain.code_lists import SERVICE_TYPES
 from edigateway.domain.eligibility import (
@@ -25,20 +22,21 @@ from edigateway.domain.eligibility import (
     InquiryPerson,
     ProviderIdQualifier,
 )
-from edigateway.errors import X12Location, X12StructureError
 from edigateway.x12.envelope import (
+    Expect,
     InterchangeParams,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    params_from_envelope,
+    head_of,
+    write_interchange,
 )
-from edigateway.x12.formats import is_digits, parse_date, x12_date
+from edigateway.x12.formats import is_digits, x12_date
+from edigateway.x12.reader import SegmentReader, person_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "270"
 GUIDE: Final = "005010X279A1"
 
 
@@ -50,14 +48,12 @@ def originator_id(inquiry: EligibilityInquiry) -> str:
 
 def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) -> str:
     """One interchange, one ST/SE holding every inquiry (see module docstring)."""
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HS", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
-    control = f"{params.first_transaction_control_number:04d}"
-    start = out.count
-    out.segment("ST", "270", control, GUIDE)
+    return write_interchange(params, KEY, [inquiries],
+                             lambda out, _, items: _write_inquiries(out, items, params))
+
+
+def _write_inquiries(out: SegmentWriter, inquiries: list[EligibilityInquiry],
+                     params: InterchangeParams) -> None:
     out.segment("BHT", "0022", "13", f"{params.interchange_control_number:09d}",
                 params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"))
     hl = 0
@@ -65,13 +61,11 @@ def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) ->
         out.claim = inquiry.trace_number
         hl += 1
         source = hl
-        out.loop = "2000A"
         out.segment("HL", str(source), "", "20", "1")
         out.segment("NM1", "PR", "2", inquiry.payer.name, "", "", "", "", "PI",
                     inquiry.payer.payer_id)
         hl += 1
         receiver = hl
-        out.loop = "2000B"
         out.segment("HL", str(receiver), str(source), "21", "1")
         provider = inquiry.provider
         if provider.organization_name:
@@ -84,7 +78,6 @@ def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) ->
         hl += 1
         subscriber = hl
         dependent = inquiry.dependent
-        out.loop = "2000C"
         out.segment("HL", str(subscriber), str(receiver), "22", "1" if dependent else "0")
         if dependent is None:
             out.segment("TRN", "1", inquiry.trace_number, originator_id(inquiry))
@@ -93,18 +86,12 @@ def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) ->
             _benefits(out, inquiry)
             continue
         hl += 1
-        out.loop = "2000D"
         out.segment("HL", str(hl), str(subscriber), "23", "0")
         out.segment("TRN", "1", inquiry.trace_number, originator_id(inquiry))
         _person(out, "03", dependent, "")
         if dependent.relationship:
             out.segment("INS", "N", dependent.relationship)
         _benefits(out, inquiry)
-    out.claim = None
-    out.segment("SE", str(out.count - start + 1), control)
-    out.segment("GE", "1", str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
 
 
 def _person(out: SegmentWriter, entity: str, person: InquiryPerson, qualifier: str) -> None:
@@ -122,7 +109,6 @@ def _person(out: SegmentWriter, entity: str, person: InquiryPerson, qualifier: s
 def _benefits(out: SegmentWriter, inquiry: EligibilityInquiry) -> None:
     if inquiry.service_date:
         out.segment("DTP", "291", "D8", x12_date(inquiry.service_date))
-    out.loop = "2110D" if inquiry.dependent else "2110C"
     for service_type in inquiry.service_types:
         out.segment("EQ", service_type)
 
@@ -135,120 +121,110 @@ class Parsed270:
     inquiries: list[EligibilityInquiry]
 
 
-def read_270(text: str, file: str | None = None) -> Parsed270:
-    """Read a 270 (see module docstring); errors name segment, loop and element."""
-    return read_270_segments(iter_segments(io.StringIO(text), file), file, text)
+def read_270(source: Source, *, name: str | None = None) -> Parsed270:
+    """Read a 270 from bytes, a path or segments (see module docstring); errors name
+    segment, loop and element."""
+    reader = _Reader.reading(source, name)
+    inquiries = reader.read(source)
+    return Parsed270(reader.envelope.params(head_of(source)), inquiries)
 
 
-def read_270_segments(segments: Iterable[Segment], file: str | None = None,
-                      text: str | None = None) -> Parsed270:
-    """:func:`read_270` over segments."""
-    isa = gs = None
-    first_st = ""
-    loop = "ISA"
-    current: dict[str, Any] | None = None
-    person: dict[str, Any] | None = None
-    inquiries: list[EligibilityInquiry] = []
-    payer: dict[str, Any] = {}
-    provider: dict[str, Any] = {}
-
-    def finish(seg: Segment) -> None:
-        nonlocal current
-        if current is None:
-            return
-        try:
-            inquiries.append(EligibilityInquiry.model_validate(current))
-        except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            raise X12StructureError(f"the inquiry does not read: {where}: {problem['msg']}",
-                                    seg.location(file, loop)) from exc
-        current = None
-
-    for seg in segments:
-        sid, q = seg.id, seg.element(1)
-        if sid == "ISA":
-            isa = seg
-        elif sid == "GS":
-            gs = seg
-            if seg.element(8) != GUIDE:
-                raise X12StructureError(f"version {seg.element(8)!r} is not {GUIDE}",
-                                        seg.location(file, "GS", 8))
-        elif sid == "ST":
-            first_st = first_st or seg.element(2)
-        elif sid == "HL":
-            level = seg.element(3)
-            if level in ("20", "22"):
-                finish(seg)
-            loop = {"20": "2000A", "21": "2000B", "22": "2000C", "23": "2000D"}.get(level, loop)
-            if level == "22":
-                current = {"payer": payer, "provider": provider, "service_types": []}
-            elif level == "23" and current is not None:
-                current["dependent"] = {}
-        elif sid == "NM1" and loop == "2000A":
-            payer = {"name": seg.element(3), "payer_id": seg.element(9)}
-        elif sid == "NM1" and loop == "2000B":
-            provider = _provider_id(seg, file, loop)
-            if seg.element(2) == "2":
-                provider["organization_name"] = seg.element(3)
-            else:
-                provider["person"] = _name(seg)
-        elif current is not None and sid == "NM1" and q in ("IL", "03"):
-            person = {"name": _name(seg)} if seg.element(3) else {}
-            if seg.element(9):
-                person["member_id"] = seg.element(9)
-            current["subscriber" if q == "IL" else "dependent"] = person
-        elif current is not None and sid == "TRN":
-            current["trace_number"] = seg.element(2)
-        elif person is not None and sid == "DMG":
-            person["date_of_birth"] = _date(seg, 2, file, loop)
-            if seg.element(3):
-                person["gender"] = seg.element(3)
-        elif person is not None and sid == "INS":
-            person["relationship"] = seg.element(2)
-        elif current is not None and sid == "DTP" and q == "291":
-            current["service_date"] = _date(seg, 3, file, loop)
-        elif current is not None and sid == "EQ":
-            codes = seg.repeats(1)
-            unknown = [c for c in codes if c not in SERVICE_TYPES]
-            if unknown:
-                raise X12StructureError(
-                    f"EQ01 {unknown[0]!r} is not an X12 service type code (element 1365)",
-                    seg.location(file, "2110D" if loop == "2000D" else "2110C", 1))
-            current["service_types"].extend(codes)
-        elif sid == "SE":
-            finish(seg)
-    if isa is None or gs is None:
-        raise X12StructureError("no ISA/GS envelope found", X12Location(file=file))
-    return Parsed270(params_from_envelope(isa, gs, first_st, file, text), inquiries)
-
-
+_Dict = dict[str, Any]
 _PROVIDER_IDS: Final = frozenset(get_args(ProviderIdQualifier))
 
 
-def _provider_id(seg: Segment, file: str | None, loop: str) -> dict[str, Any]:
-    """2100B NM108/NM109: the NPI (XX) or another identifier the guide allows."""
-    qualifier, value = seg.element(8), seg.element(9)
-    if qualifier not in _PROVIDER_IDS:
-        raise X12StructureError(
-            f"NM108 {qualifier!r} is not a provider identification the guide allows "
-            f"({', '.join(sorted(_PROVIDER_IDS))})", seg.location(file, "2100B", 8))
-    if qualifier == "XX":
-        if not is_digits(value, 10) or len(value) != 10:
-            raise X12StructureError(f"NM109 {value!r} is not an NPI (10 digits)",
-                                    seg.location(file, "2100B", 9))
-        return {"npi": value}
-    return {"id_qualifier": qualifier, "identifier": value}
+class _Reader(SegmentReader[EligibilityInquiry]):
+    """Payer (2100A) and provider (2100B) kept for the inquiries below them; one inquiry
+    per subscriber level (2000C), its dependent (2000D) included."""
 
+    key = KEY
+    expect = Expect.of(KEY, verify=False, sniffed=True)
 
-def _name(seg: Segment) -> dict[str, Any]:
-    name = {"last_name": seg.element(3), "first_name": seg.element(4) or None,
-            "middle_name": seg.element(5) or None, "suffix": seg.element(7) or None}
-    return {k: v for k, v in name.items() if v is not None}
+    def __init__(self, file: str | None) -> None:
+        super().__init__(file)
+        self.current: _Dict | None = None
+        self.person: _Dict | None = None
+        self.payer: _Dict = {}
+        self.provider: _Dict = {}
+        self.level_loop: str | None = None
+        """The loop of the last HL: where an inquiry that does not read is located."""
 
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
+        if kind == "SE":
+            self._finish(seg)
 
-def _date(seg: Segment, index: int, file: str | None, loop: str) -> Any:
-    try:
-        return parse_date(seg.element(index))
-    except ValueError as exc:
-        raise X12StructureError(str(exc), seg.location(file, loop, index)) from exc
+    def other(self, seg: Segment) -> None:
+        """Segments an inquiry does not need (PRV, REF, N3/N4 …) are passed over."""
+
+    def _finish(self, seg: Segment) -> None:
+        if self.current is not None:
+            self.emit(self.model(seg, EligibilityInquiry, self.current, loop=self.level_loop,
+                                 prefix="the inquiry does not read: "))
+        self.current = None
+
+    def _seg_HL(self, seg: Segment) -> None:
+        level = seg.element(3)
+        if level in ("20", "22"):
+            self._finish(seg)
+        if self.started:
+            self.level_loop = self.loop
+        if level == "22":
+            self.current = {"payer": self.payer, "provider": self.provider,
+                            "service_types": []}
+        elif level == "23" and self.current is not None:
+            self.current["dependent"] = {}
+
+    def _seg_NM1(self, seg: Segment) -> None:
+        if self.loop == "2100A":
+            self.payer = {"name": seg.element(3), "payer_id": seg.element(9)}
+        elif self.loop == "2100B":
+            self.provider = self._provider_id(seg)
+            if seg.element(2) == "2":
+                self.provider["organization_name"] = seg.element(3)
+            else:
+                self.provider["person"] = person_name(seg)
+        elif self.current is not None and seg.element(1) in ("IL", "03"):
+            self.person = {"name": person_name(seg)} if seg.element(3) else {}
+            if seg.element(9):
+                self.person["member_id"] = seg.element(9)
+            self.current["subscriber" if seg.element(1) == "IL" else "dependent"] = \
+                self.person
+
+    def _provider_id(self, seg: Segment) -> _Dict:
+        """2100B NM108/NM109: the NPI (XX) or another identifier the guide allows."""
+        qualifier = self.code(seg, 8, _PROVIDER_IDS, "a provider identification the "
+                              f"guide allows ({', '.join(sorted(_PROVIDER_IDS))})")
+        value = seg.element(9)
+        if qualifier == "XX":
+            if not is_digits(value, 10) or len(value) != 10:
+                raise self.fail(seg, 9, f"NM109 {value!r} is not an NPI (10 digits)")
+            return {"npi": value}
+        return {"id_qualifier": qualifier, "identifier": value}
+
+    def _seg_TRN(self, seg: Segment) -> None:
+        if self.current is not None:
+            self.current["trace_number"] = seg.element(2)
+
+    def _seg_DMG(self, seg: Segment) -> None:
+        if self.person is not None:
+            self.person["date_of_birth"] = self.date(seg, 2)
+            if seg.element(3):
+                self.person["gender"] = seg.element(3)
+
+    def _seg_INS(self, seg: Segment) -> None:
+        if self.person is not None:
+            self.person["relationship"] = seg.element(2)
+
+    def _seg_DTP(self, seg: Segment) -> None:
+        if self.current is not None and seg.element(1) == "291":
+            self.current["service_date"] = self.date(seg, 3)
+
+    def _seg_EQ(self, seg: Segment) -> None:
+        if self.current is None:
+            return
+        codes = seg.repeats(1)
+        unknown = [c for c in codes if c not in SERVICE_TYPES]
+        if unknown:
+            raise self.fail(seg, 1, f"EQ01 {unknown[0]!r} is not an X12 service type code "
+                            "(element 1365)")
+        self.current["service_types"].extend(codes)

@@ -21,12 +21,9 @@ stated"), and a remaining amount without its period is kept with ``period="not_s
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
-
-from pydantic import ValidationError
 
 from edigateway.domain.code_lists import HSD_QUANTITIES, SERVICE_TYPES
 from edigateway.domain.eligibility import (
@@ -45,34 +42,24 @@ from edigateway.domain.eligibility import (
 )
 from edigateway.errors import X12Location, X12StructureError
 from edigateway.x12.envelope import (
+    Expect,
     InterchangeParams,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    read_segments,
+    write_interchange,
 )
-from edigateway.x12.formats import (
-    QUANTITY_DIGITS,
-    is_digits,
-    parse_amount,
-    parse_date,
-    parse_decimal,
-    x12_amount,
-    x12_date,
-)
+from edigateway.x12.formats import QUANTITY_DIGITS, is_digits, x12_amount, x12_date
+from edigateway.x12.reader import SegmentReader
 from edigateway.x12.x270_005010X279A1 import originator_id
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from datetime import date
-    from pathlib import Path
 
     from edigateway.domain.eligibility import EligibilityInquiry
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "271"
 GUIDE: Final = "005010X279A1"
-PERCENT_DIGITS: Final = 10
-"""EB08 benefit percent: data element 954, ``R`` 1/10."""
 
 REJECT_REASONS: Final = {
     "04": "authorized quantity exceeded", "15": "required application data missing",
@@ -160,99 +147,47 @@ class Parsed271:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-def read_271(path: Path) -> Parsed271:
-    """Read the 271 at ``path``."""
-    return read_271_segments(read_segments(path), str(path))
+def read_271(source: Source, *, name: str | None = None) -> Parsed271:
+    """Read a 271 from bytes, a path or segments (see module docstring)."""
+    reader = _Reader.reading(source, name)
+    reader.read(source)
+    if not reader.envelope.groups_read:
+        raise X12StructureError("no GS segment: not a 271 interchange",
+                                X12Location(file=reader.file))
+    return Parsed271(reader.results, reader.upper_rejections)
 
 
-def read_271_text(text: str, file: str | None = None) -> Parsed271:
-    """Read a 271 held in memory."""
-    return read_271_segments(iter_segments(io.StringIO(text), file), file)
+class _Reader(SegmentReader[None]):
+    """Payer and provider levels for rejections; one patient's benefits per 2000C/2000D,
+    each EB with the HSD and MSG segments after it."""
 
+    key = KEY
+    expect = Expect.of(KEY, verify=False, sniffed=True)
 
-def read_271_segments(segments: Iterable[Segment], file: str | None = None) -> Parsed271:
-    """Read 271 segments (see module docstring)."""
-    return _Reader(file).read(segments)
-
-
-class _Reader:
     def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.loop = "ISA"
+        super().__init__(file)
         self.payer: dict[str, Any] = {}
         self.upper_rejections: list[Rejection] = []
         self.person: dict[str, Any] | None = None
+        self.named = False
         self.ebs: list[_Eb] = []
         self.results: list[DentalBenefits] = []
 
-    def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
-        return X12StructureError(message, seg.location(self.file, self.loop, element))
-
-    def _invalid(self, seg: Segment | None, exc: ValidationError) -> X12StructureError:
-        """A benefit that does not fit our model, located at the segment that completed it
-        (the AAA itself, or the SE/HL closing a patient's EBs)."""
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        location = (seg.location(self.file, self.loop) if seg is not None
-                    else X12Location(file=self.file, loop=self.loop))
-        return X12StructureError(f"the benefits do not read: {where}: {problem['msg']}",
-                                 location)
-
-    def read(self, segments: Iterable[Segment]) -> Parsed271:
-        seen_gs = False
-        last: Segment | None = None
-        for seg in segments:
-            last = seg
-            if seg.id == "GS":
-                seen_gs = True
-                if seg.element(8) != GUIDE:
-                    raise self._fail(seg, 8, f"version {seg.element(8)!r} is not {GUIDE}")
-            try:
-                self._feed(seg)
-            except ValidationError as exc:
-                raise self._invalid(seg, exc) from exc
-        self._finish_person(last)
-        if not seen_gs:
-            raise X12StructureError("no GS segment: not a 271 interchange",
-                                    X12Location(file=self.file))
-        return Parsed271(self.results, self.upper_rejections)
-
-    def _feed(self, seg: Segment) -> None:
-        sid, q = seg.id, seg.element(1)
-        if sid == "HL":
-            self._hl(seg)
-        elif sid == "NM1":
-            self._nm1(seg)
-        elif sid == "AAA":
-            self._aaa(seg)
-        elif self.person is None:
-            return
-        elif sid == "TRN":
-            self.person.setdefault("trace_number", seg.element(2))
-        elif sid == "REF" and q in ("6P", "18", "IG", "1L"):
-            if q in ("6P", "1L") and seg.element(2):
-                self.person["group_number"] = seg.element(2)
-            if seg.element(3):
-                self.person["group_name" if q in ("6P", "1L") else "plan_name"] = \
-                    seg.element(3)
-        elif sid == "DTP" and self.loop in ("2100C", "2100D"):
-            self._plan_date(seg)
-        elif sid == "EB":
-            self._eb(seg)
-        elif sid == "HSD" and self.ebs:
-            self.ebs[-1].hsd.append(seg)
-        elif sid == "MSG":
-            if self.ebs and self.loop in ("2110C", "2110D"):
-                self.ebs[-1].messages.append(seg.element(1))
-            else:
-                self.person["messages"].append(seg.element(1))
-        elif sid == "SE":
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
+        if kind == "SE" and self.person is not None:
             self._finish_person(seg)
 
-    def _hl(self, seg: Segment) -> None:
+    def other(self, seg: Segment) -> None:
+        """Segments the benefits do not need (PRV, N3/N4, III, LS/LE …) are passed over."""
+
+    def finish(self) -> None:
+        super().finish()
+        if self.person is not None and self.envelope.last is not None:
+            self._finish_person(self.envelope.last)  # a file cut short: what it holds
+
+    def _seg_HL(self, seg: Segment) -> None:
         level = seg.element(3)
-        if level in ("20", "21", "22", "23"):
-            self.loop = {"20": "2000A", "21": "2000B", "22": "2000C", "23": "2000D"}[level]
+        self.named = not self.started  # an HL of no known level names nothing
         if level == "20":
             self._finish_person(seg)
             self.payer = {}
@@ -270,48 +205,57 @@ class _Reader:
                            "payer_id": self.payer.get("id"), "messages": [],
                            "rejections": [], **subscriber}
 
-    def _nm1(self, seg: Segment) -> None:
-        entity = seg.element(1)
-        if self.loop == "2000A":
-            self.loop = "2100A"
+    def _seg_NM1(self, seg: Segment) -> None:
+        """The first NM1 after an HL names its level; later ones (2120C/D) are not read."""
+        if self.named:
+            return
+        self.named = True
+        if self.loop == "2100A":
             self.payer = {"name": seg.element(3) or None, "id": seg.element(9) or None}
-        elif self.loop == "2000B":
-            self.loop = "2100B"
-        elif self.loop in ("2000C", "2000D") and self.person is not None:
+        elif self.loop in ("2100C", "2100D") and self.person is not None:
             name = {"last_name": seg.element(3) or "UNKNOWN",
                     "first_name": seg.element(4) or None}
-            if self.loop == "2000C":
-                self.loop = "2100C"
+            if self.loop == "2100C":
                 self.person["subscriber"] = name
-                if entity == "IL" and seg.element(9):
+                if seg.element(1) == "IL" and seg.element(9):
                     self.person["member_id"] = seg.element(9)
             else:
-                self.loop = "2100D"
                 self.person["patient"] = name
 
-    def _aaa(self, seg: Segment) -> None:
+    def _seg_AAA(self, seg: Segment) -> None:
         code, follow = seg.element(3), seg.element(4)
         retry, advice = FOLLOW_UP.get(follow, (False, "the payer gave no follow-up advice"))
-        level = LEVEL_NAMES.get(self.loop, self.loop)
-        rejection = Rejection(
-            level=level, code=code,
-            reason=REJECT_REASONS.get(code, f"reject reason {code} (not in our list)"),
-            follow_up=follow or None, retry=retry, advice=advice)
+        rejection = self.model(seg, Rejection, {
+            "level": LEVEL_NAMES.get(self.loop, self.loop), "code": code,
+            "reason": REJECT_REASONS.get(code, f"reject reason {code} (not in our list)"),
+            "follow_up": follow or None, "retry": retry, "advice": advice},
+            prefix="the benefits do not read: ")
         if self.person is not None and self.loop not in ("2000A", "2100A", "2000B", "2100B"):
             self.person["rejections"].append(rejection)
         else:
             self.upper_rejections.append(rejection)
 
-    def _plan_date(self, seg: Segment) -> None:
-        assert self.person is not None  # noqa: S101 - _feed checked
+    def _seg_TRN(self, seg: Segment) -> None:
+        if self.person is not None:
+            self.person.setdefault("trace_number", seg.element(2))
+
+    def _seg_REF(self, seg: Segment) -> None:
+        q = seg.element(1)
+        if self.person is None or q not in ("6P", "18", "IG", "1L"):
+            return
+        if q in ("6P", "1L") and seg.element(2):
+            self.person["group_number"] = seg.element(2)
+        if seg.element(3):
+            self.person["group_name" if q in ("6P", "1L") else "plan_name"] = seg.element(3)
+
+    def _seg_DTP(self, seg: Segment) -> None:
+        if self.person is None or self.loop not in ("2100C", "2100D"):
+            return
         qualifier, fmt, value = seg.element(1), seg.element(2), seg.element(3)
-        try:
-            if fmt == "RD8" and "-" in value:
-                begin, end = (parse_date(v) for v in value.split("-", 1))
-            else:
-                begin = end = parse_date(value)
-        except ValueError as exc:
-            raise self._fail(seg, 3, str(exc)) from exc
+        if fmt == "RD8" and "-" in value:
+            begin, end = (self.date(seg, 3, v) for v in value.split("-", 1))
+        else:
+            begin = end = self.date(seg, 3)
         if qualifier in ("346", "291", "292"):
             self.person["plan_begin"] = begin
             if fmt == "RD8":
@@ -321,29 +265,32 @@ class _Reader:
         elif qualifier == "356":
             self.person["eligibility_begin"] = begin
 
-    def _eb(self, seg: Segment) -> None:
-        self.loop = "2110D" if self.loop in ("2100D", "2110D") else "2110C"
+    def _seg_EB(self, seg: Segment) -> None:
+        if self.person is None:
+            return
         procedures = seg.components(13)
-        try:
-            amount = parse_amount(seg.element(7)) if seg.element(7) else None
-        except ValueError as exc:
-            raise self._fail(seg, 7, str(exc)) from exc
-        try:
-            percent = parse_decimal(seg.element(8), PERCENT_DIGITS) if seg.element(8) else None
-        except ValueError as exc:
-            raise self._fail(seg, 8, str(exc)) from exc
-        if percent is not None and not Decimal(0) <= percent <= 1:
-            raise self._fail(seg, 8, f"percent {percent} is not between 0 and 1")
         self.ebs.append(_Eb(
             seg=seg, info=seg.element(1), level=seg.element(2),
             service_types=[s for s in seg.repeats(3) if s],
-            period=seg.element(6), amount=amount, percent=percent,
+            period=seg.element(6), amount=self.amount(seg, 7), percent=self.percent(seg, 8),
             quantity_qualifier=seg.element(9), quantity=seg.element(10),
             network=NETWORK.get(seg.element(12), "not_stated"),
             procedures=[procedures[1]] if len(procedures) > 1 and procedures[1] else []))
 
+    def _seg_HSD(self, seg: Segment) -> None:
+        if self.person is not None and self.ebs:
+            self.ebs[-1].hsd.append(seg)
+
+    def _seg_MSG(self, seg: Segment) -> None:
+        if self.person is None:
+            return
+        if self.ebs and self.loop in ("2110C", "2110D"):
+            self.ebs[-1].messages.append(seg.element(1))
+        else:
+            self.person["messages"].append(seg.element(1))
+
     # -- assembling one patient's benefits
-    def _finish_person(self, at: Segment | None, *, keep_if_empty: bool = True) -> None:
+    def _finish_person(self, at: Segment, *, keep_if_empty: bool = True) -> None:
         person, ebs = self.person, self.ebs
         self.person, self.ebs = None, []
         if person is None or (not keep_if_empty and not ebs and not person["rejections"]):
@@ -355,10 +302,8 @@ class _Reader:
                         f"HSD05 {hsd.element(5)!r} is not an X12 time period qualifier",
                         hsd.location(self.file, "2110D" if self.loop == "2110D"
                                      else "2110C", 5))
-        try:
-            self.results.append(DentalBenefits.model_validate(_assemble(person, ebs)))
-        except ValidationError as exc:
-            raise self._invalid(at, exc) from exc
+        self.results.append(self.model(at, DentalBenefits, _assemble(person, ebs),
+                                       prefix="the benefits do not read: "))
 
 
 def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
@@ -562,15 +507,14 @@ _NETWORK_CODES: Final = {v: k for k, v in NETWORK.items()}
 def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
               params: InterchangeParams) -> str:
     """A 271 answering each inquiry with its benefits (the clearinghouse simulator's
-    real-time answer); :func:`read_271_text` reads the same benefits back."""
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HB", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
-    control = f"{params.first_transaction_control_number:04d}"
-    start = out.count
-    out.segment("ST", "271", control, GUIDE)
+    real-time answer); :func:`read_271` reads the same benefits back."""
+    return write_interchange(params, KEY, [answers],
+                             lambda out, _, items: _write_answers(out, items, params))
+
+
+def _write_answers(out: SegmentWriter,
+                   answers: list[tuple[EligibilityInquiry, DentalBenefits]],
+                   params: InterchangeParams) -> None:
     out.segment("BHT", "0022", "11", f"{params.interchange_control_number:09d}",
                 params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"))
     hl = 0
@@ -614,11 +558,6 @@ def write_271(answers: list[tuple[EligibilityInquiry, DentalBenefits]],
             _rejections_and_dates(out, benefits, dependent.date_of_birth, dependent.gender,
                                   dependent.relationship)
         _benefit_segments(out, benefits)
-    out.claim = None
-    out.segment("SE", str(out.count - start + 1), control)
-    out.segment("GE", "1", str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
 
 
 def _rejections_and_dates(out: SegmentWriter, b: DentalBenefits, born: date | None,

@@ -23,14 +23,9 @@ loop and element.
 
 from __future__ import annotations
 
-import io
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from edigateway.domain.claim_status import (
     InformationReceiver,
@@ -41,36 +36,33 @@ from edigateway.domain.claim_status import (
     StatusPayer,
     StatusSubscriber,
 )
-from edigateway.errors import (
-    InputError,
-    UnsupportedX12Error,
-    X12Location,
-    X12StructureError,
-)
+from edigateway.errors import InputError, X12Location, X12StructureError
+from edigateway.x12 import spec
 from edigateway.x12.envelope import (
+    Expect,
     InterchangeParams,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    params_from_envelope,
+    head_of,
+    write_interchange,
 )
-from edigateway.x12.formats import (
-    QUANTITY_DIGITS,
-    parse_amount,
-    parse_date,
-    parse_decimal,
-    x12_amount,
-    x12_date,
-)
-from edigateway.x12.ta1 import EnvelopeReader
+from edigateway.x12.formats import x12_amount, x12_date
+from edigateway.x12.reader import SegmentReader, person_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import date
+    from decimal import Decimal
+
+    from pydantic import BaseModel
 
     from edigateway.domain.common import PersonName
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "276"
 GUIDE: Final = "005010X212"
+OUTSIDE: Final = {"BHT": "BHT"}
+"""BHT stands outside the guide's loops; errors there name the segment."""
 T = TypeVar("T")
 
 # --------------------------------------------------------------------------- shared
@@ -125,19 +117,16 @@ def write_name(out: SegmentWriter, entity: str, name: PersonName, qualifier: str
                 name.suffix, qualifier if identifier else "", identifier)
 
 
-def write_parties(out: SegmentWriter, level: str, party: object) -> None:
+def write_parties(out: SegmentWriter, party: object) -> None:
     """The 2100A/2100B/2100C NM1 of a payer, receiver or provider level."""
     if isinstance(party, StatusPayer):
-        out.loop = "2100A"
         out.segment("NM1", "PR", "2", party.name, "", "", "", "", party.id_qualifier,
                     party.payer_id)
     elif isinstance(party, InformationReceiver):
-        out.loop = "2100B"
         out.segment("NM1", "41", party.entity_type, party.name,
                     party.first_name if party.entity_type == "1" else "", "", "", "", "46",
                     party.etin)
     elif isinstance(party, ServiceProvider):
-        out.loop = "2100C"
         person = party.person
         if party.organization_name or person is None:
             out.segment("NM1", "1P", "2", party.organization_name, "", "", "", "",
@@ -147,7 +136,7 @@ def write_parties(out: SegmentWriter, level: str, party: object) -> None:
                         person.middle_name, "", person.suffix, party.id_qualifier,
                         party.identifier)
     else:
-        msg = f"no NM1 for {type(party).__name__} in loop {level}"
+        msg = f"no NM1 for {type(party).__name__} in loop {out.loop}"
         raise TypeError(msg)
 
 
@@ -175,25 +164,61 @@ def write_service(out: SegmentWriter, line: StatusLine, paid: Decimal | None) ->
                 x12_quantity(line.units) if line.units is not None else "")
 
 
-def hl_writer(out: SegmentWriter) -> Callable[[str, str, str | None], str]:
-    """A function writing the next HL (its ID returned): ``(parent, level, child code)``."""
-    count = 0
+class HierarchyWriter(ABC, Generic[T]):
+    """Writes the BHT and levels of a 276 or 277, one transaction set holding every item.
 
-    def write(parent: str, level: str, child: str | None) -> str:
-        nonlocal count
-        count += 1
-        out.segment("HL", str(count), parent, level, child)
-        return str(count)
+    Items sharing payer, receiver, provider and subscriber share their levels
+    (:func:`hierarchy`); a subclass says how an item names its parties and itself in write
+    errors, and writes a 2000D level (:meth:`subscriber`) with its 2000E children.
+    """
 
-    return write
+    purpose: ClassVar[str] = "13"
+    response: ClassVar[bool] = False
+
+    def __init__(self, params: InterchangeParams) -> None:
+        self.params = params
+        self.count = 0
+
+    @abstractmethod
+    def parties(self, item: T) -> tuple[object, ...]:
+        """Payer, receiver, provider, subscriber[, patient] of ``item``."""
+
+    @abstractmethod
+    def claim_id(self, item: T) -> str:
+        """How a write error names ``item``."""
+
+    @abstractmethod
+    def subscriber(self, out: SegmentWriter, level: Level[T], parent: str) -> None:
+        """A 2000D level: its HL, NM1 and claims, then its 2000E children."""
+
+    def __call__(self, out: SegmentWriter, _control: str, items: list[T]) -> None:
+        """BHT (BHT03 = the interchange control number, nine digits) and every level."""
+        params = self.params
+        out.segment("BHT", "0010", self.purpose, f"{params.interchange_control_number:09d}",
+                    params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
+                    "DG" if self.response else None)
+        for source in hierarchy(items, self.parties):
+            source_id = self.level(out, source, "", "20", "1")
+            for receiver in source.children:
+                receiver_id = self.level(out, receiver, source_id, "21", "1")
+                for provider in receiver.children:
+                    provider_id = self.level(out, provider, receiver_id, "19", "1")
+                    for level in provider.children:
+                        self.subscriber(out, level, provider_id)
+
+    def level(self, out: SegmentWriter, level: Level[T], parent: str, code: str,
+              child: str | None) -> str:
+        """The next HL (its ID returned), naming its first claim in write errors, and the
+        level's NM1 for a payer, receiver or provider."""
+        out.claim = self.claim_id(first_claim(level))
+        self.count += 1
+        out.segment("HL", str(self.count), parent, code, child)
+        if code in ("20", "21", "19"):
+            write_parties(out, level.party)
+        return str(self.count)
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _parties(inquiry: StatusInquiry) -> tuple[object, ...]:
-    base = (inquiry.payer, inquiry.receiver, inquiry.provider, inquiry.subscriber)
-    return (*base, inquiry.patient) if inquiry.patient is not None else base
 
 
 def write_276(inquiries: list[StatusInquiry], params: InterchangeParams) -> str:
@@ -204,66 +229,46 @@ def write_276(inquiries: list[StatusInquiry], params: InterchangeParams) -> str:
     """
     if not inquiries:
         raise InputError("a 276 needs at least one inquiry; nothing was written")
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HR", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
-    control = f"{params.first_transaction_control_number:04d}"
-    start = out.count
-    out.segment("ST", "276", control, GUIDE)
-    out.loop = "BHT"
-    out.segment("BHT", "0010", "13", f"{params.interchange_control_number:09d}",
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"))
-    hl = hl_writer(out)
-    for source in hierarchy(inquiries, _parties):
-        out.loop, out.claim = "2000A", first_claim(source).patient_control_number
-        source_id = hl("", "20", "1")
-        write_parties(out, "2100A", source.party)
-        for receiver in source.children:
-            out.loop, out.claim = "2000B", first_claim(receiver).patient_control_number
-            receiver_id = hl(source_id, "21", "1")
-            write_parties(out, "2100B", receiver.party)
-            for provider in receiver.children:
-                out.loop, out.claim = "2000C", first_claim(provider).patient_control_number
-                provider_id = hl(receiver_id, "19", "1")
-                write_parties(out, "2100C", provider.party)
-                for subscriber in provider.children:
-                    _write_subscriber(out, hl, provider_id, subscriber)
-    out.claim = None
-    out.segment("SE", str(out.count - start + 1), control)
-    out.segment("GE", "1", str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
+    return write_interchange(params, KEY, [inquiries], _Writer276(params), outside=OUTSIDE)
 
 
-def _write_subscriber(out: SegmentWriter, hl: Callable[[str, str, str | None], str],
-                      parent: str, level: Level[StatusInquiry]) -> None:
-    subscriber = level.party
-    assert isinstance(subscriber, StatusSubscriber)  # noqa: S101 - built by _parties
-    out.loop, out.claim = "2000D", first_claim(level).patient_control_number
-    subscriber_id = hl(parent, "22", "1" if level.children else "0")
-    if subscriber.date_of_birth is not None:
-        out.segment("DMG", "D8", x12_date(subscriber.date_of_birth), subscriber.gender)
-    out.loop = "2100D"
-    write_name(out, "IL", subscriber.name, subscriber.id_qualifier, subscriber.member_id)
-    for inquiry in level.claims:
-        _write_claim(out, inquiry, "2200D")
-    for dependent in level.children:
-        patient = dependent.party
-        assert isinstance(patient, StatusPatient)  # noqa: S101 - built by _parties
-        out.loop, out.claim = "2000E", first_claim(dependent).patient_control_number
-        hl(subscriber_id, "23", None)
-        out.segment("DMG", "D8", x12_date(patient.date_of_birth), patient.gender)
-        out.loop = "2100E"
-        write_name(out, "QC", patient.name, "MI", patient.member_id)
-        for inquiry in dependent.claims:
-            _write_claim(out, inquiry, "2200E")
+class _Writer276(HierarchyWriter[StatusInquiry]):
+    def parties(self, item: StatusInquiry) -> tuple[object, ...]:
+        base = (item.payer, item.receiver, item.provider, item.subscriber)
+        return (*base, item.patient) if item.patient is not None else base
+
+    def claim_id(self, item: StatusInquiry) -> str:
+        return item.patient_control_number
+
+    def subscriber(self, out: SegmentWriter, level: Level[StatusInquiry], parent: str
+                   ) -> None:
+        subscriber = level.party
+        assert isinstance(subscriber, StatusSubscriber)  # noqa: S101 - built by parties()
+        subscriber_id = self.level(out, level, parent, "22", "1" if level.children else "0")
+        if subscriber.date_of_birth is not None:
+            out.segment("DMG", "D8", x12_date(subscriber.date_of_birth), subscriber.gender)
+        write_name(out, "IL", subscriber.name, subscriber.id_qualifier, subscriber.member_id)
+        for inquiry in level.claims:
+            _write_claim(out, inquiry)
+        for dependent in level.children:
+            patient = dependent.party
+            assert isinstance(patient, StatusPatient)  # noqa: S101 - built by parties()
+            self.level(out, dependent, subscriber_id, "23", None)
+            out.segment("DMG", "D8", x12_date(patient.date_of_birth), patient.gender)
+            if patient.member_id:
+                raise X12StructureError(
+                    f"claim {out.claim}: the patient's member ID {patient.member_id!r} cannot "
+                    "be sent: a 276 gives a dependent no identifier (2100E NM108/NM109 are "
+                    "not used; X12 RFI 1907); a patient with their own member ID is the "
+                    "subscriber", X12Location(segment_index=out.count + 1, segment_id="NM1",
+                                              loop="2100E", element="NM109"))
+            write_name(out, "QC", patient.name, "", None)
+            for inquiry in dependent.claims:
+                _write_claim(out, inquiry)
 
 
-def _write_claim(out: SegmentWriter, inquiry: StatusInquiry, loop: str) -> None:
+def _write_claim(out: SegmentWriter, inquiry: StatusInquiry) -> None:
     out.claim = inquiry.patient_control_number
-    out.loop = loop
     out.segment("TRN", "1", inquiry.trace_number)
     for qualifier, value in (("1K", inquiry.payer_claim_control_number),
                              ("BLT", inquiry.bill_type), ("LU", inquiry.location_id),
@@ -276,7 +281,6 @@ def _write_claim(out: SegmentWriter, inquiry: StatusInquiry, loop: str) -> None:
     out.segment("AMT", "T3", x12_amount(inquiry.total_charge))
     write_dates(out, inquiry.service_start, inquiry.service_end)
     for line in inquiry.lines:
-        out.loop = "2210D" if loop == "2200D" else "2210E"
         write_service(out, line, None)
         if line.line_control_number:
             out.segment("REF", "FJ", line.line_control_number)
@@ -286,9 +290,6 @@ def _write_claim(out: SegmentWriter, inquiry: StatusInquiry, loop: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 _Dict = dict[str, Any]
-_LEVELS: Final = {"20": ("2000A", None), "21": ("2000B", "20"), "19": ("2000C", "21"),
-                  "22": ("2000D", "19"), "23": ("2000E", "22")}
-"""HL03 → (loop, the HL03 its HL02 parent must have)."""
 _PARTY_OF: Final = {"20": "payer", "21": "receiver", "19": "provider", "22": "subscriber",
                     "23": "patient"}
 _WHERE: Final = {"patient_control_number": "REF*EJ", "total_charge": "AMT*T3",
@@ -297,27 +298,25 @@ _WHERE: Final = {"patient_control_number": "REF*EJ", "total_charge": "AMT*T3",
 """Model fields → the segment that carries them, for "missing" messages."""
 
 
-class HierarchyReader(ABC):
+class HierarchyReader(SegmentReader[None]):
     """Reads BHT and the 2000A–2000E levels of a 276 or 277 (the 277 reader extends it).
 
     Parties (payer, receiver, provider, subscriber, patient) are kept per HL ID, so a claim
     gets the parties of its HL's ancestors whatever order the levels come in; a claim
-    (2200D/E) is a dict until its next TRN, HL or SE closes it into a model.
+    (2200D/E) is a dict until its next TRN, HL or SE closes it into a model. The levels'
+    loops and parents come from the guide's spec.
     """
 
-    transaction: ClassVar[str] = "276"
-    functional_id: ClassVar[str] = "HR"
+    key: ClassVar[str] = KEY
+    expect = Expect.of(KEY)
+    outside = OUTSIDE
+    carriers = _WHERE
     purpose: ClassVar[str] = "13"
-    line_loop: ClassVar[str] = "2210"
     claim_trace_type: ClassVar[str] = "1"
 
     def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.envelope = EnvelopeReader(file, (self.functional_id, frozenset({GUIDE}),
-                                              self.transaction))
-        self.isa: Segment | None = None
-        self.gs: Segment | None = None
-        self.first_st = ""
+        super().__init__(file)
+        self.levels_of = spec.guide(self.key).levels()
         self.header = False
         self.level = ""
         self.levels: dict[str, tuple[str, _Dict]] = {}
@@ -326,110 +325,26 @@ class HierarchyReader(ABC):
         self.claim: _Dict | None = None
         self.line: _Dict | None = None
 
-    @property
-    def loop(self) -> str:
-        return self.envelope.loop
-
-    @loop.setter
-    def loop(self, value: str) -> None:
-        self.envelope.loop = value
-
-    # -- helpers
-    def fail(self, seg: Segment, element: int | None, message: str,
-             loop: str | None = None) -> X12StructureError:
-        """An error located at ``seg`` in ``loop`` (default: the current loop)."""
-        return X12StructureError(message, seg.location(self.file, loop or self.loop, element))
-
-    def date(self, seg: Segment, index: int, text: str | None = None) -> date:
-        """A D8 date of element ``index`` (or ``text`` taken from it)."""
-        try:
-            return parse_date(seg.element(index) if text is None else text)
-        except ValueError as exc:
-            raise self.fail(seg, index, str(exc)) from exc
-
-    def amount(self, seg: Segment, index: int, *, required: bool = False) -> Decimal | None:
-        """Money in element ``index``; ``None`` when empty and not required."""
-        text = seg.element(index)
-        if not text:
-            if required:
-                raise self.fail(seg, index, f"{seg.id}{index:02d} (an amount) is missing")
-            return None
-        try:
-            return parse_amount(text)
-        except ValueError as exc:
-            raise self.fail(seg, index, str(exc)) from exc
-
-    def model(self, seg: Segment, build: type[BaseModel], values: _Dict,
-              loop: str | None = None) -> Any:
-        """``build(**values)``; a validation error names the field and the segment that
-        carries it (``total_charge (AMT*T3): Field required``)."""
-        try:
-            return build.model_validate(values)
-        except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            carrier = _WHERE.get(str(problem["loc"][0])) if problem["loc"] else None
-            if carrier and problem["type"] == "missing":
-                where += f" ({carrier})"
-            message = str(problem["msg"]).removeprefix("Value error, ")
-            raise self.fail(seg, None, f"{where}: {message}" if where else message,
-                            loop) from exc
-
-    def person(self, seg: Segment) -> _Dict:
-        """NM103–NM107 as a :class:`PersonName` dict."""
-        name = {"last_name": seg.element(3), "first_name": seg.element(4) or None,
-                "middle_name": seg.element(5) or None, "suffix": seg.element(7) or None}
-        return {k: v for k, v in name.items() if v is not None}
-
     # -- the loop
-    def feed(self, seg: Segment) -> None:
-        """Read one segment."""
-        if seg.id == "ISA" and seg.element(12) != "00501":
-            raise UnsupportedX12Error(
-                f"interchange version {seg.element(12)!r} is not supported: edigateway reads "
-                f"the 5010 {self.transaction} ({GUIDE}, ISA12 00501)",
-                seg.location(self.file, "ISA", 12))
-        kind = self.envelope.feed(seg)
-        if kind == "ISA" and self.isa is None:
-            self.isa = seg
-        elif kind == "GS" and self.gs is None:
-            self.gs = seg
-        elif kind == "ST":
-            self.first_st = self.first_st or seg.element(2)
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
+        if kind == "ST":
             self.header, self.level, self.levels = False, "", {}
         elif kind == "SE":
             self.close_level(seg)
-        if kind:
-            return
-        sid = seg.id
-        if sid == "BHT":
-            self._bht(seg)
+
+    def check(self, seg: Segment) -> None:
+        if seg.id == "BHT":
             return
         if not self.header:
-            raise self.fail(seg, None, f"{sid} before BHT (the {self.transaction}'s header)")
-        if sid == "HL":
-            self._hl(seg)
-            return
-        if not self.level:
-            raise self.fail(seg, None, f"{sid} before the first HL (the payer level)")
-        handler = getattr(self, f"_seg_{sid}", None)
-        if handler is None:
-            raise self.fail(seg, None, f"{sid} is not a segment of the {self.transaction} "
-                            f"({GUIDE}) in loop {self.loop}")
-        handler(seg)
+            raise self.fail(seg, None, f"{seg.id} before BHT (the {self.key}'s header)")
+        if seg.id != "HL" and not self.level:
+            raise self.fail(seg, None, f"{seg.id} before the first HL (the payer level)")
 
-    def finish(self) -> None:
-        """Refuse a truncated file."""
-        self.envelope.finish()
+    def other(self, seg: Segment) -> None:
+        raise self.fail(seg, None, f"{seg.id} is not a segment of the {self.key} "
+                        f"({GUIDE}) in loop {self.loop}")
 
-    def params(self, text: str | None) -> InterchangeParams:
-        """The envelope's :class:`InterchangeParams` (first interchange)."""
-        if self.isa is None or self.gs is None:
-            raise X12StructureError("no ISA/GS envelope found", X12Location(file=self.file))
-        return params_from_envelope(self.isa, self.gs, self.first_st, self.file, text)
-
-    def _bht(self, seg: Segment) -> None:
-        self.loop = "BHT"
+    def _seg_BHT(self, seg: Segment) -> None:
         if self.header:
             raise self.fail(seg, None, "a second BHT in one transaction")
         if seg.element(1) != "0010":
@@ -440,14 +355,13 @@ class HierarchyReader(ABC):
         self.date(seg, 4)
         self.header = True
 
-    def _hl(self, seg: Segment) -> None:
+    def _seg_HL(self, seg: Segment) -> None:
         self.close_level(seg)
         number, parent, code = seg.element(1), seg.element(2), seg.element(3)
-        if code not in _LEVELS:
+        if code not in self.levels_of:
             raise self.fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19, 22 or 23 (the "
-                            f"{self.transaction}'s levels)")
-        loop, parent_code = _LEVELS[code]
-        self.loop = loop
+                            f"{self.key}'s levels)")
+        parent_code = self.levels_of[code][1]
         if not number or number in self.levels:
             raise self.fail(seg, 1, f"HL01 {number!r} is empty or used twice")
         if parent_code is None:
@@ -468,7 +382,6 @@ class HierarchyReader(ABC):
     def _seg_NM1(self, seg: Segment) -> None:
         who = seg.element(1)
         expected = {"20": "PR", "21": "41", "19": "1P", "22": "IL", "23": "QC"}[self.level]
-        self.loop = "2100" + _LEVELS[self.level][0][-1]
         if who != expected:
             raise self.fail(seg, 1, f"NM101 {who!r} is not {expected} in loop {self.loop}")
         if self.parties.get(_PARTY_OF[self.level]) is not None:
@@ -489,7 +402,7 @@ class HierarchyReader(ABC):
         elif self.level == "19":
             values: _Dict = {"id_qualifier": qualifier, "identifier": identifier}
             if seg.element(2) == "1":
-                values["person"] = self.person(seg)
+                values["person"] = person_name(seg)
             else:
                 values["organization_name"] = seg.element(3)
             party = self.model(seg, ServiceProvider, values)
@@ -502,7 +415,7 @@ class HierarchyReader(ABC):
     def subscriber(self, seg: Segment) -> object:
         """2100D: the 276's subscriber with the 2000D DMG read before it."""
         return self.model(seg, StatusSubscriber, {
-            "name": self.person(seg), "member_id": seg.element(9),
+            "name": person_name(seg), "member_id": seg.element(9),
             "id_qualifier": seg.element(8), **self.demographics})
 
     def patient(self, seg: Segment) -> object:
@@ -510,7 +423,7 @@ class HierarchyReader(ABC):
         if not self.demographics:
             raise self.fail(seg, None, "the patient has no DMG (birth date and gender) "
                             "before NM1*QC; the guide requires it in 2000E")
-        values = {"name": self.person(seg), **self.demographics}
+        values = {"name": person_name(seg), **self.demographics}
         if seg.element(9):
             values["member_id"] = seg.element(9)
         return self.model(seg, StatusPatient, values)
@@ -534,7 +447,6 @@ class HierarchyReader(ABC):
         who = _PARTY_OF[self.level]
         if self.parties.get(who) is None:
             raise self.fail(seg, None, f"TRN before the {who}'s NM1")
-        self.loop = "2200" + _LEVELS[self.level][0][-1]
         if seg.element(1) != self.claim_trace_type:
             raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not "
                             f"{self.claim_trace_type} in loop {self.loop}")
@@ -567,7 +479,7 @@ class HierarchyReader(ABC):
             key = fields[q]
         else:
             raise self.fail(seg, 1, f"REF*{q} is not a claim reference of the "
-                            f"{self.transaction} ({', '.join(fields)})")
+                            f"{self.key} ({', '.join(fields)})")
         if key in target:
             raise self.fail(seg, 1, f"a second REF*{q} in loop {self.loop}")
         if not seg.element(2):
@@ -585,7 +497,7 @@ class HierarchyReader(ABC):
         if self.claim is None or self.line is not None or seg.element(1) != "T3":
             raise self.fail(seg, 1, f"AMT*{seg.element(1)} is not expected in loop "
                             f"{self.loop} (AMT*T3 belongs to the claim, before its lines)")
-        self.claim["total_charge"] = self.amount(seg, 2, required=True)
+        self.claim["total_charge"] = self.money(seg, 2)
 
     def _seg_DTP(self, seg: Segment) -> None:
         target = self.current(seg)
@@ -610,7 +522,6 @@ class HierarchyReader(ABC):
         if self.claim is None:
             raise self.fail(seg, None, "SVC outside a claim (no TRN before it)")
         self.close_line()
-        self.loop = self.line_loop + _LEVELS[self.level][0][-1]
         procedure = seg.components(1)
         if len(procedure) < 2 or not procedure[1]:
             sep = seg.delimiters.component
@@ -618,15 +529,12 @@ class HierarchyReader(ABC):
                             f"(e.g. AD{sep}D2740)")
         line: _Dict = {"procedure_qualifier": procedure[0], "procedure_code": procedure[1],
                        "modifiers": [m for m in procedure[2:6] if m],
-                       "charge": self.amount(seg, 2, required=True), "_seg": seg,
-                       "_loop": self.loop}
+                       "charge": self.money(seg, 2), "_seg": seg, "_loop": self.loop}
         if seg.element(4):
             line["revenue_code"] = seg.element(4)
-        if seg.element(7):
-            try:
-                line["units"] = parse_decimal(seg.element(7), QUANTITY_DIGITS)
-            except ValueError as exc:
-                raise self.fail(seg, 7, f"SVC07: {exc}") from exc
+        units = self.quantity(seg, 7)
+        if units is not None:
+            line["units"] = units
         self.service_line(seg, line)
         self.line = line
 
@@ -641,7 +549,7 @@ class HierarchyReader(ABC):
             return
         line, self.line = self.line, None
         at, loop = line.pop("_seg"), line.pop("_loop")
-        self.claim["lines"].append(self.model(at, self.line_model(), line, loop))
+        self.claim["lines"].append(self.model(at, self.line_model(), line, loop=loop))
 
     def line_model(self) -> type[BaseModel]:
         """The service line model (the 277's adds paid amount and statuses)."""
@@ -669,7 +577,8 @@ class _Reader276(HierarchyReader):
         self.inquiries: list[StatusInquiry] = []
 
     def finish_claim(self, at: Segment, loop: str, claim: _Dict) -> None:
-        self.inquiries.append(self.model(at, StatusInquiry, {**self.parties, **claim}, loop))
+        self.inquiries.append(self.model(at, StatusInquiry, {**self.parties, **claim},
+                                         loop=loop))
 
 
 @dataclass(slots=True)
@@ -680,16 +589,9 @@ class Parsed276:
     inquiries: list[StatusInquiry]
 
 
-def read_276(text: str, file: str | None = None) -> Parsed276:
-    """Read a 276 (see module docstring); errors name segment, loop and element."""
-    return read_276_segments(iter_segments(io.StringIO(text), file), file, text)
-
-
-def read_276_segments(segments: Iterable[Segment], file: str | None = None,
-                      text: str | None = None) -> Parsed276:
-    """:func:`read_276` over segments."""
-    reader = _Reader276(file)
-    for seg in segments:
-        reader.feed(seg)
-    reader.finish()
-    return Parsed276(reader.params(text), reader.inquiries)
+def read_276(source: Source, *, name: str | None = None) -> Parsed276:
+    """Read a 276 from bytes, a path or segments (see module docstring); errors name
+    segment, loop and element."""
+    reader = _Reader276.reading(source, name)
+    reader.read(source)
+    return Parsed276(reader.envelope.params(head_of(source)), reader.inquiries)

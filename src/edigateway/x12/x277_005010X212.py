@@ -16,19 +16,18 @@ loop with ``STC*D0:35`` and no amounts. A request rejected as a whole (unknown p
 receiver not authorised) is answered at the receiver (2200B) or provider (2200C) level
 instead, read as :class:`~edigateway.domain.claim_status.LevelStatus`.
 
-:func:`read_277` / :func:`read_277_text` return every answer in file order;
+:func:`read_277` returns every answer in file order;
 :func:`write_277` (the simulator's) writes answers with the 276 writer's grouping, so
-``read_277_text(write_277(answers, p)).answers == answers``. NCPDP reject codes (STC01-4
+``read_277(write_277(answers, p).encode()).answers == answers``. NCPDP reject codes (STC01-4
 ``RX``, pharmacy claims) are refused with a located error rather than misread as X12 codes.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from pydantic import BaseModel
 
@@ -42,32 +41,30 @@ from edigateway.domain.claim_status import (
 from edigateway.domain.common import PersonName
 from edigateway.errors import InputError
 from edigateway.x12.envelope import (
+    Expect,
     InterchangeParams,
+    ReadWarning,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    read_segments,
+    head_of,
+    write_interchange,
 )
 from edigateway.x12.formats import x12_amount, x12_date
-from edigateway.x12.ta1 import ReadWarning
+from edigateway.x12.reader import person_name
 from edigateway.x12.x276_005010X212 import (
-    GUIDE,
+    OUTSIDE,
     HierarchyReader,
+    HierarchyWriter,
     Level,
-    first_claim,
-    hierarchy,
-    hl_writer,
     write_dates,
     write_name,
-    write_parties,
     write_service,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-    from pathlib import Path
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "277"
 _Dict = dict[str, Any]
 
 
@@ -84,34 +81,20 @@ class Parsed277:
 # --------------------------------------------------------------------------- reading
 
 
-def read_277(path: Path) -> Parsed277:
-    """All answers of the 277 file at ``path``."""
-    return read_277_segments(read_segments(path), str(path))
-
-
-def read_277_text(text: str, file: str | None = None) -> Parsed277:
-    """:func:`read_277` for text in memory."""
-    return read_277_segments(iter_segments(io.StringIO(text), file), file, text)
-
-
-def read_277_segments(segments: Iterable[Segment], file: str | None = None,
-                      text: str | None = None) -> Parsed277:
-    """All answers among ``segments`` (see module docstring)."""
-    reader = _Reader277(file)
-    for seg in segments:
-        reader.feed(seg)
-    reader.finish()
-    return Parsed277(reader.params(text), reader.answers, reader.statuses,
-                     reader.envelope.warnings)
+def read_277(source: Source, *, name: str | None = None) -> Parsed277:
+    """All answers of a 277 in bytes, a path or segments (see module docstring)."""
+    reader = _Reader277.reading(source, name)
+    reader.read(source)
+    return Parsed277(reader.envelope.params(head_of(source)), reader.answers,
+                     reader.statuses, reader.envelope.warnings)
 
 
 class _Reader277(HierarchyReader):
     """The 276 reader's hierarchy plus STC, TRN at the receiver/provider levels, SVC03."""
 
-    transaction: ClassVar[str] = "277"
-    functional_id: ClassVar[str] = "HN"
+    key: ClassVar[str] = KEY
+    expect = Expect.of(KEY)
     purpose: ClassVar[str] = "08"
-    line_loop: ClassVar[str] = "2220"
     claim_trace_type: ClassVar[str] = "2"
 
     def __init__(self, file: str | None) -> None:
@@ -120,8 +103,8 @@ class _Reader277(HierarchyReader):
         self.statuses: list[LevelStatus] = []
         self.level_status: _Dict | None = None
 
-    def _bht(self, seg: Segment) -> None:
-        super()._bht(seg)
+    def _seg_BHT(self, seg: Segment) -> None:
+        super()._seg_BHT(seg)
         if seg.element(6) != "DG":
             raise self.fail(seg, 6, f"BHT06 {seg.element(6)!r} is not DG (response)")
 
@@ -129,11 +112,11 @@ class _Reader277(HierarchyReader):
     def subscriber(self, seg: Segment) -> object:
         if not seg.element(9):
             raise self.fail(seg, 9, "NM109 (the subscriber's member ID) is missing")
-        return {"subscriber": self.model(seg, PersonName, self.person(seg)),
+        return {"subscriber": self.model(seg, PersonName, person_name(seg)),
                 "member_id": seg.element(9), "member_id_qualifier": seg.element(8)}
 
     def patient(self, seg: Segment) -> object:
-        return self.model(seg, PersonName, self.person(seg))
+        return self.model(seg, PersonName, person_name(seg))
 
     def _seg_DMG(self, seg: Segment) -> None:
         raise self.fail(seg, None, "DMG is not a segment of the 277 (005010X212)")
@@ -162,17 +145,16 @@ class _Reader277(HierarchyReader):
         if self.level not in ("21", "19"):
             self.start_claim(seg)
             return
-        expected, loop = ("2", "2200B") if self.level == "21" else ("1", "2200C")
-        self.loop = loop
+        expected = "2" if self.level == "21" else "1"
         if seg.element(1) != expected:
             raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not {expected} in loop "
-                            f"{loop}")
+                            f"{self.loop}")
         if self.level_status is not None:
-            raise self.fail(seg, None, f"a second TRN in loop {loop}")
+            raise self.fail(seg, None, f"a second TRN in loop {self.loop}")
         if not seg.element(2):
             raise self.fail(seg, 2, "TRN02 (the trace number) is missing")
         self.level_status = {"level": "receiver" if self.level == "21" else "provider",
-                             "trace": seg.element(2), "seg": seg, "loop": loop,
+                             "trace": seg.element(2), "seg": seg, "loop": self.loop,
                              "reported": False}
 
     # -- STC
@@ -256,7 +238,7 @@ class _Reader277(HierarchyReader):
         subscriber = self.parties.get("subscriber") or {}
         parties = {k: v for k, v in self.parties.items() if k != "subscriber"}
         self.answers.append(self.model(at, ClaimStatusAnswer,
-                                       {**parties, **subscriber, **claim}, loop))
+                                       {**parties, **subscriber, **claim}, loop=loop))
 
 
 # --------------------------------------------------------------------------- writing
@@ -285,58 +267,34 @@ def write_277(answers: list[ClaimStatusAnswer], params: InterchangeParams) -> st
     """
     if not answers:
         raise InputError("a 277 needs at least one claim answer; nothing was written")
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HN", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
-    control = f"{params.first_transaction_control_number:04d}"
-    start = out.count
-    out.segment("ST", "277", control, GUIDE)
-    out.loop = "BHT"
-    out.segment("BHT", "0010", "08", f"{params.interchange_control_number:09d}",
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"), "DG")
-    hl = hl_writer(out)
-    for source in hierarchy(answers, _parties):
-        out.loop, out.claim = "2000A", _claim_id(first_claim(source))
-        source_id = hl("", "20", "1")
-        write_parties(out, "2100A", source.party)
-        for receiver in source.children:
-            out.loop, out.claim = "2000B", _claim_id(first_claim(receiver))
-            receiver_id = hl(source_id, "21", "1")
-            write_parties(out, "2100B", receiver.party)
-            for provider in receiver.children:
-                out.loop, out.claim = "2000C", _claim_id(first_claim(provider))
-                provider_id = hl(receiver_id, "19", "1")
-                write_parties(out, "2100C", provider.party)
-                for subscriber in provider.children:
-                    _write_subscriber(out, hl, provider_id, subscriber)
-    out.claim = None
-    out.segment("SE", str(out.count - start + 1), control)
-    out.segment("GE", "1", str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
+    return write_interchange(params, KEY, [answers], _Writer277(params), outside=OUTSIDE)
 
 
-def _write_subscriber(out: SegmentWriter, hl: Callable[[str, str, str | None], str],
-                      parent: str, level: Level[ClaimStatusAnswer]) -> None:
-    subscriber = level.party
-    assert isinstance(subscriber, _SubscriberKey)  # noqa: S101 - built by _parties
-    out.loop, out.claim = "2000D", _claim_id(first_claim(level))
-    subscriber_id = hl(parent, "22", "1" if level.children else "0")
-    out.loop = "2100D"
-    write_name(out, "IL", subscriber.name, subscriber.qualifier, subscriber.member_id)
-    for answer in level.claims:
-        _write_claim(out, answer, "2200D")
-    for dependent in level.children:
-        patient = dependent.party
-        assert isinstance(patient, PersonName)  # noqa: S101 - built by _parties
-        out.loop, out.claim = "2000E", _claim_id(first_claim(dependent))
-        hl(subscriber_id, "23", None)
-        out.loop = "2100E"
-        write_name(out, "QC", patient, "", None)
-        for answer in dependent.claims:
-            _write_claim(out, answer, "2200E")
+class _Writer277(HierarchyWriter[ClaimStatusAnswer]):
+    purpose: ClassVar[str] = "08"
+    response: ClassVar[bool] = True
+
+    def parties(self, item: ClaimStatusAnswer) -> tuple[object, ...]:
+        return _parties(item)
+
+    def claim_id(self, item: ClaimStatusAnswer) -> str:
+        return _claim_id(item)
+
+    def subscriber(self, out: SegmentWriter, level: Level[ClaimStatusAnswer], parent: str
+                   ) -> None:
+        subscriber = level.party
+        assert isinstance(subscriber, _SubscriberKey)  # noqa: S101 - built by _parties
+        subscriber_id = self.level(out, level, parent, "22", "1" if level.children else "0")
+        write_name(out, "IL", subscriber.name, subscriber.qualifier, subscriber.member_id)
+        for answer in level.claims:
+            _write_claim(out, answer)
+        for dependent in level.children:
+            patient = dependent.party
+            assert isinstance(patient, PersonName)  # noqa: S101 - built by _parties
+            self.level(out, dependent, subscriber_id, "23", None)
+            write_name(out, "QC", patient, "", None)
+            for answer in dependent.claims:
+                _write_claim(out, answer)
 
 
 def _claim_id(answer: ClaimStatusAnswer) -> str:
@@ -372,9 +330,8 @@ def _write_stc(out: SegmentWriter, codes: list[StatusCode], status_date: date,
                 extra[0] if extra else "", extra[1] if len(extra) > 1 else "", free_text)
 
 
-def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer, loop: str) -> None:
+def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer) -> None:
     out.claim = _claim_id(answer)
-    out.loop = loop
     out.segment("TRN", "2", answer.trace_number)
     _write_stc(out, answer.statuses, answer.status_date, answer, answer.free_text)
     for report in answer.more_reports:
@@ -387,7 +344,6 @@ def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer, loop: str) -> No
             out.segment("REF", qualifier, value)
     write_dates(out, answer.service_start, answer.service_end)
     for line in answer.lines:
-        out.loop = "2220D" if loop == "2200D" else "2220E"
         write_service(out, line, line.paid_amount)
         _write_stc(out, line.statuses, line.status_date, None, line.free_text)
         for report in line.more_reports:

@@ -30,13 +30,10 @@ its own 2000D. Reading what it wrote gives the same models back.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
-
-from pydantic import ValidationError
 
 from edigateway.domain.acknowledgments import (
     AckParty,
@@ -47,35 +44,28 @@ from edigateway.domain.acknowledgments import (
     StatusCode,
     StatusReport,
 )
-from edigateway.errors import X12StructureError
 from edigateway.x12.envelope import (
+    Expect,
     InterchangeParams,
+    ReadWarning,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    read_segments,
+    write_interchange,
 )
-from edigateway.x12.formats import (
-    QUANTITY_DIGITS,
-    is_digits,
-    parse_amount,
-    parse_date,
-    x12_amount,
-    x12_date,
-)
-from edigateway.x12.ta1 import EnvelopeReader, ReadWarning
+from edigateway.x12.formats import is_digits, x12_amount, x12_date
+from edigateway.x12.reader import SegmentReader
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from pathlib import Path
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "277CA"
 GUIDE: Final = "005010X214"
-_LEVELS: Final = {"20": "2000A", "21": "2000B", "19": "2000C", "PT": "2000D"}
+_LEVELS: Final = ("20", "21", "19", "PT")
 _AFTER: Final = {"21": frozenset({"20"}), "19": frozenset({"21", "19", "PT"}),
                  "PT": frozenset({"19", "PT"})}
 """The levels each HL level may follow: a receiver its source, a provider the receiver or
 the previous provider's last patient, a patient its provider or the previous patient."""
+_OUTSIDE: Final = {"BHT": "BHT"}
 
 
 @dataclass(slots=True)
@@ -90,35 +80,25 @@ class Parsed277CA:
 # --------------------------------------------------------------------------- reading
 
 
-def read_277ca(path: Path) -> Parsed277CA:
-    """All 277CAs of the file at ``path``."""
-    return read_277ca_segments(read_segments(path), str(path))
-
-
-def read_277ca_text(text: str, file: str | None = None) -> Parsed277CA:
-    """:func:`read_277ca` for text in memory."""
-    return read_277ca_segments(iter_segments(io.StringIO(text), file), file)
-
-
-def read_277ca_segments(segments: Iterable[Segment], file: str | None = None) -> Parsed277CA:
-    """All 277CAs among ``segments`` (see module docstring)."""
-    reader = _Reader(file)
-    files: list[ClaimAckFile] = []
-    for seg in segments:
-        files.extend(reader.feed(seg))
-    reader.envelope.finish()
+def read_277ca(source: Source, *, name: str | None = None) -> Parsed277CA:
+    """All 277CAs of ``source`` (bytes, a path or segments; see module docstring)."""
+    reader = _Reader.reading(source, name)
+    files = reader.read(source)
     return Parsed277CA(files, reader.envelope.interchange_acks, reader.envelope.warnings)
 
 
 _Dict = dict[str, Any]
 
 
-class _Reader:
-    """State machine over BHT and the 2000A/B/C/D levels with their 2100/2200/2220 loops."""
+class _Reader(SegmentReader[ClaimAckFile]):
+    """BHT and the 2000A/B/C/D levels with their 2100/2200/2220 loops."""
+
+    key = KEY
+    expect = Expect.of(KEY)
+    outside = _OUTSIDE
 
     def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.envelope = EnvelopeReader(file, ("HN", frozenset({GUIDE}), "277"))
+        super().__init__(file)
         self.header: _Dict | None = None
         self.current: _Dict | None = None
         self.level = ""
@@ -127,173 +107,108 @@ class _Reader:
         self.claim: _Dict | None = None
         self.line: _Dict | None = None
 
-    @property
-    def loop(self) -> str:
-        return self.envelope.loop
-
-    @loop.setter
-    def loop(self, value: str) -> None:
-        self.envelope.loop = value
-
-    def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
-        return self.envelope.fail(seg, element, message)
-
-    def _date(self, seg: Segment, index: int, text: str | None = None) -> date:
-        try:
-            return parse_date(seg.element(index) if text is None else text)
-        except ValueError as exc:
-            raise self._fail(seg, index, str(exc)) from exc
-
-    def _amount(self, seg: Segment, index: int) -> Decimal | None:
-        text = seg.element(index)
-        if not text:
-            return None
-        try:
-            return parse_amount(text)
-        except ValueError as exc:
-            raise self._fail(seg, index, str(exc)) from exc
-
-    def _model(self, seg: Segment, build: Any, **values: Any) -> Any:
-        try:
-            return build(**values)
-        except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            raise self._fail(seg, None, f"{where}: {problem['msg']}") from exc
-
-    # -- the loop
-    def feed(self, seg: Segment) -> list[ClaimAckFile]:
-        kind = self.envelope.feed(seg)
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
         if kind == "ST":
             self.header, self.current, self.level = None, None, ""
-            return []
-        if kind == "SE":
-            return self._close_source(seg)
-        if kind:
-            return []
-        sid, q = seg.id, seg.element(1)
-        if sid == "BHT":
-            self._bht(seg)
-            return []
-        if self.header is None:
-            raise self._fail(seg, None, f"{sid} before BHT (the 277CA's header)")
-        if sid == "HL":
-            return self._hl(seg)
-        if self.current is None:
-            raise self._fail(seg, None, f"{sid} before the first HL (information source)")
-        if sid == "NM1":
-            self._nm1(seg)
-        elif sid == "TRN":
-            self._trn(seg)
-        elif sid == "STC":
-            self._stc(seg)
-        elif sid == "SVC":
-            self._svc(seg)
-        elif sid == "DTP":
-            self._dtp(seg)
-        elif sid == "REF":
-            self._ref(seg, q)
-        elif sid in ("QTY", "AMT"):
-            self._total(seg, q)
-        else:
-            raise self._fail(seg, None, f"{sid} is not a segment of the 277CA")
-        return []
+        elif kind == "SE":
+            self._close_source(seg)
 
-    def _bht(self, seg: Segment) -> None:
+    def check(self, seg: Segment) -> None:
+        if seg.id == "BHT":
+            return
+        if self.header is None:
+            raise self.fail(seg, None, f"{seg.id} before BHT (the 277CA's header)")
+        if seg.id != "HL" and self.current is None:
+            raise self.fail(seg, None, f"{seg.id} before the first HL (information source)")
+
+    def other(self, seg: Segment) -> None:
+        raise self.fail(seg, None, f"{seg.id} is not a segment of the 277CA")
+
+    def _seg_BHT(self, seg: Segment) -> None:
         if self.header is not None:
-            raise self._fail(seg, None, "a second BHT in one transaction")
-        self.loop = "BHT"
+            raise self.fail(seg, None, "a second BHT in one transaction")
         if seg.element(1) != "0085":
-            raise self._fail(seg, 1, f"BHT01 {seg.element(1)!r} is not 0085 (the 277CA's "
-                             "hierarchy: source, receiver, provider, patient)")
+            raise self.fail(seg, 1, f"BHT01 {seg.element(1)!r} is not 0085 (the 277CA's "
+                            "hierarchy: source, receiver, provider, patient)")
         clock = seg.element(5)
         if not (len(clock) in (4, 6, 7, 8) and is_digits(clock)):
-            raise self._fail(seg, 5, f"BHT05 {clock!r} is not an HHMM[SS] time")
-        day = self._date(seg, 4)
+            raise self.fail(seg, 5, f"BHT05 {clock!r} is not an HHMM[SS] time")
+        day = self.date(seg, 4)
         try:
             created = datetime(day.year, day.month, day.day, int(clock[:2]),  # noqa: DTZ001
                                int(clock[2:4]), int(clock[4:6] or 0))
         except ValueError as exc:
-            raise self._fail(seg, 5, f"BHT05 {clock!r} is not a time ({exc})") from exc
+            raise self.fail(seg, 5, f"BHT05 {clock!r} is not a time ({exc})") from exc
         self.header = {"reference": seg.element(3), "created": created}
 
-    def _hl(self, seg: Segment) -> list[ClaimAckFile]:
+    def _seg_HL(self, seg: Segment) -> None:
         code = seg.element(3)
         if code not in _LEVELS:
-            raise self._fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19 or PT (the 277CA's "
-                             "levels)")
+            raise self.fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19 or PT (the 277CA's "
+                            "levels)")
         if code in _AFTER and self.level not in _AFTER[code]:
-            raise self._fail(seg, 3, f"HL level {code} cannot follow level "
-                             f"{self.level or 'nothing'}")
-        done: list[ClaimAckFile] = []
+            raise self.fail(seg, 3, f"HL level {code} cannot follow level "
+                            f"{self.level or 'nothing'}")
         self._close_claim(seg)
         if code == "20":
-            done = self._close_source(seg)
+            self._close_source(seg)
             self.current = {**(self.header or {}), "claims": [], "receiver_reports": []}
         elif code == "19":
             self.provider = {}
         elif code == "PT":
             self.patient = {}
-        self.level, self.loop = code, _LEVELS[code]
-        return done
+        self.level = code
 
-    def _nm1(self, seg: Segment) -> None:
-        assert self.current is not None  # noqa: S101 - feed checked
+    def _seg_NM1(self, seg: Segment) -> None:
+        assert self.current is not None  # noqa: S101 - check() made sure
         who, q = seg.element(1), seg.element(8)
         if self.level == "20":
-            self.loop = "2100A"
             if who not in ("PR", "AY"):
-                raise self._fail(seg, 1, f"NM101 {who!r} is not PR (payer) or AY "
-                                 "(clearinghouse)")
+                raise self.fail(seg, 1, f"NM101 {who!r} is not PR (payer) or AY "
+                                "(clearinghouse)")
             self.current["source_entity"] = who
             self.current["information_source"] = self._party(seg)
         elif self.level == "21":
-            self.loop = "2100B"
             if who != "41":
-                raise self._fail(seg, 1, f"NM101 {who!r} is not 41 (the information receiver)")
+                raise self.fail(seg, 1, f"NM101 {who!r} is not 41 (the information receiver)")
             self.current["receiver"] = self._party(seg)
         elif self.level == "19":
-            self.loop = "2100C"
             if who != "85":
-                raise self._fail(seg, 1, f"NM101 {who!r} is not 85 (the billing provider)")
+                raise self.fail(seg, 1, f"NM101 {who!r} is not 85 (the billing provider)")
             self.provider = {"billing_provider_name": seg.element(3),
                              "billing_provider_first_name": seg.element(4) or None,
                              "billing_provider_id_qualifier": q,
                              "billing_provider_id": seg.element(9)}
         elif self.level == "PT":
-            self.loop = "2100D"
             if who != "QC":
-                raise self._fail(seg, 1, f"NM101 {who!r} is not QC (the patient)")
+                raise self.fail(seg, 1, f"NM101 {who!r} is not QC (the patient)")
             self.patient = {"patient_last_name": seg.element(3),
                             "patient_first_name": seg.element(4) or None,
                             "patient_middle_name": seg.element(5) or None,
                             "patient_id_qualifier": q, "patient_id": seg.element(9)}
 
     def _party(self, seg: Segment) -> AckParty:
-        return self._model(seg, AckParty, name=seg.element(3),  # type: ignore[no-any-return]
-                           first_name=seg.element(4) or None, entity_type=seg.element(2),
-                           id_qualifier=seg.element(8), identifier=seg.element(9))
+        return self.model(seg, AckParty, {
+            "name": seg.element(3), "first_name": seg.element(4) or None,
+            "entity_type": seg.element(2), "id_qualifier": seg.element(8),
+            "identifier": seg.element(9)})
 
-    def _trn(self, seg: Segment) -> None:
-        assert self.current is not None  # noqa: S101 - feed checked
+    def _seg_TRN(self, seg: Segment) -> None:
+        assert self.current is not None  # noqa: S101 - check() made sure
         if not seg.element(2):
-            raise self._fail(seg, 2, "TRN02 (the trace number) is missing")
+            raise self.fail(seg, 2, "TRN02 (the trace number) is missing")
         if self.level == "20":
-            self.loop = "2200A"
             self.current["source_trace"] = seg.element(2)
         elif self.level == "21":
-            self.loop = "2200B"
             self.current["receiver_trace"] = seg.element(2)
-        elif self.level == "19":
-            self.loop = "2200C"  # the provider's trace: a summary, not kept
-        else:
+        elif self.level == "PT":
             self._close_claim(seg)
-            self.loop = "2200D"
             if seg.element(1) != "2":
-                raise self._fail(seg, 1, f"TRN01 {seg.element(1)!r} is not 2 (referenced "
-                                 "transaction trace: the claim we sent)")
+                raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not 2 (referenced "
+                                "transaction trace: the claim we sent)")
             self.claim = {"patient_control_number": seg.element(2), "lines": [],
                           "more_reports": [], "_seg": seg, **self.provider, **self.patient}
+        # the provider's trace (2200C) is a summary of the claims below: not kept
 
     def _status(self, seg: Segment) -> _Dict:
         """STC01/10/11, STC02–04 and STC12 as the fields of a report."""
@@ -302,82 +217,78 @@ class _Reader:
             parts = seg.components(index)
             if not parts:
                 if index == 1:
-                    raise self._fail(seg, 1, "STC01 (category:status) is missing")
+                    raise self.fail(seg, 1, "STC01 (category:status) is missing")
                 continue
             if len(parts) < 2 or not parts[0] or not parts[1]:
                 sep = seg.delimiters.component
-                raise self._fail(seg, index, f"STC{index:02d} {seg.element(index)!r} is not "
-                                 f"category{sep}status[{sep}entity]")
-            codes.append(self._model(seg, StatusCode, category_code=parts[0],
-                                     status_code=parts[1],
-                                     entity_code=parts[2] if len(parts) > 2 and parts[2]
-                                     else None))
+                raise self.fail(seg, index, f"STC{index:02d} {seg.element(index)!r} is not "
+                                f"category{sep}status[{sep}entity]")
+            codes.append(self.model(seg, StatusCode, {
+                "category_code": parts[0], "status_code": parts[1],
+                "entity_code": parts[2] if len(parts) > 2 and parts[2] else None}))
         action = seg.element(3)
         if action not in ("", "WQ", "U"):
-            raise self._fail(seg, 3, f"STC03 {action!r} is not WQ (accept) or U (reject)")
-        return {"codes": codes, "status_date": self._date(seg, 2) if seg.element(2) else None,
-                "action_code": action or None, "amount": self._amount(seg, 4),
+            raise self.fail(seg, 3, f"STC03 {action!r} is not WQ (accept) or U (reject)")
+        return {"codes": codes, "status_date": self.date(seg, 2) if seg.element(2) else None,
+                "action_code": action or None, "amount": self.amount(seg, 4),
                 "free_text": seg.element(12) or None}
 
-    def _stc(self, seg: Segment) -> None:
-        assert self.current is not None  # noqa: S101 - feed checked
+    def _seg_STC(self, seg: Segment) -> None:
+        assert self.current is not None  # noqa: S101 - check() made sure
         values = self._status(seg)
         target = self.line if self.line is not None else self.claim
         if target is not None:
             if "category_code" in target:
-                target["more_reports"].append(self._model(seg, StatusReport, **values))
+                target["more_reports"].append(self.model(seg, StatusReport, values))
                 return
             first, *more = values.pop("codes")
             target.update(category_code=first.category_code, status_code=first.status_code,
                           entity_code=first.entity_code, additional_statuses=more,
                           **values)
         elif self.level == "21":
-            self.current["receiver_reports"].append(self._model(seg, StatusReport, **values))
+            self.current["receiver_reports"].append(self.model(seg, StatusReport, values))
         elif self.level != "19":
-            raise self._fail(seg, None, "STC outside the receiver, provider, claim or line "
-                             "levels")
+            raise self.fail(seg, None, "STC outside the receiver, provider, claim or line "
+                            "levels")
 
-    def _svc(self, seg: Segment) -> None:
+    def _seg_SVC(self, seg: Segment) -> None:
         if self.claim is None:
-            raise self._fail(seg, None, "SVC outside a claim (no TRN*2 before it)")
+            raise self.fail(seg, None, "SVC outside a claim (no TRN*2 before it)")
         self._close_line(seg)
-        self.loop = "2220D"
         procedure = seg.components(1)
         if len(procedure) < 2 or not procedure[1]:
             sep = seg.delimiters.component
-            raise self._fail(seg, 1, f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
-                             f"(e.g. AD{sep}D1110)")
-        charge = self._amount(seg, 2)
+            raise self.fail(seg, 1, f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
+                            f"(e.g. AD{sep}D1110)")
+        charge = self.amount(seg, 2)
         if charge is None:
-            raise self._fail(seg, 2, "SVC02 (line charge) is missing")
-        units = seg.element(7)
-        if units and not is_digits(units, QUANTITY_DIGITS):
-            raise self._fail(seg, 7, f"SVC07 {units!r} is not a whole number of units")
+            raise self.fail(seg, 2, "SVC02 (line charge) is missing")
         self.line = {"procedure_qualifier": procedure[0], "procedure_code": procedure[1],
                      "modifiers": [m for m in procedure[2:6] if m], "charge": charge,
-                     "units": int(units) if units else None, "more_reports": [],
-                     "_seg": seg}
+                     "units": self.number(seg, 7, what="a whole number of units"),
+                     "more_reports": [], "_seg": seg}
 
-    def _dtp(self, seg: Segment) -> None:
-        assert self.current is not None  # noqa: S101 - feed checked
+    def _seg_DTP(self, seg: Segment) -> None:
+        assert self.current is not None  # noqa: S101 - check() made sure
         q, form, value = seg.element(1), seg.element(2), seg.element(3)
         if self.level == "20" and q in ("050", "009"):
             self.current["received_date" if q == "050" else "processed_date"] = \
-                self._date(seg, 3)
+                self.date(seg, 3)
             return
         target = self.line if self.line is not None else self.claim
         if q != "472" or target is None:
-            raise self._fail(seg, 1, f"DTP*{q} is not expected in loop {self.loop}")
+            raise self.fail(seg, 1, f"DTP*{q} is not expected in loop {self.loop}")
         if form == "D8":
-            target["service_start"] = self._date(seg, 3)
+            target["service_start"] = self.date(seg, 3)
         elif form == "RD8":
             start, _, end = value.partition("-")
-            target["service_start"] = self._date(seg, 3, start)
-            target["service_end"] = self._date(seg, 3, end)
+            target["service_start"] = self.date(seg, 3, start)
+            target["service_end"] = self.date(seg, 3, end)
         else:
-            raise self._fail(seg, 2, f"DTP02 {form!r} is not D8 or RD8")
+            raise self.fail(seg, 2, f"DTP02 {form!r} is not D8 or RD8")
 
-    def _ref(self, seg: Segment, q: str) -> None:
+    def _seg_REF(self, seg: Segment) -> None:
+        q = seg.element(1)
         if self.line is not None:
             if q == "FJ":
                 self.line["line_control_number"] = seg.element(2)
@@ -386,28 +297,33 @@ class _Reader:
             key = {"1K": "payer_claim_control_number", "D9": "clearinghouse_trace_number",
                    "BLT": "bill_type"}.get(q)
             if key is None:
-                raise self._fail(seg, 1, f"REF*{q} is not a claim reference of the 277CA "
-                                 "(1K, D9, BLT)")
+                raise self.fail(seg, 1, f"REF*{q} is not a claim reference of the 277CA "
+                                "(1K, D9, BLT)")
             self.claim[key] = seg.element(2)
         elif self.level != "19":
-            raise self._fail(seg, None, f"REF outside a provider, claim or line (loop "
-                             f"{self.loop})")
+            raise self.fail(seg, None, f"REF outside a provider, claim or line (loop "
+                            f"{self.loop})")
 
-    def _total(self, seg: Segment, q: str) -> None:
-        assert self.current is not None  # noqa: S101 - feed checked
+    def _seg_QTY(self, seg: Segment) -> None:
+        self._total(seg)
+
+    def _seg_AMT(self, seg: Segment) -> None:
+        self._total(seg)
+
+    def _total(self, seg: Segment) -> None:
+        assert self.current is not None  # noqa: S101 - check() made sure
         if self.level == "19":
             return  # provider-level totals: sums of the claims below
+        q = seg.element(1)
         key = {("QTY", "90"): "accepted_count", ("QTY", "AA"): "rejected_count",
                ("AMT", "YU"): "accepted_amount", ("AMT", "YY"): "rejected_amount"}.get(
                    (seg.id, q))
         if self.level != "21" or key is None:
-            raise self._fail(seg, 1, f"{seg.id}*{q} is not expected in loop {self.loop}")
+            raise self.fail(seg, 1, f"{seg.id}*{q} is not expected in loop {self.loop}")
         if seg.id == "QTY":
-            if not is_digits(seg.element(2), QUANTITY_DIGITS):
-                raise self._fail(seg, 2, f"QTY02 {seg.element(2)!r} is not a whole number")
-            self.current[key] = int(seg.element(2))
+            self.current[key] = self.number(seg, 2, required=True)
         else:
-            self.current[key] = self._amount(seg, 2)
+            self.current[key] = self.amount(seg, 2)
 
     def _close_line(self, seg: Segment) -> None:
         if self.line is None or self.claim is None:
@@ -415,8 +331,8 @@ class _Reader:
         line, self.line = self.line, None
         at = line.pop("_seg")
         if "category_code" not in line:
-            raise self._fail(at, None, "the service line has no STC (its status)")
-        self.claim["lines"].append(self._model(at, LineAck, **line))
+            raise self.fail(at, None, "the service line has no STC (its status)")
+        self.claim["lines"].append(self.model(at, LineAck, line))
 
     def _close_claim(self, seg: Segment) -> None:
         self._close_line(seg)
@@ -425,21 +341,21 @@ class _Reader:
         claim, self.claim = self.claim, None
         at = claim.pop("_seg")
         if "category_code" not in claim:
-            raise self._fail(at, None, f"claim {claim['patient_control_number']!r} has no "
-                             "STC (its status)")
-        self.current["claims"].append(self._model(at, ClaimAck, **claim))
+            raise self.fail(at, None, f"claim {claim['patient_control_number']!r} has no "
+                            "STC (its status)")
+        self.current["claims"].append(self.model(at, ClaimAck, claim))
 
-    def _close_source(self, seg: Segment) -> list[ClaimAckFile]:
+    def _close_source(self, seg: Segment) -> None:
         self._close_claim(seg)
         if self.current is None:
-            return []
+            return
         current, self.current = self.current, None
         for key, what in (("information_source", "NM1*PR"), ("source_trace", "TRN*1"),
                           ("receiver", "NM1*41"), ("receiver_trace", "TRN*2")):
             if key not in current:
-                raise self._fail(seg, None, f"the 277CA has no {what} for its information "
-                                 "source or receiver")
-        return [self._model(seg, ClaimAckFile, **current)]
+                raise self.fail(seg, None, f"the 277CA has no {what} for its information "
+                                "source or receiver")
+        self.emit(self.model(seg, ClaimAckFile, current))
 
 
 # --------------------------------------------------------------------------- writing
@@ -447,20 +363,7 @@ class _Reader:
 
 def write_277ca(files: list[ClaimAckFile], params: InterchangeParams) -> str:
     """One interchange, one HN group, one ST…SE per :class:`ClaimAckFile`."""
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HN", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
-    for offset, ack_file in enumerate(files):
-        control = f"{params.first_transaction_control_number + offset:04d}"
-        start = out.count
-        out.segment("ST", "277", control, GUIDE)
-        _write_file(out, ack_file)
-        out.segment("SE", str(out.count - start + 1), control)
-    out.segment("GE", str(len(files)), str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
+    return write_interchange(params, KEY, files, _write_file, outside=_OUTSIDE)
 
 
 def _opt_date(value: date | None) -> str:
@@ -498,30 +401,23 @@ def _write_dates(out: SegmentWriter, start: date | None, end: date | None) -> No
         out.segment("DTP", "472", "RD8", f"{x12_date(start)}-{x12_date(end)}")
 
 
-def _write_file(out: SegmentWriter, f: ClaimAckFile) -> None:
+def _write_file(out: SegmentWriter, _control: str, f: ClaimAckFile) -> None:
     created = f.created
-    out.loop = "BHT"
     out.segment("BHT", "0085", "08", f.reference, x12_date(created.date()),
                 created.strftime("%H%M%S" if created.second else "%H%M"), "TH")
-    out.loop = "2000A"
     out.segment("HL", "1", "", "20", "1")
     source = f.information_source
-    out.loop = "2100A"
     out.segment("NM1", f.source_entity, source.entity_type, source.name, source.first_name,
                 "", "", "", source.id_qualifier, source.identifier)
-    out.loop = "2200A"
     out.segment("TRN", "1", f.source_trace)
     if f.received_date:
         out.segment("DTP", "050", "D8", x12_date(f.received_date))
     if f.processed_date:
         out.segment("DTP", "009", "D8", x12_date(f.processed_date))
-    out.loop = "2000B"
     out.segment("HL", "2", "1", "21", "1" if f.claims else "0")
     receiver = f.receiver
-    out.loop = "2100B"
     out.segment("NM1", "41", receiver.entity_type, receiver.name, receiver.first_name, "", "",
                 "", receiver.id_qualifier, receiver.identifier)
-    out.loop = "2200B"
     out.segment("TRN", "2", f.receiver_trace)
     for report in f.receiver_reports:
         _write_report(out, report)
@@ -545,7 +441,6 @@ def _write_file(out: SegmentWriter, f: ClaimAckFile) -> None:
         for claim in claims:
             hl += 1
             out.claim = claim.patient_control_number
-            out.loop = "2000D"
             out.segment("HL", str(hl), str(provider_hl), "PT")
             _write_claim(out, claim)
             out.claim = None
@@ -561,13 +456,10 @@ def _write_provider(out: SegmentWriter, f: ClaimAckFile, claims: list[ClaimAck],
     """2000C/2100C/2200C for consecutive claims of one billing provider; the provider-level
     status and totals are computed from those claims (the guide requires the STC)."""
     first = claims[0]
-    out.loop = "2000C"
     out.segment("HL", str(hl), "2", "19", "1")
-    out.loop = "2100C"
     out.segment("NM1", "85", "1" if first.billing_provider_first_name else "2",
                 first.billing_provider_name, first.billing_provider_first_name, "", "", "",
                 first.billing_provider_id_qualifier, first.billing_provider_id)
-    out.loop = "2200C"
     out.segment("TRN", "1", "0")
     accepted = [c for c in claims if c.status != "rejected"]
     rejected = [c for c in claims if c.status == "rejected"]
@@ -584,10 +476,8 @@ def _write_provider(out: SegmentWriter, f: ClaimAckFile, claims: list[ClaimAck],
 
 
 def _write_claim(out: SegmentWriter, c: ClaimAck) -> None:
-    out.loop = "2100D"
     out.segment("NM1", "QC", "1", c.patient_last_name, c.patient_first_name,
                 c.patient_middle_name, "", "", c.patient_id_qualifier, c.patient_id)
-    out.loop = "2200D"
     out.segment("TRN", "2", c.patient_control_number)
     _write_stc(out, [StatusCode(category_code=c.category_code, status_code=c.status_code,
                                 entity_code=c.entity_code), *c.additional_statuses],
@@ -600,7 +490,6 @@ def _write_claim(out: SegmentWriter, c: ClaimAck) -> None:
             out.segment("REF", qualifier, value)
     _write_dates(out, c.service_start, c.service_end)
     for line in c.lines:
-        out.loop = "2220D"
         out.segment("SVC", [line.procedure_qualifier, line.procedure_code, *line.modifiers],
                     x12_amount(line.charge), "", "", "", "",
                     str(line.units) if line.units is not None else "")

@@ -14,9 +14,8 @@ being dropped silently.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
@@ -37,22 +36,18 @@ from edigateway.errors import (
     X12Location,
     X12StructureError,
 )
+from edigateway.x12 import spec
 from edigateway.x12.envelope import (
     Delimiters,
+    Expect,
     InterchangeParams,
     Segment,
     SegmentWriter,
-    isa_segment,
-    iter_segments,
-    params_from_envelope,
+    head_of,
+    write_interchange,
 )
-from edigateway.x12.formats import (
-    is_digits,
-    parse_amount,
-    parse_date,
-    x12_amount,
-    x12_date,
-)
+from edigateway.x12.formats import is_digits, x12_amount, x12_date
+from edigateway.x12.reader import SegmentReader
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -68,7 +63,9 @@ if TYPE_CHECKING:
         ServiceLine,
     )
     from edigateway.domain.common import Address, PersonName
+    from edigateway.x12.envelope import Source
 
+KEY: Final = "837D"
 GUIDE: Final = "005010X224A2"
 MAX_CLAIMS_PER_TRANSACTION: Final = 5000
 _DIAGNOSIS_QUALIFIERS: Final = {"ICD-10-CM": ("ABK", "ABF"), "ICD-9-CM": ("BK", "BF")}
@@ -87,27 +84,17 @@ def write_837d(batch: ClaimBatch, params: InterchangeParams, *, submitter: Submi
 
     ``batch.submitter``/``batch.receiver`` win over the ``submitter``/``receiver`` defaults.
     """
-    out = SegmentWriter(params.delimiters, line_breaks=params.line_breaks)
-    out.raw(isa_segment(params))
-    out.segment("GS", "HC", params.gs_sender_code, params.gs_receiver_code,
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                str(params.group_control_number), "X", GUIDE)
     claims = [part for claim in batch.claims for part in split_claim(claim, MAX_LINES_PER_CLAIM)]
-    for party in (batch.submitter or submitter, batch.receiver or receiver):
+    submitter, receiver = batch.submitter or submitter, batch.receiver or receiver
+    for party in (submitter, receiver):
         _refuse_delimiters(party.model_dump(), params.delimiters, "", type(party).__name__)
     for claim in claims:
         _refuse_delimiters(claim.model_dump(), params.delimiters, "",
                            f"claim {claim.patient_control_number}")
     chunks = [claims[i:i + MAX_CLAIMS_PER_TRANSACTION]
               for i in range(0, len(claims), MAX_CLAIMS_PER_TRANSACTION)]
-    for offset, chunk in enumerate(chunks):
-        control = f"{params.first_transaction_control_number + offset:04d}"
-        _write_transaction(out, control, params.created, chunk,
-                           batch.submitter or submitter, batch.receiver or receiver)
-    out.loop = None
-    out.segment("GE", str(len(chunks)), str(params.group_control_number))
-    out.segment("IEA", "1", f"{params.interchange_control_number:09d}")
-    return out.text()
+    return write_interchange(params, KEY, chunks, lambda out, control, chunk: (
+        _write_transaction(out, control, params.created, chunk, submitter, receiver)))
 
 
 def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str) -> None:
@@ -141,15 +128,10 @@ def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str
 
 def _write_transaction(out: SegmentWriter, control: str, created: datetime, claims: list[Claim],
                        submitter: Submitter, receiver: Receiver) -> None:
-    start = out.count
-    out.loop = "ST"
-    out.segment("ST", "837", control, GUIDE)
     out.segment("BHT", "0019", "00", control, created.strftime("%Y%m%d"),
                 created.strftime("%H%M"), "CH")
-    out.loop = "1000A"
     out.segment("NM1", "41", "2", submitter.name, "", "", "", "", "46", submitter.identifier)
     _per(out, submitter.contact)
-    out.loop = "1000B"
     out.segment("NM1", "40", "2", receiver.name, "", "", "", "", "46", receiver.identifier)
     hl = 0
     for provider, provider_claims in _group(claims, lambda c: c.billing_provider):
@@ -161,7 +143,6 @@ def _write_transaction(out: SegmentWriter, control: str, created: datetime, clai
             hl += 1
             subscriber_hl = hl
             dependents = first.patient is not None
-            out.loop = "2000B"
             out.segment("HL", str(hl), str(provider_hl), "22", "1" if dependents else "0")
             _write_subscriber(out, first)
             if not dependents:
@@ -172,17 +153,13 @@ def _write_transaction(out: SegmentWriter, control: str, created: datetime, clai
                 hl += 1
                 patient = patient_claims[0].patient
                 assert patient is not None  # noqa: S101 - grouped on patient presence
-                out.loop = "2000C"
                 out.segment("HL", str(hl), str(subscriber_hl), "23", "0")
                 out.segment("PAT", patient.relationship)
-                out.loop = "2010CA"
                 _nm1(out, "QC", patient.name)
                 _address(out, patient.address)
                 out.segment("DMG", "D8", x12_date(patient.date_of_birth), patient.gender)
                 for claim in patient_claims:
                     _write_claim(out, claim)
-    out.loop = "SE"
-    out.segment("SE", str(out.count - start + 1), control)
 
 
 def _group(claims: Iterable[Claim], key: Any) -> Iterator[tuple[Any, list[Claim]]]:
@@ -228,11 +205,9 @@ def _address(out: SegmentWriter, address: Address) -> None:
 
 
 def _write_billing_provider(out: SegmentWriter, hl: int, provider: BillingProvider) -> None:
-    out.loop = "2000A"
     out.segment("HL", str(hl), "", "20", "1")
     if provider.taxonomy:
         out.segment("PRV", "BI", "PXC", provider.taxonomy)
-    out.loop = "2010AA"
     if provider.entity == "person" and provider.person is not None:
         _nm1(out, "85", provider.person, "XX", provider.npi)
     else:
@@ -241,7 +216,6 @@ def _write_billing_provider(out: SegmentWriter, hl: int, provider: BillingProvid
     out.segment("REF", provider.tax_id_type, provider.tax_id)
     _per(out, provider.contact)
     if provider.pay_to_address is not None:
-        out.loop = "2010AB"
         out.segment("NM1", "87", "2")
         _address(out, provider.pay_to_address)
 
@@ -250,20 +224,17 @@ def _write_subscriber(out: SegmentWriter, claim: Claim) -> None:
     sub = claim.subscriber
     out.segment("SBR", claim.payer_responsibility, "18" if claim.patient is None else "",
                 sub.group_number, sub.group_name, "", "", "", "", claim.filing_indicator)
-    out.loop = "2010BA"
     _nm1(out, "IL", sub.name, "MI", sub.member_id)
     if sub.address is not None:
         _address(out, sub.address)
     if sub.date_of_birth is not None and sub.gender is not None:
         out.segment("DMG", "D8", x12_date(sub.date_of_birth), sub.gender)
-    out.loop = "2010BB"
     _nm1_org(out, "PR", claim.payer.name, "PI", claim.payer.payer_id)
     if claim.payer.address is not None:
         _address(out, claim.payer.address)
 
 
 def _write_claim(out: SegmentWriter, claim: Claim) -> None:
-    out.loop = "2300"
     out.claim = claim.patient_control_number
     related: list[str] | None = None
     if claim.accident is not None:
@@ -309,10 +280,8 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
     if claim.repricing is not None:
         _hcp(out, claim.repricing)
     if claim.rendering_provider is not None:
-        out.loop = "2310B"
         _rendering(out, claim.rendering_provider)
     if claim.service_facility is not None:
-        out.loop = "2310C"
         facility = claim.service_facility
         _nm1_org(out, "77", facility.name, "XX" if facility.npi else "", facility.npi or "")
         _address(out, facility.address)
@@ -343,7 +312,6 @@ def _cas(out: SegmentWriter, adjustments: list[Adjustment]) -> None:
 
 
 def _write_other_payer(out: SegmentWriter, other: OtherPayer) -> None:
-    out.loop = "2320"
     out.segment("SBR", other.responsibility, other.relationship, other.group_number,
                 other.group_name, "", "", "", "", other.filing_indicator)
     _cas(out, other.claim_adjustments)
@@ -352,9 +320,7 @@ def _write_other_payer(out: SegmentWriter, other: OtherPayer) -> None:
     if other.remaining_patient_liability is not None:
         out.segment("AMT", "EAF", x12_amount(other.remaining_patient_liability))
     out.segment("OI", "", "", other.benefits_assignment, "", "", other.release_of_information)
-    out.loop = "2330A"
     _nm1(out, "IL", other.subscriber_name, "MI", other.subscriber_member_id)
-    out.loop = "2330B"
     _nm1_org(out, "PR", other.payer.name, "PI", other.payer.payer_id)
     if other.payer.address is not None:
         _address(out, other.payer.address)
@@ -377,7 +343,6 @@ def _hcp(out: SegmentWriter, repricing: Repricing) -> None:
 
 
 def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim) -> None:
-    out.loop = "2400"
     out.segment("LX", str(number))
     procedure = ["AD", line.procedure_code, *line.modifiers]
     if line.description:
@@ -406,10 +371,8 @@ def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim
     if line.repricing is not None:
         _hcp(out, line.repricing)
     if line.rendering_provider is not None:
-        out.loop = "2420A"
         _rendering(out, line.rendering_provider)
     for adjudication in line.adjudications:
-        out.loop = "2430"
         out.segment("SVD", adjudication.payer_id, x12_amount(adjudication.paid),
                     ["AD", adjudication.procedure_code], "", str(adjudication.quantity))
         _cas(out, adjudication.adjustments)
@@ -452,32 +415,28 @@ class Parsed837D:
         return ClaimBatch(submitter=self.submitter, receiver=self.receiver, claims=self.claims)
 
 
-def read_837d(text: str, file: str | None = None) -> Parsed837D:
-    """Read an 837D interchange from text (see :func:`read_837d_segments`)."""
-    return read_837d_segments(iter_segments(io.StringIO(text), file), file, text=text)
-
-
-def read_837d_segments(segments: Iterable[Segment], file: str | None = None,
-                       text: str | None = None) -> Parsed837D:
-    """Read 837D segments into claims; errors name the segment, loop and element."""
-    reader = _Reader(file)
-    for seg in segments:
-        reader.feed(seg)
-    return reader.finish(text)
+def read_837d(source: Source, *, name: str | None = None) -> Parsed837D:
+    """Read an 837D interchange from bytes, a path or segments into claims; errors name
+    the segment, loop and element."""
+    reader = _Reader.reading(source, name)
+    claims = reader.read(source)
+    return reader.parsed(claims, head_of(source))
 
 
 _Dict = dict[str, Any]
 
 
-class _Reader:
-    """A small state machine over the 837D loops (loop = where the last NM1/HL/CLM put us)."""
+class _Reader(SegmentReader[Claim]):
+    """The 837D's parties (1000A/B, 2000A–2000C with their 2010 loops) and claims (2300 with
+    2310B/C, 2320/2330A/B, 2400, 2420A, 2430). The spec says which loop a segment stands in;
+    the methods map each to the claim, kept as a dict until the next claim, HL or SE."""
+
+    key = KEY
+    expect = Expect.of(KEY, verify=False, sniffed=True)
 
     def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.loop = "ISA"
-        self.isa: Segment | None = None
-        self.gs: Segment | None = None
-        self.first_st: str | None = None
+        super().__init__(file)
+        self.levels = spec.guide(KEY).levels()
         self.submitter: _Dict | None = None
         self.receiver: _Dict | None = None
         self.provider: _Dict = {}
@@ -488,180 +447,108 @@ class _Reader:
         self.claim: _Dict | None = None
         self.claim_segment: Segment | None = None
         self.line: _Dict | None = None
-        self.other: _Dict | None = None
+        self.other_payer: _Dict | None = None
         self.adjudication: _Dict | None = None
         self.address_target: _Dict | None = None
-        self.claims: list[Claim] = []
-        self.skipped: list[X12Location] = []
-        self.delimiters = Delimiters()
-        self.st_count = 0
 
-    # -- helpers
-    def _fail(self, seg: Segment, element: int | None, message: str) -> X12StructureError:
-        return X12StructureError(message, seg.location(self.file, self.loop, element))
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
+        if kind in ("ST", "SE"):
+            self._end_claim()
 
-    def _amount(self, seg: Segment, index: int) -> Any:
+    def finish(self) -> None:
+        super().finish()
+        self._end_claim()
+
+    def parsed(self, claims: list[Claim], head: str | None) -> Parsed837D:
+        """The claims read, with the envelope and parties they came in."""
+        params = self.envelope.params(head, need_st=True)
+        submitter = receiver = None
         try:
-            return parse_amount(seg.element(index))
-        except ValueError as exc:
-            raise self._fail(seg, index, str(exc)) from exc
+            if self.submitter is not None and "contact" in self.submitter:
+                submitter = Submitter.model_validate(self.submitter)
+            if self.receiver is not None:
+                receiver = Receiver.model_validate(self.receiver)
+        except ValidationError as exc:
+            raise X12StructureError(f"submitter/receiver (1000A/1000B): {exc}",
+                                    X12Location(file=self.file, loop="1000A")) from exc
+        return Parsed837D(params, submitter, receiver, claims, self.skipped)
 
-    def _date(self, seg: Segment, index: int) -> date:
-        try:
-            return parse_date(seg.element(index))
-        except ValueError as exc:
-            raise self._fail(seg, index, str(exc)) from exc
-
-    def _opt_amount(self, seg: Segment, index: int) -> Any:
-        return self._amount(seg, index) if seg.element(index) else None
-
-    def _int(self, seg: Segment, index: int) -> int | None:
-        value = seg.element(index)
-        if not value:
-            return None
-        try:
-            return int(value)
-        except ValueError as exc:
-            raise self._fail(seg, index, f"{value!r} is not a whole number") from exc
-
-    @staticmethod
-    def _name(seg: Segment) -> _Dict:
+    def _name(self, seg: Segment) -> _Dict:
         return _drop_empty({"last_name": seg.element(3), "first_name": seg.element(4),
                             "middle_name": seg.element(5), "suffix": seg.element(7)})
 
-    def _skip(self, seg: Segment) -> None:
-        self.skipped.append(seg.location(self.file, self.loop))
-
-    # -- dispatch
-    def feed(self, seg: Segment) -> None:
-        handler = getattr(self, f"_seg_{seg.id}", None)
-        if handler is None:
-            self._skip(seg)
-        else:
-            handler(seg)
-
-    def _seg_ISA(self, seg: Segment) -> None:
-        if self.isa is None:
-            self.isa = seg
-            self.delimiters = seg.delimiters
-
-    def _seg_GS(self, seg: Segment) -> None:
-        if self.gs is None:
-            self.gs = seg
-        if seg.element(8) != GUIDE:
-            raise X12StructureError(
-                f"GS08 is {seg.element(8)!r}; an 837D must be {GUIDE}",
-                seg.location(self.file, "GS", 8))
-
-    def _seg_ST(self, seg: Segment) -> None:
-        self._end_claim()
-        self.loop = "ST"
-        self.st_count += 1
-        if self.first_st is None:
-            self.first_st = seg.element(2)
-        if seg.element(1) != "837":
-            raise self._fail(seg, 1, f"ST01 is {seg.element(1)!r}, not 837")
-
     def _seg_BHT(self, seg: Segment) -> None:
         if seg.element(1) != "0019":
-            raise self._fail(seg, 1, "BHT01 must be 0019")
-
-    def _seg_SE(self, seg: Segment) -> None:
-        self._end_claim()
-        self.loop = "SE"
-
-    def _seg_GE(self, seg: Segment) -> None:
-        self.loop = "GE"
-
-    def _seg_IEA(self, seg: Segment) -> None:
-        self.loop = "IEA"
+            raise self.fail(seg, 1, "BHT01 must be 0019")
 
     def _seg_HL(self, seg: Segment) -> None:
         self._end_claim()
         level = seg.element(3)
+        if level not in self.levels:
+            raise self.fail(seg, 3, f"HL03 {level!r} is not {_or(self.levels)}")
         if level == "20":
-            self.loop = "2000A"
             self.provider = {}
         elif level == "22":
-            self.loop = "2000B"
             self.sbr, self.subscriber, self.payer, self.patient = {}, {}, {}, None
-        elif level == "23":
-            self.loop = "2000C"
-            self.patient = {}
         else:
-            raise self._fail(seg, 3, f"HL03 {level!r} is not 20, 22 or 23")
+            self.patient = {}
 
     def _seg_PRV(self, seg: Segment) -> None:
-        if self.loop == "2000A":
+        if self.loop == "2000A" and self.claim is None:
             self.provider["taxonomy"] = seg.element(3)
         elif self.loop in ("2310B", "2420A") and self.address_target is not None:
             self.address_target["taxonomy"] = seg.element(3)
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_NM1(self, seg: Segment) -> None:
-        entity = seg.element(1)
-        person = seg.element(2) == "1"
-        ident = seg.element(9)
-        if entity == "41":
-            self.loop = "1000A"
-            self.submitter = {"name": seg.element(3), "identifier": ident}
-        elif entity == "40":
-            self.loop = "1000B"
-            self.receiver = {"name": seg.element(3), "identifier": ident}
-        elif entity == "85":
-            self.loop = "2010AA"
-            self.provider.update({"npi": ident})
-            if person:
+        loop, ident = self.loop, seg.element(9)
+        self.address_target = None
+        if loop in ("1000A", "1000B"):
+            party = {"name": seg.element(3), "identifier": ident}
+            if loop == "1000A":
+                self.submitter = party
+            else:
+                self.receiver = party
+        elif loop == "2010AA":
+            self.provider["npi"] = ident
+            if seg.element(2) == "1":
                 self.provider.update({"entity": "person", "person": self._name(seg)})
             else:
                 self.provider.update({"entity": "organization",
                                       "organization_name": seg.element(3)})
             self.address_target = self.provider.setdefault("address", {})
-        elif entity == "87":
-            self.loop = "2010AB"
+        elif loop == "2010AB":
             self.address_target = self.provider.setdefault("pay_to_address", {})
-        elif entity == "IL" and self.claim is None:
-            self.loop = "2010BA"
+        elif loop == "2010BA":
             self.subscriber.update({"name": self._name(seg), "member_id": ident})
             self.address_target = self.subscriber.setdefault("address", {})
-        elif entity == "PR" and self.claim is None:
-            self.loop = "2010BB"
+        elif loop == "2010BB":
             self.payer.update({"name": seg.element(3), "payer_id": ident})
             self.address_target = self.payer.setdefault("address", {})
-        elif entity == "QC":
-            self.loop = "2010CA"
+        elif loop == "2010CA":
             if self.patient is None:
-                raise self._fail(seg, 1, "patient name (NM1*QC) outside a patient HL (2000C)")
+                raise self.fail(seg, 1, "patient name (NM1*QC) outside a patient HL (2000C)")
             self.patient["name"] = self._name(seg)
             self.address_target = self.patient.setdefault("address", {})
-        elif entity == "82" and self.claim is not None:
+        elif loop in ("2310B", "2420A") and self.claim is not None:
             rendering = {"name": self._name(seg), "npi": ident}
-            if self.line is not None:
-                self.loop = "2420A"
-                self.line["rendering_provider"] = rendering
-            else:
-                self.loop = "2310B"
-                self.claim["rendering_provider"] = rendering
+            (self.line if loop == "2420A" and self.line is not None
+             else self.claim)["rendering_provider"] = rendering
             self.address_target = rendering
-        elif entity == "77" and self.claim is not None and self.line is None:
-            self.loop = "2310C"
+        elif loop == "2310C" and self.claim is not None:
             facility = _drop_empty({"name": seg.element(3), "npi": ident})
             self.claim["service_facility"] = facility
             self.address_target = facility.setdefault("address", {})
-        elif entity == "IL" and self.other is not None:
-            self.loop = "2330A"
-            self.other.update({"subscriber_name": self._name(seg),
+        elif loop == "2330A" and self.other_payer is not None:
+            self.other_payer.update({"subscriber_name": self._name(seg),
                                "subscriber_member_id": ident})
-            self.address_target = None
-        elif entity == "PR" and self.other is not None:
-            self.loop = "2330B"
+        elif loop == "2330B" and self.other_payer is not None:
             payer: _Dict = {"name": seg.element(3), "payer_id": ident}
-            self.other["payer"] = payer
+            self.other_payer["payer"] = payer
             self.address_target = payer.setdefault("address", {})
         else:
-            self.address_target = None
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_PER(self, seg: Segment) -> None:
         contact: _Dict = {"name": seg.element(2)}
@@ -676,18 +563,18 @@ class _Reader:
         elif self.loop == "2010AA":
             self.provider["contact"] = contact
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_N3(self, seg: Segment) -> None:
         if self.address_target is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         self.address_target.update(_drop_empty({"line1": seg.element(1),
                                                 "line2": seg.element(2)}))
 
     def _seg_N4(self, seg: Segment) -> None:
         if self.address_target is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         self.address_target.update({"city": seg.element(1), "state": seg.element(2),
                                     "postal_code": seg.element(3)})
@@ -701,7 +588,7 @@ class _Reader:
         elif self.loop == "2400" and self.line is not None and qualifier in _LINE_REFS:
             self.line[_LINE_REFS[qualifier]] = value
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_SBR(self, seg: Segment) -> None:
         values = {"responsibility": seg.element(1), "relationship": seg.element(2),
@@ -710,37 +597,35 @@ class _Reader:
         if self.claim is None:
             self.sbr = values
             return
-        self.loop = "2320"
-        self.other = _drop_empty(values)
-        self.other.setdefault("claim_adjustments", [])
-        self.claim.setdefault("other_payers", []).append(self.other)
+        self.other_payer = _drop_empty(values)
+        self.other_payer.setdefault("claim_adjustments", [])
+        self.claim.setdefault("other_payers", []).append(self.other_payer)
 
     def _seg_DMG(self, seg: Segment) -> None:
         target = self.patient if self.loop == "2010CA" else (
             self.subscriber if self.loop == "2010BA" else None)
         if target is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         if seg.element(2):
-            target["date_of_birth"] = self._date(seg, 2)
+            target["date_of_birth"] = self.date(seg, 2)
         if seg.element(3):
             target["gender"] = seg.element(3)
 
     def _seg_PAT(self, seg: Segment) -> None:
         if self.patient is None:
-            raise self._fail(seg, 1, "PAT outside a patient HL (2000C)")
+            raise self.fail(seg, 1, "PAT outside a patient HL (2000C)")
         self.patient["relationship"] = seg.element(1)
 
     def _seg_CLM(self, seg: Segment) -> None:
         self._end_claim()
-        self.loop = "2300"
         self.claim_segment = seg
         facility = seg.components(5)
         if len(facility) < 3 or facility[1] != "B":
-            raise self._fail(seg, 5, "CLM05 must be place of service:B:frequency")
+            raise self.fail(seg, 5, "CLM05 must be place of service:B:frequency")
         claim: _Dict = {
             "patient_control_number": seg.element(1),
-            "total_charge": self._amount(seg, 2),
+            "total_charge": self.money(seg, 2),
             "place_of_service": facility[0],
             "frequency": facility[2],
             "provider_signature_on_file": seg.element(6) == "Y",
@@ -759,15 +644,15 @@ class _Reader:
             claim["accident"] = accident
         self.claim = claim
         self.line = None
-        self.other = None
+        self.other_payer = None
         self.address_target = None
 
     def _seg_DTP(self, seg: Segment) -> None:
         qualifier = seg.element(1)
         if seg.element(2) != "D8":
-            self._skip(seg)
+            self.skip(seg)
             return
-        when = self._date(seg, 3)
+        when = self.date(seg, 3)
         if self.loop == "2300" and self.claim is not None:
             if qualifier == "472":
                 self.claim["service_date"] = when
@@ -776,19 +661,19 @@ class _Reader:
             elif qualifier == "452":
                 self.claim.setdefault("orthodontics", {})["appliance_placement_date"] = when
             else:
-                self._skip(seg)
-        elif self.loop == "2330B" and self.other is not None and qualifier == "573":
-            self.other["adjudication_date"] = when
+                self.skip(seg)
+        elif self.loop == "2330B" and self.other_payer is not None and qualifier == "573":
+            self.other_payer["adjudication_date"] = when
         elif self.loop == "2400" and self.line is not None and qualifier in ("472", "441"):
             self.line["service_date" if qualifier == "472" else "prior_placement_date"] = when
         elif self.loop == "2430" and self.adjudication is not None and qualifier == "573":
             self.adjudication["adjudication_date"] = when
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_DN1(self, seg: Segment) -> None:
         if self.claim is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         ortho = self.claim.setdefault("orthodontics", {})
         ortho.update(_drop_none({"total_months": self._int(seg, 1),
@@ -798,14 +683,14 @@ class _Reader:
 
     def _seg_DN2(self, seg: Segment) -> None:
         if self.claim is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         self.claim.setdefault("missing_teeth", []).append(
             {"tooth": seg.element(1), "status": seg.element(2)})
 
     def _seg_PWK(self, seg: Segment) -> None:
         if self.claim is None or self.line is not None:
-            self._skip(seg)
+            self.skip(seg)
             return
         self.claim.setdefault("attachments", []).append(_drop_empty(
             {"report_type": seg.element(1), "transmission": seg.element(2),
@@ -814,18 +699,18 @@ class _Reader:
     def _seg_AMT(self, seg: Segment) -> None:
         qualifier = seg.element(1)
         if self.loop == "2300" and self.claim is not None and qualifier == "F5":
-            self.claim["patient_amount_paid"] = self._amount(seg, 2)
-        elif self.loop == "2320" and self.other is not None and qualifier in ("D", "EAF"):
+            self.claim["patient_amount_paid"] = self.money(seg, 2)
+        elif self.loop == "2320" and self.other_payer is not None and qualifier in ("D", "EAF"):
             key = "paid_amount" if qualifier == "D" else "remaining_patient_liability"
-            self.other[key] = self._amount(seg, 2)
+            self.other_payer[key] = self.money(seg, 2)
         elif self.loop == "2400" and self.line is not None and qualifier == "T":
-            self.line["sales_tax"] = self._amount(seg, 2)
+            self.line["sales_tax"] = self.money(seg, 2)
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_HI(self, seg: Segment) -> None:
         if self.loop != "2300" or self.claim is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         diagnoses: list[_Dict] = []
         for index in range(1, 13):
@@ -835,10 +720,10 @@ class _Reader:
             found = _DIAGNOSIS_CODE_SETS.get(parts[0])
             if found is None or found[1] != (index > 1) or len(parts) < 2 or not parts[1]:
                 wanted = "ABF or BF" if index > 1 else "ABK or BK"
-                raise self._fail(seg, index, f"HI{index:02d} must be {wanted}:<diagnosis "
-                                 f"code>, not {seg.element(index)!r}")
+                raise self.fail(seg, index, f"HI{index:02d} must be {wanted}:<diagnosis "
+                                f"code>, not {seg.element(index)!r}")
             if any(parts[2:]):
-                self.skipped.append(seg.location(self.file, self.loop, index))
+                self.skip(seg, index)
             diagnoses.append({"code": parts[1], "code_set": found[0]})
         self.claim["diagnoses"] = diagnoses
 
@@ -846,38 +731,38 @@ class _Reader:
         target = self.line if self.loop == "2400" else (
             self.claim if self.loop == "2300" and self.line is None else None)
         if target is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         repricing: _Dict = _drop_empty({
-            "method": seg.element(1), "allowed_amount": self._amount(seg, 2),
-            "saving_amount": self._opt_amount(seg, 3), "organization_id": seg.element(4),
-            "rate": self._opt_amount(seg, 5), "apg_code": seg.element(6),
-            "apg_amount": self._opt_amount(seg, 7), "unit": seg.element(11),
+            "method": seg.element(1), "allowed_amount": self.money(seg, 2),
+            "saving_amount": self.amount(seg, 3), "organization_id": seg.element(4),
+            "rate": self.amount(seg, 5), "apg_code": seg.element(6),
+            "apg_amount": self.amount(seg, 7), "unit": seg.element(11),
             "quantity": seg.element(12), "reject_reason": seg.element(13),
             "policy_compliance": seg.element(14), "exception": seg.element(15)})
         if seg.element(8):
-            self.skipped.append(seg.location(self.file, self.loop, 8))
+            self.skip(seg, 8)
         if target is self.line:
             repricing.update(_drop_empty({"procedure_qualifier": seg.element(9),
                                           "procedure_code": seg.element(10)}))
         elif seg.element(9) or seg.element(10):
-            self.skipped.append(seg.location(self.file, self.loop, 9))
+            self.skip(seg, 9)
         target["repricing"] = repricing
 
     def _seg_NTE(self, seg: Segment) -> None:
         if self.loop == "2300" and self.claim is not None and seg.element(1) == "ADD":
             self.claim["note"] = seg.element(2)
         else:
-            self._skip(seg)
+            self.skip(seg)
 
     def _seg_CAS(self, seg: Segment) -> None:
         target = None
-        if self.loop == "2320" and self.other is not None:
-            target = self.other["claim_adjustments"]
+        if self.loop == "2320" and self.other_payer is not None:
+            target = self.other_payer["claim_adjustments"]
         elif self.loop == "2430" and self.adjudication is not None:
             target = self.adjudication["adjustments"]
         if target is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         group = seg.element(1)
         for index in range(2, 19, 3):
@@ -885,22 +770,21 @@ class _Reader:
             if not reason:
                 continue
             adjustment: _Dict = {"group": group, "reason": reason,
-                                 "amount": self._amount(seg, index + 1)}
+                                 "amount": self.money(seg, index + 1)}
             if seg.element(index + 2):
                 adjustment["quantity"] = seg.element(index + 2)
             target.append(adjustment)
 
     def _seg_OI(self, seg: Segment) -> None:
-        if self.other is None:
-            self._skip(seg)
+        if self.other_payer is None:
+            self.skip(seg)
             return
-        self.other.update(_drop_empty({"benefits_assignment": seg.element(3),
+        self.other_payer.update(_drop_empty({"benefits_assignment": seg.element(3),
                                        "release_of_information": seg.element(6)}))
 
     def _seg_LX(self, seg: Segment) -> None:
         if self.claim is None:
-            raise self._fail(seg, 1, "service line (LX) before any claim (CLM)")
-        self.loop = "2400"
+            raise self.fail(seg, 1, "service line (LX) before any claim (CLM)")
         self.line = {}
         self.adjudication = None
         self.address_target = None
@@ -908,15 +792,15 @@ class _Reader:
 
     def _seg_SV3(self, seg: Segment) -> None:
         if self.line is None:
-            raise self._fail(seg, 1, "SV3 outside a service line (2400)")
+            raise self.fail(seg, 1, "SV3 outside a service line (2400)")
         procedure = seg.components(1)
         if len(procedure) < 2 or procedure[0] != "AD":
-            raise self._fail(seg, 1, "SV301 must be AD:<CDT code>")
+            raise self.fail(seg, 1, "SV301 must be AD:<CDT code>")
         self.line.update(_drop_empty({
             "procedure_code": procedure[1],
             "modifiers": [m for m in procedure[2:6] if m],
             "description": procedure[6] if len(procedure) > 6 else "",
-            "charge": self._amount(seg, 2),
+            "charge": self.money(seg, 2),
             "place_of_service": seg.element(3),
             "oral_cavity_areas": [c for c in seg.components(4) if c],
             "prosthesis": seg.element(5),
@@ -926,29 +810,28 @@ class _Reader:
             self.line["quantity"] = quantity
         for index in range(7, 11):  # SV307–SV310: not used in the dental guide
             if seg.element(index):
-                self.skipped.append(seg.location(self.file, self.loop, index))
+                self.skip(seg, index)
         pointers = seg.components(11)
         if any(pointers):
             if not all(is_digits(p, 2) for p in pointers):
-                raise self._fail(seg, 11, f"SV311 {seg.element(11)!r} must be diagnosis code "
-                                 "pointers (1 to 12), separated by the component separator")
+                raise self.fail(seg, 11, f"SV311 {seg.element(11)!r} must be diagnosis code "
+                                "pointers (1 to 12), separated by the component separator")
             self.line["diagnosis_pointers"] = [int(p) for p in pointers]
 
     def _seg_TOO(self, seg: Segment) -> None:
         if self.line is None:
-            self._skip(seg)
+            self.skip(seg)
             return
         self.line.setdefault("teeth", []).append(
             {"tooth": seg.element(2), "surfaces": [s for s in seg.components(3) if s]})
 
     def _seg_SVD(self, seg: Segment) -> None:
         if self.line is None:
-            raise self._fail(seg, 1, "SVD outside a service line (2400)")
-        self.loop = "2430"
+            raise self.fail(seg, 1, "SVD outside a service line (2400)")
         procedure = seg.components(3)
         self.adjudication = {
             "payer_id": seg.element(1),
-            "paid": self._amount(seg, 2),
+            "paid": self.money(seg, 2),
             "procedure_code": procedure[1] if len(procedure) > 1 else "",
             "adjustments": [],
         }
@@ -957,6 +840,15 @@ class _Reader:
             self.adjudication["quantity"] = quantity
         self.line.setdefault("adjudications", []).append(self.adjudication)
 
+    def _int(self, seg: Segment, index: int) -> int | None:
+        value = seg.element(index)
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise self.fail(seg, index, f"{value!r} is not a whole number") from exc
+
     def _end_claim(self) -> None:
         if self.claim is None or self.claim_segment is None:
             return
@@ -964,7 +856,7 @@ class _Reader:
         data = self.claim
         self.claim = None
         self.line = None
-        self.other = None
+        self.other_payer = None
         self.adjudication = None
         provider = _clean_address_dicts(self.provider)
         subscriber = _clean_address_dicts(self.subscriber)
@@ -981,33 +873,15 @@ class _Reader:
             data["patient"] = _clean_address_dicts(self.patient)
         for other in data.get("other_payers", []):
             other["payer"] = _clean_address_dicts(other.get("payer", {}))
-        try:
-            self.claims.append(Claim.model_validate(data))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
-            raise X12StructureError(
-                f"claim {data.get('patient_control_number')!r} does not read as a dental "
-                f"claim: {problems}", seg.location(self.file, "2300"),
-            ) from exc
+        self.emit(self.model(seg, Claim, data, loop="2300", every=True, prefix=(
+            f"claim {data.get('patient_control_number')!r} does not read as a dental "
+            "claim: ")))
 
-    def finish(self, text: str | None) -> Parsed837D:
-        self._end_claim()
-        if self.isa is None or self.gs is None or self.first_st is None:
-            raise X12StructureError("no ISA/GS/ST envelope found",
-                                    X12Location(file=self.file))
-        params = params_from_envelope(self.isa, self.gs, self.first_st, self.file, text)
-        submitter = receiver = None
-        try:
-            if self.submitter is not None and "contact" in self.submitter:
-                submitter = Submitter.model_validate(self.submitter)
-            if self.receiver is not None:
-                receiver = Receiver.model_validate(self.receiver)
-        except ValidationError as exc:
-            raise X12StructureError(f"submitter/receiver (1000A/1000B): {exc}",
-                                    X12Location(file=self.file, loop="1000A")) from exc
-        return Parsed837D(params, submitter, receiver, self.claims, self.skipped)
+
+def _or(codes: Iterable[str]) -> str:
+    """``"20, 22 or 23"``."""
+    *rest, last = codes
+    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 _CLAIM_REFS: Final = {"G3": "predetermination_number", "F8": "payer_claim_control_number",

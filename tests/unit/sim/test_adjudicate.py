@@ -14,7 +14,7 @@ from edigateway.services.claims import load_claim_file
 from edigateway.sim.adjudicate import Adjudicator, Rules, payer_claim_number
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
-from edigateway.x12.x835_005010X221A1 import read_835_text, write_835
+from edigateway.x12.x835_005010X221A1 import read_835, write_835
 
 REPO = Path(__file__).resolve().parents[3]
 RULES = Rules.load(REPO / "mappings")
@@ -74,5 +74,5 @@ def test_remittance_balances_validates_and_reverses(validator: Validator):
         text = write_835([remittance], PARAMS)
         verdict = validator.validate_text(text, "sim.835")
         assert verdict.status == "valid", verdict.errors
-        (read,) = read_835_text(text).remittances
+        (read,) = read_835(text.encode()).remittances
         assert check_remittance(read) == []

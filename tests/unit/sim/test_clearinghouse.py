@@ -12,11 +12,11 @@ from edigateway.services.claims import load_claim_file
 from edigateway.sim.adjudicate import Rules
 from edigateway.sim.clearinghouse import INBOX, OUTBOX, FrontEndRules, SimClearinghouse
 from edigateway.x12.envelope import InterchangeParams
-from edigateway.x12.ta1 import read_ta1_text
+from edigateway.x12.ta1 import read_ta1
 from edigateway.x12.validation import Validator
-from edigateway.x12.x277ca_005010X214 import read_277ca_text
+from edigateway.x12.x277ca_005010X214 import read_277ca
 from edigateway.x12.x837d_005010X224A2 import write_837d
-from edigateway.x12.x999_005010X231A1 import read_999_text
+from edigateway.x12.x999_005010X231A1 import read_999
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -57,7 +57,7 @@ def test_what_the_simulator_writes_is_valid(tmp_path: Path, validator: Validator
     for name in report.written:
         verdict = validator.validate_bytes((tmp_path / OUTBOX / name).read_bytes(), name)
         assert verdict.status == "valid", (name, verdict.errors)
-    (ack_file,) = read_277ca_text(_answers(tmp_path, "277")[0]).files
+    (ack_file,) = read_277ca(_answers(tmp_path, "277")[0].encode()).files
     assert {c.status for c in ack_file.claims} == {"accepted"}
     assert all(c.payer_claim_control_number for c in ack_file.claims)
 
@@ -69,7 +69,7 @@ def test_invalid_transaction_is_rejected_with_the_segment_and_element(tmp_path: 
     (tmp_path / INBOX / "b.837").write_text(broken)
     report = sim.run_cycle()
     assert [n.rsplit(".", 1)[1] for n in report.written] == ["999"]
-    (group,) = read_999_text(_answers(tmp_path, "999")[0]).acks
+    (group,) = read_999(_answers(tmp_path, "999")[0].encode()).acks
     assert group.status == "R"
     (transaction,) = group.transactions
     assert transaction.status == "R"
@@ -86,7 +86,7 @@ def test_garbage_and_a_reused_isa13_get_a_rejecting_ta1(tmp_path: Path, validato
     (tmp_path / INBOX / "3.837").write_text(truncated[: truncated.rindex("IEA")])
     (tmp_path / INBOX / "4.txt").write_text("hello")
     report = restarted.run_cycle()
-    notes = [read_ta1_text(text).acks[0].note_code for text in _answers(tmp_path, "ta1")]
+    notes = [read_ta1(text.encode()).acks[0].note_code for text in _answers(tmp_path, "ta1")]
     assert notes == ["025", "001"]
     assert len(report.problems) == 3
     assert "4.txt" in report.problems[-1]

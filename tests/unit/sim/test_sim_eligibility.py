@@ -13,7 +13,7 @@ from edigateway.sim.eligibility import BenefitPlans, answer_270
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import write_270
-from edigateway.x12.x271_005010X279A1 import read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 
 REPO = Path(__file__).resolve().parents[3]
 PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 3, 3, 1,
@@ -33,7 +33,7 @@ def test_known_dependent_and_unknown_member(validator: Validator):
     text = write_270([*inquiries, unknown], PARAMS)
     answer = answer_270(text, BenefitPlans.load(REPO / "mappings"), PARAMS)
     assert validator.validate_text(answer, "sim.271").status == "valid"
-    dhmo, dependent, missing = read_271_text(answer).benefits
+    dhmo, dependent, missing = read_271(answer.encode()).benefits
     assert (dhmo.trace_number, dhmo.plan_name) == ("ELG-1003", "PRAIRIE DHMO 200")
     assert dependent.patient is not None
     assert dependent.patient.first_name == "LINH"

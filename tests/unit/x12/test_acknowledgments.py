@@ -27,10 +27,10 @@ from edigateway.domain.acknowledgments import (
 )
 from edigateway.errors import UnsupportedX12Error, X12StructureError, X12SyntaxError
 from edigateway.x12.envelope import Delimiters, InterchangeParams
-from edigateway.x12.ta1 import read_ta1, read_ta1_text, write_ta1
+from edigateway.x12.ta1 import read_ta1, write_ta1
 from edigateway.x12.validation import Validator
-from edigateway.x12.x277ca_005010X214 import read_277ca, read_277ca_text, write_277ca
-from edigateway.x12.x999_005010X231A1 import read_999, read_999_text, write_999
+from edigateway.x12.x277ca_005010X214 import read_277ca, write_277ca
+from edigateway.x12.x999_005010X231A1 import read_999, write_999
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO.parent / "shared" / "x12-corpus"
@@ -195,7 +195,7 @@ def test_ta1_round_trip():
     text = write_ta1(acks, PARAMS)
     assert text.splitlines()[1:] == ["TA1*000000101*261121*1605*A*000~",
                                      "TA1*000000101*261121*1605*R*022~", "IEA*0*000000042~"]
-    parsed = read_ta1_text(text, "ta1")
+    parsed = read_ta1(text.encode(), name="ta1")
     assert parsed.acks == acks
     assert parsed.warnings == []
     assert write_ta1(parsed.acks, PARAMS) == text
@@ -213,7 +213,7 @@ def test_ta1_round_trip():
 def test_bad_ta1_names_the_element(segment, element, needle):
     text = write_ta1(_ta1(), PARAMS).replace("TA1*000000101*261121*1605*A*000", segment)
     with pytest.raises(X12StructureError, match=needle) as info:
-        read_ta1_text(text, "bad.ta1")
+        read_ta1(text.encode(), name="bad.ta1")
     assert info.value.location.element == element
     assert info.value.location.segment_index == 2
     assert str(info.value).startswith("bad.ta1: segment 2 (TA1, loop TA1, ")
@@ -224,7 +224,7 @@ def test_ta1_after_a_group_header_is_refused():
     lines = text.splitlines()
     lines.insert(2, "TA1*000000101*261121*1605*A*000~")
     with pytest.raises(X12StructureError, match="between ISA and the first GS"):
-        read_ta1_text("\n".join(lines), "x")
+        read_ta1(("\n".join(lines)).encode(), name="x")
 
 
 @needs_corpus
@@ -274,7 +274,7 @@ def test_999_round_trip_and_segments():
         "IK4*2*782*6*1O0~", "IK3*DTP*25*2300*I6~",
         "CTX*SITUATIONAL TRIGGER*CLM*22*2300*11:1*1362~", "IK5*R*5~", "AK9*P*2*2*1~",
         "SE*14*0001~"]
-    parsed = read_999_text(text, "ours.999")
+    parsed = read_999(text.encode(), name="ours.999")
     assert parsed.acks == acks
     assert parsed.warnings == []
     assert write_999(parsed.acks, PARAMS) == text
@@ -287,7 +287,7 @@ def test_999_other_delimiters_round_trip():
         line_breaks=False)
     text = write_999(_functional_acks(), params)
     assert "IK4|5^1|1331|7|99\x1d" in text
-    assert read_999_text(text).acks == _functional_acks()
+    assert read_999(text.encode()).acks == _functional_acks()
 
 
 def test_999_validates_with_pyx12(validator: Validator):
@@ -318,7 +318,7 @@ def test_bad_999_names_the_element(old, new, element, needle):
     text = write_999(_functional_acks(), PARAMS)
     assert old in text
     with pytest.raises(X12StructureError, match=needle) as info:
-        read_999_text(text.replace(old, new, 1), "bad.999")
+        read_999(text.replace(old, new, 1).encode(), name="bad.999")
     assert info.value.location.element == element
     assert info.value.location.file == "bad.999"
 
@@ -326,16 +326,16 @@ def test_bad_999_names_the_element(old, new, element, needle):
 def test_999_structure_errors_name_the_segment():
     text = write_999(_functional_acks(), PARAMS)
     with pytest.raises(X12StructureError, match="has no IK5") as info:
-        read_999_text(text.replace("IK5*A~\n", "", 1), "bad.999")
+        read_999(text.replace("IK5*A~\n", "", 1).encode(), name="bad.999")
     assert info.value.location.segment_id == "AK2"
     with pytest.raises(X12StructureError, match="IK4 without its IK3"):
-        read_999_text(text.replace("IK3*CLM*22*2300*8~\nCTX*CLM01:PC1002~\n", "", 1))
+        read_999(text.replace("IK3*CLM*22*2300*8~\nCTX*CLM01:PC1002~\n", "", 1).encode())
     with pytest.raises(X12StructureError, match="ends without its SE"):
-        read_999_text(text[: text.index("SE*14")])
+        read_999((text[: text.index("SE*14")]).encode())
     with pytest.raises(X12StructureError, match="functional group 'HC' is not FA"):
-        read_999_text(text.replace("GS*FA", "GS*HC"))
+        read_999(text.replace("GS*FA", "GS*HC").encode())
     with pytest.raises(UnsupportedX12Error, match="'004010X231'"):
-        read_999_text(text.replace("*X*005010X231A1~", "*X*004010X231~"))
+        read_999(text.replace("*X*005010X231A1~", "*X*004010X231~").encode())
 
 
 @needs_corpus
@@ -425,7 +425,7 @@ def test_277ca_round_trip_and_hierarchy():
     assert "DTP*472*RD8*20261001-20261015~" in lines
     assert "SVC*AD:D2740*1210.5*****1~" in lines
     assert "REF*1K*2026112200001~" in lines
-    parsed = read_277ca_text(text, "ours.277")
+    parsed = read_277ca(text.encode(), name="ours.277")
     assert parsed.files == [ack_file]
     assert write_277ca(parsed.files, PARAMS) == text
     assert [c.status for c in parsed.files[0].claims] == ["accepted", "rejected", "pending"]
@@ -456,7 +456,7 @@ def test_bad_277ca_names_the_element(old, new, element, needle):
     text = write_277ca([_claim_ack_file()], PARAMS)
     assert old in text
     with pytest.raises(X12StructureError, match=needle) as info:
-        read_277ca_text(text.replace(old, new, 1), "bad.277")
+        read_277ca(text.replace(old, new, 1).encode(), name="bad.277")
     assert info.value.location.element == element
     assert info.value.location.file == "bad.277"
     assert info.value.location.loop
@@ -465,13 +465,13 @@ def test_bad_277ca_names_the_element(old, new, element, needle):
 def test_277ca_hierarchy_errors():
     text = write_277ca([_claim_ack_file()], PARAMS)
     with pytest.raises(X12StructureError, match="HL level PT cannot follow level 21"):
-        read_277ca_text(text.replace("HL*3*2*19*1~", "HL*3*2*PT~", 1))
+        read_277ca(text.replace("HL*3*2*19*1~", "HL*3*2*PT~", 1).encode())
     with pytest.raises(X12StructureError, match="NM101 '85' is not 41") as info:
-        read_277ca_text(text.replace("HL*3*2*19*1~\n", "", 1))
+        read_277ca(text.replace("HL*3*2*19*1~\n", "", 1).encode())
     assert (info.value.location.loop, info.value.location.element) == ("2100B", "NM101")
     with pytest.raises(X12StructureError, match="has no STC"):
-        read_277ca_text(text.replace(
-            "STC*A2:20*20261122*WQ*248~\n", "", 1))
+        read_277ca(text.replace(
+            "STC*A2:20*20261122*WQ*248~\n", "", 1).encode())
 
 
 @needs_corpus
@@ -524,7 +524,7 @@ def test_corpus_277ca_deidentified_reads_once_its_masked_header_is_restored():
         read_277ca(path)
     text = path.read_text(encoding="utf-8-sig").replace(
         "BHT*9999*08*9999999999999999999*20120111*9999*TH", "BHT*0085*08*X*20120111*0851*TH")
-    (ack_file,) = read_277ca_text(text).files
+    (ack_file,) = read_277ca(text.encode()).files
     assert (ack_file.rejected_count, ack_file.rejected_amount) == (3, Decimal("900.00"))
     assert [(c.patient_last_name, c.amount, c.service_start, c.status)
             for c in ack_file.claims] == [

@@ -30,7 +30,7 @@ PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"
 
 _BY_KIND: dict[str, tuple[str, ...]] = {
     ".835": ("835", "835-stream", "x12 parse", "x12 parse --json"),
-    ".837d": ("837D", "837D-stream", "x12 parse", "x12 parse --json"),
+    ".837d": ("837D", "x12 parse", "x12 parse --json"),
     ".271": ("271", "x12 parse", "x12 parse --json", "benefits", "estimate"),
     ".999": ("999",),
 }

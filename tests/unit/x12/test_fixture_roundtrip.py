@@ -51,7 +51,7 @@ def test_fixture_builds_valid_837d_and_round_trips(path: Path, validator: Valida
     verdict = validator.validate_text(text, path.name)
     assert verdict.errors == ()
     assert verdict.valid
-    parsed = read_837d(text, path.name)
+    parsed = read_837d(text.encode(), name=path.name)
     assert parsed.claims == sent
     assert parsed.skipped == []
     assert write_837d(parsed.batch, parsed.params, submitter=parsed.submitter,  # type: ignore[arg-type]

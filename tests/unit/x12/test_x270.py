@@ -25,7 +25,7 @@ PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "CLEARINGHOUSE", "MAPLEDEN
 def test_write_read_write_is_identical(path: Path):
     inquiries = load_inquiries(path)
     text = write_270(inquiries, PARAMS)
-    parsed = read_270(text, "x.270")
+    parsed = read_270(text.encode(), name="x.270")
     assert parsed.inquiries == inquiries
     assert write_270(parsed.inquiries, parsed.params) == text
 
@@ -71,7 +71,7 @@ def test_standard_270_with_sv_provider_and_eq30_reads(name: str):
     path = CORPUS / "270" / name
     if not path.exists():
         pytest.skip(f"shared corpus not found at {CORPUS}")
-    (inquiry,) = read_270(path.read_text(), str(path)).inquiries
+    (inquiry,) = read_270(path).inquiries
     assert (inquiry.provider.id_qualifier, inquiry.provider.npi) == ("SV", None)
     assert inquiry.provider.identifier in ("2000035", "2000034")
     assert inquiry.service_types == ["30"]
@@ -85,8 +85,8 @@ def test_other_provider_ids_and_service_types_round_trip():
     text = write_270([asked], PARAMS)
     assert "*SV*2000035~" in text
     assert "EQ*30~" in text
-    assert read_270(text).inquiries == [asked]
-    assert write_270(read_270(text).inquiries, PARAMS) == text
+    assert read_270(text.encode()).inquiries == [asked]
+    assert write_270(read_270(text.encode()).inquiries, PARAMS) == text
 
 
 @pytest.mark.parametrize(("old", "new", "element"), [
@@ -97,7 +97,7 @@ def test_bad_provider_id_or_service_type_is_located(old: str, new: str, element:
     text = write_270([inquiry], PARAMS)
     assert old in text
     with pytest.raises(X12StructureError) as info:
-        read_270(text.replace(old, new, 1), "x.270")
+        read_270(text.replace(old, new, 1).encode(), name="x.270")
     assert (info.value.location.file, info.value.location.element) == ("x.270", element)
 
 
@@ -105,7 +105,7 @@ def test_bad_date_is_named():
     (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
     text = write_270([inquiry], PARAMS).replace("DMG*D8*19620704", "DMG*D8*19621304")
     with pytest.raises(X12StructureError) as info:
-        read_270(text, "x.270")
+        read_270(text.encode(), name="x.270")
     assert info.value.location.element == "DMG02"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edigateway.errors import X12StructureError
-from edigateway.x12.x271_005010X279A1 import read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 
 REPO = Path(__file__).resolve().parents[3]
 BASE = (REPO / "fixtures" / "eligibility" / "10_active_only" / "response.271").read_text()
@@ -23,8 +23,8 @@ def _with(*benefits: str) -> str:
 
 
 def test_network_w_is_both_and_u_is_never_in_network():
-    (b,) = read_271_text(_with("EB*A*IND*25*****.2****W", "EB*A*IND*36*****.5****U",
-                               "EB*C*IND*35***23*75*****U")).benefits
+    (b,) = read_271(_with("EB*A*IND*25*****.2****W", "EB*A*IND*36*****.5****U",
+                               "EB*C*IND*35***23*75*****U").encode()).benefits
     basic = next(c for c in b.categories if c.service_type == "25")
     major = next(c for c in b.categories if c.service_type == "36")
     assert (basic.coinsurance_in_network, basic.coinsurance_out_of_network) == (
@@ -47,20 +47,20 @@ def test_network_w_is_both_and_u_is_never_in_network():
     ("HSD*DY*10***34", "D1110: 10 days per month"),
 ])
 def test_every_hsd_period_reads_in_words(hsd: str, text: str):
-    (b,) = read_271_text(_with("EB*F*IND*41**********AD:D1110", hsd)).benefits
+    (b,) = read_271(_with("EB*F*IND*41**********AD:D1110", hsd).encode()).benefits
     assert [f.text for f in b.frequencies] == [text]
     assert "not stated" not in b.frequencies[0].text
 
 
 def test_unknown_hsd_period_is_a_located_error():
     with pytest.raises(X12StructureError) as info:
-        read_271_text(_with("EB*F*IND*41**********AD:D1110", "HSD*VS*2***99"), "x.271")
+        read_271(_with("EB*F*IND*41**********AD:D1110", "HSD*VS*2***99").encode(), name="x.271")
     assert (info.value.location.segment_id, info.value.location.element) == ("HSD", "HSD05")
 
 
 def test_age_rule_of_another_service_is_not_the_orthodontic_limit():
-    (b,) = read_271_text(_with("EB*F*IND*23******S8*40***AD:D0431",
-                               "EB*F*IND*38******S8*12")).benefits
+    (b,) = read_271(_with("EB*F*IND*23******S8*40***AD:D0431",
+                               "EB*F*IND*38******S8*12").encode()).benefits
     assert b.orthodontic_age_limit is None
     assert [(a.minimum_age, a.maximum_age, a.is_orthodontic) for a in b.age_limits] == [
         (40, None, False), (12, None, True)]

@@ -18,7 +18,7 @@ from edigateway.domain.eligibility import (
 )
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
-from edigateway.x12.x271_005010X279A1 import read_271, read_271_text, write_271
+from edigateway.x12.x271_005010X279A1 import read_271, write_271
 
 REPO = Path(__file__).resolve().parents[3]
 FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.is_dir())
@@ -48,7 +48,7 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
 def test_benefits_survive_write_and_read(folder: Path, validator: Validator):
     (benefits,) = read_271(folder / "response.271").benefits
     text = write_271([(_inquiry_for(benefits), benefits)], PARAMS)
-    (again,) = read_271_text(text, "w.271").benefits
+    (again,) = read_271(text.encode(), name="w.271").benefits
     assert again == benefits
     verdict = validator.validate_text(text, "w.271")
     assert verdict.status == "valid", verdict.errors

@@ -29,7 +29,7 @@ from edigateway.sim.claim_status import PayerClaim, answer_276, nothing_known
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x276_005010X212 import read_276, write_276
-from edigateway.x12.x277_005010X212 import read_277, read_277_text, write_277
+from edigateway.x12.x277_005010X212 import read_277, write_277
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO.parent / "shared" / "x12-corpus"
@@ -116,7 +116,7 @@ def test_276_round_trip_is_valid_equal_and_byte_identical(validator: Validator):
     verdict = validator.validate_text(text, "x.276")
     assert (verdict.transaction, verdict.version) == ("276/277", "005010X212")
     assert verdict.status == "valid", verdict.errors
-    parsed = read_276(text, "x.276")
+    parsed = read_276(text.encode(), name="x.276")
     assert parsed.inquiries == inquiries
     assert write_276(parsed.inquiries, parsed.params) == text
 
@@ -135,12 +135,30 @@ def test_276_levels_follow_the_guide():
     assert "NM1*1P*1*NGUYEN*LINH****XX*1987654328" in lines
 
 
+def test_276_sends_no_identifier_for_a_dependent(validator: Validator):
+    """2100E NM108/NM109 are not used (X12 RFI 1907: a patient with an own ID is the
+    subscriber). Before, the writer sent ``NM1*QC*1*OKONKWO*AMARA****MI*DEP-7``, which our
+    X212 map refuses; now such a patient is refused where the ID would have gone."""
+    inquiry = _inquiry("CS-9", "PC1009", patient={**CHILD, "member_id": "DEP-7"})
+    with pytest.raises(X12StructureError, match="RFI 1907") as info:
+        write_276([inquiry], PARAMS)
+    loc = info.value.location
+    assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
+        16, "NM1", "2100E", "NM109")
+    assert "PC1009" in info.value.message
+    text = write_276(_inquiries(), PARAMS).replace(
+        "NM1*QC*1*OKONKWO*AMARA~", "NM1*QC*1*OKONKWO*AMARA****MI*DEP-7~")
+    found = validator.validate_text(text, "dependent-id.276").errors
+    assert [(f.segment_id, f.loop, f.element) for f in found][:1] == [
+        ("NM1", "2100E", "NM108")]
+
+
 def test_277_round_trip_is_valid_equal_and_byte_identical(validator: Validator):
     answers = _answers()
     text = write_277(answers, ANSWER_PARAMS)
     verdict = validator.validate_text(text, "x.277")
     assert verdict.status == "valid", verdict.errors
-    parsed = read_277_text(text, "x.277")
+    parsed = read_277(text.encode(), name="x.277")
     assert parsed.answers == answers
     assert parsed.level_statuses == []
     assert write_277(parsed.answers, parsed.params) == text
@@ -252,7 +270,7 @@ def test_corpus_reads(name: str):
 
     def read() -> int:
         if name.startswith("276/"):
-            return len(read_276(path.read_text(encoding="utf-8-sig"), name).inquiries)
+            return len(read_276(path, name=name).inquiries)
         return len(read_277(path).answers)
 
     if isinstance(expected, int):
@@ -304,7 +322,7 @@ def test_broken_276_is_refused_with_its_location(old: str, new: str, where: Any,
     text = _276()
     assert old in text
     with pytest.raises(X12StructureError) as info:
-        read_276(text.replace(old, new, 1), "bad.276")
+        read_276(text.replace(old, new, 1).encode(), name="bad.276")
     loc = info.value.location
     assert loc.file == "bad.276"
     assert loc.segment_index is not None
@@ -328,7 +346,7 @@ def test_broken_277_is_refused_with_its_location(old: str, new: str, where: Any,
     text = _277()
     assert old in text
     with pytest.raises(X12StructureError) as info:
-        read_277_text(text.replace(old, new, 1), "bad.277")
+        read_277(text.replace(old, new, 1).encode(), name="bad.277")
     loc = info.value.location
     assert (loc.segment_id, loc.loop, loc.element) == where
     assert loc.segment_index is not None
@@ -338,20 +356,20 @@ def test_broken_277_is_refused_with_its_location(old: str, new: str, where: Any,
 def test_truncated_and_miscounted_277_are_refused():
     text = _277()
     with pytest.raises(X12StructureError, match="truncated"):
-        read_277_text(text[: text.index("SE*")], "cut.277")
+        read_277(text[: text.index("SE*")].encode(), name="cut.277")
     se = next(ln for ln in text.split("~\n") if ln.startswith("SE*"))
     with pytest.raises(X12StructureError) as info:
-        read_277_text(text.replace(se, "SE*3*0001"), "count.277")
+        read_277(text.replace(se, "SE*3*0001").encode(), name="count.277")
     assert info.value.location.element == "SE01"
 
 
 def test_a_270_is_not_read_as_a_276():
     text = _276().replace("GS*HR", "GS*HS")
     with pytest.raises(X12StructureError, match="functional group 'HS' is not HR"):
-        read_276(text)
+        read_276(text.encode())
     old = _276().replace("*00501*", "*00401*", 1)
     with pytest.raises(UnsupportedX12Error, match="ISA12 00501"):
-        read_276(old)
+        read_276(old.encode())
 
 
 @pytest.mark.parametrize(("text_of", "old", "new", "phrase"), [
@@ -381,7 +399,7 @@ def test_simulator_answers_known_and_unknown_claims(validator: Validator):
     text = answer_276(_276(), known.get)
     verdict = validator.validate_text(text, "sim.277")
     assert verdict.status == "valid", verdict.errors
-    answers = read_277_text(text).answers
+    answers = read_277(text.encode()).answers
     assert [a.trace_number for a in answers] == ["CS-1", "CS-2", "CS-3", "CS-4"]
     paid = answers[0]
     assert (paid.outcome, paid.total_charge, paid.paid_amount, paid.check_number) == (
@@ -397,7 +415,7 @@ def test_simulator_answers_known_and_unknown_claims(validator: Validator):
 
 
 def test_simulator_default_knows_nothing_and_bad_records_are_named():
-    answers = read_277_text(answer_276(_276(), nothing_known)).answers
+    answers = read_277(answer_276(_276(), nothing_known).encode()).answers
     assert {a.outcome for a in answers} == {"not_found"}
     broken = {"PC1001": PayerClaim("??", "65", date(2026, 12, 1))}
     with pytest.raises(ConfigurationError, match="PC1001"):

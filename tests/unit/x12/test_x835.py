@@ -11,7 +11,7 @@ import pytest
 
 from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.reconcile.balance import check_remittance
-from edigateway.x12.envelope import InterchangeParams, read_segments
+from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x835_005010X221A1 import (
     ClaimPayment,
@@ -19,7 +19,6 @@ from edigateway.x12.x835_005010X221A1 import (
     RemittanceStart,
     iter_835,
     read_835,
-    read_835_text,
     write_835,
 )
 
@@ -43,7 +42,7 @@ def _strip(value: object) -> object:
 def test_our_scenarios_read_write_read_unchanged(path: Path):
     first = read_835(path)
     text = write_835(first.remittances, PARAMS)
-    second = read_835_text(text, "rewritten")
+    second = read_835(text.encode(), name="rewritten")
     assert _strip([r.model_dump() for r in second.remittances]) == \
         _strip([r.model_dump() for r in first.remittances])
     assert write_835(second.remittances, PARAMS) == text
@@ -52,7 +51,7 @@ def test_our_scenarios_read_write_read_unchanged(path: Path):
 
 
 def test_events_stream_claim_by_claim():
-    events = list(iter_835(read_segments(REPO / "fixtures/era/09_two_checks_one_file/era.835")))
+    events = list(iter_835(REPO / "fixtures/era/09_two_checks_one_file/era.835"))
     kinds = [type(e).__name__ for e in events]
     assert kinds == ["RemittanceStart", "ClaimPayment", "RemittanceEnd",
                      "RemittanceStart", "ClaimPayment", "RemittanceEnd"]
@@ -133,7 +132,7 @@ def test_corpus_835_refused_with_a_clear_message(name: str):
 def test_bad_amount_names_segment_loop_and_element():
     text = (REPO / "fixtures/era/01_full_pay/era.835").read_text()
     with pytest.raises(X12StructureError) as info:
-        read_835_text(text.replace("SVC*AD:D0120*65*65", "SVC*AD:D0120*65*6x5"), "x.835")
+        read_835(text.replace("SVC*AD:D0120*65*65", "SVC*AD:D0120*65*6x5").encode(), name="x.835")
     loc = info.value.location
     assert (loc.segment_id, loc.loop, loc.element) == ("SVC", "2110", "SVC03")
 
@@ -143,15 +142,15 @@ def test_se_count_mismatch_is_refused():
     segments = text.split("~\n")
     se = next(s for s in segments if s.startswith("SE*"))
     with pytest.raises(X12StructureError, match="SE01"):
-        read_835_text(text.replace(se, "SE*99*0001"), "x.835")
+        read_835(text.replace(se, "SE*99*0001").encode(), name="x.835")
 
 
 def test_odd_separators_and_crlf_read_the_same():
     text = (REPO / "fixtures/era/06_plb_recoupment/2_payment_with_recoupment.835").read_text()
     odd = text.replace("*", "|").replace(":", ">").replace("~\n", "\x1d\r\n")
     odd = odd[:104] + ">" + odd[105:]  # ISA16 declares the new component separator
-    plain = read_835_text(text)
-    weird = read_835_text(odd)
+    plain = read_835(text.encode())
+    weird = read_835(odd.encode())
     assert _strip([r.model_dump() for r in weird.remittances]) == \
         _strip([r.model_dump() for r in plain.remittances])
     assert weird.remittances[0].provider_adjustments[0].reference == "PCC106"
@@ -172,10 +171,10 @@ def test_what_we_write_is_valid_for_pyx12(path: Path, validator: Validator):
 def test_bad_adjustment_group_and_reason_are_named():
     text = (REPO / "fixtures/era/02_partial_pay_deductible_coinsurance/era.835").read_text()
     with pytest.raises(X12StructureError) as info:
-        read_835_text(text.replace("CAS*CO*45*50~", "CAS*XX*45*50~"), "x.835")
+        read_835(text.replace("CAS*CO*45*50~", "CAS*XX*45*50~").encode(), name="x.835")
     assert info.value.location.element == "CAS01"
     with pytest.raises(X12StructureError) as info:
-        read_835_text(text.replace("CAS*CO*45*50~", "CAS*CO*450000*50~"), "x.835")
+        read_835(text.replace("CAS*CO*45*50~", "CAS*CO*450000*50~").encode(), name="x.835")
     assert info.value.location.element == "CAS02"
 
 
@@ -189,12 +188,12 @@ def test_a_value_the_model_refuses_is_blamed_on_its_element():
     """Claims are built when the next one starts: the CLP, not the loop the reader is in."""
     text = (REPO / "fixtures/era/02_partial_pay_deductible_coinsurance/era.835").read_text()
     with pytest.raises(X12StructureError) as info:
-        read_835_text(text.replace("*PCC102*11*1~", f"*{'P' * 51}*11*1~"), "x.835")
+        read_835(text.replace("*PCC102*11*1~", f"*{'P' * 51}*11*1~").encode(), name="x.835")
     loc = info.value.location
     assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
         15, "CLP", "2100", "CLP07")
     with pytest.raises(X12StructureError) as info:
-        read_835_text(text.replace("BPR*I*248*C*CHK*", "BPR*I*248*C*CHECK*"), "x.835")
+        read_835(text.replace("BPR*I*248*C*CHK*", "BPR*I*248*C*CHECK*").encode(), name="x.835")
     loc = info.value.location
     assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
         4, "BPR", "HEADER", "BPR04")

@@ -76,7 +76,7 @@ def _segments(text: str, seg_id: str) -> list[str]:
 def test_sv306_is_never_one_and_sent_above_one():
     text = _write(_claim(_line(), _line(procedure_code="D7140", charge="150.00", quantity=2)))
     assert _segments(text, "SV3") == ["SV3*AD:D1110*95", "SV3*AD:D7140*150****2"]
-    assert [line.quantity for line in read_837d(text).claims[0].lines] == [1, 2]
+    assert [line.quantity for line in read_837d(text.encode()).claims[0].lines] == [1, 2]
 
 
 def test_sv303_only_when_the_line_is_elsewhere():
@@ -108,7 +108,7 @@ def test_diagnoses_pointers_repricing_and_sales_tax_round_trip():
                                       "HCP*03*120*30*PPONET1*****AD*D7140*UN*1"]
     order = [s.split("*")[0] for s in text.replace("\n", "").split("~")]
     assert order.index("REF") < order.index("HI") < order.index("HCP") < order.index("LX")
-    parsed = read_837d(text)
+    parsed = read_837d(text.encode())
     assert parsed.claims == [claim]
     assert parsed.skipped == []
     assert write_837d(parsed.batch, parsed.params, submitter=SUBMITTER,
@@ -121,12 +121,12 @@ def test_icd9_diagnoses_use_bk_and_bf():
                               Diagnosis(code="5210", code_set="ICD-9-CM")])
     text = _write(claim)
     assert _segments(text, "HI") == ["HI*BK:52106*BF:5210"]
-    assert read_837d(text).claims == [claim]
+    assert read_837d(text.encode()).claims == [claim]
 
 
 def test_partner_sv307_to_sv310_are_listed_as_skipped_not_lost():
     text = _write(_claim(_line())).replace("SV3*AD:D1110*95~", "SV3*AD:D1110*95*****X*Y~")
-    parsed = read_837d(text, "partner.837")
+    parsed = read_837d(text.encode(), name="partner.837")
     assert [(s.segment_id, s.loop, s.element) for s in parsed.skipped] == [
         ("SV3", "2400", "SV307"), ("SV3", "2400", "SV308")]
 
@@ -138,7 +138,7 @@ def test_misqualified_diagnosis_is_a_located_error(hi: str, element: str):
     text = _write(_claim(_line(), diagnoses=[Diagnosis(code="K0252")]))
     text = text.replace("HI*ABK:K0252~", hi + "~")
     with pytest.raises(X12StructureError) as info:
-        read_837d(text, "bad.837")
+        read_837d(text.encode(), name="bad.837")
     location = info.value.location
     assert (location.file, location.segment_id, location.loop, location.element) == (
         "bad.837", "HI", "2300", element)
@@ -148,7 +148,7 @@ def test_bad_pointer_is_a_located_error():
     text = _write(_claim(_line(diagnosis_pointers=[1]), diagnoses=[Diagnosis(code="K0252")]))
     text = text.replace("SV3*AD:D1110*95*********1~", "SV3*AD:D1110*95*********A~")
     with pytest.raises(X12StructureError) as info:
-        read_837d(text)
+        read_837d(text.encode())
     assert info.value.location.element == "SV311"
 
 

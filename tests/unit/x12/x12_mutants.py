@@ -21,21 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edigateway.services.eligibility import describe_benefits
-from edigateway.x12.envelope import iter_segments, sniff_header_bytes, x12_text_of
-from edigateway.x12.ta1 import read_ta1_segments
+from edigateway.x12.envelope import read_segments, sniff_header
+from edigateway.x12.ta1 import read_ta1
 from edigateway.x12.x270_005010X279A1 import read_270
-from edigateway.x12.x271_005010X279A1 import read_271_segments, read_271_text
+from edigateway.x12.x271_005010X279A1 import read_271
 from edigateway.x12.x276_005010X212 import read_276
-from edigateway.x12.x277_005010X212 import read_277_segments
-from edigateway.x12.x277ca_005010X214 import read_277ca_segments
-from edigateway.x12.x835_005010X221A1 import iter_835, read_835_segments
-from edigateway.x12.x837d_005010X224A2 import read_837d, read_837d_segments
-from edigateway.x12.x999_005010X231A1 import read_999_segments
+from edigateway.x12.x277_005010X212 import read_277
+from edigateway.x12.x277ca_005010X214 import read_277ca
+from edigateway.x12.x835_005010X221A1 import iter_835, read_835
+from edigateway.x12.x837d_005010X224A2 import read_837d
+from edigateway.x12.x999_005010X231A1 import read_999
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
-    from edigateway.x12.envelope import Segment
+    from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO.parent / "shared" / "x12-corpus"
@@ -212,50 +210,34 @@ def all_seeds() -> tuple[tuple[str, bytes], ...]:
 # --------------------------------------------------------------------------- entry points
 
 
-def _text(data: bytes) -> str:
-    """Bytes as the services hand them to text readers (undecodable bytes kept)."""
-    return data.decode("utf-8", "surrogateescape")
-
-
-def _segments(data: bytes, name: str) -> Iterator[Segment]:
-    with x12_text_of(data) as stream:
-        yield from iter_segments(stream, name)
-
-
 def _read_835(data: bytes, name: str) -> object:
-    parsed = read_835_segments(_segments(data, name), name)
-    return [r.model_dump(mode="json") for r in parsed.remittances]
-
-
-def _stream_835(data: bytes, name: str) -> object:
-    return sum(1 for _ in iter_835(_segments(data, name), name))
+    return [r.model_dump(mode="json") for r in read_835(data, name=name).remittances]
 
 
 def _read_271(data: bytes, name: str) -> object:
-    parsed = read_271_segments(_segments(data, name), name)
+    parsed = read_271(data, name=name)
     return [line for b in parsed.benefits for line in describe_benefits(b)]
 
 
 def _read_271_answer(data: bytes, name: str) -> object:
-    # what a clearinghouse's CORE answer becomes: text, perhaps with replacement characters
-    return read_271_text(data.decode("utf-8", "replace"), name)
+    # what a clearinghouse's CORE answer becomes when read as text with replacement characters
+    return read_271(data.decode("utf-8", "replace").encode(), name=name)
 
 
 READERS: dict[str, Callable[[bytes, str], object]] = {
-    "sniff": sniff_header_bytes,
-    "segments": lambda data, name: sum(1 for _ in _segments(data, name)),
+    "sniff": sniff_header,
+    "segments": lambda data, name: sum(1 for _ in read_segments(data, name)),
     "835": _read_835,
-    "835-stream": _stream_835,
-    "837D": lambda data, name: read_837d(_text(data), name).claims,
-    "837D-stream": lambda data, name: read_837d_segments(_segments(data, name), name),
-    "270": lambda data, name: read_270(_text(data), name),
+    "835-stream": lambda data, name: sum(1 for _ in iter_835(data, name=name)),
+    "837D": lambda data, name: read_837d(data, name=name).claims,
+    "270": lambda data, name: read_270(data, name=name),
     "271": _read_271,
     "271-answer": _read_271_answer,
-    "276": lambda data, name: read_276(_text(data), name),
-    "277": lambda data, name: read_277_segments(_segments(data, name), name),
-    "277CA": lambda data, name: read_277ca_segments(_segments(data, name), name),
-    "999": lambda data, name: read_999_segments(_segments(data, name), name),
-    "TA1": lambda data, name: read_ta1_segments(_segments(data, name), name),
+    "276": lambda data, name: read_276(data, name=name),
+    "277": lambda data, name: read_277(data, name=name),
+    "277CA": lambda data, name: read_277ca(data, name=name),
+    "999": lambda data, name: read_999(data, name=name),
+    "TA1": lambda data, name: read_ta1(data, name=name),
 }
 """Every reader of ``x12/``, each given any file (a reader must refuse what is not its
 transaction with a located error, not crash)."""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
-from pydantic import AwareDatetime
 
 from edigateway.api.deps import (
+    ETAG,
+    NOT_MODIFIED,
     GatewayDep,
     IdempotencyKey,
     IfNoneMatch,
     JsonBody,
     PrincipalDep,
     RowId,
+    UpdatedSince,
     conditional,
     idempotent,
     render,
@@ -48,20 +50,12 @@ Writer = Annotated[Caller, scope("claims:write")]
 Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
 Text = Annotated[str | None, Query(max_length=80)]
-UpdatedSince = Annotated[AwareDatetime | None, Query(
-    description="only records changed at or after this time (RFC 3339 with an offset); "
-    "poll with the time of your last poll")]
 NewClaim = Annotated[Claim, Body(openapi_examples=examples(
     "a one-line amalgam filling", CLAIM))]
 
 DEPRECATED_WRAPPED = datetime(2026, 11, 30, tzinfo=UTC)
 """When ``{"claim": …}`` on replace was deprecated (API 1.1.0; docs/api.md says how long
 it stays accepted)."""
-ETAG: dict[str, Any] = {"ETag": {
-    "description": "a hash of this answer; send it back as If-None-Match",
-    "schema": {"type": "string"}}}
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
-    "description": "unchanged since the ETag in If-None-Match (no body)", "headers": ETAG}}
 
 
 @router.post("", status_code=201, response_model=ClaimCreated, operation_id="createClaim",

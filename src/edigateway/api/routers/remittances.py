@@ -8,9 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from edigateway.api.deps import GatewayDep, IfNoneMatch, RowId, conditional, scope
+from edigateway.api.deps import (
+    ETAG,
+    NOT_MODIFIED,
+    GatewayDep,
+    IfNoneMatch,
+    RowId,
+    UpdatedSince,
+    conditional,
+    scope,
+)
 from edigateway.api.problems import responses
-from edigateway.api.routers.claims import ETAG, NOT_MODIFIED, UpdatedSince
 from edigateway.api.schemas import RemittanceDetail, RemittancePage, stored_time
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import (

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from edigateway.api.deps import GatewayDep, JsonBody, RowId, scope
+from edigateway.api.deps import GatewayDep, JsonBody, RowId, UpdatedSince, scope
 from edigateway.api.examples import examples
 from edigateway.api.problems import responses
-from edigateway.api.routers.claims import UpdatedSince
 from edigateway.api.schemas import Resolved, ResolveRequest, WorkItem, WorkItemPage, stored_time
 from edigateway.domain.postings import WorkReason
 from edigateway.services.followup import resolve_work_item, work_items

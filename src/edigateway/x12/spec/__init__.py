@@ -24,10 +24,11 @@ Specs are built on first use (``guide("837D")``), not at import.
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from typing import Final
 
 from edigateway.errors import ConfigurationError
-from edigateway.x12.spec.model import Guide
+from edigateway.x12.spec.model import Guide, LoopTracker
 
 MODULES: Final[dict[str, str]] = {
     "837D": "x224a2_837d",
@@ -41,13 +42,17 @@ MODULES: Final[dict[str, str]] = {
 }
 
 
+@cache
 def guide(key: str) -> Guide:
-    """The spec of one guide by its key (``"837D"``, ``"277CA"`` …)."""
+    """The spec of one guide by its key (``"837D"``, ``"277CA"`` …), built once."""
     if key not in MODULES:
         raise ConfigurationError(f"no X12 spec for {key!r}; known: {', '.join(MODULES)}")
     module = importlib.import_module(f"edigateway.x12.spec.{MODULES[key]}")
     found: Guide = module.guide()
     return found
+
+
+__all__ = ["MODULES", "Guide", "LoopTracker", "all_guides", "guide"]
 
 
 def all_guides() -> tuple[Guide, ...]:
