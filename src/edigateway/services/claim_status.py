@@ -118,16 +118,7 @@ def inquire_stale(db: Database, *, client: CoreHttpClient, profile: Clearinghous
     results = []
     for row, claim in claims:
         numbers = control_numbers.allocate(settings.isa_sender_id)
-        params = InterchangeParams(
-            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-            receiver_qualifier=profile.interchange.receiver_qualifier,
-            receiver_id=profile.interchange.receiver_id,
-            gs_sender_code=settings.gs_sender_code,
-            gs_receiver_code=profile.interchange.gs_receiver_code,
-            interchange_control_number=numbers.interchange,
-            group_control_number=numbers.group,
-            first_transaction_control_number=numbers.first_transaction,
-            created=now.replace(second=0, microsecond=0), usage_indicator=settings.usage_indicator)
+        params = InterchangeParams.outbound(settings, profile.interchange, numbers, now)
         trace = f"CS{numbers.interchange:09d}"
         x277 = client.claim_status(write_276([inquiry_for(claim, row, settings, trace)], params),
                                    sender_id=settings.isa_sender_id,

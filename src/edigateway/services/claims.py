@@ -77,18 +77,6 @@ def build_837d(
     now = clock()
     ensure_clean(batch, today=now.date())
     numbers = control_numbers.allocate(settings.isa_sender_id)
-    params = InterchangeParams(
-        sender_qualifier=settings.isa_sender_qualifier,
-        sender_id=settings.isa_sender_id,
-        receiver_qualifier=settings.isa_receiver_qualifier,
-        receiver_id=settings.isa_receiver_id,
-        gs_sender_code=settings.gs_sender_code,
-        gs_receiver_code=settings.gs_receiver_code,
-        interchange_control_number=numbers.interchange,
-        group_control_number=numbers.group,
-        first_transaction_control_number=numbers.first_transaction,
-        created=now.replace(second=0, microsecond=0),
-        usage_indicator=settings.usage_indicator,
-    )
+    params = InterchangeParams.outbound(settings, None, numbers, now)
     submitter, receiver = default_parties(settings)
     return write_837d(batch, params, submitter=submitter, receiver=receiver)

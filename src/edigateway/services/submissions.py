@@ -135,22 +135,11 @@ def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
     _move_to_queued(session, claim_ids, now)
     profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
     name_of = profile.name if profile is not None else str(clearinghouse)
-    receiver_qualifier, receiver_id, gs_receiver = (
-        (profile.interchange.receiver_qualifier, profile.interchange.receiver_id,
-         profile.interchange.gs_receiver_code) if profile is not None else
-        (settings.isa_receiver_qualifier, settings.isa_receiver_id, settings.gs_receiver_code))
     pattern = (profile.sftp.filename_pattern if profile is not None and profile.sftp
                else "{sender}_{interchange}.{extension}")
     control = numbers.allocate_in(session, settings.isa_sender_id)
-    params = InterchangeParams(
-        sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-        receiver_qualifier=receiver_qualifier, receiver_id=receiver_id,
-        gs_sender_code=settings.gs_sender_code, gs_receiver_code=gs_receiver,
-        interchange_control_number=control.interchange,
-        group_control_number=control.group,
-        first_transaction_control_number=control.first_transaction,
-        created=now.replace(second=0, microsecond=0),
-        usage_indicator=settings.usage_indicator)
+    params = InterchangeParams.outbound(
+        settings, profile.interchange if profile is not None else None, control, now)
     submitter, receiver = default_parties(settings)
     text = write_837d(batch, params, submitter=submitter, receiver=receiver)
     isa13 = f"{control.interchange:09d}"
