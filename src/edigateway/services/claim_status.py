@@ -54,10 +54,9 @@ if TYPE_CHECKING:
 WAITING = ("submitted", "ch_accepted", "payer_accepted")
 ASKED = "277 "
 _ACT: dict[str, str] = {
-    "paid": "the payer reports it paid; no 835 has been posted: ask the clearinghouse for "
-            "the ERA",
+    "paid": "the payer reports it paid; no 835 has been posted: ask the clearinghouse for the ERA",
     "denied": "the payer reports it denied; no 835 has been posted: ask for the ERA, then "
-              "appeal or bill the patient",
+    "appeal or bill the patient",
     "finalized": "the payer finalized it; no 835 has been posted: ask for the ERA",
     "not_found": "the payer has no such claim: check the data and resend it",
     "rejected": "the payer rejected it: correct and resend",
@@ -88,41 +87,70 @@ def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> 
         trace_number=trace,
         payer=StatusPayer(payer_id=claim.payer.payer_id, name=claim.payer.name),
         receiver=InformationReceiver(name=settings.submitter_name, etin=settings.submitter_id),
-        provider=ServiceProvider(organization_name=provider.organization_name,
-                                 person=provider.person, identifier=provider.npi),
-        subscriber=StatusSubscriber(name=subscriber.name, member_id=subscriber.member_id,
-                                    date_of_birth=subscriber.date_of_birth,
-                                    gender=subscriber.gender),
-        patient=StatusPatient(name=patient.name, date_of_birth=patient.date_of_birth,
-                              gender=patient.gender) if patient else None,
+        provider=ServiceProvider(
+            organization_name=provider.organization_name,
+            person=provider.person,
+            identifier=provider.npi,
+        ),
+        subscriber=StatusSubscriber(
+            name=subscriber.name,
+            member_id=subscriber.member_id,
+            date_of_birth=subscriber.date_of_birth,
+            gender=subscriber.gender,
+        ),
+        patient=StatusPatient(
+            name=patient.name, date_of_birth=patient.date_of_birth, gender=patient.gender
+        )
+        if patient
+        else None,
         patient_control_number=claim.patient_control_number,
         payer_claim_control_number=row.payer_claim_control_number,
-        total_charge=claim.total_charge, service_start=min(known),
-        service_end=max(known) if max(known) != min(known) else None)
+        total_charge=claim.total_charge,
+        service_start=min(known),
+        service_end=max(known) if max(known) != min(known) else None,
+    )
 
 
-def inquire_stale(db: Database, *, client: CoreHttpClient, profile: ClearinghouseProfile,
-                  settings: Settings, control_numbers: ControlNumberSource,
-                  clock: Callable[[], datetime], after_days: int) -> list[StatusResult]:
+def inquire_stale(
+    db: Database,
+    *,
+    client: CoreHttpClient,
+    profile: ClearinghouseProfile,
+    settings: Settings,
+    control_numbers: ControlNumberSource,
+    clock: Callable[[], datetime],
+    after_days: int,
+) -> list[StatusResult]:
     """Ask about every claim waiting longer than ``after_days`` (see module docstring)."""
     now = clock()
     cutoff = now - timedelta(days=after_days)
     with db.transaction() as session:
         recently_asked = select(ClaimStateRow.claim_id).where(
-            ClaimStateRow.reason.startswith(ASKED), ClaimStateRow.changed_at > cutoff)
-        rows = list(session.scalars(select(ClaimRow).where(
-            ClaimRow.state.in_(WAITING), ClaimRow.state_changed_at <= cutoff,
-            ClaimRow.superseded_by_id.is_(None), ClaimRow.id.not_in(recently_asked))
-            .order_by(ClaimRow.id)))
+            ClaimStateRow.reason.startswith(ASKED), ClaimStateRow.changed_at > cutoff
+        )
+        rows = list(
+            session.scalars(
+                select(ClaimRow)
+                .where(
+                    ClaimRow.state.in_(WAITING),
+                    ClaimRow.state_changed_at <= cutoff,
+                    ClaimRow.superseded_by_id.is_(None),
+                    ClaimRow.id.not_in(recently_asked),
+                )
+                .order_by(ClaimRow.id)
+            )
+        )
         claims = [(row, open_document(session, row)) for row in rows]
     results = []
     for row, claim in claims:
         numbers = control_numbers.allocate(settings.isa_sender_id)
         params = InterchangeParams.outbound(settings, profile.interchange, numbers, now)
         trace = f"CS{numbers.interchange:09d}"
-        x277 = client.claim_status(write_276([inquiry_for(claim, row, settings, trace)], params),
-                                   sender_id=settings.isa_sender_id,
-                                   receiver_id=profile.interchange.receiver_id)
+        x277 = client.claim_status(
+            write_276([inquiry_for(claim, row, settings, trace)], params),
+            sender_id=settings.isa_sender_id,
+            receiver_id=profile.interchange.receiver_id,
+        )
         parsed = read_277(x277.encode("utf-8", "surrogateescape"), name=f"277 from {profile.name}")
         answer = next((a for a in parsed.answers if a.trace_number == trace), None)
         if answer is None:
@@ -135,18 +163,33 @@ def inquire_stale(db: Database, *, client: CoreHttpClient, profile: Clearinghous
     return results
 
 
-def _record(db: Database, claim_id: int, pcn: str, outcome: str, message: str,
-            now: datetime) -> None:
+def _record(
+    db: Database, claim_id: int, pcn: str, outcome: str, message: str, now: datetime
+) -> None:
     with db.transaction() as session:
         row = session.get(ClaimRow, claim_id)
         if row is None:
             return
-        session.add(ClaimStateRow(claim_id=claim_id, previous_state=row.state, state=row.state,
-                                  changed_at=now, reason=f"{ASKED}{outcome}: {message}"))
+        session.add(
+            ClaimStateRow(
+                claim_id=claim_id,
+                previous_state=row.state,
+                state=row.state,
+                changed_at=now,
+                reason=f"{ASKED}{outcome}: {message}",
+            )
+        )
         action = _ACT.get(outcome)
         if action is not None:
-            session.add(WorkItemRow(
-                created_at=now, status="open", reason=WorkReason.NO_PAYER_ANSWER.value,
-                message=f"claim {pcn}: claim status inquiry — {message}; {action}",
-                codes=outcome, claim_id=claim_id, patient_control_number=pcn,
-                amount=row.total_charge))
+            session.add(
+                WorkItemRow(
+                    created_at=now,
+                    status="open",
+                    reason=WorkReason.NO_PAYER_ANSWER.value,
+                    message=f"claim {pcn}: claim status inquiry — {message}; {action}",
+                    codes=outcome,
+                    claim_id=claim_id,
+                    patient_control_number=pcn,
+                    amount=row.total_charge,
+                )
+            )

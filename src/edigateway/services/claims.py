@@ -60,8 +60,9 @@ def default_parties(settings: Settings) -> tuple[Submitter, Receiver]:
     submitter = Submitter(
         name=settings.submitter_name,
         identifier=settings.submitter_id,
-        contact=Contact(name=settings.submitter_contact_name,
-                        phone=settings.submitter_contact_phone),
+        contact=Contact(
+            name=settings.submitter_contact_name, phone=settings.submitter_contact_phone
+        ),
     )
     return submitter, Receiver(name=settings.receiver_name, identifier=settings.receiver_id)
 

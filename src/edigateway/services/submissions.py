@@ -58,9 +58,15 @@ class Queued:
     claim_ids: tuple[int, ...]
 
 
-def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
-               clearinghouse: str | ClearinghouseProfile, numbers: ControlNumberSource,
-               now: datetime) -> Queued:
+def queue_837d(
+    db: Database,
+    batch: ClaimBatch,
+    *,
+    settings: Settings,
+    clearinghouse: str | ClearinghouseProfile,
+    numbers: ControlNumberSource,
+    now: datetime,
+) -> Queued:
     """Store ``batch``'s claims and queue their 837D in one transaction (see module doc).
 
     With a :class:`ClearinghouseProfile`, its ISA/GS receiver IDs and file-name pattern are
@@ -69,13 +75,27 @@ def queue_837d(db: Database, batch: ClaimBatch, *, settings: Settings,
     ensure_clean(batch, today=now.date())
     with db.transaction() as session:
         stored = ClaimStore(session, now).store(batch.claims, state="ready")
-        return record_outbox(session, batch, [c.id for c in stored], settings=settings,
-                             clearinghouse=clearinghouse, numbers=numbers, now=now)
+        return record_outbox(
+            session,
+            batch,
+            [c.id for c in stored],
+            settings=settings,
+            clearinghouse=clearinghouse,
+            numbers=numbers,
+            now=now,
+        )
 
 
-def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settings: Settings,
-                 clearinghouse: str | ClearinghouseProfile, numbers: ControlNumberSource,
-                 now: datetime) -> Queued:
+def queue_stored(
+    db: Database,
+    claim_ids: list[int],
+    *,
+    practice_id: int,
+    settings: Settings,
+    clearinghouse: str | ClearinghouseProfile,
+    numbers: ControlNumberSource,
+    now: datetime,
+) -> Queued:
     """Queue claims already stored (state ``ready``) of one practice in one 837D.
 
     The state read here only gives an early, plain answer; what makes a claim go out once
@@ -87,8 +107,14 @@ def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settin
     from edigateway.services.claim_store import open_document
 
     with db.transaction() as session:
-        rows = {r.id: r for r in session.scalars(select(ClaimRow).where(
-            ClaimRow.id.in_(claim_ids), ClaimRow.practice_id == practice_id))}
+        rows = {
+            r.id: r
+            for r in session.scalars(
+                select(ClaimRow).where(
+                    ClaimRow.id.in_(claim_ids), ClaimRow.practice_id == practice_id
+                )
+            )
+        }
         missing = [i for i in claim_ids if i not in rows]
         if missing:
             raise NotFoundError(f"no claim {missing[0]}")
@@ -97,13 +123,22 @@ def queue_stored(db: Database, claim_ids: list[int], *, practice_id: int, settin
             raise _not_ready(not_ready[0].id, not_ready[0].state)
         batch = ClaimBatch(claims=[open_document(session, rows[i]) for i in claim_ids])
         ensure_clean(batch, today=now.date())
-        return record_outbox(session, batch, claim_ids, settings=settings,
-                             clearinghouse=clearinghouse, numbers=numbers, now=now)
+        return record_outbox(
+            session,
+            batch,
+            claim_ids,
+            settings=settings,
+            clearinghouse=clearinghouse,
+            numbers=numbers,
+            now=now,
+        )
 
 
 def _not_ready(claim_id: int, state: str) -> InputError:
-    return InputError(f"claim {claim_id} is {state}, not ready: only claims not yet sent can "
-                      "be submitted (send a replacement for the others)")
+    return InputError(
+        f"claim {claim_id} is {state}, not ready: only claims not yet sent can "
+        "be submitted (send a replacement for the others)"
+    )
 
 
 def _move_to_queued(session: Session, claim_ids: list[int], now: datetime) -> None:
@@ -115,55 +150,88 @@ def _move_to_queued(session: Session, claim_ids: list[int], now: datetime) -> No
     claims cannot deadlock, and before the control numbers are, so every path takes claim
     rows before the sender's counter row.
     """
-    session.execute(select(ClaimRow.id).where(ClaimRow.id.in_(claim_ids))
-                    .order_by(ClaimRow.id).with_for_update())
-    moved = set(session.scalars(
-        update(ClaimRow).where(ClaimRow.id.in_(claim_ids), ClaimRow.state == "ready")
-        .values(state="queued", state_changed_at=now).returning(ClaimRow.id)))
+    session.execute(
+        select(ClaimRow.id)
+        .where(ClaimRow.id.in_(claim_ids))
+        .order_by(ClaimRow.id)
+        .with_for_update()
+    )
+    moved = set(
+        session.scalars(
+            update(ClaimRow)
+            .where(ClaimRow.id.in_(claim_ids), ClaimRow.state == "ready")
+            .values(state="queued", state_changed_at=now)
+            .returning(ClaimRow.id)
+        )
+    )
     refused = [i for i in claim_ids if i not in moved]
     if refused:
         state = session.scalars(select(ClaimRow.state).where(ClaimRow.id == refused[0])).one()
         raise _not_ready(refused[0], state)
 
 
-def record_outbox(session: Session, batch: ClaimBatch, claim_ids: list[int], *,
-                  settings: Settings, clearinghouse: str | ClearinghouseProfile,
-                  numbers: ControlNumberSource, now: datetime) -> Queued:
+def record_outbox(
+    session: Session,
+    batch: ClaimBatch,
+    claim_ids: list[int],
+    *,
+    settings: Settings,
+    clearinghouse: str | ClearinghouseProfile,
+    numbers: ControlNumberSource,
+    now: datetime,
+) -> Queued:
     """Write the 837D of stored claims into the outbox and move them to ``queued``,
     inside the caller's transaction; a claim not ``ready`` (any more) refuses the whole
     file (:class:`InputError`, the caller's transaction rolls back)."""
     _move_to_queued(session, claim_ids, now)
     profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
     name_of = profile.name if profile is not None else str(clearinghouse)
-    pattern = (profile.sftp.filename_pattern if profile is not None and profile.sftp
-               else "{sender}_{interchange}.{extension}")
+    pattern = (
+        profile.sftp.filename_pattern
+        if profile is not None and profile.sftp
+        else "{sender}_{interchange}.{extension}"
+    )
     control = numbers.allocate_in(session, settings.isa_sender_id)
     params = InterchangeParams.outbound(
-        settings, profile.interchange if profile is not None else None, control, now)
+        settings, profile.interchange if profile is not None else None, control, now
+    )
     submitter, receiver = default_parties(settings)
     text = write_837d(batch, params, submitter=submitter, receiver=receiver)
     isa13 = f"{control.interchange:09d}"
-    name = pattern.format(sender=settings.isa_sender_id, interchange=isa13,
-                          extension="837")
+    name = pattern.format(sender=settings.isa_sender_id, interchange=isa13, extension="837")
     row = SubmissionRow(
-        created_at=now, kind="837D", clearinghouse=name_of,
-        sender_id=settings.isa_sender_id, interchange_control_number=isa13,
-        group_control_number=str(control.group), file_name=name,
+        created_at=now,
+        kind="837D",
+        clearinghouse=name_of,
+        sender_id=settings.isa_sender_id,
+        interchange_control_number=isa13,
+        group_control_number=str(control.group),
+        file_name=name,
         sha256=hashlib.sha256(text.encode()).hexdigest(),
-        payload=cipher_of(session).seal(text, payload_binding(settings.isa_sender_id,
-                                                              isa13)),
-        status="pending", attempts=0)
+        payload=cipher_of(session).seal(text, payload_binding(settings.isa_sender_id, isa13)),
+        status="pending",
+        attempts=0,
+    )
     session.add(row)
     session.flush()
     part = 0
     for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
         st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
         part += len(split_claim(claim, MAX_LINES_PER_CLAIM))
-        session.add(SubmissionClaimRow(submission_id=row.id, claim_id=imported_id,
-                                       transaction_control_number=f"{st02:04d}"))
-        session.add(ClaimStateRow(
-            claim_id=imported_id, previous_state="ready", state="queued", changed_at=now,
-            reason=f"queued for {name_of} in {name}"))
+        session.add(
+            SubmissionClaimRow(
+                submission_id=row.id, claim_id=imported_id, transaction_control_number=f"{st02:04d}"
+            )
+        )
+        session.add(
+            ClaimStateRow(
+                claim_id=imported_id,
+                previous_state="ready",
+                state="queued",
+                changed_at=now,
+                reason=f"queued for {name_of} in {name}",
+            )
+        )
     return Queued(row.id, name, isa13, tuple(claim_ids))
 
 
@@ -174,8 +242,9 @@ def payload_binding(sender_id: str, isa13: str) -> Binding:
 
 def submission_payload(session: Session, row: SubmissionRow) -> str:
     """The X12 text of an outbox row, decrypted."""
-    return cipher_of(session).open(row.payload, payload_binding(
-        row.sender_id, row.interchange_control_number))
+    return cipher_of(session).open(
+        row.payload, payload_binding(row.sender_id, row.interchange_control_number)
+    )
 
 
 def flag_missing_acknowledgments(db: Database, *, now: datetime, after: timedelta) -> int:
@@ -185,22 +254,35 @@ def flag_missing_acknowledgments(db: Database, *, now: datetime, after: timedelt
     """
     opened = 0
     with db.transaction() as session:
-        overdue = session.scalars(select(SubmissionRow).where(
-            SubmissionRow.status == "sent", SubmissionRow.ack_status.is_(None),
-            SubmissionRow.sent_at <= now - after))
+        overdue = session.scalars(
+            select(SubmissionRow).where(
+                SubmissionRow.status == "sent",
+                SubmissionRow.ack_status.is_(None),
+                SubmissionRow.sent_at <= now - after,
+            )
+        )
         for row in overdue:
-            already = session.scalars(select(WorkItemRow.id).where(
-                WorkItemRow.submission_id == row.id,
-                WorkItemRow.reason == WorkReason.NO_ACKNOWLEDGMENT.value)).first()
+            already = session.scalars(
+                select(WorkItemRow.id).where(
+                    WorkItemRow.submission_id == row.id,
+                    WorkItemRow.reason == WorkReason.NO_ACKNOWLEDGMENT.value,
+                )
+            ).first()
             if already is not None:
                 continue
             hours = int(after.total_seconds() // 3600)
-            session.add(WorkItemRow(
-                created_at=now, status="open", reason=WorkReason.NO_ACKNOWLEDGMENT.value,
-                message=f"{row.file_name} was sent to {row.clearinghouse} on "
-                f"{row.sent_at:%Y-%m-%d %H:%M} and no 999 came back within {hours} hours; "
-                "check the clearinghouse before resending (same ISA13 "
-                f"{row.interchange_control_number})",
-                codes="", submission_id=row.id))
+            session.add(
+                WorkItemRow(
+                    created_at=now,
+                    status="open",
+                    reason=WorkReason.NO_ACKNOWLEDGMENT.value,
+                    message=f"{row.file_name} was sent to {row.clearinghouse} on "
+                    f"{row.sent_at:%Y-%m-%d %H:%M} and no 999 came back within {hours} hours; "
+                    "check the clearinghouse before resending (same ISA13 "
+                    f"{row.interchange_control_number})",
+                    codes="",
+                    submission_id=row.id,
+                )
+            )
             opened += 1
     return opened
