@@ -79,6 +79,7 @@ class SegmentReader(Generic[T]):
                    if self.key is not None else None)
         self.envelope = EnvelopeReader(file, self.expect, tracker)
         self.skipped: list[X12Location] = []
+        self.list_skipped = True
         self._emitted: list[T] = []
 
     # -- where we are
@@ -99,9 +100,14 @@ class SegmentReader(Generic[T]):
 
     # -- driving
     @classmethod
-    def reading(cls, source: Source, name: str | None = None) -> Self:
-        """A reader for ``source``, naming it ``name`` (default: the path) in errors."""
-        return cls(source_name(source, name))
+    def reading(cls, source: Source, name: str | None = None, *, list_skipped: bool = True
+                ) -> Self:
+        """A reader for ``source``, naming it ``name`` (default: the path) in errors.
+        ``list_skipped=False`` for a stream whose caller never sees :attr:`skipped` (the
+        list would grow with the file)."""
+        reader = cls(source_name(source, name))
+        reader.list_skipped = list_skipped
+        return reader
 
     def stream(self, source: Source) -> Iterator[T]:
         """Read ``source`` (bytes, a path or segments), yielding what the reader emits as
@@ -165,7 +171,8 @@ class SegmentReader(Generic[T]):
 
     def skip(self, seg: Segment, element: int | None = None) -> None:
         """List ``seg`` (or one of its elements) as read but not modelled."""
-        self.skipped.append(seg.location(self.file, self.loop, element))
+        if self.list_skipped:
+            self.skipped.append(seg.location(self.file, self.loop, element))
 
     def amount(self, seg: Segment, index: int, *, required: bool = False) -> Decimal | None:
         """Money in element ``index`` (two places); ``None`` when empty and not required."""

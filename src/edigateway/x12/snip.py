@@ -31,8 +31,9 @@ claim is edited as soon as the reader has it and then dropped with its position 
 835 is balanced claim by claim from the reader's events, the payment from running totals.
 Each kind of finding is a :class:`FindingList` (the first ``cap`` kept, the rest
 counted), and a claim longer than :data:`MAX_CLAIM_SEGMENTS` stops the claim rules. The
-readers are driven one segment at a time through their ``_Reader`` classes, whose lists
-of segments they do not model are emptied as they grow.
+codecs' streaming readers (:func:`~edigateway.x12.x837d_005010X224A2.iter_837d`,
+:func:`~edigateway.x12.x835_005010X221A1.iter_835`) are driven one segment at a time; they
+list no segments they do not model, so nothing grows with the file.
 
 Example::
 
@@ -71,9 +72,8 @@ from edigateway.domain.rules import (
 from edigateway.errors import ConfigurationError, EdigatewayError, X12Error
 from edigateway.reconcile import balance
 from edigateway.x12.formats import parse_date
-from edigateway.x12.x835_005010X221A1 import RemittanceStart
-from edigateway.x12.x835_005010X221A1 import _Reader as _Read835
-from edigateway.x12.x837d_005010X224A2 import _Reader as _Read837D
+from edigateway.x12.x835_005010X221A1 import RemittanceStart, iter_835
+from edigateway.x12.x837d_005010X224A2 import iter_837d
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -82,7 +82,6 @@ if TYPE_CHECKING:
     from edigateway.domain.claims import Claim
     from edigateway.domain.remittances import Remittance
     from edigateway.domain.rules import CdtList
-    from edigateway.errors import X12Location
     from edigateway.reconcile.balance import Imbalance
     from edigateway.x12.envelope import Segment
 
@@ -832,7 +831,6 @@ class OurRules:
         self._claim_size = 0
         self._whole = True
         self._ended = False
-        self._skipped: list[X12Location] | None = None
         self._st: int | None = None
         self._bpr: int | None = None
 
@@ -863,8 +861,6 @@ class OurRules:
                 self._st, self._bpr = seg.position, None
             elif sid == "BPR" and self._bpr is None:
                 self._bpr = seg.position
-            if self._skipped:
-                self._skipped.clear()  # the reader's list of segments it does not model
             yield seg
 
     def _claim_segments(self, segments: Iterator[Segment], what: str) -> Iterator[Segment]:
@@ -889,8 +885,6 @@ class OurRules:
     def _check_claims(self, segments: Iterator[Segment]) -> None:
         walk = _Walk()
         locator = ClaimLocator(walk.claims, walk.clm_positions)
-        reader = _Read837D(self.name)
-        self._skipped = reader.skipped
         numbers: set[str] = set()
 
         def walked() -> Iterator[Segment]:
@@ -899,9 +893,8 @@ class OurRules:
                 yield seg
 
         try:
-            for index, claim in enumerate(reader.stream(walked())):
+            for index, claim in enumerate(iter_837d(walked(), name=self.name)):
                 self._check_claim(claim, locator.forget(index), numbers)
-            reader.parsed([], None)  # the envelope and parties, as a whole read checks them
         except X12Error as exc:
             if self._ended and not self._whole:
                 return  # cut short by a limit: the claim in progress is not edited
@@ -933,12 +926,10 @@ class OurRules:
 
     # -- 835: the posting engine's balancing, claim by claim
     def _balance(self, segments: Iterator[Segment]) -> None:
-        reader = _Read835(self.name)
-        self._skipped = reader.skipped
         remittance: Remittance | None = None
         paid = Decimal("0.00")
         try:
-            for event in reader.stream(segments):
+            for event in iter_835(segments, name=self.name):
                 if isinstance(event, RemittanceStart):
                     remittance, paid = event.remittance, Decimal("0.00")
                 elif isinstance(event, ClaimPayment):

@@ -114,8 +114,9 @@ class Parsed835:
 
 def iter_835(source: Source, *, name: str | None = None) -> Iterator[Event]:
     """Stream the events of an 835 in bytes, a path or segments (see module docstring):
-    memory holds one claim, however large the file."""
-    return _Reader.reading(source, name).stream(source)
+    memory holds one claim, however large the file (segments the reader does not model are
+    passed over without being listed: :func:`read_835` lists them)."""
+    return _Reader.reading(source, name, list_skipped=False).stream(source)
 
 
 def read_835(source: Source, *, name: str | None = None) -> Parsed835:

@@ -415,12 +415,48 @@ class Parsed837D:
         return ClaimBatch(submitter=self.submitter, receiver=self.receiver, claims=self.claims)
 
 
+@dataclass
+class Streamed837D:
+    """An 837D being read claim by claim, so that memory holds one claim (``x12 parse
+    --json`` writes each as it comes): :attr:`claims` yields them; :meth:`parties` names
+    the submitter and receiver read so far (1000A/B come before the first claim);
+    :meth:`parsed`, once the claims are exhausted, checks the envelope as
+    :func:`read_837d` does and gives the parties and skipped segments (no claims)."""
+
+    claims: Iterator[Claim]
+    _reader: _Reader
+    _head: str | None
+
+    def parties(self) -> tuple[Submitter | None, Receiver | None]:
+        """The submitter and receiver (see class docstring)."""
+        return self._reader.parties()
+
+    def parsed(self) -> Parsed837D:
+        """The file without its claims (see class docstring)."""
+        return self._reader.parsed([], self._head)
+
+
+def stream_837d(source: Source, *, name: str | None = None) -> Streamed837D:
+    """Read an 837D claim by claim (see :class:`Streamed837D`)."""
+    reader = _Reader.reading(source, name)
+    return Streamed837D(reader.stream(source), reader, head_of(source))
+
+
 def read_837d(source: Source, *, name: str | None = None) -> Parsed837D:
     """Read an 837D interchange from bytes, a path or segments into claims; errors name
     the segment, loop and element."""
     reader = _Reader.reading(source, name)
     claims = reader.read(source)
     return reader.parsed(claims, head_of(source))
+
+
+def iter_837d(source: Source, *, name: str | None = None) -> Iterator[Claim]:
+    """Stream the claims of an 837D, each as soon as it is read (memory holds one claim);
+    at the end the envelope and the parties are checked as :func:`read_837d` checks them.
+    Segments the reader does not model are passed over without being listed."""
+    reader = _Reader.reading(source, name, list_skipped=False)
+    yield from reader.stream(source)
+    reader.parsed([], None)
 
 
 _Dict = dict[str, Any]
@@ -462,6 +498,11 @@ class _Reader(SegmentReader[Claim]):
     def parsed(self, claims: list[Claim], head: str | None) -> Parsed837D:
         """The claims read, with the envelope and parties they came in."""
         params = self.envelope.params(head, need_st=True)
+        submitter, receiver = self.parties()
+        return Parsed837D(params, submitter, receiver, claims, self.skipped)
+
+    def parties(self) -> tuple[Submitter | None, Receiver | None]:
+        """The submitter (1000A) and receiver (1000B) as far as the file has been read."""
         submitter = receiver = None
         try:
             if self.submitter is not None and "contact" in self.submitter:
@@ -471,7 +512,7 @@ class _Reader(SegmentReader[Claim]):
         except ValidationError as exc:
             raise X12StructureError(f"submitter/receiver (1000A/1000B): {exc}",
                                     X12Location(file=self.file, loop="1000A")) from exc
-        return Parsed837D(params, submitter, receiver, claims, self.skipped)
+        return submitter, receiver
 
     def _name(self, seg: Segment) -> _Dict:
         return _drop_empty({"last_name": seg.element(3), "first_name": seg.element(4),
@@ -676,8 +717,8 @@ class _Reader(SegmentReader[Claim]):
             self.skip(seg)
             return
         ortho = self.claim.setdefault("orthodontics", {})
-        ortho.update(_drop_none({"total_months": self._int(seg, 1),
-                                 "months_remaining": self._int(seg, 2)}))
+        ortho.update(_drop_none({"total_months": self.number(seg, 1),
+                                 "months_remaining": self.number(seg, 2)}))
         if seg.element(3):
             ortho["treatment_indicator"] = seg.element(3) == "Y"
 
@@ -805,7 +846,7 @@ class _Reader(SegmentReader[Claim]):
             "oral_cavity_areas": [c for c in seg.components(4) if c],
             "prosthesis": seg.element(5),
         }))
-        quantity = self._int(seg, 6)
+        quantity = self.number(seg, 6)
         if quantity is not None:
             self.line["quantity"] = quantity
         for index in range(7, 11):  # SV307–SV310: not used in the dental guide
@@ -835,19 +876,10 @@ class _Reader(SegmentReader[Claim]):
             "procedure_code": procedure[1] if len(procedure) > 1 else "",
             "adjustments": [],
         }
-        quantity = self._int(seg, 5)
+        quantity = self.number(seg, 5)
         if quantity is not None:
             self.adjudication["quantity"] = quantity
         self.line.setdefault("adjudications", []).append(self.adjudication)
-
-    def _int(self, seg: Segment, index: int) -> int | None:
-        value = seg.element(index)
-        if not value:
-            return None
-        try:
-            return int(value)
-        except ValueError as exc:
-            raise self.fail(seg, index, f"{value!r} is not a whole number") from exc
 
     def _end_claim(self) -> None:
         if self.claim is None or self.claim_segment is None:
