@@ -1,23 +1,40 @@
-"""Shared fixtures: a migrated database per test — SQLite always, PostgreSQL when
-``EDIGATEWAY_TEST_DATABASE_URL`` is set (each test then gets its own schema)."""
+"""Fixtures the whole suite shares.
+
+* ``database``: a migrated database per test — SQLite always, PostgreSQL too when
+  ``EDIGATEWAY_TEST_DATABASE_URL`` is set (each test then gets its own schema);
+* ``validator``: one :class:`Validator` for the session (its pyx12 maps assembled once, in
+  the session's temporary folder);
+* ``built_demo``: the 50-patient demo run once per session; a test that changes its data
+  works on a copy (:meth:`BuiltDemo.copy_to`).
+
+Nothing is written into the checkout: Hypothesis keeps its example database under the
+system's temporary folder (``edigateway-hypothesis``) instead of ``.hypothesis/``.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis.configuration import set_hypothesis_home_dir
 
+from edigateway.demo.job import run_demo
 from edigateway.persistence.database import Database
 from edigateway.settings import Settings
+from edigateway.x12.validation import Validator
+from tests.factories import MAPPINGS, NOW, SuiteEnvironment, settings_for
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "edigateway-hypothesis")
 
 BACKENDS = ["sqlite"]
-if Settings().test_database_url:
+if SuiteEnvironment().database_url:
     BACKENDS.append("postgresql")
 
 
@@ -30,7 +47,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield db
         db.dispose()
         return
-    url = Settings().test_database_url
+    url = SuiteEnvironment().database_url
     assert url is not None
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(url)
@@ -45,3 +62,32 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    """The suite's validator: our maps over pyx12's, assembled once per session."""
+    return Validator(mappings_dir=MAPPINGS, cache_dir=tmp_path_factory.mktemp("pyx12-maps"))
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    """The demo's data folder after ``run_demo`` at :data:`~tests.factories.NOW`, and the
+    summary it printed. The folder is shared by the session: read it, or copy it."""
+
+    folder: Path
+    summary: dict[str, Any]
+
+    def copy_to(self, target: Path) -> Settings:
+        """A private copy of the demo's data (database, PHI keys, stored files) in
+        ``target`` (which must not exist yet), and settings pointing at it."""
+        shutil.copytree(self.folder, target)
+        return settings_for(target)
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
+    """The 50-patient demo, run once for every test that needs its data."""
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    summary = run_demo(settings_for(folder), clock=lambda: NOW, progress=False)
+    return BuiltDemo(folder, summary)

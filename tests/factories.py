@@ -1,0 +1,100 @@
+"""What many tests build the same way: the checkout's paths, the fixed clock, settings for a
+scratch data folder, a gateway beside a running simulator, API keys, and the test-only
+environment (which databases and broker the suite may use).
+
+Fixtures that hold such things for a whole session (the validator, the built demo) live in
+``tests/conftest.py``; this module is plain functions and constants, so a helper module or a
+subprocess script can import it too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.services.access import create_key
+from edigateway.settings import Settings
+from edigateway.sim.runner import Simulator
+from edigateway.x12.validation import Validator
+
+REPO = Path(__file__).resolve().parents[1]
+"""The checkout: read from, never written to (tests write under ``tmp_path``)."""
+MAPPINGS = REPO / "mappings"
+FIXTURES = REPO / "fixtures"
+CORPUS = REPO.parent / "shared" / "x12-corpus"
+"""The shared third-party X12 corpus (used in place; tests skip what is absent)."""
+
+NOW = datetime(2026, 11, 23, 9, 0)
+"""The suite's usual wall clock: after every fixture's dates of service, within filing limits."""
+
+PRACTICE_NPI = "1456789019"
+"""MAPLE STREET DENTAL, the billing provider of the fixtures and the demo practice."""
+
+
+class SuiteEnvironment(BaseSettings):
+    """The services a test run may use besides SQLite: ``EDIGATEWAY_TEST_DATABASE_URL`` (a
+    PostgreSQL server whose database the tests create schemas in) and
+    ``EDIGATEWAY_TEST_BROKER_URL`` (RabbitMQ for the Celery tests). Kept out of the
+    application's ``Settings``: the gateway itself never reads them."""
+
+    model_config = SettingsConfigDict(env_prefix="EDIGATEWAY_TEST_", extra="ignore")
+
+    database_url: str | None = None
+    broker_url: str | None = None
+
+
+def settings_for(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a gateway whose data folder is ``data_dir`` (the checkout's mappings)."""
+    return Settings(data_dir=data_dir, mappings_dir=MAPPINGS, **overrides)
+
+
+def claim_document(name: str) -> dict[str, Any]:
+    """The first claim of ``fixtures/claims/<name>.json`` as a JSON document (to edit)."""
+    document = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())
+    claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
+    return claim
+
+
+def api_key(
+    gateway: Gateway,
+    *,
+    npi: str = PRACTICE_NPI,
+    scopes: str = "admin",
+    now: datetime = NOW,
+    name: str = "test",
+) -> str:
+    """A new API key of practice ``npi`` (created with the practice when it is new)."""
+    return create_key(
+        gateway.database,
+        practice=npi,
+        scopes=scopes,
+        name=name,
+        keyring=gateway.keyring,
+        now=now,
+        create_name=f"P{npi}",
+    ).token
+
+
+@contextmanager
+def simulated_gateway(
+    settings: Settings, validator: Validator, clock: Callable[[], datetime] = lambda: NOW
+) -> Iterator[tuple[Simulator, Gateway]]:
+    """The clearinghouse simulator on free loopback ports and a gateway wired to it (sharing
+    ``validator``), closed in reverse order afterwards."""
+    with Simulator(
+        settings, validator=validator, clock=clock, sftp_port=0, http_port=0
+    ) as simulator:
+        gateway = bootstrap(
+            settings.model_copy(update=simulator.client_settings()),
+            clock=clock,
+            validator=validator,
+        )
+        with gateway:
+            yield simulator, gateway
