@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from edigateway.demo.job import run_demo
 from edigateway.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 def test_demo_summary(tmp_path: Path):
@@ -35,9 +32,11 @@ def test_demo_summary(tmp_path: Path):
     # the five occlusal guards (D9944, 450.00 each) are not covered: CO-96
     assert [(d["claim"], d["codes"]) for d in summary["denials"]] == [
         (f"MSD{n}", "CO-96") for n in (1008, 1018, 1028, 1038, 1048)]
-    assert summary["paid"] == "11583.80"
-    assert summary["contractual_write_offs"] == "6560.00"
-    assert summary["patient_responsibility"] == "5331.00"
+    # DHMO members (MSD1005 … MSD1045) are paid by copay schedule: nothing paid, the
+    # copay (D4341 95.00, D3330 245.00) is the patient's and the rest CO-24 capitation
+    assert summary["paid"] == "7107.00"
+    assert summary["contractual_write_offs"] == "10270.00"
+    assert summary["patient_responsibility"] == "5773.00"
     assert summary["work_queue"] == {"denied": 5, "payer_rejected": 1, "recoupment": 2,
                                      "reversal": 1}
     assert summary["aging"]["total"]["total"] == "3350.00"

@@ -295,11 +295,18 @@ def _adjusted(payment: ClaimPayment) -> Decimal:
         (a.amount for s in payment.services for a in s.adjustments), ZERO)
 
 
+def _settled(adjustment: Adjustment) -> bool:
+    """An adjustment that is no denial: the patient's share, or CO-24 (covered under a
+    capitation agreement: a DHMO office is paid per member, so its encounters pay 0)."""
+    return adjustment.group == "PR" or (adjustment.group, adjustment.reason) == ("CO", "24")
+
+
 def _line_denied(service: ServicePayment) -> bool:
-    """A line the payer paid nothing on, for reasons the patient does not owe."""
+    """A line the payer paid nothing on, for reasons the patient does not owe and no
+    capitation covers."""
     if service.paid != ZERO or service.charge <= ZERO:
         return False
-    return any(a.group != "PR" for a in service.adjustments)
+    return any(not _settled(a) for a in service.adjustments)
 
 
 def _new_state(b: _Builder, payment: ClaimPayment,
@@ -318,7 +325,7 @@ def _new_state(b: _Builder, payment: ClaimPayment,
             amount=payment.paid, source_position=payment.source_position))
         return "reversed"
     all_adjustments = payment.adjustments + [a for s in payment.services for a in s.adjustments]
-    patient_owes = any(a.group == "PR" for a in all_adjustments)
+    patient_owes = any(_settled(a) for a in all_adjustments)
     if payment.is_denied or (payment.paid == ZERO and not patient_owes
                              and payment.status != "25"):
         codes, words = b.explain(all_adjustments, payment.remark_codes)

@@ -2,9 +2,10 @@
 
 When the primary's 835 arrives for a patient with a second plan, the secondary claim is the
 same treatment sent to the second payer, carrying what the primary did: its payment
-(2320 AMT*D), claim-level adjustments (2320 CAS), and per line how it paid (2430 SVD, CAS,
-DTP*573). The primary becomes an "other payer" on the new claim and the secondary plan's
-subscriber becomes the subscriber.
+(2320 AMT*D), what it left the patient (2320 AMT*EAF, remaining patient liability: the
+secondary pays at most that), claim-level adjustments (2320 CAS), and per line how it paid
+(2430 SVD, CAS, DTP*573). The primary becomes an "other payer" on the new claim and the
+secondary plan's subscriber becomes the subscriber.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicate
         subscriber_member_id=primary.subscriber.member_id,
         payer=primary.payer,
         paid_amount=sum((p.paid for p in payments), ZERO),
+        remaining_patient_liability=remaining_patient_liability(payments),
         adjudication_date=adjudicated,
         claim_adjustments=[
             Adjustment(group=a.group, reason=a.reason, amount=a.amount, quantity=a.quantity)
@@ -96,6 +98,15 @@ def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicate
         "other_payers": [o.model_dump() for o in others],
         "lines": [line.model_dump() for line in lines],
     })
+
+
+def remaining_patient_liability(payments: Sequence[ClaimPayment]) -> Decimal:
+    """AMT*EAF: what the primary left the patient to pay — its patient-responsibility (PR)
+    adjustments, at claim and line level, over its (non-reversed) payments of the claim.
+    The secondary pays at most this much."""
+    return sum((a.amount for p in payments for a in p.adjustments if a.group == "PR"),
+               ZERO) + sum((a.amount for p in payments for s in p.services
+                            for a in s.adjustments if a.group == "PR"), ZERO)
 
 
 def _parties(primary: Claim, secondary: OtherPayer) -> tuple[Subscriber, Patient | None]:

@@ -12,10 +12,13 @@ handled once) and answers in ``from_clearinghouse/`` the way a clearinghouse doe
 3. **277CA** — one per interchange, a status per claim: accepted (A1:20, with the payer's
    claim number in REF*1K) or rejected by the front-end edits of
    ``mappings/simulator/clearinghouse.json`` (unknown payer ID → A3:116; a member ID the
-   payer does not know → A3:33).
-4. **835** — accepted claims adjudicated by :class:`~edigateway.sim.adjudicate.Adjudicator`,
-   one payment per billing provider; a claim listed in the rules' ``reverse_and_correct``
-   comes back once more in the *next* cycle's 835 as a reversal and a corrected payment.
+   payer does not know → A3:33) and the payer's (a void of a claim it holds no payment
+   for → A3:35).
+4. **835** — accepted claims adjudicated by :class:`~edigateway.sim.adjudicate.Adjudicator`
+   (predeterminations priced with CLP02 = 25, secondaries after the primary, replacements
+   and voids reversing the earlier payment first), one payment per billing provider; a
+   claim listed in the rules' ``reverse_and_correct`` comes back once more in the *next*
+   cycle's 835 as a reversal and a corrected payment.
 
 Everything the simulator must remember across restarts — interchanges seen, its own
 control numbers and trace numbers, deductibles met, what it paid and still has to correct —
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from edigateway.sim.adjudicate import Rules
+    from edigateway.sim.eligibility import BenefitPlans
     from edigateway.x12.validation import Finding, Validator
 
 INBOX, OUTBOX, RECEIVED = "to_clearinghouse", "from_clearinghouse", "received"
@@ -101,6 +105,7 @@ class _State:
     last_control: int = 0
     last_trace: int = 0
     deductible_met: dict[str, str] = field(default_factory=dict)
+    deductible_of: dict[str, str] = field(default_factory=dict)
     paid: dict[str, Any] = field(default_factory=dict)
     to_correct: dict[str, Any] = field(default_factory=dict)
     corrected: list[str] = field(default_factory=list)
@@ -111,15 +116,17 @@ class SimClearinghouse:
 
     def __init__(self, root: Path, *, rules: Rules, front_end: FrontEndRules,
                  validator: Validator, clock: Callable[[], datetime],
-                 sender_id: str = "EDGSIM") -> None:
+                 plans: BenefitPlans | None = None, sender_id: str = "EDGSIM") -> None:
         self.root, self.rules, self.front_end = root, rules, front_end
         self.validator, self.clock, self.sender_id = validator, clock, sender_id
         for folder in (INBOX, OUTBOX, RECEIVED):
             (root / folder).mkdir(parents=True, exist_ok=True)
         self.state = self._load_state()
         self.adjudicator = Adjudicator(
-            rules, deductible_met={k: Decimal(v) for k, v in self.state.deductible_met.items()},
-            paid={k: ClaimPayment.model_validate(v) for k, v in self.state.paid.items()})
+            rules, plans,
+            deductible_met={k: Decimal(v) for k, v in self.state.deductible_met.items()},
+            paid={k: ClaimPayment.model_validate(v) for k, v in self.state.paid.items()},
+            deductible_of=dict(self.state.deductible_of))
 
     # -- the cycle
     def run_cycle(self) -> CycleReport:
@@ -297,10 +304,16 @@ class SimClearinghouse:
             self._835(isa.element(5), isa.element(6).strip(), payable, report)
 
     def _front_end(self, claim: Claim) -> tuple[str, str, str]:
+        """Category, status and entity of the claim's 277CA status: an unknown payer ID
+        (A3:116), a member the payer does not know (A3:33), a void of a claim the payer
+        holds no payment for (A3:35 claim not found), else accepted (A1:20)."""
         if claim.payer.payer_id not in self.front_end.known_payer_ids:
             return "A3", "116", "PR"
         if claim.subscriber.member_id in self.front_end.unknown_member_ids:
             return "A3", "33", "IL"
+        if claim.frequency == "8" and claim.patient_control_number not in \
+                self.adjudicator.paid:
+            return "A3", "35", "PR"
         return "A1", "20", "PR"
 
     def _835(self, qualifier: str, receiver: str, claims: list[Claim],
@@ -372,6 +385,7 @@ class SimClearinghouse:
     def _save_state(self) -> None:
         self.state.deductible_met = {k: str(v) for k, v in
                                      self.adjudicator.deductible_met.items()}
+        self.state.deductible_of = dict(self.adjudicator.deductible_of)
         self.state.paid = {k: v.model_dump(mode="json") for k, v in
                            self.adjudicator.paid.items()}
         path = self.root / STATE_FILE

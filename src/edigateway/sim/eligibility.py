@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, Rejection
@@ -35,11 +36,27 @@ class BenefitPlans:
         doc = json.loads((mappings_dir / "simulator" / "benefit_plans.json").read_text())
         return cls(doc["members"], doc.get("member_prefix_plans", {}), doc["plans"])
 
+    def plan_of(self, member_id: str) -> str | None:
+        """The name of the member's plan (exact member ID first, then the first matching
+        prefix), None for a member the payer does not know."""
+        return self.members.get(member_id) or next(
+            (p for prefix, p in self.prefixes.items() if member_id.startswith(prefix)), None)
+
+    def copays(self, member_id: str) -> dict[str, Decimal] | None:
+        """The member's in-network copay per service type when their plan is a copay
+        schedule (a DHMO: the 271 says ``copay_in_network`` per category), else None."""
+        plan = self.plan_of(member_id)
+        if plan is None:
+            return None
+        schedule = {c["service_type"]: Decimal(c["copay_in_network"])
+                    for c in self.plans[plan].get("categories", [])
+                    if c.get("copay_in_network") is not None}
+        return schedule or None
+
     def answer(self, inquiry: EligibilityInquiry) -> DentalBenefits:
         """The benefits for the inquiry's member, or a "subscriber not found" rejection."""
         member = inquiry.subscriber.member_id or ""
-        plan = self.members.get(member) or next(
-            (p for prefix, p in self.prefixes.items() if member.startswith(prefix)), None)
+        plan = self.plan_of(member)
         patient = inquiry.dependent.name if inquiry.dependent else inquiry.subscriber.name
         who = {"trace_number": inquiry.trace_number, "payer_name": inquiry.payer.name,
                "payer_id": inquiry.payer.payer_id, "subscriber": inquiry.subscriber.name,

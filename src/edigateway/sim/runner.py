@@ -93,11 +93,12 @@ class Simulator:
             port=settings.sim_sftp_port if sftp_port is None else sftp_port)
         (folder / SIM_HOST_KEY_FILE).write_text(self.sftp.host_key_line + "\n",
                                                 encoding="ascii")
+        plans = BenefitPlans.load(mappings)
         self.clearinghouse = SimClearinghouse(
             self.root, rules=Rules.load(mappings), front_end=FrontEndRules.load(mappings),
-            validator=validator, clock=clock)
+            validator=validator, clock=clock, plans=plans)
         self.http = SimulatorHttp(
-            BenefitPlans.load(mappings), validator,
+            plans, validator,
             api_key=settings.sim_api_key.get_secret_value(),
             port=settings.sim_http_port if http_port is None else http_port,
             claim_status_lookup=self.claim_status)
