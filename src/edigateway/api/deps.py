@@ -16,8 +16,8 @@ operation needs (and SDK generators see auth as auth, not as a header parameter)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.encoders import jsonable_encoder
@@ -32,12 +32,15 @@ from fastapi.security import (
 from pydantic import AwareDatetime, BaseModel
 
 from edigateway.api.problems import MEDIA_TYPE, problem_response
+from edigateway.api.schemas import Page
 from edigateway.bootstrap import Gateway
 from edigateway.errors import EdigatewayError
 from edigateway.services.access import Principal, authenticate
 from edigateway.services.idempotency import fingerprint, run_once
 from edigateway.services.practice_claims import Caller
 
+M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=Page[Any])
 JSON = "application/json"
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
 """A record ID in a path: positive and within every database's integer range."""
@@ -103,6 +106,21 @@ async def json_body(request: Request) -> None:
 
 JsonBody = Depends(json_body)
 """On every route that takes a JSON body: ``dependencies=[JsonBody]``."""
+
+
+def answer(model: type[M], result: object) -> M:
+    """The response model ``model`` of a use case's typed ``result``, read from its
+    attributes (nested results too): the API's schema stays its own, the values are the
+    service's."""
+    return model.model_validate(result, from_attributes=True)
+
+
+def page(model: type[P], items: Sequence[object], total: int, limit: int, offset: int) -> P:
+    """One page of a list as ``model``, with the offset of the next page (none on the last)."""
+    return model.model_validate({
+        "items": items, "total": total, "limit": limit, "offset": offset,
+        "next_offset": offset + limit if offset + limit < total else None},
+        from_attributes=True)
 
 
 def render(answer: BaseModel, status: int = 200, headers: dict[str, str] | None = None

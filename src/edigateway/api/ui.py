@@ -348,7 +348,7 @@ def replace(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: G
                                           payer_ids=gateway.profile().payer_ids)
     except (EdigatewayError, ValueError) as exc:
         return _page(request, "claim.html", session, status=422, c=data, error=str(exc))
-    return RedirectResponse(f"/ui/claims/{created['id']}", status_code=303)
+    return RedirectResponse(f"/ui/claims/{created.id}", status_code=303)
 
 
 @router.post("/claims/{claim_id:int}/void")
@@ -358,7 +358,7 @@ def void(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: Gate
     session.check(request, csrf)
     created = practice_claims.replace(gateway.database, session.caller, claim_id, None,
                                       frequency="8", now=gateway.clock())
-    return RedirectResponse(f"/ui/claims/{created['id']}", status_code=303)
+    return RedirectResponse(f"/ui/claims/{created.id}", status_code=303)
 
 
 @router.get("/eras", response_class=HTMLResponse)

@@ -79,7 +79,9 @@ class StatusResult:
 def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> StatusInquiry:
     """The 276 question for a stored claim."""
     dates = [line.service_date or claim.service_date for line in claim.lines]
-    known = [d for d in dates if d is not None] or [row.submitted_on]
+    known = [d for d in dates if d is not None] or [
+        row.submitted_on or row.state_changed_at.date()
+    ]
     provider = claim.billing_provider
     patient = claim.patient
     subscriber = claim.subscriber

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -59,7 +59,7 @@ class ImportedClaim:
 
     id: int
     patient_control_number: str
-    status: str  # "stored" | "unchanged"
+    status: Literal["stored", "unchanged"]
 
 
 def _document(claim: Claim, cipher: PhiCipher) -> tuple[str, str]:

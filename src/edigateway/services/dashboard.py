@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import fields
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -166,7 +167,10 @@ def explain(code: str, codes: CodeLists) -> str:
 
 def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
                ) -> dict[str, Any]:
-    """A claim, its lines and one timeline: states, transmissions, postings."""
+    """A claim, its lines and one timeline: states, transmissions, postings.
+
+    ``claim`` is the claim's JSON document: the page's replacement form edits a copy of it.
+    """
     detail = practice_claims.get(db, caller, claim_id, now=now)
     with db.transaction() as session:
         postings = list(session.scalars(select(PostingRow).where(
@@ -175,13 +179,14 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
         patient = sum((p.amount for p in postings if p.kind in PATIENT_KINDS), ZERO)
         estimated = session.scalars(select(ClaimEstimateRow).where(
             ClaimEstimateRow.claim_id == claim_id).order_by(ClaimEstimateRow.id.desc())).first()
-        remittances = sorted({p.remittance_id for p in postings})
-        events: list[dict[str, Any]] = [
-            {"at": h["at"], "what": f"{h['from'] or 'new'} → {h['to']}", "detail": h["reason"]}
-            for h in detail["history"]]
-        for t in detail["transmissions"]:
-            events.append({"at": t["created_at"], "what": f"{t['kind']} {t['file_name']}",
-                           "detail": f"{t['status']}, acknowledgment {t['ack_status'] or '—'}"})
+        remittances = sorted({p.remittance_id for p in postings if p.remittance_id is not None})
+    events: list[dict[str, Any]] = [
+        {"at": h.at, "what": f"{h.from_ or 'new'} → {h.to}", "detail": h.reason}
+        for h in detail.history]
+    events.extend(
+        {"at": t.created_at, "what": f"{t.kind} {t.file_name}",
+         "detail": f"{t.status}, acknowledgment {t.ack_status or '—'}"}
+        for t in detail.transmissions)
     events.sort(key=lambda e: e["at"])
     comparison = None if estimated is None else {
         "estimated_insurance": estimated.total_insurance,
@@ -189,11 +194,13 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
         "insurance_difference": paid - estimated.total_insurance,
         "patient_difference": patient - estimated.total_patient,
         "estimated_at": estimated.created_at}
-    return {**detail, "events": events, "postings": postings, "paid": paid,
-            "comparison": comparison,
+    columns = {f.name: getattr(detail, f.name) for f in fields(practice_claims.ClaimSummary)}
+    return {**columns, "claim": detail.claim.model_dump(mode="json", exclude_defaults=True),
+            "history": detail.history, "transmissions": detail.transmissions,
+            "events": events, "postings": postings, "paid": paid, "comparison": comparison,
             "remittance_ids": remittances,
-            "can_change": bool(detail["payer_claim_control_number"])
-            and detail["superseded_by_id"] is None}
+            "can_change": bool(detail.payer_claim_control_number)
+            and detail.superseded_by_id is None}
 
 
 def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime

@@ -1,15 +1,18 @@
-"""Claims as one practice sees them: the use cases behind the API's claim routes.
+"""Claims as one practice sees them: the use cases behind the API's claim routes and the
+dashboard's claim pages.
 
 Every function takes the caller's ``practice_id`` and only ever finds that practice's
 rows, so another practice's claim ID is simply "not found" — never a different error that
 would tell a caller the claim exists. Reads and changes of claims (PHI) are audited in the
-same transaction as the work.
+same transaction as the work. Results are typed (:class:`ClaimSummary`, :class:`ClaimDetail`
+…): the API's response models are read from their attributes, the pages from the same
+objects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from sqlalchemy import func, select
 
@@ -18,6 +21,7 @@ from edigateway.domain.edits import ensure_clean
 from edigateway.domain.eligibility import PlannedProcedure, TreatmentPlan
 from edigateway.errors import (
     ClaimInputError,
+    CleanClaimError,
     ConflictError,
     FieldProblem,
     InputError,
@@ -37,13 +41,21 @@ from edigateway.services.access import record
 from edigateway.services.claim_store import ClaimStore, open_document
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Callable
+    from datetime import date, datetime
+    from decimal import Decimal
 
     from sqlalchemy.orm import Session
 
+    from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.domain.eligibility import DentalBenefits, Estimate
+    from edigateway.errors import EditFailure
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
+    from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.settings import Settings
+    from edigateway.x12.snip import Finding
+    from edigateway.x12.validation import Validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,92 @@ class Caller:
     practice_id: int
     actor: str
     remote_addr: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    """The searchable columns of a claim (no names, member IDs or dates of birth)."""
+
+    id: int
+    patient_control_number: str
+    kind: str
+    frequency: str
+    state: str
+    state_changed_at: datetime
+    total_charge: Decimal
+    first_service_date: date | None
+    submitted_on: date | None
+    payer_id: str | None
+    payer_claim_control_number: str | None
+    superseded_by_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCreated(ClaimSummary):
+    """A claim stored now (``stored``), or found identical to one stored (``unchanged``)."""
+
+    status: Literal["stored", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStep:
+    """One state change of a claim and its cause (``from_``: none for the first)."""
+
+    from_: str | None
+    to: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transmission:
+    """A file sent, with its acknowledgment status (no payload); on a claim's own
+    transmissions, ``transaction_control_number`` is the ST02 its claim went in."""
+
+    id: int
+    kind: str
+    clearinghouse: str
+    file_name: str
+    remote_name: str | None
+    interchange_control_number: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    ack_status: str | None
+    ack_at: datetime | None
+    last_error: str | None
+    transaction_control_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDetail(ClaimSummary):
+    """A claim as submitted, with its history and the files it was sent in."""
+
+    claim: Claim
+    history: tuple[HistoryStep, ...]
+    transmissions: tuple[Transmission, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """Claims queued in one 837D (the outbox row, ``pending`` until the sender uploads it)."""
+
+    submission_id: int
+    file_name: str
+    interchange_control_number: str
+    claim_ids: tuple[int, ...]
+    status: Literal["pending"] = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCheck:
+    """A claim's clean-claim edits and the validation of the 837D it would become;
+    ``x12_valid`` is ``None`` when an edit failed (no 837D is built then)."""
+
+    clean: bool
+    edit_failures: tuple[EditFailure, ...]
+    x12_valid: bool | None
+    x12_errors: tuple[Finding, ...]
 
 
 def _audit(session: Session, caller: Caller, action: AuditAction, resource: str,
@@ -71,8 +169,25 @@ def _own(session: Session, caller: Caller, claim_id: int) -> ClaimRow:
     return row
 
 
-def summary(row: ClaimRow, payer_id: str | None = None) -> dict[str, Any]:
-    """The searchable columns of a claim (no names, member IDs or dates of birth)."""
+class _Columns(TypedDict):
+    """A claim row's :class:`ClaimSummary` fields, to build a summary or one of its
+    extensions (:class:`ClaimCreated`, :class:`ClaimDetail`) from."""
+
+    id: int
+    patient_control_number: str
+    kind: str
+    frequency: str
+    state: str
+    state_changed_at: datetime
+    total_charge: Decimal
+    first_service_date: date | None
+    submitted_on: date | None
+    payer_id: str | None
+    payer_claim_control_number: str | None
+    superseded_by_id: int | None
+
+
+def _columns(row: ClaimRow, payer_id: str | None) -> _Columns:
     return {"id": row.id, "patient_control_number": row.patient_control_number,
             "kind": row.kind, "frequency": row.frequency, "state": row.state,
             "state_changed_at": row.state_changed_at, "total_charge": row.total_charge,
@@ -81,8 +196,13 @@ def summary(row: ClaimRow, payer_id: str | None = None) -> dict[str, Any]:
             "superseded_by_id": row.superseded_by_id}
 
 
+def summary(row: ClaimRow, payer_id: str | None = None) -> ClaimSummary:
+    """The searchable columns of a claim (no names, member IDs or dates of birth)."""
+    return ClaimSummary(**_columns(row, payer_id))
+
+
 def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
-           payer_ids: list[str] | None = None) -> dict[str, Any]:
+           payer_ids: list[str] | None = None) -> ClaimCreated:
     """Store one claim (state ``ready``) after the clean-claim edits; it must be billed
     by the caller's practice (its NPI) and, given the clearinghouse's ``payer_ids``, go to
     a payer on that list."""
@@ -101,24 +221,23 @@ def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
         row = _own(session, caller, stored.id)
         _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
                str(row.id), now, stored.status)
-        return {**summary(row, claim.payer.payer_id), "status": stored.status}
+        return ClaimCreated(**_columns(row, claim.payer.payer_id), status=stored.status)
 
 
-def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> dict[str, Any]:
+def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimDetail:
     """One claim: columns, the document as submitted, history and transmissions."""
     with db.transaction() as session:
         row = _own(session, caller, claim_id)
         payer = session.get(Payer, row.payer_id)
         document = open_document(session, row)
         _audit(session, caller, "read", "claim", str(claim_id), now)
-        return {**summary(row, payer.payer_id if payer else None),
-                "claim": document.model_dump(mode="json", exclude_defaults=True),
-                "history": _history(session, claim_id),
-                "transmissions": _transmissions(session, claim_id)}
+        return ClaimDetail(**_columns(row, payer.payer_id if payer else None),
+                           claim=document, history=_history(session, claim_id),
+                           transmissions=_transmissions(session, claim_id))
 
 
 def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
-            ) -> list[dict[str, Any]]:
+            ) -> tuple[HistoryStep, ...]:
     """Every state the claim went through, with its cause."""
     with db.transaction() as session:
         _own(session, caller, claim_id)
@@ -126,34 +245,34 @@ def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
         return _history(session, claim_id)
 
 
-def _history(session: Session, claim_id: int) -> list[dict[str, Any]]:
-    return [{"from": h.previous_state, "to": h.state, "at": h.changed_at, "reason": h.reason}
-            for h in session.scalars(select(ClaimStateRow).where(
-                ClaimStateRow.claim_id == claim_id).order_by(ClaimStateRow.id))]
+def _history(session: Session, claim_id: int) -> tuple[HistoryStep, ...]:
+    return tuple(HistoryStep(h.previous_state, h.state, h.changed_at, h.reason)
+                 for h in session.scalars(select(ClaimStateRow).where(
+                     ClaimStateRow.claim_id == claim_id).order_by(ClaimStateRow.id)))
 
 
-def _transmissions(session: Session, claim_id: int) -> list[dict[str, Any]]:
+def _transmissions(session: Session, claim_id: int) -> tuple[Transmission, ...]:
     query = (select(SubmissionRow, SubmissionClaimRow.transaction_control_number)
              .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
              .where(SubmissionClaimRow.claim_id == claim_id).order_by(SubmissionRow.id))
-    return [transmission(row) | {"transaction_control_number": st02}
-            for row, st02 in session.execute(query)]
+    return tuple(transmission(row, st02) for row, st02 in session.execute(query))
 
 
-def transmission(row: SubmissionRow) -> dict[str, Any]:
+def transmission(row: SubmissionRow, transaction_control_number: str | None = None
+                 ) -> Transmission:
     """A file sent, with its acknowledgment status (no payload)."""
-    return {"id": row.id, "kind": row.kind, "clearinghouse": row.clearinghouse,
-            "file_name": row.file_name, "remote_name": row.remote_name,
-            "interchange_control_number": row.interchange_control_number,
-            "status": row.status, "created_at": row.created_at, "sent_at": row.sent_at,
-            "ack_status": row.ack_status, "ack_at": row.ack_at,
-            "last_error": row.last_error}
+    return Transmission(
+        id=row.id, kind=row.kind, clearinghouse=row.clearinghouse, file_name=row.file_name,
+        remote_name=row.remote_name, interchange_control_number=row.interchange_control_number,
+        status=row.status, created_at=row.created_at, sent_at=row.sent_at,
+        ack_status=row.ack_status, ack_at=row.ack_at, last_error=row.last_error,
+        transaction_control_number=transaction_control_number)
 
 
 def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: str | None,
                 patient_control_number: str | None, limit: int, offset: int,
                 now: datetime, member_id: str | None = None,
-                updated_since: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
+                updated_since: datetime | None = None) -> tuple[list[ClaimSummary], int]:
     """A page of the practice's claims (newest first) and how many match in all.
 
     ``member_id`` is matched through its keyed hash (no member ID is stored in clear);
@@ -180,24 +299,26 @@ def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: st
         return items, total
 
 
-def submit(db: Database, caller: Caller, claim_ids: list[int], **queue: Any) -> dict[str, Any]:
+def submit(db: Database, caller: Caller, claim_ids: list[int], *, settings: Settings,
+           clearinghouse: ClearinghouseProfile, numbers: ControlNumberSource,
+           now: datetime) -> Submitted:
     """Queue ready claims in one 837D (the outbox; the sender uploads it)."""
     from edigateway.services.submissions import queue_stored
 
     if not claim_ids:
         raise InputError("claim_ids: give at least one claim")
-    queued = queue_stored(db, claim_ids, practice_id=caller.practice_id, **queue)
+    queued = queue_stored(db, claim_ids, practice_id=caller.practice_id, settings=settings,
+                          clearinghouse=clearinghouse, numbers=numbers, now=now)
     with db.transaction() as session:
         _audit(session, caller, "transmit", "submission", str(queued.submission_id),
-               queue["now"], f"{len(claim_ids)} claims queued as {queued.file_name}")
-    return {"submission_id": queued.submission_id, "file_name": queued.file_name,
-            "interchange_control_number": queued.interchange_control_number,
-            "claim_ids": list(queued.claim_ids), "status": "pending"}
+               now, f"{len(claim_ids)} claims queued as {queued.file_name}")
+    return Submitted(queued.submission_id, queued.file_name,
+                     queued.interchange_control_number, queued.claim_ids)
 
 
 def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None, *,
             frequency: str, now: datetime, payer_ids: list[str] | None = None
-            ) -> dict[str, Any]:
+            ) -> ClaimCreated:
     """A replacement (7, with ``corrected``) or void (8) of a claim the payer has: a new
     claim row referring to the payer's claim number; the earlier one is superseded."""
     with db.transaction() as session:
@@ -219,6 +340,23 @@ def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None
     new = base.model_copy(update={"frequency": frequency,
                                   "payer_claim_control_number": payer_number})
     return create(db, caller, new, now=now, payer_ids=payer_ids)
+
+
+def check(claim: Claim, *, settings: Settings, draft_numbers: ControlNumberSource,
+          validator: Validator, clock: Callable[[], datetime]) -> ClaimCheck:
+    """Run the clean-claim edits on ``claim`` and validate the 837D it would become;
+    nothing is stored, and ``draft_numbers`` (never the real counter) number the file."""
+    from edigateway.services.claims import build_837d
+
+    try:
+        text = build_837d(ClaimBatch(claims=[claim]), settings=settings,
+                          control_numbers=draft_numbers, clock=clock)
+    except CleanClaimError as exc:
+        return ClaimCheck(clean=False, edit_failures=tuple(exc.failures), x12_valid=None,
+                          x12_errors=())
+    verdict = validator.validate_text(text, "claim.837")
+    return ClaimCheck(clean=True, edit_failures=(), x12_valid=verdict.valid,
+                      x12_errors=verdict.errors)
 
 
 def plan_of(claim: Claim) -> TreatmentPlan:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
     from edigateway.persistence.database import Database
-    from edigateway.services.practice_claims import Caller
+    from edigateway.services.practice_claims import Caller, Transmission
 
 
 def _mine(practice_id: int) -> ColumnElement[bool]:
@@ -135,7 +135,7 @@ def get_remittance(db: Database, caller: Caller, remittance_id: int, *, now: dat
 
 
 def list_transmissions(db: Database, caller: Caller, *, limit: int, offset: int
-                       ) -> tuple[list[dict[str, Any]], int]:
+                       ) -> tuple[list[Transmission], int]:
     """Files sent with this practice's claims, newest first, with their ack status."""
     mine = select(SubmissionClaimRow.submission_id).where(SubmissionClaimRow.claim_id.in_(
         select(ClaimRow.id).where(ClaimRow.practice_id == caller.practice_id)))

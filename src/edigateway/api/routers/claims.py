@@ -17,8 +17,10 @@ from edigateway.api.deps import (
     PrincipalDep,
     RowId,
     UpdatedSince,
+    answer,
     conditional,
     idempotent,
+    page,
     render,
     scope,
 )
@@ -38,9 +40,8 @@ from edigateway.api.schemas import (
     is_wrapped_claim,
     stored_time,
 )
-from edigateway.domain.claims import Claim, ClaimBatch
+from edigateway.domain.claims import Claim
 from edigateway.domain.eligibility import Estimate
-from edigateway.errors import CleanClaimError
 from edigateway.services import practice_claims
 from edigateway.services.practice_claims import Caller
 
@@ -67,7 +68,7 @@ def create_claim(claim: NewClaim, caller: Writer, principal: PrincipalDep, gatew
     ``unchanged``; the same claim number with other content is a 409 (send a
     replacement)."""
     return idempotent(gateway, principal, idempotency_key, claim, lambda: (
-        201, ClaimCreated.model_validate(practice_claims.create(
+        201, answer(ClaimCreated, practice_claims.create(
             gateway.database, caller, claim, now=gateway.clock(),
             payer_ids=gateway.profile().payer_ids))))
 
@@ -76,23 +77,9 @@ def create_claim(claim: NewClaim, caller: Writer, principal: PrincipalDep, gatew
              dependencies=[JsonBody])
 def validate_claim(claim: NewClaim, caller: Writer, gateway: GatewayDep) -> ValidationResult:
     """Run the clean-claim edits and validate the 837D it would become; nothing is stored."""
-    from edigateway.domain.edits import ensure_clean
-    from edigateway.services.claims import build_837d
-
-    batch = ClaimBatch(claims=[claim])
-    try:
-        ensure_clean(batch, today=gateway.clock().date())
-    except CleanClaimError as exc:
-        return ValidationResult.model_validate({
-            "clean": False, "x12_valid": None, "x12_errors": [],
-            "edit_failures": [{"edit_id": f.edit_id, "path": f.path, "message": f.message}
-                              for f in exc.failures]})
-    text = build_837d(batch, settings=gateway.settings,
-                      control_numbers=gateway.draft_control_numbers, clock=gateway.clock)
-    verdict = gateway.validator.validate_text(text, "claim.837")
-    return ValidationResult.model_validate({
-        "clean": True, "edit_failures": [], "x12_valid": verdict.valid,
-        "x12_errors": [f.to_json() for f in verdict.errors]})
+    return answer(ValidationResult, practice_claims.check(
+        claim, settings=gateway.settings, draft_numbers=gateway.draft_control_numbers,
+        validator=gateway.validator, clock=gateway.clock))
 
 
 @router.post("/submit", status_code=202, response_model=Submitted, operation_id="submitClaims",
@@ -105,7 +92,7 @@ def submit_claims(request: Annotated[SubmitRequest, Body(openapi_examples=exampl
     A claim no longer ready (already queued, sent …) refuses the whole request (422)."""
 
     def run() -> tuple[int, Submitted]:
-        return 202, Submitted.model_validate(practice_claims.submit(
+        return 202, answer(Submitted, practice_claims.submit(
             gateway.database, caller, request.claim_ids, settings=gateway.settings,
             clearinghouse=gateway.profile(),
             numbers=gateway.control_numbers, now=gateway.clock()))
@@ -133,9 +120,7 @@ def list_claims(caller: Reader, gateway: GatewayDep,
         patient_control_number=patient_control_number, limit=limit, offset=offset,
         now=gateway.clock(), member_id=x_member_id,
         updated_since=stored_time(updated_since) if updated_since else None)
-    return ClaimPage.model_validate({
-        "items": items, "total": total, "limit": limit, "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None})
+    return page(ClaimPage, items, total, limit, offset)
 
 
 @router.get("/{claim_id:int}", response_model=ClaimDetail, operation_id="getClaim",
@@ -144,7 +129,7 @@ def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep,
               if_none_match: IfNoneMatch = None) -> Response:
     """A claim as submitted, with its history and transmissions (read is audited). The
     answer carries an ``ETag``; with ``If-None-Match`` it is 304 while nothing changed."""
-    return conditional(ClaimDetail.model_validate(practice_claims.get(
+    return conditional(answer(ClaimDetail, practice_claims.get(
         gateway.database, caller, claim_id, now=gateway.clock())), if_none_match)
 
 
@@ -152,7 +137,7 @@ def get_claim(claim_id: RowId, caller: Reader, gateway: GatewayDep,
             operation_id="getClaimHistory", responses=responses(404))
 def claim_history(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> list[HistoryStep]:
     """Every state the claim went through, with its cause."""
-    return [HistoryStep.model_validate(step) for step in practice_claims.history(
+    return [answer(HistoryStep, step) for step in practice_claims.history(
         gateway.database, caller, claim_id, now=gateway.clock())]
 
 
@@ -178,13 +163,13 @@ def replace_claim(claim_id: RowId, claim: Annotated[ReplacementClaim, Body(
     """A corrected claim (frequency 7) replacing one the payer has. The body is the claim,
     as on create; ``{"claim": …}`` is still accepted (deprecated: the answer then carries
     a ``Deprecation`` header)."""
-    answer = idempotent(gateway, principal, idempotency_key, {"claim": claim}, lambda: (
-        201, ClaimCreated.model_validate(practice_claims.replace(
+    response = idempotent(gateway, principal, idempotency_key, {"claim": claim}, lambda: (
+        201, answer(ClaimCreated, practice_claims.replace(
             gateway.database, caller, claim_id, claim, frequency="7", now=gateway.clock(),
             payer_ids=gateway.profile().payer_ids))))
     if wrapped:
-        answer.headers["Deprecation"] = f"@{int(DEPRECATED_WRAPPED.timestamp())}"
-    return answer
+        response.headers["Deprecation"] = f"@{int(DEPRECATED_WRAPPED.timestamp())}"
+    return response
 
 
 @router.post("/{claim_id:int}/void", status_code=201, response_model=ClaimCreated,
@@ -193,7 +178,7 @@ def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway
                idempotency_key: IdempotencyKey = None) -> Response:
     """A void (frequency 8) of a claim the payer has."""
     return idempotent(gateway, principal, idempotency_key, {"void": claim_id}, lambda: (
-        201, ClaimCreated.model_validate(practice_claims.replace(
+        201, answer(ClaimCreated, practice_claims.replace(
             gateway.database, caller, claim_id, None, frequency="8", now=gateway.clock()))))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from edigateway.api.deps import GatewayDep, scope
+from edigateway.api.deps import GatewayDep, page, scope
 from edigateway.api.schemas import ReceivedFilePage
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_received_files
@@ -24,6 +24,4 @@ def list_all(caller: Annotated[Caller, scope("transmissions:read")], gateway: Ga
     this practice's payments in each. Acknowledgments (TA1, 999, 277CA) are not listed: the
     gateway does not record which practice's submission one answered (docs/api.md)."""
     items, total = list_received_files(gateway.database, caller, limit=limit, offset=offset)
-    return ReceivedFilePage.model_validate({
-        "items": items, "total": total, "limit": limit, "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None})
+    return page(ReceivedFilePage, items, total, limit, offset)

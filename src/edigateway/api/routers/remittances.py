@@ -16,6 +16,7 @@ from edigateway.api.deps import (
     RowId,
     UpdatedSince,
     conditional,
+    page,
     scope,
 )
 from edigateway.api.problems import responses
@@ -55,9 +56,7 @@ def list_all(caller: Reader, gateway: GatewayDep,
         updated_since=stored_time(updated_since) if updated_since else None)
     items, total = list_remittances(gateway.database, caller, limit=limit, offset=offset,
                                     now=gateway.clock(), only=only)
-    return RemittancePage.model_validate({
-        "items": items, "total": total, "limit": limit, "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None})
+    return page(RemittancePage, items, total, limit, offset)
 
 
 @router.get("/{remittance_id:int}", response_model=RemittanceDetail,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from edigateway.api.deps import GatewayDep, scope
+from edigateway.api.deps import GatewayDep, page, scope
 from edigateway.api.schemas import TransmissionPage
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_transmissions
@@ -21,6 +21,4 @@ def list_all(caller: Annotated[Caller, scope("transmissions:read")], gateway: Ga
                  "items to skip"))] = 0) -> TransmissionPage:
     """Submissions, newest first: pending → sent, then the 999's verdict."""
     items, total = list_transmissions(gateway.database, caller, limit=limit, offset=offset)
-    return TransmissionPage.model_validate({
-        "items": items, "total": total, "limit": limit, "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None})
+    return page(TransmissionPage, items, total, limit, offset)
