@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from edigateway.domain.claims import Claim, Payer
 from edigateway.reconcile.balance import check_remittance
@@ -20,8 +17,8 @@ from edigateway.sim.eligibility import BenefitPlans
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x835_005010X221A1 import read_835, write_835
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 RULES = Rules.load(REPO / "mappings").model_copy(update={"provider_adjustment": None})
 PLANS = BenefitPlans.load(REPO / "mappings")
 PARAMS = InterchangeParams(
@@ -46,11 +43,6 @@ def _claims(name: str) -> list[Claim]:
 
 def _cas(service) -> list[tuple[str, str, Decimal]]:
     return [(a.group, a.reason, a.amount) for a in service.adjustments]
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 def _valid_round_trip(adjudicator: Adjudicator, claims: list[Claim], validator: Validator):
@@ -240,6 +232,7 @@ def test_dhmo_member_pays_the_copay_of_the_271(validator: Validator):
                 ("D2740", "1250.00"),
                 ("D4341", "280.00"),
                 ("D9944", "450.00"),
+                ("D5110", "1600.00"),
             ],
             start=1,
         )
@@ -255,18 +248,23 @@ def test_dhmo_member_pays_the_copay_of_the_271(validator: Validator):
         "23": D("0.00"),
         "41": D("0.00"),
         "25": D("35.00"),
+        "26": D("245.00"),
+        "24": D("95.00"),
+        "40": D("60.00"),
         "36": D("395.00"),
     }
     remittance = _valid_round_trip(Adjudicator(RULES, PLANS), [dhmo], validator)
     (answer,) = remittance.claims
     assert (answer.status, answer.paid) == ("1", D("0.00"))
-    exam, filling, crown, scaling, guard = answer.services
+    exam, filling, crown, scaling, guard, denture = answer.services
     assert _cas(exam) == [("CO", "24", D("65.00"))]  # diagnostic: no copay
     assert _cas(filling) == [("PR", "3", D("35.00")), ("CO", "24", D("175.00"))]
     assert _cas(crown) == [("PR", "3", D("395.00")), ("CO", "24", D("855.00"))]
-    assert _cas(scaling) == [("CO", "24", D("280.00"))]  # perio: not listed, no copay
+    assert _cas(scaling) == [("PR", "3", D("95.00")), ("CO", "24", D("185.00"))]
     assert _cas(guard) == [("CO", "96", D("450.00"))]  # not covered by the plan
-    assert answer.patient_responsibility == D("430.00")
+    # prosthodontics: not in the schedule, nor Dental Care (35): no copay
+    assert _cas(denture) == [("CO", "24", D("1600.00"))]
+    assert answer.patient_responsibility == D("525.00")
     # a PPO member of the same payer is paid fee for service
     ppo = Adjudicator(RULES, PLANS).claim(claim)
     assert ppo.paid > 0
