@@ -15,7 +15,8 @@ key        module               guide
 999        ``x231a1_999``       005010X231A1 Implementation Acknowledgment
 =========  ===================  ==========================================
 
-From the specs, ``tools/mapgen/gen.py`` generates our pyx12 maps (``mappings/pyx12/``) and
+From the specs, ``tools/mapgen/gen.py`` generates our pyx12 maps (``mappings/pyx12/``),
+``tools/segdocs/gen.py`` the segment tables of ``docs/segments/``, and
 ``tools/grammar_audit`` compares them with independent grammars. A reader asks a guide
 which loop a segment starts (:meth:`.model.Guide.start_of`, :meth:`.model.Guide.loop_starts`).
 Specs are built on first use (``guide("837D")``), not at import.
