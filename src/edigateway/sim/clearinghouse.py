@@ -6,9 +6,10 @@ handled once) and answers in ``from_clearinghouse/`` the way a clearinghouse doe
 
 1. **TA1** — the envelope: unreadable, not 5010, or an ISA13 this sender already used
    (note 025) → TA1 ``R`` and nothing else; ISA14 = 1 → TA1 ``A``.
-2. **999** — one per functional group, from our pyx12 maps: a transaction set with
-   findings is rejected with IK3/IK4 naming the segment (position from ST = 1), loop and
-   element; only accepted sets go on.
+2. **999** — one per functional group, from our pyx12 maps and rules: a transaction set
+   with findings is rejected with IK3/IK4 naming the segment (position from ST = 1), loop,
+   element and component with X12's error codes (:func:`_ack_error`); only accepted sets
+   go on.
 3. **277CA** — one per interchange, a status per claim: accepted (A1:20, with the payer's
    claim number in REF*1K) or rejected by the front-end edits of
    ``mappings/simulator/clearinghouse.json`` (unknown payer ID → A3:116; a member ID the
@@ -38,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from edigateway.domain.acknowledgments import (
+    ELEMENT_ERROR_CODES,
+    SEGMENT_ERROR_CODES,
     AckError,
     AckParty,
     ClaimAck,
@@ -233,9 +236,9 @@ class SimClearinghouse:
             elif seg.id == "ST":
                 st_index, st02 = index, seg.element(2)
             elif seg.id == "SE":
-                mine = [f for f in findings if f.segment_index is not None
-                        and st_index <= f.segment_index <= index]
-                errors = [_ack_error(f, st_index) for f in mine if f.segment_id][:20]
+                mine = [f for f in findings if f.segment_index is None
+                        or st_index <= f.segment_index <= index]
+                errors = _ack_errors(mine, st_index)
                 status = "R" if mine else "A"
                 sets.append(TransactionAck(
                     transaction_set_id=segments[st_index - 1].element(1), control_number=st02,
@@ -410,18 +413,47 @@ def _note_for(problem: str) -> str:
     return "024"
 
 
+MAX_ACK_ERRORS = 20
+"""IK3/IK4 pairs listed per transaction set; the IK5 rejects it whatever the count."""
+
+
+def _ack_errors(findings: list[Finding], st_index: int) -> list[AckError]:
+    """The IK3/IK4 of a transaction's located findings, one per segment and element (a
+    value pyx12 and one of our rules both fault is reported once, pyx12's code first);
+    findings with no segment (a file-wide problem) reject the set without an IK3."""
+    errors: list[AckError] = []
+    seen: set[tuple[int, str | None]] = set()
+    for finding in findings:
+        if finding.segment_index is None or not finding.segment_id:
+            continue
+        spot = (finding.segment_index, finding.element)
+        if spot not in seen and len(errors) < MAX_ACK_ERRORS:
+            seen.add(spot)
+            errors.append(_ack_error(finding, st_index))
+    return errors
+
+
 def _ack_error(finding: Finding, st_index: int) -> AckError:
+    """One finding as IK3 (segment ID, position from ST = 1, loop, IK304) and, when it
+    names an element, IK4 (position, component, IK403).
+
+    pyx12's findings carry X12's own codes; our rules' (E…/V… edits) are given the code
+    that says the same: a code-set rule (SNIP type 5) an invalid code value (7), any other
+    an implementation pattern failure (I12); a rule on a whole segment IK304 8."""
     position = max(1, (finding.segment_index or st_index) - st_index + 1)
-    code = finding.code if finding.code.isalnum() and len(finding.code) <= 3 else "8"
+    segment_id = finding.segment_id or "ST"
     if finding.element:
-        element = finding.element[len(finding.segment_id or ""):]
+        element = finding.element[len(segment_id):]
         number, _, component = element.partition("-")
-        return AckError(segment_id=finding.segment_id or "ST", segment_position=position,
+        code = finding.code if finding.code in ELEMENT_ERROR_CODES else (
+            "7" if finding.snip_type == 5 else "I12")
+        return AckError(segment_id=segment_id, segment_position=position,
                         loop_id=finding.loop, segment_error_code="8",
                         element_position=int(number) if number.isdigit() else 1,
                         component_position=int(component) if component.isdigit() else None,
                         element_error_code=code)
-    return AckError(segment_id=finding.segment_id or "ST", segment_position=position,
+    code = finding.code if finding.code in SEGMENT_ERROR_CODES else "8"
+    return AckError(segment_id=segment_id, segment_position=position,
                     loop_id=finding.loop, segment_error_code=code)
 
 
