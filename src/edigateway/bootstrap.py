@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from edigateway.security.phi import Keyring
     from edigateway.transports.https import CoreHttpClient
     from edigateway.transports.sftp import SftpTransport
+    from edigateway.transports.webhooks import WebhookSender
     from edigateway.x12.validation import Validator
 
 
@@ -63,6 +64,7 @@ class Gateway:
     _keyring: Keyring | None = None
     _profiles: dict[str, ClearinghouseProfile] = field(default_factory=dict)
     _core_clients: dict[str, CoreHttpClient] = field(default_factory=dict)
+    _webhook_sender: WebhookSender | None = None
     _opening: threading.RLock = field(default_factory=threading.RLock)
 
     def __enter__(self) -> Gateway:
@@ -82,10 +84,13 @@ class Gateway:
         """
         with self._opening:
             clients, self._core_clients = self._core_clients, {}
+            sender, self._webhook_sender = self._webhook_sender, None
             database = self._database if self._owns_database else None
         with ExitStack() as closing:  # every one is closed, even if another fails
             for client in clients.values():
                 closing.callback(client.close)
+            if sender is not None:
+                closing.callback(sender.close)
             if database is not None:
                 closing.callback(database.dispose)
 
@@ -232,6 +237,18 @@ class Gateway:
             if client is None:
                 client = self._core_clients[profile.name] = self._new_core_client(profile)
             return client
+
+    @property
+    def webhook_sender(self) -> WebhookSender:
+        """The HTTP client webhook deliveries go out with (kept until :meth:`close`), under
+        the URL policy the settings choose (``webhooks_allow_private_urls``)."""
+        from edigateway.transports.webhooks import WebhookSender
+
+        with self._opening:
+            if self._webhook_sender is None:
+                self._webhook_sender = WebhookSender(
+                    allow_private=self.settings.webhooks_allow_private_urls)
+            return self._webhook_sender
 
     def _new_core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
         from edigateway.errors import ConfigurationError

@@ -123,6 +123,17 @@ class Settings(BaseSettings):
         default=DOWNLOAD_MAX_ATTEMPTS, ge=1, le=100, description="polls in a row that may "
         "fail to download one file before it is quarantined by name (a work item)")
 
+    # Webhooks (Standard Webhooks) to practice-management systems.
+    webhooks_allow_private_urls: bool = Field(
+        default=False, description="let webhook URLs resolve to loopback, private or "
+        "link-local addresses and use plain http (tests, the simulator, a receiver on your "
+        "own network); off, a URL must be https and public, so no one can point the "
+        "gateway at its own network")
+    webhooks_deliver_in_api: bool = Field(
+        default=True, description="`edigateway serve` delivers webhooks itself every few "
+        "seconds; turn off when `edigateway webhooks deliver --loop` (or the worker's "
+        "deliver_webhooks task) runs elsewhere")
+
     @property
     def resolved_sftp_private_key(self) -> Path:
         """Our SFTP client key file."""

@@ -35,11 +35,13 @@ from edigateway.api.routers import (
     claims,
     eligibility,
     estimates,
+    events,
     health,
     received_files,
     remittances,
     reports,
     transmissions,
+    webhooks,
     workqueue,
 )
 from edigateway.errors import EdigatewayError
@@ -72,7 +74,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, eligibility, estimates, remittances, workqueue, reports,
-                   transmissions, received_files):
+                   transmissions, received_files, events, webhooks):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))
     app.include_router(health.router)

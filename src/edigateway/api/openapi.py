@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from edigateway.api import event_models
 from edigateway.api import schemas as answers
 from edigateway.api.descriptions import FIELDS
 from edigateway.api.problems import ERROR_DESCRIPTIONS, MEDIA_TYPE, Problem
@@ -56,6 +57,10 @@ TAGS: Final[list[dict[str, str]]] = [
      "acknowledgment status."},
     {"name": "received files", "description": "Files received from the clearinghouse that "
      "carried the practice's payments."},
+    {"name": "events", "description": "Every change a PM system cares about, in order, "
+     "with an opaque cursor (long-poll optional)."},
+    {"name": "webhooks", "description": "Signed (Standard Webhooks) pushes of the events, "
+     "with delivery logs and redelivery."},
     {"name": "health", "description": "Liveness and readiness probes (public, no PHI)."},
 ]
 EVERY_OPERATION: Final = (401, 403, 422, 500, 503)
@@ -99,7 +104,7 @@ def build(app: FastAPI) -> dict[str, Any]:
 def _examples(schemas: dict[str, Any]) -> None:
     """Put back the response models' own examples: FastAPI drops every null from the
     document, those in examples too, which would leave examples missing required fields."""
-    for model in vars(answers).values():
+    for model in [*vars(answers).values(), *vars(event_models).values()]:
         if isinstance(model, type) and issubclass(model, BaseModel) and \
                 model.__name__ in schemas:
             extra = model.model_config.get("json_schema_extra")

@@ -36,6 +36,9 @@ SCOPES: Final[dict[str, str]] = {
     "workqueue:write": "resolve work items",
     "reports:read": "A/R aging and other reports",
     "transmissions:read": "files sent to and received from clearinghouses",
+    "events:read": "read the practice's events (claim, remittance, work-queue changes)",
+    "webhooks:read": "list webhooks and their delivery logs",
+    "webhooks:write": "register, delete, enable webhooks and redeliver events",
     "admin": "everything above",
 }
 """Every scope a key can hold, with what it allows."""
