@@ -23,6 +23,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
 from edigateway.api import docs, openapi, ui
+from edigateway.api.delivery import delivering
 from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from edigateway.api.problems import (
     BY_STATUS,
@@ -92,7 +93,8 @@ def create_app(gateway: Gateway) -> FastAPI:
 def _lifespan(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with delivering(gateway):
+            yield
         await run_in_threadpool(gateway.close)  # disposing a pool may block on sockets
 
     return lifespan

@@ -27,6 +27,7 @@ from edigateway.cli import (
     schema,
     serve,
     sim,
+    webhooks,
     workqueue,
     x12,
 )
@@ -55,6 +56,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 app.add_typer(codes.app, name="codes")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def main() -> None:

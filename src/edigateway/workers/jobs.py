@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from edigateway.services.outbox import SendResult
     from edigateway.services.posting_result import PostingResult
     from edigateway.services.received import InboundResult, LocalSource
+    from edigateway.services.webhooks import DeliveryRun
 
 
 def post_era_file(
@@ -72,9 +73,18 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> li
         )
 
 
+def deliver_webhooks(gateway: Gateway) -> DeliveryRun:
+    """Queue new events for every enabled webhook and send those due, in order (safe to
+    run from several workers at once: each endpoint is worked on under a lease)."""
+    from edigateway.services.webhooks import deliver_due
+
+    return deliver_due(gateway.database, sender=gateway.webhook_sender, clock=gateway.clock)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "post_era_file": post_era_file,
     "send_outbox": send_outbox,
     "poll_clearinghouse": poll_clearinghouse,
+    "deliver_webhooks": deliver_webhooks,
 }
 """Job name → function; Celery task names are ``edigateway.<job name>``."""
