@@ -148,24 +148,22 @@ def claims_poll(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     quarantined), 2 when any is not X12 or not a transaction and version we read
     (``unsupported``). Example: ``edigateway claims poll --json``
     """
-    from datetime import timedelta
-
-    from edigateway.services.submissions import flag_missing_acknowledgments
     from edigateway.workers.jobs import poll_clearinghouse
 
     with open_gateway() as gateway:
-        results = poll_clearinghouse(gateway, clearinghouse)
-        hours = gateway.profile(clearinghouse).no_999_after_hours
-        overdue = flag_missing_acknowledgments(
-            gateway.database, now=gateway.clock(), after=timedelta(hours=hours)
-        )
+        polled = poll_clearinghouse(gateway, clearinghouse)
+    results = polled.files
     emit(
-        {"files": results, "missing_999": overdue},
+        polled,
         json=as_json,
-        text=lambda _: (
-            *(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}" for r in results),
-            f"{len(results)} file(s) received"
-            + (f"; {overdue} submission(s) still without a 999" if overdue else ""),
+        text=lambda polled: (
+            *(f"{r.remote_name}\t{r.kind}\t{r.status}\t{r.message}" for r in polled.files),
+            f"{len(polled.files)} file(s) received"
+            + (
+                f"; {polled.missing_999} submission(s) still without a 999"
+                if polled.missing_999
+                else ""
+            ),
         ),
     )
     failed = any(r.status in ("failed", "unmatched", "quarantined") for r in results)

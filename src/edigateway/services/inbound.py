@@ -79,6 +79,16 @@ class InboundLimits:
         return cls(settings.download_max_bytes, settings.download_max_attempts)
 
 
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one poll of a clearinghouse did: each file received (:func:`poll_inbound`), and
+    how many submissions still without a 999 past the profile's limit it turned into work
+    items (:func:`~edigateway.services.submissions.flag_missing_acknowledgments`)."""
+
+    files: list[InboundResult]
+    missing_999: int
+
+
 def poll_inbound(
     db: Database,
     transport: Transport,

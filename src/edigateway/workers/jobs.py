@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.inbound import PollResult
     from edigateway.services.outbox import SendResult
     from edigateway.services.posting_result import PostingResult
-    from edigateway.services.received import InboundResult, LocalSource
+    from edigateway.services.received import LocalSource
     from edigateway.services.webhooks import DeliveryRun
 
 
@@ -53,17 +54,23 @@ def send_outbox(gateway: Gateway, clearinghouse: str | None = None) -> list[Send
         )
 
 
-def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> list[InboundResult]:
-    """Collect and apply a clearinghouse's answers; what became of each file.
+def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> PollResult:
+    """Collect and apply a clearinghouse's answers (what became of each file), then open a
+    work item for each submission still without a 999 after the profile's
+    ``no_999_after_hours`` (once each), so the workers watch for lost files as the
+    command line does.
 
     A bad file never fails the job (it is quarantined with a work item, so a retry would
     change nothing); only an unreachable server or database does, and is retried.
     """
-    from edigateway.services.inbound import InboundLimits, poll_inbound
+    from datetime import timedelta
+
+    from edigateway.services.inbound import InboundLimits, PollResult, poll_inbound
+    from edigateway.services.submissions import flag_missing_acknowledgments
 
     profile = gateway.profile(clearinghouse)
     with gateway.sftp_transport(profile) as transport:
-        return poll_inbound(
+        files = poll_inbound(
             gateway.database,
             transport,
             clearinghouse=profile.name,
@@ -71,6 +78,10 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> li
             now=gateway.clock(),
             limits=InboundLimits.of(gateway.settings),
         )
+    missing = flag_missing_acknowledgments(
+        gateway.database, now=gateway.clock(), after=timedelta(hours=profile.no_999_after_hours)
+    )
+    return PollResult(files, missing)
 
 
 def deliver_webhooks(gateway: Gateway) -> DeliveryRun:
