@@ -68,6 +68,12 @@ class HttpsProfile(_Config):
     auth: Literal["none", "api_key", "oauth2_client_credentials"] = "api_key"
     token_url: str | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+    realtime_deadline_seconds: Annotated[float, Field(gt=0, le=120)] = Field(
+        default=20, description="a real-time call (270/271, 276/277) answers within this "
+        "long or fails with a clear error: a PM system's HTTP client waits no longer")
+    realtime_attempts: Annotated[int, Field(ge=1, le=2)] = Field(
+        default=2, description="tries of a real-time call within its deadline (a second "
+        "only after a connection failure or a 5xx, and only when time is left)")
 
 
 class InterchangeProfile(_Config):

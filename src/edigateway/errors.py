@@ -29,6 +29,7 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
         ├── AuthenticationError       the clearinghouse refused our credentials
         ├── UnreadableAnswerError     it answered with X12 we cannot read (with location)
         ├── TransferError             upload/download failed or was incomplete (retryable)
+        ├── DeadlineExceededError     a real-time call had no answer within its deadline
         ├── RemoteFileGoneError       a listed inbound file is no longer there
         ├── RemoteFileTooLargeError   an inbound file is over the download size cap
         └── RemoteFileChangedError    an inbound file grew or changed while we fetched it
@@ -212,6 +213,11 @@ class UnreadableAnswerError(TransportError):
 
 class TransferError(TransportError):
     """An upload or download failed or came out incomplete; retrying may succeed."""
+
+
+class DeadlineExceededError(TransportError):
+    """A real-time call (270/271, 276/277) got no answer within its deadline (the
+    clearinghouse profile's ``realtime_deadline_seconds``); the API answers 504."""
 
 
 class RemoteFileGoneError(TransportError):

@@ -27,6 +27,7 @@ from edigateway.errors import (
     CleanClaimError,
     ConfigurationError,
     ConflictError,
+    DeadlineExceededError,
     EdigatewayError,
     InputError,
     NotFoundError,
@@ -94,6 +95,10 @@ PROBLEM_TYPES: Final[dict[str, ProblemType]] = {t.slug: t for t in (
     ProblemType("clearinghouse-answer-unreadable", 502, "Clearinghouse answer unreadable",
                 "the clearinghouse answered with X12 we cannot read; ``errors`` locates "
                 "the fault in its answer"),
+    ProblemType("clearinghouse-timeout", 504, "Clearinghouse timeout",
+                "a real-time call (eligibility, claim status) got no answer within the "
+                "clearinghouse profile's deadline (20 s by default); nothing was changed, "
+                "ask again later"),
     ProblemType("not-configured", 503, "Not configured",
                 "the gateway is not configured or its database is not migrated"),
 )}
@@ -103,7 +108,7 @@ BY_STATUS: Final[dict[int, str]] = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "body-too-large",
     415: "unsupported-media-type", 422: "invalid-input", 500: "internal-error",
-    502: "clearinghouse-unavailable", 503: "not-configured",
+    502: "clearinghouse-unavailable", 503: "not-configured", 504: "clearinghouse-timeout",
 }
 """The kind a status means when nothing more precise is known."""
 
@@ -181,6 +186,8 @@ def problem_response(exc: EdigatewayError) -> JSONResponse:  # noqa: PLR0911 - o
                 IN_FLIGHT: "idempotency-key-in-flight"}.get(str(exc))
         return problem(422, PROBLEM_TYPES[kind].title if kind else "Invalid input", str(exc),
                        kind=kind)
+    if isinstance(exc, DeadlineExceededError):
+        return problem(504, "Clearinghouse timeout", str(exc))
     if isinstance(exc, TransportError):
         return problem(502, "Clearinghouse unavailable", str(exc))
     if isinstance(exc, ConfigurationError):
@@ -202,4 +209,5 @@ ERROR_DESCRIPTIONS: Final[dict[int, str]] = {  # what each error status means on
     500: "internal error; nothing was changed",
     502: "the clearinghouse failed or answered unreadably",
     503: "the gateway is not configured or its database not migrated",
+    504: "the clearinghouse did not answer within the real-time deadline",
 }

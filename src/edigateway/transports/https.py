@@ -3,9 +3,13 @@ envelopes.
 
 Authentication is the profile's: an API key header, or OAuth2 client credentials (a token
 fetched from ``token_url`` and reused until it expires). Timeouts are the profile's; a
-failed connection or a 5xx is retried with exponential backoff up to ``attempts``; a 401/403
-is never retried. Every failure is a :class:`~edigateway.errors.TransportError` naming the
-endpoint::
+failed connection or a 5xx is retried with exponential backoff up to ``attempts`` (the
+profile's ``realtime_attempts``, 2: one retry at most), all within the profile's
+``realtime_deadline_seconds`` (20 s): each attempt gets only the time left, the answer is
+read against the same deadline (a server that stalls, or drips its answer, is cut off), and
+a call that runs out of time is a :class:`DeadlineExceededError` — so a PM system's request
+is answered within the deadline instead of after 3 × 30 s. A 401/403 is never retried.
+Every failure is a :class:`~edigateway.errors.TransportError` naming the endpoint::
 
     client = CoreHttpClient(profile.https, api_key=settings.clearinghouse_api_key)
     x271 = client.realtime(x270, sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
@@ -19,7 +23,12 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from edigateway.errors import AuthenticationError, TransferError, TransportError
+from edigateway.errors import (
+    AuthenticationError,
+    DeadlineExceededError,
+    TransferError,
+    TransportError,
+)
 from edigateway.transports.core_envelope import (
     REALTIME_270,
     REALTIME_276,
@@ -48,11 +57,12 @@ class CoreHttpClient:
 
     def __init__(self, profile: HttpsProfile, *, api_key: str | None = None,
                  client_id: str | None = None, client_secret: str | None = None,
-                 attempts: int = 3, backoff: float = 0.5,
+                 attempts: int | None = None, backoff: float = 0.5,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.profile, self.api_key = profile, api_key
         self.client_id, self.client_secret = client_id, client_secret
-        self.attempts, self.backoff, self.sleep = attempts, backoff, sleep
+        self.attempts = attempts or profile.realtime_attempts
+        self.backoff, self.sleep = backoff, sleep
         self._token: _Token | None = None
         self._http = httpx.Client(base_url=profile.base_url, timeout=profile.timeout_seconds)
 
@@ -125,11 +135,17 @@ class CoreHttpClient:
 
     def _post(self, path: str, body: bytes, content_type: str) -> httpx.Response:
         url = self.profile.base_url + path
+        budget = self.profile.realtime_deadline_seconds
+        deadline = time.monotonic() + budget
         last: Exception | None = None
         for attempt in range(1, self.attempts + 1):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
             try:
-                response = self._http.post(path, content=body, headers={
-                    "Content-Type": content_type, **self._headers()})
+                response = self._within(path, body, content_type, deadline, left)
+            except DeadlineExceededError:
+                break
             except httpx.HTTPError as exc:
                 last = exc
             else:
@@ -139,7 +155,33 @@ class CoreHttpClient:
                 if response.status_code < SERVER_ERRORS:
                     return response
                 last = TransferError(f"{url}: server error {response.status_code}")
-            if attempt < self.attempts:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
+            pause = self.backoff * 2 ** (attempt - 1)
+            if attempt < self.attempts and time.monotonic() + pause < deadline:
+                self.sleep(pause)
+        if time.monotonic() >= deadline or last is None:
+            msg = (f"{url}: no answer within {budget:g} s (the profile's real-time deadline)"
+                   + (f"; earlier attempt: {last}" if last else ""))
+            raise DeadlineExceededError(msg) from last
         msg = f"{url}: no answer after {self.attempts} attempts ({last})"
         raise TransferError(msg) from last
+
+    def _within(self, path: str, body: bytes, content_type: str, deadline: float,
+                left: float) -> httpx.Response:
+        """One attempt, its connection and every read of its answer bounded by what is
+        left of ``deadline``."""
+        timeout = httpx.Timeout(min(self.profile.timeout_seconds, left))
+        request = self._http.build_request("POST", path, content=body, timeout=timeout,
+                                           headers={"Content-Type": content_type,
+                                                    **self._headers()})
+        response = self._http.send(request, stream=True)
+        try:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    msg = f"{self.profile.base_url}{path}: answer still arriving at the deadline"
+                    raise DeadlineExceededError(msg)
+        finally:
+            response.close()
+        return httpx.Response(response.status_code, headers=response.headers,
+                              content=b"".join(chunks), request=request)
