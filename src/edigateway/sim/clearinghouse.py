@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -46,17 +45,22 @@ from edigateway.domain.acknowledgments import (
     ClaimAck,
     ClaimAckFile,
     FunctionalAck,
-    InterchangeAck,
     StatusCode,
     StatusReport,
     TransactionAck,
 )
 from edigateway.domain.claims import Claim
 from edigateway.domain.remittances import ClaimPayment
-from edigateway.errors import EdigatewayError
+from edigateway.errors import EdigatewayError, X12Error, X12Location
 from edigateway.sim.adjudicate import Adjudicator, payer_claim_number
 from edigateway.transports.base import PART_SUFFIX
-from edigateway.x12.envelope import InterchangeParams, Segment, read_segments
+from edigateway.x12.envelope import (
+    EnvelopeReader,
+    InterchangeParams,
+    Segment,
+    answer_interchange,
+    read_segments,
+)
 from edigateway.x12.ta1 import write_ta1
 from edigateway.x12.x277ca_005010X214 import write_277ca
 from edigateway.x12.x835_005010X221A1 import write_835
@@ -74,7 +78,6 @@ if TYPE_CHECKING:
 
 INBOX, OUTBOX, RECEIVED = "to_clearinghouse", "from_clearinghouse", "received"
 STATE_FILE = "sim-state.json"
-_ISA_LENGTH = 106
 
 
 class FrontEndRules(BaseModel):
@@ -152,14 +155,16 @@ class SimClearinghouse:
 
     def _answer(self, name: str, data: bytes, report: CycleReport) -> None:
         isa, segments, problem = self._envelope(name, data)
-        if isa is None:
-            said = problem if (problem or "").startswith(name) else f"{name}: {problem}"
-            report.problems.append(f"{said} (no readable ISA: no TA1 can be addressed)")
-            return
         if problem is not None:
-            report.problems.append(f"{name}: {problem}")
-            self._ta1(isa, "R", _note_for(problem), report)
+            message, note = problem
+            said = message if message.startswith(name) else f"{name}: {message}"
+            if isa is None:
+                report.problems.append(f"{said} (no readable ISA: no TA1 can be addressed)")
+            else:
+                report.problems.append(said)
+                self._ta1(isa, "R", note, report)
             return
+        assert isa is not None  # noqa: S101 - an envelope without problems has its ISA
         sender, isa13 = isa.element(6).strip(), isa.element(13)
         if f"{sender}:{isa13}" in self.state.seen:
             report.problems.append(f"{name}: interchange {isa13} from {sender} seen before")
@@ -175,9 +180,9 @@ class SimClearinghouse:
         for gs, start, end in accepted_sets:
             if gs.element(1) != "HC" or segments[start - 1].element(1) != "837":
                 continue
-            one_set = [isa, gs, *segments[start - 1:end],
-                       Segment("GE", ["1", gs.element(6)], end + 1, isa.delimiters),
-                       Segment("IEA", ["1", isa.element(13)], end + 2, isa.delimiters)]
+            # One accepted set in its ISA and GS: the envelope was checked above and the
+            # 999's, and the 837D reader leaves trailers to validation.
+            one_set = [isa, gs, *segments[start - 1:end]]
             try:
                 parsed = read_837d(one_set, name=name)
             except EdigatewayError as exc:
@@ -191,30 +196,33 @@ class SimClearinghouse:
 
     # -- TA1
     def _envelope(self, name: str, data: bytes
-                  ) -> tuple[Segment | None, list[Segment], str | None]:
+                  ) -> tuple[Segment | None, list[Segment], tuple[str, str] | None]:
+        """The file's segments and first ISA, with what is wrong with its interchange
+        envelope (the message and the TA105 note code), checked by the envelope reader
+        every codec uses. SE and GE counts and control numbers are the 999's to answer,
+        so they are not checked here."""
+        reader = EnvelopeReader(name, trailers=False)
+        segments: list[Segment] = []
+        problem: tuple[str, str] | None = None
         try:
-            segments = list(read_segments(data, name))
-        except EdigatewayError as exc:
-            return None, [], str(exc)
-        if not segments or segments[0].id != "ISA":
-            return None, segments, "no ISA segment"
-        isa = segments[0]
-        if isa.element(12) != "00501":
-            return isa, segments, f"ISA12 {isa.element(12)} is not 00501"
-        if segments[-1].id != "IEA" or segments[-1].element(2) != isa.element(13):
-            return isa, segments, "IEA missing or IEA02 differs from ISA13"
-        groups = sum(1 for s in segments if s.id == "GS")
-        if segments[-1].element(1) != str(groups):
-            return isa, segments, f"IEA01 says {segments[-1].element(1)} groups, not {groups}"
-        return isa, segments, None
+            for seg in read_segments(data, name):
+                segments.append(seg)
+                reader.feed(seg)
+        except X12Error as exc:
+            problem = (str(exc), _note_for(exc.location))
+        else:
+            try:
+                reader.finish()
+            except X12Error as exc:  # ends without its IEA: no trailer to match ISA13
+                problem = (str(exc), "001")
+        if problem is None and reader.warnings:  # IEA02 ≠ ISA13: a reader reads on
+            problem = (str(reader.warnings[0]), _note_for(reader.warnings[0].location))
+        # the segment reader starts every file at an ISA, even one the envelope refuses
+        return (segments[0] if segments else None), segments, problem
 
     def _ta1(self, isa: Segment, code: str, note: str, report: CycleReport) -> None:
         try:
-            sent = self.clock()
-            ack = InterchangeAck(
-                interchange_control_number=isa.element(13).strip(),
-                interchange_date=_isa_date(isa.element(9), sent.date()),
-                interchange_time=_isa_time(isa.element(10)), ack_code=code, note_code=note)
+            ack = answer_interchange(isa, code, note, self.clock().date())
         except ValueError as exc:
             report.problems.append(f"cannot answer ISA13 {isa.element(13)!r}: {exc}")
             return
@@ -401,16 +409,11 @@ def _as_dict(state: _State) -> dict[str, Any]:
     return {name: getattr(state, name) for name in state.__slots__}
 
 
-def _note_for(problem: str) -> str:
-    """TA105 for an envelope problem: 001 control numbers differ, 021 group count, 017
-    version, 024 anything else unreadable."""
-    if "IEA02" in problem or "IEA missing" in problem:
-        return "001"
-    if "groups" in problem:
-        return "021"
-    if "ISA12" in problem:
-        return "017"
-    return "024"
+def _note_for(location: X12Location) -> str:
+    """TA105 for an envelope problem, by the element it is located at: 017 the version
+    (ISA12), 021 the group count (IEA01), 001 the control numbers (IEA02), 024 anything
+    else."""
+    return {"ISA12": "017", "IEA01": "021", "IEA02": "001"}.get(location.element or "", "024")
 
 
 MAX_ACK_ERRORS = 20
@@ -456,16 +459,3 @@ def _ack_error(finding: Finding, st_index: int) -> AckError:
     return AckError(segment_id=segment_id, segment_position=position,
                     loop_id=finding.loop, segment_error_code=code)
 
-
-def _isa_date(value: str, fallback: date) -> date:
-    try:
-        return date(2000 + int(value[:2]), int(value[2:4]), int(value[4:6]))
-    except ValueError:
-        return fallback
-
-
-def _isa_time(value: str) -> time:
-    try:
-        return time(int(value[:2]), int(value[2:4]))
-    except ValueError:
-        return time(0, 0)

@@ -625,13 +625,16 @@ class EnvelopeReader:
     (``None`` accepts any group and skips its content, as the TA1 reader does), SE01 against
     the segments counted, SE02/ST02, GE01/GE02, IEA01/IEA02, and a file that ends inside an
     interchange — or, for an :class:`Expect` with ``verify=False``, only GS08 and ST01.
+    ``trailers=False`` leaves SE01/SE02 and GE01/GE02 to the caller: a clearinghouse answers
+    the interchange envelope with a TA1 and those per group in its 999 (IK5, AK9).
     """
 
     def __init__(self, file: str | None, expect: Expect | None = None,
-                 tracker: spec.LoopTracker | None = None) -> None:
+                 tracker: spec.LoopTracker | None = None, *, trailers: bool = True) -> None:
         self.file = file
         self.expect = expect
         self.tracker = tracker
+        self.trailers = trailers
         self.loop = "ISA"
         self.isa: Segment | None = None
         self.gs: Segment | None = None
@@ -763,6 +766,9 @@ class EnvelopeReader:
                 return  # a group the TA1 reader skips
             raise self.fail(seg, None, "SE without its ST")
         self.loop = "SE"
+        if not self.trailers:
+            self.st = None
+            return
         if seg.element(1) != str(self.st_count):
             raise self.fail(seg, 1, f"SE01 says {seg.element(1)[:20] or 'nothing'} segments "
                             f"but the transaction has {self.st_count} (ST…SE); the file may be "
@@ -776,6 +782,9 @@ class EnvelopeReader:
         if self.gs is None or self.st is not None:
             raise self.fail(seg, None, "GE without its GS, or inside a transaction")
         self.loop = "GE"
+        if not self.trailers:
+            self.gs = None
+            return
         if seg.element(1) != str(self.transactions):
             raise self.fail(seg, 1, f"GE01 says {seg.element(1)!r} transactions; the group "
                             f"has {self.transactions}")
@@ -846,19 +855,14 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
     number = seg.element(1)
     if not is_digits(number, 9):
         raise fail(1, f"TA101 {number!r} is not an interchange control number (digits)")
-    day, clock = seg.element(2), seg.element(3)
-    if len(day) != 6 or not is_digits(day):
-        raise fail(2, f"TA102 {day!r} is not a YYMMDD date")
-    try:  # ISA09 has two-digit years; every 5010 interchange is from this century
-        stamp = date(2000 + int(day[:2]), int(day[2:4]), int(day[4:]))
-    except ValueError as exc:
-        raise fail(2, f"TA102 {day!r} is not a calendar date ({exc})") from exc
-    if len(clock) != 4 or not is_digits(clock):
-        raise fail(3, f"TA103 {clock!r} is not an HHMM time")
     try:
-        moment = time(int(clock[:2]), int(clock[2:]))
+        stamp = interchange_date(seg.element(2))
     except ValueError as exc:
-        raise fail(3, f"TA103 {clock!r} is not a time of day ({exc})") from exc
+        raise fail(2, f"TA102 {exc}") from exc
+    try:
+        moment = interchange_time(seg.element(3))
+    except ValueError as exc:
+        raise fail(3, f"TA103 {exc}") from exc
     if seg.element(4) not in ("A", "E", "R"):
         raise fail(4, f"TA104 {seg.element(4)!r} is not A (accepted), E (accepted with "
                    "errors) or R (rejected)")
@@ -871,6 +875,46 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
                               note_code=note)
     except ValidationError as exc:
         raise fail(None, exc.errors()[0]["msg"]) from exc
+
+
+def interchange_date(text: str) -> date:
+    """An ISA09/TA102 YYMMDD date; :class:`ValueError` saying why when it is none. The year
+    has two digits: every 5010 interchange is from this century."""
+    if len(text) != 6 or not is_digits(text):
+        raise ValueError(f"{text!r} is not a YYMMDD date")
+    try:
+        return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a calendar date ({exc})") from exc
+
+
+def interchange_time(text: str) -> time:
+    """An ISA10/TA103 HHMM time; :class:`ValueError` saying why when it is none."""
+    if len(text) != 4 or not is_digits(text):
+        raise ValueError(f"{text!r} is not an HHMM time")
+    try:
+        return time(int(text[:2]), int(text[2:]))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a time of day ({exc})") from exc
+
+
+def answer_interchange(isa: Segment, ack_code: str, note_code: str, today: date
+                       ) -> InterchangeAck:
+    """The TA1 answering the interchange ``isa``: TA101–TA103 repeat its ISA13, ISA09 and
+    ISA10, so the sender can match it. An answer must go out even to an ISA whose date or
+    time is no date or time (that may be why it is rejected): ``today`` and 0000 stand in.
+    :class:`ValueError` (the model's) when ISA13 is no control number."""
+    try:
+        stamp = interchange_date(isa.element(9))
+    except ValueError:
+        stamp = today
+    try:
+        moment = interchange_time(isa.element(10))
+    except ValueError:
+        moment = time(0, 0)
+    return InterchangeAck(interchange_control_number=isa.element(13).strip(),
+                          interchange_date=stamp, interchange_time=moment, ack_code=ack_code,
+                          note_code=note_code)
 
 
 def ta1_elements(ack: InterchangeAck) -> tuple[str, str, str, str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pytest
 
@@ -17,11 +17,16 @@ from edigateway.x12.envelope import (
     FUNCTIONAL_GROUPS,
     SUPPORTED,
     Delimiters,
+    EnvelopeReader,
     InterchangeParams,
     SegmentWriter,
+    answer_interchange,
+    interchange_date,
+    interchange_time,
     isa_segment,
     iter_segments,
     read_delimiters,
+    read_segments,
     sniff_header,
 )
 
@@ -151,3 +156,60 @@ def test_sniff_header_knows_where_gs_and_st_are(tmp_path):
     path.write_text(ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001~")
     header = sniff_header(path)
     assert (header.gs_position, header.st_position) == (2, 3)
+
+
+def _interchange(se01: str = "3", ge01: str = "1", iea01: str = "1", iea02: str = "000000001"
+                 ) -> bytes:
+    return (ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001*005010X224A2~"
+            f"BHT*0019*00*1*20261122*1200*CH~SE*{se01}*0001~GE*{ge01}*1~"
+            f"IEA*{iea01}*{iea02}~").encode()
+
+
+def _envelope(data: bytes, *, trailers: bool) -> EnvelopeReader:
+    reader = EnvelopeReader("f.x12", trailers=trailers)
+    for seg in read_segments(data, "f.x12"):
+        reader.feed(seg)
+    reader.finish()
+    return reader
+
+
+def test_trailers_false_leaves_se_and_ge_to_the_999_but_checks_the_interchange():
+    """A clearinghouse answers the interchange (TA1) before the groups (999): SE01 and GE01
+    are not the TA1's business, IEA01/IEA02 are."""
+    wrong = _interchange(se01="9", ge01="2")
+    with pytest.raises(X12StructureError) as info:
+        _envelope(wrong, trailers=True)
+    assert info.value.location.element == "SE01"
+    assert _envelope(wrong, trailers=False).first_isa is not None
+    with pytest.raises(X12StructureError) as info:
+        _envelope(_interchange(iea01="2"), trailers=False)
+    assert (info.value.location.segment_id, info.value.location.element) == ("IEA", "IEA01")
+    warned = _envelope(_interchange(iea02="000000009"), trailers=False).warnings
+    assert [w.location.element for w in warned] == ["IEA02"]
+    with pytest.raises(X12StructureError, match="ends without its IEA"):
+        _envelope(_interchange().rsplit(b"IEA", 1)[0], trailers=False)
+
+
+def test_answer_interchange_repeats_isa13_isa09_and_isa10():
+    isa = next(iter(read_segments(_interchange())))
+    ack = answer_interchange(isa, "R", "021", date(2026, 12, 1))
+    assert (ack.interchange_control_number, ack.interchange_date, ack.interchange_time,
+            ack.ack_code, ack.note_code) == ("000000001", date(2026, 11, 22), time(12, 0),
+                                             "R", "021")
+    bad = next(iter(read_segments(_interchange().replace(b"*261122*1200*", b"*261399*9999*"))))
+    ack = answer_interchange(bad, "R", "014", date(2026, 12, 1))
+    assert (ack.interchange_date, ack.interchange_time) == (date(2026, 12, 1), time(0, 0))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("261122", None), ("2611", "not a YYMMDD date"), ("261341", "not a calendar date"),
+    ("26112a", "not a YYMMDD date")])
+def test_interchange_date(text: str, message: str | None):
+    if message is None:
+        assert interchange_date(text) == date(2026, 11, 22)
+    else:
+        with pytest.raises(ValueError, match=message):
+            interchange_date(text)
+    assert interchange_time("2359") == time(23, 59)
+    with pytest.raises(ValueError, match="not a time of day"):
+        interchange_time("2460")
