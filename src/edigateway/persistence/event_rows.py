@@ -50,7 +50,6 @@ from edigateway.domain.events import STAGE, EventType, claim_event
 from edigateway.persistence.tables import (
     Base,
     ClaimRow,
-    ClaimStateRow,
     Practice,
     RemittanceClaimRow,
     RemittanceRow,
@@ -60,7 +59,7 @@ from edigateway.persistence.tables import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -83,8 +82,10 @@ class EventRow(Base):
     IDs or birth dates: identifiers, states, codes and amounts)."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("practice_id", "seq"),
-                      Index("ix_events_practice_occurred", "practice_id", "occurred_at"))
+    __table_args__ = (
+        UniqueConstraint("practice_id", "seq"),
+        Index("ix_events_practice_occurred", "practice_id", "occurred_at"),
+    )
     id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"))
@@ -115,13 +116,18 @@ def _reserve(session: Session, practice_id: int, count: int) -> int:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for _ in range(2):
         last = session.execute(
-            update(counters).where(counters.c.practice_id == practice_id)
-            .values(last_seq=counters.c.last_seq + count).returning(counters.c.last_seq)
+            update(counters)
+            .where(counters.c.practice_id == practice_id)
+            .values(last_seq=counters.c.last_seq + count)
+            .returning(counters.c.last_seq)
         ).scalar()
         if last is not None:
             return int(last)
-        session.execute(insert(counters).values(practice_id=practice_id, last_seq=0)
-                        .on_conflict_do_nothing(index_elements=["practice_id"]))
+        session.execute(
+            insert(counters)
+            .values(practice_id=practice_id, last_seq=0)
+            .on_conflict_do_nothing(index_elements=["practice_id"])
+        )
     msg = f"no event counter for practice {practice_id}"
     raise LookupError(msg)
 
@@ -137,19 +143,32 @@ def append_events(session: Session, events: Sequence[NewEvent]) -> None:
         mine = by_practice[practice_id]
         last = _reserve(session, practice_id, len(mine))
         first = last - len(mine) + 1
-        rows += [{"public_id": e.public_id, "practice_id": practice_id, "seq": first + i,
-                  "type": e.type, "subject": e.subject, "data": e.data,
-                  "occurred_at": e.occurred_at} for i, e in enumerate(mine)]
+        rows += [
+            {
+                "public_id": e.public_id,
+                "practice_id": practice_id,
+                "seq": first + i,
+                "type": e.type,
+                "subject": e.subject,
+                "data": e.data,
+                "occurred_at": e.occurred_at,
+            }
+            for i, e in enumerate(mine)
+        ]
     if rows:
         session.execute(table_of(EventRow).insert(), rows)
 
 
-def events_after(session: Session, practice_id: int, after_seq: int, limit: int,
-                 types: Sequence[str] | None = None) -> list[EventRow]:
+def events_after(
+    session: Session,
+    practice_id: int,
+    after_seq: int,
+    limit: int,
+    types: Sequence[str] | None = None,
+) -> list[EventRow]:
     """The practice's events numbered above ``after_seq``, in order (of ``types`` only,
     when given)."""
-    query = select(EventRow).where(EventRow.practice_id == practice_id,
-                                   EventRow.seq > after_seq)
+    query = select(EventRow).where(EventRow.practice_id == practice_id, EventRow.seq > after_seq)
     if types:
         query = query.where(EventRow.type.in_(types))
     return list(session.scalars(query.order_by(EventRow.seq).limit(limit)))
@@ -157,8 +176,9 @@ def events_after(session: Session, practice_id: int, after_seq: int, limit: int,
 
 def last_seq(session: Session, practice_id: int) -> int:
     """The number of the practice's latest committed event (0 before the first)."""
-    found = session.scalar(select(EventCounterRow.last_seq).where(
-        EventCounterRow.practice_id == practice_id))
+    found = session.scalar(
+        select(EventCounterRow.last_seq).where(EventCounterRow.practice_id == practice_id)
+    )
     return int(found or 0)
 
 
@@ -182,8 +202,15 @@ def _json_value(value: Any) -> Any:
     raise TypeError(msg)
 
 
-def record(session: Session, practice_id: int, type: EventType, subject: str,  # noqa: A002
-           data: dict[str, Any], *, at: datetime) -> str:
+def record(
+    session: Session,
+    practice_id: int,
+    type: EventType,
+    subject: str,  # noqa: A002
+    data: dict[str, Any],
+    *,
+    at: datetime,
+) -> str:
     """Note an event of ``practice_id`` in the caller's transaction; it is written (and
     numbered) when the transaction commits, or never if it rolls back. Its public ID
     (``evt_…``), which webhook deliveries carry as ``webhook-id``, is returned."""
@@ -209,29 +236,48 @@ def _write_pending(session: Session) -> None:
 
 
 def _claim_data(claim: ClaimRow, **more: Any) -> dict[str, Any]:
-    return {"claim_id": claim.id, "patient_control_number": claim.patient_control_number,
-            "state": claim.state, "total_charge": claim.total_charge,
-            "payer_claim_control_number": claim.payer_claim_control_number, **more}
+    return {
+        "claim_id": claim.id,
+        "patient_control_number": claim.patient_control_number,
+        "state": claim.state,
+        "total_charge": claim.total_charge,
+        "payer_claim_control_number": claim.payer_claim_control_number,
+        **more,
+    }
 
 
-def claim_created(session: Session, claim: ClaimRow, *, at: datetime,
-                  replaces: int | None = None) -> None:
+def claim_created(
+    session: Session, claim: ClaimRow, *, at: datetime, replaces: int | None = None
+) -> None:
     """``claim.created`` for a claim just stored (``replaces``: the claim it supersedes)."""
-    record(session, claim.practice_id, EventType.CLAIM_CREATED, f"claims/{claim.id}",
-           _claim_data(claim, kind=claim.kind, frequency=claim.frequency,
-                       replaces_claim_id=replaces), at=at)
+    record(
+        session,
+        claim.practice_id,
+        EventType.CLAIM_CREATED,
+        f"claims/{claim.id}",
+        _claim_data(claim, kind=claim.kind, frequency=claim.frequency, replaces_claim_id=replaces),
+        at=at,
+    )
 
 
 def claims_created(session: Session, claim_ids: Sequence[int], *, at: datetime) -> None:
     """:func:`claim_created` for claims given by ID (one query for all)."""
     if claim_ids:
-        for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(claim_ids))
-                                   .order_by(ClaimRow.id)):
+        for row in session.scalars(
+            select(ClaimRow).where(ClaimRow.id.in_(claim_ids)).order_by(ClaimRow.id)
+        ):
             claim_created(session, row, at=at)
 
 
-def claim_moved(session: Session, claim: ClaimRow, previous: str | None, state: str,
-                reason: str, *, at: datetime) -> None:
+def claim_moved(
+    session: Session,
+    claim: ClaimRow,
+    previous: str | None,
+    state: str,
+    reason: str,
+    *,
+    at: datetime,
+) -> None:
     """The event of a claim's move from ``previous`` to ``state``: submitted, accepted or
     rejected (with the acknowledgment's reason and who gave it), paid, denied, reversed,
     appeal updated, else changed."""
@@ -242,68 +288,115 @@ def claim_moved(session: Session, claim: ClaimRow, previous: str | None, state: 
     record(session, claim.practice_id, claim_event(state), f"claims/{claim.id}", data, at=at)
 
 
-def claims_moved(session: Session, moves: Iterable[tuple[int, str | None, str, str]], *,
-                 at: datetime) -> None:
+def claims_moved(
+    session: Session, moves: Iterable[tuple[int, str | None, str, str]], *, at: datetime
+) -> None:
     """:func:`claim_moved` for claims given by ID: ``(claim_id, previous, state,
     reason)`` each (one query for all the claims)."""
     moves = list(moves)
     if not moves:
         return
-    rows = {r.id: r for r in session.scalars(select(ClaimRow).where(
-        ClaimRow.id.in_({m[0] for m in moves})))}
+    rows = {
+        r.id: r
+        for r in session.scalars(select(ClaimRow).where(ClaimRow.id.in_({m[0] for m in moves})))
+    }
     for claim_id, previous, state, reason in moves:
         claim_moved(session, rows[claim_id], previous, state, reason, at=at)
+
+
+def history_events(
+    session: Session, steps: Sequence[Mapping[str, object]], *, at: datetime
+) -> None:
+    """The events of claim history rows just written (``claim_states`` columns as a
+    mapping each): what the one function that moves claims calls, so every move — by an
+    acknowledgment, an 835, a person or the gateway — has its event."""
+    claims_moved(
+        session,
+        (
+            (
+                int(str(h["claim_id"])),
+                None if h["previous_state"] is None else str(h["previous_state"]),
+                str(h["state"]),
+                str(h["reason"]),
+            )
+            for h in steps
+        ),
+        at=at,
+    )
 
 
 # --------------------------------------------------------------------- posting
 
 
 def remittances_posted(session: Session, file_id: int, *, at: datetime) -> None:
-    """The events of one posted 835 file, read back from what posting wrote:
-    ``remittance.posted`` with totals for every practice whose claims a payment touched,
-    then each claim the file moved (``claim.paid``/``denied``/``reversed``/…, with the
-    payment as the reason)."""
-    remittances = list(session.scalars(select(RemittanceRow).where(
-        RemittanceRow.file_id == file_id).order_by(RemittanceRow.id)))
+    """``remittance.posted`` with totals for each payment of one posted 835 file and each
+    practice whose claims it touched, read back from what posting wrote (the claims it
+    moved have their events from the move itself, :func:`history_events`)."""
+    remittances = list(
+        session.scalars(
+            select(RemittanceRow).where(RemittanceRow.file_id == file_id).order_by(RemittanceRow.id)
+        )
+    )
     if not remittances:
         return
     session.flush()
     ids = [r.id for r in remittances]
     totals = session.execute(
-        select(RemittanceClaimRow.remittance_id, ClaimRow.practice_id, func.count(),
-               func.sum(RemittanceClaimRow.charge), func.sum(RemittanceClaimRow.paid),
-               func.sum(func.coalesce(RemittanceClaimRow.patient_responsibility, 0)))
+        select(
+            RemittanceClaimRow.remittance_id,
+            ClaimRow.practice_id,
+            func.count(),
+            func.sum(RemittanceClaimRow.charge),
+            func.sum(RemittanceClaimRow.paid),
+            func.sum(func.coalesce(RemittanceClaimRow.patient_responsibility, 0)),
+        )
         .join(ClaimRow, ClaimRow.id == RemittanceClaimRow.claim_id)
         .where(RemittanceClaimRow.remittance_id.in_(ids))
         .group_by(RemittanceClaimRow.remittance_id, ClaimRow.practice_id)
-        .order_by(RemittanceClaimRow.remittance_id, ClaimRow.practice_id)).all()
+        .order_by(RemittanceClaimRow.remittance_id, ClaimRow.practice_id)
+    ).all()
     by_id = {r.id: r for r in remittances}
     for remittance_id, practice_id, count, charge, paid, patient in totals:
         row = by_id[remittance_id]
-        record(session, practice_id, EventType.REMITTANCE_POSTED, f"remittances/{row.id}", {
-            "remittance_id": row.id, "trace_number": row.trace_number,
-            "payer_id": row.payer_id, "payer_name": row.payer_name,
-            "payment_amount": row.payment_amount, "credit_debit": row.credit_debit,
-            "payment_method": row.payment_method, "payment_date": row.payment_date,
-            "totals": {"claims": count, "charge": Decimal(charge) * CENT,
-                       "paid": Decimal(paid) * CENT,
-                       "patient_responsibility": Decimal(patient) * CENT}}, at=at)
-    moved = session.scalars(
-        select(ClaimStateRow)
-        .join(RemittanceClaimRow, RemittanceClaimRow.id == ClaimStateRow.remittance_claim_id)
-        .where(RemittanceClaimRow.remittance_id.in_(ids)).order_by(ClaimStateRow.id)).all()
-    claims_moved(session, ((h.claim_id, h.previous_state, h.state, h.reason) for h in moved),
-                 at=at)
+        record(
+            session,
+            practice_id,
+            EventType.REMITTANCE_POSTED,
+            f"remittances/{row.id}",
+            {
+                "remittance_id": row.id,
+                "trace_number": row.trace_number,
+                "payer_id": row.payer_id,
+                "payer_name": row.payer_name,
+                "payment_amount": row.payment_amount,
+                "credit_debit": row.credit_debit,
+                "payment_method": row.payment_method,
+                "payment_date": row.payment_date,
+                "totals": {
+                    "claims": count,
+                    "charge": Decimal(charge) * CENT,
+                    "paid": Decimal(paid) * CENT,
+                    "patient_responsibility": Decimal(patient) * CENT,
+                },
+            },
+            at=at,
+        )
 
 
 # --------------------------------------------------------------------- work items
 
 
 def _work_data(item: WorkItemRow) -> dict[str, Any]:
-    return {"work_item_id": item.id, "reason": item.reason, "status": item.status,
-            "claim_id": item.claim_id, "patient_control_number": item.patient_control_number,
-            "codes": [c for c in (item.codes or "").split(",") if c], "amount": item.amount,
-            "message": item.message}
+    return {
+        "work_item_id": item.id,
+        "reason": item.reason,
+        "status": item.status,
+        "claim_id": item.claim_id,
+        "patient_control_number": item.patient_control_number,
+        "codes": [c for c in (item.codes or "").split(",") if c],
+        "amount": item.amount,
+        "message": item.message,
+    }
 
 
 def _practices_of(session: Session, item: WorkItemRow) -> list[int]:
@@ -313,19 +406,29 @@ def _practices_of(session: Session, item: WorkItemRow) -> list[int]:
         found = session.scalar(select(ClaimRow.practice_id).where(ClaimRow.id == item.claim_id))
         return [found] if found is not None else []
     if item.submission_id is not None:
-        return sorted(set(session.scalars(
-            select(ClaimRow.practice_id).join(SubmissionClaimRow,
-                                              SubmissionClaimRow.claim_id == ClaimRow.id)
-            .where(SubmissionClaimRow.submission_id == item.submission_id))))
+        return sorted(
+            set(
+                session.scalars(
+                    select(ClaimRow.practice_id)
+                    .join(SubmissionClaimRow, SubmissionClaimRow.claim_id == ClaimRow.id)
+                    .where(SubmissionClaimRow.submission_id == item.submission_id)
+                )
+            )
+        )
     if item.remittance_id is not None:
-        return sorted(set(session.scalars(
-            select(Practice.id).join(RemittanceRow, RemittanceRow.payee_id == Practice.npi)
-            .where(RemittanceRow.id == item.remittance_id))))
+        return sorted(
+            set(
+                session.scalars(
+                    select(Practice.id)
+                    .join(RemittanceRow, RemittanceRow.payee_id == Practice.npi)
+                    .where(RemittanceRow.id == item.remittance_id)
+                )
+            )
+        )
     return []
 
 
-def work_items_changed(session: Session, items: Sequence[WorkItemRow], *,
-                       at: datetime) -> None:
+def work_items_changed(session: Session, items: Sequence[WorkItemRow], *, at: datetime) -> None:
     """``work_item.opened`` or ``work_item.resolved`` (by the item's status) for each item
     that concerns a practice; an item about no practice's record (a file quarantined
     before anything in it was read) is for the operator's queue, not a PM system's."""
@@ -333,9 +436,10 @@ def work_items_changed(session: Session, items: Sequence[WorkItemRow], *,
         return
     session.flush()
     for item in items:
-        kind = (EventType.WORK_ITEM_RESOLVED if item.status == "resolved"
-                else EventType.WORK_ITEM_OPENED)
+        kind = (
+            EventType.WORK_ITEM_RESOLVED
+            if item.status == "resolved"
+            else EventType.WORK_ITEM_OPENED
+        )
         for practice_id in _practices_of(session, item):
-            record(session, practice_id, kind, f"work-items/{item.id}", _work_data(item),
-                   at=at)
-
+            record(session, practice_id, kind, f"work-items/{item.id}", _work_data(item), at=at)

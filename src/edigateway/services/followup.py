@@ -148,6 +148,7 @@ def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
                       practice_id: int | None = None, actor: str = "cli",
                       remote_addr: str | None = None) -> dict[str, Any]:
     """Close a work item with a note (audited); another practice's item is not found."""
+    from edigateway.persistence.event_rows import work_items_changed
     from edigateway.services.access import record
 
     if not note.strip():
@@ -163,6 +164,7 @@ def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
             raise ConflictError(f"work item {item_id} was already resolved on "
                              f"{item.resolved_at:%Y-%m-%d}")
         item.status, item.resolved_at, item.resolution_note = "resolved", now, note.strip()
+        work_items_changed(session, [item], at=now)
         record(session, actor=actor, practice_id=practice_id, action="change",
                resource="work_item", resource_id=str(item_id), at=now,
                remote_addr=remote_addr, detail="resolved")

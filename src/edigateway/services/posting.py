@@ -41,6 +41,7 @@ from edigateway.errors import (
     X12Location,
     X12SyntaxError,
 )
+from edigateway.persistence.event_rows import remittances_posted
 from edigateway.persistence.remittance_rows import find_file, insert_file
 from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.services.parsing import require
@@ -139,6 +140,8 @@ def _post_new(
             if result.status == "duplicate":
                 session.rollback()  # every payment was skipped: only the file row to undo
             else:
+                if result.file_id is not None:
+                    remittances_posted(session, result.file_id, at=now)
                 # last: concurrent posters of one file meet at the engine's own registry
                 # (remittance_files), where the loser waits, then retries as a duplicate
                 _settle(session, file, result, now)
