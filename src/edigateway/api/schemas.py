@@ -320,6 +320,30 @@ class Submitted(_Out):
     status: TransmissionStatus = Field(description="pending: the sender uploads it next")
 
 
+class SecondarySubmitted(_Out):
+    """The secondary claim (coordination of benefits) queued in the outbox; the sender
+    uploads it. Its "secondary claim due" work items are resolved."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"primary_id": 41, "primary_control_number": "MSD1017", "secondary_id": 57,
+         "patient_control_number": "MSD1017-S", "submission_id": 9,
+         "file_name": "EDGW_000000019.837", "interchange_control_number": "000000019",
+         "work_items_closed": [12], "status": "pending"}]})
+
+    primary_id: int = Field(description="the primary claim, which the primary payer paid")
+    primary_control_number: str = Field(description="the primary claim's CLM01")
+    secondary_id: int = Field(description="the secondary claim queued (GET /v1/claims/{id})")
+    patient_control_number: str = Field(description="the secondary claim's CLM01 (the "
+                                        "primary's with -S)")
+    submission_id: int = Field(description="the transmission's ID (GET /v1/transmissions)")
+    file_name: str = Field(description="the 837D's file name")
+    interchange_control_number: str = Field(description="its ISA13")
+    work_items_closed: list[int] = Field(description="the \"secondary claim due\" work "
+                                         "items resolved by sending it")
+    status: TransmissionStatus = Field(default=TransmissionStatus.PENDING,
+                                       description="pending: the sender uploads it next")
+
+
 class EligibilityRequest(BaseModel):
     """One real-time inquiry."""
 

@@ -207,3 +207,69 @@ def claims_status(
             f"{len(results)} claim(s) asked about",
         ),
     )
+
+
+@app.command("send-secondary")
+@exit_codes()
+def claims_send_secondary(
+    claim: Annotated[
+        str,
+        typer.Argument(
+            help="the primary claim (or its secondary claim): ID or patient control number"
+        ),
+    ],
+    clearinghouse: ClearinghouseOption = None,
+    send: Annotated[
+        bool,
+        typer.Option("--send/--no-send", help="upload now (default) or only queue in the outbox"),
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the secondary claim built from the primary payer's 835 (coordination of benefits).
+
+    Posting the primary's 835 stores the secondary claim (``<PCN>-S``: the primary's payment,
+    AMT*EAF and line adjudication) and opens a "secondary claim due" work item; this queues
+    it in one 837D, closes that work item and uploads it. Exit 1 when the claim has no
+    secondary claim (yet), it was sent already, or the upload failed (it stays queued).
+    Example: ``edigateway claims send-secondary MSD1017``
+    """
+    from edigateway.services.secondary import send_secondary
+    from edigateway.workers.jobs import send_outbox
+
+    with open_gateway() as gateway:
+        profile = gateway.profile(clearinghouse)
+        done = send_secondary(
+            gateway.database,
+            int(claim) if claim.isdigit() else claim,
+            practice_id=None,
+            settings=gateway.settings,
+            clearinghouse=profile,
+            numbers=gateway.control_numbers,
+            now=gateway.clock(),
+            actor="cli",
+        )
+        sent = send_outbox(gateway, profile.name) if send else []
+    emit(
+        {
+            "primary_id": done.primary_id,
+            "secondary_id": done.secondary_id,
+            "patient_control_number": done.patient_control_number,
+            "submission_id": done.submission_id,
+            "file": done.file_name,
+            "interchange_control_number": done.interchange_control_number,
+            "work_items_closed": list(done.work_items_closed),
+            "sent": sent,
+        },
+        json=as_json,
+        text=lambda _: (
+            (
+                f"queued secondary claim {done.patient_control_number} (claim "
+                f"{done.secondary_id}, of claim {done.primary_id} {done.primary_control_number})"
+                f" as {done.file_name} (ISA13 {done.interchange_control_number}) for "
+                f"{profile.name}"
+            ),
+            *(f"closed work item {item}" for item in done.work_items_closed),
+            *_sent_lines(sent),
+        ),
+    )
+    raise typer.Exit(_send_exit(sent))

@@ -34,6 +34,7 @@ from edigateway.persistence.tables import (
 from edigateway.security.phi import Binding
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
+from edigateway.services.secondary_items import close_secondary_items
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import MAX_CLAIMS_PER_TRANSACTION, write_837d
 
@@ -199,6 +200,7 @@ def record_outbox(
     text = write_837d(batch, params, submitter=submitter, receiver=receiver)
     isa13 = f"{control.interchange:09d}"
     name = pattern.format(sender=settings.isa_sender_id, interchange=isa13, extension="837")
+    close_secondary_items(session, claim_ids, now=now, file_name=name)
     row = SubmissionRow(
         created_at=now,
         kind="837D",

@@ -34,6 +34,7 @@ from edigateway.api.schemas import (
     ClaimState,
     HistoryStep,
     ReplacementClaim,
+    SecondarySubmitted,
     SubmitRequest,
     Submitted,
     ValidationResult,
@@ -180,6 +181,25 @@ def void_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep, gateway
     return idempotent(gateway, principal, idempotency_key, {"void": claim_id}, lambda: (
         201, answer(ClaimCreated, practice_claims.replace(
             gateway.database, caller, claim_id, None, frequency="8", now=gateway.clock()))))
+
+@router.post("/{claim_id:int}/secondary", status_code=202, response_model=SecondarySubmitted,
+             operation_id="sendSecondaryClaim", responses=responses(404, 409))
+def send_secondary_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep,
+                         gateway: GatewayDep, idempotency_key: IdempotencyKey = None
+                         ) -> Response:
+    """Queue the secondary claim (coordination of benefits) of a claim: the one posting
+    the primary payer's 835 built, carrying its payment, AMT*EAF and line adjudication.
+    The ID may be the primary claim's or the secondary's. Its "secondary claim due" work
+    item is resolved. 409 when the primary's 835 is not posted yet or the secondary was
+    sent already; 422 when the claim names no secondary payer."""
+    from edigateway.services.secondary import send_secondary
+
+    return idempotent(gateway, principal, idempotency_key, {"secondary": claim_id}, lambda: (
+        202, answer(SecondarySubmitted, send_secondary(
+            gateway.database, claim_id, practice_id=caller.practice_id,
+            settings=gateway.settings, clearinghouse=gateway.profile(),
+            numbers=gateway.control_numbers, now=gateway.clock(), actor=caller.actor,
+            remote_addr=caller.remote_addr))))
 
 
 @router.post("/{claim_id:int}/estimate", response_model=Estimate, operation_id="estimateClaim",
