@@ -12,6 +12,10 @@ integrate with (pyx12, pydantic, SQLAlchemy, paramiko, httpx) are re-raised as o
     │   ├── ClaimInputError           claim JSON does not fit the schema (field path)
     │   ├── CleanClaimError           clean-claim edits failed (list of EditFailure)
     │   ├── ConflictError             the request contradicts a record's current state
+    │   │   └── ClaimTransitionError  a claim cannot move to that state (or not for that
+    │   │                             cause): domain/claim_lifecycle.py's table
+    │   ├── NoSecondaryPayerError     a secondary claim was asked of a claim without one
+    │   ├── MemberNotFoundError       the payer did not find the member (AAA); kept
     │   └── X12Error                  an X12 file problem, with its location
     │       ├── X12SyntaxError        unreadable: no ISA, bad delimiters, truncated
     │       ├── UnsupportedX12Error   a version/transaction we do not handle (4010 …)
@@ -74,6 +78,18 @@ class AccessDenied(EdigatewayError):  # noqa: N818 - reads as what happened, lik
 
 class InputError(EdigatewayError):
     """Input from a user, a PM system or a trading partner is wrong; never our bug."""
+
+
+class MemberNotFoundError(InputError):
+    """The payer answered an eligibility check but did not find the member (an AAA
+    rejection such as 75 "subscriber/insured not found"). The check is kept as
+    ``verification_ids``; the caller must correct the inquiry (member ID, name, birth date)."""
+
+    def __init__(self, message: str, verification_ids: tuple[int, ...],
+                 reasons: list[str]) -> None:
+        super().__init__(message)
+        self.verification_ids = verification_ids
+        self.reasons = reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +165,15 @@ class ConflictError(InputError):
     with different content, a claim already superseded, a work item already resolved. The
     request is fine in itself; sent again it will be refused again until the record
     changes (the API answers 409, the CLI exits 1 like any other input error)."""
+
+
+class ClaimTransitionError(ConflictError):
+    """A claim may not move to the state asked (:mod:`edigateway.domain.claim_lifecycle`)."""
+
+
+class NoSecondaryPayerError(InputError, ValueError):
+    """The claim names no other payer with secondary responsibility (or lacks what the
+    secondary plan needs to identify the patient)."""
 
 
 class X12Error(InputError):

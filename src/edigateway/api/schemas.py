@@ -38,6 +38,7 @@ from edigateway.api.examples import (
     REMITTANCE_DETAIL,
     WORK_ITEM,
 )
+from edigateway.domain.claim_lifecycle import ClaimState as ClaimState  # noqa: PLC0414 - API
 from edigateway.domain.claims import Claim, FrequencyCode
 from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, TreatmentPlan
 from edigateway.domain.postings import PostingKind, WorkReason
@@ -73,29 +74,6 @@ def stored_time(value: datetime) -> datetime:
     """A caller's time (with its offset) as the gateway stores times: naive local
     wall-clock, to compare with stored columns (the inverse of :data:`Timestamp`)."""
     return value.astimezone().replace(tzinfo=None)
-
-
-class ClaimState(StrEnum):
-    """Where a claim is in its life: ``ready`` (stored, not yet sent), ``queued`` (in an
-    837D waiting to be uploaded), ``submitted`` (uploaded), ``ch_accepted`` /
-    ``ch_rejected`` (the clearinghouse's 999), ``payer_accepted`` / ``payer_rejected`` (the
-    payer's 277CA), ``paid`` / ``partially_paid`` / ``denied`` (an 835), ``reversed`` (the
-    payer took a payment back), ``replaced`` / ``voided`` (superseded by a frequency 7 or 8
-    claim)."""
-
-    READY = "ready"
-    QUEUED = "queued"
-    SUBMITTED = "submitted"
-    CH_ACCEPTED = "ch_accepted"
-    CH_REJECTED = "ch_rejected"
-    PAYER_ACCEPTED = "payer_accepted"
-    PAYER_REJECTED = "payer_rejected"
-    PAID = "paid"
-    PARTIALLY_PAID = "partially_paid"
-    DENIED = "denied"
-    REVERSED = "reversed"
-    REPLACED = "replaced"
-    VOIDED = "voided"
 
 
 class ClaimKind(StrEnum):
@@ -179,7 +157,8 @@ class ClaimSummary(_Out):
     total_charge: Money = Field(description="the claim's total charge (CLM02)")
     first_service_date: date | None = Field(description="the earliest line's date of "
                                             "service")
-    submitted_on: date = Field(description="the day the gateway stored the claim")
+    submitted_on: date | None = Field(description="the day the claim was sent (uploaded "
+                                      "to the clearinghouse); null until then")
     payer_id: str | None = Field(description="the payer's ID on the clearinghouse's list")
     payer_claim_control_number: str | None = Field(
         description="the payer's number for the claim, once a 277CA or 835 gave it")

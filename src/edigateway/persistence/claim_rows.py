@@ -1,104 +1,173 @@
-"""Claim rows as the exchange and posting move them: state changes with their history, and
-the claims a claim number or a submission names.
+"""Claim rows as the exchange, posting and people move them: :func:`transition`, the one
+function that changes a claim's state, and the claims a claim number names.
 
-Plain functions of a :class:`~sqlalchemy.orm.Session` (the caller owns the transaction);
-which state a claim moves to is decided by the callers' rules
-(:mod:`edigateway.reconcile.plan`, :mod:`edigateway.domain.claim_stages`), never here.
+Plain functions of a :class:`~sqlalchemy.orm.Session` (the caller owns the transaction).
+Which moves are allowed, and for what cause, is the lifecycle's rule
+(:mod:`edigateway.domain.claim_lifecycle`), checked here for every move so no writer can
+skip it; every move writes a history row with its cause (file and segment position, the
+user or the API key) in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from edigateway.domain.claim_lifecycle import (
+    Cause,
+    ClaimState,
+    allowed,
+    check,
+    is_exchange_answer,
+)
+from edigateway.persistence.event_rows import claims_created, history_events
 from edigateway.persistence.tables import ClaimRow, ClaimStateRow, table_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
     from datetime import datetime
 
     from sqlalchemy.orm import Session
 
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    """One step of a claim's history: from which state to which, when, why, and (from an
-    835) the claim payment that caused it."""
-
-    claim_id: int
-    previous_state: str | None
-    state: str
-    changed_at: datetime
-    reason: str
-    remittance_claim_id: int | None = None
+SENT_STATES = (ClaimState.SUBMITTED, ClaimState.PREDETERMINATION_SENT)
+"""Reaching one of these is when a claim was sent: its ``submitted_on``."""
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimUpdate:
-    """A claim's new state, and the payer's claim number when the payment gave one."""
+class Move:
+    """One claim (a loaded row, or its ID for a conditional move) to one state."""
 
-    claim_id: int
-    state: str
-    changed_at: datetime
+    claim: ClaimRow | int
+    target: ClaimState
+    cause: Cause
     payer_claim_control_number: str | None = None
 
 
-def update_claims(session: Session, updates: Iterable[ClaimUpdate]) -> None:
-    """Set the claims' states (and payer claim numbers) in bulk, by primary key: one
-    statement per set of columns."""
-    with_number: list[dict[str, Any]] = []
-    without: list[dict[str, Any]] = []
-    for u in updates:
-        values: dict[str, Any] = {
-            "id": u.claim_id,
-            "state": u.state,
-            "state_changed_at": u.changed_at,
-        }
-        if u.payer_claim_control_number is not None:
-            values["payer_claim_control_number"] = u.payer_claim_control_number
-            with_number.append(values)
-        else:
-            without.append(values)
-    for rows in (without, with_number):
-        if rows:
-            session.execute(update(ClaimRow), rows)
+def transition(
+    session: Session,
+    moves: Sequence[Move],
+    *,
+    now: datetime,
+    expect: ClaimState | None = None,
+) -> list[Move]:
+    """Move claims, each with its history row; the moves made.
+
+    * Loaded rows: an acknowledgment (999, TA1, 277CA) that would not move a claim forward
+      is skipped (it arrived late or twice); any other move the lifecycle does not allow
+      raises :class:`~edigateway.errors.ClaimTransitionError` (the caller's transaction
+      rolls back).
+    * IDs with ``expect``: one conditional ``UPDATE … WHERE state = expect`` for all of
+      them, so of two transactions making the same move only one succeeds (the claim rows
+      must be locked first on PostgreSQL); the moves whose claim was not in ``expect``
+      are left out of the result.
+    """
+    if expect is not None:
+        return _conditional(session, moves, now=now, expect=expect)
+    made: list[Move] = []
+    history: list[dict[str, object]] = []
+    for move in moves:
+        row = move.claim
+        assert isinstance(row, ClaimRow)  # noqa: S101 - IDs only with expect
+        if is_exchange_answer(move.target) and not allowed(row.state, move.target, move.cause.kind):
+            continue
+        check(row.state, move.target, move.cause)
+        history.append(_history(row.id, row.state, move, now))
+        row.state, row.state_changed_at = move.target.value, now
+        if move.target in SENT_STATES and row.submitted_on is None:
+            row.submitted_on = now.date()
+        if move.payer_claim_control_number:
+            row.payer_claim_control_number = move.payer_claim_control_number
+        made.append(move)
+    if history:
+        session.execute(table_of(ClaimStateRow).insert(), history)
+        history_events(session, history, at=now)
+    return made
 
 
-def insert_history(session: Session, changes: Sequence[StateChange]) -> None:
-    """Add the history rows of state changes."""
-    if changes:
+def _conditional(
+    session: Session, moves: Sequence[Move], *, now: datetime, expect: ClaimState
+) -> list[Move]:
+    by_id: dict[int, Move] = {}
+    for move in moves:
+        check(expect, move.target, move.cause)
+        claim_id = move.claim if isinstance(move.claim, int) else move.claim.id
+        by_id[claim_id] = move
+    targets = {m.target for m in by_id.values()}
+    if len(targets) != 1:
+        msg = "a conditional move takes its claims to one state"
+        raise ValueError(msg)
+    (target,) = targets
+    values: dict[str, object] = {"state": target.value, "state_changed_at": now}
+    moved = set(
+        session.scalars(
+            update(ClaimRow)
+            .where(ClaimRow.id.in_(by_id), ClaimRow.state == expect.value)
+            .values(**values)
+            .returning(ClaimRow.id)
+        )
+    )
+    if target in SENT_STATES and moved:
+        session.execute(
+            update(ClaimRow)
+            .where(ClaimRow.id.in_(moved), ClaimRow.submitted_on.is_(None))
+            .values(submitted_on=now.date())
+        )
+    made = [by_id[i] for i in sorted(moved)]
+    if made:
+        steps = [_history(i, expect.value, by_id[i], now) for i in sorted(moved)]
+        session.execute(table_of(ClaimStateRow).insert(), steps)
+        history_events(session, steps, at=now)
+    return made
+
+
+def _history(claim_id: int, previous: str | None, move: Move, now: datetime) -> dict[str, object]:
+    return {
+        "claim_id": claim_id,
+        "previous_state": previous,
+        "state": move.target.value,
+        "changed_at": now,
+        "reason": move.cause.describe(),
+        "remittance_claim_id": move.cause.remittance_claim_id,
+    }
+
+
+def first_steps(
+    session: Session, claim_ids: Sequence[int], state: ClaimState, cause: Cause, now: datetime
+) -> None:
+    """The first history step of claims just stored (from nothing to ``state``)."""
+    if claim_ids:
         session.execute(
             table_of(ClaimStateRow).insert(),
             [
                 {
-                    "claim_id": c.claim_id,
-                    "previous_state": c.previous_state,
-                    "state": c.state,
-                    "changed_at": c.changed_at,
-                    "reason": c.reason,
-                    "remittance_claim_id": c.remittance_claim_id,
+                    "claim_id": claim_id,
+                    "previous_state": None,
+                    "state": state.value,
+                    "changed_at": now,
+                    "reason": cause.describe(),
+                    "remittance_claim_id": None,
                 }
-                for c in changes
+                for claim_id in claim_ids
             ],
         )
+        claims_created(session, claim_ids, at=now)
 
 
-def move_claim(
-    session: Session, claim: ClaimRow, state: str, *, now: datetime, reason: str
-) -> None:
-    """Move one loaded claim to ``state`` with its history row."""
+def note(session: Session, claim: ClaimRow, cause: Cause, now: datetime) -> None:
+    """A history row that records an event without a state change (a 277 status answer,
+    a payment held for review): from the claim's state to the same state."""
     session.add(
         ClaimStateRow(
             claim_id=claim.id,
             previous_state=claim.state,
-            state=state,
+            state=claim.state,
             changed_at=now,
-            reason=reason,
+            reason=cause.describe(),
+            remittance_claim_id=cause.remittance_claim_id,
         )
     )
-    claim.state, claim.state_changed_at = state, now
 
 
 def current_claims(session: Session, patient_control_number: str) -> list[ClaimRow]:

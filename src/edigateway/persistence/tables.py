@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -88,6 +89,9 @@ class Practice(Base):
     npi: Mapped[str] = mapped_column(String(10), unique=True)
     tin: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    era_policy: Mapped[str] = mapped_column(String(6), default="full")
+    """How the practice's ERAs are posted unless a payer says otherwise (migration 0011):
+    ``full``, ``semi`` or ``review`` (:mod:`edigateway.domain.era_policy`)."""
 
 
 class Payer(Base):
@@ -106,6 +110,9 @@ class Payer(Base):
     name: Mapped[str] = mapped_column(String(60))
     aliases: Mapped[str] = mapped_column(Text, default="[]")
     timely_filing_days: Mapped[int] = mapped_column(Integer, default=365)
+    era_policy: Mapped[str | None] = mapped_column(String(6))
+    """This payer's ERA automation (``full``/``semi``/``review``); ``None``: the
+    practice's default (migration 0011)."""
 
 
 class ClaimRow(Base):
@@ -122,7 +129,9 @@ class ClaimRow(Base):
     payer_claim_control_number: Mapped[str | None] = mapped_column(String(50), index=True)
     total_charge: Mapped[Decimal] = mapped_column(Cents)
     first_service_date: Mapped[date | None] = mapped_column(Date)
-    submitted_on: Mapped[date] = mapped_column(Date)
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    """The day the claim was sent (uploaded), set by the move to ``submitted``; ``None``
+    until then (migration 0011: it used to be the day it was stored)."""
     state: Mapped[str] = mapped_column(String(20))
     state_changed_at: Mapped[datetime] = mapped_column(DateTime)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
@@ -214,6 +223,14 @@ class RemittanceClaimRow(Base):
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
     source_position: Mapped[int | None] = mapped_column(Integer)
+    review: Mapped[str | None] = mapped_column(String(10))
+    """``None``: posted. ``held``: a guard stopped it (its postings are written with
+    ``held`` and count nowhere until a person approves); ``awaiting``: the payer's ERA
+    policy wants a person to approve it; ``dismissed``: a person decided it is not to be
+    posted (a true duplicate) — migration 0011."""
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    planned_state: Mapped[str | None] = mapped_column(String(20))
+    """The state the claim moves to when a held or awaiting payment is approved."""
 
 
 class RemittanceLineRow(Base):
@@ -268,7 +285,15 @@ class PostingRow(Base):
 
     __tablename__ = "postings"
     id: Mapped[int] = mapped_column(primary_key=True)
-    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"), index=True)
+    """The payment it came from; ``None`` for a person's write-off or transfer."""
+    remittance_claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("remittance_claims.id"), index=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Written but not counted: its claim payment waits for a person (migration 0011)."""
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    actor: Mapped[str | None] = mapped_column(String(60))
+    note: Mapped[str | None] = mapped_column(Text)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     line_number: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
@@ -296,9 +321,30 @@ class WorkItemRow(Base):
     remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_files.id"))
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    remittance_claim_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
+    """The claim payment a guard or the ERA policy holds (migration 0011)."""
     source_position: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PredeterminationEstimateRow(Base):
+    """The payer's answer to a predetermination (CLP02 = 25), per line: what it would
+    allow and pay and what the patient would owe, and its predetermination number. Kept
+    beside the claim, never posted (migration 0011)."""
+
+    __tablename__ = "predetermination_estimates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"))
+    line_number: Mapped[int | None] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(48))
+    charge: Mapped[Decimal] = mapped_column(Cents)
+    allowed: Mapped[Decimal | None] = mapped_column(Cents)
+    insurance: Mapped[Decimal] = mapped_column(Cents)
+    patient: Mapped[Decimal] = mapped_column(Cents)
+    predetermination_number: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ControlCounterRow(Base):

@@ -1,12 +1,19 @@
 """Work items as rows: what posting and the exchange leave for a coordinator.
 
 Plain functions of a :class:`~sqlalchemy.orm.Session` (the caller owns the transaction).
+A claim has at most one open item per reason: opening another (the next ``claims status``
+run, a second denied line in the same payment) updates the open one — its message,
+codes and amount — instead of piling up copies a coordinator must close one by one.
+Items about a held claim payment are the exception: one per payment, since each is
+approved or dismissed on its own.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, tuple_, update
 
 from edigateway.persistence.tables import WorkItemRow, table_of
 
@@ -35,22 +42,29 @@ def add_work_item(
     file_id: int | None = None,
     submission_id: int | None = None,
     source_position: int | None = None,
+    remittance_id: int | None = None,
+    remittance_claim_id: int | None = None,
 ) -> None:
-    """Open one work item."""
-    session.add(
-        WorkItemRow(
-            created_at=created_at,
-            status="open",
-            reason=reason.value,
-            message=message,
-            codes=codes[:CODES_WIDTH],
-            claim_id=claim_id,
-            patient_control_number=patient_control_number,
-            amount=amount,
-            file_id=file_id,
-            submission_id=submission_id,
-            source_position=source_position,
-        )
+    """Open one work item (or update the claim's open item for the same reason)."""
+    _open(
+        session,
+        [
+            {
+                "created_at": created_at,
+                "status": "open",
+                "reason": reason.value,
+                "message": message,
+                "codes": codes[:CODES_WIDTH],
+                "claim_id": claim_id,
+                "patient_control_number": patient_control_number,
+                "amount": amount,
+                "file_id": file_id,
+                "submission_id": submission_id,
+                "source_position": source_position,
+                "remittance_id": remittance_id,
+                "remittance_claim_id": remittance_claim_id,
+            }
+        ],
     )
 
 
@@ -62,26 +76,86 @@ def insert_work_items(
     claim_ids: Mapping[str, int],
     remittance_id: int | None,
     file_id: int | None,
+    remittance_claim_ids: Mapping[int, int] | None = None,
 ) -> None:
     """Open the work items a posting plan made; ``claim_ids`` maps their patient control
-    numbers to our claims."""
-    if items:
-        session.execute(
-            table_of(WorkItemRow).insert(),
-            [
-                {
-                    "created_at": created_at,
-                    "status": "open",
-                    "reason": w.reason.value,
-                    "message": w.message,
-                    "codes": ",".join(w.codes),
-                    "amount": w.amount,
-                    "patient_control_number": w.patient_control_number,
-                    "claim_id": claim_ids.get(w.patient_control_number or ""),
-                    "remittance_id": remittance_id,
-                    "file_id": file_id,
-                    "source_position": w.source_position,
-                }
-                for w in items
-            ],
-        )
+    numbers to our claims, ``remittance_claim_ids`` an item's index to the held claim
+    payment it is about."""
+    held = remittance_claim_ids or {}
+    _open(
+        session,
+        [
+            {
+                "created_at": created_at,
+                "status": "open",
+                "reason": w.reason.value,
+                "message": w.message,
+                "codes": ",".join(w.codes)[:CODES_WIDTH],
+                "amount": w.amount,
+                "patient_control_number": w.patient_control_number,
+                "claim_id": claim_ids.get(w.patient_control_number or ""),
+                "remittance_id": remittance_id,
+                "file_id": file_id,
+                "submission_id": None,
+                "source_position": w.source_position,
+                "remittance_claim_id": held.get(index),
+            }
+            for index, w in enumerate(items)
+        ],
+    )
+
+
+def _open(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, merging those about the same claim and reason into one, and into
+    the claim's item already open for that reason (one query for the lot)."""
+    if not rows:
+        return
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    ordered: list[dict[str, Any]] = []
+    for row in rows:
+        if row["claim_id"] is None or row["remittance_claim_id"] is not None:
+            ordered.append(row)
+            continue
+        key = (row["claim_id"], row["reason"])
+        earlier = merged.get(key)
+        if earlier is None:
+            merged[key] = row
+            ordered.append(row)
+            continue
+        if row["message"] not in earlier["message"]:
+            earlier["message"] = f"{earlier['message']}; {row['message']}"
+        codes = [c for c in earlier["codes"].split(",") if c]
+        codes += [c for c in row["codes"].split(",") if c and c not in codes]
+        earlier["codes"] = ",".join(codes)[:CODES_WIDTH]
+        if row["amount"] is not None:
+            earlier["amount"] = (earlier["amount"] or Decimal("0.00")) + row["amount"]
+    updated: set[int] = set()
+    if merged:
+        open_ids = {
+            (claim_id, reason): item_id
+            for item_id, claim_id, reason in session.execute(
+                select(WorkItemRow.id, WorkItemRow.claim_id, WorkItemRow.reason).where(
+                    WorkItemRow.status == "open",
+                    WorkItemRow.remittance_claim_id.is_(None),
+                    tuple_(WorkItemRow.claim_id, WorkItemRow.reason).in_(list(merged)),
+                )
+            )
+            if claim_id is not None
+        }
+        updates = [
+            {
+                "id": open_ids[key],
+                "message": row["message"],
+                "codes": row["codes"],
+                "amount": row["amount"],
+                "source_position": row["source_position"],
+            }
+            for key, row in merged.items()
+            if key in open_ids
+        ]
+        updated = {id(row) for key, row in merged.items() if key in open_ids}
+        if updates:
+            session.execute(update(WorkItemRow), updates)
+    fresh = [row for row in ordered if id(row) not in updated]
+    if fresh:
+        session.execute(table_of(WorkItemRow).insert(), fresh)

@@ -32,9 +32,15 @@ class OpenClaim:
     payer_id: str
     payer_name: str
     outstanding: Decimal
-    submitted_on: date
+    submitted_on: date | None
+    """The day it was sent; ``None`` while it was not."""
     first_service_date: date | None
     timely_filing_days: int
+
+    @property
+    def aged_from(self) -> date | None:
+        """The day its age counts from: when it was sent, else its date of service."""
+        return self.submitted_on or self.first_service_date
 
 
 @dataclass
@@ -86,7 +92,8 @@ def aging(claims: Iterable[OpenClaim], *, today: date) -> AgingReport:
             continue
         row = rows.setdefault((claim.payer_id, claim.payer_name),
                               AgingRow(claim.payer_id, claim.payer_name))
-        row.buckets[bucket_for((today - claim.submitted_on).days)] += claim.outstanding
+        start = claim.aged_from or today
+        row.buckets[bucket_for((today - start).days)] += claim.outstanding
         row.claims += 1
     return AgingReport(today, sorted(rows.values(), key=lambda r: (r.payer_name, r.payer_id)))
 
@@ -111,6 +118,8 @@ def timely_filing_alerts(claims: Iterable[OpenClaim], *, today: date, warn_days:
         if claim.outstanding <= ZERO:
             continue
         start = claim.first_service_date or claim.submitted_on
+        if start is None:
+            continue
         deadline = start + timedelta(days=claim.timely_filing_days)
         days_left = (deadline - today).days
         if days_left <= warn_days:

@@ -24,13 +24,10 @@ from edigateway.domain.claims import (
 )
 from edigateway.domain.common import Address
 from edigateway.domain.remittances import ClaimPayment
+from edigateway.errors import NoSecondaryPayerError
 from edigateway.reconcile.plan import match_lines
 
 ZERO = Decimal("0.00")
-
-
-class NoSecondaryPayerError(ValueError):
-    """The claim names no other payer with secondary responsibility."""
 
 
 def secondary_control_number(pcn: str) -> str:

@@ -1,18 +1,20 @@
 """Moving claims along the exchange: forward only, each move a history row with its cause.
 
-Sending (:mod:`.outbox`: ``queued → submitted``) and the acknowledgment routers
-(:mod:`.ack_routers`: ``ch_accepted``, ``ch_rejected``, ``payer_accepted``,
-``payer_rejected``) move claims through :class:`Mover`, which asks the stage table
-(:mod:`edigateway.domain.claim_stages`) whether a move goes forward: a late or repeated
-answer never pulls a claim back.
+Sending (:mod:`.outbox`: ``queued → submitted``, or ``predetermination_sent`` for a
+predetermination) and the acknowledgment routers (:mod:`.ack_routers`: ``ch_accepted``,
+``ch_rejected``, ``payer_accepted``, ``payer_rejected``) move claims through
+:class:`Mover`, which asks the lifecycle (:mod:`edigateway.domain.claim_lifecycle`)
+whether a move goes forward and moves through the one writer of claim states
+(:func:`~edigateway.persistence.claim_rows.transition`): a late or repeated answer never
+pulls a claim back.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from edigateway.domain.claim_stages import moves_forward
-from edigateway.persistence.claim_rows import move_claim
+from edigateway.domain.claim_lifecycle import Cause, CauseKind, ClaimState, allowed
+from edigateway.persistence.claim_rows import Move, transition
 from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.services.received import clean
 
@@ -33,11 +35,15 @@ class Mover:
         self.session, self.now = session, now
         self.moved: dict[str, int] = {}
 
-    def move(self, claim: ClaimRow, state: str, reason: str) -> bool:
-        """Move ``claim`` to ``state`` unless it is there or beyond already."""
-        if not moves_forward(claim.state, state):
+    def move(self, claim: ClaimRow, state: str, reason: str, *, kind: CauseKind = "file") -> bool:
+        """Move ``claim`` to ``state`` unless it is there or beyond already (``kind``:
+        what moved it: a received file, or the gateway sending it)."""
+        target = ClaimState(state)
+        if target is ClaimState.SUBMITTED and claim.kind == "predetermination":
+            target = ClaimState.PREDETERMINATION_SENT
+        if not allowed(claim.state, target, kind):
             return False
-        move_claim(self.session, claim, state, now=self.now, reason=reason)
+        transition(self.session, [Move(claim, target, Cause(kind, reason))], now=self.now)
         self.moved[state] = self.moved.get(state, 0) + 1
         return True
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from edigateway.domain.claim_lifecycle import Cause
 from edigateway.domain.claim_status import (
     InformationReceiver,
     ServiceProvider,
@@ -34,7 +35,9 @@ from edigateway.domain.claim_status import (
     StatusSubscriber,
 )
 from edigateway.domain.postings import WorkReason
-from edigateway.persistence.tables import ClaimRow, ClaimStateRow, WorkItemRow
+from edigateway.persistence.claim_rows import note
+from edigateway.persistence.tables import ClaimRow, ClaimStateRow
+from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.services.claim_store import open_document
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x276_005010X212 import write_276
@@ -172,26 +175,16 @@ def _record(
         row = session.get(ClaimRow, claim_id)
         if row is None:
             return
-        session.add(
-            ClaimStateRow(
-                claim_id=claim_id,
-                previous_state=row.state,
-                state=row.state,
-                changed_at=now,
-                reason=f"{ASKED}{outcome}: {message}",
-            )
-        )
+        note(session, row, Cause("file", f"{ASKED}{outcome}: {message}"), now)
         action = _ACT.get(outcome)
-        if action is not None:
-            session.add(
-                WorkItemRow(
-                    created_at=now,
-                    status="open",
-                    reason=WorkReason.NO_PAYER_ANSWER.value,
-                    message=f"claim {pcn}: claim status inquiry — {message}; {action}",
-                    codes=outcome,
-                    claim_id=claim_id,
-                    patient_control_number=pcn,
-                    amount=row.total_charge,
-                )
+        if action is not None:  # one open item per claim: asking again updates it
+            add_work_item(
+                session,
+                created_at=now,
+                reason=WorkReason.NO_PAYER_ANSWER,
+                message=f"claim {pcn}: claim status inquiry — {message}; {action}",
+                codes=outcome,
+                claim_id=claim_id,
+                patient_control_number=pcn,
+                amount=row.total_charge,
             )

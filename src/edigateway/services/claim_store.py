@@ -17,14 +17,15 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from edigateway.domain.claim_lifecycle import Cause, ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.errors import ConflictError
+from edigateway.persistence.claim_rows import Move, first_steps, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimLineRow,
     ClaimRow,
-    ClaimStateRow,
     Payer,
     Practice,
     table_of,
@@ -175,13 +176,11 @@ class ClaimStore:
             (claim, _text, _digest, earlier), claim_id = next(fresh)
             results.append(ImportedClaim(claim_id, claim.patient_control_number, "stored"))
             if earlier is not None:
-                new_state = "voided" if claim.frequency == "8" else "replaced"
-                self.session.add(ClaimStateRow(
-                    claim_id=earlier.id, previous_state=earlier.state, state=new_state,
-                    changed_at=now, reason=f"superseded by claim {claim_id} (frequency "
-                    f"{claim.frequency})"))
+                new_state = ClaimState.VOIDED if claim.frequency == "8" else ClaimState.REPLACED
+                transition(self.session, [Move(earlier, new_state, Cause(
+                    "system", f"superseded by claim {claim_id} (frequency "
+                    f"{claim.frequency})"))], now=now)
                 earlier.superseded_by_id = claim_id
-                earlier.state, earlier.state_changed_at = new_state, now
         return results
 
     def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str
@@ -197,7 +196,8 @@ class ClaimStore:
               "payer_claim_control_number": claim.payer_claim_control_number,
               "total_charge": claim.total_charge,
               "first_service_date": min(_service_dates(claim), default=None),
-              "submitted_on": now.date(), "state": state, "state_changed_at": now,
+              "submitted_on": now.date() if state == "submitted" else None,
+              "state": state, "state_changed_at": now,
               "superseded_by_id": None, "document_sha256": digest,
               "document": cipher.seal(text, document_binding(
                   self.practice_id(claim), claim.patient_control_number, digest)),
@@ -212,10 +212,8 @@ class ClaimStore:
              "teeth": ",".join(t.tooth for t in line.teeth) or None}
             for (claim, *_rest), claim_id in zip(new, ids, strict=True)
             for number, line in enumerate(claim.lines, start=1)])
-        self.session.execute(table_of(ClaimStateRow).insert(), [
-            {"claim_id": claim_id, "previous_state": None, "state": state, "changed_at": now,
-             "reason": "imported as submitted", "remittance_claim_id": None}
-            for claim_id in ids])
+        first_steps(self.session, ids, ClaimState(state),
+                    Cause("system", "imported as submitted"), now)
         return ids
 
 

@@ -113,4 +113,4 @@ def _mark_sent(
         row.status, row.remote_name, row.sent_at, row.last_error = "sent", remote_name, now, None
         mover = Mover(session, now)
         for claim in claims_of(session, submission_id):
-            mover.move(claim, "submitted", f"{row.file_name}: {reason}")
+            mover.move(claim, "submitted", f"{row.file_name}: {reason}", kind="system")

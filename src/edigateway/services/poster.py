@@ -15,15 +15,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
 from edigateway.domain.postings import PostingKind, WorkItem, WorkReason
 from edigateway.errors import X12Location
 from edigateway.persistence import remittance_rows as rows
-from edigateway.persistence.claim_rows import (
-    ClaimUpdate,
-    StateChange,
-    insert_history,
-    update_claims,
-)
+from edigateway.persistence.claim_rows import Move, note, transition
+from edigateway.persistence.tables import ClaimRow
 from edigateway.persistence.work_item_rows import insert_work_items
 from edigateway.reconcile.balance import check_claim, check_payment
 from edigateway.reconcile.history import (
@@ -47,7 +44,6 @@ if TYPE_CHECKING:
     from edigateway.codelists import CodeLists
     from edigateway.domain.claims import Claim
     from edigateway.domain.remittances import ClaimPayment, Remittance
-    from edigateway.persistence.tables import ClaimRow
     from edigateway.reconcile.balance import Imbalance
     from edigateway.reconcile.plan import ClaimOutcome, PostingPlan
     from edigateway.x12.x835_005010X221A1 import Event
@@ -302,37 +298,48 @@ class Poster:
     def _move_states(
         self, batch: list[ClaimPayment], outcomes: list[ClaimOutcome], ours: Ours, ids: list[int]
     ) -> None:
-        """Each matched claim to the state its (last) payment decided, every payment a
-        history row; the payer's claim number from a payment that is not a reversal."""
-        updates: dict[int, ClaimUpdate] = {}
-        history: list[StateChange] = []
-        for payment, outcome, rc_id in zip(batch, outcomes, ids, strict=True):
-            if not outcome.matched or outcome.new_state is None:
-                continue
-            row = ours[payment.patient_control_number][0]
-            number = payment.payer_claim_control_number if not payment.is_reversal else None
-            earlier = updates.get(row.id)
-            updates[row.id] = ClaimUpdate(  # the last CLP wins
-                row.id,
-                outcome.new_state,
-                self.now,
-                number or (earlier.payer_claim_control_number if earlier else None),
-            )
-            history.append(
-                StateChange(
-                    row.id,
-                    row.state,
-                    outcome.new_state,
-                    self.now,
+        """Each matched claim to the state its payment decided, every payment a history
+        row (:func:`~edigateway.persistence.claim_rows.transition`); the payer's claim
+        number from a payment that is not a reversal."""
+        moves = [
+            Move(
+                ours[payment.patient_control_number][0],
+                ClaimState(outcome.new_state),
+                Cause(
+                    "file",
                     f"835 {self.name} CLP02={payment.status} paid {payment.paid} "
                     f"(segment {payment.source_position})",
-                    rc_id,
-                )
+                    file=self.name,
+                    position=payment.source_position,
+                    remittance_claim_id=rc_id,
+                ),
+                None if payment.is_reversal else payment.payer_claim_control_number,
             )
-            row.state = outcome.new_state
-        if updates:
-            update_claims(self.session, updates.values())
-            insert_history(self.session, history)
+            for payment, outcome, rc_id in zip(batch, outcomes, ids, strict=True)
+            if outcome.matched and outcome.new_state is not None
+        ]
+        transition(self.session, self._movable(moves), now=self.now)
+
+    def _movable(self, moves: list[Move]) -> list[Move]:
+        """The moves the lifecycle allows, in order; a payment for a claim in a state no
+        835 can move (never sent, written off, withdrawn) is posted but leaves the state
+        alone, with a history note saying so."""
+        result: list[Move] = []
+        states: dict[int, str] = {}
+        for move in moves:
+            row = move.claim
+            assert isinstance(row, ClaimRow)  # noqa: S101 - loaded rows
+            current = states.get(row.id, row.state)
+            if allowed(current, move.target, "file"):
+                result.append(move)
+                states[row.id] = move.target.value
+            else:
+                note(self.session, row, Cause(
+                    "file", f"{move.cause.text}: posted, but a {current} claim does not "
+                    f"become {move.target} by an 835", file=self.name,
+                    position=move.cause.position,
+                    remittance_claim_id=move.cause.remittance_claim_id), self.now)
+        return result
 
     def _link_reversals(self, batch: list[ClaimPayment], ours: Ours, ids: list[int]) -> None:
         """Reversal → the payment it takes back; earlier reversal → its corrected claim

@@ -15,18 +15,19 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from edigateway.clearinghouses import ClearinghouseProfile
+from edigateway.domain.claim_lifecycle import Cause, ClaimState
 from edigateway.domain.claims import MAX_LINES_PER_CLAIM
 from edigateway.domain.claims_split import split_claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import InputError
+from edigateway.persistence.claim_rows import Move, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimRow,
-    ClaimStateRow,
     SubmissionClaimRow,
     SubmissionRow,
     WorkItemRow,
@@ -142,29 +143,35 @@ def _not_ready(claim_id: int, state: str) -> InputError:
     )
 
 
-def _move_to_queued(session: Session, claim_ids: list[int], now: datetime) -> None:
-    """ready → queued for every claim, in one conditional UPDATE, or refuse them all.
-
-    On PostgreSQL a concurrent transaction queueing one of these claims holds its row: we
-    wait for it to commit, then the UPDATE finds the claim ``queued`` and leaves it, so the
-    IDs it returns tell. The rows are locked in ID order first, so two submits sharing
-    claims cannot deadlock, and before the control numbers are, so every path takes claim
-    rows before the sender's counter row.
-    """
+def _lock_claims(session: Session, claim_ids: list[int]) -> None:
+    """Lock the claims' rows in ID order, so two submits sharing claims cannot deadlock,
+    and before the control numbers are, so every path takes claim rows before the
+    sender's counter row."""
     session.execute(
         select(ClaimRow.id)
         .where(ClaimRow.id.in_(claim_ids))
         .order_by(ClaimRow.id)
         .with_for_update()
     )
-    moved = set(
-        session.scalars(
-            update(ClaimRow)
-            .where(ClaimRow.id.in_(claim_ids), ClaimRow.state == "ready")
-            .values(state="queued", state_changed_at=now)
-            .returning(ClaimRow.id)
+
+
+def _move_to_queued(session: Session, claim_ids: list[int], now: datetime, reason: str) -> None:
+    """ready → queued for every claim, in one conditional UPDATE, or refuse them all.
+
+    On PostgreSQL a concurrent transaction queueing one of these claims holds its row
+    (:func:`_lock_claims`): we wait for it to commit, then the UPDATE finds the claim
+    ``queued`` and leaves it, so the IDs it returns tell.
+    """
+    cause = Cause("system", reason)
+    moved = {
+        m.claim
+        for m in transition(
+            session,
+            [Move(i, ClaimState.QUEUED, cause) for i in claim_ids],
+            now=now,
+            expect=ClaimState.READY,
         )
-    )
+    }
     refused = [i for i in claim_ids if i not in moved]
     if refused:
         state = session.scalars(select(ClaimRow.state).where(ClaimRow.id == refused[0])).one()
@@ -184,7 +191,7 @@ def record_outbox(
     """Write the 837D of stored claims into the outbox and move them to ``queued``,
     inside the caller's transaction; a claim not ``ready`` (any more) refuses the whole
     file (:class:`InputError`, the caller's transaction rolls back)."""
-    _move_to_queued(session, claim_ids, now)
+    _lock_claims(session, claim_ids)
     profile = clearinghouse if isinstance(clearinghouse, ClearinghouseProfile) else None
     name_of = profile.name if profile is not None else str(clearinghouse)
     pattern = (
@@ -214,6 +221,7 @@ def record_outbox(
         status="pending",
         attempts=0,
     )
+    _move_to_queued(session, claim_ids, now, f"queued for {name_of} in {name}")
     session.add(row)
     session.flush()
     part = 0
@@ -223,15 +231,6 @@ def record_outbox(
         session.add(
             SubmissionClaimRow(
                 submission_id=row.id, claim_id=imported_id, transaction_control_number=f"{st02:04d}"
-            )
-        )
-        session.add(
-            ClaimStateRow(
-                claim_id=imported_id,
-                previous_state="ready",
-                state="queued",
-                changed_at=now,
-                reason=f"queued for {name_of} in {name}",
             )
         )
     return Queued(row.id, name, isa13, tuple(claim_ids))

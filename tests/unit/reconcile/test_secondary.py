@@ -9,7 +9,8 @@ import pytest
 
 from edigateway.domain.claims import OtherPayer, Payer
 from edigateway.domain.common import PersonName
-from edigateway.reconcile.secondary import NoSecondaryPayerError, build_secondary
+from edigateway.errors import NoSecondaryPayerError
+from edigateway.reconcile.secondary import build_secondary
 
 from .test_plan import adj, claim, clp, line, svc
 
