@@ -36,8 +36,8 @@ from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.workers.jobs import poll_clearinghouse, send_outbox
 from edigateway.x12.validation import Validator
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 CHECKED_IN = REPO / "docs" / "openapi.json"
 START = datetime(2026, 11, 23, 9, 0)
 PRACTICE_A, PRACTICE_B = "1456789019", "1234567893"

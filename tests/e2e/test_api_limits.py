@@ -7,8 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,9 +16,7 @@ from edigateway.api.middleware import MAX_BODY_BYTES
 from edigateway.bootstrap import bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ requests, valid and not, never get a 5xx or an answer that breaks the documented
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +19,8 @@ from edigateway.bootstrap import bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from edigateway.x12.validation import Validator
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 TOKEN: dict[str, str] = {}
 
 

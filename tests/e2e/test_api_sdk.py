@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,8 @@ from edigateway.api.app import create_app
 from edigateway.bootstrap import bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 PACKAGE = "edigateway_sdk"
 
 

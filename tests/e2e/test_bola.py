@@ -29,8 +29,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,9 +48,8 @@ from edigateway.services.outbox import drain_outbox
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 BASE = "http://127.0.0.1"  # a trusted host by default
 PRACTICE_A = "1456789019"  # MAPLE STREET DENTAL, the fixtures' billing provider
 PRACTICE_B = "1234567893"

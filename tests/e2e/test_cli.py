@@ -12,9 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from edigateway.cli import app
+from tests.factories import CORPUS, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 FIXTURE = REPO / "fixtures" / "claims" / "05_crown_initial.json"
 MINIMAL = REPO / "fixtures" / "x12" / "minimal.837d"
 CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "
@@ -129,7 +128,7 @@ def test_parse_refuses_unsupported_and_reports_malformed(tmp_path: Path):
     assert code == 1
     assert "CLM02" in err
     assert "loop 2300" in err
-    code, _, err = run("x12", "parse", str(CORPUS / "276" / "lfh__claim-level-status.276"))
+    code, _, err = run("x12", "parse", str(CORPUS / "837P" / "imsweb__x12_ambiguous_loop.txt"))
     assert code == 2
     assert "not supported yet" in err
     code, out, _ = run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"),

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from edigateway.cli import app
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ELIGIBILITY = REPO / "fixtures" / "eligibility"
 
 

@@ -10,10 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from edigateway.cli import app
+from tests.factories import CORPUS, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ERA = REPO / "fixtures" / "era"
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 import edigateway.bootstrap
 from edigateway.cli import app
+from tests.factories import REPO
 
 if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

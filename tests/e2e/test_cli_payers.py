@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from edigateway.cli import app
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 A, B = "1456789019", "1234567893"
 
 

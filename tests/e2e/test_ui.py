@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,9 +20,8 @@ from edigateway.demo.job import run_demo
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.services.access import audit_events, create_key, revoke_key
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
 

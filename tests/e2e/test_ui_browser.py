@@ -14,8 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,10 +23,9 @@ from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.demo.job import run_demo
 from edigateway.services.access import create_key, revoke_key
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "var" / "screenshots"
-NOW = datetime(2026, 11, 23, 9, 0)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,9 @@ from edigateway.bootstrap import bootstrap
 from edigateway.cli import app
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "fixtures" / "claims" / "16_spouse_dependent.json"
-NOW = datetime(2026, 11, 23, 9, 0)
 
 
 def _document() -> dict[str, Any]:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -42,8 +41,8 @@ from edigateway.domain.rules import RULES
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator, Verdict
 from edigateway.x12.x837d_005010X224A2 import write_837d
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MAP = REPO / "mappings" / "pyx12" / "837.5010.X224.A2.xml"
 TODAY = date(2026, 11, 22)
 
@@ -108,13 +107,6 @@ def _original() -> str:
         submitter=Submitter(name="SPRINGFIELD FAMILY DENTAL", identifier="SFD01",
                             contact=Contact(name="OFFICE", phone="2175550100")),
         receiver=Receiver(name="CLEARHOUSE", identifier="CH1"))
-
-
-@pytest.fixture(scope="module")
-def validator():
-    from edigateway.x12.validation import Validator
-
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 def _verdict(validator: Validator, text: str) -> Verdict:

@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,8 @@ from edigateway.sim.adjudicate import Adjudicator, Rules
 from edigateway.workers.celery_app import make_celery
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x835_005010X221A1 import write_835
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 FILES = 200
 SETTINGS = Settings()
 

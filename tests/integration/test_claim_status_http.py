@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -34,8 +33,8 @@ from edigateway.x12.x270_005010X279A1 import write_270
 from edigateway.x12.x271_005010X279A1 import read_271
 from edigateway.x12.x276_005010X212 import write_276
 from edigateway.x12.x277_005010X212 import read_277
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "EDGSIM", "MAPLEDENTAL", "EDGSIM", 31, 31,
                            1, datetime(2026, 12, 3, 9, 0))
 KNOWN = {

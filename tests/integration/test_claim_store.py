@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +14,8 @@ from edigateway.errors import CleanClaimError, InputError
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimLineRow, ClaimRow, ClaimStateRow
 from edigateway.services.claim_store import import_claims, load_claims
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 20, 9, 0)
 
 

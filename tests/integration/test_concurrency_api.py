@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +31,8 @@ from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.submissions import Queued, queue_837d
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 PRACTICE = "1456789019"  # the fixtures' billing provider
 CLIENTS = 8
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from edigateway.x12.validation import Validator
+from tests.factories import CORPUS
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 FOLDERS = ("835", "837P", "837I", "999", "837D", "270", "271", "276", "277", "277CA", "TA1")
 
 if not CORPUS.is_dir():
@@ -76,11 +75,6 @@ KNOWN_DISAGREEMENTS: dict[str, tuple[str, str]] = {
     # IEA02 000000001 does not repeat ISA13 000000286 (SOURCES.md's own check notes it).
     "999/imsweb__x12_999_accepted.txt": ("invalid", "does not match ISA id"),
 }
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])

@@ -9,7 +9,6 @@ duplicate or quarantined; processed, failed or unsupported.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, get_args
 
 import pytest
@@ -25,12 +24,12 @@ from edigateway.services.inbound import store_inbound
 from edigateway.services.posting import post_received
 from edigateway.services.received import InboundStatus, ReceivedFile
 from edigateway.services.routing import route_stored
-from tests.unit.x12.x12_mutants import KINDS, REPO, Mutation, all_seeds, mutate
+from tests.factories import NOW, REPO
+from tests.unit.x12.x12_mutants import KINDS, Mutation, all_seeds, mutate
 
 CRASHES = REPO / "fixtures" / "x12" / "crashes"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CRASHES / "expected.json").read_text())
 CODES = CodeLists.load(REPO / "mappings")
-NOW = datetime(2026, 11, 23, 9, 0)
 ERA_CRASHES = sorted(n for n in EXPECTED if n.endswith(".835"))
 SEEDS = all_seeds()
 SEEDS_835 = [i for i, (_n, data) in enumerate(SEEDS) if b"ST*835*" in data]

@@ -13,8 +13,8 @@ from edigateway.domain.eligibility import Category, DentalBenefits, TreatmentPla
 from edigateway.estimates.engine import estimate
 from edigateway.x12.validation import Validator
 from edigateway.x12.x271_005010X279A1 import read_271
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.is_dir())
 
 
@@ -120,11 +120,6 @@ def test_not_stated_is_not_guessed():
     assert benefits.deductibles == []
     assert benefits.maximums == []
     assert benefits.orthodontic_age_limit is None
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])

@@ -24,8 +24,8 @@ from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
 from edigateway.transports.memory import MemoryTransport
 from edigateway.workers.jobs import post_era_file
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ERA = REPO / "fixtures" / "era"
 NOW = datetime(2026, 11, 22, 9, 30)
 CODES = CodeLists.load(REPO / "mappings")

@@ -34,7 +34,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,9 +47,8 @@ from edigateway.persistence.tables import Base, Cents, ClaimRow
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 URL = Settings().test_database_url
 BACKENDS = ["sqlite", *(["postgresql"] if URL else [])]
 CLAIMS = {"sqlite": 500, "postgresql": 300}

@@ -16,7 +16,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -29,9 +28,8 @@ from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 URL = Settings().test_database_url
 ROUNDS = ["01_full_pay/era.835", "09_two_checks_one_file/era.835"]
 

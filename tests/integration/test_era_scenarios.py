@@ -33,8 +33,8 @@ from edigateway.services.posting import post_received
 from edigateway.services.posting_result import PostingResult
 from edigateway.services.received import ReceivedFile
 from edigateway.services.routing import route_stored
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ERA = REPO / "fixtures" / "era"
 SCENARIOS = sorted(p for p in ERA.iterdir() if (p / "expected.json").is_file())
 NOW = datetime(2026, 11, 22, 9, 30)

@@ -45,9 +45,8 @@ from edigateway.x12.x277ca_005010X214 import write_277ca
 from edigateway.x12.x835_005010X221A1 import write_835
 from edigateway.x12.x837d_005010X224A2 import read_837d
 from edigateway.x12.x999_005010X231A1 import write_999
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 LATER = datetime(2026, 11, 23, 11, 0)
 CODES = CodeLists.load(REPO / "mappings")
 

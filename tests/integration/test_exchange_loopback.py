@@ -5,7 +5,6 @@ claims in the right states (issue 5's done-when)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,16 +31,10 @@ from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.transports.sftp import SftpTransport
 from edigateway.x12.validation import Validator
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 FIXTURES = ["01_filling_amalgam_mod", "05_crown_initial", "07_quadrant_scaling",
             "26_batch_family_two_patients"]
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(REPO / "mappings", tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from edigateway.services.idempotency import (
     fingerprint,
     run_once,
 )
+from tests.factories import NOW
 
-NOW = datetime(2026, 11, 23, 9, 0)
 BODY = fingerprint({"claim_ids": [1]})
 
 

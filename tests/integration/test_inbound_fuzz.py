@@ -14,8 +14,6 @@ with a work item naming it, and its bytes kept exactly.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,11 +26,9 @@ from edigateway.persistence.inbound_rows import inbound_bytes
 from edigateway.persistence.tables import InboundFileRow, WorkItemRow
 from edigateway.services.inbound import poll_inbound
 from edigateway.transports.memory import MemoryTransport
+from tests.factories import CORPUS, NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 CODES = CodeLists.load(REPO / "mappings")
-NOW = datetime(2026, 11, 23, 9, 0)
 ENDINGS = {"processed", "duplicate", "unmatched", "unsupported", "failed"}
 NEEDS_WORK = {"unmatched", "unsupported", "failed"}
 

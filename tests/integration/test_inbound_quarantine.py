@@ -39,11 +39,9 @@ from edigateway.sim.sftp_server import SimSftpServer, generate_ed25519_key
 from edigateway.transports.base import RemoteFile, RetryPolicy
 from edigateway.transports.memory import MemoryTransport
 from edigateway.transports.sftp import SftpConfig, SftpTransport
+from tests.factories import CORPUS, NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 CODES = CodeLists.load(REPO / "mappings")
-NOW = datetime(2026, 11, 23, 9, 0)
 IN, OUT, ARCHIVE = "from_clearinghouse", "to_clearinghouse", "archive"
 CAP = 64 * 1024
 

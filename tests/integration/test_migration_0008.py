@@ -9,7 +9,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,9 +21,8 @@ from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import document_binding, import_claims
 from edigateway.services.followup import aging_report, payers
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 A, B, C = "1456789019", "1234567893", "1992753818"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if Settings().test_database_url else [])

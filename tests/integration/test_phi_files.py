@@ -10,7 +10,6 @@ import logging
 import os
 import stat
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,7 @@ from edigateway.bootstrap import bootstrap
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 def mode(path: Path) -> int:

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,8 @@ from edigateway.services.claim_store import import_claims
 from edigateway.services.followup import aging_report, payer_practice, payers, set_timely_filing
 from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
 A, B, C = "1456789019", "1234567893", "1992753818"
 A_NAME, B_NAME = "PRAIRIE DENTAL PLAN", "DELTA OF ILLINOIS"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,8 @@ from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import write_270
 from edigateway.x12.x271_005010X279A1 import read_271
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "EDGSIM", "MAPLEDENTAL", "EDGSIM", 8, 8,
                            1, datetime(2026, 11, 23, 9, 0))
 

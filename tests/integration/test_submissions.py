@@ -3,7 +3,6 @@ commit together — or, when anything fails, none of them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,9 +22,7 @@ from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.submissions import queue_837d, submission_payload
 from edigateway.settings import Settings
 from edigateway.x12.x837d_005010X224A2 import read_837d
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 def test_queue_records_everything_in_one_transaction(database: Database, tmp_path: Path):

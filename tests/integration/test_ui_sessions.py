@@ -4,7 +4,7 @@ and that signing out at the same moment from two clients ends it once (one audit
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +15,8 @@ from edigateway.persistence.tables import AuditEventRow, UiSessionRow
 from edigateway.services import ui_sessions
 from edigateway.services.access import create_key, revoke_key
 from edigateway.services.ui_sessions import Lifetime
+from tests.factories import NOW
 
-NOW = datetime(2026, 11, 23, 9, 0)
 LIFE = Lifetime(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
 
 

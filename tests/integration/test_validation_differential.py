@@ -36,10 +36,9 @@ from pathlib import Path
 import pytest
 
 from edigateway.x12.validation import Validator
+from tests.factories import CORPUS, REPO
 from tests.unit.x12.x12_mutants import Mutation, mutate
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 FOLDERS = ("835", "837P", "837I", "999")
 TODAY = date(2026, 11, 22)
 MAX_SEED_BYTES = 60_000  # the two load-test 837Ps (≈ 1 MB) take seconds each, twice
@@ -62,11 +61,6 @@ VALID_SEEDS = {  # one file x12valid passes, per transaction with a pyx12 map
     "837P": CORPUS / "837P" / "moov__sample.txt",
     "999": CORPUS / "999" / "imsweb__x12_999_rejected.txt",
 }
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 @pytest.fixture(scope="module")

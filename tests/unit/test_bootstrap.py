@@ -5,7 +5,6 @@ its next use), while a database handed in by the caller stays the caller's."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -13,9 +12,7 @@ from sqlalchemy import text
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.database import Database
 from edigateway.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 def _gateway(tmp_path: Path, **kwargs) -> Gateway:

@@ -9,8 +9,8 @@ import pytest
 
 from edigateway.clearinghouses import load_profile
 from edigateway.errors import ConfigurationError
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PROFILES = sorted((REPO / "mappings" / "clearinghouses").glob("*.json"))
 
 

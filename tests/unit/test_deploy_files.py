@@ -3,14 +3,12 @@ out of them, the image runs as a non-root user with a health check."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import typer
 
 from edigateway.cli import app
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 yaml = pytest.importorskip("yaml")
 
 

@@ -4,7 +4,6 @@ TestClient) leaves the gateway as it was."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,9 +11,7 @@ from fastapi.testclient import TestClient
 from edigateway.api.app import create_app
 from edigateway.bootstrap import bootstrap
 from edigateway.settings import Settings
-
-REPO = Path(__file__).resolve().parents[3]
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW, REPO
 
 
 def test_shutdown_closes_the_gateway(tmp_path: Path):

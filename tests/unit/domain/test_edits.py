@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.edits import check_batch, check_claim, ensure_clean, npi_is_valid
 from edigateway.errors import CleanClaimError
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 11, 22)
 
 

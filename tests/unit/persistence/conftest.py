@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edigateway.persistence.tables import ClaimRow, Payer, Practice
-
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import NOW
 
 AddClaim = Callable[..., int]
 

@@ -11,7 +11,7 @@ from edigateway.persistence import inbound_rows as rows
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import InboundFileRow, InboundQuarantineRow
 from edigateway.security.phi import VERSION
-from tests.unit.persistence.conftest import NOW
+from tests.factories import NOW
 
 NOT_UTF8 = b"ISA*00*\xff\xfe~IEA*1*000000001~"
 

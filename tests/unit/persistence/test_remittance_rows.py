@@ -25,7 +25,8 @@ from edigateway.persistence.tables import (
     RemittanceAdjustmentRow,
     RemittanceLineRow,
 )
-from tests.unit.persistence.conftest import NOW, AddClaim
+from tests.factories import NOW
+from tests.unit.persistence.conftest import AddClaim
 
 D = Decimal
 

@@ -4,13 +4,12 @@ why it will not be applied (and the error ``era post`` reports for it)."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.services.ack_routers import ROUTERS
 from edigateway.services.received import ROUTED_KINDS, ReceivedFile
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 ENVELOPE = REPO / "fixtures" / "x12" / "envelope"
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from edigateway.reconcile.balance import check_remittance
 from edigateway.services.claims import load_claim_file
@@ -15,8 +12,8 @@ from edigateway.sim.adjudicate import Adjudicator, Rules, payer_claim_number
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x835_005010X221A1 import read_835, write_835
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 RULES = Rules.load(REPO / "mappings")
 PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 9, 9,
                            1, datetime(2026, 11, 23, 12, 0))
@@ -51,11 +48,6 @@ def test_not_covered_code_is_denied_with_its_codes():
     assert crown.paid == 0
     assert [(a.group, a.reason) for a in crown.adjustments] == [("CO", "96")]
     assert crown.remark_codes == ["N130"]
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 def test_remittance_balances_validates_and_reverses(validator: Validator):

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from edigateway.services.claims import load_claim_file
 from edigateway.sim.adjudicate import Rules
 from edigateway.sim.clearinghouse import INBOX, OUTBOX, FrontEndRules, SimClearinghouse
@@ -17,14 +15,9 @@ from edigateway.x12.validation import Validator
 from edigateway.x12.x277ca_005010X214 import read_277ca
 from edigateway.x12.x837d_005010X224A2 import write_837d
 from edigateway.x12.x999_005010X231A1 import read_999
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 23, 12, 0)
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(REPO / "mappings", tmp_path_factory.mktemp("cache"))
 
 
 def _sim(root: Path, validator: Validator) -> SimClearinghouse:

@@ -4,9 +4,6 @@ ones a "subscriber not found" rejection; the 271 is valid and reads back."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
-
-import pytest
 
 from edigateway.services.eligibility import load_inquiries
 from edigateway.sim.eligibility import BenefitPlans, answer_270
@@ -14,15 +11,10 @@ from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import write_270
 from edigateway.x12.x271_005010X279A1 import read_271
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 3, 3, 1,
                            datetime(2026, 11, 23, 12, 0))
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 def test_known_dependent_and_unknown_member(validator: Validator):

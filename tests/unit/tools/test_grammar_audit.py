@@ -13,13 +13,13 @@ import importlib.util
 import json
 import re
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-TOOL = ROOT / "tools" / "grammar_audit"
+from tests.factories import REPO
+
+TOOL = REPO / "tools" / "grammar_audit"
 GUIDES = ["837D", "270", "271", "276", "277", "277CA", "835", "999"]
 
 
@@ -70,7 +70,7 @@ def test_no_known_bug_remains_for_the_guides_issue_13_closed(guide):
 
 
 def test_conformance_doc_lists_every_explanation():
-    text = (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "conformance.md").read_text(encoding="utf-8")
     keys = {**audit.load_explanations(audit.EXPLAINED), **audit.load_explanations(audit.KNOWN_BUGS)}
     missing = [k for k in keys if f"`{k}`" not in text]
     assert not missing, "docs/conformance.md lacks (regenerate with audit.py --markdown):\n" + \

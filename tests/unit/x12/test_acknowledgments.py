@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -31,9 +30,8 @@ from edigateway.x12.ta1 import read_ta1, write_ta1
 from edigateway.x12.validation import Validator
 from edigateway.x12.x277ca_005010X214 import read_277ca, write_277ca
 from edigateway.x12.x999_005010X231A1 import read_999, write_999
+from tests.factories import CORPUS
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 PARAMS = InterchangeParams("ZZ", "CLEARINGHOUSE", "ZZ", "PRACTICE", "CLEARINGHOUSE",
                            "PRACTICE", 42, 7, 1, datetime(2026, 11, 22, 10, 0))
 
@@ -125,12 +123,6 @@ def _claim_ack_file() -> ClaimAckFile:
                                        amount=Decimal("1553.50"))],
         claims=claims,
     ).with_totals()
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings",
-                     cache_dir=tmp_path_factory.mktemp("maps"))
 
 
 # --------------------------------------------------------------------------- domain

@@ -9,6 +9,7 @@ The CLI, ``era post``, the poller and ``POST /v1/eligibility`` read them in
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,10 @@ import pytest
 
 from edigateway.errors import X12Error
 from edigateway.services.eligibility import benefits_of, estimate_from_files
-from edigateway.services.parsing import parse_file
+from edigateway.services.parsing import summarise, write_document
 from edigateway.x12.validation import Validator
-from tests.unit.x12.x12_mutants import READERS, REPO
+from tests.factories import REPO
+from tests.unit.x12.x12_mutants import READERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,8 +42,8 @@ def _entry(name: str) -> Callable[[Path], object]:
     if name in READERS:
         return lambda path: READERS[name](path.read_bytes(), str(path))
     return {
-        "x12 parse": lambda path: parse_file(path, full=False),
-        "x12 parse --json": lambda path: parse_file(path, full=True),
+        "x12 parse": summarise,
+        "x12 parse --json": lambda path: write_document(path, io.StringIO()),
         "benefits": benefits_of,
         "estimate": lambda path: estimate_from_files(path, PLAN),
     }[name]
@@ -73,11 +75,6 @@ def test_crash_file_gets_our_located_error(name: str, entry: str):
     if want["loop"] is not None:
         assert location.loop == want["loop"]
     str(error).encode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(REPO / "mappings")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, want in EXPECTED.items()

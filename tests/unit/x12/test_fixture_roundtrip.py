@@ -15,8 +15,8 @@ from edigateway.services.claims import load_claim_file
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x837d_005010X224A2 import read_837d, write_837d
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 FIXTURES = sorted((REPO / "fixtures" / "claims").glob("*.json"))
 TODAY = date(2026, 11, 22)
 PARAMS = InterchangeParams(
@@ -24,11 +24,6 @@ PARAMS = InterchangeParams(
     receiver_id="CLEARHOUSE1", gs_sender_code="MSD0001", gs_receiver_code="CLEARHOUSE1",
     interchange_control_number=1001, group_control_number=1001,
     first_transaction_control_number=1, created=datetime(2026, 11, 21, 16, 45))
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 def _build(path: Path) -> tuple[str, list[Claim]]:

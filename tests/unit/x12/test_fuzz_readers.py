@@ -20,6 +20,7 @@ to keep nothing). Crashes it finds belong in ``fixtures/x12/crashes/`` with a te
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING
 
@@ -29,9 +30,10 @@ from hypothesis import strategies as st
 
 from edigateway.errors import EdigatewayError, X12Error
 from edigateway.services.eligibility import benefits_of, describe_benefits, estimate_from_files
-from edigateway.services.parsing import parse_file
+from edigateway.services.parsing import summarise, write_document
 from edigateway.x12.validation import Validator
-from tests.unit.x12.x12_mutants import KINDS, READERS, REPO, Mutation, all_seeds, mutate
+from tests.factories import REPO
+from tests.unit.x12.x12_mutants import KINDS, READERS, Mutation, all_seeds, mutate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,13 +90,12 @@ def test_reader_reads_or_refuses_any_mutant(reader: str, seed: int,
 
 
 def _parse(path: Path) -> None:
-    document = parse_file(path, full=True)
-    json.dumps(document, default=str)
-    "\n".join(document["summary"]).encode("utf-8")
+    for lines in (False, True):
+        write_document(path, io.StringIO(), lines=lines)
 
 
 def _parse_summary(path: Path) -> None:
-    "\n".join(parse_file(path, full=False)["summary"]).encode("utf-8")
+    "\n".join(summarise(path)).encode("utf-8")
 
 
 def _benefits(path: Path) -> None:
@@ -129,11 +130,6 @@ def test_file_entry_point_reads_or_refuses_any_mutant(entry: str, mutant_file: P
 
 
 SMALL_SEEDS = [i for i, (_name, data) in enumerate(SEEDS) if len(data) < 20_000]
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 @_budget(25)

@@ -7,7 +7,6 @@ import io
 import json
 import re
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from edigateway.x12.validation import CDT_FORMAT_ONLY, Validator
 from edigateway.x12.x837d_005010X224A2 import write_837d
 from tests.unit.domain.test_edits import CASES, TODAY, _load
 
-REPO = Path(__file__).resolve().parents[3]
 PARAMS = InterchangeParams(
     sender_qualifier="ZZ", sender_id="MSD0001", receiver_qualifier="ZZ",
     receiver_id="CLEARHOUSE1", gs_sender_code="MSD0001", gs_receiver_code="CLEARHOUSE1",
@@ -29,11 +27,6 @@ PARAMS = InterchangeParams(
 SUBMITTER = Submitter(name="MAPLE", identifier="MSD0001",
                       contact=Contact(name="OFFICE", phone="2175550100"))
 RECEIVER = Receiver(name="CLEARINGHOUSE", identifier="CH1")
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 def _written(document: dict[str, Any]) -> str:

@@ -25,16 +25,14 @@ from edigateway.errors import ConfigurationError
 from edigateway.x12.spec import MODULES, all_guides, guide
 from edigateway.x12.spec.model import Composite, Element, Loop, Segment
 from edigateway.x12.validation import Validator
-
-ROOT = Path(__file__).resolve().parents[3]
-CORPUS = ROOT.parent / "shared" / "x12-corpus"
+from tests.factories import CORPUS, REPO
 
 
 def _gen() -> ModuleType:
     """tools/mapgen/gen.py, imported by path (tools/ is not a package)."""
     if "mapgen_gen" in sys.modules:
         return sys.modules["mapgen_gen"]
-    spec = importlib.util.spec_from_file_location("mapgen_gen", ROOT / "tools/mapgen/gen.py")
+    spec = importlib.util.spec_from_file_location("mapgen_gen", REPO / "tools/mapgen/gen.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -46,17 +44,12 @@ def _gen() -> ModuleType:
 gen = _gen()
 
 
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=ROOT / "mappings")
-
-
 # -- regeneration ------------------------------------------------------------------------
 def test_regeneration_is_byte_identical_to_what_is_committed():
     files = gen.outputs()
     assert {p.name for p in files} >= {"837.5010.X224.A2.xml", "277.5010.X214.xml",
                                        "maps.xml", "elements.py"}
-    stale = [str(p.relative_to(ROOT)) for p, text in files.items()
+    stale = [str(p.relative_to(REPO)) for p, text in files.items()
              if not p.exists() or p.read_bytes() != text.encode("utf-8")]
     assert not stale, "regenerate with .venv/bin/python tools/mapgen/gen.py: " + ", ".join(stale)
 
@@ -64,11 +57,11 @@ def test_regeneration_is_byte_identical_to_what_is_committed():
 def test_the_maps_we_generate_and_those_we_leave_to_pyx12():
     ours = {g.key for g in all_guides() if g.generated}
     assert ours == {"837D", "270", "271", "276", "277", "277CA"}
-    index = ET.parse(ROOT / "mappings/pyx12/maps.xml").getroot()  # noqa: S314 - ours
+    index = ET.parse(REPO / "mappings/pyx12/maps.xml").getroot()  # noqa: S314 - ours
     entries = {(m.get("vriic"), m.get("fic")): m.text for m in index.iter("map")}
     for g in all_guides():
         assert entries[(g.info.vriic, g.info.fic)] == g.info.file
-        assert (ROOT / "mappings/pyx12" / g.info.file).exists() == g.generated
+        assert (REPO / "mappings/pyx12" / g.info.file).exists() == g.generated
 
 
 # -- spec against the pyx12 maps ---------------------------------------------------------

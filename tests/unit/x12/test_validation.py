@@ -10,16 +10,11 @@ from pathlib import Path
 import pytest
 
 from edigateway.x12.validation import CDT_FORMAT_ONLY, PYX12_SNIP_TYPES, Validator
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 SAMPLE = (REPO / "fixtures" / "x12" / "minimal.837d").read_text()
 ERA = (REPO / "fixtures" / "era" / "01_full_pay" / "era.835").read_text()
 TODAY = date(2026, 11, 22)
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 def _found(validator: Validator, text: str, **kwargs: object) -> list[tuple[object, ...]]:

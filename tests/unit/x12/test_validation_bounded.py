@@ -18,18 +18,18 @@ import pytest
 from edigateway.x12 import validation
 from edigateway.x12.envelope import MAX_SEGMENT_LENGTH
 from edigateway.x12.validation import MAX_FINDINGS, Validator, Verdict
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 ERA = (REPO / "fixtures" / "era" / "01_full_pay" / "era.835").read_text()
 REPEATED = "REF*6R*ERA101-1~\n"
 MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    checker = Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
-    assert checker.validate_text(ERA).valid  # loads the maps outside the measured runs
-    return checker
+def validator(validator: Validator) -> Validator:
+    """The session's validator, warmed up: its maps load outside the measured runs."""
+    assert validator.validate_text(ERA).valid
+    return validator
 
 
 def _repeated(path: Path, count: int) -> Path:

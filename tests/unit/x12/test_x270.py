@@ -13,9 +13,8 @@ from edigateway.services.eligibility import load_inquiries
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x270_005010X279A1 import read_270, write_270
+from tests.factories import CORPUS, REPO
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 INQUIRIES = sorted((REPO / "fixtures" / "inquiries").glob("*.json"))
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "CLEARINGHOUSE", "MAPLEDENTAL",
                            "CLEARINGHOUSE", 77, 77, 1, datetime(2026, 11, 23, 9, 30))
@@ -107,11 +106,6 @@ def test_bad_date_is_named():
     with pytest.raises(X12StructureError) as info:
         read_270(text.encode(), name="x.270")
     assert info.value.location.element == "DMG02"
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 @pytest.mark.parametrize("path", INQUIRIES, ids=[p.stem for p in INQUIRIES])

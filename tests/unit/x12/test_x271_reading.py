@@ -4,14 +4,13 @@ located errors for codes outside the guide's lists."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from edigateway.errors import X12StructureError
 from edigateway.x12.x271_005010X279A1 import read_271
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 BASE = (REPO / "fixtures" / "eligibility" / "10_active_only" / "response.271").read_text()
 
 

@@ -19,8 +19,8 @@ from edigateway.domain.eligibility import (
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x271_005010X279A1 import read_271, write_271
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.is_dir())
 PARAMS = InterchangeParams("ZZ", "SIMULATOR", "ZZ", "MAPLEDENTAL", "SIMULATOR", "MAPLEDENTAL",
                            5, 5, 1, datetime(2026, 11, 23, 10, 0))
@@ -37,11 +37,6 @@ def _inquiry_for(b: DentalBenefits) -> EligibilityInquiry:
         provider=InquiryProvider(organization_name="MAPLE STREET DENTAL", npi="1456789019"),
         subscriber=InquiryPerson(name=subscriber, member_id=b.member_id or "M1"),
         dependent=dependent)
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,9 +29,8 @@ from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x276_005010X212 import read_276, write_276
 from edigateway.x12.x277_005010X212 import read_277, write_277
+from tests.factories import CORPUS
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "DELTADENTAL", "MAPLEDENTAL",
                            "DELTADENTAL", 4101, 4101, 1, datetime(2026, 12, 3, 8, 15))
 ANSWER_PARAMS = InterchangeParams("ZZ", "DELTADENTAL", "ZZ", "MAPLEDENTAL", "DELTADENTAL",
@@ -100,11 +98,6 @@ def _answers() -> list[ClaimStatusAnswer]:
         _answer("CS-3", None, statuses=[{"category_code": "D0", "status_code": "35"}]),
         _answer("CS-4", "PC1004", provider=DENTIST),
     ]
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 # --------------------------------------------------------------------------- round trips

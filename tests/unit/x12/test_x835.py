@@ -21,9 +21,10 @@ from edigateway.x12.x835_005010X221A1 import (
     read_835,
     write_835,
 )
+from tests.factories import CORPUS as SHARED_CORPUS
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "x12-corpus" / "835"
+CORPUS = SHARED_CORPUS / "835"
 OURS = sorted((REPO / "fixtures" / "era").glob("*/*.835"))
 PARAMS = InterchangeParams("ZZ", "PAYER", "ZZ", "PRACTICE", "PAYER", "PRACTICE", 42, 7, 1,
                            datetime(2026, 11, 22, 10, 0))
@@ -154,11 +155,6 @@ def test_odd_separators_and_crlf_read_the_same():
     assert _strip([r.model_dump() for r in weird.remittances]) == \
         _strip([r.model_dump() for r in plain.remittances])
     assert weird.remittances[0].provider_adjustments[0].reference == "PCC106"
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(mappings_dir=REPO / "mappings", cache_dir=tmp_path_factory.mktemp("c"))
 
 
 @pytest.mark.parametrize("path", OURS, ids=[f"{p.parent.name}/{p.name}" for p in OURS])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,8 +40,8 @@ from edigateway.domain.common import PersonName
 from edigateway.errors import DelimiterInDataError, X12StructureError
 from edigateway.x12.envelope import Delimiters, InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import read_837d, write_837d
+from tests.factories import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "x12-corpus"
 PARAMS = InterchangeParams(
     sender_qualifier="ZZ", sender_id="PRACTICE", receiver_qualifier="ZZ",
     receiver_id="CLEARINGHOUSE", gs_sender_code="PRACTICE", gs_receiver_code="CH",

@@ -31,12 +31,11 @@ from edigateway.x12.x277ca_005010X214 import read_277ca
 from edigateway.x12.x835_005010X221A1 import iter_835, read_835
 from edigateway.x12.x837d_005010X224A2 import read_837d
 from edigateway.x12.x999_005010X231A1 import read_999
+from tests.factories import CORPUS, REPO
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 
 KINDS = ("flip", "insert", "delete", "non_utf8", "isa_separator", "element", "duplicate",
          "drop", "truncate_segment", "truncate_file")
