@@ -299,10 +299,10 @@ def test_audit_trail_is_append_only(api: Api):
 
     events = list(audit_events(api.gateway.database, start=NOW.replace(hour=0),
                                end=NOW.replace(hour=23)))
-    reads = [e for e in events if e["resource"] == "claim" and e["action"] == "read"]
-    assert reads[-1]["resource_id"] == str(claim_id)
-    assert reads[-1]["actor"].startswith("key:")
-    assert reads[-1]["remote_addr"] == "testclient"
+    reads = [e for e in events if e.resource == "claim" and e.action == "read"]
+    assert reads[-1].resource_id == str(claim_id)
+    assert reads[-1].actor.startswith("key:")
+    assert reads[-1].remote_addr == "testclient"
     with pytest.raises(PersistenceError, match="append-only"), \
             api.gateway.database.transaction() as session:
         session.execute(text("UPDATE audit_events SET actor = 'someone else'"))

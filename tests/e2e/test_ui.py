@@ -88,7 +88,7 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     assert forged.status_code == 403
     events = list(audit_events(seeded.database, start=NOW.replace(hour=0),
                                end=NOW.replace(hour=23)))
-    assert any(e["resource"] == "work_item" and e["resource_id"] == ids[0] for e in events)
+    assert any(e.resource == "work_item" and e.resource_id == ids[0] for e in events)
 
     claims = client.get("/ui/claims")
     estimated = re.search(r'href="/ui/claims/(\d+)">MSD1002<', claims.text)
@@ -241,8 +241,8 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
     assert (again.status_code, again.headers["location"]) == (303, "/ui/login")
     events = [e for e in audit_events(seeded.database, start=NOW.replace(hour=0),
                                       end=NOW.replace(hour=23))
-              if e["resource"] == "ui_session" and e["actor"] == f"key:{key_id}:ui"]
-    assert [e["detail"] for e in events] == ["signed in", "signed out"]
+              if e.resource == "ui_session" and e.actor == f"key:{key_id}:ui"]
+    assert [e.detail for e in events] == ["signed in", "signed out"]
 
 
 def test_revoking_the_key_signs_its_sessions_out(seeded: Gateway):

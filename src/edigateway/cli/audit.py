@@ -24,28 +24,23 @@ def audit_export(
 
     Example: ``edigateway audit export --from 2026-11-01 --to 2026-11-30 > audit.jsonl``
     """
-    from datetime import date, datetime, timedelta
+    from dataclasses import asdict
+    from datetime import date
 
-    from edigateway.services.access import audit_events, record
+    from edigateway.services.access import export_audit
 
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:
         raise fail(f"--from/--to: {exc}", EXIT_UNREADABLE) from exc
-    lower = datetime.combine(first, datetime.min.time())
-    upper = datetime.combine(last + timedelta(days=1), datetime.min.time())
     with open_gateway() as gateway:
-        events = list(audit_events(gateway.database, start=lower, end=upper, practice_id=practice))
-        with gateway.database.transaction() as session:
-            record(
-                session,
-                actor="cli",
-                practice_id=practice,
-                action="export",
-                resource="audit_events",
-                resource_id=None,
-                at=gateway.clock(),
-                detail=f"{first}..{last}: {len(events)} events",
-            )
+        events = export_audit(
+            gateway.database,
+            first=first,
+            last=last,
+            practice_id=practice,
+            actor="cli",
+            now=gateway.clock(),
+        )
     for event in events:
-        emit(event, json=True)
+        emit(event, json=True, document=lambda e: {**asdict(e), "at": e.at.isoformat()})

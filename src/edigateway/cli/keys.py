@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,8 @@ from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from edigateway.services.access import KeyInfo
 
 app = typer.Typer(help="API keys and PHI encryption keys.", no_args_is_help=True)
 
@@ -77,12 +79,11 @@ def keys_list(as_json: JsonOption = False) -> None:
     emit(keys, json=as_json, text=_key_lines)
 
 
-def _key_lines(keys: list[dict[str, Any]]) -> Iterator[str]:
+def _key_lines(keys: list[KeyInfo]) -> Iterator[str]:
     for key in keys:
-        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
+        state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
         yield (
-            f"{key['key_id']}\tpractice {key['practice_id']}\t{state}\t"
-            f"{','.join(key['scopes'])}\t{key['name']}"
+            f"{key.key_id}\tpractice {key.practice_id}\t{state}\t{','.join(key.scopes)}\t{key.name}"
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
@@ -32,9 +32,6 @@ from edigateway.security.api_keys import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from datetime import datetime
-
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
@@ -78,6 +75,34 @@ class CreatedKey:
     token: str
     practice_id: int
     scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What may be shown of a key: never its secret or hash."""
+
+    key_id: str
+    practice_id: int
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One entry of the audit trail (``detail`` never holds PHI)."""
+
+    id: int
+    at: datetime
+    actor: str
+    practice_id: int | None
+    action: str
+    resource: str
+    resource_id: str | None
+    remote_addr: str | None
+    detail: str
 
 
 def practice_by(session: Session, reference: str) -> Practice:
@@ -127,12 +152,11 @@ def revoke_key(db: Database, key_id: str, *, now: datetime) -> None:
                    resource="api_key", resource_id=key_id, at=now, detail="revoked")
 
 
-def list_keys(db: Database) -> list[dict[str, object]]:
+def list_keys(db: Database) -> list[KeyInfo]:
     """Every key (never a secret or hash)."""
     with db.transaction() as session:
-        return [{"key_id": r.key_id, "practice_id": r.practice_id, "name": r.name,
-                 "scopes": r.scopes.split(","), "created_at": r.created_at,
-                 "revoked_at": r.revoked_at, "last_used_at": r.last_used_at}
+        return [KeyInfo(r.key_id, r.practice_id, r.name, tuple(r.scopes.split(",")),
+                        r.created_at, r.revoked_at, r.last_used_at)
                 for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
 
 
@@ -175,18 +199,35 @@ def record(session: Session, *, actor: str, practice_id: int | None, action: Aud
 
 
 def audit_events(db: Database, *, start: datetime, end: datetime,
-                 practice_id: int | None = None) -> Iterator[dict[str, object]]:
-    """Audit events with ``start <= at < end``, oldest first (the export also audits
-    itself, so an export is visible in the next one)."""
+                 practice_id: int | None = None) -> list[AuditEvent]:
+    """Audit events with ``start <= at < end``, oldest first."""
     if end <= start:
         raise InputError(f"the range is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
     with db.transaction() as session:
-        query = select(AuditEventRow).where(AuditEventRow.at >= start, AuditEventRow.at < end)
-        if practice_id is not None:
-            query = query.where(AuditEventRow.practice_id == practice_id)
-        rows: list[dict[str, object]] = [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor,
-                 "practice_id": r.practice_id, "action": r.action, "resource": r.resource,
-                 "resource_id": r.resource_id, "remote_addr": r.remote_addr,
-                 "detail": r.detail}
-                for r in session.scalars(query.order_by(AuditEventRow.id))]
-    yield from rows
+        return _events(session, start, end, practice_id)
+
+
+def export_audit(db: Database, *, first: date, last: date, practice_id: int | None,
+                 actor: str, now: datetime) -> list[AuditEvent]:
+    """The audit events of the days ``first`` to ``last`` (included), of one practice or
+    all; the export is itself audited in the same transaction, so it shows in the next."""
+    start = datetime.combine(first, time.min)
+    end = datetime.combine(last + timedelta(days=1), time.min)
+    if end <= start:
+        raise InputError(f"the range is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
+    with db.transaction() as session:
+        events = _events(session, start, end, practice_id)
+        record(session, actor=actor, practice_id=practice_id, action="export",
+               resource="audit_events", resource_id=None, at=now,
+               detail=f"{first}..{last}: {len(events)} events")
+        return events
+
+
+def _events(session: Session, start: datetime, end: datetime, practice_id: int | None
+            ) -> list[AuditEvent]:
+    query = select(AuditEventRow).where(AuditEventRow.at >= start, AuditEventRow.at < end)
+    if practice_id is not None:
+        query = query.where(AuditEventRow.practice_id == practice_id)
+    return [AuditEvent(r.id, r.at, r.actor, r.practice_id, r.action, r.resource,
+                       r.resource_id, r.remote_addr, r.detail)
+            for r in session.scalars(query.order_by(AuditEventRow.id))]
