@@ -10,7 +10,7 @@ import typer
 
 from edigateway.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, exit_codes, fail
 from edigateway.cli.gateway import open_gateway
-from edigateway.cli.output import JsonOption, emit, json_option
+from edigateway.cli.output import emit, json_option
 from edigateway.errors import EdigatewayError
 
 if TYPE_CHECKING:
@@ -112,18 +112,33 @@ def maps() -> None:
 @exit_codes()
 def parse(
     file: Annotated[Path, typer.Argument(help="an X12 file")],
-    as_json: JsonOption = False,
+    as_json: Annotated[
+        bool, json_option("print the file's document as indented JSON, written as it is read")
+    ] = False,
+    as_lines: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help="print JSON Lines: a line for the file, one per claim (payment, inquiry, "
+            "answer, acknowledgment), one for the totals",
+        ),
+    ] = False,
 ) -> None:
-    """Print the domain objects an X12 file holds (837D claims, 835 remittances).
+    """Print the domain objects an X12 file holds: 837D claims, 835 remittances, 270/271
+    eligibility, 276/277 claim status, 277CA and 999 acknowledgments.
 
-    Without ``--json`` an 835 is streamed and summarised. Example:
-    ``edigateway x12 parse claims.837 --json``
+    The JSON is written as the file is read (an 835 or 837D claim by claim), so memory
+    stays flat whatever the file's size; a file found malformed part-way ends the output
+    there, with the error on stderr and exit 1. Without ``--json`` a summary is printed.
+    Example: ``edigateway x12 parse claims.837 --json``
     """
-    from edigateway.services.parsing import parse_file
+    from edigateway.services.parsing import summarise, write_document
 
-    document = parse_file(file, full=as_json)
-    summary = document.pop("summary")
-    emit(document.get("document", document), json=as_json, text=lambda _: summary, indent=2)
+    if as_json or as_lines:
+        write_document(file, sys.stdout, lines=as_lines)
+        return
+    for line in summarise(file):
+        typer.echo(line)
 
 
 @app.command("build")
