@@ -106,6 +106,24 @@ class CycleReport:
 
 
 @dataclass(slots=True)
+class _Received:
+    """A received file as the envelope reader saw it: its segments, its functional groups
+    (each GS with the list positions, counted from 1, of its transaction sets' ST and SE)
+    and what is wrong with its interchange envelope (the message and the TA105 note code).
+    """
+
+    segments: list[Segment] = field(default_factory=list)
+    groups: list[tuple[Segment, list[tuple[int, int]]]] = field(default_factory=list)
+    problem: tuple[str, str] | None = None
+
+    @property
+    def isa(self) -> Segment | None:
+        """The first ISA: the segment reader starts every file at one, even one whose
+        envelope is refused (``None`` for a file it could not read at all)."""
+        return self.segments[0] if self.segments else None
+
+
+@dataclass(slots=True)
 class _State:
     seen: list[str] = field(default_factory=list)
     last_control: int = 0
@@ -154,7 +172,8 @@ class SimClearinghouse:
         return report
 
     def _answer(self, name: str, data: bytes, report: CycleReport) -> None:
-        isa, segments, problem = self._envelope(name, data)
+        received = self._envelope(name, data)
+        isa, segments, problem = received.isa, received.segments, received.problem
         if problem is not None:
             message, note = problem
             said = message if message.startswith(name) else f"{name}: {message}"
@@ -174,7 +193,7 @@ class SimClearinghouse:
         if isa.element(14) == "1":
             self._ta1(isa, "A", "000", report)
         verdict = self.validator.validate_bytes(data, name)
-        accepted_sets = self._999(isa, segments, list(verdict.errors), report)
+        accepted_sets = self._999(isa, received, list(verdict.errors), report)
         claims: list[Claim] = []
         submitter = ("", "")
         for gs, start, end in accepted_sets:
@@ -195,30 +214,36 @@ class SimClearinghouse:
             self._277ca_and_835(isa, *submitter, claims, report)
 
     # -- TA1
-    def _envelope(self, name: str, data: bytes
-                  ) -> tuple[Segment | None, list[Segment], tuple[str, str] | None]:
-        """The file's segments and first ISA, with what is wrong with its interchange
-        envelope (the message and the TA105 note code), checked by the envelope reader
-        every codec uses. SE and GE counts and control numbers are the 999's to answer,
+    def _envelope(self, name: str, data: bytes) -> _Received:
+        """The file as the envelope reader every codec uses sees it (see
+        :class:`_Received`). SE and GE counts and control numbers are the 999's to answer,
         so they are not checked here."""
         reader = EnvelopeReader(name, trailers=False)
-        segments: list[Segment] = []
-        problem: tuple[str, str] | None = None
+        received = _Received()
+        segments, groups = received.segments, received.groups
+        st: int | None = None
         try:
             for seg in read_segments(data, name):
                 segments.append(seg)
-                reader.feed(seg)
+                kind = reader.feed(seg)
+                if kind == "GS":
+                    groups.append((seg, []))
+                elif kind == "ST":
+                    st = len(segments)
+                elif kind == "SE" and st is not None and groups:
+                    groups[-1][1].append((st, len(segments)))
+                    st = None
         except X12Error as exc:
-            problem = (str(exc), _note_for(exc.location))
-        else:
-            try:
-                reader.finish()
-            except X12Error as exc:  # ends without its IEA: no trailer to match ISA13
-                problem = (str(exc), "001")
-        if problem is None and reader.warnings:  # IEA02 ≠ ISA13: a reader reads on
-            problem = (str(reader.warnings[0]), _note_for(reader.warnings[0].location))
-        # the segment reader starts every file at an ISA, even one the envelope refuses
-        return (segments[0] if segments else None), segments, problem
+            received.problem = (str(exc), _note_for(exc.location))
+            return received
+        try:
+            reader.finish()
+        except X12Error as exc:  # ends without its IEA: no trailer to match ISA13
+            received.problem = (str(exc), "001")
+        if received.problem is None and reader.warnings:  # IEA02 ≠ ISA13: a reader reads on
+            received.problem = (str(reader.warnings[0]),
+                                _note_for(reader.warnings[0].location))
+        return received
 
     def _ta1(self, isa: Segment, code: str, note: str, report: CycleReport) -> None:
         try:
@@ -229,34 +254,27 @@ class SimClearinghouse:
         self._write(write_ta1(ack, self._params(isa)), "ta1", report)
 
     # -- 999
-    def _999(self, isa: Segment, segments: list[Segment], findings: list[Finding],
+    def _999(self, isa: Segment, received: _Received, findings: list[Finding],
              report: CycleReport) -> list[tuple[Segment, int, int]]:
         """Write the 999s; return (GS, ST position, SE position) of each accepted set."""
         accepted: list[tuple[Segment, int, int]] = []
         groups: list[FunctionalAck] = []
-        gs: Segment | None = None
-        sets: list[TransactionAck] = []
-        st_index = 0
-        st02 = ""
-        for index, seg in enumerate(segments, start=1):
-            if seg.id == "GS":
-                gs, sets = seg, []
-            elif seg.id == "ST":
-                st_index, st02 = index, seg.element(2)
-            elif seg.id == "SE":
+        for gs, spans in received.groups:
+            sets: list[TransactionAck] = []
+            for st_index, index in spans:
+                st = received.segments[st_index - 1]
                 mine = [f for f in findings if f.segment_index is None
                         or st_index <= f.segment_index <= index]
                 errors = _ack_errors(mine, st_index)
                 status = "R" if mine else "A"
                 sets.append(TransactionAck(
-                    transaction_set_id=segments[st_index - 1].element(1), control_number=st02,
-                    implementation_guide=segments[st_index - 1].element(3) or None,
+                    transaction_set_id=st.element(1), control_number=st.element(2),
+                    implementation_guide=st.element(3) or None,
                     status=status, error_codes=["5"] if mine else [], errors=errors))
-                if not mine and gs is not None:
+                if not mine:
                     accepted.append((gs, st_index, index))
-            elif seg.id == "GE" and gs is not None:
-                groups.append(FunctionalAck.for_transactions(
-                    gs.element(1), gs.element(6), gs.element(8), sets))
+            groups.append(FunctionalAck.for_transactions(
+                gs.element(1), gs.element(6), gs.element(8), sets))
         if groups:
             self._write(write_999(groups, self._params(isa)), "999", report)
         return accepted

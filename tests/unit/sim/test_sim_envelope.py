@@ -86,3 +86,23 @@ def test_a_trailer_count_is_the_999s_to_answer(tmp_path: Path, validator: Valida
     (answer,) = sorted((tmp_path / OUTBOX).glob("*.999"))
     (group,) = read_999(answer.read_bytes()).acks
     assert group.status == "R"
+
+
+def test_each_functional_group_gets_its_own_999_group_ack(tmp_path: Path, validator: Validator):
+    """Groups and sets come from the envelope reader: two GS…GE groups, one 999 each."""
+    text = _837()
+    group = text[text.index("GS*") : text.index("IEA*")]
+    pcn = group.split("CLM*", 1)[1].split("*", 1)[0]
+    second = (
+        group.replace("*7*X*", "*8*X*", 1)
+        .replace("GE*1*7~", "GE*1*8~")
+        .replace(f"CLM*{pcn}*", f"CLM*{pcn}B*")
+        .replace(f"REF*6R*{pcn}-", f"REF*6R*{pcn}B-")
+    )
+    two = text.replace(group, group + second).replace("IEA*1*", "IEA*2*")
+    written, problems = _cycle(tmp_path, validator, two)
+    assert problems == []
+    assert written[0] == "999"
+    (answer,) = sorted((tmp_path / OUTBOX).glob("*.999"))
+    acks = read_999(answer.read_bytes()).acks
+    assert [(a.group_control_number, a.status) for a in acks] == [("7", "A"), ("8", "A")]
