@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from edigateway.domain.code_lists import SERVICE_TYPES
-from edigateway.domain.common import NPI, DomainModel, Money, PersonName
+from edigateway.domain.common import NPI, DomainModel, Money, NonNegativeMoney, PersonName
 
 DENTAL_SERVICE_TYPES: dict[str, str] = {
     "35": "Dental Care", "23": "Diagnostic Dental", "24": "Periodontics",
@@ -278,11 +278,24 @@ class AgeLimit(DomainModel):
 
 
 class WaitingPeriod(DomainModel):
-    """A waiting period the payer stated, with the text it used."""
+    """A waiting period the payer stated, with the text it used; ``until`` is the day the
+    services are covered from when the payer dated it (DTP*348 on the EB)."""
 
     service_types: list[str] = Field(default_factory=list)
+    procedure_codes: list[str] = Field(default_factory=list)
     until: date | None = None
     text: str
+
+
+class ServiceHistory(DomainModel):
+    """When a procedure (or a service type) was last done, as the payer stated it: a 2110
+    EB naming the procedure (EB13) or service type with a service date (DTP*472) or latest
+    visit (DTP*304) — what a coordinator checks before booking a cleaning or X-rays."""
+
+    procedure_code: str | None = Field(default=None, description="EB13-2, when named")
+    service_types: list[str] = Field(default_factory=list)
+    last_date: date
+    text: str = Field(description="the coordinator's words for it")
 
 
 class DentalBenefits(DomainModel):
@@ -312,8 +325,19 @@ class DentalBenefits(DomainModel):
                              "(EB05 of its active-coverage EBs), in order")
     frequencies: list[Frequency] = Field(default_factory=list)
     waiting_periods: list[WaitingPeriod] = Field(default_factory=list)
+    service_history: list[ServiceHistory] = Field(
+        default_factory=list, description="last dates of service per procedure, when the "
+        "payer sends them")
     rejections: list[Rejection] = Field(default_factory=list)
     messages: list[str] = Field(default_factory=list)
+
+    @property
+    def capitation(self) -> bool:
+        """Whether the plan is a copay schedule (a DHMO): it states in-network copays and
+        no in-network coinsurance. The payer then pays the office by capitation, not per
+        procedure, and the patient owes the copay."""
+        return any(c.copay_in_network is not None for c in self.categories) and all(
+            c.coinsurance_in_network is None for c in self.categories)
 
     def category(self, category: Category) -> CategoryBenefit | None:
         """The stated benefit for ``category``, if any."""
@@ -337,6 +361,19 @@ class DentalBenefits(DomainModel):
 
 CdtCode = Annotated[str, Field(pattern=r"^D[0-9]{4}$", description="CDT code, D0100–D9999",
                                examples=["D2391"])]
+FEE_LIMIT = Decimal("100000.00")
+"""No single dental procedure is billed at this or more: a fee above it is a typing error."""
+
+
+def _plausible_fee(value: Decimal) -> Decimal:
+    if value >= FEE_LIMIT:
+        raise ValueError(f"{value} is not a plausible procedure fee (below {FEE_LIMIT})")
+    return value
+
+
+ProcedureFee = Annotated[NonNegativeMoney, AfterValidator(_plausible_fee)]
+"""A procedure's fee or allowed amount: 0.00 up to (not including) :data:`FEE_LIMIT`."""
+PlanType = Literal["fee_for_service", "capitation"]
 
 
 class PlannedProcedure(DomainModel):
@@ -345,7 +382,10 @@ class PlannedProcedure(DomainModel):
     procedure_code: CdtCode
     tooth: Annotated[str | None, Field(max_length=3)] = None
     surfaces: Annotated[str | None, Field(max_length=5)] = None
-    fee: Money
+    fee: ProcedureFee
+    description: Annotated[str | None, Field(max_length=120)] = Field(
+        default=None, description="the practice's own words for the procedure (CDT "
+        "descriptors are the ADA's); empty: taken from the practice's fee schedule")
 
 
 class BenefitUsage(DomainModel):
@@ -363,10 +403,18 @@ class TreatmentPlan(DomainModel):
     """Procedures to estimate, with an optional fee schedule (allowed amounts)."""
 
     procedures: Annotated[list[PlannedProcedure], Field(min_length=1, max_length=99)]
-    fee_schedule: dict[str, Money] = Field(
-        default_factory=dict, description="CDT code → the plan's allowed amount")
+    fee_schedule: dict[CdtCode, ProcedureFee] = Field(
+        default_factory=dict, description="CDT code → the plan's allowed amount (the "
+        "practice's stored schedule for the payer is used when this is empty)")
     network: Literal["in", "out"] = "in"
     used: BenefitUsage = Field(default_factory=BenefitUsage)
+    service_date: date | None = Field(
+        default=None, description="the planned visit; with the payer's dates it decides "
+        "whether a waiting period has passed")
+    plan_type: PlanType | None = Field(
+        default=None, description="capitation (a DHMO: the patient pays the copay, the "
+        "payer pays no fee-for-service amount) or fee_for_service; empty: read from the "
+        "benefits (copays and no coinsurance = capitation)")
 
 
 class Figure(DomainModel):
@@ -381,6 +429,7 @@ class LineEstimate(DomainModel):
 
     procedure_code: str
     tooth: str | None = None
+    description: str | None = None
     fee: Money
     category: Category | None
     allowed: Figure
@@ -399,4 +448,35 @@ class Estimate(DomainModel):
     total_allowed: Money
     total_insurance: Money
     total_patient: Money
+    plan_type: PlanType = "fee_for_service"
+    facts: list[str] = Field(default_factory=list, description="the plan facts the "
+                             "estimate used, in plain words (for the patient's copy)")
     notes: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- visits
+
+
+class UpcomingVisit(DomainModel):
+    """A visit the practice-management system booked: who comes, when, with which
+    insurance and which procedures planned — what the verification queue is made of."""
+
+    external_id: Annotated[str, Field(min_length=1, max_length=80,
+                                      pattern=r"^[A-Za-z0-9._:-]+$")] = Field(
+        description="the PM system's appointment ID; posting it again updates the visit")
+    visit_date: date
+    payer: InquiryPayer
+    subscriber: InquiryPerson = Field(description="the insured, with the member ID")
+    patient: InquiryPerson | None = Field(
+        default=None, description="the patient when not the subscriber (a dependent, with "
+        "relationship)")
+    procedures: Annotated[list[CdtCode], Field(max_length=99)] = Field(
+        default_factory=list, description="the procedures planned (CDT codes)")
+
+    @model_validator(mode="after")
+    def _member(self) -> UpcomingVisit:
+        if not self.subscriber.member_id:
+            raise ValueError("subscriber.member_id is required (payers search by it)")
+        if self.patient is not None and self.patient.name is None:
+            raise ValueError("patient.name is required for a dependent")
+        return self

@@ -21,11 +21,24 @@ unused *and flagged*. Every figure carries the rule that produced it::
 
     insurance  40.00  allowed 100.00 − deductible 50.00 − coinsurance 10.00; no maximum stated
     coinsurance 10.00  20 % of 50.00 for Restorative (25)
+
+Two kinds of plan change the arithmetic:
+
+* **capitation** (a DHMO: the payer states copays and no coinsurance, or the plan says
+  ``plan_type: capitation``): the payer pays the office a fixed monthly amount and nothing
+  per procedure, so the insurance share is 0.00 and the patient owes the copay — the
+  office accepts it as the whole fee (``allowed`` = the copay);
+* a **waiting period** the payer stated for the service: with the visit's date and the
+  day the period ends (the payer's date, or its months counted from the eligibility or
+  plan begin date) a visit inside it gets no insurance share; without those dates the
+  share is counted and the line says the period could not be checked.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -46,6 +59,7 @@ if TYPE_CHECKING:
         DentalBenefits,
         PlannedProcedure,
         TreatmentPlan,
+        WaitingPeriod,
     )
 
 ZERO = Decimal("0.00")
@@ -59,6 +73,12 @@ def _money(value: Decimal) -> Decimal:
 
 def _pct(value: Decimal) -> str:
     return f"{(value * 100).normalize():f} %"
+
+
+def _types(service_types: list[str]) -> str:
+    """Service types in words: ``Dental Care (35)``."""
+    return ", ".join(f"{DENTAL_SERVICE_TYPES.get(t, t)} ({t})" for t in service_types) \
+        or "no service type"
 
 
 @dataclass
@@ -131,16 +151,52 @@ def estimate(benefits: DentalBenefits, plan: TreatmentPlan) -> Estimate:
     if benefits.rejections:
         notes += [f"the payer rejected the inquiry: {r.reason} ({r.advice})"
                   for r in benefits.rejections]
-    lines = [_line(benefits, plan, procedure, pools) for procedure in plan.procedures]
+    capitation = (plan.plan_type == "capitation" if plan.plan_type is not None
+                  else benefits.capitation)
+    lines = [_line(benefits, plan, procedure, pools, capitation=capitation)
+             for procedure in plan.procedures]
     return Estimate(
         lines=lines, total_fee=sum((ln.fee for ln in lines), ZERO),
         total_allowed=sum((ln.allowed.amount for ln in lines), ZERO),
         total_insurance=sum((ln.insurance.amount for ln in lines), ZERO),
-        total_patient=sum((ln.patient.amount for ln in lines), ZERO), notes=notes)
+        total_patient=sum((ln.patient.amount for ln in lines), ZERO),
+        plan_type="capitation" if capitation else "fee_for_service",
+        facts=plan_facts(benefits, plan, capitation=capitation), notes=notes)
+
+
+def plan_facts(benefits: DentalBenefits, plan: TreatmentPlan, *, capitation: bool
+               ) -> list[str]:
+    """The plan facts an estimate rests on, in words a patient can check."""
+    facts = [f"plan: {benefits.plan_name or 'name not stated'}"
+             + (f" ({benefits.payer_name})" if benefits.payer_name else "")]
+    span = " ".join(part for part in (
+        f"from {benefits.plan_begin}" if benefits.plan_begin else "",
+        f"to {benefits.plan_end}" if benefits.plan_end else "") if part)
+    facts.append(f"coverage: {benefits.coverage.replace('_', ' ')}" + (f" {span}" if span
+                                                                      else ""))
+    if capitation:
+        facts.append("copay plan (capitation, e.g. a DHMO): you pay the listed copay; the "
+                     "plan pays the office a fixed monthly amount, not per procedure")
+    else:
+        facts.append(f"{'in' if plan.network == 'in' else 'out of'} network"
+                     + ("; the plan's allowed amounts (fee schedule) are used"
+                        if plan.fee_schedule else "; the office's fees are used"))
+    for label, rows in (("deductible", benefits.deductibles),
+                        ("annual maximum", benefits.maximums)):
+        for row in rows:
+            if row.level != "individual" or row.network not in ("in", "both", "not_stated"):
+                continue
+            left = f", {row.remaining} remaining" if row.remaining is not None else ""
+            facts.append(f"{'lifetime maximum' if row.period == 'lifetime' else label} "
+                         f"{row.amount if row.amount is not None else 'not stated'} for "
+                         f"{_types(row.service_types)}{left}")
+    facts += [f"waiting period: {w.text}" + (f" (until {w.until})" if w.until else "")
+              for w in benefits.waiting_periods]
+    return facts
 
 
 def _line(benefits: DentalBenefits, plan: TreatmentPlan,
-          procedure: PlannedProcedure, pools: _Pools) -> LineEstimate:
+          procedure: PlannedProcedure, pools: _Pools, *, capitation: bool) -> LineEstimate:
     code, fee = procedure.procedure_code, procedure.fee
     flags: list[str] = []
     service_type = _service_type(code, benefits)
@@ -154,41 +210,46 @@ def _line(benefits: DentalBenefits, plan: TreatmentPlan,
     benefit, which = _benefit_for(service_type, benefits, plan.network)
     category = benefit.category if benefit else CATEGORY_OF_SERVICE_TYPE.get(service_type)
 
-    def result(insurance: Figure, deductible: Figure, coinsurance: Figure) -> LineEstimate:
-        patient = Figure(amount=allowed.amount - insurance.amount,
-                         rule=f"allowed {allowed.amount} − insurance {insurance.amount}")
+    def result(insurance: Figure, deductible: Figure, coinsurance: Figure,
+               base: Figure = allowed) -> LineEstimate:
+        patient = Figure(amount=base.amount - insurance.amount,
+                         rule=f"allowed {base.amount} − insurance {insurance.amount}")
         return LineEstimate(procedure_code=code, tooth=procedure.tooth, fee=fee,
-                            category=category, allowed=allowed, deductible=deductible,
-                            coinsurance=coinsurance, insurance=insurance, patient=patient,
-                            flags=flags)
+                            description=procedure.description, category=category,
+                            allowed=base, deductible=deductible, coinsurance=coinsurance,
+                            insurance=insurance, patient=patient, flags=flags)
 
     none = Figure(amount=ZERO, rule="not applied")
     limit_hit = _frequency(benefits, code, service_type, pools, flags)
-    if benefits.coverage != "active":
-        flags.append(f"coverage {benefits.coverage.replace('_', ' ')}")
-        return result(Figure(amount=ZERO, rule="no active coverage stated"), none, none)
-    if benefit is not None and benefit.covered is False:
-        flags.append(f"{which} is not covered")
-        return result(Figure(amount=ZERO, rule=f"{which} not covered by the plan"), none, none)
     share = _share(benefit, plan.network) if benefit is not None else None
-    if share is None:
-        flags.append(f"coinsurance for {which} not stated by the payer")
-        return result(Figure(amount=ZERO, rule=f"the payer stated no coinsurance or copay for "
-                             f"{which}: no insurance share estimated"), none, none)
-    if limit_hit is not None:
-        return result(Figure(amount=ZERO, rule=f"frequency limit {limit_hit} reached"),
-                      none, none)
+    stopped = _no_share(benefits, plan, benefit, share, which, limit_hit,
+                        (code, service_type), flags)
+    if stopped is not None:
+        return result(Figure(amount=ZERO, rule=stopped), none, none)
+    if capitation and isinstance(share, Figure):
+        copay = min(share.amount, fee)
+        return result(Figure(amount=ZERO, rule="capitation plan: the payer pays the office a "
+                             "fixed monthly amount, nothing for this procedure"),
+                      Figure(amount=ZERO, rule="capitation plan: no deductible"),
+                      Figure(amount=copay, rule=f"copay {share.amount} for {which}"),
+                      Figure(amount=copay, rule=f"capitation plan: the office accepts the "
+                             f"copay {share.amount} for {which} as the whole fee (office fee "
+                             f"{fee})" + (" (the copay is more than the fee: the fee)"
+                                          if share.amount > fee else "")))
+    assert share is not None  # noqa: S101 - _no_share stops every line without one
 
     deductible_acc = benefits.accumulator("deductible", service_type)
     if deductible_acc is None:
         deductible = Figure(amount=ZERO, rule="no deductible stated for this service")
     elif deductible_acc.amount == ZERO:
-        deductible = Figure(amount=ZERO, rule=f"the payer states a 0.00 deductible for {which}")
+        deductible = Figure(amount=ZERO, rule="the payer states a 0.00 deductible for "
+                            + _types(deductible_acc.service_types))
     else:
         left, source = _pool(pools, deductible_acc, plan.used.deductible_met)
         applied = min(left, allowed.amount)
         pools.remaining[id(deductible_acc)] = left - applied
-        deductible = Figure(amount=applied, rule=source)
+        deductible = Figure(amount=applied, rule=f"deductible for "
+                            f"{_types(deductible_acc.service_types)}: {source}")
     base = allowed.amount - deductible.amount
     if isinstance(share, Figure):
         patient_part = min(share.amount, base)
@@ -217,12 +278,29 @@ def _line(benefits: DentalBenefits, plan: TreatmentPlan,
         insurance = Figure(amount=paid, rule=rule)
         if maximum.remaining is None and plan.used.maximum_used is None:
             flags.append("remaining maximum not stated: assumed unused")
-    flags += [f"waiting period stated by the payer: {w.text}" for w in benefits.waiting_periods
-              if service_type in w.service_types]
     if plan.network == "out" and fee > allowed.amount:
         flags.append(f"out of network: the office may also bill {fee - allowed.amount} "
                      "(fee above the allowed amount)")
     return result(insurance, deductible, coinsurance)
+
+
+def _no_share(benefits: DentalBenefits, plan: TreatmentPlan, benefit: CategoryBenefit | None,
+              share: Decimal | Figure | None, which: str, limit_hit: str | None,
+              procedure: tuple[str, str], flags: list[str]) -> str | None:
+    """Why the payer would pay nothing for the line (the rule), or ``None``."""
+    if benefits.coverage != "active":
+        flags.append(f"coverage {benefits.coverage.replace('_', ' ')}")
+        return "no active coverage stated"
+    if benefit is not None and benefit.covered is False:
+        flags.append(f"{which} is not covered")
+        return f"{which} not covered by the plan"
+    if share is None:
+        flags.append(f"coinsurance for {which} not stated by the payer")
+        return (f"the payer stated no coinsurance or copay for {which}: no insurance share "
+                "estimated")
+    if limit_hit is not None:
+        return f"frequency limit {limit_hit} reached"
+    return _waiting(benefits, plan, *procedure, flags)
 
 
 def _maximum(benefits: DentalBenefits, service_type: str) -> Accumulator | None:
@@ -268,3 +346,57 @@ def _frequency(benefits: DentalBenefits, code: str, service_type: str, pools: _P
     pools.used[code] = pools.used.get(code, 0) + 1
     pools.planned[code] = pools.planned.get(code, 0) + 1
     return hit
+
+
+_LENGTH = re.compile(r"(\d{1,3})[\s-]*(MONTH|MO\b|MOS\b|YEAR|YR)", re.IGNORECASE)
+
+
+def _applies(period: WaitingPeriod, code: str, service_type: str) -> bool:
+    if period.procedure_codes:
+        return code in period.procedure_codes
+    return service_type in period.service_types or "35" in period.service_types
+
+
+def _add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    days = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+    return date(year, month, min(start.day, days))
+
+
+def waiting_period_end(period: WaitingPeriod, benefits: DentalBenefits
+                       ) -> tuple[date | None, str]:
+    """The day the services are covered from, and how it was found (``None``: unknown)."""
+    if period.until is not None:
+        return period.until, f"the payer dates its end {period.until}"
+    found = _LENGTH.search(period.text)
+    start = benefits.eligibility_begin or benefits.plan_begin
+    if found is None or start is None:
+        return None, ("the payer gave no length" if found is None
+                      else "the payer gave no eligibility or plan begin date")
+    months = int(found.group(1)) * (12 if found.group(2).upper().startswith("Y") else 1)
+    which = "eligibility" if benefits.eligibility_begin else "plan"
+    return _add_months(start, months), f"{months} months from the {which} begin date {start}"
+
+
+def _waiting(benefits: DentalBenefits, plan: TreatmentPlan, code: str, service_type: str,
+             flags: list[str]) -> str | None:
+    """The rule when a stated waiting period still runs on the visit's date (no insurance
+    share); a flag for each period that applies either way."""
+    for period in benefits.waiting_periods:
+        if not _applies(period, code, service_type):
+            continue
+        end, how = waiting_period_end(period, benefits)
+        if end is None or plan.service_date is None:
+            missing = how if end is None else "no visit date was given"
+            flags.append(f"waiting period stated by the payer: {period.text} — not checked "
+                         f"({missing}); the insurance share is counted, confirm with the "
+                         "payer")
+        elif plan.service_date < end:
+            flags.append(f"waiting period: not covered before {end} ({how}); the visit "
+                         f"on {plan.service_date} is inside it")
+            return (f"waiting period until {end} ({how}): {period.text}; no insurance "
+                    f"share before then")
+        else:
+            flags.append(f"waiting period ended {end} ({how})")
+    return None

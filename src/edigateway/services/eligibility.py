@@ -7,6 +7,7 @@ error), allocate control numbers and format what people read.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from edigateway.clearinghouses import ClearinghouseProfile, InterchangeProfile
-    from edigateway.domain.eligibility import DentalBenefits, Estimate
+    from edigateway.domain.eligibility import DentalBenefits, Estimate, Rejection
     from edigateway.services.control_numbers import ControlNumberSource
     from edigateway.settings import Settings
     from edigateway.transports.https import CoreHttpClient
@@ -83,19 +84,48 @@ def check_realtime(inquiries: list[EligibilityInquiry], *, client: CoreHttpClien
     A 271 that cannot be read is the clearinghouse's failure, not the caller's input:
     :class:`UnreadableAnswerError` (a :class:`TransportError`) with the location in it.
     """
-    answers: list[DentalBenefits] = []
-    for inquiry in inquiries:
-        x270 = build_270([inquiry], settings=settings, control_numbers=control_numbers,
-                         clock=clock, receiver=profile.interchange)
-        x271 = client.realtime(x270, sender_id=settings.isa_sender_id,
-                               receiver_id=profile.interchange.receiver_id)
-        try:
-            answers.extend(read_271(x271.encode("utf-8", "surrogateescape"),
-                                    name=f"271 from {profile.name}").benefits)
-        except X12Error as exc:
-            raise UnreadableAnswerError(
-                f"the clearinghouse's 271 could not be read: {exc}", exc.location) from exc
-    return answers
+    return [b for inquiry in inquiries for b in ask_realtime(
+        inquiry, client=client, profile=profile, settings=settings,
+        control_numbers=control_numbers, clock=clock).benefits]
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeAnswer:
+    """One inquiry's 271 as received and as read (the patients it answers for; a payer-
+    or provider-level rejection comes as one entry holding only the rejections)."""
+
+    raw_271: str
+    benefits: list[DentalBenefits]
+
+
+def ask_realtime(inquiry: EligibilityInquiry, *, client: CoreHttpClient,
+                 profile: ClearinghouseProfile, settings: Settings,
+                 control_numbers: ControlNumberSource, clock: Callable[[], datetime]
+                 ) -> RealtimeAnswer:
+    """One 270 → 271 over the clearinghouse (see :func:`check_realtime`), keeping the 271."""
+    x270 = build_270([inquiry], settings=settings, control_numbers=control_numbers,
+                     clock=clock, receiver=profile.interchange)
+    x271 = client.realtime(x270, sender_id=settings.isa_sender_id,
+                           receiver_id=profile.interchange.receiver_id)
+    try:
+        parsed = read_271(x271.encode("utf-8", "surrogateescape"),
+                          name=f"271 from {profile.name}")
+    except X12Error as exc:
+        raise UnreadableAnswerError(
+            f"the clearinghouse's 271 could not be read: {exc}", exc.location) from exc
+    return RealtimeAnswer(x271, _with_rejections(parsed.benefits, parsed.rejections))
+
+
+def _with_rejections(benefits: list[DentalBenefits], rejections: list[Rejection]
+                     ) -> list[DentalBenefits]:
+    """Each patient's benefits with the payer- and provider-level rejections added; those
+    alone (no patient) as one entry, so a rejected inquiry never reads as an empty answer."""
+    from edigateway.domain.eligibility import DentalBenefits as Benefits
+
+    if rejections and not benefits:
+        return [Benefits(rejections=rejections)]
+    return [b if not rejections else b.model_copy(
+        update={"rejections": [*rejections, *b.rejections]}) for b in benefits]
 
 
 def load_plan(path: Path) -> TreatmentPlan:
@@ -109,12 +139,7 @@ def load_plan(path: Path) -> TreatmentPlan:
 def benefits_of(path: Path) -> list[DentalBenefits]:
     """Every patient's benefits in the 271 at ``path``."""
     parsed = read_271(path)
-    if parsed.rejections and not parsed.benefits:
-        from edigateway.domain.eligibility import DentalBenefits as Benefits
-
-        return [Benefits(rejections=parsed.rejections)]
-    return [b if not parsed.rejections else b.model_copy(
-        update={"rejections": [*parsed.rejections, *b.rejections]}) for b in parsed.benefits]
+    return _with_rejections(parsed.benefits, parsed.rejections)
 
 
 def estimate_from_files(benefits_file: Path, plan_file: Path) -> Estimate:
@@ -160,7 +185,9 @@ def describe_benefits(b: DentalBenefits) -> list[str]:
     if b.orthodontic_age_limit is not None:
         lines.append(f"  orthodontics up to age {b.orthodontic_age_limit}")
     lines += [f"  limit {f.text}" for f in b.frequencies]
-    lines += [f"  waiting period: {w.text}" for w in b.waiting_periods]
+    lines += [f"  waiting period: {w.text}" + (f" (until {w.until})" if w.until else "")
+              for w in b.waiting_periods]
+    lines += [f"  history: {h.text}" for h in b.service_history]
     lines += [f"  note: {m}" for m in b.messages]
     return lines
 

@@ -38,6 +38,7 @@ from edigateway.domain.eligibility import (
     FrequencyPeriod,
     Network,
     Rejection,
+    ServiceHistory,
     WaitingPeriod,
 )
 from edigateway.errors import X12Location, X12StructureError
@@ -109,6 +110,9 @@ FREQUENCY_PERIODS: Final[dict[str, FrequencyPeriod]] = {
     "35": "week", "36": "admission"}
 """Every time period qualifier (element 615, :data:`TIME_PERIODS`) as a frequency period."""
 REMAINING: Final = frozenset({"remaining", "lifetime_remaining"})
+HISTORY_DATES: Final = frozenset({"472", "304"})
+"""2110C/D DTP qualifiers that say when a service was last done: 472 service, 304 latest
+visit or consultation."""
 NETWORK: Final[dict[str, Network]] = {"Y": "in", "N": "out", "W": "both", "U": "unknown"}
 AGE_QUALIFIERS: Final = {"S7": "maximum_age", "S8": "minimum_age"}
 """EB09 S7 "age, high value" (up to that age) and S8 "age, low value" (from that age)."""
@@ -137,6 +141,7 @@ class _Eb:
     plan: str | None = None
     hsd: list[Segment] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    dates: list[tuple[str, date]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -249,13 +254,20 @@ class _Reader(SegmentReader[None]):
             self.person["group_name" if q in ("6P", "1L") else "plan_name"] = seg.element(3)
 
     def _seg_DTP(self, seg: Segment) -> None:
-        if self.person is None or self.loop not in ("2100C", "2100D"):
+        """2100C/D dates are the plan's; a 2110C/D date belongs to the EB before it (the
+        last time a procedure was done, when a waiting period ends)."""
+        if self.person is None or self.loop not in ("2100C", "2100D", "2110C", "2110D"):
             return
         qualifier, fmt, value = seg.element(1), seg.element(2), seg.element(3)
         if fmt == "RD8" and "-" in value:
             begin, end = (self.date(seg, 3, v) for v in value.split("-", 1))
         else:
             begin = end = self.date(seg, 3)
+        if self.loop in ("2110C", "2110D"):
+            if self.ebs and begin is not None:
+                self.ebs[-1].dates.append((qualifier, end if qualifier in HISTORY_DATES
+                                           else begin))
+            return
         if qualifier in ("346", "291", "292"):
             self.person["plan_begin"] = begin
             if fmt == "RD8":
@@ -321,8 +333,10 @@ def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
     person["frequencies"] = [f for e in ebs for f in _frequencies(e)]
     person["age_limits"] = [a for e in ebs if (a := _age_limit(e)) is not None]
     person["waiting_periods"] = [
-        WaitingPeriod(service_types=e.service_types, text=m)
+        WaitingPeriod(service_types=e.service_types, procedure_codes=e.procedures, text=m,
+                      until=next((d for q, d in e.dates if q == "348"), None))
         for e in ebs for m in e.messages if "WAIT" in m.upper()]
+    person["service_history"] = [h for e in ebs if (h := _history(e)) is not None]
     person["messages"] += [m for e in ebs for m in e.messages if "WAIT" not in m.upper()]
     ortho = [a.maximum_age for a in person["age_limits"]
              if a.is_orthodontic and a.maximum_age is not None]
@@ -335,6 +349,18 @@ def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
     if plans and "plan_name" not in person:
         person["plan_name"] = plans[0]
     return person
+
+
+def _history(eb: _Eb) -> ServiceHistory | None:
+    """The last date of service an EB states for its procedure or service types."""
+    last = max((d for q, d in eb.dates if q in HISTORY_DATES), default=None)
+    if last is None or not (eb.procedures or eb.service_types):
+        return None
+    what = eb.procedures[0] if eb.procedures else ", ".join(
+        SERVICE_TYPES.get(t, t) for t in eb.service_types)
+    return ServiceHistory(procedure_code=eb.procedures[0] if eb.procedures else None,
+                          service_types=eb.service_types, last_date=last,
+                          text=f"{what} last done {last.isoformat()}")
 
 
 def _bind_plans(ebs: list[_Eb]) -> None:
