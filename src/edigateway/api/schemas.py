@@ -323,6 +323,46 @@ class SecondarySubmitted(_Out):
                                        description="pending: the sender uploads it next")
 
 
+class LineAmounts(_Out):
+    """One line as a payer priced (estimate) or paid (actual) it."""
+
+    allowed: Money = Field(description="what the payer allowed: the charge less "
+                           "contractual and other non-patient adjustments")
+    insurance: Money = Field(description="what the payer would pay (estimate, SVC03 of "
+                             "the CLP02 25 answer) or paid (actual, reversals netted)")
+    patient: Money = Field(description="the patient's share (PR adjustments)")
+
+
+class LineComparison(_Out):
+    """One line of the claim: the predetermination's estimate beside the payment."""
+
+    line_number: int = Field(description="the claim's line (1-based)")
+    procedure_code: str = Field(description="CDT code")
+    charge: Money = Field(description="the line's charge on the claim")
+    estimate: LineAmounts | None = Field(description="the payer's estimate; null when the "
+                                         "predetermination did not price this procedure")
+    actual: LineAmounts | None = Field(description="what the payer paid; null until an "
+                                       "835 pays the line")
+
+
+class EstimateVsActual(_Out):
+    """A claim's predetermination estimate, line by line, beside what the payer paid."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"predetermination_id": 40, "predetermination_number": "SIM0A1B2C3D4E5F",
+         "estimated_insurance": "641.00", "paid": "641.00", "lines": [
+             {"line_number": 1, "procedure_code": "D2740", "charge": "1250.00",
+              "estimate": {"allowed": "980.00", "insurance": "465.00", "patient": "515.00"},
+              "actual": {"allowed": "980.00", "insurance": "465.00", "patient": "515.00"}}]}]})
+
+    predetermination_id: int = Field(description="our predetermination claim's ID")
+    predetermination_number: str = Field(description="the payer's predetermination number, "
+                                         "REF*G3 on the claim")
+    estimated_insurance: Money = Field(description="what the payer said it would pay")
+    paid: Money = Field(description="what the payer paid on the claim's lines")
+    lines: list[LineComparison] = Field(description="the claim's lines")
+
+
 class EligibilityRequest(BaseModel):
     """One real-time inquiry."""
 

@@ -76,7 +76,9 @@ def queue_837d(
     """
     ensure_clean(batch, today=now.date())
     with db.transaction() as session:
-        stored = ClaimStore(session, now).store(batch.claims, state="ready")
+        store = ClaimStore(session, now)
+        batch = batch.model_copy(update={"claims": store.linked(batch.claims)})
+        stored = store.store(batch.claims, state="ready")
         return record_outbox(
             session,
             batch,

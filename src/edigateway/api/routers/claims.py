@@ -32,6 +32,7 @@ from edigateway.api.schemas import (
     ClaimEstimateRequest,
     ClaimPage,
     ClaimState,
+    EstimateVsActual,
     HistoryStep,
     ReplacementClaim,
     SecondarySubmitted,
@@ -200,6 +201,19 @@ def send_secondary_claim(claim_id: RowId, caller: Writer, principal: PrincipalDe
             settings=gateway.settings, clearinghouse=gateway.profile(),
             numbers=gateway.control_numbers, now=gateway.clock(), actor=caller.actor,
             remote_addr=caller.remote_addr))))
+
+@router.get("/{claim_id:int}/predetermination", response_model=EstimateVsActual,
+            operation_id="getClaimPredetermination", responses=responses(404))
+def claim_predetermination(claim_id: RowId, caller: Reader, gateway: GatewayDep
+                           ) -> EstimateVsActual:
+    """The payer's predetermination estimate for the claim (the CLP02 25 answer to the
+    predetermination whose number the claim carries in REF*G3), line by line, beside what
+    it paid. 404 when the claim carries no predetermination number the payer answered."""
+    from edigateway.services.predeterminations import compare
+
+    return answer(EstimateVsActual, compare(
+        gateway.database, practice_id=caller.practice_id, claim_id=claim_id,
+        actor=caller.actor, now=gateway.clock(), remote_addr=caller.remote_addr))
 
 
 @router.post("/{claim_id:int}/estimate", response_model=Estimate, operation_id="estimateClaim",
