@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -13,6 +13,9 @@ from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from edigateway.services.outbox import SendResult
+    from edigateway.services.submissions import Queued
 
 app = typer.Typer(help="Store and follow claims.", no_args_is_help=True)
 
@@ -34,14 +37,9 @@ def claims_import(claims_file: ClaimsFile, as_json: JsonOption = False) -> None:
         batch = load_claim_file(claims_file)
         imported = import_claims(gateway.database, batch, now=gateway.clock())
     emit(
-        [
-            {"id": c.id, "patient_control_number": c.patient_control_number, "status": c.status}
-            for c in imported
-        ],
+        imported,
         json=as_json,
-        text=lambda rows: (
-            f"{r['id']}\t{r['patient_control_number']}\t{r['status']}" for r in rows
-        ),
+        text=lambda rows: (f"{r.id}\t{r.patient_control_number}\t{r.status}" for r in rows),
     )
 
 
@@ -80,35 +78,50 @@ def claims_submit(
         )
         sent = send_outbox(gateway, profile.name) if send else []
     emit(
-        {
-            "submission_id": queued.submission_id,
-            "file": queued.file_name,
-            "interchange_control_number": queued.interchange_control_number,
-            "claim_ids": list(queued.claim_ids),
-            "sent": sent,
-        },
+        (queued, sent),
         json=as_json,
-        text=lambda done: _submitted_lines(done, profile.name),
+        text=lambda done: _submitted_lines(*done, profile.name),
+        document=lambda done: _submitted_document(*done),
     )
     raise typer.Exit(_send_exit(sent))
 
 
-def _submitted_lines(done: dict[str, Any], clearinghouse: str) -> Iterator[str]:
+class SubmittedDocument(TypedDict):
+    """``claims submit --json``: the outbox row queued and what became of each upload."""
+
+    submission_id: int
+    file: str
+    interchange_control_number: str
+    claim_ids: list[int]
+    sent: list[SendResult]
+
+
+def _submitted_document(queued: Queued, sent: list[SendResult]) -> SubmittedDocument:
+    return {
+        "submission_id": queued.submission_id,
+        "file": queued.file_name,
+        "interchange_control_number": queued.interchange_control_number,
+        "claim_ids": list(queued.claim_ids),
+        "sent": sent,
+    }
+
+
+def _submitted_lines(queued: Queued, sent: list[SendResult], clearinghouse: str) -> Iterator[str]:
     yield (
-        f"queued {len(done['claim_ids'])} claim(s) as {done['file']} "
-        f"(ISA13 {done['interchange_control_number']}) for {clearinghouse}"
+        f"queued {len(queued.claim_ids)} claim(s) as {queued.file_name} "
+        f"(ISA13 {queued.interchange_control_number}) for {clearinghouse}"
     )
-    yield from _sent_lines(done["sent"])
+    yield from _sent_lines(sent)
 
 
-def _sent_lines(sent: list[Any]) -> Iterator[str]:
+def _sent_lines(sent: list[SendResult]) -> Iterator[str]:
     for r in sent:
         where = f" as {r.remote_name}" if r.remote_name else ""
         tail = f": {r.message}" if r.message else ""
         yield f"{r.file_name}: {r.status}{where}{tail}"
 
 
-def _send_exit(sent: list[Any]) -> int:
+def _send_exit(sent: list[SendResult]) -> int:
     return EXIT_INVALID if any(r.status == "failed" for r in sent) else EXIT_OK
 
 

@@ -205,8 +205,8 @@ def _json_value(value: Any) -> Any:
 def record(
     session: Session,
     practice_id: int,
-    type: EventType,
-    subject: str,  # noqa: A002
+    type: EventType,  # noqa: A002 - the event's type, as the brief names it
+    subject: str,
     data: dict[str, Any],
     *,
     at: datetime,
