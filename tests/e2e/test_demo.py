@@ -2,7 +2,8 @@
 eligibility, routing, adjudication or posting shows up here. The counts and denials follow
 from the demo practice and the simulator's rules by reading them (49 accepted: the 50th
 member is unknown; five D9944 claims denied CO-96); the amounts were recorded from a run
-and are kept exact to the cent."""
+and are kept exact to the cent. The summary is the session's one demo run
+(``built_demo``); the command test runs the demo again, as a user would."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edigateway.demo.job import run_demo
-from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+import pytest
+
+from tests.conftest import BuiltDemo
 
 
-def test_demo_summary(tmp_path: Path):
-    summary = run_demo(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
-                       clock=lambda: NOW, progress=False)
+def test_demo_summary(built_demo: BuiltDemo):
+    summary = built_demo.summary
     assert summary["claims"] == 50
     assert summary["eligibility"] == {"checked": 50, "active": 49, "not_found": 1}
     assert [e["claim"] for e in summary["estimates"]] == ["MSD1001", "MSD1002"]
@@ -42,6 +42,7 @@ def test_demo_summary(tmp_path: Path):
     assert summary["aging"]["total"]["total"] == "3350.00"
 
 
+@pytest.mark.slow  # a second demo run, through the command (the session's is shared)
 def test_demo_command_json(tmp_path: Path):
     folder = tmp_path / "demo"
     result = subprocess.run(

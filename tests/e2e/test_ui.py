@@ -16,25 +16,21 @@ from sqlalchemy import select
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.demo.job import run_demo
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.services.access import audit_events, create_key, revoke_key
-from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+from tests.conftest import BuiltDemo
+from tests.factories import NOW
 
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    folder = tmp_path_factory.mktemp("ui")
-    run_demo(Settings(data_dir=folder, mappings_dir=REPO / "mappings"), clock=lambda: NOW,
-             progress=False)
-    gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW)
-    yield gateway
-    gateway.database.dispose()
+def seeded(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> Iterator[Gateway]:
+    """A gateway over a copy of the session's demo data (these tests resolve its items)."""
+    settings = built_demo.copy_to(tmp_path_factory.mktemp("ui") / "data")
+    with bootstrap(settings, clock=lambda: NOW) as gateway:
+        yield gateway
 
 
 def _key(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> str:

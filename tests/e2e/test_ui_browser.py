@@ -4,7 +4,9 @@ resolve a work item by keyboard and mouse, another practice's claim unreachable;
 hardening as a browser meets it: every page and the API docs under their
 Content-Security-Policy without a single violation or foreign request, a 403 page for a
 key without the scope, sign-out and key revocation ending the session, and a sign-in form
-posted from another site refused. Screenshots of each page go to ``var/screenshots/``."""
+posted from another site refused. Screenshots of each page go to ``screenshots/`` in the
+run's pytest temporary folder (``$TMPDIR/pytest-of-$USER/pytest-current/screenshots/``),
+never into the checkout."""
 
 from __future__ import annotations
 
@@ -14,18 +16,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.demo.job import run_demo
 from edigateway.services.access import create_key, revoke_key
-from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+from tests.conftest import BuiltDemo
+from tests.factories import NOW
 
-SHOTS = REPO / "var" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -47,12 +48,10 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def server(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> Iterator[Served]:
     import uvicorn
 
-    folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(data_dir=folder, mappings_dir=REPO / "mappings")
-    run_demo(settings, clock=lambda: NOW, progress=False)
+    settings = built_demo.copy_to(tmp_path_factory.mktemp("browser") / "data")
     gateway = bootstrap(settings, clock=lambda: NOW)
     own = create_key(gateway.database, practice="1456789019", scopes="admin", name="browser",
                      keyring=gateway.keyring, now=NOW).token
@@ -74,6 +73,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: the run's temporary folder, not the checkout."""
+    return tmp_path_factory.mktemp("screenshots", numbered=False)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -92,22 +97,21 @@ def _sign_in(browser: object, base: str, token: str) -> object:
     return page
 
 
-def test_every_page_and_resolving_an_item(server: Served, browser: object):
+def test_every_page_and_resolving_an_item(server: Served, browser: object, shots: Path):
     base, own = server.base, server.own
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page = _sign_in(browser, base, own)
     assert page.get_by_role("heading", name="Today").is_visible()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "today.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "today.png"), full_page=True)  # type: ignore[attr-defined]
 
     page.get_by_role("link", name="Work queue").click()  # type: ignore[attr-defined]
     page.get_by_label("Reason").select_option("denied")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Filter").click()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "workqueue.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "workqueue.png"), full_page=True)  # type: ignore[attr-defined]
     items = page.locator("a[href^='/ui/workqueue/']")  # type: ignore[attr-defined]
     assert items.count() == 5
     items.first.click()
     assert page.get_by_text("Non-covered charge(s)").first.is_visible()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "workitem.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "workitem.png"), full_page=True)  # type: ignore[attr-defined]
     page.get_by_label("What was done").fill("appeal sent 2026-11-23")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Resolve").click()  # type: ignore[attr-defined]
     assert page.get_by_text("Resolved: appeal sent 2026-11-23").is_visible()  # type: ignore[attr-defined]
@@ -115,16 +119,16 @@ def test_every_page_and_resolving_an_item(server: Served, browser: object):
     page.get_by_role("link", name="Claims").click()  # type: ignore[attr-defined]
     page.locator("a[href^='/ui/claims/']").first.click()  # type: ignore[attr-defined]
     assert page.get_by_role("heading", name="Timeline").is_visible()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "claim.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "claim.png"), full_page=True)  # type: ignore[attr-defined]
 
     page.get_by_role("link", name="ERAs").click()  # type: ignore[attr-defined]
     page.locator("a[href^='/ui/eras/']").first.click()  # type: ignore[attr-defined]
     assert page.get_by_text("✓ balanced").is_visible()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "era.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "era.png"), full_page=True)  # type: ignore[attr-defined]
 
     page.get_by_role("link", name="Aging").click()  # type: ignore[attr-defined]
     assert page.locator("svg[role='img']").is_visible()  # type: ignore[attr-defined]
-    page.screenshot(path=str(SHOTS / "aging.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "aging.png"), full_page=True)  # type: ignore[attr-defined]
     for url in re.findall(r'href="([^"]+)"', page.content()):  # type: ignore[attr-defined]
         assert "NGUYEN" not in url
     page.close()  # type: ignore[attr-defined]
@@ -152,7 +156,7 @@ def _watch(page: object, base: str) -> tuple[list[str], list[str]]:
     return problems, foreign
 
 
-def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object):
+def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object, shots: Path):
     base = server.base
     page = _sign_in(browser, base, server.own)
     problems, foreign = _watch(page, base)
@@ -173,7 +177,7 @@ def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object):
     assert "edigateway" in title.inner_text()
     operations = page.locator(".opblock")  # type: ignore[attr-defined]
     assert operations.count() > 10  # the OpenAPI document was fetched and rendered
-    page.screenshot(path=str(SHOTS / "api-docs.png"))  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "api-docs.png"))  # type: ignore[attr-defined]
     assert problems == [], problems
     assert foreign == [], foreign
     page.close()  # type: ignore[attr-defined]
