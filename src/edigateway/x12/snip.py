@@ -71,7 +71,9 @@ from edigateway.domain.rules import (
 )
 from edigateway.errors import ConfigurationError, EdigatewayError, X12Error
 from edigateway.reconcile import balance
+from edigateway.x12.envelope import Expect
 from edigateway.x12.formats import parse_date
+from edigateway.x12.reader import SegmentReader
 from edigateway.x12.x835_005010X221A1 import RemittanceStart, iter_835
 from edigateway.x12.x837d_005010X224A2 import iter_837d
 
@@ -413,11 +415,17 @@ class ClaimLocator:
         return places
 
 
-class _Walk:
-    """The loop-following pass behind :class:`ClaimLocator`."""
+class _Walk(SegmentReader[None]):
+    """The pass behind :class:`ClaimLocator`: the segments, in the loops the 837D's spec
+    puts them in (the tracker the 837D reader follows, so a value is located in the loop
+    the reader read it from), each method noting where the claim fields it carries sit."""
 
-    def __init__(self) -> None:
-        self.loop: str | None = None
+    key = "837D"
+    expect = Expect.of("837D", verify=False, sniffed=True)
+
+    def __init__(self, file: str | None = None) -> None:
+        super().__init__(file)
+        self.list_skipped = False
         self.provider: dict[str, Spot] = {}
         self.subscriber: dict[str, Spot] = {}
         self.patient: dict[str, Spot] = {}
@@ -426,7 +434,7 @@ class _Walk:
         self.count = 0
         self.clm_positions: dict[int, int] = {}
         self.address: tuple[dict[str, Spot], str] | None = None
-        self.line = self.tooth = self.other = self.adjudication = -1
+        self.line = self.tooth = self.payer_index = self.adjudication = -1
         self.attachments = self.missing = 0
         self.diagnoses: set[int] = set()
 
@@ -439,34 +447,32 @@ class _Walk:
         """Where a value that may be missing belongs, until the segment carrying it is seen."""
         table.setdefault(path, _spot(seg, self.loop, element, component))
 
-    def feed(self, seg: Segment) -> None:
-        handler = getattr(self, f"_{seg.id.lower()}", None)
-        if handler is not None:
-            handler(seg)
+    def other(self, seg: Segment) -> None:
+        """A segment that carries no claim field the edits name: nothing to note."""
 
     # -- levels
-    def _hl(self, seg: Segment) -> None:
+    def _seg_HL(self, seg: Segment) -> None:
         self.claim, self.address = None, None
         level = seg.element(3)
         if level == "20":
-            self.loop, self.provider = "2000A", {}
+            self.provider = {}
         elif level == "22":
-            self.loop, self.subscriber, self.patient = "2000B", {}, {}
+            self.subscriber, self.patient = {}, {}
         elif level == "23":
-            self.loop, self.patient = "2000C", {}
+            self.patient = {}
 
-    def _se(self, _seg: Segment) -> None:
-        self.claim, self.address, self.loop = None, None, "SE"
+    def envelope_segment(self, kind: str, seg: Segment) -> None:
+        if kind == "SE":
+            self.claim, self.address = None, None
 
-    def _sbr(self, seg: Segment) -> None:
+    def _seg_SBR(self, seg: Segment) -> None:
         if self.claim is None:
             for path, element in (("payer_responsibility", 1), ("subscriber.group_number", 3),
                                   ("subscriber.group_name", 4), ("filing_indicator", 9)):
                 self.put(self.subscriber, path, seg, element)
             return
-        self.loop = "2320"
-        self.other += 1
-        prefix = f"other_payers.{self.other}"
+        self.payer_index += 1
+        prefix = f"other_payers.{self.payer_index}"
         self.put(self.claim, prefix, seg)
         self.claim.setdefault("other_payers", self.claim[prefix])
         for name, element in (("responsibility", 1), ("relationship", 2),
@@ -476,7 +482,7 @@ class _Walk:
         self.seed(self.claim, f"{prefix}.paid_amount", seg)
         self.seed(self.claim, f"{prefix}.adjudication_date", seg)
 
-    def _prv(self, seg: Segment) -> None:
+    def _seg_PRV(self, seg: Segment) -> None:
         if self.loop == "2000A":
             self.put(self.provider, "billing_provider.taxonomy", seg, 3)
         elif self.claim is not None and self.loop == "2310B":
@@ -484,38 +490,36 @@ class _Walk:
         elif self.claim is not None and self.loop == "2420A":
             self.put(self.claim, f"lines.{self.line}.rendering_provider.taxonomy", seg, 3)
 
-    def _nm1(self, seg: Segment) -> None:
+    def _seg_NM1(self, seg: Segment) -> None:
         entity = seg.element(1)
         table: dict[str, Spot] | None = None
         prefix = ""
         claim = self.claim
         if entity == "85":
-            self.loop, table, prefix = "2010AA", self.provider, "billing_provider"
+            table, prefix = self.provider, "billing_provider"
             self.put(table, f"{prefix}.organization_name", seg, 3)
             self.put(table, f"{prefix}.person", seg, 3)
         elif entity == "87":
-            self.loop, table, prefix = "2010AB", self.provider, "billing_provider.pay_to_address"
+            table, prefix = self.provider, "billing_provider.pay_to_address"
         elif entity == "IL" and claim is None:
-            self.loop, table, prefix = "2010BA", self.subscriber, "subscriber"
+            table, prefix = self.subscriber, "subscriber"
             self.put(table, "subscriber.member_id", seg, 9)
         elif entity == "PR" and claim is None:
-            self.loop, table, prefix = "2010BB", self.subscriber, "payer"
+            table, prefix = self.subscriber, "payer"
             self.put(table, "payer.payer_id", seg, 9)
         elif entity == "QC":
-            self.loop, table, prefix = "2010CA", self.patient, "patient"
+            table, prefix = self.patient, "patient"
         elif claim is not None and entity == "82":
             in_line = self.line >= 0
-            self.loop = "2420A" if in_line else "2310B"
             table = claim
             prefix = f"lines.{self.line}.rendering_provider" if in_line else "rendering_provider"
         elif claim is not None and entity == "77":
-            self.loop, table, prefix = "2310C", claim, "service_facility"
-        elif claim is not None and entity == "IL" and self.other >= 0:
-            self.loop = "2330A"
-            self.put(claim, f"other_payers.{self.other}.subscriber_name", seg, 3)
-            self.put(claim, f"other_payers.{self.other}.subscriber_member_id", seg, 9)
-        elif claim is not None and entity == "PR" and self.other >= 0:
-            self.loop, table, prefix = "2330B", claim, f"other_payers.{self.other}.payer"
+            table, prefix = claim, "service_facility"
+        elif claim is not None and entity == "IL" and self.payer_index >= 0:
+            self.put(claim, f"other_payers.{self.payer_index}.subscriber_name", seg, 3)
+            self.put(claim, f"other_payers.{self.payer_index}.subscriber_member_id", seg, 9)
+        elif claim is not None and entity == "PR" and self.payer_index >= 0:
+            table, prefix = claim, f"other_payers.{self.payer_index}.payer"
             self.put(table, f"{prefix}.payer_id", seg, 9)
         self.address = None
         if table is None:
@@ -527,21 +531,21 @@ class _Walk:
         address = prefix if entity == "87" else f"{prefix}.address"
         self.address = (table, address)
 
-    def _n3(self, seg: Segment) -> None:
+    def _seg_N3(self, seg: Segment) -> None:
         if self.address is not None:
             table, prefix = self.address
             self.put(table, prefix, seg)
             self.put(table, f"{prefix}.line1", seg, 1)
             self.put(table, f"{prefix}.line2", seg, 2)
 
-    def _n4(self, seg: Segment) -> None:
+    def _seg_N4(self, seg: Segment) -> None:
         if self.address is not None:
             table, prefix = self.address
             self.seed(table, prefix, seg)
             for name, element in (("city", 1), ("state", 2), ("postal_code", 3)):
                 self.put(table, f"{prefix}.{name}", seg, element)
 
-    def _ref(self, seg: Segment) -> None:
+    def _seg_REF(self, seg: Segment) -> None:
         qualifier = seg.element(1)
         if self.loop == "2010AA" and qualifier in ("EI", "SY"):
             self.put(self.provider, "billing_provider.tax_id", seg, 2)
@@ -550,23 +554,23 @@ class _Walk:
         elif self.claim is not None and self.loop == "2400" and qualifier in _LINE_REFS:
             self.put(self.claim, f"lines.{self.line}.{_LINE_REFS[qualifier]}", seg, 2)
 
-    def _per(self, seg: Segment) -> None:
+    def _seg_PER(self, seg: Segment) -> None:
         if self.loop == "2010AA":
             self.put(self.provider, "billing_provider.contact", seg)
 
-    def _dmg(self, seg: Segment) -> None:
+    def _seg_DMG(self, seg: Segment) -> None:
         table, prefix = {"2010BA": (self.subscriber, "subscriber"),
-                         "2010CA": (self.patient, "patient")}.get(self.loop or "", ({}, ""))
+                         "2010CA": (self.patient, "patient")}.get(self.loop, ({}, ""))
         if prefix:
             self.put(table, f"{prefix}.date_of_birth", seg, 2)
             self.put(table, f"{prefix}.gender", seg, 3)
 
-    def _pat(self, seg: Segment) -> None:
+    def _seg_PAT(self, seg: Segment) -> None:
         self.put(self.patient, "patient.relationship", seg, 1)
 
-    def _clm(self, seg: Segment) -> None:
-        self.loop, self.address = "2300", None
-        self.line = self.tooth = self.other = self.adjudication = -1
+    def _seg_CLM(self, seg: Segment) -> None:
+        self.address = None
+        self.line = self.tooth = self.payer_index = self.adjudication = -1
         self.attachments = self.missing = 0
         self.diagnoses = set()
         claim: dict[str, Spot] = {}
@@ -585,7 +589,7 @@ class _Walk:
                 ("kind", 19, None), ("delay_reason", 20, None)):
             self.put(claim, path, seg, element, component)
 
-    def _dtp(self, seg: Segment) -> None:
+    def _seg_DTP(self, seg: Segment) -> None:
         claim, qualifier = self.claim, seg.element(1)
         if claim is None:
             return
@@ -594,7 +598,7 @@ class _Walk:
             path = {"472": "service_date", "439": "accident.accident_date",
                     "452": "orthodontics.appliance_placement_date"}.get(qualifier)
         elif self.loop == "2330B" and qualifier == "573":
-            path = f"other_payers.{self.other}.adjudication_date"
+            path = f"other_payers.{self.payer_index}.adjudication_date"
         elif self.loop == "2400":
             path = {"472": f"lines.{self.line}.service_date",
                     "441": f"lines.{self.line}.prior_placement_date"}.get(qualifier)
@@ -603,14 +607,14 @@ class _Walk:
         if path is not None:
             self.put(claim, path, seg, 3)
 
-    def _dn1(self, seg: Segment) -> None:
+    def _seg_DN1(self, seg: Segment) -> None:
         if self.claim is not None:
             self.put(self.claim, "orthodontics", seg)
             for name, element in (("total_months", 1), ("months_remaining", 2),
                                   ("treatment_indicator", 3)):
                 self.put(self.claim, f"orthodontics.{name}", seg, element)
 
-    def _dn2(self, seg: Segment) -> None:
+    def _seg_DN2(self, seg: Segment) -> None:
         if self.claim is not None:
             prefix = f"missing_teeth.{self.missing}"
             self.missing += 1
@@ -618,7 +622,7 @@ class _Walk:
             self.put(self.claim, f"{prefix}.tooth", seg, 1)
             self.put(self.claim, f"{prefix}.status", seg, 2)
 
-    def _pwk(self, seg: Segment) -> None:
+    def _seg_PWK(self, seg: Segment) -> None:
         if self.claim is not None and self.line < 0:
             prefix = f"attachments.{self.attachments}"
             self.attachments += 1
@@ -627,7 +631,7 @@ class _Walk:
                                   ("control_number", 6)):
                 self.put(self.claim, f"{prefix}.{name}", seg, element)
 
-    def _amt(self, seg: Segment) -> None:
+    def _seg_AMT(self, seg: Segment) -> None:
         qualifier = seg.element(1)
         if self.claim is None:
             return
@@ -635,13 +639,13 @@ class _Walk:
             self.put(self.claim, "patient_amount_paid", seg, 2)
         elif self.loop == "2320" and qualifier in ("D", "EAF"):
             name = "paid_amount" if qualifier == "D" else "remaining_patient_liability"
-            self.put(self.claim, f"other_payers.{self.other}.{name}", seg, 2)
+            self.put(self.claim, f"other_payers.{self.payer_index}.{name}", seg, 2)
 
-    def _nte(self, seg: Segment) -> None:
+    def _seg_NTE(self, seg: Segment) -> None:
         if self.claim is not None and self.loop == "2300":
             self.put(self.claim, "note", seg, 2)
 
-    def _hi(self, seg: Segment) -> None:
+    def _seg_HI(self, seg: Segment) -> None:
         if self.claim is not None and self.loop == "2300":
             self.seed(self.claim, "diagnoses", seg)
             offset = len(self.diagnoses)
@@ -652,31 +656,31 @@ class _Walk:
                     self.put(self.claim, prefix, seg, number)
                     self.put(self.claim, f"{prefix}.code", seg, number, 2)
 
-    def _cas(self, seg: Segment) -> None:
+    def _seg_CAS(self, seg: Segment) -> None:
         if self.claim is None:
             return
         if self.loop == "2320":
-            self.seed(self.claim, f"other_payers.{self.other}.claim_adjustments", seg)
+            self.seed(self.claim, f"other_payers.{self.payer_index}.claim_adjustments", seg)
         elif self.loop == "2430":
             self.seed(self.claim,
                       f"lines.{self.line}.adjudications.{self.adjudication}.adjustments", seg)
 
-    def _oi(self, seg: Segment) -> None:
-        if self.claim is not None and self.other >= 0:
-            prefix = f"other_payers.{self.other}"
+    def _seg_OI(self, seg: Segment) -> None:
+        if self.claim is not None and self.payer_index >= 0:
+            prefix = f"other_payers.{self.payer_index}"
             self.put(self.claim, f"{prefix}.benefits_assignment", seg, 3)
             self.put(self.claim, f"{prefix}.release_of_information", seg, 6)
 
-    def _lx(self, seg: Segment) -> None:
+    def _seg_LX(self, seg: Segment) -> None:
         if self.claim is None:
             return
-        self.loop, self.address = "2400", None
+        self.address = None
         self.line += 1
         self.tooth = self.adjudication = -1
         self.seed(self.claim, "lines", seg)
         self.put(self.claim, f"lines.{self.line}", seg)
 
-    def _sv3(self, seg: Segment) -> None:
+    def _seg_SV3(self, seg: Segment) -> None:
         if self.claim is None:
             return
         prefix = f"lines.{self.line}"
@@ -691,7 +695,7 @@ class _Walk:
         for number in range(1, len(seg.components(4)) + 1):
             self.put(self.claim, f"{prefix}.oral_cavity_areas.{number - 1}", seg, 4, number)
 
-    def _too(self, seg: Segment) -> None:
+    def _seg_TOO(self, seg: Segment) -> None:
         if self.claim is None or self.line < 0:
             return
         self.tooth += 1
@@ -704,10 +708,9 @@ class _Walk:
         for number in range(1, len(seg.components(3)) + 1):
             self.put(self.claim, f"{prefix}.surfaces.{number - 1}", seg, 3, number)
 
-    def _svd(self, seg: Segment) -> None:
+    def _seg_SVD(self, seg: Segment) -> None:
         if self.claim is None or self.line < 0:
             return
-        self.loop = "2430"
         self.adjudication += 1
         prefix = f"lines.{self.line}.adjudications.{self.adjudication}"
         self.put(self.claim, prefix, seg)
@@ -883,7 +886,7 @@ class OurRules:
 
     # -- 837D: the clean-claim edits, claim by claim
     def _check_claims(self, segments: Iterator[Segment]) -> None:
-        walk = _Walk()
+        walk = _Walk(self.name)
         locator = ClaimLocator(walk.claims, walk.clm_positions)
         numbers: set[str] = set()
 
