@@ -33,6 +33,13 @@ class PostingKind(StrEnum):
     PROVIDER_ADJUSTMENT = "provider_adjustment"
     INTEREST = "interest"
     REVERSAL = "reversal"
+    DENIED = "denied"
+    """An adjustment of a denied claim or line (not the patient's): still owed until
+    someone appeals it or writes it off, so the ledger keeps it outstanding."""
+    WRITE_OFF = "write_off"
+    """A person wrote off what the payer left (a denial, an unpaid balance)."""
+    PATIENT_TRANSFER = "patient_transfer"
+    """A person moved what the payer left to the patient (the claim is closed)."""
 
 
 class WorkReason(StrEnum):
@@ -52,6 +59,13 @@ class WorkReason(StrEnum):
     CLEARINGHOUSE_REJECTED = "ch_rejected"
     PAYER_REJECTED = "payer_rejected"
     NO_PAYER_ANSWER = "claim_status"
+    DUPLICATE_PAYMENT = "duplicate_payment"
+    OVERPAYMENT = "overpayment"
+    REPLACEMENT_PAID = "replacement_paid"
+    PREDETERMINATION_MONEY = "predet_money"
+    PAYER_MISMATCH = "payer_mismatch"
+    ERA_REVIEW = "era_review"
+    ESTIMATE_ON_CLAIM = "estimate_on_claim"
 
 
 class Posting(DomainModel):

@@ -10,13 +10,18 @@ faster than the ORM's per-row bookkeeping on a 20,000-claim file.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from edigateway.persistence.tables import (
+    ClaimLineRow,
     ClaimRow,
+    Payer,
     PostingRow,
+    Practice,
+    PredeterminationEstimateRow,
     ProviderAdjustmentRow,
     RemittanceAdjustmentRow,
     RemittanceClaimRow,
@@ -25,6 +30,8 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     table_of,
 )
+from edigateway.reconcile.guards import ClaimFacts, MoneyView, StandingPayment
+from edigateway.reconcile.secondary import SECONDARY_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
         ProviderAdjustment,
         Remittance,
     )
+    from edigateway.reconcile.plan import EstimateLine
 
 NAME_WIDTH = 255
 """``remittance_files.name``: longer names (deep paths) are cut, the file is still posted."""
@@ -397,3 +405,271 @@ def claims_named(
         .where(RemittanceClaimRow.payer_claim_control_number.in_(references))
     )
     return ([ClaimNamed(*row) for row in current], [ClaimNamed(*row) for row in earlier])
+
+
+# --------------------------------------------------------------------------- guards
+
+
+def money_on_file(
+    session: Session, claim_ids: Collection[int], *, before: int | None = None
+) -> MoneyView:
+    """What is posted for these claims (held payments count as standing, not as money):
+    the view the guards read (:mod:`edigateway.reconcile.guards`); ``before``: only claim
+    payments with a lower ID (those of the batch being judged come in order)."""
+    view = MoneyView()
+    if not claim_ids:
+        return view
+    for claim_id, line, kind, amount in session.execute(
+        select(
+            PostingRow.claim_id,
+            PostingRow.line_number,
+            PostingRow.kind,
+            func.sum(PostingRow.amount),
+        )
+        .where(PostingRow.claim_id.in_(claim_ids), PostingRow.held.is_(False))
+        .group_by(PostingRow.claim_id, PostingRow.line_number, PostingRow.kind)
+    ):
+        if claim_id is None:
+            continue
+        money = view.of(claim_id)
+        cents = _cents(amount)
+        if kind in ("paid", "reversal"):
+            money.paid_by_line[line] += cents
+        elif kind in ("deductible", "coinsurance", "copay", "patient_other"):
+            money.patient += cents
+    standing = list(
+        session.execute(
+            select(
+                RemittanceClaimRow.id,
+                RemittanceClaimRow.claim_id,
+                RemittanceClaimRow.payer_claim_control_number,
+                RemittanceClaimRow.charge,
+                RemittanceClaimRow.paid,
+                RemittanceClaimRow.review,
+            )
+            .where(
+                RemittanceClaimRow.claim_id.in_(claim_ids),
+                RemittanceClaimRow.status.not_in(("22", "25")),
+                RemittanceClaimRow.reversed_by_id.is_(None),
+                (RemittanceClaimRow.review.is_(None)) | (RemittanceClaimRow.review != "dismissed"),
+                RemittanceClaimRow.id < before if before is not None else true(),
+            )
+            .order_by(RemittanceClaimRow.id)
+        )
+    )
+    effective: dict[int, set[int]] = {}
+    if standing:
+        pr_lines = select(RemittanceAdjustmentRow.remittance_line_id).where(
+            RemittanceAdjustmentRow.group_code == "PR"
+        )
+        for rc_id, line in session.execute(
+            select(
+                RemittanceLineRow.remittance_claim_id, RemittanceLineRow.claim_line_number
+            ).where(
+                RemittanceLineRow.remittance_claim_id.in_([s[0] for s in standing]),
+                RemittanceLineRow.claim_line_number.is_not(None),
+                (RemittanceLineRow.paid != 0) | RemittanceLineRow.id.in_(pr_lines),
+            )
+        ):
+            if line is not None:
+                effective.setdefault(rc_id, set()).add(line)
+    for rc_id, claim_id, number, charge, paid, review in standing:
+        if claim_id is None:
+            continue
+        view.of(claim_id).standing.append(
+            StandingPayment(
+                rc_id,
+                number,
+                charge,
+                paid,
+                frozenset(effective.get(rc_id, ())),
+                held=review is not None,
+            )
+        )
+    return view
+
+
+def _cents(amount: object) -> Decimal:
+    """A SUM over a :class:`~.tables.Cents` column, as the column type reads it."""
+    return amount if isinstance(amount, Decimal) else Decimal("0.00")
+
+
+class ClaimContext(NamedTuple):
+    """A claim's guard facts and its payer's ERA policy."""
+
+    facts: ClaimFacts
+    policy: str
+
+
+def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, ClaimContext]:
+    """Guard facts and ERA policy for claims about to be paid: their payer, line charges,
+    the other payer's claim of the same treatment (``<pcn>-S`` ↔ ``<pcn>``) and the
+    claims they replaced."""
+    if not claims:
+        return {}
+    ids = [c.id for c in claims]
+    payers = {
+        row_id: (payer_id, policy or practice_policy)
+        for row_id, payer_id, policy, practice_policy in session.execute(
+            select(Payer.id, Payer.payer_id, Payer.era_policy, Practice.era_policy)
+            .join(Practice, Practice.id == Payer.practice_id)
+            .where(Payer.id.in_({c.payer_id for c in claims}))
+        )
+    }
+    lines: dict[int, dict[int, Decimal]] = {}
+    for claim_id, number, charge in session.execute(
+        select(ClaimLineRow.claim_id, ClaimLineRow.line_number, ClaimLineRow.charge).where(
+            ClaimLineRow.claim_id.in_(ids)
+        )
+    ):
+        lines.setdefault(claim_id, {})[number] = charge
+    pcns = {c.patient_control_number for c in claims}
+    partner_numbers = {p.removesuffix(SECONDARY_SUFFIX) for p in pcns} | {
+        f"{p}{SECONDARY_SUFFIX}" for p in pcns
+    }
+    partners: dict[tuple[int, str], list[int]] = {}
+    for claim_id, practice_id, pcn in session.execute(
+        select(ClaimRow.id, ClaimRow.practice_id, ClaimRow.patient_control_number).where(
+            ClaimRow.patient_control_number.in_(partner_numbers),
+            ClaimRow.superseded_by_id.is_(None),
+        )
+    ):
+        partners.setdefault((practice_id, pcn), []).append(claim_id)
+    originals: dict[int, list[int]] = {}
+    for claim_id, by in session.execute(
+        select(ClaimRow.id, ClaimRow.superseded_by_id).where(ClaimRow.superseded_by_id.in_(ids))
+    ):
+        if by is not None:
+            originals.setdefault(by, []).append(claim_id)
+    result = {}
+    for claim in claims:
+        pcn = claim.patient_control_number
+        is_secondary = pcn.endswith(SECONDARY_SUFFIX)
+        other = pcn.removesuffix(SECONDARY_SUFFIX) if is_secondary else f"{pcn}{SECONDARY_SUFFIX}"
+        related = tuple(i for i in partners.get((claim.practice_id, other), ()) if i != claim.id)
+        payer_id, policy = payers.get(claim.payer_id, ("", "full"))
+        result[claim.id] = ClaimContext(
+            ClaimFacts(
+                claim_id=claim.id,
+                kind=claim.kind,
+                frequency=claim.frequency,
+                charge=claim.total_charge,
+                line_charges=lines.get(claim.id, {}),
+                payer_id=payer_id,
+                related=related,
+                primary=related[0] if is_secondary and related else None,
+                originals=tuple(originals.get(claim.id, ())),
+            ),
+            policy,
+        )
+    return result
+
+
+def reversal_targets(
+    session: Session, pcns: Collection[str]
+) -> dict[str, list[tuple[int, str | None]]]:
+    """For reversals: claims (superseded ones included) with these numbers whose payment
+    still stands, as (claim ID, payer claim number), oldest first — a payer reverses the
+    original's payment even after a replacement took its number."""
+    found: dict[str, list[tuple[int, str | None]]] = {}
+    if not pcns:
+        return found
+    for pcn, claim_id, number in session.execute(
+        select(
+            ClaimRow.patient_control_number,
+            ClaimRow.id,
+            RemittanceClaimRow.payer_claim_control_number,
+        )
+        .join(ClaimRow, ClaimRow.id == RemittanceClaimRow.claim_id)
+        .where(
+            ClaimRow.patient_control_number.in_(pcns),
+            RemittanceClaimRow.status.not_in(("22", "25")),
+            RemittanceClaimRow.reversed_by_id.is_(None),
+            RemittanceClaimRow.review.is_(None),
+        )
+        .order_by(RemittanceClaimRow.id)
+    ):
+        found.setdefault(pcn, []).append((claim_id, number))
+    return found
+
+
+class EstimateToWrite(NamedTuple):
+    """A predetermination estimate line with the claim and claim payment it belongs to."""
+
+    claim_id: int
+    remittance_claim_id: int
+    line: EstimateLine
+    predetermination_number: str | None
+
+
+def insert_estimates(session: Session, estimates: Sequence[EstimateToWrite], now: datetime) -> None:
+    """Keep the payer's estimate per line beside the predetermination."""
+    if estimates:
+        session.execute(
+            table_of(PredeterminationEstimateRow).insert(),
+            [
+                {
+                    "claim_id": e.claim_id,
+                    "remittance_claim_id": e.remittance_claim_id,
+                    "line_number": e.line.line_number,
+                    "procedure_code": e.line.procedure_code,
+                    "charge": e.line.charge,
+                    "allowed": e.line.allowed,
+                    "insurance": e.line.insurance,
+                    "patient": e.line.patient,
+                    "predetermination_number": e.predetermination_number,
+                    "created_at": now,
+                }
+                for e in estimates
+            ],
+        )
+
+
+class PostingToWrite(NamedTuple):
+    """A claim payment's posting with where it belongs and whether it waits."""
+
+    posting: Posting
+    claim_id: int | None
+    remittance_claim_id: int | None
+    held: bool
+
+
+def insert_claim_postings(
+    session: Session, remittance_id: int, postings: Sequence[PostingToWrite]
+) -> None:
+    """The postings of claim payments, each linked to its CLP (``held`` ones count nowhere
+    until approved)."""
+    if postings:
+        session.execute(
+            table_of(PostingRow).insert(),
+            [
+                {
+                    "remittance_id": remittance_id,
+                    "claim_id": w.claim_id,
+                    "remittance_claim_id": w.remittance_claim_id,
+                    "held": w.held,
+                    "line_number": w.posting.line_number,
+                    "kind": w.posting.kind.value,
+                    "amount": w.posting.amount,
+                    "group_code": w.posting.group,
+                    "reason_code": w.posting.reason_code,
+                    "remark_codes": ",".join(w.posting.remark_codes),
+                    "reference": w.posting.reference,
+                    "source_position": w.posting.source_position,
+                }
+                for w in postings
+            ],
+        )
+
+
+def set_review(session: Session, reviews: Mapping[int, tuple[str, str, str | None]]) -> None:
+    """Mark claim payments held or awaiting approval: ID → (review, reason, state to set
+    when approved)."""
+    if reviews:
+        session.execute(
+            update(RemittanceClaimRow),
+            [
+                {"id": rc_id, "review": review, "review_reason": reason, "planned_state": state}
+                for rc_id, (review, reason, state) in reviews.items()
+            ],
+        )

@@ -77,10 +77,12 @@ def insert_work_items(
     remittance_id: int | None,
     file_id: int | None,
     remittance_claim_ids: Mapping[int, int] | None = None,
+    item_claim_ids: Sequence[int | None] | None = None,
 ) -> None:
     """Open the work items a posting plan made; ``claim_ids`` maps their patient control
-    numbers to our claims, ``remittance_claim_ids`` an item's index to the held claim
-    payment it is about."""
+    numbers to our claims (or ``item_claim_ids`` gives each item's claim: a reversal's
+    number may name a replacement while it is about the original),
+    ``remittance_claim_ids`` an item's index to the held claim payment it is about."""
     held = remittance_claim_ids or {}
     _open(
         session,
@@ -93,7 +95,9 @@ def insert_work_items(
                 "codes": ",".join(w.codes)[:CODES_WIDTH],
                 "amount": w.amount,
                 "patient_control_number": w.patient_control_number,
-                "claim_id": claim_ids.get(w.patient_control_number or ""),
+                "claim_id": item_claim_ids[index]
+                if item_claim_ids is not None
+                else claim_ids.get(w.patient_control_number or ""),
                 "remittance_id": remittance_id,
                 "file_id": file_id,
                 "submission_id": None,

@@ -12,6 +12,8 @@ SVC03 (or CLP04 without SVC)   ``paid`` on the line (claim); ``reversal`` for CL
 CAS CO                         ``contractual``
 CAS PR 1 / 2 / 3 / other       ``deductible`` / ``coinsurance`` / ``copay`` / ``patient_other``
 CAS OA, PI, CR                 ``other_adjustment``
+CAS of a denied claim or line  ``denied`` (still owed: appeal or write off), except PR and
+                               CO-24 (capitation), which are no denial
 claim CAS when lines exist     the adjustment, and ``paid`` −amount at claim level
 AMT*I included in CLP04        ``interest`` (and ``paid`` reduced by it)
 PLB                            ``provider_adjustment`` (positive = taken from the payment)
@@ -21,12 +23,16 @@ so that for every claim Σ ``paid``/``reversal``/``interest`` postings = CLP04, 
 Σ ``paid`` = SVC03, and Σ claim money − Σ PLB = BPR02. What cannot be posted becomes a
 :class:`~edigateway.domain.postings.WorkItem`: unmatched claims (their money is reported as
 unapplied), denials, denied lines, reversals, recoupments, codes we do not know.
+
+A predetermination's answer (CLP02 = 25: "pricing only, no payment") posts nothing: its
+lines are the payer's estimate (:class:`EstimateLine`), which the outcome carries to be
+kept beside the predetermination.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -68,6 +74,23 @@ def adjustment_kind(group: str, reason: str) -> PostingKind:
 
 
 @dataclass(frozen=True, slots=True)
+class EstimateLine:
+    """One line of a payer's predetermination answer: what it would allow and pay, and
+    what the patient would owe."""
+
+    line_number: int | None
+    procedure_code: str
+    charge: Decimal
+    allowed: Decimal | None
+    insurance: Decimal
+    patient: Decimal
+
+
+PREDETERMINATION_ANSWER = "25"
+"""CLP02 of a predetermination's answer: pricing only, no payment."""
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimOutcome:
     """What happened to one claim payment (CLP loop)."""
 
@@ -79,6 +102,11 @@ class ClaimOutcome:
     line_matches: tuple[int | None, ...] = ()
     needs_secondary: bool = False
     source_position: int | None = None
+    estimate: tuple[EstimateLine, ...] = ()
+    postings: int = 0
+    """How many of the plan's postings are this payment's (they come in payment order)."""
+    work_items: int = 0
+    """How many of the plan's work items this payment opened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +176,13 @@ class _Builder:
                     codes=[f"{adj.group}-{adj.reason}"], source_position=adj.source_position))
 
     def adjust(self, adjustments: list[Adjustment], pcn: str, line: int | None,
-               remarks: list[str]) -> None:
+               remarks: list[str], *, denied: bool = False) -> None:
         for adj in adjustments:
+            kind = adjustment_kind(adj.group, adj.reason)
+            if denied and not _settled(adj):
+                kind = PostingKind.DENIED
             self.postings.append(Posting(
-                kind=adjustment_kind(adj.group, adj.reason), amount=adj.amount,
+                kind=kind, amount=adj.amount,
                 patient_control_number=pcn, line_number=line, group=adj.group,
                 reason_code=adj.reason, remark_codes=remarks,
                 source_position=adj.source_position))
@@ -223,6 +254,14 @@ def plan_remittance(
 
 def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
                 corrected: set[str]) -> None:
+    postings, work = len(b.postings), len(b.work_items)
+    _plan_claim_payment(b, payment, claim, corrected)
+    b.outcomes[-1] = replace(b.outcomes[-1], postings=len(b.postings) - postings,
+                             work_items=len(b.work_items) - work)
+
+
+def _plan_claim_payment(b: _Builder, payment: ClaimPayment, claim: Claim | None,
+                        corrected: set[str]) -> None:
     pcn = payment.patient_control_number
     b.check_codes(payment.adjustments + [a for s in payment.services for a in s.adjustments],
                   pcn)
@@ -236,7 +275,11 @@ def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
                                        paid=payment.paid, new_state=None,
                                        source_position=payment.source_position))
         return
+    if payment.status == PREDETERMINATION_ANSWER:
+        _plan_estimate(b, payment, claim)
+        return
     money_kind = PostingKind.REVERSAL if payment.is_reversal else PostingKind.PAID
+    claim_denied = _claim_denied(payment)
     interest = payment.interest or ZERO
     if interest and payment.paid == payment.charge - _adjusted(payment):
         interest = ZERO  # reported, but not part of CLP04: nothing extra to post
@@ -247,7 +290,9 @@ def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
             kind=money_kind, amount=service.paid, patient_control_number=pcn,
             line_number=line_number, remark_codes=service.remark_codes,
             source_position=service.source_position))
-        b.adjust(service.adjustments, pcn, line_number, service.remark_codes)
+        line_denied = claim_denied or _line_denied(service)
+        b.adjust(service.adjustments, pcn, line_number, service.remark_codes,
+                 denied=line_denied)
         if line_number is None:
             b.work_items.append(WorkItem(
                 patient_control_number=pcn, reason=WorkReason.UNMATCHED_LINE,
@@ -255,7 +300,7 @@ def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
                 f"({service.charge}) matches none of our lines; posted at claim level",
                 codes=[service.procedure_code], amount=service.paid,
                 source_position=service.source_position))
-        if _line_denied(service):
+        if line_denied and not payment.is_reversal:
             denied_lines.append((line_number, service))
     claim_adjustments = sum((a.amount for a in payment.adjustments), ZERO)
     if payment.services:
@@ -272,7 +317,7 @@ def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
         b.postings.append(Posting(
             kind=PostingKind.INTEREST, amount=interest, patient_control_number=pcn,
             source_position=payment.source_position))
-    b.adjust(payment.adjustments, pcn, None, payment.remark_codes)
+    b.adjust(payment.adjustments, pcn, None, payment.remark_codes, denied=claim_denied)
     state = _new_state(b, payment, denied_lines, corrected)
     needs_secondary = (payment.processed_as == 1 and state in ("paid", "partially_paid",
                                                                "denied")
@@ -303,10 +348,54 @@ def _settled(adjustment: Adjustment) -> bool:
 
 def _line_denied(service: ServicePayment) -> bool:
     """A line the payer paid nothing on, for reasons the patient does not owe and no
-    capitation covers."""
-    if service.paid != ZERO or service.charge <= ZERO:
+    capitation covers (or the reversal of such a line: a negative charge)."""
+    if service.paid != ZERO or service.charge == ZERO:
         return False
     return any(not _settled(a) for a in service.adjustments)
+
+
+def _claim_denied(payment: ClaimPayment) -> bool:
+    """A claim the payer denied (CLP02 = 4, or nothing paid and nothing the patient owes
+    or capitation covers), or the reversal of such a denial."""
+    all_adjustments = payment.adjustments + [a for s in payment.services for a in s.adjustments]
+    patient_owes = any(_settled(a) for a in all_adjustments)
+    return payment.is_denied or (payment.paid == ZERO and not patient_owes
+                                 and payment.status != PREDETERMINATION_ANSWER
+                                 and payment.charge != ZERO)
+
+
+def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: Claim) -> None:
+    """A predetermination's answer: the estimate per line, nothing posted. An answer for
+    a claim that is not a predetermination is a work item (the payer priced what we
+    billed for payment)."""
+    pcn = payment.patient_control_number
+    numbers = match_lines(claim, payment.services)
+    estimate = tuple(
+        EstimateLine(
+            line_number=number,
+            procedure_code=service.submitted_procedure_code or service.procedure_code,
+            charge=service.charge,
+            allowed=service.allowed_amount if service.allowed_amount is not None else
+            service.charge - sum((a.amount for a in service.adjustments if a.group == "CO"),
+                                 ZERO),
+            insurance=service.paid,
+            patient=sum((a.amount for a in service.adjustments if a.group == "PR"), ZERO),
+        )
+        for service, number in zip(payment.services, numbers, strict=True))
+    state: str | None = "predetermined"
+    if not claim.is_predetermination:
+        state = None
+        b.work_items.append(WorkItem(
+            patient_control_number=pcn, reason=WorkReason.ESTIMATE_ON_CLAIM,
+            message=f"the payer answered claim {pcn} as a predetermination (CLP02=25, pricing "
+            "only, no payment); nothing was posted: check whether the claim was sent as a "
+            "predetermination or resend it for payment",
+            source_position=payment.source_position))
+    b.outcomes.append(ClaimOutcome(pcn, matched=True, status=payment.status,
+                                   paid=payment.paid, new_state=state,
+                                   line_matches=tuple(numbers),
+                                   source_position=payment.source_position,
+                                   estimate=estimate))
 
 
 def _new_state(b: _Builder, payment: ClaimPayment,
@@ -325,9 +414,7 @@ def _new_state(b: _Builder, payment: ClaimPayment,
             amount=payment.paid, source_position=payment.source_position))
         return "reversed"
     all_adjustments = payment.adjustments + [a for s in payment.services for a in s.adjustments]
-    patient_owes = any(_settled(a) for a in all_adjustments)
-    if payment.is_denied or (payment.paid == ZERO and not patient_owes
-                             and payment.status != "25"):
+    if _claim_denied(payment):
         codes, words = b.explain(all_adjustments, payment.remark_codes)
         b.work_items.append(WorkItem(
             patient_control_number=pcn, reason=WorkReason.DENIED,
@@ -342,8 +429,6 @@ def _new_state(b: _Builder, payment: ClaimPayment,
             message=f"claim {pcn} line {line_number or '?'} ({service.procedure_code}, "
             f"{service.charge}) was not paid: {words}",
             codes=codes, amount=service.charge, source_position=service.source_position))
-    if payment.status == "25":
-        return "payer_accepted"
     return "partially_paid" if denied_lines else "paid"
 
 

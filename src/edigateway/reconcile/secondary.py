@@ -30,9 +30,13 @@ from edigateway.reconcile.plan import match_lines
 ZERO = Decimal("0.00")
 
 
+SECONDARY_SUFFIX = "-S"
+"""The secondary claim of ``<pcn>`` is ``<pcn>-S``: how the two are tied."""
+
+
 def secondary_control_number(pcn: str) -> str:
     """Our patient control number for the secondary claim of ``pcn``."""
-    return f"{pcn}-S"
+    return f"{pcn}{SECONDARY_SUFFIX}"
 
 
 def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicated: date

@@ -12,10 +12,13 @@ SE and its PLB entries go to the provider ledger. A file that does not balance r
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
+from edigateway.domain.claims import MAX_LINES_PER_CLAIM
+from edigateway.domain.claims_split import split_claim
 from edigateway.domain.postings import PostingKind, WorkItem, WorkReason
 from edigateway.errors import X12Location
 from edigateway.persistence import remittance_rows as rows
@@ -23,15 +26,16 @@ from edigateway.persistence.claim_rows import Move, note, transition
 from edigateway.persistence.tables import ClaimRow
 from edigateway.persistence.work_item_rows import insert_work_items
 from edigateway.reconcile.balance import check_claim, check_payment
+from edigateway.reconcile.guards import holds
 from edigateway.reconcile.history import (
     adjudicated_lines,
     claims_referenced,
     link_reversals,
     settle_split_payment,
 )
-from edigateway.reconcile.plan import Planner
+from edigateway.reconcile.plan import Planner, PostingPlan
 from edigateway.reconcile.secondary import build_secondary
-from edigateway.services.claim_store import load_claims, store_claim
+from edigateway.services.claim_store import load_claims, load_claims_by_id, store_claim
 from edigateway.services.posting_result import PostingResult, WorkSummary
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
 
@@ -43,17 +47,15 @@ if TYPE_CHECKING:
 
     from edigateway.codelists import CodeLists
     from edigateway.domain.claims import Claim
+    from edigateway.domain.postings import Posting
     from edigateway.domain.remittances import ClaimPayment, Remittance
     from edigateway.reconcile.balance import Imbalance
-    from edigateway.reconcile.plan import ClaimOutcome, PostingPlan
+    from edigateway.reconcile.plan import ClaimOutcome
     from edigateway.x12.x835_005010X221A1 import Event
 
 ZERO = Decimal("0.00")
 BATCH = 500
 """Claims planned and inserted together: large enough for fast inserts, small for memory."""
-
-Ours = dict[str, tuple["ClaimRow", "Claim"]]
-"""Our claims in a batch, by patient control number: the row and the claim as submitted."""
 
 
 class Quarantine(Exception):  # noqa: N818 - control flow between the poster and posting
@@ -178,30 +180,29 @@ class Poster:
     def _flush(self, batch: list[ClaimPayment], remittance: Remittance) -> None:
         if not batch:
             return
-        payee_npi = (
-            remittance.payee.identifier if remittance.payee.identifier_qualifier == "XX" else None
-        )
-        ours = load_claims(self.session, (c.patient_control_number for c in batch), payee_npi)
+        targets = self._targets(batch, remittance)
         pcns_in_batch = {c.patient_control_number for c in batch if not c.is_reversal}
         outcomes = [
             self.planner.claim(
                 payment,
-                ours[payment.patient_control_number][1]
-                if payment.patient_control_number in ours
-                else None,
+                target.claim if target is not None else None,
                 correction_follows=payment.is_reversal
                 and payment.patient_control_number in pcns_in_batch,
             )
-            for payment in batch
+            for payment, target in zip(batch, targets, strict=True)
         ]
         plan = self.planner.take()
+        outcomes = [
+            replace(o, line_matches=t.shift(o.line_matches)) if t is not None else o
+            for o, t in zip(outcomes, targets, strict=True)
+        ]
+        postings, work = _slices(plan, outcomes, targets)
+        claim_of = [
+            t.row.id if t is not None and o.matched else None
+            for o, t in zip(outcomes, targets, strict=True)
+        ]
         ids = rows.insert_claim_payments(
-            self.session,
-            self.remittance_id,
-            [
-                (p, ours[p.patient_control_number][0].id if o.matched else None)
-                for p, o in zip(batch, outcomes, strict=True)
-            ],
+            self.session, self.remittance_id, list(zip(batch, claim_of, strict=True))
         )
         rows.insert_service_payments(
             self.session,
@@ -210,17 +211,233 @@ class Poster:
                 for p, o, rc_id in zip(batch, outcomes, ids, strict=True)
             ],
         )
-        claim_ids = {pcn: row.id for pcn, (row, _claim) in ours.items()}
-        self._insert_plan(plan, claim_ids)
-        outcomes = self._settle_split_payments(outcomes, ours)
-        self._move_states(batch, outcomes, ours, ids)
-        self._link_reversals(batch, ours, ids)
-        self._secondaries(batch, outcomes, ours, remittance)
-        self._count(plan, outcomes)
+        reviews = self._guard(batch, outcomes, targets, postings, ids, remittance)
+        rows.insert_claim_postings(
+            self.session,
+            self.remittance_id,
+            [
+                rows.PostingToWrite(posting, claim_id, rc_id, rc_id in reviews)
+                for slice_, claim_id, rc_id in zip(postings, claim_of, ids, strict=True)
+                for posting in slice_
+            ],
+        )
+        self._insert_work_for(work, claim_of)
+        posted = [rc_id not in reviews for rc_id in ids]
+        self._estimates(batch, outcomes, claim_of, ids, posted)
+        outcomes = self._settle_split_payments(outcomes, targets)
+        self._move_states(batch, outcomes, targets, ids, posted)
+        self._link_reversals(batch, claim_of, ids, posted)
+        self._secondaries(batch, outcomes, targets, remittance, posted)
+        self._count(plan, outcomes, postings, posted)
         self.rows_written += len(batch)
         if self.fail_after_rows is not None and self.rows_written >= self.fail_after_rows:
             msg = f"injected failure after {self.rows_written} claims were written"
             raise RuntimeError(msg)
+
+    def _targets(self, batch: list[ClaimPayment], remittance: Remittance) -> list[_Target | None]:
+        """Our claim for each claim payment: the claim with its number; for a part of a
+        split claim (``<pcn>-<n>``) its parent, lines shifted to the parent's; for a
+        reversal, the claim whose payment it takes back — the original, when a
+        replacement has taken the number since."""
+        payee_npi = (
+            remittance.payee.identifier if remittance.payee.identifier_qualifier == "XX" else None
+        )
+        pcns = {c.patient_control_number for c in batch}
+        parents = {p for p in (part_parent(pcn) for pcn in pcns) if p is not None}
+        ours = load_claims(self.session, pcns | {p[0] for p in parents}, payee_npi)
+        reversed_pcns = {c.patient_control_number for c in batch if c.is_reversal}
+        standing = rows.reversal_targets(self.session, reversed_pcns)
+        originals = load_claims_by_id(
+            self.session,
+            {
+                claim_id
+                for pcn in reversed_pcns
+                for claim_id, _number in standing.get(pcn, ())
+                if pcn not in ours or claim_id != ours[pcn][0].id
+            },
+        )
+        targets: list[_Target | None] = []
+        for payment in batch:
+            pcn = payment.patient_control_number
+            target: _Target | None = None
+            if pcn in ours:
+                row, claim = ours[pcn]
+                target = _Target(row, claim, claim, 0)
+            else:
+                parent = part_parent(pcn)
+                if parent is not None and parent[0] in ours:
+                    row, claim = ours[parent[0]]
+                    part = split_part(claim, parent[1])
+                    if part is not None:
+                        target = _Target(row, part, claim, (parent[1] - 1) * MAX_LINES_PER_CLAIM)
+            if payment.is_reversal:
+                target = self._reversal_target(payment, target, standing, originals)
+            targets.append(target)
+        return targets
+
+    @staticmethod
+    def _reversal_target(
+        payment: ClaimPayment,
+        target: _Target | None,
+        standing: dict[str, list[tuple[int, str | None]]],
+        originals: dict[int, tuple[ClaimRow, Claim]],
+    ) -> _Target | None:
+        candidates = standing.get(payment.patient_control_number, [])
+        if target is not None and any(c == target.row.id for c, _n in candidates):
+            return target
+        named = [c for c, n in candidates if n == payment.payer_claim_control_number]
+        chosen = named[-1] if named else candidates[-1][0] if candidates else None
+        if chosen is None or chosen not in originals:
+            return target
+        row, claim = originals[chosen]
+        return _Target(row, claim, claim, 0)
+
+    def _guard(
+        self,
+        batch: list[ClaimPayment],
+        outcomes: list[ClaimOutcome],
+        targets: list[_Target | None],
+        postings: list[list[Posting]],
+        ids: list[int],
+        remittance: Remittance,
+    ) -> dict[int, tuple[str, str, str | None]]:
+        """Hold what a guard stops, and keep for approval what the payer's ERA policy says
+        a person approves (guards win: a held payment is reviewed whatever the policy);
+        one work item per held payment, with the evidence."""
+        rows_ = {t.row.id: t.row for t in targets if t is not None}
+        contexts = rows.claim_contexts(self.session, list(rows_.values()))
+        wanted = set(rows_)
+        for ctx in contexts.values():
+            wanted |= {*ctx.facts.related, *ctx.facts.originals}
+        view = rows.money_on_file(self.session, wanted, before=min(ids))
+        reviews: dict[int, tuple[str, str, str | None]] = {}
+        items: list[WorkItem] = []
+        item_claims: list[int | None] = []
+        item_payments: dict[int, int] = {}
+        awaiting = 0
+        for payment, outcome, target, slice_, rc_id in zip(
+            batch, outcomes, targets, postings, ids, strict=True
+        ):
+            if target is None or not outcome.matched:
+                continue
+            ctx = contexts[target.row.id]
+            found = holds(
+                payment, outcome.line_matches, slice_, ctx.facts, view, remittance.payer_id
+            )
+            if found:
+                evidence = "; ".join(h.evidence for h in found)
+                reviews[rc_id] = ("held", evidence, outcome.new_state)
+                item_payments[len(items)] = rc_id
+                items.append(
+                    WorkItem(
+                        patient_control_number=payment.patient_control_number,
+                        reason=found[0].reason,
+                        message=f"payment held, not posted: {evidence} ({self.name}, "
+                        f"segment {payment.source_position}); approve it to post it or "
+                        "dismiss it",
+                        codes=[h.reason.value for h in found],
+                        amount=payment.paid,
+                        source_position=payment.source_position,
+                    )
+                )
+                item_claims.append(target.row.id)
+            elif ctx.policy in ("semi", "review"):
+                reviews[rc_id] = (
+                    "awaiting",
+                    f"the payer's ERA policy is {ctx.policy}",
+                    outcome.new_state,
+                )
+                awaiting += 1
+                if ctx.policy == "review":
+                    item_payments[len(items)] = rc_id
+                    items.append(
+                        WorkItem(
+                            patient_control_number=payment.patient_control_number,
+                            reason=WorkReason.ERA_REVIEW,
+                            message=f"claim {payment.patient_control_number}: "
+                            f"{payment.paid} paid (CLP02={payment.status}) waits for "
+                            "approval (the payer's ERA policy is review)",
+                            amount=payment.paid,
+                            source_position=payment.source_position,
+                        )
+                    )
+                    item_claims.append(target.row.id)
+            view.post(
+                target.row.id,
+                payment,
+                rc_id,
+                slice_,
+                outcome.line_matches,
+                held=rc_id in reviews,
+            )
+        semi = awaiting - sum(1 for i in items if i.reason is WorkReason.ERA_REVIEW)
+        if semi:
+            items.append(
+                WorkItem(
+                    patient_control_number=None,
+                    reason=WorkReason.ERA_REVIEW,
+                    message=f"payment {remittance.trace_number} ({self.name}): {semi} claim "
+                    "payment(s) planned and waiting for one approval (the payer's ERA "
+                    "policy is semi): edigateway era pending / era approve",
+                    amount=remittance.payment_amount,
+                    source_position=remittance.source_position,
+                )
+            )
+            item_claims.append(None)
+        rows.set_review(self.session, reviews)
+        insert_work_items(
+            self.session,
+            items,
+            created_at=self.now,
+            claim_ids={},
+            remittance_id=self.remittance_id,
+            file_id=self.file_id,
+            remittance_claim_ids=item_payments,
+            item_claim_ids=item_claims,
+        )
+        self._report(items)
+        return reviews
+
+    def _insert_work_for(self, work: list[list[WorkItem]], claim_of: list[int | None]) -> None:
+        items = [w for slice_ in work for w in slice_]
+        insert_work_items(
+            self.session,
+            items,
+            created_at=self.now,
+            claim_ids={},
+            remittance_id=self.remittance_id,
+            file_id=self.file_id,
+            item_claim_ids=[c for slice_, c in zip(work, claim_of, strict=True) for _w in slice_],
+        )
+        self._report(items)
+
+    def _report(self, items: list[WorkItem]) -> None:
+        self.result.work_items += [
+            WorkSummary(w.patient_control_number, w.reason.value, list(w.codes), w.message)
+            for w in items
+        ]
+
+    def _estimates(
+        self,
+        batch: list[ClaimPayment],
+        outcomes: list[ClaimOutcome],
+        claim_of: list[int | None],
+        ids: list[int],
+        posted: list[bool],
+    ) -> None:
+        """Keep a predetermination's estimate per line (CLP02 = 25), unless held."""
+        rows.insert_estimates(
+            self.session,
+            [
+                rows.EstimateToWrite(claim_id, rc_id, line, payment.payer_claim_control_number)
+                for payment, outcome, claim_id, rc_id, ok in zip(
+                    batch, outcomes, claim_of, ids, posted, strict=True
+                )
+                if ok and claim_id is not None and outcome.new_state == "predetermined"
+                for line in outcome.estimate
+            ],
+            self.now,
+        )
 
     def _insert_plan(self, plan: PostingPlan, claim_ids: dict[str, int]) -> None:
         rows.insert_postings(self.session, self.remittance_id, plan.postings, claim_ids)
@@ -241,24 +458,23 @@ class Poster:
         ]
 
     def _settle_split_payments(
-        self, outcomes: list[ClaimOutcome], ours: Ours
+        self, outcomes: list[ClaimOutcome], targets: list[_Target | None]
     ) -> list[ClaimOutcome]:
-        """``paid`` only once every line of the claim has been adjudicated
-        (:func:`~edigateway.reconcile.history.settle_split_payment`)."""
+        """``paid`` only once every line of the claim (of a split claim: of every part)
+        has been adjudicated (:func:`~edigateway.reconcile.history.settle_split_payment`)."""
         paid = {
-            ours[o.patient_control_number][0].id
-            for o in outcomes
-            if o.matched and o.new_state == "paid"
+            t.row.id
+            for o, t in zip(outcomes, targets, strict=True)
+            if t is not None and o.matched and o.new_state == "paid"
         }
         if not paid:
             return outcomes
         covered = adjudicated_lines(rows.lines_on_file(self.session, paid))
         result = []
-        for outcome in outcomes:
-            if outcome.matched and outcome.new_state == "paid":
-                row, claim = ours[outcome.patient_control_number]
+        for outcome, target in zip(outcomes, targets, strict=True):
+            if target is not None and outcome.matched and outcome.new_state == "paid":
                 outcome = settle_split_payment(  # noqa: PLW2901
-                    outcome, covered.get(row.id, set()), len(claim.lines)
+                    outcome, covered.get(target.row.id, set()), len(target.whole.lines)
                 )
             result.append(outcome)
         return result
@@ -267,17 +483,21 @@ class Poster:
         self,
         batch: list[ClaimPayment],
         outcomes: list[ClaimOutcome],
-        ours: Ours,
+        targets: list[_Target | None],
         remittance: Remittance,
+        posted: list[bool],
     ) -> None:
-        """Store the secondary claim of every claim the primary just processed."""
-        for payment, outcome in zip(batch, outcomes, strict=True):
-            if not outcome.needs_secondary:
+        """Store the secondary claim of every claim the primary just processed (a held
+        payment's secondary waits for its approval: a work item says so)."""
+        for payment, outcome, target, ok in zip(batch, outcomes, targets, posted, strict=True):
+            if not outcome.needs_secondary or target is None:
                 continue
-            primary = ours[payment.patient_control_number][1]
             try:
+                if not ok:
+                    msg = "the primary's payment is held for review; build it once approved"
+                    raise ValueError(msg)  # noqa: TRY301 - one path for both work items
                 secondary = build_secondary(
-                    primary, [payment], remittance.payment_date or self.now.date()
+                    target.claim, [payment], remittance.payment_date or self.now.date()
                 )
             except ValueError as exc:
                 self._insert_work(
@@ -289,41 +509,60 @@ class Poster:
                             source_position=payment.source_position,
                         )
                     ],
-                    {payment.patient_control_number: ours[payment.patient_control_number][0].id},
+                    {payment.patient_control_number: target.row.id},
                 )
                 continue
             store_claim(self.session, secondary, now=self.now, state="ready")
             self.result.secondary_claims.append(secondary.patient_control_number)
 
     def _move_states(
-        self, batch: list[ClaimPayment], outcomes: list[ClaimOutcome], ours: Ours, ids: list[int]
+        self,
+        batch: list[ClaimPayment],
+        outcomes: list[ClaimOutcome],
+        targets: list[_Target | None],
+        ids: list[int],
+        posted: list[bool],
     ) -> None:
         """Each matched claim to the state its payment decided, every payment a history
         row (:func:`~edigateway.persistence.claim_rows.transition`); the payer's claim
-        number from a payment that is not a reversal."""
-        moves = [
-            Move(
-                ours[payment.patient_control_number][0],
-                ClaimState(outcome.new_state),
-                Cause(
-                    "file",
-                    f"835 {self.name} CLP02={payment.status} paid {payment.paid} "
-                    f"(segment {payment.source_position})",
-                    file=self.name,
-                    position=payment.source_position,
-                    remittance_claim_id=rc_id,
-                ),
-                None if payment.is_reversal else payment.payer_claim_control_number,
+        number from a payment that is not a reversal. A held payment moves nothing: its
+        claim's history notes it."""
+        moves: list[Move] = []
+        for payment, outcome, target, rc_id, ok in zip(
+            batch, outcomes, targets, ids, posted, strict=True
+        ):
+            if target is None or not outcome.matched:
+                continue
+            cause = Cause(
+                "file",
+                f"835 {self.name} CLP02={payment.status} paid {payment.paid} "
+                f"(segment {payment.source_position})",
+                file=self.name,
+                position=payment.source_position,
+                remittance_claim_id=rc_id,
             )
-            for payment, outcome, rc_id in zip(batch, outcomes, ids, strict=True)
-            if outcome.matched and outcome.new_state is not None
-        ]
+            if not ok:
+                note(
+                    self.session,
+                    target.row,
+                    replace(cause, text=f"{cause.text}: held for review, not posted"),
+                    self.now,
+                )
+            elif outcome.new_state is not None:
+                moves.append(
+                    Move(
+                        target.row,
+                        ClaimState(outcome.new_state),
+                        cause,
+                        None if payment.is_reversal else payment.payer_claim_control_number,
+                    )
+                )
         transition(self.session, self._movable(moves), now=self.now)
 
     def _movable(self, moves: list[Move]) -> list[Move]:
         """The moves the lifecycle allows, in order; a payment for a claim in a state no
-        835 can move (never sent, written off, withdrawn) is posted but leaves the state
-        alone, with a history note saying so."""
+        835 can move (cancelled, withdrawn) is posted but leaves the state alone, with a
+        history note saying so."""
         result: list[Move] = []
         states: dict[int, str] = {}
         for move in moves:
@@ -334,20 +573,31 @@ class Poster:
                 result.append(move)
                 states[row.id] = move.target.value
             else:
-                note(self.session, row, Cause(
-                    "file", f"{move.cause.text}: posted, but a {current} claim does not "
-                    f"become {move.target} by an 835", file=self.name,
-                    position=move.cause.position,
-                    remittance_claim_id=move.cause.remittance_claim_id), self.now)
+                note(
+                    self.session,
+                    row,
+                    replace(
+                        move.cause,
+                        text=f"{move.cause.text}: posted, but a {current} claim does "
+                        f"not become {move.target} by an 835",
+                    ),
+                    self.now,
+                )
         return result
 
-    def _link_reversals(self, batch: list[ClaimPayment], ours: Ours, ids: list[int]) -> None:
+    def _link_reversals(
+        self,
+        batch: list[ClaimPayment],
+        claim_of: list[int | None],
+        ids: list[int],
+        posted: list[bool],
+    ) -> None:
         """Reversal → the payment it takes back; earlier reversal → its corrected claim
         (:func:`~edigateway.reconcile.history.link_reversals`)."""
         new = [
-            (rc_id, ours[p.patient_control_number][0].id, p.is_reversal)
-            for p, rc_id in zip(batch, ids, strict=True)
-            if p.patient_control_number in ours
+            (rc_id, claim_id, p.is_reversal)
+            for p, claim_id, rc_id, ok in zip(batch, claim_of, ids, posted, strict=True)
+            if claim_id is not None and ok
         ]
         if not new:
             return
@@ -358,14 +608,26 @@ class Poster:
             self.session, reversed_by=links.reversed_by, corrected_by=links.corrected_by
         )
 
-    def _count(self, plan: PostingPlan, outcomes: list[ClaimOutcome]) -> None:
+    def _count(
+        self,
+        plan: PostingPlan,
+        outcomes: list[ClaimOutcome],
+        postings: list[list[Posting]],
+        posted: list[bool],
+    ) -> None:
+        """Totals of what was posted (held payments are reported by their work items)."""
         r = self.result
         r.claims_matched += sum(1 for o in outcomes if o.matched)
         r.claims_unmatched += sum(1 for o in outcomes if not o.matched)
-        r.posted_total += plan.posted_total
-        r.adjustments_total += plan.adjustments_total
-        r.patient_responsibility_total += plan.patient_responsibility_total
-        r.interest_total += plan.total({PostingKind.INTEREST})
+        counted = PostingPlan(
+            [p for slice_, ok in zip(postings, posted, strict=True) if ok for p in slice_],
+            plan.work_items,
+            plan.outcomes,
+        )
+        r.posted_total += counted.posted_total
+        r.adjustments_total += counted.adjustments_total
+        r.patient_responsibility_total += counted.patient_responsibility_total
+        r.interest_total += counted.total({PostingKind.INTEREST})
 
     # -- provider-level adjustments
     def _provider_adjustments(self, end: RemittanceEnd) -> None:
@@ -399,3 +661,61 @@ class Poster:
 
 def _sum(batch: list[ClaimPayment]) -> Decimal:
     return sum((c.paid for c in batch), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Our claim a claim payment is for: its row, the claim the payment's lines are
+    matched against (a part, for a split claim), the whole claim, and how far the part's
+    line numbers are from the whole's."""
+
+    row: ClaimRow
+    claim: Claim
+    whole: Claim
+    offset: int
+
+    def shift(self, lines: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """A part's line numbers as the whole claim's."""
+        if not self.offset:
+            return lines
+        return tuple(n + self.offset if n is not None else None for n in lines)
+
+
+def _slices(
+    plan: PostingPlan, outcomes: list[ClaimOutcome], targets: list[_Target | None]
+) -> tuple[list[list[Posting]], list[list[WorkItem]]]:
+    """Each claim payment's postings (line numbers of a part shifted to the whole claim)
+    and work items, in order."""
+    postings: list[list[Posting]] = []
+    work: list[list[WorkItem]] = []
+    p = w = 0
+    for outcome, target in zip(outcomes, targets, strict=True):
+        mine = plan.postings[p : p + outcome.postings]
+        if target is not None and target.offset:
+            mine = [
+                x.model_copy(update={"line_number": x.line_number + target.offset})
+                if x.line_number is not None
+                else x
+                for x in mine
+            ]
+        postings.append(mine)
+        work.append(plan.work_items[w : w + outcome.work_items])
+        p += outcome.postings
+        w += outcome.work_items
+    return postings, work
+
+
+def part_parent(pcn: str) -> tuple[str, int] | None:
+    """``(parent number, part)`` for a split claim's part number ``<pcn>-<n>``."""
+    base, dash, number = pcn.rpartition("-")
+    if not dash or not base or not number.isdigit() or number.startswith("0"):
+        return None
+    return base, int(number)
+
+
+def split_part(claim: Claim, part: int) -> Claim | None:
+    """Part ``part`` (1-based) of a claim the 837D writer split, if it was split."""
+    if len(claim.lines) <= MAX_LINES_PER_CLAIM:
+        return None
+    parts = split_claim(claim, MAX_LINES_PER_CLAIM)
+    return parts[part - 1] if 1 <= part <= len(parts) else None

@@ -245,4 +245,6 @@ def test_postings_always_reproduce_svc_clp_and_bpr(lines, plbs):
         assert sum((x.amount for x in p.postings if x.line_number == number
                     and x.kind is PostingKind.PAID), D("0")) == service.paid
     assert p.posted_total - p.plb_total == r.payment_amount
-    assert p.posted_total + p.adjustments_total + p.patient_responsibility_total == payment.charge
+    # a line paid nothing for reasons the patient does not owe is denied: still owed
+    assert (p.posted_total + p.adjustments_total + p.patient_responsibility_total
+            + p.total({PostingKind.DENIED})) == payment.charge
