@@ -1,0 +1,351 @@
+"""Storing claims as submitted, and reading them back for posting and follow-up.
+
+``import_claims`` is idempotent: importing the same claim again returns the stored row
+(``unchanged``); a replacement (frequency 7) or void (8) with the same patient control
+number is stored beside the original and supersedes it; an original (1) whose content
+differs from the stored one is refused — the coordinator must send a replacement, or the
+835 could not be matched unambiguously.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from edigateway.domain.claim_lifecycle import Cause, ClaimState
+from edigateway.domain.claim_lifecycle import Cause, ClaimState
+from edigateway.domain.claims import Claim
+from edigateway.domain.edits import ensure_clean
+from edigateway.errors import ConflictError
+from edigateway.persistence.claim_rows import Move, first_steps, transition
+from edigateway.persistence.claim_rows import Move, first_steps, transition
+from edigateway.persistence.database import cipher_of
+from edigateway.persistence.tables import (
+    ClaimLineRow,
+    ClaimRow,
+    Payer,
+    Practice,
+    table_of,
+)
+from edigateway.security.phi import Binding
+from edigateway.services.predetermination_numbers import link
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+    from datetime import date, datetime
+
+    from sqlalchemy.orm import Session
+
+    from edigateway.domain.claims import ClaimBatch
+    from edigateway.persistence.database import Database
+    from edigateway.security.phi import PhiCipher
+
+DEFAULT_TIMELY_FILING_DAYS = 365
+"""Used for a payer until someone sets its contract's limit (many dental plans: 12 months)."""
+
+MAX_ALIASES = 20
+"""Other names kept per practice and payer (a practice rarely spells a payer 20 ways)."""
+
+STORE_BATCH = 500
+"""Claims inserted per statement batch."""
+
+OPEN_STATES = frozenset({"submitted", "accepted", "partially_paid", "denied", "reversed"})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedClaim:
+    """One claim's outcome of an import."""
+
+    id: int
+    patient_control_number: str
+    status: Literal["stored", "unchanged"]
+
+
+def _document(claim: Claim, cipher: PhiCipher) -> tuple[str, str]:
+    """The claim's JSON and its keyed digest (HMAC: a plain hash of PHI could be guessed)."""
+    text = claim.model_dump_json(exclude_defaults=True)
+    return text, cipher.blind_index(text, purpose="claim-document")
+
+
+def document_binding(practice_id: int, pcn: str, digest: str) -> Binding:
+    """Where a claim document lives: its practice, claim number and content digest."""
+    return Binding("claims", "document", practice_id, f"{pcn}:{digest}")
+
+
+def open_document(session: Session, row: ClaimRow) -> Claim:
+    """The claim as submitted, decrypted."""
+    text = cipher_of(session).open(row.document, document_binding(
+        row.practice_id, row.patient_control_number, row.document_sha256))
+    return Claim.model_validate_json(text)
+
+
+class ClaimStore:
+    """Stores claims inside one session, in batches, remembering practices and payers
+    (a payer row belongs to one practice: its name and limit are that practice's).
+
+    A batch costs a handful of statements whatever its size: one look-up of the claims
+    already stored under its patient control numbers, one multi-row INSERT of the claims
+    (ids returned), one of their lines and one of their first history step.
+    """
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self._practices: dict[str, int] = {}
+        self._payers: dict[tuple[int, str], Payer] = {}
+        self._names_seen: dict[int, set[str]] = {}
+
+    def practice_id(self, claim: Claim) -> int:
+        """Our practice for the claim's billing provider (created on first sight)."""
+        provider = claim.billing_provider
+        if provider.npi not in self._practices:
+            name = provider.organization_name or (
+                f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
+                if provider.person else provider.npi)
+            self._practices[provider.npi] = _get_or_create(
+                self.session, Practice, {"npi": provider.npi},
+                {"name": name[:60], "tin": provider.tax_id, "created_at": self.now})
+        return self._practices[provider.npi]
+
+    def payer_id(self, claim: Claim) -> int:
+        """The claim's practice's own row for its payer (created with the name the claim
+        gives and the default filing limit); a name the practice has not used for this
+        payer before is remembered among the row's aliases."""
+        practice = self.practice_id(claim)
+        key = (practice, claim.payer.payer_id)
+        if key not in self._payers:
+            row_id = _get_or_create(
+                self.session, Payer, {"practice_id": practice, "payer_id": key[1]},
+                {"name": claim.payer.name[:60], "aliases": "[]",
+                 "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS})
+            self._payers[key] = self.session.get_one(Payer, row_id)
+        row = self._payers[key]
+        if claim.payer.name not in self._names_seen.setdefault(row.id, set()):
+            _remember_name(self.session, row, claim.payer.name)
+            self._names_seen[row.id].add(claim.payer.name)
+        return row.id
+
+    def linked(self, claims: Sequence[Claim]) -> list[Claim]:
+        """``claims`` as they are stored: a claim for treatment a payer priced carries its
+        predetermination number (REF*G3; :func:`~edigateway.services.
+        predetermination_numbers.link`). The 837D written for stored claims must be
+        written from these."""
+        return link(self.session, [(c, self.practice_id(c), self.payer_id(c))
+                                   for c in claims], open_document)
+
+    def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
+        """Store ``claims`` in order (see module docstring); a patient control number seen
+        twice (an original and its replacement in one file) is handled in sequence."""
+        results: list[ImportedClaim] = []
+        run: list[Claim] = []
+        seen: set[str] = set()
+        for claim in claims:
+            if claim.patient_control_number in seen or len(run) >= STORE_BATCH:
+                results += self._store_run(run, state)
+                run, seen = [], set()
+            run.append(claim)
+            seen.add(claim.patient_control_number)
+        return results + self._store_run(run, state)
+
+    def _store_run(self, claims: list[Claim], state: str) -> list[ImportedClaim]:
+        if not claims:
+            return []
+        now = self.now
+        _lock_claim_numbers(self.session, {(self.practice_id(c), c.patient_control_number)
+                                           for c in claims})
+        existing = {(row.practice_id, row.patient_control_number): row
+                    for row in self.session.scalars(select(ClaimRow).where(
+                        ClaimRow.patient_control_number.in_(
+                            {c.patient_control_number for c in claims}),
+                        ClaimRow.superseded_by_id.is_(None)))}
+        outcome: list[ImportedClaim | None] = []
+        new: list[tuple[Claim, str, str, ClaimRow | None]] = []
+        claims = self.linked(claims)
+        for claim in claims:
+            pcn = claim.patient_control_number
+            text, digest = _document(claim, cipher_of(self.session))
+            earlier = existing.get((self.practice_id(claim), pcn))
+            if earlier is not None and earlier.document_sha256 == digest:
+                outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
+                continue
+            if earlier is not None and claim.frequency == "1":
+                msg = (f"claim {pcn} was already imported (id {earlier.id}) with different "
+                       "content; send the change as a replacement (frequency 7) or void it (8)")
+                raise ConflictError(msg)
+            outcome.append(None)
+            new.append((claim, text, digest, earlier))
+        ids = self._insert(new, state) if new else []
+        fresh = iter(zip(new, ids, strict=True))
+        results: list[ImportedClaim] = []
+        for item in outcome:
+            if item is not None:
+                results.append(item)
+                continue
+            (claim, _text, _digest, earlier), claim_id = next(fresh)
+            results.append(ImportedClaim(claim_id, claim.patient_control_number, "stored"))
+            if earlier is not None:
+                new_state = ClaimState.VOIDED if claim.frequency == "8" else ClaimState.REPLACED
+                transition(self.session, [Move(earlier, new_state, Cause(
+                    "system", f"superseded by claim {claim_id} (frequency "
+                    f"{claim.frequency})"))], now=now)
+                earlier.superseded_by_id = claim_id
+        return results
+
+    def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str
+                ) -> list[int]:
+        now = self.now
+        claims_table = table_of(ClaimRow)
+        cipher = cipher_of(self.session)
+        ids = [row[0] for row in self.session.execute(
+            claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
+            [{"practice_id": self.practice_id(claim), "payer_id": self.payer_id(claim),
+              "patient_control_number": claim.patient_control_number, "kind": claim.kind,
+              "frequency": claim.frequency,
+              "payer_claim_control_number": claim.payer_claim_control_number,
+              "total_charge": claim.total_charge,
+              "first_service_date": min(_service_dates(claim), default=None),
+              "submitted_on": now.date() if state == "submitted" else None,
+              "state": state, "state_changed_at": now,
+              "superseded_by_id": None, "document_sha256": digest,
+              "document": cipher.seal(text, document_binding(
+                  self.practice_id(claim), claim.patient_control_number, digest)),
+              "member_index": cipher.blind_index(claim.subscriber.member_id,
+                                                 purpose="member-id"),
+              "created_at": now} for claim, text, digest, _earlier in new])]
+        self.session.execute(table_of(ClaimLineRow).insert(), [
+            {"claim_id": claim_id, "line_number": number,
+             "procedure_code": line.procedure_code, "charge": line.charge,
+             "service_date": line.service_date or claim.service_date,
+             "line_control_number": line.line_control_number,
+             "teeth": ",".join(t.tooth for t in line.teeth) or None}
+            for (claim, *_rest), claim_id in zip(new, ids, strict=True)
+            for number, line in enumerate(claim.lines, start=1)])
+        first_steps(self.session, ids, ClaimState(state),
+                    Cause("system", "imported as submitted"), now)
+        return ids
+
+
+def _lock_claim_numbers(session: Session, keys: set[tuple[int, str]]) -> None:
+    """Make transactions storing the same practice's claim number take turns.
+
+    Storing reads the claims already under a number and then inserts; two PostgreSQL
+    transactions doing that at once would both find nothing and store the claim twice.
+    A transaction-scoped advisory lock per (practice, claim number), taken in one order,
+    serialises exactly those. SQLite runs one writer at a time already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for practice, pcn in sorted(keys):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"claim:{practice}:{pcn}"})
+
+
+def _get_or_create(session: Session, model: type[Practice | Payer], key: dict[str, Any],
+                   values: dict[str, Any]) -> int:
+    """The id of the row with ``key``, inserted with ``values`` when missing.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` then a read, so two transactions meeting the same
+    new practice or payer both succeed: on PostgreSQL the second insert waits for the
+    first to commit and then does nothing (read committed sees the row); SQLite runs one
+    writer at a time.
+    """
+    table = table_of(model)
+    found = session.scalar(select(table.c.id).filter_by(**key))
+    if found is not None:
+        return int(found)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(**key, **values)
+                    .on_conflict_do_nothing(index_elements=list(key)))
+    return int(session.scalars(select(table.c.id).filter_by(**key)).one())
+
+
+def _remember_name(session: Session, payer: Payer, name: str) -> None:
+    """Keep ``name`` among the payer row's aliases when it is new for the practice; the row
+    is locked and read again first, so concurrent imports do not drop each other's alias.
+    A row the 0008 migration could only name by its payer ID takes the name instead."""
+    if _norm(name) == _norm(payer.name):
+        return
+    session.refresh(payer, with_for_update=True)
+    known = payer_aliases(payer)
+    if payer.name == payer.payer_id:
+        payer.name = name[:60]
+    elif len(known) < MAX_ALIASES and _norm(name) not in {_norm(n) for n in
+                                                          [payer.name, *known]}:
+        payer.aliases = json.dumps([*known, name])
+    session.flush()
+
+
+def payer_aliases(payer: Payer) -> list[str]:
+    """The other names the practice has sent for this payer, oldest first."""
+    value = json.loads(payer.aliases or "[]")
+    return [str(n) for n in value] if isinstance(value, list) else []
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def import_claims(db: Database, batch: ClaimBatch, *, now: datetime,
+                  state: str = "submitted") -> list[ImportedClaim]:
+    """Store every claim of ``batch`` (after the clean-claim edits) in one transaction."""
+    ensure_clean(batch, today=now.date())
+    with db.transaction() as session:
+        return ClaimStore(session, now).store(batch.claims, state)
+
+
+def store_claim(session: Session, claim: Claim, *, now: datetime,
+                state: str = "submitted") -> ImportedClaim:
+    """Store one claim inside the caller's transaction (see module docstring)."""
+    return ClaimStore(session, now).store([claim], state)[0]
+
+
+def _service_dates(claim: Claim) -> Iterator[date]:
+    for line in claim.lines:
+        when = line.service_date or claim.service_date
+        if when is not None:
+            yield when
+
+
+def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
+    """Claims by ID (superseded ones too), with their documents."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {row.id: (row, open_document(session, row))
+            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
+
+
+def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
+    """Claims by ID (superseded ones too), with their documents."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {row.id: (row, open_document(session, row))
+            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
+
+
+def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None = None
+                ) -> dict[str, tuple[ClaimRow, Claim]]:
+    """Our current (not superseded) claims by patient control number.
+
+    When ``practice_npi`` names a practice we know, only its claims count; otherwise any
+    practice's (the embedded default serves one practice).
+    """
+    wanted = list(dict.fromkeys(pcns))
+    if not wanted:
+        return {}
+    query = select(ClaimRow).where(ClaimRow.patient_control_number.in_(wanted),
+                                   ClaimRow.superseded_by_id.is_(None))
+    if practice_npi:
+        practice = session.scalars(select(Practice.id).where(Practice.npi == practice_npi)
+                                   ).first()
+        if practice is not None:
+            query = query.where(ClaimRow.practice_id == practice)
+    result: dict[str, tuple[ClaimRow, Claim]] = {}
+    for row in session.scalars(query):
+        result[row.patient_control_number] = (row, open_document(session, row))
+    return result
