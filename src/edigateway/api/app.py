@@ -37,11 +37,14 @@ from edigateway.api.routers import (
     eligibility,
     estimates,
     events,
+    fees,
     health,
     received_files,
     remittances,
     reports,
     transmissions,
+    verifications,
+    visits,
     webhooks,
     workqueue,
 )
@@ -74,10 +77,13 @@ def create_app(gateway: Gateway) -> FastAPI:
         "policy: docs/api.md.",
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
-    for module in (claims, eligibility, estimates, remittances, workqueue, reports,
+    for module in (claims, eligibility, verifications, visits, estimates, fees,
+                   remittances, workqueue, reports,
                    transmissions, received_files, events, webhooks):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))
+    app.include_router(estimates.claim_documents, prefix="/v1",
+                       responses=responses(401, 403, 422, 500, 503))
     app.include_router(health.router)
     _handlers(app)
     openapi.install(app)

@@ -83,6 +83,10 @@ PROBLEM_TYPES: Final[dict[str, ProblemType]] = {t.slug: t for t in (
     ProblemType("x12-problem", 422, "X12 problem",
                 "an X12 document is wrong; ``errors`` gives the segment position, loop and "
                 "element"),
+    ProblemType("member-not-found", 422, "Member not found",
+                "the payer answered the eligibility check but did not find the member "
+                "(an AAA rejection, e.g. 75); the check is kept (its ID is in ``detail``), "
+                "``errors`` gives the payer's reasons"),
     ProblemType("idempotency-key-reused", 422, "Idempotency-Key reused",
                 "the Idempotency-Key was used before with a different body"),
     ProblemType("idempotency-key-in-flight", 422, "Idempotency-Key in flight",

@@ -40,7 +40,7 @@ from edigateway.api.examples import (
 )
 from edigateway.domain.claim_lifecycle import ClaimState as ClaimState  # noqa: PLC0414 - API
 from edigateway.domain.claims import Claim, FrequencyCode
-from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, TreatmentPlan
+from edigateway.domain.eligibility import EligibilityInquiry
 from edigateway.domain.postings import PostingKind, WorkReason
 from edigateway.domain.remittances import AdjustmentGroup
 
@@ -370,32 +370,6 @@ class EligibilityRequest(BaseModel):
 
     inquiry: EligibilityInquiry = Field(description="whom to ask about, for which service "
                                         "types")
-
-
-class EligibilityAnswer(_Out):
-    """The payer's benefits for the inquiry."""
-
-    benefits: list[DentalBenefits] = Field(description="one per patient the 271 answers "
-                                           "for, as the payer stated them")
-
-
-class EstimateRequest(BaseModel):
-    """Benefits (from an eligibility answer) and a treatment plan."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    benefits: DentalBenefits = Field(description="the patient's benefits, from "
-                                     "POST /v1/eligibility")
-    plan: TreatmentPlan = Field(description="the procedures to estimate, with fees")
-
-
-class ClaimEstimateRequest(BaseModel):
-    """The patient's benefits, to estimate a stored claim with."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    benefits: DentalBenefits = Field(description="the patient's benefits, from "
-                                     "POST /v1/eligibility")
 
 
 class WorkItem(_Out):

@@ -41,10 +41,11 @@ from edigateway.persistence.tables import ClaimRow, PostingRow, WorkItemRow
 from edigateway.security.files import private_dir
 from edigateway.services.access import practice_by
 from edigateway.services.eligibility import check_realtime
+from edigateway.services.estimates import estimate_claim
 from edigateway.services.followup import aging_report
 from edigateway.services.inbound import poll_inbound
 from edigateway.services.outbox import drain_outbox
-from edigateway.services.practice_claims import Caller, estimate_claim
+from edigateway.services.practice_claims import Caller
 from edigateway.services.submissions import queue_837d
 from edigateway.sim.contract import SIMULATOR
 from edigateway.sim.runner import Simulator
@@ -125,8 +126,8 @@ def _estimates(gateway: Gateway, ids: tuple[int, ...], claims: list[Claim],
     caller = Caller(practice, "demo")
     id_of = {c.patient_control_number: i for c, i in zip(claims, ids, strict=True)}
     return [{"claim": claim.patient_control_number, **estimate_claim(
-        gateway.database, caller, id_of[claim.patient_control_number], benefits,
-        now=gateway.clock()).model_dump(mode="json")} for claim, benefits in chosen]
+        gateway.database, caller, id_of[claim.patient_control_number], benefits=benefits,
+        now=gateway.clock()).estimate.model_dump(mode="json")} for claim, benefits in chosen]
 
 
 def _summary(gateway: Gateway, file_name: str, sent: list[Any], received: list[Any],

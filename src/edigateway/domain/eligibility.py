@@ -282,7 +282,8 @@ class WaitingPeriod(DomainModel):
     services are covered from when the payer dated it (DTP*348 on the EB)."""
 
     service_types: list[str] = Field(default_factory=list)
-    procedure_codes: list[str] = Field(default_factory=list)
+    procedure_codes: list[str] = Field(default_factory=list, description="the procedures "
+                                       "it is about (EB13), when the payer names them")
     until: date | None = None
     text: str
 
@@ -293,8 +294,9 @@ class ServiceHistory(DomainModel):
     visit (DTP*304) — what a coordinator checks before booking a cleaning or X-rays."""
 
     procedure_code: str | None = Field(default=None, description="EB13-2, when named")
-    service_types: list[str] = Field(default_factory=list)
-    last_date: date
+    service_types: list[str] = Field(default_factory=list, description="EB03: the "
+                                     "service types the date is about")
+    last_date: date = Field(description="when it was last done (DTP03)")
     text: str = Field(description="the coordinator's words for it")
 
 
@@ -429,7 +431,8 @@ class LineEstimate(DomainModel):
 
     procedure_code: str
     tooth: str | None = None
-    description: str | None = None
+    description: str | None = Field(default=None, description="the practice's words for "
+                                    "the procedure (the plan's, else its fee schedule's)")
     fee: Money
     category: Category | None
     allowed: Figure
@@ -448,7 +451,9 @@ class Estimate(DomainModel):
     total_allowed: Money
     total_insurance: Money
     total_patient: Money
-    plan_type: PlanType = "fee_for_service"
+    plan_type: PlanType = Field(default="fee_for_service", description="capitation (a "
+                                "DHMO: insurance pays no fee-for-service amount) or "
+                                "fee_for_service")
     facts: list[str] = Field(default_factory=list, description="the plan facts the "
                              "estimate used, in plain words (for the patient's copy)")
     notes: list[str] = Field(default_factory=list)
@@ -464,8 +469,8 @@ class UpcomingVisit(DomainModel):
     external_id: Annotated[str, Field(min_length=1, max_length=80,
                                       pattern=r"^[A-Za-z0-9._:-]+$")] = Field(
         description="the PM system's appointment ID; posting it again updates the visit")
-    visit_date: date
-    payer: InquiryPayer
+    visit_date: date = Field(description="the day of the visit")
+    payer: InquiryPayer = Field(description="the payer to ask")
     subscriber: InquiryPerson = Field(description="the insured, with the member ID")
     patient: InquiryPerson | None = Field(
         default=None, description="the patient when not the subscriber (a dependent, with "

@@ -29,7 +29,6 @@ from edigateway.api.problems import responses
 from edigateway.api.schemas import (
     ClaimCreated,
     ClaimDetail,
-    ClaimEstimateRequest,
     ClaimPage,
     ClaimState,
     EstimateVsActual,
@@ -42,9 +41,10 @@ from edigateway.api.schemas import (
     is_wrapped_claim,
     stored_time,
 )
+from edigateway.api.verification_models import ClaimEstimateBody
 from edigateway.domain.claims import Claim
 from edigateway.domain.eligibility import Estimate
-from edigateway.services import practice_claims
+from edigateway.services import estimates, practice_claims
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(prefix="/claims", tags=["claims"])
@@ -219,11 +219,14 @@ def claim_predetermination(claim_id: RowId, caller: Reader, gateway: GatewayDep
 @router.post("/{claim_id:int}/estimate", response_model=Estimate, operation_id="estimateClaim",
              dependencies=[JsonBody], responses=responses(404))
 def estimate_claim(claim_id: RowId,
-                   request: Annotated[ClaimEstimateRequest, Body(openapi_examples=examples(
+                   request: Annotated[ClaimEstimateBody, Body(openapi_examples=examples(
                        "the patient's benefits", {"benefits": BENEFITS}))],
                    caller: Annotated[Caller, scope("estimates")],
                    gateway: GatewayDep) -> Response:
     """Estimate a stored claim's procedures from the patient's benefits (from
-    ``POST /v1/eligibility``) and keep it with the claim, to compare with the payment."""
-    return render(practice_claims.estimate_claim(gateway.database, caller, claim_id,
-                                                 request.benefits, now=gateway.clock()))
+    ``POST /v1/eligibility``) or a kept verification (``verification_id``), on the
+    practice's fee schedule for the payer, and keep it with the claim, to compare with the
+    payment; ``GET /v1/claims/{id}/estimate.pdf`` is the patient's copy."""
+    return render(estimates.estimate_claim(
+        gateway.database, caller, claim_id, benefits=request.benefits,
+        verification_id=request.verification_id, now=gateway.clock()).estimate)
