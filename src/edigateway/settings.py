@@ -33,8 +33,6 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
-    test_database_url: str | None = None
-    test_broker_url: str | None = None
     mappings_dir: Path | None = Field(
         default=None,
         description="Folder holding pyx12 maps, code lists and clearinghouse profiles; "

@@ -27,20 +27,20 @@ from edigateway.sim.adjudicate import Adjudicator, Rules
 from edigateway.workers.celery_app import make_celery
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x835_005010X221A1 import write_835
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, SuiteEnvironment
 
 FILES = 200
-SETTINGS = Settings()
+SUITE = SuiteEnvironment()
 
 pytestmark = pytest.mark.skipif(
-    not (SETTINGS.test_database_url and SETTINGS.test_broker_url),
+    not (SUITE.database_url and SUITE.broker_url),
     reason="needs EDIGATEWAY_TEST_DATABASE_URL (PostgreSQL) and EDIGATEWAY_TEST_BROKER_URL "
     "(RabbitMQ); .ci/run sets both when the services answer on 127.0.0.1")
 
 
 @pytest.fixture
 def postgres() -> Iterator[tuple[str, str]]:
-    url = SETTINGS.test_database_url
+    url = SUITE.database_url
     assert url is not None
     schema = f"w_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(url)
@@ -82,14 +82,14 @@ def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str],
     data_keys, index_key = keyring.to_config()
     queue = f"edg-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "EDIGATEWAY_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}",
-           "EDIGATEWAY_BROKER_URL": SETTINGS.test_broker_url or "",
+           "EDIGATEWAY_BROKER_URL": SUITE.broker_url or "",
            "EDIGATEWAY_WORKER_QUEUE": queue, "EDIGATEWAY_PHI_KEYS": data_keys,
            "EDIGATEWAY_PHI_INDEX_KEY": index_key, "EDIGATEWAY_DATA_DIR": str(tmp_path),
            "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
     command = str(Path(sys.executable).with_name("edigateway"))
     workers = [subprocess.Popen([command, "worker"], env=env) for _ in range(2)]
     try:
-        app = make_celery(Settings(broker_url=SETTINGS.test_broker_url, worker_queue=queue))
+        app = make_celery(Settings(broker_url=SUITE.broker_url, worker_queue=queue))
         for _round in range(2):  # every file is queued twice: a redelivery, in effect
             for path in paths:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -46,10 +46,9 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import Base, Cents, ClaimRow
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
-from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, SuiteEnvironment
 
-URL = Settings().test_database_url
+URL = SuiteEnvironment().database_url
 BACKENDS = ["sqlite", *(["postgresql"] if URL else [])]
 CLAIMS = {"sqlite": 500, "postgresql": 300}
 """Claims per file (two payments): the posting transaction is open ~0.4-1 s on either backend

@@ -27,10 +27,9 @@ from edigateway.persistence.tables import InboundFileRow, RemittanceFileRow, Rem
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
-from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, SuiteEnvironment
 
-URL = Settings().test_database_url
+URL = SuiteEnvironment().database_url
 ROUNDS = ["01_full_pay/era.835", "09_two_checks_one_file/era.835"]
 
 pytestmark = [pytest.mark.skipif(URL is None, reason="needs EDIGATEWAY_TEST_DATABASE_URL "

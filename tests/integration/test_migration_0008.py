@@ -21,11 +21,11 @@ from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import document_binding, import_claims
 from edigateway.services.followup import aging_report, payers
 from edigateway.settings import Settings
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, SuiteEnvironment
 
 A, B, C = "1456789019", "1234567893", "1992753818"
 
-BACKENDS = ["sqlite"] + (["postgresql"] if Settings().test_database_url else [])
+BACKENDS = ["sqlite"] + (["postgresql"] if SuiteEnvironment().database_url else [])
 _practices = sa.table("practices", sa.column("id"), sa.column("name"), sa.column("npi"),
                       sa.column("tin"), sa.column("created_at"))
 _payers = sa.table("payers", sa.column("id"), sa.column("payer_id"), sa.column("name"),
@@ -46,7 +46,7 @@ def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database
         yield db
         db.dispose()
         return
-    url = Settings().test_database_url
+    url = SuiteEnvironment().database_url
     assert url is not None
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(url)
