@@ -64,7 +64,13 @@ GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 def principal_of(request: Request, gateway: GatewayDep,
                  bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
                  api_key: Annotated[str | None, Depends(API_KEY)]) -> Principal:
-    """The caller, from ``Authorization: Bearer <key>`` or else ``X-API-Key``."""
+    """The caller, from ``Authorization: Bearer <key>`` or else ``X-API-Key``; the key is
+    checked once per request (FastAPI caches a dependency per set of security scopes, so a
+    route taking both its scoped caller and the principal would otherwise look the key up
+    twice: one more transaction on every create)."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     token = bearer.credentials.strip() if bearer else api_key
     with gateway.database.transaction() as session:
         principal = authenticate(session, token, keyring=gateway.keyring, now=gateway.clock())

@@ -18,11 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState
-from edigateway.domain.claim_lifecycle import Cause, ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.errors import ConflictError
-from edigateway.persistence.claim_rows import Move, first_steps, transition
 from edigateway.persistence.claim_rows import Move, first_steps, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
@@ -33,7 +31,6 @@ from edigateway.persistence.tables import (
     table_of,
 )
 from edigateway.security.phi import Binding
-from edigateway.services.predetermination_numbers import link
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -93,9 +90,13 @@ class ClaimStore:
     (ids returned), one of their lines and one of their first history step.
     """
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime,
+                 practice: Practice | None = None) -> None:
+        """``practice``: the billing practice when the caller has read its row already
+        (the API checks the claim's NPI against it): not looked up again."""
         self.session, self.now = session, now
-        self._practices: dict[str, int] = {}
+        self._practices: dict[str, int] = {} if practice is None else {
+            practice.npi: practice.id}
         self._payers: dict[tuple[int, str], Payer] = {}
         self._names_seen: dict[int, set[str]] = {}
 
@@ -118,24 +119,20 @@ class ClaimStore:
         practice = self.practice_id(claim)
         key = (practice, claim.payer.payer_id)
         if key not in self._payers:
-            row_id = _get_or_create(
-                self.session, Payer, {"practice_id": practice, "payer_id": key[1]},
-                {"name": claim.payer.name[:60], "aliases": "[]",
-                 "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS})
-            self._payers[key] = self.session.get_one(Payer, row_id)
+            found = self.session.scalars(select(Payer).where(
+                Payer.practice_id == practice, Payer.payer_id == key[1])).first()
+            if found is None:  # the practice's first claim to this payer
+                row_id = _get_or_create(
+                    self.session, Payer, {"practice_id": practice, "payer_id": key[1]},
+                    {"name": claim.payer.name[:60], "aliases": "[]",
+                     "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS})
+                found = self.session.get_one(Payer, row_id)
+            self._payers[key] = found
         row = self._payers[key]
         if claim.payer.name not in self._names_seen.setdefault(row.id, set()):
             _remember_name(self.session, row, claim.payer.name)
             self._names_seen[row.id].add(claim.payer.name)
         return row.id
-
-    def linked(self, claims: Sequence[Claim]) -> list[Claim]:
-        """``claims`` as they are stored: a claim for treatment a payer priced carries its
-        predetermination number (REF*G3; :func:`~edigateway.services.
-        predetermination_numbers.link`). The 837D written for stored claims must be
-        written from these."""
-        return link(self.session, [(c, self.practice_id(c), self.payer_id(c))
-                                   for c in claims], open_document)
 
     def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
         """Store ``claims`` in order (see module docstring); a patient control number seen
@@ -164,7 +161,6 @@ class ClaimStore:
                         ClaimRow.superseded_by_id.is_(None)))}
         outcome: list[ImportedClaim | None] = []
         new: list[tuple[Claim, str, str, ClaimRow | None]] = []
-        claims = self.linked(claims)
         for claim in claims:
             pcn = claim.patient_control_number
             text, digest = _document(claim, cipher_of(self.session))
@@ -308,24 +304,6 @@ def _service_dates(claim: Claim) -> Iterator[date]:
         when = line.service_date or claim.service_date
         if when is not None:
             yield when
-
-
-def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
-    """Claims by ID (superseded ones too), with their documents."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {row.id: (row, open_document(session, row))
-            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
-
-
-def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
-    """Claims by ID (superseded ones too), with their documents."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {row.id: (row, open_document(session, row))
-            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
 
 
 def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None = None

@@ -27,7 +27,9 @@ from edigateway.errors import (
     InputError,
     NotFoundError,
 )
+from edigateway.estimates.engine import estimate
 from edigateway.persistence.tables import (
+    ClaimEstimateRow,
     ClaimRow,
     ClaimStateRow,
     Payer,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.clearinghouses import ClearinghouseProfile
+    from edigateway.domain.eligibility import DentalBenefits, Estimate
     from edigateway.errors import EditFailure
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
@@ -214,8 +217,8 @@ def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
             raise ClaimInputError("claim", [FieldProblem(
                 "billing_provider.npi", f"{claim.billing_provider.npi} is not this "
                 f"practice's NPI{f' ({practice.npi})' if practice else ''}")])
-        stored = ClaimStore(session, now).store([claim], state="ready")[0]
-        row = _own(session, caller, stored.id)
+        stored = ClaimStore(session, now, practice).store([claim], state="ready")[0]
+        row = session.get_one(ClaimRow, stored.id)  # stored or found for this practice
         _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
                str(row.id), now, stored.status)
         return ClaimCreated(**_columns(row, claim.payer.payer_id), status=stored.status)
@@ -224,11 +227,15 @@ def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
 def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimDetail:
     """One claim: columns, the document as submitted, history and transmissions."""
     with db.transaction() as session:
-        row = _own(session, caller, claim_id)
-        payer = session.get(Payer, row.payer_id)
+        found = session.execute(
+            select(ClaimRow, Payer.payer_id).outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+            .where(ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)).first()
+        if found is None:
+            raise NotFoundError(f"no claim {claim_id}")
+        row, payer_id = found
         document = open_document(session, row)
         _audit(session, caller, "read", "claim", str(claim_id), now)
-        return ClaimDetail(**_columns(row, payer.payer_id if payer else None),
+        return ClaimDetail(**_columns(row, payer_id),
                            claim=document, history=_history(session, claim_id),
                            transmissions=_transmissions(session, claim_id))
 
@@ -362,3 +369,18 @@ def plan_of(claim: Claim) -> TreatmentPlan:
         PlannedProcedure(procedure_code=line.procedure_code, fee=line.charge,
                          tooth=line.teeth[0].tooth if line.teeth else None)
         for line in claim.lines])
+
+
+def estimate_claim(db: Database, caller: Caller, claim_id: int, benefits: DentalBenefits,
+                   *, now: datetime) -> Estimate:
+    """Estimate a stored claim's procedures from the patient's benefits, and keep the
+    estimate with the claim (the claim page sets it beside what the payer paid)."""
+    with db.transaction() as session:
+        row = _own(session, caller, claim_id)
+        result = estimate(benefits, plan_of(open_document(session, row)))
+        session.add(ClaimEstimateRow(
+            claim_id=claim_id, created_at=now, total_fee=result.total_fee,
+            total_insurance=result.total_insurance, total_patient=result.total_patient,
+            document=result.model_dump_json()))
+        _audit(session, caller, "create", "claim_estimate", str(claim_id), now)
+        return result
