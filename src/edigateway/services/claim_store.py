@@ -18,9 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState
+from edigateway.domain.claim_lifecycle import Cause, ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.errors import ConflictError
+from edigateway.persistence.claim_rows import Move, first_steps, transition
 from edigateway.persistence.claim_rows import Move, first_steps, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
@@ -31,6 +33,7 @@ from edigateway.persistence.tables import (
     table_of,
 )
 from edigateway.security.phi import Binding
+from edigateway.services.predetermination_numbers import link
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -134,6 +137,14 @@ class ClaimStore:
             self._names_seen[row.id].add(claim.payer.name)
         return row.id
 
+    def linked(self, claims: Sequence[Claim]) -> list[Claim]:
+        """``claims`` as they are stored: a claim for treatment a payer priced carries its
+        predetermination number (REF*G3; :func:`~edigateway.services.
+        predetermination_numbers.link`). The 837D written for stored claims must be
+        written from these."""
+        return link(self.session, [(c, self.practice_id(c), self.payer_id(c))
+                                   for c in claims], open_document)
+
     def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
         """Store ``claims`` in order (see module docstring); a patient control number seen
         twice (an original and its replacement in one file) is handled in sequence."""
@@ -161,6 +172,7 @@ class ClaimStore:
                         ClaimRow.superseded_by_id.is_(None)))}
         outcome: list[ImportedClaim | None] = []
         new: list[tuple[Claim, str, str, ClaimRow | None]] = []
+        claims = self.linked(claims)
         for claim in claims:
             pcn = claim.patient_control_number
             text, digest = _document(claim, cipher_of(self.session))
@@ -304,6 +316,24 @@ def _service_dates(claim: Claim) -> Iterator[date]:
         when = line.service_date or claim.service_date
         if when is not None:
             yield when
+
+
+def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
+    """Claims by ID (superseded ones too), with their documents."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {row.id: (row, open_document(session, row))
+            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
+
+
+def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
+    """Claims by ID (superseded ones too), with their documents."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {row.id: (row, open_document(session, row))
+            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
 
 
 def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None = None

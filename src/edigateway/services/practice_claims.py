@@ -27,9 +27,7 @@ from edigateway.errors import (
     InputError,
     NotFoundError,
 )
-from edigateway.estimates.engine import estimate
 from edigateway.persistence.tables import (
-    ClaimEstimateRow,
     ClaimRow,
     ClaimStateRow,
     Payer,
@@ -48,7 +46,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.clearinghouses import ClearinghouseProfile
-    from edigateway.domain.eligibility import DentalBenefits, Estimate
     from edigateway.errors import EditFailure
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
@@ -369,18 +366,3 @@ def plan_of(claim: Claim) -> TreatmentPlan:
         PlannedProcedure(procedure_code=line.procedure_code, fee=line.charge,
                          tooth=line.teeth[0].tooth if line.teeth else None)
         for line in claim.lines])
-
-
-def estimate_claim(db: Database, caller: Caller, claim_id: int, benefits: DentalBenefits,
-                   *, now: datetime) -> Estimate:
-    """Estimate a stored claim's procedures from the patient's benefits, and keep the
-    estimate with the claim (the claim page sets it beside what the payer paid)."""
-    with db.transaction() as session:
-        row = _own(session, caller, claim_id)
-        result = estimate(benefits, plan_of(open_document(session, row)))
-        session.add(ClaimEstimateRow(
-            claim_id=claim_id, created_at=now, total_fee=result.total_fee,
-            total_insurance=result.total_insurance, total_patient=result.total_patient,
-            document=result.model_dump_json()))
-        _audit(session, caller, "create", "claim_estimate", str(claim_id), now)
-        return result
