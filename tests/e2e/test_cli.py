@@ -12,9 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from edigateway.cli import app
+from tests.factories import CORPUS, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "x12-corpus"
 FIXTURE = REPO / "fixtures" / "claims" / "05_crown_initial.json"
 MINIMAL = REPO / "fixtures" / "x12" / "minimal.837d"
 CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "

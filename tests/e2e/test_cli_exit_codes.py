@@ -21,8 +21,8 @@ from edigateway.settings import Settings
 from edigateway.sim.clearinghouse import OUTBOX
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ENVELOPE = REPO / "fixtures" / "x12" / "envelope"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((ENVELOPE / "expected.json").read_text())
 PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"

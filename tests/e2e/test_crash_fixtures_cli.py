@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,12 @@ from edigateway.cli import app
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from edigateway.transports.core_envelope import REALTIME_271, CoreMessage, build
+from tests.factories import NOW, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 CRASHES = REPO / "fixtures" / "x12" / "crashes"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CRASHES / "expected.json").read_text())
 PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"
 INQUIRY = REPO / "fixtures" / "inquiries" / "01_subscriber_all_dental.json"
-NOW = datetime(2026, 11, 23, 9, 0)
 PRACTICE = "1456789019"
 
 

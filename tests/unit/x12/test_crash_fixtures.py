@@ -19,7 +19,8 @@ from edigateway.errors import X12Error
 from edigateway.services.eligibility import benefits_of, estimate_from_files
 from edigateway.services.parsing import summarise, write_document
 from edigateway.x12.validation import Validator
-from tests.unit.x12.x12_mutants import READERS, REPO
+from tests.factories import REPO
+from tests.unit.x12.x12_mutants import READERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,11 +75,6 @@ def test_crash_file_gets_our_located_error(name: str, entry: str):
     if want["loop"] is not None:
         assert location.loop == want["loop"]
     str(error).encode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(REPO / "mappings")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, want in EXPECTED.items()

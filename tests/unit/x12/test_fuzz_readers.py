@@ -32,7 +32,8 @@ from edigateway.errors import EdigatewayError, X12Error
 from edigateway.services.eligibility import benefits_of, describe_benefits, estimate_from_files
 from edigateway.services.parsing import summarise, write_document
 from edigateway.x12.validation import Validator
-from tests.unit.x12.x12_mutants import KINDS, READERS, REPO, Mutation, all_seeds, mutate
+from tests.factories import REPO
+from tests.unit.x12.x12_mutants import KINDS, READERS, Mutation, all_seeds, mutate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -129,11 +130,6 @@ def test_file_entry_point_reads_or_refuses_any_mutant(entry: str, mutant_file: P
 
 
 SMALL_SEEDS = [i for i, (_name, data) in enumerate(SEEDS) if len(data) < 20_000]
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return Validator(mappings_dir=REPO / "mappings")
 
 
 @_budget(25)
