@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 import typer
 
 from edigateway.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, exit_codes
-from edigateway.cli.gateway import ClearinghouseOption, open_gateway
+from edigateway.cli.gateway import ClearinghouseOption, PracticeOption, open_gateway
 from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from edigateway.services.ledger import ClaimView
     from edigateway.services.outbox import SendResult
     from edigateway.services.submissions import Queued
 
@@ -286,3 +287,47 @@ def claims_send_secondary(
         ),
     )
     raise typer.Exit(_send_exit(sent))
+
+
+@app.command("show")
+@exit_codes()
+def claims_show(
+    patient_control_number: Annotated[str, typer.Argument(help="the claim's number (CLM01)")],
+    practice: PracticeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a claim: its state and history, its ledger (billed = paid + contractual +
+    patient responsibility + other adjustments + outstanding), postings per line, payments
+    held for review, open work items and, for a predetermination, the payer's estimate.
+
+    Example: ``edigateway claims show PC1001 --json``
+    """
+    from edigateway.services.ledger import show_claim
+
+    with open_gateway() as gateway:
+        view = show_claim(gateway.database, patient_control_number, practice_npi=practice)
+    emit(view, json=as_json, text=_show_lines, document=lambda v: v.document())
+
+
+def _show_lines(view: ClaimView) -> Iterator[str]:
+    doc = view.document()
+    yield (
+        f"claim {doc['patient_control_number']} (id {doc['id']}, {doc['kind']}, frequency "
+        f"{doc['frequency']}) to payer {doc['payer_id']}: {doc['state']}"
+    )
+    yield "ledger: " + ", ".join(f"{k} {v}" for k, v in doc["ledger"].items())
+    for line in doc["lines"]:
+        what = ", ".join(f"{k} {v}" for k, v in line["postings"].items())
+        yield f"  line {line['line_number'] or 'claim'}: {what}"
+    for held in doc["held_payments"]:
+        yield f"  {held['review']} payment {held['remittance_claim_id']}: {held['reason']}"
+    for line in doc["estimate"]:
+        yield (
+            f"  estimate line {line['line_number']} {line['procedure_code']}: charge "
+            f"{line['charge']}, allowed {line['allowed']}, insurance {line['insurance']}, "
+            f"patient {line['patient']} (predetermination {line['predetermination_number']})"
+        )
+    for step in doc["history"]:
+        yield f"  {step['at']}  {step['from'] or '-'} -> {step['to']}: {step['reason']}"
+    for item in doc["work_items"]:
+        yield f"  work [{item['reason']}] {item['message']}"

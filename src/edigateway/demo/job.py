@@ -44,6 +44,7 @@ from edigateway.services.eligibility import check_realtime
 from edigateway.services.estimates import estimate_claim
 from edigateway.services.followup import aging_report
 from edigateway.services.inbound import poll_inbound
+from edigateway.services.ledger import practice_ledger
 from edigateway.services.outbox import drain_outbox
 from edigateway.services.practice_claims import Caller
 from edigateway.services.submissions import queue_837d
@@ -169,6 +170,7 @@ def _summary(gateway: Gateway, file_name: str, sent: list[Any], received: list[A
         "denials": denials,
         "work_queue": dict(sorted(queue.items())),
         "aging": aging_report(db, today=gateway.clock().date()),
+        "ledger": practice_ledger(db).as_json(),
     }
 
 

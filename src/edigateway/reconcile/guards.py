@@ -16,7 +16,9 @@ the payment — written, but counted nowhere until someone approves it — when:
   the claim it replaced still stands;
 * **money on a predetermination**: a predetermination can only be priced (CLP02 = 25,
   CLP04 = 0, claim-level CAS OA-101 at most); money or any other adjustment is held;
-* **another payer**: the 835's payer ID is not the claim's payer ID (when both are known).
+* **another payer**: the 835's payer ID is another of the practice's payers than the
+  claim's (an ID the practice does not know may be a clearinghouse's alias of the right
+  payer, so it is not held: only an ID that clearly names another payer is).
 
 :class:`MoneyView` is what the rules read; the poster builds it once per batch and
 :meth:`MoneyView.post` keeps it current as payments of the same batch are posted, so a
@@ -93,6 +95,8 @@ class ClaimFacts:
     """For a secondary claim: the primary payer's claim."""
     originals: tuple[int, ...] = ()
     """Claims this one replaced."""
+    known_payers: frozenset[str] = frozenset()
+    """The payer IDs the claim's practice sends claims to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +191,7 @@ def holds(
         remittance_payer_id
         and facts.payer_id
         and remittance_payer_id.strip().upper() != facts.payer_id.strip().upper()
+        and remittance_payer_id.strip().upper() in {p.upper() for p in facts.known_payers}
     ):
         found.append(
             Hold(

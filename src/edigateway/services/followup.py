@@ -1,10 +1,10 @@
 """Follow-up reports from the database: A/R aging, timely filing, the work queue.
 
 The arithmetic lives in :mod:`edigateway.reconcile.followup` (pure); this module only
-gathers the rows. A claim's insurance balance is its charge minus everything posted
-against it (paid, written off, moved to the patient) — except that a denied claim keeps its
-denied amount in A/R until someone appeals or writes it off; predeterminations, voided and
-replaced claims owe nothing.
+gathers the rows. A claim's insurance balance is its ledger's outstanding amount
+(:mod:`.ledger`): its charge minus everything posted against it (paid, written off, moved
+to the patient) — a denied claim keeps its denied amount until someone appeals or writes
+it off; predeterminations, drafts, cancelled, voided and replaced claims owe nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, case, func, or_, select, type_coerce
+from sqlalchemy import or_, select
 
 from edigateway.errors import ConflictError, InputError, NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
     Payer,
-    PostingRow,
     Practice,
     RemittanceRow,
     SubmissionClaimRow,
@@ -26,6 +25,7 @@ from edigateway.persistence.tables import (
 )
 from edigateway.reconcile.followup import BUCKETS, OpenClaim, aging, timely_filing_alerts
 from edigateway.services.claim_store import payer_aliases
+from edigateway.services.ledger import receivables
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -33,43 +33,28 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
 
 ZERO = Decimal("0.00")
-CLOSED_STATES = ("voided", "replaced")
 AWAITING_PAYER = frozenset({"submitted", "accepted", "ch_accepted", "payer_accepted"})
-WRITE_OFFS = ("contractual", "other_adjustment")
-
-
-def _money(cents: int | None) -> Decimal:
-    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
 
 
 def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[OpenClaim, str]]:
-    """Every claim with an insurance balance (of one practice, when given), with its
-    state."""
-    cents = type_coerce(PostingRow.amount, BigInteger)  # sum raw cents, convert once
-    posted = (select(PostingRow.claim_id,
-                     func.sum(case((PostingRow.kind.in_(WRITE_OFFS), 0),
-                                   else_=cents)).label("settled"),
-                     func.sum(case((PostingRow.kind.in_(WRITE_OFFS), cents),
-                                   else_=0)).label("written_off"))
-              .where(PostingRow.kind != "provider_adjustment", PostingRow.claim_id.is_not(None))
-              .group_by(PostingRow.claim_id).subquery())
-    query = (select(ClaimRow, Payer, posted.c.settled, posted.c.written_off)
-             .join(Payer, Payer.id == ClaimRow.payer_id)
-             .outerjoin(posted, posted.c.claim_id == ClaimRow.id)
-             .where(ClaimRow.kind == "claim", ClaimRow.state.not_in(CLOSED_STATES),
-                    ClaimRow.superseded_by_id.is_(None)))
+    """Every claim payers owe money on (of one practice, when given), with its state:
+    the A/R. A claim's balance is its ledger's ``outstanding``
+    (:func:`~edigateway.services.ledger.receivables`): sent claims only (no drafts,
+    cancelled, voided, replaced claims or predeterminations); a denial stays until it is
+    appealed and paid or written off; reversed money counts as never paid."""
+    query = (select(ClaimRow, Payer).join(Payer, Payer.id == ClaimRow.payer_id)
+             .where(ClaimRow.superseded_by_id.is_(None)))
     if practice_id is not None:
         query = query.where(ClaimRow.practice_id == practice_id)
     result = []
     with db.transaction() as session:
-        for claim, payer, settled, written_off in session.execute(query):
-            outstanding = claim.total_charge - _money(settled)
-            if claim.state != "denied":  # a denial stays in A/R until appealed or written off
-                outstanding -= _money(written_off)
-            if outstanding <= ZERO:
+        pairs = list(session.execute(query).tuples())
+        owed = receivables(session, [claim for claim, _payer in pairs])
+        for claim, payer in pairs:
+            if claim.id not in owed:
                 continue
             result.append((OpenClaim(
-                claim.patient_control_number, payer.payer_id, payer.name, outstanding,
+                claim.patient_control_number, payer.payer_id, payer.name, owed[claim.id],
                 claim.submitted_on, claim.first_service_date, payer.timely_filing_days),
                 claim.state))
     return result

