@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from edigateway.services.practice_claims import Caller, Transmission
 
 
-def _mine(practice_id: int) -> ColumnElement[bool]:
+def paying_practice(practice_id: int) -> ColumnElement[bool]:
+    """A payment (:class:`RemittanceRow`) is the practice's: it pays the practice (payee
+    NPI) or one of its claims."""
     claims = select(ClaimRow.id).where(ClaimRow.practice_id == practice_id)
     npi = select(Practice.npi).where(Practice.id == practice_id).scalar_subquery()
     return or_(RemittanceRow.payee_id == npi, RemittanceRow.id.in_(
@@ -68,7 +70,7 @@ class RemittanceFilter:
         the practice's claims (another practice's ID finds nothing, like a missing one);
         ``updated_since`` compares the time the payment was posted (a posted payment never
         changes: a reversal arrives as a payment of its own)."""
-        conditions = [_mine(practice_id)]
+        conditions = [paying_practice(practice_id)]
         if self.claim_id is not None:
             conditions.append(RemittanceRow.id.in_(
                 select(RemittanceClaimRow.remittance_id).where(
@@ -111,7 +113,7 @@ def get_remittance(db: Database, caller: Caller, remittance_id: int, *, now: dat
     """One payment with every posting (this practice's claims only) and its PLB ledger."""
     with db.transaction() as session:
         row = session.scalars(select(RemittanceRow).where(
-            RemittanceRow.id == remittance_id, _mine(caller.practice_id))).first()
+            RemittanceRow.id == remittance_id, paying_practice(caller.practice_id))).first()
         if row is None:
             raise NotFoundError(f"no remittance {remittance_id}")
         mine = select(ClaimRow.id).where(ClaimRow.practice_id == caller.practice_id)
@@ -152,9 +154,10 @@ def list_received_files(db: Database, caller: Caller, *, limit: int, offset: int
     """Received files that carried one of the practice's payments, newest first.
 
     Only 835s can be attributed to a practice: a received 835 is stored once (by content
-    hash) in ``inbound_files`` and posted into ``remittance_files`` with the same hash, whose
-    remittances are the practice's when they pay it or its claims (:func:`_mine`). A TA1,
-    999 or 277CA answers a submission, but which one is decided while it is applied and not
+    hash) in ``inbound_files`` and posted into ``remittance_files`` with the same hash,
+    whose remittances are the practice's when they pay it or its claims
+    (:func:`paying_practice`). A TA1, 999 or 277CA answers a submission, but which one is
+    decided while it is applied and not
     recorded with the file, so envelope-level files are listed to no practice (the
     gateway's operator sees them with ``claims poll`` and the work queue). What a practice
     sees of a file it shares with another practice (one 835 paying both) is the envelope
@@ -163,7 +166,7 @@ def list_received_files(db: Database, caller: Caller, *, limit: int, offset: int
     """
     posted = (select(RemittanceFileRow.sha256, RemittanceRow.id)
               .join(RemittanceRow, RemittanceRow.file_id == RemittanceFileRow.id)
-              .where(_mine(caller.practice_id)))
+              .where(paying_practice(caller.practice_id)))
     query = select(InboundFileRow).where(
         InboundFileRow.kind == "835",
         InboundFileRow.sha256.in_(select(posted.subquery().c.sha256)))
