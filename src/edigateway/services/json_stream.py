@@ -91,36 +91,44 @@ def materialise(value: Any) -> Any:
     return value
 
 
-def iter_json(value: Any, indent: int = 2, level: int = 0) -> Iterator[str]:
+def iter_json(value: Any, indent: int | None = 2, level: int = 0) -> Iterator[str]:
     """The text of ``json.dumps(materialise(value), indent=indent)`` in pieces, producing
-    each iterator's items only as they are written."""
+    each iterator's items only as they are written; with ``indent=None`` compact, as
+    ``json.dumps(…, separators=(",", ":"))`` writes it (the API's answers)."""
     if isinstance(value, Later):
         yield from iter_json(value.compute(), indent, level)
     elif isinstance(value, Dump):
         text = value.text(indent)
-        yield text.replace("\n", "\n" + " " * (indent * level)) if level else text
+        yield text.replace("\n", "\n" + " " * (indent * level)) if indent and level else text
     elif isinstance(value, dict):
-        yield from _container(
-            "{", "}", ((json.dumps(key) + ": ", item) for key, item in value.items()), indent, level
-        )
+        colon = ":" if indent is None else ": "
+        members = ((json.dumps(key) + colon, item) for key, item in value.items())
+        yield from _container("{", "}", members, indent, level)
     elif isinstance(value, list | tuple | Iterator):
         yield from _container("[", "]", (("", item) for item in value), indent, level)
     else:
-        yield json.dumps(value)
+        yield json.dumps(value, separators=(",", ":") if indent is None else None)
 
 
 def _container(
-    opening: str, closing: str, members: Iterable[tuple[str, Any]], indent: int, level: int
+    opening: str,
+    closing: str,
+    members: Iterable[tuple[str, Any]],
+    indent: int | None,
+    level: int,
 ) -> Iterator[str]:
     """A dict's or list's members, one a line, as :func:`json.dumps` indents them (an
-    empty one as ``{}``/``[]``)."""
-    inner = "\n" + " " * (indent * (level + 1))
+    empty one as ``{}``/``[]``), or one after the other when compact."""
+    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
     first = True
     for prefix, item in members:
         yield (opening if first else ",") + inner + prefix
         first = False
         yield from iter_json(item, indent, level + 1)
-    yield opening + closing if first else "\n" + " " * (indent * level) + closing
+    if first:
+        yield opening + closing
+    else:
+        yield ("" if indent is None else "\n" + " " * (indent * level)) + closing
 
 
 def iter_jsonl(document: Mapping[str, Any], records: Records) -> Iterator[str]:

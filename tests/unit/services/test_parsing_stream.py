@@ -223,9 +223,10 @@ def test_iter_json_is_json_dumps_indented(tree: Any, flips: list[bool]):
     import itertools
 
     lazy = _lazy(tree, itertools.cycle(flips))
-    for indent in (2, 4):
+    for indent in (2, 4, None):
+        compact = (",", ":") if indent is None else None
         assert "".join(iter_json(_lazy(tree, itertools.cycle(flips)), indent)) == json.dumps(
-            tree, indent=indent
+            tree, indent=indent, separators=compact
         )
     assert materialise(lazy) == tree
 
