@@ -516,6 +516,13 @@ def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, 
             .where(Payer.id.in_({c.payer_id for c in claims}))
         )
     }
+    known: dict[int, set[str]] = {}
+    for practice_id, payer_id in session.execute(
+        select(Payer.practice_id, Payer.payer_id).where(
+            Payer.practice_id.in_({c.practice_id for c in claims})
+        )
+    ):
+        known.setdefault(practice_id, set()).add(payer_id)
     lines: dict[int, dict[int, Decimal]] = {}
     for claim_id, number, charge in session.execute(
         select(ClaimLineRow.claim_id, ClaimLineRow.line_number, ClaimLineRow.charge).where(
@@ -559,6 +566,7 @@ def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, 
                 related=related,
                 primary=related[0] if is_secondary and related else None,
                 originals=tuple(originals.get(claim.id, ())),
+                known_payers=frozenset(known.get(claim.practice_id, ())),
             ),
             policy,
         )
