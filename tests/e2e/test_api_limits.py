@@ -1,6 +1,8 @@
 """The body limit over a real socket: uvicorn on loopback, httpx as the client. A body over
 1 MiB gets 413 problem+json whether it declares its length or streams in chunks (which
-declare none), and the connection stays usable; a body under the limit reaches the route."""
+declare none), and the connection stays usable; a body under the limit reaches the route.
+Every route that takes a body — enumerated from the app, so a new one is checked as soon
+as it exists — answers 413 both ways."""
 
 from __future__ import annotations
 
@@ -10,24 +12,38 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from edigateway.api.app import create_app
 from edigateway.api.middleware import MAX_BODY_BYTES
+from edigateway.api.problems import PROBLEM_TYPES
 from edigateway.bootstrap import bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO
 
+SAMPLE_PATH_VALUES = {"payer_id": "DDPIL"}
+"""A path parameter's value when not a record ID (which is 1: the body is refused before
+anything looks the record up)."""
+
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    import uvicorn
-
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     gateway = bootstrap(Settings(data_dir=tmp_path_factory.mktemp("limits"),
                                  mappings_dir=REPO / "mappings"), clock=lambda: NOW)
+    yield create_app(gateway)
+    gateway.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def served(app: FastAPI) -> Iterator[tuple[str, dict[str, str]]]:
+    import uvicorn
+
+    gateway = app.state.gateway
     token = create_key(gateway.database, practice="1456789019", scopes="admin", name="t",
                        keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -38,7 +54,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
                                        "Content-Type": "application/json"}
     server.should_exit = True
     thread.join()
-    gateway.database.dispose()
 
 
 def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -56,6 +71,7 @@ def _too_large(answer: httpx.Response) -> None:
     assert answer.status_code == 413, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["title"] == "Request body too large"
+    assert answer.json()["type"] == PROBLEM_TYPES["body-too-large"].uri
 
 
 def test_oversize_bodies_get_413_chunked_or_not(served: tuple[str, dict[str, str]]):
@@ -71,3 +87,39 @@ def test_oversize_bodies_get_413_chunked_or_not(served: tuple[str, dict[str, str
         under = client.post("/v1/claims", content=_chunks(MAX_BODY_BYTES - 100))
         assert under.status_code == 422  # read whole, then refused as not a claim
         assert client.get("/v1/claims").status_code == 200
+
+
+def _body_routes(app: FastAPI, *, reading: bool = True) -> list[tuple[str, str]]:
+    """(method, path) of every route that reads a request body (JSON or a form) — or, with
+    ``reading=False``, of every POST, PUT or DELETE that reads none —, its path parameters
+    filled in."""
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or (route.body_field is not None) != reading:
+            continue
+        path = context.path_format.format(**{
+            name: SAMPLE_PATH_VALUES.get(name, 1) for name in context.param_convertors})
+        routes.extend((method, path) for method in sorted(route.methods)
+                      if reading or method in ("POST", "PUT", "PATCH", "DELETE"))
+    return routes
+
+
+def test_every_route_taking_a_body_answers_413(app: FastAPI,
+                                               served: tuple[str, dict[str, str]]):
+    base, headers = served
+    routes = _body_routes(app)
+    assert {("POST", "/v1/claims"), ("POST", "/v1/claims/1/replace"),
+            ("POST", "/ui/login")} <= set(routes)
+    over = MAX_BODY_BYTES + 1024
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for method, path in routes:
+            kind = ({"Content-Type": "application/x-www-form-urlencoded"}
+                    if path.startswith("/ui/") else {})
+            _too_large(client.request(method, path, content=_chunks(over), headers=kind))
+            _too_large(client.request(method, path, content=b"[" + b" " * over + b"]",
+                                      headers=kind))
+        for method, path in _body_routes(app, reading=False):  # refused unread
+            _too_large(client.request(method, path, content=b" " * over))
+        assert client.get("/v1/claims").status_code == 200  # the connection is still usable
+    print(f"413 on {len(routes)} routes taking a body, chunked and with Content-Length")
