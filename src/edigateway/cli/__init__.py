@@ -21,12 +21,14 @@ from edigateway.cli import (
     eligibility,
     era,
     estimate,
+    fees,
     keys,
     payers,
     report,
     schema,
     serve,
     sim,
+    visits,
     webhooks,
     workqueue,
     x12,
@@ -52,6 +54,8 @@ app.add_typer(report.app, name="report")
 app.add_typer(workqueue.app, name="workqueue")
 app.add_typer(payers.app, name="payers")
 app.add_typer(eligibility.app, name="eligibility")
+app.add_typer(visits.app, name="visits")
+app.add_typer(fees.app, name="fees")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")

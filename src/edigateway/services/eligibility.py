@@ -200,11 +200,14 @@ def describe_estimate(result: Estimate) -> list[str]:
         lines.append(f"{ln.procedure_code:6} {ln.tooth or '':5} {ln.fee:>9} "
                      f"{ln.allowed.amount:>9} {ln.deductible.amount:>8} "
                      f"{ln.insurance.amount:>10} {ln.patient.amount:>9}")
+        if ln.description:
+            lines.append(f"    {ln.description}")
         lines += [f"    {name}: {fig.rule}" for name, fig in (
             ("allowed", ln.allowed), ("deductible", ln.deductible),
             ("coinsurance", ln.coinsurance), ("insurance", ln.insurance))]
         lines += [f"    ! {flag}" for flag in ln.flags]
     lines.append(f"{'total':12} {result.total_fee:>9} {result.total_allowed:>9} "
                  f"{'':8} {result.total_insurance:>10} {result.total_patient:>9}")
+    lines += [f"plan fact: {fact}" for fact in result.facts]
     lines += [f"note: {n}" for n in result.notes]
     return lines

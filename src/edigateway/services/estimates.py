@@ -137,6 +137,17 @@ def estimate_plan(db: Database, caller: Caller, plan: TreatmentPlan, *,
         estimate=_with_fact(estimate(chosen, priced), fact), verification_id=kept)
 
 
+def estimate_without_practice(plan: TreatmentPlan, benefits: DentalBenefits, *,
+                              now: datetime) -> PatientEstimate:
+    """An estimate from a 271 on a gateway that holds no practice yet (a first try of the
+    command line): no stored fee schedule and no practice header to use."""
+    return PatientEstimate(
+        practice_name="", practice_npi="", practice_address=(),
+        patient_name=_name(benefits.patient or benefits.subscriber),
+        payer_name=benefits.payer_name, plan_name=benefits.plan_name,
+        member_id=benefits.member_id, prepared_on=now.date(), estimate=estimate(benefits, plan))
+
+
 def _claim_row(session: Session, caller: Caller, claim_id: int) -> ClaimRow:
     row = session.scalars(select(ClaimRow).where(
         ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)).first()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 from sqlalchemy import func, select
 
@@ -25,9 +25,10 @@ from edigateway.domain.events import EventType
 from edigateway.errors import InputError, MemberNotFoundError, NotFoundError
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.event_rows import record as record_event
+from edigateway.persistence.tables import Practice
 from edigateway.persistence.verification_rows import VerificationRow
 from edigateway.security.phi import Binding
-from edigateway.services.access import record
+from edigateway.services.access import practice_by, record
 from edigateway.services.eligibility import ask_realtime
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.domain.common import PersonName
+    from edigateway.domain.eligibility import InquiryProvider
     from edigateway.persistence.database import Database
     from edigateway.security.phi import PhiCipher
     from edigateway.services.control_numbers import ControlNumberSource
@@ -94,6 +96,47 @@ class Verified:
 
     verification: VerificationSummary
     benefits: list[DentalBenefits]
+
+
+@overload
+def command_line_caller(db: Database, npi: str | None, *,
+                        provider: InquiryProvider | None = None, now: datetime,
+                        required: Literal[True] = True) -> Caller: ...
+@overload
+def command_line_caller(db: Database, npi: str | None, *,
+                        provider: InquiryProvider | None = None, now: datetime,
+                        required: bool) -> Caller | None: ...
+def command_line_caller(db: Database, npi: str | None, *,
+                        provider: InquiryProvider | None = None, now: datetime,
+                        required: bool = True) -> Caller | None:
+    """Who a command acts as: the practice ``npi`` names, else the inquiry provider's
+    practice (stored with its NPI and name when new, as importing a claim stores its
+    billing provider), else the database's only practice (``None`` when it holds none and
+    one is not ``required``)."""
+    from edigateway.services.practice_claims import Caller
+
+    with db.transaction() as session:
+        if npi is not None:
+            return Caller(practice_by(session, npi).id, "cli")
+        if provider is not None and provider.npi is not None:
+            found = session.scalars(select(Practice).where(Practice.npi == provider.npi)).first()
+            if found is None:
+                name = provider.organization_name or (
+                    provider.person.last_name if provider.person else provider.npi)
+                found = Practice(name=name[:60], npi=provider.npi, created_at=now)
+                session.add(found)
+                session.flush()
+            return Caller(found.id, "cli")
+        practices = session.scalars(select(Practice).order_by(Practice.npi).limit(6)).all()
+    if not practices and not required:
+        return None
+    if len(practices) != 1:
+        listed = ", ".join(p.npi for p in practices[:5]) + (", …" if len(practices) > 5
+                                                             else "")
+        raise InputError("say which practice with --practice NPI (the database holds "
+                         + (f"several: {listed})" if practices else "none yet: importing "
+                            "a claim or checking eligibility stores its practice)"))
+    return Caller(practices[0].id, "cli")
 
 
 def person_key(name: PersonName | None) -> str:

@@ -167,12 +167,16 @@ def parse_csv(text: str, source: str) -> list[UpcomingVisit]:
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(row.values()):
             continue
+        empty = [FieldProblem(f"line {number} column {column}", "is empty")
+                 for column in COLUMNS if column in REQUIRED and not row.get(column)]
         try:
             visits.append(UpcomingVisit.model_validate(_visit_document(row)))
         except ValidationError as exc:
-            problems += [FieldProblem(f"line {number} column {_column(error['loc'])}",
-                                      error["msg"].removeprefix("Value error, "))
-                         for error in exc.errors()]
+            said = {p.path for p in empty}
+            empty += [problem for error in exc.errors() if (problem := FieldProblem(
+                f"line {number} column {_column(error['loc'])}",
+                error["msg"].removeprefix("Value error, "))).path not in said]
+        problems += empty
     if not problems and not visits:
         problems.append(FieldProblem("line 2", "the file lists no visit"))
     if len(visits) > MAX_VISITS:
