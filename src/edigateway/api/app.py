@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from edigateway.api import docs, openapi, ui
+from edigateway.api import docs, openapi, ui, ui_eligibility
 from edigateway.api.delivery import delivering
 from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from edigateway.api.problems import (
@@ -88,6 +88,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     _handlers(app)
     openapi.install(app)
     ui.install(app)
+    app.include_router(ui_eligibility.router)
     docs.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(TrustedHostMiddleware,

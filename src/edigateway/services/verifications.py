@@ -139,6 +139,17 @@ def command_line_caller(db: Database, npi: str | None, *,
     return Caller(practices[0].id, "cli")
 
 
+def practice_provider(db: Database, caller: Caller) -> InquiryProvider:
+    """The practice as the 270's information receiver (its name and NPI)."""
+    from edigateway.domain.eligibility import InquiryProvider
+
+    with db.transaction() as session:
+        practice = session.get(Practice, caller.practice_id)
+        if practice is None:
+            raise NotFoundError(f"no practice {caller.practice_id}")
+        return InquiryProvider(organization_name=practice.name, npi=practice.npi)
+
+
 def person_key(name: PersonName | None) -> str:
     """What a patient's keyed hash is made of: last and first name (the member ID has its
     own index; a dependent shares the subscriber's)."""
