@@ -10,19 +10,25 @@ subprocess script can import it too.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.services.access import create_key
+from edigateway.services.users import create_user, set_password
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
+
+if TYPE_CHECKING:
+    from edigateway.persistence.database import Database
 
 REPO = Path(__file__).resolve().parents[1]
 """The checkout: read from, never written to (tests write under ``tmp_path``)."""
@@ -80,6 +86,30 @@ def api_key(
         now=now,
         create_name=f"P{npi}",
     ).token
+
+
+USER_PASSWORD = "maple-crown-molar-42"
+"""The password :func:`ui_user` sets (it passes the password rules)."""
+
+
+def ui_user(
+    database: Database,
+    *,
+    npi: str = PRACTICE_NPI,
+    role: str = "admin",
+    email: str | None = None,
+    now: datetime = NOW,
+) -> str:
+    """A dashboard user of practice ``npi`` (created with the practice when it is new) whose
+    password is :data:`USER_PASSWORD`, set through their link as a person would; the email."""
+    address = email or f"{role}.{secrets.token_hex(4)}@{npi}.example.com"
+    link = create_user(database, practice=npi, email=address, role=role, actor="test",
+                       now=now, keyring=database.phi.keyring, base_url="http://127.0.0.1",
+                       create_name=f"P{npi}")
+    token = parse_qs(urlsplit(link.url).query)["token"][0]
+    set_password(database, token=token, password=USER_PASSWORD,
+                 keyring=database.phi.keyring, now=now)
+    return address
 
 
 @contextmanager

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     ui_session_absolute_hours: int = Field(
         default=12, ge=1, le=7 * 24,
         description="a /ui session ends this long after sign-in, used or not")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", pattern=r"^https?://[^/?#\s]+/?$",
+        description="where people open the gateway (scheme, host and port; behind a TLS "
+        "proxy, the proxy's address): the links the gateway hands out, such as a new "
+        "user's set-password link, start with it")
 
     # Receiving files (`claims poll`): no single file can exhaust memory or stall a poll.
     download_max_bytes: int = Field(

@@ -1,8 +1,10 @@
-"""The coordinator's pages through the real app, on the demo practice's data: every page
-renders, a work item is resolved (and audited), another practice sees nothing, and no
-page links carry PHI. Then the web hardening: scopes on every page, server-side sessions
-(the cookie is not the key; sign-out, idleness, age and key revocation end them), CSRF on
-sign-in, security headers, trusted hosts and the self-hosted API docs."""
+"""The coordinator's pages through the real app, on the demo practice's data, signed in as
+users: every page renders, a work item is resolved (and audited as the user), another
+practice sees nothing, and no page links carry PHI. Then people, not keys: a set-password
+link, two-step sign-in from the account page, API keys refused at the sign-in form. Then
+the web hardening: roles' scopes on every page, server-side sessions (the cookie is a
+random ID; sign-out, idleness, age and disabling the user end them), CSRF on sign-in,
+security headers, trusted hosts and the self-hosted API docs."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from sqlalchemy import select
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.tables import UiSessionRow
-from edigateway.services.access import audit_events, create_key, revoke_key
+from edigateway.security import totp
+from edigateway.services import users
+from edigateway.services.access import audit_events, create_key
 from tests.conftest import BuiltDemo
-from tests.factories import NOW
+from tests.factories import NOW, USER_PASSWORD, ui_user
 
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
@@ -38,19 +42,23 @@ def _key(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> st
                       keyring=gateway.keyring, now=NOW, create_name=f"P{npi}").token
 
 
-def _sign_in(client: TestClient, token: str) -> str:
+def _user(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> str:
+    return ui_user(gateway.database, npi=npi, role=role)
+
+
+def _sign_in(client: TestClient, email: str, password: str = USER_PASSWORD) -> str:
     """Sign in through the form (its CSRF nonce included); the page it leads to."""
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"api_key": token,
+    signed = client.post("/ui/login", data={"email": email, "password": password,
                                             "login_csrf": _field(form.text, "login_csrf")},
                          follow_redirects=False)
     assert signed.status_code == 303, signed.text
     return signed.headers["location"]
 
 
-def _client(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> TestClient:
+def _client(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
-    _sign_in(client, _key(gateway, npi, scopes))
+    _sign_in(client, _user(gateway, npi, role))
     return client
 
 
@@ -84,7 +92,9 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     assert forged.status_code == 403
     events = list(audit_events(seeded.database, start=NOW.replace(hour=0),
                                end=NOW.replace(hour=23)))
-    assert any(e.resource == "work_item" and e.resource_id == ids[0] for e in events)
+    (resolving,) = [e for e in events if e.resource == "work_item"
+                    and e.resource_id == ids[0] and e.action == "change"]
+    assert re.fullmatch(r"user:\d+", resolving.actor)  # the person, not a key
 
     claims = client.get("/ui/claims")
     estimated = re.search(r'href="/ui/claims/(\d+)">MSD1002<', claims.text)
@@ -117,10 +127,15 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     response = anonymous.get("/ui/", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/ui/login")
     form = anonymous.get("/ui/login").text
-    bad = anonymous.post("/ui/login", data={"api_key": "edg_nope",
+    bad = anonymous.post("/ui/login", data={"email": _user(seeded), "password": "not it at all",
                                             "login_csrf": _field(form, "login_csrf")})
     assert bad.status_code == 401
-    assert "not an edigateway API key" in bad.text
+    assert users.SIGN_IN_REFUSED in bad.text
+    form = anonymous.get("/ui/login").text
+    key = anonymous.post("/ui/login", data={"api_key": _key(seeded),  # the old way: no more
+                                            "login_csrf": _field(form, "login_csrf")})
+    assert key.status_code == 401
+    assert "edg_ui" not in anonymous.cookies
     own = _client(seeded)
     claim_id = re.findall(r'href="/ui/claims/(\d+)"', own.get("/ui/claims").text)[0]
     other = _client(seeded, npi="1234567893")
@@ -163,60 +178,47 @@ def _claim_id(gateway: Gateway) -> str:
     return re.findall(r'href="/ui/claims/(\d+)"', _client(gateway).get("/ui/claims").text)[0]
 
 
-def test_every_page_requires_the_scope_the_api_requires(seeded: Gateway):
+def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded: Gateway):
     claim_id = _claim_id(seeded)
-    token = _key(seeded, scopes="eligibility")
-    forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": token})
-    stolen = forged.get("/ui/claims", follow_redirects=False)  # the key as cookie: no session
+    forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": _key(seeded)})
+    stolen = forged.get("/ui/claims", follow_redirects=False)  # a key as cookie: no session
     assert (stolen.status_code, stolen.headers["location"]) == (303, "/ui/login")
 
-    eligibility_only = TestClient(create_app(seeded), base_url=BASE)
-    assert _sign_in(eligibility_only, token) == "/ui/"  # may sign in, may see nothing
-    for path in (*PAGES, f"/ui/claims/{claim_id}"):
-        page = eligibility_only.get(path)
-        assert page.status_code == 403, path
-        assert page.headers["content-type"].startswith("text/html"), path
-        assert "lacks the scope" in page.text, path
-        assert "MSD10" not in page.text, path
-
-    reader = TestClient(create_app(seeded), base_url=BASE)
-    assert _sign_in(reader, _key(seeded, scopes="claims:read")) == "/ui/claims"
-    claim = reader.get(f"/ui/claims/{claim_id}")
-    assert claim.status_code == 200
+    viewer = TestClient(create_app(seeded), base_url=BASE)
+    assert _sign_in(viewer, _user(seeded, role="viewer")) == "/ui/"
+    for path in (*PAGES, f"/ui/claims/{claim_id}", "/ui/account"):
+        assert viewer.get(path).status_code == 200, path
+    claim = viewer.get(f"/ui/claims/{claim_id}")
     assert "Timeline" in claim.text
-    assert "remittances:read" in claim.text  # postings withheld, saying why
     assert "Create replacement" not in claim.text
-    nav = re.findall(r'<li><a href="(/ui/[^"]*)"', claim.text)
-    assert nav == ["/ui/claims"]
-    void = reader.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(claim.text)})
+    void = viewer.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(claim.text)})
     assert void.status_code == 403
+    assert void.headers["content-type"].startswith("text/html")
+    assert "your role (viewer) does not allow this" in void.text
     assert "claims:write" in void.text
-    for path in ("/ui/", "/ui/workqueue", "/ui/eras", "/ui/aging", "/ui/aging.csv"):
-        assert reader.get(path).status_code == 403, path
-
-    queue = TestClient(create_app(seeded), base_url=BASE)
-    _sign_in(queue, _key(seeded, scopes="workqueue:read"))
-    item_id = re.findall(r'href="/ui/workqueue/(\d+)"', queue.get("/ui/workqueue").text)[0]
-    item = queue.get(f"/ui/workqueue/{item_id}")
+    item_id = re.findall(r'href="/ui/workqueue/(\d+)"', viewer.get("/ui/workqueue").text)[0]
+    item = viewer.get(f"/ui/workqueue/{item_id}")
     assert "Resolve" not in item.text
-    assert "<code>" not in item.text  # the 835 segment needs remittances:read
-    resolved = queue.post(f"/ui/workqueue/{item_id}/resolve",
-                          data={"csrf": _csrf(item.text), "note": "x"})
+    resolved = viewer.post(f"/ui/workqueue/{item_id}/resolve",
+                           data={"csrf": _csrf(item.text), "note": "x"})
     assert resolved.status_code == 403
     assert "workqueue:write" in resolved.text
 
+    coordinator = _client(seeded, role="coordinator")
+    item = coordinator.get(f"/ui/workqueue/{item_id}")
+    done = coordinator.post(f"/ui/workqueue/{item_id}/resolve",
+                            data={"csrf": _csrf(item.text), "note": "called the payer"})
+    assert "Resolved: called the payer" in done.text
+
 
 def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway):
-    token = _key(seeded)
+    email = _user(seeded)
     client = TestClient(create_app(seeded), base_url=BASE)
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"api_key": token,
+    signed = client.post("/ui/login", data={"email": email, "password": USER_PASSWORD,
                                             "login_csrf": _field(form.text, "login_csrf")},
                          follow_redirects=False)
     cookie = signed.cookies["edg_ui"]
-    key_id, secret = token.split("_")[1:3]
-    assert key_id not in cookie
-    assert secret not in cookie
     assert len(cookie) >= 43  # token_urlsafe(32)
     header = next(h for h in signed.headers.get_list("set-cookie") if h.startswith("edg_ui="))
     assert "HttpOnly" in header
@@ -235,20 +237,90 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
     replayed = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": cookie})
     again = replayed.get("/ui/claims", follow_redirects=False)
     assert (again.status_code, again.headers["location"]) == (303, "/ui/login")
+    user_id = users.get_user(seeded.database, user=email, practice_id=None, now=NOW).id
     events = [e for e in audit_events(seeded.database, start=NOW.replace(hour=0),
                                       end=NOW.replace(hour=23))
-              if e.resource == "ui_session" and e.actor == f"key:{key_id}:ui"]
+              if e.resource == "ui_session" and e.actor == f"user:{user_id}"]
     assert [e.detail for e in events] == ["signed in", "signed out"]
 
 
-def test_revoking_the_key_signs_its_sessions_out(seeded: Gateway):
-    token = _key(seeded)
+def test_disabling_the_user_signs_their_sessions_out(seeded: Gateway):
+    email = _user(seeded)
     client = TestClient(create_app(seeded), base_url=BASE)
-    _sign_in(client, token)
+    _sign_in(client, email)
     assert client.get("/ui/claims").status_code == 200
-    revoke_key(seeded.database, token.split("_")[1], now=NOW)
+    users.disable_user(seeded.database, user=email, practice_id=None, actor="cli", now=NOW)
     after = client.get("/ui/claims", follow_redirects=False)
     assert (after.status_code, after.headers["location"]) == (303, "/ui/login")
+
+
+def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded: Gateway):
+    link = users.create_user(seeded.database, practice="1456789019",
+                             email="dana.ruiz@maple.example.com", role="coordinator",
+                             actor="cli", now=NOW, keyring=seeded.keyring,
+                             base_url=seeded.settings.public_url)
+    path = link.url.removeprefix(seeded.settings.public_url)
+    client = TestClient(create_app(seeded), base_url=BASE)
+    page = client.get(path)
+    assert "dana.ruiz@maple.example.com" in page.text
+    token = _field(page.text, "token")
+    form = {"token": token, "login_csrf": _field(page.text, "login_csrf")}
+    differ = client.post("/ui/set-password", data={**form, "password": "maple crown one",
+                                                   "confirm": "maple crown two"})
+    assert (differ.status_code, "the two passwords differ" in differ.text) == (422, True)
+    form["login_csrf"] = _field(differ.text, "login_csrf")
+    short = client.post("/ui/set-password", data={**form, "password": "too short",
+                                                  "confirm": "too short"})
+    assert (short.status_code, "at least 12" in short.text) == (422, True)
+    form["login_csrf"] = _field(short.text, "login_csrf")
+    done = client.post("/ui/set-password", data={**form, "password": "crown and bridge 7",
+                                                 "confirm": "crown and bridge 7"},
+                       follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/ui/login?done=password")
+    assert "Your password is set" in client.get(done.headers["location"]).text
+    assert client.get(path).status_code == 410  # used up
+    assert _sign_in(client, "dana.ruiz@maple.example.com", "crown and bridge 7") == "/ui/"
+
+    account = client.get("/ui/account")
+    assert "coordinator" in account.text
+    started = client.post("/ui/account/two-step/start", data={"csrf": _csrf(account.text)})
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', started.text)
+    assert secret is not None
+    assert "otpauth://totp/" in started.text
+    wrong = client.post("/ui/account/two-step/confirm",
+                        data={"csrf": _csrf(account.text), "code": "12345x"})
+    assert (wrong.status_code, "does not match" in wrong.text) == (422, True)
+    step = int(NOW.timestamp() // totp.STEP)
+    on = client.post("/ui/account/two-step/confirm",
+                     data={"csrf": _csrf(account.text),
+                           "code": totp.code_at(secret.group(1), step)})
+    assert "Two-step sign-in</dt><dd>on" in on.text
+    client.post("/ui/logout", data={"csrf": _csrf(on.text)})
+
+    form_page = client.get("/ui/login")
+    asked = client.post("/ui/login", data={"email": "dana.ruiz@maple.example.com",
+                                           "password": "crown and bridge 7",
+                                           "login_csrf": _field(form_page.text, "login_csrf")})
+    assert "authenticator app" in asked.text
+    assert "edg_ui" not in client.cookies  # not signed in yet
+    code_form = {"code_token": _field(asked.text, "code_token"),
+                 "login_csrf": _field(asked.text, "login_csrf")}
+    elsewhere = TestClient(create_app(seeded), base_url=BASE)  # the form without its cookie
+    assert elsewhere.post("/ui/login/code", data={
+        **code_form, "code": totp.code_at(secret.group(1), step + 1)}).status_code == 403
+    reused = client.post("/ui/login/code", data={**code_form, "code": totp.code_at(
+        secret.group(1), step)}, follow_redirects=False)  # the code that turned it on
+    assert reused.status_code == 401
+    asked = client.post("/ui/login", data={"email": "dana.ruiz@maple.example.com",
+                                           "password": "crown and bridge 7",
+                                           "login_csrf": _field(client.get("/ui/login").text,
+                                                                "login_csrf")})
+    signed = client.post("/ui/login/code", data={
+        "code_token": _field(asked.text, "code_token"),
+        "login_csrf": _field(asked.text, "login_csrf"),
+        "code": totp.code_at(secret.group(1), step + 1)}, follow_redirects=False)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/ui/")
+    assert client.get("/ui/claims").status_code == 200
 
 
 def test_sessions_end_when_idle_or_old(seeded: Gateway):
@@ -259,8 +331,9 @@ def test_sessions_end_when_idle_or_old(seeded: Gateway):
     gateway = bootstrap(settings, clock=lambda: now[0])
     plain = TestClient(create_app(gateway), base_url=BASE)  # http, e.g. behind a TLS proxy
     assert "Secure" in plain.get("/ui/login").headers["set-cookie"]
+    email = _user(seeded)
     client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
-    _sign_in(client, _key(seeded))
+    _sign_in(client, email)
     for minutes in (20, 40, 59):  # used within the idle limit, younger than an hour
         now[0] = NOW + timedelta(minutes=minutes)
         assert client.get("/ui/claims").status_code == 200, minutes
@@ -268,37 +341,37 @@ def test_sessions_end_when_idle_or_old(seeded: Gateway):
     assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # too old
 
     client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
-    _sign_in(client, _key(seeded))
+    _sign_in(client, email)
     now[0] += timedelta(minutes=31)
     assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # idle
     gateway.database.dispose()
 
 
 def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
-    token = _key(seeded)
+    signing = {"email": _user(seeded), "password": USER_PASSWORD}
     client = TestClient(create_app(seeded), base_url=BASE)
-    bare = client.post("/ui/login", data={"api_key": token}, follow_redirects=False)
+    bare = client.post("/ui/login", data=signing, follow_redirects=False)
     assert bare.status_code == 403
     assert "edg_ui" not in bare.cookies
     nonce = _field(client.get("/ui/login").text, "login_csrf")
-    wrong = client.post("/ui/login", data={"api_key": token, "login_csrf": "0" * 32},
+    wrong = client.post("/ui/login", data={**signing, "login_csrf": "0" * 32},
                         follow_redirects=False)
     assert wrong.status_code == 403
     nonce = _field(client.get("/ui/login").text, "login_csrf")
     for header in ({"Origin": "https://attacker.example"},
                    {"Sec-Fetch-Site": "cross-site"},
                    {"Referer": "https://attacker.example/phish"}):
-        foreign = client.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+        foreign = client.post("/ui/login", data={**signing, "login_csrf": nonce},
                               headers=header, follow_redirects=False)
         assert foreign.status_code == 403, header
         assert "another site" in foreign.text
         assert "edg_ui" not in foreign.cookies
     other_browser = TestClient(create_app(seeded), base_url=BASE)
-    stolen = other_browser.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+    stolen = other_browser.post("/ui/login", data={**signing, "login_csrf": nonce},
                                 follow_redirects=False)  # a form value without its cookie
     assert stolen.status_code == 403
     nonce = _field(client.get("/ui/login").text, "login_csrf")
-    own = client.post("/ui/login", data={"api_key": token, "login_csrf": nonce},
+    own = client.post("/ui/login", data={**signing, "login_csrf": nonce},
                       headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
                       follow_redirects=False)  # what a browser sends under no-referrer
     assert own.status_code == 303

@@ -1,24 +1,32 @@
 """The coordinator's pages under ``/ui``: server-rendered HTML, no build step, no CDN, no
 script.
 
-Signing in takes a practice's API key (the same keys and scopes as the API) and opens a
-server-side session (:mod:`edigateway.services.ui_sessions`): the HttpOnly, SameSite=Strict
-cookie holds a random session ID, never the key. Every page resumes the session — so
-signing out, idleness, age or revoking the key signs the browser out — and requires the
-scope the API requires for the same data (:func:`page`): claims pages ``claims:read``, the
-work queue ``workqueue:read``, ERAs ``remittances:read``, aging ``reports:read``, and the
-forms that change something the matching write scope. A page the key may not see is a 403
-page naming the missing scope.
+People sign in as themselves: email and password, then a code from their authenticator
+app once they turned two-step sign-in on (:mod:`edigateway.services.users`; an admin
+creates users with ``edigateway users create`` or ``POST /v1/users`` and hands them a
+one-time set-password link, ``/ui/set-password``). A practice's API key no longer opens
+the pages: it is a system's credential, and the audit trail must name a person. Signing in
+opens a server-side session (:mod:`edigateway.services.ui_sessions`): the HttpOnly,
+SameSite=Strict cookie holds a random session ID. Every page resumes the session — so
+signing out, idleness, age, disabling the user or a new password signs the browser out —
+and requires the scope the API requires for the same data (:func:`page`), which the
+user's role holds or not (viewer: the reads; coordinator: the work; admin: everything):
+claims pages ``claims:read``, the work queue ``workqueue:read``, ERAs
+``remittances:read``, aging ``reports:read``, and the forms that change something the
+matching write scope. A page the role may not see is a 403 page naming the missing scope.
+Everything done on the pages is audited as the user (``user:<id>``).
 
-Forms carry a CSRF token derived from the session ID; the sign-in form one derived from a
-short-lived nonce cookie. Every POST is also refused when the browser says it came from
-another site (``Sec-Fetch-Site``) or names a foreign ``Origin``/``Referer``. URLs hold
-record IDs only, never names or member IDs. Pages call the same services as the API
-(:mod:`edigateway.services.dashboard` gathers what they show).
+Forms carry a CSRF token derived from the session ID; the forms of someone not signed in
+(sign-in, two-step code, set password) one derived from a short-lived nonce cookie. Every
+POST is also refused when the browser says it came from another site (``Sec-Fetch-Site``)
+or names a foreign ``Origin``/``Referer``. URLs hold record IDs only, never names or member
+IDs. Pages call the same services as the API (:mod:`edigateway.services.dashboard`
+gathers what they show).
 """
 
 from __future__ import annotations
 
+import hmac
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,9 +40,10 @@ from fastapi.templating import Jinja2Templates
 from edigateway.api.deps import GatewayDep, RowId
 from edigateway.domain.claims import Claim
 from edigateway.domain.postings import WorkReason
-from edigateway.errors import AccessDenied, EdigatewayError, NotFoundError
+from edigateway.errors import AccessDenied, EdigatewayError, InputError, NotFoundError
+from edigateway.security import passwords
 from edigateway.security.api_keys import allows
-from edigateway.services import dashboard, practice_claims, ui_sessions
+from edigateway.services import dashboard, practice_claims, ui_sessions, users
 from edigateway.services.followup import aging_report, resolve_work_item
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_remittances
@@ -55,7 +64,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 
 LANDING = (("/ui/", "workqueue:read"), ("/ui/claims", "claims:read"),
            ("/ui/eras", "remittances:read"), ("/ui/aging", "reports:read"))
-"""Where signing in leads: the first page the key may see."""
+"""Where signing in leads: the first page the user's role may see."""
 CROSS_SITE = ("cross-site", "same-site")
 """``Sec-Fetch-Site`` values of requests another site started (a sibling subdomain is a
 different site as far as PHI is concerned)."""
@@ -75,7 +84,7 @@ class Session:
         self.caller = Caller(live.principal.practice_id, live.actor, remote)
 
     def can(self, scope: str) -> bool:
-        """Whether the key holds ``scope`` (to show only what it may see)."""
+        """Whether the user's role holds ``scope`` (to show only what it may see)."""
         return allows(self.principal.scopes, scope)
 
     @property
@@ -122,8 +131,8 @@ def signed_in(request: Request, gateway: GatewayDep) -> Session:
 
 
 def page(scope: str | None) -> Callable[[Request, Gateway], Session]:
-    """A dependency: the signed-in session, refused (403 page) unless its key holds
-    ``scope`` — the scope the API requires for the same data."""
+    """A dependency: the signed-in session, refused (403 page) unless its user's role
+    holds ``scope`` — the scope the API requires for the same data."""
 
     def dependency(request: Request, gateway: GatewayDep) -> Session:
         session = signed_in(request, gateway)
@@ -148,7 +157,8 @@ def _page(request: Request, name: str, session: Session | None, status: int = 20
           **context: Any) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, name, {
         "signed_in": session is not None, "csrf": session.csrf if session else "",
-        "can": session.can if session else _nothing, **context}, status_code=status)
+        "can": session.can if session else _nothing,
+        "me": session.principal if session else None, **context}, status_code=status)
 
 
 def _nothing(_scope: str) -> bool:
@@ -159,16 +169,35 @@ def _secure(request: Request, gateway: Gateway) -> bool:
     return gateway.settings.ui_secure_cookies or request.url.scheme == "https"
 
 
-def _login_page(request: Request, gateway: Gateway, status: int = 200,
-                error: str | None = None) -> HTMLResponse:
-    """The sign-in form with a fresh nonce (cookie + hidden field)."""
+def _form_page(request: Request, gateway: Gateway, name: str, path: str, status: int = 200,
+               **context: Any) -> HTMLResponse:
+    """A form of someone not signed in (sign-in, two-step code, set password) with a
+    fresh nonce: a cookie scoped to ``path`` and the hidden field that matches it."""
     cookie, field = ui_sessions.login_nonce(gateway.keyring, gateway.clock())
-    response = _page(request, "login.html", None, status=status, login_csrf=field,
-                     error=error)
+    response = _page(request, name, None, status=status, login_csrf=field, **context)
     response.set_cookie(LOGIN_COOKIE, cookie, httponly=True, samesite="strict",
-                        secure=_secure(request, gateway), path="/ui/login",
+                        secure=_secure(request, gateway), path=path,
                         max_age=int(ui_sessions.LOGIN_FORM_LIFETIME.total_seconds()))
     return response
+
+
+def _login_page(request: Request, gateway: Gateway, status: int = 200,
+                error: str | None = None, notice: str | None = None) -> HTMLResponse:
+    """The sign-in form."""
+    return _form_page(request, gateway, "login.html", "/ui/login", status, error=error,
+                      notice=notice)
+
+
+def _remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _from_our_form(request: Request, gateway: Gateway, login_csrf: str) -> None:
+    """Refuse (403) a form of someone not signed in that another site sent, or that did
+    not come from our page recently."""
+    same_origin(request)
+    ui_sessions.check_login_nonce(gateway.keyring, request.cookies.get(LOGIN_COOKIE),
+                                  login_csrf, now=gateway.clock())
 
 
 @router.get("", response_class=RedirectResponse)
@@ -178,27 +207,67 @@ def root() -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, gateway: GatewayDep) -> HTMLResponse:
-    """The sign-in page."""
-    return _login_page(request, gateway)
+def login_form(request: Request, gateway: GatewayDep,
+               done: Annotated[str, Query(max_length=20, pattern=r"^[a-z]*$")] = ""
+               ) -> HTMLResponse:
+    """The sign-in page (after a password was set: saying so)."""
+    return _login_page(request, gateway, notice="Your password is set: sign in with it."
+                       if done == "password" else None)
 
 
 @router.post("/login")
 def login(request: Request, gateway: GatewayDep,
-          api_key: Annotated[str, Form(max_length=200)],
+          email: Annotated[str, Form(max_length=320)] = "",
+          password: Annotated[str, Form(max_length=1024)] = "",
           login_csrf: Csrf = "") -> Response:
-    """Check the form came from our sign-in page, check the key, open a session and keep
-    only its ID in an HttpOnly cookie; an earlier session of this browser is closed."""
-    remote = request.client.host if request.client else None
+    """Check the form came from our sign-in page, then the email and password; with
+    two-step sign-in on, ask for the code, else open the session."""
     try:
-        same_origin(request)
-        ui_sessions.check_login_nonce(gateway.keyring, request.cookies.get(LOGIN_COOKIE),
-                                      login_csrf, now=gateway.clock())
+        _from_our_form(request, gateway, login_csrf)
     except AccessDenied as exc:
         return _login_page(request, gateway, status=403, error=str(exc))
     try:
+        checked = users.check_password(gateway.database, email=email, password=password,
+                                       now=gateway.clock(), remote_addr=_remote(request))
+    except AccessDenied as exc:
+        return _login_page(request, gateway, status=401, error=str(exc))
+    if checked.proof is None:
+        token = ui_sessions.code_token(gateway.keyring, checked.user_id,
+                                       request.cookies.get(LOGIN_COOKIE, ""), gateway.clock())
+        return _page(request, "login_code.html", None, code_token=token,
+                     login_csrf=login_csrf)
+    return _open(request, gateway, checked.proof)
+
+
+@router.post("/login/code")
+def login_code(request: Request, gateway: GatewayDep,
+               code: Annotated[str, Form(max_length=20)] = "",
+               code_token: Annotated[str, Form(max_length=100)] = "",
+               login_csrf: Csrf = "") -> Response:
+    """The second step: the code of the user's authenticator app. A wrong code goes back to
+    the start (the password step is counted as an attempt, so is this one)."""
+    try:
+        _from_our_form(request, gateway, login_csrf)
+        user_id = ui_sessions.check_code_token(gateway.keyring, code_token,
+                                               request.cookies.get(LOGIN_COOKIE),
+                                               now=gateway.clock())
+    except AccessDenied as exc:
+        return _login_page(request, gateway, status=403, error=str(exc))
+    try:
+        proof = users.check_code(gateway.database, user_id=user_id, code=code,
+                                 now=gateway.clock(), remote_addr=_remote(request))
+    except AccessDenied as exc:
+        return _login_page(request, gateway, status=401, error=str(exc))
+    return _open(request, gateway, proof)
+
+
+def _open(request: Request, gateway: Gateway, proof: users.SignInProof) -> Response:
+    """Open the session, keep only its ID in an HttpOnly cookie and go to the first page
+    the user's role may see; an earlier session of this browser is closed."""
+    remote = _remote(request)
+    try:
         session_id, live = ui_sessions.open_session(
-            gateway.database, api_key.strip(), keyring=gateway.keyring, now=gateway.clock(),
+            gateway.database, proof, keyring=gateway.keyring, now=gateway.clock(),
             lifetime=Lifetime.of(gateway.settings), remote_addr=remote)
     except AccessDenied as exc:
         return _login_page(request, gateway, status=401, error=str(exc))
@@ -207,12 +276,61 @@ def login(request: Request, gateway: GatewayDep,
         ui_sessions.close_session(gateway.database, earlier, keyring=gateway.keyring,
                                   now=gateway.clock(), remote_addr=remote)
     landing = next((path for path, scope in LANDING
-                    if allows(live.principal.scopes, scope)), "/ui/")
+                    if allows(live.principal.scopes, scope)), "/ui/account")
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
                         secure=_secure(request, gateway), path="/ui",
                         max_age=gateway.settings.ui_session_absolute_hours * 3600)
     response.delete_cookie(LOGIN_COOKIE, path="/ui/login", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/set-password", response_class=HTMLResponse)
+def set_password_form(request: Request, gateway: GatewayDep,
+                      token: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+    """The page a set-password link opens: whose account, and the new password twice."""
+    try:
+        user = users.link_user(gateway.database, token=token, keyring=gateway.keyring,
+                               now=gateway.clock())
+    except AccessDenied as exc:
+        return _page(request, "error.html", None, status=410, title="Link not valid",
+                     detail=str(exc))
+    return _form_page(request, gateway, "set_password.html", "/ui/set-password",
+                      token=token, email=user.email, min_length=passwords.MIN_LENGTH)
+
+
+@router.post("/set-password")
+def set_password(request: Request, gateway: GatewayDep,
+                 token: Annotated[str, Form(max_length=100)] = "",
+                 password: Annotated[str, Form(max_length=1024)] = "",
+                 confirm: Annotated[str, Form(max_length=1024)] = "",
+                 login_csrf: Csrf = "") -> Response:
+    """Set the password (the link is then used up and the user's sessions end); a
+    password the rules refuse comes back on the page, the link still good."""
+    try:
+        _from_our_form(request, gateway, login_csrf)
+        user = users.link_user(gateway.database, token=token, keyring=gateway.keyring,
+                               now=gateway.clock())
+    except AccessDenied as exc:
+        return _page(request, "error.html", None, status=403 if exc.status == 403 else 410,
+                     title="Link not valid", detail=str(exc))
+    again = {"token": token, "email": user.email, "min_length": passwords.MIN_LENGTH}
+    if not hmac.compare_digest(password.encode(), confirm.encode()):
+        return _form_page(request, gateway, "set_password.html", "/ui/set-password",
+                          status=422, error="the two passwords differ", **again)
+    try:
+        users.set_password(gateway.database, token=token, password=password,
+                           keyring=gateway.keyring, now=gateway.clock(),
+                           remote_addr=_remote(request))
+    except InputError as exc:
+        return _form_page(request, gateway, "set_password.html", "/ui/set-password",
+                          status=422, error=str(exc), **again)
+    except AccessDenied as exc:
+        return _page(request, "error.html", None, status=410, title="Link not valid",
+                     detail=str(exc))
+    response = RedirectResponse("/ui/login?done=password", status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/ui/set-password", httponly=True,
+                           samesite="strict")
     return response
 
 
@@ -228,6 +346,56 @@ def logout(request: Request, session: SignedIn, gateway: GatewayDep,
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict")
     return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, session: SignedIn, gateway: GatewayDep) -> HTMLResponse:
+    """The signed-in user's account: who, which role, two-step sign-in."""
+    return _account(request, session, gateway)
+
+
+def _account(request: Request, session: Session, gateway: Gateway, status: int = 200,
+             **context: Any) -> HTMLResponse:
+    user = users.account(gateway.database, session.principal, now=gateway.clock())
+    return _page(request, "account.html", session, status=status, user=user,
+                 role_meaning=users.ROLES[user.role], **context)
+
+
+@router.post("/account/two-step/start", response_class=HTMLResponse)
+def two_step_start(request: Request, session: SignedIn, gateway: GatewayDep,
+                   csrf: Csrf = "") -> HTMLResponse:
+    """A new secret for the user's authenticator app, shown on this answer only; two-step
+    sign-in turns on when a code from the app confirms it."""
+    session.check(request, csrf)
+    enrolment = users.start_totp(gateway.database, session.principal)
+    return _account(request, session, gateway, enrolment=enrolment)
+
+
+@router.post("/account/two-step/confirm", response_class=HTMLResponse)
+def two_step_confirm(request: Request, session: SignedIn, gateway: GatewayDep,
+                     csrf: Csrf = "", code: Annotated[str, Form(max_length=20)] = ""
+                     ) -> Response:
+    """Turn two-step sign-in on with the app's current code."""
+    session.check(request, csrf)
+    try:
+        users.confirm_totp(gateway.database, session.principal, code, now=gateway.clock(),
+                           remote_addr=session.caller.remote_addr)
+    except InputError as exc:
+        return _account(request, session, gateway, status=422, error=str(exc))
+    return RedirectResponse("/ui/account", status_code=303)
+
+
+@router.post("/account/two-step/off", response_class=HTMLResponse)
+def two_step_off(request: Request, session: SignedIn, gateway: GatewayDep,
+                 csrf: Csrf = "", code: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Turn two-step sign-in off, with a current code."""
+    session.check(request, csrf)
+    try:
+        users.remove_totp(gateway.database, session.principal, code, now=gateway.clock(),
+                          remote_addr=session.caller.remote_addr)
+    except InputError as exc:
+        return _account(request, session, gateway, status=422, error=str(exc))
+    return RedirectResponse("/ui/account", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)

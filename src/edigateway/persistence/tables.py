@@ -509,16 +509,60 @@ class ClaimEstimateRow(Base):
     document: Mapped[str] = mapped_column(Text)
 
 
+class UserRow(Base):
+    """A person who signs in to the coordinator's pages (``/ui``) for one practice, with one
+    role (``admin``, ``coordinator``, ``viewer``; :mod:`edigateway.services.users`). Emails
+    are unique across the gateway, so signing in needs only the email and the password.
+    Only an argon2id hash of the password is kept; the TOTP secret, which would let anyone
+    make codes, is sealed like PHI, bound to the row (migration 0013)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """``None`` until the user follows their set-password link."""
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    """Sealed; set once the user confirmed a first code."""
+    totp_pending: Mapped[str | None] = mapped_column(Text)
+    """Sealed; a secret shown for enrolment, not yet confirmed by a code."""
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The time step of the last code accepted: no code is accepted twice."""
+    sign_in_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Attempts since the last completed sign-in (each counted before it is checked)."""
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(60))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class UserLinkRow(Base):
+    """A set-password link of a user: single use, expiring; a newer link voids the older
+    ones. Only a keyed hash of its token is kept, so the table alone sets no password."""
+
+    __tablename__ = "user_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class UiSessionRow(Base):
-    """A coordinator's signed-in browser session (``/ui``): the cookie holds a random ID,
-    the table only its keyed hash, so neither a stolen cookie jar nor a stolen database
-    yields the API key. The session is as good as its key: revoking the key, signing out
-    (``revoked_at``), idleness or age ends it (migration 0007)."""
+    """A user's signed-in browser session (``/ui``): the cookie holds a random ID, the table
+    only its keyed hash, so neither a stolen cookie jar nor a stolen database yields a
+    usable session. Signing out (``revoked_at``), idleness, age, disabling the user or
+    setting a new password ends it (migrations 0007, 0013: sessions belonged to an API key
+    before)."""
 
     __tablename__ = "ui_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
