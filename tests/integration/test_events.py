@@ -4,14 +4,24 @@ numbered per practice in commit order, read in order with an opaque cursor."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from edigateway.domain.postings import WorkReason
 from edigateway.errors import ClaimInputError
 from edigateway.persistence.database import Database
-from edigateway.persistence.tables import Practice
+from edigateway.persistence.tables import ClaimRow, Practice, SubmissionRow, WorkItemRow
+from edigateway.persistence.work_item_rows import add_work_item
+from edigateway.services.claims import load_claim_file
+from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.events import EventType, decode_cursor, read_events, record
+from edigateway.services.submissions import flag_missing_acknowledgments, queue_837d
+from edigateway.settings import Settings
+from tests.factories import FIXTURES
 
 NOW = datetime(2026, 11, 23, 9, 0)
 
@@ -101,3 +111,39 @@ def test_numbers_follow_commit_order_under_concurrent_writers(database: Database
     writer.join(10)
     later = read_events(database, practice, after=seen.next_cursor, limit=10)
     assert [(e.data["who"], e.sequence) for e in later.items] == [("slow", 2)]
+
+
+def test_every_work_item_opened_is_an_event_of_its_practice(database: Database, tmp_path: Path):
+    """``work_item.opened`` comes with the item, in its transaction: an item about a claim
+    and one about a submission (no 999 in time) each tell the claims' practice; adding to
+    an item already open (the same claim and reason) tells no one again."""
+    queued = queue_837d(database, load_claim_file(FIXTURES / "claims/05_crown_initial.json"),
+                        settings=Settings(data_dir=tmp_path), clearinghouse="sim",
+                        numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+    (claim_id,) = queued.claim_ids
+    with database.transaction() as session:
+        submission = session.get(SubmissionRow, queued.submission_id)
+        assert submission is not None
+        submission.status, submission.sent_at = "sent", NOW - timedelta(hours=50)
+        practice = session.scalars(select(ClaimRow.practice_id).where(
+            ClaimRow.id == claim_id)).one()
+    seen = read_events(database, practice, after=None, limit=100).next_cursor
+    for message in ("first denial", "second denial"):
+        with database.transaction() as session:
+            add_work_item(session, created_at=NOW, reason=WorkReason.DENIED, message=message,
+                          codes="CO-50", claim_id=claim_id, patient_control_number="X",
+                          amount=Decimal("10.00"))
+    assert flag_missing_acknowledgments(database, now=NOW, after=timedelta(hours=48)) == 1
+
+    opened = read_events(database, practice, after=seen, limit=100).items
+    assert [e.type for e in opened] == [EventType.WORK_ITEM_OPENED] * 2
+    with database.transaction() as session:
+        items = {i.id: i for i in session.scalars(select(WorkItemRow))}
+    denied, overdue = (opened[0].data, opened[1].data)
+    assert items[denied["work_item_id"]].reason == "denied"
+    assert (denied["claim_id"], denied["status"], denied["amount"]) == (claim_id, "open",
+                                                                         "10.00")
+    assert "second denial" in items[denied["work_item_id"]].message  # merged, not re-told
+    assert items[overdue["work_item_id"]].submission_id == queued.submission_id
+    assert overdue["reason"] == WorkReason.NO_ACKNOWLEDGMENT.value
+    assert all(e.subject == f"work-items/{e.data['work_item_id']}" for e in opened)

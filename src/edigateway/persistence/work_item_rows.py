@@ -6,6 +6,10 @@ run, a second denied line in the same payment) updates the open one — its mess
 codes and amount — instead of piling up copies a coordinator must close one by one.
 Items about a held claim payment are the exception: one per payment, since each is
 approved or dismissed on its own.
+
+Every item opened writes its ``work_item.opened`` event in the same transaction (the
+outbox of the events feed and webhooks); an update of an item already open writes none —
+the PM system was told when it opened.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, tuple_, update
 
+from edigateway.persistence.event_rows import work_items_changed
 from edigateway.persistence.tables import WorkItemRow, table_of
 
 if TYPE_CHECKING:
@@ -162,4 +167,8 @@ def _open(session: Session, rows: list[dict[str, Any]]) -> None:
             session.execute(update(WorkItemRow), updates)
     fresh = [row for row in ordered if id(row) not in updated]
     if fresh:
-        session.execute(table_of(WorkItemRow).insert(), fresh)
+        opened = session.scalars(table_of(WorkItemRow).insert().returning(WorkItemRow.id),
+                                 fresh).all()
+        items = session.scalars(select(WorkItemRow).where(WorkItemRow.id.in_(opened))
+                                .order_by(WorkItemRow.id)).all()
+        work_items_changed(session, items, at=fresh[0]["created_at"])

@@ -32,6 +32,7 @@ from edigateway.persistence.tables import (
     SubmissionRow,
     WorkItemRow,
 )
+from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.security.phi import Binding
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
@@ -274,18 +275,15 @@ def flag_missing_acknowledgments(db: Database, *, now: datetime, after: timedelt
             if already is not None:
                 continue
             hours = int(after.total_seconds() // 3600)
-            session.add(
-                WorkItemRow(
-                    created_at=now,
-                    status="open",
-                    reason=WorkReason.NO_ACKNOWLEDGMENT.value,
-                    message=f"{row.file_name} was sent to {row.clearinghouse} on "
-                    f"{row.sent_at:%Y-%m-%d %H:%M} and no 999 came back within {hours} hours; "
-                    "check the clearinghouse before resending (same ISA13 "
-                    f"{row.interchange_control_number})",
-                    codes="",
-                    submission_id=row.id,
-                )
+            add_work_item(
+                session,
+                created_at=now,
+                reason=WorkReason.NO_ACKNOWLEDGMENT,
+                message=f"{row.file_name} was sent to {row.clearinghouse} on "
+                f"{row.sent_at:%Y-%m-%d %H:%M} and no 999 came back within {hours} hours; "
+                "check the clearinghouse before resending (same ISA13 "
+                f"{row.interchange_control_number})",
+                submission_id=row.id,
             )
             opened += 1
     return opened
