@@ -240,6 +240,17 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             first = False
         if pos >= len(buffer):
             return
+        if delims is not None and buffer.startswith(_BIN, pos):
+            while len(buffer) - pos < len(_BIN) + 1 and not eof:
+                chunk = stream.read(_CHUNK)
+                eof = not chunk
+                buffer, pos = buffer[pos:] + chunk, 0
+            if buffer[pos + len(_BIN):pos + len(_BIN) + 1] == delims.element:
+                position += 1
+                binary = _BinaryRead(stream, buffer, pos, eof, delims, position, file)
+                yield binary.segment()
+                buffer, pos, eof = binary.buffer, binary.pos, binary.eof
+                continue
         if delims is None or buffer.startswith("ISA", pos):
             while len(buffer) - pos < ISA_LENGTH and not eof:
                 chunk = stream.read(_CHUNK)
@@ -283,11 +294,118 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
 
 
 _WHITESPACE: Final = " \t\r\n"
+_BIN: Final = "BIN"
+MAX_BINARY_LENGTH: Final = 64 << 20
+"""The most binary data one BIN segment may carry (64 MiB): far above any attachment a
+payer takes (they cap at a few MiB per file), low enough to keep a reader's memory
+bounded. A longer BIN01 is refused at its position before any data is buffered."""
 MAX_SEGMENT_LENGTH: Final = 1 << 20
 """The longest segment read (1 MiB, terminator excluded). The longest 5010 health care
 segments are a few hundred characters (their longest elements are 80, binary segments are
 not used), so a longer one is a missing terminator or a hostile file: it is refused at its
 position instead of being buffered whole, which keeps a reader's memory bounded."""
+
+
+def encoded_size(text: str) -> int:
+    """How many bytes ``text`` was read from: its UTF-8 length, each undecodable byte kept
+    as a surrogate escape counting one (:func:`open_x12_text`)."""
+    try:
+        return len(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return -1
+
+
+class _BinaryRead:
+    """One BIN segment read from a text stream: ``BIN*<length>*<data>~`` where the data is
+    exactly BIN01 *bytes* of anything — the segment terminator and separators included —
+    so its end is found by counting, never by searching for the terminator (X12's binary
+    data segment; the 275 carries an attachment in it).
+
+    The stream is text decoded with ``surrogateescape``: an ASCII character or an
+    undecodable byte is one byte, a decoded multi-byte character two to four. The data
+    starts after an ASCII separator and ends before the ASCII terminator, neither of which
+    can be part of a multi-byte sequence, so its characters are exactly its bytes' and the
+    count is exact. A BIN01 that is no length, too large, or that does not end where the
+    terminator stands is refused at BIN01.
+    """
+
+    def __init__(self, stream: TextIO, buffer: str, pos: int, eof: bool, delims: Delimiters,
+                 position: int, file: str | None) -> None:
+        self.stream, self.buffer, self.pos, self.eof = stream, buffer, pos, eof
+        self.delims, self.position, self.file = delims, position, file
+
+    def _fail(self, element: int | None, message: str) -> X12SyntaxError:
+        return X12SyntaxError(message, X12Location(
+            file=self.file, segment_index=self.position, segment_id=_BIN,
+            element=f"BIN{element:02d}" if element else None))
+
+    def _more(self) -> bool:
+        """Read another chunk onto the unread part of the buffer; false at the end."""
+        if self.eof:
+            return False
+        chunk = self.stream.read(_CHUNK)
+        self.eof = not chunk
+        self.buffer, self.pos = self.buffer[self.pos:] + chunk, 0
+        return bool(chunk)
+
+    def segment(self) -> Segment:
+        start = self.pos + len(_BIN) + 1
+        while True:
+            sep = self.buffer.find(self.delims.element, start)
+            if sep >= 0 or len(self.buffer) - start > _LENGTH_DIGITS:
+                break
+            offset = start - self.pos
+            if not self._more():
+                break
+            start = self.pos + offset
+        length_text = self.buffer[start:sep] if sep >= 0 else self.buffer[start:start + 20]
+        if sep < 0 or not is_digits(length_text, _LENGTH_DIGITS) or sep - start < 1:
+            raise self._fail(1, f"BIN01 {length_text[:20]!r} is not a length in bytes "
+                             "followed by the binary data (BIN02)")
+        length = int(length_text)
+        if length < 1:
+            raise self._fail(1, "BIN01 is 0: a binary data segment carries at least one byte")
+        if length > MAX_BINARY_LENGTH:
+            raise self._fail(1, f"BIN01 says {length:,} bytes; edigateway reads at most "
+                             f"{MAX_BINARY_LENGTH:,} bytes of binary data in one segment")
+        self.pos = sep + 1
+        pieces: list[str] = []
+        need = length
+        while need > 0:
+            if self.pos >= len(self.buffer) and not self._more():
+                raise self._fail(2, f"the file ends inside the binary data: BIN01 says "
+                                 f"{length:,} bytes, {length - need:,} follow")
+            take = min(need, len(self.buffer) - self.pos)
+            while True:
+                piece = self.buffer[self.pos:self.pos + take]
+                size = encoded_size(piece)
+                if 0 <= size <= need:
+                    break
+                if take == 1:
+                    raise self._fail(1, f"BIN01 says {length:,} bytes, but byte "
+                                     f"{length - need + 1:,} of the data is inside a "
+                                     "multi-byte character: the length is wrong")
+                take //= 2
+            pieces.append(piece)
+            need -= size
+            self.pos += take
+        if self.pos >= len(self.buffer):
+            self._more()
+        if self.buffer[self.pos:self.pos + 1] != self.delims.segment:
+            raise self._fail(1, f"BIN01 says {length:,} bytes, but the segment terminator "
+                             f"{self.delims.segment!r} does not follow them: the length is "
+                             "wrong or the data was altered")
+        self.pos += 1
+        return Segment(_BIN, [length_text, "".join(pieces)], self.position, self.delims)
+
+
+_LENGTH_DIGITS: Final = 15
+"""BIN01 (data element 784) is at most 15 digits."""
+
+
+def binary_data(seg: Segment) -> bytes:
+    """The bytes of a BIN segment's data (BIN02), exactly as read."""
+    return seg.element(2).encode("utf-8", "surrogateescape")
 
 
 def _refuse_long(raw: str, position: int, delims: Delimiters, file: str | None) -> None:
@@ -360,6 +478,7 @@ SUPPORTED: Final = {
     ("HN", "277", "005010X214"): "277CA",
     ("HR", "276", "005010X212"): "276",
     ("HN", "277", "005010X212"): "277",
+    ("PI", "275", "005010X210"): "275",
 }
 """(GS01, ST01, GS08) of the transactions edigateway reads, with their short names."""
 
@@ -967,6 +1086,21 @@ class SegmentWriter:
         while values and values[-1] == "":
             values.pop()
         self.parts.append(self.delimiters.element.join([seg_id, *values]) + self._terminator)
+        self.count += 1
+
+    def binary(self, seg_id: str, data: bytes) -> None:
+        """Append a binary data segment (``BIN*<length>*<data>``): the bytes go in as they
+        are, delimiters and all, since the reader counts BIN01 bytes instead of looking
+        for the terminator. The text holds them as surrogate escapes; encode it with
+        ``surrogateescape`` (:meth:`data`) to get the file."""
+        if not data:
+            raise UnsupportedX12Error("a binary data segment carries at least one byte")
+        if self.tracker is not None:
+            self.tracker.advance(seg_id, [str(len(data))], self.delimiters.component)
+            self.loop = self.tracker.loop
+        e = self.delimiters.element
+        self.parts.append(f"{seg_id}{e}{len(data)}{e}"
+                          + data.decode("utf-8", "surrogateescape") + self._terminator)
         self.count += 1
 
     def raw(self, text: str) -> None:

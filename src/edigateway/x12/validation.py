@@ -73,6 +73,7 @@ import hashlib
 import io
 import itertools
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -104,6 +105,7 @@ TRANSACTION_NAMES: dict[str, str] = {
     "005010X224A2": "837D", "005010X222A1": "837P", "005010X223A2": "837I",
     "005010X221A1": "835", "005010X231A1": "999", "005010X231": "999",
     "005010X279A1": "27x", "005010X214": "277CA", "005010X212": "276/277",
+    "005010X210": "275",
 }
 
 MAX_LEVEL = 5
@@ -290,8 +292,11 @@ class Validator:
         """Every pass over the file, each streamed from ``open_raw()``; a reader error
         anywhere ends in that error's verdict alone, as it did when the file was read whole
         first."""
+        def masked() -> BinaryIO:
+            return cast("BinaryIO", _BinaryMasked(open_raw()))
+
         try:
-            return self._passes(open_raw, name, level=level, cdt=cdt, today=today)
+            return self._passes(masked, name, level=level, cdt=cdt, today=today)
         except OSError as exc:
             return Verdict(name, None, None, "unreadable",
                            (Finding(None, None, None, None, "IO",
@@ -470,6 +475,83 @@ class _Decoded:
 
     def __exit__(self, *_exc: object) -> None:
         self.raw.close()
+
+
+class _BinaryMasked:
+    """A file's bytes with the data of every BIN segment replaced by as many ``X``.
+
+    A BIN segment (the 275's attachment) carries BIN01 bytes of anything, delimiters
+    included; validation checks the structure around it, not the file inside. Masked, the
+    data keeps its length (the segment reader still counts BIN01 bytes and finds the
+    terminator after them) but can no longer look like segments to the layout scan, like
+    text outside ASCII to the encoding scan, or break pyx12's tokeniser. The delimiters
+    are the first ISA's; a BIN is recognised after a segment terminator (and any line
+    break), so only a real BIN segment is masked. Streamed like the file.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.head = b""
+        self.pattern: re.Pattern[bytes] | None = None
+        self.carry = b""
+        self.masking = 0
+        self.ended = False
+
+    def read(self, size: int = -1) -> bytes:
+        """About ``size`` bytes (a little more or less), masked; ``b""`` at the end."""
+        while True:
+            data = self.raw.read(size if size > 0 else _CHUNK)
+            if not data:
+                rest, self.carry = self.carry, b""
+                return self._mask(rest, final=True) if rest else b""
+            out = self._mask(self.carry + data, final=False)
+            self.carry = self._carried
+            if out:
+                return out
+
+    def _mask(self, data: bytes, *, final: bool) -> bytes:
+        self._carried = b""
+        if self.pattern is None:
+            self.head += data
+            start = self.head.find(b"ISA")
+            if start < 0 or len(self.head) < start + ISA_LENGTH:
+                if final:
+                    return self.head
+                self._carried, self.head = self.head, b""
+                return b""
+            isa = self.head[start:start + ISA_LENGTH]
+            element, terminator = isa[3:4], isa[ISA_LENGTH - 1:]
+            self.pattern = re.compile(re.escape(terminator) + rb"[\r\n]*BIN"
+                                      + re.escape(element) + rb"(\d{1,15})"
+                                      + re.escape(element))
+            data, self.head = self.head, b""
+        parts: list[bytes] = []
+        pos = 0
+        while pos < len(data):
+            if self.masking:
+                take = min(self.masking, len(data) - pos)
+                parts.append(b"X" * take)
+                self.masking -= take
+                pos += take
+                continue
+            found = self.pattern.search(data, pos)
+            if found is None:
+                keep = len(data) if final else max(pos, len(data) - _BIN_LOOKBACK)
+                parts.append(data[pos:keep])
+                self._carried = data[keep:]
+                break
+            parts.append(data[pos:found.end()])
+            self.masking = int(found.group(1))
+            pos = found.end()
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+_BIN_LOOKBACK = 40
+"""Bytes held back at a piece's end, where a BIN segment's start may be cut in two
+(terminator, a line break, ``BIN``, separator, up to 15 digits, separator)."""
 
 
 class _Observer:
@@ -674,8 +756,8 @@ class _Feed:
 
 class _Pyx12Text:
     """What pyx12 reads: our segments one per line, delimiters as declared (what pyx12
-    reads most reliably), characters outside ASCII as ``?`` (pyx12 reads ASCII only),
-    produced as pyx12 asks for them."""
+    reads most reliably), characters outside ASCII as ``?`` (pyx12 reads ASCII only), a
+    BIN segment's data as one placeholder character, produced as pyx12 asks for them."""
 
     closed = False
 
@@ -688,7 +770,10 @@ class _Pyx12Text:
         parts, have = [self.rest], len(self.rest)
         for seg in self.segments:
             d = seg.delimiters
-            line = d.element.join([seg.id, *seg.elements]) + d.segment + "\n"
+            # BIN02 (binary data, already masked) as one character: pyx12 reads lines of
+            # bounded length and cannot check binary data anyway
+            elements = [*seg.elements[:1], "X"] if seg.id == "BIN" else seg.elements
+            line = d.element.join([seg.id, *elements]) + d.segment + "\n"
             if not line.isascii():
                 line = line.encode("ascii", "replace").decode("ascii")
             parts.append(line)

@@ -11,6 +11,7 @@ key        module               guide
 276        ``x212_276``         005010X212 Claim Status Request
 277        ``x212_277``         005010X212 Claim Status Response
 277CA      ``x214_277ca``       005010X214 Claim Acknowledgment
+275        ``x210_275``         005010X210 Additional Information (attachments)
 835        ``x221a1_835``       005010X221A1 Claim Payment/Advice
 999        ``x231a1_999``       005010X231A1 Implementation Acknowledgment
 =========  ===================  ==========================================
@@ -38,6 +39,7 @@ MODULES: Final[dict[str, str]] = {
     "276": "x212_276",
     "277": "x212_277",
     "277CA": "x214_277ca",
+    "275": "x210_275",
     "835": "x221a1_835",
     "999": "x231a1_999",
 }
