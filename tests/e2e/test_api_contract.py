@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.testclient import TestClient
 
@@ -222,6 +223,7 @@ def test_every_property_is_described_and_the_description_table_is_not_stale(worl
     assert bare == []
     assert "Claim-Input" not in document["components"]["schemas"]  # one schema per model
     app = world.api.app
+    assert isinstance(app, FastAPI)
     raw = get_openapi(title="t", version="0", routes=app.routes)["components"]["schemas"]
     undescribed = {(name.removesuffix("-Input").removesuffix("-Output"), field)
                    for name, schema in raw.items()

@@ -93,14 +93,15 @@ def _body_routes(app: FastAPI, *, reading: bool = True) -> list[tuple[str, str]]
     """(method, path) of every route that reads a request body (JSON or a form) — or, with
     ``reading=False``, of every POST, PUT or DELETE that reads none —, its path parameters
     filled in."""
-    routes = []
+    routes: list[tuple[str, str]] = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if not isinstance(route, APIRoute) or (route.body_field is not None) != reading:
             continue
+        assert context.path_format is not None, route
         path = context.path_format.format(**{
             name: SAMPLE_PATH_VALUES.get(name, 1) for name in context.param_convertors})
-        routes.extend((method, path) for method in sorted(route.methods)
+        routes.extend((method, path) for method in sorted(route.methods or ())
                       if reading or method in ("POST", "PUT", "PATCH", "DELETE"))
     return routes
 

@@ -398,9 +398,10 @@ class Route:
 def _routes(app: FastAPI) -> list[Route]:
     """Every route of the app under /v1 and /ui, one per method (FastAPI ≥ 0.16x keeps
     included routers as such: ``iter_route_contexts`` flattens them)."""
-    routes = []
+    routes: list[Route] = []
     for context in iter_route_contexts(app.routes):
         path = context.path_format
+        assert path is not None, context
         if isinstance(context.original_route, Mount):
             assert path.removesuffix("/{path}") in STATIC, f"unknown mount {path}"
             continue

@@ -86,7 +86,7 @@ def test_scenario_posts_as_expected(database: Database, scenario: Path):
             got_postings = Counter((p.kind, str(p.amount), p.line_number) for p in postings)
             assert got_postings == Counter(tuple(p) for p in claim["postings"]), pcn
         ledger = [[p.reason, p.reference, str(p.amount),
-                   session.get(ClaimRow, p.claim_id).patient_control_number
+                   session.get_one(ClaimRow, p.claim_id).patient_control_number
                    if p.claim_id else None]
                   for p in session.scalars(select(ProviderAdjustmentRow))]
         assert ledger == expected.get("provider_ledger", [])
@@ -166,6 +166,7 @@ def test_unbalanced_file_is_quarantined_with_its_segment_and_posts_nothing(
     result = post_era(database, _unbalanced(tmp_path), codes=CODES, now=NOW)
     assert result.status == "quarantined"
     assert result.problem is not None
+    assert result.problem.segment_index is not None
     lines = _unbalanced(tmp_path).read_text().split("~\n")
     assert lines[result.problem.segment_index - 1].startswith("SVC*AD:D2392")
     assert "service 2 (D2392): charge 260.00" in (result.message or "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import select
@@ -158,7 +159,7 @@ def test_sender_killed_after_the_upload_does_not_send_twice_over_sftp(
     with gateway.sftp_transport(profile) as transport:
         real_upload = transport.upload
 
-        def upload_then_die(name: str, data: bytes) -> object:
+        def upload_then_die(name: str, data: bytes) -> NoReturn:
             real_upload(name, data)
             raise ProcessDied
 

@@ -31,7 +31,7 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     WorkItemRow,
 )
-from edigateway.services import ack_routers, routing
+from edigateway.services import ack_routers, posting, routing
 from edigateway.services.inbound import InboundLimits, poll_inbound
 from edigateway.services.received import InboundResult, ReceivedFile
 from edigateway.sim import sftp_server
@@ -106,7 +106,7 @@ class VanishingSftp(SftpTransport):
 def growing_server(monkeypatch: pytest.MonkeyPatch):
     """Server hooks that append to a file at the first read of it (it grows while being
     read) or at the first stat of it (it grew after our last read), once each."""
-    grown: set[str] = set()
+    grown: set[tuple[str, str]] = set()
 
     def grow(path: Path, hook: str) -> None:
         if path.name in GROWING and (path.name, hook) not in grown and (
@@ -225,7 +225,7 @@ def test_whatever_a_reader_or_the_posting_engine_throws_the_file_ends_failed(
     def reader_crashes(*_args: object, **_kwargs: object) -> None:
         raise ArithmeticError("a reader's own bug")
 
-    real_post = routing.post_received
+    real_post = posting.post_received  # what routing calls, until patched below
 
     def engine_crashes(db: Database, file: ReceivedFile, **kwargs: object) -> object:
         if file.name == "crash.835":

@@ -64,9 +64,8 @@ VALID_SEEDS = {  # one file x12valid passes, per transaction with a pyx12 map
 
 
 @pytest.fixture(scope="module")
-def scratch() -> Path:
-    with tempfile.TemporaryDirectory(prefix="x12valid-") as folder:
-        yield Path(folder)
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("x12valid")
 
 
 def x12valid(path: Path) -> bool | None:

@@ -179,11 +179,14 @@ def test_submissions_and_their_claims(database: Database, add_claim: AddClaim):
         session.flush()
         assert submission_rows.waiting_to_send(session, "sim") == ids[1:3]
         assert submission_rows.waiting_to_send(session, "sim", limit=1) == ids[1:2]
-        assert submission_rows.latest_sent_as(session, "US", group_control_number="2").id == ids[3]
-        assert (
-            submission_rows.latest_sent_as(session, "US", interchange_control_number="000000002").id
-            == ids[1]
+        by_group = submission_rows.latest_sent_as(session, "US", group_control_number="2")
+        assert by_group is not None
+        assert by_group.id == ids[3]
+        by_isa13 = submission_rows.latest_sent_as(
+            session, "US", interchange_control_number="000000002"
         )
+        assert by_isa13 is not None
+        assert by_isa13.id == ids[1]
         assert submission_rows.latest_sent_as(session, "THEM", group_control_number="1") is None
         assert [c.id for c in submission_rows.claims_of(session, ids[1])] == [claims[0], claims[2]]
         assert submission_rows.transaction_numbers(session, ids[1]) == {

@@ -78,7 +78,9 @@ def test_a_payment_is_written_whole_and_found_again(database: Database, add_clai
         file_id = rows.insert_file(
             session, name="x" * 300, sha256="a" * 64, size=10, received_at=NOW, status="posted"
         )
-        assert rows.find_file(session, "a" * 64).name == "x" * rows.NAME_WIDTH
+        found = rows.find_file(session, "a" * 64)
+        assert found is not None
+        assert found.name == "x" * rows.NAME_WIDTH
         assert rows.find_file(session, "b" * 64) is None
         remittance_id = rows.insert_remittance(
             session,

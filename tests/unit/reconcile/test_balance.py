@@ -28,7 +28,7 @@ def _remittance(svc_paid: str = "80", clp_paid: str = "80", bpr: str = "70",
                            interest=D(interest) if interest else None)
     return Remittance(
         transaction_control_number="1", handling_code="I", payment_amount=D(bpr),
-        credit_debit=credit_debit, payment_method="CHK", trace_number="T1",  # type: ignore[arg-type]
+        credit_debit=credit_debit, payment_method="CHK", trace_number="T1",
         payer=Party(name="P"), payee=Party(name="Q"), claims=[payment], source_position=3,
         provider_adjustments=[ProviderAdjustment(provider_id="1", reason="WO", amount=D(plb))])
 

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edigateway.domain.claims import (
-    Address,
     BillingProvider,
     Claim,
     OtherPayer,
@@ -18,7 +17,7 @@ from edigateway.domain.claims import (
     Subscriber,
     ToothDetail,
 )
-from edigateway.domain.common import PersonName
+from edigateway.domain.common import Address, PersonName
 from edigateway.domain.postings import PostingKind, WorkReason
 from edigateway.domain.remittances import (
     Adjustment,
@@ -55,11 +54,11 @@ def claim(pcn: str, lines: list[ServiceLine], **extra: object) -> Claim:
                               date_of_birth=date(1980, 1, 1), gender="F",
                               address=Address(line1="2 OAK", city="MIAMI", state="FL",
                                               postal_code="33101")),
-        lines=lines, **extra)  # type: ignore[arg-type]
+        lines=lines, **extra)
 
 
 def adj(group: str, reason: str, amount: str) -> Adjustment:
-    return Adjustment(group=group, reason=reason, amount=D(amount))  # type: ignore[arg-type]
+    return Adjustment(group=group, reason=reason, amount=D(amount))
 
 
 def svc(code: str, charge: str, paid: str, *adjs: Adjustment, ref: str | None = None,
@@ -73,7 +72,7 @@ def clp(pcn: str, status: str, charge: str, paid: str, *services: ServicePayment
         adjustments: tuple[Adjustment, ...] = (), **extra: object) -> ClaimPayment:
     return ClaimPayment(patient_control_number=pcn, status=status, charge=D(charge),
                         paid=D(paid), services=list(services), adjustments=list(adjustments),
-                        **extra)  # type: ignore[arg-type]
+                        **extra)
 
 
 def remit(*claims: ClaimPayment, plb: tuple[ProviderAdjustment, ...] = ()) -> Remittance:

@@ -20,6 +20,7 @@ to keep nothing). Crashes it finds belong in ``fixtures/x12/crashes/`` with a te
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from typing import TYPE_CHECKING
@@ -76,7 +77,7 @@ def _read_or_refuse(read: Callable[[], object], name: str) -> None:
 def test_every_seed_is_read_or_refused_with_a_located_error(reader: str):
     assert len(SEEDS) >= 40
     for name, data in SEEDS:
-        _read_or_refuse(lambda data=data, name=name: READERS[reader](data, name), name)
+        _read_or_refuse(functools.partial(READERS[reader], data, name), name)
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))

@@ -40,8 +40,10 @@ def test_dependent_goes_under_2000d_with_the_trace():
 
 def test_names_with_delimiters_are_refused():
     (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
+    name = inquiry.subscriber.name
+    assert name is not None
     bad = inquiry.model_copy(update={"subscriber": inquiry.subscriber.model_copy(
-        update={"name": inquiry.subscriber.name.model_copy(update={"last_name": "O*NEIL"})})})
+        update={"name": name.model_copy(update={"last_name": "O*NEIL"})})})
     with pytest.raises(DelimiterInDataError, match="ELG-1001") as info:
         write_270([bad], PARAMS)
     assert info.value.location.element == "NM103"

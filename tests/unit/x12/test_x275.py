@@ -17,6 +17,7 @@ from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.x12.envelope import (
     Delimiters,
     InterchangeParams,
+    Segment,
     SegmentWriter,
     binary_data,
     iter_segments,
@@ -66,7 +67,7 @@ def _item(data: bytes, number: int = 1) -> AttachmentSubmission:
     )
 
 
-def _segments(raw: bytes) -> list:
+def _segments(raw: bytes) -> list[Segment]:
     return list(iter_segments(x12_text_of(raw)))
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from edigateway.domain.remittances import ClaimPayment
 from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.reconcile.balance import check_remittance
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.validation import Validator
 from edigateway.x12.x835_005010X221A1 import (
-    ClaimPayment,
     RemittanceEnd,
     RemittanceStart,
     iter_835,
@@ -114,6 +114,8 @@ def test_corpus_835_totals(name: str):
     assert sum(len(r.claims) for r in parsed.remittances) == claims
     if bpr is None:
         return
+    assert paid is not None
+    assert plb is not None
     assert sum((r.payment_amount for r in parsed.remittances), Decimal(0)) == Decimal(bpr)
     assert sum((c.paid for r in parsed.remittances for c in r.claims), Decimal(0)) == \
         Decimal(paid)

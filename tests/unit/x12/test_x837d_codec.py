@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from edigateway.domain.claims import (
     Accident,
-    Address,
     Adjustment,
     Attachment,
     BillingProvider,
@@ -36,7 +35,7 @@ from edigateway.domain.claims import (
     Subscriber,
     ToothDetail,
 )
-from edigateway.domain.common import PersonName
+from edigateway.domain.common import Address, PersonName
 from edigateway.errors import DelimiterInDataError, X12StructureError
 from edigateway.x12.envelope import Delimiters, InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import read_837d, write_837d
@@ -281,6 +280,7 @@ def test_delimiters_in_data_are_refused(claim: Claim, delimiter: str, where: str
     message = str(info.value)
     assert f"claim {claim.patient_control_number}" in message
     assert repr(delimiter) in message
+    assert info.value.location.element is not None
     assert info.value.location.element in {
         "subscriber": "subscriber.name.last_name", "payer": "payer.name",
         "line_description": "lines.0.description", "note": "note"}[where]
@@ -291,7 +291,7 @@ def test_delimiters_in_data_are_refused(claim: Claim, delimiter: str, where: str
 
 def _line(code: str = "D1110", charge: str = "10.00", **extra: object) -> ServiceLine:
     return ServiceLine(procedure_code=code, charge=Decimal(charge),
-                       service_date=date(2026, 10, 1), **extra)  # type: ignore[arg-type]
+                       service_date=date(2026, 10, 1), **extra)
 
 
 def _claim(lines: list[ServiceLine], **extra: object) -> Claim:
@@ -309,7 +309,7 @@ def _claim(lines: list[ServiceLine], **extra: object) -> Claim:
         "lines": lines,
     }
     values.update(extra)
-    return Claim(**values)  # type: ignore[arg-type]
+    return Claim(**values)
 
 
 def test_more_than_50_lines_are_split_into_claims_of_50():

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from edigateway.domain.claims import (
-    Address,
     BillingProvider,
     Claim,
     ClaimBatch,
@@ -23,7 +22,7 @@ from edigateway.domain.claims import (
     Submitter,
     Subscriber,
 )
-from edigateway.domain.common import PersonName
+from edigateway.domain.common import Address, PersonName
 from edigateway.errors import ClaimInputError, CleanClaimError, X12StructureError
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x837d_005010X224A2 import read_837d, write_837d
