@@ -10,6 +10,15 @@ server shows up as latency instead of silently lowering the rate. Prints through
 p50/p90/p99/max latency per scenario::
 
     .venv/bin/python benchmarks/api_load.py --rate 200 --seconds 20
+    .venv/bin/python benchmarks/api_load.py --rate 200 --servers 2 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python benchmarks/api_load.py --src /tmp/before/src --label before
+
+``--servers N`` starts N ``edigateway serve`` processes (ports ``--port`` … ``--port``+N-1)
+on one PostgreSQL database (``--database-url`` names the server: a scratch database is
+created on it and dropped afterwards), and the client spreads requests over them in turn,
+as a proxy in front of one process per core would (``deploy/``). ``--src`` runs the
+servers from an older tree's ``src/`` (before/after figures in one session).
 
 Scenarios: ``create`` (POST /v1/claims, a new claim each time), ``get`` (GET
 /v1/claims/{id} of the claims created), ``eligibility`` (POST /v1/eligibility, a real-time
@@ -56,20 +65,22 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(scenario: str, url: str, headers: dict[str, str], rate: float, seconds: float,
-        ids: list[int]) -> dict[str, Any]:
-    """Send ``rate`` requests per second for ``seconds``; latencies in milliseconds."""
+def run(scenario: str, urls: list[str], headers: dict[str, str], rate: float,
+        seconds: float, ids: list[int]) -> dict[str, Any]:
+    """Send ``rate`` requests per second for ``seconds`` (request *n* to server *n* mod the
+    number of servers); latencies in milliseconds."""
     total = int(rate * seconds)
     template, inquiry = _claim_template(), _inquiry()
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
-    client = httpx.Client(base_url=url, headers=headers, timeout=30,
-                          limits=httpx.Limits(max_connections=64))  # one client: building
-    # one per thread costs tens of milliseconds (an SSL context each), which would be
-    # measured as server latency
+    clients = [httpx.Client(base_url=url, headers=headers, timeout=30,
+                            limits=httpx.Limits(max_connections=64)) for url in urls]
+    # one client per server: building one per thread costs tens of milliseconds (an SSL
+    # context each), which would be measured as server latency
 
     def one(number: int, due: float) -> None:
+        client = clients[number % len(clients)]
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
@@ -96,7 +107,8 @@ def run(scenario: str, url: str, headers: dict[str, str], rate: float, seconds: 
         for number in range(total):
             pool.submit(one, number, began + number / rate)
     wall = time.perf_counter() - began
-    client.close()
+    for client in clients:
+        client.close()
     return {"scenario": scenario, "requests": total, "failures": len(failures),
             "throughput_per_s": round(total / wall, 1),
             "p50_ms": round(statistics.median(latencies), 1),
@@ -116,6 +128,25 @@ def _wait_for(url: str) -> None:
     raise SystemExit(f"nothing answers at {url}")
 
 
+def _scratch_database(server_url: str) -> tuple[str, Any]:
+    """A new empty database on the PostgreSQL server of ``server_url``: its URL and a
+    function that drops it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_api_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
+
+
 def main() -> None:
     """Run the scenarios and print one JSON line each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,33 +154,61 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--eligibility-rate", type=float, default=5)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--servers", type=int, default=1)
+    parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
+    parser.add_argument("--src", help="run the servers from this src/ folder")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--scenarios", nargs="+", default=["create", "get", "eligibility"])
     options = parser.parse_args()
     command = str(Path(sys.executable).with_name("edigateway"))
+    drop = None
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "EDIGATEWAY_DATA_DIR": folder,
                "EDIGATEWAY_SIM_SFTP_PORT": "0", "EDIGATEWAY_SIM_HTTP_PORT": "18089"}
-        sim = subprocess.Popen([command, "sim"], env=env, stdout=subprocess.DEVNULL)
-        token = subprocess.run(
-            [command, "keys", "create", "--practice", "1456789019", "--scopes", "admin",
-             "--practice-name", "MAPLE STREET DENTAL"], env=env, check=True,
-            capture_output=True, text=True).stdout.strip()
-        server = subprocess.Popen([command, "serve", "--port", str(options.port)], env=env)
-        url = f"http://127.0.0.1:{options.port}"
+        if options.src:
+            env["PYTHONPATH"] = options.src
+        if options.database_url:
+            env["EDIGATEWAY_DATABASE_URL"], drop = _scratch_database(options.database_url)
+        elif options.servers > 1:
+            raise SystemExit("several servers need PostgreSQL (--database-url)")
+        servers: list[subprocess.Popen[bytes]] = []
+        sim = None
         try:
-            _wait_for(url + "/v1/openapi.json")
+            if drop is not None:  # a new PostgreSQL database is migrated by hand
+                subprocess.run([command, "db", "upgrade"], env=env, check=True,
+                               capture_output=True)
+            token = subprocess.run(
+                [command, "keys", "create", "--practice", "1456789019", "--scopes", "admin",
+                 "--practice-name", "MAPLE STREET DENTAL"], env=env, check=True,
+                capture_output=True, text=True).stdout.strip()
+            sim = subprocess.Popen([command, "sim"], env=env, stdout=subprocess.DEVNULL)
+            ports = [options.port + n for n in range(options.servers)]
+            servers = [subprocess.Popen([command, "serve", "--port", str(port)], env=env)
+                       for port in ports]
+            urls = [f"http://127.0.0.1:{port}" for port in ports]
+            for url in urls:
+                _wait_for(url + "/v1/openapi.json")
             _wait_for("http://127.0.0.1:18089/")
             headers = {"Authorization": f"Bearer {token}"}
             ids: list[int] = []
             for scenario in ("create", "get", "eligibility"):  # warm-up, not counted
-                run(scenario, url, headers, 5, 2, ids)
-            for scenario, rate in (("create", options.rate), ("get", options.rate),
-                                   ("eligibility", options.eligibility_rate)):
-                print(json.dumps(run(scenario, url, headers, rate, options.seconds, ids)))
+                run(scenario, urls, headers, 5, 2, ids)
+            load = os.getloadavg()[0]
+            for scenario in options.scenarios:
+                rate = options.eligibility_rate if scenario == "eligibility" else options.rate
+                result = run(scenario, urls, headers, rate, options.seconds, ids)
+                print(json.dumps({**result, "label": options.label, "servers": options.servers,
+                                  "database": "postgresql" if drop else "sqlite",
+                                  "load_before": round(load, 2),
+                                  "load_after": round(os.getloadavg()[0], 2)}), flush=True)
+                load = os.getloadavg()[0]
         finally:
-            server.terminate()
-            sim.terminate()
-            server.wait()
-            sim.wait()
+            for process in [*servers, *([sim] if sim else [])]:
+                process.terminate()
+            for process in [*servers, *([sim] if sim else [])]:
+                process.wait()
+            if drop is not None:
+                drop()
 
 
 if __name__ == "__main__":
