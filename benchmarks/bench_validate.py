@@ -1,8 +1,10 @@
-"""`edigateway x12 validate` beside pyx12's `x12valid`, whole processes, alternated.
+"""`edigateway x12 validate` (and `x12 parse`) beside pyx12's `x12valid`, whole processes,
+alternated.
 
 Usage (inputs from ``generate.py`` and ``pathological.py`` in ``benchmarks/out``)::
 
     python benchmarks/bench_validate.py era-20000 --runs 5
+    python benchmarks/bench_validate.py era-20000 --ours parse-json parse-jsonl --runs 5
     python benchmarks/bench_validate.py claims-5000 era-135000 --runs 5
     python benchmarks/bench_validate.py refs-5200000 element-50mb --runs 5 --no-x12valid
     python benchmarks/bench_validate.py era-20000 --src /tmp/before/src   # an older tree
@@ -12,6 +14,9 @@ that drift on a shared machine hits both. Per run: wall time, user+sys CPU and p
 the whole process (``os.wait4``), and the verdict line. Reported: medians, and the ratios
 ours / x12valid of wall and CPU time taken pair by pair (median of the pairs).
 ``claims-5000`` also times ``x12 build 837d`` and build + validate as one figure.
+``--ours`` picks our commands (``validate``, the default; ``parse``, ``parse-json``,
+``parse-jsonl``: ``x12 parse`` summary, ``--json`` and ``--jsonl``, output to a
+temporary file); each gets its ratio to the same x12valid runs.
 ``--limit-mb`` caps the address space of every process (RLIMIT_AS), so a run that would
 take the machine's memory fails instead; ``--timeout`` stops a run. Results go to stdout
 and, as JSON, to ``benchmarks/out/validate-<cases>.json``.
@@ -42,6 +47,11 @@ CASES = {
     "refs-300000": ("refs-300000.835", ["pathological.py", "refs", "300000"]),
     "element-50mb": ("element-50mb.835", ["pathological.py", "element", str(50 << 20)]),
 }
+
+
+OURS = {"validate": ["validate"], "parse": ["parse"], "parse-json": ["parse", "--json"],
+        "parse-jsonl": ["parse", "--jsonl"]}
+"""Our commands (``x12`` and its arguments before the file), by the name ``--ours`` takes."""
 
 
 def prepare(case: str, env: dict[str, str]) -> Path:
@@ -87,13 +97,20 @@ def run(argv: list[str], env: dict[str, str], *, limit_mb: int | None,
                 time.sleep(0.02)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
+        count = 0
         out.seek(0)
-        lines = out.read().decode("utf-8", "replace").splitlines()
+        while chunk := out.read(1 << 20):  # a parse's JSON can be hundreds of MB: count
+            count += chunk.count(b"\n")
+        size = out.tell()
+        out.seek(0)
+        head = out.read(64 << 10)
+        out.seek(max(len(head), size - (64 << 10)))
+        lines = (head + out.read()).decode("utf-8", "replace").splitlines()
     verdict = next((line for line in lines if line.endswith((": OK", ": Failure"))
                     or (line.startswith(argv[-1]) and ": " in line)), lines[0] if lines else "")
     return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
             "peak_mib": round(usage.ru_maxrss / 1024, 1), "exit": process.returncode,
-            "verdict": verdict[:300], "lines": len(lines), "tail": lines[-3:]}
+            "verdict": verdict[:300], "lines": count, "tail": [t[:300] for t in lines[-3:]]}
 
 
 def summary(runs: list[dict[str, object]]) -> dict[str, float]:
@@ -107,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="+", choices=sorted(CASES))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ours", nargs="+", choices=sorted(OURS), default=["validate"])
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--src", help="run edigateway from this src/ folder (an older tree)")
     parser.add_argument("--label", default="")
@@ -126,10 +144,11 @@ def main() -> int:
                                   "cpus": os.cpu_count(), "cases": {}}
     for case in args.cases:
         path = prepare(case, env)
-        commands = {"ours": [str(BIN / "edigateway"), "x12", "validate", str(path)]}
+        commands = {name: [str(BIN / "edigateway"), "x12", *OURS[name], str(path)]
+                    for name in args.ours}
         if not args.no_x12valid:
             commands["x12valid"] = [str(BIN / "x12valid"), "--map-path", maps, str(path)]
-        if case == "claims-5000":
+        if case == "claims-5000" and "validate" in args.ours:
             built = OUT / "claims-5000.bench.837"
             commands["build"] = [str(BIN / "edigateway"), "x12", "build", "837d",
                                  str(OUT / "claims-5000.json"), "-o", str(built)]
@@ -147,15 +166,18 @@ def main() -> int:
         row: dict[str, object] = {"file": str(path), "bytes": path.stat().st_size,
                                   "runs": runs, "median": {n: summary(r)
                                                            for n, r in runs.items()}}
-        if "x12valid" in runs and runs["ours"]:
+        for ours in args.ours:
+            if "x12valid" not in runs or not runs[ours]:
+                continue
             for key in ("wall", "cpu"):
-                pairs = zip(runs["ours"], runs["x12valid"], strict=True)
-                row[f"ratio_{key}"] = round(statistics.median(
+                pairs = zip(runs[ours], runs["x12valid"], strict=True)
+                suffix = "" if ours == "validate" else f"_{ours}"
+                row[f"ratio_{key}{suffix}"] = round(statistics.median(
                     float(a[key]) / float(b[key]) for a, b in pairs), 3)  # type: ignore[arg-type]
         if "build" in runs:
             row["build_plus_validate_wall"] = round(statistics.median(
                 float(b["wall"]) + float(v["wall"])  # type: ignore[arg-type]
-                for b, v in zip(runs["build"], runs["ours"], strict=True)), 2)
+                for b, v in zip(runs["build"], runs["validate"], strict=True)), 2)
         results["cases"][case] = row  # type: ignore[index]
         print(json.dumps({k: v for k, v in row.items() if k != "runs"}), flush=True)
     name = "-".join(args.cases) + (f"-{args.label}" if args.label else "")
