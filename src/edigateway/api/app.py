@@ -33,6 +33,7 @@ from edigateway.api.problems import (
     responses,
 )
 from edigateway.api.routers import (
+    claim_status,
     claims,
     eligibility,
     estimates,
@@ -77,7 +78,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         "policy: docs/api.md.",
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
-    for module in (claims, eligibility, verifications, visits, estimates, fees,
+    for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
                    remittances, workqueue, reports,
                    transmissions, received_files, events, webhooks):
         app.include_router(module.router, prefix="/v1",

@@ -35,9 +35,11 @@ from edigateway.domain.claim_status import (
     StatusSubscriber,
 )
 from edigateway.domain.postings import WorkReason
+from edigateway.errors import ConflictError, NotFoundError, UnreadableAnswerError, X12Error
 from edigateway.persistence.claim_rows import note
 from edigateway.persistence.tables import ClaimRow, ClaimStateRow
 from edigateway.persistence.work_item_rows import add_work_item
+from edigateway.services.access import record
 from edigateway.services.claim_store import open_document
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x276_005010X212 import write_276
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from edigateway.clearinghouses import ClearinghouseProfile
+    from edigateway.domain.claim_status import ClaimStatusAnswer
     from edigateway.domain.claims import Claim
     from edigateway.persistence.database import Database
     from edigateway.services.control_numbers import ControlNumberSource
@@ -55,6 +58,8 @@ if TYPE_CHECKING:
     from edigateway.transports.https import CoreHttpClient
 
 WAITING = ("submitted", "ch_accepted", "payer_accepted")
+NOT_ASKABLE = frozenset({"ready", "queued", "replaced", "voided"})
+"""States of claims a payer cannot be asked about: not sent yet, or superseded."""
 ASKED = "277 "
 _ACT: dict[str, str] = {
     "paid": "the payer reports it paid; no 835 has been posted: ask the clearinghouse for the ERA",
@@ -79,12 +84,23 @@ class StatusResult:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimStatusChecked:
+    """One claim asked about on request: the outcome, when, and the payer's whole answer
+    (none when the payer answered the request itself, e.g. an unknown provider)."""
+
+    claim_id: int
+    patient_control_number: str
+    outcome: str
+    message: str
+    asked_at: datetime
+    answer: ClaimStatusAnswer | None
+
+
 def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> StatusInquiry:
     """The 276 question for a stored claim."""
     dates = [line.service_date or claim.service_date for line in claim.lines]
-    known = [d for d in dates if d is not None] or [
-        row.submitted_on or row.state_changed_at.date()
-    ]
+    known = [d for d in dates if d is not None] or [row.submitted_on or row.state_changed_at.date()]
     provider = claim.billing_provider
     patient = claim.patient
     subscriber = claim.subscriber
@@ -148,24 +164,111 @@ def inquire_stale(
         claims = [(row, open_document(session, row)) for row in rows]
     results = []
     for row, claim in claims:
-        numbers = control_numbers.allocate(settings.isa_sender_id)
-        params = InterchangeParams.outbound(settings, profile.interchange, numbers, now)
-        trace = f"CS{numbers.interchange:09d}"
-        x277 = client.claim_status(
-            write_276([inquiry_for(claim, row, settings, trace)], params),
-            sender_id=settings.isa_sender_id,
-            receiver_id=profile.interchange.receiver_id,
+        outcome, message, _ = _ask(
+            row,
+            claim,
+            client=client,
+            profile=profile,
+            settings=settings,
+            control_numbers=control_numbers,
+            now=now,
         )
-        parsed = read_277(x277.encode("utf-8", "surrogateescape"), name=f"277 from {profile.name}")
-        answer = next((a for a in parsed.answers if a.trace_number == trace), None)
-        if answer is None:
-            outcome = "request_error"
-            message = "; ".join(s.message for s in parsed.level_statuses) or "no answer"
-        else:
-            outcome, message = answer.outcome, answer.message
         _record(db, row.id, row.patient_control_number, outcome, message, now)
         results.append(StatusResult(row.id, row.patient_control_number, outcome, message))
     return results
+
+
+def inquire_claim(
+    db: Database,
+    claim_id: int,
+    *,
+    practice_id: int,
+    client: CoreHttpClient,
+    profile: ClearinghouseProfile,
+    settings: Settings,
+    control_numbers: ControlNumberSource,
+    clock: Callable[[], datetime],
+    actor: str,
+    remote_addr: str | None = None,
+) -> ClaimStatusChecked:
+    """Ask the payer about one of the practice's claims now (276 → 277, real time, within
+    the profile's deadline), whatever its age: the answer goes into the claim's history and
+    opens a work item as :func:`inquire_stale`'s do. Another practice's claim is not found;
+    a claim not sent yet (``ready``, ``queued``) or superseded (``replaced``, ``voided``:
+    ask about its replacement) is a :class:`ConflictError`; a 277 that cannot be read is
+    the clearinghouse's failure (:class:`UnreadableAnswerError`). The inquiry is audited as
+    a transmission before it is sent (it carries the patient to the payer)."""
+    now = clock()
+    with db.transaction() as session:
+        row = session.scalars(
+            select(ClaimRow).where(ClaimRow.id == claim_id, ClaimRow.practice_id == practice_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no claim {claim_id}")
+        if row.state in NOT_ASKABLE:
+            raise ConflictError(
+                f"claim {claim_id} is {row.state}: only a claim sent to the payer and not "
+                "superseded can be asked about"
+                + (" (ask about its replacement)" if row.superseded_by_id else "")
+            )
+        claim = open_document(session, row)
+        record(
+            session,
+            actor=actor,
+            practice_id=practice_id,
+            action="transmit",
+            resource="claim_status",
+            resource_id=str(claim_id),
+            at=now,
+            remote_addr=remote_addr,
+        )
+    try:
+        outcome, message, answer = _ask(
+            row,
+            claim,
+            client=client,
+            profile=profile,
+            settings=settings,
+            control_numbers=control_numbers,
+            now=now,
+        )
+    except X12Error as exc:  # their 277 breaks its guide: the exchange failed, not the caller
+        raise UnreadableAnswerError(
+            f"the clearinghouse's 277 could not be read: {exc}", exc.location
+        ) from exc
+    _record(db, row.id, row.patient_control_number, outcome, message, now)
+    return ClaimStatusChecked(row.id, row.patient_control_number, outcome, message, now, answer)
+
+
+def _ask(
+    row: ClaimRow,
+    claim: Claim,
+    *,
+    client: CoreHttpClient,
+    profile: ClearinghouseProfile,
+    settings: Settings,
+    control_numbers: ControlNumberSource,
+    now: datetime,
+) -> tuple[str, str, ClaimStatusAnswer | None]:
+    """One 276 about ``claim`` and what its 277 says: the outcome, in words, and the
+    payer's answer (none when the payer answered the request, not the claim)."""
+    numbers = control_numbers.allocate(settings.isa_sender_id)
+    params = InterchangeParams.outbound(settings, profile.interchange, numbers, now)
+    trace = f"CS{numbers.interchange:09d}"
+    x277 = client.claim_status(
+        write_276([inquiry_for(claim, row, settings, trace)], params),
+        sender_id=settings.isa_sender_id,
+        receiver_id=profile.interchange.receiver_id,
+    )
+    parsed = read_277(x277.encode("utf-8", "surrogateescape"), name=f"277 from {profile.name}")
+    answer = next((a for a in parsed.answers if a.trace_number == trace), None)
+    if answer is None:
+        return (
+            "request_error",
+            "; ".join(s.message for s in parsed.level_statuses) or "no answer",
+            None,
+        )
+    return answer.outcome, answer.message, answer
 
 
 def _record(
