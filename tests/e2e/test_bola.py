@@ -73,6 +73,11 @@ per payer): B naming A's payer reaches B's own schedule, exactly as for a payer 
 (so 200 is allowed, and must look like the answer for the missing value)."""
 MISSING_VALUES: dict[str, int | str] = {"payer_id": "NOSUCHPAYER9"}
 """What a path parameter holds for "no such record" when not :data:`MISSING`."""
+BODY_IDS: dict[tuple[str, str], Callable[[int], dict[str, Any]]] = {
+    ("POST", "/v1/claims/submit"): lambda claim: {"claim_ids": [claim]},
+    ("POST", "/v1/claim-status"): lambda claim: {"claim_id": claim},
+}
+"""Routes that name a claim in their body rather than their path → B's body naming it."""
 LISTS = {"/v1/claims": ("claim", "id"), "/v1/remittances": ("remittance", "id"),
          "/v1/workqueue": ("work_item", "id"), "/v1/transmissions": ("submission", "id"),
          "/v1/received-files": ("received_file", "id"), "/v1/webhooks": ("webhook", "id"),
@@ -452,11 +457,10 @@ def _calls(world: World, route: Route) -> list[Call]:
         return calls + [Call(route, route.template.format(**reference), kind, reference,
                              body, allowed, missing=True) for reference in references
                         if reference[leaf] == missing[leaf]]
-    if (route.method, route.template) == ("POST", "/v1/claims/submit"):  # IDs in its body
-        missing = {"claim_id": MISSING}
+    if (route.method, route.template) in BODY_IDS:  # the claim's ID in its body
+        missing, naming = {"claim_id": MISSING}, BODY_IDS[route.method, route.template]
         return [Call(route, route.template, "claim", {"claim_id": record},
-                     {"json": {"claim_ids": [record]}}, missing=record == MISSING,
-                     reference=missing)
+                     {"json": naming(record)}, missing=record == MISSING, reference=missing)
                 for record in [*world.ids["claim"], MISSING]]
     return [Call(route, route.template, options=options, allowed=allowed)
             for options, allowed in _own(world, route)]
