@@ -44,6 +44,7 @@ from edigateway.api.routers import (
     remittances,
     reports,
     transmissions,
+    users,
     verifications,
     visits,
     webhooks,
@@ -80,7 +81,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.state.gateway = gateway
     for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
                    remittances, workqueue, reports,
-                   transmissions, received_files, events, webhooks):
+                   transmissions, received_files, events, webhooks, users):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))
     app.include_router(estimates.claim_documents, prefix="/v1",

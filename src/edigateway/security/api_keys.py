@@ -39,6 +39,8 @@ SCOPES: Final[dict[str, str]] = {
     "events:read": "read the practice's events (claim, remittance, work-queue changes)",
     "webhooks:read": "list webhooks and their delivery logs",
     "webhooks:write": "register, delete, enable webhooks and redeliver events",
+    "users:admin": "create, list and disable the practice's dashboard users and send them "
+    "set-password links",
     "admin": "everything above",
 }
 """Every scope a key can hold, with what it allows."""

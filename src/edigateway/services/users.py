@@ -63,8 +63,9 @@ ROLES: Final[dict[Role, str]] = {
 UserStatus = Literal["invited", "active", "locked", "disabled"]
 """``invited`` until the password is set, ``locked`` for a while after repeated failed
 attempts, ``disabled`` for good."""
-ADMIN_ONLY: Final = frozenset({"admin", "webhooks:write"})
-"""Scopes a coordinator does not hold: where the practice's data goes (webhooks)."""
+ADMIN_ONLY: Final = frozenset({"admin", "webhooks:write", "users:admin"})
+"""Scopes a coordinator does not hold: who may sign in (users) and where the practice's
+data goes (webhooks)."""
 LINK_LIFETIME: Final = timedelta(hours=72)
 MAX_ATTEMPTS: Final = 5
 """Attempts (passwords or codes) in a row that do not end in a sign-in."""
