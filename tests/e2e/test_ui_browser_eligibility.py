@@ -25,7 +25,7 @@ from edigateway.services import fees, visits
 from edigateway.services.access import practice_by
 from edigateway.services.practice_claims import Caller
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, api_key, settings_for, simulated_gateway
+from tests.factories import NOW, USER_PASSWORD, settings_for, simulated_gateway, ui_user
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 @dataclass
 class Served:
     base: str
-    token: str
+    email: str
 
 
 def _visit(external_id: str, member: str, first: str, **more: object) -> UpcomingVisit:
@@ -57,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
 
     folder = tmp_path_factory.mktemp("browser-eligibility")
     with simulated_gateway(settings_for(folder), validator) as (_, gateway):
-        token = api_key(gateway)
+        email = ui_user(gateway.database, role="coordinator")
         with gateway.database.transaction() as session:
             caller = Caller(practice_by(session, "1456789019").id, "pm")
         visits.save(gateway.database, caller, [
@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
         while not instance.started:
             time.sleep(0.05)
         port = instance.servers[0].sockets[0].getsockname()[1]
-        yield Served(f"http://127.0.0.1:{port}", token)
+        yield Served(f"http://127.0.0.1:{port}", email)
         instance.should_exit = True
         thread.join()
 
@@ -99,7 +99,8 @@ def test_verify_the_queue_and_download_the_patients_estimate(server: Served, sho
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
         page.goto(server.base + "/ui/login")
-        page.get_by_label("Practice API key").fill(server.token)
+        page.get_by_label("Email").fill(server.email)
+        page.get_by_label("Password").fill(USER_PASSWORD)
         page.keyboard.press("Enter")
         page.get_by_role("link", name="Eligibility").click()
         assert page.get_by_text("2 patient(s) to verify").is_visible()

@@ -1,7 +1,8 @@
 """The dashboard's Eligibility pages through the real app and the simulator: check a
 patient (kept, shown with its benefits and raw 271), member not found shown as such, the
 verification queue checked in bulk, the patient's estimate downloaded as PDF; another
-practice's check is not found, a key without the scope gets 403, forged forms are refused."""
+practice's check is not found, a viewer (no eligibility scope) gets 403, forged forms are
+refused."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from edigateway.services import visits
 from edigateway.services.access import practice_by
 from edigateway.services.practice_claims import Caller
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, api_key, settings_for, simulated_gateway
+from tests.factories import NOW, USER_PASSWORD, settings_for, simulated_gateway, ui_user
 
 BASE = "http://127.0.0.1"
 PRACTICE_A, PRACTICE_B = "1456789019", "1234567893"
@@ -45,11 +46,11 @@ def _field(html: str, name: str) -> str:
     return match.group(1)
 
 
-def _browser(gateway: Gateway, npi: str, scopes: str = "admin") -> TestClient:
+def _browser(gateway: Gateway, npi: str, role: str = "coordinator") -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
     form = client.get("/ui/login")
     signed = client.post("/ui/login", data={
-        "api_key": api_key(gateway, npi=npi, scopes=scopes),
+        "email": ui_user(gateway.database, npi=npi, role=role), "password": USER_PASSWORD,
         "login_csrf": _field(form.text, "login_csrf")}, follow_redirects=False)
     assert signed.status_code == 303, signed.text
     return client
@@ -81,7 +82,7 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
     assert "ISA*" in page  # the raw 271
     overview = ui.a.get("/ui/eligibility").text
     assert f'href="/ui/eligibility/{kept}"' in overview
-    assert "(ui)" in overview
+    assert re.search(r"user:\d+ \(ui\)", overview), "the check names the user"
     estimate = ui.a.post(f"/ui/eligibility/{kept}/estimate", data={
         "csrf": _field(page, "csrf"), "procedures": "D1110 110.00\nd2391 210.00 19"})
     assert estimate.status_code == 200, estimate.text
@@ -134,7 +135,7 @@ def test_the_queue_is_verified_in_bulk(ui: Ui):
     assert "APPT-7" not in ui.b.get("/ui/eligibility").text
 
 
-def test_a_key_without_the_scope_gets_403(ui: Ui):
-    with _browser(ui.gateway, PRACTICE_A, scopes="claims:read") as reader:
+def test_a_viewer_without_the_scope_gets_403(ui: Ui):
+    with _browser(ui.gateway, PRACTICE_A, role="viewer") as reader:
         assert reader.get("/ui/eligibility").status_code == 403
         assert 'href="/ui/eligibility"' not in reader.get("/ui/claims").text

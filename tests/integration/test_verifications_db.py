@@ -163,3 +163,13 @@ def test_migration_0012_goes_down_and_up(database: Database):
     with database.transaction() as session:
         assert session.scalars(select(VerificationRow)).all() == []
     assert _keep(database, a) >= 1
+
+
+@pytest.mark.parametrize(("code", "status"), [("75", "not_found"), ("72", "not_found"),
+                                              ("67", "not_found"), ("42", "rejected"),
+                                              ("43", "rejected")])
+def test_a_rejection_about_the_member_is_not_found_others_are_rejected(code, status):
+    rejected = DentalBenefits(rejections=[Rejection(level="subscriber", code=code,
+                                                    reason="r", retry=True, advice="a")])
+    assert verifications.status_of([rejected]) == status
+    assert verifications.status_of([rejected, DentalBenefits(coverage="active")]) == "active"

@@ -18,7 +18,7 @@ from edigateway.domain.eligibility import (
 )
 from edigateway.services.fees import FeeEntry
 
-VerificationStatus = Literal["active", "inactive", "not_stated", "not_found"]
+VerificationStatus = Literal["active", "inactive", "not_stated", "not_found", "rejected"]
 Channel = Literal["api", "cli", "ui", "queue"]
 
 
@@ -34,8 +34,9 @@ class VerificationSummary(_Out):
     payer_id: str = Field(description="the payer asked")
     trace_number: str = Field(description="TRN02 of the inquiry")
     status: VerificationStatus = Field(description="the answer: coverage active, inactive "
-                                       "or not stated, or not_found (the payer rejected "
-                                       "the inquiry, e.g. AAA 75 subscriber not found)")
+                                       "or not stated; not_found (the payer did not find "
+                                       "the member or patient, e.g. AAA 75) or rejected "
+                                       "(another AAA, e.g. 42 the payer cannot respond)")
     patient_name: str = Field(description="the patient asked about")
     member_id: str | None = Field(description="the subscriber's member ID")
     visit_id: int | None = Field(description="the visit the check was made for (queue)")
@@ -62,7 +63,8 @@ class EligibilityChecked(_Out):
     verification_id: int = Field(description="the kept check (GET "
                                  "/v1/eligibility/verifications/{id})")
     status: VerificationStatus = Field(description="coverage active, inactive or not "
-                                       "stated")
+                                       "stated, or rejected (the payer's reasons are in "
+                                       "benefits[].rejections)")
 
 
 class VisitsRequest(BaseModel):
@@ -136,7 +138,8 @@ class BulkOutcome(_Out):
     external_id: str = Field(description="the PM system's appointment ID")
     verification_id: int | None = Field(description="the kept check (none when the payer "
                                         "could not be reached)")
-    status: Literal["active", "inactive", "not_stated", "not_found", "failed"] = Field(
+    status: Literal["active", "inactive", "not_stated", "not_found", "rejected",
+                    "failed"] = Field(
         description="what the payer said, or failed (no answer)")
     message: str = Field(description="what happened, in words")
 

@@ -34,8 +34,8 @@ def eligibility_check(
     keep each answer (``eligibility history``) and print each patient's dental benefits
     (``--json``: the list of benefits, as before checks were kept).
 
-    Exit 1 when the payer did not find a member (the check is kept all the same) or the
-    inquiry is invalid, 2 when the file cannot be read. Example:
+    Exit 1 when the payer did not find a member or could not answer (the check is kept all
+    the same) or the inquiry is invalid, 2 when the file cannot be read. Example:
     ``edigateway eligibility check fixtures/inquiries/01_subscriber_all_dental.json``
     """
     from edigateway.errors import MemberNotFoundError
@@ -68,6 +68,11 @@ def eligibility_check(
             answers += [
                 {"verification_id": done.verification.id, "benefits": b} for b in done.benefits
             ]
+            if done.verification.status == "rejected":
+                missing.append(
+                    f"the payer could not answer for member {inquiry.subscriber.member_id} "
+                    f"(kept as verification {done.verification.id}); see REJECTED above"
+                )
     emit(
         answers,
         json=as_json,

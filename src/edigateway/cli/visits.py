@@ -145,7 +145,7 @@ def visits_verify(
             ),
         )
     emit(outcomes, json=as_json, text=_outcome_lines)
-    failed = [o for o in outcomes if o.status in ("not_found", "failed")]
+    failed = [o for o in outcomes if o.status in ("not_found", "rejected", "failed")]
     if failed:
         raise fail(f"{len(failed)} of {len(outcomes)} checks need attention", EXIT_INVALID)
 

@@ -6,7 +6,9 @@ Why keep them: a coordinator must show what the payer said on the day (a denial 
 eligible" is appealed with it), an estimate is made from the benefits of a known check
 (``verification_id``) instead of a 271 pasted around, and the visit queue knows who still
 needs checking. A check the payer answered with "member not found" (an AAA, e.g. 75) is
-kept too — with status ``not_found`` — and :class:`MemberNotFoundError` tells the caller.
+kept too — with status ``not_found`` — and :class:`MemberNotFoundError` tells the caller; a
+rejection for another reason (42 the payer cannot respond, a provider problem) is kept as
+``rejected`` and answered with the payer's reasons in the benefits.
 
 Every read and check is audited in the same transaction; another practice's verification
 is "not found", never a different answer.
@@ -48,8 +50,13 @@ if TYPE_CHECKING:
     from edigateway.transports.https import CoreHttpClient
 
 Channel = Literal["api", "cli", "ui", "queue"]
-VerificationStatus = Literal["active", "inactive", "not_stated", "not_found"]
+VerificationStatus = Literal["active", "inactive", "not_stated", "not_found", "rejected"]
 TABLE = "eligibility_verifications"
+MEMBER_REJECTIONS = frozenset({"58", "60", "64", "65", "66", "67", "68", "71", "72", "73",
+                               "74", "75", "76", "77", "78"})
+"""AAA03 reasons that mean the payer did not find (or could not identify) the member or
+patient: the inquiry's person must be corrected. Other reasons (42 the payer cannot
+respond, 43 provider ID, …) are ``rejected``: not a question of the member."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +175,13 @@ def patient_of(inquiry: EligibilityInquiry, benefits: list[DentalBenefits]) -> P
 
 
 def status_of(benefits: list[DentalBenefits]) -> VerificationStatus:
-    """``not_found`` when the payer rejected the inquiry for every patient, else the first
-    patient's coverage."""
+    """The first answered patient's coverage; when the payer rejected the inquiry for
+    every patient, ``not_found`` (a reason about the member or patient) or ``rejected``."""
     answered = [b for b in benefits if not b.rejections or b.coverage == "active"]
-    if not answered:
-        return "not_found"
-    return answered[0].coverage
+    if answered:
+        return answered[0].coverage
+    codes = {r.code for b in benefits for r in b.rejections}
+    return "not_found" if codes & MEMBER_REJECTIONS else "rejected"
 
 
 def _binding(practice_id: int, row_id: int, column: str) -> Binding:

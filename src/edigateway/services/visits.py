@@ -268,6 +268,8 @@ def _queued(session: Session, row: VisitRow, days: int) -> QueueItem | None:
         reason = "never verified"
     elif latest.status == "not_found":
         reason = f"the payer did not find the member on {latest.created_at.date()}"
+    elif latest.status == "rejected":
+        reason = f"the payer could not answer on {latest.created_at.date()}"
     elif (row.visit_date - latest.created_at.date()).days > days:
         reason = (f"last verified {latest.created_at.date()}, more than {days} days before "
                   "the visit")
