@@ -10,6 +10,7 @@ not at all, and SQLAlchemy's errors come out as :class:`~edigateway.errors.Persi
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,9 +116,18 @@ class Database:
             raise PersistenceError(f"migrating {_safe(str(self.engine.url))} failed: {exc}"
                                    ) from exc
 
+    @functools.cached_property
+    def head(self) -> str | None:
+        """The newest migration this process's code expects, read once from the migration
+        scripts: later calls do not go to the disk, and a script added while the process
+        runs (a deployment in progress) does not change what this process needs."""
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+
     def is_current(self) -> bool:
-        """Whether the database is at the newest migration."""
-        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        """Whether the database is at the newest migration this process knows
+        (:attr:`head`): behind it (not migrated yet) or ahead of it (migrated by newer code)
+        the process must not serve."""
+        head = self.head
         try:
             with self.engine.connect() as connection:
                 current = MigrationContext.configure(connection).get_current_revision()
