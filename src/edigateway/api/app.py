@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from edigateway.bootstrap import Gateway
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 """The contract's version (docs/api.md keeps its changelog)."""
 
 

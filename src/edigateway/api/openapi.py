@@ -53,10 +53,10 @@ TAGS: Final[list[dict[str, str]]] = [
     {"name": "workqueue", "description": "What a coordinator must act on: denials, "
      "unmatched payments, recoupments, rejections."},
     {"name": "reports", "description": "A/R aging and timely-filing alerts."},
-    {"name": "transmissions", "description": "Files sent to the clearinghouse and their "
-     "acknowledgment status."},
+    {"name": "transmissions", "description": "Files sent to the clearinghouse, their "
+     "acknowledgment status and their X12 as sent."},
     {"name": "received files", "description": "Files received from the clearinghouse that "
-     "carried the practice's payments."},
+     "carried the practice's payments, and their X12 as received."},
     {"name": "events", "description": "Every change a PM system cares about, in order, "
      "with an opaque cursor (long-poll optional)."},
     {"name": "webhooks", "description": "Signed (Standard Webhooks) pushes of the events, "
