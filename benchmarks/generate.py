@@ -4,6 +4,9 @@ Usage::
 
     python benchmarks/generate.py claims 5000 benchmarks/out/claims-5000.json
     python benchmarks/generate.py era 20000 benchmarks/out   # claims + the 835 paying them
+    python benchmarks/generate.py replicate \
+        fixtures/eligibility/01_ppo_full_breakdown/response.271 20000 \
+        benchmarks/out/benefits-20000.271   # its last HL level repeated: 20,000 patients
 
 Claims are varied the way a practice's day is (exams, cleanings, fillings with surfaces,
 crowns, quadrant scaling, dependents, a few secondary claims) and all pass the clean-claim
@@ -172,8 +175,37 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
     return write_835(remittances, params)
 
 
+def replicate(source: Path, count: int) -> str:
+    """``source`` (one transaction set) with its last HL level — a 271's subscriber, a
+    277CA's patient and claim — repeated ``count`` times: HL01 numbered on, SE01 counted
+    again; everything else as it was (enough to time a reader on a large file)."""
+    text = source.read_text()
+    terminator = text[105]
+    segments = [s.strip() for s in text.split(terminator) if s.strip()]
+    last = max(i for i, s in enumerate(segments) if s.startswith("HL*"))
+    end = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    block, element = segments[last:end], segments[0][3]
+    first = int(block[0].split(element)[1])
+    repeated = []
+    for number in range(count):
+        hl = block[0].split(element)
+        hl[1] = str(first + number)
+        repeated += [element.join(hl), *block[1:]]
+    se = segments[end].split(element)
+    se[1] = str(int(se[1]) + (count - 1) * len(block))
+    out = [*segments[:last], *repeated, element.join(se), *segments[end + 1:]]
+    return (terminator + "\n").join(out) + terminator + "\n"
+
+
 def main(argv: list[str]) -> int:
-    """``generate.py claims N OUT`` or ``generate.py era N OUT_DIR``."""
+    """``generate.py claims N OUT``, ``generate.py era N OUT_DIR`` or
+    ``generate.py replicate X12_FILE N OUT``."""
+    if len(argv) == 5 and argv[1] == "replicate":
+        out = Path(argv[4])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(replicate(Path(argv[2]), int(argv[3])))
+        print(f"wrote {out}")
+        return 0
     if len(argv) != 4 or argv[1] not in ("claims", "era"):
         print(__doc__)
         return 2
