@@ -50,7 +50,7 @@ from edigateway.services.webhooks import deliver_due
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, USER_PASSWORD, ui_user
 
 BASE = "http://127.0.0.1"  # a trusted host by default
 PRACTICE_A = "1456789019"  # MAPLE STREET DENTAL, the fixtures' billing provider
@@ -63,7 +63,7 @@ MISSING = 2**31 - 1
 KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_item",
          "webhook_id": "webhook", "delivery_id": "delivery",
          "verification_id": "verification", "payer_id": "payer",
-         "transmission_id": "submission", "file_id": "received_file"}
+         "transmission_id": "submission", "file_id": "received_file", "user_id": "user"}
 """Path parameter → the kind of A's record it names. Of a route with several, the last
 names the record and those before it its parents (``/webhooks/{webhook_id}/deliveries/
 {delivery_id}``); every kind has a factory in :data:`FACTORIES`."""
@@ -83,7 +83,7 @@ LISTS = {"/v1/claims": ("claim", "id"), "/v1/remittances": ("remittance", "id"),
          "/v1/received-files": ("received_file", "id"), "/v1/webhooks": ("webhook", "id"),
          "/v1/events": ("event", "id"),
          "/v1/eligibility/verifications": ("verification", "id"),
-         "/v1/visits/verification-queue": ("visit", "visit_id")}
+         "/v1/visits/verification-queue": ("visit", "visit_id"), "/v1/users": ("user", "id")}
 """List routes → the kind of record their items are and the field holding its ID (none
 may be A's)."""
 LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item"}
@@ -92,6 +92,7 @@ HEALTH = {"/healthz", "/readyz"}
 """Probes for orchestrators, outside /v1: public, and they show no practice's data."""
 PUBLIC = {("GET", "/v1/openapi.json"), ("HEAD", "/v1/openapi.json"), ("GET", "/v1/docs"),
           ("GET", "/ui"), ("GET", "/ui/login"), ("POST", "/ui/login"),
+          ("POST", "/ui/login/code"), ("GET", "/ui/set-password"), ("POST", "/ui/set-password"),
           *(("GET", path) for path in HEALTH)}
 """Routes that answer without credentials (they hold no practice's data)."""
 STATIC = {"/ui/static", "/v1/docs/assets"}
@@ -157,7 +158,7 @@ class World:
     api: TestClient
     a: dict[str, str]
     b: dict[str, str]
-    b_token: str
+    b_user: str
     b_practice: int
     b_benefits: dict[str, Any]
     ids: dict[str, list[Any]] = field(default_factory=dict)
@@ -189,7 +190,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         a, b = ({"Authorization": f"Bearer {tokens[npi]}"} for npi in (PRACTICE_A, PRACTICE_B))
         app = create_app(gateway)
         with TestClient(app, base_url=BASE) as api:
-            yield _populate(gateway, sim, app, api, a, b, tokens)
+            emails = {npi: ui_user(gateway.database, npi=npi) for npi in (PRACTICE_A, PRACTICE_B)}
+            yield _populate(gateway, sim, app, api, a, b, emails)
         gateway.database.dispose()
 
 
@@ -199,7 +201,7 @@ def _ok(response: httpx.Response) -> Any:
 
 
 def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
-              a: dict[str, str], b: dict[str, str], tokens: dict[str, str]) -> World:
+              a: dict[str, str], b: dict[str, str], emails: dict[str, str]) -> World:
     """A: two claims sent and answered (remittance, transmission, work items) — one paid,
     then replaced, one with a denied line —, a third left ready with an estimate kept, one
     work item resolved, a signed-in dashboard session, webhooks registered before all that
@@ -239,12 +241,12 @@ def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
     _ok(api.post(f"/v1/workqueue/{items[0]['id']}/resolve",
                  json={"note": "A-ONLY NOTE 7731"}, headers=a))
     signed_in = TestClient(app, base_url=BASE)
-    _sign_in(signed_in, tokens[PRACTICE_A])
+    _sign_in(signed_in, emails[PRACTICE_A])
 
     with gateway.database.transaction() as session:
         b_practice = session.scalar(select(Practice.id).where(Practice.npi == PRACTICE_B))
     assert b_practice is not None
-    world = World(gateway, app, api, a, b, tokens[PRACTICE_B], b_practice,
+    world = World(gateway, app, api, a, b, emails[PRACTICE_B], b_practice,
                   benefits[PRACTICE_B])
     world.ids["claim"] = [paid, denied, ready, replacement]
     world.ids["webhook"] = [hooks, gone]
@@ -302,6 +304,15 @@ def _visits(world: World) -> list[dict[str, Any]]:
     return [{"id": v["id"]} for v in saved]
 
 
+def _users(world: World) -> list[dict[str, Any]]:
+    """A's dashboard users: the one signed in and one made through A's API."""
+    _ok(world.api.post("/v1/users", json={"email": "a-only.user@maple.example",
+                                          "role": "viewer"}, headers=world.a))
+    world.secrets.add("a-only.user@maple.example")
+    return [{"user_id": u["id"]} for u in _ok(world.api.get("/v1/users",
+                                                            headers=world.a))["items"]]
+
+
 FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "claim": lambda world: [{"claim_id": i} for i in world.ids["claim"]],
     "remittance": _listed("/v1/remittances", "remittance_id"),
@@ -314,6 +325,7 @@ FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "payer": _fee_schedule,
     "visit": _visits,
     "event": _listed("/v1/events", "id"),
+    "user": _users,
 }
 """Every kind of A's record a route names or a list shows → how the walk gets A's records
 of it (made through A's own API, or read from A's lists): a kind without one fails the
@@ -374,9 +386,9 @@ def _field(html: str, name: str) -> str:
     return match.group(1)
 
 
-def _sign_in(client: TestClient, token: str) -> None:
+def _sign_in(client: TestClient, email: str) -> None:
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"api_key": token,
+    signed = client.post("/ui/login", data={"email": email, "password": USER_PASSWORD,
                                             "login_csrf": _field(form.text, "login_csrf")},
                          follow_redirects=False)
     assert signed.status_code == 303, signed.text
@@ -386,7 +398,7 @@ def _b_browser(world: World) -> tuple[TestClient, str]:
     """A browser signed in as B (a fresh session for each request: one of them signs
     out), and the CSRF token of its forms."""
     client = TestClient(world.app, base_url=BASE)
-    _sign_in(client, world.b_token)
+    _sign_in(client, world.b_user)
     return client, _field(client.get("/ui/claims").text, "csrf")
 
 
@@ -486,6 +498,8 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/ui/claims/{claim_id}/replace"): {
             "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}},
         ("POST", "/ui/claims/{claim_id}/void"): {},
+        ("POST", "/v1/users/{user_id}/disable"): {},
+        ("POST", "/v1/users/{user_id}/password-link"): {},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to "
@@ -519,7 +533,8 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
                 {}, *({"headers": {"X-Member-Id": m}} for m in world.member_ids),
                 {"headers": {"X-Patient-Last-Name": "NGUYEN", "X-Patient-First-Name": "ANNA"}}],
         }
-        status = redirect if route.template == "/ui" else ok
+        status = redirect if route.template == "/ui" else ok \
+            if route.template != "/ui/set-password" else frozenset({410})  # no link: gone
         return [(options, status) for options in variants.get(route.template, [{}])]
     plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json")
                       .read_text())
@@ -533,7 +548,14 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/v1/visits": ({"json": {"visits": [_visit(PRACTICE_B, "B-APPT-1")]}},
                        frozenset({201})),
         "/v1/visits/verify": ({"json": {"days": 30, "within": 14}}, ok),
-        "/ui/login": ({"data": {"api_key": world.b_token}}, redirect),
+        "/ui/login": ({"data": {"email": world.b_user, "password": USER_PASSWORD}}, redirect),
+        "/ui/login/code": ({"data": {"code": "000000"}}, frozenset({403})),  # no password step
+        "/ui/set-password": ({"data": {"password": "x" * 12}}, frozenset({403})),  # no link
+        "/ui/account/two-step/start": ({"data": {}}, ok),
+        "/ui/account/two-step/confirm": ({"data": {"code": "000000"}}, frozenset({422})),
+        "/ui/account/two-step/off": ({"data": {"code": "000000"}}, frozenset({422})),
+        "/v1/users": ({"json": {"email": "b-new.user@birch.example", "role": "viewer"}},
+                      frozenset({201})),
         "/ui/logout": ({"data": {}}, redirect),
     }
     if route.template not in actions:
@@ -707,7 +729,8 @@ def test_without_credentials_only_public_routes_answer(world: World):
         if route.template.startswith("/v1"):
             expected = response.status_code < 300 if public else response.status_code == 401
         elif public:  # the sign-in form and the redirect to it; a sign-in without the
-            expected = response.status_code in (200, 307, 403)  # form's nonce is refused
+            expected = response.status_code in (200, 307, 403, 410)  # form's nonce is
+            # refused, a set-password page without its link is gone
         else:
             expected = (response.status_code, response.headers.get("location")) == (
                 303, "/ui/login")
