@@ -1,12 +1,13 @@
 """The coordinator's pages in a real browser (Playwright driving Debian's Chromium,
-headless) against uvicorn on loopback with the demo practice's data: sign in, every page,
-resolve a work item by keyboard and mouse, another practice's claim unreachable; then the
-hardening as a browser meets it: every page and the API docs under their
-Content-Security-Policy without a single violation or foreign request, a 403 page for a
-key without the scope, sign-out and key revocation ending the session, and a sign-in form
-posted from another site refused. Screenshots of each page go to ``screenshots/`` in the
-run's pytest temporary folder (``$TMPDIR/pytest-of-$USER/pytest-current/screenshots/``),
-never into the checkout."""
+headless) against uvicorn on loopback with the demo practice's data, signed in as users:
+sign in, every page, resolve a work item by keyboard and mouse, another practice's claim
+unreachable, a new user setting their password from their link and turning two-step
+sign-in on; then the hardening as a browser meets it: every page and the API docs under
+their Content-Security-Policy without a single violation or foreign request, a 403 page
+for a role without the scope, sign-out and disabling the user ending the session, and a
+sign-in form posted from another site refused. Screenshots of each page go to
+``screenshots/`` in the run's pytest temporary folder
+(``$TMPDIR/pytest-of-$USER/pytest-current/screenshots/``), never into the checkout."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ import pytest
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.services.access import create_key, revoke_key
+from edigateway.security import totp
+from edigateway.services import users
 from tests.conftest import BuiltDemo
-from tests.factories import NOW
+from tests.factories import NOW, USER_PASSWORD, ui_user
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -42,9 +44,9 @@ class Served:
     other: str
     gateway: Gateway
 
-    def key(self, scopes: str) -> str:
-        return create_key(self.gateway.database, practice="1456789019", scopes=scopes,
-                          name="browser", keyring=self.gateway.keyring, now=NOW).token
+    def user(self, role: str) -> str:
+        """A new user of the demo practice with ``role``; their email."""
+        return ui_user(self.gateway.database, role=role)
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +55,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> I
 
     settings = built_demo.copy_to(tmp_path_factory.mktemp("browser") / "data")
     gateway = bootstrap(settings, clock=lambda: NOW)
-    own = create_key(gateway.database, practice="1456789019", scopes="admin", name="browser",
-                     keyring=gateway.keyring, now=NOW).token
-    other = create_key(gateway.database, practice="1234567893", scopes="admin",
-                       name="other", keyring=gateway.keyring, now=NOW,
-                       create_name="OTHER PRACTICE").token
+    own = ui_user(gateway.database, npi="1456789019", role="admin")
+    other = ui_user(gateway.database, npi="1234567893", role="admin")
     config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
                             log_level="warning")
     instance = uvicorn.Server(config)
@@ -87,11 +86,15 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def _sign_in(browser: object, base: str, token: str) -> object:
+def _sign_in(browser: object, base: str, email: str, password: str = USER_PASSWORD,
+             shots: Path | None = None) -> object:
     page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
     page.goto(base + "/ui/")
     assert page.url.endswith("/ui/login")
-    page.get_by_label("Practice API key").fill(token)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    if shots is not None:
+        page.screenshot(path=str(shots / "sign-in.png"))
     page.keyboard.press("Enter")
     page.wait_for_url(base + "/ui/")
     return page
@@ -99,7 +102,7 @@ def _sign_in(browser: object, base: str, token: str) -> object:
 
 def test_every_page_and_resolving_an_item(server: Served, browser: object, shots: Path):
     base, own = server.base, server.own
-    page = _sign_in(browser, base, own)
+    page = _sign_in(browser, base, own, shots=shots)
     assert page.get_by_role("heading", name="Today").is_visible()  # type: ignore[attr-defined]
     page.screenshot(path=str(shots / "today.png"), full_page=True)  # type: ignore[attr-defined]
 
@@ -183,21 +186,66 @@ def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object, s
     page.close()  # type: ignore[attr-defined]
 
 
-def test_a_key_without_the_scope_gets_a_403_page(server: Served, browser: object):
-    page = _sign_in(browser, server.base, server.key("eligibility"))
-    assert page.get_by_role("heading", name="Not allowed").is_visible()  # type: ignore[attr-defined]
-    response = page.goto(server.base + "/ui/claims")  # type: ignore[attr-defined]
-    assert response.status == 403
-    assert page.get_by_text("lacks the scope 'claims:read'").is_visible()  # type: ignore[attr-defined]
-    assert page.locator("nav a").count() == 0  # type: ignore[attr-defined]
+def test_a_viewer_sees_the_pages_and_gets_a_403_page_for_a_change(server: Served,
+                                                                    browser: object):
+    base = server.base
+    page = _sign_in(browser, base, server.user("viewer"))
+    assert page.get_by_text("(viewer)").is_visible()  # type: ignore[attr-defined]
+    page.goto(base + "/ui/claims")  # type: ignore[attr-defined]
+    href = page.locator("a[href^='/ui/claims/']").first.get_attribute("href")  # type: ignore[attr-defined]
+    page.goto(base + href)  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Void").count() == 0  # type: ignore[attr-defined]
+    csrf = page.locator("input[name='csrf']").first.get_attribute("value")  # type: ignore[attr-defined]
+    refused = page.request.post(base + href + "/void", form={"csrf": csrf})  # type: ignore[attr-defined]
+    assert refused.status == 403
+    assert "your role (viewer) does not allow this" in refused.text()
+    assert "claims:write" in refused.text()
     page.close()  # type: ignore[attr-defined]
 
 
-def test_sign_out_and_revocation_end_the_session(server: Served, browser: object):
-    base, token = server.base, server.key("admin")
-    page = _sign_in(browser, base, token)
+def test_a_new_user_sets_a_password_and_turns_on_two_step(server: Served, browser: object,
+                                                          shots: Path):
+    base, gateway = server.base, server.gateway
+    link = users.create_user(gateway.database, practice="1456789019",
+                             email="rosa.diaz@maple.example", role="coordinator",
+                             actor="cli", now=NOW, keyring=gateway.keyring, base_url=base)
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page.goto(link.url)
+    assert page.get_by_text("rosa.diaz@maple.example").is_visible()
+    page.get_by_label("New password").fill("x-ray and crown 2026")
+    page.get_by_label("The same again").fill("x-ray and crown 2026")
+    page.screenshot(path=str(shots / "set-password.png"))
+    page.get_by_role("button", name="Set password").click()
+    assert page.get_by_text("Your password is set").is_visible()
+    page.close()
+
+    page = _sign_in(browser, base, "rosa.diaz@maple.example", "x-ray and crown 2026")
+    page.get_by_role("link", name="rosa.diaz@maple.example").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Set up two-step sign-in").click()  # type: ignore[attr-defined]
+    secret = page.locator("#totp-secret").inner_text()  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "account-two-step.png"), full_page=True)  # type: ignore[attr-defined]
+    step = int(NOW.timestamp() // totp.STEP)  # the server's clock
+    page.get_by_label("Code from the app").fill(totp.code_at(secret, step))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Turn on two-step sign-in").click()  # type: ignore[attr-defined]
+    assert page.locator("dd", has_text="on").first.is_visible()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+
+    page.get_by_label("Email").fill("rosa.diaz@maple.example")  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill("x-ray and crown 2026")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.get_by_label("Code").fill(totp.code_at(secret, step + 1))  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / "sign-in-code.png"))  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url(base + "/ui/")  # type: ignore[attr-defined]
+    assert page.get_by_text("(coordinator)").is_visible()  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_sign_out_and_disabling_the_user_end_the_session(server: Served, browser: object):
+    base, email = server.base, server.user("admin")
+    page = _sign_in(browser, base, email)
     cookies = page.context.cookies()  # type: ignore[attr-defined]
-    assert [c["value"] for c in cookies if c["name"] == "edg_ui"] != [token]
+    assert all(email not in c["value"] for c in cookies)
     page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
     page.wait_for_url(base + "/ui/login")  # type: ignore[attr-defined]
     replay = browser.new_page()  # type: ignore[attr-defined]
@@ -206,8 +254,9 @@ def test_sign_out_and_revocation_end_the_session(server: Served, browser: object
     assert replay.url == base + "/ui/login"  # the old cookie is worth nothing
     replay.close()
 
-    page = _sign_in(browser, base, token)
-    revoke_key(server.gateway.database, token.split("_")[1], now=NOW)
+    page = _sign_in(browser, base, email)
+    users.disable_user(server.gateway.database, user=email, practice_id=None, actor="cli",
+                       now=NOW)
     page.goto(base + "/ui/claims")  # type: ignore[attr-defined]
     assert page.url == base + "/ui/login"  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
@@ -215,8 +264,9 @@ def test_sign_out_and_revocation_end_the_session(server: Served, browser: object
 
 def test_a_sign_in_form_posted_from_another_site_is_refused(server: Served, browser: object):
     """Login CSRF: an attacker's page (another loopback origin, answered by Playwright)
-    posts the attacker's own key, with a nonce the attacker fetched for themselves, so the
-    victim would work in the attacker's practice. The victim stays signed out."""
+    posts the attacker's own email and password, with a nonce the attacker fetched for
+    themselves, so the victim would work in the attacker's practice. The victim stays
+    signed out."""
     base = server.base
     with httpx.Client(base_url=base) as attacker:
         nonce = re.search(r'name="login_csrf" value="([^"]+)"',
@@ -224,7 +274,8 @@ def test_a_sign_in_form_posted_from_another_site_is_refused(server: Served, brow
     assert nonce is not None
     evil = "http://127.0.0.2:9/attack"
     form = (f'<form method="post" action="{base}/ui/login">'
-            f'<input name="api_key" value="{server.other}">'
+            f'<input name="email" value="{server.other}">'
+            f'<input name="password" value="{USER_PASSWORD}">'
             f'<input name="login_csrf" value="{nonce.group(1)}">'
             '<button type="submit">Win a prize</button></form>')
     page = browser.new_page()  # type: ignore[attr-defined]
