@@ -28,6 +28,7 @@ from edigateway.cli import (
     schema,
     serve,
     sim,
+    users,
     visits,
     webhooks,
     workqueue,
@@ -57,6 +58,7 @@ app.add_typer(eligibility.app, name="eligibility")
 app.add_typer(visits.app, name="visits")
 app.add_typer(fees.app, name="fees")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 app.add_typer(codes.app, name="codes")
