@@ -344,3 +344,33 @@ def test_a_new_password_or_disabling_ends_the_sessions_and_is_audited(database: 
 
 def _token_any(link: users.PasswordLink) -> str:
     return parse_qs(urlsplit(link.url).query)["token"][0]
+
+
+def test_two_step_secrets_are_re_encrypted_by_key_rotation(database: Database):
+    from edigateway.security.phi import PhiCipher
+    from edigateway.services.rotation import keys_in_use, rotate_phi
+
+    email = ui_user(database)
+    checked = _sign_in(database, email)
+    assert checked.proof is not None
+    _sid, live = ui_sessions.open_session(
+        database,
+        checked.proof,
+        keyring=database.phi.keyring,
+        now=NOW,
+        lifetime=LIFE,
+        remote_addr=None,
+    )
+    enrolment = users.start_totp(database, live.principal)
+    step = int(NOW.timestamp() // totp.STEP)
+    users.confirm_totp(database, live.principal, totp.code_at(enrolment.secret, step), now=NOW)
+    users.start_totp(database, live.principal)  # a pending one too (moving to a new phone)
+    old = database.phi
+    database.phi = PhiCipher(old.keyring.with_new_key("k9"))
+    assert rotate_phi(database)["users"] == 2
+    assert keys_in_use(database).get("k9") == 2
+    assert all(k == "k9" for k in keys_in_use(database))  # no user secret left on the old key
+    later = NOW + timedelta(minutes=1)
+    needs = _sign_in(database, email, at=timedelta(minutes=1))
+    code = totp.code_at(enrolment.secret, int(later.timestamp() // totp.STEP))
+    assert users.check_code(database, user_id=needs.user_id, code=code, now=later)

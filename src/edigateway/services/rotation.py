@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.inbound_rows import inbound_binding
-from edigateway.persistence.tables import ClaimRow, InboundFileRow, SubmissionRow
+from edigateway.persistence.tables import ClaimRow, InboundFileRow, SubmissionRow, UserRow
 from edigateway.security.phi import VERSION
 from edigateway.services.claim_store import document_binding
 from edigateway.services.submissions import payload_binding
+from edigateway.services.users import totp_binding
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -55,7 +56,29 @@ def rotate_phi(db: Database, *, batch: int = BATCH) -> dict[str, int]:
                 for row in rows:
                     counts[name] += _rotate_row(session, row)
                 last = rows[-1].id
+    counts["users"] = _rotate_users(db, batch)
     return counts
+
+
+def _rotate_users(db: Database, batch: int) -> int:
+    """Users' two-step secrets (confirmed and pending), a batch at a time."""
+    rotated, last = 0, 0
+    while True:
+        with db.transaction() as session:
+            rows = list(session.scalars(select(UserRow).where(UserRow.id > last).order_by(
+                UserRow.id).limit(batch)))
+            if not rows:
+                return rotated
+            cipher = cipher_of(session)
+            for row in rows:
+                secret, pending = row.totp_secret, row.totp_pending
+                if secret is not None and (new := _reseal(
+                        cipher, secret, totp_binding(row, "totp_secret"))) is not None:
+                    row.totp_secret, rotated = new, rotated + 1
+                if pending is not None and (new := _reseal(
+                        cipher, pending, totp_binding(row, "totp_pending"))) is not None:
+                    row.totp_pending, rotated = new, rotated + 1
+            last = rows[-1].id
 
 
 def _rotate_row(session: Session, row: ClaimRow | SubmissionRow | InboundFileRow) -> int:
@@ -84,8 +107,9 @@ def keys_in_use(db: Database) -> dict[str, int]:
     """How many values each key ID still protects (a key with none can be retired)."""
     used: Counter[str] = Counter()
     with db.transaction() as session:
-        for column in (ClaimRow.document, SubmissionRow.payload, InboundFileRow.payload):
-            for token in session.scalars(select(column)):
-                parts = token.split(".", 2)
+        for column in (ClaimRow.document, SubmissionRow.payload, InboundFileRow.payload,
+                       UserRow.totp_secret, UserRow.totp_pending):
+            for token in session.scalars(select(column).where(column.is_not(None))):
+                parts = (token or "").split(".", 2)
                 used[parts[1] if len(parts) == 3 and parts[0] == VERSION else "plain"] += 1
     return dict(used)

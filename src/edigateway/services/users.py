@@ -467,7 +467,7 @@ def check_code(
             or not _claim_attempt(session, row, now, remote_addr)
         ):
             raise AccessDenied(SIGN_IN_REFUSED)
-        secret = cipher_of(session).open(row.totp_secret, _totp_binding(row, "totp_secret"))
+        secret = cipher_of(session).open(row.totp_secret, totp_binding(row, "totp_secret"))
         step = totp.verify(secret, code, at=now.timestamp(), after_step=row.totp_last_step)
         if step is not None and _use_step(session, row.id, step):
             return SignInProof(row.id)
@@ -537,7 +537,7 @@ def start_totp(db: Database, principal: UserPrincipal) -> TotpEnrolment:
     secret = totp.new_secret()
     with db.transaction() as session:
         row = _active(session, principal)
-        row.totp_pending = cipher_of(session).seal(secret, _totp_binding(row, "totp_pending"))
+        row.totp_pending = cipher_of(session).seal(secret, totp_binding(row, "totp_pending"))
         practice = session.get(Practice, row.practice_id)
         issuer = f"{ISSUER} {practice.name}" if practice is not None else ISSUER
         return TotpEnrolment(
@@ -561,7 +561,7 @@ def confirm_totp(
             msg = "start setting up two-step sign-in first"
             raise InputError(msg)
         cipher = cipher_of(session)
-        secret = cipher.open(row.totp_pending, _totp_binding(row, "totp_pending"))
+        secret = cipher.open(row.totp_pending, totp_binding(row, "totp_pending"))
         step = totp.verify(secret, code, at=now.timestamp(), after_step=None)
         if step is None:
             msg = (
@@ -569,7 +569,7 @@ def confirm_totp(
                 "the phone's clock is right, then enter the code shown now"
             )
             raise InputError(msg)
-        row.totp_secret = cipher.seal(secret, _totp_binding(row, "totp_secret"))
+        row.totp_secret = cipher.seal(secret, totp_binding(row, "totp_secret"))
         row.totp_pending, row.totp_last_step = None, step
         record(
             session,
@@ -599,7 +599,7 @@ def remove_totp(
         if row.totp_secret is None:
             msg = "two-step sign-in is not on"
             raise InputError(msg)
-        secret = cipher_of(session).open(row.totp_secret, _totp_binding(row, "totp_secret"))
+        secret = cipher_of(session).open(row.totp_secret, totp_binding(row, "totp_secret"))
         step = totp.verify(secret, code, at=now.timestamp(), after_step=row.totp_last_step)
         if step is None or not _use_step(session, row.id, step):
             msg = "the code does not match (or was used already); enter the code shown now"
@@ -758,7 +758,8 @@ def _token_hash(keyring: Keyring, token: str) -> str:
     return hmac.new(pepper_of(keyring), f"user-link:{token}".encode(), hashlib.sha256).hexdigest()
 
 
-def _totp_binding(row: UserRow, column: str) -> Binding:
+def totp_binding(row: UserRow, column: str) -> Binding:
+    """Where a user's TOTP secret is sealed: it opens only in that row and column."""
     return Binding("users", column, row.practice_id, str(row.id))
 
 
