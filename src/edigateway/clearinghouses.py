@@ -103,6 +103,14 @@ class ClearinghouseProfile(_Config):
     payer_ids: list[str] | None = Field(
         default=None, description="the clearinghouse's payer list; claims to other payer "
         "IDs are refused when they are created (None: any payer)")
+    accepts_275_payer_ids: list[str] = Field(
+        default_factory=list, description="payer IDs the clearinghouse forwards X12 275 "
+        "attachments (005010X210) to: a claim's attachments go to them electronically "
+        "(PWK02 EL with a 275), to any other payer by attachment_fallback")
+    attachment_fallback: Literal["BM", "FX", "EM", "FT", "AA"] = Field(
+        default="BM", description="PWK02 for attachments to payers that take no 275: BM "
+        "mail, FX fax, EM e-mail, FT file transfer, AA kept at the practice until asked; "
+        "the files then go in the claim's printable packet")
     no_999_after_hours: Annotated[int, Field(ge=1, le=720)] = Field(
         default=24, description="a submission without a 999 after this long is a work item")
 

@@ -167,6 +167,15 @@ class ConflictError(InputError):
     changes (the API answers 409, the CLI exits 1 like any other input error)."""
 
 
+class FileTooLargeError(InputError):
+    """An uploaded file is over the size the gateway takes (the API answers 413)."""
+
+
+class UnsupportedFileTypeError(InputError):
+    """An uploaded file's content is not of a type the gateway takes, whatever its name
+    says (the API answers 415)."""
+
+
 class ClaimTransitionError(ConflictError):
     """A claim may not move to the state asked (:mod:`edigateway.domain.claim_lifecycle`)."""
 

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     download_max_bytes: int = Field(
         default=DOWNLOAD_MAX_BYTES, ge=1, description="a received file bigger than this is "
         "not downloaded: it is quarantined by name and size (a work item) and left in place")
+    attachment_max_bytes: int = Field(
+        default=10 << 20, ge=1024, le=64 << 20, description="the largest file accepted as "
+        "a claim attachment (payers take a few MiB per file; a bigger upload is a 413)")
     download_max_attempts: int = Field(
         default=DOWNLOAD_MAX_ATTEMPTS, ge=1, le=100, description="polls in a row that may "
         "fail to download one file before it is quarantined by name (a work item)")

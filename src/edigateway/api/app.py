@@ -24,7 +24,13 @@ from starlette.routing import Match
 
 from edigateway.api import docs, openapi, ui, ui_eligibility
 from edigateway.api.delivery import delivering
-from edigateway.api.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
+from edigateway.api.middleware import (
+    MAX_BODY_BYTES,
+    UPLOAD_OVERHEAD,
+    UPLOAD_PATH,
+    BodyLimit,
+    SecurityHeaders,
+)
 from edigateway.api.problems import (
     BY_STATUS,
     PROBLEM_TYPES,
@@ -33,6 +39,7 @@ from edigateway.api.problems import (
     responses,
 )
 from edigateway.api.routers import (
+    attachments,
     claim_status,
     claims,
     eligibility,
@@ -80,7 +87,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
-                   remittances, workqueue, reports,
+                   remittances, workqueue, reports, attachments,
                    transmissions, received_files, events, webhooks, users):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))
@@ -92,7 +99,8 @@ def create_app(gateway: Gateway) -> FastAPI:
     ui.install(app)
     app.include_router(ui_eligibility.router)
     docs.install(app)
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, uploads=(
+        UPLOAD_PATH, gateway.settings.attachment_max_bytes + UPLOAD_OVERHEAD))
     app.add_middleware(TrustedHostMiddleware,
                        allowed_hosts=gateway.settings.trusted_hosts, www_redirect=False)
     app.add_middleware(SecurityHeaders)  # added last = outermost: on every answer

@@ -6,6 +6,7 @@ routes, mounted static files, error handlers — and add no task per request.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import MutableHeaders
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 1 << 20
 """1 MiB: far above a claim with 50 lines, far below what would hurt the server."""
+UPLOAD_PATH = re.compile(r"^/v1/claims/[0-9]+/attachments/?$")
+"""The one route that takes files (claim attachments): its limit is the settings'
+attachment size plus :data:`UPLOAD_OVERHEAD`, not :data:`MAX_BODY_BYTES`."""
+UPLOAD_OVERHEAD = 64 << 10
+"""Room for the multipart framing and the form field around an uploaded file."""
 DRAIN_BYTES = 8 << 20
 """How much more of a refused body is read (and dropped) before answering 413. A client
 such as httpx sends its whole body before it reads the answer; if the server answered and
@@ -50,16 +56,20 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
-                 drain: int = DRAIN_BYTES) -> None:
-        self.app, self.limit, self.drain = app, limit, drain
+                 drain: int = DRAIN_BYTES,
+                 uploads: tuple[re.Pattern[str], int] | None = None) -> None:
+        self.app, self.limit, self.drain, self.uploads = app, limit, drain, uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = _Body(receive, self.limit)
+        limit = self.limit
+        if self.uploads is not None and self.uploads[0].match(scope.get("path", "")):
+            limit = self.uploads[1]
+        body = _Body(receive, limit)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(body, scope, send)
             return
 
@@ -81,7 +91,7 @@ class BodyLimit:
     async def _refuse(self, body: _Body, scope: Scope, send: Send) -> None:
         await body.drain(self.drain)
         response = problem(413, "Request body too large",
-                           f"the limit is {self.limit} bytes")
+                           f"the limit is {body.limit} bytes")
         await response(scope, body.receive_raw, send)
 
 

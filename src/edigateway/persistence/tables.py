@@ -567,3 +567,34 @@ class UiSessionRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ClaimAttachmentRow(Base):
+    """A file supporting a claim (radiographs, perio chart, narrative): its bytes and its
+    file name sealed like PHI, bound to the row's practice and control number; size, type
+    and hash in the clear for listing. The attachment control number (``A<NPI>-<id>``)
+    ties it to the claim: the 837D's PWK06, the 275's TRN02, the packet's cover sheet.
+
+    ``transmission`` is empty until the claim is queued, then how it went (PWK02: ``EL``
+    with a 275, else the profile's fallback such as ``BM``); ``submission_id`` is the outbox
+    row of its 275. Once it has gone it cannot be deleted (migration 0014)."""
+
+    __tablename__ = "claim_attachments"
+    __table_args__ = (UniqueConstraint("practice_id", "control_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    control_number: Mapped[str] = mapped_column(String(50))
+    report_type: Mapped[str] = mapped_column(String(2))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(Text)
+    """Sealed: a file name often holds the patient's name."""
+    content: Mapped[str] = mapped_column(Text)
+    """Sealed bytes (:meth:`~edigateway.security.phi.PhiCipher.seal_bytes`)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(60))
+    transmission: Mapped[str | None] = mapped_column(String(2))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -34,6 +34,7 @@ from edigateway.persistence.tables import (
 )
 from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.security.phi import Binding
+from edigateway.services import attachments
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
 from edigateway.services.secondary_items import close_secondary_items
@@ -207,6 +208,8 @@ def record_outbox(
         settings, profile.interchange if profile is not None else None, control, now
     )
     submitter, receiver = default_parties(settings)
+    prepared = attachments.prepare(session, batch.claims, claim_ids, profile, now=now)
+    batch = batch.model_copy(update={"claims": prepared.claims})
     text = write_837d(batch, params, submitter=submitter, receiver=receiver)
     isa13 = f"{control.interchange:09d}"
     name = pattern.format(sender=settings.isa_sender_id, interchange=isa13, extension="837")
@@ -227,6 +230,9 @@ def record_outbox(
     _move_to_queued(session, claim_ids, now, f"queued for {name_of} in {name}")
     session.add(row)
     session.flush()
+    attachments.record_275(session, prepared.electronic, settings=settings,
+                           clearinghouse=name_of, profile=profile, submitter=submitter,
+                           numbers=numbers, now=now)
     part = 0
     for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
         st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION

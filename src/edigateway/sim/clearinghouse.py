@@ -15,6 +15,9 @@ handled once) and answers in ``from_clearinghouse/`` the way a clearinghouse doe
    ``mappings/simulator/clearinghouse.json`` (unknown payer ID → A3:116; a member ID the
    payer does not know → A3:33) and the payer's (a void of a claim it holds no payment
    for → A3:35).
+   A 275 (attachments, 005010X210) accepted by its 999 is kept in the state by its
+   attachment control number (``attachments``), linked to its claim's patient control
+   number; it is answered by the 999 alone.
 4. **835** — accepted claims adjudicated by :class:`~edigateway.sim.adjudicate.Adjudicator`
    (predeterminations priced with CLP02 = 25, secondaries after the primary, replacements
    and voids reversing the earlier payment first), one payment per billing provider; a
@@ -30,6 +33,7 @@ answered (TA1 or 999 R) and listed in the :class:`CycleReport`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,6 +66,7 @@ from edigateway.x12.envelope import (
     read_segments,
 )
 from edigateway.x12.ta1 import write_ta1
+from edigateway.x12.x275_005010X210 import read_275
 from edigateway.x12.x277ca_005010X214 import write_277ca
 from edigateway.x12.x835_005010X221A1 import write_835
 from edigateway.x12.x837d_005010X224A2 import read_837d
@@ -133,6 +138,10 @@ class _State:
     paid: dict[str, Any] = field(default_factory=dict)
     to_correct: dict[str, Any] = field(default_factory=dict)
     corrected: list[str] = field(default_factory=list)
+    attachments: dict[str, Any] = field(default_factory=dict)
+    """Attachments received in 275s, by attachment control number: the claim (patient
+    control number) and payer they support, their size, SHA-256 and the file they came
+    in — what a test asks to know "the simulator received the 275"."""
 
 
 class SimClearinghouse:
@@ -197,6 +206,16 @@ class SimClearinghouse:
         claims: list[Claim] = []
         submitter = ("", "")
         for gs, start, end in accepted_sets:
+            if gs.element(1) == "PI" and segments[start - 1].element(1) == "275":
+                # one accepted set, closed as a group and interchange of its own
+                last = segments[end - 1]
+                trailers = [Segment("GE", ["1", gs.element(6)], last.position + 1,
+                                    last.delimiters),
+                            Segment("IEA", ["1", isa.element(13)], last.position + 2,
+                                    last.delimiters)]
+                self._attachments(name, [isa, gs, *segments[start - 1:end], *trailers],
+                                  report)
+                continue
             if gs.element(1) != "HC" or segments[start - 1].element(1) != "837":
                 continue
             # One accepted set in its ISA and GS: the envelope was checked above and the
@@ -212,6 +231,20 @@ class SimClearinghouse:
                 submitter = (parsed.submitter.name, parsed.submitter.identifier)
         if claims:
             self._277ca_and_835(isa, *submitter, claims, report)
+
+    def _attachments(self, name: str, one_set: list[Segment], report: CycleReport) -> None:
+        """Keep what an accepted 275 carries (the 999 acknowledged it)."""
+        try:
+            received = read_275(one_set, name=name)
+        except EdigatewayError as exc:
+            report.problems.append(f"{name}: {exc}")
+            return
+        for item in received:
+            self.state.attachments[item.control_number] = {
+                "patient_control_number": item.patient_control_number,
+                "payer_id": item.payer_id, "member_id": item.member_id,
+                "size": len(item.data), "sha256": hashlib.sha256(item.data).hexdigest(),
+                "file": name}
 
     # -- TA1
     def _envelope(self, name: str, data: bytes) -> _Received:
