@@ -1,7 +1,8 @@
 """Fixtures the whole suite shares.
 
-* ``database``: a migrated database per test — SQLite always, PostgreSQL too when
-  ``EDIGATEWAY_TEST_DATABASE_URL`` is set (each test then gets its own schema);
+* ``database``: a migrated database per test — SQLite always (a copy of one migrated
+  file), PostgreSQL too when ``EDIGATEWAY_TEST_DATABASE_URL`` is set (each test then gets
+  its own schema, migrated);
 * ``validator``: one :class:`Validator` for the session (its pyx12 maps assembled once, in
   the session's temporary folder);
 * ``built_demo``: the 50-patient demo run once per session; a test that changes its data
@@ -38,12 +39,28 @@ if SuiteEnvironment().database_url:
     BACKENDS.append("postgresql")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every migration applied, made once: each test's database is a
+    copy of it (a copy takes milliseconds, running the migrations ~0.4 s)."""
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    db = Database.connect(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    leftovers = sorted(p.name for p in path.parent.iterdir() if p != path)
+    assert not leftovers, f"the closed template still has {leftovers}"
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[Database]:
     """A freshly migrated database on each configured backend."""
     if request.param == "sqlite":
-        db = Database.connect(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        db.upgrade()
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(migrated_sqlite, path)
+        db = Database.connect(f"sqlite:///{path}")
         yield db
         db.dispose()
         return

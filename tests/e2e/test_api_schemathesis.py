@@ -21,6 +21,8 @@ from edigateway.settings import Settings
 from edigateway.x12.validation import Validator
 from tests.factories import NOW, REPO
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests per operation: minutes
+
 TOKEN: dict[str, str] = {}
 
 

@@ -24,6 +24,8 @@ from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO
 
+pytestmark = pytest.mark.slow  # generates a client package with openapi-python-client
+
 PACKAGE = "edigateway_sdk"
 
 

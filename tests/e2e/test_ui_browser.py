@@ -32,9 +32,12 @@ from tests.factories import NOW, USER_PASSWORD, ui_user
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (the test set-up tries "
-    "`apt-get install chromium`; it was not available here)")
+pytestmark = [
+    pytest.mark.slow,  # a real Chromium driving uvicorn
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed (the test set-up tries "
+        "`apt-get install chromium`; it was not available here)"),
+]
 
 
 @dataclass

@@ -32,10 +32,13 @@ from tests.factories import NOW, REPO, SuiteEnvironment
 FILES = 200
 SUITE = SuiteEnvironment()
 
-pytestmark = pytest.mark.skipif(
-    not (SUITE.database_url and SUITE.broker_url),
-    reason="needs EDIGATEWAY_TEST_DATABASE_URL (PostgreSQL) and EDIGATEWAY_TEST_BROKER_URL "
-    "(RabbitMQ); .ci/run sets both when the services answer on 127.0.0.1")
+pytestmark = [
+    pytest.mark.slow,  # two worker processes posting 200 files
+    pytest.mark.skipif(
+        not (SUITE.database_url and SUITE.broker_url),
+        reason="needs EDIGATEWAY_TEST_DATABASE_URL (PostgreSQL) and EDIGATEWAY_TEST_BROKER_URL "
+        "(RabbitMQ); .ci/run sets both when the services answer on 127.0.0.1"),
+]
 
 
 @pytest.fixture

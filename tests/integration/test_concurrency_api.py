@@ -33,6 +33,8 @@ from edigateway.services.submissions import Queued, queue_837d
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO
 
+pytestmark = pytest.mark.slow  # uvicorn and many clients released together, per backend
+
 PRACTICE = "1456789019"  # the fixtures' billing provider
 CLIENTS = 8
 

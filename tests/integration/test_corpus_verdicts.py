@@ -14,6 +14,8 @@ import pytest
 from edigateway.x12.validation import Validator
 from tests.factories import CORPUS
 
+pytestmark = pytest.mark.slow  # every file of the shared corpus through pyx12
+
 FOLDERS = ("835", "837P", "837I", "999", "837D", "270", "271", "276", "277", "277CA", "TA1")
 
 if not CORPUS.is_dir():

@@ -27,6 +27,8 @@ from edigateway.services.routing import route_stored
 from tests.factories import NOW, REPO
 from tests.unit.x12.x12_mutants import KINDS, Mutation, all_seeds, mutate
 
+pytestmark = pytest.mark.slow  # every crash file and mutant posted and polled, per backend
+
 CRASHES = REPO / "fixtures" / "x12" / "crashes"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CRASHES / "expected.json").read_text())
 CODES = CodeLists.load(REPO / "mappings")

@@ -28,6 +28,8 @@ from edigateway.services.inbound import poll_inbound
 from edigateway.transports.memory import MemoryTransport
 from tests.factories import CORPUS, NOW, REPO
 
+pytestmark = pytest.mark.slow  # hundreds of generated files through the poller
+
 CODES = CodeLists.load(REPO / "mappings")
 ENDINGS = {"processed", "duplicate", "unmatched", "unsupported", "failed"}
 NEEDS_WORK = {"unmatched", "unsupported", "failed"}

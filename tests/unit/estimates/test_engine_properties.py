@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +85,7 @@ def _starting(acc: Accumulator | None) -> Decimal | None:
     return acc.remaining if acc.remaining is not None else acc.amount
 
 
+@pytest.mark.slow  # 300 generated plans estimated
 @settings(max_examples=300, deadline=None)
 @given(benefits(), plans())
 def test_portions_add_up_and_limits_hold(b: DentalBenefits, plan: TreatmentPlan):

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+pytestmark = pytest.mark.slow  # thousands of mutants through every reader and the validator
+
 FUZZ_PROFILE = "x12-fuzz"
 SEEDS = all_seeds()
 PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"

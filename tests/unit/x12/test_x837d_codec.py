@@ -239,6 +239,7 @@ def _write(batch: ClaimBatch, params: InterchangeParams = PARAMS) -> str:
 # ---------------------------------------------------------------- properties
 
 
+@pytest.mark.slow  # 100 generated claims written and read
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claims())
 def test_claim_round_trips_unchanged(claim: Claim) -> None:
@@ -249,6 +250,7 @@ def test_claim_round_trips_unchanged(claim: Claim) -> None:
     assert _write(parsed.batch, parsed.params) == text
 
 
+@pytest.mark.slow  # 40 generated batches written and read
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(claims(), min_size=2, max_size=5))
 def test_batches_round_trip_byte_identical(batch_claims: list[Claim]) -> None:
@@ -259,6 +261,7 @@ def test_batches_round_trip_byte_identical(batch_claims: list[Claim]) -> None:
     assert _write(parsed.batch, parsed.params) == text
 
 
+@pytest.mark.slow  # 60 generated claims, each written with a delimiter inside
 @settings(max_examples=60, deadline=None)
 @given(claims(), st.sampled_from(["*", "~", ":", "^"]), st.sampled_from(
     ["subscriber", "payer", "line_description", "note"]))
