@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from edigateway.cli import app
 from tests.factories import CORPUS, REPO
 
+pytestmark = pytest.mark.slow  # a CLI process per command, the corpus parsed
+
 FIXTURE = REPO / "fixtures" / "claims" / "05_crown_initial.json"
 MINIMAL = REPO / "fixtures" / "x12" / "minimal.837d"
 CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from edigateway.cli import app
 from tests.factories import CORPUS, REPO
 
+pytestmark = pytest.mark.slow  # a CLI process per posting
+
 ERA = REPO / "fixtures" / "era"
 
 

@@ -29,6 +29,8 @@ from edigateway.settings import Settings
 from edigateway.transports.core_envelope import REALTIME_271, CoreMessage, build
 from tests.factories import NOW, REPO
 
+pytestmark = pytest.mark.slow  # a CLI process per crash file and command
+
 CRASHES = REPO / "fixtures" / "x12" / "crashes"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CRASHES / "expected.json").read_text())
 PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"

@@ -34,6 +34,8 @@ from edigateway.transports.sftp import SftpTransport
 from edigateway.x12.validation import Validator
 from tests.factories import NOW, REPO
 
+pytestmark = pytest.mark.slow  # the whole exchange over SFTP with the simulator
+
 FIXTURES = ["01_filling_amalgam_mod", "05_crown_initial", "07_quadrant_scaling",
             "26_batch_family_two_patients"]
 

@@ -42,6 +42,7 @@ def test_parse_amount_follows_the_x12_definition(text: str):
     assert got == _reference(text)
 
 
+@pytest.mark.slow  # generated numbers by the hundred
 @given(NUMBERS, st.integers(1, 20))
 def test_parse_decimal_refuses_only_with_value_error(text: str, digits: int):
     try:
