@@ -11,8 +11,10 @@ Usage::
 
 The app is driven through Starlette's test client (so uvicorn's HTTP parsing is not
 measured: see ``api_load.py`` for the whole path). Printed per scenario: requests, median
-and p99 of the in-process time, and SQL statements per request (counted on the engine)
-with each distinct statement's count. ``--steps`` reads py-spy's collapsed stacks of such a
+and p99 of the in-process time, the process's CPU time per request (the test client's
+included: compare runs, not absolute values) and SQL statements per request (counted on
+the engine) with each distinct statement's count. ``PYTHONPATH=<older tree>/src`` profiles
+an older tree. ``--steps`` reads py-spy's collapsed stacks of such a
 run and shares the server thread's samples out to the steps of a request (the first step,
 from the top of the stack, whose function the stack holds).
 """
@@ -108,7 +110,10 @@ def main() -> None:
         return
     folder = Path(tempfile.mkdtemp(prefix="api-profile-"))
     extra = {"database_url": options.database_url} if options.database_url else {}
-    settings = Settings(data_dir=folder, mappings_dir=REPO / "mappings", **extra)
+    import edigateway
+
+    tree = Path(edigateway.__file__).resolve().parents[2]  # the profiled tree's own maps
+    settings = Settings(data_dir=folder, mappings_dir=tree / "mappings", **extra)
     gateway = bootstrap(settings)
     token = create_key(gateway.database, practice="1456789019", scopes="admin", name="bench",
                        keyring=gateway.keyring, now=datetime.now(UTC),
@@ -132,6 +137,9 @@ def main() -> None:
             response = client.get(f"/v1/claims/{ids[number % len(ids)]}", headers=headers)
             assert response.status_code == 200, response.text
 
+        if options.only == "get":  # something to read
+            for number in range(50):
+                create(20_000_000 + number)
         for name, step in (("create", create), ("get", get)):
             if options.only and name != options.only:
                 continue
@@ -139,13 +147,16 @@ def main() -> None:
                 step(10_000_000 + number if name == "create" else number)
             statements.clear()
             times: list[float] = []
+            cpu = time.process_time()
             for number in range(options.requests):
                 start = time.perf_counter()
                 step(number)
                 times.append((time.perf_counter() - start) * 1000)
+            cpu = (time.process_time() - cpu) / options.requests * 1000
             print(f"== {name}: {options.requests} requests, in-process median "
                   f"{statistics.median(times):.2f} ms, p99 "
-                  f"{sorted(times)[int(0.99 * len(times))]:.2f} ms, "
+                  f"{sorted(times)[int(0.99 * len(times))]:.2f} ms, CPU {cpu:.2f} ms "
+                  "(client included), "
                   f"{len(statements) / options.requests:.1f} SQL statements per request")
             for text, count in Counter(statements).most_common():
                 print(f"   {count / options.requests:5.2f} x {text}")
