@@ -156,29 +156,38 @@ def _attachment(
     return row, claim
 
 
-def claim_id_of(db: Database, caller: Caller, reference: str) -> int:
-    """The ID of the practice's claim ``reference`` names: its ID (digits), else its
-    patient control number (the claim in force under it: not superseded)."""
+def claim_for(
+    db: Database, reference: str, *, practice_npi: str | None, actor: str
+) -> tuple[Caller, int]:
+    """The command line's caller and claim for ``reference`` (a claim ID, or a patient
+    control number: the claim in force under it), in practice ``practice_npi`` or the one
+    practice that has such a claim."""
+    from edigateway.services.practice_claims import Caller
+
+    number = int(reference) if reference.isdigit() and len(reference) < 10 else -1
     with db.transaction() as session:
-        if reference.isdigit():
-            row = session.get(ClaimRow, int(reference))
-            if row is not None and row.practice_id == caller.practice_id:
-                return row.id
-        found = session.scalars(
-            select(ClaimRow.id)
-            .where(
-                ClaimRow.practice_id == caller.practice_id,
-                ClaimRow.patient_control_number == reference,
-                ClaimRow.superseded_by_id.is_(None),
-            )
-            .order_by(ClaimRow.id.desc())
-        ).first()
-    if found is None:
-        raise NotFoundError(
-            f"no claim {reference!r} (neither an ID nor a patient control "
-            "number of this practice's claims)"
+        query = select(ClaimRow.id, ClaimRow.practice_id).where(
+            ClaimRow.superseded_by_id.is_(None),
+            (ClaimRow.patient_control_number == reference) | (ClaimRow.id == number),
         )
-    return found
+        if practice_npi is not None:
+            query = query.join(Practice, Practice.id == ClaimRow.practice_id).where(
+                Practice.npi == practice_npi
+            )
+        found = [
+            (row.id, row.practice_id) for row in session.execute(query.order_by(ClaimRow.id.desc()))
+        ]
+    if not found:
+        raise NotFoundError(
+            f"no claim {reference!r} (neither an ID nor a patient control number of a "
+            "claim in force)"
+        )
+    if len({practice for _, practice in found}) > 1:
+        raise InputError(
+            f"claim {reference} exists in several practices; say which with --practice NPI"
+        )
+    claim_id, practice_id = found[0]
+    return Caller(practice_id, actor), claim_id
 
 
 def upload(
@@ -570,7 +579,7 @@ def record_275(
 __all__ = [
     "FALLBACK_TRANSMISSIONS",
     "AttachmentInfo",
-    "claim_id_of",
+    "claim_for",
     "media_type_of",
     "packet",
     "prepare",
