@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,57 +26,69 @@ def _pair(acc: Any) -> list[str | None] | None:
             str(acc.remaining) if acc.remaining is not None else None]
 
 
+def _coinsurance(b: DentalBenefits, field: str) -> dict[str, str]:
+    """Category → ``field`` of the first plan that states it (as the estimate reads them)."""
+    got: dict[str, str] = {}
+    for c in b.categories:
+        if getattr(c, field) is not None:
+            got.setdefault(c.category.value, str(getattr(c, field)))
+    return got
+
+
+def _coinsurance_by_plan(b: DentalBenefits) -> dict[str | None, dict[str, str]]:
+    got: dict[str | None, dict[str, str]] = {}
+    for c in b.categories:
+        if c.coinsurance_in_network is not None:
+            got.setdefault(c.plan, {})[c.category.value] = str(c.coinsurance_in_network)
+    return got
+
+
+def _deductible_met(b: DentalBenefits) -> str | None:
+    acc = b.accumulator("deductible", "35")
+    return str(acc.met) if acc and acc.met is not None else None
+
+
+def _first_name(b: DentalBenefits, key: str) -> str | None:
+    name = getattr(b, key)
+    return name.first_name if name else None
+
+
+READ: dict[str, Callable[[DentalBenefits], Any]] = {
+    "coinsurance": lambda b: _coinsurance(b, "coinsurance_in_network"),
+    "coinsurance_by_plan": _coinsurance_by_plan,
+    "maximums_by_plan": lambda b: {a.plan: str(a.amount) for a in b.maximums},
+    "deductibles_by_network": lambda b: {a.network: str(a.amount) for a in b.deductibles
+                                         if a.service_types == ["35"]},
+    "age_limits": lambda b: [a.text for a in b.age_limits],
+    "frequency_counts": lambda b: [[f.count, f.remaining] for f in b.frequencies],
+    "copay": lambda b: {c.category.value: str(c.copay_in_network)
+                        for c in b.categories if c.copay_in_network is not None},
+    "deductible_individual": lambda b: _pair(b.accumulator("deductible", "35")),
+    "deductible_family": lambda b: _pair(b.accumulator("deductible", "35", level="family")),
+    "deductible_met": _deductible_met,
+    "annual_maximum": lambda b: _pair(b.accumulator("maximum", "35")),
+    "orthodontic_maximum": lambda b: _pair(b.accumulator("maximum", "38", period="lifetime")),
+    "frequencies": lambda b: [f.text for f in b.frequencies],
+    "waiting_periods": lambda b: len(b.waiting_periods),
+    "rejections": lambda b: [{"code": r.code, "level": r.level, "retry": r.retry,
+                              "follow_up": r.follow_up} for r in b.rejections],
+    "patient": lambda b: _first_name(b, "patient"),
+    "subscriber": lambda b: _first_name(b, "subscriber"),
+    "plan_begin": lambda b: str(b.plan_begin),
+    "plan_end": lambda b: str(b.plan_end),
+}
+"""expected.json's keys that are not a field of DentalBenefits read as it is → how to read
+them (any other ``coinsurance…`` key is that field per category)."""
+
+
 def _summary(b: DentalBenefits, wanted: dict[str, Any]) -> dict[str, Any]:
     """The fields expected.json names, from the benefits read."""
     got: dict[str, Any] = {}
     for key in wanted:
-        if key.startswith("coinsurance") and key != "coinsurance_by_plan":
-            field = {"coinsurance": "coinsurance_in_network"}.get(key, key)
-            got[key] = {}
-            for c in b.categories:  # the first plan's, as the estimate reads them
-                if getattr(c, field) is not None:
-                    got[key].setdefault(c.category.value, str(getattr(c, field)))
-        elif key == "coinsurance_by_plan":
-            got[key] = {}
-            for c in b.categories:
-                if c.coinsurance_in_network is not None:
-                    got[key].setdefault(c.plan, {})[c.category.value] = str(
-                        c.coinsurance_in_network)
-        elif key == "maximums_by_plan":
-            got[key] = {a.plan: str(a.amount) for a in b.maximums}
-        elif key == "deductibles_by_network":
-            got[key] = {a.network: str(a.amount) for a in b.deductibles
-                        if a.service_types == ["35"]}
-        elif key == "age_limits":
-            got[key] = [a.text for a in b.age_limits]
-        elif key == "frequency_counts":
-            got[key] = [[f.count, f.remaining] for f in b.frequencies]
-        elif key == "copay":
-            got[key] = {c.category.value: str(c.copay_in_network)
-                        for c in b.categories if c.copay_in_network is not None}
-        elif key == "deductible_individual":
-            got[key] = _pair(b.accumulator("deductible", "35"))
-        elif key == "deductible_family":
-            got[key] = _pair(b.accumulator("deductible", "35", level="family"))
-        elif key == "deductible_met":
-            acc = b.accumulator("deductible", "35")
-            got[key] = str(acc.met) if acc and acc.met is not None else None
-        elif key == "annual_maximum":
-            got[key] = _pair(b.accumulator("maximum", "35"))
-        elif key == "orthodontic_maximum":
-            got[key] = _pair(b.accumulator("maximum", "38", period="lifetime"))
-        elif key == "frequencies":
-            got[key] = [f.text for f in b.frequencies]
-        elif key == "waiting_periods":
-            got[key] = len(b.waiting_periods)
-        elif key == "rejections":
-            got[key] = [{"code": r.code, "level": r.level, "retry": r.retry,
-                         "follow_up": r.follow_up} for r in b.rejections]
-        elif key in ("patient", "subscriber"):
-            name = getattr(b, key)
-            got[key] = name.first_name if name else None
-        elif key in ("plan_begin", "plan_end"):
-            got[key] = str(getattr(b, key))
+        if key in READ:
+            got[key] = READ[key](b)
+        elif key.startswith("coinsurance"):
+            got[key] = _coinsurance(b, key)
         else:
             got[key] = getattr(b, key)
     return got
