@@ -17,11 +17,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/edigateway demo
 
+# mypy checks src and tests ([tool.mypy] files; tests without the annotation rules).
 # lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]); no cache
 # (it takes a fraction of a second), so nothing is written into the checkout.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/mypy
+	$(BIN)/mypy src tests
 	$(BIN)/lint-imports --no-cache
 
 # Browser tests drive Debian's Chromium; install it where we may (root with apt), else the
