@@ -40,6 +40,8 @@ from edigateway.x12.validation import Validator
 from tests.factories import REPO
 
 CHECKED_IN = REPO / "docs" / "openapi.json"
+UPLOADS = {"POST /v1/claims/{claim_id}/attachments"}
+"""The operations that take files (multipart) instead of a JSON body."""
 START = datetime(2026, 11, 23, 9, 0)
 PRACTICE_A, PRACTICE_B = "1456789019", "1234567893"
 OFFSET = re.compile(r"(Z|[+-]\d\d:\d\d)$")
@@ -196,8 +198,11 @@ def test_operations_are_hand_named_secured_and_documented(world: World):
             assert all(p.get("description") for p in parameters), where
             if "requestBody" in operation:
                 content = operation["requestBody"]["content"]
-                assert list(content) == ["application/json"], where
-                assert content["application/json"].get("examples"), where
+                if where in UPLOADS:  # files: multipart, the file and its form fields
+                    assert list(content) == ["multipart/form-data"], where
+                else:
+                    assert list(content) == ["application/json"], where
+                    assert content["application/json"].get("examples"), where
             if not path.startswith("/v1/"):
                 assert "security" not in operation, where  # the public health probes
                 continue

@@ -63,7 +63,8 @@ MISSING = 2**31 - 1
 KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_item",
          "webhook_id": "webhook", "delivery_id": "delivery",
          "verification_id": "verification", "payer_id": "payer",
-         "transmission_id": "submission", "file_id": "received_file", "user_id": "user"}
+         "transmission_id": "submission", "file_id": "received_file", "user_id": "user",
+         "attachment_id": "attachment"}
 """Path parameter → the kind of A's record it names. Of a route with several, the last
 names the record and those before it its parents (``/webhooks/{webhook_id}/deliveries/
 {delivery_id}``); every kind has a factory in :data:`FACTORIES`."""
@@ -313,6 +314,19 @@ def _users(world: World) -> list[dict[str, Any]]:
                                                             headers=world.a))["items"]]
 
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00A-ONLY-RADIOGRAPH\xff\xd9"
+
+
+def _attachments(world: World) -> list[dict[str, Any]]:
+    """A radiograph attached to A's ready claim, under a file name only A has."""
+    claim = world.ids["claim"][2]
+    made = _ok(world.api.post(f"/v1/claims/{claim}/attachments", headers=world.a,
+                              files={"file": ("A-ONLY-XRAY.jpg", JPEG, "image/jpeg")},
+                              data={"report_type": "RB"}))
+    world.secrets.add("A-ONLY-XRAY")
+    return [{"attachment_id": made["id"]}]
+
+
 FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "claim": lambda world: [{"claim_id": i} for i in world.ids["claim"]],
     "remittance": _listed("/v1/remittances", "remittance_id"),
@@ -326,6 +340,7 @@ FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "visit": _visits,
     "event": _listed("/v1/events", "id"),
     "user": _users,
+    "attachment": _attachments,
 }
 """Every kind of A's record a route names or a list shows → how the walk gets A's records
 of it (made through A's own API, or read from A's lists): a kind without one fails the
@@ -500,6 +515,9 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/ui/claims/{claim_id}/void"): {},
         ("POST", "/v1/users/{user_id}/disable"): {},
         ("POST", "/v1/users/{user_id}/password-link"): {},
+        ("POST", "/v1/claims/{claim_id}/attachments"): {
+            "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
+        ("DELETE", "/v1/attachments/{attachment_id}"): {},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to "
