@@ -215,7 +215,7 @@ def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
                 "billing_provider.npi", f"{claim.billing_provider.npi} is not this "
                 f"practice's NPI{f' ({practice.npi})' if practice else ''}")])
         stored = ClaimStore(session, now, practice).store([claim], state="ready")[0]
-        row = session.get_one(ClaimRow, stored.id)  # stored or found for this practice
+        row = _own(session, caller, stored.id)
         _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
                str(row.id), now, stored.status)
         return ClaimCreated(**_columns(row, claim.payer.payer_id), status=stored.status)
