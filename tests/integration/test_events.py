@@ -4,7 +4,7 @@ numbered per practice in commit order, read in order with an opaque cursor."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,9 +21,7 @@ from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.events import EventType, decode_cursor, read_events, record
 from edigateway.services.submissions import flag_missing_acknowledgments, queue_837d
 from edigateway.settings import Settings
-from tests.factories import FIXTURES
-
-NOW = datetime(2026, 11, 23, 9, 0)
+from tests.factories import FIXTURES, NOW
 
 
 def _practice(database: Database, npi: str) -> int:

@@ -26,8 +26,8 @@ from edigateway.services.ledger import ledgers, practice_ledger, show_claim
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
 from tests.conftest import BuiltDemo
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MONEY = REPO / "fixtures" / "era-money"
 ERA = REPO / "fixtures" / "era"
 SCENARIOS = sorted(p for p in MONEY.iterdir() if (p / "expected.json").is_file())

@@ -16,8 +16,8 @@ from edigateway.settings import Settings
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x835_005010X221A1 import iter_835, read_835
 from edigateway.x12.x837d_005010X224A2 import iter_837d, read_837d, write_837d
+from tests.factories import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 PARAMS = InterchangeParams(
     "ZZ",
     "PRACTICE",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import random
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,6 @@ from edigateway.x12.envelope import (
 from edigateway.x12.validation import Validator
 from edigateway.x12.x275_005010X210 import encode_275, read_275, write_275
 
-REPO = Path(__file__).resolve().parents[3]
 ISA = (
     "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*0900*"
     "^*00501*000000001*0*P*:~"
@@ -134,11 +132,6 @@ def test_275_reader_names_the_segment_and_loop_of_a_problem():
     missing = raw.replace(b"EFI*05~\nBIN*13*%PDF-1.7 tiny~\n", b"")
     with pytest.raises(X12StructureError, match="without its BIN"):
         read_275(missing.replace(b"SE*16*", b"SE*14*"), name="x.275")
-
-
-@pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    return Validator(REPO / "mappings", cache_dir=tmp_path_factory.mktemp("maps"))
 
 
 def test_a_275_we_write_is_valid_whatever_its_bytes(validator: Validator):
