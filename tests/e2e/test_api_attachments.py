@@ -28,14 +28,7 @@ from edigateway.sim.runner import Simulator
 from edigateway.x12.envelope import x12_text_of
 from edigateway.x12.validation import Validator
 from edigateway.x12.x275_005010X210 import read_275
-from tests.factories import (
-    NOW,
-    PRACTICE_NPI,
-    api_key,
-    claim_document,
-    settings_for,
-    simulated_gateway,
-)
+from tests.factories import FIXTURES, NOW, PRACTICE_NPI, api_key, settings_for, simulated_gateway
 
 OTHER_NPI = "1234567893"
 LIMIT = 64 << 10
@@ -80,7 +73,8 @@ def api(tmp_path: Path, validator: Validator) -> Iterator[Api]:
 
 
 def _create(api: Api, name: str, pcn: str) -> int:
-    document = claim_document(name) | {"patient_control_number": pcn}
+    claims = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())["claims"]
+    document = claims[0] | {"patient_control_number": pcn}
     created = api.client.post("/v1/claims", json=document, headers=api.a)
     assert created.status_code == 201, created.text
     claim_id: int = created.json()["id"]

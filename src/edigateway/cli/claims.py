@@ -310,6 +310,7 @@ def claims_attach(
     """
     from edigateway.cli.exits import fail
     from edigateway.services import attachments
+    from edigateway.services.practice_claims import Caller
 
     try:
         data = file.read_bytes()
@@ -317,8 +318,9 @@ def claims_attach(
         raise fail(f"{file}: cannot read the file ({exc.strerror or exc})",
                    EXIT_UNREADABLE) from exc
     with open_gateway() as gateway:
-        caller, claim_id = attachments.claim_for(gateway.database, claim,
-                                                 practice_npi=practice, actor="cli")
+        practice_id, claim_id = attachments.claim_for(gateway.database, claim,
+                                                      practice_npi=practice)
+        caller = Caller(practice_id, "cli")
         info = attachments.upload(
             gateway.database, caller, claim_id, file_name=file.name, data=data,
             report_type=report_type.upper(), max_bytes=gateway.settings.attachment_max_bytes,

@@ -28,7 +28,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from sqlalchemy import func, select
 
@@ -53,7 +53,6 @@ from edigateway.persistence.tables import (
     ClaimAttachmentRow,
     ClaimRow,
     Practice,
-    SubmissionRow,
 )
 from edigateway.security.phi import Binding
 from edigateway.services.access import record
@@ -66,9 +65,6 @@ if TYPE_CHECKING:
     from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.domain.claims import Claim, Submitter
     from edigateway.persistence.database import Database
-    from edigateway.services.control_numbers import ControlNumberSource
-    from edigateway.services.practice_claims import Caller
-    from edigateway.settings import Settings
 
 MediaType = Literal["image/jpeg", "image/png", "image/tiff", "application/pdf"]
 _MAGIC: Final[tuple[tuple[bytes, MediaType], ...]] = (
@@ -88,6 +84,18 @@ MAX_PER_CLAIM: Final = 10
 """PWK repeats at most 10 times in 2300, and each attachment needs its own."""
 UNSENT_STATES: Final = frozenset({"ready"})
 CLOSED_STATES: Final = frozenset({"cancelled", "voided", "replaced"})
+
+
+class Caller(Protocol):
+    """Who acts (:class:`~edigateway.services.practice_claims.Caller`, named by its
+    attributes: the outbox imports this module, and practice_claims imports the outbox)."""
+
+    @property
+    def practice_id(self) -> int: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def remote_addr(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +123,8 @@ def media_type_of(data: bytes) -> MediaType | None:
     return next((media for magic, media in _MAGIC if data.startswith(magic)), None)
 
 
-def _binding(row: ClaimAttachmentRow, column: str) -> Binding:
+def sealed_binding(row: ClaimAttachmentRow, column: str) -> Binding:
+    """Where an attachment's sealed ``column`` (content, file_name) lives."""
     return Binding("claim_attachments", column, row.practice_id, row.control_number)
 
 
@@ -128,7 +137,7 @@ def _info(session: Session, row: ClaimAttachmentRow, pcn: str) -> AttachmentInfo
         report_type=row.report_type,
         report_description=REPORT_TYPES.get(row.report_type, row.report_type),
         media_type=row.media_type,
-        file_name=cipher_of(session).open(row.file_name, _binding(row, "file_name")),
+        file_name=cipher_of(session).open(row.file_name, sealed_binding(row, "file_name")),
         size=row.size,
         sha256=row.sha256,
         created_at=row.created_at,
@@ -156,14 +165,10 @@ def _attachment(
     return row, claim
 
 
-def claim_for(
-    db: Database, reference: str, *, practice_npi: str | None, actor: str
-) -> tuple[Caller, int]:
-    """The command line's caller and claim for ``reference`` (a claim ID, or a patient
-    control number: the claim in force under it), in practice ``practice_npi`` or the one
-    practice that has such a claim."""
-    from edigateway.services.practice_claims import Caller
-
+def claim_for(db: Database, reference: str, *, practice_npi: str | None) -> tuple[int, int]:
+    """(practice ID, claim ID) of the claim ``reference`` names for the command line (a
+    claim ID, or a patient control number: the claim in force under it), in practice
+    ``practice_npi`` or the one practice that has such a claim."""
     number = int(reference) if reference.isdigit() and len(reference) < 10 else -1
     with db.transaction() as session:
         query = select(ClaimRow.id, ClaimRow.practice_id).where(
@@ -187,7 +192,7 @@ def claim_for(
             f"claim {reference} exists in several practices; say which with --practice NPI"
         )
     claim_id, practice_id = found[0]
-    return Caller(practice_id, actor), claim_id
+    return practice_id, claim_id
 
 
 def upload(
@@ -267,8 +272,8 @@ def upload(
         session.flush()
         row.control_number = control_number(npi or "0", row.id)
         cipher = cipher_of(session)
-        row.file_name = cipher.seal(name, _binding(row, "file_name"))
-        row.content = cipher.seal_bytes(data, _binding(row, "content"))
+        row.file_name = cipher.seal(name, sealed_binding(row, "file_name"))
+        row.content = cipher.seal_bytes(data, sealed_binding(row, "content"))
         record(
             session,
             actor=caller.actor,
@@ -308,7 +313,7 @@ def content(
     """An attachment's metadata and bytes; the download is audited."""
     with db.transaction() as session:
         row, claim = _attachment(session, caller, attachment_id)
-        data = cipher_of(session).open_bytes(row.content, _binding(row, "content"))
+        data = cipher_of(session).open_bytes(row.content, sealed_binding(row, "content"))
         record(
             session,
             actor=caller.actor,
@@ -369,7 +374,7 @@ def packet(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> tup
         lines = _cover(document, rows)
         stored: list[tuple[str, ClaimAttachmentRow]] = []
         for number, row in enumerate(rows, start=1):
-            name = cipher.open(row.file_name, _binding(row, "file_name"))
+            name = cipher.open(row.file_name, sealed_binding(row, "file_name"))
             stored.append((f"{number:02d}-{row.control_number}-{_safe(name)}", row))
             lines.append(
                 f"  {number:2d}. {row.control_number}  {row.report_type} "
@@ -378,7 +383,9 @@ def packet(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> tup
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("00-cover-sheet.txt", "\n".join(lines) + "\n")
             for name, row in stored:
-                archive.writestr(name, cipher.open_bytes(row.content, _binding(row, "content")))
+                archive.writestr(
+                    name, cipher.open_bytes(row.content, sealed_binding(row, "content"))
+                )
         record(
             session,
             actor=caller.actor,
@@ -497,25 +504,15 @@ def prepare(
     return Prepared(out, electronic)
 
 
-def record_275(
+def attachment_items(
     session: Session,
     electronic: list[tuple[ClaimAttachmentRow, Claim]],
     *,
-    settings: Settings,
-    clearinghouse: str,
-    profile: ClearinghouseProfile | None,
     submitter: Submitter,
-    numbers: ControlNumberSource,
     now: datetime,
-) -> SubmissionRow | None:
-    """Write the 275 of ``electronic`` attachments into the outbox (after the 837D: the
-    sender uploads rows in order), each read back by our 275 reader before it is kept."""
-    if not electronic:
-        return None
-    from edigateway.services.submissions import payload_binding
-    from edigateway.x12.envelope import InterchangeParams
-    from edigateway.x12.x275_005010X210 import encode_275, read_275, write_275
-
+) -> list[AttachmentSubmission]:
+    """The attachments going electronically as the 275 carries them (one each), with the
+    parties of the claim each supports; the outbox writes them (:mod:`.submissions`)."""
     cipher = cipher_of(session)
     items = []
     for row, claim in electronic:
@@ -537,52 +534,29 @@ def record_275(
                 patient_control_number=claim.patient_control_number,
                 service_date=_service_date(claim),
                 control_number=row.control_number,
-                data=cipher.open_bytes(row.content, _binding(row, "content")),
+                data=cipher.open_bytes(row.content, sealed_binding(row, "content")),
             )
         )
-    control = numbers.allocate_in(session, settings.isa_sender_id)
-    params = InterchangeParams.outbound(
-        settings, profile.interchange if profile is not None else None, control, now
-    )
-    text = write_275(items, params)
-    data = encode_275(text)
-    if len(read_275(data, name="275")) != len(items):
-        raise InputError("the 275 written does not read back as its attachments")
-    isa13 = f"{control.interchange:09d}"
-    pattern = (
-        profile.sftp.filename_pattern
-        if profile is not None and profile.sftp
-        else "{sender}_{interchange}.{extension}"
-    )
-    name = pattern.format(sender=settings.isa_sender_id, interchange=isa13, extension="275")
-    outbox = SubmissionRow(
-        created_at=now,
-        kind="275",
-        clearinghouse=clearinghouse,
-        sender_id=settings.isa_sender_id,
-        interchange_control_number=isa13,
-        group_control_number=str(control.group),
-        file_name=name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        payload=cipher.seal_bytes(data, payload_binding(settings.isa_sender_id, isa13)),
-        status="pending",
-        attempts=0,
-    )
-    session.add(outbox)
-    session.flush()
+    return items
+
+
+def sent_in(
+    electronic: list[tuple[ClaimAttachmentRow, Claim]], submission_id: int, now: datetime
+) -> None:
+    """Mark the attachments as going in the outbox row ``submission_id`` (their 275)."""
     for row, _claim in electronic:
-        row.submission_id = outbox.id
+        row.submission_id = submission_id
         row.sent_at = now
-    return outbox
 
 
 __all__ = [
     "FALLBACK_TRANSMISSIONS",
     "AttachmentInfo",
+    "attachment_items",
     "claim_for",
     "media_type_of",
     "packet",
     "prepare",
-    "record_275",
+    "sent_in",
     "upload",
 ]

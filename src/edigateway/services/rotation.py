@@ -15,8 +15,15 @@ from sqlalchemy import select
 
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.inbound_rows import inbound_binding
-from edigateway.persistence.tables import ClaimRow, InboundFileRow, SubmissionRow, UserRow
+from edigateway.persistence.tables import (
+    ClaimAttachmentRow,
+    ClaimRow,
+    InboundFileRow,
+    SubmissionRow,
+    UserRow,
+)
 from edigateway.security.phi import VERSION
+from edigateway.services.attachments import sealed_binding
 from edigateway.services.claim_store import document_binding
 from edigateway.services.submissions import payload_binding
 from edigateway.services.users import totp_binding
@@ -57,7 +64,29 @@ def rotate_phi(db: Database, *, batch: int = BATCH) -> dict[str, int]:
                     counts[name] += _rotate_row(session, row)
                 last = rows[-1].id
     counts["users"] = _rotate_users(db, batch)
+    counts["claim_attachments"] = _rotate_attachments(db, batch)
     return counts
+
+
+def _rotate_attachments(db: Database, batch: int) -> int:
+    """Claim attachments' bytes and file names, a batch at a time (bytes stay exact:
+    :meth:`PhiCipher.reseal` round-trips them through surrogate escapes)."""
+    rotated, last = 0, 0
+    while True:
+        with db.transaction() as session:
+            rows = list(session.scalars(select(ClaimAttachmentRow).where(
+                ClaimAttachmentRow.id > last).order_by(ClaimAttachmentRow.id).limit(batch)))
+            if not rows:
+                return rotated
+            cipher = cipher_of(session)
+            for row in rows:
+                if (new := _reseal(cipher, row.content,
+                                   sealed_binding(row, "content"))) is not None:
+                    row.content, rotated = new, rotated + 1
+                if (new := _reseal(cipher, row.file_name,
+                                   sealed_binding(row, "file_name"))) is not None:
+                    row.file_name, rotated = new, rotated + 1
+            last = rows[-1].id
 
 
 def _rotate_users(db: Database, batch: int) -> int:
@@ -108,7 +137,8 @@ def keys_in_use(db: Database) -> dict[str, int]:
     used: Counter[str] = Counter()
     with db.transaction() as session:
         for column in (ClaimRow.document, SubmissionRow.payload, InboundFileRow.payload,
-                       UserRow.totp_secret, UserRow.totp_pending):
+                       UserRow.totp_secret, UserRow.totp_pending,
+                       ClaimAttachmentRow.content, ClaimAttachmentRow.file_name):
             for token in session.scalars(select(column).where(column.is_not(None))):
                 parts = (token or "").split(".", 2)
                 used[parts[1] if len(parts) == 3 and parts[0] == VERSION else "plain"] += 1

@@ -39,6 +39,7 @@ from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
 from edigateway.services.secondary_items import close_secondary_items
 from edigateway.x12.envelope import InterchangeParams
+from edigateway.x12.x275_005010X210 import encode_275, read_275, write_275
 from edigateway.x12.x837d_005010X224A2 import MAX_CLAIMS_PER_TRANSACTION, write_837d
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from edigateway.domain.claims import ClaimBatch
+    from edigateway.domain.claims import ClaimBatch, Submitter
     from edigateway.persistence.database import Database
     from edigateway.services.control_numbers import ControlNumberSource
     from edigateway.settings import Settings
@@ -230,9 +231,8 @@ def record_outbox(
     _move_to_queued(session, claim_ids, now, f"queued for {name_of} in {name}")
     session.add(row)
     session.flush()
-    attachments.record_275(session, prepared.electronic, settings=settings,
-                           clearinghouse=name_of, profile=profile, submitter=submitter,
-                           numbers=numbers, now=now)
+    _record_275(session, prepared, settings=settings, clearinghouse=name_of, profile=profile,
+                pattern=pattern, submitter=submitter, numbers=numbers, now=now)
     part = 0
     for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
         st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
@@ -243,6 +243,53 @@ def record_outbox(
             )
         )
     return Queued(row.id, name, isa13, tuple(claim_ids))
+
+
+def _record_275(
+    session: Session,
+    prepared: attachments.Prepared,
+    *,
+    settings: Settings,
+    clearinghouse: str,
+    profile: ClearinghouseProfile | None,
+    pattern: str,
+    submitter: Submitter,
+    numbers: ControlNumberSource,
+    now: datetime,
+) -> None:
+    """The 275 of the attachments going electronically, into the outbox after the 837D
+    (the sender uploads rows in order), read back by our reader before it is kept."""
+    if not prepared.electronic:
+        return
+    items = attachments.attachment_items(
+        session, prepared.electronic, submitter=submitter, now=now
+    )
+    control = numbers.allocate_in(session, settings.isa_sender_id)
+    params = InterchangeParams.outbound(
+        settings, profile.interchange if profile is not None else None, control, now
+    )
+    data = encode_275(write_275(items, params))
+    if len(read_275(data, name="275")) != len(items):
+        raise InputError("the 275 written does not read back as its attachments")
+    isa13 = f"{control.interchange:09d}"
+    row = SubmissionRow(
+        created_at=now,
+        kind="275",
+        clearinghouse=clearinghouse,
+        sender_id=settings.isa_sender_id,
+        interchange_control_number=isa13,
+        group_control_number=str(control.group),
+        file_name=pattern.format(sender=settings.isa_sender_id, interchange=isa13,
+                                 extension="275"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        payload=cipher_of(session).seal_bytes(data, payload_binding(settings.isa_sender_id,
+                                                                     isa13)),
+        status="pending",
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    attachments.sent_in(prepared.electronic, row.id, now)
 
 
 def payload_binding(sender_id: str, isa13: str) -> Binding:
