@@ -9,7 +9,6 @@ subprocess script can import it too.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,13 +58,6 @@ class SuiteEnvironment(BaseSettings):
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a gateway whose data folder is ``data_dir`` (the checkout's mappings)."""
     return Settings(data_dir=data_dir, mappings_dir=MAPPINGS, **overrides)
-
-
-def claim_document(name: str) -> dict[str, Any]:
-    """The first claim of ``fixtures/claims/<name>.json`` as a JSON document (to edit)."""
-    document = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())
-    claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
-    return claim
 
 
 def api_key(

@@ -21,9 +21,9 @@ from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.security import totp
 from edigateway.services import users
-from edigateway.services.access import audit_events, create_key
+from edigateway.services.access import audit_events
 from tests.conftest import BuiltDemo
-from tests.factories import NOW, USER_PASSWORD, ui_user
+from tests.factories import NOW, USER_PASSWORD, api_key, ui_user
 
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
@@ -35,11 +35,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> I
     settings = built_demo.copy_to(tmp_path_factory.mktemp("ui") / "data")
     with bootstrap(settings, clock=lambda: NOW) as gateway:
         yield gateway
-
-
-def _key(gateway: Gateway, npi: str = "1456789019", scopes: str = "admin") -> str:
-    return create_key(gateway.database, practice=npi, scopes=scopes, name="ui",
-                      keyring=gateway.keyring, now=NOW, create_name=f"P{npi}").token
 
 
 def _user(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> str:
@@ -132,7 +127,7 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     assert bad.status_code == 401
     assert users.SIGN_IN_REFUSED in bad.text
     form = anonymous.get("/ui/login").text
-    key = anonymous.post("/ui/login", data={"api_key": _key(seeded),  # the old way: no more
+    key = anonymous.post("/ui/login", data={"api_key": api_key(seeded),  # the old way: no more
                                             "login_csrf": _field(form, "login_csrf")})
     assert key.status_code == 401
     assert "edg_ui" not in anonymous.cookies
@@ -180,7 +175,7 @@ def _claim_id(gateway: Gateway) -> str:
 
 def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded: Gateway):
     claim_id = _claim_id(seeded)
-    forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": _key(seeded)})
+    forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": api_key(seeded)})
     stolen = forged.get("/ui/claims", follow_redirects=False)  # a key as cookie: no session
     assert (stolen.status_code, stolen.headers["location"]) == (303, "/ui/login")
 
@@ -386,7 +381,7 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
 
 def test_security_headers_on_pages_and_api(seeded: Gateway):
     client = _client(seeded)
-    key = {"Authorization": f"Bearer {_key(seeded)}"}
+    key = {"Authorization": f"Bearer {api_key(seeded)}"}
     answers = [client.get(p) for p in (*PAGES, "/ui/login")]
     answers += [client.get("/v1/claims", headers=key), client.get("/v1/claims"),
                 client.get("/v1/docs"), client.get("/v1/openapi.json")]

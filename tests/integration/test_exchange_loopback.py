@@ -12,7 +12,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import select
 
-from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.bootstrap import Gateway
 from edigateway.domain.claims import ClaimBatch
 from edigateway.persistence.tables import (
     ClaimRow,
@@ -28,11 +28,10 @@ from edigateway.services.inbound import poll_inbound
 from edigateway.services.outbox import drain_outbox
 from edigateway.services.received import InboundResult
 from edigateway.services.submissions import Queued, queue_837d, submission_payload
-from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.transports.sftp import SftpTransport
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, settings_for, simulated_gateway
 
 pytestmark = pytest.mark.slow  # the whole exchange over SFTP with the simulator
 
@@ -42,13 +41,8 @@ FIXTURES = ["01_filling_amalgam_mod", "05_crown_initial", "07_quadrant_scaling",
 
 @pytest.fixture
 def running(tmp_path: Path, validator: Validator) -> Iterator[tuple[Simulator, Gateway]]:
-    settings = Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings")
-    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
-                   http_port=0) as sim:
-        gateway = bootstrap(settings.model_copy(update=sim.client_settings()),
-                            clock=lambda: NOW, validator=validator)
-        yield sim, gateway
-        gateway.database.dispose()
+    with simulated_gateway(settings_for(tmp_path), validator) as both:
+        yield both
 
 
 def _batch() -> ClaimBatch:
