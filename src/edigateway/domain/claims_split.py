@@ -43,6 +43,15 @@ def split_claim(claim: Claim, max_lines: int) -> list[Claim]:
     return [Claim.model_validate(part.model_dump()) for part in parts]
 
 
+def part_parent(pcn: str) -> tuple[str, int] | None:
+    """``(parent number, part)`` for a part's patient control number ``<pcn>-<n>`` (which
+    answers for a part belong to: its 277CA, 277 and 835), ``None`` for any other number."""
+    base, dash, number = pcn.rpartition("-")
+    if not dash or not base or not number.isdigit() or number.startswith("0"):
+        return None
+    return base, int(number)
+
+
 def _part_of(other: OtherPayer, lines: list) -> OtherPayer:  # type: ignore[type-arg]
     paid = sum(
         (adj.paid for line in lines for adj in line.adjudications

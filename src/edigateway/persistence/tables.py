@@ -132,7 +132,7 @@ class ClaimRow(Base):
     submitted_on: Mapped[date | None] = mapped_column(Date)
     """The day the claim was sent (uploaded), set by the move to ``submitted``; ``None``
     until then (migration 0011: it used to be the day it was stored)."""
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(24))
     state_changed_at: Mapped[datetime] = mapped_column(DateTime)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     document_sha256: Mapped[str] = mapped_column(String(64))
@@ -162,8 +162,8 @@ class ClaimStateRow(Base):
     __tablename__ = "claim_states"
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    previous_state: Mapped[str | None] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20))
+    previous_state: Mapped[str | None] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text)
     remittance_claim_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
@@ -229,7 +229,7 @@ class RemittanceClaimRow(Base):
     policy wants a person to approve it; ``dismissed``: a person decided it is not to be
     posted (a true duplicate) — migration 0011."""
     review_reason: Mapped[str | None] = mapped_column(Text)
-    planned_state: Mapped[str | None] = mapped_column(String(20))
+    planned_state: Mapped[str | None] = mapped_column(String(24))
     """The state the claim moves to when a held or awaiting payment is approved."""
 
 

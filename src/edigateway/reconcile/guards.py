@@ -16,6 +16,8 @@ the payment — written, but counted nowhere until someone approves it — when:
   the claim it replaced still stands;
 * **money on a predetermination**: a predetermination can only be priced (CLP02 = 25,
   CLP04 = 0, claim-level CAS OA-101 at most); money or any other adjustment is held;
+* **reversal of nothing**: a reversal (CLP02 = 22) taking back more than is posted for
+  the claim or one of its lines (what it reverses was held or never posted);
 * **another payer**: the 835's payer ID is another of the practice's payers than the
   claim's (an ID the practice does not know may be a clearinghouse's alias of the right
   payer, so it is not held: only an ID that clearly names another payer is).
@@ -200,9 +202,11 @@ def holds(
                 f"was sent to payer {facts.payer_id}",
             )
         )
-    if payment.is_reversal or payment.status == PREDETERMINATION_ANSWER:
-        return found
     money = view.of(facts.claim_id)
+    if payment.is_reversal:
+        return found + _reversal_of_nothing(payment, postings, money)
+    if payment.status == PREDETERMINATION_ANSWER:
+        return found
     duplicate = _duplicate_of(payment, lines, money)
     if duplicate is not None:
         found.append(Hold(WorkReason.DUPLICATE_PAYMENT, duplicate))
@@ -221,6 +225,39 @@ def holds(
                 )
             )
     return found
+
+
+def _reversal_of_nothing(
+    payment: ClaimPayment, postings: list[Posting], money: ClaimMoney
+) -> list[Hold]:
+    """A reversal takes back posted money: one taking back more than is posted for the
+    claim or one of its lines (the payment it reverses was held, dismissed or never
+    posted) would leave the claim paid less than nothing."""
+    pcn = payment.patient_control_number
+    if -payment.paid > money.paid:
+        return [
+            Hold(
+                WorkReason.REVERSAL,
+                f"the payer takes back {-payment.paid} of claim {pcn}, but only "
+                f"{money.paid} of its payments is posted (the payment it reverses was "
+                "held, dismissed or never posted)",
+            )
+        ]
+    taken: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for posting in postings:
+        if posting.kind in _MONEY and posting.line_number is not None:
+            taken[posting.line_number] -= posting.amount
+    for line, amount in sorted(taken.items()):
+        posted = money.paid_by_line.get(line, ZERO)
+        if amount > posted:
+            return [
+                Hold(
+                    WorkReason.REVERSAL,
+                    f"the payer takes back {amount} of claim {pcn} line {line}, but only "
+                    f"{posted} is posted for it",
+                )
+            ]
+    return []
 
 
 def _duplicate_of(

@@ -22,6 +22,7 @@ from contextlib import closing
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from edigateway.domain.claim_stages import CLAIM_STAGES, stage
+from edigateway.domain.claims_split import part_parent
 from edigateway.domain.postings import WorkReason
 from edigateway.persistence.claim_rows import current_claims
 from edigateway.persistence.submission_rows import claims_of, latest_sent_as, transaction_numbers
@@ -251,18 +252,23 @@ class _Router277CA(_Router):
         )
 
     def _claim_for(self, pcn: str) -> ClaimRow | None:
-        """The latest claim with this CLM01 still waiting for a payer's answer."""
-        waiting = [
-            c
-            for c in current_claims(self.session, pcn)
-            if stage(c.state) <= CLAIM_STAGES["payer_accepted"]
-        ]
+        """The latest claim with this CLM01 still waiting for a payer's answer; for a part
+        of a claim the 837D writer split (``<pcn>-<n>``, when no claim has that number)
+        its parent: a part accepted moves the parent on, a part rejected rejects it."""
+        found = current_claims(self.session, pcn)
+        parent = part_parent(pcn)
+        if not found and parent is not None:
+            found = current_claims(self.session, parent[0])
+        waiting = [c for c in found if stage(c.state) <= CLAIM_STAGES["payer_accepted"]]
         return waiting[0] if waiting else None
 
     def _apply_claim(self, ack: ClaimAck, claim: ClaimRow) -> None:
         reason = f"{self.name}: 277CA {ack.category_code}:{ack.status_code} {ack.message}"
         if ack.status == "accepted":
-            if ack.payer_claim_control_number:
+            if ack.payer_claim_control_number and (
+                ack.patient_control_number == claim.patient_control_number
+                or not claim.payer_claim_control_number
+            ):
                 claim.payer_claim_control_number = ack.payer_claim_control_number
             self.mover.move(claim, "payer_accepted", reason)
         elif ack.status == "rejected":
@@ -272,7 +278,7 @@ class _Router277CA(_Router):
             if self.mover.move(claim, "payer_rejected", reason):
                 self.mover.work(
                     WorkReason.PAYER_REJECTED,
-                    f"claim {claim.patient_control_number} was rejected at the payer's front "
+                    f"claim {ack.patient_control_number} was rejected at the payer's front "
                     f"door: {ack.message}; correct and resubmit as a new claim",
                     claim=claim,
                     codes=",".join(codes),

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
 from edigateway.domain.claims import MAX_LINES_PER_CLAIM
-from edigateway.domain.claims_split import split_claim
+from edigateway.domain.claims_split import part_parent, split_claim
 from edigateway.domain.postings import PostingKind, WorkItem, WorkReason
-from edigateway.errors import X12Location
+from edigateway.errors import ConflictError, X12Location
 from edigateway.persistence import remittance_rows as rows
 from edigateway.persistence.claim_rows import Move, note, transition
 from edigateway.persistence.tables import ClaimRow
@@ -512,7 +512,29 @@ class Poster:
                     {payment.patient_control_number: target.row.id},
                 )
                 continue
-            store_claim(self.session, secondary, now=self.now, state="ready")
+            try:
+                store_claim(self.session, secondary, now=self.now, state="ready")
+            except ConflictError:
+                # the primary's payment changed (a correction after a reversal) after
+                # the secondary was built from it: the stored one no longer says what the
+                # primary paid, and only a person can tell whether it was sent
+                self._insert_work(
+                    [
+                        WorkItem(
+                            patient_control_number=payment.patient_control_number,
+                            reason=WorkReason.SECONDARY_NEEDED,
+                            message=f"the primary payer's payment of claim "
+                            f"{payment.patient_control_number} changed, but its secondary "
+                            f"claim {secondary.patient_control_number} was already built "
+                            "from the earlier payment: check it and send a replacement "
+                            "(frequency 7) with the primary's new figures",
+                            amount=payment.paid,
+                            source_position=payment.source_position,
+                        )
+                    ],
+                    {payment.patient_control_number: target.row.id},
+                )
+                continue
             self.result.secondary_claims.append(secondary.patient_control_number)
 
     def _move_states(
@@ -703,14 +725,6 @@ def _slices(
         p += outcome.postings
         w += outcome.work_items
     return postings, work
-
-
-def part_parent(pcn: str) -> tuple[str, int] | None:
-    """``(parent number, part)`` for a split claim's part number ``<pcn>-<n>``."""
-    base, dash, number = pcn.rpartition("-")
-    if not dash or not base or not number.isdigit() or number.startswith("0"):
-        return None
-    return base, int(number)
 
 
 def split_part(claim: Claim, part: int) -> Claim | None:
