@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from edigateway.api import event_models, user_models
+from edigateway.api import claim_edit_models, event_models, user_models
 from edigateway.api import schemas as answers
 from edigateway.api.descriptions import FIELDS
 from edigateway.api.problems import ERROR_DESCRIPTIONS, MEDIA_TYPE, Problem
@@ -105,7 +105,7 @@ def _examples(schemas: dict[str, Any]) -> None:
     """Put back the response models' own examples: FastAPI drops every null from the
     document, those in examples too, which would leave examples missing required fields."""
     for model in [*vars(answers).values(), *vars(event_models).values(),
-                  *vars(user_models).values()]:
+                  *vars(user_models).values(), *vars(claim_edit_models).values()]:
         if isinstance(model, type) and issubclass(model, BaseModel) and \
                 model.__name__ in schemas:
             extra = model.model_config.get("json_schema_extra")

@@ -6,6 +6,8 @@ States (:class:`ClaimState`)::
     ready ─► queued ─► submitted ─► ch_accepted ─► payer_accepted ─► paid / partially_paid
       │                     │  (predetermination_sent)  │                 denied / reversed
       └► cancelled          └► ch_rejected   payer_rejected ─► cancelled   │
+                                  └──────┴─► resubmitted (a corrected   │
+                                             original took its place)   │
                                                                            ├► appealed ─► (835)
     predetermination: … ─► predetermined (CLP02 = 25)                      ├► written_off
     any sent claim ─► replaced / voided (a frequency 7 or 8 supersedes it) └► closed
@@ -55,7 +57,9 @@ class ClaimState(StrEnum):
     ``predetermined`` (the payer's estimate came: CLP02 = 25), ``appealed`` (a denial
     appealed), ``written_off`` / ``closed`` (what the payer left was written off, or moved
     to the patient), ``replaced`` / ``voided`` (superseded by a frequency 7 or 8 claim),
-    ``cancelled`` (never to be sent, or not resent after a rejection)."""
+    ``resubmitted`` (rejected, then superseded by its corrected claim sent as a new
+    original under the same number), ``cancelled`` (never to be sent, or not resent after
+    a rejection)."""
 
     READY = "ready"
     QUEUED = "queued"
@@ -75,6 +79,7 @@ class ClaimState(StrEnum):
     CLOSED = "closed"
     REPLACED = "replaced"
     VOIDED = "voided"
+    RESUBMITTED = "resubmitted"
     CANCELLED = "cancelled"
 
 
@@ -98,13 +103,22 @@ ADJUDICATED: Final = frozenset({S.PAID, S.PARTIALLY_PAID, S.DENIED, S.REVERSED})
 
 REJECTED: Final = frozenset({S.CH_REJECTED, S.PAYER_REJECTED})
 
-SUPERSEDED: Final = frozenset({S.REPLACED, S.VOIDED})
+SUPERSEDED: Final = frozenset({S.REPLACED, S.VOIDED, S.RESUBMITTED})
+"""Another claim took this one's place (:attr:`ClaimRow.superseded_by_id` names it)."""
 
 NOT_SENT: Final = frozenset({S.READY, S.QUEUED, S.CANCELLED})
 """Never reached a payer: no A/R, no ledger beyond what was billed."""
 
 CLOSED_STATES: Final = frozenset(
-    {S.WRITTEN_OFF, S.CLOSED, S.CANCELLED, S.REPLACED, S.VOIDED, S.PREDETERMINED}
+    {
+        S.WRITTEN_OFF,
+        S.CLOSED,
+        S.CANCELLED,
+        S.REPLACED,
+        S.VOIDED,
+        S.RESUBMITTED,
+        S.PREDETERMINED,
+    }
 )
 """Nothing more is expected from the payer."""
 
@@ -118,8 +132,8 @@ TRANSITIONS: Final[dict[ClaimState, frozenset[ClaimState]]] = {
     S.PREDETERMINATION_SENT: frozenset(),
     S.CH_ACCEPTED: frozenset(),
     S.PAYER_ACCEPTED: frozenset(),
-    S.CH_REJECTED: frozenset({S.CANCELLED}),
-    S.PAYER_REJECTED: frozenset({S.CANCELLED}),
+    S.CH_REJECTED: frozenset({S.CANCELLED, S.RESUBMITTED}),
+    S.PAYER_REJECTED: frozenset({S.CANCELLED, S.RESUBMITTED}),
     S.PAID: frozenset({S.APPEALED, S.WRITTEN_OFF, S.CLOSED}),
     S.PARTIALLY_PAID: frozenset({S.APPEALED, S.WRITTEN_OFF, S.CLOSED}),
     S.DENIED: frozenset({S.APPEALED, S.WRITTEN_OFF, S.CLOSED}),
@@ -130,6 +144,7 @@ TRANSITIONS: Final[dict[ClaimState, frozenset[ClaimState]]] = {
     S.CLOSED: frozenset(),
     S.REPLACED: frozenset(),
     S.VOIDED: frozenset(),
+    S.RESUBMITTED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 """Moves a person or the gateway makes, besides the exchange's forward moves, an 835's
@@ -154,6 +169,7 @@ CAUSES: Final[dict[ClaimState, frozenset[CauseKind]]] = {
     S.CANCELLED: PEOPLE,
     S.REPLACED: ANYONE,
     S.VOIDED: ANYONE,
+    S.RESUBMITTED: ANYONE,
     S.READY: frozenset(),
 }
 """The kinds of cause each target state accepts. An 835 payment a guard or the payer's
@@ -200,6 +216,8 @@ def allowed(current: ClaimState | str, target: ClaimState, cause: CauseKind) -> 
         return False
     if is_exchange_answer(target):
         ok = now not in CLOSED_STATES and moves_forward(now, target)
+    elif target is S.RESUBMITTED:
+        ok = now in REJECTED
     elif target in SUPERSEDED:
         ok = now not in SUPERSEDED and now is not S.CANCELLED
     elif target in ADJUDICATED:
@@ -301,11 +319,11 @@ def billed_amount(
 ) -> Decimal:
     """What a claim bills its payer: its charge while it is billed; only what was already
     settled (``settled``: paid + adjustments + patient share) once it is withdrawn
-    (voided, replaced by another claim, cancelled) or when it is itself a void; nothing
-    for a predetermination, which asks for an estimate, not money."""
+    (voided, replaced or resubmitted by another claim, cancelled) or when it is itself a
+    void; nothing for a predetermination, which asks for an estimate, not money."""
     if kind == "predetermination":
         return ZERO
-    if frequency == "8" or ClaimState(state) in (S.VOIDED, S.REPLACED, S.CANCELLED):
+    if frequency == "8" or ClaimState(state) in SUPERSEDED | {S.CANCELLED}:
         return settled
     return charge
 

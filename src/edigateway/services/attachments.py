@@ -83,7 +83,7 @@ EXTENSIONS: Final[dict[str, str]] = {
 MAX_PER_CLAIM: Final = 10
 """PWK repeats at most 10 times in 2300, and each attachment needs its own."""
 UNSENT_STATES: Final = frozenset({"ready"})
-CLOSED_STATES: Final = frozenset({"cancelled", "voided", "replaced"})
+CLOSED_STATES: Final = frozenset({"cancelled", "voided", "replaced", "resubmitted"})
 
 
 class Caller(Protocol):

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from edigateway.transports.https import CoreHttpClient
 
 WAITING = ("submitted", "ch_accepted", "payer_accepted")
-NOT_ASKABLE = frozenset({"ready", "queued", "replaced", "voided"})
+NOT_ASKABLE = frozenset({"ready", "queued", "replaced", "voided", "resubmitted", "cancelled"})
 """States of claims a payer cannot be asked about: not sent yet, or superseded."""
 ASKED = "277 "
 _ACT: dict[str, str] = {

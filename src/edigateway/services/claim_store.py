@@ -4,7 +4,10 @@
 (``unchanged``); a replacement (frequency 7) or void (8) with the same patient control
 number is stored beside the original and supersedes it; an original (1) whose content
 differs from the stored one is refused — the coordinator must send a replacement, or the
-835 could not be matched unambiguously.
+835 could not be matched unambiguously — unless the stored one was rejected (999 or
+277CA): the payer never took it, so the corrected claim (or the same claim again, once
+the cause was fixed elsewhere) is stored under the same number and the rejected one becomes
+``resubmitted`` (superseded by it, out of A/R).
 """
 
 from __future__ import annotations
@@ -17,13 +20,11 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from edigateway.domain.claim_lifecycle import Cause, ClaimState
-from edigateway.domain.claim_lifecycle import Cause, ClaimState
+from edigateway.domain.claim_lifecycle import REJECTED, Cause, ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.edits import ensure_clean
 from edigateway.errors import ConflictError
-from edigateway.persistence.claim_rows import Move, first_steps, transition
-from edigateway.persistence.claim_rows import Move, first_steps, transition
+from edigateway.persistence.claim_rows import Move, first_steps, note, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
     ClaimLineRow,
@@ -162,7 +163,6 @@ class ClaimStore:
     def _store_run(self, claims: list[Claim], state: str) -> list[ImportedClaim]:
         if not claims:
             return []
-        now = self.now
         _lock_claim_numbers(self.session, {(self.practice_id(c), c.patient_control_number)
                                            for c in claims})
         existing = {(row.practice_id, row.patient_control_number): row
@@ -177,10 +177,11 @@ class ClaimStore:
             pcn = claim.patient_control_number
             text, digest = _document(claim, cipher_of(self.session))
             earlier = existing.get((self.practice_id(claim), pcn))
-            if earlier is not None and earlier.document_sha256 == digest:
+            if (earlier is not None and earlier.document_sha256 == digest
+                    and earlier.state not in REJECTED):
                 outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
                 continue
-            if earlier is not None and claim.frequency == "1":
+            if earlier is not None and claim.frequency == "1" and earlier.state not in REJECTED:
                 msg = (f"claim {pcn} was already imported (id {earlier.id}) with different "
                        "content; send the change as a replacement (frequency 7) or void it (8)")
                 raise ConflictError(msg)
@@ -196,12 +197,23 @@ class ClaimStore:
             (claim, _text, _digest, earlier), claim_id = next(fresh)
             results.append(ImportedClaim(claim_id, claim.patient_control_number, "stored"))
             if earlier is not None:
-                new_state = ClaimState.VOIDED if claim.frequency == "8" else ClaimState.REPLACED
-                transition(self.session, [Move(earlier, new_state, Cause(
-                    "system", f"superseded by claim {claim_id} (frequency "
-                    f"{claim.frequency})"))], now=now)
-                earlier.superseded_by_id = claim_id
+                self._supersede(earlier, claim, claim_id)
         return results
+
+    def _supersede(self, earlier: ClaimRow, claim: Claim, claim_id: int) -> None:
+        """``earlier`` gives way to the new ``claim_id``; both histories name the other."""
+        was = earlier.state
+        if was in REJECTED and claim.frequency != "8":
+            new_state = ClaimState.RESUBMITTED
+            why = f"resubmitted as claim {claim_id} (corrected after the rejection)"
+        else:
+            new_state = ClaimState.VOIDED if claim.frequency == "8" else ClaimState.REPLACED
+            why = f"superseded by claim {claim_id} (frequency {claim.frequency})"
+        transition(self.session, [Move(earlier, new_state, Cause("system", why))], now=self.now)
+        earlier.superseded_by_id = claim_id
+        if new_state is ClaimState.RESUBMITTED:
+            note(self.session, self.session.get_one(ClaimRow, claim_id), Cause(
+                "system", f"resubmission of claim {earlier.id}, which was {was}"), self.now)
 
     def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str
                 ) -> list[int]:
@@ -215,7 +227,7 @@ class ClaimStore:
               "frequency": claim.frequency,
               "payer_claim_control_number": claim.payer_claim_control_number,
               "total_charge": claim.total_charge,
-              "first_service_date": min(_service_dates(claim), default=None),
+              "first_service_date": min(service_dates(claim), default=None),
               "submitted_on": now.date() if state == "submitted" else None,
               "state": state, "state_changed_at": now,
               "superseded_by_id": None, "document_sha256": digest,
@@ -311,20 +323,12 @@ def store_claim(session: Session, claim: Claim, *, now: datetime,
     return ClaimStore(session, now).store([claim], state)[0]
 
 
-def _service_dates(claim: Claim) -> Iterator[date]:
+def service_dates(claim: Claim) -> Iterator[date]:
+    """Each line's date of service (the claim's when the line gives none)."""
     for line in claim.lines:
         when = line.service_date or claim.service_date
         if when is not None:
             yield when
-
-
-def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
-    """Claims by ID (superseded ones too), with their documents."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {row.id: (row, open_document(session, row))
-            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
 
 
 def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:

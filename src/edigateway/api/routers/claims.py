@@ -1,4 +1,5 @@
-"""Claims: create (after the clean-claim edits), validate, submit, read, replace, void."""
+"""Claims: create (after the clean-claim edits), validate, submit, read, edit, cancel,
+resubmit, replace, void."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
+from edigateway.api.claim_edit_models import CancelRequest, Resubmitted
 from edigateway.api.deps import (
     ETAG,
     NOT_MODIFIED,
@@ -31,6 +33,7 @@ from edigateway.api.schemas import (
     ClaimDetail,
     ClaimPage,
     ClaimState,
+    ClaimSummary,
     EstimateVsActual,
     HistoryStep,
     ReplacementClaim,
@@ -44,7 +47,7 @@ from edigateway.api.schemas import (
 from edigateway.api.verification_models import ClaimEstimateBody
 from edigateway.domain.claims import Claim
 from edigateway.domain.eligibility import Estimate
-from edigateway.services import estimates, practice_claims
+from edigateway.services import claim_edits, estimates, practice_claims
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(prefix="/claims", tags=["claims"])
@@ -141,6 +144,66 @@ def claim_history(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> list[
     """Every state the claim went through, with its cause."""
     return [answer(HistoryStep, step) for step in practice_claims.history(
         gateway.database, caller, claim_id, now=gateway.clock())]
+
+
+@router.patch("/{claim_id:int}", response_model=ClaimSummary, operation_id="editClaim",
+              dependencies=[JsonBody], responses=responses(404, 409))
+def edit_claim(claim_id: RowId, claim: Annotated[Claim, Body(openapi_examples=examples(
+                   "the corrected claim, whole", CLAIM))],
+               caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
+               idempotency_key: IdempotencyKey = None) -> Response:
+    """Correct a claim not yet sent (state ``ready``): the body is the whole corrected
+    claim, as on create (not a patch of fields: lines, teeth and codes are replaced as
+    given). The clean-claim edits run again (422 lists each failure); the claim keeps its
+    ID, number (``patient_control_number``), billing NPI and frequency. 409 once it is
+    queued or sent (a rejected claim is resent with ``POST …/resubmit``; one the payer has
+    is replaced)."""
+    return idempotent(gateway, principal, idempotency_key, {"edit": claim_id, "claim": claim},
+                      lambda: (200, answer(ClaimSummary, claim_edits.edit(
+                          gateway.database, caller, claim_id, claim, now=gateway.clock(),
+                          payer_ids=gateway.profile().payer_ids))))
+
+
+@router.post("/{claim_id:int}/cancel", response_model=ClaimSummary,
+             operation_id="cancelClaim", responses=responses(404, 409))
+def cancel_claim(claim_id: RowId, caller: Writer, principal: PrincipalDep,
+                 gateway: GatewayDep,
+                 request: Annotated[CancelRequest | None, Body(openapi_examples=examples(
+                     "why", {"reason": "patient rescheduled"}))] = None,
+                 idempotency_key: IdempotencyKey = None) -> Response:
+    """Cancel a claim that will not be sent: one not yet queued (``ready``), or one the
+    clearinghouse or payer rejected and that will not be resent (its rejection work items
+    close). It leaves A/R. 409 once queued or sent: void a claim the payer has."""
+    reason = request.reason if request else None
+    return idempotent(gateway, principal, idempotency_key,
+                      {"cancel": claim_id, "reason": reason},
+                      lambda: (200, answer(ClaimSummary, claim_edits.cancel(
+                          gateway.database, caller, claim_id, now=gateway.clock(),
+                          reason=reason))))
+
+
+@router.post("/{claim_id:int}/resubmit", status_code=202, response_model=Resubmitted,
+             operation_id="resubmitClaim", dependencies=[JsonBody],
+             responses=responses(404, 409))
+def resubmit_claim(claim_id: RowId, claim: Annotated[Claim, Body(openapi_examples=examples(
+                       "the corrected claim", CLAIM))],
+                   caller: Writer, principal: PrincipalDep, gateway: GatewayDep,
+                   idempotency_key: IdempotencyKey = None) -> Response:
+    """Resend a claim the clearinghouse (999) or payer (277CA) rejected, corrected: the
+    payer never accepted it, so it goes again under the same claim number as it was sent
+    (an original stays an original). The corrected claim is stored as a new claim (the
+    clean-claim edits run: 422 lists each failure), takes the rejected claim's
+    attachments and is queued in an 837D for the outbox sender, in one step; the rejected
+    claim becomes ``resubmitted`` (out of A/R; ``superseded_by_id`` names the new claim
+    and both histories name each other) and its rejection work items close. 409 when the
+    claim is not rejected or was resubmitted already (of two concurrent calls, one wins)."""
+    return idempotent(gateway, principal, idempotency_key,
+                      {"resubmit": claim_id, "claim": claim},
+                      lambda: (202, answer(Resubmitted, claim_edits.resubmit(
+                          gateway.database, caller, claim_id, claim,
+                          settings=gateway.settings, clearinghouse=gateway.profile(),
+                          numbers=gateway.control_numbers, now=gateway.clock(),
+                          payer_ids=gateway.profile().payer_ids))))
 
 
 async def _wrapped(request: Request) -> bool:
