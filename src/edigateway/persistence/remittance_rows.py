@@ -437,6 +437,8 @@ def money_on_file(
             money.paid_by_line[line] += cents
         elif kind in ("deductible", "coinsurance", "copay", "patient_other"):
             money.patient += cents
+        elif kind in ("write_off", "patient_transfer"):
+            money.by_hand += cents
     standing = list(
         session.execute(
             select(

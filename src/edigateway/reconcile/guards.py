@@ -74,6 +74,8 @@ class ClaimMoney:
     )
     patient: Decimal = ZERO
     standing: list[StandingPayment] = field(default_factory=list)
+    by_hand: Decimal = ZERO
+    """Settled by a person: written off or moved to the patient."""
 
     @property
     def paid(self) -> Decimal:
@@ -207,6 +209,15 @@ def holds(
         return found + _reversal_of_nothing(payment, postings, money)
     if payment.status == PREDETERMINATION_ANSWER:
         return found
+    if money.by_hand > ZERO and (payment.paid != ZERO or payment.services):
+        found.append(
+            Hold(
+                WorkReason.OVERPAYMENT,
+                f"claim {pcn} was settled by hand ({money.by_hand} written off or moved "
+                "to the patient) and the payer now answers it: posting both would settle "
+                "it twice; reverse the hand settlement, then approve, or dismiss",
+            )
+        )
     duplicate = _duplicate_of(payment, lines, money)
     if duplicate is not None:
         found.append(Hold(WorkReason.DUPLICATE_PAYMENT, duplicate))
