@@ -64,7 +64,7 @@ KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_it
          "webhook_id": "webhook", "delivery_id": "delivery",
          "verification_id": "verification", "payer_id": "payer",
          "transmission_id": "submission", "file_id": "received_file", "user_id": "user",
-         "attachment_id": "attachment"}
+         "attachment_id": "attachment", "appeal_id": "appeal"}
 """Path parameter → the kind of A's record it names. Of a route with several, the last
 names the record and those before it its parents (``/webhooks/{webhook_id}/deliveries/
 {delivery_id}``); every kind has a factory in :data:`FACTORIES`."""
@@ -327,6 +327,15 @@ def _attachments(world: World) -> list[dict[str, Any]]:
     return [{"attachment_id": made["id"]}]
 
 
+def _appeals(world: World) -> list[dict[str, Any]]:
+    """An appeal of A's claim with the denied line, under a narrative only A wrote."""
+    claim = world.ids["claim"][1]
+    made = _ok(world.api.post(f"/v1/claims/{claim}/appeals", headers=world.a, json={
+        "reason": "not_covered", "narrative": "A-ONLY APPEAL 5521"}))
+    world.secrets.add("A-ONLY APPEAL 5521")
+    return [{"appeal_id": made["id"]}]
+
+
 FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "claim": lambda world: [{"claim_id": i} for i in world.ids["claim"]],
     "remittance": _listed("/v1/remittances", "remittance_id"),
@@ -341,6 +350,7 @@ FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "event": _listed("/v1/events", "id"),
     "user": _users,
     "attachment": _attachments,
+    "appeal": _appeals,
 }
 """Every kind of A's record a route names or a list shows → how the walk gets A's records
 of it (made through A's own API, or read from A's lists): a kind without one fails the
@@ -518,6 +528,11 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/v1/claims/{claim_id}/attachments"): {
             "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
         ("DELETE", "/v1/attachments/{attachment_id}"): {},
+        ("POST", "/v1/claims/{claim_id}/appeals"): {"json": {"reason": "other",
+                                                             "narrative": "not mine"}},
+        ("PATCH", "/v1/appeals/{appeal_id}"): {"json": {"follow_up_on": "2027-01-01"}},
+        ("POST", "/v1/appeals/{appeal_id}/sent"): {"json": {"method": "fax"}},
+        ("POST", "/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "won"}},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to "

@@ -39,6 +39,7 @@ from edigateway.api.problems import (
     responses,
 )
 from edigateway.api.routers import (
+    appeals,
     attachments,
     claim_status,
     claims,
@@ -87,7 +88,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
-                   remittances, workqueue, reports, attachments,
+                   remittances, workqueue, reports, attachments, appeals,
                    transmissions, received_files, events, webhooks, users):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))

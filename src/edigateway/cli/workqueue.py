@@ -26,9 +26,11 @@ def workqueue_list(
 
     Example: ``edigateway workqueue list --json``
     """
+    from edigateway.services.appeals import open_due_reminders
     from edigateway.services.followup import work_items
 
     with open_gateway() as gateway:
+        open_due_reminders(gateway.database, now=gateway.clock())
         items = work_items(gateway.database, include_resolved=show_all)
     emit(items, json=as_json, text=_item_lines)
 

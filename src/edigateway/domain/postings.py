@@ -66,6 +66,9 @@ class WorkReason(StrEnum):
     PAYER_MISMATCH = "payer_mismatch"
     ERA_REVIEW = "era_review"
     ESTIMATE_ON_CLAIM = "estimate_on_claim"
+    APPEAL_FOLLOW_UP = "appeal_follow_up"
+    """An appeal's follow-up date came without the payer's answer: call or check the
+    portal (opened on that day; it closes when the appeal's outcome is recorded)."""
 
 
 class Posting(DomainModel):

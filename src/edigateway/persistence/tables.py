@@ -598,3 +598,39 @@ class ClaimAttachmentRow(Base):
     transmission: Mapped[str | None] = mapped_column(String(2))
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AppealRow(Base):
+    """An appeal of a payer's decision on a claim (issue 16, item 3): why, the
+    coordinator's narrative and the letter's facts (both sealed: they name the patient,
+    bound to the row), the attachments it lists, and its tracking — when and how it was
+    sent, when to follow up (``reminder_item_id``: the work item opened on that day) and
+    the payer's answer (migration 0016).
+
+    ``denied_amount`` is what the payer denied when the appeal was made, the money the
+    appeal asks for; ``letter`` is the letter's content as of then, so the letter
+    downloaded after sending is the letter that was sent."""
+
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    narrative: Mapped[str] = mapped_column(Text)
+    """Sealed."""
+    letter: Mapped[str] = mapped_column(Text)
+    """Sealed JSON of the letter's facts (:class:`edigateway.services.appeal_documents.
+    AppealLetter`)."""
+    attachment_ids: Mapped[str] = mapped_column(String(200), default="[]")
+    denied_amount: Mapped[Decimal] = mapped_column(Cents)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    sent_method: Mapped[str | None] = mapped_column(String(12))
+    sent_by: Mapped[str | None] = mapped_column(String(60))
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
+    reminder_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    outcome_note: Mapped[str | None] = mapped_column(Text)

@@ -11,6 +11,7 @@ from edigateway.api.examples import examples
 from edigateway.api.problems import responses
 from edigateway.api.schemas import Resolved, ResolveRequest, WorkItem, WorkItemPage, stored_time
 from edigateway.domain.postings import WorkReason
+from edigateway.services.appeals import open_due_reminders
 from edigateway.services.followup import resolve_work_item, work_items
 from edigateway.services.practice_claims import Caller
 
@@ -29,7 +30,8 @@ def list_items(caller: Annotated[Caller, scope("workqueue:read")],
                offset: Annotated[int, Query(ge=0, le=10_000_000, description=(
                    "items to skip"))] = 0) -> WorkItemPage:
     """Open items (or all), oldest first, optionally of one reason or opened or resolved
-    since a time."""
+    since a time. Appeals whose follow-up date has come get their reminder item first."""
+    open_due_reminders(gateway.database, now=gateway.clock(), practice_id=caller.practice_id)
     items = work_items(gateway.database, include_resolved=include_resolved,
                        practice_id=caller.practice_id, reason=reason, limit=limit + 1,
                        offset=offset,
