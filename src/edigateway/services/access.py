@@ -113,7 +113,7 @@ def practice_by(session: Session, reference: str) -> Practice:
         row = session.get(Practice, int(reference))
     if row is None:
         msg = (f"no practice {reference!r} (give its NPI or ID; practices appear when "
-               "claims are stored, or with --create-name)")
+               "claims are stored, or with `keys create --practice-name NAME`)")
         raise NotFoundError(msg)
     return row
 

@@ -34,7 +34,13 @@ from edigateway.domain.claim_lifecycle import REJECTED, Cause, CauseKind, ClaimS
 from edigateway.domain.claims import ClaimBatch
 from edigateway.domain.edits import ensure_clean
 from edigateway.domain.postings import WorkReason
-from edigateway.errors import ClaimInputError, ConflictError, FieldProblem, NotFoundError
+from edigateway.errors import (
+    ClaimInputError,
+    ConflictError,
+    FieldProblem,
+    InputError,
+    NotFoundError,
+)
 from edigateway.persistence.claim_rows import Move, note, transition
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import (
@@ -46,7 +52,7 @@ from edigateway.persistence.tables import (
     WorkItemRow,
     table_of,
 )
-from edigateway.services.access import record
+from edigateway.services.access import practice_by, record
 from edigateway.services.claim_store import (
     ClaimStore,
     document_binding,
@@ -70,6 +76,10 @@ if TYPE_CHECKING:
 
 REJECTION_ITEMS = (WorkReason.CLEARINGHOUSE_REJECTED.value, WorkReason.PAYER_REJECTED.value)
 """The work items a rejection opens; resending or cancelling the claim resolves them."""
+
+
+MAX_REASON = 200
+"""The longest cancellation reason kept in a claim's history."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,8 @@ def cancel(
     db: Database, caller: Caller, claim_id: int, *, now: datetime, reason: str | None = None
 ) -> ClaimSummary:
     """Cancel a claim never to be sent: ready, or rejected and not resent."""
+    if reason is not None and len(reason) > MAX_REASON:
+        raise InputError(f"reason: at most {MAX_REASON} characters")
     with db.transaction() as session:
         row = _locked(session, caller, claim_id)
         kind = cause_kind(caller.actor)
@@ -254,6 +266,19 @@ def resubmit(
             queued.interchange_control_number,
             tuple(closed),
         )
+
+
+def practice_for(db: Database, npi: str | None) -> int:
+    """The practice a command-line user means: the one with NPI ``npi``, or the only
+    practice there is."""
+    with db.transaction() as session:
+        if npi is not None:
+            return practice_by(session, npi).id
+        ids = list(session.scalars(select(Practice.id).order_by(Practice.id).limit(2)))
+    if len(ids) != 1:
+        raise InputError("no practice yet (store a claim first)" if not ids else
+                         "several practices: say which with --practice NPI")
+    return ids[0]
 
 
 def _check_input(claim: Claim, payer_ids: list[str] | None, now: datetime) -> None:
