@@ -285,7 +285,7 @@ def test_database_file_holds_no_plaintext_phi_and_keys_rotate(api: Api, tmp_path
     assert counts["inbound_files"] == 3
     assert set(keys_in_use(database)) == {"k2"}
     assert rotate_phi(database) == {"claims": 0, "submissions": 0, "inbound_files": 0,
-                                    "users": 0, "claim_attachments": 0}
+                                    "users": 0, "claim_attachments": 0, "appeals": 0}
     detail = c.get(f"/v1/claims/{claim_id}", headers=a).json()
     assert detail["claim"]["subscriber"]["name"]["last_name"] == "NGUYEN"
     database.phi = old  # the retired key alone no longer opens anything

@@ -24,10 +24,12 @@ from fastapi.testclient import TestClient
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway
 from edigateway.persistence.tables import ClaimRow
+from edigateway.security.phi import PhiCipher
 from edigateway.services.followup import open_claims
 from edigateway.services.inbound import poll_inbound
 from edigateway.services.ledger import ledgers
 from edigateway.services.outbox import drain_outbox
+from edigateway.services.rotation import keys_in_use, rotate_phi
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
 from tests.factories import FIXTURES, NOW, PRACTICE_NPI, api_key, settings_for, simulated_gateway
@@ -377,3 +379,20 @@ def test_another_practice_gets_404(api: Api):
         date.fromisoformat(c.get(f"/v1/appeals/{appeal_id}", headers=a).json()["created_at"][:10])
         == NOW.date()
     )
+
+
+def test_key_rotation_reseals_narrative_and_letter(api: Api):
+    c, a = api.client, api.a
+    claim_id = _denied_claim(api)
+    appeal_id = c.post(
+        f"/v1/claims/{claim_id}/appeals",
+        headers=a,
+        json={"reason": "other", "narrative": NARRATIVE},
+    ).json()["id"]
+    database = api.gateway.database
+    database.phi = PhiCipher(api.gateway.keyring.with_new_key("k2"))
+    assert rotate_phi(database)["appeals"] == 2
+    assert set(keys_in_use(database)) == {"k2"}
+    assert rotate_phi(database)["appeals"] == 0
+    assert c.get(f"/v1/appeals/{appeal_id}", headers=a).json()["narrative"] == NARRATIVE.strip()
+    assert "documented bruxism" in c.get(f"/v1/appeals/{appeal_id}/letter.html", headers=a).text

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.inbound_rows import inbound_binding
 from edigateway.persistence.tables import (
+    AppealRow,
     ClaimAttachmentRow,
     ClaimRow,
     InboundFileRow,
@@ -23,6 +24,7 @@ from edigateway.persistence.tables import (
     UserRow,
 )
 from edigateway.security.phi import VERSION
+from edigateway.services.appeals import sealed as appeal_binding
 from edigateway.services.attachments import sealed_binding
 from edigateway.services.claim_store import document_binding
 from edigateway.services.submissions import payload_binding
@@ -65,7 +67,28 @@ def rotate_phi(db: Database, *, batch: int = BATCH) -> dict[str, int]:
                 last = rows[-1].id
     counts["users"] = _rotate_users(db, batch)
     counts["claim_attachments"] = _rotate_attachments(db, batch)
+    counts["appeals"] = _rotate_appeals(db, batch)
     return counts
+
+
+def _rotate_appeals(db: Database, batch: int) -> int:
+    """Appeals' narratives and letters, a batch at a time."""
+    rotated, last = 0, 0
+    while True:
+        with db.transaction() as session:
+            rows = list(session.scalars(select(AppealRow).where(AppealRow.id > last)
+                                        .order_by(AppealRow.id).limit(batch)))
+            if not rows:
+                return rotated
+            cipher = cipher_of(session)
+            for row in rows:
+                if (new := _reseal(cipher, row.narrative,
+                                   appeal_binding(row, "narrative"))) is not None:
+                    row.narrative, rotated = new, rotated + 1
+                if (new := _reseal(cipher, row.letter,
+                                   appeal_binding(row, "letter"))) is not None:
+                    row.letter, rotated = new, rotated + 1
+            last = rows[-1].id
 
 
 def _rotate_attachments(db: Database, batch: int) -> int:
@@ -138,7 +161,8 @@ def keys_in_use(db: Database) -> dict[str, int]:
     with db.transaction() as session:
         for column in (ClaimRow.document, SubmissionRow.payload, InboundFileRow.payload,
                        UserRow.totp_secret, UserRow.totp_pending,
-                       ClaimAttachmentRow.content, ClaimAttachmentRow.file_name):
+                       ClaimAttachmentRow.content, ClaimAttachmentRow.file_name,
+                       AppealRow.narrative, AppealRow.letter):
             for token in session.scalars(select(column).where(column.is_not(None))):
                 parts = (token or "").split(".", 2)
                 used[parts[1] if len(parts) == 3 and parts[0] == VERSION else "plain"] += 1
