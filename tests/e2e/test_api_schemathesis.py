@@ -49,6 +49,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
 def test_no_server_errors_and_answers_match_the_schema(case: Any) -> None:
+    if case.path == "/v1/events" and isinstance(case.query, dict) and "wait" in case.query:
+        # a generated long-poll (up to 30 s, no event coming) would outlast the client's
+        # read timeout; the wait itself is tested in test_webhooks_e2e
+        case.query["wait"] = min(int(case.query["wait"]), 1) if str(
+            case.query["wait"]).lstrip("-").isdigit() else case.query["wait"]
     response = case.call(headers=TOKEN)
     if case.path == "/v1/eligibility" and response.status_code == 502:
         return  # the clearinghouse is deliberately absent here; 502 is the documented answer
