@@ -140,6 +140,24 @@ class Settings(BaseSettings):
         "seconds; turn off when `edigateway webhooks deliver --loop` (or the worker's "
         "deliver_webhooks task) runs elsewhere")
 
+    # `edigateway serve` sends, polls and follows up by itself (api/scheduler.py); Celery
+    # beat uses the same intervals (workers/celery_app.py).
+    schedule_enabled: bool = Field(
+        default=True, description="`edigateway serve` runs the outbox sender, the poller "
+        "and the claim-status follow-up on the intervals below; turn off (or `serve "
+        "--no-scheduler`) when Celery beat or cron runs them instead")
+    schedule_send_seconds: int = Field(
+        default=60, ge=1, le=86_400, description="seconds between outbox sends")
+    schedule_poll_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="seconds between polls of the "
+        "clearinghouse for 999, 277CA and 835 files")
+    schedule_status_minutes: int = Field(
+        default=1440, ge=1, le=7 * 1440, description="minutes between claim-status "
+        "follow-up rounds (276/277)")
+    schedule_status_after_days: int = Field(
+        default=30, ge=1, le=365, description="a sent claim with no answer after this many "
+        "days is asked about (once per period)")
+
     @property
     def resolved_sftp_private_key(self) -> Path:
         """Our SFTP client key file."""

@@ -23,7 +23,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
 from edigateway.api import docs, openapi, ui, ui_eligibility
-from edigateway.api.delivery import delivering
 from edigateway.api.middleware import (
     MAX_BODY_BYTES,
     UPLOAD_OVERHEAD,
@@ -58,6 +57,7 @@ from edigateway.api.routers import (
     webhooks,
     workqueue,
 )
+from edigateway.api.scheduler import scheduling
 from edigateway.errors import EdigatewayError
 
 if TYPE_CHECKING:
@@ -72,11 +72,13 @@ API_VERSION = "1.2.0"
 """The contract's version (docs/api.md keeps its changelog)."""
 
 
-def create_app(gateway: Gateway) -> FastAPI:
+def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
     """The API for ``gateway``, which the app's lifespan owns: at shutdown it closes the
-    gateway (the database's pool, the real-time HTTP clients); see :meth:`Gateway.close`."""
+    gateway (the database's pool, the real-time HTTP clients); see :meth:`Gateway.close`.
+    With ``schedule`` (``edigateway serve``), the app also sends, polls and follows up by
+    itself (:mod:`edigateway.api.scheduler`)."""
     app = FastAPI(
-        lifespan=_lifespan(gateway),
+        lifespan=_lifespan(gateway, schedule=schedule),
         title="edigateway", version=API_VERSION,
         description="Dental EDI gateway for practice-management systems: claims (837D), "
         "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
@@ -108,10 +110,11 @@ def create_app(gateway: Gateway) -> FastAPI:
     return app
 
 
-def _lifespan(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(gateway: Gateway, *, schedule: bool
+              ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with delivering(gateway):
+        async with scheduling(gateway, exchange=schedule):
             yield
         await run_in_threadpool(gateway.close)  # disposing a pool may block on sockets
 

@@ -16,8 +16,19 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL only)")] = 1,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="send the outbox, poll the clearinghouse and follow up claim status on "
+            "the EDIGATEWAY_SCHEDULE_* intervals (default: EDIGATEWAY_SCHEDULE_ENABLED, on); "
+            "off when Celery beat or cron does it",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the PM-facing HTTP API (OpenAPI at /v1/openapi.json, docs at /v1/docs).
+    """Serve the PM-facing HTTP API (OpenAPI at /v1/openapi.json, docs at /v1/docs) and,
+    unless ``--no-scheduler``, send, poll and follow up by itself, so a running gateway
+    needs no cron.
 
     Example: ``edigateway serve --port 8000``; create a key first with
     ``edigateway keys create --practice <NPI> --scopes admin``.
@@ -35,7 +46,8 @@ def serve(
                 "`edigateway serve` per core behind a proxy (see deploy/)",
                 EXIT_UNREADABLE,
             )
-        config = uvicorn.Config(create_app(gateway), host=host, port=port, log_level="warning")
+        app = create_app(gateway, schedule=scheduler and gateway.settings.schedule_enabled)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         install()  # after uvicorn configured its loggers, so their handlers get the filter
         server.run()

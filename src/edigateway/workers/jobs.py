@@ -84,6 +84,26 @@ def poll_clearinghouse(gateway: Gateway, clearinghouse: str | None = None) -> Po
     return PollResult(files, missing)
 
 
+def follow_up_claim_status(gateway: Gateway, clearinghouse: str | None = None) -> int:
+    """Ask payers (276/277) about claims with no answer after
+    ``EDIGATEWAY_SCHEDULE_STATUS_AFTER_DAYS`` (each at most once per period, see
+    :func:`~edigateway.services.claim_status.inquire_stale`); how many were asked about."""
+    from edigateway.services.claim_status import inquire_stale
+
+    profile = gateway.profile(clearinghouse)
+    return len(
+        inquire_stale(
+            gateway.database,
+            client=gateway.core_client(profile),
+            profile=profile,
+            settings=gateway.settings,
+            control_numbers=gateway.control_numbers,
+            clock=gateway.clock,
+            after_days=gateway.settings.schedule_status_after_days,
+        )
+    )
+
+
 def deliver_webhooks(gateway: Gateway) -> DeliveryRun:
     """Queue new events for every enabled webhook and send those due, in order (safe to
     run from several workers at once: each endpoint is worked on under a lease)."""
@@ -97,5 +117,6 @@ JOBS: dict[str, Callable[..., Any]] = {
     "send_outbox": send_outbox,
     "poll_clearinghouse": poll_clearinghouse,
     "deliver_webhooks": deliver_webhooks,
+    "follow_up_claim_status": follow_up_claim_status,
 }
 """Job name → function; Celery task names are ``edigateway.<job name>``."""
