@@ -6,7 +6,8 @@ every file and times from the first message to the last posted file::
 
     .venv/bin/python benchmarks/celery_workers.py --files 1000 --workers 1 2
 
-Prints one JSON line per worker count: files/s and files/hour.
+Prints one JSON line per worker count: files/s and files/hour, and the workers' CPU time
+per file (start-up included; a figure that holds on a busy machine, where rates do not).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,6 +75,7 @@ def one_run(url: str, broker: str, files: int, workers: int) -> dict[str, object
                "EDIGATEWAY_PHI_KEYS": data_keys, "EDIGATEWAY_PHI_INDEX_KEY": index_key,
                "EDIGATEWAY_DATA_DIR": folder, "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
         command = str(Path(sys.executable).with_name("edigateway"))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = [subprocess.Popen([command, "worker"], env=env) for _ in range(workers)]
         try:
             time.sleep(5)  # let the workers connect and warm up before timing
@@ -93,13 +96,17 @@ def one_run(url: str, broker: str, files: int, workers: int) -> dict[str, object
                 proc.terminate()
             for proc in procs:
                 proc.wait()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     database.dispose()
     with admin.begin() as connection:
         connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
     return {"workers": workers, "files": files, "seconds": round(elapsed, 2),
             "files_per_s": round(files / elapsed, 1),
-            "files_per_hour": round(files / elapsed * 3600)}
+            "files_per_hour": round(files / elapsed * 3600),
+            "worker_cpu_ms_per_file": round(cpu / files * 1000, 1),
+            "load_average": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
