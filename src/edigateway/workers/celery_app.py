@@ -32,7 +32,8 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         task_default_queue=settings.worker_queue, task_ignore_result=True,
         broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
-        task_serializer="json", accept_content=["json"])
+        task_serializer="json", accept_content=["json"],
+        beat_schedule=beat_schedule(settings))
     gateways: dict[str, Gateway] = {}
 
     def gateway() -> Gateway:
@@ -52,6 +53,17 @@ def make_celery(settings: Settings) -> Celery:
 
         app.task(name=f"edigateway.{name}", bind=True)(run)
     return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """What Celery beat (``edigateway worker --beat``) sends on the workers' queue, at the
+    intervals ``edigateway serve``'s scheduler uses (``EDIGATEWAY_SCHEDULE_*``): run one
+    of the two, not both (both would only do idempotent work twice)."""
+    every = {"send_outbox": settings.schedule_send_seconds,
+             "poll_clearinghouse": settings.schedule_poll_seconds,
+             "follow_up_claim_status": settings.schedule_status_minutes * 60}
+    return {name: {"task": f"edigateway.{name}", "schedule": float(seconds)}
+            for name, seconds in every.items()}
 
 
 def dispatch(gateway: Gateway, job: str, *args: Any, **kwargs: Any) -> Any:
