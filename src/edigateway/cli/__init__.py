@@ -13,7 +13,9 @@ from __future__ import annotations
 import typer
 
 from edigateway.cli import (
+    appeals,
     audit,
+    claim_settle,
     claims,
     codes,
     db,
@@ -49,10 +51,13 @@ app.command("sim")(sim.sim)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.add_typer(x12.app, name="x12")
+claims.app.command("write-off")(claim_settle.claims_write_off)
+claims.app.command("close")(claim_settle.claims_close)
 app.add_typer(claims.app, name="claims")
 app.add_typer(era.app, name="era")
 app.add_typer(report.app, name="report")
 app.add_typer(workqueue.app, name="workqueue")
+app.add_typer(appeals.app, name="appeals")
 app.add_typer(payers.app, name="payers")
 app.add_typer(eligibility.app, name="eligibility")
 app.add_typer(visits.app, name="visits")

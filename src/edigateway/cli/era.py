@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated, NotRequired, TypedDict
 import typer
 
 from edigateway.cli.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, exit_codes, fail
-from edigateway.cli.gateway import open_gateway
-from edigateway.cli.output import emit, json_option
+from edigateway.cli.gateway import PracticeOption, open_gateway
+from edigateway.cli.output import JsonOption, emit, json_option
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.era_review import Decided, PendingPayment
     from edigateway.services.posting_result import PostingResult
 
 app = typer.Typer(help="Post 835 remittances (ERAs).", no_args_is_help=True)
@@ -176,3 +177,82 @@ def _posting_lines(result: PostingResult) -> Iterator[str]:
     )
     for item in result.work_items:
         yield f"  work: [{item.reason}] {item.message}"
+
+
+@app.command("pending")
+@exit_codes()
+def era_pending(practice: PracticeOption = None, as_json: JsonOption = False) -> None:
+    """Claim payments written but not posted: held by a guard (a duplicate, an
+    over-payment …) or awaiting approval (the payer's ERA policy is semi or review).
+
+    Example: ``edigateway era pending --json``
+    """
+    from edigateway.services.era_review import pending
+    from edigateway.services.followup import payer_practice
+
+    with open_gateway() as gateway:
+        found = pending(gateway.database, practice_id=_practice(gateway, practice, payer_practice))
+    emit(found, json=as_json, text=_pending_lines)
+
+
+def _practice(gateway: Gateway, npi: str | None, lookup: Callable[..., int | None]) -> int | None:
+    return lookup(gateway.database, npi) if npi is not None else None
+
+
+def _pending_lines(found: list[PendingPayment]) -> Iterator[str]:
+    if not found:
+        yield "no claim payment waits for a decision"
+    for p in found:
+        yield (
+            f"#{p.id} {p.claim} CLP02={p.status} paid {p.paid} [{p.review}] {p.reason} "
+            f"({p.file}, TRN {p.trace_number})"
+        )
+
+
+@app.command("approve")
+@exit_codes()
+def era_approve(
+    payment_id: Annotated[
+        int, typer.Argument(help="the claim payment's number (#N in era pending)")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Post a held or awaiting claim payment; the claim moves as the payment says and its
+    work items close. Approving a payment a guard held is recorded as your decision.
+    Refused when it would settle the claim past what was billed.
+
+    Example: ``edigateway era approve 12``
+    """
+    from edigateway.services.era_review import approve
+
+    with open_gateway() as gateway:
+        done = approve(gateway.database, payment_id, now=gateway.clock(), actor="cli")
+    emit(done, json=as_json, text=_decided_lines)
+
+
+@app.command("dismiss")
+@exit_codes()
+def era_dismiss(
+    payment_id: Annotated[
+        int, typer.Argument(help="the claim payment's number (#N in era pending)")
+    ],
+    reason: Annotated[str, typer.Option(help="why it is not posted (a true duplicate …)")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Keep a held or awaiting claim payment unposted for good (its rows stay as evidence).
+
+    Example: ``edigateway era dismiss 12 --reason "same check sent twice"``
+    """
+    from edigateway.services.era_review import dismiss
+
+    with open_gateway() as gateway:
+        done = dismiss(
+            gateway.database, payment_id, now=gateway.clock(), actor="cli", reason=reason
+        )
+    emit(done, json=as_json, text=_decided_lines)
+
+
+def _decided_lines(done: Decided) -> Iterator[str]:
+    state = f"; claim {done.claim} is {done.state}" if done.state else ""
+    closed = f"{done.items_closed} work item(s) closed"
+    yield f"claim payment {done.id} {done.decision}{state} ({closed})"

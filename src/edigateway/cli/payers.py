@@ -54,3 +54,49 @@ def payers_set_limit(
             gateway.database, payer_id, days, practice_id=payer_practice(gateway.database, practice)
         )
     typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")
+
+
+@app.command("set-policy")
+@exit_codes()
+def payers_set_policy(
+    payer_id: Annotated[
+        str | None, typer.Argument(help="the payer ID claims are sent with (omit with --default)")
+    ] = None,
+    policy: Annotated[
+        str,
+        typer.Argument(
+            help="full: post when every guard passes; semi: one approval per "
+            "payment; review: a person approves each claim"
+        ),
+    ] = "",
+    default: Annotated[
+        bool, typer.Option("--default", help="set the practice's default for payers not set")
+    ] = False,
+    practice: PracticeOption = None,
+) -> None:
+    """How a payer's ERAs are posted (guards always win: what a guard holds waits for a
+    person whatever the policy).
+
+    Example: ``edigateway payers set-policy DDPIL review`` or
+    ``edigateway payers set-policy --default semi``
+    """
+    from edigateway.errors import InputError
+    from edigateway.services.era_review import set_policy
+    from edigateway.services.followup import payer_practice
+
+    if default and payer_id is not None and not policy:
+        policy, payer_id = payer_id, None
+    if not policy or (default and payer_id is not None) or (not default and payer_id is None):
+        raise InputError("give PAYER_ID and a policy (full, semi, review), or --default POLICY")
+    with open_gateway() as gateway:
+        practice_id = payer_practice(gateway.database, practice)
+        if practice_id is None:
+            raise InputError("the database holds no practice yet (import its claims first)")
+        target = set_policy(
+            gateway.database,
+            policy,  # type: ignore[arg-type]
+            practice_id=practice_id,
+            payer_id=payer_id,
+            now=gateway.clock(),
+        )
+    typer.echo(f"{target}: ERA policy {policy}")
