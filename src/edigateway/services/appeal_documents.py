@@ -147,6 +147,9 @@ class AppealLetter(_Model):
     paid: Decimal
     denied: Decimal
     denials: list[Denial]
+    remarks: list[Remark] = []
+    """The payer's other remarks on the claim (MOA, and those its denial work items
+    name), beside the reasons' own."""
     reason: AppealReason
     narrative: str
     enclosures: list[Enclosure] = []
@@ -210,6 +213,11 @@ def denial_text(denial: Denial) -> str:
     return (
         f"{where}{denial.group}-{denial.code} ({group}) {denial.amount}: {denial.meaning}.{remarks}"
     ).replace("..", ".")
+
+
+def remark_text(remark: Remark) -> str:
+    """A remark on the whole claim, in words."""
+    return f"Claim remark {remark.code}: {remark.meaning}"
 
 
 def _opening(letter: AppealLetter) -> str:
@@ -371,6 +379,8 @@ def render_pdf(letter: AppealLetter) -> bytes:
         _line(pdf, f"- {denial_text(denial)}")
     if not letter.denials:
         _line(pdf, "- The payer gave no adjustment reason.")
+    for remark in letter.remarks:
+        _line(pdf, f"- {remark_text(remark)}")
     _heading(pdf, "Why it should be reconsidered")
     for paragraph in letter.narrative.split("\n\n"):
         if paragraph.strip():

@@ -384,6 +384,21 @@ def gather(
         for (line, group, code, remarks), amount in found.items()
         if amount != ZERO
     ]
+    shown = {r.code for d in denials for r in d.remarks}
+    claim_remarks = [
+        Remark(code=r, meaning=codes.describe_rarc(r) or "a remark code not in our list")
+        for r in dict.fromkeys(
+            code
+            for text in session.scalars(
+                select(WorkItemRow.codes)
+                .where(WorkItemRow.claim_id == claim_row.id, WorkItemRow.reason.in_(DENIAL_ITEMS))
+                .order_by(WorkItemRow.id)
+            )
+            for code in text.split(",")
+            if code and "-" not in code
+        )
+        if r not in shown
+    ]
     lines = [
         LetterLine(
             line_number=n,
@@ -430,6 +445,7 @@ def gather(
         paid=total_paid,
         denied=sum((amount for (_l, kind), amount in sums.items() if kind == "denied"), ZERO),
         denials=denials,
+        remarks=claim_remarks,
         reason=reason,
         narrative=narrative,
         enclosures=enclosures,
@@ -802,3 +818,18 @@ def as_json(info: AppealInfo) -> dict[str, Any]:
         "outcome_on": info.outcome_on.isoformat() if info.outcome_on else None,
         "outcome_note": info.outcome_note,
     }
+
+
+def practice_of(db: Database, appeal_id: int, *, practice_npi: str | None) -> int:
+    """The practice of appeal ``appeal_id`` for the command line (which acts for any
+    practice): not found when it is none, or not ``practice_npi``'s when that is given."""
+    with db.transaction() as session:
+        query = select(AppealRow.practice_id).where(AppealRow.id == appeal_id)
+        if practice_npi is not None:
+            query = query.join(Practice, Practice.id == AppealRow.practice_id).where(
+                Practice.npi == practice_npi
+            )
+        found = session.scalar(query)
+    if found is None:
+        raise NotFoundError(f"no appeal {appeal_id}")
+    return found
