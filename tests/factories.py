@@ -9,6 +9,7 @@ subprocess script can import it too.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,13 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(data_dir=data_dir, mappings_dir=MAPPINGS, **overrides)
 
 
+def claim_document(name: str) -> dict[str, Any]:
+    """The first claim of ``fixtures/claims/<name>.json`` as a JSON document (to edit)."""
+    document = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())
+    claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
+    return claim
+
+
 def api_key(
     gateway: Gateway,
     *,
@@ -95,12 +103,21 @@ def ui_user(
     """A dashboard user of practice ``npi`` (created with the practice when it is new) whose
     password is :data:`USER_PASSWORD`, set through their link as a person would; the email."""
     address = email or f"{role}.{secrets.token_hex(4)}@{npi}.example.com"
-    link = create_user(database, practice=npi, email=address, role=role, actor="test",
-                       now=now, keyring=database.phi.keyring, base_url="http://127.0.0.1",
-                       create_name=f"P{npi}")
+    link = create_user(
+        database,
+        practice=npi,
+        email=address,
+        role=role,
+        actor="test",
+        now=now,
+        keyring=database.phi.keyring,
+        base_url="http://127.0.0.1",
+        create_name=f"P{npi}",
+    )
     token = parse_qs(urlsplit(link.url).query)["token"][0]
-    set_password(database, token=token, password=USER_PASSWORD,
-                 keyring=database.phi.keyring, now=now)
+    set_password(
+        database, token=token, password=USER_PASSWORD, keyring=database.phi.keyring, now=now
+    )
     return address
 
 
