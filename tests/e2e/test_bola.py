@@ -511,6 +511,9 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/v1/claims/{claim_id}/replace"): {"json": {"claim": _b_claim()}},
         ("POST", "/v1/claims/{claim_id}/void"): {},
+        ("PATCH", "/v1/claims/{claim_id}"): {"json": _b_claim()},
+        ("POST", "/v1/claims/{claim_id}/cancel"): {"json": {"reason": "not mine"}},
+        ("POST", "/v1/claims/{claim_id}/resubmit"): {"json": _b_claim()},
         ("POST", "/v1/claims/{claim_id}/estimate"): {"json": {"benefits": world.b_benefits}},
         ("POST", "/v1/claims/{claim_id}/secondary"): {},
         ("DELETE", "/v1/webhooks/{webhook_id}"): {},
@@ -533,11 +536,23 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("PATCH", "/v1/appeals/{appeal_id}"): {"json": {"follow_up_on": "2027-01-01"}},
         ("POST", "/v1/appeals/{appeal_id}/sent"): {"json": {"method": "fax"}},
         ("POST", "/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "won"}},
+        ("POST", "/ui/eligibility/{verification_id}/estimate"): {
+            "data": {"procedures": "D1110 110.00"}},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to "
                     "_record_body")
     return bodies[route.method, route.template]
+
+
+def _check_form(inquiry: dict[str, Any]) -> dict[str, str]:
+    """The dashboard's eligibility check form for ``inquiry``'s subscriber."""
+    subscriber = inquiry["subscriber"]
+    return {"payer_id": inquiry["payer"]["payer_id"], "payer_name": inquiry["payer"]["name"],
+            "member_id": subscriber["member_id"],
+            "subscriber_last_name": subscriber["name"]["last_name"],
+            "subscriber_first_name": subscriber["name"]["first_name"],
+            "subscriber_date_of_birth": subscriber["date_of_birth"]}
 
 
 def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int]]]:
@@ -590,6 +605,8 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/v1/users": ({"json": {"email": "b-new.user@birch.example", "role": "viewer"}},
                       frozenset({201})),
         "/ui/logout": ({"data": {}}, redirect),
+        "/ui/eligibility/check": ({"data": _check_form(_inquiry(PRACTICE_B))}, redirect),
+        "/ui/eligibility/verify-queue": ({"data": {"days": "30", "within": "14"}}, ok),
     }
     if route.template not in actions:
         pytest.fail(f"{route.method} {route.template}: no request for this action; add one "
