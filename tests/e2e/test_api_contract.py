@@ -35,7 +35,7 @@ from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
-from edigateway.workers.jobs import poll_clearinghouse, send_outbox
+from edigateway.jobs import poll_clearinghouse, send_outbox
 from edigateway.x12.validation import Validator
 from tests.factories import REPO
 

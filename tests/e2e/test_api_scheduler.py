@@ -39,7 +39,7 @@ def test_serve_sends_and_polls_by_itself(tmp_path: Path, validator: Validator):
     with simulated_gateway(settings, validator) as (sim, gateway):
         names = [job.name for job in jobs(gateway, exchange=True)]
         assert names == ["deliver_webhooks", "send_outbox", "poll_clearinghouse",
-                         "follow_up_claim_status"]
+                         "follow_up_claim_status", "open_appeal_reminders"]
         assert [job.name for job in jobs(gateway, exchange=False)] == ["deliver_webhooks"]
         headers = {"Authorization": f"Bearer {api_key(gateway, npi=PRACTICE_NPI)}"}
         with TestClient(create_app(gateway, schedule=True),

@@ -23,7 +23,7 @@ from edigateway.services.inbound import poll_inbound
 from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
 from edigateway.transports.memory import MemoryTransport
-from edigateway.workers.jobs import post_era_file
+from edigateway.jobs import post_era_file
 from tests.factories import REPO
 
 ERA = REPO / "fixtures" / "era"

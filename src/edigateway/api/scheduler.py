@@ -1,5 +1,5 @@
 """The gateway's own clock inside ``edigateway serve``: background rounds that run the
-workers' jobs (:mod:`edigateway.workers.jobs`) on a schedule while the API is up, so a
+workers' jobs (:mod:`edigateway.jobs`) on a schedule while the API is up, so a
 running gateway sends, collects and follows up without cron or a separate worker.
 
 One scheduler, one asyncio task per job, each job in a thread (they block on the database
@@ -10,9 +10,10 @@ and the network):
 * the outbox sender every ``EDIGATEWAY_SCHEDULE_SEND_SECONDS``, the clearinghouse poller
   every ``EDIGATEWAY_SCHEDULE_POLL_SECONDS`` and the claim-status follow-up (276/277 for
   claims with no answer after ``EDIGATEWAY_SCHEDULE_STATUS_AFTER_DAYS``) every
-  ``EDIGATEWAY_SCHEDULE_STATUS_MINUTES`` — when ``serve`` is asked to schedule them
-  (``EDIGATEWAY_SCHEDULE_ENABLED``, on by default; ``serve --no-scheduler`` turns them off
-  when Celery beat or cron does this instead).
+  ``EDIGATEWAY_SCHEDULE_STATUS_MINUTES``, and the appeal follow-up reminders every hour —
+  when ``serve`` is asked to schedule them (``EDIGATEWAY_SCHEDULE_ENABLED``, on by
+  default; ``serve --no-scheduler`` turns them off when Celery beat or cron does this
+  instead).
 
 Every job is idempotent and safe beside another process doing the same (the outbox and
 poller take their rows under locks), so a round that overlaps a worker's task or a
@@ -30,9 +31,11 @@ from typing import TYPE_CHECKING, Final
 
 from starlette.concurrency import run_in_threadpool
 
-from edigateway.workers.jobs import (
+from edigateway.jobs import (
+    APPEAL_REMINDER_SECONDS,
     deliver_webhooks,
     follow_up_claim_status,
+    open_appeal_reminders,
     poll_clearinghouse,
     send_outbox,
 )
@@ -76,6 +79,8 @@ def jobs(gateway: Gateway, *, exchange: bool) -> list[Every]:
                 settings.schedule_status_minutes * 60.0,
                 lambda: follow_up_claim_status(gateway),
             ),
+            Every("open_appeal_reminders", APPEAL_REMINDER_SECONDS,
+                  lambda: open_appeal_reminders(gateway)),
         ]
     return found
 

@@ -117,7 +117,7 @@ def claims_submit(
     from edigateway.services import practice_claims
     from edigateway.services.attachments import claim_for
     from edigateway.services.submissions import queue_837d
-    from edigateway.workers.jobs import send_outbox
+    from edigateway.jobs import send_outbox
 
     if (claims_file is None) == (not claim_ids):
         raise fail("give a claims file or --id, one of the two", EXIT_INVALID)
@@ -212,7 +212,7 @@ def claims_send(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     An upload interrupted earlier is first looked for on the server. Exit 1 when any
     upload failed (it stays queued). Example: ``edigateway claims send``
     """
-    from edigateway.workers.jobs import send_outbox
+    from edigateway.jobs import send_outbox
 
     with open_gateway() as gateway:
         sent = send_outbox(gateway, clearinghouse)
@@ -240,7 +240,7 @@ def claims_poll(clearinghouse: ClearinghouseOption = None, as_json: JsonOption =
     quarantined), 2 when any is not X12 or not a transaction and version we read
     (``unsupported``). Example: ``edigateway claims poll --json``
     """
-    from edigateway.workers.jobs import poll_clearinghouse
+    from edigateway.jobs import poll_clearinghouse
 
     with open_gateway() as gateway:
         polled = poll_clearinghouse(gateway, clearinghouse)
@@ -323,7 +323,7 @@ def claims_send_secondary(
     Example: ``edigateway claims send-secondary MSD1017``
     """
     from edigateway.services.secondary import send_secondary
-    from edigateway.workers.jobs import send_outbox
+    from edigateway.jobs import send_outbox
 
     with open_gateway() as gateway:
         profile = gateway.profile(clearinghouse)
@@ -596,7 +596,7 @@ def claims_resubmit(
     from edigateway.services import claim_edits
     from edigateway.services.attachments import claim_for
     from edigateway.services.practice_claims import Caller
-    from edigateway.workers.jobs import send_outbox
+    from edigateway.jobs import send_outbox
 
     corrected = _one_claim(claim_file)
     with open_gateway() as gateway:

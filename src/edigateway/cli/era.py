@@ -41,7 +41,7 @@ def era_post(
     (malformed or not balancing), 2 when any is not X12 or is ``unsupported`` (4010, a GS08
     other than 005010X221A1, not an 835). Example: ``edigateway era post era.835 --json``
     """
-    from edigateway.workers.jobs import post_era_file
+    from edigateway.jobs import post_era_file
 
     with open_gateway() as gateway:
         if queue:

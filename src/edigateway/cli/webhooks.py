@@ -36,7 +36,7 @@ def deliver(
 
     Example: ``edigateway webhooks deliver --loop``
     """
-    from edigateway.workers.jobs import deliver_webhooks
+    from edigateway.jobs import deliver_webhooks
 
     with open_gateway() as gateway:
         while True:

@@ -3,7 +3,7 @@
 :func:`post_received` posts a :class:`~.received.ReceivedFile` — hashed and identified
 once by whoever received it — and is what every path runs: the poller's routing hands it a
 stored file (:mod:`.routing`); ``edigateway era post`` and the worker both run the job
-:func:`~edigateway.workers.jobs.post_era_file`, which hands it a file from disk, and the
+:func:`~edigateway.jobs.post_era_file`, which hands it a file from disk, and the
 posting's transaction records that file in ``inbound_files`` just as a polled one is.
 The file is streamed (:func:`~edigateway.x12.x835_005010X221A1.iter_835`) and posted in
 batches of claims, all inside one transaction, so memory stays flat and the database holds

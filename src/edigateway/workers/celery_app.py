@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery
 
 from edigateway.errors import PersistenceError, TransferError
-from edigateway.workers.jobs import JOBS
+from edigateway.jobs import APPEAL_REMINDER_SECONDS, JOBS
 
 if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
@@ -61,7 +61,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     of the two, not both (both would only do idempotent work twice)."""
     every = {"send_outbox": settings.schedule_send_seconds,
              "poll_clearinghouse": settings.schedule_poll_seconds,
-             "follow_up_claim_status": settings.schedule_status_minutes * 60}
+             "follow_up_claim_status": settings.schedule_status_minutes * 60,
+             "open_appeal_reminders": APPEAL_REMINDER_SECONDS}
     return {name: {"task": f"edigateway.{name}", "schedule": float(seconds)}
             for name, seconds in every.items()}
 

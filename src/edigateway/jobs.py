@@ -1,16 +1,19 @@
 """The jobs a worker does — posting an ERA file, sending the outbox, polling a
 clearinghouse — as plain functions of a :class:`~edigateway.bootstrap.Gateway`.
 
-They are what the CLI runs in-process and what Celery tasks call (:mod:`.celery_app`), so
-both paths are the same code. Each is idempotent, keyed by what it works on: an ERA file by
-its SHA-256 (the posting engine refuses a file or payment twice), the outbox by its rows'
-states, the inbound folder by file hash. A redelivered task is therefore harmless.
+They are what the CLI runs in-process, what Celery tasks call
+(:mod:`edigateway.workers.celery_app`) and what ``serve``'s scheduler runs
+(:mod:`edigateway.api.scheduler`), so every path is the same code: a layer of its own
+below the front ends, which never import each other. Each is idempotent, keyed by what it
+works on: an ERA file by its SHA-256 (the posting engine refuses a file or payment twice),
+the outbox by its rows' states, the inbound folder by file hash. A redelivered task is
+therefore harmless.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from edigateway.errors import InputError
 
@@ -112,11 +115,26 @@ def deliver_webhooks(gateway: Gateway) -> DeliveryRun:
     return deliver_due(gateway.database, sender=gateway.webhook_sender, clock=gateway.clock)
 
 
+APPEAL_REMINDER_SECONDS: Final = 3600.0
+"""Seconds between rounds of :func:`open_appeal_reminders` in ``serve``'s scheduler and
+Celery beat (follow-up dates are whole days: an hour late at most)."""
+
+
+def open_appeal_reminders(gateway: Gateway) -> int:
+    """Open the follow-up work item of every sent, undecided appeal whose follow-up date
+    has come (each once; see :func:`~edigateway.services.appeals.open_due_reminders`), so
+    a reminder appears on its date even when nobody lists the work queue that day."""
+    from edigateway.services.appeals import open_due_reminders
+
+    return open_due_reminders(gateway.database, now=gateway.clock())
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "post_era_file": post_era_file,
     "send_outbox": send_outbox,
     "poll_clearinghouse": poll_clearinghouse,
     "deliver_webhooks": deliver_webhooks,
     "follow_up_claim_status": follow_up_claim_status,
+    "open_appeal_reminders": open_appeal_reminders,
 }
 """Job name → function; Celery task names are ``edigateway.<job name>``."""
