@@ -439,6 +439,8 @@ def money_on_file(
             money.patient += cents
         elif kind in ("write_off", "patient_transfer"):
             money.by_hand += cents
+        elif kind == "contractual":
+            money.contractual += cents
     standing = list(
         session.execute(
             select(

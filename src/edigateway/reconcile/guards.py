@@ -76,6 +76,7 @@ class ClaimMoney:
     standing: list[StandingPayment] = field(default_factory=list)
     by_hand: Decimal = ZERO
     """Settled by a person: written off or moved to the patient."""
+    contractual: Decimal = ZERO
 
     @property
     def paid(self) -> Decimal:
@@ -156,6 +157,8 @@ class MoneyView:
                 money.paid_by_line[posting.line_number] += posting.amount
             elif posting.kind in _PATIENT:
                 money.patient += posting.amount
+            elif posting.kind is PostingKind.CONTRACTUAL:
+                money.contractual += posting.amount
 
 
 def effective_lines(payment: ClaimPayment, lines: Iterable[int | None]) -> set[int]:
@@ -252,6 +255,17 @@ def _reversal_of_nothing(
                 f"the payer takes back {-payment.paid} of claim {pcn}, but only "
                 f"{money.paid} of its payments is posted (the payment it reverses was "
                 "held, dismissed or never posted)",
+            )
+        ]
+    patient = -sum((p.amount for p in postings if p.kind in _PATIENT), ZERO)
+    contractual = -sum((p.amount for p in postings if p.kind is PostingKind.CONTRACTUAL), ZERO)
+    if patient > money.patient or contractual > money.contractual:
+        return [
+            Hold(
+                WorkReason.REVERSAL,
+                f"the payer takes back {contractual} contractual and {patient} patient "
+                f"share of claim {pcn}, but only {money.contractual} and {money.patient} "
+                "are posted (the payment it reverses is not the one posted)",
             )
         ]
     taken: dict[int, Decimal] = defaultdict(lambda: ZERO)
