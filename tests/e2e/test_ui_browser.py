@@ -76,8 +76,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> I
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the screenshots go: the run's temporary folder, not the checkout."""
-    return tmp_path_factory.mktemp("screenshots", numbered=False)
+    """Where the screenshots go: the run's temporary folder, not the checkout (shared with
+    the other browser tests, whichever runs first)."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
