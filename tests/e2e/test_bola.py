@@ -607,6 +607,8 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/ui/logout": ({"data": {}}, redirect),
         "/ui/eligibility/check": ({"data": _check_form(_inquiry(PRACTICE_B))}, redirect),
         "/ui/eligibility/verify-queue": ({"data": {"days": "30", "within": "14"}}, ok),
+        # B searching for the start of A's claim numbers finds none of A's claims
+        "/ui/claims": ({"data": {"q": "MSD"}}, ok),
     }
     if route.template not in actions:
         pytest.fail(f"{route.method} {route.template}: no request for this action; add one "

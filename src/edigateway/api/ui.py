@@ -29,7 +29,7 @@ from __future__ import annotations
 import hmac
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -38,12 +38,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from edigateway.api.deps import GatewayDep, RowId
+from edigateway.domain.claim_lifecycle import ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import AccessDenied, EdigatewayError, InputError, NotFoundError
 from edigateway.security import passwords
 from edigateway.security.api_keys import allows
-from edigateway.services import dashboard, practice_claims, ui_sessions, users
+from edigateway.services import claim_search, dashboard, practice_claims, ui_sessions, users
 from edigateway.services.followup import aging_report, resolve_work_item
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_remittances
@@ -458,14 +459,46 @@ def resolve(request: Request, item_id: RowId, session: QueueWriter, gateway: Gat
     return RedirectResponse(f"/ui/workqueue/{item_id}", status_code=303)
 
 
+CLAIMS_PER_PAGE = 50
+
+
+def _claims_list(request: Request, session: Session, gateway: Gateway, *, search: str,
+                 state: str, payer: str, offset: int) -> HTMLResponse:
+    found = claim_search.list_claims(gateway.database, session.caller, search=search or None,
+                                     state=state or None, payer_id=payer or None,
+                                     limit=CLAIMS_PER_PAGE, offset=offset, now=gateway.clock())
+    return _page(request, "claims.html", session, found=found,
+                 states=[s.value for s in ClaimState],
+                 payers=claim_search.payers(gateway.database, session.caller),
+                 filters={"q": search, "state": state, "payer": payer}, offset=offset,
+                 per_page=CLAIMS_PER_PAGE)
+
+
+ClaimStateFilter = Annotated[ClaimState | Literal[""], Query()]
+
+
 @router.get("/claims", response_class=HTMLResponse)
 def claims_page(request: Request, session: ClaimsReader, gateway: GatewayDep,
+                state: ClaimStateFilter = "",
+                payer: Annotated[str, Query(max_length=80)] = "",
                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> HTMLResponse:
-    """The practice's claims, newest first."""
-    items, total = practice_claims.list_claims(
-        gateway.database, session.caller, state=None, payer_id=None,
-        patient_control_number=None, limit=100, offset=offset, now=gateway.clock())
-    return _page(request, "claims.html", session, items=items, total=total)
+    """The practice's claims with patient names, newest first, a page at a time, by state
+    and payer (an empty field = no filter). A name search is a POST: a patient's name
+    never sits in a URL or an access log."""
+    return _claims_list(request, session, gateway, search="", state=state, payer=payer,
+                        offset=offset)
+
+
+@router.post("/claims", response_class=HTMLResponse)
+def claims_search(request: Request, session: ClaimsReader, gateway: GatewayDep,
+                  csrf: Csrf = "", q: Annotated[str, Form(max_length=80)] = "",
+                  state: Annotated[ClaimState | Literal[""], Form()] = "",
+                  payer: Annotated[str, Form(max_length=80)] = "",
+                  offset: Annotated[int, Form(ge=0, le=10_000_000)] = 0) -> HTMLResponse:
+    """The list searched by patient name or claim number (every word must match)."""
+    session.check(request, csrf)
+    return _claims_list(request, session, gateway, search=q, state=state, payer=payer,
+                        offset=offset)
 
 
 def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:

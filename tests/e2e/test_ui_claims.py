@@ -1,0 +1,190 @@
+"""The dashboard's claim pages as a coordinator works them (issue 16, item 7), through the
+real app, the clearinghouse simulator on loopback and users signed in through the form:
+the claims list (patient names, paging, search by name, claim number, payer and state, a
+name search never in a URL), and another practice seeing none of it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edigateway.api.app import create_app
+from edigateway.bootstrap import Gateway
+from edigateway.services.inbound import poll_inbound
+from edigateway.services.outbox import drain_outbox
+from edigateway.sim.runner import Simulator
+from edigateway.x12.validation import Validator
+from tests.factories import (
+    FIXTURES,
+    NOW,
+    PRACTICE_NPI,
+    USER_PASSWORD,
+    api_key,
+    settings_for,
+    simulated_gateway,
+    ui_user,
+)
+
+BASE = "http://127.0.0.1"
+OTHER_NPI = "1234567893"
+UNKNOWN_MEMBER = "NOTAMEMBER1"
+"""A member ID the simulator's payer does not know: its 277CA rejects the claim."""
+
+
+@dataclass
+class Desk:
+    """The gateway, the simulator, A's API key and a browser per role."""
+
+    gateway: Gateway
+    sim: Simulator
+    api: TestClient
+    key: dict[str, str]
+
+    def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
+        client = TestClient(self.api.app, base_url=BASE)
+        form = client.get("/ui/login")
+        signed = client.post(
+            "/ui/login",
+            data={
+                "email": ui_user(self.gateway.database, npi=npi, role=role),
+                "password": USER_PASSWORD,
+                "login_csrf": _field(form.text, "login_csrf"),
+            },
+            follow_redirects=False,
+        )
+        assert signed.status_code == 303, signed.text
+        return client
+
+    def create(self, document: dict[str, Any]) -> int:
+        created = self.api.post("/v1/claims", json=document, headers=self.key)
+        assert created.status_code == 201, created.text
+        claim_id: int = created.json()["id"]
+        return claim_id
+
+    def exchange(self) -> None:
+        """Send the outbox, let the simulator answer, bring the answers back."""
+        profile = self.gateway.profile()
+        with self.gateway.sftp_transport(profile) as transport:
+            drain_outbox(self.gateway.database, transport, clearinghouse=profile.name, now=NOW)
+            self.sim.cycle()
+            poll_inbound(
+                self.gateway.database,
+                transport,
+                clearinghouse=profile.name,
+                codes=self.gateway.codes,
+                now=NOW,
+            )
+
+
+@pytest.fixture
+def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
+    with simulated_gateway(settings_for(tmp_path), validator) as (sim, gateway):
+        key = {"Authorization": f"Bearer {api_key(gateway, npi=PRACTICE_NPI)}"}
+        with TestClient(create_app(gateway), base_url=BASE) as api:
+            yield Desk(gateway, sim, api, key)
+
+
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match is not None, f"no {name} field"
+    return match.group(1)
+
+
+def _document(
+    pcn: str, last: str = "OKAFOR", first: str = "GRACE", member_id: str | None = None
+) -> dict[str, Any]:
+    claims = json.loads((FIXTURES / "claims" / "05_crown_initial.json").read_text())["claims"]
+    document: dict[str, Any] = copy.deepcopy(claims[0]) | {"patient_control_number": pcn}
+    person = document.get("patient") or document["subscriber"]
+    person["name"] = {"last_name": last, "first_name": first}
+    if member_id is not None:
+        document["subscriber"]["member_id"] = member_id
+    return document
+
+
+def _listed(html: str) -> list[tuple[str, str, str]]:
+    """(claim number, state, patient) of each row of the claims list."""
+    return re.findall(r'href="/ui/claims/\d+">([^<]+)</a></td><td>(\w+)</td><td>([^<]*)</td>', html)
+
+
+def test_the_claims_list_pages_searches_and_shows_patient_names(desk: Desk):
+    for n in range(53):
+        desk.create(_document(f"LIST{n:04d}"))
+    desk.create(_document("NGU0001", last="NGUYEN", first="ANNA"))
+    desk.create(_document("NGU0002", last="NGUYEN", first="BAO"))
+    other = desk.create(_document("OTHER01", last="PHAM", first="LINH"))
+    assert (
+        desk.api.post(
+            "/v1/claims/submit", json={"claim_ids": [other]}, headers=desk.key
+        ).status_code
+        == 202
+    )
+    browser = desk.browser(role="viewer")  # reading is a viewer's right
+
+    first = browser.get("/ui/claims")
+    assert first.status_code == 200
+    rows = _listed(first.text)
+    assert len(rows) == 50
+    assert rows[0] == ("OTHER01", "queued", "PHAM, LINH")  # newest first
+    assert "1–50 of 56 claim(s)" in first.text
+    assert "Previous page" not in first.text
+    following = re.search(r'href="(/ui/claims\?[^"]+offset=50)"', first.text)
+    assert following is not None
+    second = browser.get(following.group(1).replace("&amp;", "&"))
+    assert [r[0] for r in _listed(second.text)] == [f"LIST{n:04d}" for n in range(5, -1, -1)]
+    assert "51–56 of 56 claim(s)" in second.text
+    assert "Next page" not in second.text
+    assert "Previous page" in second.text
+
+    by_state = browser.get("/ui/claims", params={"state": "queued"})
+    assert _listed(by_state.text) == [("OTHER01", "queued", "PHAM, LINH")]
+    assert _listed(browser.get("/ui/claims", params={"payer": "NOSUCH"}).text) == []
+    assert browser.get("/ui/claims", params={"state": "lost"}).status_code == 422
+
+    csrf = _field(first.text, "csrf")
+    named = browser.post("/ui/claims", data={"csrf": csrf, "q": "nguyen"})
+    assert [r[0] for r in _listed(named.text)] == ["NGU0002", "NGU0001"]
+    assert _listed(browser.post("/ui/claims", data={"csrf": csrf, "q": "anna NGUYEN"}).text) == [
+        ("NGU0001", "ready", "NGUYEN, ANNA")
+    ]
+    assert [
+        r[0]
+        for r in _listed(
+            browser.post("/ui/claims", data={"csrf": csrf, "q": "ngu000", "state": "ready"}).text
+        )
+    ] == ["NGU0002", "NGU0001"]
+    assert (
+        _listed(
+            browser.post("/ui/claims", data={"csrf": csrf, "q": "nguyen", "state": "queued"}).text
+        )
+        == []
+    )
+    # a search's pages are forms too: the name stays out of every URL
+    paged = browser.post("/ui/claims", data={"csrf": csrf, "q": "okafor"})
+    assert "1–50 of 53 claim(s)" in paged.text
+    assert 'name="offset" value="50"' in paged.text
+    rest = browser.post("/ui/claims", data={"csrf": csrf, "q": "okafor", "offset": "50"})
+    assert [r[0] for r in _listed(rest.text)] == ["LIST0002", "LIST0001", "LIST0000"]
+    for page in (first, second, named, paged):
+        for link in re.findall(r'href="([^"]+)"', page.text):
+            assert not re.search(r"NGUYEN|OKAFOR|PHAM|nguyen|okafor", link), link
+    forged = browser.post("/ui/claims", data={"csrf": "0" * 32, "q": "nguyen"})
+    assert forged.status_code == 403
+
+    stranger = desk.browser(role="admin", npi=OTHER_NPI)
+    theirs = stranger.get("/ui/claims")
+    assert _listed(theirs.text) == []
+    assert "0–0 of 0 claim(s)" in theirs.text
+    searched = stranger.post(
+        "/ui/claims", data={"csrf": _field(theirs.text, "csrf"), "q": "NGUYEN"}
+    )
+    assert _listed(searched.text) == []
+    assert "NGUYEN" not in searched.text.replace('value="NGUYEN"', "")
