@@ -21,6 +21,7 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, RemittanceClaimRow, WorkItemRow
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
+from edigateway.services.era_review import write_off
 from edigateway.services.followup import open_claims
 from edigateway.services.ledger import ledgers, practice_ledger, show_claim
 from edigateway.services.posting import post_received
@@ -73,18 +74,39 @@ def _check_invariants(db: Database) -> None:
     )
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
-def test_defect_scenario(database: Database, scenario: Path):
-    expected = json.loads((scenario / "expected.json").read_text())
-    import_claims(database, load_claim_file(MONEY / "claims.json"), now=datetime(2026, 10, 10))
-    for want in expected["files"]:
-        result = _post(database, scenario / want["file"])
+def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
+    """One event of a scenario, as the gateway meets it: claims imported (as sent, or
+    ``"state": "ready"`` for never sent), an 835 posted, a denial written off by a person."""
+    if "import" in step:
+        import_claims(
+            db,
+            load_claim_file(scenario / step["import"]),
+            now=datetime.fromisoformat(step.get("at", "2026-10-10T00:00")),
+            state=step.get("state", "submitted"),
+        )
+    elif "write_off" in step:
+        write_off(db, step["write_off"], now=NOW, actor="coordinator")
+    else:
+        result = _post(db, scenario / step["file"])
         for key in ("status", "posted_total"):
-            assert result[key] == want[key], (want["file"], result)
-        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == want[
+            assert result[key] == step[key], (step["file"], result)
+        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == step[
             "work_items"
         ], result["work_items"]
-        _check_invariants(database)
+    _check_invariants(db)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_defect_scenario(database: Database, scenario: Path):
+    """A scenario either lists ``steps`` (its own claims files) or ``files`` posted over
+    the shared fixtures/era-money/claims.json imported as sent."""
+    expected = json.loads((scenario / "expected.json").read_text())
+    steps = expected.get("steps") or [
+        {"import": "../claims.json"},
+        *expected["files"],
+    ]
+    for step in steps:
+        _step(database, scenario, step)
     for pcn, claim in expected["claims"].items():
         view = show_claim(database, pcn)
         document = view.document()
@@ -92,6 +114,8 @@ def test_defect_scenario(database: Database, scenario: Path):
         assert document["ledger"] == claim["ledger"]
         assert list(document["ledger"]) == list(LEDGER_KEYS)
         assert len(document["held_payments"]) == claim["held"]
+        if "submitted_on" in claim:
+            assert document["submitted_on"] == claim["submitted_on"]
         estimate = [
             [
                 e["line_number"],
@@ -105,6 +129,9 @@ def test_defect_scenario(database: Database, scenario: Path):
             for e in document["estimate"]
         ]
         assert estimate == claim.get("estimate", [])
+    if "receivables" in expected:
+        owed = {c.patient_control_number: str(c.outstanding) for c, _state in open_claims(database)}
+        assert owed == expected["receivables"]
 
 
 @pytest.mark.parametrize("scenario", ERA_SCENARIOS, ids=[p.name for p in ERA_SCENARIOS])
