@@ -525,7 +525,10 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/ui/workqueue/{item_id}/resolve"): {"data": {"note": "not mine"}},
         ("POST", "/ui/claims/{claim_id}/replace"): {
             "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}},
-        ("POST", "/ui/claims/{claim_id}/void"): {},
+        ("POST", "/ui/claims/{claim_id}/void"): {"data": {"confirm": "yes"}},
+        ("POST", "/ui/claims/{claim_id}/submit"): {},
+        ("POST", "/ui/claims/{claim_id}/cancel"): {"data": {"reason": "not mine"}},
+        ("POST", "/ui/claims/{claim_id}/secondary"): {},
         ("POST", "/v1/users/{user_id}/disable"): {},
         ("POST", "/v1/users/{user_id}/password-link"): {},
         ("POST", "/v1/claims/{claim_id}/attachments"): {

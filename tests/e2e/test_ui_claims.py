@@ -188,3 +188,101 @@ def test_the_claims_list_pages_searches_and_shows_patient_names(desk: Desk):
     )
     assert _listed(searched.text) == []
     assert "NGUYEN" not in searched.text.replace('value="NGUYEN"', "")
+
+
+# ------------------------------------------------------------------------- claim page actions
+
+
+def _page(browser: TestClient, claim_id: int) -> str:
+    page = browser.get(f"/ui/claims/{claim_id}")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _state(html: str) -> str:
+    match = re.search(r"<small>\((\w+)\)</small>", html)
+    assert match is not None
+    return match.group(1)
+
+
+def _primary_with_secondary(pcn: str) -> dict[str, Any]:
+    """A two-line claim to the primary plan naming a secondary plan (GRDN1)."""
+    document = json.loads((FIXTURES / "claims" / "07_quadrant_scaling.json").read_text())
+    claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
+    claim["patient_control_number"] = pcn
+    claim["other_payers"] = [
+        {
+            "responsibility": "S",
+            "relationship": "18",
+            "filing_indicator": "CI",
+            "group_number": "LK9000",
+            "subscriber_name": claim["subscriber"]["name"],
+            "subscriber_member_id": "GRD5550123",
+            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
+        }
+    ]
+    return claim
+
+
+def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
+    sent = desk.create(_document("ACT0001"))
+    dropped = desk.create(_document("ACT0002"))
+    primary = desk.create(_primary_with_secondary("ACT0003"))
+    browser = desk.browser()  # a coordinator
+    page = _page(browser, sent)
+    assert f'action="/ui/claims/{sent}/submit"' in page
+    assert "Void" not in page  # the payer does not have it
+    csrf = _field(page, "csrf")
+
+    viewer = desk.browser(role="viewer")
+    refused = viewer.post(
+        f"/ui/claims/{sent}/submit", data={"csrf": _field(_page(viewer, sent), "csrf")}
+    )
+    assert refused.status_code == 403
+    assert "claims:write" in refused.text
+    assert "Submit</button>" not in _page(viewer, sent)
+
+    for claim_id in (sent, primary):
+        queued = browser.post(f"/ui/claims/{claim_id}/submit", data={"csrf": csrf})
+        assert queued.status_code == 200  # followed to the claim page
+        assert _state(queued.text) == "queued"
+    again = browser.post(f"/ui/claims/{sent}/submit", data={"csrf": csrf})
+    assert again.status_code in (409, 422)
+    assert 'class="error"' in again.text
+
+    cancelled = browser.post(
+        f"/ui/claims/{dropped}/cancel", data={"csrf": csrf, "reason": "treatment not done"}
+    )
+    assert _state(cancelled.text) == "cancelled"
+    assert "treatment not done" in cancelled.text  # in the timeline
+    assert browser.post(f"/ui/claims/{dropped}/cancel", data={"csrf": csrf}).status_code == 409
+
+    desk.exchange()
+    paid = _page(browser, sent)
+    assert _state(paid) in ("paid", "partially_paid", "denied"), paid
+    unconfirmed = browser.post(f"/ui/claims/{sent}/void", data={"csrf": csrf})
+    assert unconfirmed.status_code == 422
+    assert "Yes, void this claim" in unconfirmed.text
+    assert _state(_page(browser, sent)) != "voided"
+    voided = browser.post(f"/ui/claims/{sent}/void", data={"csrf": csrf, "confirm": "yes"})
+    assert voided.status_code == 200
+    assert str(voided.url).rsplit("/", 1)[1] != str(sent)
+    assert _state(_page(browser, sent)) == "voided"
+
+    due = _page(browser, primary)
+    assert "Send secondary</button>" in due
+    secondary = browser.post(f"/ui/claims/{primary}/secondary", data={"csrf": csrf})
+    assert secondary.status_code == 200
+    assert "ACT0003-S" in secondary.text
+    assert _state(secondary.text) == "queued"
+    assert "Send secondary</button>" not in _page(browser, primary)
+
+    stranger = desk.browser(npi=OTHER_NPI)
+    their_csrf = _field(stranger.get("/ui/claims").text, "csrf")
+    for action in ("submit", "cancel", "secondary", "void"):
+        assert (
+            stranger.post(
+                f"/ui/claims/{primary}/{action}", data={"csrf": their_csrf, "confirm": "yes"}
+            ).status_code
+            == 404
+        ), action

@@ -41,13 +41,28 @@ from edigateway.api.deps import GatewayDep, RowId
 from edigateway.domain.claim_lifecycle import ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.postings import WorkReason
-from edigateway.errors import AccessDenied, EdigatewayError, InputError, NotFoundError
+from edigateway.errors import (
+    AccessDenied,
+    ConflictError,
+    EdigatewayError,
+    InputError,
+    NotFoundError,
+)
 from edigateway.security import passwords
 from edigateway.security.api_keys import allows
-from edigateway.services import claim_search, dashboard, practice_claims, ui_sessions, users
+from edigateway.services import (
+    claim_actions,
+    claim_edits,
+    claim_search,
+    dashboard,
+    practice_claims,
+    ui_sessions,
+    users,
+)
 from edigateway.services.followup import aging_report, resolve_work_item
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_remittances
+from edigateway.services.secondary import send_secondary
 from edigateway.services.ui_sessions import Lifetime
 
 if TYPE_CHECKING:
@@ -510,7 +525,17 @@ def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
         data.update(postings=[], paid=None, comparison=None, remittance_ids=[])
     elif not session.can("estimates"):
         data.update(comparison=None)
+    data["actions"] = claim_actions.available(gateway.database, session.caller, claim_id)
     return data
+
+
+def _claim_refused(request: Request, session: Session, gateway: Gateway, claim_id: int,
+                   exc: EdigatewayError) -> HTMLResponse:
+    """The claim page again with why an action was refused (409 when the claim is not in
+    a state for it, 422 for bad input)."""
+    return _page(request, "claim.html", session,
+                 status=409 if isinstance(exc, ConflictError) else 422,
+                 c=_claim(session, gateway, claim_id), error=str(exc))
 
 
 @router.get("/claims/{claim_id:int}", response_class=HTMLResponse)
@@ -554,12 +579,76 @@ def replace(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: G
 
 @router.post("/claims/{claim_id:int}/void")
 def void(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
-         csrf: Csrf = "") -> Response:
-    """Create the void (frequency 8) claim and show it."""
+         csrf: Csrf = "", confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Create the void (frequency 8) claim and show it — only with the form's confirmation
+    box ticked: a void tells the payer the claim should never have been paid."""
     session.check(request, csrf)
-    created = practice_claims.replace(gateway.database, session.caller, claim_id, None,
-                                      frequency="8", now=gateway.clock())
+    session.principal.require("claims:read")
+    if confirm != "yes":
+        return _claim_refused(request, session, gateway, claim_id, InputError(
+            "tick 'Yes, void this claim' to confirm: the payer will take back what it paid"))
+    try:
+        created = practice_claims.replace(gateway.database, session.caller, claim_id, None,
+                                          frequency="8", now=gateway.clock())
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
     return RedirectResponse(f"/ui/claims/{created.id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/submit")
+def submit(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+           csrf: Csrf = "") -> Response:
+    """Queue a ready claim in an 837D (the same use case as ``POST /v1/claims/submit``);
+    the outbox sender uploads it."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        practice_claims.submit(gateway.database, session.caller, [claim_id],
+                               settings=gateway.settings, clearinghouse=gateway.profile(),
+                               numbers=gateway.control_numbers, now=gateway.clock())
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/cancel")
+def cancel(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+           csrf: Csrf = "", reason: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Cancel a ready or rejected claim that will not be sent (it leaves A/R)."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        claim_edits.cancel(gateway.database, session.caller, claim_id, now=gateway.clock(),
+                           reason=reason.strip() or None)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/secondary")
+def secondary(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+              csrf: Csrf = "") -> Response:
+    """Queue the secondary claim the primary payer's 835 built; show the secondary."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        sent = send_secondary(gateway.database, claim_id,
+                              practice_id=session.caller.practice_id,
+                              settings=gateway.settings, clearinghouse=gateway.profile(),
+                              numbers=gateway.control_numbers, now=gateway.clock(),
+                              actor=session.caller.actor,
+                              remote_addr=session.caller.remote_addr)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{sent.secondary_id}", status_code=303)
 
 
 @router.get("/eras", response_class=HTMLResponse)
