@@ -17,15 +17,18 @@ from sqlalchemy import func, select
 from edigateway.cli.era import posting_document
 from edigateway.codelists import CodeLists
 from edigateway.domain.claim_lifecycle import LEDGER_KEYS
+from edigateway.domain.claims import ClaimBatch
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, RemittanceClaimRow, WorkItemRow
-from edigateway.services.claim_store import import_claims
-from edigateway.services.claims import load_claim_file
+from edigateway.services.claim_store import import_claims, open_document
+from edigateway.services.claims import build_837d, load_claim_file
+from edigateway.services.control_numbers import MemoryControlNumbers
 from edigateway.services.era_review import write_off
 from edigateway.services.followup import open_claims
 from edigateway.services.ledger import ledgers, practice_ledger, show_claim
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
+from edigateway.settings import Settings
 from tests.conftest import BuiltDemo
 from tests.factories import REPO
 
@@ -76,7 +79,9 @@ def _check_invariants(db: Database) -> None:
 
 def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
     """One event of a scenario, as the gateway meets it: claims imported (as sent, or
-    ``"state": "ready"`` for never sent), an 835 posted, a denial written off by a person."""
+    ``"state": "ready"`` for never sent), an 835 posted, a denial written off by a person,
+    or a stored claim's 837D built (its ``segments`` must appear in that order, from the
+    first one on)."""
     if "import" in step:
         import_claims(
             db,
@@ -86,6 +91,24 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
         )
     elif "write_off" in step:
         write_off(db, step["write_off"], now=NOW, actor="coordinator")
+    elif "build_837d" in step:
+        with db.transaction() as session:
+            row = session.scalars(
+                select(ClaimRow).where(
+                    ClaimRow.patient_control_number == step["build_837d"],
+                    ClaimRow.superseded_by_id.is_(None),
+                )
+            ).one()
+            claim = open_document(session, row)
+        built = build_837d(
+            ClaimBatch(claims=[claim]),
+            settings=Settings(),
+            control_numbers=MemoryControlNumbers(),
+            clock=lambda: NOW,
+        )
+        segments = [s.strip() for s in built.split("~") if s.strip()]
+        built_part = segments[segments.index(step["segments"][0]) :]
+        assert built_part[: len(step["segments"])] == step["segments"], built_part
     else:
         result = _post(db, scenario / step["file"])
         for key in ("status", "posted_total"):
