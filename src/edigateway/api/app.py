@@ -43,6 +43,7 @@ from edigateway.api.routers import (
     claim_status,
     claims,
     eligibility,
+    era,
     estimates,
     events,
     fees,
@@ -90,7 +91,7 @@ def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
         openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
-                   remittances, workqueue, reports, attachments, appeals,
+                   remittances, era, workqueue, reports, attachments, appeals,
                    transmissions, received_files, events, webhooks, users):
         app.include_router(module.router, prefix="/v1",
                            responses=responses(401, 403, 422, 500, 503))

@@ -74,6 +74,10 @@ CLAIM_DETAIL: Final[dict[str, Any]] = {
         "created_at": "2026-11-23T09:01:00Z", "sent_at": "2026-11-23T09:02:00Z",
         "ack_status": "accepted", "ack_at": "2026-11-23T09:05:00Z", "last_error": None,
         "transaction_control_number": "0001"}],
+    "ledger": {"billed": "218.43", "paid": "0.00", "contractual": "0.00",
+               "patient_responsibility": "0.00", "other_adjustments": "0.00",
+               "outstanding": "218.43"},
+    "postings": [],
 }
 
 REMITTANCE_DETAIL: Final[dict[str, Any]] = {

@@ -227,8 +227,54 @@ class TransmissionPage(Page[Transmission]):
     """One page of transmissions."""
 
 
+class ClaimLedger(_Out):
+    """A claim's money as sent to its payer, derived from what was posted:
+    ``billed = paid + contractual + patient_responsibility + other_adjustments +
+    outstanding``, to the cent. Held or awaiting payments count nowhere until approved;
+    reversed money nets out; a denial stays outstanding until appealed, written off or
+    closed; a predetermination bills nothing (all zero)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_DETAIL["ledger"]]})
+
+    billed: Money = Field(description="what the claim bills its payer (its charge; only "
+                          "what was settled once it is voided, replaced or cancelled)")
+    paid: Money = Field(description="what the payer paid, net of reversals")
+    contractual: Money = Field(description="contractual adjustments (CAS CO) the practice "
+                               "cannot bill the patient for")
+    patient_responsibility: Money = Field(description="the patient's share (deductible, "
+                                          "coinsurance, copay, CAS PR), and what a person "
+                                          "moved to the patient on closing the claim")
+    other_adjustments: Money = Field(description="other adjustments (CAS OA/PI/CR) and "
+                                     "amounts written off by a person")
+    outstanding: Money = Field(description="what the payer still owes: what the other "
+                               "columns leave of billed")
+
+
+class ClaimPosting(_Out):
+    """One amount counted in a claim's ledger, traced to its 835 claim payment (or to the
+    person who wrote it off or moved it to the patient)."""
+
+    line_number: int | None = Field(description="the claim's service line (1-based); null "
+                                    "at claim level")
+    kind: PostingKind = Field(description="what the amount is")
+    amount: Money = Field(description="the amount (negative when taken back)")
+    group_code: AdjustmentGroup | None = Field(description="CAS01 claim adjustment group "
+                                               "(CO, PR, OA, PI, CR); null for a payment")
+    reason_code: str | None = Field(description="the CARC the payer gave")
+    remark_codes: list[str] = Field(description="RARCs the payer added")
+    remittance_id: int | None = Field(description="the remittance (835 payment) it came "
+                                      "from (GET /v1/remittances/{id}); null for a "
+                                      "person's write-off or transfer")
+    remittance_claim_id: int | None = Field(description="the claim payment (CLP) it came "
+                                            "from")
+    source_position: int | None = Field(description="segment position in the 835")
+    actor: str | None = Field(description="who wrote it off or moved it to the patient "
+                              "(user or key); null for the payer's amounts")
+
+
 class ClaimDetail(ClaimSummary):
-    """A claim with its document as submitted, its history and its transmissions."""
+    """A claim with its document as submitted, its history, its transmissions and its
+    money (ledger and the postings that make it)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_DETAIL]})
 
@@ -236,6 +282,10 @@ class ClaimDetail(ClaimSummary):
     history: list[HistoryStep] = Field(description="every state it went through, oldest "
                                        "first")
     transmissions: list[Transmission] = Field(description="the files it was sent in")
+    ledger: ClaimLedger = Field(description="the claim's ledger (six exact figures that "
+                                "reconcile to the cent)")
+    postings: list[ClaimPosting] = Field(description="the counted postings, line by line "
+                                         "(claim-level ones last)")
 
 
 class EditFailureItem(_Out):

@@ -363,16 +363,21 @@ def dismiss(
         return Decided(payment_id, row.patient_control_number, "dismissed", state, closed)
 
 
-def _claim_row(session: Session, patient_control_number: str, practice_id: int | None) -> ClaimRow:
-    query = select(ClaimRow).where(
-        ClaimRow.patient_control_number == patient_control_number,
-        ClaimRow.superseded_by_id.is_(None),
-    )
+def _claim_row(session: Session, claim: str | int, practice_id: int | None) -> ClaimRow:
+    """The claim by its gateway ID (an ``int``: the API's) or by its number (the one in
+    force, not superseded: the CLI's), locked."""
+    if isinstance(claim, int):
+        query = select(ClaimRow).where(ClaimRow.id == claim)
+    else:
+        query = select(ClaimRow).where(
+            ClaimRow.patient_control_number == claim, ClaimRow.superseded_by_id.is_(None)
+        )
     if practice_id is not None:
         query = query.where(ClaimRow.practice_id == practice_id)
     found = list(session.scalars(query.order_by(ClaimRow.id.desc()).with_for_update()))
     if not found:
-        raise NotFoundError(f"no claim {patient_control_number}")
+        raise NotFoundError(f"no claim {claim}")
+    patient_control_number = found[0].patient_control_number
     if len({c.practice_id for c in found}) > 1:
         raise InputError(
             f"claim {patient_control_number} exists in several practices; "
@@ -383,7 +388,7 @@ def _claim_row(session: Session, patient_control_number: str, practice_id: int |
 
 def _settle(
     db: Database,
-    patient_control_number: str,
+    claim_key: str | int,
     *,
     action: Literal["write_off", "close"],
     amount: Decimal | None,
@@ -395,7 +400,8 @@ def _settle(
     remote_addr: str | None,
 ) -> Settled:
     with db.transaction() as session:
-        claim = _claim_row(session, patient_control_number, practice_id)
+        claim = _claim_row(session, claim_key, practice_id)
+        patient_control_number = claim.patient_control_number
         ledger = ledgers(session, [claim])[claim.id]
         target = ClaimState.WRITTEN_OFF if action == "write_off" else ClaimState.CLOSED
         if claim.kind != "claim":
@@ -474,7 +480,7 @@ def _settle(
 
 def write_off(
     db: Database,
-    patient_control_number: str,
+    claim: str | int,
     *,
     now: datetime,
     actor: str,
@@ -484,11 +490,11 @@ def write_off(
     practice_id: int | None = None,
     remote_addr: str | None = None,
 ) -> Settled:
-    """Write off what the payer left on a claim (all of it by default, or ``amount``);
-    the claim becomes ``written_off`` when nothing is left."""
+    """Write off what the payer left on a claim (its gateway ID or number; all of it by
+    default, or ``amount``); the claim becomes ``written_off`` when nothing is left."""
     return _settle(
         db,
-        patient_control_number,
+        claim,
         action="write_off",
         amount=amount,
         now=now,
@@ -502,7 +508,7 @@ def write_off(
 
 def close(
     db: Database,
-    patient_control_number: str,
+    claim: str | int,
     *,
     now: datetime,
     actor: str,
@@ -511,11 +517,12 @@ def close(
     practice_id: int | None = None,
     remote_addr: str | None = None,
 ) -> Settled:
-    """Close a claim the payer will pay no more on: what is outstanding becomes the
-    patient's to pay (``patient_transfer``) and the claim ``closed``."""
+    """Close a claim (its gateway ID or number) the payer will pay no more on: what is
+    outstanding becomes the patient's to pay (``patient_transfer``) and the claim
+    ``closed``."""
     return _settle(
         db,
-        patient_control_number,
+        claim,
         action="close",
         amount=None,
         now=now,
@@ -570,3 +577,42 @@ def set_policy(
             detail=policy,
         )
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class PayerPolicy:
+    """One payer's ERA automation: its own, or ``None`` when it follows the default."""
+
+    payer_id: str
+    name: str
+    policy: EraPolicy | None
+    effective: EraPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class EraPolicies:
+    """A practice's ERA automation: its default and each payer's."""
+
+    default: EraPolicy
+    payers: tuple[PayerPolicy, ...]
+
+
+def _policy(value: str | None) -> EraPolicy | None:
+    return value if value in ("full", "semi", "review") else None  # type: ignore[return-value]
+
+
+def policies(db: Database, *, practice_id: int) -> EraPolicies:
+    """The practice's default ERA policy and every payer's (by payer ID)."""
+    with db.transaction() as session:
+        default = _policy(session.get_one(Practice, practice_id).era_policy) or "full"
+        return EraPolicies(
+            default,
+            tuple(
+                PayerPolicy(
+                    p.payer_id, p.name, _policy(p.era_policy), _policy(p.era_policy) or default
+                )
+                for p in session.scalars(
+                    select(Payer).where(Payer.practice_id == practice_id).order_by(Payer.payer_id)
+                )
+            ),
+        )

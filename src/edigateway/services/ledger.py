@@ -91,6 +91,56 @@ def receivables(session: Session, claims: Iterable[ClaimRow]) -> dict[int, Decim
     }
 
 
+@dataclass(frozen=True, slots=True)
+class LinePosting:
+    """One amount counted in a claim's ledger, traced to the payment that posted it (or the
+    person who wrote it off or moved it to the patient)."""
+
+    line_number: int | None
+    kind: str
+    amount: Decimal
+    group_code: str | None
+    reason_code: str | None
+    remark_codes: tuple[str, ...]
+    remittance_id: int | None
+    remittance_claim_id: int | None
+    source_position: int | None
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMoney:
+    """A claim's ledger with the postings that make it, line by line."""
+
+    ledger: Ledger
+    postings: tuple[LinePosting, ...]
+
+
+def claim_money(session: Session, row: ClaimRow) -> ClaimMoney:
+    """The claim's ledger and its counted postings (held ones count nowhere, so they are
+    not listed: they are pending payments), claim-level amounts last."""
+    postings = tuple(
+        LinePosting(
+            p.line_number,
+            p.kind,
+            p.amount,
+            p.group_code,
+            p.reason_code,
+            tuple(code for code in p.remark_codes.split(",") if code),
+            p.remittance_id,
+            p.remittance_claim_id,
+            p.source_position,
+            p.actor if p.remittance_id is None else None,
+        )
+        for p in session.scalars(
+            select(PostingRow)
+            .where(PostingRow.claim_id == row.id, PostingRow.held.is_(False))
+            .order_by(PostingRow.line_number.is_(None), PostingRow.line_number, PostingRow.id)
+        )
+    )
+    return ClaimMoney(ledgers(session, [row])[row.id], postings)
+
+
 @dataclass
 class ClaimView:
     """A claim as ``edigateway claims show`` prints it."""

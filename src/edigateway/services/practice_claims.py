@@ -37,6 +37,7 @@ from edigateway.persistence.tables import (
 )
 from edigateway.services.access import record
 from edigateway.services.claim_store import ClaimStore, open_document
+from edigateway.services.ledger import claim_money
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.clearinghouses import ClearinghouseProfile
+    from edigateway.domain.claim_lifecycle import Ledger
     from edigateway.errors import EditFailure
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
     from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.services.ledger import LinePosting
     from edigateway.settings import Settings
     from edigateway.x12.snip import Finding
     from edigateway.x12.validation import Validator
@@ -121,11 +124,14 @@ class Transmission:
 
 @dataclass(frozen=True, slots=True)
 class ClaimDetail(ClaimSummary):
-    """A claim as submitted, with its history and the files it was sent in."""
+    """A claim as submitted, with its history, the files it was sent in and its money
+    (ledger and the postings that make it)."""
 
     claim: Claim
     history: tuple[HistoryStep, ...]
     transmissions: tuple[Transmission, ...]
+    ledger: Ledger
+    postings: tuple[LinePosting, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +238,11 @@ def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimD
         row, payer_id = found
         document = open_document(session, row)
         _audit(session, caller, "read", "claim", str(claim_id), now)
+        money = claim_money(session, row)
         return ClaimDetail(**_columns(row, payer_id),
                            claim=document, history=_history(session, claim_id),
-                           transmissions=_transmissions(session, claim_id))
+                           transmissions=_transmissions(session, claim_id),
+                           ledger=money.ledger, postings=money.postings)
 
 
 def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
