@@ -8,10 +8,10 @@ command that reads one transaction (``era post`` an 835, ``estimate`` a 271), so
 says "unsupported" (exit 2) for what the others do: a 4010, a GS08 such as
 ``005010X221`` without A1, another transaction.
 
-Memory: an 835 and an 837D are read claim by claim, and their JSON is written claim by
-claim, so memory stays flat whatever the file's size. A 277CA and a 999 are written one
-transaction set at a time (the readers emit whole transactions); a 270, 271, 276 and 277
-are read whole (inquiries and their answers, sized by the batch we sent).
+Memory: an 835, an 837D and a 277CA are read claim by claim, and their JSON is written
+claim by claim, so memory stays flat whatever the file's size. A 999 is written one
+transaction set at a time (its reader emits whole acknowledgments); a 270, 271, 276 and
+277 are read whole (inquiries and their answers, sized by the batch we sent).
 """
 
 from __future__ import annotations
@@ -441,16 +441,35 @@ def _document_277(path: Path) -> Document:
 
 
 def _document_277ca(path: Path) -> Document:
-    from edigateway.x12.x277ca_005010X214 import read_277ca
+    from edigateway.domain.acknowledgments import ClaimAckFile
+    from edigateway.x12.x277ca_005010X214 import stream_277ca
 
-    parsed = read_277ca(path)
+    stream = stream_277ca(path)
+    events = iter(stream.events)
+    ahead: list[ClaimAckFile] = []
+
+    def acknowledgments() -> Iterator[dict[str, Any]]:
+        """Each batch as the document's dict, its claims read as they are written."""
+        while (header := ahead.pop() if ahead else next(events, None)) is not None:
+            document = header.model_dump(mode="json", exclude_none=True)
+            document["claims"] = claims()
+            yield document
+
+    def claims() -> Iterator[Dump]:
+        """The claims of the batch being read, up to the next batch's header."""
+        for event in events:
+            if isinstance(event, ClaimAckFile):
+                ahead.append(event)
+                return
+            yield Dump(event, exclude_none=True)
+
     document = {
         "file": str(path),
         "transaction": "277CA",
         "version": GUIDE_214,
-        "acknowledgments": (Dump(f, exclude_none=True) for f in parsed.files),
-        "interchange_acks": [Dump(a) for a in parsed.interchange_acks],
-        "warnings": [str(w) for w in parsed.warnings],
+        "acknowledgments": acknowledgments(),
+        "interchange_acks": Later(lambda: [Dump(a) for a in stream.parsed().interchange_acks]),
+        "warnings": Later(lambda: [str(w) for w in stream.parsed().warnings]),
     }
     return Document(document, document)
 

@@ -56,6 +56,8 @@ from edigateway.x12.formats import is_digits, x12_amount, x12_date
 from edigateway.x12.reader import SegmentReader
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from edigateway.x12.envelope import Source
 
 KEY: Final = "277CA"
@@ -83,15 +85,44 @@ class Parsed277CA:
 def read_277ca(source: Source, *, name: str | None = None) -> Parsed277CA:
     """All 277CAs of ``source`` (bytes, a path or segments; see module docstring)."""
     reader = _Reader.reading(source, name)
-    files = reader.read(source)
+    files = [f for f in reader.read(source) if isinstance(f, ClaimAckFile)]
     return Parsed277CA(files, reader.envelope.interchange_acks, reader.envelope.warnings)
+
+
+@dataclass
+class Streamed277CA:
+    """A 277CA being read claim by claim, so that memory holds one claim however many the
+    file acknowledges (``x12 parse --json`` writes each as it comes): :attr:`events` yields
+    each acknowledged batch's header — a :class:`ClaimAckFile` whose ``claims`` is empty —
+    and then its claims, one :class:`ClaimAck` at a time; once they are exhausted,
+    :meth:`parsed` gives the TA1s and warnings (no files)."""
+
+    events: Iterator[ClaimAckFile | ClaimAck]
+    _reader: _Reader
+
+    def parsed(self) -> Parsed277CA:
+        """The interchange acknowledgments and warnings (see class docstring)."""
+        envelope = self._reader.envelope
+        return Parsed277CA([], envelope.interchange_acks, envelope.warnings)
+
+
+def stream_277ca(source: Source, *, name: str | None = None) -> Streamed277CA:
+    """Read a 277CA claim by claim (see :class:`Streamed277CA`); the same checks and
+    errors as :func:`read_277ca`, a batch's header checked before its first claim."""
+    reader = _Reader.reading(source, name)
+    reader.streaming = True
+    return Streamed277CA(reader.stream(source), reader)
 
 
 _Dict = dict[str, Any]
 
 
-class _Reader(SegmentReader[ClaimAckFile]):
-    """BHT and the 2000A/B/C/D levels with their 2100/2200/2220 loops."""
+class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
+    """BHT and the 2000A/B/C/D levels with their 2100/2200/2220 loops; ``streaming``: hand
+    on each batch's header before its first claim and each claim as it ends (see
+    :class:`Streamed277CA`), instead of whole batches."""
+
+    streaming = False
 
     key = KEY
     expect = Expect.of(KEY)
@@ -343,19 +374,30 @@ class _Reader(SegmentReader[ClaimAckFile]):
         if "category_code" not in claim:
             raise self.fail(at, None, f"claim {claim['patient_control_number']!r} has no "
                             "STC (its status)")
-        self.current["claims"].append(self.model(at, ClaimAck, claim))
+        if not self.streaming:
+            self.current["claims"].append(self.model(at, ClaimAck, claim))
+            return
+        if not self.current.pop("_started", False):
+            self.emit(self._file(at, self.current))
+        self.current["_started"] = True
+        self.emit(self.model(at, ClaimAck, claim))
 
     def _close_source(self, seg: Segment) -> None:
         self._close_claim(seg)
         if self.current is None:
             return
         current, self.current = self.current, None
+        if not current.pop("_started", False):
+            self.emit(self._file(seg, current))
+
+    def _file(self, seg: Segment, current: _Dict) -> ClaimAckFile:
+        """The batch read so far (its claims, or none when they are handed on one by one)."""
         for key, what in (("information_source", "NM1*PR"), ("source_trace", "TRN*1"),
                           ("receiver", "NM1*41"), ("receiver_trace", "TRN*2")):
             if key not in current:
                 raise self.fail(seg, None, f"the 277CA has no {what} for its information "
                                 "source or receiver")
-        self.emit(self.model(seg, ClaimAckFile, current))
+        return self.model(seg, ClaimAckFile, current)
 
 
 # --------------------------------------------------------------------------- writing

@@ -19,6 +19,7 @@ from edigateway.errors import EdigatewayError, X12Error
 from edigateway.services.eligibility import benefits_of
 from edigateway.services.json_stream import Dump, Later, Records, iter_json, iter_jsonl, materialise
 from edigateway.services.parsing import RECORDS, parse_document, summarise, write_document
+from edigateway.x12.x277ca_005010X214 import read_277ca
 from edigateway.x12.x835_005010X221A1 import read_835
 from edigateway.x12.x837d_005010X224A2 import read_837d
 from tests.factories import CORPUS, REPO
@@ -78,7 +79,7 @@ def test_jsonl_holds_the_same_items_as_the_json(path: Path):
     items = [
         {k: v for k, v in r.items() if k not in ("record", "payment")}
         for r in records
-        if r["record"] in ("claim", "benefits", "inquiry", "answer", "acknowledgment", "ack")
+        if r["record"] in ("claim", "benefits", "inquiry", "answer", "ack")
     ]
     assert items == _items(document)
 
@@ -87,8 +88,9 @@ def _items(document: Any) -> list[Any]:
     """The items ``--jsonl`` gives a line each, taken from the ``--json`` document."""
     if "file" not in document:
         return [document] if isinstance(document, dict) else document
-    if "remittances" in document:
-        return [c for r in document["remittances"] for c in r["claims"]]
+    for key in ("remittances", "acknowledgments"):  # batches whose claims are lines
+        if key in document:
+            return [c for batch in document[key] for c in batch["claims"]]
     key = next(k for k in document if k in RECORDS.names)
     return list(document[key])
 
@@ -135,6 +137,25 @@ def test_835_is_what_the_whole_file_reader_gives_totals_after_the_remittances(pa
     }
     assert _streamed(path) == json.dumps(before, indent=2) + "\n"
     assert summarise(path)[0].startswith(f"{path}: 835, {len(parsed.remittances)} payment(s)")
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "277CA").glob("*")), ids=lambda p: p.name)
+def test_277ca_is_what_the_whole_file_reader_gives(path: Path):
+    try:
+        parsed = read_277ca(path)
+    except X12Error:
+        with pytest.raises(X12Error):
+            _streamed(path)
+        return
+    before = {
+        "file": str(path),
+        "transaction": "277CA",
+        "version": "005010X214",
+        "acknowledgments": [f.model_dump(mode="json", exclude_none=True) for f in parsed.files],
+        "interchange_acks": [a.model_dump(mode="json") for a in parsed.interchange_acks],
+        "warnings": [str(w) for w in parsed.warnings],
+    }
+    assert _streamed(path) == json.dumps(before, indent=2) + "\n"
 
 
 def test_271_is_the_benefits_object_as_before():
