@@ -6,7 +6,7 @@ demo's practice ledger reconciling — on SQLite and (when configured) PostgreSQ
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,12 @@ from edigateway.services.claim_store import import_claims, open_document
 from edigateway.services.claims import build_837d, load_claim_file
 from edigateway.services.control_numbers import MemoryControlNumbers
 from edigateway.services.era_review import write_off
-from edigateway.services.followup import open_claims
+from edigateway.services.followup import (
+    aging_report,
+    open_claims,
+    payer_practice,
+    set_timely_filing,
+)
 from edigateway.services.ledger import ledgers, practice_ledger, show_claim
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
@@ -89,6 +94,10 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
             now=datetime.fromisoformat(step.get("at", "2026-10-10T00:00")),
             state=step.get("state", "submitted"),
         )
+    elif "timely_filing_days" in step:
+        set_timely_filing(
+            db, "DDPIL", step["timely_filing_days"], practice_id=payer_practice(db, None)
+        )
     elif "write_off" in step:
         write_off(db, step["write_off"], now=NOW, actor="coordinator")
     elif "build_837d" in step:
@@ -120,10 +129,13 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
-def test_defect_scenario(database: Database, scenario: Path):
+def test_defect_scenario(database: Database, scenario: Path, request: pytest.FixtureRequest):
     """A scenario either lists ``steps`` (its own claims files) or ``files`` posted over
-    the shared fixtures/era-money/claims.json imported as sent."""
+    the shared fixtures/era-money/claims.json imported as sent. A scenario whose fix has
+    not landed says so in ``xfail`` (strict: it must fail until the fix lands)."""
     expected = json.loads((scenario / "expected.json").read_text())
+    if "xfail" in expected:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=expected["xfail"]))
     steps = expected.get("steps") or [
         {"import": "../claims.json"},
         *expected["files"],
@@ -152,6 +164,9 @@ def test_defect_scenario(database: Database, scenario: Path):
             for e in document["estimate"]
         ]
         assert estimate == claim.get("estimate", [])
+    for today, alerts in expected.get("timely_filing", {}).items():
+        report = aging_report(database, today=date.fromisoformat(today))
+        assert [[a["claim"], a["expired"]] for a in report["timely_filing"]] == alerts, today
     if "receivables" in expected:
         owed = {c.patient_control_number: str(c.outstanding) for c, _state in open_claims(database)}
         assert owed == expected["receivables"]
