@@ -1,15 +1,14 @@
-"""api/streaming.py: JSON documents and files written as they are produced."""
+"""api/streaming.py: JSON documents written as they are produced."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from edigateway.api.streaming import CHUNK, X12, chunks_of, file_response, json_response
+from edigateway.api.streaming import json_response
 from edigateway.domain.common import PersonName
 from edigateway.services.json_stream import Dump, Later
 
@@ -33,10 +32,6 @@ def _app(pulled: list[int]) -> FastAPI:
         assert pulled == []  # nothing read before Starlette writes the answer
         return response
 
-    @app.get("/file")
-    def a_file() -> object:
-        return file_response(chunks_of(b"ISA*00~" * 30_000), filename="0001.837")
-
     return app
 
 
@@ -53,26 +48,3 @@ def test_json_answer_is_the_compact_document_streamed():
     }
     assert answer.content == json.dumps(want, separators=(",", ":")).encode()
     assert len(pulled) == len(NAMES)
-
-
-def test_file_answer_is_an_attachment_in_pieces():
-    with TestClient(_app([])) as client:
-        answer = client.get("/file")
-    assert answer.content == b"ISA*00~" * 30_000
-    assert answer.headers["content-type"] == X12
-    assert answer.headers["content-disposition"] == 'attachment; filename="0001.837"'
-    assert "content-length" not in answer.headers
-
-
-def test_chunks_cover_the_data_in_order():
-    data = bytes(range(256)) * 1000
-    pieces = list(chunks_of(data))
-    assert b"".join(pieces) == data
-    assert {len(p) for p in pieces[:-1]} == {CHUNK}
-    assert list(chunks_of(b"")) == []
-
-
-@pytest.mark.parametrize("name", ["", 'a".837', "../x", "a\r\nSet-Cookie: x", "a\\b"])
-def test_a_file_name_that_could_break_the_header_is_refused(name: str):
-    with pytest.raises(ValueError, match="not a plain file name"):
-        file_response([b"x"], filename=name)
