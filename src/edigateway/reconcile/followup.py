@@ -111,16 +111,24 @@ class FilingAlert:
 
 def timely_filing_alerts(claims: Iterable[OpenClaim], *, today: date, warn_days: int = 30
                          ) -> list[FilingAlert]:
-    """Claims whose filing deadline (first service date + payer limit) is within
-    ``warn_days`` or already past, soonest first, so they are chased before they expire."""
+    """Claims at risk of their payer's timely-filing limit (date of service + the payer's
+    days), soonest first, so they are chased before they expire. ``submitted_on`` is when
+    the payer got the claim: a claim sent by its deadline was filed in time and is never
+    warned again, whatever today is; one sent after it is flagged as filed late. A claim
+    not filed (``submitted_on`` ``None``: ready, queued, rejected) is warned once its
+    deadline is within ``warn_days`` or past."""
     alerts = []
     for claim in claims:
-        if claim.outstanding <= ZERO:
-            continue
-        start = claim.first_service_date or claim.submitted_on
+        start = claim.first_service_date
         if start is None:
             continue
         deadline = start + timedelta(days=claim.timely_filing_days)
+        if claim.submitted_on is not None:
+            if claim.submitted_on > deadline:
+                alerts.append(FilingAlert(claim.patient_control_number, claim.payer_name,
+                                          deadline, (deadline - claim.submitted_on).days,
+                                          expired=True))
+            continue
         days_left = (deadline - today).days
         if days_left <= warn_days:
             alerts.append(FilingAlert(claim.patient_control_number, claim.payer_name, deadline,

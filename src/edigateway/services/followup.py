@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
 
 ZERO = Decimal("0.00")
-AWAITING_PAYER = frozenset({"submitted", "accepted", "ch_accepted", "payer_accepted"})
+NOT_FILED = frozenset({"ready", "queued", "ch_rejected", "payer_rejected"})
+"""Claims the payer has not got (yet, or after a rejection): their filing date is open."""
+FILED = frozenset({"submitted", "ch_accepted", "payer_accepted"})
+"""Claims sent and not rejected, unanswered: filed on the day they were sent."""
 
 
 def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[OpenClaim, str]]:
@@ -60,14 +63,32 @@ def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[Open
     return result
 
 
+def filing_candidates(db: Database, practice_id: int | None = None) -> list[OpenClaim]:
+    """Every claim whose timely filing is still at stake (of one practice, when given):
+    unsent, queued and rejected claims (``submitted_on`` ``None``: not filed) and sent
+    claims the payer has not answered (filed on ``submitted_on``); not predeterminations,
+    voids, cancelled or superseded claims."""
+    query = (select(ClaimRow, Payer).join(Payer, Payer.id == ClaimRow.payer_id)
+             .where(ClaimRow.superseded_by_id.is_(None), ClaimRow.kind == "claim",
+                    ClaimRow.frequency != "8", ClaimRow.state.in_(NOT_FILED | FILED)))
+    if practice_id is not None:
+        query = query.where(ClaimRow.practice_id == practice_id)
+    with db.transaction() as session:
+        return [OpenClaim(claim.patient_control_number, payer.payer_id, payer.name,
+                          claim.total_charge,
+                          claim.submitted_on if claim.state in FILED else None,
+                          claim.first_service_date, payer.timely_filing_days)
+                for claim, payer in session.execute(query).tuples()]
+
+
 def aging_report(db: Database, *, today: date, warn_days: int = 30,
                  practice_id: int | None = None) -> dict[str, Any]:
     """A/R aging by payer plus timely-filing alerts, JSON-ready (amounts as strings)."""
     claims = open_claims(db, practice_id)
     report = aging([c for c, _state in claims], today=today)
     names = [b[0] for b in BUCKETS]
-    waiting = [c for c, state in claims if state in AWAITING_PAYER]
-    alerts = timely_filing_alerts(waiting, today=today, warn_days=warn_days)
+    alerts = timely_filing_alerts(filing_candidates(db, practice_id), today=today,
+                                  warn_days=warn_days)
     totals = report.totals
     return {
         "as_of": today.isoformat(),

@@ -39,14 +39,24 @@ def test_aging_groups_by_payer_and_bucket():
     assert report.totals["61-90"] == Decimal("75.50")
 
 
+def _unfiled(pcn: str, service: date, limit: int) -> OpenClaim:
+    return OpenClaim(pcn, "DELTA", "Delta", Decimal("10.00"), None, service, limit)
+
+
 def test_timely_filing_alerts_soonest_first_and_expired_flagged():
+    """Unfiled claims (ready, queued, rejected) are warned near and past their deadline;
+    a claim the payer got in time is never warned, whatever today is; one sent after its
+    deadline is flagged as filed late."""
     alerts = timely_filing_alerts([
-        _open("LATE", "DELTA", "10.00", date(2026, 1, 5), limit=90, service=date(2026, 1, 2)),
-        _open("SOON", "DELTA", "10.00", date(2026, 9, 1), limit=90, service=date(2026, 9, 1)),
-        _open("FINE", "DELTA", "10.00", date(2026, 11, 1), limit=365),
-        _open("PAID", "DELTA", "0.00", date(2026, 1, 5), limit=90),
+        _unfiled("LATE", date(2026, 1, 2), 90),
+        _unfiled("SOON", date(2026, 9, 1), 90),
+        _unfiled("FINE", date(2026, 11, 1), 365),
+        _open("INTIME", "DELTA", "10.00", date(2026, 1, 5), limit=90, service=date(2026, 1, 2)),
+        _open("SENTLATE", "DELTA", "10.00", date(2026, 4, 10), limit=90,
+              service=date(2026, 1, 2)),
     ], today=TODAY)
-    assert [(a.patient_control_number, a.expired) for a in alerts] == [("LATE", True),
-                                                                         ("SOON", False)]
-    assert alerts[1].deadline == date(2026, 11, 30)
-    assert alerts[1].days_left == 8
+    assert [(a.patient_control_number, a.expired) for a in alerts] == [
+        ("LATE", True), ("SENTLATE", True), ("SOON", False)]
+    soon = alerts[2]
+    assert (soon.deadline, soon.days_left) == (date(2026, 11, 30), 8)
+    assert alerts[1].days_left == -8  # sent 8 days after its deadline
