@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from edigateway.api.app import create_app
+from edigateway.api.app import API_VERSION, create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.errors import PersistenceError
 from edigateway.services.access import create_key
@@ -314,7 +314,7 @@ def test_audit_trail_is_append_only(api: Api):
 
 def test_openapi_document_is_versioned_and_complete(api: Api):
     document = api.client.get("/v1/openapi.json").json()
-    assert document["info"]["version"] == "1.1.0"
+    assert document["info"]["version"] == API_VERSION
     paths = set(document["paths"])
     assert {"/v1/claims", "/v1/claims/{claim_id}", "/v1/claims/{claim_id}/history",
             "/v1/claims/validate", "/v1/claims/submit", "/v1/claims/{claim_id}/replace",
