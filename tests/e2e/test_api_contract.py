@@ -32,10 +32,10 @@ from edigateway.api.app import create_app
 from edigateway.api.descriptions import FIELDS
 from edigateway.api.problems import PROBLEM_TYPES, TYPE_BASE
 from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.jobs import poll_clearinghouse, send_outbox
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
-from edigateway.jobs import poll_clearinghouse, send_outbox
 from edigateway.x12.validation import Validator
 from tests.factories import REPO
 

@@ -58,8 +58,9 @@ def _ready(data_dir: Path, pcn: str, state: ClaimState = ClaimState.READY) -> in
         steps = {ClaimState.READY: [], ClaimState.CH_REJECTED: [
             ClaimState.QUEUED, ClaimState.SUBMITTED, ClaimState.CH_REJECTED]}[state]
         for target in steps:
-            kind = "system" if target is ClaimState.QUEUED else "file"
-            transition(session, [Move(row, target, Cause(kind, f"to {target}"))], now=NOW)
+            cause = (Cause("system", f"to {target}") if target is ClaimState.QUEUED
+                     else Cause("file", f"to {target}"))
+            transition(session, [Move(row, target, cause)], now=NOW)
         return stored.id
 
 

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
 from edigateway.api.app import create_app
-from edigateway.services.webhooks import SCHEDULE
 from edigateway.jobs import deliver_webhooks, poll_clearinghouse, send_outbox
+from edigateway.services.webhooks import SCHEDULE
 from edigateway.x12.validation import Validator
 from tests.factories import NOW, api_key, claim_document, settings_for, simulated_gateway
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.codelists import CodeLists
+from edigateway.jobs import post_era_file
 from edigateway.persistence.database import Database
 from edigateway.persistence.inbound_rows import inbound_bytes
 from edigateway.persistence.tables import ClaimRow, InboundFileRow, WorkItemRow
@@ -23,7 +24,6 @@ from edigateway.services.inbound import poll_inbound
 from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
 from edigateway.transports.memory import MemoryTransport
-from edigateway.jobs import post_era_file
 from tests.factories import REPO
 
 ERA = REPO / "fixtures" / "era"

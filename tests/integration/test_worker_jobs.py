@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from edigateway.jobs import poll_clearinghouse, send_outbox
 from edigateway.persistence.tables import WorkItemRow
 from edigateway.services.claims import load_claim_file
 from edigateway.services.submissions import queue_837d
-from edigateway.jobs import poll_clearinghouse, send_outbox
 from edigateway.x12.validation import Validator
 from tests.factories import FIXTURES, NOW, settings_for, simulated_gateway
 

@@ -114,10 +114,10 @@ def claims_submit(
     Examples: ``edigateway claims submit fixtures/claims/05_crown_initial.json``;
     ``edigateway claims submit --id 42 --id MSD1017-S``
     """
+    from edigateway.jobs import send_outbox
     from edigateway.services import practice_claims
     from edigateway.services.attachments import claim_for
     from edigateway.services.submissions import queue_837d
-    from edigateway.jobs import send_outbox
 
     if (claims_file is None) == (not claim_ids):
         raise fail("give a claims file or --id, one of the two", EXIT_INVALID)
@@ -322,8 +322,8 @@ def claims_send_secondary(
     secondary claim (yet), it was sent already, or the upload failed (it stays queued).
     Example: ``edigateway claims send-secondary MSD1017``
     """
-    from edigateway.services.secondary import send_secondary
     from edigateway.jobs import send_outbox
+    from edigateway.services.secondary import send_secondary
 
     with open_gateway() as gateway:
         profile = gateway.profile(clearinghouse)
@@ -593,10 +593,10 @@ def claims_resubmit(
     stays queued); 2 when the file cannot be read.
     Example: ``edigateway claims resubmit PC1001 fixed.json``
     """
+    from edigateway.jobs import send_outbox
     from edigateway.services import claim_edits
     from edigateway.services.attachments import claim_for
     from edigateway.services.practice_claims import Caller
-    from edigateway.jobs import send_outbox
 
     corrected = _one_claim(claim_file)
     with open_gateway() as gateway:
