@@ -541,8 +541,11 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/ui/claims/{claim_id}/replace"): {
             "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}},
         ("POST", "/ui/claims/{claim_id}/void"): {"data": {"confirm": "yes"}},
+        ("POST", "/ui/claims/{claim_id}/submit"): {},
         ("POST", "/ui/claims/{claim_id}/cancel"): {"data": {"reason": "not mine"}},
         ("POST", "/ui/claims/{claim_id}/secondary"): {},
+        ("POST", "/ui/claims/{claim_id}/edit"): {
+            "data": {"lines": "1", "code_0": "D2740", "fee_0": "1.00"}},
         ("POST", "/v1/users/{user_id}/disable"): {},
         ("POST", "/v1/users/{user_id}/password-link"): {},
         ("POST", "/v1/claims/{claim_id}/attachments"): {

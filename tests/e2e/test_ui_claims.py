@@ -286,3 +286,85 @@ def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
             ).status_code
             == 404
         ), action
+
+
+# ------------------------------------------------------------------------- the claim editor
+
+
+def _form(html: str) -> dict[str, str]:
+    """The editor's fields as the browser would send them (ticked boxes only)."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and value and ('type="checkbox"' not in tag or "checked" in tag):
+            fields[name.group(1)] = value.group(1)
+    return fields
+
+
+def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk):
+    ready = desk.create(_document("EDT0001"))
+    rejected = desk.create(_document("EDT0002", member_id=UNKNOWN_MEMBER))
+    browser = desk.browser()
+    csrf = _field(_page(browser, rejected), "csrf")
+    browser.post(f"/ui/claims/{rejected}/submit", data={"csrf": csrf})
+    desk.exchange()
+    assert _state(_page(browser, rejected)) == "payer_rejected"
+    assert "Fix and resubmit" in _page(browser, rejected)
+
+    editor = browser.get(f"/ui/claims/{ready}/edit")
+    assert editor.status_code == 200
+    form = _form(editor.text)
+    assert (form["code_0"], form["fee_0"], form["teeth_0"]) == ("D2740", "1250.00", "3")
+    assert form["lines"] == "3"  # two lines and a blank one to add
+    bad = form | {"fee_1": "lots", "teeth_0": ""}
+    refused = browser.post(f"/ui/claims/{ready}/edit", data=bad)
+    assert refused.status_code == 422
+    assert re.search(r'id="fee_1-problem"[^>]*>[^<]*lots[^<]* is not an amount', refused.text)
+    assert 'value="lots"' in refused.text  # what was typed comes back
+    edits = browser.post(f"/ui/claims/{ready}/edit", data=form | {"teeth_0": ""})
+    assert edits.status_code == 422
+    assert re.search(r'id="teeth_0-problem"[^>]*>\[[A-Z0-9-]+\] lines\.0', edits.text), (
+        "a clean-claim edit shows next to the line's teeth, with its edit ID"
+    )
+    changed = form | {
+        "fee_1": "300.00",
+        "code_2": "D0220",
+        "fee_2": "31.00",
+        "date_2": "2026-07-28",
+        "prior_authorization": "PA-7781",
+        "note": "crown fractured; radiograph enclosed",
+    }
+    saved = browser.post(f"/ui/claims/{ready}/edit", data=changed)
+    assert saved.status_code == 200, saved.text
+    assert str(saved.url).endswith(f"/ui/claims/{ready}")
+    assert "D0220" in saved.text
+    assert "1581.00" in saved.text  # the total follows the lines
+    stored = desk.api.get(f"/v1/claims/{ready}", headers=desk.key).json()["claim"]
+    assert stored["prior_authorization"] == "PA-7781"
+    assert [line["charge"] for line in stored["lines"]] == ["1250.00", "300.00", "31.00"]
+    trimmed = _form(browser.get(f"/ui/claims/{ready}/edit").text) | {"remove_2": "yes"}
+    browser.post(f"/ui/claims/{ready}/edit", data=trimmed)
+    assert len(desk.api.get(f"/v1/claims/{ready}", headers=desk.key).json()["claim"]["lines"]) == 2
+
+    fix = _form(browser.get(f"/ui/claims/{rejected}/edit").text)
+    assert "Fix and resubmit" in browser.get(f"/ui/claims/{rejected}/edit").text
+    resent = browser.post(f"/ui/claims/{rejected}/edit", data=fix | {"fee_1": "295.00"})
+    assert resent.status_code == 200, resent.text
+    new_id = str(resent.url).rsplit("/", 1)[1]
+    assert new_id != str(rejected)
+    assert _state(resent.text) == "queued"
+    assert _state(_page(browser, rejected)) == "resubmitted"
+    assert browser.get(f"/ui/claims/{rejected}/edit").status_code == 409
+
+    viewer = desk.browser(role="viewer")
+    assert viewer.get(f"/ui/claims/{ready}/edit").status_code == 403
+    stranger = desk.browser(npi=OTHER_NPI)
+    assert stranger.get(f"/ui/claims/{ready}/edit").status_code == 404
+    assert (
+        stranger.post(
+            f"/ui/claims/{ready}/edit",
+            data=trimmed | {"csrf": _field(stranger.get("/ui/claims").text, "csrf")},
+        ).status_code
+        == 404
+    )

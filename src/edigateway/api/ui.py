@@ -37,6 +37,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from edigateway.api import claim_editor
 from edigateway.api.deps import GatewayDep, RowId
 from edigateway.domain.claim_lifecycle import ClaimState
 from edigateway.domain.claims import Claim
@@ -575,6 +576,81 @@ def replace(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: G
     except (EdigatewayError, ValueError) as exc:
         return _page(request, "claim.html", session, status=422, c=data, error=str(exc))
     return RedirectResponse(f"/ui/claims/{created.id}", status_code=303)
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """A form's text fields (the claim editor's are numbered per line)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+MAX_EDITOR_LINES = 60
+
+
+def _editor(request: Request, session: Session, gateway: Gateway, claim_id: int, *,
+            values: dict[str, str] | None = None, count: int | None = None,
+            problems: dict[str, list[str]] | None = None) -> HTMLResponse:
+    """The editor prefilled from the stored claim (or the form sent back, with its
+    problems next to each field); 409 when the claim can no longer be changed."""
+    data = _claim(session, gateway, claim_id)
+    actions = data["actions"]
+    mode = "resubmit" if actions.resubmit else "edit" if actions.edit else \
+        "replace" if actions.replace else None
+    lines = len(data["claim"]["lines"]) + 1 if count is None else count
+    return _page(request, "claim_edit.html", session, c=data, mode=mode,
+                 status=409 if mode is None else 422 if problems else 200,
+                 v=values or claim_editor.form_values(data["claim"]), lines=lines,
+                 problems=problems or {})
+
+
+@router.get("/claims/{claim_id:int}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, claim_id: RowId, session: ClaimsWriter,
+              gateway: GatewayDep) -> HTMLResponse:
+    """The claim editor: a ready claim edited, a rejected one corrected and resubmitted,
+    one the payer has replaced (frequency 7)."""
+    session.principal.require("claims:read")
+    return _editor(request, session, gateway, claim_id)
+
+
+@router.post("/claims/{claim_id:int}/edit")
+def edit(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+         form: FormFields) -> Response:
+    """Save the editor's claim through the same use case as the API: ``PATCH`` (ready),
+    ``…/resubmit`` (rejected) or ``…/replace`` (the payer has it)."""
+    session.check(request, form.get("csrf", ""))
+    session.principal.require("claims:read")
+    data = _claim(session, gateway, claim_id)
+    try:
+        count = min(int(form.get("lines", "0")), MAX_EDITOR_LINES)
+    except ValueError:
+        count = 0
+    outcome = claim_editor.read_form(data["claim"], form, count)
+    if outcome.claim is None:
+        return _editor(request, session, gateway, claim_id, values=form, count=count,
+                       problems=outcome.problems)
+    actions, now = data["actions"], gateway.clock()
+    payer_ids = gateway.profile().payer_ids
+    try:
+        if actions.resubmit:
+            made = claim_edits.resubmit(
+                gateway.database, session.caller, claim_id, outcome.claim,
+                settings=gateway.settings, clearinghouse=gateway.profile(),
+                numbers=gateway.control_numbers, now=now, payer_ids=payer_ids)
+            target = made.claim.id
+        elif actions.edit:
+            target = claim_edits.edit(gateway.database, session.caller, claim_id,
+                                      outcome.claim, now=now, payer_ids=payer_ids).id
+        else:
+            target = practice_claims.replace(gateway.database, session.caller, claim_id,
+                                             outcome.claim, frequency="7", now=now,
+                                             payer_ids=payer_ids).id
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        where = claim_editor.kept_lines(form, data["claim"], count)
+        return _editor(request, session, gateway, claim_id, values=form, count=count,
+                       problems=claim_editor.problems_of(exc, where))
+    return RedirectResponse(f"/ui/claims/{target}", status_code=303)
 
 
 @router.post("/claims/{claim_id:int}/void")
