@@ -14,8 +14,7 @@ import typer
 from edigateway.cli.exits import EXIT_UNREADABLE, exit_codes, fail
 from edigateway.cli.gateway import PracticeOption, open_gateway
 from edigateway.cli.output import JsonOption, emit
-from edigateway.services.appeal_documents import REASONS, AppealReason
-from edigateway.services.appeals import Decision, SendMethod
+from edigateway.domain.appeals import REASONS, AppealReason, Decision, SendMethod
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

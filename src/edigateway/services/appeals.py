@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import func, select
 
+from edigateway.domain.appeals import AppealReason, AppealStatus, Decision, Outcome, SendMethod
 from edigateway.domain.attachments import REPORT_TYPES
 from edigateway.domain.claim_lifecycle import Cause, ClaimState
 from edigateway.domain.events import EventType
@@ -59,7 +60,6 @@ from edigateway.security.phi import Binding
 from edigateway.services.access import record
 from edigateway.services.appeal_documents import (
     AppealLetter,
-    AppealReason,
     Denial,
     Enclosure,
     LetterLine,
@@ -79,10 +79,6 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.services.practice_claims import Caller
 
-SendMethod = Literal["mail", "fax", "portal", "electronic"]
-Outcome = Literal["pending", "won", "partially_won", "lost"]
-Decision = Literal["won", "partially_won", "lost"]
-AppealStatus = Literal["draft", "sent", "decided"]
 
 APPEALABLE: Final = frozenset(
     {ClaimState.PAID, ClaimState.PARTIALLY_PAID, ClaimState.DENIED, ClaimState.APPEALED}

@@ -16,9 +16,16 @@ from edigateway.api.deps import GatewayDep, JsonBody, RowId, answer, scope
 from edigateway.api.examples import examples
 from edigateway.api.problems import responses
 from edigateway.api.schemas import ClaimState, Money, Timestamp, _Out
+from edigateway.domain.appeals import (
+    REASONS,
+    AppealReason,
+    AppealStatus,
+    Decision,
+    Outcome,
+    SendMethod,
+)
 from edigateway.services import appeals
-from edigateway.services.appeal_documents import REASONS, AppealReason, render_html, render_pdf
-from edigateway.services.appeals import AppealStatus, Decision, Outcome, SendMethod
+from edigateway.services.appeal_documents import render_html, render_pdf
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(tags=["appeals"])
