@@ -43,9 +43,9 @@ def test_compose_services_use_real_commands_and_no_secrets():
     text = (REPO / "deploy/compose.yml").read_text()
     assert "PHI_KEYS=" not in text
     assert "PASSWORD:" not in text.replace("PASSWORD_FILE", "")
-    poller = " ".join(services["poller"]["command"])
-    assert "edigateway claims send" in poller
-    assert "edigateway claims poll" in poller
+    # One scheduler: Celery beat sends, polls and follows up; the API does not schedule too.
+    assert services["beat"]["command"][:3] == ["edigateway", "worker", "--beat"]
+    assert "--no-scheduler" in services["api"]["command"]
 
 
 def test_dockerfile_is_non_root_with_a_health_check():
@@ -57,7 +57,7 @@ def test_dockerfile_is_non_root_with_a_health_check():
 
 def test_the_simulator_and_the_pollers_share_its_own_folder_outside_the_data_volume():
     """The simulator writes its host key (and plain-text test files) under
-    EDIGATEWAY_SIM_DATA_DIR; the poller and workers read the host key from there. That
+    EDIGATEWAY_SIM_DATA_DIR; the workers (beat's included) read the host key from there. That
     folder is its own volume, created by the image for uid 10001, never inside the data
     volume."""
     dockerfile = (REPO / "deploy/Dockerfile").read_text()
@@ -67,7 +67,7 @@ def test_the_simulator_and_the_pollers_share_its_own_folder_outside_the_data_vol
     assert not sim.startswith(data + "/")
     assert f"chown edigateway {data} {sim}" in dockerfile
     compose = yaml.safe_load((REPO / "deploy/compose.yml").read_text())
-    for name in ("sftp", "poller", "worker"):
+    for name in ("sftp", "beat", "worker"):
         mounts = dict(v.split(":", 1)[::-1] for v in compose["services"][name]["volumes"])
         assert mounts[sim] != mounts[data], name
         assert compose["volumes"].keys() >= {mounts[sim], mounts[data]}
