@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -206,7 +206,7 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
 def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
              ) -> dict[str, Any]:
     """A payment with its balance proof: BPR02 = Σ paid − Σ PLB."""
-    detail = get_remittance(db, caller, remittance_id, now=now)
+    detail = asdict(get_remittance(db, caller, remittance_id, now=now))
     with db.transaction() as session:
         claims_paid = session.scalar(select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0))
                                      .where(RemittanceClaimRow.remittance_id == remittance_id))

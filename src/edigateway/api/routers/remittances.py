@@ -15,6 +15,7 @@ from edigateway.api.deps import (
     IfNoneMatch,
     RowId,
     UpdatedSince,
+    answer,
     conditional,
     page,
     scope,
@@ -66,5 +67,5 @@ def get_one(remittance_id: RowId, caller: Reader, gateway: GatewayDep,
             if_none_match: IfNoneMatch = None) -> Response:
     """A payment with each posting traced to its segment and its PLB ledger. The answer
     carries an ``ETag``; with ``If-None-Match`` it is 304 while nothing changed."""
-    return conditional(RemittanceDetail.model_validate(get_remittance(
+    return conditional(answer(RemittanceDetail, get_remittance(
         gateway.database, caller, remittance_id, now=gateway.clock())), if_none_match)
