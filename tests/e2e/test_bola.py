@@ -550,6 +550,8 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/v1/users/{user_id}/password-link"): {},
         ("POST", "/v1/claims/{claim_id}/attachments"): {
             "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
+        ("POST", "/ui/claims/{claim_id}/attachments"): {
+            "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
         ("DELETE", "/v1/attachments/{attachment_id}"): {},
         ("POST", "/v1/claims/{claim_id}/appeals"): {"json": {"reason": "other",
                                                              "narrative": "not mine"}},

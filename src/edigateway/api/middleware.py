@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 1 << 20
 """1 MiB: far above a claim with 50 lines, far below what would hurt the server."""
-UPLOAD_PATH = re.compile(r"^/v1/claims/[0-9]+/attachments/?$")
-"""The one route that takes files (claim attachments): its limit is the settings'
-attachment size plus :data:`UPLOAD_OVERHEAD`, not :data:`MAX_BODY_BYTES`."""
+UPLOAD_PATH = re.compile(r"^/(?:v1|ui)/claims/[0-9]+/attachments/?$")
+"""The routes that take files (claim attachments, by the API and on the claim page): their
+limit is the settings' attachment size plus :data:`UPLOAD_OVERHEAD`, not
+:data:`MAX_BODY_BYTES`."""
 UPLOAD_OVERHEAD = 64 << 10
 """Room for the multipart framing and the form field around an uploaded file."""
 DRAIN_BYTES = 8 << 20

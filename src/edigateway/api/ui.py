@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from edigateway.api import claim_editor
 from edigateway.api.deps import GatewayDep, RowId
+from edigateway.domain.attachments import REPORT_TYPES
 from edigateway.domain.claim_lifecycle import ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.postings import WorkReason
@@ -46,12 +47,15 @@ from edigateway.errors import (
     AccessDenied,
     ConflictError,
     EdigatewayError,
+    FileTooLargeError,
     InputError,
     NotFoundError,
+    UnsupportedFileTypeError,
 )
 from edigateway.security import passwords
 from edigateway.security.api_keys import allows
 from edigateway.services import (
+    attachments,
     claim_actions,
     claim_edits,
     claim_search,
@@ -527,15 +531,21 @@ def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
     elif not session.can("estimates"):
         data.update(comparison=None)
     data["actions"] = claim_actions.available(gateway.database, session.caller, claim_id)
+    data["attachments"] = attachments.attachments_of(gateway.database, session.caller,
+                                                     claim_id)
+    data["report_types"] = REPORT_TYPES
     return data
 
 
 def _claim_refused(request: Request, session: Session, gateway: Gateway, claim_id: int,
                    exc: EdigatewayError) -> HTMLResponse:
     """The claim page again with why an action was refused (409 when the claim is not in
-    a state for it, 422 for bad input)."""
-    return _page(request, "claim.html", session,
-                 status=409 if isinstance(exc, ConflictError) else 422,
+    a state for it, 413/415 for a file too large or of a type not taken, 422 for other bad
+    input)."""
+    status = 409 if isinstance(exc, ConflictError) else \
+        413 if isinstance(exc, FileTooLargeError) else \
+        415 if isinstance(exc, UnsupportedFileTypeError) else 422
+    return _page(request, "claim.html", session, status=status,
                  c=_claim(session, gateway, claim_id), error=str(exc))
 
 
@@ -725,6 +735,52 @@ def secondary(request: Request, claim_id: RowId, session: ClaimsWriter, gateway:
     except EdigatewayError as exc:
         return _claim_refused(request, session, gateway, claim_id, exc)
     return RedirectResponse(f"/ui/claims/{sent.secondary_id}", status_code=303)
+
+
+_UPLOAD_CHUNK = 1 << 16
+
+
+@router.post("/claims/{claim_id:int}/attachments")
+async def upload_attachment(request: Request, claim_id: RowId, session: ClaimsWriter,
+                            gateway: GatewayDep, file: Annotated[UploadFile, File()],
+                            csrf: Csrf = "",
+                            report_type: Annotated[str, Form(max_length=2)] = "") -> Response:
+    """Attach a file to the claim through the API's use case (sealed, given an attachment
+    control number, sent with the claim as a 275 or in the packet). The file is read in
+    chunks and refused as soon as it passes the size limit, never held whole first."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    limit = gateway.settings.attachment_max_bytes
+    name = (file.filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    data = bytearray()
+    while chunk := await file.read(_UPLOAD_CHUNK):
+        data += chunk
+        if len(data) > limit:
+            return _claim_refused(request, session, gateway, claim_id, FileTooLargeError(
+                f"{name or 'the file'} is over {limit:,} bytes, the most an attachment "
+                "may be"))
+    try:
+        attachments.upload(gateway.database, session.caller, claim_id, file_name=name,
+                           data=bytes(data), report_type=report_type, max_bytes=limit,
+                           now=gateway.clock())
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.get("/attachments/{attachment_id:int}/content")
+def attachment_content(attachment_id: RowId, session: ClaimsReader,
+                       gateway: GatewayDep) -> Response:
+    """Download an attachment exactly as uploaded (audited as the user), under its
+    attachment control number: the name it was uploaded with may hold a patient's name."""
+    info, data = attachments.content(gateway.database, session.caller, attachment_id,
+                                     now=gateway.clock())
+    extension = attachments.EXTENSIONS.get(info.media_type, "bin")
+    return Response(data, media_type=info.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{info.control_number}.{extension}"',
+        "Cache-Control": "no-store"})
 
 
 @router.get("/eras", response_class=HTMLResponse)
