@@ -92,7 +92,8 @@ LISTS = {"/v1/claims": ("claim", "id"), "/v1/remittances": ("remittance", "id"),
          "/v1/visits/verification-queue": ("visit", "visit_id"), "/v1/users": ("user", "id")}
 """List routes → the kind of record their items are and the field holding its ID (none
 may be A's)."""
-LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item"}
+LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item",
+         "appeals": "appeal"}
 """Dashboard links ``/ui/<part>/<id>`` → the kind of record they open."""
 HEALTH = {"/healthz", "/readyz"}
 """Probes for orchestrators, outside /v1: public, and they show no practice's data."""
@@ -558,6 +559,11 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("PATCH", "/v1/appeals/{appeal_id}"): {"json": {"follow_up_on": "2027-01-01"}},
         ("POST", "/v1/appeals/{appeal_id}/sent"): {"json": {"method": "fax"}},
         ("POST", "/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "won"}},
+        ("POST", "/ui/claims/{claim_id}/appeals"): {"data": {"reason": "other",
+                                                             "narrative": "not mine"}},
+        ("POST", "/ui/appeals/{appeal_id}/sent"): {"data": {"method": "fax"}},
+        ("POST", "/ui/appeals/{appeal_id}/follow-up"): {"data": {"follow_up_on": "2027-01-01"}},
+        ("POST", "/ui/appeals/{appeal_id}/outcome"): {"data": {"decision": "won"}},
         ("POST", "/ui/eligibility/{verification_id}/estimate"): {
             "data": {"procedures": "D1110 110.00"}},
         ("POST", "/v1/era/pending/{payment_id}/approve"): {},
@@ -734,7 +740,7 @@ def _a_data(world: World, call: Call, response: httpx.Response) -> list[str]:
         kind, key = listed
         items = response.json().get("items", [])
         found += [f"{kind} {i[key]}" for i in items if i[key] in world.ids[kind]]
-    for part, record in re.findall(r'href="/ui/(claims|eras|workqueue)/(\d+)', text):
+    for part, record in re.findall(r'href="/ui/(claims|eras|workqueue|appeals)/(\d+)', text):
         if int(record) in world.ids[LINKS[part]]:
             found.append(f"link to {LINKS[part]} {record}")
     return found
