@@ -343,10 +343,11 @@ def _appeals(world: World) -> list[dict[str, Any]]:
 
 
 def _claim_payments(world: World) -> list[dict[str, Any]]:
-    """A's claim payments (835 CLPs), posted or not: B must not approve or dismiss one."""
+    """A's claim payments (835 CLPs), posted or not, with their claim (the dashboard
+    decides them on the claim's page): B must not approve or dismiss one."""
     with world.gateway.database.transaction() as session:
-        return [{"payment_id": i} for i in session.scalars(
-            select(RemittanceClaimRow.id)
+        return [{"payment_id": i, "claim_id": c} for i, c in session.execute(
+            select(RemittanceClaimRow.id, RemittanceClaimRow.claim_id)
             .join(ClaimRow, ClaimRow.id == RemittanceClaimRow.claim_id)
             .where(ClaimRow.practice_id != world.b_practice))]
 
@@ -571,6 +572,11 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/v1/claims/{claim_id}/write-off"): {"json": {"amount": "1.00"}},
         ("POST", "/v1/claims/{claim_id}/close"): {"json": {"note": "not mine"}},
         ("PUT", "/v1/payers/{payer_id}/era-policy"): {"json": {"policy": "review"}},
+        ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/approve"): {},
+        ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/dismiss"): {
+            "data": {"reason": "not mine"}},
+        ("POST", "/ui/claims/{claim_id}/write-off"): {"data": {"amount": "1.00"}},
+        ("POST", "/ui/claims/{claim_id}/close"): {"data": {"note": "not mine"}},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to "
@@ -643,6 +649,7 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         # B searching for the start of A's claim numbers finds none of A's claims
         "/ui/claims": ({"data": {"q": "MSD"}}, ok),
         "/v1/era/policies/default": ({"json": {"policy": "full"}}, ok),
+        "/ui/eras/policy": ({"data": {"policy": "full"}}, redirect),
     }
     if route.template not in actions:
         pytest.fail(f"{route.method} {route.template}: no request for this action; add one "

@@ -60,6 +60,8 @@ from edigateway.services import (
     claim_edits,
     claim_search,
     dashboard,
+    era_review,
+    ledger,
     practice_claims,
     ui_sessions,
     users,
@@ -531,6 +533,15 @@ def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
     elif not session.can("estimates"):
         data.update(comparison=None)
     data["actions"] = claim_actions.available(gateway.database, session.caller, claim_id)
+    books = ledger.claim_books(gateway.database, claim_id,
+                               practice_id=session.caller.practice_id)
+    data["settleable"] = books.settleable
+    if session.can("remittances:read"):
+        data["money"] = books.money
+        data["held"] = [p for p in era_review.pending(
+            gateway.database, practice_id=session.caller.practice_id) if p.claim_id == claim_id]
+    else:
+        data.update(money=None, held=[])
     data["attachments"] = attachments.attachments_of(gateway.database, session.caller,
                                                      claim_id)
     data["report_types"] = REPORT_TYPES
@@ -783,13 +794,115 @@ def attachment_content(attachment_id: RowId, session: ClaimsReader,
         "Cache-Control": "no-store"})
 
 
+EraPolicyField = Annotated[Literal["full", "semi", "review"], Form()]
+
+
+@router.post("/claims/{claim_id:int}/payments/{payment_id:int}/approve")
+def approve_payment(request: Request, claim_id: RowId, payment_id: RowId,
+                    session: QueueWriter, gateway: GatewayDep, csrf: Csrf = "") -> Response:
+    """Post a payment a guard held or the payer's ERA policy keeps for approval (the same
+    use case as ``POST /v1/era/pending/{id}/approve``); refused when it would settle the
+    claim past what was billed."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        era_review.approve(gateway.database, payment_id, now=gateway.clock(),
+                           actor=session.caller.actor, practice_id=session.caller.practice_id,
+                           remote_addr=session.caller.remote_addr)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/payments/{payment_id:int}/dismiss")
+def dismiss_payment(request: Request, claim_id: RowId, payment_id: RowId,
+                    session: QueueWriter, gateway: GatewayDep, csrf: Csrf = "",
+                    reason: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Keep a held or awaiting payment unposted for good (a true duplicate, another
+    practice's money); its rows stay as evidence."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        era_review.dismiss(gateway.database, payment_id, now=gateway.clock(),
+                           actor=session.caller.actor, reason=reason.strip(),
+                           practice_id=session.caller.practice_id,
+                           remote_addr=session.caller.remote_addr)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/write-off")
+def write_off(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+              csrf: Csrf = "", amount: Annotated[str, Form(max_length=20)] = "",
+              note: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Write off what the payer left on an answered claim: all that is outstanding, or
+    the amount typed (the same use case as ``POST /v1/claims/{id}/write-off``)."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        value = Decimal(amount.strip()) if amount.strip() else None
+    except InvalidOperation:
+        return _claim_refused(request, session, gateway, claim_id, InputError(
+            f"amount {amount.strip()!r} is not an amount (e.g. 45.00)"))
+    try:
+        era_review.write_off(gateway.database, claim_id, now=gateway.clock(),
+                             actor=session.caller.actor, amount=value,
+                             note_text=note.strip(), practice_id=session.caller.practice_id,
+                             remote_addr=session.caller.remote_addr)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id:int}/close")
+def close(request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep,
+          csrf: Csrf = "", note: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Close an answered claim the payer will pay no more on: what is outstanding becomes
+    the patient's to pay."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    try:
+        era_review.close(gateway.database, claim_id, now=gateway.clock(),
+                         actor=session.caller.actor, note_text=note.strip(),
+                         practice_id=session.caller.practice_id,
+                         remote_addr=session.caller.remote_addr)
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
 @router.get("/eras", response_class=HTMLResponse)
 def eras_page(request: Request, session: RemittanceReader,
               gateway: GatewayDep) -> HTMLResponse:
     """Payments, newest first."""
     items, _total = list_remittances(gateway.database, session.caller, limit=200, offset=0,
                                      now=gateway.clock())
-    return _page(request, "eras.html", session, items=items)
+    return _page(request, "eras.html", session, items=items,
+                 policies=era_review.policies(gateway.database,
+                                              practice_id=session.caller.practice_id))
+
+
+@router.post("/eras/policy")
+def era_policy(request: Request, session: QueueWriter, gateway: GatewayDep,
+               policy: EraPolicyField, csrf: Csrf = "",
+               payer: Annotated[str, Form(max_length=80)] = "") -> Response:
+    """Set one payer's ERA automation, or the practice's default when no payer is named
+    (the same use case as ``PUT /v1/payers/{payer}/era-policy``; audited)."""
+    session.check(request, csrf)
+    session.principal.require("remittances:read")
+    era_review.set_policy(gateway.database, policy, practice_id=session.caller.practice_id,
+                          payer_id=payer.strip() or None, actor=session.caller.actor,
+                          now=gateway.clock())
+    return RedirectResponse("/ui/eras", status_code=303)
 
 
 @router.get("/eras/{remittance_id:int}", response_class=HTMLResponse)

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from edigateway.domain.claim_lifecycle import Ledger, counts_in_receivables, ledger_of
+from edigateway.domain.claim_lifecycle import (
+    ClaimState,
+    Ledger,
+    allowed,
+    counts_in_receivables,
+    ledger_of,
+)
 from edigateway.errors import InputError, NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
@@ -139,6 +145,37 @@ def claim_money(session: Session, row: ClaimRow) -> ClaimMoney:
         )
     )
     return ClaimMoney(ledgers(session, [row])[row.id], postings)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimBooks:
+    """What the claim page shows of a claim's money, and whether a person may settle what
+    the payer left (write it off or move it to the patient) — guidance for the buttons; the
+    use cases in :mod:`edigateway.services.era_review` still refuse a claim that moved."""
+
+    money: ClaimMoney
+    settleable: bool
+
+
+def claim_books(db: Database, claim_id: int, *, practice_id: int) -> ClaimBooks:
+    """Claim ``claim_id`` of the practice: its ledger, counted postings per line, and
+    whether it can be written off or closed now."""
+    with db.transaction() as session:
+        row = session.scalars(
+            select(ClaimRow).where(ClaimRow.id == claim_id, ClaimRow.practice_id == practice_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no claim {claim_id}")
+        money = claim_money(session, row)
+        settleable = (
+            row.kind == "claim"
+            and money.ledger.outstanding > ZERO
+            and any(
+                allowed(row.state, target, "user")
+                for target in (ClaimState.WRITTEN_OFF, ClaimState.CLOSED)
+            )
+        )
+        return ClaimBooks(money, settleable)
 
 
 @dataclass
