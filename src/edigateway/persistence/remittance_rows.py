@@ -546,12 +546,7 @@ def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, 
         )
     ):
         partners.setdefault((practice_id, pcn), []).append(claim_id)
-    originals: dict[int, list[int]] = {}
-    for claim_id, by in session.execute(
-        select(ClaimRow.id, ClaimRow.superseded_by_id).where(ClaimRow.superseded_by_id.in_(ids))
-    ):
-        if by is not None:
-            originals.setdefault(by, []).append(claim_id)
+    originals = _replaced(session, ids)
     result = {}
     for claim in claims:
         pcn = claim.patient_control_number
@@ -575,6 +570,31 @@ def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, 
             policy,
         )
     return result
+
+
+def _replaced(session: Session, ids: Collection[int]) -> dict[int, list[int]]:
+    """Every claim each of ``ids`` replaced, directly or down the chain: a void or a
+    second replacement replaces a replacement, while the payment of the first original
+    may still stand (the payer never reversed it), and it is that payment the same
+    service would be paid twice against."""
+    originals: dict[int, list[int]] = {}
+    reaching: dict[int, set[int]] = {claim_id: {claim_id} for claim_id in ids}
+    while reaching:
+        found: dict[int, set[int]] = {}
+        for claim_id, by in session.execute(
+            select(ClaimRow.id, ClaimRow.superseded_by_id).where(
+                ClaimRow.superseded_by_id.in_(list(reaching))
+            )
+        ):
+            if by is None:
+                continue
+            for root in reaching[by]:
+                chain = originals.setdefault(root, [])
+                if claim_id != root and claim_id not in chain:
+                    chain.append(claim_id)
+                    found.setdefault(claim_id, set()).add(root)
+        reaching = found
+    return originals
 
 
 def reversal_targets(
