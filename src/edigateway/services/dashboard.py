@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
 
 from edigateway.errors import NotFoundError
 from edigateway.persistence.inbound_rows import inbound_payload
@@ -60,10 +60,14 @@ TODAY_GROUPS: dict[str, tuple[str, ...]] = {
 def today(db: Database, caller: Caller, *, now: datetime, with_aging: bool = True
           ) -> dict[str, Any]:
     """Counts and amounts needing action, and claims near their filing limit (only
-    ``with_aging``: the caller may read reports; else ``filing``/``total_ar`` are None)."""
+    ``with_aging``: the caller may read reports; else ``filing``/``total_ar`` are None).
+
+    "At stake" sums each item's absolute amount: a recoupment is stored negative, and
+    seven 260.00 recoupments and a -235.00 reversal are 2,055.00 at stake, not 25.00."""
+    at_stake = type_coerce(func.abs(WorkItemRow.amount), WorkItemRow.amount.type)
     with db.transaction() as session:
         rows = session.execute(
-            select(WorkItemRow.reason, func.count(), func.sum(WorkItemRow.amount))
+            select(WorkItemRow.reason, func.count(), func.sum(at_stake))
             .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
             .group_by(WorkItemRow.reason)).all()
     by_reason = {reason: (count, amount or ZERO) for reason, count, amount in rows}
