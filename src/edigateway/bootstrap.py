@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from edigateway.codelists import CodeLists
     from edigateway.persistence.database import Database
     from edigateway.security.phi import Keyring
+    from edigateway.services.verifications import RealtimeClient
     from edigateway.transports.https import CoreHttpClient
     from edigateway.transports.sftp import SftpTransport
     from edigateway.transports.webhooks import WebhookSender
@@ -237,6 +238,18 @@ class Gateway:
             if client is None:
                 client = self._core_clients[profile.name] = self._new_core_client(profile)
             return client
+
+    def realtime(self, clearinghouse: str | None = None) -> RealtimeClient:
+        """What a real-time eligibility check (270 → 271) needs, for ``clearinghouse``
+        (default: ``settings.clearinghouse``): its profile and kept HTTP client, the
+        settings, the control numbers that never repeat and the clock. The CLI, the API, the
+        dashboard and the visit queue all hand this to
+        :func:`~edigateway.services.verifications.check`."""
+        from edigateway.services.verifications import RealtimeClient
+
+        profile = self.profile(clearinghouse)
+        return RealtimeClient(self.core_client(profile), profile, self.settings,
+                              self.control_numbers, self.clock)
 
     @property
     def webhook_sender(self) -> WebhookSender:

@@ -4,7 +4,7 @@ kept; ``history`` and ``show`` read the kept checks back."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ from edigateway.cli.output import JsonOption, emit
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from edigateway.services.verifications import VerificationSummary
+    from edigateway.services.verifications import VerificationSummary, Verified
 
 app = typer.Typer(help="Real-time eligibility and benefits.", no_args_is_help=True)
 
@@ -42,18 +42,11 @@ def eligibility_check(
     from edigateway.services import verifications
     from edigateway.services.eligibility import load_inquiries
 
-    answers: list[dict[str, Any]] = []
+    answers: list[Verified] = []
     missing: list[str] = []
     with open_gateway() as gateway:
         inquiries = load_inquiries(inquiries_file)
-        profile = gateway.profile(clearinghouse)
-        realtime = verifications.RealtimeClient(
-            gateway.core_client(profile),
-            profile,
-            gateway.settings,
-            gateway.control_numbers,
-            gateway.clock,
-        )
+        realtime = gateway.realtime(clearinghouse)
         for inquiry in inquiries:
             caller = verifications.command_line_caller(
                 gateway.database, practice, provider=inquiry.provider, now=gateway.clock()
@@ -65,9 +58,7 @@ def eligibility_check(
             except MemberNotFoundError as exc:
                 missing.append(str(exc))
                 continue
-            answers += [
-                {"verification_id": done.verification.id, "benefits": b} for b in done.benefits
-            ]
+            answers.append(done)
             if done.verification.status == "rejected":
                 missing.append(
                     f"the payer could not answer for member {inquiry.subscriber.member_id} "
@@ -77,7 +68,7 @@ def eligibility_check(
         answers,
         json=as_json,
         text=_benefits_lines,
-        document=lambda found: [answer["benefits"] for answer in found],
+        document=lambda found: [b for done in found for b in done.benefits],
         indent=2,
     )
     if missing:
@@ -86,13 +77,14 @@ def eligibility_check(
         raise fail(missing[-1], EXIT_INVALID)
 
 
-def _benefits_lines(answers: list[dict[str, Any]]) -> Iterator[str]:
+def _benefits_lines(answers: list[Verified]) -> Iterator[str]:
     from edigateway.services.eligibility import describe_benefits
 
-    for answer in answers:
-        yield from describe_benefits(answer["benefits"])
-        yield f"  kept as verification {answer['verification_id']}"
-        yield ""
+    for done in answers:
+        for benefits in done.benefits:
+            yield from describe_benefits(benefits)
+            yield f"  kept as verification {done.verification.id}"
+            yield ""
 
 
 @app.command("history")

@@ -124,11 +124,10 @@ def visits_verify(
     checked all the same). Example: ``edigateway visits verify --within 2``
     """
     from edigateway.services import visits
-    from edigateway.services.verifications import RealtimeClient, command_line_caller
+    from edigateway.services.verifications import command_line_caller
 
     with open_gateway() as gateway:
         caller = command_line_caller(gateway.database, practice, now=gateway.clock())
-        profile = gateway.profile(clearinghouse)
         outcomes = visits.verify_queue(
             gateway.database,
             caller,
@@ -136,13 +135,7 @@ def visits_verify(
             within=within,
             today=gateway.clock().date(),
             limit=limit,
-            realtime=RealtimeClient(
-                gateway.core_client(profile),
-                profile,
-                gateway.settings,
-                gateway.control_numbers,
-                gateway.clock,
-            ),
+            realtime=gateway.realtime(clearinghouse),
         )
     emit(outcomes, json=as_json, text=_outcome_lines)
     failed = [o for o in outcomes if o.status in ("not_found", "rejected", "failed")]

@@ -16,37 +16,58 @@ from edigateway.api.verification_models import EligibilityChecked
 from edigateway.errors import MemberNotFoundError, UnreadableAnswerError
 from edigateway.services import verifications
 from edigateway.services.practice_claims import Caller
-from edigateway.services.verifications import RealtimeClient
 
 router = APIRouter(prefix="/eligibility", tags=["eligibility"])
 
 
-@router.post("", response_model=EligibilityChecked, operation_id="checkEligibility",
-             dependencies=[JsonBody], responses=responses(502, 504))
-def check(request: Annotated[EligibilityRequest, Body(openapi_examples=examples(
-              "a subscriber's dental benefits", {"inquiry": INQUIRY}))],
-          caller: Annotated[Caller, scope("eligibility")], gateway: GatewayDep) -> Response:
+@router.post(
+    "",
+    response_model=EligibilityChecked,
+    operation_id="checkEligibility",
+    dependencies=[JsonBody],
+    responses=responses(502, 504),
+)
+def check(
+    request: Annotated[
+        EligibilityRequest,
+        Body(openapi_examples=examples("a subscriber's dental benefits", {"inquiry": INQUIRY})),
+    ],
+    caller: Annotated[Caller, scope("eligibility")],
+    gateway: GatewayDep,
+) -> Response:
     """Ask the payer now (CORE real-time over the clearinghouse) and keep the answer (its
     ``verification_id``). 422 ``member-not-found`` when the payer did not find the member
     (the check is kept all the same; the problem names it); 502 when the clearinghouse
     fails, also when its 271 cannot be read (the problem then locates the fault in their
     answer); 504 when no answer came within the clearinghouse's real-time deadline (20 s
     by default)."""
-    profile = gateway.profile()
     try:
         done = verifications.check(
-            gateway.database, caller, request.inquiry, channel="api",
-            realtime=RealtimeClient(gateway.core_client(profile), profile, gateway.settings,
-                                    gateway.control_numbers, gateway.clock))
+            gateway.database, caller, request.inquiry, channel="api", realtime=gateway.realtime()
+        )
     except UnreadableAnswerError as exc:
-        return problem(502, "Clearinghouse answer unreadable", str(exc),
-                       [{"path": str(exc.location), "message": str(exc)}],
-                       kind="clearinghouse-answer-unreadable")
+        return problem(
+            502,
+            "Clearinghouse answer unreadable",
+            str(exc),
+            [{"path": str(exc.location), "message": str(exc)}],
+            kind="clearinghouse-answer-unreadable",
+        )
     except MemberNotFoundError as exc:
-        return problem(422, "Member not found", str(exc), [
-            {"path": "inquiry.subscriber.member_id", "message": reason}
-            for reason in exc.reasons or ["the payer did not find the member"]],
-            kind="member-not-found")
-    return render(EligibilityChecked(benefits=done.benefits,
-                                     verification_id=done.verification.id,
-                                     status=done.verification.status))
+        return problem(
+            422,
+            "Member not found",
+            str(exc),
+            [
+                {"path": "inquiry.subscriber.member_id", "message": reason}
+                for reason in exc.reasons or ["the payer did not find the member"]
+            ],
+            kind="member-not-found",
+        )
+    return render(
+        EligibilityChecked(
+            benefits=done.benefits,
+            verification_id=done.verification.id,
+            status=done.verification.status,
+        )
+    )

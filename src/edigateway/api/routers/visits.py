@@ -19,7 +19,6 @@ from edigateway.api.verification_models import (
 )
 from edigateway.services import visits
 from edigateway.services.practice_claims import Caller
-from edigateway.services.verifications import RealtimeClient
 
 router = APIRouter(prefix="/visits", tags=["eligibility"])
 Eligibility = Annotated[Caller, scope("eligibility")]
@@ -66,10 +65,7 @@ def verify_visits(request: Annotated[BulkVerifyRequest, Body(openapi_examples=ex
                   gateway: GatewayDep) -> BulkVerified:
     """Check the queue's patients now (one real-time call each, kept like every check); a
     payer that does not answer fails that patient only."""
-    profile = gateway.profile()
     outcomes = visits.verify_queue(
         gateway.database, caller, days=request.days, within=request.within,
-        today=gateway.clock().date(), limit=request.limit, realtime=RealtimeClient(
-            gateway.core_client(profile), profile, gateway.settings,
-            gateway.control_numbers, gateway.clock))
+        today=gateway.clock().date(), limit=request.limit, realtime=gateway.realtime())
     return BulkVerified.model_validate({"outcomes": outcomes}, from_attributes=True)
