@@ -550,6 +550,8 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
             "data": {"lines": "1", "code_0": "D2740", "fee_0": "1.00"}},
         ("POST", "/v1/users/{user_id}/disable"): {},
         ("POST", "/v1/users/{user_id}/password-link"): {},
+        ("POST", "/ui/users/{user_id}/disable"): {},
+        ("POST", "/ui/users/{user_id}/link"): {"data": {"clear_two_step": "yes"}},
         ("POST", "/v1/claims/{claim_id}/attachments"): {
             "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
         ("POST", "/ui/claims/{claim_id}/attachments"): {
@@ -644,6 +646,7 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/v1/users": ({"json": {"email": "b-new.user@birch.example", "role": "viewer"}},
                       frozenset({201})),
         "/ui/logout": ({"data": {}}, redirect),
+        "/ui/users": ({"data": {"email": "b-ui.user@birch.example", "role": "viewer"}}, ok),
         "/ui/eligibility/check": ({"data": _check_form(_inquiry(PRACTICE_B))}, redirect),
         "/ui/eligibility/verify-queue": ({"data": {"days": "30", "within": "14"}}, ok),
         # B searching for the start of A's claim numbers finds none of A's claims

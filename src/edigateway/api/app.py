@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from edigateway.api import docs, openapi, ui, ui_appeals, ui_eligibility
+from edigateway.api import docs, openapi, ui, ui_appeals, ui_eligibility, ui_users
 from edigateway.api.middleware import (
     MAX_BODY_BYTES,
     UPLOAD_OVERHEAD,
@@ -103,6 +103,7 @@ def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
     ui.install(app)
     app.include_router(ui_eligibility.router)
     app.include_router(ui_appeals.router)
+    app.include_router(ui_users.router)
     docs.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, uploads=(
         UPLOAD_PATH, gateway.settings.attachment_max_bytes + UPLOAD_OVERHEAD))
