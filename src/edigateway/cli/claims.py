@@ -444,27 +444,27 @@ def claims_show(
 
 
 def _show_lines(view: ClaimView) -> Iterator[str]:
-    doc = view.document()
     yield (
-        f"claim {doc['patient_control_number']} (id {doc['id']}, {doc['kind']}, frequency "
-        f"{doc['frequency']}) to payer {doc['payer_id']}: {doc['state']}"
+        f"claim {view.patient_control_number} (id {view.id}, {view.kind}, frequency "
+        f"{view.frequency}) to payer {view.payer_id}: {view.state}"
     )
-    yield "ledger: " + ", ".join(f"{k} {v}" for k, v in doc["ledger"].items())
-    for line in doc["lines"]:
-        what = ", ".join(f"{k} {v}" for k, v in line["postings"].items())
-        yield f"  line {line['line_number'] or 'claim'}: {what}"
-    for held in doc["held_payments"]:
-        yield f"  {held['review']} payment {held['remittance_claim_id']}: {held['reason']}"
-    for line in doc["estimate"]:
+    yield "ledger: " + ", ".join(f"{k} {v}" for k, v in view.ledger.as_json().items())
+    for line in view.lines:
+        what = ", ".join(f"{k} {v}" for k, v in sorted(line.postings.items()))
+        yield f"  line {line.line_number or 'claim'}: {what}"
+    for held in view.held_payments:
+        yield f"  {held.review} payment {held.remittance_claim_id}: {held.reason}"
+    for est in view.estimate:
         yield (
-            f"  estimate line {line['line_number']} {line['procedure_code']}: charge "
-            f"{line['charge']}, allowed {line['allowed']}, insurance {line['insurance']}, "
-            f"patient {line['patient']} (predetermination {line['predetermination_number']})"
+            f"  estimate line {est.line_number} {est.procedure_code}: charge "
+            f"{est.charge}, allowed {est.allowed}, insurance {est.insurance}, "
+            f"patient {est.patient} (predetermination {est.predetermination_number})"
         )
-    for step in doc["history"]:
-        yield f"  {step['at']}  {step['from'] or '-'} -> {step['to']}: {step['reason']}"
-    for item in doc["work_items"]:
-        yield f"  work [{item['reason']}] {item['message']}"
+    for step in view.history:
+        at = step.at.isoformat(timespec="seconds")
+        yield f"  {at}  {step.from_ or '-'} -> {step.to}: {step.reason}"
+    for item in view.work_items:
+        yield f"  work [{item.reason}] {item.message}"
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ their parent, so the parent's ledger is the sum of its parts'.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from edigateway.persistence.tables import (
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
+    from datetime import date, datetime
 
     from sqlalchemy.orm import Session
 
@@ -178,7 +179,113 @@ def claim_books(db: Database, claim_id: int, *, practice_id: int) -> ClaimBooks:
         return ClaimBooks(money, settleable)
 
 
-@dataclass
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+@dataclass(frozen=True, slots=True)
+class StateStep:
+    """One state change of the claim (``from_`` is ``None`` for the first)."""
+
+    from_: str | None
+    to: str
+    at: datetime
+    reason: str | None
+
+    def as_json(self) -> dict[str, object]:
+        """The step as ``claims show --json`` gives it (time to the second)."""
+        return {
+            "from": self.from_,
+            "to": self.to,
+            "at": self.at.isoformat(timespec="seconds"),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LinePostings:
+    """What was posted to one service line (``line_number`` ``None``: the claim level),
+    summed per posting kind."""
+
+    line_number: int | None
+    postings: dict[str, Decimal]
+
+    def as_json(self) -> dict[str, object]:
+        """The line with each sum as an exact string, kinds in order."""
+        return {
+            "line_number": self.line_number,
+            "postings": {k: str(v) for k, v in sorted(self.postings.items())},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPayment:
+    """A claim payment held for review or awaiting approval (not in the ledger yet)."""
+
+    remittance_claim_id: int
+    review: str | None
+    reason: str | None
+    paid: Decimal
+    status: str
+    payer_claim_control_number: str | None
+
+    def as_json(self) -> dict[str, object]:
+        """The payment with its amount as an exact string."""
+        return {
+            "remittance_claim_id": self.remittance_claim_id,
+            "review": self.review,
+            "reason": self.reason,
+            "paid": str(self.paid),
+            "status": self.status,
+            "payer_claim_control_number": self.payer_claim_control_number,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWorkItem:
+    """An open work item about the claim."""
+
+    id: int
+    reason: str
+    message: str
+    amount: Decimal | None
+
+    def as_json(self) -> dict[str, object]:
+        """The item with its amount (if any) as an exact string."""
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "message": self.message,
+            "amount": _text(self.amount),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateLine:
+    """One line of the payer's predetermination estimate."""
+
+    line_number: int | None
+    procedure_code: str
+    charge: Decimal
+    allowed: Decimal | None
+    insurance: Decimal
+    patient: Decimal
+    predetermination_number: str | None
+
+    def as_json(self) -> dict[str, object]:
+        """The line with its amounts as exact strings."""
+        return {
+            "line_number": self.line_number,
+            "procedure_code": self.procedure_code,
+            "charge": str(self.charge),
+            "allowed": _text(self.allowed),
+            "insurance": str(self.insurance),
+            "patient": str(self.patient),
+            "predetermination_number": self.predetermination_number,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimView:
     """A claim as ``edigateway claims show`` prints it."""
 
@@ -189,17 +296,18 @@ class ClaimView:
     state: str
     payer_id: str
     total_charge: Decimal
-    submitted_on: str | None
+    submitted_on: date | None
     payer_claim_control_number: str | None
     ledger: Ledger
-    history: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    held_payments: list[dict[str, Any]] = field(default_factory=list)
-    work_items: list[dict[str, Any]] = field(default_factory=list)
-    estimate: list[dict[str, Any]] = field(default_factory=list)
+    history: list[StateStep]
+    lines: list[LinePostings]
+    held_payments: list[HeldPayment]
+    work_items: list[OpenWorkItem]
+    estimate: list[EstimateLine]
 
     def document(self) -> dict[str, Any]:
-        """The JSON of ``claims show --json`` (amounts as exact strings)."""
+        """The JSON of ``claims show --json`` (amounts as exact strings): a serialisation
+        of the typed view above, read as JSON by its callers."""
         return {
             "id": self.id,
             "patient_control_number": self.patient_control_number,
@@ -208,14 +316,14 @@ class ClaimView:
             "state": self.state,
             "payer_id": self.payer_id,
             "total_charge": str(self.total_charge),
-            "submitted_on": self.submitted_on,
+            "submitted_on": self.submitted_on.isoformat() if self.submitted_on else None,
             "payer_claim_control_number": self.payer_claim_control_number,
             "ledger": self.ledger.as_json(),
-            "history": self.history,
-            "lines": self.lines,
-            "held_payments": self.held_payments,
-            "work_items": self.work_items,
-            "estimate": self.estimate,
+            "history": [h.as_json() for h in self.history],
+            "lines": [ln.as_json() for ln in self.lines],
+            "held_payments": [h.as_json() for h in self.held_payments],
+            "work_items": [w.as_json() for w in self.work_items],
+            "estimate": [e.as_json() for e in self.estimate],
         }
 
 
@@ -243,25 +351,8 @@ def show_claim(
             )
         row = found[0]
         payer = session.get(Payer, row.payer_id)
-        view = ClaimView(
-            id=row.id,
-            patient_control_number=row.patient_control_number,
-            kind=row.kind,
-            frequency=row.frequency,
-            state=row.state,
-            payer_id=payer.payer_id if payer else "",
-            total_charge=row.total_charge,
-            submitted_on=row.submitted_on.isoformat() if row.submitted_on else None,
-            payer_claim_control_number=row.payer_claim_control_number,
-            ledger=ledgers(session, [row])[row.id],
-        )
-        view.history = [
-            {
-                "from": h.previous_state,
-                "to": h.state,
-                "at": h.changed_at.isoformat(timespec="seconds"),
-                "reason": h.reason,
-            }
+        history = [
+            StateStep(h.previous_state, h.state, h.changed_at, h.reason)
             for h in session.scalars(
                 select(ClaimStateRow)
                 .where(ClaimStateRow.claim_id == row.id)
@@ -275,19 +366,15 @@ def show_claim(
             .group_by(PostingRow.line_number, PostingRow.kind)
         ):
             lines.setdefault(line, {})[kind] = amount or ZERO
-        view.lines = [
-            {"line_number": n, "postings": {k: str(v) for k, v in sorted(kinds.items())}}
-            for n, kinds in sorted(lines.items(), key=lambda i: (i[0] is None, i[0] or 0))
-        ]
-        view.held_payments = [
-            {
-                "remittance_claim_id": rc.id,
-                "review": rc.review,
-                "reason": rc.review_reason,
-                "paid": str(rc.paid),
-                "status": rc.status,
-                "payer_claim_control_number": rc.payer_claim_control_number,
-            }
+        held = [
+            HeldPayment(
+                rc.id,
+                rc.review,
+                rc.review_reason,
+                rc.paid,
+                rc.status,
+                rc.payer_claim_control_number,
+            )
             for rc in session.scalars(
                 select(RemittanceClaimRow).where(
                     RemittanceClaimRow.claim_id == row.id,
@@ -295,33 +382,47 @@ def show_claim(
                 )
             )
         ]
-        view.work_items = [
-            {
-                "id": w.id,
-                "reason": w.reason,
-                "message": w.message,
-                "amount": str(w.amount) if w.amount is not None else None,
-            }
+        work_items = [
+            OpenWorkItem(w.id, w.reason, w.message, w.amount)
             for w in session.scalars(
                 select(WorkItemRow)
                 .where(WorkItemRow.claim_id == row.id, WorkItemRow.status == "open")
                 .order_by(WorkItemRow.id)
             )
         ]
-        view.estimate = [
-            {
-                "line_number": e.line_number,
-                "procedure_code": e.procedure_code,
-                "charge": str(e.charge),
-                "allowed": str(e.allowed) if e.allowed is not None else None,
-                "insurance": str(e.insurance),
-                "patient": str(e.patient),
-                "predetermination_number": e.predetermination_number,
-            }
+        estimate = [
+            EstimateLine(
+                e.line_number,
+                e.procedure_code,
+                e.charge,
+                e.allowed,
+                e.insurance,
+                e.patient,
+                e.predetermination_number,
+            )
             for e in session.scalars(
                 select(PredeterminationEstimateRow)
                 .where(PredeterminationEstimateRow.claim_id == row.id)
                 .order_by(PredeterminationEstimateRow.id)
             )
         ]
-        return view
+        return ClaimView(
+            id=row.id,
+            patient_control_number=row.patient_control_number,
+            kind=row.kind,
+            frequency=row.frequency,
+            state=row.state,
+            payer_id=payer.payer_id if payer else "",
+            total_charge=row.total_charge,
+            submitted_on=row.submitted_on,
+            payer_claim_control_number=row.payer_claim_control_number,
+            ledger=ledgers(session, [row])[row.id],
+            history=history,
+            lines=[
+                LinePostings(n, kinds)
+                for n, kinds in sorted(lines.items(), key=lambda i: (i[0] is None, i[0] or 0))
+            ],
+            held_payments=held,
+            work_items=work_items,
+            estimate=estimate,
+        )
