@@ -908,8 +908,9 @@ def era_policy(request: Request, session: QueueWriter, gateway: GatewayDep,
 @router.get("/eras/{remittance_id:int}", response_class=HTMLResponse)
 def era_page(request: Request, remittance_id: RowId, session: RemittanceReader,
              gateway: GatewayDep) -> HTMLResponse:
-    """A payment: postings, PLB ledger and the balance proof."""
-    data = dashboard.era_page(gateway.database, session.caller, remittance_id,
+    """A payment: postings by claim number with their codes in words, the payments that
+    matched no claim, the PLB ledger and the balance proof."""
+    data = dashboard.era_page(gateway.database, session.caller, remittance_id, gateway.codes,
                               now=gateway.clock())
     return _page(request, "era.html", session, r=data)
 

@@ -25,6 +25,7 @@ from edigateway.persistence.tables import (
     InboundFileRow,
     Payer,
     PostingRow,
+    Practice,
     ProviderAdjustmentRow,
     RemittanceClaimRow,
     RemittanceFileRow,
@@ -207,9 +208,13 @@ def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
             and detail.superseded_by_id is None}
 
 
-def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
-             ) -> dict[str, Any]:
-    """A payment with its balance proof: BPR02 = Σ paid − Σ PLB."""
+def era_page(db: Database, caller: Caller, remittance_id: int, codes: CodeLists, *,
+             now: datetime) -> dict[str, Any]:
+    """A payment with its balance proof (BPR02 = Σ paid − Σ PLB), each posting with its
+    claim's number and its CARC/RARC in words, and the payments (CLPs) that matched no
+    claim of ours — listed only to the practice the payment is made out to (payee NPI):
+    a practice that sees the ERA because one of its claims is in it does not see the
+    payee's other patients."""
     detail = asdict(get_remittance(db, caller, remittance_id, now=now))
     with db.transaction() as session:
         claims_paid = session.scalar(select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0))
@@ -219,6 +224,29 @@ def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
         matched = session.scalar(select(func.count()).select_from(RemittanceClaimRow).where(
             RemittanceClaimRow.remittance_id == remittance_id,
             RemittanceClaimRow.claim_id.is_not(None)))
+        ids = {p["claim_id"] for p in detail["postings"] if p["claim_id"] is not None}
+        numbers = dict(session.execute(select(ClaimRow.id, ClaimRow.patient_control_number)
+                                       .where(ClaimRow.id.in_(ids),
+                                              ClaimRow.practice_id == caller.practice_id)).all())
+        payee = session.scalar(select(RemittanceRow.payee_id).where(
+            RemittanceRow.id == remittance_id))
+        ours = payee is not None and payee == session.scalar(
+            select(Practice.npi).where(Practice.id == caller.practice_id))
+        unmatched = [] if not ours else [
+            {"patient_control_number": c.patient_control_number, "status": c.status,
+             "charge": c.charge, "paid": c.paid,
+             "payer_claim_control_number": c.payer_claim_control_number,
+             "source_position": c.source_position}
+            for c in session.scalars(select(RemittanceClaimRow).where(
+                RemittanceClaimRow.remittance_id == remittance_id,
+                RemittanceClaimRow.claim_id.is_(None)).order_by(RemittanceClaimRow.id))]
+    for posting in detail["postings"]:
+        posting["claim_number"] = numbers.get(posting["claim_id"])
+        adjustment = ([f"{posting['group_code']}-{posting['reason_code']}"]
+                      if posting["group_code"] and posting["reason_code"] else
+                      [posting["reason_code"]] if posting["reason_code"] else [])
+        posting["meanings"] = [{"code": c, "meaning": explain(c, codes)}
+                               for c in [*adjustment, *posting["remark_codes"]]]
     paid_total = Decimal(claims_paid) / 100 if isinstance(claims_paid, int) else claims_paid
     plb_total = Decimal(plb) / 100 if isinstance(plb, int) else plb
     balance = (paid_total or ZERO) - (plb_total or ZERO)
@@ -226,7 +254,8 @@ def era_page(db: Database, caller: Caller, remittance_id: int, *, now: datetime
         else -detail["payment_amount"]
     return {**detail, "claims_paid": paid_total, "plb_total": plb_total, "balance": balance,
             "signed_payment": signed,
-            "balanced": balance.quantize(Decimal("0.01")) == signed, "matched": matched}
+            "balanced": balance.quantize(Decimal("0.01")) == signed, "matched": matched,
+            "unmatched": unmatched}
 
 
 def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22) -> str:

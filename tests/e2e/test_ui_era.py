@@ -1,0 +1,90 @@
+"""The dashboard's ERA page (issue 16, item 7) over claims imported and 835s posted through
+the real CLI: postings name the claim by its number (not a database ID), each CARC/RARC
+shows its meaning beside the code, and the payments (CLPs) that matched no claim are
+listed with their amounts; another practice gets a 404."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from edigateway.api.app import create_app
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.cli import app as cli
+from edigateway.settings import Settings
+from tests.factories import NOW, PRACTICE_NPI, REPO, USER_PASSWORD, ui_user
+
+BASE = "http://127.0.0.1"
+OTHER_NPI = "1234567893"
+ERA = REPO / "fixtures" / "era"
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+    monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("EDIGATEWAY_DATABASE_URL", raising=False)
+    for args in (
+        ["claims", "import", str(ERA / "claims.json")],
+        ["era", "post", str(ERA / "08_unmatched_claim" / "era.835")],
+        ["era", "post", str(ERA / "03_denial" / "era.835")],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.stdout + result.stderr
+    with bootstrap(Settings(data_dir=tmp_path / "var"), clock=lambda: NOW) as made:
+        yield made
+
+
+def _browser(gateway: Gateway, npi: str = PRACTICE_NPI) -> TestClient:
+    client = TestClient(create_app(gateway), base_url=BASE)
+    form = client.get("/ui/login")
+    nonce = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
+    assert nonce is not None
+    signed = client.post(
+        "/ui/login",
+        data={
+            "email": ui_user(gateway.database, npi=npi, role="viewer"),
+            "password": USER_PASSWORD,
+            "login_csrf": nonce.group(1),
+        },
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+def _era(browser: TestClient, trace: str) -> tuple[str, str]:
+    eras = browser.get("/ui/eras").text
+    found = re.search(rf'href="/ui/eras/(\d+)">[^<]*{trace}', eras) or re.search(
+        rf'{trace}.*?href="/ui/eras/(\d+)"', eras, re.DOTALL
+    )
+    assert found is not None, f"no ERA {trace} listed"
+    page = browser.get(f"/ui/eras/{found.group(1)}")
+    assert page.status_code == 200
+    return found.group(1), page.text
+
+
+def test_claim_numbers_unmatched_payments_and_code_meanings(gateway: Gateway):
+    browser = _browser(gateway)
+    era_id, unmatched = _era(browser, "TRN0801")
+    assert re.search(r'href="/ui/claims/\d+">ERA109</a>', unmatched)
+    assert re.search(r">claim \d+<", unmatched) is None, "no database IDs as claim names"
+    section = unmatched.split("Payments that matched no claim", 1)[1]
+    assert "OTHERPRACTICE77" in section
+    assert "PCC999" in section
+    assert "200.00" in section
+    assert "160.00" in section
+
+    _denial_id, denial = _era(browser, "TRN0301")
+    assert re.search(r'href="/ui/claims/\d+">ERA103</a>', denial)
+    assert re.search(r"<strong>CO-197</strong> contractual[^<]+: [A-Z][^<]+", denial)
+    assert re.search(r"<strong>N54</strong> Claim information is inconsistent[^<]+", denial)
+    assert "see the message" not in denial
+    assert "None." in denial.split("Payments that matched no claim", 1)[1]
+
+    other = _browser(gateway, npi=OTHER_NPI)
+    assert other.get(f"/ui/eras/{era_id}").status_code == 404
