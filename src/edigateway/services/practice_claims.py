@@ -363,7 +363,7 @@ def check(claim: Claim, *, settings: Settings, draft_numbers: ControlNumberSourc
     except CleanClaimError as exc:
         return ClaimCheck(clean=False, edit_failures=tuple(exc.failures), x12_valid=None,
                           x12_errors=())
-    verdict = validator.validate_text(text, "claim.837")
+    verdict = validator.validate_text(text, "claim.837", today=clock().date())
     return ClaimCheck(clean=True, edit_failures=(), x12_valid=verdict.valid,
                       x12_errors=verdict.errors)
 

@@ -201,7 +201,7 @@ class SimClearinghouse:
         self.state.seen.append(f"{sender}:{isa13}")
         if isa.element(14) == "1":
             self._ta1(isa, "A", "000", report)
-        verdict = self.validator.validate_bytes(data, name)
+        verdict = self.validator.validate_bytes(data, name, today=self.clock().date())
         accepted_sets = self._999(isa, received, list(verdict.errors), report)
         claims: list[Claim] = []
         submitter = ("", "")

@@ -39,6 +39,7 @@ from edigateway.transports.core_envelope import (
 from edigateway.x12.envelope import InterchangeParams
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from edigateway.sim.claim_status import ClaimLookup
@@ -56,14 +57,23 @@ class _Reject(Exception):  # noqa: N818 - control flow inside the handler only
         self.status, self.code, self.message = status, code, message
 
 
+def wall_clock() -> datetime:
+    """Local wall-clock time, as ISA09/ISA10 carry it: the clock of a simulator started
+    on its own (the runner hands it the gateway's)."""
+    return datetime.now()  # noqa: DTZ005 - ISA time is local
+
+
 class SimulatorHttp:
-    """The endpoint, served from a background thread on 127.0.0.1."""
+    """The endpoint, served from a background thread on 127.0.0.1. ``clock`` dates its
+    answers' envelopes and the "no future dates" edit of what it is sent."""
 
     def __init__(self, plans: BenefitPlans, validator: Validator, *, api_key: str,
                  client_id: str = "edigateway", client_secret: str | None = None,
                  port: int = 0, sender_id: str = "EDGSIM",
-                 claim_status_lookup: ClaimLookup = nothing_known) -> None:
+                 claim_status_lookup: ClaimLookup = nothing_known,
+                 clock: Callable[[], datetime] = wall_clock) -> None:
         self.plans, self.validator, self.api_key = plans, validator, api_key
+        self.clock = clock
         self.claim_status_lookup = claim_status_lookup
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: set[str] = set()
@@ -145,7 +155,8 @@ class SimulatorHttp:
                           f"real-time answers {' or '.join(RESPONSE_TYPES)}, not "
                           f"{message.payload_type}")
         name = "270" if message.payload_type == REALTIME_270 else "276"
-        verdict = self.validator.validate_text(message.payload, f"realtime.{name}")
+        verdict = self.validator.validate_text(message.payload, f"realtime.{name}",
+                                               today=self.clock().date())
         if verdict.status != "valid":
             first = verdict.errors[0] if verdict.errors else None
             raise _Reject(400, "PayloadInvalid", f"the {name} is {verdict.status}"
@@ -183,7 +194,7 @@ class SimulatorHttp:
             number = next(self._numbers)
         return InterchangeParams("ZZ", self.sender_id, "ZZ", "EDIGATEWAY", self.sender_id,
                                  "EDIGATEWAY", number, number, 1,
-                                 datetime.now().replace(second=0, microsecond=0))  # noqa: DTZ005 - ISA time is local
+                                 self.clock().replace(second=0, microsecond=0))
 
     def _reply(self, request: BaseHTTPRequestHandler, status: int,
                question: CoreMessage | None, code: str, error: str | None,

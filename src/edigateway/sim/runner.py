@@ -101,7 +101,7 @@ class Simulator:
             plans, validator,
             api_key=settings.sim_api_key.get_secret_value(),
             port=settings.sim_http_port if http_port is None else http_port,
-            claim_status_lookup=self.claim_status)
+            claim_status_lookup=self.claim_status, clock=clock)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._loop: threading.Thread | None = None
