@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -53,10 +55,10 @@ class Desk:
         assert signed.status_code == 303, signed.text
         return client
 
-    def attachments(self, claim_id: int) -> list[dict[str, object]]:
+    def attachments(self, claim_id: int) -> list[dict[str, Any]]:
         listed = self.api.get(f"/v1/claims/{claim_id}/attachments", headers=self.key)
         assert listed.status_code == 200, listed.text
-        items: list[dict[str, object]] = listed.json()["items"]
+        items: list[dict[str, Any]] = listed.json()["items"]
         return items
 
 
@@ -85,7 +87,7 @@ def _claim(desk: Desk, pcn: str) -> int:
 
 
 def _upload(browser: TestClient, claim_id: int, csrf: str, data: bytes,
-            name: str = "bitewing 3.jpg", report_type: str = "RB") -> object:
+            name: str = "bitewing 3.jpg", report_type: str = "RB") -> httpx.Response:
     return browser.post(f"/ui/claims/{claim_id}/attachments",
                         data={"csrf": csrf, "report_type": report_type},
                         files={"file": (name, data, "image/jpeg")})
