@@ -1,0 +1,105 @@
+"""ERA posting beside pyx12's ``x12valid`` on the same 835, alternated in one run (issue 18).
+
+Each ``era post`` run starts from a fresh copy of a data folder holding the imported
+claims (made before the run, not timed), so every run posts the whole file into the same
+database. Both commands are timed as whole processes with GNU time (wall, user+sys CPU,
+peak RSS); the ratio is taken pair by pair (post / x12valid of the same round), so a
+change of machine load between rounds moves both sides of a ratio together. ``uptime``
+is recorded before and after, as the machine is shared.
+
+Setup (once per size)::
+
+    .venv/bin/python benchmarks/generate.py era 20000 benchmarks/out
+    EDIGATEWAY_DATA_DIR=/tmp/era20 .venv/bin/edigateway claims import \\
+        benchmarks/out/era-claims-20000.json
+
+Run::
+
+    .venv/bin/python benchmarks/era_post.py --base /tmp/era20 \\
+        --era benchmarks/out/era-20000.835 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak MiB) of one process, from GNU time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+        subprocess.run(
+            ["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *argv],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        wall, user, system, kib = out.read().split()[-4:]
+    return float(wall), float(user) + float(system), int(kib) / 1024
+
+
+def uptime() -> str:
+    return subprocess.run(
+        ["/usr/bin/uptime"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, required=True, help="data folder with the claims")
+    parser.add_argument("--era", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-x12valid", action="store_true", help="time posting alone")
+    args = parser.parse_args()
+
+    print(f"before: {uptime()}")
+    posts: list[tuple[float, float, float]] = []
+    valids: list[tuple[float, float, float]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for run in range(args.runs + 1):  # run 0 warms the caches and is not counted
+            data = Path(scratch) / f"data{run}"
+            shutil.copytree(args.base, data)
+            env = {**os.environ, "EDIGATEWAY_DATA_DIR": str(data)}
+            post = timed([str(BIN / "edigateway"), "era", "post", str(args.era)], env)
+            shutil.rmtree(data)
+            valid = (
+                (0.0, 0.0, 0.0)
+                if args.no_x12valid
+                else timed([str(BIN / "x12valid"), str(args.era)])
+            )
+            label = "warm-up" if run == 0 else f"run {run}"
+            print(
+                f"{label}: post {post[0]:.2f} s wall {post[1]:.2f} s CPU {post[2]:.1f} MiB"
+                f" | x12valid {valid[0]:.2f} s wall {valid[1]:.2f} s CPU {valid[2]:.1f} MiB",
+                flush=True,
+            )
+            if run:
+                posts.append(post)
+                valids.append(valid)
+    print(f"after: {uptime()}")
+    med = statistics.median
+    print(
+        f"median post: {med(p[0] for p in posts):.2f} s wall, {med(p[1] for p in posts):.2f} s "
+        f"CPU, {med(p[2] for p in posts):.1f} MiB peak"
+    )
+    if not args.no_x12valid:
+        print(
+            f"median x12valid: {med(v[0] for v in valids):.2f} s wall, "
+            f"{med(v[1] for v in valids):.2f} s CPU, {med(v[2] for v in valids):.1f} MiB peak"
+        )
+        wall = med(v[0] / p[0] for p, v in zip(posts, valids, strict=True))
+        cpu = med(v[1] / p[1] for p, v in zip(posts, valids, strict=True))
+        print(f"x12valid / post, pair by pair (median): {wall:.2f}x wall, {cpu:.2f}x CPU")
+
+
+if __name__ == "__main__":
+    main()
