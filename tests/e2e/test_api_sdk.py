@@ -27,6 +27,9 @@ from tests.factories import NOW, REPO
 pytestmark = pytest.mark.slow  # generates a client package with openapi-python-client
 
 PACKAGE = "edigateway_sdk"
+FILE_TYPES = ("application/pdf", "application/zip", "application/edi-x12", "image/jpeg",
+              "image/png", "image/tiff", "text/html")
+"""Responses that are files: the generator reads them as bytes when told (docs/api.md)."""
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +60,9 @@ def _generate(base: str, folder: Path) -> str:
     spec = folder / "openapi.json"
     spec.write_text(httpx.get(f"{base}/v1/openapi.json").text, encoding="utf-8")
     config = folder / "config.yaml"  # no formatter hooks: the output is all we look at
-    config.write_text(f"post_hooks: []\npackage_name_override: {PACKAGE}\n")
+    overrides = "".join(f"  {kind}: application/octet-stream\n" for kind in FILE_TYPES)
+    config.write_text(f"post_hooks: []\npackage_name_override: {PACKAGE}\n"
+                      f"content_type_overrides:\n{overrides}")
     done = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec),
          "--output-path", str(folder / PACKAGE), "--meta", "none", "--config", str(config)],

@@ -165,7 +165,7 @@ class AppealSent(BaseModel):
     )
 
 
-class AppealOutcome(BaseModel):
+class AppealDecision(BaseModel):
     """The payer's answer to the appeal."""
 
     model_config = ConfigDict(extra="forbid")
@@ -343,7 +343,7 @@ def mark_sent(
 )
 def record_outcome(
     appeal_id: RowId,
-    request: Annotated[AppealOutcome, Body(openapi_examples=examples("won", {"outcome": "won"}))],
+    request: Annotated[AppealDecision, Body(openapi_examples=examples("won", {"outcome": "won"}))],
     caller: Writer,
     gateway: GatewayDep,
 ) -> Appeal:
