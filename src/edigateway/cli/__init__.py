@@ -15,7 +15,10 @@ import typer
 from edigateway.cli import (
     appeals,
     audit,
+    claim_changes,
+    claim_extras,
     claim_settle,
+    claim_views,
     claims,
     codes,
     db,
@@ -51,8 +54,20 @@ app.command("sim")(sim.sim)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.add_typer(x12.app, name="x12")
-claims.app.command("write-off")(claim_settle.claims_write_off)
-claims.app.command("close")(claim_settle.claims_close)
+for name, command in (
+    ("show", claim_views.claims_show),
+    ("list", claim_views.claims_list),
+    ("send-secondary", claim_extras.claims_send_secondary),
+    ("attach", claim_extras.claims_attach),
+    ("edit", claim_changes.claims_edit),
+    ("cancel", claim_changes.claims_cancel),
+    ("resubmit", claim_changes.claims_resubmit),
+    ("replace", claim_changes.claims_replace),
+    ("void", claim_changes.claims_void),
+    ("write-off", claim_settle.claims_write_off),
+    ("close", claim_settle.claims_close),
+):
+    claims.app.command(name)(command)
 app.add_typer(claims.app, name="claims")
 app.add_typer(era.app, name="era")
 app.add_typer(report.app, name="report")
