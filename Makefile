@@ -22,6 +22,7 @@ demo: $(STAMP)
 # (it takes a fraction of a second), so nothing is written into the checkout.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy src tests
 	$(BIN)/lint-imports --no-cache
 

@@ -53,10 +53,12 @@ def _claim_template() -> dict[str, Any]:
 
 
 def _inquiry() -> dict[str, Any]:
-    document = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
-                          .read_text())
-    item = document["inquiries"][0] if isinstance(document, dict) and "inquiries" in document \
+    document = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
+    item = (
+        document["inquiries"][0]
+        if isinstance(document, dict) and "inquiries" in document
         else document
+    )
     return item[0] if isinstance(item, list) else item
 
 
@@ -65,8 +67,14 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(scenario: str, urls: list[str], headers: dict[str, str], rate: float,
-        seconds: float, ids: list[int]) -> dict[str, Any]:
+def run(
+    scenario: str,
+    urls: list[str],
+    headers: dict[str, str],
+    rate: float,
+    seconds: float,
+    ids: list[int],
+) -> dict[str, Any]:
     """Send ``rate`` requests per second for ``seconds`` (request *n* to server *n* mod the
     number of servers); latencies in milliseconds."""
     total = int(rate * seconds)
@@ -74,8 +82,12 @@ def run(scenario: str, urls: list[str], headers: dict[str, str], rate: float,
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
-    clients = [httpx.Client(base_url=url, headers=headers, timeout=30,
-                            limits=httpx.Limits(max_connections=64)) for url in urls]
+    clients = [
+        httpx.Client(
+            base_url=url, headers=headers, timeout=30, limits=httpx.Limits(max_connections=64)
+        )
+        for url in urls
+    ]
     # one client per server: building one per thread costs tens of milliseconds (an SSL
     # context each), which would be measured as server latency
 
@@ -109,12 +121,16 @@ def run(scenario: str, urls: list[str], headers: dict[str, str], rate: float,
     wall = time.perf_counter() - began
     for client in clients:
         client.close()
-    return {"scenario": scenario, "requests": total, "failures": len(failures),
-            "throughput_per_s": round(total / wall, 1),
-            "p50_ms": round(statistics.median(latencies), 1),
-            "p90_ms": round(_percentile(latencies, 0.90), 1),
-            "p99_ms": round(_percentile(latencies, 0.99), 1),
-            "max_ms": round(max(latencies), 1)}
+    return {
+        "scenario": scenario,
+        "requests": total,
+        "failures": len(failures),
+        "throughput_per_s": round(total / wall, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p90_ms": round(_percentile(latencies, 0.90), 1),
+        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1),
+    }
 
 
 def _wait_for(url: str) -> None:
@@ -163,8 +179,12 @@ def main() -> None:
     command = str(Path(sys.executable).with_name("edigateway"))
     drop = None
     with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "EDIGATEWAY_DATA_DIR": folder,
-               "EDIGATEWAY_SIM_SFTP_PORT": "0", "EDIGATEWAY_SIM_HTTP_PORT": "18089"}
+        env = {
+            **os.environ,
+            "EDIGATEWAY_DATA_DIR": folder,
+            "EDIGATEWAY_SIM_SFTP_PORT": "0",
+            "EDIGATEWAY_SIM_HTTP_PORT": "18089",
+        }
         if options.src:
             env["PYTHONPATH"] = options.src
         if options.database_url:
@@ -175,16 +195,29 @@ def main() -> None:
         sim = None
         try:
             if drop is not None:  # a new PostgreSQL database is migrated by hand
-                subprocess.run([command, "db", "upgrade"], env=env, check=True,
-                               capture_output=True)
+                subprocess.run([command, "db", "upgrade"], env=env, check=True, capture_output=True)
             token = subprocess.run(
-                [command, "keys", "create", "--practice", "1456789019", "--scopes", "admin",
-                 "--practice-name", "MAPLE STREET DENTAL"], env=env, check=True,
-                capture_output=True, text=True).stdout.strip()
+                [
+                    command,
+                    "keys",
+                    "create",
+                    "--practice",
+                    "1456789019",
+                    "--scopes",
+                    "admin",
+                    "--practice-name",
+                    "MAPLE STREET DENTAL",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
             sim = subprocess.Popen([command, "sim"], env=env, stdout=subprocess.DEVNULL)
             ports = [options.port + n for n in range(options.servers)]
-            servers = [subprocess.Popen([command, "serve", "--port", str(port)], env=env)
-                       for port in ports]
+            servers = [
+                subprocess.Popen([command, "serve", "--port", str(port)], env=env) for port in ports
+            ]
             urls = [f"http://127.0.0.1:{port}" for port in ports]
             for url in urls:
                 _wait_for(url + "/v1/openapi.json")
@@ -197,10 +230,19 @@ def main() -> None:
             for scenario in options.scenarios:
                 rate = options.eligibility_rate if scenario == "eligibility" else options.rate
                 result = run(scenario, urls, headers, rate, options.seconds, ids)
-                print(json.dumps({**result, "label": options.label, "servers": options.servers,
-                                  "database": "postgresql" if drop else "sqlite",
-                                  "load_before": round(load, 2),
-                                  "load_after": round(os.getloadavg()[0], 2)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            **result,
+                            "label": options.label,
+                            "servers": options.servers,
+                            "database": "postgresql" if drop else "sqlite",
+                            "load_before": round(load, 2),
+                            "load_after": round(os.getloadavg()[0], 2),
+                        }
+                    ),
+                    flush=True,
+                )
                 load = os.getloadavg()[0]
         finally:
             for process in [*servers, *([sim] if sim else [])]:

@@ -54,18 +54,40 @@ STEPS = (
     ("history + transmissions read", ("_history (", "_transmissions (")),
     ("transaction begin/commit", ("Session.commit (", "transaction (edigateway")),
     ("other use-case code", ("edigateway/services/practice_claims.py",)),
-    ("request body: JSON + pydantic", ("request_body_to_args (", "_validate (",
-                                        "json_body (", "Request.body (", "Request.json (")),
-    ("response: model + JSON", ("answer (", "serialize_response (", "render (edigateway",
-                                "conditional (", "jsonable_encoder (")),
+    (
+        "request body: JSON + pydantic",
+        (
+            "request_body_to_args (",
+            "_validate (",
+            "json_body (",
+            "Request.body (",
+            "Request.json (",
+        ),
+    ),
+    (
+        "response: model + JSON",
+        (
+            "answer (",
+            "serialize_response (",
+            "render (edigateway",
+            "conditional (",
+            "jsonable_encoder (",
+        ),
+    ),
     ("FastAPI dependencies, routing, middleware", ("starlette/", "fastapi/", "anyio/")),
 )
 """A request's steps, each with the frames (function or file) that mark a sample as its
 own. A sample goes to the step of the innermost marked frame of its stack (a statement
 run by the audit write is the audit's; the rows of the claim store are the store's)."""
 
-IDLE = ("wait (threading", "get (queue", "select (selectors", "_worker (concurrent",
-        "sleep", "acquire (")
+IDLE = (
+    "wait (threading",
+    "get (queue",
+    "select (selectors",
+    "_worker (concurrent",
+    "sleep",
+    "acquire (",
+)
 """Leaf frames of a thread that waits (its samples are not CPU)."""
 
 
@@ -78,7 +100,8 @@ def steps(path: Path) -> None:
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
         if "Thread._bootstrap" not in frames[0] or not any(
-                m in f for f in frames for m in ("starlette/", "fastapi/", "edigateway/")):
+            m in f for f in frames for m in ("starlette/", "fastapi/", "edigateway/")
+        ):
             continue  # the main thread (the client, imports) and idle threads
         if any(mark in frames[-1] for mark in IDLE) or "testclient" in stack:
             continue
@@ -115,12 +138,21 @@ def main() -> None:
     tree = Path(edigateway.__file__).resolve().parents[2]  # the profiled tree's own maps
     settings = Settings(data_dir=folder, mappings_dir=tree / "mappings", **extra)
     gateway = bootstrap(settings)
-    token = create_key(gateway.database, practice="1456789019", scopes="admin", name="bench",
-                       keyring=gateway.keyring, now=datetime.now(UTC),
-                       create_name="MAPLE STREET DENTAL").token
+    token = create_key(
+        gateway.database,
+        practice="1456789019",
+        scopes="admin",
+        name="bench",
+        keyring=gateway.keyring,
+        now=datetime.now(UTC),
+        create_name="MAPLE STREET DENTAL",
+    ).token
     statements: list[str] = []
-    event.listen(gateway.database.engine, "before_cursor_execute",
-                 lambda _c, _cur, text, *_a: statements.append(" ".join(text.split())[:90]))
+    event.listen(
+        gateway.database.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, text, *_a: statements.append(" ".join(text.split())[:90]),
+    )
     template = json.loads((REPO / "fixtures/claims/05_crown_initial.json").read_text())
     claim = template["claims"][0]
     headers = {"Authorization": f"Bearer {token}"}
@@ -153,11 +185,13 @@ def main() -> None:
                 step(number)
                 times.append((time.perf_counter() - start) * 1000)
             cpu = (time.process_time() - cpu) / options.requests * 1000
-            print(f"== {name}: {options.requests} requests, in-process median "
-                  f"{statistics.median(times):.2f} ms, p99 "
-                  f"{sorted(times)[int(0.99 * len(times))]:.2f} ms, CPU {cpu:.2f} ms "
-                  "(client included), "
-                  f"{len(statements) / options.requests:.1f} SQL statements per request")
+            print(
+                f"== {name}: {options.requests} requests, in-process median "
+                f"{statistics.median(times):.2f} ms, p99 "
+                f"{sorted(times)[int(0.99 * len(times))]:.2f} ms, CPU {cpu:.2f} ms "
+                "(client included), "
+                f"{len(statements) / options.requests:.1f} SQL statements per request"
+            )
             for text, count in Counter(statements).most_common():
                 print(f"   {count / options.requests:5.2f} x {text}")
     gateway.close()

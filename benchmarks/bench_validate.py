@@ -49,8 +49,12 @@ CASES = {
 }
 
 
-OURS = {"validate": ["validate"], "parse": ["parse"], "parse-json": ["parse", "--json"],
-        "parse-jsonl": ["parse", "--jsonl"]}
+OURS = {
+    "validate": ["validate"],
+    "parse": ["parse"],
+    "parse-json": ["parse", "--json"],
+    "parse-jsonl": ["parse", "--jsonl"],
+}
 """Our commands (``x12`` and its arguments before the file), by the name ``--ours`` takes."""
 
 
@@ -64,8 +68,9 @@ def prepare(case: str, env: dict[str, str]) -> Path:
     if case == "claims-5000":
         source = OUT / "claims-5000.json"
         subprocess.run([sys.executable, script, *command[1:], source], check=True)
-        subprocess.run([BIN / "edigateway", "x12", "build", "837d", source, "-o", target],
-                       check=True, env=env)
+        subprocess.run(
+            [BIN / "edigateway", "x12", "build", "837d", source, "-o", target], check=True, env=env
+        )
     elif command[1] == "era":
         subprocess.run([sys.executable, script, *command[1:], OUT], check=True)
     else:
@@ -73,8 +78,9 @@ def prepare(case: str, env: dict[str, str]) -> Path:
     return target
 
 
-def run(argv: list[str], env: dict[str, str], *, limit_mb: int | None,
-        timeout: float | None) -> dict[str, object]:
+def run(
+    argv: list[str], env: dict[str, str], *, limit_mb: int | None, timeout: float | None
+) -> dict[str, object]:
     """One whole-process run: wall, CPU, peak RSS, exit status and the verdict line."""
 
     def limit() -> None:
@@ -83,8 +89,13 @@ def run(argv: list[str], env: dict[str, str], *, limit_mb: int | None,
 
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   preexec_fn=limit)  # noqa: PLW1509 - only setrlimit
+        process = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=limit,  # noqa: PLW1509 - only setrlimit, before exec
+        )
         deadline = None if timeout is None else start + timeout
         status, usage = 0, None
         while usage is None:
@@ -106,17 +117,31 @@ def run(argv: list[str], env: dict[str, str], *, limit_mb: int | None,
         head = out.read(64 << 10)
         out.seek(max(len(head), size - (64 << 10)))
         lines = (head + out.read()).decode("utf-8", "replace").splitlines()
-    verdict = next((line for line in lines if line.endswith((": OK", ": Failure"))
-                    or (line.startswith(argv[-1]) and ": " in line)), lines[0] if lines else "")
-    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1), "exit": process.returncode,
-            "verdict": verdict[:300], "lines": count, "tail": [t[:300] for t in lines[-3:]]}
+    verdict = next(
+        (
+            line
+            for line in lines
+            if line.endswith((": OK", ": Failure")) or (line.startswith(argv[-1]) and ": " in line)
+        ),
+        lines[0] if lines else "",
+    )
+    return {
+        "wall": round(wall, 3),
+        "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_mib": round(usage.ru_maxrss / 1024, 1),
+        "exit": process.returncode,
+        "verdict": verdict[:300],
+        "lines": count,
+        "tail": [t[:300] for t in lines[-3:]],
+    }
 
 
 def summary(runs: list[dict[str, object]]) -> dict[str, float]:
     """Medians of wall, CPU and peak memory."""
-    return {key: round(statistics.median(float(r[key]) for r in runs), 2)  # type: ignore[arg-type]
-            for key in ("wall", "cpu", "peak_mib")}
+    return {
+        key: round(statistics.median(float(r[key]) for r in runs), 2)  # type: ignore[arg-type]
+        for key in ("wall", "cpu", "peak_mib")
+    }
 
 
 def main() -> int:
@@ -137,47 +162,70 @@ def main() -> int:
     env = {**os.environ, "EDIGATEWAY_DATA_DIR": str(data_dir)}
     if args.src:
         env["PYTHONPATH"] = args.src
-    maps = subprocess.run([BIN / "edigateway", "x12", "maps"], check=True, env=env,
-                          capture_output=True, text=True).stdout.strip()
-    results: dict[str, object] = {"label": args.label, "src": args.src,
-                                  "date": time.strftime("%Y-%m-%d %H:%M"),
-                                  "cpus": os.cpu_count(), "cases": {}}
+    maps = subprocess.run(
+        [BIN / "edigateway", "x12", "maps"], check=True, env=env, capture_output=True, text=True
+    ).stdout.strip()
+    results: dict[str, object] = {
+        "label": args.label,
+        "src": args.src,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "cpus": os.cpu_count(),
+        "cases": {},
+    }
     for case in args.cases:
         path = prepare(case, env)
-        commands = {name: [str(BIN / "edigateway"), "x12", *OURS[name], str(path)]
-                    for name in args.ours}
+        commands = {
+            name: [str(BIN / "edigateway"), "x12", *OURS[name], str(path)] for name in args.ours
+        }
         if not args.no_x12valid:
             commands["x12valid"] = [str(BIN / "x12valid"), "--map-path", maps, str(path)]
         if case == "claims-5000" and "validate" in args.ours:
             built = OUT / "claims-5000.bench.837"
-            commands["build"] = [str(BIN / "edigateway"), "x12", "build", "837d",
-                                 str(OUT / "claims-5000.json"), "-o", str(built)]
+            commands["build"] = [
+                str(BIN / "edigateway"),
+                "x12",
+                "build",
+                "837d",
+                str(OUT / "claims-5000.json"),
+                "-o",
+                str(built),
+            ]
         runs: dict[str, list[dict[str, object]]] = {name: [] for name in commands}
         for number in range(args.warmup + args.runs):
             for name, argv in commands.items():
                 result = run(argv, env, limit_mb=args.limit_mb, timeout=args.timeout)
                 counted = number >= args.warmup
-                print(f"{case} {name} {'run' if counted else 'warm-up'} {number}: "
-                      f"{result['wall']} s wall, {result['cpu']} s CPU, "
-                      f"{result['peak_mib']} MiB, exit {result['exit']}: {result['verdict']}",
-                      flush=True)
+                print(
+                    f"{case} {name} {'run' if counted else 'warm-up'} {number}: "
+                    f"{result['wall']} s wall, {result['cpu']} s CPU, "
+                    f"{result['peak_mib']} MiB, exit {result['exit']}: {result['verdict']}",
+                    flush=True,
+                )
                 if counted:
                     runs[name].append(result)
-        row: dict[str, object] = {"file": str(path), "bytes": path.stat().st_size,
-                                  "runs": runs, "median": {n: summary(r)
-                                                           for n, r in runs.items()}}
+        row: dict[str, object] = {
+            "file": str(path),
+            "bytes": path.stat().st_size,
+            "runs": runs,
+            "median": {n: summary(r) for n, r in runs.items()},
+        }
         for ours in args.ours:
             if "x12valid" not in runs or not runs[ours]:
                 continue
             for key in ("wall", "cpu"):
                 pairs = zip(runs[ours], runs["x12valid"], strict=True)
                 suffix = "" if ours == "validate" else f"_{ours}"
-                row[f"ratio_{key}{suffix}"] = round(statistics.median(
-                    float(a[key]) / float(b[key]) for a, b in pairs), 3)  # type: ignore[arg-type]
+                row[f"ratio_{key}{suffix}"] = round(
+                    statistics.median(float(a[key]) / float(b[key]) for a, b in pairs), 3
+                )  # type: ignore[arg-type]
         if "build" in runs:
-            row["build_plus_validate_wall"] = round(statistics.median(
-                float(b["wall"]) + float(v["wall"])  # type: ignore[arg-type]
-                for b, v in zip(runs["build"], runs["validate"], strict=True)), 2)
+            row["build_plus_validate_wall"] = round(
+                statistics.median(
+                    float(b["wall"]) + float(v["wall"])  # type: ignore[arg-type]
+                    for b, v in zip(runs["build"], runs["validate"], strict=True)
+                ),
+                2,
+            )
         results["cases"][case] = row  # type: ignore[index]
         print(json.dumps({k: v for k, v in row.items() if k != "runs"}), flush=True)
     name = "-".join(args.cases) + (f"-{args.label}" if args.label else "")

@@ -58,22 +58,44 @@ def one_run(url: str, broker: str, files: int, workers: int) -> dict[str, object
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for number, claim in enumerate(batch.claims, start=1):
-            remittance = adjudicator.remittance([claim], trace=f"B{number:07d}",
-                                                paid_on=date(2026, 11, 30),
-                                                payee_name="MAPLE STREET DENTAL",
-                                                payee_npi="1456789019")
+            remittance = adjudicator.remittance(
+                [claim],
+                trace=f"B{number:07d}",
+                paid_on=date(2026, 11, 30),
+                payee_name="MAPLE STREET DENTAL",
+                payee_npi="1456789019",
+            )
             path = Path(folder) / f"era-{number:05d}.835"
-            path.write_text(write_835([remittance], InterchangeParams(
-                "ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", number, number, 1,
-                NOW)))
+            path.write_text(
+                write_835(
+                    [remittance],
+                    InterchangeParams(
+                        "ZZ",
+                        "EDGSIM",
+                        "ZZ",
+                        "EDIGATEWAY",
+                        "EDGSIM",
+                        "EDIGATEWAY",
+                        number,
+                        number,
+                        1,
+                        NOW,
+                    ),
+                )
+            )
             paths.append(path)
         data_keys, index_key = keyring.to_config()
         queue = f"edg-bench-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ,
-               "EDIGATEWAY_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}",
-               "EDIGATEWAY_BROKER_URL": broker, "EDIGATEWAY_WORKER_QUEUE": queue,
-               "EDIGATEWAY_PHI_KEYS": data_keys, "EDIGATEWAY_PHI_INDEX_KEY": index_key,
-               "EDIGATEWAY_DATA_DIR": folder, "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
+        env = {
+            **os.environ,
+            "EDIGATEWAY_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}",
+            "EDIGATEWAY_BROKER_URL": broker,
+            "EDIGATEWAY_WORKER_QUEUE": queue,
+            "EDIGATEWAY_PHI_KEYS": data_keys,
+            "EDIGATEWAY_PHI_INDEX_KEY": index_key,
+            "EDIGATEWAY_DATA_DIR": folder,
+            "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings"),
+        }
         command = str(Path(sys.executable).with_name("edigateway"))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = [subprocess.Popen([command, "worker"], env=env) for _ in range(workers)]
@@ -82,14 +104,17 @@ def one_run(url: str, broker: str, files: int, workers: int) -> dict[str, object
             app = make_celery(Settings(broker_url=broker, worker_queue=queue))
             start = time.perf_counter()
             for path in paths:
-                app.send_task("edigateway.post_era_file",
-                              args=[str(path), hashlib.sha256(path.read_bytes()).hexdigest()])
+                app.send_task(
+                    "edigateway.post_era_file",
+                    args=[str(path), hashlib.sha256(path.read_bytes()).hexdigest()],
+                )
             posted = 0
             while posted < files:
                 time.sleep(0.2)
                 with database.transaction() as session:
-                    posted = session.scalar(select(func.count()).select_from(
-                        RemittanceFileRow)) or 0
+                    posted = (
+                        session.scalar(select(func.count()).select_from(RemittanceFileRow)) or 0
+                    )
             elapsed = time.perf_counter() - start
         finally:
             for proc in procs:
@@ -102,11 +127,15 @@ def one_run(url: str, broker: str, files: int, workers: int) -> dict[str, object
     with admin.begin() as connection:
         connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
-    return {"workers": workers, "files": files, "seconds": round(elapsed, 2),
-            "files_per_s": round(files / elapsed, 1),
-            "files_per_hour": round(files / elapsed * 3600),
-            "worker_cpu_ms_per_file": round(cpu / files * 1000, 1),
-            "load_average": round(os.getloadavg()[0], 2)}
+    return {
+        "workers": workers,
+        "files": files,
+        "seconds": round(elapsed, 2),
+        "files_per_s": round(files / elapsed, 1),
+        "files_per_hour": round(files / elapsed * 3600),
+        "worker_cpu_ms_per_file": round(cpu / files * 1000, 1),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
 
 
 def main() -> None:

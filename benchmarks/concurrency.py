@@ -47,19 +47,31 @@ NOW = datetime(2026, 11, 23, 9, 0)  # noqa: DTZ001 - the gateway keeps local wal
 
 def _claim(pcn: str | None = None) -> dict[str, object]:
     claim: dict[str, object] = json.loads(
-        (REPO / "fixtures/claims/05_crown_initial.json").read_text())["claims"][0]
+        (REPO / "fixtures/claims/05_crown_initial.json").read_text()
+    )["claims"][0]
     if pcn:
         claim["patient_control_number"] = pcn
     return claim
 
 
 def attempt(database: Database, folder: Path, clients: int) -> dict[str, tuple[Counter[int], int]]:
-    gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW, database=database)
-    token = create_key(database, practice="1456789019", scopes="admin", name="bench",
-                       keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                                           log_level="error"))
+    gateway = bootstrap(
+        Settings(data_dir=folder, mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+        database=database,
+    )
+    token = create_key(
+        database,
+        practice="1456789019",
+        scopes="admin",
+        name="bench",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    ).token
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="error")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -88,8 +100,14 @@ def attempt(database: Database, folder: Path, clients: int) -> dict[str, tuple[C
 
     def files(claim_id: int) -> int:
         with database.transaction() as session:
-            return session.scalar(select(func.count()).select_from(SubmissionClaimRow)
-                                  .where(SubmissionClaimRow.claim_id == claim_id)) or 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(SubmissionClaimRow)
+                    .where(SubmissionClaimRow.claim_id == claim_id)
+                )
+                or 0
+            )
 
     results: dict[str, tuple[Counter[int], int]] = {}
     try:
@@ -97,11 +115,15 @@ def attempt(database: Database, folder: Path, clients: int) -> dict[str, tuple[C
         with httpx.Client(base_url=base, headers=headers) as client:
             client.post("/v1/claims/submit", json={"claim_ids": [warm]}).raise_for_status()
         first = new_claim("BENCH1")
-        results["submit"] = (burst("POST", "/v1/claims/submit", {"claim_ids": [first]},
-                                   None), files(first))
+        results["submit"] = (
+            burst("POST", "/v1/claims/submit", {"claim_ids": [first]}, None),
+            files(first),
+        )
         second = new_claim("BENCH2")
-        results["submit-key"] = (burst("POST", "/v1/claims/submit", {"claim_ids": [second]},
-                                       "k-submit"), files(second))
+        results["submit-key"] = (
+            burst("POST", "/v1/claims/submit", {"claim_ids": [second]}, "k-submit"),
+            files(second),
+        )
         with database.transaction() as session:
             before = session.scalar(select(func.count()).select_from(ClaimRow)) or 0
         statuses = burst("POST", "/v1/claims", lambda i: _claim(f"RACE{i:03d}"), "k-create")

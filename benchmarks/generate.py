@@ -51,8 +51,12 @@ def luhn_npi(base9: str) -> str:
 
 
 def _address(rng: random.Random) -> dict[str, str]:
-    return {"line1": f"{rng.randint(1, 9999)} MAIN ST", "city": "SPRINGFIELD", "state": "IL",
-            "postal_code": f"62{rng.randint(100, 999)}"}
+    return {
+        "line1": f"{rng.randint(1, 9999)} MAIN ST",
+        "city": "SPRINGFIELD",
+        "state": "IL",
+        "postal_code": f"62{rng.randint(100, 999)}",
+    }
 
 
 def claim(rng: random.Random, number: int, provider: dict[str, Any]) -> dict[str, Any]:
@@ -61,9 +65,12 @@ def claim(rng: random.Random, number: int, provider: dict[str, Any]) -> dict[str
     lines = []
     for _ in range(rng.randint(1, 6)):
         code, fee, surfaces, areas = rng.choice(PROCEDURES)
-        line: dict[str, Any] = {"procedure_code": code, "charge": fee,
-                                "service_date": day.isoformat(),
-                                "line_control_number": f"L{number}-{len(lines) + 1}"}
+        line: dict[str, Any] = {
+            "procedure_code": code,
+            "charge": fee,
+            "service_date": day.isoformat(),
+            "line_control_number": f"L{number}-{len(lines) + 1}",
+        }
         if code in TOOTH_CODES:
             line["teeth"] = [{"tooth": str(rng.choice([3, 14, 19, 30])), "surfaces": surfaces}]
         if areas:
@@ -73,7 +80,8 @@ def claim(rng: random.Random, number: int, provider: dict[str, Any]) -> dict[str
     born = date(1960 + rng.randint(0, 40), rng.randint(1, 12), rng.randint(1, 28))
     subscriber: dict[str, Any] = {
         "name": {"last_name": f"PATIENT{number % 997}", "first_name": "ALEX"},
-        "member_id": f"M{number:08d}", "group_number": "GRP100",
+        "member_id": f"M{number:08d}",
+        "group_number": "GRP100",
     }
     document: dict[str, Any] = {
         "patient_control_number": f"PC{number:07d}",
@@ -84,13 +92,17 @@ def claim(rng: random.Random, number: int, provider: dict[str, Any]) -> dict[str
         "lines": lines,
     }
     if dependent:
-        document["patient"] = {"name": {"last_name": subscriber["name"]["last_name"],
-                                        "first_name": "SAM"},
-                               "relationship": "19", "date_of_birth": "2015-06-01",
-                               "gender": "F", "address": _address(rng)}
+        document["patient"] = {
+            "name": {"last_name": subscriber["name"]["last_name"], "first_name": "SAM"},
+            "relationship": "19",
+            "date_of_birth": "2015-06-01",
+            "gender": "F",
+            "address": _address(rng),
+        }
     else:
-        subscriber.update({"date_of_birth": born.isoformat(), "gender": "M",
-                           "address": _address(rng)})
+        subscriber.update(
+            {"date_of_birth": born.isoformat(), "gender": "M", "address": _address(rng)}
+        )
     return document
 
 
@@ -98,10 +110,17 @@ def claims(count: int, seed: int = 20261122) -> dict[str, Any]:
     """A batch of ``count`` claims from two practices."""
     rng = random.Random(seed)
     providers = [
-        {"organization_name": name, "npi": luhn_npi(f"{base:09d}"), "tax_id": f"{base:09d}",
-         "taxonomy": "1223G0001X", "address": _address(rng)}
-        for name, base in (("SPRINGFIELD FAMILY DENTAL", 123456780),
-                           ("LAKESIDE DENTAL GROUP", 223456781))
+        {
+            "organization_name": name,
+            "npi": luhn_npi(f"{base:09d}"),
+            "tax_id": f"{base:09d}",
+            "taxonomy": "1223G0001X",
+            "address": _address(rng),
+        }
+        for name, base in (
+            ("SPRINGFIELD FAMILY DENTAL", 123456780),
+            ("LAKESIDE DENTAL GROUP", 223456781),
+        )
     ]
     return {"claims": [claim(rng, n, providers[n % 2]) for n in range(1, count + 1)]}
 
@@ -133,45 +152,90 @@ def era(batch: dict[str, Any], seed: int = 20261123) -> str:
             charge = Decimal(line["charge"])
             write_off = (charge * Decimal(rng.choice(["0.10", "0.15", "0.20"]))).quantize(CENT)
             coinsurance = ((charge - write_off) * Decimal("0.20")).quantize(CENT)
-            adjustments = [Adjustment(group="CO", reason="45", amount=write_off),
-                           Adjustment(group="PR", reason="2", amount=coinsurance)]
+            adjustments = [
+                Adjustment(group="CO", reason="45", amount=write_off),
+                Adjustment(group="PR", reason="2", amount=coinsurance),
+            ]
             paid = charge - write_off - coinsurance
             adjusted += write_off + coinsurance
-            services.append(ServicePayment(
-                procedure_code=line["procedure_code"], charge=charge, paid=paid,
-                service_date=date.fromisoformat(line["service_date"]),
-                line_control_number=line.get("line_control_number"),
-                adjustments=adjustments))
+            services.append(
+                ServicePayment(
+                    procedure_code=line["procedure_code"],
+                    charge=charge,
+                    paid=paid,
+                    service_date=date.fromisoformat(line["service_date"]),
+                    line_control_number=line.get("line_control_number"),
+                    adjustments=adjustments,
+                )
+            )
         total = Decimal(document["total_charge"])
-        by_npi.setdefault(provider["npi"], []).append(ClaimPayment(
-            patient_control_number=document["patient_control_number"], status="1",
-            charge=total, paid=total - adjusted, patient_responsibility=sum(
-                (a.amount for s in services for a in s.adjustments if a.group == "PR"),
-                Decimal("0.00")), filing_indicator="12",
-            payer_claim_control_number=f"PAYER{number:08d}", services=services,
-            patient_last_name=(document.get("patient") or document["subscriber"])["name"][
-                "last_name"],
-            member_id=document["subscriber"]["member_id"]))
+        by_npi.setdefault(provider["npi"], []).append(
+            ClaimPayment(
+                patient_control_number=document["patient_control_number"],
+                status="1",
+                charge=total,
+                paid=total - adjusted,
+                patient_responsibility=sum(
+                    (a.amount for s in services for a in s.adjustments if a.group == "PR"),
+                    Decimal("0.00"),
+                ),
+                filing_indicator="12",
+                payer_claim_control_number=f"PAYER{number:08d}",
+                services=services,
+                patient_last_name=(document.get("patient") or document["subscriber"])["name"][
+                    "last_name"
+                ],
+                member_id=document["subscriber"]["member_id"],
+            )
+        )
     remittances = []
     for index, (npi, payments) in enumerate(sorted(by_npi.items()), start=1):
         recoup = Decimal("25.00")
         paid = sum((c.paid for c in payments), Decimal("0.00"))
-        remittances.append(Remittance(
-            transaction_control_number=f"{index:04d}", handling_code="I",
-            payment_amount=paid - recoup, payment_method="ACH", payment_format="CCP",
-            payment_date=date(2026, 11, 20), trace_number=f"BENCH{index:06d}",
-            payer_trace_id="1999999999",
-            payer=Party(name="BENCHMARK DENTAL PLAN", address=PartyAddress(
-                line1="PO BOX 100", city="CHICAGO", state="IL", postal_code="60680"),
-                contact_name="PROVIDER SERVICES", contact_phone="8005550199"),
-            payer_id="BENCH1",
-            payee=Party(name=names[npi], identifier_qualifier="XX", identifier=npi),
-            claims=payments, provider_adjustments=[ProviderAdjustment(
-                provider_id=npi, fiscal_period_end=date(2026, 12, 31), reason="WO",
-                reference="PAYER00000001", amount=recoup)]))
-    params = InterchangeParams("ZZ", "BENCHPAYER", "ZZ", "BENCHPRACTICE", "BENCHPAYER",
-                               "BENCHPRACTICE", 1, 1, 1,
-                               datetime(2026, 11, 20, 9, 0))  # noqa: DTZ001 - ISA time is local
+        remittances.append(
+            Remittance(
+                transaction_control_number=f"{index:04d}",
+                handling_code="I",
+                payment_amount=paid - recoup,
+                payment_method="ACH",
+                payment_format="CCP",
+                payment_date=date(2026, 11, 20),
+                trace_number=f"BENCH{index:06d}",
+                payer_trace_id="1999999999",
+                payer=Party(
+                    name="BENCHMARK DENTAL PLAN",
+                    address=PartyAddress(
+                        line1="PO BOX 100", city="CHICAGO", state="IL", postal_code="60680"
+                    ),
+                    contact_name="PROVIDER SERVICES",
+                    contact_phone="8005550199",
+                ),
+                payer_id="BENCH1",
+                payee=Party(name=names[npi], identifier_qualifier="XX", identifier=npi),
+                claims=payments,
+                provider_adjustments=[
+                    ProviderAdjustment(
+                        provider_id=npi,
+                        fiscal_period_end=date(2026, 12, 31),
+                        reason="WO",
+                        reference="PAYER00000001",
+                        amount=recoup,
+                    )
+                ],
+            )
+        )
+    params = InterchangeParams(
+        "ZZ",
+        "BENCHPAYER",
+        "ZZ",
+        "BENCHPRACTICE",
+        "BENCHPAYER",
+        "BENCHPRACTICE",
+        1,
+        1,
+        1,
+        datetime(2026, 11, 20, 9, 0),  # noqa: DTZ001 - ISA time is local
+    )
     return write_835(remittances, params)
 
 
@@ -193,7 +257,7 @@ def replicate(source: Path, count: int) -> str:
         repeated += [element.join(hl), *block[1:]]
     se = segments[end].split(element)
     se[1] = str(int(se[1]) + (count - 1) * len(block))
-    out = [*segments[:last], *repeated, element.join(se), *segments[end + 1:]]
+    out = [*segments[:last], *repeated, element.join(se), *segments[end + 1 :]]
     return (terminator + "\n").join(out) + terminator + "\n"
 
 

@@ -56,10 +56,16 @@ def measure(size_mb: int, runs: int, timeout: float) -> dict[str, Any]:
         del data
         authorized = key.with_name("id_ed25519.pub").read_text()
         with SimSftpServer(root / "sftp", authorized_key=authorized) as server:
-            config = SftpConfig(host="127.0.0.1", port=server.port, username=server.username,
-                                private_key_path=key, host_key=server.host_key_line,
-                                outbound_dir="to_clearinghouse", inbound_dir=IN,
-                                timeout=max(timeout, 30))
+            config = SftpConfig(
+                host="127.0.0.1",
+                port=server.port,
+                username=server.username,
+                private_key_path=key,
+                host_key=server.host_key_line,
+                outbound_dir="to_clearinghouse",
+                inbound_dir=IN,
+                timeout=max(timeout, 30),
+            )
             walls: list[float] = []
             warmup = 0.0
             tracemalloc.start()
@@ -81,13 +87,16 @@ def measure(size_mb: int, runs: int, timeout: float) -> dict[str, Any]:
                         break
             traced_peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-    return {"size_mb": size_mb, "runs": len(walls), "warmup_s": round(warmup, 3),
-            "walls": [round(w, 3) for w in walls],
-            "median_s": round(statistics.median(walls), 3) if walls else None,
-            "mb_per_s": round(size_mb / statistics.median(walls), 1) if walls else None,
-            "traced_peak_mib": round(traced_peak / 2**20, 1),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                                  1)}
+    return {
+        "size_mb": size_mb,
+        "runs": len(walls),
+        "warmup_s": round(warmup, 3),
+        "walls": [round(w, 3) for w in walls],
+        "median_s": round(statistics.median(walls), 3) if walls else None,
+        "mb_per_s": round(size_mb / statistics.median(walls), 1) if walls else None,
+        "traced_peak_mib": round(traced_peak / 2**20, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def main() -> None:
@@ -96,8 +105,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 20, 50, 200])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--runs-200", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=240.0,
-                        help="stop a size after a run longer than this (seconds)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=240.0,
+        help="stop a size after a run longer than this (seconds)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -105,12 +118,27 @@ def main() -> None:
         print(json.dumps(measure(args.child, runs, args.timeout)))
         return
     for size in args.sizes:
-        command = [sys.executable, __file__, "--child", str(size), "--runs", str(args.runs),
-                   "--runs-200", str(args.runs_200), "--timeout", str(args.timeout)]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            str(size),
+            "--runs",
+            str(args.runs),
+            "--runs-200",
+            str(args.runs_200),
+            "--timeout",
+            str(args.timeout),
+        ]
         runs = args.runs_200 if size >= BIG_MB else args.runs
         try:
-            done = subprocess.run(command, capture_output=True, text=True, check=True,
-                                  timeout=args.timeout * (runs + 1) + 60)
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=args.timeout * (runs + 1) + 60,
+            )
         except subprocess.TimeoutExpired:
             print(json.dumps({"size_mb": size, "error": f"no run finished in {args.timeout} s"}))
             continue

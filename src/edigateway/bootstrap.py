@@ -71,8 +71,12 @@ class Gateway:
     def __enter__(self) -> Gateway:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -121,8 +125,9 @@ class Gateway:
         from edigateway.security.phi import PhiCipher
 
         self.private_data_dir()
-        database = Database.connect(self.settings.resolved_database_url,
-                                    phi=PhiCipher(self.keyring))
+        database = Database.connect(
+            self.settings.resolved_database_url, phi=PhiCipher(self.keyring)
+        )
         if database.engine.dialect.name == "sqlite":
             database.upgrade()
         elif not database.is_current():
@@ -138,8 +143,9 @@ class Gateway:
         from edigateway.security.phi import PhiCipher
 
         self.private_data_dir()
-        database = Database.connect(self.settings.resolved_database_url,
-                                    phi=PhiCipher(self.keyring))
+        database = Database.connect(
+            self.settings.resolved_database_url, phi=PhiCipher(self.keyring)
+        )
         try:
             database.upgrade()
         finally:
@@ -165,8 +171,10 @@ class Gateway:
         if settings.phi_index_key is None:
             msg = "EDIGATEWAY_PHI_KEYS is set but EDIGATEWAY_PHI_INDEX_KEY is not"
             raise ConfigurationError(msg)
-        return Keyring.parse(settings.phi_keys.get_secret_value(),
-                             index_key=settings.phi_index_key.get_secret_value())
+        return Keyring.parse(
+            settings.phi_keys.get_secret_value(),
+            index_key=settings.phi_index_key.get_secret_value(),
+        )
 
     def private_data_dir(self) -> None:
         """Make the data folder and its ``keys/`` private (0700) before anything with PHI
@@ -220,8 +228,10 @@ class Gateway:
             host_key = sim_key.read_text(encoding="ascii").strip()
         key_path = self.settings.resolved_sftp_private_key
         if not key_path.is_file():
-            msg = (f"no SFTP private key at {key_path}: set EDIGATEWAY_SFTP_PRIVATE_KEY, or "
-                   "start `edigateway sim` once to create one for the local simulator")
+            msg = (
+                f"no SFTP private key at {key_path}: set EDIGATEWAY_SFTP_PRIVATE_KEY, or "
+                "start `edigateway sim` once to create one for the local simulator"
+            )
             raise ConfigurationError(msg)
         update: dict[str, object] = {"host_key": host_key}
         if profile.name == SIMULATOR:
@@ -248,8 +258,9 @@ class Gateway:
         from edigateway.services.verifications import RealtimeClient
 
         profile = self.profile(clearinghouse)
-        return RealtimeClient(self.core_client(profile), profile, self.settings,
-                              self.control_numbers, self.clock)
+        return RealtimeClient(
+            self.core_client(profile), profile, self.settings, self.control_numbers, self.clock
+        )
 
     @property
     def webhook_sender(self) -> WebhookSender:
@@ -260,7 +271,8 @@ class Gateway:
         with self._opening:
             if self._webhook_sender is None:
                 self._webhook_sender = WebhookSender(
-                    allow_private=self.settings.webhooks_allow_private_urls)
+                    allow_private=self.settings.webhooks_allow_private_urls
+                )
             return self._webhook_sender
 
     def _new_core_client(self, profile: ClearinghouseProfile) -> CoreHttpClient:
@@ -278,11 +290,14 @@ class Gateway:
         https = profile.https
         if profile.name == SIMULATOR:
             https = https.model_copy(
-                update={"base_url": f"http://127.0.0.1:{settings.sim_http_port}"})
+                update={"base_url": f"http://127.0.0.1:{settings.sim_http_port}"}
+            )
         return CoreHttpClient(
-            https, api_key=api_key.get_secret_value() if api_key else None,
+            https,
+            api_key=api_key.get_secret_value() if api_key else None,
             client_id=settings.clearinghouse_client_id,
-            client_secret=secret.get_secret_value() if secret else None)
+            client_secret=secret.get_secret_value() if secret else None,
+        )
 
 
 def local_now() -> datetime:
@@ -296,8 +311,9 @@ def validator_for(settings: Settings) -> Validator:
     share one and the pyx12 maps load once."""
     from edigateway.x12.validation import Validator
 
-    return Validator(mappings_dir=settings.resolved_mappings_dir,
-                     cache_dir=settings.data_dir / "cache")
+    return Validator(
+        mappings_dir=settings.resolved_mappings_dir, cache_dir=settings.data_dir / "cache"
+    )
 
 
 def bootstrap(
@@ -322,5 +338,6 @@ def bootstrap(
     )
     if control_numbers is None:
         gateway.control_numbers = DatabaseControlNumbers(
-            lambda: gateway.database, legacy_file=settings.data_dir / "control-numbers.json")
+            lambda: gateway.database, legacy_file=settings.data_dir / "control-numbers.json"
+        )
     return gateway

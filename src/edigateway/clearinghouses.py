@@ -31,15 +31,19 @@ class SftpProfile(_Config):
     port: Annotated[int, Field(ge=1, le=65535)] = 22
     username: str
     host_key: str | None = Field(
-        default=None, description="pinned host key ('ssh-ed25519 AAAA…'); required in "
-        "production, the simulator hands its own to the tests")
+        default=None,
+        description="pinned host key ('ssh-ed25519 AAAA…'); required in "
+        "production, the simulator hands its own to the tests",
+    )
     outbound_dir: str = Field(description="their folder for our 837D/270 files")
     inbound_dir: str = Field(description="their folder for acknowledgments and 835s")
-    archive_dir: str | None = Field(default="archive",
-                                    description="where downloaded files are moved")
+    archive_dir: str | None = Field(
+        default="archive", description="where downloaded files are moved"
+    )
     delete_after_download: bool = False
-    filename_pattern: str = Field(default="{sender}_{interchange}.{extension}",
-                                  description="final remote name; never reused")
+    filename_pattern: str = Field(
+        default="{sender}_{interchange}.{extension}", description="final remote name; never reused"
+    )
     timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
 
     @field_validator("filename_pattern")
@@ -50,8 +54,10 @@ class SftpProfile(_Config):
         try:
             example = value.format(sender="S", interchange="000000001", extension="837")
         except (KeyError, IndexError, ValueError) as exc:
-            msg = (f"filename_pattern {value!r}: only {{sender}}, {{interchange}} and "
-                   f"{{extension}} may appear ({exc})")
+            msg = (
+                f"filename_pattern {value!r}: only {{sender}}, {{interchange}} and "
+                f"{{extension}} may appear ({exc})"
+            )
             raise ValueError(msg) from exc
         if "000000001" not in example or "/" in example:
             msg = f"filename_pattern {value!r} must contain {{interchange}} and no '/'"
@@ -69,11 +75,15 @@ class HttpsProfile(_Config):
     token_url: str | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
     realtime_deadline_seconds: Annotated[float, Field(gt=0, le=120)] = Field(
-        default=20, description="a real-time call (270/271, 276/277) answers within this "
-        "long or fails with a clear error: a PM system's HTTP client waits no longer")
+        default=20,
+        description="a real-time call (270/271, 276/277) answers within this "
+        "long or fails with a clear error: a PM system's HTTP client waits no longer",
+    )
     realtime_attempts: Annotated[int, Field(ge=1, le=2)] = Field(
-        default=2, description="tries of a real-time call within its deadline (a second "
-        "only after a connection failure or a 5xx, and only when time is left)")
+        default=2,
+        description="tries of a real-time call within its deadline (a second "
+        "only after a connection failure or a 5xx, and only when time is left)",
+    )
 
 
 class InterchangeProfile(_Config):
@@ -101,18 +111,25 @@ class ClearinghouseProfile(_Config):
     interchange: InterchangeProfile
     acknowledgments: list[AckKind] = Field(default_factory=_usual_acks)
     payer_ids: list[str] | None = Field(
-        default=None, description="the clearinghouse's payer list; claims to other payer "
-        "IDs are refused when they are created (None: any payer)")
+        default=None,
+        description="the clearinghouse's payer list; claims to other payer "
+        "IDs are refused when they are created (None: any payer)",
+    )
     accepts_275_payer_ids: list[str] = Field(
-        default_factory=list, description="payer IDs the clearinghouse forwards X12 275 "
+        default_factory=list,
+        description="payer IDs the clearinghouse forwards X12 275 "
         "attachments (005010X210) to: a claim's attachments go to them electronically "
-        "(PWK02 EL with a 275), to any other payer by attachment_fallback")
+        "(PWK02 EL with a 275), to any other payer by attachment_fallback",
+    )
     attachment_fallback: Literal["BM", "FX", "EM", "FT", "AA"] = Field(
-        default="BM", description="PWK02 for attachments to payers that take no 275: BM "
+        default="BM",
+        description="PWK02 for attachments to payers that take no 275: BM "
         "mail, FX fax, EM e-mail, FT file transfer, AA kept at the practice until asked; "
-        "the files then go in the claim's printable packet")
+        "the files then go in the claim's printable packet",
+    )
     no_999_after_hours: Annotated[int, Field(ge=1, le=720)] = Field(
-        default=24, description="a submission without a 999 after this long is a work item")
+        default=24, description="a submission without a 999 after this long is a work item"
+    )
 
 
 def load_profile(mappings_dir: Path, name: str) -> ClearinghouseProfile:
@@ -125,6 +142,7 @@ def load_profile(mappings_dir: Path, name: str) -> ClearinghouseProfile:
         msg = f"no clearinghouse profile {name!r} ({path}); known: {', '.join(known) or 'none'}"
         raise ConfigurationError(msg) from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigurationError(f"{path}: {problems}") from exc

@@ -85,8 +85,7 @@ class MemberNotFoundError(InputError):
     rejection such as 75 "subscriber/insured not found"). The check is kept as
     ``verification_ids``; the caller must correct the inquiry (member ID, name, birth date)."""
 
-    def __init__(self, message: str, verification_ids: tuple[int, ...],
-                 reasons: list[str]) -> None:
+    def __init__(self, message: str, verification_ids: tuple[int, ...], reasons: list[str]) -> None:
         super().__init__(message)
         self.verification_ids = verification_ids
         self.reasons = reasons
@@ -150,8 +149,9 @@ class X12Location:
             parts.append(self.file)
         if self.segment_index is not None or self.segment_id:
             detail = ", ".join(
-                x for x in (self.segment_id, f"loop {self.loop}" if self.loop else None,
-                            self.element) if x
+                x
+                for x in (self.segment_id, f"loop {self.loop}" if self.loop else None, self.element)
+                if x
             )
             where = f"segment {self.segment_index}" if self.segment_index is not None else "segment"
             parts.append(f"{where} ({detail})" if detail else where)

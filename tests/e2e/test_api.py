@@ -48,20 +48,37 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path, validator: Validator) -> Iterator[Api]:
     settings = Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings")
-    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
-                   http_port=0) as sim:
-        gateway = bootstrap(settings.model_copy(update=sim.client_settings()),
-                            clock=lambda: NOW, validator=validator)
+    with Simulator(
+        settings, validator=validator, clock=lambda: NOW, sftp_port=0, http_port=0
+    ) as sim:
+        gateway = bootstrap(
+            settings.model_copy(update=sim.client_settings()),
+            clock=lambda: NOW,
+            validator=validator,
+        )
 
         def key(npi: str, scopes: str) -> dict[str, str]:
-            created = create_key(gateway.database, practice=npi, scopes=scopes, name="test",
-                                 keyring=gateway.keyring, now=NOW, create_name=f"P{npi}")
+            created = create_key(
+                gateway.database,
+                practice=npi,
+                scopes=scopes,
+                name="test",
+                keyring=gateway.keyring,
+                now=NOW,
+                create_name=f"P{npi}",
+            )
             return {"Authorization": f"Bearer {created.token}"}
 
         # 127.0.0.1: a trusted host by default (TestClient's own "testserver" is not)
         with TestClient(create_app(gateway), base_url="http://127.0.0.1") as client:
-            yield Api(gateway, sim, client, key(PRACTICE_A, "admin"),
-                      key(PRACTICE_B, "admin"), key(PRACTICE_A, "claims:read"))
+            yield Api(
+                gateway,
+                sim,
+                client,
+                key(PRACTICE_A, "admin"),
+                key(PRACTICE_B, "admin"),
+                key(PRACTICE_A, "claims:read"),
+            )
         gateway.database.dispose()
 
 
@@ -73,8 +90,9 @@ def _exchange(api: Api) -> None:
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse=profile.name, now=NOW)
         api.sim.cycle()
-        poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                     codes=gateway.codes, now=NOW)
+        poll_inbound(
+            gateway.database, transport, clearinghouse=profile.name, codes=gateway.codes, now=NOW
+        )
 
 
 def _problem(response: Any, status: int) -> dict[str, Any]:
@@ -97,8 +115,12 @@ def test_claim_lifecycle_through_every_route(api: Api):
     assert c.post("/v1/claims", json=_claim(), headers=a).json()["status"] == "unchanged"
 
     checked = c.post("/v1/claims/validate", json=_claim("01_filling_amalgam_mod"), headers=a)
-    assert checked.json() == {"clean": True, "edit_failures": [], "x12_valid": True,
-                              "x12_errors": []}
+    assert checked.json() == {
+        "clean": True,
+        "edit_failures": [],
+        "x12_valid": True,
+        "x12_errors": [],
+    }
 
     listed = c.get("/v1/claims", params={"state": "ready", "limit": 10}, headers=a).json()
     assert [i["id"] for i in listed["items"]] == [claim_id]
@@ -120,7 +142,13 @@ def test_claim_lifecycle_through_every_route(api: Api):
     assert detail["claim"]["subscriber"]["member_id"] == "PDP100234"
     assert detail["state"] == "paid"
     assert [h["to"] for h in c.get(f"/v1/claims/{claim_id}/history", headers=a).json()] == [
-        "ready", "queued", "submitted", "ch_accepted", "payer_accepted", "paid"]
+        "ready",
+        "queued",
+        "submitted",
+        "ch_accepted",
+        "payer_accepted",
+        "paid",
+    ]
     assert detail["transmissions"][0]["ack_status"] == "accepted"
 
     remittances = c.get("/v1/remittances", headers=a).json()
@@ -131,8 +159,11 @@ def test_claim_lifecycle_through_every_route(api: Api):
 
     items = c.get("/v1/workqueue", headers=a).json()["items"]
     assert items, "the simulator's PLB recoupment needs a person"
-    resolved = c.post(f"/v1/workqueue/{items[0]['id']}/resolve",
-                      json={"note": "checked the recoupment"}, headers=a)
+    resolved = c.post(
+        f"/v1/workqueue/{items[0]['id']}/resolve",
+        json={"note": "checked the recoupment"},
+        headers=a,
+    )
     assert resolved.json()["status"] == "resolved"
     assert c.get("/v1/reports/aging", headers=a).json()["as_of"] == "2026-11-23"
 
@@ -150,28 +181,33 @@ def test_claim_lifecycle_through_every_route(api: Api):
 
 
 def test_eligibility_and_estimate(api: Api):
-    inquiry = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
-                         .read_text())
+    inquiry = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
     inquiry = inquiry["inquiries"][0] if "inquiries" in inquiry else inquiry
     inquiry = inquiry[0] if isinstance(inquiry, list) else inquiry
     answer = api.client.post("/v1/eligibility", json={"inquiry": inquiry}, headers=api.a)
     assert answer.status_code == 200, answer.text
     (benefits,) = answer.json()["benefits"]
     assert benefits["plan_name"] == "PRAIRIE PPO PLUS"
-    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json")
-                      .read_text())
-    estimate = api.client.post("/v1/estimates", json={"benefits": benefits, "plan": plan},
-                               headers=api.a)
+    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json").read_text())
+    estimate = api.client.post(
+        "/v1/estimates", json={"benefits": benefits, "plan": plan}, headers=api.a
+    )
     assert estimate.status_code == 200, estimate.text
     assert estimate.json()["lines"]
     claim_id = api.client.post("/v1/claims", json=_claim(), headers=api.a).json()["id"]
-    kept = api.client.post(f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits},
-                           headers=api.a)
+    kept = api.client.post(
+        f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits}, headers=api.a
+    )
     assert kept.status_code == 200, kept.text
     assert [line["procedure_code"] for line in kept.json()["lines"]] == [
-        line["procedure_code"] for line in _claim()["lines"]]
-    _problem(api.client.post(f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits},
-                             headers=api.b), 404)
+        line["procedure_code"] for line in _claim()["lines"]
+    ]
+    _problem(
+        api.client.post(
+            f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits}, headers=api.b
+        ),
+        404,
+    )
 
 
 # --------------------------------------------------------------------------- bad input
@@ -179,8 +215,11 @@ def test_eligibility_and_estimate(api: Api):
 
 def test_bad_input_gets_a_located_problem(api: Api):
     c, a = api.client, api.a
-    malformed = c.post("/v1/claims", content=b'{"patient_control_number": ',
-                       headers=a | {"content-type": "application/json"})
+    malformed = c.post(
+        "/v1/claims",
+        content=b'{"patient_control_number": ',
+        headers=a | {"content-type": "application/json"},
+    )
     _problem(malformed, 400)
     bad_code = _claim()
     bad_code["lines"][0]["procedure_code"] = "X9999"
@@ -194,8 +233,11 @@ def test_bad_input_gets_a_located_problem(api: Api):
     other_practice["billing_provider"]["npi"] = PRACTICE_B
     errors = _problem(c.post("/v1/claims", json=other_practice, headers=a), 422)["errors"]
     assert errors[0]["path"] == "billing_provider.npi"
-    huge = c.post("/v1/claims", content=b"[" + b" " * (2 << 20) + b"]",
-                  headers=a | {"content-type": "application/json"})
+    huge = c.post(
+        "/v1/claims",
+        content=b"[" + b" " * (2 << 20) + b"]",
+        headers=a | {"content-type": "application/json"},
+    )
     _problem(huge, 413)
     _problem(c.get("/v1/claims/999999", headers=a), 404)
     _problem(c.get("/v1/claims", params={"limit": 0}, headers=a), 422)
@@ -203,8 +245,10 @@ def test_bad_input_gets_a_located_problem(api: Api):
     _problem(c.post("/v1/workqueue/1/resolve", json={"note": ""}, headers=a), 422)
     _problem(c.post("/v1/eligibility", json={"inquiry": {}}, headers=a), 422)
     _problem(c.post("/v1/estimates", json={"benefits": {}, "plan": {}}, headers=a), 422)
-    _problem(c.post("/v1/claims/submit", json={"claim_ids": [1]},
-                    headers=a | {"Idempotency-Key": "k"}), 404)
+    _problem(
+        c.post("/v1/claims/submit", json={"claim_ids": [1]}, headers=a | {"Idempotency-Key": "k"}),
+        404,
+    )
 
 
 def test_keys_scopes_and_revocation(api: Api):
@@ -232,21 +276,28 @@ def test_another_practice_sees_and_changes_nothing(api: Api):
     remittance_id = c.get("/v1/remittances", headers=a).json()["items"][0]["id"]
     item_id = c.get("/v1/workqueue", headers=a).json()["items"][0]["id"]
 
-    for path in (f"/v1/claims/{claim_id}", f"/v1/claims/{claim_id}/history",
-                 f"/v1/remittances/{remittance_id}"):
+    for path in (
+        f"/v1/claims/{claim_id}",
+        f"/v1/claims/{claim_id}/history",
+        f"/v1/remittances/{remittance_id}",
+    ):
         _problem(c.get(path, headers=b), 404)
-    for path, body in ((f"/v1/claims/{claim_id}/replace", {"claim": _claim()}),
-                       (f"/v1/claims/{claim_id}/void", None),
-                       ("/v1/claims/submit", {"claim_ids": [claim_id]}),
-                       (f"/v1/workqueue/{item_id}/resolve", {"note": "not mine"})):
+    for path, body in (
+        (f"/v1/claims/{claim_id}/replace", {"claim": _claim()}),
+        (f"/v1/claims/{claim_id}/void", None),
+        ("/v1/claims/submit", {"claim_ids": [claim_id]}),
+        (f"/v1/workqueue/{item_id}/resolve", {"note": "not mine"}),
+    ):
         response = c.post(path, json=body, headers=b)
         assert response.status_code in (404, 422), (path, response.text)
         assert "MSD1005" not in response.text
         assert "NGUYEN" not in response.text
     for path in ("/v1/claims", "/v1/remittances", "/v1/transmissions", "/v1/workqueue"):
         assert c.get(path, headers=b).json()["items"] == [], path
-    assert c.get("/v1/claims", params={"patient_control_number": "MSD1005"},
-                 headers=b).json()["total"] == 0
+    assert (
+        c.get("/v1/claims", params={"patient_control_number": "MSD1005"}, headers=b).json()["total"]
+        == 0
+    )
     assert c.get("/v1/reports/aging", headers=b).json()["payers"] == []
     assert c.get(f"/v1/claims/{claim_id}", headers=a).json()["state"] == "paid"
     assert c.get("/v1/workqueue", headers=a).json()["items"][0]["status"] == "open"
@@ -284,8 +335,14 @@ def test_database_file_holds_no_plaintext_phi_and_keys_rotate(api: Api, tmp_path
     assert counts["submissions"] == 1
     assert counts["inbound_files"] == 3
     assert set(keys_in_use(database)) == {"k2"}
-    assert rotate_phi(database) == {"claims": 0, "submissions": 0, "inbound_files": 0,
-                                    "users": 0, "claim_attachments": 0, "appeals": 0}
+    assert rotate_phi(database) == {
+        "claims": 0,
+        "submissions": 0,
+        "inbound_files": 0,
+        "users": 0,
+        "claim_attachments": 0,
+        "appeals": 0,
+    }
     detail = c.get(f"/v1/claims/{claim_id}", headers=a).json()
     assert detail["claim"]["subscriber"]["name"]["last_name"] == "NGUYEN"
     database.phi = old  # the retired key alone no longer opens anything
@@ -298,17 +355,22 @@ def test_audit_trail_is_append_only(api: Api):
     c.get(f"/v1/claims/{claim_id}", headers=a)
     from edigateway.services.access import audit_events
 
-    events = list(audit_events(api.gateway.database, start=NOW.replace(hour=0),
-                               end=NOW.replace(hour=23)))
+    events = list(
+        audit_events(api.gateway.database, start=NOW.replace(hour=0), end=NOW.replace(hour=23))
+    )
     reads = [e for e in events if e.resource == "claim" and e.action == "read"]
     assert reads[-1].resource_id == str(claim_id)
     assert reads[-1].actor.startswith("key:")
     assert reads[-1].remote_addr == "testclient"
-    with pytest.raises(PersistenceError, match="append-only"), \
-            api.gateway.database.transaction() as session:
+    with (
+        pytest.raises(PersistenceError, match="append-only"),
+        api.gateway.database.transaction() as session,
+    ):
         session.execute(text("UPDATE audit_events SET actor = 'someone else'"))
-    with pytest.raises(PersistenceError, match="append-only"), \
-            api.gateway.database.transaction() as session:
+    with (
+        pytest.raises(PersistenceError, match="append-only"),
+        api.gateway.database.transaction() as session,
+    ):
         session.execute(text("DELETE FROM audit_events"))
 
 
@@ -316,9 +378,20 @@ def test_openapi_document_is_versioned_and_complete(api: Api):
     document = api.client.get("/v1/openapi.json").json()
     assert document["info"]["version"] == API_VERSION
     paths = set(document["paths"])
-    assert {"/v1/claims", "/v1/claims/{claim_id}", "/v1/claims/{claim_id}/history",
-            "/v1/claims/validate", "/v1/claims/submit", "/v1/claims/{claim_id}/replace",
-            "/v1/claims/{claim_id}/void", "/v1/eligibility", "/v1/estimates",
-            "/v1/remittances", "/v1/remittances/{remittance_id}", "/v1/workqueue",
-            "/v1/workqueue/{item_id}/resolve", "/v1/reports/aging",
-            "/v1/transmissions"} <= paths
+    assert {
+        "/v1/claims",
+        "/v1/claims/{claim_id}",
+        "/v1/claims/{claim_id}/history",
+        "/v1/claims/validate",
+        "/v1/claims/submit",
+        "/v1/claims/{claim_id}/replace",
+        "/v1/claims/{claim_id}/void",
+        "/v1/eligibility",
+        "/v1/estimates",
+        "/v1/remittances",
+        "/v1/remittances/{remittance_id}",
+        "/v1/workqueue",
+        "/v1/workqueue/{item_id}/resolve",
+        "/v1/reports/aging",
+        "/v1/transmissions",
+    } <= paths

@@ -49,8 +49,13 @@ class Api:
         with gateway.sftp_transport(profile) as transport:
             drain_outbox(gateway.database, transport, clearinghouse=profile.name, now=NOW)
             self.sim.cycle()
-            poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                         codes=gateway.codes, now=NOW)
+            poll_inbound(
+                gateway.database,
+                transport,
+                clearinghouse=profile.name,
+                codes=gateway.codes,
+                now=NOW,
+            )
 
 
 @pytest.fixture
@@ -88,8 +93,7 @@ def _rejected(api: Api, pcn: str) -> tuple[int, dict[str, Any]]:
     """A claim sent and rejected by the payer's 277CA (unknown member), and its document."""
     document = _document(pcn, UNKNOWN_MEMBER)
     claim_id = _create(api, document)
-    submitted = api.client.post("/v1/claims/submit", json={"claim_ids": [claim_id]},
-                                headers=api.a)
+    submitted = api.client.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=api.a)
     assert submitted.status_code == 202, submitted.text
     api.exchange()
     claim = api.client.get(f"/v1/claims/{claim_id}", headers=api.a).json()
@@ -109,21 +113,22 @@ def test_a_ready_claim_is_edited_whole_and_keeps_its_id(api: Api):
     document = _document("EDIT1001")
     claim_id = _create(api, document)
     fixed = _corrected_charge(document)
-    fixed["lines"].append({"procedure_code": "D0220", "charge": "35.00",
-                           "service_date": "2026-07-28"})
+    fixed["lines"].append(
+        {"procedure_code": "D0220", "charge": "35.00", "service_date": "2026-07-28"}
+    )
     fixed["total_charge"] = "1585.00"
     edited = c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a)
     assert edited.status_code == 200, edited.text
     body = edited.json()
     assert (body["id"], body["state"], body["total_charge"]) == (claim_id, "ready", "1585.00")
     detail = c.get(f"/v1/claims/{claim_id}", headers=a).json()
-    assert [line["charge"] for line in detail["claim"]["lines"]] == ["1250.00", "300.00",
-                                                                      "35.00"]
+    assert [line["charge"] for line in detail["claim"]["lines"]] == ["1250.00", "300.00", "35.00"]
     assert "edited before sending" in detail["history"][-1]["reason"]
     again = c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a)
     assert again.status_code == 200
     assert len(c.get(f"/v1/claims/{claim_id}/history", headers=a).json()) == len(
-        detail["history"])  # the same content again changes nothing
+        detail["history"]
+    )  # the same content again changes nothing
 
     submitted = c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=a)
     assert submitted.status_code == 202
@@ -132,8 +137,10 @@ def test_a_ready_claim_is_edited_whole_and_keeps_its_id(api: Api):
         text = submission_payload(session, row)
     assert "SV3*AD:D2950*300~" in text.replace("\n", "")
     assert "SV3*AD:D0220*35~" in text.replace("\n", "")
-    assert "queued" in _problem(c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a),
-                                409)["detail"]
+    assert (
+        "queued"
+        in _problem(c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a), 409)["detail"]
+    )
 
 
 def test_bad_edits_are_clear_problems_and_another_practice_gets_404(api: Api):
@@ -157,44 +164,51 @@ def test_bad_edits_are_clear_problems_and_another_practice_gets_404(api: Api):
 def test_cancel_a_ready_claim_once_and_never_a_queued_one(api: Api):
     c, a = api.client, api.a
     claim_id = _create(api, _document("CANC1001"))
-    cancelled = c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "rescheduled"},
-                       headers=a)
+    cancelled = c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "rescheduled"}, headers=a)
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["state"] == "cancelled"
     history = c.get(f"/v1/claims/{claim_id}/history", headers=a).json()
     assert history[-1]["from"] == "ready"
     assert "rescheduled" in history[-1]["reason"]
-    assert "cancelled" in _problem(c.post(f"/v1/claims/{claim_id}/cancel", headers=a),
-                                   409)["detail"]
-    _problem(c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "x" * 201},
-                    headers=a), 422)
+    assert (
+        "cancelled" in _problem(c.post(f"/v1/claims/{claim_id}/cancel", headers=a), 409)["detail"]
+    )
+    _problem(c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "x" * 201}, headers=a), 422)
     _problem(c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=a), 422)
 
     queued_id = _create(api, _document("CANC1002"))
     c.post("/v1/claims/submit", json={"claim_ids": [queued_id]}, headers=a)
-    assert "void" in _problem(c.post(f"/v1/claims/{queued_id}/cancel", headers=a),
-                              409)["detail"]
+    assert "void" in _problem(c.post(f"/v1/claims/{queued_id}/cancel", headers=a), 409)["detail"]
 
 
 def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api):
     c, a = api.client, api.a
     rejected_id, document = _rejected(api, "RESUB1001")
-    upload = c.post(f"/v1/claims/{rejected_id}/attachments",
-                    files={"file": ("bitewings.jpg", JPEG, "application/octet-stream")},
-                    data={"report_type": "RB"}, headers=a)
+    upload = c.post(
+        f"/v1/claims/{rejected_id}/attachments",
+        files={"file": ("bitewings.jpg", JPEG, "application/octet-stream")},
+        data={"report_type": "RB"},
+        headers=a,
+    )
     assert upload.status_code == 201, upload.text  # the radiograph the payer wanted
     with api.gateway.database.transaction() as session:
-        (item,) = session.scalars(select(WorkItemRow).where(
-            WorkItemRow.claim_id == rejected_id, WorkItemRow.status == "open")).all()
+        (item,) = session.scalars(
+            select(WorkItemRow).where(
+                WorkItemRow.claim_id == rejected_id, WorkItemRow.status == "open"
+            )
+        ).all()
         assert item.reason == "payer_rejected"
         item_id = item.id
-    assert "resubmit" in _problem(c.patch(f"/v1/claims/{rejected_id}", json=document,
-                                          headers=a), 409)["detail"]
+    assert (
+        "resubmit"
+        in _problem(c.patch(f"/v1/claims/{rejected_id}", json=document, headers=a), 409)["detail"]
+    )
 
     fixed = copy.deepcopy(document)
     fixed["subscriber"]["member_id"] = "PDP100234"
-    answer = c.post(f"/v1/claims/{rejected_id}/resubmit", json=fixed,
-                    headers=a | {"Idempotency-Key": "resub-1"})
+    answer = c.post(
+        f"/v1/claims/{rejected_id}/resubmit", json=fixed, headers=a | {"Idempotency-Key": "resub-1"}
+    )
     assert answer.status_code == 202, answer.text
     body = answer.json()
     new_id = body["claim"]["id"]
@@ -203,8 +217,9 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
     assert body["claim"]["patient_control_number"] == "RESUB1001"
     assert body["resubmission_of"] == rejected_id
     assert body["work_items_closed"] == [item_id]
-    replay = c.post(f"/v1/claims/{rejected_id}/resubmit", json=fixed,
-                    headers=a | {"Idempotency-Key": "resub-1"})
+    replay = c.post(
+        f"/v1/claims/{rejected_id}/resubmit", json=fixed, headers=a | {"Idempotency-Key": "resub-1"}
+    )
     assert replay.headers.get("Idempotent-Replayed") == "true"
     assert replay.json() == body
 
@@ -212,8 +227,7 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
     assert (old["state"], old["superseded_by_id"]) == ("resubmitted", new_id)
     assert f"resubmitted as claim {new_id}" in old["history"][-1]["reason"]
     new = c.get(f"/v1/claims/{new_id}", headers=a).json()
-    assert any(f"resubmission of claim {rejected_id}" in step["reason"]
-               for step in new["history"])
+    assert any(f"resubmission of claim {rejected_id}" in step["reason"] for step in new["history"])
     assert c.get("/v1/claims", params={"state": "resubmitted"}, headers=a).json()["total"] == 1
     aging = c.get("/v1/reports/aging", headers=a).json()
     assert "RESUB1001" not in json.dumps(aging)  # neither is in A/R until the new one is sent
@@ -223,22 +237,37 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
     (moved,) = c.get(f"/v1/claims/{new_id}/attachments", headers=a).json()["items"]
     assert moved["id"] == upload.json()["id"]
     assert c.get(f"/v1/claims/{rejected_id}/attachments", headers=a).json()["items"] == []
-    assert "resubmitted" in _problem(c.post(
-        f"/v1/claims/{rejected_id}/attachments",
-        files={"file": ("more.jpg", JPEG, "application/octet-stream")},
-        data={"report_type": "RB"}, headers=a), 409)["detail"]
+    assert (
+        "resubmitted"
+        in _problem(
+            c.post(
+                f"/v1/claims/{rejected_id}/attachments",
+                files={"file": ("more.jpg", JPEG, "application/octet-stream")},
+                data={"report_type": "RB"},
+                headers=a,
+            ),
+            409,
+        )["detail"]
+    )
     api.exchange()
     assert c.get(f"/v1/claims/{new_id}", headers=a).json()["state"] in (
-        "payer_accepted", "paid", "partially_paid", "denied")
+        "payer_accepted",
+        "paid",
+        "partially_paid",
+        "denied",
+    )
 
 
 def test_the_rejected_claims_attachment_goes_again_with_the_resubmission(api: Api):
     c, a = api.client, api.a
     document = _document("RESUB1003", UNKNOWN_MEMBER)
     claim_id = _create(api, document)
-    upload = c.post(f"/v1/claims/{claim_id}/attachments",
-                    files={"file": ("bitewings.jpg", JPEG, "application/octet-stream")},
-                    data={"report_type": "RB"}, headers=a)
+    upload = c.post(
+        f"/v1/claims/{claim_id}/attachments",
+        files={"file": ("bitewings.jpg", JPEG, "application/octet-stream")},
+        data={"report_type": "RB"},
+        headers=a,
+    )
     assert upload.status_code == 201, upload.text
     number = upload.json()["control_number"]
     c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=a)
@@ -246,13 +275,15 @@ def test_the_rejected_claims_attachment_goes_again_with_the_resubmission(api: Ap
     assert c.get(f"/v1/claims/{claim_id}", headers=a).json()["state"] == "payer_rejected"
     fixed = copy.deepcopy(document)
     fixed["subscriber"]["member_id"] = "PDP100234"
-    new_id = c.post(f"/v1/claims/{claim_id}/resubmit", json=fixed,
-                    headers=a).json()["claim"]["id"]
+    new_id = c.post(f"/v1/claims/{claim_id}/resubmit", json=fixed, headers=a).json()["claim"]["id"]
     (attachment,) = c.get(f"/v1/claims/{new_id}/attachments", headers=a).json()["items"]
     assert attachment["control_number"] == number
     with api.gateway.database.transaction() as session:
-        last_837 = session.scalars(select(SubmissionRow).where(SubmissionRow.kind == "837D")
-                                   .order_by(SubmissionRow.id.desc())).first()
+        last_837 = session.scalars(
+            select(SubmissionRow)
+            .where(SubmissionRow.kind == "837D")
+            .order_by(SubmissionRow.id.desc())
+        ).first()
         assert last_837 is not None
         assert f"*AC*{number}~" in submission_payload(session, last_837).replace("\n", "")
 
@@ -261,16 +292,33 @@ def test_resubmit_refuses_what_is_not_rejected_and_bad_claims(api: Api):
     c, a = api.client, api.a
     ready_id = _create(api, _document("RESUB1002"))
     document = _document("RESUB1002")
-    assert "rejected" in _problem(c.post(f"/v1/claims/{ready_id}/resubmit", json=document,
-                                         headers=a), 409)["detail"]
+    assert (
+        "rejected"
+        in _problem(c.post(f"/v1/claims/{ready_id}/resubmit", json=document, headers=a), 409)[
+            "detail"
+        ]
+    )
     rejected_id, rejected = _rejected(api, "RESUB1004")
-    _problem(c.post(f"/v1/claims/{rejected_id}/resubmit", json=rejected | {
-        "patient_control_number": "RESUB9999"}, headers=a), 422)
+    _problem(
+        c.post(
+            f"/v1/claims/{rejected_id}/resubmit",
+            json=rejected | {"patient_control_number": "RESUB9999"},
+            headers=a,
+        ),
+        422,
+    )
     replacement = rejected | {"frequency": "7", "payer_claim_control_number": "X1"}
-    assert "frequency" in json.dumps(_problem(c.post(
-        f"/v1/claims/{rejected_id}/resubmit", json=replacement, headers=a), 422))
-    _problem(c.post(f"/v1/claims/{rejected_id}/resubmit", content=b"{", headers=a | {
-        "Content-Type": "application/json"}), 400)
+    assert "frequency" in json.dumps(
+        _problem(c.post(f"/v1/claims/{rejected_id}/resubmit", json=replacement, headers=a), 422)
+    )
+    _problem(
+        c.post(
+            f"/v1/claims/{rejected_id}/resubmit",
+            content=b"{",
+            headers=a | {"Content-Type": "application/json"},
+        ),
+        400,
+    )
     assert c.get(f"/v1/claims/{rejected_id}", headers=a).json()["state"] == "payer_rejected"
 
 

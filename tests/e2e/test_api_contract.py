@@ -89,8 +89,7 @@ def _numbered(world: World, pcn: str) -> int:
     replaced or voided."""
     from edigateway.persistence.tables import ClaimRow
 
-    claim_id: int = _ok(world.api.post("/v1/claims", json=_claim(pcn=pcn),
-                                       headers=world.a))["id"]
+    claim_id: int = _ok(world.api.post("/v1/claims", json=_claim(pcn=pcn), headers=world.a))["id"]
     with world.gateway.database.transaction() as session:
         row = session.get(ClaimRow, claim_id)
         assert row is not None
@@ -124,24 +123,38 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     validator = Validator(REPO / "mappings", folder / "cache")
     settings = Settings(data_dir=folder / "var", mappings_dir=REPO / "mappings")
     clock = Clock()
-    with Simulator(settings, validator=validator, clock=clock, sftp_port=0,
-                   http_port=0) as sim:
-        gateway = bootstrap(settings.model_copy(update=sim.client_settings()), clock=clock,
-                            validator=validator)
-        a, b = ({"Authorization": "Bearer " + create_key(
-            gateway.database, practice=npi, scopes="admin", name="contract",
-            keyring=gateway.keyring, now=START, create_name=f"P{npi}").token}
-            for npi in (PRACTICE_A, PRACTICE_B))
+    with Simulator(settings, validator=validator, clock=clock, sftp_port=0, http_port=0) as sim:
+        gateway = bootstrap(
+            settings.model_copy(update=sim.client_settings()), clock=clock, validator=validator
+        )
+        a, b = (
+            {
+                "Authorization": "Bearer "
+                + create_key(
+                    gateway.database,
+                    practice=npi,
+                    scopes="admin",
+                    name="contract",
+                    keyring=gateway.keyring,
+                    now=START,
+                    create_name=f"P{npi}",
+                ).token
+            }
+            for npi in (PRACTICE_A, PRACTICE_B)
+        )
         with TestClient(create_app(gateway), base_url="http://127.0.0.1") as api:
             paid = _ok(api.post("/v1/claims", json=_claim(), headers=a))["id"]
-            denied = _ok(api.post("/v1/claims", headers=a, json=_claim(
-                "23_perio_maintenance_and_night_guard")))["id"]  # the night guard: denied
-            _ok(api.post("/v1/claims/submit", json={"claim_ids": [paid, denied]},
-                         headers=a))
+            denied = _ok(
+                api.post(
+                    "/v1/claims", headers=a, json=_claim("23_perio_maintenance_and_night_guard")
+                )
+            )["id"]  # the night guard: denied
+            _ok(api.post("/v1/claims/submit", json={"claim_ids": [paid, denied]}, headers=a))
             world = World(gateway, sim, clock, api, a, b, paid, 0)
             _exchange(world)
-            world.ready = _ok(api.post("/v1/claims", json=_claim("01_filling_amalgam_mod"),
-                                       headers=a))["id"]
+            world.ready = _ok(
+                api.post("/v1/claims", json=_claim("01_filling_amalgam_mod"), headers=a)
+            )["id"]
             yield world
         gateway.close()
 
@@ -165,7 +178,8 @@ def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Any:
     """A JSON Schema validator of ``schema`` whose references resolve in ``document``
     (formats checked: an RFC 3339 date-time must carry its offset)."""
     return jsonschema_rs.Draft202012Validator(
-        {**schema, "components": document["components"]}, validate_formats=True)
+        {**schema, "components": document["components"]}, validate_formats=True
+    )
 
 
 # --------------------------------------------------------------------------- the document
@@ -176,16 +190,19 @@ def test_the_checked_in_document_is_the_served_one(world: World):
     checked_in = json.loads(CHECKED_IN.read_text(encoding="utf-8"))
     assert served == checked_in, (
         "docs/openapi.json differs from the served document: review the change, then "
-        "regenerate it with `.venv/bin/python -m edigateway.api.export docs/openapi.json`")
+        "regenerate it with `.venv/bin/python -m edigateway.api.export docs/openapi.json`"
+    )
 
 
 def test_operations_are_hand_named_secured_and_documented(world: World):
     document = _document(world)
     schemes = document["components"]["securitySchemes"]
-    assert (schemes["bearerAuth"]["type"], schemes["bearerAuth"]["scheme"]) == (
-        "http", "bearer")
-    assert (schemes["apiKeyAuth"]["type"], schemes["apiKeyAuth"]["in"],
-            schemes["apiKeyAuth"]["name"]) == ("apiKey", "header", "X-API-Key")
+    assert (schemes["bearerAuth"]["type"], schemes["bearerAuth"]["scheme"]) == ("http", "bearer")
+    assert (
+        schemes["apiKeyAuth"]["type"],
+        schemes["apiKeyAuth"]["in"],
+        schemes["apiKeyAuth"]["name"],
+    ) == ("apiKey", "header", "X-API-Key")
     names = []
     for path, item in document["paths"].items():
         for method, operation in item.items():
@@ -193,8 +210,9 @@ def test_operations_are_hand_named_secured_and_documented(world: World):
             names.append(operation["operationId"])
             assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)+", operation["operationId"]), where
             parameters = operation.get("parameters", [])
-            assert not {p["name"].lower() for p in parameters} & {"authorization",
-                                                                    "x-api-key"}, where
+            assert not {p["name"].lower() for p in parameters} & {"authorization", "x-api-key"}, (
+                where
+            )
             assert all(p.get("description") for p in parameters), where
             if "requestBody" in operation:
                 content = operation["requestBody"]["content"]
@@ -207,33 +225,48 @@ def test_operations_are_hand_named_secured_and_documented(world: World):
                 assert "security" not in operation, where  # the public health probes
                 continue
             (scope,) = operation["x-scopes"]
-            assert operation["security"] == [{"bearerAuth": [scope]},
-                                             {"apiKeyAuth": [scope]}], where
+            assert operation["security"] == [{"bearerAuth": [scope]}, {"apiKeyAuth": [scope]}], (
+                where
+            )
             assert f"Requires the scope `{scope}`" in operation["description"], where
             errors = {s: r for s, r in operation["responses"].items() if s >= "400"}
             assert {"401", "403", "422", "500", "503"} <= set(errors), where
             for answer in errors.values():
-                assert answer["content"] == {"application/problem+json": {"schema": {
-                    "$ref": "#/components/schemas/Problem"}}}, where
+                assert answer["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }, where
     assert len(names) == len(set(names)) >= 20
-    assert {"createClaim", "listRemittances", "getRemittance", "getClaim", "submitClaims",
-            "listReceivedFiles", "getHealth", "getReadiness"} <= set(names)
+    assert {
+        "createClaim",
+        "listRemittances",
+        "getRemittance",
+        "getClaim",
+        "submitClaims",
+        "listReceivedFiles",
+        "getHealth",
+        "getReadiness",
+    } <= set(names)
 
 
 def test_every_property_is_described_and_the_description_table_is_not_stale(world: World):
     document = _document(world)
-    bare = [f"{name}.{field}" for name, schema in document["components"]["schemas"].items()
-            for field, spec in schema.get("properties", {}).items()
-            if not spec.get("description")]
+    bare = [
+        f"{name}.{field}"
+        for name, schema in document["components"]["schemas"].items()
+        for field, spec in schema.get("properties", {}).items()
+        if not spec.get("description")
+    ]
     assert bare == []
     assert "Claim-Input" not in document["components"]["schemas"]  # one schema per model
     app = world.api.app
     assert isinstance(app, FastAPI)
     raw = get_openapi(title="t", version="0", routes=app.routes)["components"]["schemas"]
-    undescribed = {(name.removesuffix("-Input").removesuffix("-Output"), field)
-                   for name, schema in raw.items()
-                   for field, spec in schema.get("properties", {}).items()
-                   if not spec.get("description")}
+    undescribed = {
+        (name.removesuffix("-Input").removesuffix("-Output"), field)
+        for name, schema in raw.items()
+        for field, spec in schema.get("properties", {}).items()
+        if not spec.get("description")
+    }
     table = {(name, field) for name, fields in FIELDS.items() for field in fields}
     assert table - undescribed == set(), "entries the models now describe, or gone"
 
@@ -243,17 +276,22 @@ def test_examples_fit_their_schemas_and_no_schema_is_a_number(world: World):
     checked = 0
     for name, schema in document["components"]["schemas"].items():
         for example in schema.get("examples", []):
-            errors = [e.message for e in _validator(document, {
-                "$ref": f"#/components/schemas/{name}"}).iter_errors(example)]
+            errors = [
+                e.message
+                for e in _validator(document, {"$ref": f"#/components/schemas/{name}"}).iter_errors(
+                    example
+                )
+            ]
             assert errors == [], (name, errors)
             checked += 1
     for path, item in document["paths"].items():
         for operation in item.values():
-            body = operation.get("requestBody", {}).get("content", {}).get(
-                "application/json")
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             for example in (body or {}).get("examples", {}).values():
-                errors = [e.message for e in _validator(document, body["schema"])
-                          .iter_errors(example["value"])]
+                errors = [
+                    e.message
+                    for e in _validator(document, body["schema"]).iter_errors(example["value"])
+                ]
                 assert errors == [], (path, errors)
                 checked += 1
     assert checked >= 15
@@ -270,8 +308,7 @@ def _no_floats(text: str) -> Any:
     return json.loads(text, parse_float=refuse)
 
 
-def _answer_schema(document: dict[str, Any], method: str, url: str, status: int
-                   ) -> dict[str, Any]:
+def _answer_schema(document: dict[str, Any], method: str, url: str, status: int) -> dict[str, Any]:
     path = url.split("?", maxsplit=1)[0]
     for template, item in document["paths"].items():
         pattern = re.sub(r"\{[^}]+\}", r"[^/]+", template)
@@ -291,11 +328,9 @@ def test_real_answers_match_the_schema_money_as_strings_and_times_with_offsets(w
     fresh = _ok(api.post("/v1/claims", json=_claim(pcn="WALK01"), headers=a))["id"]
     numbered = _numbered(world, "WALK03")
     remittance = _ok(api.get("/v1/remittances", headers=a))["items"][0]["id"]
-    inquiry = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
-                         .read_text())
+    inquiry = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
     benefits = _ok(api.post("/v1/eligibility", json={"inquiry": inquiry}, headers=a))
-    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json")
-                      .read_text())
+    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json").read_text())
     calls: list[tuple[str, str, dict[str, Any]]] = [
         ("get", f"/v1/claims/{world.paid}", {}),
         ("get", f"/v1/claims/{world.paid}/history", {}),
@@ -306,31 +341,43 @@ def test_real_answers_match_the_schema_money_as_strings_and_times_with_offsets(w
         ("get", "/v1/transmissions", {}),
         ("get", "/v1/received-files", {}),
         ("get", "/v1/reports/aging", {}),
-        ("post", "/v1/claims", {"json": _claim(pcn="WALK02"),
-                                "headers": {"Idempotency-Key": "walk-2"}}),
-        ("post", "/v1/claims", {"json": _claim(pcn="WALK02"),
-                                "headers": {"Idempotency-Key": "walk-2"}}),  # replayed
+        (
+            "post",
+            "/v1/claims",
+            {"json": _claim(pcn="WALK02"), "headers": {"Idempotency-Key": "walk-2"}},
+        ),
+        (
+            "post",
+            "/v1/claims",
+            {"json": _claim(pcn="WALK02"), "headers": {"Idempotency-Key": "walk-2"}},
+        ),  # replayed
         ("post", "/v1/claims/validate", {"json": _claim("01_filling_amalgam_mod")}),
-        ("post", "/v1/claims/submit", {"json": {"claim_ids": [fresh]},
-                                       "headers": {"Idempotency-Key": "walk-s"}}),
+        (
+            "post",
+            "/v1/claims/submit",
+            {"json": {"claim_ids": [fresh]}, "headers": {"Idempotency-Key": "walk-s"}},
+        ),
         ("post", f"/v1/claims/{numbered}/replace", {"json": _corrected("WALK03")}),
-        ("post", "/v1/estimates", {"json": {"benefits": benefits["benefits"][0],
-                                            "plan": plan}}),
-        ("post", f"/v1/claims/{world.ready}/estimate",
-         {"json": {"benefits": benefits["benefits"][0]}}),
+        ("post", "/v1/estimates", {"json": {"benefits": benefits["benefits"][0], "plan": plan}}),
+        (
+            "post",
+            f"/v1/claims/{world.ready}/estimate",
+            {"json": {"benefits": benefits["benefits"][0]}},
+        ),
         ("get", "/v1/claims/999999", {}),
         ("get", "/healthz", {}),
         ("get", "/readyz", {}),
     ]
     statuses = []
     for method, url, options in calls:
-        response = api.request(method, url, headers=a | options.pop("headers", {}),
-                               **options)
+        response = api.request(method, url, headers=a | options.pop("headers", {}), **options)
         statuses.append(response.status_code)
         body = _no_floats(response.text)
         schema = _answer_schema(document, method, url, response.status_code)
-        errors = [f"{e.instance_path}: {e.message}"
-                  for e in _validator(document, schema).iter_errors(body)]
+        errors = [
+            f"{e.instance_path}: {e.message}"
+            for e in _validator(document, schema).iter_errors(body)
+        ]
         assert errors == [], (method, url, errors[:5])
         for value in re.findall(r'"(\d{4}-\d\d-\d\dT[^"]+)"', response.text):
             assert OFFSET.search(value), (url, value)
@@ -347,26 +394,43 @@ def test_problems_have_a_type_per_kind_and_edit_ids_as_a_field(world: World):
     api, a = world.api, world.a
     bad_tooth = _claim(pcn="EDIT01")
     bad_tooth["lines"][0]["teeth"] = [{"tooth": "33"}]
-    body = _problem(api.post("/v1/claims", json=bad_tooth, headers=a), 422,
-                    "claim-edit-failed")
+    body = _problem(api.post("/v1/claims", json=bad_tooth, headers=a), 422, "claim-edit-failed")
     (failure,) = [e for e in body["errors"] if e["path"].startswith("lines.0.teeth")]
     assert re.fullmatch(r"E0\d\d", failure["edit"])
     assert failure["message"].startswith(f"{failure['edit']}: ")
     _problem(api.get("/v1/claims"), 401, "unauthorized")
-    readonly = {"Authorization": "Bearer " + create_key(
-        world.gateway.database, practice=PRACTICE_A, scopes="claims:read", name="ro",
-        keyring=world.gateway.keyring, now=START).token}
-    _problem(api.post("/v1/claims/submit", json={"claim_ids": [1]}, headers=readonly), 403,
-             "forbidden")
+    readonly = {
+        "Authorization": "Bearer "
+        + create_key(
+            world.gateway.database,
+            practice=PRACTICE_A,
+            scopes="claims:read",
+            name="ro",
+            keyring=world.gateway.keyring,
+            now=START,
+        ).token
+    }
+    _problem(
+        api.post("/v1/claims/submit", json={"claim_ids": [1]}, headers=readonly), 403, "forbidden"
+    )
     _problem(api.get("/v1/claims/999999", headers=a), 404, "not-found")
-    _problem(api.get("/v1/claims", params={"state": "lost"}, headers=a), 422,
-             "invalid-input")
-    _problem(api.post("/v1/claims", content=b'{"patient_control_number": ', headers=a | {
-        "content-type": "application/json"}), 400, "malformed-json")
+    _problem(api.get("/v1/claims", params={"state": "lost"}, headers=a), 422, "invalid-input")
+    _problem(
+        api.post(
+            "/v1/claims",
+            content=b'{"patient_control_number": ',
+            headers=a | {"content-type": "application/json"},
+        ),
+        400,
+        "malformed-json",
+    )
     key = {"Idempotency-Key": "problems-1"}
     _ok(api.post("/v1/claims", json=_claim(pcn="IDEM01"), headers=a | key))
-    _problem(api.post("/v1/claims", json=_claim(pcn="IDEM02"), headers=a | key), 422,
-             "idempotency-key-reused")
+    _problem(
+        api.post("/v1/claims", json=_claim(pcn="IDEM02"), headers=a | key),
+        422,
+        "idempotency-key-reused",
+    )
 
 
 def test_conflicts_are_409(world: World):
@@ -384,8 +448,11 @@ def test_conflicts_are_409(world: World):
     assert "already superseded" in body["detail"]
     item = _ok(api.get("/v1/workqueue", headers=a))["items"][0]["id"]
     _ok(api.post(f"/v1/workqueue/{item}/resolve", json={"note": "done"}, headers=a))
-    _problem(api.post(f"/v1/workqueue/{item}/resolve", json={"note": "again"}, headers=a),
-             409, "conflict")
+    _problem(
+        api.post(f"/v1/workqueue/{item}/resolve", json={"note": "again"}, headers=a),
+        409,
+        "conflict",
+    )
 
 
 def test_bodies_that_are_not_json_get_415(world: World):
@@ -396,13 +463,27 @@ def test_bodies_that_are_not_json_get_415(world: World):
         response = api.post("/v1/claims", content=text.encode(), headers=headers)
         body = _problem(response, 415, "unsupported-media-type")
         assert "application/json" in body["detail"]
-    assert api.get("/v1/claims", params={"patient_control_number": "MEDIA01"},
-                   headers=a).json()["total"] == 0
-    charset = api.post("/v1/claims", content=text.encode(),
-                       headers=a | {"content-type": "application/json; charset=utf-8"})
+    assert (
+        api.get("/v1/claims", params={"patient_control_number": "MEDIA01"}, headers=a).json()[
+            "total"
+        ]
+        == 0
+    )
+    charset = api.post(
+        "/v1/claims",
+        content=text.encode(),
+        headers=a | {"content-type": "application/json; charset=utf-8"},
+    )
     assert charset.status_code == 201, charset.text
-    _problem(api.post("/v1/workqueue/1/resolve", content=b"note=done", headers=a | {
-        "content-type": "text/plain"}), 415, "unsupported-media-type")
+    _problem(
+        api.post(
+            "/v1/workqueue/1/resolve",
+            content=b"note=done",
+            headers=a | {"content-type": "text/plain"},
+        ),
+        415,
+        "unsupported-media-type",
+    )
 
 
 # --------------------------------------------------------------------------- bodies
@@ -416,13 +497,17 @@ def test_replace_takes_the_bare_claim_and_still_the_wrapped_one_deprecated(world
     assert "Deprecation" not in bare.headers
     assert (bare.json()["frequency"], bare.json()["total_charge"]) == ("7", "1530.00")
     corrected = _corrected("REPL01", "270.00")
-    wrapped = api.post(f"/v1/claims/{bare.json()['id']}/replace", json={"claim": corrected},
-                       headers=a)
+    wrapped = api.post(
+        f"/v1/claims/{bare.json()['id']}/replace", json={"claim": corrected}, headers=a
+    )
     assert wrapped.status_code == 201, wrapped.text
     assert re.fullmatch(r"@\d+", wrapped.headers["Deprecation"])
     corrected["lines"][0]["procedure_code"] = "X9999"
-    body = _problem(api.post(f"/v1/claims/{wrapped.json()['id']}/replace", json=corrected,
-                             headers=a), 422, "claim-edit-failed")
+    body = _problem(
+        api.post(f"/v1/claims/{wrapped.json()['id']}/replace", json=corrected, headers=a),
+        422,
+        "claim-edit-failed",
+    )
     assert [e["path"] for e in body["errors"]] == ["lines.0.procedure_code"]
 
 
@@ -463,32 +548,43 @@ def test_lists_take_updated_since(world: World):
     changed = _ok(api.post("/v1/claims", json=_claim(pcn="SINCE01"), headers=a))["id"]
     claims = _ok(api.get("/v1/claims", params={"updated_since": _since(mark)}, headers=a))
     assert [c["id"] for c in claims["items"]] == [changed]
-    everything = _ok(api.get("/v1/claims", params={"updated_since": _since(START)},
-                             headers=a))
+    everything = _ok(api.get("/v1/claims", params={"updated_since": _since(START)}, headers=a))
     assert {world.paid, world.ready, changed} <= {c["id"] for c in everything["items"]}
-    assert _ok(api.get("/v1/remittances", params={"updated_since": _since(mark)},
-                       headers=a))["items"] == []
-    assert _ok(api.get("/v1/remittances", params={"updated_since": _since(START)},
-                       headers=a))["total"] >= 1
+    assert (
+        _ok(api.get("/v1/remittances", params={"updated_since": _since(mark)}, headers=a))["items"]
+        == []
+    )
+    assert (
+        _ok(api.get("/v1/remittances", params={"updated_since": _since(START)}, headers=a))["total"]
+        >= 1
+    )
     item = _ok(api.get("/v1/workqueue", headers=a))["items"][-1]["id"]
     _ok(api.post(f"/v1/workqueue/{item}/resolve", json={"note": "since"}, headers=a))
-    since = _ok(api.get("/v1/workqueue", params={"updated_since": _since(mark),
-                                                 "include_resolved": True}, headers=a))
+    since = _ok(
+        api.get(
+            "/v1/workqueue",
+            params={"updated_since": _since(mark), "include_resolved": True},
+            headers=a,
+        )
+    )
     assert [i["id"] for i in since["items"]] == [item]
-    body = _problem(api.get("/v1/claims", params={"updated_since": "2026-11-23T09:00:00"},
-                            headers=a), 422, "invalid-input")
+    body = _problem(
+        api.get("/v1/claims", params={"updated_since": "2026-11-23T09:00:00"}, headers=a),
+        422,
+        "invalid-input",
+    )
     assert body["errors"][0]["path"] == "query.updated_since"
 
 
 def test_remittances_filter_by_claim_payer_dates_and_trace_number(world: World):
     api, a = world.api, world.a
-    (payment,) = _ok(api.get("/v1/remittances", params={"claim_id": world.paid},
-                             headers=a))["items"]
+    (payment,) = _ok(api.get("/v1/remittances", params={"claim_id": world.paid}, headers=a))[
+        "items"
+    ]
     day = datetime.fromisoformat(payment["payment_date"]).date()
 
     def found(**params: Any) -> list[int]:
-        return [r["id"] for r in _ok(api.get("/v1/remittances", params=params,
-                                             headers=a))["items"]]
+        return [r["id"] for r in _ok(api.get("/v1/remittances", params=params, headers=a))["items"]]
 
     assert found(claim_id=world.ready) == []
     assert found(trace_number=payment["trace_number"]) == [payment["id"]]
@@ -498,10 +594,13 @@ def test_remittances_filter_by_claim_payer_dates_and_trace_number(world: World):
     assert payment["id"] in found(paid_from=day.isoformat(), paid_to=day.isoformat())
     assert found(paid_from=(day + timedelta(days=1)).isoformat()) == []
     assert found(paid_to=(day - timedelta(days=1)).isoformat()) == []
-    assert found(claim_id=world.paid, trace_number=payment["trace_number"],
-                 payer_id=payment["payer_id"]) == [payment["id"]]
-    assert _ok(api.get("/v1/remittances", params={"claim_id": world.paid},
-                       headers=world.b))["items"] == []
+    assert found(
+        claim_id=world.paid, trace_number=payment["trace_number"], payer_id=payment["payer_id"]
+    ) == [payment["id"]]
+    assert (
+        _ok(api.get("/v1/remittances", params={"claim_id": world.paid}, headers=world.b))["items"]
+        == []
+    )
 
 
 def test_received_files_list_the_835s_that_carried_the_practice_payments(world: World):
@@ -523,20 +622,25 @@ def test_received_files_list_the_835s_that_carried_the_practice_payments(world: 
 
 def test_health_and_readiness_answer_without_credentials_or_detail(world: World):
     api = world.api
-    assert (api.get("/healthz").status_code, api.get("/healthz").json()) == (
-        200, {"status": "ok"})
+    assert (api.get("/healthz").status_code, api.get("/healthz").json()) == (200, {"status": "ok"})
     ready = api.get("/readyz")
     assert (ready.status_code, ready.json()) == (
-        200, {"status": "ready", "checks": {"database": "ok", "keys": "ok"}})
+        200,
+        {"status": "ready", "checks": {"database": "ok", "keys": "ok"}},
+    )
     with tempfile.TemporaryDirectory() as folder:
         nowhere = "postgresql+psycopg://edigateway:secret@127.0.0.1:1/edigateway"
-        broken = bootstrap(Settings(data_dir=Path(folder), database_url=nowhere,
-                                    mappings_dir=REPO / "mappings"), clock=world.clock)
+        broken = bootstrap(
+            Settings(data_dir=Path(folder), database_url=nowhere, mappings_dir=REPO / "mappings"),
+            clock=world.clock,
+        )
         with TestClient(create_app(broken), base_url="http://127.0.0.1") as client:
             assert client.get("/healthz").status_code == 200
             answer = client.get("/readyz")
     assert (answer.status_code, answer.json()) == (
-        503, {"status": "not_ready", "checks": {"database": "failed", "keys": "ok"}})
+        503,
+        {"status": "not_ready", "checks": {"database": "failed", "keys": "ok"}},
+    )
     assert "127.0.0.1" not in answer.text
     assert "secret" not in answer.text
 

@@ -32,8 +32,10 @@ anything looks the record up)."""
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    gateway = bootstrap(Settings(data_dir=tmp_path_factory.mktemp("limits"),
-                                 mappings_dir=REPO / "mappings"), clock=lambda: NOW)
+    gateway = bootstrap(
+        Settings(data_dir=tmp_path_factory.mktemp("limits"), mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+    )
     yield create_app(gateway)
     gateway.database.dispose()
 
@@ -43,17 +45,25 @@ def served(app: FastAPI) -> Iterator[tuple[str, dict[str, str]]]:
     import uvicorn
 
     gateway = app.state.gateway
-    token = create_key(gateway.database, practice="1456789019", scopes="admin", name="t",
-                       keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
-                                           log_level="warning"))
+    token = create_key(
+        gateway.database,
+        practice="1456789019",
+        scopes="admin",
+        name="t",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    ).token
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}",
-                                       "Content-Type": "application/json"}
+    yield (
+        f"http://127.0.0.1:{port}",
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     server.should_exit = True
     thread.join()
 
@@ -70,8 +80,10 @@ def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
 
 
 MULTIPART = "multipart/form-data; boundary=edg"
-FILE_PART = (b'--edg\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
-             b"Content-Type: application/octet-stream\r\n\r\n")
+FILE_PART = (
+    b'--edg\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+    b"Content-Type: application/octet-stream\r\n\r\n"
+)
 
 
 def _multipart(total: int) -> Iterator[bytes]:
@@ -98,8 +110,13 @@ def test_oversize_bodies_get_413_chunked_or_not(served: tuple[str, dict[str, str
         assert "content-length" not in chunked.headers
         _too_large(client.send(chunked))
         _too_large(client.post("/v1/claims", content=b"[" + b" " * (2 << 20) + b"]"))
-        _too_large(client.post("/ui/login", content=_chunks(2 << 20),
-                               headers={"Content-Type": "application/x-www-form-urlencoded"}))
+        _too_large(
+            client.post(
+                "/ui/login",
+                content=_chunks(2 << 20),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        )
         under = client.post("/v1/claims", content=_chunks(MAX_BODY_BYTES - 100))
         assert under.status_code == 422  # read whole, then refused as not a claim
         assert client.get("/v1/claims").status_code == 200
@@ -115,10 +132,14 @@ def _body_routes(app: FastAPI, *, reading: bool = True) -> list[tuple[str, str]]
         if not isinstance(route, APIRoute) or (route.body_field is not None) != reading:
             continue
         assert context.path_format is not None, route
-        path = context.path_format.format(**{
-            name: SAMPLE_PATH_VALUES.get(name, 1) for name in context.param_convertors})
-        routes.extend((method, path) for method in sorted(route.methods or ())
-                      if reading or method in ("POST", "PUT", "PATCH", "DELETE"))
+        path = context.path_format.format(
+            **{name: SAMPLE_PATH_VALUES.get(name, 1) for name in context.param_convertors}
+        )
+        routes.extend(
+            (method, path)
+            for method in sorted(route.methods or ())
+            if reading or method in ("POST", "PUT", "PATCH", "DELETE")
+        )
     return routes
 
 
@@ -132,9 +153,11 @@ def _form(app: FastAPI, path: str) -> bool:
         template = re.sub(r"\{[^}]+\}", "[^/]+", context.path_format or "")
         if isinstance(context.original_route, APIRoute) and re.fullmatch(template, path):
             operations = app.openapi()["paths"].get(context.path_format, {})
-            return any(media.startswith(("multipart/", "application/x-www-form"))
-                       for operation in operations.values()
-                       for media in operation.get("requestBody", {}).get("content", {}))
+            return any(
+                media.startswith(("multipart/", "application/x-www-form"))
+                for operation in operations.values()
+                for media in operation.get("requestBody", {}).get("content", {})
+            )
     return False
 
 
@@ -148,12 +171,12 @@ def _limit_of(app: FastAPI, path: str) -> int:
     return int(options.get("limit", MAX_BODY_BYTES))  # type: ignore[call-overload]
 
 
-def test_every_route_taking_a_body_answers_413(app: FastAPI,
-                                               served: tuple[str, dict[str, str]]):
+def test_every_route_taking_a_body_answers_413(app: FastAPI, served: tuple[str, dict[str, str]]):
     base, headers = served
     routes = _body_routes(app)
-    assert {("POST", "/v1/claims"), ("POST", "/v1/claims/1/replace"),
-            ("POST", "/ui/login")} <= set(routes)
+    assert {("POST", "/v1/claims"), ("POST", "/v1/claims/1/replace"), ("POST", "/ui/login")} <= set(
+        routes
+    )
     key = {"Authorization": headers["Authorization"]}
     with httpx.Client(base_url=base, headers=key, timeout=30) as client:
         for method, path in routes:
@@ -163,10 +186,8 @@ def test_every_route_taking_a_body_answers_413(app: FastAPI,
             else:
                 kind, body = {"Content-Type": "application/json"}, _chunks
             _too_large(client.request(method, path, content=body(over), headers=kind))
-            _too_large(client.request(method, path, content=b"".join(body(over)),
-                                      headers=kind))
+            _too_large(client.request(method, path, content=b"".join(body(over)), headers=kind))
         for method, path in _body_routes(app, reading=False):  # refused unread
-            _too_large(client.request(method, path,
-                                      content=b" " * (_limit_of(app, path) + 1024)))
+            _too_large(client.request(method, path, content=b" " * (_limit_of(app, path) + 1024)))
         assert client.get("/v1/claims").status_code == 200  # the connection is still usable
     print(f"413 on {len(routes)} routes taking a body, chunked and with Content-Length")

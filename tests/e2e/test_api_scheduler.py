@@ -34,26 +34,31 @@ def _wait_for(read_state: object, wanted: set[str]) -> str:
 
 
 def test_serve_sends_and_polls_by_itself(tmp_path: Path, validator: Validator):
-    settings = settings_for(tmp_path, schedule_send_seconds=1, schedule_poll_seconds=1,
-                            schedule_status_minutes=60)
+    settings = settings_for(
+        tmp_path, schedule_send_seconds=1, schedule_poll_seconds=1, schedule_status_minutes=60
+    )
     with simulated_gateway(settings, validator) as (sim, gateway):
         names = [job.name for job in jobs(gateway, exchange=True)]
-        assert names == ["deliver_webhooks", "send_outbox", "poll_clearinghouse",
-                         "follow_up_claim_status", "open_appeal_reminders"]
+        assert names == [
+            "deliver_webhooks",
+            "send_outbox",
+            "poll_clearinghouse",
+            "follow_up_claim_status",
+            "open_appeal_reminders",
+        ]
         assert [job.name for job in jobs(gateway, exchange=False)] == ["deliver_webhooks"]
         headers = {"Authorization": f"Bearer {api_key(gateway, npi=PRACTICE_NPI)}"}
-        with TestClient(create_app(gateway, schedule=True),
-                        base_url="http://127.0.0.1") as client:
+        with TestClient(create_app(gateway, schedule=True), base_url="http://127.0.0.1") as client:
             claim = json.loads((FIXTURES / "claims" / "05_crown_initial.json").read_text())
             created = client.post("/v1/claims", json=claim["claims"][0], headers=headers)
             claim_id = created.json()["id"]
-            submitted = client.post("/v1/claims/submit", json={"claim_ids": [claim_id]},
-                                    headers=headers)
+            submitted = client.post(
+                "/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=headers
+            )
             assert submitted.status_code == 202, submitted.text
 
             def state() -> str:
-                found: str = client.get(f"/v1/claims/{claim_id}",
-                                        headers=headers).json()["state"]
+                found: str = client.get(f"/v1/claims/{claim_id}", headers=headers).json()["state"]
                 return found
 
             assert _wait_for(state, {"submitted"}) == "submitted"  # the sender's round
@@ -61,5 +66,9 @@ def test_serve_sends_and_polls_by_itself(tmp_path: Path, validator: Validator):
             answered = _wait_for(state, {"paid", "partially_paid", "denied"})
             assert answered in {"paid", "partially_paid", "denied"}  # the poller's rounds
             history = client.get(f"/v1/claims/{claim_id}/history", headers=headers).json()
-            assert [step["to"] for step in history][:4] == ["ready", "queued", "submitted",
-                                                           "ch_accepted"]
+            assert [step["to"] for step in history][:4] == [
+                "ready",
+                "queued",
+                "submitted",
+                "ch_accepted",
+            ]

@@ -29,13 +29,25 @@ TOKEN: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("api")
-    gateway = bootstrap(Settings(data_dir=folder, mappings_dir=REPO / "mappings",
-                                 sim_http_port=9,  # eligibility: nobody there → 502
-                                 trusted_hosts=["testserver"]),  # Schemathesis' ASGI Host
-                        clock=lambda: NOW, validator=Validator(REPO / "mappings", folder))
-    created = create_key(gateway.database, practice="1456789019", scopes="admin",
-                         name="schemathesis", keyring=gateway.keyring, now=NOW,
-                         create_name="MAPLE STREET DENTAL")
+    gateway = bootstrap(
+        Settings(
+            data_dir=folder,
+            mappings_dir=REPO / "mappings",
+            sim_http_port=9,  # eligibility: nobody there → 502
+            trusted_hosts=["testserver"],
+        ),  # Schemathesis' ASGI Host
+        clock=lambda: NOW,
+        validator=Validator(REPO / "mappings", folder),
+    )
+    created = create_key(
+        gateway.database,
+        practice="1456789019",
+        scopes="admin",
+        name="schemathesis",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE STREET DENTAL",
+    )
     TOKEN["Authorization"] = f"Bearer {created.token}"
     yield schemathesis.openapi.from_asgi("/v1/openapi.json", create_app(gateway))
     gateway.database.dispose()
@@ -45,15 +57,24 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 def test_no_server_errors_and_answers_match_the_schema(case: Any) -> None:
     if case.path == "/v1/events" and isinstance(case.query, dict) and "wait" in case.query:
         # a generated long-poll (up to 30 s, no event coming) would outlast the client's
         # read timeout; the wait itself is tested in test_webhooks_e2e
-        case.query["wait"] = min(int(case.query["wait"]), 1) if str(
-            case.query["wait"]).lstrip("-").isdigit() else case.query["wait"]
+        case.query["wait"] = (
+            min(int(case.query["wait"]), 1)
+            if str(case.query["wait"]).lstrip("-").isdigit()
+            else case.query["wait"]
+        )
     response = case.call(headers=TOKEN)
     if case.path == "/v1/eligibility" and response.status_code == 502:
         return  # the clearinghouse is deliberately absent here; 502 is the documented answer
@@ -61,5 +82,6 @@ def test_no_server_errors_and_answers_match_the_schema(case: Any) -> None:
     # Schema, so a schema-valid request may rightly get 422; and pydantic's lax mode takes
     # 0/1 for false/true on purpose (PM systems send both). Every other check applies:
     # no 5xx, documented status codes, content types, headers and response schemas.
-    case.validate_response(response, excluded_checks=[positive_data_acceptance,
-                                                      negative_data_rejection])
+    case.validate_response(
+        response, excluded_checks=[positive_data_acceptance, negative_data_rejection]
+    )

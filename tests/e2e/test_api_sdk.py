@@ -27,8 +27,15 @@ from tests.factories import NOW, REPO
 pytestmark = pytest.mark.slow  # generates a client package with openapi-python-client
 
 PACKAGE = "edigateway_sdk"
-FILE_TYPES = ("application/pdf", "application/zip", "application/edi-x12", "image/jpeg",
-              "image/png", "image/tiff", "text/html")
+FILE_TYPES = (
+    "application/pdf",
+    "application/zip",
+    "application/edi-x12",
+    "image/jpeg",
+    "image/png",
+    "image/tiff",
+    "text/html",
+)
 """Responses that are files: the generator reads them as bytes when told (docs/api.md)."""
 
 
@@ -37,12 +44,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """The API on a free loopback port, and an API key of the fixtures' practice."""
     import uvicorn
 
-    gateway = bootstrap(Settings(data_dir=tmp_path_factory.mktemp("sdk"),
-                                 mappings_dir=REPO / "mappings"), clock=lambda: NOW)
-    token = create_key(gateway.database, practice="1456789019", scopes="admin", name="sdk",
-                       keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                                           log_level="warning"))
+    gateway = bootstrap(
+        Settings(data_dir=tmp_path_factory.mktemp("sdk"), mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+    )
+    token = create_key(
+        gateway.database,
+        practice="1456789019",
+        scopes="admin",
+        name="sdk",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    ).token
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -61,12 +78,29 @@ def _generate(base: str, folder: Path) -> str:
     spec.write_text(httpx.get(f"{base}/v1/openapi.json").text, encoding="utf-8")
     config = folder / "config.yaml"  # no formatter hooks: the output is all we look at
     overrides = "".join(f"  {kind}: application/octet-stream\n" for kind in FILE_TYPES)
-    config.write_text(f"post_hooks: []\npackage_name_override: {PACKAGE}\n"
-                      f"content_type_overrides:\n{overrides}")
+    config.write_text(
+        f"post_hooks: []\npackage_name_override: {PACKAGE}\ncontent_type_overrides:\n{overrides}"
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec),
-         "--output-path", str(folder / PACKAGE), "--meta", "none", "--config", str(config)],
-        capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(folder / PACKAGE),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return (done.stdout + done.stderr).strip()
 
@@ -77,13 +111,15 @@ def _sdk(name: str) -> Any:
 
 @pytest.mark.slow
 def test_a_generated_client_creates_and_submits_a_claim(
-        served: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    served: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     base, token = served
     assert _generate(base, tmp_path) == f"Generating {tmp_path / PACKAGE}"  # no warning
     monkeypatch.syspath_prepend(str(tmp_path))
     models, client_module = _sdk("models"), _sdk("client")
-    create, submit, read = (_sdk(f"api.claims.{n}") for n in ("create_claim", "submit_claims",
-                                                               "get_claim"))
+    create, submit, read = (
+        _sdk(f"api.claims.{n}") for n in ("create_claim", "submit_claims", "get_claim")
+    )
     remittances = _sdk("api.remittances.list_remittances")
     client = client_module.AuthenticatedClient(base_url=base, token=token)
     fixture = json.loads((REPO / "fixtures/claims/05_crown_initial.json").read_text())
@@ -94,25 +130,36 @@ def test_a_generated_client_creates_and_submits_a_claim(
     stored = created.parsed
     assert isinstance(stored, models.ClaimCreated)
     assert (stored.total_charge, stored.state, stored.status.value) == (
-        "1540.00", models.ClaimState.READY, "stored")
+        "1540.00",
+        models.ClaimState.READY,
+        "stored",
+    )
     assert stored.state_changed_at.tzinfo is not None
     assert create.sync(client=client, body=claim).status.value == "unchanged"
 
-    submitted = submit.sync_detailed(client=client, idempotency_key="sdk-submit-1",
-                                     body=models.SubmitRequest(claim_ids=[stored.id]))
+    submitted = submit.sync_detailed(
+        client=client,
+        idempotency_key="sdk-submit-1",
+        body=models.SubmitRequest(claim_ids=[stored.id]),
+    )
     assert submitted.status_code == 202, submitted.content
     assert isinstance(submitted.parsed, models.Submitted)
     assert (submitted.parsed.claim_ids, submitted.parsed.status) == (
-        [stored.id], models.TransmissionStatus.PENDING)
+        [stored.id],
+        models.TransmissionStatus.PENDING,
+    )
 
     detail = read.sync_detailed(client=client, claim_id=stored.id)
     assert isinstance(detail.parsed, models.ClaimDetail)
     assert detail.parsed.state == models.ClaimState.QUEUED
-    assert [step.to for step in detail.parsed.history] == [models.ClaimState.READY,
-                                                           models.ClaimState.QUEUED]
+    assert [step.to for step in detail.parsed.history] == [
+        models.ClaimState.READY,
+        models.ClaimState.QUEUED,
+    ]
     assert detail.parsed.claim.total_charge == "1540.00"
-    unchanged = read.sync_detailed(client=client, claim_id=stored.id,
-                                   if_none_match=detail.headers["etag"])
+    unchanged = read.sync_detailed(
+        client=client, claim_id=stored.id, if_none_match=detail.headers["etag"]
+    )
     assert (unchanged.status_code, unchanged.parsed) == (304, None)
 
     broken = models.Claim.from_dict(fixture["claims"][0] | {"patient_control_number": "SDK2"})
@@ -123,8 +170,9 @@ def test_a_generated_client_creates_and_submits_a_claim(
     assert refused.parsed.type_.endswith("/problems/claim-edit-failed")
     assert refused.parsed.errors[0].edit.startswith("E0")
 
-    by_header = client_module.AuthenticatedClient(base_url=base, token=token, prefix="",
-                                                  auth_header_name="X-API-Key")
+    by_header = client_module.AuthenticatedClient(
+        base_url=base, token=token, prefix="", auth_header_name="X-API-Key"
+    )
     page = remittances.sync(client=by_header, claim_id=stored.id)
     assert isinstance(page, models.RemittancePage)
     assert (page.total, page.items) == (0, [])

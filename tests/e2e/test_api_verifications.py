@@ -46,8 +46,7 @@ def api(tmp_path: Path, validator: Validator) -> Iterator[Api]:
 
 
 def _inquiry(member: str = "PDP300412", trace: str = "ELG-1001") -> dict[str, Any]:
-    document = json.loads((FIXTURES / "inquiries" / "01_subscriber_all_dental.json")
-                          .read_text())
+    document = json.loads((FIXTURES / "inquiries" / "01_subscriber_all_dental.json").read_text())
     document["subscriber"]["member_id"] = member
     document["trace_number"] = trace
     return document
@@ -71,31 +70,42 @@ def test_every_check_is_kept_with_its_271_and_listed_newest_first(api: Api):
     body = first.json()
     assert body["status"] == "active"
     assert body["benefits"][0]["plan_name"] == "PRAIRIE PPO PLUS"
-    second = c.post("/v1/eligibility", json={"inquiry": _inquiry("PDP100234", "ELG-2")},
-                    headers=a).json()
+    second = c.post(
+        "/v1/eligibility", json={"inquiry": _inquiry("PDP100234", "ELG-2")}, headers=a
+    ).json()
 
     listed = c.get("/v1/eligibility/verifications", headers=a).json()
-    assert [i["id"] for i in listed["items"]] == [second["verification_id"],
-                                                  body["verification_id"]]
+    assert [i["id"] for i in listed["items"]] == [
+        second["verification_id"],
+        body["verification_id"],
+    ]
     assert listed["items"][1]["patient_name"] == "SAMUEL OKONKWO"
     assert listed["items"][1]["actor"].startswith("key:")
     assert listed["items"][1]["channel"] == "api"
     assert listed["items"][1]["created_at"].endswith("Z")
-    by_member = c.get("/v1/eligibility/verifications",
-                      headers=a | {"X-Member-Id": "pdp300412"}).json()
+    by_member = c.get(
+        "/v1/eligibility/verifications", headers=a | {"X-Member-Id": "pdp300412"}
+    ).json()
     assert [i["id"] for i in by_member["items"]] == [body["verification_id"]]
-    by_patient = c.get("/v1/eligibility/verifications", headers=a | {
-        "X-Patient-Last-Name": "OKONKWO", "X-Patient-First-Name": "SAMUEL"}).json()
+    by_patient = c.get(
+        "/v1/eligibility/verifications",
+        headers=a | {"X-Patient-Last-Name": "OKONKWO", "X-Patient-First-Name": "SAMUEL"},
+    ).json()
     assert by_patient["total"] == 2  # both inquiries named him
-    both = c.get("/v1/eligibility/verifications", headers=a | {
-        "X-Member-Id": "PDP100234", "X-Patient-Last-Name": "okonkwo",
-        "X-Patient-First-Name": "Samuel"}).json()
+    both = c.get(
+        "/v1/eligibility/verifications",
+        headers=a
+        | {
+            "X-Member-Id": "PDP100234",
+            "X-Patient-Last-Name": "okonkwo",
+            "X-Patient-First-Name": "Samuel",
+        },
+    ).json()
     assert [i["id"] for i in both["items"]] == [second["verification_id"]]
     paged = c.get("/v1/eligibility/verifications", params={"limit": 1}, headers=a).json()
     assert (paged["total"], paged["next_offset"], len(paged["items"])) == (2, 1, 1)
 
-    detail = c.get(f"/v1/eligibility/verifications/{body['verification_id']}",
-                   headers=a).json()
+    detail = c.get(f"/v1/eligibility/verifications/{body['verification_id']}", headers=a).json()
     assert detail["raw_271"].startswith("ISA*")
     assert "EB*" in detail["raw_271"]
     assert detail["inquiry"]["subscriber"]["member_id"] == "PDP300412"
@@ -103,8 +113,7 @@ def test_every_check_is_kept_with_its_271_and_listed_newest_first(api: Api):
 
     # another practice sees none of it
     assert c.get("/v1/eligibility/verifications", headers=api.b).json()["total"] == 0
-    _problem(c.get(f"/v1/eligibility/verifications/{body['verification_id']}",
-                   headers=api.b), 404)
+    _problem(c.get(f"/v1/eligibility/verifications/{body['verification_id']}", headers=api.b), 404)
 
 
 def test_the_kept_values_are_encrypted_in_the_database(api: Api, tmp_path: Path):
@@ -115,8 +124,9 @@ def test_the_kept_values_are_encrypted_in_the_database(api: Api, tmp_path: Path)
 
 
 def test_member_not_found_is_a_422_naming_the_kept_check(api: Api):
-    answer = api.client.post("/v1/eligibility", json={"inquiry": _inquiry("NOSUCH1")},
-                             headers=api.a)
+    answer = api.client.post(
+        "/v1/eligibility", json={"inquiry": _inquiry("NOSUCH1")}, headers=api.a
+    )
     problem = _problem(answer, 422)
     assert problem["type"].endswith("/member-not-found")
     assert problem["errors"][0]["path"] == "inquiry.subscriber.member_id"
@@ -137,28 +147,41 @@ def test_bad_verification_requests_get_problems(api: Api):
 
 
 def _visit(external_id: str, member: str, when: date, **more: Any) -> dict[str, Any]:
-    return {"external_id": external_id, "visit_date": when.isoformat(),
-            "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
-            "subscriber": {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
-                           "member_id": member, "date_of_birth": "1962-07-04"},
-            "procedures": ["D0120", "D1110"], **more}
+    return {
+        "external_id": external_id,
+        "visit_date": when.isoformat(),
+        "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
+        "subscriber": {
+            "name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
+            "member_id": member,
+            "date_of_birth": "1962-07-04",
+        },
+        "procedures": ["D0120", "D1110"],
+        **more,
+    }
 
 
 def test_visits_queue_and_bulk_check(api: Api):
     c, a = api.client, api.a
-    visits = [_visit("APPT-1", "PDP300412", TODAY + timedelta(days=2)),
-              _visit("APPT-2", "PDP100234", TODAY + timedelta(days=3), patient={
-                  "name": {"last_name": "OKONKWO", "first_name": "ADA"},
-                  "relationship": "19"}),
-              _visit("APPT-3", "PDP300412", TODAY + timedelta(days=40))]
+    visits = [
+        _visit("APPT-1", "PDP300412", TODAY + timedelta(days=2)),
+        _visit(
+            "APPT-2",
+            "PDP100234",
+            TODAY + timedelta(days=3),
+            patient={"name": {"last_name": "OKONKWO", "first_name": "ADA"}, "relationship": "19"},
+        ),
+        _visit("APPT-3", "PDP300412", TODAY + timedelta(days=40)),
+    ]
     saved = c.post("/v1/visits", json={"visits": visits}, headers=a)
     assert saved.status_code == 201, saved.text
     assert [v["status"] for v in saved.json()["visits"]] == ["created"] * 3
     again = c.post("/v1/visits", json={"visits": visits[:1]}, headers=a).json()
     assert again["visits"][0]["status"] == "updated"
 
-    queue = c.get("/v1/visits/verification-queue", params={"days": 30, "within": 14},
-                  headers=a).json()
+    queue = c.get(
+        "/v1/visits/verification-queue", params={"days": 30, "within": 14}, headers=a
+    ).json()
     assert [i["external_id"] for i in queue["items"]] == ["APPT-1", "APPT-2"]
     assert queue["items"][1]["patient_name"] == "ADA OKONKWO"
     assert queue["items"][0]["reason"] == "never verified"
@@ -191,14 +214,24 @@ def test_bad_visits_get_problems(api: Api):
     _problem(c.post("/v1/visits/verify", json={"limit": 0}, headers=a), 422)
 
 
-SCHEDULE = {"entries": [
-    {"procedure_code": "D1110", "fee": "88.00", "description": "Adult cleaning"},
-    {"procedure_code": "D2391", "fee": "168.00",
-     "description": "Tooth-colored filling, one surface, back tooth"},
-    {"procedure_code": "D2740", "fee": "980.00", "description": "Porcelain crown"}]}
-PLAN = {"procedures": [{"procedure_code": "D1110", "fee": "110.00"},
-                       {"procedure_code": "D2391", "fee": "210.00", "tooth": "19"},
-                       {"procedure_code": "D2740", "fee": "1250.00", "tooth": "30"}]}
+SCHEDULE = {
+    "entries": [
+        {"procedure_code": "D1110", "fee": "88.00", "description": "Adult cleaning"},
+        {
+            "procedure_code": "D2391",
+            "fee": "168.00",
+            "description": "Tooth-colored filling, one surface, back tooth",
+        },
+        {"procedure_code": "D2740", "fee": "980.00", "description": "Porcelain crown"},
+    ]
+}
+PLAN = {
+    "procedures": [
+        {"procedure_code": "D1110", "fee": "110.00"},
+        {"procedure_code": "D2391", "fee": "210.00", "tooth": "19"},
+        {"procedure_code": "D2740", "fee": "1250.00", "tooth": "30"},
+    ]
+}
 
 
 def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
@@ -209,16 +242,21 @@ def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
     assert c.put("/v1/fee-schedules/DDPIL", json=SCHEDULE, headers=a).json()["replaced"] == 3
     stored = c.get("/v1/fee-schedules/DDPIL", headers=a).json()["entries"]
     assert [(e["procedure_code"], e["fee"]) for e in stored] == [
-        ("D1110", "88.00"), ("D2391", "168.00"), ("D2740", "980.00")]
+        ("D1110", "88.00"),
+        ("D2391", "168.00"),
+        ("D2740", "980.00"),
+    ]
     assert c.get("/v1/fee-schedules/DDPIL", headers=api.b).json()["entries"] == []
 
     verified = c.post("/v1/eligibility", json={"inquiry": _inquiry()}, headers=a).json()
-    answer = c.post("/v1/estimates", json={"verification_id": verified["verification_id"],
-                                           "plan": PLAN}, headers=a)
+    answer = c.post(
+        "/v1/estimates",
+        json={"verification_id": verified["verification_id"], "plan": PLAN},
+        headers=a,
+    )
     assert answer.status_code == 200, answer.text
     result = answer.json()
-    assert [ln["allowed"]["amount"] for ln in result["lines"]] == ["88.00", "168.00",
-                                                                   "980.00"]
+    assert [ln["allowed"]["amount"] for ln in result["lines"]] == ["88.00", "168.00", "980.00"]
     assert result["lines"][0]["description"] == "Adult cleaning"
     # PPO: 88.00 at 100 %, 168.00 − 50.00 deductible at 80 %, 980.00 at 50 %
     assert result["total_insurance"] == "672.40"
@@ -226,8 +264,14 @@ def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
     assert any(f.startswith("benefits checked with the payer on") for f in result["facts"])
 
     # another practice's verification is not found
-    _problem(c.post("/v1/estimates", json={"verification_id": verified["verification_id"],
-                                           "plan": PLAN}, headers=api.b), 404)
+    _problem(
+        c.post(
+            "/v1/estimates",
+            json={"verification_id": verified["verification_id"], "plan": PLAN},
+            headers=api.b,
+        ),
+        404,
+    )
 
 
 def test_the_patient_copy_as_pdf_and_html(api: Api):
@@ -239,9 +283,17 @@ def test_the_patient_copy_as_pdf_and_html(api: Api):
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
     text = _pdf_text(pdf.content)
-    for expected in ("P1456789019", "SAMUEL OKONKWO", "Adult cleaning", "Porcelain crown",
-                     "Tooth-colored filling", "1570.00", "672.40", "563.60",
-                     "not a guarantee of payment"):
+    for expected in (
+        "P1456789019",
+        "SAMUEL OKONKWO",
+        "Adult cleaning",
+        "Porcelain crown",
+        "Tooth-colored filling",
+        "1570.00",
+        "672.40",
+        "563.60",
+        "not a guarantee of payment",
+    ):
         assert expected in text, expected
     html = c.post("/v1/estimates", json=body, headers=a | {"Accept": "text/html"})
     assert html.headers["content-type"].startswith("text/html")
@@ -253,21 +305,24 @@ def test_bad_estimates_get_problems(api: Api):
     c, a = api.client, api.a
     negative = {"procedures": [{"procedure_code": "D1110", "fee": "-10.00"}]}
     benefits = {"coverage": "active"}
-    problem = _problem(c.post("/v1/estimates", json={"benefits": benefits,
-                                                     "plan": negative}, headers=a), 422)
+    problem = _problem(
+        c.post("/v1/estimates", json={"benefits": benefits, "plan": negative}, headers=a), 422
+    )
     assert problem["errors"][0]["path"] == "plan.procedures.0.fee"
     absurd = {"procedures": [{"procedure_code": "D1110", "fee": "250000.00"}]}
-    _problem(c.post("/v1/estimates", json={"benefits": benefits, "plan": absurd},
-                    headers=a), 422)
+    _problem(c.post("/v1/estimates", json={"benefits": benefits, "plan": absurd}, headers=a), 422)
     neither = _problem(c.post("/v1/estimates", json={"plan": PLAN}, headers=a), 422)
     assert "verification_id" in neither["detail"]
-    _problem(c.post("/v1/estimates", json={"verification_id": 77, "plan": PLAN},
-                    headers=a), 404)
+    _problem(c.post("/v1/estimates", json={"verification_id": 77, "plan": PLAN}, headers=a), 404)
     bad_fee = {"entries": [{"procedure_code": "D1110", "fee": "-1.00"}]}
     problem = _problem(c.put("/v1/fee-schedules/DDPIL", json=bad_fee, headers=a), 422)
     assert problem["errors"][0]["path"] == "entries.0.fee"
-    twice = {"entries": [{"procedure_code": "D1110", "fee": "1.00"},
-                         {"procedure_code": "D1110", "fee": "2.00"}]}
+    twice = {
+        "entries": [
+            {"procedure_code": "D1110", "fee": "1.00"},
+            {"procedure_code": "D1110", "fee": "2.00"},
+        ]
+    }
     problem = _problem(c.put("/v1/fee-schedules/DDPIL", json=twice, headers=a), 422)
     assert problem["errors"][0]["path"] == "entries.0.procedure_code"
     _problem(c.put("/v1/fee-schedules/DD-PIL", json=SCHEDULE, headers=a), 422)
@@ -283,10 +338,12 @@ def test_a_claims_estimate_and_its_patient_copy(api: Api):
     _problem(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=a), 404)
     c.put(f"/v1/fee-schedules/{document['payer']['payer_id']}", json=SCHEDULE, headers=a)
     member = document["subscriber"]["member_id"]
-    verified = c.post("/v1/eligibility", json={"inquiry": _inquiry(member)},
-                      headers=a).json()
-    estimated = c.post(f"/v1/claims/{claim_id}/estimate",
-                       json={"verification_id": verified["verification_id"]}, headers=a)
+    verified = c.post("/v1/eligibility", json={"inquiry": _inquiry(member)}, headers=a).json()
+    estimated = c.post(
+        f"/v1/claims/{claim_id}/estimate",
+        json={"verification_id": verified["verification_id"]},
+        headers=a,
+    )
     assert estimated.status_code == 200, estimated.text
     result = estimated.json()
     pdf = c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=a)
@@ -300,6 +357,11 @@ def test_a_claims_estimate_and_its_patient_copy(api: Api):
     html = c.get(f"/v1/claims/{claim_id}/estimate.html", headers=a)
     assert result["total_insurance"] in html.text
     _problem(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=api.b), 404)
-    _problem(c.post(f"/v1/claims/{claim_id}/estimate",
-                    json={"verification_id": verified["verification_id"]}, headers=api.b),
-             404)
+    _problem(
+        c.post(
+            f"/v1/claims/{claim_id}/estimate",
+            json={"verification_id": verified["verification_id"]},
+            headers=api.b,
+        ),
+        404,
+    )

@@ -60,12 +60,21 @@ SHARED_KEY = "bola-same-key"
 MISSING = 2**31 - 1
 """An ID no record has (the largest a route accepts)."""
 
-KINDS = {"claim_id": "claim", "remittance_id": "remittance", "item_id": "work_item",
-         "webhook_id": "webhook", "delivery_id": "delivery",
-         "verification_id": "verification", "payer_id": "payer",
-         "transmission_id": "submission", "file_id": "received_file", "user_id": "user",
-         "attachment_id": "attachment", "appeal_id": "appeal",
-         "payment_id": "claim_payment"}
+KINDS = {
+    "claim_id": "claim",
+    "remittance_id": "remittance",
+    "item_id": "work_item",
+    "webhook_id": "webhook",
+    "delivery_id": "delivery",
+    "verification_id": "verification",
+    "payer_id": "payer",
+    "transmission_id": "submission",
+    "file_id": "received_file",
+    "user_id": "user",
+    "attachment_id": "attachment",
+    "appeal_id": "appeal",
+    "payment_id": "claim_payment",
+}
 """Path parameter → the kind of A's record it names. Of a route with several, the last
 names the record and those before it its parents (``/webhooks/{webhook_id}/deliveries/
 {delivery_id}``); every kind has a factory in :data:`FACTORIES`."""
@@ -84,23 +93,36 @@ BODY_IDS: dict[tuple[str, str], Callable[[int], dict[str, Any]]] = {
     ("POST", "/v1/claim-status"): lambda claim: {"claim_id": claim},
 }
 """Routes that name a claim in their body rather than their path → B's body naming it."""
-LISTS = {"/v1/claims": ("claim", "id"), "/v1/remittances": ("remittance", "id"),
-         "/v1/workqueue": ("work_item", "id"), "/v1/transmissions": ("submission", "id"),
-         "/v1/received-files": ("received_file", "id"), "/v1/webhooks": ("webhook", "id"),
-         "/v1/events": ("event", "id"),
-         "/v1/eligibility/verifications": ("verification", "id"),
-         "/v1/visits/verification-queue": ("visit", "visit_id"), "/v1/users": ("user", "id")}
+LISTS = {
+    "/v1/claims": ("claim", "id"),
+    "/v1/remittances": ("remittance", "id"),
+    "/v1/workqueue": ("work_item", "id"),
+    "/v1/transmissions": ("submission", "id"),
+    "/v1/received-files": ("received_file", "id"),
+    "/v1/webhooks": ("webhook", "id"),
+    "/v1/events": ("event", "id"),
+    "/v1/eligibility/verifications": ("verification", "id"),
+    "/v1/visits/verification-queue": ("visit", "visit_id"),
+    "/v1/users": ("user", "id"),
+}
 """List routes → the kind of record their items are and the field holding its ID (none
 may be A's)."""
-LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item",
-         "appeals": "appeal"}
+LINKS = {"claims": "claim", "eras": "remittance", "workqueue": "work_item", "appeals": "appeal"}
 """Dashboard links ``/ui/<part>/<id>`` → the kind of record they open."""
 HEALTH = {"/healthz", "/readyz"}
 """Probes for orchestrators, outside /v1: public, and they show no practice's data."""
-PUBLIC = {("GET", "/v1/openapi.json"), ("HEAD", "/v1/openapi.json"), ("GET", "/v1/docs"),
-          ("GET", "/ui"), ("GET", "/ui/login"), ("POST", "/ui/login"),
-          ("POST", "/ui/login/code"), ("GET", "/ui/set-password"), ("POST", "/ui/set-password"),
-          *(("GET", path) for path in HEALTH)}
+PUBLIC = {
+    ("GET", "/v1/openapi.json"),
+    ("HEAD", "/v1/openapi.json"),
+    ("GET", "/v1/docs"),
+    ("GET", "/ui"),
+    ("GET", "/ui/login"),
+    ("POST", "/ui/login"),
+    ("POST", "/ui/login/code"),
+    ("GET", "/ui/set-password"),
+    ("POST", "/ui/set-password"),
+    *(("GET", path) for path in HEALTH),
+}
 """Routes that answer without credentials (they hold no practice's data)."""
 STATIC = {"/ui/static", "/v1/docs/assets"}
 """Mounted folders of packaged files (CSS, Swagger UI), no practice data."""
@@ -134,8 +156,11 @@ def _b_claim(npi: str = PRACTICE_B) -> dict[str, Any]:
     claim = _fixture("03_extraction_simple")
     claim["patient_control_number"] = "BRD3003"
     claim["billing_provider"].update(npi=npi, organization_name="BIRCH ROAD DENTAL")
-    claim["subscriber"].update(name={"last_name": "BIRCHWOOD", "first_name": "CASEY"},
-                               member_id="PPOBRD777001", date_of_birth="1971-02-03")
+    claim["subscriber"].update(
+        name={"last_name": "BIRCHWOOD", "first_name": "CASEY"},
+        member_id="PPOBRD777001",
+        date_of_birth="1971-02-03",
+    )
     for line, charge in zip(claim["lines"], ("81.17", "43.29", "199.31"), strict=True):
         line["charge"] = charge
     claim["total_charge"] = "323.77"
@@ -146,7 +171,8 @@ def _inquiry(npi: str) -> dict[str, Any]:
     """An eligibility inquiry of practice ``npi`` for a patient of its own claims (A's:
     the crown patient; the fixture's own patient is the API documentation's example)."""
     inquiry: dict[str, Any] = json.loads(
-        (REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
+        (REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text()
+    )
     inquiry["provider"]["npi"] = npi
     subscriber = _a_claim("05_crown_initial")["subscriber"]
     if npi == PRACTICE_B:
@@ -184,16 +210,32 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("bola")
     validator = Validator(REPO / "mappings", folder / "cache")
-    settings = Settings(data_dir=folder / "var", mappings_dir=REPO / "mappings",
-                        webhooks_allow_private_urls=True, webhooks_deliver_in_api=False)
-    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
-                   http_port=0) as sim:
-        gateway = bootstrap(settings.model_copy(update=sim.client_settings()),
-                            clock=lambda: NOW, validator=validator)
-        tokens = {npi: create_key(gateway.database, practice=npi, scopes="admin", name="bola",
-                                  keyring=gateway.keyring, now=NOW,
-                                  create_name=f"P{npi}").token
-                  for npi in (PRACTICE_A, PRACTICE_B)}
+    settings = Settings(
+        data_dir=folder / "var",
+        mappings_dir=REPO / "mappings",
+        webhooks_allow_private_urls=True,
+        webhooks_deliver_in_api=False,
+    )
+    with Simulator(
+        settings, validator=validator, clock=lambda: NOW, sftp_port=0, http_port=0
+    ) as sim:
+        gateway = bootstrap(
+            settings.model_copy(update=sim.client_settings()),
+            clock=lambda: NOW,
+            validator=validator,
+        )
+        tokens = {
+            npi: create_key(
+                gateway.database,
+                practice=npi,
+                scopes="admin",
+                name="bola",
+                keyring=gateway.keyring,
+                now=NOW,
+                create_name=f"P{npi}",
+            ).token
+            for npi in (PRACTICE_A, PRACTICE_B)
+        }
         a, b = ({"Authorization": f"Bearer {tokens[npi]}"} for npi in (PRACTICE_A, PRACTICE_B))
         app = create_app(gateway)
         with TestClient(app, base_url=BASE) as api:
@@ -207,8 +249,15 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
-              a: dict[str, str], b: dict[str, str], emails: dict[str, str]) -> World:
+def _populate(
+    gateway: Gateway,
+    sim: Simulator,
+    app: FastAPI,
+    api: TestClient,
+    a: dict[str, str],
+    b: dict[str, str],
+    emails: dict[str, str],
+) -> World:
     """A: two claims sent and answered (remittance, transmission, work items) — one paid,
     then replaced, one with a denied line —, a third left ready with an estimate kept, one
     work item resolved, a signed-in dashboard session, webhooks registered before all that
@@ -218,10 +267,16 @@ def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
     gone = _ok(api.post("/v1/webhooks", json={"url": A_HOOK + "/old"}, headers=a))["id"]
     assert api.delete(f"/v1/webhooks/{gone}", headers=a).status_code == 204
     b_hook = _ok(api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/b"}, headers=b))
-    paid = _ok(api.post("/v1/claims", json=_a_claim("05_crown_initial"),
-                        headers=a | {"Idempotency-Key": SHARED_KEY}))["id"]
-    denied = _ok(api.post("/v1/claims", json=_a_claim("23_perio_maintenance_and_night_guard"),
-                          headers=a))["id"]  # the night guard is not covered: a denial
+    paid = _ok(
+        api.post(
+            "/v1/claims",
+            json=_a_claim("05_crown_initial"),
+            headers=a | {"Idempotency-Key": SHARED_KEY},
+        )
+    )["id"]
+    denied = _ok(
+        api.post("/v1/claims", json=_a_claim("23_perio_maintenance_and_night_guard"), headers=a)
+    )["id"]  # the night guard is not covered: a denial
     ready = _ok(api.post("/v1/claims", json=_a_claim("16_spouse_dependent"), headers=a))["id"]
     own = _ok(api.post("/v1/claims", json=_b_claim(), headers=b))["id"]
     _ok(api.post("/v1/claims/submit", json={"claim_ids": [paid, denied]}, headers=a))
@@ -230,31 +285,39 @@ def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
     with gateway.sftp_transport(profile) as transport:
         drain_outbox(gateway.database, transport, clearinghouse=profile.name, now=NOW)
         sim.cycle()
-        poll_inbound(gateway.database, transport, clearinghouse=profile.name,
-                     codes=gateway.codes, now=NOW)
+        poll_inbound(
+            gateway.database, transport, clearinghouse=profile.name, codes=gateway.codes, now=NOW
+        )
     # B's payment arrived (posted, or held for review by the payer's ERA policy)
     assert _ok(api.get("/v1/remittances", params={"claim_id": own}, headers=b))["total"] == 1
-    benefits = {npi: _ok(api.post("/v1/eligibility", json={"inquiry": _inquiry(npi)},
-                                  headers=headers))["benefits"][0]
-                for npi, headers in ((PRACTICE_A, a), (PRACTICE_B, b))}
-    _ok(api.post(f"/v1/claims/{ready}/estimate", json={"benefits": benefits[PRACTICE_A]},
-                 headers=a))
+    benefits = {
+        npi: _ok(api.post("/v1/eligibility", json={"inquiry": _inquiry(npi)}, headers=headers))[
+            "benefits"
+        ][0]
+        for npi, headers in ((PRACTICE_A, a), (PRACTICE_B, b))
+    }
+    _ok(
+        api.post(f"/v1/claims/{ready}/estimate", json={"benefits": benefits[PRACTICE_A]}, headers=a)
+    )
     corrected = _a_claim("05_crown_initial")
     corrected["lines"][1]["charge"], corrected["total_charge"] = "280.00", "1530.00"
-    replacement = _ok(api.post(f"/v1/claims/{paid}/replace", json={"claim": corrected},
-                               headers=a))["id"]
+    replacement = _ok(api.post(f"/v1/claims/{paid}/replace", json={"claim": corrected}, headers=a))[
+        "id"
+    ]
     items = _ok(api.get("/v1/workqueue", headers=a))["items"]
     assert len(items) >= 2, "the simulator's 835 leaves A work items to resolve"
-    _ok(api.post(f"/v1/workqueue/{items[0]['id']}/resolve",
-                 json={"note": "A-ONLY NOTE 7731"}, headers=a))
+    _ok(
+        api.post(
+            f"/v1/workqueue/{items[0]['id']}/resolve", json={"note": "A-ONLY NOTE 7731"}, headers=a
+        )
+    )
     signed_in = TestClient(app, base_url=BASE)
     _sign_in(signed_in, emails[PRACTICE_A])
 
     with gateway.database.transaction() as session:
         b_practice = session.scalar(select(Practice.id).where(Practice.npi == PRACTICE_B))
     assert b_practice is not None
-    world = World(gateway, app, api, a, b, emails[PRACTICE_B], b_practice,
-                  benefits[PRACTICE_B])
+    world = World(gateway, app, api, a, b, emails[PRACTICE_B], b_practice, benefits[PRACTICE_B])
     world.ids["claim"] = [paid, denied, ready, replacement]
     world.ids["webhook"] = [hooks, gone]
     world.b_records["webhook"] = [{"webhook_id": b_hook["id"]}]
@@ -271,12 +334,15 @@ def _populate(gateway: Gateway, sim: Simulator, app: FastAPI, api: TestClient,
 # --------------------------------------------------------------------------- A's records
 
 
-def _listed(path: str, param: str, field_name: str = "id", **params: Any
-            ) -> Callable[[World], list[dict[str, Any]]]:
+def _listed(
+    path: str, param: str, field_name: str = "id", **params: Any
+) -> Callable[[World], list[dict[str, Any]]]:
     """A factory reading A's records of a kind from A's own list."""
+
     def read(world: World) -> list[dict[str, Any]]:
         items = _ok(world.api.get(path, params=params, headers=world.a))["items"]
         return [{param: i[field_name]} for i in items]
+
     return read
 
 
@@ -289,8 +355,17 @@ def _deliveries(world: World) -> list[dict[str, Any]]:
 
 def _fee_schedule(world: World) -> list[dict[str, Any]]:
     """A's fee schedule with its payer, with a fee and a description only A has."""
-    _ok(world.api.put("/v1/fee-schedules/DDPIL", headers=world.a, json={"entries": [
-        {"procedure_code": "D2740", "fee": "1234.57", "description": "A-ONLY CROWN FEE"}]}))
+    _ok(
+        world.api.put(
+            "/v1/fee-schedules/DDPIL",
+            headers=world.a,
+            json={
+                "entries": [
+                    {"procedure_code": "D2740", "fee": "1234.57", "description": "A-ONLY CROWN FEE"}
+                ]
+            },
+        )
+    )
     world.secrets.add("A-ONLY CROWN FEE")
     world.amounts.add("1234.57")
     return [{"payer_id": "DDPIL"}]
@@ -299,25 +374,36 @@ def _fee_schedule(world: World) -> list[dict[str, Any]]:
 def _visit(npi: str, external_id: str) -> dict[str, Any]:
     """An upcoming visit of practice ``npi``'s patient (the one its inquiry names)."""
     inquiry = _inquiry(npi)
-    return {"external_id": external_id, "visit_date": (NOW + timedelta(days=3)).date()
-            .isoformat(), "payer": inquiry["payer"], "subscriber": inquiry["subscriber"],
-            "procedures": ["D1110"]}
+    return {
+        "external_id": external_id,
+        "visit_date": (NOW + timedelta(days=3)).date().isoformat(),
+        "payer": inquiry["payer"],
+        "subscriber": inquiry["subscriber"],
+        "procedures": ["D1110"],
+    }
 
 
 def _visits(world: World) -> list[dict[str, Any]]:
-    saved = _ok(world.api.post("/v1/visits", json={"visits": [_visit(PRACTICE_A, "A-APPT-1")]},
-                               headers=world.a))["visits"]
+    saved = _ok(
+        world.api.post(
+            "/v1/visits", json={"visits": [_visit(PRACTICE_A, "A-APPT-1")]}, headers=world.a
+        )
+    )["visits"]
     world.secrets.add("A-APPT-1")
     return [{"id": v["id"]} for v in saved]
 
 
 def _users(world: World) -> list[dict[str, Any]]:
     """A's dashboard users: the one signed in and one made through A's API."""
-    _ok(world.api.post("/v1/users", json={"email": "a-only.user@maple.example",
-                                          "role": "viewer"}, headers=world.a))
+    _ok(
+        world.api.post(
+            "/v1/users",
+            json={"email": "a-only.user@maple.example", "role": "viewer"},
+            headers=world.a,
+        )
+    )
     world.secrets.add("a-only.user@maple.example")
-    return [{"user_id": u["id"]} for u in _ok(world.api.get("/v1/users",
-                                                            headers=world.a))["items"]]
+    return [{"user_id": u["id"]} for u in _ok(world.api.get("/v1/users", headers=world.a))["items"]]
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00A-ONLY-RADIOGRAPH\xff\xd9"
@@ -326,9 +412,14 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00A-ONLY-RADIOGRAPH\xff\xd9"
 def _attachments(world: World) -> list[dict[str, Any]]:
     """A radiograph attached to A's ready claim, under a file name only A has."""
     claim = world.ids["claim"][2]
-    made = _ok(world.api.post(f"/v1/claims/{claim}/attachments", headers=world.a,
-                              files={"file": ("A-ONLY-XRAY.jpg", JPEG, "image/jpeg")},
-                              data={"report_type": "RB"}))
+    made = _ok(
+        world.api.post(
+            f"/v1/claims/{claim}/attachments",
+            headers=world.a,
+            files={"file": ("A-ONLY-XRAY.jpg", JPEG, "image/jpeg")},
+            data={"report_type": "RB"},
+        )
+    )
     world.secrets.add("A-ONLY-XRAY")
     return [{"attachment_id": made["id"]}]
 
@@ -336,8 +427,13 @@ def _attachments(world: World) -> list[dict[str, Any]]:
 def _appeals(world: World) -> list[dict[str, Any]]:
     """An appeal of A's claim with the denied line, under a narrative only A wrote."""
     claim = world.ids["claim"][1]
-    made = _ok(world.api.post(f"/v1/claims/{claim}/appeals", headers=world.a, json={
-        "reason": "not_covered", "narrative": "A-ONLY APPEAL 5521"}))
+    made = _ok(
+        world.api.post(
+            f"/v1/claims/{claim}/appeals",
+            headers=world.a,
+            json={"reason": "not_covered", "narrative": "A-ONLY APPEAL 5521"},
+        )
+    )
     world.secrets.add("A-ONLY APPEAL 5521")
     return [{"appeal_id": made["id"]}]
 
@@ -346,10 +442,14 @@ def _claim_payments(world: World) -> list[dict[str, Any]]:
     """A's claim payments (835 CLPs), posted or not, with their claim (the dashboard
     decides them on the claim's page): B must not approve or dismiss one."""
     with world.gateway.database.transaction() as session:
-        return [{"payment_id": i, "claim_id": c} for i, c in session.execute(
-            select(RemittanceClaimRow.id, RemittanceClaimRow.claim_id)
-            .join(ClaimRow, ClaimRow.id == RemittanceClaimRow.claim_id)
-            .where(ClaimRow.practice_id != world.b_practice))]
+        return [
+            {"payment_id": i, "claim_id": c}
+            for i, c in session.execute(
+                select(RemittanceClaimRow.id, RemittanceClaimRow.claim_id)
+                .join(ClaimRow, ClaimRow.id == RemittanceClaimRow.claim_id)
+                .where(ClaimRow.practice_id != world.b_practice)
+            )
+        ]
 
 
 FACTORIES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
@@ -391,8 +491,7 @@ def _learn_secrets(world: World) -> None:
         secrets |= {detail["patient_control_number"], document["subscriber"]["member_id"]}
         world.amounts.add(document["total_charge"])
         secrets |= {person["name"]["last_name"] for person in people if person}
-        secrets |= {person["date_of_birth"] for person in people
-                    if person.get("date_of_birth")}
+        secrets |= {person["date_of_birth"] for person in people if person.get("date_of_birth")}
         if detail["payer_claim_control_number"]:
             secrets.add(detail["payer_claim_control_number"])
     for remittance_id in ids["remittance"]:
@@ -430,9 +529,15 @@ def _field(html: str, name: str) -> str:
 
 def _sign_in(client: TestClient, email: str) -> None:
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"email": email, "password": USER_PASSWORD,
-                                            "login_csrf": _field(form.text, "login_csrf")},
-                         follow_redirects=False)
+    signed = client.post(
+        "/ui/login",
+        data={
+            "email": email,
+            "password": USER_PASSWORD,
+            "login_csrf": _field(form.text, "login_csrf"),
+        },
+        follow_redirects=False,
+    )
     assert signed.status_code == 303, signed.text
 
 
@@ -464,8 +569,9 @@ def _routes(app: FastAPI) -> list[Route]:
         if isinstance(context.original_route, Mount):
             assert path.removesuffix("/{path}") in STATIC, f"unknown mount {path}"
             continue
-        assert path.startswith(("/v1", "/ui")) or path in HEALTH, \
+        assert path.startswith(("/v1", "/ui")) or path in HEALTH, (
             f"a route outside /v1 and /ui: {path}"
+        )
         params = tuple(context.param_convertors)
         routes.extend(Route(method, path, params) for method in sorted(context.methods or ()))
     return routes
@@ -492,32 +598,76 @@ def _calls(world: World, route: Route) -> list[Call]:
     well-formed body of B's; a parameter or body the walk cannot fill fails."""
     unknown = [p for p in route.params if p not in KINDS]
     if unknown:
-        pytest.fail(f"{route.method} {route.template}: no A record for {unknown}; map it "
-                    "in KINDS and give its kind a factory in FACTORIES")
+        pytest.fail(
+            f"{route.method} {route.template}: no A record for {unknown}; map it "
+            "in KINDS and give its kind a factory in FACTORIES"
+        )
     if route.params:
         kind = KINDS[route.params[-1]]
         body = _record_body(world, route)
         allowed = REFUSED | {200} if kind in NAMESPACES else REFUSED
         missing = {p: MISSING_VALUES.get(p, MISSING) for p in route.params}
         leaf = route.params[-1]
-        b_parents = [own for parent in route.params[:-1]
-                     for own in world.b_records.get(KINDS[parent], [])]
-        calls = [Call(route, route.template.format(**record), kind, record, body, allowed,
-                      reference=missing) for record in world.records[kind]]
-        calls += [Call(route, route.template.format(**(record | own)), kind, record | own,
-                       body, allowed, reference=missing | own)
-                  for own in b_parents for record in world.records[kind]]
+        b_parents = [
+            own for parent in route.params[:-1] for own in world.b_records.get(KINDS[parent], [])
+        ]
+        calls = [
+            Call(
+                route,
+                route.template.format(**record),
+                kind,
+                record,
+                body,
+                allowed,
+                reference=missing,
+            )
+            for record in world.records[kind]
+        ]
+        calls += [
+            Call(
+                route,
+                route.template.format(**(record | own)),
+                kind,
+                record | own,
+                body,
+                allowed,
+                reference=missing | own,
+            )
+            for own in b_parents
+            for record in world.records[kind]
+        ]
         references = [missing, *(missing | own for own in b_parents)]
-        return calls + [Call(route, route.template.format(**reference), kind, reference,
-                             body, allowed, missing=True) for reference in references
-                        if reference[leaf] == missing[leaf]]
+        return calls + [
+            Call(
+                route,
+                route.template.format(**reference),
+                kind,
+                reference,
+                body,
+                allowed,
+                missing=True,
+            )
+            for reference in references
+            if reference[leaf] == missing[leaf]
+        ]
     if (route.method, route.template) in BODY_IDS:  # the claim's ID in its body
         missing, naming = {"claim_id": MISSING}, BODY_IDS[route.method, route.template]
-        return [Call(route, route.template, "claim", {"claim_id": record},
-                     {"json": naming(record)}, missing=record == MISSING, reference=missing)
-                for record in [*world.ids["claim"], MISSING]]
-    return [Call(route, route.template, options=options, allowed=allowed)
-            for options, allowed in _own(world, route)]
+        return [
+            Call(
+                route,
+                route.template,
+                "claim",
+                {"claim_id": record},
+                {"json": naming(record)},
+                missing=record == MISSING,
+                reference=missing,
+            )
+            for record in [*world.ids["claim"], MISSING]
+        ]
+    return [
+        Call(route, route.template, options=options, allowed=allowed)
+        for options, allowed in _own(world, route)
+    ]
 
 
 def _record_body(world: World, route: Route) -> dict[str, Any]:
@@ -536,39 +686,49 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("DELETE", "/v1/webhooks/{webhook_id}"): {},
         ("POST", "/v1/webhooks/{webhook_id}/enable"): {},
         ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): {},
-        ("PUT", "/v1/fee-schedules/{payer_id}"): {"json": {"entries": [
-            {"procedure_code": "D2740", "fee": "11.11"}]}},
+        ("PUT", "/v1/fee-schedules/{payer_id}"): {
+            "json": {"entries": [{"procedure_code": "D2740", "fee": "11.11"}]}
+        },
         ("POST", "/v1/workqueue/{item_id}/resolve"): {"json": {"note": "not mine"}},
         ("POST", "/ui/workqueue/{item_id}/resolve"): {"data": {"note": "not mine"}},
         ("POST", "/ui/claims/{claim_id}/replace"): {
-            "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}},
+            "data": {"code": ["D2740", "D2950"], "fee": ["1.00", "2.00"]}
+        },
         ("POST", "/ui/claims/{claim_id}/void"): {"data": {"confirm": "yes"}},
         ("POST", "/ui/claims/{claim_id}/submit"): {},
         ("POST", "/ui/claims/{claim_id}/cancel"): {"data": {"reason": "not mine"}},
         ("POST", "/ui/claims/{claim_id}/secondary"): {},
         ("POST", "/ui/claims/{claim_id}/edit"): {
-            "data": {"lines": "1", "code_0": "D2740", "fee_0": "1.00"}},
+            "data": {"lines": "1", "code_0": "D2740", "fee_0": "1.00"}
+        },
         ("POST", "/v1/users/{user_id}/disable"): {},
         ("POST", "/v1/users/{user_id}/password-link"): {},
         ("POST", "/ui/users/{user_id}/disable"): {},
         ("POST", "/ui/users/{user_id}/link"): {"data": {"clear_two_step": "yes"}},
         ("POST", "/v1/claims/{claim_id}/attachments"): {
-            "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
+            "files": {"file": ("b.jpg", JPEG, "image/jpeg")},
+            "data": {"report_type": "RB"},
+        },
         ("POST", "/ui/claims/{claim_id}/attachments"): {
-            "files": {"file": ("b.jpg", JPEG, "image/jpeg")}, "data": {"report_type": "RB"}},
+            "files": {"file": ("b.jpg", JPEG, "image/jpeg")},
+            "data": {"report_type": "RB"},
+        },
         ("DELETE", "/v1/attachments/{attachment_id}"): {},
-        ("POST", "/v1/claims/{claim_id}/appeals"): {"json": {"reason": "other",
-                                                             "narrative": "not mine"}},
+        ("POST", "/v1/claims/{claim_id}/appeals"): {
+            "json": {"reason": "other", "narrative": "not mine"}
+        },
         ("PATCH", "/v1/appeals/{appeal_id}"): {"json": {"follow_up_on": "2027-01-01"}},
         ("POST", "/v1/appeals/{appeal_id}/sent"): {"json": {"method": "fax"}},
         ("POST", "/v1/appeals/{appeal_id}/outcome"): {"json": {"outcome": "won"}},
-        ("POST", "/ui/claims/{claim_id}/appeals"): {"data": {"reason": "other",
-                                                             "narrative": "not mine"}},
+        ("POST", "/ui/claims/{claim_id}/appeals"): {
+            "data": {"reason": "other", "narrative": "not mine"}
+        },
         ("POST", "/ui/appeals/{appeal_id}/sent"): {"data": {"method": "fax"}},
         ("POST", "/ui/appeals/{appeal_id}/follow-up"): {"data": {"follow_up_on": "2027-01-01"}},
         ("POST", "/ui/appeals/{appeal_id}/outcome"): {"data": {"decision": "won"}},
         ("POST", "/ui/eligibility/{verification_id}/estimate"): {
-            "data": {"procedures": "D1110 110.00"}},
+            "data": {"procedures": "D1110 110.00"}
+        },
         ("POST", "/v1/era/pending/{payment_id}/approve"): {},
         ("POST", "/v1/era/pending/{payment_id}/dismiss"): {"json": {"reason": "not mine"}},
         ("POST", "/v1/claims/{claim_id}/write-off"): {"json": {"amount": "1.00"}},
@@ -576,24 +736,27 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("PUT", "/v1/payers/{payer_id}/era-policy"): {"json": {"policy": "review"}},
         ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/approve"): {},
         ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/dismiss"): {
-            "data": {"reason": "not mine"}},
+            "data": {"reason": "not mine"}
+        },
         ("POST", "/ui/claims/{claim_id}/write-off"): {"data": {"amount": "1.00"}},
         ("POST", "/ui/claims/{claim_id}/close"): {"data": {"note": "not mine"}},
     }
     if (route.method, route.template) not in bodies:
-        pytest.fail(f"{route.method} {route.template}: no request body; add one to "
-                    "_record_body")
+        pytest.fail(f"{route.method} {route.template}: no request body; add one to _record_body")
     return bodies[route.method, route.template]
 
 
 def _check_form(inquiry: dict[str, Any]) -> dict[str, str]:
     """The dashboard's eligibility check form for ``inquiry``'s subscriber."""
     subscriber = inquiry["subscriber"]
-    return {"payer_id": inquiry["payer"]["payer_id"], "payer_name": inquiry["payer"]["name"],
-            "member_id": subscriber["member_id"],
-            "subscriber_last_name": subscriber["name"]["last_name"],
-            "subscriber_first_name": subscriber["name"]["first_name"],
-            "subscriber_date_of_birth": subscriber["date_of_birth"]}
+    return {
+        "payer_id": inquiry["payer"]["payer_id"],
+        "payer_name": inquiry["payer"]["name"],
+        "member_id": subscriber["member_id"],
+        "subscriber_last_name": subscriber["name"]["last_name"],
+        "subscriber_first_name": subscriber["name"]["first_name"],
+        "subscriber_date_of_birth": subscriber["date_of_birth"],
+    }
 
 
 def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int]]]:
@@ -603,30 +766,47 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
     if route.method in ("GET", "HEAD"):
         variants: dict[str, list[dict[str, Any]]] = {
             "/v1/claims": [
-                {}, {"params": {"state": "paid"}}, {"params": {"payer_id": "DDPIL"}},
+                {},
+                {"params": {"state": "paid"}},
+                {"params": {"payer_id": "DDPIL"}},
                 {"params": {"updated_since": "2000-01-01T00:00:00Z"}},
                 *({"params": {"patient_control_number": n}} for n in world.claim_numbers),
-                *({"headers": {"X-Member-Id": m}} for m in world.member_ids)],
-            "/v1/workqueue": [{}, {"params": {"include_resolved": True}},
-                              {"params": {"reason": "denied"}},
-                              {"params": {"updated_since": "2000-01-01T00:00:00Z"}}],
+                *({"headers": {"X-Member-Id": m}} for m in world.member_ids),
+            ],
+            "/v1/workqueue": [
+                {},
+                {"params": {"include_resolved": True}},
+                {"params": {"reason": "denied"}},
+                {"params": {"updated_since": "2000-01-01T00:00:00Z"}},
+            ],
             "/v1/remittances": [
-                {}, {"params": {"payer_id": "DDPIL"}},
+                {},
+                {"params": {"payer_id": "DDPIL"}},
                 {"params": {"updated_since": "2000-01-01T00:00:00Z"}},
                 *({"params": {"claim_id": c}} for c in world.ids["claim"]),
-                *({"params": {"trace_number": t}} for t in world.trace_numbers)],
-            "/ui/workqueue": [{}, {"params": {"payer": "DDPIL", "age": "0"}},
-                              {"params": {"reason": "denied"}}],
+                *({"params": {"trace_number": t}} for t in world.trace_numbers),
+            ],
+            "/ui/workqueue": [
+                {},
+                {"params": {"payer": "DDPIL", "age": "0"}},
+                {"params": {"reason": "denied"}},
+            ],
             "/v1/events": [{}, {"params": {"type": "claim.created"}}],
             "/v1/eligibility/verifications": [
-                {}, *({"headers": {"X-Member-Id": m}} for m in world.member_ids),
-                {"headers": {"X-Patient-Last-Name": "NGUYEN", "X-Patient-First-Name": "ANNA"}}],
+                {},
+                *({"headers": {"X-Member-Id": m}} for m in world.member_ids),
+                {"headers": {"X-Patient-Last-Name": "NGUYEN", "X-Patient-First-Name": "ANNA"}},
+            ],
         }
-        status = redirect if route.template == "/ui" else ok \
-            if route.template != "/ui/set-password" else frozenset({410})  # no link: gone
+        status = (
+            redirect
+            if route.template == "/ui"
+            else ok
+            if route.template != "/ui/set-password"
+            else frozenset({410})
+        )  # no link: gone
         return [(options, status) for options in variants.get(route.template, [{}])]
-    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json")
-                      .read_text())
+    plan = json.loads((REPO / "fixtures/eligibility/01_ppo_full_breakdown/plan.json").read_text())
     actions: dict[str, tuple[dict[str, Any], frozenset[int]]] = {
         # B cannot store a claim in A's practice (billing provider: A's NPI)
         "/v1/claims": ({"json": _b_claim(PRACTICE_A)}, frozenset({422})),
@@ -634,8 +814,7 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/v1/eligibility": ({"json": {"inquiry": _inquiry(PRACTICE_B)}}, ok),
         "/v1/estimates": ({"json": {"benefits": world.b_benefits, "plan": plan}}, ok),
         "/v1/webhooks": ({"json": {"url": "http://127.0.0.1:9/b-new"}}, frozenset({201})),
-        "/v1/visits": ({"json": {"visits": [_visit(PRACTICE_B, "B-APPT-1")]}},
-                       frozenset({201})),
+        "/v1/visits": ({"json": {"visits": [_visit(PRACTICE_B, "B-APPT-1")]}}, frozenset({201})),
         "/v1/visits/verify": ({"json": {"days": 30, "within": 14}}, ok),
         "/ui/login": ({"data": {"email": world.b_user, "password": USER_PASSWORD}}, redirect),
         "/ui/login/code": ({"data": {"code": "000000"}}, frozenset({403})),  # no password step
@@ -643,8 +822,10 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/ui/account/two-step/start": ({"data": {}}, ok),
         "/ui/account/two-step/confirm": ({"data": {"code": "000000"}}, frozenset({422})),
         "/ui/account/two-step/off": ({"data": {"code": "000000"}}, frozenset({422})),
-        "/v1/users": ({"json": {"email": "b-new.user@birch.example", "role": "viewer"}},
-                      frozenset({201})),
+        "/v1/users": (
+            {"json": {"email": "b-new.user@birch.example", "role": "viewer"}},
+            frozenset({201}),
+        ),
         "/ui/logout": ({"data": {}}, redirect),
         "/ui/users": ({"data": {"email": "b-ui.user@birch.example", "role": "viewer"}}, ok),
         "/ui/eligibility/check": ({"data": _check_form(_inquiry(PRACTICE_B))}, redirect),
@@ -655,16 +836,21 @@ def _own(world: World, route: Route) -> list[tuple[dict[str, Any], frozenset[int
         "/ui/eras/policy": ({"data": {"policy": "full"}}, redirect),
     }
     if route.template not in actions:
-        pytest.fail(f"{route.method} {route.template}: no request for this action; add one "
-                    "to _own")
+        pytest.fail(f"{route.method} {route.template}: no request for this action; add one to _own")
     if route.template == "/v1/claims":  # B's own claim under the Idempotency-Key A used
-        return [actions[route.template], ({"json": _b_claim(), "headers": {
-            "Idempotency-Key": SHARED_KEY}}, frozenset({200, 201}))]
+        return [
+            actions[route.template],
+            (
+                {"json": _b_claim(), "headers": {"Idempotency-Key": SHARED_KEY}},
+                frozenset({200, 201}),
+            ),
+        ]
     return [actions[route.template]]
 
 
-def _send(client: TestClient, call: Call, extra: dict[str, str],
-          form: dict[str, str]) -> httpx.Response:
+def _send(
+    client: TestClient, call: Call, extra: dict[str, str], form: dict[str, str]
+) -> httpx.Response:
     """Make ``call`` with ``extra`` headers; a dashboard form gets the ``form`` fields
     (its CSRF token) beside its own."""
     options = copy.deepcopy(call.options)
@@ -694,13 +880,16 @@ def _rows(world: World) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
     with world.gateway.database.transaction() as session:
         for table in Base.metadata.sorted_tables:
             keys = [c.name for c in table.primary_key.columns]
-            rows[table.name] = {tuple(r[k] for k in keys): dict(r)
-                                for r in session.execute(select(table)).mappings()}
+            rows[table.name] = {
+                tuple(r[k] for k in keys): dict(r)
+                for r in session.execute(select(table)).mappings()
+            }
     return rows
 
 
-def _practice_of(table: Table, row: dict[str, Any],
-                 rows: list[dict[str, dict[tuple[Any, ...], dict[str, Any]]]]) -> int | None:
+def _practice_of(
+    table: Table, row: dict[str, Any], rows: list[dict[str, dict[tuple[Any, ...], dict[str, Any]]]]
+) -> int | None:
     """The practice a row belongs to: its ``practice_id``, or its parent's through a
     foreign key (an API key's idempotency record, a webhook attempt's delivery's endpoint);
     ``None`` for a row of no practice."""
@@ -709,8 +898,14 @@ def _practice_of(table: Table, row: dict[str, Any],
     for key in table.foreign_keys:
         value = row.get(key.parent.name)
         parent = key.column.table
-        found = next((snapshot[parent.name][(value,)] for snapshot in rows
-                      if (value,) in snapshot.get(parent.name, {})), None)
+        found = next(
+            (
+                snapshot[parent.name][(value,)]
+                for snapshot in rows
+                if (value,) in snapshot.get(parent.name, {})
+            ),
+            None,
+        )
         if found is not None and isinstance(parent, Table):
             owner = _practice_of(parent, found, rows)
             if owner is not None:
@@ -718,8 +913,11 @@ def _practice_of(table: Table, row: dict[str, Any],
     return None
 
 
-def _changed_rows_not_b(world: World, before: dict[str, dict[tuple[Any, ...], Any]],
-                        after: dict[str, dict[tuple[Any, ...], Any]]) -> list[str]:
+def _changed_rows_not_b(
+    world: World,
+    before: dict[str, dict[tuple[Any, ...], Any]],
+    after: dict[str, dict[tuple[Any, ...], Any]],
+) -> list[str]:
     """Rows added, changed or removed that are not B's (of B's practice, directly or
     through the rows they refer to)."""
     tables = Base.metadata.tables
@@ -732,8 +930,10 @@ def _changed_rows_not_b(world: World, before: dict[str, dict[tuple[Any, ...], An
             versions = [v for v in (old.get(key), rows.get(key)) if v is not None]
             if old.get(key) == rows.get(key):
                 continue
-            if any(_practice_of(tables[table], v, [after, before]) != world.b_practice
-                   for v in versions):
+            if any(
+                _practice_of(tables[table], v, [after, before]) != world.b_practice
+                for v in versions
+            ):
                 wrong.append(f"{table} {key}: {old.get(key)} -> {rows.get(key)}")
     return wrong
 
@@ -761,8 +961,9 @@ def _same_as_missing(call: Call, response: httpx.Response, missing: httpx.Respon
     status, and the same problem or page but for the IDs)."""
     assert call.record is not None
     assert call.reference is not None
-    return (response.status_code == missing.status_code and
-            _gist(response, call.record) == _gist(missing, call.reference))
+    return response.status_code == missing.status_code and _gist(response, call.record) == _gist(
+        missing, call.reference
+    )
 
 
 def _gist(response: httpx.Response, record: dict[str, Any]) -> str:
@@ -779,15 +980,19 @@ def _gist(response: httpx.Response, record: dict[str, Any]) -> str:
 def test_practice_b_reaches_none_of_practice_a_records(world: World):
     routes = _routes(world.app)
     walked = {(r.method, r.template) for r in routes}
-    assert {("GET", "/v1/claims/{claim_id}"), ("POST", "/v1/workqueue/{item_id}/resolve"),
-            ("GET", "/ui/eras/{remittance_id}"), ("POST", "/ui/claims/{claim_id}/void"),
-            ("GET", "/v1/reports/aging"), ("GET", "/ui/aging.csv")} <= walked
+    assert {
+        ("GET", "/v1/claims/{claim_id}"),
+        ("POST", "/v1/workqueue/{item_id}/resolve"),
+        ("GET", "/ui/eras/{remittance_id}"),
+        ("POST", "/ui/claims/{claim_id}/void"),
+        ("GET", "/v1/reports/aging"),
+        ("GET", "/ui/aging.csv"),
+    } <= walked
     before = _rows(world)
     failures, checked, refused = [], 0, 0
     for route in routes:
         answers = [(call, _as_b(world, call)) for call in _calls(world, route)]
-        missing_ones = {json.dumps(c.record, sort_keys=True): r for c, r in answers
-                        if c.missing}
+        missing_ones = {json.dumps(c.record, sort_keys=True): r for c, r in answers if c.missing}
         for call, response in answers:
             if call.missing:
                 continue
@@ -796,11 +1001,16 @@ def test_practice_b_reaches_none_of_practice_a_records(world: World):
             problems = []
             if response.status_code not in call.allowed:
                 problems.append(f"{where}: {response.status_code} {response.text[:300]}")
-            if (missing is not None and (route.method, route.template) not in OWN_BY_ID
-                    and not _same_as_missing(call, response, missing)):
-                problems.append(f"{where}: A's {call.kind} {call.record} answered "
-                                f"{response.status_code} {response.text[:300]!r}, a missing "
-                                f"one {missing.status_code} {missing.text[:300]!r}")
+            if (
+                missing is not None
+                and (route.method, route.template) not in OWN_BY_ID
+                and not _same_as_missing(call, response, missing)
+            ):
+                problems.append(
+                    f"{where}: A's {call.kind} {call.record} answered "
+                    f"{response.status_code} {response.text[:300]!r}, a missing "
+                    f"one {missing.status_code} {missing.text[:300]!r}"
+                )
             leaked = _a_data(world, call, response)
             if leaked:
                 problems.append(f"{where}: shows A's {sorted(leaked)}")
@@ -808,8 +1018,10 @@ def test_practice_b_reaches_none_of_practice_a_records(world: World):
             refused += not problems
             failures += problems
     changed = _changed_rows_not_b(world, before, _rows(world))
-    print(f"BOLA: {refused}/{checked} requests of practice B on {len(routes)} routes "
-          "(every method of /v1 and /ui) refused or kept to B's own records")
+    print(
+        f"BOLA: {refused}/{checked} requests of practice B on {len(routes)} routes "
+        "(every method of /v1 and /ui) refused or kept to B's own records"
+    )
     assert not failures, "\n".join(failures)
     assert not changed, "\n".join(changed)
 
@@ -830,14 +1042,19 @@ def test_without_credentials_only_public_routes_answer(world: World):
             # refused, a set-password page without its link is gone
         else:
             expected = (response.status_code, response.headers.get("location")) == (
-                303, "/ui/login")
+                303,
+                "/ui/login",
+            )
         if not expected:
-            failures.append(f"{route.method} {call.url}: {response.status_code} "
-                            f"{response.text[:300]}")
+            failures.append(
+                f"{route.method} {call.url}: {response.status_code} {response.text[:300]}"
+            )
         leaked = _shown(world, response.text)
         if leaked:
             failures.append(f"{route.method} {call.url}: shows A's {leaked}")
-    print(f"no credentials: {len(routes) - len(failures)}/{len(routes)} routes refused "
-          "(401, or the sign-in page for /ui) or public")
+    print(
+        f"no credentials: {len(routes) - len(failures)}/{len(routes)} routes refused "
+        "(401, or the sign-in page for /ui) or public"
+    )
     assert not failures, "\n".join(failures)
     assert _changed_rows_not_b(world, before, _rows(world)) == []

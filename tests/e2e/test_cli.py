@@ -18,8 +18,9 @@ pytestmark = pytest.mark.slow  # a CLI process per command, the corpus parsed
 
 FIXTURE = REPO / "fixtures" / "claims" / "05_crown_initial.json"
 MINIMAL = REPO / "fixtures" / "x12" / "minimal.837d"
-CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "
-                   "`edigateway codes load cdt FILE`")
+CDT_FORMAT_ONLY = (
+    "CDT codes checked for format only: load the ADA's list with `edigateway codes load cdt FILE`"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,9 +42,15 @@ def test_build_then_validate_then_parse(tmp_path: Path):
     code, stdout, _ = run("x12", "validate", str(out), "--json")
     assert code == 0
     verdict = json.loads(stdout)
-    assert verdict == {"file": str(out), "transaction": "837D", "version": "005010X224A2",
-                       "valid": True, "status": "valid", "errors": [],
-                       "notes": [CDT_FORMAT_ONLY]}
+    assert verdict == {
+        "file": str(out),
+        "transaction": "837D",
+        "version": "005010X224A2",
+        "valid": True,
+        "status": "valid",
+        "errors": [],
+        "notes": [CDT_FORMAT_ONLY],
+    }
     code, stdout, _ = run("x12", "parse", str(out), "--json")
     assert code == 0
     document = json.loads(stdout)
@@ -119,8 +126,7 @@ def test_validate_exit_codes(tmp_path: Path):
     garbage.write_text("not x12")
     code, stdout, _ = run("x12", "validate", str(MINIMAL), str(garbage), "--json")
     assert code == 2
-    assert [json.loads(line)["status"] for line in stdout.splitlines()] == ["valid",
-                                                                            "unreadable"]
+    assert [json.loads(line)["status"] for line in stdout.splitlines()] == ["valid", "unreadable"]
 
 
 def test_parse_refuses_unsupported_and_reports_malformed(tmp_path: Path):
@@ -133,8 +139,7 @@ def test_parse_refuses_unsupported_and_reports_malformed(tmp_path: Path):
     code, _, err = run("x12", "parse", str(CORPUS / "837P" / "imsweb__x12_ambiguous_loop.txt"))
     assert code == 2
     assert "not supported yet" in err
-    code, out, _ = run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"),
-                       "--json")
+    code, out, _ = run("x12", "parse", str(CORPUS / "835" / "pyx12__835_mult_loops.txt"), "--json")
     assert code == 0
     assert json.loads(out)["claims"] == 1
 
@@ -150,8 +155,14 @@ def test_schema_claim_is_json_schema():
 def test_console_script_runs(tmp_path: Path):
     exe = Path(sys.executable).with_name("edigateway")
     env = {**os.environ, "EDIGATEWAY_DATA_DIR": str(tmp_path / "var")}
-    result = subprocess.run([str(exe), "x12", "validate", str(MINIMAL)], capture_output=True,
-                            text=True, env=env, check=False, timeout=120)
+    result = subprocess.run(
+        [str(exe), "x12", "validate", str(MINIMAL)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
 

@@ -50,16 +50,27 @@ def _document(pcn: str) -> dict[str, Any]:
 
 def _ready(data_dir: Path, pcn: str, state: ClaimState = ClaimState.READY) -> int:
     """A claim stored as the API stores it (ready), moved on to ``state`` by the exchange."""
-    with bootstrap(settings_for(data_dir), clock=lambda: NOW) as gateway, \
-            gateway.database.transaction() as session:
+    with (
+        bootstrap(settings_for(data_dir), clock=lambda: NOW) as gateway,
+        gateway.database.transaction() as session,
+    ):
         claim = Claim.model_validate(_document(pcn))
         stored = ClaimStore(session, NOW).store([claim], state="ready")[0]
         row = session.get_one(ClaimRow, stored.id)
-        steps = {ClaimState.READY: [], ClaimState.CH_REJECTED: [
-            ClaimState.QUEUED, ClaimState.SUBMITTED, ClaimState.CH_REJECTED]}[state]
+        steps = {
+            ClaimState.READY: [],
+            ClaimState.CH_REJECTED: [
+                ClaimState.QUEUED,
+                ClaimState.SUBMITTED,
+                ClaimState.CH_REJECTED,
+            ],
+        }[state]
         for target in steps:
-            cause = (Cause("system", f"to {target}") if target is ClaimState.QUEUED
-                     else Cause("file", f"to {target}"))
+            cause = (
+                Cause("system", f"to {target}")
+                if target is ClaimState.QUEUED
+                else Cause("file", f"to {target}")
+            )
             transition(session, [Move(row, target, cause)], now=NOW)
         return stored.id
 
@@ -104,8 +115,7 @@ def test_list_edit_submit_by_id_and_cancel(tmp_path: Path, data_dir: Path):
     assert code == 0, err
     assert out.startswith(f"edited claim {claim_id} CLI3001: ready, 1550.00 to DDPIL")
     renumbered = fixed | {"patient_control_number": "OTHER"}
-    code, _, err = run("claims", "edit", str(claim_id),
-                       str(_write(tmp_path, "r.json", renumbered)))
+    code, _, err = run("claims", "edit", str(claim_id), str(_write(tmp_path, "r.json", renumbered)))
     assert code == 1
     assert "patient_control_number" in err
 
@@ -128,8 +138,7 @@ def test_list_edit_submit_by_id_and_cancel(tmp_path: Path, data_dir: Path):
     assert "no claim 'NOSUCH'" in err
 
 
-def test_resubmit_a_rejected_claim_and_void_needs_the_payers_number(tmp_path: Path,
-                                                                    data_dir: Path):
+def test_resubmit_a_rejected_claim_and_void_needs_the_payers_number(tmp_path: Path, data_dir: Path):
     rejected = _ready(data_dir, "CLI3003", ClaimState.CH_REJECTED)
     fixed = _document("CLI3003")
     fixed["subscriber"]["group_number"] = "GRP4411"

@@ -27,9 +27,14 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_build_270_then_parse_it(tmp_path: Path):
     out = tmp_path / "q.270"
-    code, _, err = run("x12", "build", "270",
-                       str(REPO / "fixtures/inquiries/02_dependent_categories.json"),
-                       "-o", str(out))
+    code, _, err = run(
+        "x12",
+        "build",
+        "270",
+        str(REPO / "fixtures/inquiries/02_dependent_categories.json"),
+        "-o",
+        str(out),
+    )
     assert code == 0, err
     code, stdout, _ = run("x12", "parse", str(out), "--json")
     assert code == 0
@@ -40,8 +45,7 @@ def test_build_270_then_parse_it(tmp_path: Path):
 
 def test_bad_inquiry_names_the_field(tmp_path: Path):
     bad = tmp_path / "bad.json"
-    document = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
-                          .read_text())
+    document = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
     document["provider"]["npi"] = "12345"
     bad.write_text(json.dumps(document))
     code, _, err = run("x12", "build", "270", str(bad))
@@ -50,8 +54,9 @@ def test_bad_inquiry_names_the_field(tmp_path: Path):
 
 
 def test_parse_271_json_is_the_benefits_object():
-    code, stdout, _ = run("x12", "parse",
-                          str(ELIGIBILITY / "05_deductible_partly_met/response.271"), "--json")
+    code, stdout, _ = run(
+        "x12", "parse", str(ELIGIBILITY / "05_deductible_partly_met/response.271"), "--json"
+    )
     assert code == 0
     benefits = json.loads(stdout)
     assert benefits["coverage"] == "active"
@@ -62,20 +67,29 @@ def test_parse_271_json_is_the_benefits_object():
 def test_parse_271_rejection_says_what_to_do():
     code, stdout, _ = run("x12", "parse", str(ELIGIBILITY / "09_aaa_rejection/response.271"))
     assert code == 0
-    assert ("REJECTED (subscriber): invalid or missing subscriber/insured ID; correct the "
-            "request and send it again") in stdout
+    assert (
+        "REJECTED (subscriber): invalid or missing subscriber/insured ID; correct the "
+        "request and send it again"
+    ) in stdout
     assert "deductible: not stated" in stdout
 
 
 def test_estimate_json_and_text():
     folder = ELIGIBILITY / "06_maximum_nearly_used"
-    code, stdout, _ = run("estimate", "--benefits", str(folder / "response.271"),
-                          "--plan", str(folder / "plan.json"), "--json")
+    code, stdout, _ = run(
+        "estimate",
+        "--benefits",
+        str(folder / "response.271"),
+        "--plan",
+        str(folder / "plan.json"),
+        "--json",
+    )
     assert code == 0
     result = json.loads(stdout)
     assert (result["total_insurance"], result["total_patient"]) == ("120.00", "880.00")
-    code, stdout, _ = run("estimate", "--benefits", str(folder / "response.271"),
-                          "--plan", str(folder / "plan.json"))
+    code, stdout, _ = run(
+        "estimate", "--benefits", str(folder / "response.271"), "--plan", str(folder / "plan.json")
+    )
     assert "! annual maximum reached: 380.00 over the remaining 120.00" in stdout
 
 
@@ -83,11 +97,11 @@ def test_estimate_bad_plan_and_missing_file(tmp_path: Path):
     plan = tmp_path / "plan.json"
     plan.write_text('{"procedures": [{"procedure_code": "X1", "fee": "10"}]}')
     folder = ELIGIBILITY / "01_ppo_full_breakdown"
-    code, _, err = run("estimate", "--benefits", str(folder / "response.271"),
-                       "--plan", str(plan))
+    code, _, err = run("estimate", "--benefits", str(folder / "response.271"), "--plan", str(plan))
     assert code == 1
     assert "procedures.0.procedure_code" in err
-    code, _, err = run("estimate", "--benefits", str(tmp_path / "nope.271"),
-                       "--plan", str(folder / "plan.json"))
+    code, _, err = run(
+        "estimate", "--benefits", str(tmp_path / "nope.271"), "--plan", str(folder / "plan.json")
+    )
     assert code == 2
     assert "nope.271" in err

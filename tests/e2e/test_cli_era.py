@@ -40,12 +40,28 @@ def test_import_then_post_then_duplicate():
     code, out, _ = run("era", "post", str(era), "--json")
     assert code == 0
     doc = json.loads(out)
-    assert {k: doc[k] for k in ("status", "payment_amount", "claims_matched",
-                                "claims_unmatched", "posted_total", "adjustments_total",
-                                "patient_responsibility_total", "plb_total")} == {
-        "status": "posted", "payment_amount": "248.00", "claims_matched": 1,
-        "claims_unmatched": 0, "posted_total": "248.00", "adjustments_total": "110.00",
-        "patient_responsibility_total": "112.00", "plb_total": "0.00"}
+    assert {
+        k: doc[k]
+        for k in (
+            "status",
+            "payment_amount",
+            "claims_matched",
+            "claims_unmatched",
+            "posted_total",
+            "adjustments_total",
+            "patient_responsibility_total",
+            "plb_total",
+        )
+    } == {
+        "status": "posted",
+        "payment_amount": "248.00",
+        "claims_matched": 1,
+        "claims_unmatched": 0,
+        "posted_total": "248.00",
+        "adjustments_total": "110.00",
+        "patient_responsibility_total": "112.00",
+        "plb_total": "0.00",
+    }
     assert doc["file"] == str(era)
     assert doc["work_items"] == []
 
@@ -61,8 +77,11 @@ def test_denial_shows_in_workqueue_and_aging():
     assert "POSTED" in out
     code, out, _ = run("workqueue", "list", "--json")
     (item,) = json.loads(out)
-    assert (item["reason"], item["claim"], item["codes"]) == ("denied", "ERA103",
-                                                              ["CO-197", "N130"])
+    assert (item["reason"], item["claim"], item["codes"]) == (
+        "denied",
+        "ERA103",
+        ["CO-197", "N130"],
+    )
     assert "Precertification" in item["message"]
     code, out, _ = run("report", "aging", "--json")
     report = json.loads(out)
@@ -76,14 +95,21 @@ def test_denial_shows_in_workqueue_and_aging():
 def test_quarantined_exits_1_and_unsupported_exits_2(tmp_path: Path):
     run("claims", "import", str(ERA / "claims.json"))
     bad = tmp_path / "bad.835"
-    bad.write_text((ERA / "01_full_pay" / "era.835").read_text().replace(
-        "CLP*ERA101*1*175*175", "CLP*ERA101*1*175*170"))
+    bad.write_text(
+        (ERA / "01_full_pay" / "era.835")
+        .read_text()
+        .replace("CLP*ERA101*1*175*175", "CLP*ERA101*1*175*170")
+    )
     code, out, _ = run("era", "post", str(bad), "--json")
     assert code == 1
     doc = json.loads(out)
     assert doc["status"] == "quarantined"
-    assert doc["problem"] == {"segment_index": 15, "segment_id": "CLP", "loop": "2100",
-                              "element": "CLP04"}  # the CLP, counted from ISA = 1
+    assert doc["problem"] == {
+        "segment_index": 15,
+        "segment_id": "CLP",
+        "loop": "2100",
+        "element": "CLP04",
+    }  # the CLP, counted from ISA = 1
     old = CORPUS / "835" / "oopfactory__Example1.txt"  # ISA12 00401: a 4010 file
     for _ in range(2):  # the second time it is known, and exits the same
         code, out, _ = run("era", "post", str(old), "--json")
@@ -127,14 +153,22 @@ def test_workqueue_resolve_keys_and_audit_export():
     assert code == 0
     assert items, "a denial opens a work item"
     first = items[0]["id"]
-    code, out, _ = run("workqueue", "resolve", str(first), "--note", "appeal sent",
-                       "--json")
+    code, out, _ = run("workqueue", "resolve", str(first), "--note", "appeal sent", "--json")
     assert (code, json.loads(out)["status"]) == (0, "resolved")
     code, _, err = run("workqueue", "resolve", str(first), "--note", "again")
     assert code == 1
     assert "already resolved" in err
-    code, out, _ = run("keys", "create", "--practice", "1456789019", "--scopes",
-                       "claims:read", "--practice-name", "MAPLE STREET DENTAL", "--json")
+    code, out, _ = run(
+        "keys",
+        "create",
+        "--practice",
+        "1456789019",
+        "--scopes",
+        "claims:read",
+        "--practice-name",
+        "MAPLE STREET DENTAL",
+        "--json",
+    )
     assert code == 0
     key = json.loads(out)
     assert key["token"].startswith("edg_")
@@ -145,6 +179,9 @@ def test_workqueue_resolve_keys_and_audit_export():
     code, out, _ = run("audit", "export", "--from", "2000-01-01", "--to", "2100-01-01")
     events = [json.loads(line) for line in out.splitlines()]
     assert {(e["resource"], e["action"]) for e in events} >= {
-        ("work_item", "change"), ("api_key", "create"), ("api_key", "change")}
+        ("work_item", "change"),
+        ("api_key", "create"),
+        ("api_key", "change"),
+    }
     code, _, err = run("audit", "export", "--from", "yesterday", "--to", "2100-01-01")
     assert code == 2

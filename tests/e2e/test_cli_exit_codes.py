@@ -37,8 +37,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -66,7 +65,10 @@ def test_a_group_that_does_not_fit_its_transaction_gets_one_clear_message():
     (finding,) = json.loads(out)["errors"]
     assert code == 1
     assert (finding["segment_index"], finding["segment_id"], finding["element"]) == (
-        2, "GS", "GS01")
+        2,
+        "GS",
+        "GS01",
+    )
     message = finding["message"]
     assert message.startswith("GS01 'HI' does not fit ST01 '276': ")
     assert "GS01 'HR'" in message
@@ -74,28 +76,36 @@ def test_a_group_that_does_not_fit_its_transaction_gets_one_clear_message():
     assert "validates" not in message
 
 
-def test_claims_poll_exits_2_for_a_file_it_does_not_read(data_dir: Path,
-                                                         monkeypatch: pytest.MonkeyPatch):
+def test_claims_poll_exits_2_for_a_file_it_does_not_read(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Over the simulator's SFTP on loopback: a malformed 835 is 1 (failed), an 835 of GS08
     005010X221 is 2 (unsupported), as ``era post`` and ``x12 validate`` say for them."""
     settings = Settings(data_dir=data_dir, mappings_dir=REPO / "mappings")
     validator = Validator(REPO / "mappings", data_dir.parent / "cache")
-    with Simulator(settings, validator=validator, clock=lambda: datetime(2026, 11, 23, 9),
-                   sftp_port=0, http_port=0) as sim:
+    with Simulator(
+        settings,
+        validator=validator,
+        clock=lambda: datetime(2026, 11, 23, 9),
+        sftp_port=0,
+        http_port=0,
+    ) as sim:
         for key, value in sim.client_settings().items():
             monkeypatch.setenv(f"EDIGATEWAY_{key.upper()}", str(value))
-        shutil.copy(REPO / "fixtures" / "x12" / "quarantine" / "bpr02_check_total.835",
-                    sim.root / OUTBOX / "EDGSIM_1.835")
+        shutil.copy(
+            REPO / "fixtures" / "x12" / "quarantine" / "bpr02_check_total.835",
+            sim.root / OUTBOX / "EDGSIM_1.835",
+        )
         code, out, _ = run("claims", "poll", "--json")
-        assert [(f["kind"], f["status"]) for f in json.loads(out)["files"]] == [
-            ("835", "failed")]
+        assert [(f["kind"], f["status"]) for f in json.loads(out)["files"]] == [("835", "failed")]
         assert code == 1
         shutil.copy(ENVELOPE / "835_gs08_005010X221.835", sim.root / OUTBOX / "EDGSIM_2.835")
         code, out, _ = run("claims", "poll", "--json")
         (file,) = json.loads(out)["files"]
         assert file["status"] == "unsupported"
-        assert file["message"].endswith("835 in version 005010X221 (GS08); edigateway "
-                                        "reads the 835 in 005010X221A1 only")
+        assert file["message"].endswith(
+            "835 in version 005010X221 (GS08); edigateway reads the 835 in 005010X221A1 only"
+        )
         assert code == 2
         shutil.copy(ENVELOPE / "271_gs01_hs.271", sim.root / OUTBOX / "EDGSIM_3.271")
         code, out, _ = run("claims", "poll", "--json")

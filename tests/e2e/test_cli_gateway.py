@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
 
 
-
 @pytest.fixture
 def gateways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Gateway, list[int]]]:
     """Each gateway the CLI builds, with how often it was closed."""

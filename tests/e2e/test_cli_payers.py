@@ -52,11 +52,18 @@ def test_payer_commands_are_per_practice(tmp_path: Path):
 
     assert run("payers", "set-limit", "DDPIL", "60", "--practice", B)[0] == 0
     code, out, _ = run("payers", "list", "--practice", A, "--json")
-    assert json.loads(out) == [{"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN",
-                                "aliases": [], "timely_filing_days": 365}]
+    assert json.loads(out) == [
+        {
+            "payer_id": "DDPIL",
+            "name": "PRAIRIE DENTAL PLAN",
+            "aliases": [],
+            "timely_filing_days": 365,
+        }
+    ]
     code, out, _ = run("payers", "list", "--practice", B, "--json")
-    assert json.loads(out) == [{"payer_id": "DDPIL", "name": "DELTA OF ILLINOIS",
-                                "aliases": [], "timely_filing_days": 60}]
+    assert json.loads(out) == [
+        {"payer_id": "DDPIL", "name": "DELTA OF ILLINOIS", "aliases": [], "timely_filing_days": 60}
+    ]
 
     _import(tmp_path, B, "DELTA IL", "ERC")
     code, out, _ = run("payers", "list", "--practice", B)
@@ -71,7 +78,8 @@ def test_payer_commands_are_per_practice(tmp_path: Path):
 
 
 def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(tmp_path / "file" / "var"))
     code, _, err = run("payers", "list")

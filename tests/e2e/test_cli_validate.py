@@ -46,8 +46,10 @@ def test_a_loaded_cdt_list_flags_unknown_and_deleted_codes(tmp_path: Path):
     claim = tmp_path / "claim.837"
     claim.write_text(MINIMAL)
     licensed = tmp_path / "CDT2026.csv"
-    licensed.write_text("code,descriptor,effective,deleted\nD2150,two surfaces,,\n"
-                        "D2160,three surfaces,2000-01-01,2026-01-01\n")
+    licensed.write_text(
+        "code,descriptor,effective,deleted\nD2150,two surfaces,,\n"
+        "D2160,three surfaces,2000-01-01,2026-01-01\n"
+    )
     code, stdout, _ = run("codes", "load", "cdt", str(licensed))
     assert code == 0
     assert "loaded 2 CDT codes (1 deleted) from CDT2026.csv" in stdout

@@ -26,13 +26,18 @@ PLAN = FIXTURES / "eligibility" / "01_ppo_full_breakdown" / "plan.json"
 
 
 @pytest.fixture
-def sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validator: Validator
-        ) -> Iterator[Simulator]:
+def sim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validator: Validator
+) -> Iterator[Simulator]:
     data = tmp_path / "var"
     monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(data))
-    with Simulator(settings_for(tmp_path / "sim"), validator=validator,
-                   clock=lambda: datetime.now(UTC).astimezone().replace(tzinfo=None),
-                   sftp_port=0, http_port=0) as simulator:
+    with Simulator(
+        settings_for(tmp_path / "sim"),
+        validator=validator,
+        clock=lambda: datetime.now(UTC).astimezone().replace(tzinfo=None),
+        sftp_port=0,
+        http_port=0,
+    ) as simulator:
         for key, value in simulator.client_settings().items():
             monkeypatch.setenv(f"EDIGATEWAY_{key.upper()}", str(value))
         yield simulator
@@ -62,8 +67,7 @@ def test_checks_are_kept_listed_and_shown(sim: Simulator, tmp_path: Path):
     assert code == 0, err
     kept = json.loads(out)
     assert [k["id"] for k in kept] == [2, 1]
-    assert {(k["channel"], k["actor"], k["status"]) for k in kept} == {("cli", "cli",
-                                                                        "active")}
+    assert {(k["channel"], k["actor"], k["status"]) for k in kept} == {("cli", "cli", "active")}
     code, out, _ = run("eligibility", "history", "--member", "NOBODY")
     assert (code, out.strip()) == (0, "no eligibility checks kept")
     code, out, _ = run("eligibility", "show", "1", "--raw")
@@ -94,21 +98,38 @@ def _visits_csv(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _row(external_id: str, when: str, member: str, **more: str) -> dict[str, str]:
-    return {"external_id": external_id, "visit_date": when, "payer_id": "DDPIL",
-            "payer_name": "PRAIRIE DENTAL PLAN", "member_id": member,
-            "subscriber_last_name": "OKONKWO", "subscriber_first_name": "SAMUEL",
-            "subscriber_date_of_birth": "1962-07-04", "patient_last_name": "",
-            "patient_first_name": "", "relationship": "", "procedures": "D0120 D1110",
-            **more}
+    return {
+        "external_id": external_id,
+        "visit_date": when,
+        "payer_id": "DDPIL",
+        "payer_name": "PRAIRIE DENTAL PLAN",
+        "member_id": member,
+        "subscriber_last_name": "OKONKWO",
+        "subscriber_first_name": "SAMUEL",
+        "subscriber_date_of_birth": "1962-07-04",
+        "patient_last_name": "",
+        "patient_first_name": "",
+        "relationship": "",
+        "procedures": "D0120 D1110",
+        **more,
+    }
 
 
 def test_visits_import_queue_and_verify(sim: Simulator, tmp_path: Path):
     today = datetime.now(UTC).astimezone().date()
     soon = (today + timedelta(days=1)).isoformat()
     run("eligibility", "check", str(INQUIRY))  # stores the practice (MAPLE STREET DENTAL)
-    rows = [_row("A1", soon, "PDP300412"),
-            _row("A2", soon, "PDP100234", patient_last_name="OKONKWO",
-                 patient_first_name="ADA", relationship="19")]
+    rows = [
+        _row("A1", soon, "PDP300412"),
+        _row(
+            "A2",
+            soon,
+            "PDP100234",
+            patient_last_name="OKONKWO",
+            patient_first_name="ADA",
+            relationship="19",
+        ),
+    ]
     code, out, err = run("visits", "import", str(_visits_csv(tmp_path, rows)))
     assert code == 0, err
     assert [line.split("\t")[3] for line in out.splitlines()] == ["created", "created"]
@@ -123,8 +144,7 @@ def test_visits_import_queue_and_verify(sim: Simulator, tmp_path: Path):
 
 def test_visits_import_names_line_and_column(sim: Simulator, tmp_path: Path):
     run("eligibility", "check", str(INQUIRY))
-    rows = [_row("A1", "2026-13-01", "PDP300412"), _row("A2", "2026-12-01", "",
-                                                        procedures="D11")]
+    rows = [_row("A1", "2026-13-01", "PDP300412"), _row("A2", "2026-12-01", "", procedures="D11")]
     code, _, err = run("visits", "import", str(_visits_csv(tmp_path, rows)))
     assert code == 1
     assert "line 2 column visit_date" in err
@@ -135,40 +155,58 @@ def test_visits_import_names_line_and_column(sim: Simulator, tmp_path: Path):
 
 
 def test_fees_load_then_estimate_from_a_kept_check_with_the_patient_copy(
-        sim: Simulator, tmp_path: Path):
+    sim: Simulator, tmp_path: Path
+):
     run("eligibility", "check", str(INQUIRY))
     fees = tmp_path / "fees.csv"
-    fees.write_text("procedure_code,fee,description\nD0120,52.00,Periodic exam\n"
-                    "D1110,88.00,Adult cleaning\nD2391,168.00,\"Filling, one surface\"\n"
-                    "D2740,980.00,Porcelain crown\n")
+    fees.write_text(
+        "procedure_code,fee,description\nD0120,52.00,Periodic exam\n"
+        'D1110,88.00,Adult cleaning\nD2391,168.00,"Filling, one surface"\n'
+        "D2740,980.00,Porcelain crown\n"
+    )
     code, out, err = run("fees", "load", "DDPIL", str(fees))
     assert code == 0, err
     assert out.strip() == "DDPIL: 4 fees loaded (0 replaced)"
     code, out, _ = run("fees", "show", "DDPIL")
     assert "D2391\t168.00\tFilling, one surface" in out
     pdf = tmp_path / "estimate.pdf"
-    code, out, err = run("estimate", "--verification", "1", "--plan", str(PLAN), "--pdf",
-                         str(pdf), "--json")
+    code, out, err = run(
+        "estimate", "--verification", "1", "--plan", str(PLAN), "--pdf", str(pdf), "--json"
+    )
     assert code == 0, err
     result = json.loads(out)
     assert [ln["allowed"]["amount"] for ln in result["lines"]] == [
-        "52.00", "88.00", "168.00", "980.00"]
+        "52.00",
+        "88.00",
+        "168.00",
+        "980.00",
+    ]
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages)
-    for expected in ("SAMUEL OKONKWO", "Periodic exam", "Porcelain crown",
-                     result["total_patient"], result["total_insurance"],
-                     "not a guarantee of payment"):
+    for expected in (
+        "SAMUEL OKONKWO",
+        "Periodic exam",
+        "Porcelain crown",
+        result["total_patient"],
+        result["total_insurance"],
+        "not a guarantee of payment",
+    ):
         assert expected in text, expected
 
 
 def test_fees_load_refuses_bad_lines_by_line_and_column(sim: Simulator, tmp_path: Path):
     run("eligibility", "check", str(INQUIRY))
     fees = tmp_path / "fees.csv"
-    fees.write_text("procedure_code,fee\nD1110,-5.00\nD1110,1.00\nX12,1.00\nD0120,abc\n"
-                    "D2740,150000.00\n")
+    fees.write_text(
+        "procedure_code,fee\nD1110,-5.00\nD1110,1.00\nX12,1.00\nD0120,abc\nD2740,150000.00\n"
+    )
     code, _, err = run("fees", "load", "DDPIL", str(fees))
     assert code == 1
-    for where in ("line 2 column fee", "line 4 column procedure_code", "line 5 column fee",
-                  "line 6 column fee"):
+    for where in (
+        "line 2 column fee",
+        "line 4 column procedure_code",
+        "line 5 column fee",
+        "line 6 column fee",
+    ):
         assert where in err, where
     assert run("fees", "show", "DDPIL")[1].strip() == "no fee schedule loaded for this payer"
     fees.write_text("code;fee\n")

@@ -39,8 +39,11 @@ PRACTICE = "1456789019"
 
 
 def _files(suffix: str, *, whole_file: bool = True) -> list[str]:
-    return sorted(n for n, want in EXPECTED.items()
-                  if n.endswith(suffix) and (not whole_file or not want.get("only")))
+    return sorted(
+        n
+        for n, want in EXPECTED.items()
+        if n.endswith(suffix) and (not whole_file or not want.get("only"))
+    )
 
 
 def _exit_code(name: str) -> int:
@@ -50,8 +53,15 @@ def _exit_code(name: str) -> int:
 def _where(name: str) -> str:
     """The location as messages print it: ``segment 15 (CLP, loop 2100, CLP03)``."""
     want = EXPECTED[name]
-    detail = ", ".join(x for x in (want["segment_id"], f"loop {want['loop']}"
-                                   if want["loop"] else None, want["element"]) if x)
+    detail = ", ".join(
+        x
+        for x in (
+            want["segment_id"],
+            f"loop {want['loop']}" if want["loop"] else None,
+            want["element"],
+        )
+        if x
+    )
     return f"segment {want['segment_index']} ({detail})"
 
 
@@ -64,8 +74,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -103,8 +112,9 @@ def test_era_post_quarantines_with_the_location(name: str):
     document = json.loads(out)
     want = EXPECTED[name]
     assert (code, document["status"]) == (1, "quarantined")
-    assert document["problem"] == {k: want[k] for k in ("segment_index", "segment_id",
-                                                         "loop", "element")}
+    assert document["problem"] == {
+        k: want[k] for k in ("segment_index", "segment_id", "loop", "element")
+    }
     code, out, _ = run("workqueue", "list")
     assert "[quarantined]" in out
     assert _where(name) in out
@@ -124,9 +134,15 @@ class _Clearinghouse:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body, content_type = build(CoreMessage(
-                    payload_type=REALTIME_271, payload="@PAYLOAD@", sender_id="EDGSIM",
-                    receiver_id="MAPLEDENTAL", error_code="Success"))
+                body, content_type = build(
+                    CoreMessage(
+                        payload_type=REALTIME_271,
+                        payload="@PAYLOAD@",
+                        sender_id="EDGSIM",
+                        receiver_id="MAPLEDENTAL",
+                        error_code="Success",
+                    )
+                )
                 body = body.replace(b"@PAYLOAD@", owner.answer)
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
@@ -152,18 +168,28 @@ def clearinghouse() -> Iterator[_Clearinghouse]:
 
 
 @pytest.mark.parametrize("name", _files(".271"))
-def test_eligibility_api_answers_502_with_the_location(name: str, data_dir: Path,
-                                                        clearinghouse: _Clearinghouse):
+def test_eligibility_api_answers_502_with_the_location(
+    name: str, data_dir: Path, clearinghouse: _Clearinghouse
+):
     clearinghouse.answer = (CRASHES / name).read_bytes()
-    settings = Settings(data_dir=data_dir / "api", mappings_dir=REPO / "mappings",
-                        sim_http_port=clearinghouse.port)
+    settings = Settings(
+        data_dir=data_dir / "api", mappings_dir=REPO / "mappings", sim_http_port=clearinghouse.port
+    )
     gateway = bootstrap(settings, clock=lambda: NOW)
-    key = create_key(gateway.database, practice=PRACTICE, scopes="admin", name="test",
-                     keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
+    key = create_key(
+        gateway.database,
+        practice=PRACTICE,
+        scopes="admin",
+        name="test",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    ).token
     inquiry = json.loads(INQUIRY.read_text())
     with TestClient(create_app(gateway), base_url="http://127.0.0.1") as client:
-        answer = client.post("/v1/eligibility", json={"inquiry": inquiry},
-                             headers={"Authorization": f"Bearer {key}"})
+        answer = client.post(
+            "/v1/eligibility", json={"inquiry": inquiry}, headers={"Authorization": f"Bearer {key}"}
+        )
     gateway.database.dispose()
     assert answer.status_code == 502, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
@@ -173,9 +199,9 @@ def test_eligibility_api_answers_502_with_the_location(name: str, data_dir: Path
 
 
 @pytest.mark.parametrize("name", _files(".271"))
-def test_eligibility_check_exits_1_with_the_location(name: str, data_dir: Path,
-                                                     clearinghouse: _Clearinghouse,
-                                                     monkeypatch: pytest.MonkeyPatch):
+def test_eligibility_check_exits_1_with_the_location(
+    name: str, data_dir: Path, clearinghouse: _Clearinghouse, monkeypatch: pytest.MonkeyPatch
+):
     clearinghouse.answer = (CRASHES / name).read_bytes()
     monkeypatch.setenv("EDIGATEWAY_SIM_HTTP_PORT", str(clearinghouse.port))
     code, out, err = run("eligibility", "check", str(INQUIRY))

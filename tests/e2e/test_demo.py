@@ -24,22 +24,33 @@ def test_demo_summary(built_demo: BuiltDemo):
     assert [e["claim"] for e in summary["estimates"]] == ["MSD1001", "MSD1002"]
     assert summary["submission"]["sent"] == ["sent"]
     assert [(f["kind"], f["status"]) for f in summary["files_received"]] == [
-        ("999", "processed"), ("277CA", "processed"), ("835", "processed"),
-        ("835", "processed")]
-    assert (summary["accepted"], summary["rejected_by_clearinghouse"],
-            summary["rejected_by_payer"]) == (49, 0, 1)
+        ("999", "processed"),
+        ("277CA", "processed"),
+        ("835", "processed"),
+        ("835", "processed"),
+    ]
+    assert (
+        summary["accepted"],
+        summary["rejected_by_clearinghouse"],
+        summary["rejected_by_payer"],
+    ) == (49, 0, 1)
     assert summary["states"] == {"denied": 5, "paid": 44, "payer_rejected": 1}
     # the five occlusal guards (D9944, 450.00 each) are not covered: CO-96
     assert [(d["claim"], d["codes"]) for d in summary["denials"]] == [
-        (f"MSD{n}", "CO-96") for n in (1008, 1018, 1028, 1038, 1048)]
+        (f"MSD{n}", "CO-96") for n in (1008, 1018, 1028, 1038, 1048)
+    ]
     # DHMO members (MSD1005 … MSD1045) are paid by copay schedule: nothing paid, the
     # copay (D4341 95.00, D3330 245.00) is the patient's and the rest CO-24 capitation
     assert summary["paid"] == "7107.00"
     # the five denials (5 x 450.00) stay owed (A/R) and are no write-off (issue 15)
     assert summary["contractual_write_offs"] == "8020.00"
     assert summary["patient_responsibility"] == "5773.00"
-    assert summary["work_queue"] == {"denied": 5, "payer_rejected": 1, "recoupment": 2,
-                                     "reversal": 1}
+    assert summary["work_queue"] == {
+        "denied": 5,
+        "payer_rejected": 1,
+        "recoupment": 2,
+        "reversal": 1,
+    }
     assert summary["aging"]["total"]["total"] == "3350.00"
 
 
@@ -47,14 +58,28 @@ def test_demo_summary(built_demo: BuiltDemo):
 def test_demo_command_json(tmp_path: Path):
     folder = tmp_path / "demo"
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("edigateway")), "demo", "--json", "--data-dir",
-         str(folder)], capture_output=True, text=True, check=False, timeout=300)
+        [
+            str(Path(sys.executable).with_name("edigateway")),
+            "demo",
+            "--json",
+            "--data-dir",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["claims"] == 50
     assert (folder / "edigateway.sqlite3").is_file()
     again = subprocess.run(
-        [str(Path(sys.executable).with_name("edigateway")), "demo", "--data-dir",
-         str(folder)], capture_output=True, text=True, check=False, timeout=60)
+        [str(Path(sys.executable).with_name("edigateway")), "demo", "--data-dir", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert again.returncode == 1
     assert "not empty" in again.stderr

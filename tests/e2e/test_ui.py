@@ -44,9 +44,11 @@ def _user(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> str
 def _sign_in(client: TestClient, email: str, password: str = USER_PASSWORD) -> str:
     """Sign in through the form (its CSRF nonce included); the page it leads to."""
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"email": email, "password": password,
-                                            "login_csrf": _field(form.text, "login_csrf")},
-                         follow_redirects=False)
+    signed = client.post(
+        "/ui/login",
+        data={"email": email, "password": password, "login_csrf": _field(form.text, "login_csrf")},
+        follow_redirects=False,
+    )
     assert signed.status_code == 303, signed.text
     return signed.headers["location"]
 
@@ -78,17 +80,22 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     item = client.get(f"/ui/workqueue/{ids[0]}")
     assert "Non-covered charge(s)" in item.text  # CO-96 in plain words
     assert re.search(r"<code>(CLP|SVC|CAS)\*", item.text), "the source segment is shown"
-    resolved = client.post(f"/ui/workqueue/{ids[0]}/resolve",
-                           data={"csrf": _csrf(item.text), "note": "written off"},
-                           follow_redirects=True)
+    resolved = client.post(
+        f"/ui/workqueue/{ids[0]}/resolve",
+        data={"csrf": _csrf(item.text), "note": "written off"},
+        follow_redirects=True,
+    )
     assert "Resolved: written off" in resolved.text
-    forged = client.post(f"/ui/workqueue/{ids[1]}/resolve", data={"csrf": "0" * 32,
-                                                                  "note": "x"})
+    forged = client.post(f"/ui/workqueue/{ids[1]}/resolve", data={"csrf": "0" * 32, "note": "x"})
     assert forged.status_code == 403
-    events = list(audit_events(seeded.database, start=NOW.replace(hour=0),
-                               end=NOW.replace(hour=23)))
-    (resolving,) = [e for e in events if e.resource == "work_item"
-                    and e.resource_id == ids[0] and e.action == "change"]
+    events = list(
+        audit_events(seeded.database, start=NOW.replace(hour=0), end=NOW.replace(hour=23))
+    )
+    (resolving,) = [
+        e
+        for e in events
+        if e.resource == "work_item" and e.resource_id == ids[0] and e.action == "change"
+    ]
     assert re.fullmatch(r"user:\d+", resolving.actor)  # the person, not a key
 
     claims = client.get("/ui/claims")
@@ -122,13 +129,24 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     response = anonymous.get("/ui/", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/ui/login")
     form = anonymous.get("/ui/login").text
-    bad = anonymous.post("/ui/login", data={"email": _user(seeded), "password": "not it at all",
-                                            "login_csrf": _field(form, "login_csrf")})
+    bad = anonymous.post(
+        "/ui/login",
+        data={
+            "email": _user(seeded),
+            "password": "not it at all",
+            "login_csrf": _field(form, "login_csrf"),
+        },
+    )
     assert bad.status_code == 401
     assert users.SIGN_IN_REFUSED in bad.text
     form = anonymous.get("/ui/login").text
-    key = anonymous.post("/ui/login", data={"api_key": api_key(seeded),  # the old way: no more
-                                            "login_csrf": _field(form, "login_csrf")})
+    key = anonymous.post(
+        "/ui/login",
+        data={
+            "api_key": api_key(seeded),  # the old way: no more
+            "login_csrf": _field(form, "login_csrf"),
+        },
+    )
     assert key.status_code == 401
     assert "edg_ui" not in anonymous.cookies
     own = _client(seeded)
@@ -145,20 +163,28 @@ def test_signed_out_and_other_practice(seeded: Gateway):
 def test_replacement_and_void_from_the_claim_page(seeded: Gateway):
     client = _client(seeded)
     listing = client.get("/ui/claims").text
-    paid = [cid for cid, state in re.findall(
-        r'href="/ui/claims/(\d+)">[^<]+</a></td><td>(\w+)</td>', listing) if state == "paid"]
+    paid = [
+        cid
+        for cid, state in re.findall(
+            r'href="/ui/claims/(\d+)">[^<]+</a></td><td>(\w+)</td>', listing
+        )
+        if state == "paid"
+    ]
     page = client.get(f"/ui/claims/{paid[0]}")
     assert "Create replacement" in page.text
     csrf = _csrf(page.text)
     codes = re.findall(r'name="code" value="(D\d{4})"', page.text)
     fees = re.findall(r'name="fee" value="([0-9.]+)"', page.text)
-    bad = client.post(f"/ui/claims/{paid[0]}/replace",
-                      data={"csrf": csrf, "code": codes, "fee": ["abc"] * len(fees)})
+    bad = client.post(
+        f"/ui/claims/{paid[0]}/replace",
+        data={"csrf": csrf, "code": codes, "fee": ["abc"] * len(fees)},
+    )
     assert bad.status_code == 422
     assert "not an amount" in bad.text
     fees[0] = f"{float(fees[0]) - 5:.2f}"
-    made = client.post(f"/ui/claims/{paid[0]}/replace",
-                       data={"csrf": csrf, "code": codes, "fee": fees})
+    made = client.post(
+        f"/ui/claims/{paid[0]}/replace", data={"csrf": csrf, "code": codes, "fee": fees}
+    )
     assert made.status_code == 200  # followed to the new claim
     assert "(ready)" in made.text
     assert str(made.url).rsplit("/", 1)[1] != paid[0]
@@ -194,15 +220,18 @@ def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded
     item_id = re.findall(r'href="/ui/workqueue/(\d+)"', viewer.get("/ui/workqueue").text)[0]
     item = viewer.get(f"/ui/workqueue/{item_id}")
     assert "Resolve" not in item.text
-    resolved = viewer.post(f"/ui/workqueue/{item_id}/resolve",
-                           data={"csrf": _csrf(item.text), "note": "x"})
+    resolved = viewer.post(
+        f"/ui/workqueue/{item_id}/resolve", data={"csrf": _csrf(item.text), "note": "x"}
+    )
     assert resolved.status_code == 403
     assert "workqueue:write" in resolved.text
 
     coordinator = _client(seeded, role="coordinator")
     item = coordinator.get(f"/ui/workqueue/{item_id}")
-    done = coordinator.post(f"/ui/workqueue/{item_id}/resolve",
-                            data={"csrf": _csrf(item.text), "note": "called the payer"})
+    done = coordinator.post(
+        f"/ui/workqueue/{item_id}/resolve",
+        data={"csrf": _csrf(item.text), "note": "called the payer"},
+    )
     assert "Resolved: called the payer" in done.text
 
 
@@ -210,9 +239,15 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
     email = _user(seeded)
     client = TestClient(create_app(seeded), base_url=BASE)
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={"email": email, "password": USER_PASSWORD,
-                                            "login_csrf": _field(form.text, "login_csrf")},
-                         follow_redirects=False)
+    signed = client.post(
+        "/ui/login",
+        data={
+            "email": email,
+            "password": USER_PASSWORD,
+            "login_csrf": _field(form.text, "login_csrf"),
+        },
+        follow_redirects=False,
+    )
     cookie = signed.cookies["edg_ui"]
     assert len(cookie) >= 43  # token_urlsafe(32)
     header = next(h for h in signed.headers.get_list("set-cookie") if h.startswith("edg_ui="))
@@ -233,9 +268,11 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
     again = replayed.get("/ui/claims", follow_redirects=False)
     assert (again.status_code, again.headers["location"]) == (303, "/ui/login")
     user_id = users.get_user(seeded.database, user=email, practice_id=None, now=NOW).id
-    events = [e for e in audit_events(seeded.database, start=NOW.replace(hour=0),
-                                      end=NOW.replace(hour=23))
-              if e.resource == "ui_session" and e.actor == f"user:{user_id}"]
+    events = [
+        e
+        for e in audit_events(seeded.database, start=NOW.replace(hour=0), end=NOW.replace(hour=23))
+        if e.resource == "ui_session" and e.actor == f"user:{user_id}"
+    ]
     assert [e.detail for e in events] == ["signed in", "signed out"]
 
 
@@ -250,27 +287,38 @@ def test_disabling_the_user_signs_their_sessions_out(seeded: Gateway):
 
 
 def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded: Gateway):
-    link = users.create_user(seeded.database, practice="1456789019",
-                             email="dana.ruiz@maple.example.com", role="coordinator",
-                             actor="cli", now=NOW, keyring=seeded.keyring,
-                             base_url=seeded.settings.public_url)
+    link = users.create_user(
+        seeded.database,
+        practice="1456789019",
+        email="dana.ruiz@maple.example.com",
+        role="coordinator",
+        actor="cli",
+        now=NOW,
+        keyring=seeded.keyring,
+        base_url=seeded.settings.public_url,
+    )
     path = link.url.removeprefix(seeded.settings.public_url)
     client = TestClient(create_app(seeded), base_url=BASE)
     page = client.get(path)
     assert "dana.ruiz@maple.example.com" in page.text
     token = _field(page.text, "token")
     form = {"token": token, "login_csrf": _field(page.text, "login_csrf")}
-    differ = client.post("/ui/set-password", data={**form, "password": "maple crown one",
-                                                   "confirm": "maple crown two"})
+    differ = client.post(
+        "/ui/set-password",
+        data={**form, "password": "maple crown one", "confirm": "maple crown two"},
+    )
     assert (differ.status_code, "the two passwords differ" in differ.text) == (422, True)
     form["login_csrf"] = _field(differ.text, "login_csrf")
-    short = client.post("/ui/set-password", data={**form, "password": "too short",
-                                                  "confirm": "too short"})
+    short = client.post(
+        "/ui/set-password", data={**form, "password": "too short", "confirm": "too short"}
+    )
     assert (short.status_code, "at least 12" in short.text) == (422, True)
     form["login_csrf"] = _field(short.text, "login_csrf")
-    done = client.post("/ui/set-password", data={**form, "password": "crown and bridge 7",
-                                                 "confirm": "crown and bridge 7"},
-                       follow_redirects=False)
+    done = client.post(
+        "/ui/set-password",
+        data={**form, "password": "crown and bridge 7", "confirm": "crown and bridge 7"},
+        follow_redirects=False,
+    )
     assert (done.status_code, done.headers["location"]) == (303, "/ui/login?done=password")
     assert "Your password is set" in client.get(done.headers["location"]).text
     assert client.get(path).status_code == 410  # used up
@@ -282,47 +330,76 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', started.text)
     assert secret is not None
     assert "otpauth://totp/" in started.text
-    wrong = client.post("/ui/account/two-step/confirm",
-                        data={"csrf": _csrf(account.text), "code": "12345x"})
+    wrong = client.post(
+        "/ui/account/two-step/confirm", data={"csrf": _csrf(account.text), "code": "12345x"}
+    )
     assert (wrong.status_code, "does not match" in wrong.text) == (422, True)
     step = int(NOW.timestamp() // totp.STEP)
-    on = client.post("/ui/account/two-step/confirm",
-                     data={"csrf": _csrf(account.text),
-                           "code": totp.code_at(secret.group(1), step)})
+    on = client.post(
+        "/ui/account/two-step/confirm",
+        data={"csrf": _csrf(account.text), "code": totp.code_at(secret.group(1), step)},
+    )
     assert "Two-step sign-in</dt><dd>on" in on.text
     client.post("/ui/logout", data={"csrf": _csrf(on.text)})
 
     form_page = client.get("/ui/login")
-    asked = client.post("/ui/login", data={"email": "dana.ruiz@maple.example.com",
-                                           "password": "crown and bridge 7",
-                                           "login_csrf": _field(form_page.text, "login_csrf")})
+    asked = client.post(
+        "/ui/login",
+        data={
+            "email": "dana.ruiz@maple.example.com",
+            "password": "crown and bridge 7",
+            "login_csrf": _field(form_page.text, "login_csrf"),
+        },
+    )
     assert "authenticator app" in asked.text
     assert "edg_ui" not in client.cookies  # not signed in yet
-    code_form = {"code_token": _field(asked.text, "code_token"),
-                 "login_csrf": _field(asked.text, "login_csrf")}
-    elsewhere = TestClient(create_app(seeded), base_url=BASE)  # the form without its cookie
-    assert elsewhere.post("/ui/login/code", data={
-        **code_form, "code": totp.code_at(secret.group(1), step + 1)}).status_code == 403
-    reused = client.post("/ui/login/code", data={**code_form, "code": totp.code_at(
-        secret.group(1), step)}, follow_redirects=False)  # the code that turned it on
-    assert reused.status_code == 401
-    asked = client.post("/ui/login", data={"email": "dana.ruiz@maple.example.com",
-                                           "password": "crown and bridge 7",
-                                           "login_csrf": _field(client.get("/ui/login").text,
-                                                                "login_csrf")})
-    signed = client.post("/ui/login/code", data={
+    code_form = {
         "code_token": _field(asked.text, "code_token"),
         "login_csrf": _field(asked.text, "login_csrf"),
-        "code": totp.code_at(secret.group(1), step + 1)}, follow_redirects=False)
+    }
+    elsewhere = TestClient(create_app(seeded), base_url=BASE)  # the form without its cookie
+    assert (
+        elsewhere.post(
+            "/ui/login/code", data={**code_form, "code": totp.code_at(secret.group(1), step + 1)}
+        ).status_code
+        == 403
+    )
+    reused = client.post(
+        "/ui/login/code",
+        data={**code_form, "code": totp.code_at(secret.group(1), step)},
+        follow_redirects=False,
+    )  # the code that turned it on
+    assert reused.status_code == 401
+    asked = client.post(
+        "/ui/login",
+        data={
+            "email": "dana.ruiz@maple.example.com",
+            "password": "crown and bridge 7",
+            "login_csrf": _field(client.get("/ui/login").text, "login_csrf"),
+        },
+    )
+    signed = client.post(
+        "/ui/login/code",
+        data={
+            "code_token": _field(asked.text, "code_token"),
+            "login_csrf": _field(asked.text, "login_csrf"),
+            "code": totp.code_at(secret.group(1), step + 1),
+        },
+        follow_redirects=False,
+    )
     assert (signed.status_code, signed.headers["location"]) == (303, "/ui/")
     assert client.get("/ui/claims").status_code == 200
 
 
 def test_sessions_end_when_idle_or_old(seeded: Gateway):
     now = [NOW]
-    settings = seeded.settings.model_copy(update={"ui_session_idle_minutes": 30,
-                                                  "ui_session_absolute_hours": 1,
-                                                  "ui_secure_cookies": True})
+    settings = seeded.settings.model_copy(
+        update={
+            "ui_session_idle_minutes": 30,
+            "ui_session_absolute_hours": 1,
+            "ui_secure_cookies": True,
+        }
+    )
     gateway = bootstrap(settings, clock=lambda: now[0])
     plain = TestClient(create_app(gateway), base_url=BASE)  # http, e.g. behind a TLS proxy
     assert "Secure" in plain.get("/ui/login").headers["set-cookie"]
@@ -349,32 +426,46 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
     assert bare.status_code == 403
     assert "edg_ui" not in bare.cookies
     nonce = _field(client.get("/ui/login").text, "login_csrf")
-    wrong = client.post("/ui/login", data={**signing, "login_csrf": "0" * 32},
-                        follow_redirects=False)
+    wrong = client.post(
+        "/ui/login", data={**signing, "login_csrf": "0" * 32}, follow_redirects=False
+    )
     assert wrong.status_code == 403
     nonce = _field(client.get("/ui/login").text, "login_csrf")
-    for header in ({"Origin": "https://attacker.example"},
-                   {"Sec-Fetch-Site": "cross-site"},
-                   {"Referer": "https://attacker.example/phish"}):
-        foreign = client.post("/ui/login", data={**signing, "login_csrf": nonce},
-                              headers=header, follow_redirects=False)
+    for header in (
+        {"Origin": "https://attacker.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Referer": "https://attacker.example/phish"},
+    ):
+        foreign = client.post(
+            "/ui/login",
+            data={**signing, "login_csrf": nonce},
+            headers=header,
+            follow_redirects=False,
+        )
         assert foreign.status_code == 403, header
         assert "another site" in foreign.text
         assert "edg_ui" not in foreign.cookies
     other_browser = TestClient(create_app(seeded), base_url=BASE)
-    stolen = other_browser.post("/ui/login", data={**signing, "login_csrf": nonce},
-                                follow_redirects=False)  # a form value without its cookie
+    stolen = other_browser.post(
+        "/ui/login", data={**signing, "login_csrf": nonce}, follow_redirects=False
+    )  # a form value without its cookie
     assert stolen.status_code == 403
     nonce = _field(client.get("/ui/login").text, "login_csrf")
-    own = client.post("/ui/login", data={**signing, "login_csrf": nonce},
-                      headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
-                      follow_redirects=False)  # what a browser sends under no-referrer
+    own = client.post(
+        "/ui/login",
+        data={**signing, "login_csrf": nonce},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )  # what a browser sends under no-referrer
     assert own.status_code == 303
 
     page = client.get("/ui/claims")
     claim_id = re.findall(r'href="/ui/claims/(\d+)"', page.text)[0]
-    voided = client.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(page.text)},
-                         headers={"Origin": "https://attacker.example"})
+    voided = client.post(
+        f"/ui/claims/{claim_id}/void",
+        data={"csrf": _csrf(page.text)},
+        headers={"Origin": "https://attacker.example"},
+    )
     assert voided.status_code == 403
     assert "(voided)" not in client.get(f"/ui/claims/{claim_id}").text
 
@@ -383,8 +474,12 @@ def test_security_headers_on_pages_and_api(seeded: Gateway):
     client = _client(seeded)
     key = {"Authorization": f"Bearer {api_key(seeded)}"}
     answers = [client.get(p) for p in (*PAGES, "/ui/login")]
-    answers += [client.get("/v1/claims", headers=key), client.get("/v1/claims"),
-                client.get("/v1/docs"), client.get("/v1/openapi.json")]
+    answers += [
+        client.get("/v1/claims", headers=key),
+        client.get("/v1/claims"),
+        client.get("/v1/docs"),
+        client.get("/v1/openapi.json"),
+    ]
     for answer in answers:
         where = str(answer.url)
         csp = answer.headers["content-security-policy"]
@@ -410,13 +505,16 @@ def test_security_headers_on_pages_and_api(seeded: Gateway):
 def test_a_forged_host_is_refused_and_redirects_stay_relative(seeded: Gateway):
     client = TestClient(create_app(seeded), base_url=BASE)
     for path in ("/ui", "/ui/", "/v1/claims/", "/v1/claims"):
-        forged = client.get(path, headers={"Host": "attacker.example"},
-                            follow_redirects=False)
+        forged = client.get(path, headers={"Host": "attacker.example"}, follow_redirects=False)
         assert forged.status_code == 400, path
         assert "location" not in forged.headers, path
         assert "attacker" not in forged.text, path
-    assert client.get("/ui", headers={"Host": "localhost:8000"},
-                      follow_redirects=False).headers["location"] == "/ui/"
+    assert (
+        client.get("/ui", headers={"Host": "localhost:8000"}, follow_redirects=False).headers[
+            "location"
+        ]
+        == "/ui/"
+    )
     untrusted = TestClient(create_app(seeded))  # TestClient's default Host "testserver"
     assert untrusted.get("/ui/login").status_code == 400
     allowed = seeded.settings.model_copy(update={"trusted_hosts": ["testserver"]})

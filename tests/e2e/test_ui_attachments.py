@@ -48,10 +48,15 @@ class Desk:
     def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
         client = TestClient(self.api.app, base_url=BASE)
         form = client.get("/ui/login")
-        signed = client.post("/ui/login", data={
-            "email": ui_user(self.gateway.database, npi=npi, role=role),
-            "password": USER_PASSWORD, "login_csrf": _field(form.text, "login_csrf")},
-            follow_redirects=False)
+        signed = client.post(
+            "/ui/login",
+            data={
+                "email": ui_user(self.gateway.database, npi=npi, role=role),
+                "password": USER_PASSWORD,
+                "login_csrf": _field(form.text, "login_csrf"),
+            },
+            follow_redirects=False,
+        )
         assert signed.status_code == 303, signed.text
         return client
 
@@ -79,18 +84,27 @@ def _field(html: str, name: str) -> str:
 
 def _claim(desk: Desk, pcn: str) -> int:
     claims = json.loads((FIXTURES / "claims" / "05_crown_initial.json").read_text())["claims"]
-    created = desk.api.post("/v1/claims", json=claims[0] | {"patient_control_number": pcn},
-                            headers=desk.key)
+    created = desk.api.post(
+        "/v1/claims", json=claims[0] | {"patient_control_number": pcn}, headers=desk.key
+    )
     assert created.status_code == 201, created.text
     claim_id: int = created.json()["id"]
     return claim_id
 
 
-def _upload(browser: TestClient, claim_id: int, csrf: str, data: bytes,
-            name: str = "bitewing 3.jpg", report_type: str = "RB") -> httpx.Response:
-    return browser.post(f"/ui/claims/{claim_id}/attachments",
-                        data={"csrf": csrf, "report_type": report_type},
-                        files={"file": (name, data, "image/jpeg")})
+def _upload(
+    browser: TestClient,
+    claim_id: int,
+    csrf: str,
+    data: bytes,
+    name: str = "bitewing 3.jpg",
+    report_type: str = "RB",
+) -> httpx.Response:
+    return browser.post(
+        f"/ui/claims/{claim_id}/attachments",
+        data={"csrf": csrf, "report_type": report_type},
+        files={"file": (name, data, "image/jpeg")},
+    )
 
 
 def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
@@ -107,7 +121,10 @@ def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
     assert done.status_code == 200, done.text  # followed to the claim page
     (stored,) = desk.attachments(claim_id)
     assert (stored["report_type"], stored["media_type"], stored["size"]) == (
-        "RB", "image/jpeg", len(JPEG))
+        "RB",
+        "image/jpeg",
+        len(JPEG),
+    )
     assert stored["file_name"] == "bitewing 3.jpg"
     assert stored["created_by"].startswith("user:")  # the audit names the person
     assert str(stored["control_number"]) in done.text
@@ -118,8 +135,7 @@ def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
     assert download.content == JPEG
     assert download.headers["content-type"] == "image/jpeg"
     assert download.headers["cache-control"] == "no-store"
-    assert f'filename="{stored["control_number"]}.jpg"' in download.headers[
-        "content-disposition"]
+    assert f'filename="{stored["control_number"]}.jpg"' in download.headers["content-disposition"]
 
     submitted = browser.post(f"/ui/claims/{claim_id}/submit", data={"csrf": csrf})
     assert submitted.status_code == 200
@@ -133,8 +149,7 @@ def test_bad_files_and_bad_callers_are_refused_and_nothing_is_stored(desk: Desk)
 
     text = _upload(browser, claim_id, csrf, b"just some notes", name="notes.txt")
     assert text.status_code == 415
-    assert re.search(r'class="error" role="alert">notes.txt: the content is not a JPEG',
-                     text.text)
+    assert re.search(r'class="error" role="alert">notes.txt: the content is not a JPEG', text.text)
     large = _upload(browser, claim_id, csrf, JPEG + b"\0" * LIMIT, name="pano.jpg")
     assert large.status_code == 413
     assert f"pano.jpg is over {LIMIT:,} bytes" in large.text

@@ -35,8 +35,10 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,  # a real Chromium driving uvicorn
     pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (the test set-up tries "
-        "`apt-get install chromium`; it was not available here)"),
+        CHROMIUM is None,
+        reason="Chromium is not installed (the test set-up tries "
+        "`apt-get install chromium`; it was not available here)",
+    ),
 ]
 
 
@@ -60,8 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> I
     gateway = bootstrap(settings, clock=lambda: NOW)
     own = ui_user(gateway.database, npi="1456789019", role="admin")
     other = ui_user(gateway.database, npi="1234567893", role="admin")
-    config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                            log_level="warning")
+    config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="warning")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -86,14 +87,14 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox"])
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield launched
         launched.close()
 
 
-def _sign_in(browser: object, base: str, email: str, password: str = USER_PASSWORD,
-             shots: Path | None = None) -> object:
+def _sign_in(
+    browser: object, base: str, email: str, password: str = USER_PASSWORD, shots: Path | None = None
+) -> object:
     page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
     page.goto(base + "/ui/")
     assert page.url.endswith("/ui/login")
@@ -160,8 +161,10 @@ def _watch(page: object, base: str) -> tuple[list[str], list[str]]:
     foreign: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
     page.on("pageerror", lambda e: problems.append(str(e)))  # type: ignore[attr-defined]
-    page.on("request", lambda r: foreign.append(r.url)  # type: ignore[attr-defined]
-            if not r.url.startswith((base + "/", "data:")) else None)
+    page.on(  # type: ignore[attr-defined]
+        "request",
+        lambda r: foreign.append(r.url) if not r.url.startswith((base + "/", "data:")) else None,
+    )
     return problems, foreign
 
 
@@ -192,8 +195,7 @@ def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object, s
     page.close()  # type: ignore[attr-defined]
 
 
-def test_a_viewer_sees_the_pages_and_gets_a_403_page_for_a_change(server: Served,
-                                                                    browser: object):
+def test_a_viewer_sees_the_pages_and_gets_a_403_page_for_a_change(server: Served, browser: object):
     base = server.base
     page = _sign_in(browser, base, server.user("viewer"))
     assert page.get_by_text("(viewer)").is_visible()  # type: ignore[attr-defined]
@@ -209,12 +211,20 @@ def test_a_viewer_sees_the_pages_and_gets_a_403_page_for_a_change(server: Served
     page.close()  # type: ignore[attr-defined]
 
 
-def test_a_new_user_sets_a_password_and_turns_on_two_step(server: Served, browser: object,
-                                                          shots: Path):
+def test_a_new_user_sets_a_password_and_turns_on_two_step(
+    server: Served, browser: object, shots: Path
+):
     base, gateway = server.base, server.gateway
-    link = users.create_user(gateway.database, practice="1456789019",
-                             email="rosa.diaz@maple.example", role="coordinator",
-                             actor="cli", now=NOW, keyring=gateway.keyring, base_url=base)
+    link = users.create_user(
+        gateway.database,
+        practice="1456789019",
+        email="rosa.diaz@maple.example",
+        role="coordinator",
+        actor="cli",
+        now=NOW,
+        keyring=gateway.keyring,
+        base_url=base,
+    )
     page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
     page.goto(link.url)
     assert page.get_by_text("rosa.diaz@maple.example").is_visible()
@@ -261,8 +271,7 @@ def test_sign_out_and_disabling_the_user_end_the_session(server: Served, browser
     replay.close()
 
     page = _sign_in(browser, base, email)
-    users.disable_user(server.gateway.database, user=email, practice_id=None, actor="cli",
-                       now=NOW)
+    users.disable_user(server.gateway.database, user=email, practice_id=None, actor="cli", now=NOW)
     page.goto(base + "/ui/claims")  # type: ignore[attr-defined]
     assert page.url == base + "/ui/login"  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
@@ -275,15 +284,16 @@ def test_a_sign_in_form_posted_from_another_site_is_refused(server: Served, brow
     signed out."""
     base = server.base
     with httpx.Client(base_url=base) as attacker:
-        nonce = re.search(r'name="login_csrf" value="([^"]+)"',
-                          attacker.get("/ui/login").text)
+        nonce = re.search(r'name="login_csrf" value="([^"]+)"', attacker.get("/ui/login").text)
     assert nonce is not None
     evil = "http://127.0.0.2:9/attack"
-    form = (f'<form method="post" action="{base}/ui/login">'
-            f'<input name="email" value="{server.other}">'
-            f'<input name="password" value="{USER_PASSWORD}">'
-            f'<input name="login_csrf" value="{nonce.group(1)}">'
-            '<button type="submit">Win a prize</button></form>')
+    form = (
+        f'<form method="post" action="{base}/ui/login">'
+        f'<input name="email" value="{server.other}">'
+        f'<input name="password" value="{USER_PASSWORD}">'
+        f'<input name="login_csrf" value="{nonce.group(1)}">'
+        '<button type="submit">Win a prize</button></form>'
+    )
     page = browser.new_page()  # type: ignore[attr-defined]
     page.route(evil, lambda route: route.fulfill(content_type="text/html", body=form))
     page.goto(evil)

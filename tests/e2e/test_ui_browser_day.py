@@ -52,9 +52,14 @@ from tests.factories import (
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (the test set-up tries "
-    "`apt-get install chromium`; it was not available here)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed (the test set-up tries "
+        "`apt-get install chromium`; it was not available here)",
+    ),
+]
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
 """A bitewing radiograph as far as the gateway can tell (JPEG magic, every byte value)."""
@@ -91,23 +96,37 @@ class Served:
             if in_transit is not None:
                 in_transit(self.sim.root / "to_clearinghouse")
             self.sim.cycle()
-            poll_inbound(self.gateway.database, transport, clearinghouse=profile.name,
-                         codes=self.gateway.codes, now=NOW)
+            poll_inbound(
+                self.gateway.database,
+                transport,
+                clearinghouse=profile.name,
+                codes=self.gateway.codes,
+                now=NOW,
+            )
 
 
 def _visit(external_id: str, member: str, **more: object) -> UpcomingVisit:
-    return UpcomingVisit.model_validate({
-        "external_id": external_id, "visit_date": (NOW + timedelta(days=1)).date(),
-        "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
-        "subscriber": {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
-                       "member_id": member, "date_of_birth": "1962-07-04"},
-        "procedures": ["D0120", "D1110"], **more})
+    return UpcomingVisit.model_validate(
+        {
+            "external_id": external_id,
+            "visit_date": (NOW + timedelta(days=1)).date(),
+            "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
+            "subscriber": {
+                "name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
+                "member_id": member,
+                "date_of_birth": "1962-07-04",
+            },
+            "procedures": ["D0120", "D1110"],
+            **more,
+        }
+    )
 
 
 def _fixture(name: str, pcn: str) -> dict[str, Any]:
     document = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())
-    claim: dict[str, Any] = copy.deepcopy(document["claims"][0] if "claims" in document
-                                          else document)
+    claim: dict[str, Any] = copy.deepcopy(
+        document["claims"][0] if "claims" in document else document
+    )
     claim["patient_control_number"] = pcn
     return claim
 
@@ -122,11 +141,17 @@ def _denied(pcn: str) -> dict[str, Any]:
 def _with_secondary(pcn: str) -> dict[str, Any]:
     """Two lines to the primary plan, naming a secondary plan (GRDN1)."""
     claim = _fixture("07_quadrant_scaling", pcn)
-    claim["other_payers"] = [{
-        "responsibility": "S", "relationship": "18", "filing_indicator": "CI",
-        "group_number": "LK9000", "subscriber_name": claim["subscriber"]["name"],
-        "subscriber_member_id": "GRD5550123",
-        "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"}}]
+    claim["other_payers"] = [
+        {
+            "responsibility": "S",
+            "relationship": "18",
+            "filing_indicator": "CI",
+            "group_number": "LK9000",
+            "subscriber_name": claim["subscriber"]["name"],
+            "subscriber_member_id": "GRD5550123",
+            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
+        }
+    ]
     return claim
 
 
@@ -152,8 +177,7 @@ def _pdf_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
-           ) -> Iterator[Served]:
+def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator) -> Iterator[Served]:
     import uvicorn
 
     folder = tmp_path_factory.mktemp("browser-day")
@@ -162,17 +186,37 @@ def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
         key = api_key(gateway, npi=PRACTICE_NPI)
         with gateway.database.transaction() as session:
             caller = Caller(practice_by(session, PRACTICE_NPI).id, "pm")
-        visits.save(gateway.database, caller, [
-            _visit("APPT-0900", "PDP300412"),
-            _visit("APPT-0945", "PDP100234", patient={
-                "name": {"last_name": "OKONKWO", "first_name": "ADA"},
-                "relationship": "19"})], now=NOW)
-        fees.load(gateway.database, caller, "DDPIL", fees.FeeSchedule(entries=[
-            fees.FeeEntry(procedure_code="D0120", fee="52.00", description="Periodic exam"),
-            fees.FeeEntry(procedure_code="D1110", fee="88.00",
-                          description="Adult cleaning")]), now=NOW)
-        config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                                log_level="warning")
+        visits.save(
+            gateway.database,
+            caller,
+            [
+                _visit("APPT-0900", "PDP300412"),
+                _visit(
+                    "APPT-0945",
+                    "PDP100234",
+                    patient={
+                        "name": {"last_name": "OKONKWO", "first_name": "ADA"},
+                        "relationship": "19",
+                    },
+                ),
+            ],
+            now=NOW,
+        )
+        fees.load(
+            gateway.database,
+            caller,
+            "DDPIL",
+            fees.FeeSchedule(
+                entries=[
+                    fees.FeeEntry(procedure_code="D0120", fee="52.00", description="Periodic exam"),
+                    fees.FeeEntry(
+                        procedure_code="D1110", fee="88.00", description="Adult cleaning"
+                    ),
+                ]
+            ),
+            now=NOW,
+        )
+        config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="warning")
         instance = uvicorn.Server(config)
         thread = threading.Thread(target=instance.run, daemon=True)
         thread.start()
@@ -202,12 +246,13 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
     radiograph = tmp_path / "bitewing-3.jpg"
     radiograph.write_bytes(JPEG)
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
         violations: list[str] = []
-        page.on("console", lambda m: violations.append(f"{page.url}: {m.text}")
-                if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: violations.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+        )
 
         def shot(name: str) -> None:
             page.screenshot(path=str(shots / f"day-{name}.png"), full_page=True)
@@ -229,7 +274,8 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
 
         # 2. a plan estimated from the stored check; the patient's PDF
         page.locator("table").filter(has_text="Checked just now").locator(
-            "a[href^='/ui/eligibility/']").first.click()
+            "a[href^='/ui/eligibility/']"
+        ).first.click()
         page.get_by_label("Procedures, one a line").fill("D0120 65.00\nD1110 110.00")
         shot("eligibility-check")
         with page.expect_download() as download:
@@ -237,8 +283,12 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
         estimate = tmp_path / "estimate.pdf"
         download.value.save_as(estimate)
         text = _pdf_text(estimate)
-        for expected in ("OKONKWO", "Periodic exam", "Adult cleaning",
-                         "not a guarantee of payment"):
+        for expected in (
+            "OKONKWO",
+            "Periodic exam",
+            "Adult cleaning",
+            "not a guarantee of payment",
+        ):
             assert expected in text, expected
 
         # 3. a radiograph attached on the claim page, the claim submitted
@@ -262,8 +312,9 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
             server.submit(claim_id)
 
         server.exchange(in_transit=_garble_service_date("DAY0002"))
-        received = [f.read_text(encoding="latin-1")
-                    for f in (server.sim.root / "received").iterdir()]
+        received = [
+            f.read_text(encoding="latin-1") for f in (server.sim.root / "received").iterdir()
+        ]
         (sent,) = [t for t in received if "CLM*DAY0001*" in t and "ST*837*" in t]
         assert f"PWK*RB*EL***AC*{control}~" in sent
         assert control in server.sim.clearinghouse.state.attachments
@@ -291,7 +342,8 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
         page.goto(f"{server.base}/ui/claims/{guard}/appeals")
         page.get_by_label("Why the decision should change").select_option(index=1)
         page.get_by_label("Narrative").fill(
-            "Bruxism documented since 2024; the guard protects the restorations.")
+            "Bruxism documented since 2024; the guard protects the restorations."
+        )
         shot("appeal-form")
         page.get_by_role("button", name="Make the appeal and its letter").click()
         shot("appeal")

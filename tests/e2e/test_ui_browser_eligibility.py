@@ -30,9 +30,14 @@ from tests.factories import NOW, USER_PASSWORD, settings_for, simulated_gateway,
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (the test set-up tries "
-    "`apt-get install chromium`; it was not available here)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed (the test set-up tries "
+        "`apt-get install chromium`; it was not available here)",
+    ),
+]
 
 
 @dataclass
@@ -42,17 +47,24 @@ class Served:
 
 
 def _visit(external_id: str, member: str, first: str, **more: object) -> UpcomingVisit:
-    return UpcomingVisit.model_validate({
-        "external_id": external_id, "visit_date": (NOW + timedelta(days=1)).date(),
-        "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
-        "subscriber": {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
-                       "member_id": member, "date_of_birth": "1962-07-04"},
-        "procedures": ["D0120", "D1110"], **more})
+    return UpcomingVisit.model_validate(
+        {
+            "external_id": external_id,
+            "visit_date": (NOW + timedelta(days=1)).date(),
+            "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
+            "subscriber": {
+                "name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
+                "member_id": member,
+                "date_of_birth": "1962-07-04",
+            },
+            "procedures": ["D0120", "D1110"],
+            **more,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
-           ) -> Iterator[Served]:
+def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator) -> Iterator[Served]:
     import uvicorn
 
     folder = tmp_path_factory.mktemp("browser-eligibility")
@@ -60,17 +72,38 @@ def server(tmp_path_factory: pytest.TempPathFactory, validator: Validator
         email = ui_user(gateway.database, role="coordinator")
         with gateway.database.transaction() as session:
             caller = Caller(practice_by(session, "1456789019").id, "pm")
-        visits.save(gateway.database, caller, [
-            _visit("APPT-0900", "PDP300412", "SAMUEL"),
-            _visit("APPT-0945", "PDP100234", "SAMUEL", patient={
-                "name": {"last_name": "OKONKWO", "first_name": "ADA"},
-                "relationship": "19"})], now=NOW)
-        fees.load(gateway.database, caller, "DDPIL", fees.FeeSchedule(entries=[
-            fees.FeeEntry(procedure_code="D0120", fee="52.00", description="Periodic exam"),
-            fees.FeeEntry(procedure_code="D1110", fee="88.00",
-                          description="Adult cleaning")]), now=NOW)
-        config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                                log_level="warning")
+        visits.save(
+            gateway.database,
+            caller,
+            [
+                _visit("APPT-0900", "PDP300412", "SAMUEL"),
+                _visit(
+                    "APPT-0945",
+                    "PDP100234",
+                    "SAMUEL",
+                    patient={
+                        "name": {"last_name": "OKONKWO", "first_name": "ADA"},
+                        "relationship": "19",
+                    },
+                ),
+            ],
+            now=NOW,
+        )
+        fees.load(
+            gateway.database,
+            caller,
+            "DDPIL",
+            fees.FeeSchedule(
+                entries=[
+                    fees.FeeEntry(procedure_code="D0120", fee="52.00", description="Periodic exam"),
+                    fees.FeeEntry(
+                        procedure_code="D1110", fee="88.00", description="Adult cleaning"
+                    ),
+                ]
+            ),
+            now=NOW,
+        )
+        config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="warning")
         instance = uvicorn.Server(config)
         thread = threading.Thread(target=instance.run, daemon=True)
         thread.start()
@@ -90,11 +123,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_verify_the_queue_and_download_the_patients_estimate(server: Served, shots: Path,
-                                                             tmp_path: Path):
+def test_verify_the_queue_and_download_the_patients_estimate(
+    server: Served, shots: Path, tmp_path: Path
+):
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
@@ -113,7 +146,8 @@ def test_verify_the_queue_and_download_the_patients_estimate(server: Served, sho
         page.screenshot(path=str(shots / "eligibility-verified.png"), full_page=True)
 
         page.locator("table").filter(has_text="Checked just now").locator(
-            "a[href^='/ui/eligibility/']").first.click()
+            "a[href^='/ui/eligibility/']"
+        ).first.click()
         assert page.get_by_text("coverage active").first.is_visible()
         page.get_by_label("Procedures, one a line").fill("D0120 65.00\nD1110 110.00")
         page.screenshot(path=str(shots / "eligibility-check.png"), full_page=True)
@@ -123,7 +157,13 @@ def test_verify_the_queue_and_download_the_patients_estimate(server: Served, sho
         download.value.save_as(saved)
         browser.close()
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(saved).pages)
-    for expected in ("SAMUEL OKONKWO", "Periodic exam", "Adult cleaning", "175.00",
-                     "140.00", "not a guarantee of payment"):
+    for expected in (
+        "SAMUEL OKONKWO",
+        "Periodic exam",
+        "Adult cleaning",
+        "175.00",
+        "140.00",
+        "not a guarantee of payment",
+    ):
         assert expected in text, expected
     assert violations == []

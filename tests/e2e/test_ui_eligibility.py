@@ -28,9 +28,14 @@ from tests.factories import NOW, USER_PASSWORD, settings_for, simulated_gateway,
 
 BASE = "http://127.0.0.1"
 PRACTICE_A, PRACTICE_B = "1456789019", "1234567893"
-CHECK = {"payer_id": "DDPIL", "payer_name": "PRAIRIE DENTAL PLAN", "member_id": "PDP300412",
-         "subscriber_last_name": "OKONKWO", "subscriber_first_name": "SAMUEL",
-         "subscriber_date_of_birth": "1962-07-04"}
+CHECK = {
+    "payer_id": "DDPIL",
+    "payer_name": "PRAIRIE DENTAL PLAN",
+    "member_id": "PDP300412",
+    "subscriber_last_name": "OKONKWO",
+    "subscriber_first_name": "SAMUEL",
+    "subscriber_date_of_birth": "1962-07-04",
+}
 
 
 @dataclass
@@ -49,25 +54,37 @@ def _field(html: str, name: str) -> str:
 def _browser(gateway: Gateway, npi: str, role: str = "coordinator") -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
     form = client.get("/ui/login")
-    signed = client.post("/ui/login", data={
-        "email": ui_user(gateway.database, npi=npi, role=role), "password": USER_PASSWORD,
-        "login_csrf": _field(form.text, "login_csrf")}, follow_redirects=False)
+    signed = client.post(
+        "/ui/login",
+        data={
+            "email": ui_user(gateway.database, npi=npi, role=role),
+            "password": USER_PASSWORD,
+            "login_csrf": _field(form.text, "login_csrf"),
+        },
+        follow_redirects=False,
+    )
     assert signed.status_code == 303, signed.text
     return client
 
 
 @pytest.fixture
 def ui(tmp_path: Path, validator: Validator) -> Iterator[Ui]:
-    with (simulated_gateway(settings_for(tmp_path), validator) as (_, gateway),
-          _browser(gateway, PRACTICE_A) as a, _browser(gateway, PRACTICE_B) as b):
+    with (
+        simulated_gateway(settings_for(tmp_path), validator) as (_, gateway),
+        _browser(gateway, PRACTICE_A) as a,
+        _browser(gateway, PRACTICE_B) as b,
+    ):
         yield Ui(gateway, a, b)
 
 
 def _check(client: TestClient, **fields: str) -> tuple[int, str]:
     page = client.get("/ui/eligibility")
     assert page.status_code == 200, page.text
-    answer = client.post("/ui/eligibility/check", data={
-        "csrf": _field(page.text, "csrf"), **CHECK, **fields}, follow_redirects=False)
+    answer = client.post(
+        "/ui/eligibility/check",
+        data={"csrf": _field(page.text, "csrf"), **CHECK, **fields},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
     location = answer.headers["location"]
     shown = client.get(location)
@@ -83,16 +100,19 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
     overview = ui.a.get("/ui/eligibility").text
     assert f'href="/ui/eligibility/{kept}"' in overview
     assert re.search(r"user:\d+ \(ui\)", overview), "the check names the user"
-    estimate = ui.a.post(f"/ui/eligibility/{kept}/estimate", data={
-        "csrf": _field(page, "csrf"), "procedures": "D1110 110.00\nd2391 210.00 19"})
+    estimate = ui.a.post(
+        f"/ui/eligibility/{kept}/estimate",
+        data={"csrf": _field(page, "csrf"), "procedures": "D1110 110.00\nd2391 210.00 19"},
+    )
     assert estimate.status_code == 200, estimate.text
     assert estimate.headers["content-type"] == "application/pdf"
-    text = "\n".join(p.extract_text()
-                     for p in pypdf.PdfReader(io.BytesIO(estimate.content)).pages)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(estimate.content)).pages)
     for expected in ("SAMUEL OKONKWO", "D1110", "D2391", "not a guarantee of payment"):
         assert expected in text
-    wrong = ui.a.post(f"/ui/eligibility/{kept}/estimate", data={
-        "csrf": _field(page, "csrf"), "procedures": "D1110 -5"})
+    wrong = ui.a.post(
+        f"/ui/eligibility/{kept}/estimate",
+        data={"csrf": _field(page, "csrf"), "procedures": "D1110 -5"},
+    )
     assert wrong.status_code == 422
     assert "procedure line 1" in wrong.text
     # another practice: not found; a forged form: refused
@@ -109,8 +129,9 @@ def test_member_not_found_is_shown_as_such(ui: Ui):
 
 def test_an_incomplete_form_comes_back_with_what_is_missing(ui: Ui):
     page = ui.a.get("/ui/eligibility")
-    answer = ui.a.post("/ui/eligibility/check", data={
-        "csrf": _field(page.text, "csrf"), **CHECK, "member_id": ""})
+    answer = ui.a.post(
+        "/ui/eligibility/check", data={"csrf": _field(page.text, "csrf"), **CHECK, "member_id": ""}
+    )
     assert answer.status_code == 422
     assert "member_id is required" in answer.text
 
@@ -118,17 +139,26 @@ def test_an_incomplete_form_comes_back_with_what_is_missing(ui: Ui):
 def test_the_queue_is_verified_in_bulk(ui: Ui):
     with ui.gateway.database.transaction() as session:
         practice = practice_by(session, PRACTICE_A).id
-    visit = UpcomingVisit.model_validate({
-        "external_id": "APPT-7", "visit_date": (NOW + timedelta(days=1)).date(),
-        "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
-        "subscriber": {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
-                       "member_id": "PDP300412"}, "procedures": ["D1110"]})
+    visit = UpcomingVisit.model_validate(
+        {
+            "external_id": "APPT-7",
+            "visit_date": (NOW + timedelta(days=1)).date(),
+            "payer": {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
+            "subscriber": {
+                "name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
+                "member_id": "PDP300412",
+            },
+            "procedures": ["D1110"],
+        }
+    )
     visits.save(ui.gateway.database, Caller(practice, "pm"), [visit], now=NOW)
     page = ui.a.get("/ui/eligibility")
     assert "1 patient(s) to verify" in page.text
     assert "APPT-7" in page.text
-    done = ui.a.post("/ui/eligibility/verify-queue", data={
-        "csrf": _field(page.text, "csrf"), "days": "30", "within": "14"})
+    done = ui.a.post(
+        "/ui/eligibility/verify-queue",
+        data={"csrf": _field(page.text, "csrf"), "days": "30", "within": "14"},
+    )
     assert done.status_code == 200, done.text
     assert "Checked just now" in done.text
     assert "0 patient(s) to verify" in done.text

@@ -51,8 +51,15 @@ def test_cli_refuses_non_x12_text_naming_the_field(cli_env: Path, command: list[
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings")
     gateway = bootstrap(settings, clock=lambda: NOW)
-    created = create_key(gateway.database, practice="1456789019", scopes="admin",
-                         name="test", keyring=gateway.keyring, now=NOW, create_name="MAPLE")
+    created = create_key(
+        gateway.database,
+        practice="1456789019",
+        scopes="admin",
+        name="test",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    )
     with TestClient(create_app(gateway), base_url="http://127.0.0.1") as test_client:
         yield test_client, {"Authorization": f"Bearer {created.token}"}
     gateway.database.dispose()

@@ -54,59 +54,113 @@ def _address(line1: str) -> Address:
 
 
 def _claim() -> Claim:
-    rendering = RenderingProvider(name=PersonName(last_name="MOLAR", first_name="MIA"),
-                                  npi="1234567893", taxonomy="1223G0001X")
+    rendering = RenderingProvider(
+        name=PersonName(last_name="MOLAR", first_name="MIA"),
+        npi="1234567893",
+        taxonomy="1223G0001X",
+    )
     day = date(2026, 10, 6)
     lines = [
-        ServiceLine(procedure_code="D2392", charge=Decimal("260.00"), service_date=day,
-                    teeth=[ToothDetail(tooth="19", surfaces=["M", "O", "D"])],
-                    line_control_number="L1"),
-        ServiceLine(procedure_code="D2750", charge=Decimal("1250.00"), service_date=day,
-                    prosthesis="R", prior_placement_date=date(2015, 3, 2),
-                    teeth=[ToothDetail(tooth="3")], line_control_number="L2",
-                    adjudications=[LineAdjudication(
-                        payer_id="PRIM1", paid=Decimal("600.00"), procedure_code="D2750",
-                        adjudication_date=date(2026, 10, 20),
-                        adjustments=[Adjustment(group="CO", reason="45",
-                                                amount=Decimal("250.00")),
-                                     Adjustment(group="PR", reason="2",
-                                                amount=Decimal("400.00"))])]),
-        ServiceLine(procedure_code="D4341", charge=Decimal("280.00"), service_date=day,
-                    oral_cavity_areas=["10"], line_control_number="L3"),
+        ServiceLine(
+            procedure_code="D2392",
+            charge=Decimal("260.00"),
+            service_date=day,
+            teeth=[ToothDetail(tooth="19", surfaces=["M", "O", "D"])],
+            line_control_number="L1",
+        ),
+        ServiceLine(
+            procedure_code="D2750",
+            charge=Decimal("1250.00"),
+            service_date=day,
+            prosthesis="R",
+            prior_placement_date=date(2015, 3, 2),
+            teeth=[ToothDetail(tooth="3")],
+            line_control_number="L2",
+            adjudications=[
+                LineAdjudication(
+                    payer_id="PRIM1",
+                    paid=Decimal("600.00"),
+                    procedure_code="D2750",
+                    adjudication_date=date(2026, 10, 20),
+                    adjustments=[
+                        Adjustment(group="CO", reason="45", amount=Decimal("250.00")),
+                        Adjustment(group="PR", reason="2", amount=Decimal("400.00")),
+                    ],
+                )
+            ],
+        ),
+        ServiceLine(
+            procedure_code="D4341",
+            charge=Decimal("280.00"),
+            service_date=day,
+            oral_cavity_areas=["10"],
+            line_control_number="L3",
+        ),
     ]
     return Claim(
-        patient_control_number="MUT1", total_charge=Decimal("1790.00"),
+        patient_control_number="MUT1",
+        total_charge=Decimal("1790.00"),
         payer_responsibility="S",
         billing_provider=BillingProvider(
-            organization_name="SPRINGFIELD FAMILY DENTAL", npi="1245319599", tax_id="371234567",
-            taxonomy="1223G0001X", address=_address("100 ELM ST")),
+            organization_name="SPRINGFIELD FAMILY DENTAL",
+            npi="1245319599",
+            tax_id="371234567",
+            taxonomy="1223G0001X",
+            address=_address("100 ELM ST"),
+        ),
         rendering_provider=rendering,
         payer=Payer(payer_id="SECND", name="SECOND DENTAL PLAN"),
-        subscriber=Subscriber(name=PersonName(last_name="RIVER", first_name="ROSE"),
-                              member_id="SUB123", group_number="G77"),
-        patient=Patient(name=PersonName(last_name="RIVER", first_name="ROBIN"),
-                        relationship="19", date_of_birth=date(2012, 4, 9), gender="F",
-                        address=_address("7 OAK AVE")),
-        other_payers=[OtherPayer(
-            responsibility="P", relationship="18", filing_indicator="CI",
-            subscriber_name=PersonName(last_name="RIVER", first_name="RAY"),
-            subscriber_member_id="PRI999", payer=Payer(payer_id="PRIM1", name="PRIMARY PLAN"),
-            paid_amount=Decimal("600.00"), adjudication_date=date(2026, 10, 20))],
+        subscriber=Subscriber(
+            name=PersonName(last_name="RIVER", first_name="ROSE"),
+            member_id="SUB123",
+            group_number="G77",
+        ),
+        patient=Patient(
+            name=PersonName(last_name="RIVER", first_name="ROBIN"),
+            relationship="19",
+            date_of_birth=date(2012, 4, 9),
+            gender="F",
+            address=_address("7 OAK AVE"),
+        ),
+        other_payers=[
+            OtherPayer(
+                responsibility="P",
+                relationship="18",
+                filing_indicator="CI",
+                subscriber_name=PersonName(last_name="RIVER", first_name="RAY"),
+                subscriber_member_id="PRI999",
+                payer=Payer(payer_id="PRIM1", name="PRIMARY PLAN"),
+                paid_amount=Decimal("600.00"),
+                adjudication_date=date(2026, 10, 20),
+            )
+        ],
         lines=lines,
     )
 
 
 def _original() -> str:
     params = InterchangeParams(
-        sender_qualifier="ZZ", sender_id="SPRINGFIELD", receiver_qualifier="ZZ",
-        receiver_id="CLEARHOUSE", gs_sender_code="SPRINGFIELD", gs_receiver_code="CLEARHOUSE",
-        interchange_control_number=77, group_control_number=77,
-        first_transaction_control_number=1, created=datetime(2026, 11, 21, 8, 15))
+        sender_qualifier="ZZ",
+        sender_id="SPRINGFIELD",
+        receiver_qualifier="ZZ",
+        receiver_id="CLEARHOUSE",
+        gs_sender_code="SPRINGFIELD",
+        gs_receiver_code="CLEARHOUSE",
+        interchange_control_number=77,
+        group_control_number=77,
+        first_transaction_control_number=1,
+        created=datetime(2026, 11, 21, 8, 15),
+    )
     return write_837d(
-        ClaimBatch(claims=[_claim()]), params,
-        submitter=Submitter(name="SPRINGFIELD FAMILY DENTAL", identifier="SFD01",
-                            contact=Contact(name="OFFICE", phone="2175550100")),
-        receiver=Receiver(name="CLEARHOUSE", identifier="CH1"))
+        ClaimBatch(claims=[_claim()]),
+        params,
+        submitter=Submitter(
+            name="SPRINGFIELD FAMILY DENTAL",
+            identifier="SFD01",
+            contact=Contact(name="OFFICE", phone="2175550100"),
+        ),
+        receiver=Receiver(name="CLEARHOUSE", identifier="CH1"),
+    )
 
 
 def _verdict(validator: Validator, text: str) -> Verdict:
@@ -118,6 +172,7 @@ def _sub(pattern: str, replacement: str, count: int = 1) -> Callable[[str], str]
         result, done = re.subn(pattern, replacement, text, count=count, flags=re.MULTILINE)
         assert done, f"mutation pattern {pattern!r} did not apply"
         return result
+
     return mutate
 
 
@@ -126,8 +181,7 @@ def _drop(segment_start: str, count: int = 1) -> Callable[[str], str]:
 
 
 def _se_plus_one(text: str) -> str:
-    return re.sub(r"^SE\*(\d+)\*", lambda m: f"SE*{int(m.group(1)) + 1}*", text,
-                  flags=re.MULTILINE)
+    return re.sub(r"^SE\*(\d+)\*", lambda m: f"SE*{int(m.group(1)) + 1}*", text, flags=re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -176,11 +230,15 @@ MUTATIONS = [
     _m("GS04 impossible date", _sub(r"\*20261121\*0815\*77\*", "*20261131*0815*77*"), 1),
     _m("GS05 impossible time", _sub(r"\*20261121\*0815\*77\*", "*20261121*0875*77*"), 1),
     _m("GS extra element", _sub(r"\*X\*005010X224A2~", "*X*005010X224A2*9~"), 1),
-    _m("ST extra element", _sub(r"^ST\*837\*0001\*005010X224A2~", "ST*837*0001*005010X224A2*9~"),
-       1),
+    _m(
+        "ST extra element", _sub(r"^ST\*837\*0001\*005010X224A2~", "ST*837*0001*005010X224A2*9~"), 1
+    ),
     _m("ST03 missing", _sub(r"^ST\*837\*0001\*005010X224A2~", "ST*837*0001~"), 2),
-    _m("BHT04 impossible date",
-       _sub(r"^BHT\*0019\*00\*0001\*20261121", "BHT*0019*00*0001*20261141"), 1),
+    _m(
+        "BHT04 impossible date",
+        _sub(r"^BHT\*0019\*00\*0001\*20261121", "BHT*0019*00*0001*20261141"),
+        1,
+    ),
     _m("SE01 segment count wrong", _se_plus_one, 3),
     _m("SE extra element", _sub(r"^SE\*(\d+)\*0001~", r"SE*\1*0001*9~"), 1),
     _m("SE02 differs from ST02", _sub(r"^SE\*(\d+)\*0001", r"SE*\1*0002"), 1),
@@ -190,36 +248,62 @@ MUTATIONS = [
     _m("IEA02 differs from ISA13", _sub(r"^IEA\*1\*000000077", "IEA*1*000000078"), 1),
     _m("IEA extra element", _sub(r"^IEA\*1\*000000077~", "IEA*1*000000077*9~"), 1),
     # --- SNIP 3: balancing
-    _m("CLM02 differs from the sum of SV302", _sub(r"^CLM\*MUT1\*1790\*", "CLM*MUT1*1800*"), 3,
-       "E010"),
+    _m(
+        "CLM02 differs from the sum of SV302",
+        _sub(r"^CLM\*MUT1\*1790\*", "CLM*MUT1*1800*"),
+        3,
+        "E010",
+    ),
     _m("one SV302 changed", _sub(r"SV3\*AD:D4341\*280", "SV3*AD:D4341*290"), 3, "E010"),
-    _m("COB paid amount differs from line payments", _sub(r"^AMT\*D\*600", "AMT*D*650"), 3,
-       "E083"),
-    _m("other payer's line does not balance", _sub(r"^CAS\*PR\*2\*400", "CAS*PR*2*390"), 3,
-       "E084"),
+    _m("COB paid amount differs from line payments", _sub(r"^AMT\*D\*600", "AMT*D*650"), 3, "E083"),
+    _m("other payer's line does not balance", _sub(r"^CAS\*PR\*2\*400", "CAS*PR*2*390"), 3, "E084"),
     # --- SNIP 4: situational rules
     _m("SV306 = 1 reported (RFI 1866)", _sub(r"\*\*10~", "**10**1~"), 4, "V110"),
-    _m("organization payer with a first name",
-       _sub(r"^NM1\*PR\*2\*SECOND DENTAL PLAN\*", "NM1*PR*2*SECOND DENTAL PLAN*JOHN"), 4, "V111"),
-    _m("DTP RD8 range ending before it starts",
-       _sub(r"^DTP\*472\*D8\*20261006~", "DTP*472*RD8*20261006-20261001~"), 4, "V112"),
+    _m(
+        "organization payer with a first name",
+        _sub(r"^NM1\*PR\*2\*SECOND DENTAL PLAN\*", "NM1*PR*2*SECOND DENTAL PLAN*JOHN"),
+        4,
+        "V111",
+    ),
+    _m(
+        "DTP RD8 range ending before it starts",
+        _sub(r"^DTP\*472\*D8\*20261006~", "DTP*472*RD8*20261006-20261001~"),
+        4,
+        "V112",
+    ),
     _m("future service date", _sub(r"DTP\*472\*D8\*20261006", "DTP*472*D8*20271006"), 4, "E050"),
-    _m("service before the patient was born", _sub(r"^DMG\*D8\*20120409", "DMG*D8*20261010"),
-       4, "E051"),
+    _m(
+        "service before the patient was born",
+        _sub(r"^DMG\*D8\*20120409", "DMG*D8*20261010"),
+        4,
+        "E051",
+    ),
     _m("no service date anywhere", _drop("DTP*472*", count=0), 4, "E052"),
     _m("replacement claim without payer claim number", _sub(r":B:1\*", ":B:7*"), 4, "E060"),
-    _m("original claim with a payer claim number",
-       _sub(r"^(CLM\*MUT1\*[^~]*~\n)", r"\1REF*F8*PAYER123~\n"), 4, "E060"),
+    _m(
+        "original claim with a payer claim number",
+        _sub(r"^(CLM\*MUT1\*[^~]*~\n)", r"\1REF*F8*PAYER123~\n"),
+        4,
+        "E060",
+    ),
     _m("prosthesis replacement without prior placement date", _drop("DTP*441*"), 4, "E040"),
-    _m("prior placement after the service", _sub(r"^DTP\*441\*D8\*20150302", "DTP*441*D8*20261101"),
-       4, "E040"),
+    _m(
+        "prior placement after the service",
+        _sub(r"^DTP\*441\*D8\*20150302", "DTP*441*D8*20261101"),
+        4,
+        "E040",
+    ),
     _m("prosthesis indicator on scaling", _sub(r"\*\*10~", "**10*I~"), 4, "E041"),
     _m("restoration without its tooth", _sub(r"^TOO\*JP\*19\*M:O:D~\n", ""), 4, "E022"),
     _m("restoration without surfaces", _sub(r"^TOO\*JP\*19\*M:O:D~", "TOO*JP*19~"), 4, "E022"),
     _m("crown without its tooth", _sub(r"^TOO\*JP\*3~\n", ""), 4, "E023"),
     _m("quadrant scaling without quadrant", _sub(r"\*\*10~", "~"), 4, "E030"),
-    _m("patient control number over 20 characters",
-       _sub(r"^CLM\*MUT1\*", "CLM*MUT1" + "X" * 17 + "*"), 2, "E002"),
+    _m(
+        "patient control number over 20 characters",
+        _sub(r"^CLM\*MUT1\*", "CLM*MUT1" + "X" * 17 + "*"),
+        2,
+        "E002",
+    ),
     # --- SNIP 5: external code sets
     _m("tooth 99", _sub(r"TOO\*JP\*19\*", "TOO*JP*99*"), 5, "E020"),
     _m("tooth 33", _sub(r"TOO\*JP\*19\*", "TOO*JP*33*"), 5, "E020"),
@@ -231,11 +315,19 @@ MUTATIONS = [
     _m("bad oral cavity area", _sub(r"\*\*10~", "**77~"), 5, "V103"),
     _m("bad billing NPI check digit", _sub(r"XX\*1245319599", "XX*1245319598"), 5, "E001"),
     _m("bad rendering NPI check digit", _sub(r"XX\*1234567893", "XX*1234567894"), 5, "E001"),
-    _m("ZIP code of 4 digits", _sub(r"^N4\*SPRINGFIELD\*IL\*62701~", "N4*SPRINGFIELD*IL*6270~"), 5,
-       "V105"),
+    _m(
+        "ZIP code of 4 digits",
+        _sub(r"^N4\*SPRINGFIELD\*IL\*62701~", "N4*SPRINGFIELD*IL*6270~"),
+        5,
+        "V105",
+    ),
     _m("state code XX", _sub(r"^N4\*SPRINGFIELD\*IL\*", "N4*SPRINGFIELD*XX*"), 5, "E092"),
-    _m("taxonomy not ending in X", _sub(r"^PRV\*BI\*PXC\*1223G0001X", "PRV*BI*PXC*1223G00012"), 5,
-       "V104"),
+    _m(
+        "taxonomy not ending in X",
+        _sub(r"^PRV\*BI\*PXC\*1223G0001X", "PRV*BI*PXC*1223G00012"),
+        5,
+        "V104",
+    ),
     _m("CDT code of 3 digits", _sub(r"AD:D2392", "AD:D239"), 5, "E012"),
     _m("unknown CARC", _sub(r"^CAS\*CO\*45\*250", "CAS*CO*ZZ9*250"), 5, "V106"),
 ]
@@ -264,11 +356,13 @@ def test_fault_is_flagged_with_its_snip_type(validator: Validator, mutation: Mut
         return
     assert any(f.snip_type == mutation.snip for f in verdict.errors), found
     if mutation.code is not None:
-        assert any(f.code == mutation.code and f.snip_type == mutation.snip
-                   for f in verdict.errors), found
+        assert any(
+            f.code == mutation.code and f.snip_type == mutation.snip for f in verdict.errors
+        ), found
     if mutation.by_map:
         assert any(f.code not in RULES for f in verdict.errors), (
-            f"{mutation.name}: pyx12 with our map did not flag it ({found})")
+            f"{mutation.name}: pyx12 with our map did not flag it ({found})"
+        )
     assert all(f.segment_index is not None for f in verdict.errors if f.code in RULES), found
 
 

@@ -37,7 +37,8 @@ pytestmark = [
     pytest.mark.skipif(
         not (SUITE.database_url and SUITE.broker_url),
         reason="needs EDIGATEWAY_TEST_DATABASE_URL (PostgreSQL) and EDIGATEWAY_TEST_BROKER_URL "
-        "(RabbitMQ); .ci/run sets both when the services answer on 127.0.0.1"),
+        "(RabbitMQ); .ci/run sets both when the services answer on 127.0.0.1",
+    ),
 ]
 
 
@@ -61,20 +62,23 @@ def _eras(folder: Path, batch_claims: list) -> list[Path]:  # type: ignore[type-
     adjudicator = Adjudicator(Rules.load(REPO / "mappings"))
     paths = []
     for number, claim in enumerate(batch_claims, start=1):
-        remittance = adjudicator.remittance([claim], trace=f"CEL{number:06d}",
-                                            paid_on=date(2026, 11, 30),
-                                            payee_name="MAPLE STREET DENTAL",
-                                            payee_npi="1456789019")
-        params = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY",
-                                   number, number, 1, NOW)
+        remittance = adjudicator.remittance(
+            [claim],
+            trace=f"CEL{number:06d}",
+            paid_on=date(2026, 11, 30),
+            payee_name="MAPLE STREET DENTAL",
+            payee_npi="1456789019",
+        )
+        params = InterchangeParams(
+            "ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", number, number, 1, NOW
+        )
         path = folder / f"era-{number:04d}.835"
         path.write_text(write_835([remittance], params))
         paths.append(path)
     return paths
 
 
-def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str],
-                                                     tmp_path: Path):
+def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str], tmp_path: Path):
     url, schema = postgres
     keyring = Keyring.generate()
     database = Database.connect(url, schema=schema, phi=PhiCipher(keyring))
@@ -84,11 +88,16 @@ def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str],
     paths = _eras(tmp_path, batch.claims)
     data_keys, index_key = keyring.to_config()
     queue = f"edg-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "EDIGATEWAY_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}",
-           "EDIGATEWAY_BROKER_URL": SUITE.broker_url or "",
-           "EDIGATEWAY_WORKER_QUEUE": queue, "EDIGATEWAY_PHI_KEYS": data_keys,
-           "EDIGATEWAY_PHI_INDEX_KEY": index_key, "EDIGATEWAY_DATA_DIR": str(tmp_path),
-           "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
+    env = {
+        **os.environ,
+        "EDIGATEWAY_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}",
+        "EDIGATEWAY_BROKER_URL": SUITE.broker_url or "",
+        "EDIGATEWAY_WORKER_QUEUE": queue,
+        "EDIGATEWAY_PHI_KEYS": data_keys,
+        "EDIGATEWAY_PHI_INDEX_KEY": index_key,
+        "EDIGATEWAY_DATA_DIR": str(tmp_path),
+        "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings"),
+    }
     command = str(Path(sys.executable).with_name("edigateway"))
     workers = [subprocess.Popen([command, "worker"], env=env) for _ in range(2)]
     try:
@@ -101,8 +110,14 @@ def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str],
         posted = 0
         while time.monotonic() < deadline:
             with database.transaction() as session:
-                posted = session.scalar(select(func.count()).select_from(
-                    RemittanceFileRow).where(RemittanceFileRow.status == "posted")) or 0
+                posted = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(RemittanceFileRow)
+                        .where(RemittanceFileRow.status == "posted")
+                    )
+                    or 0
+                )
             if posted == FILES:
                 break
             assert all(w.poll() is None for w in workers), "a worker died"
@@ -117,10 +132,12 @@ def test_two_workers_post_200_era_files_exactly_once(postgres: tuple[str, str],
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(RemittanceFileRow)) == FILES
         assert session.scalar(select(func.count()).select_from(RemittanceRow)) == FILES
-        assert session.scalar(select(func.count(func.distinct(
-            RemittanceRow.trace_number)))) == FILES
-        per_claim = session.execute(select(RemittanceClaimRow.claim_id, func.count())
-                                    .group_by(RemittanceClaimRow.claim_id)).all()
+        assert (
+            session.scalar(select(func.count(func.distinct(RemittanceRow.trace_number)))) == FILES
+        )
+        per_claim = session.execute(
+            select(RemittanceClaimRow.claim_id, func.count()).group_by(RemittanceClaimRow.claim_id)
+        ).all()
     assert len(per_claim) == FILES
     assert {n for _claim, n in per_claim} == {1}
     database.dispose()

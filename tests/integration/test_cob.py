@@ -43,11 +43,17 @@ SECONDARY = "MSD1001-S"
 def _primary(pcn: str = PRIMARY) -> Claim:
     """A two-line claim to the primary plan (DDPIL) naming a secondary plan (GRDN1)."""
     (claim,) = load_claim_file(REPO / "fixtures/claims/07_quadrant_scaling.json").claims
-    other = OtherPayer.model_validate({
-        "responsibility": "S", "relationship": "18", "filing_indicator": "CI",
-        "group_number": "LK9000", "subscriber_name": claim.subscriber.name.model_dump(),
-        "subscriber_member_id": "GRD5550123",
-        "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"}})
+    other = OtherPayer.model_validate(
+        {
+            "responsibility": "S",
+            "relationship": "18",
+            "filing_indicator": "CI",
+            "group_number": "LK9000",
+            "subscriber_name": claim.subscriber.name.model_dump(),
+            "subscriber_member_id": "GRD5550123",
+            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
+        }
+    )
     return claim.model_copy(update={"patient_control_number": pcn, "other_payers": [other]})
 
 
@@ -61,52 +67,82 @@ class Cob:
         """Upload the outbox, let the simulator answer, bring the answers back."""
         profile = self.gateway.profile()
         with self.gateway.sftp_transport(profile) as transport:
-            drain_outbox(self.gateway.database, transport, clearinghouse=profile.name,
-                         now=NOW)
+            drain_outbox(self.gateway.database, transport, clearinghouse=profile.name, now=NOW)
             self.sim.cycle()
-            poll_inbound(self.gateway.database, transport, clearinghouse=profile.name,
-                         codes=self.gateway.codes, now=NOW)
+            poll_inbound(
+                self.gateway.database,
+                transport,
+                clearinghouse=profile.name,
+                codes=self.gateway.codes,
+                now=NOW,
+            )
 
     def submit(self, *claims: Claim) -> None:
-        queue_837d(self.gateway.database, ClaimBatch(claims=list(claims)),
-                   settings=self.gateway.settings, clearinghouse=self.gateway.profile(),
-                   numbers=self.gateway.control_numbers, now=NOW)
+        queue_837d(
+            self.gateway.database,
+            ClaimBatch(claims=list(claims)),
+            settings=self.gateway.settings,
+            clearinghouse=self.gateway.profile(),
+            numbers=self.gateway.control_numbers,
+            now=NOW,
+        )
         self.exchange()
 
     def row(self, pcn: str) -> ClaimRow:
         with self.gateway.database.transaction() as session:
-            row = session.scalars(select(ClaimRow).where(
-                ClaimRow.patient_control_number == pcn).order_by(ClaimRow.id.desc())).first()
+            row = session.scalars(
+                select(ClaimRow)
+                .where(ClaimRow.patient_control_number == pcn)
+                .order_by(ClaimRow.id.desc())
+            ).first()
             assert row is not None, pcn
             session.expunge(row)
             return row
 
     def items(self, pcn: str) -> list[tuple[int, str]]:
         with self.gateway.database.transaction() as session:
-            return [(w.id, w.status) for w in session.scalars(select(WorkItemRow).where(
-                WorkItemRow.patient_control_number == pcn,
-                WorkItemRow.reason == "secondary_needed"))]
+            return [
+                (w.id, w.status)
+                for w in session.scalars(
+                    select(WorkItemRow).where(
+                        WorkItemRow.patient_control_number == pcn,
+                        WorkItemRow.reason == "secondary_needed",
+                    )
+                )
+            ]
 
     def payments(self, pcn: str) -> list[RemittanceClaimRow]:
         with self.gateway.database.transaction() as session:
-            rows = list(session.scalars(select(RemittanceClaimRow).where(
-                RemittanceClaimRow.patient_control_number == pcn)))
+            rows = list(
+                session.scalars(
+                    select(RemittanceClaimRow).where(
+                        RemittanceClaimRow.patient_control_number == pcn
+                    )
+                )
+            )
             for row in rows:
                 session.expunge(row)
             return rows
 
     def send(self, claim: int | str, practice_id: int | None = None) -> Any:
-        return send_secondary(self.gateway.database, claim, practice_id=practice_id,
-                              settings=self.gateway.settings,
-                              clearinghouse=self.gateway.profile(),
-                              numbers=self.gateway.control_numbers, now=NOW, actor="test")
+        return send_secondary(
+            self.gateway.database,
+            claim,
+            practice_id=practice_id,
+            settings=self.gateway.settings,
+            clearinghouse=self.gateway.profile(),
+            numbers=self.gateway.control_numbers,
+            now=NOW,
+            actor="test",
+        )
 
 
 @pytest.fixture
 def cob(tmp_path: Path, validator: Validator) -> Iterator[Cob]:
     settings = Settings(data_dir=tmp_path / "var", mappings_dir=REPO / "mappings")
-    with Simulator(settings, validator=validator, clock=lambda: NOW, sftp_port=0,
-                   http_port=0) as sim:
+    with Simulator(
+        settings, validator=validator, clock=lambda: NOW, sftp_port=0, http_port=0
+    ) as sim:
         settings = settings.model_copy(update=sim.client_settings())
         with bootstrap(settings, clock=lambda: NOW, validator=validator) as gateway:
             yield Cob(sim, gateway, settings)
@@ -129,7 +165,10 @@ def test_secondary_is_sent_by_claim_number_and_paid_after_the_primary(cob: Cob):
     assert document.payer_responsibility == "S"
     (prior,) = document.other_payers
     assert (prior.payer.payer_id, prior.paid_amount, prior.remaining_patient_liability) == (
-        "DDPIL", primary_paid.paid, left)
+        "DDPIL",
+        primary_paid.paid,
+        left,
+    )
     assert all(line.adjudications for line in document.lines)  # 2430 per line
 
     sent = cob.send(PRIMARY)
@@ -150,9 +189,14 @@ def test_secondary_is_sent_by_claim_number_and_paid_after_the_primary(cob: Cob):
 
 def test_what_cannot_be_sent_says_why(cob: Cob):
     lone = _primary("MSD1002").model_copy(update={"other_payers": []})
-    queue_837d(cob.gateway.database, ClaimBatch(claims=[_primary(), lone]),
-               settings=cob.gateway.settings, clearinghouse=cob.gateway.profile(),
-               numbers=cob.gateway.control_numbers, now=NOW)
+    queue_837d(
+        cob.gateway.database,
+        ClaimBatch(claims=[_primary(), lone]),
+        settings=cob.gateway.settings,
+        clearinghouse=cob.gateway.profile(),
+        numbers=cob.gateway.control_numbers,
+        now=NOW,
+    )
     with pytest.raises(ConflictError, match="primary payer's 835 is posted"):
         cob.send(PRIMARY)
     with pytest.raises(InputError, match="names no secondary payer"):
@@ -169,17 +213,25 @@ def test_submitting_the_secondary_otherwise_closes_the_item_too(cob: Cob):
     from edigateway.services.submissions import queue_stored
 
     cob.submit(_primary())
-    queue_stored(cob.gateway.database, [cob.row(SECONDARY).id],
-                 practice_id=cob.row(SECONDARY).practice_id, settings=cob.gateway.settings,
-                 clearinghouse=cob.gateway.profile(), numbers=cob.gateway.control_numbers,
-                 now=NOW)
+    queue_stored(
+        cob.gateway.database,
+        [cob.row(SECONDARY).id],
+        practice_id=cob.row(SECONDARY).practice_id,
+        settings=cob.gateway.settings,
+        clearinghouse=cob.gateway.profile(),
+        numbers=cob.gateway.control_numbers,
+        now=NOW,
+    )
     assert [status for _id, status in cob.items(PRIMARY)] == ["resolved"]
 
 
 def test_cli_send_secondary(cob: Cob, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    for name, value in {"DATA_DIR": cob.settings.data_dir, "MAPPINGS_DIR": REPO / "mappings",
-                        "SIM_SFTP_PORT": cob.settings.sim_sftp_port,
-                        "SIM_HTTP_PORT": cob.settings.sim_http_port}.items():
+    for name, value in {
+        "DATA_DIR": cob.settings.data_dir,
+        "MAPPINGS_DIR": REPO / "mappings",
+        "SIM_SFTP_PORT": cob.settings.sim_sftp_port,
+        "SIM_HTTP_PORT": cob.settings.sim_http_port,
+    }.items():
         monkeypatch.setenv(f"EDIGATEWAY_{name}", str(value))
     cob.submit(_primary())
     runner = CliRunner()
@@ -201,8 +253,15 @@ def test_cli_send_secondary(cob: Cob, monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_api_send_secondary(cob: Cob):
     def key(npi: str, scopes: str) -> dict[str, str]:
-        created = create_key(cob.gateway.database, practice=npi, scopes=scopes, name="t",
-                             keyring=cob.gateway.keyring, now=NOW, create_name=f"P{npi}")
+        created = create_key(
+            cob.gateway.database,
+            practice=npi,
+            scopes=scopes,
+            name="t",
+            keyring=cob.gateway.keyring,
+            now=NOW,
+            create_name=f"P{npi}",
+        )
         return {"Authorization": f"Bearer {created.token}"}
 
     cob.submit(_primary())

@@ -50,12 +50,23 @@ class Server:
 def server(database: Database, tmp_path: Path) -> Iterator[Server]:
     import uvicorn
 
-    gateway = bootstrap(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW, database=database)
-    token = create_key(database, practice=PRACTICE, scopes="admin", name="race",
-                       keyring=gateway.keyring, now=NOW, create_name="MAPLE").token
-    instance = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0,
-                                             log_level="warning"))
+    gateway = bootstrap(
+        Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+        database=database,
+    )
+    token = create_key(
+        database,
+        practice=PRACTICE,
+        scopes="admin",
+        name="race",
+        keyring=gateway.keyring,
+        now=NOW,
+        create_name="MAPLE",
+    ).token
+    instance = uvicorn.Server(
+        uvicorn.Config(create_app(gateway), host="127.0.0.1", port=0, log_level="warning")
+    )
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     while not instance.started:
@@ -75,8 +86,9 @@ def _claim(pcn: str | None = None) -> dict[str, Any]:
     return claim
 
 
-def _together(server: Server, send: Callable[[httpx.Client, int], httpx.Response]
-              ) -> list[httpx.Response]:
+def _together(
+    server: Server, send: Callable[[httpx.Client, int], httpx.Response]
+) -> list[httpx.Response]:
     """``CLIENTS`` clients, each with its own connection, released at one barrier."""
     barrier = threading.Barrier(CLIENTS)
 
@@ -104,14 +116,21 @@ def _created(server: Server) -> int:
 
 def _files_of(server: Server, claim_id: int) -> int:
     with server.gateway.database.transaction() as session:
-        return session.scalar(select(func.count()).select_from(SubmissionClaimRow).where(
-            SubmissionClaimRow.claim_id == claim_id)) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(SubmissionClaimRow)
+                .where(SubmissionClaimRow.claim_id == claim_id)
+            )
+            or 0
+        )
 
 
 def test_concurrent_submits_without_a_key_queue_the_claim_once(server: Server):
     claim_id = _created(server)
-    responses = _together(server, lambda c, _i: c.post("/v1/claims/submit",
-                                                       json={"claim_ids": [claim_id]}))
+    responses = _together(
+        server, lambda c, _i: c.post("/v1/claims/submit", json={"claim_ids": [claim_id]})
+    )
     statuses = _statuses(responses)
     assert statuses == Counter({202: 1, 422: CLIENTS - 1}), [r.text for r in responses]
     assert _files_of(server, claim_id) == 1
@@ -126,11 +145,12 @@ def test_concurrent_submits_without_a_key_queue_the_claim_once(server: Server):
 def test_concurrent_submits_with_one_key_queue_once_and_replay(server: Server):
     claim_id = _created(server)
     key = {"Idempotency-Key": "submit-once"}
-    responses = _together(server, lambda c, _i: c.post(
-        "/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=key))
+    responses = _together(
+        server,
+        lambda c, _i: c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=key),
+    )
     assert _statuses(responses) == Counter({202: CLIENTS}), [r.text for r in responses]
-    assert [r.headers.get("Idempotent-Replayed") for r in responses].count("true") == \
-        CLIENTS - 1
+    assert [r.headers.get("Idempotent-Replayed") for r in responses].count("true") == CLIENTS - 1
     assert len({r.text for r in responses}) == 1
     assert _files_of(server, claim_id) == 1
     with server.gateway.database.transaction() as session:
@@ -142,10 +162,10 @@ def test_concurrent_submits_with_one_key_queue_once_and_replay(server: Server):
 
 def test_one_key_with_different_bodies_creates_one_claim(server: Server):
     key = {"Idempotency-Key": "create-once"}
-    responses = _together(server, lambda c, i: c.post(
-        "/v1/claims", json=_claim(f"RACE{i:03d}"), headers=key))
-    assert _statuses(responses) == Counter({201: 1, 422: CLIENTS - 1}), \
-        [r.text for r in responses]
+    responses = _together(
+        server, lambda c, i: c.post("/v1/claims", json=_claim(f"RACE{i:03d}"), headers=key)
+    )
+    assert _statuses(responses) == Counter({201: 1, 422: CLIENTS - 1}), [r.text for r in responses]
     with server.gateway.database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ClaimRow)) == 1
     (winner,) = [i for i, r in enumerate(responses) if r.status_code == 201]
@@ -156,8 +176,9 @@ def test_one_key_with_different_bodies_creates_one_claim(server: Server):
     assert (replay.status_code, replay.json()) == (201, responses[winner].json())
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert refused.status_code == 422
-    assert {r.json()["detail"] for r in responses if r.status_code == 422} == \
-        {refused.json()["detail"]}
+    assert {r.json()["detail"] for r in responses if r.status_code == 422} == {
+        refused.json()["detail"]
+    }
 
 
 def test_concurrent_file_submits_of_a_stored_claim_queue_it_once(server: Server):
@@ -170,9 +191,14 @@ def test_concurrent_file_submits_of_a_stored_claim_queue_it_once(server: Server)
     def one(_index: int) -> Queued | InputError:
         barrier.wait()
         try:
-            return queue_837d(gateway.database, batch, settings=gateway.settings,
-                              clearinghouse=gateway.profile(), now=NOW,
-                              numbers=DatabaseControlNumbers(lambda: gateway.database))
+            return queue_837d(
+                gateway.database,
+                batch,
+                settings=gateway.settings,
+                clearinghouse=gateway.profile(),
+                now=NOW,
+                numbers=DatabaseControlNumbers(lambda: gateway.database),
+            )
         except InputError as exc:
             return exc
 
@@ -183,7 +209,6 @@ def test_concurrent_file_submits_of_a_stored_claim_queue_it_once(server: Server)
     assert len(refusals) == 1
     assert refusals.pop().startswith(f"claim {claim_id} is queued, not ready")
     assert _files_of(server, claim_id) == 1
-
 
 
 def test_concurrent_creates_of_one_claim_without_a_key_store_it_once(server: Server):
@@ -200,8 +225,9 @@ def test_first_submits_of_different_claims_at_once_share_the_new_counter(server:
     """The sender's control-number row is created by the first submit; submits arriving
     together before it exists all succeed, each with its own ISA13."""
     claim_ids = [_created_as(server, f"FIRST{i:02d}") for i in range(CLIENTS)]
-    responses = _together(server, lambda c, i: c.post(
-        "/v1/claims/submit", json={"claim_ids": [claim_ids[i]]}))
+    responses = _together(
+        server, lambda c, i: c.post("/v1/claims/submit", json={"claim_ids": [claim_ids[i]]})
+    )
     assert _statuses(responses) == Counter({202: CLIENTS}), [r.text for r in responses]
     with server.gateway.database.transaction() as session:
         numbers = list(session.scalars(select(SubmissionRow.interchange_control_number)))

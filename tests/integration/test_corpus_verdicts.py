@@ -34,9 +34,11 @@ def _sources() -> dict[str, str]:
 SOURCES = _sources()
 FILES = sorted(p for folder in FOLDERS for p in (CORPUS / folder).glob("*") if p.is_file())
 VALID_PER_SOURCES = sorted(
-    name for name, says in SOURCES.items()
-    if says.lower().startswith("valid") and name.split("/")[0] in ("835", "837P", "837I", "999",
-                                                                    "837D", "270", "271"))
+    name
+    for name, says in SOURCES.items()
+    if says.lower().startswith("valid")
+    and name.split("/")[0] in ("835", "837P", "837I", "999", "837D", "270", "271")
+)
 
 _IMSWEB_837P = ("invalid", "Diagnosis Code")
 KNOWN_DISAGREEMENTS: dict[str, tuple[str, str]] = {
@@ -112,8 +114,9 @@ def test_public_dental_sample_is_valid_through_our_map(validator: Validator):
     assert sorted({f.code for f in full.errors}) == ["E001", "V110"]
 
 
-@pytest.mark.parametrize("path", sorted((CORPUS / "837D").glob("oopfactory__*.txt")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((CORPUS / "837D").glob("oopfactory__*.txt")), ids=lambda p: p.name
+)
 def test_4010_dental_samples_are_unsupported(path: Path, validator: Validator):
     verdict = validator.validate_file(path)
     assert verdict.status == "unsupported"
@@ -142,13 +145,19 @@ ELIGIBILITY_VERDICTS: dict[str, tuple[str, str]] = {
     "271/oopfactory__Example_3_2_2.txt": ("unreadable", "also the component separator"),
     "271/oopfactory__Hipaa_ValidationOnAll.txt": ("unreadable", "also the component separator"),
     "271/oopfactory__Hipaa_Example_ErrorWithoutBenefitInfo.txt": (
-        "unreadable", "also the component separator"),
+        "unreadable",
+        "also the component separator",
+    ),
 }
 
 
 def test_every_eligibility_file_is_listed():
-    files = {f"{p.parent.name}/{p.name}" for folder in ("270", "271")
-             for p in (CORPUS / folder).iterdir() if p.is_file()}
+    files = {
+        f"{p.parent.name}/{p.name}"
+        for folder in ("270", "271")
+        for p in (CORPUS / folder).iterdir()
+        if p.is_file()
+    }
     assert files == set(ELIGIBILITY_VERDICTS)
 
 

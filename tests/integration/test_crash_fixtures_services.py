@@ -35,13 +35,23 @@ CODES = CodeLists.load(REPO / "mappings")
 ERA_CRASHES = sorted(n for n in EXPECTED if n.endswith(".835"))
 SEEDS = all_seeds()
 SEEDS_835 = [i for i, (_n, data) in enumerate(SEEDS) if b"ST*835*" in data]
-SEEDS_ACKS = [i for i, (_n, data) in enumerate(SEEDS)
-              if b"ST*999*" in data or b"TA1*" in data or b"*005010X214" in data]
-MUTATIONS = st.lists(st.builds(Mutation, st.sampled_from(KINDS), st.integers(0, 1 << 20),
-                               st.integers(0, 1 << 12)), min_size=1, max_size=4)
-SERVICE_FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                        suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                               HealthCheck.too_slow])
+SEEDS_ACKS = [
+    i
+    for i, (_n, data) in enumerate(SEEDS)
+    if b"ST*999*" in data or b"TA1*" in data or b"*005010X214" in data
+]
+MUTATIONS = st.lists(
+    st.builds(Mutation, st.sampled_from(KINDS), st.integers(0, 1 << 20), st.integers(0, 1 << 12)),
+    min_size=1,
+    max_size=4,
+)
+SERVICE_FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _count(db: Database, table: Any) -> int:
@@ -52,13 +62,19 @@ def _count(db: Database, table: Any) -> int:
 @pytest.mark.parametrize("name", ERA_CRASHES)
 def test_era_post_quarantines_the_crash_file(database: Database, name: str):
     want = EXPECTED[name]
-    result = post_received(database, ReceivedFile.of(name, (CRASHES / name).read_bytes(),
-                                                      source="cli"), codes=CODES, now=NOW)
+    result = post_received(
+        database,
+        ReceivedFile.of(name, (CRASHES / name).read_bytes(), source="cli"),
+        codes=CODES,
+        now=NOW,
+    )
     assert (result.status, result.readable) == ("quarantined", True)
     assert result.problem is not None
-    assert (result.problem.segment_index, result.problem.segment_id,
-            result.problem.element) == (want["segment_index"], want["segment_id"],
-                                        want["element"])
+    assert (result.problem.segment_index, result.problem.segment_id, result.problem.element) == (
+        want["segment_index"],
+        want["segment_id"],
+        want["element"],
+    )
     json.dumps(posting_document(result)).encode("utf-8")
     with database.transaction() as session:
         row = session.scalars(select(RemittanceFileRow)).one()
@@ -69,8 +85,9 @@ def test_era_post_quarantines_the_crash_file(database: Database, name: str):
 
 @pytest.mark.parametrize("name", [*ERA_CRASHES, "999_position_unicode_digit.999"])
 def test_poller_records_the_crash_file_as_failed(database: Database, name: str):
-    stored = store_inbound(database, clearinghouse="simulator", name=name,
-                           data=(CRASHES / name).read_bytes(), now=NOW)
+    stored = store_inbound(
+        database, clearinghouse="simulator", name=name, data=(CRASHES / name).read_bytes(), now=NOW
+    )
     assert stored.status == "stored"
     (result,) = route_stored(database, codes=CODES, now=NOW)
     assert result.status == "failed"
@@ -81,22 +98,29 @@ def test_poller_records_the_crash_file_as_failed(database: Database, name: str):
 
 @SERVICE_FUZZ
 @given(seed=st.sampled_from(SEEDS_835), mutations=MUTATIONS)
-def test_era_post_posts_or_quarantines_any_mutant(database: Database, seed: int,
-                                                   mutations: list[Mutation]):
+def test_era_post_posts_or_quarantines_any_mutant(
+    database: Database, seed: int, mutations: list[Mutation]
+):
     name, data = SEEDS[seed]
-    result = post_received(database, ReceivedFile.of(name, mutate(data, mutations),
-                                                      source="worker"), codes=CODES, now=NOW)
+    result = post_received(
+        database,
+        ReceivedFile.of(name, mutate(data, mutations), source="worker"),
+        codes=CODES,
+        now=NOW,
+    )
     assert result.status in ("posted", "duplicate", "quarantined", "unsupported")
     json.dumps(posting_document(result)).encode("utf-8")
 
 
 @SERVICE_FUZZ
 @given(seed=st.sampled_from(SEEDS_ACKS + SEEDS_835), mutations=MUTATIONS)
-def test_poller_applies_or_refuses_any_mutant(database: Database, seed: int,
-                                             mutations: list[Mutation]):
+def test_poller_applies_or_refuses_any_mutant(
+    database: Database, seed: int, mutations: list[Mutation]
+):
     name, data = SEEDS[seed]
-    stored = store_inbound(database, clearinghouse="simulator", name=name,
-                           data=mutate(data, mutations), now=NOW)
+    stored = store_inbound(
+        database, clearinghouse="simulator", name=name, data=mutate(data, mutations), now=NOW
+    )
     for result in [stored, *route_stored(database, codes=CODES, now=NOW)]:
         assert result.status in get_args(InboundStatus)
         str(result.message).encode("utf-8")

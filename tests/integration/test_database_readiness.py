@@ -12,8 +12,9 @@ from alembic.script import ScriptDirectory
 from edigateway.persistence.database import Database
 
 
-def test_current_means_at_the_head_this_process_knows(database: Database,
-                                                      monkeypatch: pytest.MonkeyPatch):
+def test_current_means_at_the_head_this_process_knows(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
     assert database.is_current()
     config = database._alembic()
     script = ScriptDirectory.from_config(config)

@@ -22,8 +22,10 @@ FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.i
 def _pair(acc: Any) -> list[str | None] | None:
     if acc is None:
         return None
-    return [str(acc.amount) if acc.amount is not None else None,
-            str(acc.remaining) if acc.remaining is not None else None]
+    return [
+        str(acc.amount) if acc.amount is not None else None,
+        str(acc.remaining) if acc.remaining is not None else None,
+    ]
 
 
 def _coinsurance(b: DentalBenefits, field: str) -> dict[str, str]:
@@ -57,12 +59,16 @@ READ: dict[str, Callable[[DentalBenefits], Any]] = {
     "coinsurance": lambda b: _coinsurance(b, "coinsurance_in_network"),
     "coinsurance_by_plan": _coinsurance_by_plan,
     "maximums_by_plan": lambda b: {a.plan: str(a.amount) for a in b.maximums},
-    "deductibles_by_network": lambda b: {a.network: str(a.amount) for a in b.deductibles
-                                         if a.service_types == ["35"]},
+    "deductibles_by_network": lambda b: {
+        a.network: str(a.amount) for a in b.deductibles if a.service_types == ["35"]
+    },
     "age_limits": lambda b: [a.text for a in b.age_limits],
     "frequency_counts": lambda b: [[f.count, f.remaining] for f in b.frequencies],
-    "copay": lambda b: {c.category.value: str(c.copay_in_network)
-                        for c in b.categories if c.copay_in_network is not None},
+    "copay": lambda b: {
+        c.category.value: str(c.copay_in_network)
+        for c in b.categories
+        if c.copay_in_network is not None
+    },
     "deductible_individual": lambda b: _pair(b.accumulator("deductible", "35")),
     "deductible_family": lambda b: _pair(b.accumulator("deductible", "35", level="family")),
     "deductible_met": _deductible_met,
@@ -70,8 +76,10 @@ READ: dict[str, Callable[[DentalBenefits], Any]] = {
     "orthodontic_maximum": lambda b: _pair(b.accumulator("maximum", "38", period="lifetime")),
     "frequencies": lambda b: [f.text for f in b.frequencies],
     "waiting_periods": lambda b: len(b.waiting_periods),
-    "rejections": lambda b: [{"code": r.code, "level": r.level, "retry": r.retry,
-                              "follow_up": r.follow_up} for r in b.rejections],
+    "rejections": lambda b: [
+        {"code": r.code, "level": r.level, "retry": r.retry, "follow_up": r.follow_up}
+        for r in b.rejections
+    ],
     "patient": lambda b: _first_name(b, "patient"),
     "subscriber": lambda b: _first_name(b, "subscriber"),
     "plan_begin": lambda b: str(b.plan_begin),
@@ -111,18 +119,32 @@ def test_estimate_matches_hand_computation(folder: Path):
     (benefits,) = read_271(folder / "response.271").benefits
     plan = TreatmentPlan.model_validate_json((folder / "plan.json").read_text())
     result = estimate(benefits, plan)
-    got = [{"procedure_code": ln.procedure_code, "allowed": str(ln.allowed.amount),
-            "deductible": str(ln.deductible.amount), "coinsurance": str(ln.coinsurance.amount),
-            "insurance": str(ln.insurance.amount), "patient": str(ln.patient.amount),
-            "flags": ln.flags} for ln in result.lines]
+    got = [
+        {
+            "procedure_code": ln.procedure_code,
+            "allowed": str(ln.allowed.amount),
+            "deductible": str(ln.deductible.amount),
+            "coinsurance": str(ln.coinsurance.amount),
+            "insurance": str(ln.insurance.amount),
+            "patient": str(ln.patient.amount),
+            "flags": ln.flags,
+        }
+        for ln in result.lines
+    ]
     assert got == expected["lines"]
-    assert (str(result.total_allowed), str(result.total_insurance),
-            str(result.total_patient)) == (expected["total_allowed"],
-                                           expected["total_insurance"],
-                                           expected["total_patient"])
+    assert (str(result.total_allowed), str(result.total_insurance), str(result.total_patient)) == (
+        expected["total_allowed"],
+        expected["total_insurance"],
+        expected["total_patient"],
+    )
     for line in result.lines:
-        for figure in (line.allowed, line.deductible, line.coinsurance, line.insurance,
-                       line.patient):
+        for figure in (
+            line.allowed,
+            line.deductible,
+            line.coinsurance,
+            line.insurance,
+            line.patient,
+        ):
             assert figure.rule
 
 

@@ -64,8 +64,9 @@ pytestmark = pytest.mark.slow
 
 def _generator() -> ModuleType:
     """``benchmarks/generate.py`` (a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("era_generate",
-                                                  REPO / "benchmarks" / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "era_generate", REPO / "benchmarks" / "generate.py"
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -121,18 +122,25 @@ class Target:
         env = dict(self.env)
         if self.backend == "postgresql":
             env["EDIGATEWAY_DATABASE_URL"] = f"{self.url}&application_name={name}"
-        command = [str(Path(sys.executable).with_name("edigateway")), "era", "post", "--json",
-                   *map(str, files)]
-        return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        command = [
+            str(Path(sys.executable).with_name("edigateway")),
+            "era",
+            "post",
+            "--json",
+            *map(str, files),
+        ]
+        return subprocess.Popen(
+            command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
 
     def writing(self, process: subprocess.Popen[str], name: str) -> float:
         """When ``process`` began writing (its posting transaction holds the database's
         write lock on SQLite, has a transaction ID on PostgreSQL), polled every 5 ms."""
         if self.backend == "sqlite":
             assert self.database.engine.url.database is not None
-            probe = sqlite3.connect(self.database.engine.url.database, timeout=0,
-                                    isolation_level=None)
+            probe = sqlite3.connect(
+                self.database.engine.url.database, timeout=0, isolation_level=None
+            )
         deadline = time.monotonic() + 60
         try:
             while True:
@@ -148,10 +156,13 @@ class Target:
                     probe.execute("ROLLBACK")
                 else:
                     with self.database.engine.connect() as connection:
-                        if connection.execute(sa.text(
+                        if connection.execute(
+                            sa.text(
                                 "SELECT count(*) FROM pg_stat_activity WHERE application_name"
-                                " = :name AND backend_xid IS NOT NULL"),
-                                {"name": name}).scalar_one():
+                                " = :name AND backend_xid IS NOT NULL"
+                            ),
+                            {"name": name},
+                        ).scalar_one():
                             return time.monotonic()
                 time.sleep(0.005)
         finally:
@@ -165,9 +176,10 @@ class Target:
             return
         deadline = time.monotonic() + 30
         with self.database.engine.connect() as connection:
-            while connection.execute(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
-                    {"name": name}).scalar_one():
+            while connection.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": name},
+            ).scalar_one():
                 assert time.monotonic() < deadline, f"{name}'s session never ended"
                 connection.rollback()
                 time.sleep(0.02)
@@ -182,22 +194,28 @@ class Target:
         with engine.connect() as connection:
             for table in Base.metadata.sorted_tables:
                 figures[f"{table.name} rows"] = connection.execute(
-                    sa.select(sa.func.count()).select_from(table)).scalar_one()
+                    sa.select(sa.func.count()).select_from(table)
+                ).scalar_one()
                 for column in table.columns:
                     if isinstance(column.type, Cents):
-                        total = connection.execute(sa.select(sa.func.coalesce(
-                            sa.func.sum(column), 0))).scalar_one()
+                        total = connection.execute(
+                            sa.select(sa.func.coalesce(sa.func.sum(column), 0))
+                        ).scalar_one()
                         figures[f"{table.name}.{column.name} cents"] = int(total * 100)
             claims = ClaimRow.__table__
-            for state, count in connection.execute(sa.select(claims.c.state, sa.func.count())
-                                                   .group_by(claims.c.state)):
+            for state, count in connection.execute(
+                sa.select(claims.c.state, sa.func.count()).group_by(claims.c.state)
+            ):
                 figures[f"claims {state}"] = count
         return figures
 
 
 def _change(before: Counter[str], after: Counter[str]) -> dict[str, int]:
-    return {key: after[key] - before[key] for key in before.keys() | after.keys()
-            if after[key] != before[key]}
+    return {
+        key: after[key] - before[key]
+        for key in before.keys() | after.keys()
+        if after[key] != before[key]
+    }
 
 
 def _statuses(process: subprocess.Popen[str]) -> list[str]:
@@ -211,9 +229,13 @@ def _statuses(process: subprocess.Popen[str]) -> list[str]:
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     keyring = Keyring.generate()
     data_keys, index_key = keyring.to_config()
-    env = {**os.environ, "EDIGATEWAY_PHI_KEYS": data_keys, "EDIGATEWAY_PHI_INDEX_KEY": index_key,
-           "EDIGATEWAY_DATA_DIR": str(tmp_path / "var"),
-           "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
+    env = {
+        **os.environ,
+        "EDIGATEWAY_PHI_KEYS": data_keys,
+        "EDIGATEWAY_PHI_INDEX_KEY": index_key,
+        "EDIGATEWAY_DATA_DIR": str(tmp_path / "var"),
+        "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings"),
+    }
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'era.sqlite3'}"
         database = Database.connect(url, phi=PhiCipher(keyring))
@@ -279,9 +301,11 @@ def test_killed_era_post_leaves_all_or_nothing_and_posts_once(target: Target):
         target.gone(name)
         change = _change(before, target.state())
         outcome = "nothing" if change == {} else "all" if change == one_file else "partial"
-        assert outcome != "partial", (f"kill {trial}, {delay:.2f} s into the transaction, "
-                                      f"left a partial posting: {change} (a whole file is "
-                                      f"{one_file})")
+        assert outcome != "partial", (
+            f"kill {trial}, {delay:.2f} s into the transaction, "
+            f"left a partial posting: {change} (a whole file is "
+            f"{one_file})"
+        )
         outcomes[outcome if killed else "finished before the kill"] += 1
         if outcome == "nothing":
             statuses, took = target.post([files[trial]], f"edg_again_{trial}")
@@ -294,9 +318,13 @@ def test_killed_era_post_leaves_all_or_nothing_and_posts_once(target: Target):
         before = after
 
     assert _statuses(target.run(files, "edg_final")) == ["duplicate"] * len(files)
-    assert _change(start, target.state()) == {key: value * len(files)
-                                              for key, value in one_file.items()}
-    print(f"{target.backend}: {KILLS} kills of era post (transaction open {open_for:.2f} s): "
-          f"{dict(outcomes)}, 0 partial")
+    assert _change(start, target.state()) == {
+        key: value * len(files) for key, value in one_file.items()
+    }
+    print(
+        f"{target.backend}: {KILLS} kills of era post (transaction open {open_for:.2f} s): "
+        f"{dict(outcomes)}, 0 partial"
+    )
     assert outcomes["nothing"] + outcomes["all"] >= KILLS // 2, (
-        f"too few kills landed while posting: {dict(outcomes)}")
+        f"too few kills landed while posting: {dict(outcomes)}"
+    )

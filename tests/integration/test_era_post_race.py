@@ -32,9 +32,13 @@ from tests.factories import NOW, REPO, SuiteEnvironment
 URL = SuiteEnvironment().database_url
 ROUNDS = ["01_full_pay/era.835", "09_two_checks_one_file/era.835"]
 
-pytestmark = [pytest.mark.skipif(URL is None, reason="needs EDIGATEWAY_TEST_DATABASE_URL "
-                                 "(PostgreSQL): SQLite takes one writer at a time"),
-              pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(
+        URL is None,
+        reason="needs EDIGATEWAY_TEST_DATABASE_URL (PostgreSQL): SQLite takes one writer at a time",
+    ),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture
@@ -53,9 +57,12 @@ def schema() -> Iterator[str]:
 
 
 def _waiting_inserts(connection: sa.Connection, schema: str) -> int:
-    return connection.execute(sa.text(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
-        "to_regclass(:name)"), {"name": f'"{schema}".remittance_files'}).scalar_one()
+    return connection.execute(
+        sa.text(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass(:name)"
+        ),
+        {"name": f'"{schema}".remittance_files'},
+    ).scalar_one()
 
 
 def test_two_processes_posting_one_835_post_it_once(schema: str, tmp_path: Path):
@@ -65,9 +72,14 @@ def test_two_processes_posting_one_835_post_it_once(schema: str, tmp_path: Path)
     database.upgrade()
     import_claims(database, load_claim_file(REPO / "fixtures/era/claims.json"), now=NOW)
     data_keys, index_key = keyring.to_config()
-    env = {**os.environ, "EDIGATEWAY_DATABASE_URL": f"{URL}?options=-csearch_path%3D{schema}",
-           "EDIGATEWAY_PHI_KEYS": data_keys, "EDIGATEWAY_PHI_INDEX_KEY": index_key,
-           "EDIGATEWAY_DATA_DIR": str(tmp_path), "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings")}
+    env = {
+        **os.environ,
+        "EDIGATEWAY_DATABASE_URL": f"{URL}?options=-csearch_path%3D{schema}",
+        "EDIGATEWAY_PHI_KEYS": data_keys,
+        "EDIGATEWAY_PHI_INDEX_KEY": index_key,
+        "EDIGATEWAY_DATA_DIR": str(tmp_path),
+        "EDIGATEWAY_MAPPINGS_DIR": str(REPO / "mappings"),
+    }
     command = [str(Path(sys.executable).with_name("edigateway")), "era", "post", "--json"]
     observer = sa.create_engine(URL)
     try:
@@ -75,9 +87,16 @@ def test_two_processes_posting_one_835_post_it_once(schema: str, tmp_path: Path)
             path = REPO / "fixtures/era" / name
             with observer.connect() as connection:
                 connection.execute(sa.text(f'LOCK TABLE "{schema}".remittance_files IN SHARE MODE'))
-                runs = [subprocess.Popen([*command, str(path)], env=env, text=True,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                        for _ in range(2)]
+                runs = [
+                    subprocess.Popen(
+                        [*command, str(path)],
+                        env=env,
+                        text=True,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                    )
+                    for _ in range(2)
+                ]
                 deadline = time.monotonic() + 60
                 while _waiting_inserts(connection, schema) < 2:
                     assert time.monotonic() < deadline, "the posters never met"
@@ -91,13 +110,18 @@ def test_two_processes_posting_one_835_post_it_once(schema: str, tmp_path: Path)
             assert statuses == ["duplicate", "posted"], outputs
             assert all("Error" not in err for _out, err in outputs), outputs
         with database.transaction() as session:
-            assert session.scalar(select(func.count()).select_from(RemittanceFileRow)) == \
-                len(ROUNDS)
-            received = session.execute(select(InboundFileRow.clearinghouse,
-                                              InboundFileRow.status)).all()
+            assert session.scalar(select(func.count()).select_from(RemittanceFileRow)) == len(
+                ROUNDS
+            )
+            received = session.execute(
+                select(InboundFileRow.clearinghouse, InboundFileRow.status)
+            ).all()
             assert received == [("cli", "processed")] * len(ROUNDS)  # one record per file
-            traces = session.execute(select(RemittanceRow.trace_number, func.count())
-                                     .group_by(RemittanceRow.trace_number)).all()
+            traces = session.execute(
+                select(RemittanceRow.trace_number, func.count()).group_by(
+                    RemittanceRow.trace_number
+                )
+            ).all()
         assert {n for _trace, n in traces} == {1}
     finally:
         observer.dispose()

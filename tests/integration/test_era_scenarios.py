@@ -43,8 +43,7 @@ CODES = CodeLists.load(REPO / "mappings")
 
 def post_era(db: Database, path: Path, **kwargs: Any) -> PostingResult:
     """Post the 835 at ``path`` as ``edigateway era post`` does."""
-    return post_received(db, ReceivedFile.of(str(path), path.read_bytes(), source="cli"),
-                         **kwargs)
+    return post_received(db, ReceivedFile.of(str(path), path.read_bytes(), source="cli"), **kwargs)
 
 
 def _seed(db: Database) -> None:
@@ -66,29 +65,38 @@ def test_scenario_posts_as_expected(database: Database, scenario: Path):
     _seed(database)
     states_seen: dict[str, list[str]] = {}
     for want in expected["files"]:
-        result: dict[str, Any] = dict(posting_document(
-            post_era(database, scenario / want["file"], codes=CODES, now=NOW)))
+        result: dict[str, Any] = dict(
+            posting_document(post_era(database, scenario / want["file"], codes=CODES, now=NOW))
+        )
         got = {key: result[key] for key in want if key not in ("file", "work_items")}
-        assert got == {k: v for k, v in want.items() if k not in ("file", "work_items")}, \
-            result
-        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == \
-            want["work_items"]
+        assert got == {k: v for k, v in want.items() if k not in ("file", "work_items")}, result
+        assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == want[
+            "work_items"
+        ]
         for pcn, state in _states(database).items():
             states_seen.setdefault(pcn, []).append(state)
     for pcn, states in expected.get("states_after_each_file", {}).items():
         assert states_seen[pcn] == states
     with database.transaction() as session:
         for pcn, claim in expected["claims"].items():
-            row = session.scalars(select(ClaimRow).where(
-                ClaimRow.patient_control_number == pcn)).one()
+            row = session.scalars(
+                select(ClaimRow).where(ClaimRow.patient_control_number == pcn)
+            ).one()
             assert row.state == claim["state"], pcn
             postings = session.scalars(select(PostingRow).where(PostingRow.claim_id == row.id))
             got_postings = Counter((p.kind, str(p.amount), p.line_number) for p in postings)
             assert got_postings == Counter(tuple(p) for p in claim["postings"]), pcn
-        ledger = [[p.reason, p.reference, str(p.amount),
-                   session.get_one(ClaimRow, p.claim_id).patient_control_number
-                   if p.claim_id else None]
-                  for p in session.scalars(select(ProviderAdjustmentRow))]
+        ledger = [
+            [
+                p.reason,
+                p.reference,
+                str(p.amount),
+                session.get_one(ClaimRow, p.claim_id).patient_control_number
+                if p.claim_id
+                else None,
+            ]
+            for p in session.scalars(select(ProviderAdjustmentRow))
+        ]
         assert ledger == expected.get("provider_ledger", [])
 
 
@@ -100,15 +108,26 @@ def test_every_payment_balances_to_its_postings(database: Database, scenario: Pa
         post_era(database, scenario / want["file"], codes=CODES, now=NOW)
     with database.transaction() as session:
         for remittance in session.scalars(select(RemittanceRow)):
-            postings = list(session.scalars(select(PostingRow).where(
-                PostingRow.remittance_id == remittance.id)))
-            money = sum((p.amount for p in postings
-                         if p.kind in ("paid", "reversal", "interest")), Decimal(0))
-            plb = sum((p.amount for p in postings if p.kind == "provider_adjustment"),
-                      Decimal(0))
-            unapplied = sum((c.paid for c in session.scalars(select(RemittanceClaimRow).where(
-                RemittanceClaimRow.remittance_id == remittance.id,
-                RemittanceClaimRow.claim_id.is_(None)))), Decimal(0))
+            postings = list(
+                session.scalars(select(PostingRow).where(PostingRow.remittance_id == remittance.id))
+            )
+            money = sum(
+                (p.amount for p in postings if p.kind in ("paid", "reversal", "interest")),
+                Decimal(0),
+            )
+            plb = sum((p.amount for p in postings if p.kind == "provider_adjustment"), Decimal(0))
+            unapplied = sum(
+                (
+                    c.paid
+                    for c in session.scalars(
+                        select(RemittanceClaimRow).where(
+                            RemittanceClaimRow.remittance_id == remittance.id,
+                            RemittanceClaimRow.claim_id.is_(None),
+                        )
+                    )
+                ),
+                Decimal(0),
+            )
             amount = remittance.payment_amount * (-1 if remittance.credit_debit == "D" else 1)
             assert money + unapplied - plb == amount, remittance.trace_number
 
@@ -161,7 +180,8 @@ def _unbalanced(tmp_path: Path) -> Path:
 
 
 def test_unbalanced_file_is_quarantined_with_its_segment_and_posts_nothing(
-        database: Database, tmp_path: Path):
+    database: Database, tmp_path: Path
+):
     _seed(database)
     result = post_era(database, _unbalanced(tmp_path), codes=CODES, now=NOW)
     assert result.status == "quarantined"
@@ -201,8 +221,14 @@ def test_crash_midway_leaves_all_or_nothing(database: Database, tmp_path: Path):
     with pytest.raises(RuntimeError, match="injected failure"):
         post_era(database, path, codes=CODES, now=NOW, fail_after_rows=1)
     with database.transaction() as session:
-        for table in (PostingRow, RemittanceRow, RemittanceClaimRow, RemittanceFileRow,
-                      WorkItemRow, InboundFileRow):
+        for table in (
+            PostingRow,
+            RemittanceRow,
+            RemittanceClaimRow,
+            RemittanceFileRow,
+            WorkItemRow,
+            InboundFileRow,
+        ):
             assert list(session.scalars(select(table))) == [], table.__tablename__
     assert _states(database)["ERA110"] == "submitted"
     assert post_era(database, path, codes=CODES, now=NOW).status == "posted"
@@ -212,7 +238,8 @@ def test_crash_midway_leaves_all_or_nothing(database: Database, tmp_path: Path):
 
 QUARANTINE = REPO / "fixtures" / "x12" / "quarantine"
 QUARANTINED: dict[str, dict[str, str | int]] = json.loads(
-    (QUARANTINE / "expected.json").read_text())
+    (QUARANTINE / "expected.json").read_text()
+)
 
 
 @pytest.mark.parametrize("name", sorted(QUARANTINED))
@@ -221,13 +248,16 @@ def test_quarantine_names_the_segment_that_failed(database: Database, name: str)
     position, ID, loop and element: in ``era post``'s problem, the file's row and its
     work item; the same file through the poller names it in its inbound row."""
     want = QUARANTINED[name]
-    where = (f"segment {want['segment_index']} ({want['segment_id']}, loop {want['loop']}, "
-             f"{want['element']})")
+    where = (
+        f"segment {want['segment_index']} ({want['segment_id']}, loop {want['loop']}, "
+        f"{want['element']})"
+    )
     _seed(database)
     result = post_era(database, QUARANTINE / name, codes=CODES, now=NOW)
     assert (result.status, result.readable) == ("quarantined", True)
-    assert posting_document(result)["problem"] == {k: want[k] for k in (
-        "segment_index", "segment_id", "loop", "element")}
+    assert posting_document(result)["problem"] == {
+        k: want[k] for k in ("segment_index", "segment_id", "loop", "element")
+    }
     assert str(want["message"]) in (result.message or "")
     with database.transaction() as session:
         row = session.scalars(select(RemittanceFileRow)).one()
@@ -239,8 +269,12 @@ def test_quarantine_names_the_segment_that_failed(database: Database, name: str)
         assert list(session.scalars(select(PostingRow))) == []
 
     # the same payments in another interchange (era post recorded this one's ISA13)
-    data = (QUARANTINE / name).read_bytes().replace(b"*00501*000000", b"*00501*900000", 1) \
+    data = (
+        (QUARANTINE / name)
+        .read_bytes()
+        .replace(b"*00501*000000", b"*00501*900000", 1)
         .replace(b"IEA*1*000000", b"IEA*1*900000", 1)
+    )
     stored = store_inbound(database, clearinghouse="simulator", name=name, data=data, now=NOW)
     (routed,) = route_stored(database, codes=CODES, now=NOW)
     assert (stored.status, routed.status) == ("stored", "failed")

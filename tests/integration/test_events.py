@@ -115,22 +115,35 @@ def test_every_work_item_opened_is_an_event_of_its_practice(database: Database, 
     """``work_item.opened`` comes with the item, in its transaction: an item about a claim
     and one about a submission (no 999 in time) each tell the claims' practice; adding to
     an item already open (the same claim and reason) tells no one again."""
-    queued = queue_837d(database, load_claim_file(FIXTURES / "claims/05_crown_initial.json"),
-                        settings=Settings(data_dir=tmp_path), clearinghouse="sim",
-                        numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+    queued = queue_837d(
+        database,
+        load_claim_file(FIXTURES / "claims/05_crown_initial.json"),
+        settings=Settings(data_dir=tmp_path),
+        clearinghouse="sim",
+        numbers=DatabaseControlNumbers(lambda: database),
+        now=NOW,
+    )
     (claim_id,) = queued.claim_ids
     with database.transaction() as session:
         submission = session.get(SubmissionRow, queued.submission_id)
         assert submission is not None
         submission.status, submission.sent_at = "sent", NOW - timedelta(hours=50)
-        practice = session.scalars(select(ClaimRow.practice_id).where(
-            ClaimRow.id == claim_id)).one()
+        practice = session.scalars(
+            select(ClaimRow.practice_id).where(ClaimRow.id == claim_id)
+        ).one()
     seen = read_events(database, practice, after=None, limit=100).next_cursor
     for message in ("first denial", "second denial"):
         with database.transaction() as session:
-            add_work_item(session, created_at=NOW, reason=WorkReason.DENIED, message=message,
-                          codes="CO-50", claim_id=claim_id, patient_control_number="X",
-                          amount=Decimal("10.00"))
+            add_work_item(
+                session,
+                created_at=NOW,
+                reason=WorkReason.DENIED,
+                message=message,
+                codes="CO-50",
+                claim_id=claim_id,
+                patient_control_number="X",
+                amount=Decimal("10.00"),
+            )
     assert flag_missing_acknowledgments(database, now=NOW, after=timedelta(hours=48)) == 1
 
     opened = read_events(database, practice, after=seen, limit=100).items
@@ -139,8 +152,7 @@ def test_every_work_item_opened_is_an_event_of_its_practice(database: Database, 
         items = {i.id: i for i in session.scalars(select(WorkItemRow))}
     denied, overdue = (opened[0].data, opened[1].data)
     assert items[denied["work_item_id"]].reason == "denied"
-    assert (denied["claim_id"], denied["status"], denied["amount"]) == (claim_id, "open",
-                                                                         "10.00")
+    assert (denied["claim_id"], denied["status"], denied["amount"]) == (claim_id, "open", "10.00")
     assert "second denial" in items[denied["work_item_id"]].message  # merged, not re-told
     assert items[overdue["work_item_id"]].submission_id == queued.submission_id
     assert overdue["reason"] == WorkReason.NO_ACKNOWLEDGMENT.value

@@ -63,11 +63,17 @@ class DiesAfterUpload(MemoryTransport):
         raise ProcessDied
 
 
-def _queue(database: Database, tmp_path: Path, fixture: str = "26_batch_family_two_patients"
-           ) -> Queued:
-    return queue_837d(database, load_claim_file(REPO / f"fixtures/claims/{fixture}.json"),
-                      settings=Settings(data_dir=tmp_path), clearinghouse="sim",
-                      numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+def _queue(
+    database: Database, tmp_path: Path, fixture: str = "26_batch_family_two_patients"
+) -> Queued:
+    return queue_837d(
+        database,
+        load_claim_file(REPO / f"fixtures/claims/{fixture}.json"),
+        settings=Settings(data_dir=tmp_path),
+        clearinghouse="sim",
+        numbers=DatabaseControlNumbers(lambda: database),
+        now=NOW,
+    )
 
 
 def _states(database: Database, ids: tuple[int, ...]) -> list[str]:
@@ -93,15 +99,17 @@ def _work(database: Database) -> list[WorkItemRow]:
 
 def _reply_params(number: int) -> InterchangeParams:
     """An answer from the clearinghouse (EDGSIM) to us (ISA08 = our ISA06)."""
-    return InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY",
-                             number, number, 1, LATER)
+    return InterchangeParams(
+        "ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", number, number, 1, LATER
+    )
 
 
 # --------------------------------------------------------------------------- sending
 
 
-def test_drain_sends_each_submission_once_and_marks_claims_submitted(database: Database,
-                                                                     tmp_path: Path):
+def test_drain_sends_each_submission_once_and_marks_claims_submitted(
+    database: Database, tmp_path: Path
+):
     queued = _queue(database, tmp_path)
     transport = MemoryTransport()
     (result,) = drain_outbox(database, transport, clearinghouse="sim", now=LATER)
@@ -117,7 +125,8 @@ def test_drain_sends_each_submission_once_and_marks_claims_submitted(database: D
 
 
 def test_sender_killed_between_outbox_write_and_upload_sends_once_on_restart(
-        database: Database, tmp_path: Path):
+    database: Database, tmp_path: Path
+):
     queued = _queue(database, tmp_path)  # committed; the process dies before any upload
     assert _submission(database, queued.submission_id).status == "pending"
     transport = MemoryTransport()
@@ -127,7 +136,8 @@ def test_sender_killed_between_outbox_write_and_upload_sends_once_on_restart(
 
 
 def test_sender_killed_after_upload_finds_the_file_instead_of_sending_it_again(
-        database: Database, tmp_path: Path):
+    database: Database, tmp_path: Path
+):
     queued = _queue(database, tmp_path)
     dying = DiesAfterUpload()
     with pytest.raises(ProcessDied):
@@ -143,8 +153,7 @@ def test_sender_killed_after_upload_finds_the_file_instead_of_sending_it_again(
     assert set(_states(database, queued.claim_ids)) == {"submitted"}
 
 
-def test_failed_upload_is_kept_and_retried_on_the_next_drain(database: Database,
-                                                             tmp_path: Path):
+def test_failed_upload_is_kept_and_retried_on_the_next_drain(database: Database, tmp_path: Path):
     queued = _queue(database, tmp_path)
     transport = MemoryTransport()
     transport.fail_next(1)
@@ -172,15 +181,34 @@ def sent(database: Database, tmp_path: Path) -> tuple[Queued, MemoryTransport]:
 
 
 def _accepting_999(queued: Queued, status: str = "A") -> bytes:
-    errors = [] if status == "A" else [AckError(
-        segment_id="CLM", segment_position=22, loop_id="2300", segment_error_code="8",
-        segment_contexts=[AckContext(name="CLM01", reference="X")], element_position=2,
-        element_reference="782", element_error_code="6", bad_value="1O0")]
-    transaction = TransactionAck(transaction_set_id="837", control_number="0001",
-                                 implementation_guide="005010X224A2", status=status,
-                                 error_codes=[] if status == "A" else ["5"], errors=errors)
-    group = FunctionalAck.for_transactions("HC", str(int(queued.interchange_control_number)),
-                                           "005010X224A2", [transaction])
+    errors = (
+        []
+        if status == "A"
+        else [
+            AckError(
+                segment_id="CLM",
+                segment_position=22,
+                loop_id="2300",
+                segment_error_code="8",
+                segment_contexts=[AckContext(name="CLM01", reference="X")],
+                element_position=2,
+                element_reference="782",
+                element_error_code="6",
+                bad_value="1O0",
+            )
+        ]
+    )
+    transaction = TransactionAck(
+        transaction_set_id="837",
+        control_number="0001",
+        implementation_guide="005010X224A2",
+        status=status,
+        error_codes=[] if status == "A" else ["5"],
+        errors=errors,
+    )
+    group = FunctionalAck.for_transactions(
+        "HC", str(int(queued.interchange_control_number)), "005010X224A2", [transaction]
+    )
     return write_999([group], _reply_params(500)).encode()
 
 
@@ -189,26 +217,38 @@ def _277ca(queued: Queued, database: Database, *, reject: str | None = None) -> 
         rows = [session.get(ClaimRow, i) for i in queued.claim_ids]
         pcns = [(r.patient_control_number, r.total_charge) for r in rows if r is not None]
     claims = [
-        ClaimAck(patient_control_number=pcn, category_code="A7" if pcn == reject else "A2",
-                 status_code="562" if pcn == reject else "20", entity_code="85",
-                 status_date=date(2026, 11, 23), amount=charge,
-                 payer_claim_control_number=None if pcn == reject else f"PAY{pcn}",
-                 billing_provider_name="MAPLE STREET DENTAL",
-                 billing_provider_id="1456789019", patient_last_name="DOE",
-                 patient_id="W1")
-        for pcn, charge in pcns]
+        ClaimAck(
+            patient_control_number=pcn,
+            category_code="A7" if pcn == reject else "A2",
+            status_code="562" if pcn == reject else "20",
+            entity_code="85",
+            status_date=date(2026, 11, 23),
+            amount=charge,
+            payer_claim_control_number=None if pcn == reject else f"PAY{pcn}",
+            billing_provider_name="MAPLE STREET DENTAL",
+            billing_provider_id="1456789019",
+            patient_last_name="DOE",
+            patient_id="W1",
+        )
+        for pcn, charge in pcns
+    ]
     ack_file = ClaimAckFile(
-        reference="277CA1", created=LATER,
-        information_source=AckParty(name="SIMULATED PAYER", id_qualifier="PI",
-                                    identifier="EDGSIM"),
-        source_trace="T1", received_date=date(2026, 11, 23), processed_date=date(2026, 11, 23),
+        reference="277CA1",
+        created=LATER,
+        information_source=AckParty(name="SIMULATED PAYER", id_qualifier="PI", identifier="EDGSIM"),
+        source_trace="T1",
+        received_date=date(2026, 11, 23),
+        processed_date=date(2026, 11, 23),
         receiver=AckParty(name="EDIGATEWAY", identifier="EDIGATEWAY"),
-        receiver_trace="0001", claims=claims).with_totals()
+        receiver_trace="0001",
+        claims=claims,
+    ).with_totals()
     return write_277ca([ack_file], _reply_params(501)).encode()
 
 
 def test_999_then_277ca_move_claims_and_keep_the_payer_claim_number(
-        database: Database, sent: tuple[Queued, MemoryTransport]):
+    database: Database, sent: tuple[Queued, MemoryTransport]
+):
     queued, transport = sent
     transport.put_inbound("EDGSIM_000000500.999", _accepting_999(queued))
     (result,) = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
@@ -225,23 +265,35 @@ def test_999_then_277ca_move_claims_and_keep_the_payer_claim_number(
     (result,) = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
     assert result.status == "processed", result.message
     assert _states(database, queued.claim_ids) == ["payer_accepted", "payer_rejected"] + [
-        "payer_accepted"] * len(rest)
+        "payer_accepted"
+    ] * len(rest)
     with database.transaction() as session:
         claim = session.get(ClaimRow, first)
         assert claim is not None
         assert claim.payer_claim_control_number == f"PAY{claim.patient_control_number}"
-        history = [(h.previous_state, h.state) for h in session.scalars(
-            select(ClaimStateRow).where(ClaimStateRow.claim_id == first)
-            .order_by(ClaimStateRow.id))]
-    assert history == [(None, "ready"), ("ready", "queued"), ("queued", "submitted"),
-                       ("submitted", "ch_accepted"), ("ch_accepted", "payer_accepted")]
+        history = [
+            (h.previous_state, h.state)
+            for h in session.scalars(
+                select(ClaimStateRow)
+                .where(ClaimStateRow.claim_id == first)
+                .order_by(ClaimStateRow.id)
+            )
+        ]
+    assert history == [
+        (None, "ready"),
+        ("ready", "queued"),
+        ("queued", "submitted"),
+        ("submitted", "ch_accepted"),
+        ("ch_accepted", "payer_accepted"),
+    ]
     (item,) = _work(database)
     assert (item.reason, item.claim_id, item.codes) == ("payer_rejected", second, "A7:562")
     assert rejected_pcn in item.message
 
 
 def test_rejecting_999_opens_a_work_item_with_the_located_error(
-        database: Database, sent: tuple[Queued, MemoryTransport]):
+    database: Database, sent: tuple[Queued, MemoryTransport]
+):
     queued, transport = sent
     transport.put_inbound("EDGSIM_000000500.999", _accepting_999(queued, status="R"))
     poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
@@ -255,13 +307,18 @@ def test_rejecting_999_opens_a_work_item_with_the_located_error(
 
 
 def test_ta1_rejection_moves_claims_but_a_duplicate_notice_after_a_999_does_not(
-        database: Database, sent: tuple[Queued, MemoryTransport], tmp_path: Path):
+    database: Database, sent: tuple[Queued, MemoryTransport], tmp_path: Path
+):
     queued, transport = sent
     transport.put_inbound("a.999", _accepting_999(queued))
     poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
-    duplicate = InterchangeAck(interchange_control_number=queued.interchange_control_number,
-                               interchange_date=date(2026, 11, 23), interchange_time=time(9),
-                               ack_code="R", note_code="025")
+    duplicate = InterchangeAck(
+        interchange_control_number=queued.interchange_control_number,
+        interchange_date=date(2026, 11, 23),
+        interchange_time=time(9),
+        ack_code="R",
+        note_code="025",
+    )
     transport.put_inbound("b.ta1", write_ta1(duplicate, _reply_params(502)).encode())
     (result,) = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
     assert "nothing to do" in result.message
@@ -270,18 +327,23 @@ def test_ta1_rejection_moves_claims_but_a_duplicate_notice_after_a_999_does_not(
 
     other = _queue(database, tmp_path, "05_crown_initial")
     drain_outbox(database, transport, clearinghouse="sim", now=LATER)
-    bad = duplicate.model_copy(update={
-        "interchange_control_number": other.interchange_control_number, "note_code": "024"})
+    bad = duplicate.model_copy(
+        update={"interchange_control_number": other.interchange_control_number, "note_code": "024"}
+    )
     transport.put_inbound("c.ta1", write_ta1(bad, _reply_params(503)).encode())
     poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
     assert set(_states(database, other.claim_ids)) == {"ch_rejected"}
     (item,) = _work(database)
-    assert (item.reason, item.submission_id, item.codes) == ("ch_rejected",
-                                                            other.submission_id, "TA1:024")
+    assert (item.reason, item.submission_id, item.codes) == (
+        "ch_rejected",
+        other.submission_id,
+        "TA1:024",
+    )
 
 
 def test_the_same_file_twice_is_stored_once_and_archived_both_times(
-        database: Database, sent: tuple[Queued, MemoryTransport]):
+    database: Database, sent: tuple[Queued, MemoryTransport]
+):
     queued, transport = sent
     data = _accepting_999(queued)
     transport.put_inbound("one.999", data)
@@ -294,8 +356,9 @@ def test_the_same_file_twice_is_stored_once_and_archived_both_times(
         assert len(session.scalars(select(InboundFileRow)).all()) == 1
 
 
-def test_unreadable_file_is_kept_and_reported_not_lost(database: Database,
-                                                       sent: tuple[Queued, MemoryTransport]):
+def test_unreadable_file_is_kept_and_reported_not_lost(
+    database: Database, sent: tuple[Queued, MemoryTransport]
+):
     _, transport = sent
     transport.put_inbound("junk.txt", b"this is not X12")
     (result,) = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
@@ -308,16 +371,20 @@ def test_unreadable_file_is_kept_and_reported_not_lost(database: Database,
     assert [i.reason for i in _work(database)] == ["quarantined"]
 
 
-def test_835_delivered_twice_is_posted_once(database: Database,
-                                            sent: tuple[Queued, MemoryTransport]):
+def test_835_delivered_twice_is_posted_once(
+    database: Database, sent: tuple[Queued, MemoryTransport]
+):
     queued, transport = sent
     with database.transaction() as session:
-        payload = submission_payload(
-            session, session.get(SubmissionRow, queued.submission_id))  # type: ignore[arg-type]
+        payload = submission_payload(session, session.get(SubmissionRow, queued.submission_id))  # type: ignore[arg-type]
     claims = read_837d(payload.encode()).claims
     remittance = Adjudicator(Rules.load(REPO / "mappings")).remittance(
-        claims, trace="SIM1", paid_on=date(2026, 11, 30), payee_name="MAPLE STREET DENTAL",
-        payee_npi="1456789019")
+        claims,
+        trace="SIM1",
+        paid_on=date(2026, 11, 30),
+        payee_name="MAPLE STREET DENTAL",
+        payee_npi="1456789019",
+    )
     era = write_835([remittance], _reply_params(600)).encode()
     transport.put_inbound("EDGSIM_000000600.835", era)
     (first,) = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=LATER)
@@ -331,7 +398,13 @@ def test_835_delivered_twice_is_posted_once(database: Database,
         from edigateway.persistence.tables import PostingRow, RemittanceRow
 
         assert len(session.scalars(select(RemittanceRow)).all()) == 1
-        paid = sum((p.amount for p in session.scalars(select(PostingRow).where(
-            PostingRow.kind == "paid"))), Decimal(0))
+        paid = sum(
+            (
+                p.amount
+                for p in session.scalars(select(PostingRow).where(PostingRow.kind == "paid"))
+            ),
+            Decimal(0),
+        )
     assert paid == remittance.payment_amount + sum(
-        (p.amount for p in remittance.provider_adjustments), Decimal(0))
+        (p.amount for p in remittance.provider_adjustments), Decimal(0)
+    )

@@ -35,11 +35,39 @@ ENDINGS = {"processed", "duplicate", "unmatched", "unsupported", "failed"}
 NEEDS_WORK = {"unmatched", "unsupported", "failed"}
 
 SEEDS = sorted(
-    [p for folder in ("999", "277CA", "835", "TA1") for p in (CORPUS / folder).iterdir()
-     if p.is_file()] + list((REPO / "fixtures/era").glob("*/*.835")))
-NASTY = [b"1E+30", b"-1E+30", b"1e-400", b"NaN", b"Infinity", b"99999999999999999999.99",
-         b"", b"-", b".", b"1.2.3", b"\xff\xfe", b"\xc3(", b"\x00", b"A" * 300, b"*", b"~",
-         b":", b"^", b"0" * 40, b"\xd9\xa1\xd9\xa2", b"20261399", b"-0", b"+5"]
+    [
+        p
+        for folder in ("999", "277CA", "835", "TA1")
+        for p in (CORPUS / folder).iterdir()
+        if p.is_file()
+    ]
+    + list((REPO / "fixtures/era").glob("*/*.835"))
+)
+NASTY = [
+    b"1E+30",
+    b"-1E+30",
+    b"1e-400",
+    b"NaN",
+    b"Infinity",
+    b"99999999999999999999.99",
+    b"",
+    b"-",
+    b".",
+    b"1.2.3",
+    b"\xff\xfe",
+    b"\xc3(",
+    b"\x00",
+    b"A" * 300,
+    b"*",
+    b"~",
+    b":",
+    b"^",
+    b"0" * 40,
+    b"\xd9\xa1\xd9\xa2",
+    b"20261399",
+    b"-0",
+    b"+5",
+]
 _numbers = itertools.count(1)
 
 
@@ -58,16 +86,19 @@ def _fresh_interchange(data: bytes, number: int) -> bytes:
     start = data.find(b"ISA")
     if start < 0 or len(data) < start + 106:
         return data
-    separator = data[start + 3:start + 4]
-    if (data[start + 89:start + 90] != separator or data[start + 99:start + 100] != separator
-            or not data[start + 90:start + 99].isdigit()):
+    separator = data[start + 3 : start + 4]
+    if (
+        data[start + 89 : start + 90] != separator
+        or data[start + 99 : start + 100] != separator
+        or not data[start + 90 : start + 99].isdigit()
+    ):
         return data
-    return data[:start + 90] + f"{number:09d}".encode() + data[start + 99:]
+    return data[: start + 90] + f"{number:09d}".encode() + data[start + 99 :]
 
 
 def _segment_terminator(data: bytes) -> bytes:
     start = data.find(b"ISA")
-    return data[start + 105:start + 106] if start >= 0 and len(data) > start + 105 else b"~"
+    return data[start + 105 : start + 106] if start >= 0 and len(data) > start + 105 else b"~"
 
 
 @st.composite
@@ -87,22 +118,22 @@ def _mutation(data: bytes) -> st.SearchStrategy[bytes]:
     index = st.integers(0, max(count - 1, 0))
 
     def flip(position: int, value: int) -> bytes:
-        return data[:position] + bytes([value]) + data[position + 1:]
+        return data[:position] + bytes([value]) + data[position + 1 :]
 
     def insert(position: int, blob: bytes) -> bytes:
         return data[:position] + blob + data[position:]
 
     def delete(position: int, length: int) -> bytes:
-        return data[:position] + data[position + length:]
+        return data[:position] + data[position + length :]
 
     def with_segments(new: list[bytes]) -> bytes:
         return terminator.join(new)
 
     def drop(i: int) -> bytes:
-        return with_segments(segments[:i] + segments[i + 1:])
+        return with_segments(segments[:i] + segments[i + 1 :])
 
     def repeat(i: int) -> bytes:
-        return with_segments(segments[:i + 1] + segments[i:])
+        return with_segments(segments[: i + 1] + segments[i:])
 
     def swap(i: int, j: int) -> bytes:
         new = list(segments)
@@ -131,11 +162,16 @@ def _mutation(data: bytes) -> st.SearchStrategy[bytes]:
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=mutated())
-def test_any_received_file_ends_in_a_known_state_with_its_bytes_kept(database: Database,
-                                                                     data: bytes):
+def test_any_received_file_ends_in_a_known_state_with_its_bytes_kept(
+    database: Database, data: bytes
+):
     number = next(_numbers)
     name = f"fuzz_{number:05d}.x12"
     data = _fresh_interchange(data, number)  # not a twin of an earlier example's interchange
@@ -148,14 +184,16 @@ def test_any_received_file_ends_in_a_known_state_with_its_bytes_kept(database: D
     assert {r.status for r in results} <= ENDINGS, results
     assert transport.list_inbound() == []
     with database.transaction() as session:
-        row = session.scalars(select(InboundFileRow).where(
-            InboundFileRow.remote_name == name)).first()
+        row = session.scalars(
+            select(InboundFileRow).where(InboundFileRow.remote_name == name)
+        ).first()
         if row is not None:
             assert inbound_bytes(session, row) == data
             assert row.status in ENDINGS, row.status
         else:
             assert [r.status for r in results] == ["duplicate"], results
         if {r.status for r in results} & NEEDS_WORK:
-            naming = session.scalars(select(WorkItemRow.id).where(
-                WorkItemRow.message.contains(name))).all()
+            naming = session.scalars(
+                select(WorkItemRow.id).where(WorkItemRow.message.contains(name))
+            ).all()
             assert naming, f"no work item names {name}: {results}"

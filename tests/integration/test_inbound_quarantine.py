@@ -85,8 +85,10 @@ def _work(database: Database) -> list[str]:
 
 def _stored(database: Database) -> dict[str, tuple[str, bytes]]:
     with database.transaction() as session:
-        return {row.remote_name: (row.status, inbound_bytes(session, row))
-                for row in session.scalars(select(InboundFileRow))}
+        return {
+            row.remote_name: (row.status, inbound_bytes(session, row))
+            for row in session.scalars(select(InboundFileRow))
+        }
 
 
 class VanishingSftp(SftpTransport):
@@ -109,8 +111,11 @@ def growing_server(monkeypatch: pytest.MonkeyPatch):
     grown: set[tuple[str, str]] = set()
 
     def grow(path: Path, hook: str) -> None:
-        if path.name in GROWING and (path.name, hook) not in grown and (
-                (hook == "read") == path.name.startswith("h_")):
+        if (
+            path.name in GROWING
+            and (path.name, hook) not in grown
+            and ((hook == "read") == path.name.startswith("h_"))
+        ):
             grown.add((path.name, hook))
             with path.open("ab") as handle:
                 handle.write(GROWING[path.name][1])
@@ -136,18 +141,28 @@ def sftp(tmp_path: Path, growing_server):
     root = tmp_path / "sftp"
     for folder in (IN, OUT):
         (root / folder).mkdir(parents=True)
-    with SimSftpServer(root, authorized_key=key.with_name("id_ed25519.pub").read_text()
-                       ) as server:
-        config = SftpConfig(host="127.0.0.1", port=server.port, username=server.username,
-                            private_key_path=key, host_key=server.host_key_line,
-                            outbound_dir=OUT, inbound_dir=IN, archive_dir=ARCHIVE, timeout=5)
+    with SimSftpServer(root, authorized_key=key.with_name("id_ed25519.pub").read_text()) as server:
+        config = SftpConfig(
+            host="127.0.0.1",
+            port=server.port,
+            username=server.username,
+            private_key_path=key,
+            host_key=server.host_key_line,
+            outbound_dir=OUT,
+            inbound_dir=IN,
+            archive_dir=ARCHIVE,
+            timeout=5,
+        )
         with VanishingSftp(config, root) as transport:
             yield root, transport
 
 
 def _place(root: Path) -> None:
-    contents = {**POISON, "f_good.835": GOOD_835,
-                **{name: start for name, (start, _) in GROWING.items()}}
+    contents = {
+        **POISON,
+        "f_good.835": GOOD_835,
+        **{name: start for name, (start, _) in GROWING.items()},
+    }
     for minute, name in enumerate(ORDER):
         path = root / IN / name
         path.write_bytes(contents[name])
@@ -155,17 +170,29 @@ def _place(root: Path) -> None:
         os.utime(path, (stamp, stamp))
 
 
-def _poll(database: Database, transport: SftpTransport | MemoryTransport, *,
-          cap: int = CAP, attempts: int = 3) -> dict[str, InboundResult]:
-    results = poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=NOW,
-                           limits=InboundLimits(max_bytes=cap, max_attempts=attempts))
+def _poll(
+    database: Database,
+    transport: SftpTransport | MemoryTransport,
+    *,
+    cap: int = CAP,
+    attempts: int = 3,
+) -> dict[str, InboundResult]:
+    results = poll_inbound(
+        database,
+        transport,
+        clearinghouse="sim",
+        codes=CODES,
+        now=NOW,
+        limits=InboundLimits(max_bytes=cap, max_attempts=attempts),
+    )
     by_name = {r.remote_name: r for r in results}
     assert len(by_name) == len(results), results
     return by_name
 
 
 def test_poison_files_around_a_good_one_are_quarantined_once_and_the_good_one_applied(
-        database: Database, sftp: tuple[Path, VanishingSftp]):
+    database: Database, sftp: tuple[Path, VanishingSftp]
+):
     root, transport = sftp
     _place(root)
 
@@ -189,8 +216,9 @@ def test_poison_files_around_a_good_one_are_quarantined_once_and_the_good_one_ap
     for name in POISON:
         naming = [m for m in messages if name in m]
         assert len(naming) == 1, (name, naming)
-    assert "65,541 bytes, over the 65,536-byte download limit" in first[
-        "e_over_the_cap.835"].message
+    assert (
+        "65,541 bytes, over the 65,536-byte download limit" in first["e_over_the_cap.835"].message
+    )
 
     stored = _stored(database)
     for name in ("a_isa06_not_text.999", "b_huge_amount.835", "g_huge_amount.277"):
@@ -198,30 +226,45 @@ def test_poison_files_around_a_good_one_are_quarantined_once_and_the_good_one_ap
     assert stored["h_grows_while_read.999"] == ("unmatched", ACCEPTED_999)
     assert "i_grows_after_read.277" not in stored  # never stored as a truncated copy
     assert sorted(p.name for p in (root / IN).iterdir()) == [
-        "c_refused\\name.999", "e_over_the_cap.835", "i_grows_after_read.277"]
+        "c_refused\\name.999",
+        "e_over_the_cap.835",
+        "i_grows_after_read.277",
+    ]
     assert sorted(p.name for p in (root / ARCHIVE).iterdir()) == [
-        "a_isa06_not_text.999", "b_huge_amount.835", "f_good.835", "g_huge_amount.277",
-        "h_grows_while_read.999"]
+        "a_isa06_not_text.999",
+        "b_huge_amount.835",
+        "f_good.835",
+        "g_huge_amount.277",
+        "h_grows_while_read.999",
+    ]
 
     second = _poll(database, transport)
-    assert {name: r.status for name, r in second.items()} == {
-        "i_grows_after_read.277": "unmatched"}
+    assert {name: r.status for name, r in second.items()} == {"i_grows_after_read.277": "unmatched"}
     assert _stored(database)["i_grows_after_read.277"][1] == LATER_277CA
     assert [m for m in _work(database) if any(name in m for name in POISON)] == [
-        m for m in messages if any(name in m for name in POISON)]
+        m for m in messages if any(name in m for name in POISON)
+    ]
     assert _poll(database, transport) == {}
     with database.transaction() as session:
-        live = {row.remote_name: (row.reason, row.status) for row in session.scalars(
-            select(InboundQuarantineRow).where(InboundQuarantineRow.released_at.is_(None)))}
-    assert live == {"c_refused\\name.999": ("refused_name", "quarantined"),
-                    "e_over_the_cap.835": ("too_large", "quarantined")}
+        live = {
+            row.remote_name: (row.reason, row.status)
+            for row in session.scalars(
+                select(InboundQuarantineRow).where(InboundQuarantineRow.released_at.is_(None))
+            )
+        }
+    assert live == {
+        "c_refused\\name.999": ("refused_name", "quarantined"),
+        "e_over_the_cap.835": ("too_large", "quarantined"),
+    }
     raised = _poll(database, transport, cap=2 * CAP)  # an operator raised the limit
     assert {name: r.status for name, r in raised.items()} == {
-        "e_over_the_cap.835": "unsupported"}  # fetched and kept now: it is not X12
+        "e_over_the_cap.835": "unsupported"
+    }  # fetched and kept now: it is not X12
 
 
 def test_whatever_a_reader_or_the_posting_engine_throws_the_file_ends_failed(
-        database: Database, monkeypatch: pytest.MonkeyPatch):
+    database: Database, monkeypatch: pytest.MonkeyPatch
+):
     def reader_crashes(*_args: object, **_kwargs: object) -> None:
         raise ArithmeticError("a reader's own bug")
 
@@ -242,14 +285,21 @@ def test_whatever_a_reader_or_the_posting_engine_throws_the_file_ends_failed(
     results = _poll(database, transport)
 
     assert {n: r.status for n, r in results.items()} == {
-        "crash.277": "failed", "crash.835": "failed", "good.835": "processed"}, results
+        "crash.277": "failed",
+        "crash.835": "failed",
+        "good.835": "processed",
+    }, results
     assert results["crash.277"].message == (
-        "internal error reading crash.277: ArithmeticError: a reader's own bug")
+        "internal error reading crash.277: ArithmeticError: a reader's own bug"
+    )
     assert results["crash.835"].message == (
-        "internal error reading crash.835: KeyError: \"an engine's own bug\"")
+        'internal error reading crash.835: KeyError: "an engine\'s own bug"'
+    )
     messages = _work(database)
-    assert [m for m in messages if "crash." in m] == [results["crash.277"].message,
-                                                      results["crash.835"].message]
+    assert [m for m in messages if "crash." in m] == [
+        results["crash.277"].message,
+        results["crash.835"].message,
+    ]
     stored = _stored(database)
     assert stored["crash.835"] == ("failed", GOOD_835)
     with database.transaction() as session:
@@ -268,14 +318,17 @@ class FailingDownloads(MemoryTransport):
 
 
 def test_a_file_that_keeps_failing_is_quarantined_after_the_attempts_and_released_when_gone(
-        database: Database):
+    database: Database,
+):
     transport = FailingDownloads()
     transport.put_inbound("broken.999", ACCEPTED_999)
     transport.put_inbound("after.999", _isa13(ACCEPTED_999, 287))
     polls = [{n: r.status for n, r in _poll(database, transport).items()} for _ in range(3)]
-    assert polls == [{"broken.999": "deferred"},  # the poll stops there: no retries per file
-                     {"broken.999": "deferred"},
-                     {"broken.999": "quarantined", "after.999": "unmatched"}]
+    assert polls == [
+        {"broken.999": "deferred"},  # the poll stops there: no retries per file
+        {"broken.999": "deferred"},
+        {"broken.999": "quarantined", "after.999": "unmatched"},
+    ]
     assert _poll(database, transport) == {}
     (item, unmatched) = _work(database)
     assert item.startswith("received file broken.999 quarantined after 3 failed polls: ")
@@ -328,8 +381,14 @@ def test_two_polls_at_once_quarantine_each_file_once(database: Database):
 
     def poll() -> None:
         try:
-            poll_inbound(database, transport, clearinghouse="sim", codes=CODES, now=NOW,
-                         limits=InboundLimits(max_bytes=CAP))
+            poll_inbound(
+                database,
+                transport,
+                clearinghouse="sim",
+                codes=CODES,
+                now=NOW,
+                limits=InboundLimits(max_bytes=CAP),
+            )
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -340,6 +399,9 @@ def test_two_polls_at_once_quarantine_each_file_once(database: Database):
         thread.join(timeout=60)
     assert errors == []
     messages = _work(database)
-    assert [sum(name in m for m in messages) for name in ("big.835", "bad.999", "crash.277")
-            ] == [1, 1, 1], messages
+    assert [sum(name in m for m in messages) for name in ("big.835", "bad.999", "crash.277")] == [
+        1,
+        1,
+        1,
+    ], messages
     assert sorted(_stored(database)) == ["bad.999", "crash.277"]

@@ -36,8 +36,7 @@ A, B, C = "1456789019", "1234567893", "1992753818"
 A_NAME, B_NAME = "PRAIRIE DENTAL PLAN", "DELTA OF ILLINOIS"
 
 
-def batch(npi: str, payer_name: str, prefix: str = "ERA", payer_id: str = "DDPIL"
-          ) -> ClaimBatch:
+def batch(npi: str, payer_name: str, prefix: str = "ERA", payer_id: str = "DDPIL") -> ClaimBatch:
     """The ERA fixtures' twelve claims, billed by ``npi`` to ``payer_id`` under
     ``payer_name`` (claim numbers start with ``prefix``)."""
     document = json.loads((REPO / "fixtures/era/claims.json").read_text())
@@ -64,16 +63,20 @@ def two_practices(database: Database) -> tuple[int, int]:
     return a, b
 
 
-def test_each_practice_sees_its_own_name_and_limit(database: Database,
-                                                    two_practices: tuple[int, int]):
+def test_each_practice_sees_its_own_name_and_limit(
+    database: Database, two_practices: tuple[int, int]
+):
     a, b = two_practices
-    assert payers(database, a) == [{"payer_id": "DDPIL", "name": A_NAME, "aliases": [],
-                                    "timely_filing_days": 60}]
-    assert payers(database, b) == [{"payer_id": "DDPIL", "name": B_NAME, "aliases": [],
-                                    "timely_filing_days": 100}]
+    assert payers(database, a) == [
+        {"payer_id": "DDPIL", "name": A_NAME, "aliases": [], "timely_filing_days": 60}
+    ]
+    assert payers(database, b) == [
+        {"payer_id": "DDPIL", "name": B_NAME, "aliases": [], "timely_filing_days": 100}
+    ]
     with database.transaction() as session:
-        rows = session.execute(select(Payer.practice_id, Payer.name)
-                               .where(Payer.payer_id == "DDPIL")).all()
+        rows = session.execute(
+            select(Payer.practice_id, Payer.name).where(Payer.payer_id == "DDPIL")
+        ).all()
     assert sorted(rows) == sorted([(a, A_NAME), (b, B_NAME)])  # no row shared
 
     for who, name, days, prefix in ((a, A_NAME, 60, "ERA"), (b, B_NAME, 100, "ERB")):
@@ -92,17 +95,24 @@ def test_each_practice_sees_its_own_name_and_limit(database: Database,
     # the whole-gateway report (CLI `report aging`) keeps each name with its own claims
     everyone = aging_report(database, today=NOW.date())
     assert sorted((r["payer"], r["claims"]) for r in everyone["payers"]) == [
-        (B_NAME, 12), (A_NAME, 12)]
+        (B_NAME, 12),
+        (A_NAME, 12),
+    ]
 
 
 def test_the_api_shows_each_practice_its_own_payer_name(
-        database: Database, two_practices: tuple[int, int], tmp_path: Path):
-    gateway = bootstrap(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW, database=database)
+    database: Database, two_practices: tuple[int, int], tmp_path: Path
+):
+    gateway = bootstrap(
+        Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+        database=database,
+    )
     headers = {}
     for npi in (A, B):
-        key = create_key(database, practice=npi, scopes="admin", name="t",
-                         keyring=gateway.keyring, now=NOW)
+        key = create_key(
+            database, practice=npi, scopes="admin", name="t", keyring=gateway.keyring, now=NOW
+        )
         headers[npi] = {"Authorization": f"Bearer {key.token}"}
     with TestClient(create_app(gateway), base_url="http://127.0.0.1") as client:
         for npi, name in ((A, A_NAME), (B, B_NAME)):
@@ -111,8 +121,9 @@ def test_the_api_shows_each_practice_its_own_payer_name(
             assert {x["payer"] for x in report["timely_filing"]} == {name}
 
 
-def test_other_names_a_practice_sends_become_its_aliases(database: Database,
-                                                        two_practices: tuple[int, int]):
+def test_other_names_a_practice_sends_become_its_aliases(
+    database: Database, two_practices: tuple[int, int]
+):
     a, b = two_practices
     later = batch(A, "PRAIRIE DENTAL", prefix="ERC")
     later.claims[1] = batch(A, "prairie  dental plan", prefix="ERC").claims[1]  # same name
@@ -131,7 +142,8 @@ def test_a_formula_as_payer_name_is_text_in_the_csv(database: Database):
 
 
 def test_payer_commands_need_a_practice_when_there_are_several(
-        database: Database, two_practices: tuple[int, int]):
+    database: Database, two_practices: tuple[int, int]
+):
     with pytest.raises(InputError, match=rf"several practices \({B}, {A}\).*--practice NPI"):
         payer_practice(database, None)
     with pytest.raises(NotFoundError, match="no practice '1999999999'"):
@@ -160,9 +172,12 @@ def test_concurrent_first_claims_create_one_practice_and_one_payer(database: Dat
     assert errors == []
     with database.transaction() as session:
         counts: dict[str, Any] = {
-            "practices": session.scalar(select(func.count()).select_from(Practice)
-                                        .where(Practice.npi == C)),
-            "payers": session.scalar(select(func.count()).select_from(Payer)
-                                     .where(Payer.payer_id == "GRDN1"))}
+            "practices": session.scalar(
+                select(func.count()).select_from(Practice).where(Practice.npi == C)
+            ),
+            "payers": session.scalar(
+                select(func.count()).select_from(Payer).where(Payer.payer_id == "GRDN1")
+            ),
+        }
     assert counts == {"practices": 1, "payers": 1}
     assert payers(database, practice(database, C))[0]["name"] == "GUARDIAN"

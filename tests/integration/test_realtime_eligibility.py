@@ -20,15 +20,26 @@ from edigateway.x12.x270_005010X279A1 import write_270
 from edigateway.x12.x271_005010X279A1 import read_271
 from tests.factories import REPO
 
-PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "EDGSIM", "MAPLEDENTAL", "EDGSIM", 8, 8,
-                           1, datetime(2026, 11, 23, 9, 0))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "MAPLEDENTAL",
+    "ZZ",
+    "EDGSIM",
+    "MAPLEDENTAL",
+    "EDGSIM",
+    8,
+    8,
+    1,
+    datetime(2026, 11, 23, 9, 0),
+)
 
 
 @pytest.fixture(scope="module")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorHttp]:
     validator = Validator(REPO / "mappings", tmp_path_factory.mktemp("cache"))
-    with SimulatorHttp(BenefitPlans.load(REPO / "mappings"), validator, api_key="k-123",
-                       client_secret="s-456") as server:
+    with SimulatorHttp(
+        BenefitPlans.load(REPO / "mappings"), validator, api_key="k-123", client_secret="s-456"
+    ) as server:
         yield server
 
 
@@ -37,8 +48,7 @@ def _x270(name: str = "01_subscriber_all_dental.json") -> str:
 
 
 def test_api_key_realtime_returns_the_plan(simulator: SimulatorHttp):
-    client = CoreHttpClient(HttpsProfile(base_url=simulator.url, auth="api_key"),
-                            api_key="k-123")
+    client = CoreHttpClient(HttpsProfile(base_url=simulator.url, auth="api_key"), api_key="k-123")
     answer = client.realtime(_x270(), sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
     (benefits,) = read_271(answer.encode()).benefits
     assert benefits.trace_number == "ELG-1001"
@@ -48,11 +58,13 @@ def test_api_key_realtime_returns_the_plan(simulator: SimulatorHttp):
 
 
 def test_oauth2_client_credentials(simulator: SimulatorHttp):
-    profile = HttpsProfile(base_url=simulator.url, auth="oauth2_client_credentials",
-                           token_url="/oauth/token")
+    profile = HttpsProfile(
+        base_url=simulator.url, auth="oauth2_client_credentials", token_url="/oauth/token"
+    )
     client = CoreHttpClient(profile, client_id="edigateway", client_secret="s-456")
-    answer = client.realtime(_x270("02_dependent_categories.json"), sender_id="MAPLEDENTAL",
-                             receiver_id="EDGSIM")
+    answer = client.realtime(
+        _x270("02_dependent_categories.json"), sender_id="MAPLEDENTAL", receiver_id="EDGSIM"
+    )
     (benefits,) = read_271(answer.encode()).benefits
     assert benefits.patient is not None
     assert benefits.patient.first_name == "AMARA"
@@ -63,8 +75,9 @@ def test_oauth2_client_credentials(simulator: SimulatorHttp):
 
 def test_wrong_key_is_not_retried(simulator: SimulatorHttp):
     sleeps: list[float] = []
-    client = CoreHttpClient(HttpsProfile(base_url=simulator.url), api_key="bad",
-                            sleep=sleeps.append)
+    client = CoreHttpClient(
+        HttpsProfile(base_url=simulator.url), api_key="bad", sleep=sleeps.append
+    )
     with pytest.raises(AuthenticationError, match="401"):
         client.realtime(_x270(), sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
     assert sleeps == []
@@ -79,8 +92,12 @@ def test_invalid_270_gets_the_validators_reason(simulator: SimulatorHttp):
 
 def test_nobody_listening_is_retried_then_reported():
     sleeps: list[float] = []
-    client = CoreHttpClient(HttpsProfile(base_url="http://127.0.0.1:9", timeout_seconds=2),
-                            api_key="k", attempts=3, sleep=sleeps.append)
+    client = CoreHttpClient(
+        HttpsProfile(base_url="http://127.0.0.1:9", timeout_seconds=2),
+        api_key="k",
+        attempts=3,
+        sleep=sleeps.append,
+    )
     with pytest.raises(TransferError, match="no answer after 3 attempts"):
         client.realtime(_x270(), sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
     assert sleeps == [0.5, 1.0]

@@ -54,21 +54,35 @@ def test_concurrent_resubmits_of_one_rejected_claim_make_one_new_claim(server: S
     rejected_id = _rejected(server, "RACE2001")
     corrected = _claim("RACE2001")
     corrected["subscriber"]["group_number"] = "GRP4411"
-    responses = _together(server, lambda c, _i: c.post(
-        f"/v1/claims/{rejected_id}/resubmit", json=corrected))
-    assert _statuses(responses) == Counter({202: 1, 409: CLIENTS - 1}), [
-        r.text for r in responses]
+    responses = _together(
+        server, lambda c, _i: c.post(f"/v1/claims/{rejected_id}/resubmit", json=corrected)
+    )
+    assert _statuses(responses) == Counter({202: 1, 409: CLIENTS - 1}), [r.text for r in responses]
     (winner,) = [r.json() for r in responses if r.status_code == 202]
     new_id = winner["claim"]["id"]
     with server.gateway.database.transaction() as session:
-        rows = list(session.scalars(select(ClaimRow).where(
-            ClaimRow.patient_control_number == "RACE2001").order_by(ClaimRow.id)))
+        rows = list(
+            session.scalars(
+                select(ClaimRow)
+                .where(ClaimRow.patient_control_number == "RACE2001")
+                .order_by(ClaimRow.id)
+            )
+        )
         assert [(r.id, r.state, r.superseded_by_id) for r in rows] == [
-            (rejected_id, "resubmitted", new_id), (new_id, "queued", None)]
-        assert session.scalar(select(func.count()).select_from(SubmissionClaimRow).where(
-            SubmissionClaimRow.claim_id == new_id)) == 1
+            (rejected_id, "resubmitted", new_id),
+            (new_id, "queued", None),
+        ]
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(SubmissionClaimRow)
+                .where(SubmissionClaimRow.claim_id == new_id)
+            )
+            == 1
+        )
     with httpx.Client(base_url=server.base, headers=server.headers) as client:
         retry = client.post(f"/v1/claims/{rejected_id}/resubmit", json=corrected)
     assert retry.status_code == 409
     assert {r.json()["detail"] for r in responses if r.status_code == 409} == {
-        retry.json()["detail"]}
+        retry.json()["detail"]
+    }

@@ -48,8 +48,12 @@ if not CORPUS.is_dir():
 
 pytestmark = pytest.mark.slow
 
-_ALL = sorted(p for folder in FOLDERS for p in (CORPUS / folder).glob("*")
-              if p.is_file() and p.suffix != ".997" and p.stat().st_size <= MAX_SEED_BYTES)
+_ALL = sorted(
+    p
+    for folder in FOLDERS
+    for p in (CORPUS / folder).glob("*")
+    if p.is_file() and p.suffix != ".997" and p.stat().st_size <= MAX_SEED_BYTES
+)
 _IMSWEB_837P = [p for p in _ALL if p.parent.name == "837P" and p.name.startswith("imsweb")]
 CORPUS_FILES = [p for p in _ALL if p not in _IMSWEB_837P[1::2]]
 """Every small file of the four folders but every other imsweb 837P (they are variants of
@@ -81,9 +85,17 @@ def x12valid(path: Path) -> bool | None:
     logger.setLevel(logging.CRITICAL + 1)
     try:
         with tempfile.TemporaryFile(mode="w+", encoding="ascii") as fd_997:
-            return bool(pyx12.x12n_document.x12n_document(
-                param=param, src_file=str(path), fd_997=fd_997, fd_html=None, fd_xmldoc=None,
-                fd_json=None, map_path=None))
+            return bool(
+                pyx12.x12n_document.x12n_document(
+                    param=param,
+                    src_file=str(path),
+                    fd_997=fd_997,
+                    fd_html=None,
+                    fd_xmldoc=None,
+                    fd_json=None,
+                    map_path=None,
+                )
+            )
     except Exception:  # noqa: BLE001 - x12valid crashing means it gives no verdict
         return None
     finally:
@@ -96,8 +108,9 @@ class Tally:
     no_verdict = 0
 
 
-def _compare(validator: Validator, data: bytes, name: str, scratch: Path, tally: type[Tally]
-             ) -> None:
+def _compare(
+    validator: Validator, data: bytes, name: str, scratch: Path, tally: type[Tally]
+) -> None:
     path = scratch / "input.x12"
     path.write_bytes(data)
     theirs = x12valid(path)
@@ -146,6 +159,7 @@ def _edit(seg_id: str, change: Callable[[list[str]], None]) -> Callable[[bytes],
                 change(seg)
                 break
         return _join(segments, *delimiters)
+
     return apply
 
 
@@ -154,6 +168,7 @@ def _set(index: int, value: str | Callable[[str], str]) -> Callable[[list[str]],
         while len(seg) <= index:
             seg.append("")
         seg[index] = value(seg[index]) if callable(value) else value
+
     return change
 
 
@@ -208,10 +223,16 @@ KINDS = ("element", "duplicate", "drop", "truncate_segment", "flip", "delete", "
 def _mutants(count: int) -> list[tuple[int, list[Mutation]]]:
     """``count`` (seed, mutations) pairs, the same on every run (a fixed random seed)."""
     draw = random.Random(13)  # noqa: S311 - test data, not cryptography
-    return [(draw.randrange(len(SEEDS)),
-             [Mutation(draw.choice(KINDS), draw.randrange(1 << 20), draw.randrange(1 << 12))
-              for _ in range(draw.randint(1, 3))])
-            for _ in range(count)]
+    return [
+        (
+            draw.randrange(len(SEEDS)),
+            [
+                Mutation(draw.choice(KINDS), draw.randrange(1 << 20), draw.randrange(1 << 12))
+                for _ in range(draw.randint(1, 3))
+            ],
+        )
+        for _ in range(count)
+    ]
 
 
 def test_mutants(validator: Validator, scratch: Path):
@@ -219,8 +240,13 @@ def test_mutants(validator: Validator, scratch: Path):
         pass
 
     for number, (seed, mutations) in enumerate(_mutants(40)):
-        _compare(validator, mutate(SEEDS[seed], mutations), f"mutant {number} {mutations}",
-                 scratch, Counts)
+        _compare(
+            validator,
+            mutate(SEEDS[seed], mutations),
+            f"mutant {number} {mutations}",
+            scratch,
+            Counts,
+        )
     assert Counts.compared >= 20
     assert Counts.failures_seen >= 8
 
@@ -232,8 +258,13 @@ def test_the_library_call_is_what_x12valid_says(scratch: Path):
     copy = scratch / "good.835"
     copy.write_bytes(good.read_bytes())  # x12valid writes its 999 beside its input
     command = Path(sys.executable).with_name("x12valid")
-    result = subprocess.run([str(command), "--quiet", str(copy), str(bad)], capture_output=True,
-                            text=True, check=False, timeout=120)
+    result = subprocess.run(
+        [str(command), "--quiet", str(copy), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     said = dict(re.findall(r"^(\S+): (OK|Failure)$", result.stderr, flags=re.MULTILINE))
     assert said == {str(copy): "OK", str(bad): "Failure"}
     assert (x12valid(copy), x12valid(bad)) == (True, False)
@@ -254,15 +285,18 @@ def test_eight_threads_get_each_files_own_findings(validator: Validator):
         VALID_SEEDS["835"].read_text(),
         ENVELOPE_FAULTS["GE02 number"](VALID_SEEDS["999"].read_bytes()).decode(),
     ]
-    expected = [validator.validate_text(t, f"file{i}", today=TODAY).to_json()
-                for i, t in enumerate(texts)]
+    expected = [
+        validator.validate_text(t, f"file{i}", today=TODAY).to_json() for i, t in enumerate(texts)
+    ]
     assert len({str(e["errors"]) for e in expected}) == len(texts)  # all different
     start = threading.Barrier(len(texts))
 
     def work(index: int) -> list[dict[str, object]]:
         start.wait()
-        return [validator.validate_text(texts[index], f"file{index}", today=TODAY).to_json()
-                for _ in range(6)]
+        return [
+            validator.validate_text(texts[index], f"file{index}", today=TODAY).to_json()
+            for _ in range(6)
+        ]
 
     with ThreadPoolExecutor(max_workers=len(texts)) as pool:
         results = list(pool.map(work, range(len(texts))))

@@ -16,8 +16,11 @@ from tests.factories import NOW, REPO
 
 
 def _gateway(tmp_path: Path, **kwargs) -> Gateway:
-    return bootstrap(Settings(data_dir=tmp_path / "data", mappings_dir=REPO / "mappings"),
-                     clock=lambda: NOW, **kwargs)
+    return bootstrap(
+        Settings(data_dir=tmp_path / "data", mappings_dir=REPO / "mappings"),
+        clock=lambda: NOW,
+        **kwargs,
+    )
 
 
 def _pooled(database: Database) -> int:

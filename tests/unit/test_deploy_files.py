@@ -61,8 +61,11 @@ def test_the_simulator_and_the_pollers_share_its_own_folder_outside_the_data_vol
     folder is its own volume, created by the image for uid 10001, never inside the data
     volume."""
     dockerfile = (REPO / "deploy/Dockerfile").read_text()
-    env = dict(line.strip().rstrip("\\").strip().split("=", 1) for line in
-               dockerfile.splitlines() if line.strip().startswith("EDIGATEWAY_"))
+    env = dict(
+        line.strip().rstrip("\\").strip().split("=", 1)
+        for line in dockerfile.splitlines()
+        if line.strip().startswith("EDIGATEWAY_")
+    )
     data, sim = env["EDIGATEWAY_DATA_DIR"], env["EDIGATEWAY_SIM_DATA_DIR"]
     assert not sim.startswith(data + "/")
     assert f"chown edigateway {data} {sim}" in dockerfile

@@ -147,10 +147,13 @@ def from_reference(path: Path) -> Grammar:
     for item in doc["loops"]:
         loop = Loop(item["id"], item["name"], item["usage"], _repeat(item["repeat"]))
         for seg in item["segments"]:
-            elements = tuple(Element(e["ref"], e["usage"], _codes(e.get("codes")),
-                                     bool(e.get("composite"))) for e in seg["elements"])
-            loop.segments.append(Segment(seg["id"], seg["name"], seg["usage"],
-                                         _repeat(seg["max_use"]), elements))
+            elements = tuple(
+                Element(e["ref"], e["usage"], _codes(e.get("codes")), bool(e.get("composite")))
+                for e in seg["elements"]
+            )
+            loop.segments.append(
+                Segment(seg["id"], seg["name"], seg["usage"], _repeat(seg["max_use"]), elements)
+            )
         loops[loop.id] = loop
     return Grammar(doc["guide"], doc["grammar"], loops)
 
@@ -178,14 +181,22 @@ def from_spec(guide: str, transaction: Any, label: str = "ours") -> Grammar:
             ref = f"{node.id}{index:02d}"
             if hasattr(item, "parts"):
                 elements.append(Element(ref, item.usage, composite=True))
-                elements += [Element(f"{ref}-{sub:02d}", part.usage, _codes(part.codes),
-                                     external=bool(part.external))
-                             for sub, part in enumerate(item.parts, start=1)]
+                elements += [
+                    Element(
+                        f"{ref}-{sub:02d}",
+                        part.usage,
+                        _codes(part.codes),
+                        external=bool(part.external),
+                    )
+                    for sub, part in enumerate(item.parts, start=1)
+                ]
             else:
-                elements.append(Element(ref, item.usage, _codes(item.codes),
-                                        external=bool(item.external)))
-        loops[parent].segments.append(Segment(node.id, node.name, node.usage,
-                                              _repeat(node.max_use), tuple(elements)))
+                elements.append(
+                    Element(ref, item.usage, _codes(item.codes), external=bool(item.external))
+                )
+        loops[parent].segments.append(
+            Segment(node.id, node.name, node.usage, _repeat(node.max_use), tuple(elements))
+        )
 
     walk(transaction, TRANSACTION)
     return Grammar(guide, label, loops)
@@ -219,12 +230,19 @@ def from_pyx12(guide: str, path: Path, label: str = "ours") -> Grammar:
             ref = f"{seg_id}{int(_text(child, 'seq', '0')):02d}"
             if child.tag == "composite":
                 elements.append(Element(ref, _text(child, "usage", "S"), composite=True))
-                elements += [element(part, f"{ref}-{int(_text(part, 'seq', '0')):02d}")
-                             for part in child.findall("element")]
+                elements += [
+                    element(part, f"{ref}-{int(_text(part, 'seq', '0')):02d}")
+                    for part in child.findall("element")
+                ]
             else:
                 elements.append(element(child, ref))
-        return Segment(seg_id, _text(node, "name"), _text(node, "usage", "S"),
-                       _repeat(_text(node, "max_use", "1")), tuple(elements))
+        return Segment(
+            seg_id,
+            _text(node, "name"),
+            _text(node, "usage", "S"),
+            _repeat(_text(node, "max_use", "1")),
+            tuple(elements),
+        )
 
     def walk(node: ET.Element, parent: str) -> None:
         for child in node:
@@ -232,9 +250,12 @@ def from_pyx12(guide: str, path: Path, label: str = "ours") -> Grammar:
                 loop_id = child.get("xid") or ""
                 target = parent
                 if loop_id not in WRAPPERS:
-                    loops[loop_id] = Loop(loop_id, _text(child, "name"),
-                                          _text(child, "usage", "S"),
-                                          _repeat(_text(child, "repeat", "1")))
+                    loops[loop_id] = Loop(
+                        loop_id,
+                        _text(child, "name"),
+                        _text(child, "usage", "S"),
+                        _repeat(_text(child, "repeat", "1")),
+                    )
                     target = loop_id
                 walk(child, target)
             elif child.tag == "segment" and (child.get("xid") or "") not in ENVELOPE:
@@ -250,9 +271,21 @@ def pyx12_map(name: str) -> Path:
 
 
 # -- differences -----------------------------------------------------------------------
-KINDS = ("missing loop", "extra loop", "loop usage", "loop repeat", "missing segment",
-         "extra segment", "segment usage", "segment max use", "element usage",
-         "element form", "codes missing", "codes extra", "codes unchecked")
+KINDS = (
+    "missing loop",
+    "extra loop",
+    "loop usage",
+    "loop repeat",
+    "missing segment",
+    "extra segment",
+    "segment usage",
+    "segment max use",
+    "element usage",
+    "element form",
+    "codes missing",
+    "codes extra",
+    "codes unchecked",
+)
 
 
 @dataclass(frozen=True)
@@ -314,8 +347,7 @@ def match_segments(ours: list[Segment], ref: list[Segment]) -> list[Group]:
                 parent[find(i)] = find(j)
     components: dict[int, Group] = {}
     for i, (side, seg) in enumerate(nodes):
-        if any(find(i) == find(j) for j in range(len(nodes)) if j != i
-               and nodes[j][0] != side):
+        if any(find(i) == find(j) for j in range(len(nodes)) if j != i and nodes[j][0] != side):
             group = components.setdefault(find(i), ([], []))
             (group[0] if side == "o" else group[1]).append(seg)
     for group in components.values():
@@ -325,8 +357,10 @@ def match_segments(ours: list[Segment], ref: list[Segment]) -> list[Group]:
         for seg in group[1]:
             left_r.remove(seg)
     # 2. names, best first
-    pairs = sorted(((_similarity(o, r), i, j) for i, o in enumerate(left_o)
-                    for j, r in enumerate(left_r)), key=lambda t: (-t[0], t[1], t[2]))
+    pairs = sorted(
+        ((_similarity(o, r), i, j) for i, o in enumerate(left_o) for j, r in enumerate(left_r)),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
     used_o: set[int] = set()
     used_r: set[int] = set()
     for score, i, j in pairs:
@@ -363,8 +397,11 @@ class Comparison:
         for loop_id in order:
             ours, ref = self.ours.loops.get(loop_id), self.ref.loops.get(loop_id)
             if ours is None and ref is not None:
-                self.add("missing loop", f"{loop_id} loop missing in ours",
-                         f"{ref.name} ({ref.usage}, repeat {ref.repeat})")
+                self.add(
+                    "missing loop",
+                    f"{loop_id} loop missing in ours",
+                    f"{ref.name} ({ref.usage}, repeat {ref.repeat})",
+                )
             elif ref is None and ours is not None:
                 self.add("extra loop", f"{loop_id} loop extra in ours", ours.name)
             elif ours is not None and ref is not None:
@@ -376,11 +413,17 @@ class Comparison:
         lid = ours.id
         if lid != TRANSACTION:
             if ours.usage != ref.usage:
-                self.add("loop usage", f"{lid} loop usage: ours {ours.usage}, "
-                         f"{self.who} {ref.usage}", ref.name)
+                self.add(
+                    "loop usage",
+                    f"{lid} loop usage: ours {ours.usage}, {self.who} {ref.usage}",
+                    ref.name,
+                )
             if ours.repeat != ref.repeat:
-                self.add("loop repeat", f"{lid} loop repeat: ours {ours.repeat}, "
-                         f"{self.who} {ref.repeat}", ref.name)
+                self.add(
+                    "loop repeat",
+                    f"{lid} loop repeat: ours {ours.repeat}, {self.who} {ref.repeat}",
+                    ref.name,
+                )
         trigger = ref.segments[0] if ref.segments and lid != TRANSACTION else None
         trigger_ours = ours.segments[0] if ours.segments and lid != TRANSACTION else None
         ids = list(dict.fromkeys([s.id for s in ref.segments] + [s.id for s in ours.segments]))
@@ -392,11 +435,13 @@ class Comparison:
             for (group_o, group_r), label in zip(groups, labels, strict=True):
                 where = f"{lid}/{label}"
                 if not group_o:
-                    self.add("missing segment", f"{where} segment missing in ours",
-                             f"{group_r[0].name} ({group_r[0].usage}, max {group_r[0].max_use})")
+                    self.add(
+                        "missing segment",
+                        f"{where} segment missing in ours",
+                        f"{group_r[0].name} ({group_r[0].usage}, max {group_r[0].max_use})",
+                    )
                 elif not group_r:
-                    self.add("extra segment", f"{where} segment extra in ours",
-                             group_o[0].name)
+                    self.add("extra segment", f"{where} segment extra in ours", group_o[0].name)
                 else:
                     first = trigger in group_r or trigger_ours in group_o
                     self.segment(where, group_o, group_r, skip_usage=first)
@@ -404,8 +449,9 @@ class Comparison:
     def labels(self, groups: list[Group], *, many: bool) -> list[str]:
         """``REF`` alone, or ``REF[G1,9F]``: the reference's qualifier codes where they tell
         its segments apart, else ours, else the group's number."""
-        ref_quals = [frozenset().union(*(s.qualifier for s in group_r))
-                     for _, group_r in groups if group_r]
+        ref_quals = [
+            frozenset().union(*(s.qualifier for s in group_r)) for _, group_r in groups if group_r
+        ]
         labels: list[str] = []
         for index, (group_o, group_r) in enumerate(groups, start=1):
             seg_id = (group_r or group_o)[0].id
@@ -421,33 +467,46 @@ class Comparison:
             labels.append(text if text not in labels else f"{text}#{index}")
         return labels
 
-    def segment(self, where: str, ours: list[Segment], ref: list[Segment], *,
-                skip_usage: bool) -> None:
+    def segment(
+        self, where: str, ours: list[Segment], ref: list[Segment], *, skip_usage: bool
+    ) -> None:
         """Usage, maximum use and elements of a matched group of segments."""
         if not skip_usage:
             mine, theirs = _strongest(s.usage for s in ours), _strongest(s.usage for s in ref)
             if mine != theirs:
-                self.add("segment usage", f"{where} usage: ours {mine}, {self.who} {theirs}",
-                         ref[0].name)
+                self.add(
+                    "segment usage", f"{where} usage: ours {mine}, {self.who} {theirs}", ref[0].name
+                )
         mine_max, theirs_max = _total(s.max_use for s in ours), _total(s.max_use for s in ref)
         if mine_max != theirs_max:
-            self.add("segment max use", f"{where} max use: ours {mine_max}, "
-                     f"{self.who} {theirs_max}", ref[0].name)
+            self.add(
+                "segment max use",
+                f"{where} max use: ours {mine_max}, {self.who} {theirs_max}",
+                ref[0].name,
+            )
         merged = len(ours) > 1 or len(ref) > 1
         if merged:
             qual_o = frozenset().union(*(s.qualifier for s in ours))
             qual_r = frozenset().union(*(s.qualifier for s in ref))
-            first = next((e.ref for e in ref[0].elements if e.codes
-                          and e.ref in (f"{ref[0].id}01", f"{ref[0].id}01-01")), "")
+            first = next(
+                (
+                    e.ref
+                    for e in ref[0].elements
+                    if e.codes and e.ref in (f"{ref[0].id}01", f"{ref[0].id}01-01")
+                ),
+                "",
+            )
             if qual_r and qual_o:
                 self.codes(where, first, qual_o, qual_r)
-        pairs = ([(o, r) for o in ours for r in ref] if len(ours) == 1 or len(ref) == 1
-                 else list(zip(ours, ref, strict=False)))
+        pairs = (
+            [(o, r) for o in ours for r in ref]
+            if len(ours) == 1 or len(ref) == 1
+            else list(zip(ours, ref, strict=False))
+        )
         for seg_o, seg_r in pairs:
             self.elements(where, seg_o, seg_r, skip_qualifier=merged)
 
-    def elements(self, where: str, ours: Segment, ref: Segment, *,
-                 skip_qualifier: bool) -> None:
+    def elements(self, where: str, ours: Segment, ref: Segment, *, skip_qualifier: bool) -> None:
         """Element by element; a missing element is not used."""
         refs = list(dict.fromkeys([e.ref for e in ref.elements] + [e.ref for e in ours.elements]))
         unused: set[str] = set()
@@ -463,14 +522,15 @@ class Comparison:
             if u_o == "N" and u_r == "N":
                 unused.add(ref_id)
                 continue
-            if ("-" not in ref_id and mine and theirs and comp_o != comp_r
-                    and "N" not in (u_o, u_r)):
-                self.add("element form", f"{where}/{ref_id} form: ours "
-                         f"{'composite' if comp_o else 'element'}, {self.who} "
-                         f"{'composite' if comp_r else 'element'}")
+            if "-" not in ref_id and mine and theirs and comp_o != comp_r and "N" not in (u_o, u_r):
+                self.add(
+                    "element form",
+                    f"{where}/{ref_id} form: ours "
+                    f"{'composite' if comp_o else 'element'}, {self.who} "
+                    f"{'composite' if comp_r else 'element'}",
+                )
             if u_o != u_r:
-                self.add("element usage", f"{where}/{ref_id} usage: ours {u_o}, "
-                         f"{self.who} {u_r}")
+                self.add("element usage", f"{where}/{ref_id} usage: ours {u_o}, {self.who} {u_r}")
             if (comp_o or comp_r) and "N" in (u_o, u_r):
                 unused.add(ref_id)  # the composite's usage says it; its parts would repeat it
             if "N" in (u_o, u_r) or not theirs or not theirs.codes:
@@ -480,13 +540,15 @@ class Comparison:
             if mine and mine.external:
                 continue
             if not mine or not mine.codes:
-                self.add("codes unchecked", f"{where}/{ref_id} codes unchecked by ours",
-                         f"{self.who} lists {_some(theirs.codes)}")
+                self.add(
+                    "codes unchecked",
+                    f"{where}/{ref_id} codes unchecked by ours",
+                    f"{self.who} lists {_some(theirs.codes)}",
+                )
                 continue
             self.codes(where, ref_id, mine.codes, theirs.codes)
 
-    def codes(self, where: str, ref_id: str, mine: frozenset[str],
-              theirs: frozenset[str]) -> None:
+    def codes(self, where: str, ref_id: str, mine: frozenset[str], theirs: frozenset[str]) -> None:
         """Codes the reference allows and we do not, and the other way round."""
         missing, extra = _some(theirs - mine, 10**6), _some(mine - theirs, 10**6)
         if missing:
@@ -524,16 +586,19 @@ class Guide:
         return from_reference(REFERENCE / self.reference)
 
 
-GUIDES: dict[str, Guide] = {g.key: g for g in (
-    Guide("837D", "837D_X224A2.tigershark.json"),
-    Guide("270", "270_X279A1.stupidedi.json"),
-    Guide("271", "271_X279A1.stupidedi.json"),
-    Guide("276", "276_X212.stupidedi.json"),
-    Guide("277", "277_X212.stupidedi.json"),
-    Guide("277CA", "277CA_X214.stupidedi.json"),
-    Guide("835", "835_X221A1.stupidedi.json"),
-    Guide("999", "999_X231A1.stupidedi.json"),
-)}
+GUIDES: dict[str, Guide] = {
+    g.key: g
+    for g in (
+        Guide("837D", "837D_X224A2.tigershark.json"),
+        Guide("270", "270_X279A1.stupidedi.json"),
+        Guide("271", "271_X279A1.stupidedi.json"),
+        Guide("276", "276_X212.stupidedi.json"),
+        Guide("277", "277_X212.stupidedi.json"),
+        Guide("277CA", "277CA_X214.stupidedi.json"),
+        Guide("835", "835_X221A1.stupidedi.json"),
+        Guide("999", "999_X231A1.stupidedi.json"),
+    )
+}
 
 
 def audit(guide: str) -> list[Difference]:
@@ -566,8 +631,9 @@ def load_explanations(path: Path) -> dict[str, Explanation]:
         for key in entry.get("keys", []):
             if key in found:
                 raise AuditError(f"{path}: entry {number}: key listed twice: {key}")
-            found[key] = Explanation(key, entry.get("category", ""), entry.get("reason", ""),
-                                     path.name)
+            found[key] = Explanation(
+                key, entry.get("category", ""), entry.get("reason", ""), path.name
+            )
     return found
 
 
@@ -581,12 +647,14 @@ class Verdict:
     stale: list[str]
 
 
-def verdict(guides: Iterable[str], explanations: Iterator[dict[str, Explanation]] | None = None
-            ) -> Verdict:
+def verdict(
+    guides: Iterable[str], explanations: Iterator[dict[str, Explanation]] | None = None
+) -> Verdict:
     """Run the audit and hold it against ``explained.toml`` and ``known_bugs.toml``."""
     keys: dict[str, Explanation] = {}
-    for table in explanations or iter((load_explanations(EXPLAINED),
-                                       load_explanations(KNOWN_BUGS))):
+    for table in explanations or iter(
+        (load_explanations(EXPLAINED), load_explanations(KNOWN_BUGS))
+    ):
         overlap = set(keys) & set(table)
         if overlap:
             raise AuditError(f"explained twice: {sorted(overlap)[0]}")
@@ -635,18 +703,25 @@ def _entries(path: Path) -> list[dict[str, Any]]:
 def markdown(result: Verdict, guides: list[str]) -> str:
     """The list of differences for ``docs/conformance.md``, grouped by category and reason."""
     found = {d.key: d for d in result.differences}
-    lines = ["| guide | reference | differences | bug | verify | deliberate | reference error |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| guide | reference | differences | bug | verify | deliberate | reference error |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for guide in guides:
         keys = [k for k in found if k.startswith(f"{guide} ")]
-        counts = [sum(1 for k in keys if k in result.explained
-                      and result.explained[k].category == c) for c, _, _ in CATEGORIES]
+        counts = [
+            sum(1 for k in keys if k in result.explained and result.explained[k].category == c)
+            for c, _, _ in CATEGORIES
+        ]
         ref = GUIDES[guide].reference
         lines.append(f"| {guide} | `{ref}` | {len(keys)} | " + " | ".join(map(str, counts)) + " |")
     entries = _entries(KNOWN_BUGS) + _entries(EXPLAINED)
     for category, title, source in CATEGORIES:
-        chosen = [e for e in entries if e.get("category") == category
-                  and any(k in found for k in e.get("keys", []))]
+        chosen = [
+            e
+            for e in entries
+            if e.get("category") == category and any(k in found for k in e.get("keys", []))
+        ]
         total = sum(1 for e in chosen for k in e["keys"] if k in found)
         lines += ["", f"### {title} ({total}, in `{source}`)", ""]
         if not chosen:
@@ -665,11 +740,15 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: print the grouped report; exit 1 if anything is unexplained or stale."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("guides", nargs="*", help=f"guides (default all: {', '.join(GUIDES)})")
-    parser.add_argument("--unexplained", action="store_true",
-                        help="list only unexplained differences and stale entries")
+    parser.add_argument(
+        "--unexplained",
+        action="store_true",
+        help="list only unexplained differences and stale entries",
+    )
     parser.add_argument("--json", action="store_true", help="differences as JSON")
-    parser.add_argument("--markdown", action="store_true",
-                        help="the classified list for docs/conformance.md")
+    parser.add_argument(
+        "--markdown", action="store_true", help="the classified list for docs/conformance.md"
+    )
     args = parser.parse_args(argv)
     try:
         result = verdict(args.guides or list(GUIDES))
@@ -688,10 +767,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for guide in args.guides or list(GUIDES):
             diffs = [d for d in result.differences if d.key.startswith(f"{guide} ")]
-            counts = {c: sum(1 for d in diffs if (result.explained.get(d.key) or
-                                                  Explanation("", "unexplained", "", ""))
-                             .category == c)
-                      for c in ("bug", "verify", "deliberate", "reference-error", "unexplained")}
+            counts = {
+                c: sum(
+                    1
+                    for d in diffs
+                    if (
+                        result.explained.get(d.key) or Explanation("", "unexplained", "", "")
+                    ).category
+                    == c
+                )
+                for c in ("bug", "verify", "deliberate", "reference-error", "unexplained")
+            }
             summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
             print(f"== {guide}: {len(diffs)} differences ({summary or 'none'})")
             print(report(diffs, result.explained))

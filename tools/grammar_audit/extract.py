@@ -114,9 +114,14 @@ class Segment:
 
     def facts(self) -> dict[str, Any]:
         """As stored in the reference JSON."""
-        return {"id": self.id, "name": self.name, "position": self.position,
-                "usage": self.usage, "max_use": self.max_use,
-                "elements": [e.facts() for e in self.elements]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "position": self.position,
+            "usage": self.usage,
+            "max_use": self.max_use,
+            "elements": [e.facts() for e in self.elements],
+        }
 
 
 @dataclass
@@ -132,8 +137,14 @@ class LoopFacts:
 
     def facts(self) -> dict[str, Any]:
         """As stored in the reference JSON."""
-        return {"id": self.id, "name": self.name, "usage": self.usage, "repeat": self.repeat,
-                "parent": self.parent, "segments": [s.facts() for s in self.segments]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "usage": self.usage,
+            "repeat": self.repeat,
+            "parent": self.parent,
+            "segments": [s.facts() for s in self.segments],
+        }
 
 
 def _code_order(code: str) -> tuple[int, str]:
@@ -148,8 +159,13 @@ def _repeat(value: str | int | None) -> str:
     return str(int(text))
 
 
-def document(guide: str, implementation: str, grammar: str, provenance: dict[str, Any],
-             loops: list[LoopFacts]) -> dict[str, Any]:
+def document(
+    guide: str,
+    implementation: str,
+    grammar: str,
+    provenance: dict[str, Any],
+    loops: list[LoopFacts],
+) -> dict[str, Any]:
     """The reference JSON for one guide."""
     return {
         "guide": guide,
@@ -199,9 +215,12 @@ class TigerShark:
             self.files.append({"path": rel, "commit": _commit_of(path, fallback_commit)})
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
             for stmt in tree.body:
-                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                        and isinstance(stmt.targets[0], ast.Name)
-                        and isinstance(stmt.value, ast.Call)):
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)
+                    and isinstance(stmt.value, ast.Call)
+                ):
                     self.symbols[stmt.targets[0].id] = (stmt.value, rel)
         self.loops: dict[str, LoopFacts] = {}
         self.order: list[str] = []
@@ -245,9 +264,13 @@ class TigerShark:
         if loop_id not in WRAPPERS:
             if loop_id in self.loops:  # 2300 sits under 2000B and 2000C: one definition
                 return
-            self.loops[loop_id] = LoopFacts(loop_id, props.get("desc", ""),
-                                            props.get("req_sit", "S"),
-                                            _repeat(props.get("repeat")), parent)
+            self.loops[loop_id] = LoopFacts(
+                loop_id,
+                props.get("desc", ""),
+                props.get("req_sit", "S"),
+                _repeat(props.get("repeat")),
+                parent,
+            )
             self.order.append(loop_id)
             target = loop_id
         for child in call.args[2:]:
@@ -257,8 +280,13 @@ class TigerShark:
         seg_id = _literal(call.args[0], rel)
         props = _properties(call, rel)
         pos = props.get("position", props.get("pos"))
-        seg = Segment(seg_id, props.get("desc", ""), props.get("req_sit", "S"),
-                      _repeat(props.get("repeat")), int(pos) if pos else None)
+        seg = Segment(
+            seg_id,
+            props.get("desc", ""),
+            props.get("req_sit", "S"),
+            _repeat(props.get("repeat")),
+            int(pos) if pos else None,
+        )
         for index, node in enumerate(call.args[2:], start=1):
             if not isinstance(node, ast.Call):
                 raise ExtractError(f"{rel}: line {node.lineno}: element expected")
@@ -270,11 +298,17 @@ class TigerShark:
                     if not isinstance(part, ast.Call):
                         raise ExtractError(f"{rel}: line {part.lineno}: component expected")
                     pprops = _properties(part, rel)
-                    seg.elements.append(Element(f"{ref}-{sub:02d}", pprops.get("req_sit", "S"),
-                                                list(pprops.get("codes") or []) or None))
+                    seg.elements.append(
+                        Element(
+                            f"{ref}-{sub:02d}",
+                            pprops.get("req_sit", "S"),
+                            list(pprops.get("codes") or []) or None,
+                        )
+                    )
             else:
-                seg.elements.append(Element(ref, props.get("req_sit", "S"),
-                                            list(props.get("codes") or []) or None))
+                seg.elements.append(
+                    Element(ref, props.get("req_sit", "S"), list(props.get("codes") or []) or None)
+                )
         return seg
 
 
@@ -282,16 +316,18 @@ def extract_tigershark(root: Path, commit: str) -> dict[str, Any]:
     """The 837D reference document from a TigerShark checkout."""
     grammar = TigerShark(root, commit)
     loops = grammar.extract()
-    provenance = {"repository": "zentist/TigerShark", "licence": LICENCE,
-                  "files": grammar.files}
+    provenance = {"repository": "zentist/TigerShark", "licence": LICENCE, "files": grammar.files}
     return document("837D", "005010X224A2", "tigershark", provenance, loops)
 
 
 # -- stupidedi -------------------------------------------------------------------------
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<ws>\s+) | (?P<comment>\#[^\n]*) | (?P<str>"(?:[^"\\]|\\.)*")
   | (?P<num>\d+) | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:::|\.)[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<punct>[(),]) | (?P<other>.)""", re.VERBOSE)
+  | (?P<punct>[(),]) | (?P<other>.)""",
+    re.VERBOSE,
+)
 
 
 @dataclass
@@ -321,7 +357,7 @@ class RubyReader:
         while pos < len(text):
             match = TOKEN.match(text, pos)
             if not match:
-                raise ExtractError(f"{where}: line {line}: cannot read {text[pos:pos + 20]!r}")
+                raise ExtractError(f"{where}: line {line}: cannot read {text[pos : pos + 20]!r}")
             kind = match.lastgroup or ""
             value = match.group()
             if kind not in ("ws", "comment", "other"):
@@ -333,8 +369,11 @@ class RubyReader:
     def build_call(self) -> Call:
         """The ``… .build(...)`` expression that defines the transaction set."""
         for index, (kind, value, _) in enumerate(self.tokens):
-            if kind == "name" and value.endswith(".build") and value.split(".")[0] in (
-                    "b", "Builder::Dsl"):
+            if (
+                kind == "name"
+                and value.endswith(".build")
+                and value.split(".")[0] in ("b", "Builder::Dsl")
+            ):
                 self.i = index
                 node = self._expr()
                 if isinstance(node, Call):
@@ -426,8 +465,7 @@ class Stupidedi:
             body = node.args[1:] + node.block
             for child in body:
                 self._node(child, parent)
-        elif kind in ("build", "loop_") and (node.name.startswith("d::LoopDef")
-                                             or kind == "loop_"):
+        elif kind in ("build", "loop_") and (node.name.startswith("d::LoopDef") or kind == "loop_"):
             self._loop(node, parent, where)
         elif kind in ("Segment", "segment"):
             seg = self._segment(node, where)
@@ -444,8 +482,13 @@ class Stupidedi:
             for child in children:
                 self._node(child, parent)
             return
-        loop = LoopFacts(loop_id, label.split(" ", 1)[1] if " " in label else label, "",
-                         _count(node.args[1], where), parent)
+        loop = LoopFacts(
+            loop_id,
+            label.split(" ", 1)[1] if " " in label else label,
+            "",
+            _count(node.args[1], where),
+            parent,
+        )
         self.loops[loop_id] = loop
         self.order.append(loop_id)
         for child in children:
@@ -465,12 +508,18 @@ class Stupidedi:
         return seg
 
     def _element(self, seg: Segment, node: Any, ref: str, where: str) -> None:
-        if not isinstance(node, Call) or _short(node.name) not in ("Element", "element",
-                                                                      "composite"):
+        if not isinstance(node, Call) or _short(node.name) not in (
+            "Element",
+            "element",
+            "composite",
+        ):
             raise ExtractError(f"{where}: element expected in {seg.id}, found {node!r}")
         usage = _req(node.args[0], where)
-        parts = [a for a in node.args[2:] + node.block
-                 if isinstance(a, Call) and _short(a.name) in ("Element", "element")]
+        parts = [
+            a
+            for a in node.args[2:] + node.block
+            if isinstance(a, Call) and _short(a.name) in ("Element", "element")
+        ]
         codes: list[str] = []
         for arg in node.args[2:]:
             if isinstance(arg, Call) and _short(arg.name) in ("Values", "values"):
@@ -498,8 +547,11 @@ def extract_stupidedi(root: Path, guide: str, commit: str) -> dict[str, Any]:
         raise ExtractError(f"{path}: not found (is {root} a stupidedi checkout?)")
     rel = path.relative_to(root).as_posix()
     loops = Stupidedi(path, rel).extract()
-    provenance = {"repository": "kputnam/stupidedi", "licence": LICENCE,
-                  "files": [{"path": rel, "commit": _commit_of(path, commit)}]}
+    provenance = {
+        "repository": "kputnam/stupidedi",
+        "licence": LICENCE,
+        "files": [{"path": rel, "commit": _commit_of(path, commit)}],
+    }
     return document(guide, implementation, "stupidedi", provenance, loops)
 
 
@@ -517,8 +569,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkout", type=Path, help="root of the grammar's repository checkout")
     parser.add_argument("--commit", help="commit to record when a file names none")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder")
-    parser.add_argument("--guide", action="append", choices=sorted(STUPIDEDI_GUIDES),
-                        help="stupidedi guide(s) to extract (default: all)")
+    parser.add_argument(
+        "--guide",
+        action="append",
+        choices=sorted(STUPIDEDI_GUIDES),
+        help="stupidedi guide(s) to extract (default: all)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.grammar == "tigershark":

@@ -90,16 +90,20 @@ def _element(out: list[str], depth: int, xid: str, el: Element, seq: int) -> Non
 def _length_rule(xid: str, el: Element) -> str | None:
     """A regex for a guide's narrower length (pyx12 checks the dictionary's itself)."""
     if el.data_type is not None and el.data_type != el.dictionary.data_type:
-        raise SpecError(f"{xid}: data type {el.data_type} differs from the dictionary's "
-                        f"{el.dictionary.data_type} for element {el.number}; pyx12 cannot "
-                        "check another type")
+        raise SpecError(
+            f"{xid}: data type {el.data_type} differs from the dictionary's "
+            f"{el.dictionary.data_type} for element {el.number}; pyx12 cannot "
+            "check another type"
+        )
     low, high = el.lengths
     entry = el.dictionary
     if (low, high) == (entry.min_len, entry.max_len):
         return None
     if low < entry.min_len or high > entry.max_len or low > high:
-        raise SpecError(f"{xid}: length {low}-{high} is not inside the dictionary's "
-                        f"{entry.min_len}-{entry.max_len} for element {el.number}")
+        raise SpecError(
+            f"{xid}: length {low}-{high} is not inside the dictionary's "
+            f"{entry.min_len}-{entry.max_len} for element {el.number}"
+        )
     return f"^.{{{low},{high}}}$"
 
 
@@ -140,8 +144,11 @@ def _shared_counts(loop: Loop) -> dict[str, str]:
                 totals[child.id] = totals.get(child.id, 0) + child.max_use
             else:
                 totals[child.id] = 10**6
-    return {seg_id: (">1" if total >= 10**6 else str(total))
-            for seg_id, total in totals.items() if seen[seg_id] > 1}
+    return {
+        seg_id: (">1" if total >= 10**6 else str(total))
+        for seg_id, total in totals.items()
+        if seen[seg_id] > 1
+    }
 
 
 def _loop(out: list[str], depth: int, loop: Loop, pos: int) -> None:
@@ -156,8 +163,7 @@ def _loop(out: list[str], depth: int, loop: Loop, pos: int) -> None:
         if isinstance(child, Loop):
             _loop(out, depth + 1, child, index * 10)
         else:
-            _segment(out, depth + 1, child, index * 10,
-                     shared.get(child.id, str(child.max_use)))
+            _segment(out, depth + 1, child, index * 10, shared.get(child.id, str(child.max_use)))
     _line(out, depth, "</loop>")
 
 
@@ -165,8 +171,11 @@ def map_xml(guide: Guide) -> str:
     """One guide's map as text."""
     info = guide.info
     header = HEADER.format(title=info.title, vriic=info.vriic, module=guide.module)
-    out: list[str] = [header.rstrip("\n"), f'<transaction xid="{info.xid}">',
-                      f"  <name>{escape(info.name)}</name>"]
+    out: list[str] = [
+        header.rstrip("\n"),
+        f'<transaction xid="{info.xid}">',
+        f"  <name>{escape(info.name)}</name>",
+    ]
     _loop(out, 1, guide.transaction, 10)
     out.append("</transaction>")
     return "\n".join(out) + "\n"
@@ -177,9 +186,11 @@ def maps_index(guides: list[Guide]) -> str:
     path = Path(str(resources.files("pyx12").joinpath("map", "maps.xml")))
     tree = ET.parse(path)  # noqa: S314 - pyx12's own packaged index (comments are dropped)
     ours = {(g.info.vriic, g.info.fic) for g in guides}
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             "<!-- edigateway map index: pyx12's packaged maps plus ours (tools/mapgen). -->",
-             "<maps>"]
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<!-- edigateway map index: pyx12's packaged maps plus ours (tools/mapgen). -->",
+        "<maps>",
+    ]
     for version in tree.iter("version"):
         icvn = version.get("icvn")
         lines.append(f'  <version icvn="{icvn}">')
@@ -191,8 +202,10 @@ def maps_index(guides: list[Guide]) -> str:
         if icvn == "00501":
             for guide in guides:
                 info = guide.info
-                lines.append(f'    <map vriic="{info.vriic}" fic="{info.fic}" '
-                             f'abbr="{info.abbr}">{info.file}</map>')
+                lines.append(
+                    f'    <map vriic="{info.vriic}" fic="{info.fic}" '
+                    f'abbr="{info.abbr}">{info.file}</map>'
+                )
         lines.append("  </version>")
     lines.append("</maps>")
     return "\n".join(lines) + "\n"
@@ -242,9 +255,16 @@ def _dictionary() -> dict[str, ET.Element]:
     tree = ET.parse(path)  # noqa: S314 - pyx12's own packaged dictionary
     entries = {e.get("ele_num") or "": e for e in tree.iter("data_ele")}
     for number, (data_type, low, high, name) in EXTRA_ELEMENTS.items():
-        entries[number] = ET.Element("data_ele", {
-            "ele_num": number, "data_type": data_type, "min_len": str(low),
-            "max_len": str(high), "name": name})
+        entries[number] = ET.Element(
+            "data_ele",
+            {
+                "ele_num": number,
+                "data_type": data_type,
+                "min_len": str(low),
+                "max_len": str(high),
+                "name": name,
+            },
+        )
     return entries
 
 
@@ -256,7 +276,8 @@ def dataele_xml() -> str:
     added = "".join(
         f'  <data_ele ele_num="{number}" data_type="{data_type}" min_len="{low}" '
         f'max_len="{high}" name="{escape(name)}"/>\n'
-        for number, (data_type, low, high, name) in EXTRA_ELEMENTS.items())
+        for number, (data_type, low, high, name) in EXTRA_ELEMENTS.items()
+    )
     return text[:end] + added + text[end:]
 
 
@@ -289,16 +310,20 @@ def outputs() -> dict[Path, str]:
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check`` compare) every generated file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a committed file differs")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a committed file differs"
+    )
     args = parser.parse_args(argv)
     try:
         files = outputs()
     except SpecError as exc:
         print(f"mapgen: {exc}", file=sys.stderr)
         return 2
-    stale = [path for path, text in files.items()
-             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path
+        for path, text in files.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for path in stale:
             print(f"out of date: {path.relative_to(ROOT)}")

@@ -80,7 +80,8 @@ def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
     itself (:mod:`edigateway.api.scheduler`)."""
     app = FastAPI(
         lifespan=_lifespan(gateway, schedule=schedule),
-        title="edigateway", version=API_VERSION,
+        title="edigateway",
+        version=API_VERSION,
         description="Dental EDI gateway for practice-management systems: claims (837D), "
         "eligibility (270/271), estimates, remittances (835), work queue, A/R aging. "
         "Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`); every "
@@ -88,15 +89,37 @@ def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
         "time RFC 3339 in UTC. Errors are RFC 9457 problem documents whose `type` names "
         "the kind of problem. Conventions, problem types, changelog and deprecation "
         "policy: docs/api.md.",
-        openapi_url="/v1/openapi.json", docs_url=None, redoc_url=None)
+        openapi_url="/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.gateway = gateway
-    for module in (claims, claim_status, eligibility, verifications, visits, estimates, fees,
-                   remittances, era, workqueue, reports, attachments, appeals,
-                   transmissions, received_files, events, webhooks, users):
-        app.include_router(module.router, prefix="/v1",
-                           responses=responses(401, 403, 422, 500, 503))
-    app.include_router(estimates.claim_documents, prefix="/v1",
-                       responses=responses(401, 403, 422, 500, 503))
+    for module in (
+        claims,
+        claim_status,
+        eligibility,
+        verifications,
+        visits,
+        estimates,
+        fees,
+        remittances,
+        era,
+        workqueue,
+        reports,
+        attachments,
+        appeals,
+        transmissions,
+        received_files,
+        events,
+        webhooks,
+        users,
+    ):
+        app.include_router(
+            module.router, prefix="/v1", responses=responses(401, 403, 422, 500, 503)
+        )
+    app.include_router(
+        estimates.claim_documents, prefix="/v1", responses=responses(401, 403, 422, 500, 503)
+    )
     app.include_router(health.router)
     _handlers(app)
     openapi.install(app)
@@ -105,16 +128,21 @@ def create_app(gateway: Gateway, *, schedule: bool = False) -> FastAPI:
     app.include_router(ui_appeals.router)
     app.include_router(ui_users.router)
     docs.install(app)
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES, uploads=(
-        UPLOAD_PATH, gateway.settings.attachment_max_bytes + UPLOAD_OVERHEAD))
-    app.add_middleware(TrustedHostMiddleware,
-                       allowed_hosts=gateway.settings.trusted_hosts, www_redirect=False)
+    app.add_middleware(
+        BodyLimit,
+        limit=MAX_BODY_BYTES,
+        uploads=(UPLOAD_PATH, gateway.settings.attachment_max_bytes + UPLOAD_OVERHEAD),
+    )
+    app.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=gateway.settings.trusted_hosts, www_redirect=False
+    )
     app.add_middleware(SecurityHeaders)  # added last = outermost: on every answer
     return app
 
 
-def _lifespan(gateway: Gateway, *, schedule: bool
-              ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    gateway: Gateway, *, schedule: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with scheduling(gateway, exchange=schedule):
@@ -129,12 +157,19 @@ def _handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(400, "Malformed JSON", "the request body is not valid JSON",
-                           [{"path": _path(e["loc"]), "message": e.get("msg", "")}
-                            for e in errors], kind="malformed-json")
-        return problem(422, "Invalid input", f"{len(errors)} field(s) are not valid",
-                       [{"path": _path(e["loc"]), "message": e.get("msg", "")}
-                        for e in errors])
+            return problem(
+                400,
+                "Malformed JSON",
+                "the request body is not valid JSON",
+                [{"path": _path(e["loc"]), "message": e.get("msg", "")} for e in errors],
+                kind="malformed-json",
+            )
+        return problem(
+            422,
+            "Invalid input",
+            f"{len(errors)} field(s) are not valid",
+            [{"path": _path(e["loc"]), "message": e.get("msg", "")} for e in errors],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -157,10 +192,14 @@ def _handlers(app: FastAPI) -> None:
     async def ours(request: Request, exc: EdigatewayError) -> Response:
         answer = problem_response(exc)
         if request.url.path.startswith("/ui/"):
-            title = {403: "Not allowed", 404: "Not found"}.get(answer.status_code,
-                                                               "Something went wrong")
-            detail = str(exc) if answer.status_code < 500 else (
-                "the gateway could not complete this request; nothing was changed")
+            title = {403: "Not allowed", 404: "Not found"}.get(
+                answer.status_code, "Something went wrong"
+            )
+            detail = (
+                str(exc)
+                if answer.status_code < 500
+                else ("the gateway could not complete this request; nothing was changed")
+            )
             return ui.error_page(request, answer.status_code, title, detail)
         return answer
 

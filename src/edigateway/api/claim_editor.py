@@ -23,8 +23,13 @@ from edigateway.errors import ClaimInputError, CleanClaimError
 
 LINE_FIELDS = ("code", "fee", "date", "teeth", "area", "remove")
 """The form's fields of line ``i`` are ``<field>_<i>``."""
-DOMAIN_FIELD = {"procedure_code": "code", "charge": "fee", "service_date": "date",
-                "teeth": "teeth", "oral_cavity_areas": "area"}
+DOMAIN_FIELD = {
+    "procedure_code": "code",
+    "charge": "fee",
+    "service_date": "date",
+    "teeth": "teeth",
+    "oral_cavity_areas": "area",
+}
 """A line's claim field → its form field (problems are shown next to it)."""
 CLAIM_FIELDS = ("service_date", "prior_authorization", "predetermination_number", "note")
 
@@ -46,12 +51,15 @@ def form_values(document: dict[str, Any]) -> dict[str, str]:
     values = {name: str(document.get(name) or "") for name in CLAIM_FIELDS}
     for index, line in enumerate(document["lines"]):
         values |= {
-            f"code_{index}": line["procedure_code"], f"fee_{index}": str(line["charge"]),
+            f"code_{index}": line["procedure_code"],
+            f"fee_{index}": str(line["charge"]),
             f"date_{index}": str(line.get("service_date") or ""),
             f"teeth_{index}": ", ".join(
                 f"{t['tooth']} {''.join(t.get('surfaces') or [])}".strip()
-                for t in line.get("teeth") or []),
-            f"area_{index}": ", ".join(line.get("oral_cavity_areas") or [])}
+                for t in line.get("teeth") or []
+            ),
+            f"area_{index}": ", ".join(line.get("oral_cavity_areas") or []),
+        }
     return values
 
 
@@ -60,8 +68,9 @@ def _teeth(text: str) -> list[dict[str, Any]]:
     teeth = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         tooth, _, surfaces = part.partition(" ")
-        teeth.append({"tooth": tooth.upper(),
-                      "surfaces": list(re.sub(r"\s", "", surfaces.upper()))})
+        teeth.append(
+            {"tooth": tooth.upper(), "surfaces": list(re.sub(r"\s", "", surfaces.upper()))}
+        )
     return teeth
 
 
@@ -84,18 +93,22 @@ def read_form(document: dict[str, Any], form: dict[str, str], count: int) -> Out
             outcome.add(f"fee_{index}", f"{value['fee']!r} is not an amount (e.g. 125.00)")
             continue
         line = dict(stored or {})
-        line.update(procedure_code=value["code"].upper(), charge=str(fee),
-                    service_date=value["date"] or None, teeth=_teeth(value["teeth"]),
-                    oral_cavity_areas=[a.strip() for a in value["area"].split(",")
-                                       if a.strip()])
+        line.update(
+            procedure_code=value["code"].upper(),
+            charge=str(fee),
+            service_date=value["date"] or None,
+            teeth=_teeth(value["teeth"]),
+            oral_cavity_areas=[a.strip() for a in value["area"].split(",") if a.strip()],
+        )
         lines.append((index, line))
     if not lines and not outcome.problems:
         outcome.add("", "a claim needs at least one line")
     if outcome.problems:
         return outcome
     corrected["lines"] = [line for _, line in lines]
-    corrected["total_charge"] = str(sum((Decimal(line["charge"]) for _, line in lines),
-                                        Decimal("0.00")))
+    corrected["total_charge"] = str(
+        sum((Decimal(line["charge"]) for _, line in lines), Decimal("0.00"))
+    )
     where = [index for index, _ in lines]  # claim line position → form line
     try:
         outcome.claim = Claim.model_validate(corrected)
@@ -107,8 +120,13 @@ def read_form(document: dict[str, Any], form: dict[str, str], count: int) -> Out
 
 def _form_field(path: list[str], where: list[int]) -> str:
     """The form field a claim path (``lines.1.charge``) is shown next to."""
-    if len(path) >= 3 and path[0] == "lines" and path[1].isdigit() and \
-            int(path[1]) < len(where) and path[2] in DOMAIN_FIELD:
+    if (
+        len(path) >= 3
+        and path[0] == "lines"
+        and path[1].isdigit()
+        and int(path[1]) < len(where)
+        and path[2] in DOMAIN_FIELD
+    ):
         return f"{DOMAIN_FIELD[path[2]]}_{where[int(path[1])]}"
     if path and path[0] in CLAIM_FIELDS:
         return path[0]
@@ -120,12 +138,15 @@ def problems_of(exc: Exception, where: list[int]) -> dict[str, list[str]]:
     outcome = Outcome()
     if isinstance(exc, CleanClaimError):
         for failure in exc.failures:
-            outcome.add(_form_field(failure.path.split("."), where),
-                        f"[{failure.edit_id}] {failure.path}: {failure.message}")
+            outcome.add(
+                _form_field(failure.path.split("."), where),
+                f"[{failure.edit_id}] {failure.path}: {failure.message}",
+            )
     elif isinstance(exc, ClaimInputError):
         for problem in exc.problems:
-            outcome.add(_form_field(problem.path.split("."), where),
-                        f"{problem.path}: {problem.message}")
+            outcome.add(
+                _form_field(problem.path.split("."), where), f"{problem.path}: {problem.message}"
+            )
     else:
         outcome.add("", str(exc))
     return outcome.problems
@@ -133,6 +154,9 @@ def problems_of(exc: Exception, where: list[int]) -> dict[str, list[str]]:
 
 def kept_lines(form: dict[str, str], document: dict[str, Any], count: int) -> list[int]:
     """The form lines that make the corrected claim's lines, in order."""
-    return [i for i in range(count)
-            if not form.get(f"remove_{i}") and (i < len(document["lines"])
-                                                or form.get(f"code_{i}", "").strip())]
+    return [
+        i
+        for i in range(count)
+        if not form.get(f"remove_{i}")
+        and (i < len(document["lines"]) or form.get(f"code_{i}", "").strip())
+    ]

@@ -45,11 +45,19 @@ JSON = "application/json"
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the record's ID")]
 """A record ID in a path: positive and within every database's integer range."""
 
-BEARER = HTTPBearer(auto_error=False, scheme_name="bearerAuth", bearerFormat="API key",
-                    description="`Authorization: Bearer <API key>` (keys are made with "
-                    "`edigateway keys create`); every answer is scoped to the key's practice")
-API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKeyAuth",
-                       description="the same API key in an `X-API-Key` header")
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    bearerFormat="API key",
+    description="`Authorization: Bearer <API key>` (keys are made with "
+    "`edigateway keys create`); every answer is scoped to the key's practice",
+)
+API_KEY = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="apiKeyAuth",
+    description="the same API key in an `X-API-Key` header",
+)
 
 
 async def gateway_of(request: Request) -> Gateway:
@@ -61,9 +69,12 @@ async def gateway_of(request: Request) -> Gateway:
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 
 
-def principal_of(request: Request, gateway: GatewayDep,
-                 bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-                 api_key: Annotated[str | None, Depends(API_KEY)]) -> Principal:
+def principal_of(
+    request: Request,
+    gateway: GatewayDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    api_key: Annotated[str | None, Depends(API_KEY)],
+) -> Principal:
     """The caller, from ``Authorization: Bearer <key>`` or else ``X-API-Key``; the key is
     checked once per request (FastAPI caches a dependency per set of security scopes, so a
     route taking both its scoped caller and the principal would otherwise look the key up
@@ -81,8 +92,9 @@ def principal_of(request: Request, gateway: GatewayDep,
 PrincipalDep = Annotated[Principal, Depends(principal_of)]
 
 
-async def _caller(request: Request, security_scopes: SecurityScopes,
-                  principal: PrincipalDep) -> Caller:
+async def _caller(
+    request: Request, security_scopes: SecurityScopes, principal: PrincipalDep
+) -> Caller:
     """The scoped caller, once its key holds every scope the route requires (``async``:
     it does no I/O, so it need not take a worker thread)."""
     for wanted in security_scopes.scopes:
@@ -101,8 +113,10 @@ def scope(wanted: str) -> Any:
 async def json_body(request: Request) -> None:
     """Refuse a body that is not JSON with 415 (before it is parsed: a ``text/plain`` body
     would otherwise be read as one JSON string and refused as invalid input)."""
-    if request.headers.get("content-length", "0") == "0" and \
-            "transfer-encoding" not in request.headers:
+    if (
+        request.headers.get("content-length", "0") == "0"
+        and "transfer-encoding" not in request.headers
+    ):
         return
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media == JSON or (media.startswith("application/") and media.endswith("+json")):
@@ -123,14 +137,19 @@ def answer(model: type[M], result: object) -> M:
 
 def page(model: type[P], items: Sequence[object], total: int, limit: int, offset: int) -> P:
     """One page of a list as ``model``, with the offset of the next page (none on the last)."""
-    return model.model_validate({
-        "items": items, "total": total, "limit": limit, "offset": offset,
-        "next_offset": offset + limit if offset + limit < total else None},
-        from_attributes=True)
+    return model.model_validate(
+        {
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if offset + limit < total else None,
+        },
+        from_attributes=True,
+    )
 
 
-def render(answer: BaseModel, status: int = 200, headers: dict[str, str] | None = None
-           ) -> Response:
+def render(answer: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A typed answer as JSON: money as strings, times with their offset (the models'
     serializers), field aliases as documented."""
     return Response(_json(answer), status_code=status, media_type=JSON, headers=headers)
@@ -140,26 +159,49 @@ def _json(answer: BaseModel) -> str:
     return answer.model_dump_json(by_alias=True)
 
 
-IdempotencyKey = Annotated[str | None, Header(
-    max_length=200, description="retrying a POST with the same key returns the first "
-    "result instead of doing it again (the key is the caller's, e.g. a UUID)")]
-IfNoneMatch = Annotated[str | None, Header(
-    max_length=1000, description="an ETag of this record received before: the answer is "
-    "304 Not Modified, without a body, while the record is unchanged")]
-ETAG: dict[str, Any] = {"ETag": {
-    "description": "a hash of this answer; send it back as If-None-Match",
-    "schema": {"type": "string"}}}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="retrying a POST with the same key returns the first "
+        "result instead of doing it again (the key is the caller's, e.g. a UUID)",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        max_length=1000,
+        description="an ETag of this record received before: the answer is "
+        "304 Not Modified, without a body, while the record is unchanged",
+    ),
+]
+ETAG: dict[str, Any] = {
+    "ETag": {
+        "description": "a hash of this answer; send it back as If-None-Match",
+        "schema": {"type": "string"},
+    }
+}
 """The ``ETag`` header of a read's 200 answer, for its ``responses``."""
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {
-    "description": "unchanged since the ETag in If-None-Match (no body)", "headers": ETAG}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "unchanged since the ETag in If-None-Match (no body)", "headers": ETAG}
+}
 """The 304 answer of a read that takes ``If-None-Match``."""
-UpdatedSince = Annotated[AwareDatetime | None, Query(
-    description="only records changed at or after this time (RFC 3339 with an offset); "
-    "poll with the time your previous poll started")]
+UpdatedSince = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="only records changed at or after this time (RFC 3339 with an offset); "
+        "poll with the time your previous poll started"
+    ),
+]
 
 
-def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_body: Any,
-               run: Callable[[], tuple[int, BaseModel]]) -> Response:
+def idempotent(
+    gateway: Gateway,
+    principal: Principal,
+    key: str | None,
+    request_body: Any,
+    run: Callable[[], tuple[int, BaseModel]],
+) -> Response:
     """Run ``run`` once per (API key, ``Idempotency-Key``) — concurrent copies included: a
     retry with the same body gets the first answer (``Idempotent-Replayed: true``), a
     different body under the same key is refused (422); see
@@ -173,12 +215,21 @@ def idempotent(gateway: Gateway, principal: Principal, key: str | None, request_
         status, answer = run()
         return status, _json(answer)
 
-    stored = run_once(gateway.database, api_key_id=principal.api_key_row_id, key=key,
-                      request_sha256=fingerprint(jsonable_encoder(request_body)), work=work,
-                      render=_rendered, clock=gateway.clock)
-    return Response(stored.body, status_code=stored.status,
-                    media_type=MEDIA_TYPE if stored.status >= 400 else JSON,
-                    headers={"Idempotent-Replayed": "true"} if stored.replayed else None)
+    stored = run_once(
+        gateway.database,
+        api_key_id=principal.api_key_row_id,
+        key=key,
+        request_sha256=fingerprint(jsonable_encoder(request_body)),
+        work=work,
+        render=_rendered,
+        clock=gateway.clock,
+    )
+    return Response(
+        stored.body,
+        status_code=stored.status,
+        media_type=MEDIA_TYPE if stored.status >= 400 else JSON,
+        headers={"Idempotent-Replayed": "true"} if stored.replayed else None,
+    )
 
 
 def _rendered(exc: EdigatewayError) -> tuple[int, str]:

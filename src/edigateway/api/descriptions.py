@@ -19,16 +19,14 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "frequency": "CLM05-3: 1 original, 7 replacement of a prior claim, 8 void",
         "total_charge": "CLM02: the claim's total charge, the sum of the lines' charges",
         "place_of_service": "CLM05-1: facility code (11 office)",
-        "payer_responsibility": "SBR01: the payer's position, P primary, S secondary, "
-        "T tertiary",
+        "payer_responsibility": "SBR01: the payer's position, P primary, S secondary, T tertiary",
         "filing_indicator": "SBR09 claim filing indicator (CI commercial insurance …)",
         "provider_signature_on_file": "CLM06: the provider's signature is on file",
         "assignment_participation": "CLM07: A assigned, B assignment accepted on lab "
         "services only, C not assigned",
         "benefits_assignment": "CLM08: Y benefits assigned to the provider, N not, W not "
         "applicable",
-        "release_of_information": "CLM09: Y signed release of information, I informed "
-        "consent only",
+        "release_of_information": "CLM09: Y signed release of information, I informed consent only",
         "delay_reason": "CLM20: why the claim is sent late (X12 delay reason code)",
         "billing_provider": "the practice (or dentist) that bills (2010AA)",
         "rendering_provider": "the dentist who performed the services, when not the "
@@ -45,8 +43,7 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "attachments": "supporting documents sent separately (PWK)",
         "patient_amount_paid": "AMT*F5: what the patient already paid",
         "note": "NTE: a note to the payer",
-        "other_payers": "other plans covering the patient, for coordination of benefits "
-        "(2320)",
+        "other_payers": "other plans covering the patient, for coordination of benefits (2320)",
         "lines": "the procedures, in order (2400); at least one",
     },
     "BillingProvider": {
@@ -115,8 +112,7 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "report_type": "PWK01: what the document is (RB radiographs, DA dental models, "
         "OZ support data …)",
         "transmission": "PWK02: how it is sent (BM mail, EL electronically, FX fax …)",
-        "control_number": "PWK06: the attachment control number that ties it to the "
-        "claim",
+        "control_number": "PWK06: the attachment control number that ties it to the claim",
     },
     "Adjustment": {
         "group": "CAS01: CO contractual, PR patient responsibility, OA other, PI "
@@ -154,16 +150,13 @@ FIELDS: Final[dict[str, dict[str, str]]] = {
         "description": "SV301-7: the procedure's description",
         "charge": "SV302: the line's charge",
         "place_of_service": "SV303: facility code when it differs from the claim's",
-        "oral_cavity_areas": "SV304: areas of the mouth (00 whole mouth, 10/20/30/40 "
-        "quadrants …)",
+        "oral_cavity_areas": "SV304: areas of the mouth (00 whole mouth, 10/20/30/40 quadrants …)",
         "prosthesis": "SV305: I initial placement, R replacement",
         "teeth": "the teeth treated, with surfaces (TOO)",
         "service_date": "DTP*472: the date of service",
-        "predetermination_number": "REF*G3: the predetermination this line was "
-        "estimated in",
+        "predetermination_number": "REF*G3: the predetermination this line was estimated in",
         "prior_authorization": "REF*G1: the line's prior authorization number",
-        "rendering_provider": "the dentist who performed this line, when not the "
-        "claim's",
+        "rendering_provider": "the dentist who performed this line, when not the claim's",
     },
     # ------------------------------------------------------------------ eligibility, 270/271
     "EligibilityInquiry": {

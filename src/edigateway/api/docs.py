@@ -33,11 +33,13 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 
 def install(app: FastAPI) -> None:
     """Serve the docs page and its assets on ``app`` (kept out of the OpenAPI document)."""
-    app.mount("/v1/docs/assets", StaticFiles(directory=ASSETS / "swagger"),
-              name="swagger-assets")
+    app.mount("/v1/docs/assets", StaticFiles(directory=ASSETS / "swagger"), name="swagger-assets")
     openapi_url = app.openapi_url or "/v1/openapi.json"
 
     @app.get("/v1/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "swagger.html", {
-            "title": f"{app.title} {app.version} — API", "openapi_url": openapi_url})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "swagger.html",
+            {"title": f"{app.title} {app.version} — API", "openapi_url": openapi_url},
+        )

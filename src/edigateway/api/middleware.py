@@ -56,9 +56,13 @@ class BodyLimit:
     is sent instead, after the rest of the body is drained (see :data:`DRAIN_BYTES`).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
-                 drain: int = DRAIN_BYTES,
-                 uploads: tuple[re.Pattern[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = MAX_BODY_BYTES,
+        drain: int = DRAIN_BYTES,
+        uploads: tuple[re.Pattern[str], int] | None = None,
+    ) -> None:
         self.app, self.limit, self.drain, self.uploads = app, limit, drain, uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,8 +95,7 @@ class BodyLimit:
 
     async def _refuse(self, body: _Body, scope: Scope, send: Send) -> None:
         await body.drain(self.drain)
-        response = problem(413, "Request body too large",
-                           f"the limit is {body.limit} bytes")
+        response = problem(413, "Request body too large", f"the limit is {body.limit} bytes")
         await response(scope, body.receive_raw, send)
 
 

@@ -42,25 +42,46 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 TAGS: Final[list[dict[str, str]]] = [
-    {"name": "claims", "description": "Dental claims (837D): create after the clean-claim "
-     "edits, validate, submit, read with their history, replace and void."},
-    {"name": "eligibility", "description": "Real-time eligibility (270/271) as dental "
-     "benefits."},
-    {"name": "estimates", "description": "Patient cost estimates from benefits and a "
-     "treatment plan."},
-    {"name": "remittances", "description": "835 payments with every posting traced to its "
-     "segment."},
-    {"name": "workqueue", "description": "What a coordinator must act on: denials, "
-     "unmatched payments, recoupments, rejections."},
+    {
+        "name": "claims",
+        "description": "Dental claims (837D): create after the clean-claim "
+        "edits, validate, submit, read with their history, replace and void.",
+    },
+    {"name": "eligibility", "description": "Real-time eligibility (270/271) as dental benefits."},
+    {
+        "name": "estimates",
+        "description": "Patient cost estimates from benefits and a treatment plan.",
+    },
+    {
+        "name": "remittances",
+        "description": "835 payments with every posting traced to its segment.",
+    },
+    {
+        "name": "workqueue",
+        "description": "What a coordinator must act on: denials, "
+        "unmatched payments, recoupments, rejections.",
+    },
     {"name": "reports", "description": "A/R aging and timely-filing alerts."},
-    {"name": "transmissions", "description": "Files sent to the clearinghouse, their "
-     "acknowledgment status and their X12 as sent."},
-    {"name": "received files", "description": "Files received from the clearinghouse that "
-     "carried the practice's payments, and their X12 as received."},
-    {"name": "events", "description": "Every change a PM system cares about, in order, "
-     "with an opaque cursor (long-poll optional)."},
-    {"name": "webhooks", "description": "Signed (Standard Webhooks) pushes of the events, "
-     "with delivery logs and redelivery."},
+    {
+        "name": "transmissions",
+        "description": "Files sent to the clearinghouse, their "
+        "acknowledgment status and their X12 as sent.",
+    },
+    {
+        "name": "received files",
+        "description": "Files received from the clearinghouse that "
+        "carried the practice's payments, and their X12 as received.",
+    },
+    {
+        "name": "events",
+        "description": "Every change a PM system cares about, in order, "
+        "with an opaque cursor (long-poll optional).",
+    },
+    {
+        "name": "webhooks",
+        "description": "Signed (Standard Webhooks) pushes of the events, "
+        "with delivery logs and redelivery.",
+    },
     {"name": "health", "description": "Liveness and readiness probes (public, no PHI)."},
 ]
 EVERY_OPERATION: Final = (401, 403, 422, 500, 503)
@@ -83,9 +104,14 @@ def install(app: FastAPI) -> None:
 def build(app: FastAPI) -> dict[str, Any]:
     """The finished document of ``app`` (module docstring)."""
     document = get_openapi(
-        title=app.title, version=app.version, openapi_version=app.openapi_version,
-        description=app.description, routes=app.routes, tags=TAGS,
-        separate_input_output_schemas=app.separate_input_output_schemas)
+        title=app.title,
+        version=app.version,
+        openapi_version=app.openapi_version,
+        description=app.description,
+        routes=app.routes,
+        tags=TAGS,
+        separate_input_output_schemas=app.separate_input_output_schemas,
+    )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
@@ -104,10 +130,13 @@ def build(app: FastAPI) -> dict[str, Any]:
 def _examples(schemas: dict[str, Any]) -> None:
     """Put back the response models' own examples: FastAPI drops every null from the
     document, those in examples too, which would leave examples missing required fields."""
-    for model in [*vars(answers).values(), *vars(event_models).values(),
-                  *vars(user_models).values(), *vars(claim_edit_models).values()]:
-        if isinstance(model, type) and issubclass(model, BaseModel) and \
-                model.__name__ in schemas:
+    for model in [
+        *vars(answers).values(),
+        *vars(event_models).values(),
+        *vars(user_models).values(),
+        *vars(claim_edit_models).values(),
+    ]:
+        if isinstance(model, type) and issubclass(model, BaseModel) and model.__name__ in schemas:
             extra = model.model_config.get("json_schema_extra")
             if isinstance(extra, dict) and "examples" in extra:
                 schemas[model.__name__]["examples"] = extra["examples"]
@@ -120,8 +149,11 @@ def _decimal_as_string(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     choices = node.get("anyOf")
-    if isinstance(choices, list) and any(c.get("type") == "number" for c in choices) and \
-            any(c.get("type") == "string" for c in choices):
+    if (
+        isinstance(choices, list)
+        and any(c.get("type") == "number" for c in choices)
+        and any(c.get("type") == "string" for c in choices)
+    ):
         node = {**node, "anyOf": [c for c in choices if c.get("type") != "number"]}
         if len(node["anyOf"]) == 1:
             node.update(node.pop("anyOf")[0])
@@ -161,23 +193,34 @@ def _one_schema_per_model(document: dict[str, Any]) -> None:
 
 def _problems(operation: dict[str, Any]) -> None:
     answers = operation.setdefault("responses", {})
-    statuses = {*EVERY_OPERATION, *(WITH_A_BODY if "requestBody" in operation else ()),
-                *(int(s) for s in answers if s.isdigit() and int(s) >= 400)}
+    statuses = {
+        *EVERY_OPERATION,
+        *(WITH_A_BODY if "requestBody" in operation else ()),
+        *(int(s) for s in answers if s.isdigit() and int(s) >= 400),
+    }
     for status in sorted(statuses):
         known = answers.get(str(status), {})
         answers[str(status)] = {
             "description": known.get("description") or ERROR_DESCRIPTIONS[status],
-            "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}}
+            "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+        }
     operation["responses"] = dict(sorted(answers.items()))
 
 
 def _scopes(operation: dict[str, Any]) -> None:
-    scopes = sorted({s for requirement in operation.get("security", [])
-                     for wanted in requirement.values() for s in wanted})
+    scopes = sorted(
+        {
+            s
+            for requirement in operation.get("security", [])
+            for wanted in requirement.values()
+            for s in wanted
+        }
+    )
     operation["x-scopes"] = scopes
     needs = ", ".join(f"`{s}`" for s in scopes)
-    operation["description"] = (operation.get("description", "").rstrip() + "\n\n"
-                                f"Requires the scope {needs} (or `admin`).").lstrip()
+    operation["description"] = (
+        operation.get("description", "").rstrip() + f"\n\nRequires the scope {needs} (or `admin`)."
+    ).lstrip()
 
 
 def _describe(schemas: dict[str, Any]) -> None:

@@ -79,8 +79,11 @@ def jobs(gateway: Gateway, *, exchange: bool) -> list[Every]:
                 settings.schedule_status_minutes * 60.0,
                 lambda: follow_up_claim_status(gateway),
             ),
-            Every("open_appeal_reminders", APPEAL_REMINDER_SECONDS,
-                  lambda: open_appeal_reminders(gateway)),
+            Every(
+                "open_appeal_reminders",
+                APPEAL_REMINDER_SECONDS,
+                lambda: open_appeal_reminders(gateway),
+            ),
         ]
     return found
 

@@ -138,15 +138,17 @@ class Page(_Out, Generic[T]):
     total: int = Field(description="how many records match in all (every page)")
     limit: int = Field(description="the page size asked for")
     offset: int = Field(description="how many matching records come before this page")
-    next_offset: int | None = Field(description="the offset of the next page; null on the "
-                                    "last page")
+    next_offset: int | None = Field(
+        description="the offset of the next page; null on the last page"
+    )
 
 
 class ClaimSummary(_Out):
     """A claim's searchable columns (no names, member IDs or birth dates)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {k: v for k, v in CLAIM_CREATED.items() if k != "status"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{k: v for k, v in CLAIM_CREATED.items() if k != "status"}]}
+    )
 
     id: int = Field(description="the gateway's ID of the claim")
     patient_control_number: str = Field(description="the practice's claim number (CLM01)")
@@ -155,15 +157,17 @@ class ClaimSummary(_Out):
     state: ClaimState = Field(description="where the claim is in its life")
     state_changed_at: Timestamp = Field(description="when the state last changed")
     total_charge: Money = Field(description="the claim's total charge (CLM02)")
-    first_service_date: date | None = Field(description="the earliest line's date of "
-                                            "service")
-    submitted_on: date | None = Field(description="the day the claim was sent (uploaded "
-                                      "to the clearinghouse); null until then")
+    first_service_date: date | None = Field(description="the earliest line's date of service")
+    submitted_on: date | None = Field(
+        description="the day the claim was sent (uploaded to the clearinghouse); null until then"
+    )
     payer_id: str | None = Field(description="the payer's ID on the clearinghouse's list")
     payer_claim_control_number: str | None = Field(
-        description="the payer's number for the claim, once a 277CA or 835 gave it")
-    superseded_by_id: int | None = Field(description="the replacement or void that "
-                                         "superseded this claim, if any")
+        description="the payer's number for the claim, once a 277CA or 835 gave it"
+    )
+    superseded_by_id: int | None = Field(
+        description="the replacement or void that superseded this claim, if any"
+    )
 
 
 class ClaimCreated(ClaimSummary):
@@ -172,7 +176,8 @@ class ClaimCreated(ClaimSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_CREATED]})
 
     status: Literal["stored", "unchanged"] = Field(
-        description="stored now, or an identical claim was already stored (nothing changed)")
+        description="stored now, or an identical claim was already stored (nothing changed)"
+    )
 
 
 class ClaimPage(Page[ClaimSummary]):
@@ -182,35 +187,60 @@ class ClaimPage(Page[ClaimSummary]):
 class HistoryStep(_Out):
     """One state change and its cause."""
 
-    model_config = ConfigDict(populate_by_name=True, json_schema_extra={"examples": [
-        {"from": "submitted", "to": "ch_accepted", "at": "2026-11-23T09:00:00Z",
-         "reason": "999 ACK-1.999: accepted"}]})
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "submitted",
+                    "to": "ch_accepted",
+                    "at": "2026-11-23T09:00:00Z",
+                    "reason": "999 ACK-1.999: accepted",
+                }
+            ]
+        },
+    )
 
-    from_: ClaimState | None = Field(alias="from", serialization_alias="from",
-                                     description="the state before; null for the first")
+    from_: ClaimState | None = Field(
+        alias="from", serialization_alias="from", description="the state before; null for the first"
+    )
     to: ClaimState = Field(description="the state after")
     at: Timestamp = Field(description="when it changed")
-    reason: str = Field(description="the cause: a file and segment position, a user or an "
-                        "API key")
+    reason: str = Field(description="the cause: a file and segment position, a user or an API key")
 
 
 class Transmission(_Out):
     """A file sent to a clearinghouse and what came back for it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 3, "kind": "837D", "clearinghouse": "simulator",
-        "file_name": "837D-000000012.x12", "remote_name": "837D-000000012.x12",
-        "interchange_control_number": "000000012", "status": "sent",
-        "created_at": "2026-11-23T09:00:00Z", "sent_at": "2026-11-23T09:00:05Z",
-        "ack_status": "accepted", "ack_at": "2026-11-23T09:05:00Z", "last_error": None,
-        "transaction_control_number": "0001"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "kind": "837D",
+                    "clearinghouse": "simulator",
+                    "file_name": "837D-000000012.x12",
+                    "remote_name": "837D-000000012.x12",
+                    "interchange_control_number": "000000012",
+                    "status": "sent",
+                    "created_at": "2026-11-23T09:00:00Z",
+                    "sent_at": "2026-11-23T09:00:05Z",
+                    "ack_status": "accepted",
+                    "ack_at": "2026-11-23T09:05:00Z",
+                    "last_error": None,
+                    "transaction_control_number": "0001",
+                }
+            ]
+        }
+    )
 
     id: int = Field(description="the gateway's ID of the submission")
     kind: Literal["837D"] = Field(description="the transaction sent")
     clearinghouse: str = Field(description="the clearinghouse profile it went to")
     file_name: str = Field(description="the file's name in the gateway")
-    remote_name: str | None = Field(description="its name in the clearinghouse's folder, "
-                                    "once an upload started")
+    remote_name: str | None = Field(
+        description="its name in the clearinghouse's folder, once an upload started"
+    )
     interchange_control_number: str = Field(description="ISA13 of the file")
     status: TransmissionStatus = Field(description="how far the upload is")
     created_at: Timestamp = Field(description="when it was queued")
@@ -219,8 +249,9 @@ class Transmission(_Out):
     ack_at: Timestamp | None = Field(description="when that verdict was applied")
     last_error: str | None = Field(description="why the last upload failed, if it did")
     transaction_control_number: str | None = Field(
-        default=None, description="ST02 of the claim's transaction in the file (on a "
-        "claim's own transmissions)")
+        default=None,
+        description="ST02 of the claim's transaction in the file (on a claim's own transmissions)",
+    )
 
 
 class TransmissionPage(Page[Transmission]):
@@ -236,40 +267,52 @@ class ClaimLedger(_Out):
 
     model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_DETAIL["ledger"]]})
 
-    billed: Money = Field(description="what the claim bills its payer (its charge; only "
-                          "what was settled once it is voided, replaced or cancelled)")
+    billed: Money = Field(
+        description="what the claim bills its payer (its charge; only "
+        "what was settled once it is voided, replaced or cancelled)"
+    )
     paid: Money = Field(description="what the payer paid, net of reversals")
-    contractual: Money = Field(description="contractual adjustments (CAS CO) the practice "
-                               "cannot bill the patient for")
-    patient_responsibility: Money = Field(description="the patient's share (deductible, "
-                                          "coinsurance, copay, CAS PR), and what a person "
-                                          "moved to the patient on closing the claim")
-    other_adjustments: Money = Field(description="other adjustments (CAS OA/PI/CR) and "
-                                     "amounts written off by a person")
-    outstanding: Money = Field(description="what the payer still owes: what the other "
-                               "columns leave of billed")
+    contractual: Money = Field(
+        description="contractual adjustments (CAS CO) the practice cannot bill the patient for"
+    )
+    patient_responsibility: Money = Field(
+        description="the patient's share (deductible, "
+        "coinsurance, copay, CAS PR), and what a person "
+        "moved to the patient on closing the claim"
+    )
+    other_adjustments: Money = Field(
+        description="other adjustments (CAS OA/PI/CR) and amounts written off by a person"
+    )
+    outstanding: Money = Field(
+        description="what the payer still owes: what the other columns leave of billed"
+    )
 
 
 class ClaimPosting(_Out):
     """One amount counted in a claim's ledger, traced to its 835 claim payment (or to the
     person who wrote it off or moved it to the patient)."""
 
-    line_number: int | None = Field(description="the claim's service line (1-based); null "
-                                    "at claim level")
+    line_number: int | None = Field(
+        description="the claim's service line (1-based); null at claim level"
+    )
     kind: PostingKind = Field(description="what the amount is")
     amount: Money = Field(description="the amount (negative when taken back)")
-    group_code: AdjustmentGroup | None = Field(description="CAS01 claim adjustment group "
-                                               "(CO, PR, OA, PI, CR); null for a payment")
+    group_code: AdjustmentGroup | None = Field(
+        description="CAS01 claim adjustment group (CO, PR, OA, PI, CR); null for a payment"
+    )
     reason_code: str | None = Field(description="the CARC the payer gave")
     remark_codes: list[str] = Field(description="RARCs the payer added")
-    remittance_id: int | None = Field(description="the remittance (835 payment) it came "
-                                      "from (GET /v1/remittances/{id}); null for a "
-                                      "person's write-off or transfer")
-    remittance_claim_id: int | None = Field(description="the claim payment (CLP) it came "
-                                            "from")
+    remittance_id: int | None = Field(
+        description="the remittance (835 payment) it came "
+        "from (GET /v1/remittances/{id}); null for a "
+        "person's write-off or transfer"
+    )
+    remittance_claim_id: int | None = Field(description="the claim payment (CLP) it came from")
     source_position: int | None = Field(description="segment position in the 835")
-    actor: str | None = Field(description="who wrote it off or moved it to the patient "
-                              "(user or key); null for the payer's amounts")
+    actor: str | None = Field(
+        description="who wrote it off or moved it to the patient "
+        "(user or key); null for the payer's amounts"
+    )
 
 
 class ClaimDetail(ClaimSummary):
@@ -279,13 +322,14 @@ class ClaimDetail(ClaimSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [CLAIM_DETAIL]})
 
     claim: Claim = Field(description="the claim as it was submitted")
-    history: list[HistoryStep] = Field(description="every state it went through, oldest "
-                                       "first")
+    history: list[HistoryStep] = Field(description="every state it went through, oldest first")
     transmissions: list[Transmission] = Field(description="the files it was sent in")
-    ledger: ClaimLedger = Field(description="the claim's ledger (six exact figures that "
-                                "reconcile to the cent)")
-    postings: list[ClaimPosting] = Field(description="the counted postings, line by line "
-                                         "(claim-level ones last)")
+    ledger: ClaimLedger = Field(
+        description="the claim's ledger (six exact figures that reconcile to the cent)"
+    )
+    postings: list[ClaimPosting] = Field(
+        description="the counted postings, line by line (claim-level ones last)"
+    )
 
 
 class EditFailureItem(_Out):
@@ -311,36 +355,62 @@ class X12Finding(_Out):
 class ValidationResult(_Out):
     """The clean-claim edits and the 837D validation of a claim, nothing stored."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"clean": True, "edit_failures": [], "x12_valid": True, "x12_errors": []},
-        {"clean": False, "x12_valid": None, "x12_errors": [], "edit_failures": [
-            {"edit_id": "E020", "path": "lines.0.teeth.0.tooth",
-             "message": "tooth 33 is not a valid tooth number"}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"clean": True, "edit_failures": [], "x12_valid": True, "x12_errors": []},
+                {
+                    "clean": False,
+                    "x12_valid": None,
+                    "x12_errors": [],
+                    "edit_failures": [
+                        {
+                            "edit_id": "E020",
+                            "path": "lines.0.teeth.0.tooth",
+                            "message": "tooth 33 is not a valid tooth number",
+                        }
+                    ],
+                },
+            ]
+        }
+    )
 
     clean: bool = Field(description="whether every clean-claim edit passed")
     edit_failures: list[EditFailureItem] = Field(description="each failed edit")
-    x12_valid: bool | None = Field(description="whether the 837D validates; null when the "
-                                   "edits failed (no 837D was built)")
+    x12_valid: bool | None = Field(
+        description="whether the 837D validates; null when the edits failed (no 837D was built)"
+    )
     x12_errors: list[X12Finding] = Field(description="each validation finding")
 
 
 class SubmitRequest(BaseModel):
     """Claims (state ready) to send together in one 837D."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"claim_ids": [41, 42]}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"claim_ids": [41, 42]}]}
+    )
 
     claim_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
-        min_length=1, max_length=5000, description="the claims to send, each ready")
+        min_length=1, max_length=5000, description="the claims to send, each ready"
+    )
 
 
 class Submitted(_Out):
     """The outbox entry; the sender uploads it (status pending → sent)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"submission_id": 3, "file_name": "837D-000000012.x12",
-         "interchange_control_number": "000000012", "claim_ids": [41, 42],
-         "status": "pending"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "submission_id": 3,
+                    "file_name": "837D-000000012.x12",
+                    "interchange_control_number": "000000012",
+                    "claim_ids": [41, 42],
+                    "status": "pending",
+                }
+            ]
+        }
+    )
 
     submission_id: int = Field(description="the transmission's ID (GET /v1/transmissions)")
     file_name: str = Field(description="the 837D's file name")
@@ -353,33 +423,52 @@ class SecondarySubmitted(_Out):
     """The secondary claim (coordination of benefits) queued in the outbox; the sender
     uploads it. Its "secondary claim due" work items are resolved."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"primary_id": 41, "primary_control_number": "MSD1017", "secondary_id": 57,
-         "patient_control_number": "MSD1017-S", "submission_id": 9,
-         "file_name": "EDGW_000000019.837", "interchange_control_number": "000000019",
-         "work_items_closed": [12], "status": "pending"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "primary_id": 41,
+                    "primary_control_number": "MSD1017",
+                    "secondary_id": 57,
+                    "patient_control_number": "MSD1017-S",
+                    "submission_id": 9,
+                    "file_name": "EDGW_000000019.837",
+                    "interchange_control_number": "000000019",
+                    "work_items_closed": [12],
+                    "status": "pending",
+                }
+            ]
+        }
+    )
 
     primary_id: int = Field(description="the primary claim, which the primary payer paid")
     primary_control_number: str = Field(description="the primary claim's CLM01")
     secondary_id: int = Field(description="the secondary claim queued (GET /v1/claims/{id})")
-    patient_control_number: str = Field(description="the secondary claim's CLM01 (the "
-                                        "primary's with -S)")
+    patient_control_number: str = Field(
+        description="the secondary claim's CLM01 (the primary's with -S)"
+    )
     submission_id: int = Field(description="the transmission's ID (GET /v1/transmissions)")
     file_name: str = Field(description="the 837D's file name")
     interchange_control_number: str = Field(description="its ISA13")
-    work_items_closed: list[int] = Field(description="the \"secondary claim due\" work "
-                                         "items resolved by sending it")
-    status: TransmissionStatus = Field(default=TransmissionStatus.PENDING,
-                                       description="pending: the sender uploads it next")
+    work_items_closed: list[int] = Field(
+        description='the "secondary claim due" work items resolved by sending it'
+    )
+    status: TransmissionStatus = Field(
+        default=TransmissionStatus.PENDING, description="pending: the sender uploads it next"
+    )
 
 
 class LineAmounts(_Out):
     """One line as a payer priced (estimate) or paid (actual) it."""
 
-    allowed: Money = Field(description="what the payer allowed: the charge less "
-                           "contractual and other non-patient adjustments")
-    insurance: Money = Field(description="what the payer would pay (estimate, SVC03 of "
-                             "the CLP02 25 answer) or paid (actual, reversals netted)")
+    allowed: Money = Field(
+        description="what the payer allowed: the charge less "
+        "contractual and other non-patient adjustments"
+    )
+    insurance: Money = Field(
+        description="what the payer would pay (estimate, SVC03 of "
+        "the CLP02 25 answer) or paid (actual, reversals netted)"
+    )
     patient: Money = Field(description="the patient's share (PR adjustments)")
 
 
@@ -389,25 +478,52 @@ class LineComparison(_Out):
     line_number: int = Field(description="the claim's line (1-based)")
     procedure_code: str = Field(description="CDT code")
     charge: Money = Field(description="the line's charge on the claim")
-    estimate: LineAmounts | None = Field(description="the payer's estimate; null when the "
-                                         "predetermination did not price this procedure")
-    actual: LineAmounts | None = Field(description="what the payer paid; null until an "
-                                       "835 pays the line")
+    estimate: LineAmounts | None = Field(
+        description="the payer's estimate; null when the "
+        "predetermination did not price this procedure"
+    )
+    actual: LineAmounts | None = Field(
+        description="what the payer paid; null until an 835 pays the line"
+    )
 
 
 class EstimateVsActual(_Out):
     """A claim's predetermination estimate, line by line, beside what the payer paid."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"predetermination_id": 40, "predetermination_number": "SIM0A1B2C3D4E5F",
-         "estimated_insurance": "641.00", "paid": "641.00", "lines": [
-             {"line_number": 1, "procedure_code": "D2740", "charge": "1250.00",
-              "estimate": {"allowed": "980.00", "insurance": "465.00", "patient": "515.00"},
-              "actual": {"allowed": "980.00", "insurance": "465.00", "patient": "515.00"}}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "predetermination_id": 40,
+                    "predetermination_number": "SIM0A1B2C3D4E5F",
+                    "estimated_insurance": "641.00",
+                    "paid": "641.00",
+                    "lines": [
+                        {
+                            "line_number": 1,
+                            "procedure_code": "D2740",
+                            "charge": "1250.00",
+                            "estimate": {
+                                "allowed": "980.00",
+                                "insurance": "465.00",
+                                "patient": "515.00",
+                            },
+                            "actual": {
+                                "allowed": "980.00",
+                                "insurance": "465.00",
+                                "patient": "515.00",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     predetermination_id: int = Field(description="our predetermination claim's ID")
-    predetermination_number: str = Field(description="the payer's predetermination number, "
-                                         "REF*G3 on the claim")
+    predetermination_number: str = Field(
+        description="the payer's predetermination number, REF*G3 on the claim"
+    )
     estimated_insurance: Money = Field(description="what the payer said it would pay")
     paid: Money = Field(description="what the payer paid on the claim's lines")
     lines: list[LineComparison] = Field(description="the claim's lines")
@@ -418,8 +534,7 @@ class EligibilityRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inquiry: EligibilityInquiry = Field(description="whom to ask about, for which service "
-                                        "types")
+    inquiry: EligibilityInquiry = Field(description="whom to ask about, for which service types")
 
 
 class WorkItem(_Out):
@@ -435,8 +550,7 @@ class WorkItem(_Out):
     codes: list[str] = Field(description="the payer's codes (CARC, RARC, 999/277CA codes)")
     message: str = Field(description="what happened, in plain words")
     amount: Money | None = Field(description="the amount at stake, if any")
-    source_position: int | None = Field(description="segment position in the file that "
-                                        "raised it")
+    source_position: int | None = Field(description="segment position in the file that raised it")
     file_id: int | None = Field(description="the remittance file that raised it, if any")
     resolved_at: Timestamp | None = Field(description="when it was resolved")
     resolution_note: str | None = Field(description="what was done")
@@ -449,18 +563,24 @@ class WorkItemPage(Page[WorkItem]):
 class ResolveRequest(BaseModel):
     """How a work item was settled."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"note": "appealed with the x-rays on 2026-11-24"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "appealed with the x-rays on 2026-11-24"}]},
+    )
 
-    note: str = Field(min_length=1, max_length=2000, description="what was done (kept in "
-                      "the audit trail)")
+    note: str = Field(
+        min_length=1, max_length=2000, description="what was done (kept in the audit trail)"
+    )
 
 
 class Resolved(_Out):
     """The item closed."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": 7, "status": "resolved", "resolution_note": "appealed"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 7, "status": "resolved", "resolution_note": "appealed"}]
+        }
+    )
 
     id: int = Field(description="the item's ID")
     status: WorkItemStatus = Field(description="resolved")
@@ -470,14 +590,17 @@ class Resolved(_Out):
 class Posting(_Out):
     """One amount posted, traced to its 835 segment."""
 
-    claim_id: int | None = Field(description="the claim it is posted to; null for "
-                                 "provider-level amounts")
-    line_number: int | None = Field(description="the claim's service line (1-based); null "
-                                    "at claim level")
+    claim_id: int | None = Field(
+        description="the claim it is posted to; null for provider-level amounts"
+    )
+    line_number: int | None = Field(
+        description="the claim's service line (1-based); null at claim level"
+    )
     kind: PostingKind = Field(description="what the amount is")
     amount: Money = Field(description="the amount")
-    group_code: AdjustmentGroup | None = Field(description="CAS01 claim adjustment group "
-                                               "(CO, PR, OA, PI, CR)")
+    group_code: AdjustmentGroup | None = Field(
+        description="CAS01 claim adjustment group (CO, PR, OA, PI, CR)"
+    )
     reason_code: str | None = Field(description="the CARC (or PLB reason)")
     remark_codes: list[str] = Field(description="RARCs the payer added")
     reference: str | None = Field(description="a reference the payer gave (PLB, reversal)")
@@ -520,8 +643,9 @@ class RemittanceDetail(RemittanceSummary):
 
     model_config = ConfigDict(json_schema_extra={"examples": [REMITTANCE_DETAIL]})
 
-    postings: list[Posting] = Field(description="every amount posted to this practice's "
-                                    "claims and the provider ledger")
+    postings: list[Posting] = Field(
+        description="every amount posted to this practice's claims and the provider ledger"
+    )
     provider_adjustments: list[ProviderAdjustment] = Field(description="its PLB ledger")
 
 
@@ -529,11 +653,11 @@ class AgingRow(_Out):
     """One payer's insurance A/R, or the total over every payer."""
 
     payer: str = Field(description="the payer's name (TOTAL for the total row)")
-    payer_id: str | None = Field(default=None, description="the payer's ID; null on the "
-                                 "total row")
+    payer_id: str | None = Field(default=None, description="the payer's ID; null on the total row")
     claims: int = Field(description="open claims")
-    buckets: dict[str, Money] = Field(description="outstanding amount per bucket "
-                                      "(0-30, 31-60, 61-90, 91-120, 120+ days)")
+    buckets: dict[str, Money] = Field(
+        description="outstanding amount per bucket (0-30, 31-60, 61-90, 91-120, 120+ days)"
+    )
     total: Money = Field(description="outstanding in all")
 
 
@@ -551,32 +675,75 @@ class TimelyFilingAlert(_Out):
 class AgingReport(_Out):
     """Insurance A/R by payer and age bucket, with timely-filing alerts."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "as_of": "2026-11-23", "buckets": ["0-30", "31-60", "61-90", "91-120", "120+"],
-        "payers": [{"payer": "LAKESHORE DENTAL PLAN", "payer_id": "LKDP1", "claims": 1,
-                    "buckets": {"0-30": "218.43", "31-60": "0.00", "61-90": "0.00",
-                                "91-120": "0.00", "120+": "0.00"}, "total": "218.43"}],
-        "total": {"payer": "TOTAL", "payer_id": None, "claims": 1,
-                  "buckets": {"0-30": "218.43", "31-60": "0.00", "61-90": "0.00",
-                              "91-120": "0.00", "120+": "0.00"}, "total": "218.43"},
-        "timely_filing": []}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2026-11-23",
+                    "buckets": ["0-30", "31-60", "61-90", "91-120", "120+"],
+                    "payers": [
+                        {
+                            "payer": "LAKESHORE DENTAL PLAN",
+                            "payer_id": "LKDP1",
+                            "claims": 1,
+                            "buckets": {
+                                "0-30": "218.43",
+                                "31-60": "0.00",
+                                "61-90": "0.00",
+                                "91-120": "0.00",
+                                "120+": "0.00",
+                            },
+                            "total": "218.43",
+                        }
+                    ],
+                    "total": {
+                        "payer": "TOTAL",
+                        "payer_id": None,
+                        "claims": 1,
+                        "buckets": {
+                            "0-30": "218.43",
+                            "31-60": "0.00",
+                            "61-90": "0.00",
+                            "91-120": "0.00",
+                            "120+": "0.00",
+                        },
+                        "total": "218.43",
+                    },
+                    "timely_filing": [],
+                }
+            ]
+        }
+    )
 
     as_of: date = Field(description="the day the report is for")
     buckets: list[AgingBucket] = Field(description="the buckets, in order")
     payers: list[AgingRow] = Field(description="one row per payer with open claims")
     total: AgingRow = Field(description="the sum over every payer")
-    timely_filing: list[TimelyFilingAlert] = Field(description="claims near or past their "
-                                                   "filing limit")
+    timely_filing: list[TimelyFilingAlert] = Field(
+        description="claims near or past their filing limit"
+    )
 
 
 class ReceivedFile(_Out):
     """A file received from the clearinghouse that carried this practice's payments."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 12, "received_at": "2026-11-23T09:05:00Z", "kind": "835",
-        "file_name": "ERA-000000044.835", "sender_id": "SIMCH",
-        "interchange_control_number": "000000044", "status": "processed",
-        "sha256": "9f2c" + "0" * 60, "remittance_ids": [5]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "received_at": "2026-11-23T09:05:00Z",
+                    "kind": "835",
+                    "file_name": "ERA-000000044.835",
+                    "sender_id": "SIMCH",
+                    "interchange_control_number": "000000044",
+                    "status": "processed",
+                    "sha256": "9f2c" + "0" * 60,
+                    "remittance_ids": [5],
+                }
+            ]
+        }
+    )
 
     id: int = Field(description="the gateway's ID of the received file")
     received_at: Timestamp = Field(description="when the gateway downloaded it")
@@ -605,16 +772,18 @@ CheckResult = Literal["ok", "failed"]
 class ReadinessChecks(_Out):
     """Each dependency the gateway needs to serve requests."""
 
-    database: CheckResult = Field(description="the database answers and its schema is "
-                                  "current")
+    database: CheckResult = Field(description="the database answers and its schema is current")
     keys: CheckResult = Field(description="the PHI keys are loaded")
 
 
 class Readiness(_Out):
     """Whether the gateway can serve requests now (no detail: the route is public)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"status": "ready", "checks": {"database": "ok", "keys": "ok"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "ready", "checks": {"database": "ok", "keys": "ok"}}]
+        }
+    )
 
     status: Literal["ready", "not_ready"] = Field(description="ready when every check is ok")
     checks: ReadinessChecks = Field(description="each check's result")

@@ -27,16 +27,21 @@ class VerificationSummary(_Out):
 
     id: int = Field(description="the verification's ID (use it as verification_id)")
     created_at: Timestamp = Field(description="when the payer was asked")
-    actor: str = Field(description="who asked: an API key (key:…), a dashboard user or "
-                       "the command line")
-    channel: Channel = Field(description="where the check was made: api, cli, ui (the "
-                             "dashboard) or queue (a bulk check of the visit queue)")
+    actor: str = Field(
+        description="who asked: an API key (key:…), a dashboard user or the command line"
+    )
+    channel: Channel = Field(
+        description="where the check was made: api, cli, ui (the "
+        "dashboard) or queue (a bulk check of the visit queue)"
+    )
     payer_id: str = Field(description="the payer asked")
     trace_number: str = Field(description="TRN02 of the inquiry")
-    status: VerificationStatus = Field(description="the answer: coverage active, inactive "
-                                       "or not stated; not_found (the payer did not find "
-                                       "the member or patient, e.g. AAA 75) or rejected "
-                                       "(another AAA, e.g. 42 the payer cannot respond)")
+    status: VerificationStatus = Field(
+        description="the answer: coverage active, inactive "
+        "or not stated; not_found (the payer did not find "
+        "the member or patient, e.g. AAA 75) or rejected "
+        "(another AAA, e.g. 42 the payer cannot respond)"
+    )
     patient_name: str = Field(description="the patient asked about")
     member_id: str | None = Field(description="the subscriber's member ID")
     visit_id: int | None = Field(description="the visit the check was made for (queue)")
@@ -50,21 +55,26 @@ class Verification(VerificationSummary):
     """A kept check with the inquiry, the benefits read and the 271 as received."""
 
     inquiry: EligibilityInquiry = Field(description="what was asked")
-    benefits: list[DentalBenefits] = Field(description="the benefits read from the 271, "
-                                           "one per patient it answers for")
+    benefits: list[DentalBenefits] = Field(
+        description="the benefits read from the 271, one per patient it answers for"
+    )
     raw_271: str = Field(description="the 271 exactly as the clearinghouse sent it")
 
 
 class EligibilityChecked(_Out):
     """The payer's benefits for the inquiry, and the check as kept."""
 
-    benefits: list[DentalBenefits] = Field(description="one per patient the 271 answers "
-                                           "for, as the payer stated them")
-    verification_id: int = Field(description="the kept check (GET "
-                                 "/v1/eligibility/verifications/{id})")
-    status: VerificationStatus = Field(description="coverage active, inactive or not "
-                                       "stated, or rejected (the payer's reasons are in "
-                                       "benefits[].rejections)")
+    benefits: list[DentalBenefits] = Field(
+        description="one per patient the 271 answers for, as the payer stated them"
+    )
+    verification_id: int = Field(
+        description="the kept check (GET /v1/eligibility/verifications/{id})"
+    )
+    status: VerificationStatus = Field(
+        description="coverage active, inactive or not "
+        "stated, or rejected (the payer's reasons are in "
+        "benefits[].rejections)"
+    )
 
 
 class VisitsRequest(BaseModel):
@@ -73,7 +83,8 @@ class VisitsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visits: Annotated[list[UpcomingVisit], Field(min_length=1, max_length=5000)] = Field(
-        description="the visits; one with an external_id posted before is updated")
+        description="the visits; one with an external_id posted before is updated"
+    )
 
 
 class VisitSaved(_Out):
@@ -82,8 +93,9 @@ class VisitSaved(_Out):
     id: int = Field(description="the gateway's ID of the visit")
     external_id: str = Field(description="the PM system's appointment ID")
     visit_date: date = Field(description="the day of the visit")
-    status: Literal["created", "updated"] = Field(description="new, or an earlier post of "
-                                                  "the same external_id updated")
+    status: Literal["created", "updated"] = Field(
+        description="new, or an earlier post of the same external_id updated"
+    )
 
 
 class VisitsSaved(_Out):
@@ -111,8 +123,9 @@ class QueueItem(_Out):
 class VerificationQueue(_Out):
     """The patients to verify before their visits, soonest visit first."""
 
-    days: int = Field(description="a verification older than this many days before the "
-                      "visit does not count")
+    days: int = Field(
+        description="a verification older than this many days before the visit does not count"
+    )
     within: int = Field(description="visits from today to this many days ahead")
     items: list[QueueItem] = Field(description="the patients to verify")
 
@@ -123,12 +136,15 @@ class BulkVerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     days: Annotated[int, Field(ge=0, le=365)] = Field(
-        default=30, description="verifications older than this many days before the visit "
-        "do not count")
+        default=30,
+        description="verifications older than this many days before the visit do not count",
+    )
     within: Annotated[int, Field(ge=0, le=180)] = Field(
-        default=7, description="visits from today to this many days ahead")
+        default=7, description="visits from today to this many days ahead"
+    )
     limit: Annotated[int, Field(ge=1, le=200)] = Field(
-        default=50, description="check at most this many patients now")
+        default=50, description="check at most this many patients now"
+    )
 
 
 class BulkOutcome(_Out):
@@ -136,11 +152,12 @@ class BulkOutcome(_Out):
 
     visit_id: int = Field(description="the visit checked")
     external_id: str = Field(description="the PM system's appointment ID")
-    verification_id: int | None = Field(description="the kept check (none when the payer "
-                                        "could not be reached)")
-    status: Literal["active", "inactive", "not_stated", "not_found", "rejected",
-                    "failed"] = Field(
-        description="what the payer said, or failed (no answer)")
+    verification_id: int | None = Field(
+        description="the kept check (none when the payer could not be reached)"
+    )
+    status: Literal["active", "inactive", "not_stated", "not_found", "rejected", "failed"] = Field(
+        description="what the payer said, or failed (no answer)"
+    )
     message: str = Field(description="what happened, in words")
 
 
@@ -156,10 +173,11 @@ class FeeScheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     plan: Annotated[str, Field(max_length=60)] = Field(
-        default="", description="the plan name as the 271 states it; empty: every plan of "
-        "the payer")
+        default="", description="the plan name as the 271 states it; empty: every plan of the payer"
+    )
     entries: Annotated[list[FeeEntry], Field(min_length=1, max_length=2000)] = Field(
-        description="the procedures with their allowed fee and the practice's description")
+        description="the procedures with their allowed fee and the practice's description"
+    )
 
 
 class ScheduledFee(_Out):
@@ -193,10 +211,12 @@ class PlanEstimateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     benefits: DentalBenefits | None = Field(
-        default=None, description="the patient's benefits, from POST /v1/eligibility "
-        "(or give verification_id)")
+        default=None,
+        description="the patient's benefits, from POST /v1/eligibility (or give verification_id)",
+    )
     verification_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = Field(
-        default=None, description="a kept eligibility check whose benefits to use")
+        default=None, description="a kept eligibility check whose benefits to use"
+    )
     plan: TreatmentPlan = Field(description="the procedures to estimate, with fees")
 
 
@@ -206,7 +226,9 @@ class ClaimEstimateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     benefits: DentalBenefits | None = Field(
-        default=None, description="the patient's benefits, from POST /v1/eligibility "
-        "(or give verification_id)")
+        default=None,
+        description="the patient's benefits, from POST /v1/eligibility (or give verification_id)",
+    )
     verification_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = Field(
-        default=None, description="a kept eligibility check whose benefits to use")
+        default=None, description="a kept eligibility check whose benefits to use"
+    )

@@ -61,9 +61,11 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "WARNING",
     beat: Annotated[
         bool,
-        typer.Option(help="also run Celery beat in this worker: send, poll and follow up "
-                     "on the EDIGATEWAY_SCHEDULE_* intervals (one such worker only; then "
-                     "run `serve --no-scheduler`)"),
+        typer.Option(
+            help="also run Celery beat in this worker: send, poll and follow up "
+            "on the EDIGATEWAY_SCHEDULE_* intervals (one such worker only; then "
+            "run `serve --no-scheduler`)"
+        ),
     ] = False,
 ) -> None:
     """Run a Celery worker: ERA posting, outbox sending and polling from the broker.
@@ -96,7 +98,10 @@ def worker(
             "--without-gossip",
             "--without-mingle",
             f"--hostname=edigateway-{os.getpid()}@%h",
-            *(["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
-              if beat else []),
+            *(
+                ["--beat", f"--schedule={settings.data_dir / 'celerybeat-schedule'}"]
+                if beat
+                else []
+            ),
         ]
     )  # several workers may share a host

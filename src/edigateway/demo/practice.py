@@ -25,13 +25,21 @@ from edigateway.domain.eligibility import (
 
 PRACTICE_NPI = "1456789019"
 PRACTICE: dict[str, Any] = {
-    "organization_name": "MAPLE STREET DENTAL", "npi": PRACTICE_NPI, "tax_id": "371234567",
+    "organization_name": "MAPLE STREET DENTAL",
+    "npi": PRACTICE_NPI,
+    "tax_id": "371234567",
     "taxonomy": "1223G0001X",
-    "address": {"line1": "1200 MAPLE ST", "city": "SPRINGFIELD", "state": "IL",
-                "postal_code": "627011234"},
+    "address": {
+        "line1": "1200 MAPLE ST",
+        "city": "SPRINGFIELD",
+        "state": "IL",
+        "postal_code": "627011234",
+    },
 }
-PAYERS = [{"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
-          {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"}]
+PAYERS = [
+    {"payer_id": "DDPIL", "name": "PRAIRIE DENTAL PLAN"},
+    {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
+]
 UNKNOWN_MEMBER = "NOTAMEMBER1"
 VISITS: list[list[tuple[str, str, str | None, str | None]]] = [
     # code, fee, tooth, surfaces
@@ -41,15 +49,28 @@ VISITS: list[list[tuple[str, str, str | None, str | None]]] = [
     [("D2740", "1250.00", "14", None)],
     [("D4341", "280.00", None, None), ("D4341", "280.00", None, None)],
     [("D7140", "180.00", "1", None)],
-    [("D0120", "65.00", None, None), ("D0274", "85.00", None, None),
-     ("D1120", "75.00", None, None)],
+    [
+        ("D0120", "65.00", None, None),
+        ("D0274", "85.00", None, None),
+        ("D1120", "75.00", None, None),
+    ],
     [("D9944", "450.00", None, None)],
     [("D2150", "175.00", "3", "MO"), ("D0220", "30.00", None, None)],
     [("D3330", "1100.00", "3", None)],
 ]
 FIRST_NAMES = ["AVA", "NOAH", "MIA", "LIAM", "ZOE", "OMAR", "LENA", "RAJ", "IVY", "LUIS"]
-LAST_NAMES = ["NGUYEN", "OKAFOR", "SMITH", "GARCIA", "KOWALSKI", "HASSAN", "BROWN",
-              "TANAKA", "MOREAU", "PATEL"]
+LAST_NAMES = [
+    "NGUYEN",
+    "OKAFOR",
+    "SMITH",
+    "GARCIA",
+    "KOWALSKI",
+    "HASSAN",
+    "BROWN",
+    "TANAKA",
+    "MOREAU",
+    "PATEL",
+]
 
 
 def demo_batch(today: date, patients: int = 50, seed: int = 20261123) -> ClaimBatch:
@@ -62,18 +83,28 @@ def demo_batch(today: date, patients: int = 50, seed: int = 20261123) -> ClaimBa
         plan = ("DHMO", "ORTHO", "PPO", "PPO", "PPO")[number % 5]
         member = UNKNOWN_MEMBER if number == patients else f"{plan}{number:06d}"
         subscriber: dict[str, Any] = {
-            "name": {"last_name": LAST_NAMES[number % 10], "first_name": FIRST_NAMES[
-                (number * 3) % 10]},
-            "member_id": member, "group_number": "GRP4410"}
+            "name": {
+                "last_name": LAST_NAMES[number % 10],
+                "first_name": FIRST_NAMES[(number * 3) % 10],
+            },
+            "member_id": member,
+            "group_number": "GRP4410",
+        }
         dependent = number % 4 == 0
         document: dict[str, Any] = {
             "patient_control_number": f"MSD{1000 + number}",
-            "billing_provider": PRACTICE, "payer": PAYERS[number % 7 == 0],
-            "subscriber": subscriber, "lines": [], "service_date": day.isoformat(),
+            "billing_provider": PRACTICE,
+            "payer": PAYERS[number % 7 == 0],
+            "subscriber": subscriber,
+            "lines": [],
+            "service_date": day.isoformat(),
         }
         for index, (code, fee, tooth, surfaces) in enumerate(visit, start=1):
-            line: dict[str, Any] = {"procedure_code": code, "charge": fee,
-                                    "line_control_number": f"MSD{1000 + number}-{index}"}
+            line: dict[str, Any] = {
+                "procedure_code": code,
+                "charge": fee,
+                "line_control_number": f"MSD{1000 + number}-{index}",
+            }
             if tooth:
                 line["teeth"] = [{"tooth": tooth, "surfaces": list(surfaces or "")}]
             if code == "D4341":
@@ -83,13 +114,19 @@ def demo_batch(today: date, patients: int = 50, seed: int = 20261123) -> ClaimBa
         born = date(1955 + rng.randint(0, 45), rng.randint(1, 12), rng.randint(1, 28))
         if dependent:
             document["patient"] = {
-                "name": {"last_name": subscriber["name"]["last_name"],
-                         "first_name": FIRST_NAMES[number % 10]},
-                "relationship": "19", "date_of_birth": date(2012, 5, number % 28 + 1)
-                .isoformat(), "gender": "F", "address": PRACTICE["address"]}
+                "name": {
+                    "last_name": subscriber["name"]["last_name"],
+                    "first_name": FIRST_NAMES[number % 10],
+                },
+                "relationship": "19",
+                "date_of_birth": date(2012, 5, number % 28 + 1).isoformat(),
+                "gender": "F",
+                "address": PRACTICE["address"],
+            }
         else:
-            subscriber.update({"date_of_birth": born.isoformat(), "gender": "M",
-                               "address": PRACTICE["address"]})
+            subscriber.update(
+                {"date_of_birth": born.isoformat(), "gender": "M", "address": PRACTICE["address"]}
+            )
         claims.append(Claim.model_validate(document))
     return ClaimBatch(claims=claims)
 
@@ -101,12 +138,20 @@ def inquiry_for(claim: Claim, today: date) -> EligibilityInquiry:
     return EligibilityInquiry(
         trace_number=f"ELG-{claim.patient_control_number}",
         payer=InquiryPayer(payer_id=claim.payer.payer_id, name=claim.payer.name),
-        provider=InquiryProvider(organization_name=PRACTICE["organization_name"],
-                                 npi=PRACTICE_NPI),
-        subscriber=InquiryPerson(name=subscriber.name, member_id=subscriber.member_id,
-                                 date_of_birth=subscriber.date_of_birth,
-                                 gender=subscriber.gender),
-        dependent=InquiryPerson(name=patient.name, date_of_birth=patient.date_of_birth,
-                                gender=patient.gender, relationship="19")
-        if patient else None,
-        service_date=today)
+        provider=InquiryProvider(organization_name=PRACTICE["organization_name"], npi=PRACTICE_NPI),
+        subscriber=InquiryPerson(
+            name=subscriber.name,
+            member_id=subscriber.member_id,
+            date_of_birth=subscriber.date_of_birth,
+            gender=subscriber.gender,
+        ),
+        dependent=InquiryPerson(
+            name=patient.name,
+            date_of_birth=patient.date_of_birth,
+            gender=patient.gender,
+            relationship="19",
+        )
+        if patient
+        else None,
+        service_date=today,
+    )

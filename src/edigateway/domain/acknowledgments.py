@@ -62,7 +62,7 @@ from edigateway.domain.common import DomainModel, Money
 TA1_NOTE_CODES: Final[dict[str, str]] = {
     "000": "No error",
     "001": "Interchange control numbers in ISA13 and IEA02 do not match (the ISA value is "
-           "acknowledged)",
+    "acknowledged)",
     "002": "The control standard in the ISA is not supported",
     "003": "This version of the interchange controls (ISA12) is not supported",
     "004": "The segment terminator is invalid",
@@ -258,8 +258,9 @@ class _Derived(DomainModel):
             given = data.get(key)
             if given is not None and given != value:
                 raise ValueError(f"{key} is derived from the codes as {value!r}, not {given!r}")
-        defaults = {k: v for k, v in cls._defaults({**data, **derived}).items()
-                    if data.get(k) is None}
+        defaults = {
+            k: v for k, v in cls._defaults({**data, **derived}).items() if data.get(k) is None
+        }
         return {**data, **derived, **defaults}
 
 
@@ -275,8 +276,9 @@ def _nine_digits(value: object) -> object:
     return value.zfill(9) if isinstance(value, str) and value.isdigit() else value
 
 
-InterchangeControlNumber = Annotated[str, BeforeValidator(_nine_digits),
-                                     Field(pattern=r"^[0-9]{9}$")]
+InterchangeControlNumber = Annotated[
+    str, BeforeValidator(_nine_digits), Field(pattern=r"^[0-9]{9}$")
+]
 """An ISA13 as nine digits: a TA101 written ``101`` is read as ``000000101`` so it matches
 the ISA13 we stored when sending."""
 
@@ -285,7 +287,8 @@ class InterchangeAck(_Derived):
     """A TA1: the receiver's verdict on one interchange envelope (our ISA…IEA)."""
 
     interchange_control_number: InterchangeControlNumber = Field(
-        description="TA101: the ISA13 of the interchange acknowledged")
+        description="TA101: the ISA13 of the interchange acknowledged"
+    )
     interchange_date: date = Field(description="TA102: its ISA09 date")
     interchange_time: time = Field(description="TA103: its ISA10 time")
     ack_code: InterchangeAckCode = Field(description="TA104")
@@ -317,9 +320,12 @@ class AckContext(DomainModel):
     held the error, or which segment triggered a situational rule."""
 
     name: Annotated[str, Field(min_length=1)] = Field(
-        description="CTX01-1: 'SITUATIONAL TRIGGER' or a business unit name like CLM01")
-    reference: str | None = Field(default=None, description="CTX01-2: the business unit's "
-                                  "value, e.g. the claim's patient control number")
+        description="CTX01-1: 'SITUATIONAL TRIGGER' or a business unit name like CLM01"
+    )
+    reference: str | None = Field(
+        default=None,
+        description="CTX01-2: the business unit's value, e.g. the claim's patient control number",
+    )
     segment_id: str | None = Field(default=None, description="CTX02")
     segment_position: Position | None = Field(default=None, description="CTX03")
     loop_id: str | None = Field(default=None, description="CTX04")
@@ -340,34 +346,45 @@ class AckError(_Derived):
     segment_position: Position = Field(description="IK302: position counted from ST = 1")
     loop_id: str | None = Field(default=None, description="IK303, e.g. 2300")
     segment_error_code: ErrorCode | None = Field(default=None, description="IK304")
-    segment_contexts: list[AckContext] = Field(default_factory=list,
-                                               description="CTX after IK3")
+    segment_contexts: list[AckContext] = Field(default_factory=list, description="CTX after IK3")
     element_position: Position | None = Field(default=None, description="IK401-1")
     component_position: Position | None = Field(default=None, description="IK401-2")
     repetition_position: Position | None = Field(default=None, description="IK401-3")
-    element_reference: str | None = Field(default=None, description="IK402: data element "
-                                          "dictionary number, e.g. 782")
+    element_reference: str | None = Field(
+        default=None, description="IK402: data element dictionary number, e.g. 782"
+    )
     element_error_code: ErrorCode | None = Field(default=None, description="IK403")
     bad_value: str | None = Field(default=None, description="IK404: copy of the bad value")
-    element_contexts: list[AckContext] = Field(default_factory=list,
-                                               description="CTX after IK4")
+    element_contexts: list[AckContext] = Field(default_factory=list, description="CTX after IK4")
     segment_error_description: str | None = None
     element_error_description: str | None = None
 
     @classmethod
     def _derive(cls, data: dict[str, Any]) -> dict[str, Any]:
         return {
-            "segment_error_description": describe(SEGMENT_ERROR_CODES,
-                                                  data.get("segment_error_code")),
-            "element_error_description": describe(ELEMENT_ERROR_CODES,
-                                                  data.get("element_error_code")),
+            "segment_error_description": describe(
+                SEGMENT_ERROR_CODES, data.get("segment_error_code")
+            ),
+            "element_error_description": describe(
+                ELEMENT_ERROR_CODES, data.get("element_error_code")
+            ),
         }
 
     @model_validator(mode="after")
     def _element_needs_position(self) -> AckError:
-        has_element = any(v is not None for v in (
-            self.element_reference, self.element_error_code, self.bad_value,
-            self.component_position, self.repetition_position)) or self.element_contexts
+        has_element = (
+            any(
+                v is not None
+                for v in (
+                    self.element_reference,
+                    self.element_error_code,
+                    self.bad_value,
+                    self.component_position,
+                    self.repetition_position,
+                )
+            )
+            or self.element_contexts
+        )
         if has_element and self.element_position is None:
             raise ValueError("element details (IK402–IK404, CTX) need element_position (IK401)")
         if self.element_position is not None and self.element_error_code is None:
@@ -401,11 +418,13 @@ class TransactionAck(_Derived):
 
     transaction_set_id: Annotated[str, Field(pattern=r"^[0-9]{3}$")] = Field(description="AK201")
     control_number: Annotated[str, Field(min_length=1, max_length=9)] = Field(
-        description="AK202: the ST02 acknowledged")
+        description="AK202: the ST02 acknowledged"
+    )
     implementation_guide: str | None = Field(default=None, description="AK203")
     status: TransactionAckCode = Field(description="IK501")
     error_codes: Annotated[list[ErrorCode], Field(max_length=5)] = Field(
-        default_factory=list, description="IK502–IK506")
+        default_factory=list, description="IK502–IK506"
+    )
     errors: list[AckError] = Field(default_factory=list)
     error_descriptions: list[str] = Field(default_factory=list)
 
@@ -424,17 +443,20 @@ class FunctionalAck(_Derived):
     """A 999: the verdict on one functional group we sent (AK1 … AK9)."""
 
     functional_id: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = Field(
-        description="AK101: GS01 of the group acknowledged, HC for claims")
+        description="AK101: GS01 of the group acknowledged, HC for claims"
+    )
     group_control_number: ControlNumber = Field(description="AK102: its GS06")
     version: Annotated[str, Field(min_length=1, max_length=12)] = Field(
-        description="AK103: its GS08, e.g. 005010X224A2")
+        description="AK103: its GS08, e.g. 005010X224A2"
+    )
     transactions: list[TransactionAck] = Field(default_factory=list)
     status: GroupAckCode = Field(description="AK901")
     transactions_included: Annotated[int, Field(ge=0)] = Field(description="AK902 (our GE01)")
     transactions_received: Annotated[int, Field(ge=0)] = Field(description="AK903")
     transactions_accepted: Annotated[int, Field(ge=0)] = Field(description="AK904")
     error_codes: Annotated[list[ErrorCode], Field(max_length=5)] = Field(
-        default_factory=list, description="AK905–AK909")
+        default_factory=list, description="AK905–AK909"
+    )
     error_descriptions: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -443,9 +465,16 @@ class FunctionalAck(_Derived):
         return {"error_descriptions": [describe(GROUP_ERROR_CODES, str(c)) for c in codes]}
 
     @classmethod
-    def for_transactions(cls, functional_id: str, group_control_number: str, version: str,
-                         transactions: list[TransactionAck], *, included: int | None = None,
-                         error_codes: list[str] | None = None) -> FunctionalAck:
+    def for_transactions(
+        cls,
+        functional_id: str,
+        group_control_number: str,
+        version: str,
+        transactions: list[TransactionAck],
+        *,
+        included: int | None = None,
+        error_codes: list[str] | None = None,
+    ) -> FunctionalAck:
         """The group verdict that follows from its transactions' verdicts.
 
         AK901 is A when every set was accepted without errors, E when all were accepted
@@ -466,11 +495,17 @@ class FunctionalAck(_Derived):
             status = "E"
         else:
             status = "A"
-        return cls(functional_id=functional_id, group_control_number=group_control_number,
-                   version=version, transactions=transactions, status=status,
-                   transactions_included=len(transactions) if included is None else included,
-                   transactions_received=len(transactions), transactions_accepted=accepted,
-                   error_codes=error_codes or [])
+        return cls(
+            functional_id=functional_id,
+            group_control_number=group_control_number,
+            version=version,
+            transactions=transactions,
+            status=status,
+            transactions_included=len(transactions) if included is None else included,
+            transactions_received=len(transactions),
+            transactions_accepted=accepted,
+            error_codes=error_codes or [],
+        )
 
 
 # --------------------------------------------------------------------------- 277CA
@@ -497,9 +532,9 @@ class StatusCode(DomainModel):
 
     category_code: CategoryCode = Field(description="STC01-1, code source 507")
     status_code: Annotated[str, Field(min_length=1, max_length=30)] = Field(
-        description="STC01-2, code source 508")
-    entity_code: str | None = Field(default=None, description="STC01-3, e.g. 85 billing "
-                                    "provider")
+        description="STC01-2, code source 508"
+    )
+    entity_code: str | None = Field(default=None, description="STC01-3, e.g. 85 billing provider")
 
     @property
     def description(self) -> str:
@@ -523,7 +558,8 @@ class StatusReport(DomainModel):
     """One STC segment as a whole (receiver level, provider level, or a claim's further STCs)."""
 
     codes: Annotated[list[StatusCode], Field(min_length=1, max_length=3)] = Field(
-        description="STC01, STC10, STC11")
+        description="STC01, STC10, STC11"
+    )
     status_date: date | None = Field(default=None, description="STC02")
     action_code: ActionCode | None = Field(default=None, description="STC03")
     amount: Money | None = Field(default=None, description="STC04")
@@ -534,30 +570,32 @@ class _StatusFields(_Derived):
     """The first STC of a claim or line, flattened, with the status and message derived."""
 
     category_code: CategoryCode = Field(description="STC01-1")
-    status_code: Annotated[str, Field(min_length=1, max_length=30)] = Field(
-        description="STC01-2")
+    status_code: Annotated[str, Field(min_length=1, max_length=30)] = Field(description="STC01-2")
     entity_code: str | None = Field(default=None, description="STC01-3")
     status_date: date | None = Field(default=None, description="STC02")
-    action_code: ActionCode | None = Field(default=None, description="STC03; written as WQ, "
-                                           "or U when rejected, if not given")
+    action_code: ActionCode | None = Field(
+        default=None, description="STC03; written as WQ, or U when rejected, if not given"
+    )
     amount: Money | None = Field(default=None, description="STC04: total claim charge")
     free_text: str | None = Field(default=None, description="STC12")
     additional_statuses: Annotated[list[StatusCode], Field(max_length=2)] = Field(
-        default_factory=list, description="STC10 and STC11")
-    more_reports: list[StatusReport] = Field(default_factory=list,
-                                             description="further STC segments")
+        default_factory=list, description="STC10 and STC11"
+    )
+    more_reports: list[StatusReport] = Field(
+        default_factory=list, description="further STC segments"
+    )
     status: ClaimStatus = "pending"
     message: str = ""
 
     @classmethod
     def _derive(cls, data: dict[str, Any]) -> dict[str, Any]:
         categories = [str(data.get("category_code") or "")]
-        categories += [str(_get(s, "category_code")) for s in data.get("additional_statuses")
-                       or []]
+        categories += [str(_get(s, "category_code")) for s in data.get("additional_statuses") or []]
         for report in data.get("more_reports") or []:
             categories += [str(_get(c, "category_code")) for c in _get(report, "codes") or []]
-        words = _status_words(data.get("category_code"), data.get("status_code"),
-                              data.get("entity_code"))
+        words = _status_words(
+            data.get("category_code"), data.get("status_code"), data.get("entity_code")
+        )
         if data.get("free_text"):
             words += f" — {str(data['free_text']).strip()}"
         return {"status": claim_status(categories), "message": words}
@@ -571,9 +609,11 @@ class LineAck(_StatusFields):
     """A service line's status (2220D SVC/STC), when the payer reports lines."""
 
     procedure_qualifier: Annotated[str, Field(min_length=2, max_length=2)] = Field(
-        default="AD", description="SVC01-1, AD = CDT")
+        default="AD", description="SVC01-1, AD = CDT"
+    )
     procedure_code: Annotated[str, Field(min_length=1, max_length=48)] = Field(
-        description="SVC01-2")
+        description="SVC01-2"
+    )
     modifiers: Annotated[list[str], Field(max_length=4)] = Field(default_factory=list)
     charge: Money = Field(description="SVC02")
     units: Annotated[int, Field(ge=0)] | None = Field(default=None, description="SVC07")
@@ -586,7 +626,8 @@ class ClaimAck(_StatusFields):
     """One claim's 277CA status (2000C billing provider, 2000D patient, 2200D claim)."""
 
     patient_control_number: Annotated[str, Field(min_length=1, max_length=50)] = Field(
-        description="2200D TRN02: our CLM01, echoed back")
+        description="2200D TRN02: our CLM01, echoed back"
+    )
     payer_claim_control_number: str | None = Field(default=None, description="REF*1K")
     clearinghouse_trace_number: str | None = Field(default=None, description="REF*D9")
     bill_type: str | None = Field(default=None, description="REF*BLT (institutional only)")
@@ -595,7 +636,8 @@ class ClaimAck(_StatusFields):
     billing_provider_name: str = Field(default="", description="2100C NM103")
     billing_provider_first_name: str | None = Field(default=None, description="NM104")
     billing_provider_id_qualifier: Literal["XX", "FI", "SV"] = Field(
-        default="XX", description="NM108; XX = NPI")
+        default="XX", description="NM108; XX = NPI"
+    )
     billing_provider_id: str = Field(default="", description="NM109, the NPI for XX")
     patient_last_name: str = Field(default="", description="2100D NM103")
     patient_first_name: str | None = Field(default=None, description="NM104")
@@ -622,23 +664,20 @@ class ClaimAckFile(DomainModel):
     file states (:meth:`with_totals` computes them when writing).
     """
 
-    reference: Annotated[str, Field(min_length=1, max_length=50)] = Field(
-        description="BHT03")
+    reference: Annotated[str, Field(min_length=1, max_length=50)] = Field(description="BHT03")
     created: datetime = Field(description="BHT04/BHT05")
     information_source: AckParty = Field(description="2100A NM1*PR (or AY)")
-    source_entity: Literal["PR", "AY"] = Field(default="PR", description="NM101: PR payer, "
-                                               "AY clearinghouse")
+    source_entity: Literal["PR", "AY"] = Field(
+        default="PR", description="NM101: PR payer, AY clearinghouse"
+    )
     source_trace: str = Field(description="2200A TRN02")
     received_date: date | None = Field(default=None, description="DTP*050")
     processed_date: date | None = Field(default=None, description="DTP*009")
     receiver: AckParty = Field(description="2100B NM1*41: the submitter (us)")
     receiver_trace: str = Field(description="2200B TRN02: our 837 batch (BHT03)")
-    receiver_reports: list[StatusReport] = Field(default_factory=list,
-                                                 description="2200B STC")
-    accepted_count: Annotated[int, Field(ge=0)] | None = Field(default=None,
-                                                               description="QTY*90")
-    rejected_count: Annotated[int, Field(ge=0)] | None = Field(default=None,
-                                                               description="QTY*AA")
+    receiver_reports: list[StatusReport] = Field(default_factory=list, description="2200B STC")
+    accepted_count: Annotated[int, Field(ge=0)] | None = Field(default=None, description="QTY*90")
+    rejected_count: Annotated[int, Field(ge=0)] | None = Field(default=None, description="QTY*AA")
     accepted_amount: Money | None = Field(default=None, description="AMT*YU")
     rejected_amount: Money | None = Field(default=None, description="AMT*YY")
     claims: list[ClaimAck] = Field(default_factory=list)
@@ -651,6 +690,11 @@ class ClaimAckFile(DomainModel):
         def total(claims: list[ClaimAck]) -> Decimal:
             return sum((c.amount for c in claims if c.amount is not None), Decimal("0.00"))
 
-        return self.model_copy(update={
-            "accepted_count": len(accepted), "rejected_count": len(rejected),
-            "accepted_amount": total(accepted), "rejected_amount": total(rejected)})
+        return self.model_copy(
+            update={
+                "accepted_count": len(accepted),
+                "rejected_count": len(rejected),
+                "accepted_amount": total(accepted),
+                "rejected_amount": total(rejected),
+            }
+        )

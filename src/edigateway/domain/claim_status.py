@@ -57,8 +57,18 @@ too (:mod:`edigateway.domain.code_lists`)."""
 STATUS_CODES: Final = CLAIM_STATUS_CODES
 """Claim status codes (external code source 508), shared with the 277CA reader."""
 
-StatusOutcome = Literal["paid", "denied", "finalized", "pending", "information_requested",
-                        "acknowledged", "rejected", "not_found", "request_error", "unknown"]
+StatusOutcome = Literal[
+    "paid",
+    "denied",
+    "finalized",
+    "pending",
+    "information_requested",
+    "acknowledged",
+    "rejected",
+    "not_found",
+    "request_error",
+    "unknown",
+]
 """What a coordinator does next (see the table in the module docstring)."""
 
 NOT_FOUND: Final = StatusCode(category_code="D0", status_code="35")
@@ -67,10 +77,23 @@ claim/encounter not found). Per X12 RFI 1614 it goes in the claim's own loop (22
 without STC04, so the inquirer sees *which* request found nothing."""
 
 _OUTCOMES: Final[dict[str, StatusOutcome]] = {
-    "F1": "paid", "F2": "denied", "F0": "finalized", "F3": "finalized", "F3F": "finalized",
-    "F3N": "finalized", "F4": "finalized", "A0": "acknowledged", "A1": "acknowledged",
-    "A2": "acknowledged", "A5": "acknowledged", "A3": "rejected", "A6": "rejected",
-    "A7": "rejected", "A8": "rejected", "A4": "not_found", "D0": "not_found",
+    "F1": "paid",
+    "F2": "denied",
+    "F0": "finalized",
+    "F3": "finalized",
+    "F3F": "finalized",
+    "F3N": "finalized",
+    "F4": "finalized",
+    "A0": "acknowledged",
+    "A1": "acknowledged",
+    "A2": "acknowledged",
+    "A5": "acknowledged",
+    "A3": "rejected",
+    "A6": "rejected",
+    "A7": "rejected",
+    "A8": "rejected",
+    "A4": "not_found",
+    "D0": "not_found",
 }
 
 
@@ -113,8 +136,9 @@ class StatusPayer(DomainModel):
 
     payer_id: Annotated[str, Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9]+$")]
     name: Annotated[str, Field(min_length=1, max_length=60)]
-    id_qualifier: Literal["PI", "XV"] = Field(default="PI", description="NM108: PI payer ID, "
-                                              "XV CMS plan ID")
+    id_qualifier: Literal["PI", "XV"] = Field(
+        default="PI", description="NM108: PI payer ID, XV CMS plan ID"
+    )
 
 
 class InformationReceiver(DomainModel):
@@ -123,11 +147,14 @@ class InformationReceiver(DomainModel):
 
     name: Annotated[str, Field(min_length=1, max_length=60)]
     first_name: Annotated[str | None, Field(max_length=35)] = Field(
-        default=None, description="NM104, only for a person (entity_type 1)")
-    entity_type: Literal["1", "2"] = Field(default="2", description="NM102: 1 person, "
-                                           "2 organization")
-    etin: Identifier = Field(description="NM109: the electronic transmitter ID the payer "
-                             "or clearinghouse assigned to us")
+        default=None, description="NM104, only for a person (entity_type 1)"
+    )
+    entity_type: Literal["1", "2"] = Field(
+        default="2", description="NM102: 1 person, 2 organization"
+    )
+    etin: Identifier = Field(
+        description="NM109: the electronic transmitter ID the payer or clearinghouse assigned to us"
+    )
 
 
 class ServiceProvider(DomainModel):
@@ -135,18 +162,22 @@ class ServiceProvider(DomainModel):
 
     organization_name: Annotated[str | None, Field(max_length=60)] = None
     person: PersonName | None = None
-    id_qualifier: Literal["XX", "FI", "SV"] = Field(default="XX", description="NM108: XX "
-                                                    "NPI, FI tax ID, SV payer-assigned number")
+    id_qualifier: Literal["XX", "FI", "SV"] = Field(
+        default="XX", description="NM108: XX NPI, FI tax ID, SV payer-assigned number"
+    )
     identifier: Identifier = Field(description="NM109: the NPI for XX")
 
     @model_validator(mode="after")
     def _named_and_identified(self) -> ServiceProvider:
         if not self.organization_name and self.person is None:
             raise ValueError("the provider needs an organization_name or a person name")
-        if self.id_qualifier == "XX" and not (len(self.identifier) == 10
-                                              and self.identifier.isdigit()):
-            raise ValueError(f"identifier {self.identifier!r} is not an NPI (10 digits), "
-                             "which id_qualifier XX says it is")
+        if self.id_qualifier == "XX" and not (
+            len(self.identifier) == 10 and self.identifier.isdigit()
+        ):
+            raise ValueError(
+                f"identifier {self.identifier!r} is not an NPI (10 digits), "
+                "which id_qualifier XX says it is"
+            )
         return self
 
     @property
@@ -160,8 +191,7 @@ class StatusSubscriber(DomainModel):
 
     name: PersonName
     member_id: Identifier = Field(description="NM109")
-    id_qualifier: Literal["MI", "II", "24"] = Field(default="MI", description="NM108: MI "
-                                                    "member ID")
+    id_qualifier: Literal["MI", "II", "24"] = Field(default="MI", description="NM108: MI member ID")
     date_of_birth: date | None = Field(default=None, description="DMG02 (with gender)")
     gender: Gender | None = Field(default=None, description="DMG03 (with date_of_birth)")
 
@@ -180,7 +210,8 @@ class StatusPatient(DomainModel):
     date_of_birth: date
     gender: Gender
     member_id: Annotated[str | None, Field(max_length=80)] = Field(
-        default=None, description="NM109 with NM108 MI, when the patient has their own ID")
+        default=None, description="NM109 with NM108 MI, when the patient has their own ID"
+    )
 
 
 # --------------------------------------------------------------------------- 276
@@ -190,16 +221,18 @@ class StatusLine(DomainModel):
     """A service line asked about (2210D/E) or answered (2220D/E, with paid and statuses)."""
 
     procedure_qualifier: ProcedureQualifier = Field(default="AD", description="SVC01-1")
-    procedure_code: Annotated[str, Field(min_length=1, max_length=48,
-                                         pattern=r"^[A-Za-z0-9]+$")] = Field(
-        description="SVC01-2, e.g. D2740")
+    procedure_code: Annotated[
+        str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9]+$")
+    ] = Field(description="SVC01-2, e.g. D2740")
     modifiers: Annotated[list[str], Field(max_length=4)] = Field(default_factory=list)
     charge: NonNegativeMoney = Field(description="SVC02")
     revenue_code: Annotated[str | None, Field(max_length=48)] = Field(
-        default=None, description="SVC04 (institutional)")
+        default=None, description="SVC04 (institutional)"
+    )
     units: Annotated[Decimal, Field(ge=0)] | None = Field(default=None, description="SVC07")
     line_control_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*FJ: our line item control number (837 REF*6R)")
+        default=None, description="REF*FJ: our line item control number (837 REF*6R)"
+    )
     service_start: date = Field(description="DTP*472 (the guide requires it per line)")
     service_end: date | None = Field(default=None, description="DTP*472 RD8 end date")
 
@@ -210,10 +243,18 @@ class StatusLine(DomainModel):
         return self
 
 
-TraceNumber = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9-]+$",
-                                   description="TRN02: how the 277 comes back to us")]
-PatientControlNumber = Annotated[str, Field(min_length=1, max_length=38,
-                                            pattern=r"^[A-Za-z0-9-]+$")]
+TraceNumber = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="TRN02: how the 277 comes back to us",
+    ),
+]
+PatientControlNumber = Annotated[
+    str, Field(min_length=1, max_length=38, pattern=r"^[A-Za-z0-9-]+$")
+]
 
 
 class StatusInquiry(DomainModel):
@@ -225,26 +266,35 @@ class StatusInquiry(DomainModel):
     provider: ServiceProvider
     subscriber: StatusSubscriber
     patient: StatusPatient | None = Field(
-        default=None, description="the patient when not the subscriber (2000E)")
+        default=None, description="the patient when not the subscriber (2000E)"
+    )
     patient_control_number: PatientControlNumber = Field(
-        description="REF*EJ: our CLM01, as sent on the 837")
+        description="REF*EJ: our CLM01, as sent on the 837"
+    )
     payer_claim_control_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*1K, when a 277CA or 835 gave one")
+        default=None, description="REF*1K, when a 277CA or 835 gave one"
+    )
     total_charge: NonNegativeMoney = Field(description="AMT*T3: the claim's total charge")
     service_start: date = Field(description="DTP*472: first (or only) date of service")
     service_end: date | None = Field(default=None, description="DTP*472 RD8 end date")
     bill_type: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*BLT (institutional claims)")
+        default=None, description="REF*BLT (institutional claims)"
+    )
     location_id: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*LU application or location system identifier")
+        default=None, description="REF*LU application or location system identifier"
+    )
     group_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*6P")
+        default=None, description="REF*6P"
+    )
     prescription_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*XZ (pharmacy claims)")
+        default=None, description="REF*XZ (pharmacy claims)"
+    )
     clearinghouse_trace_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*D9")
-    lines: list[StatusLine] = Field(default_factory=list,
-                                    description="lines asked about (2210D/E), if any")
+        default=None, description="REF*D9"
+    )
+    lines: list[StatusLine] = Field(
+        default_factory=list, description="lines asked about (2210D/E), if any"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> StatusInquiry:
@@ -256,23 +306,32 @@ class StatusInquiry(DomainModel):
 # --------------------------------------------------------------------------- 277
 
 
-FreeText = Annotated[str | None, Field(max_length=264, description=(
-    "STC12: not used by the 005010X212 guide, but some payers send it anyway; kept when read, "
-    "leave it empty when writing"))]
+FreeText = Annotated[
+    str | None,
+    Field(
+        max_length=264,
+        description=(
+            "STC12: not used by the 005010X212 guide, but some payers send it anyway; kept when "
+            "read, leave it empty when writing"
+        ),
+    ),
+]
 
 
 class StatusReport(DomainModel):
     """One STC segment of a claim status answer beyond the first (its own date, amounts)."""
 
     codes: Annotated[list[StatusCode], Field(min_length=1, max_length=3)] = Field(
-        description="STC01, STC10, STC11")
+        description="STC01, STC10, STC11"
+    )
     status_date: date = Field(description="STC02")
     total_charge: Money | None = Field(default=None, description="STC04")
     paid_amount: Money | None = Field(default=None, description="STC05")
     adjudication_date: date | None = Field(default=None, description="STC06")
     check_date: date | None = Field(default=None, description="STC08 remittance date")
     check_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="STC09 remittance trace number (check or EFT number)")
+        default=None, description="STC09 remittance trace number (check or EFT number)"
+    )
     free_text: FreeText = None
 
 
@@ -282,11 +341,13 @@ class LineStatus(StatusLine):
 
     paid_amount: Money = Field(description="SVC03")
     statuses: Annotated[list[StatusCode], Field(min_length=1, max_length=3)] = Field(
-        description="first STC: STC01, STC10, STC11")
+        description="first STC: STC01, STC10, STC11"
+    )
     status_date: date = Field(description="STC02")
     free_text: FreeText = None
-    more_reports: list[StatusReport] = Field(default_factory=list,
-                                             description="further STC segments")
+    more_reports: list[StatusReport] = Field(
+        default_factory=list, description="further STC segments"
+    )
 
 
 class ClaimStatusAnswer(DomainModel):
@@ -302,35 +363,45 @@ class ClaimStatusAnswer(DomainModel):
     provider: ServiceProvider
     subscriber: PersonName = Field(description="2100D NM1*IL")
     member_id: Identifier = Field(description="2100D NM109")
-    member_id_qualifier: Literal["MI", "II", "24"] = Field(default="MI",
-                                                           description="2100D NM108")
-    patient: PersonName | None = Field(default=None, description="2100E NM1*QC, when the "
-                                       "patient is not the subscriber")
+    member_id_qualifier: Literal["MI", "II", "24"] = Field(default="MI", description="2100D NM108")
+    patient: PersonName | None = Field(
+        default=None, description="2100E NM1*QC, when the patient is not the subscriber"
+    )
     statuses: Annotated[list[StatusCode], Field(min_length=1, max_length=3)] = Field(
-        description="first STC: STC01, STC10, STC11")
+        description="first STC: STC01, STC10, STC11"
+    )
     status_date: date = Field(description="STC02: when this status took effect")
-    total_charge: Money | None = Field(default=None, description="STC04 (only when the "
-                                       "claim was found)")
+    total_charge: Money | None = Field(
+        default=None, description="STC04 (only when the claim was found)"
+    )
     paid_amount: Money | None = Field(default=None, description="STC05")
     adjudication_date: date | None = Field(default=None, description="STC06")
     check_date: date | None = Field(default=None, description="STC08 remittance date")
     check_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="STC09 remittance trace number (check or EFT number)")
+        default=None, description="STC09 remittance trace number (check or EFT number)"
+    )
     free_text: FreeText = None
-    more_reports: list[StatusReport] = Field(default_factory=list,
-                                             description="further STC segments")
+    more_reports: list[StatusReport] = Field(
+        default_factory=list, description="further STC segments"
+    )
     payer_claim_control_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*1K")
+        default=None, description="REF*1K"
+    )
     patient_control_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*EJ: our CLM01 echoed")
-    bill_type: Annotated[str | None, Field(max_length=50)] = Field(default=None,
-                                                                  description="REF*BLT")
+        default=None, description="REF*EJ: our CLM01 echoed"
+    )
+    bill_type: Annotated[str | None, Field(max_length=50)] = Field(
+        default=None, description="REF*BLT"
+    )
     prescription_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*XZ")
-    voucher_id: Annotated[str | None, Field(max_length=50)] = Field(default=None,
-                                                                   description="REF*VV")
+        default=None, description="REF*XZ"
+    )
+    voucher_id: Annotated[str | None, Field(max_length=50)] = Field(
+        default=None, description="REF*VV"
+    )
     clearinghouse_trace_number: Annotated[str | None, Field(max_length=50)] = Field(
-        default=None, description="REF*D9")
+        default=None, description="REF*D9"
+    )
     service_start: date | None = Field(default=None, description="DTP*472")
     service_end: date | None = Field(default=None, description="DTP*472 RD8 end date")
     lines: list[LineStatus] = Field(default_factory=list)

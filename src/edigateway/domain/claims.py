@@ -53,8 +53,29 @@ PayerResponsibility = Literal["P", "S", "T", "A", "B", "C", "D", "E", "F", "G", 
 """SBR01: primary, secondary, tertiary, payer 4–11 (A–H), unknown."""
 
 ClaimFilingIndicator = Literal[
-    "11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM",
-    "LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "AM",
+    "BL",
+    "CH",
+    "CI",
+    "DS",
+    "FI",
+    "HM",
+    "LM",
+    "MA",
+    "MB",
+    "MC",
+    "OF",
+    "TV",
+    "VA",
+    "WC",
+    "ZZ",
 ]
 """SBR09: CI commercial, MC Medicaid, HM HMO, 12 PPO, BL Blue Cross/Blue Shield, …"""
 
@@ -73,7 +94,20 @@ AdjustmentGroup = Literal["CO", "CR", "OA", "PI", "PR"]
 patient responsibility."""
 
 AttachmentReportType = Literal[
-    "B4", "DA", "DG", "EB", "OZ", "P6", "RB", "RR", "04", "07", "09", "PN", "PO", "RX",
+    "B4",
+    "DA",
+    "DG",
+    "EB",
+    "OZ",
+    "P6",
+    "RB",
+    "RR",
+    "04",
+    "07",
+    "09",
+    "PN",
+    "PO",
+    "RX",
 ]
 """PWK01: B4 referral form, DA dental models, DG diagnostic report, EB explanation of benefits,
 OZ support data for claim, P6 periodontal charts, RB radiology films, RR radiology reports,
@@ -109,8 +143,9 @@ DiagnosisCodeSet = Literal["ICD-10-CM", "ICD-9-CM"]
 """The code set of a diagnosis (HI01-1: ABK/ABF ICD-10-CM, BK/BF ICD-9-CM). Dental
 diagnoses are ICD-10-CM; ICD-9-CM is read for old claims."""
 
-PricingMethod = Literal["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11",
-                        "12", "13", "14"]
+PricingMethod = Literal[
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14"
+]
 """HCP01 pricing methodology: 00 zero pricing (not covered), 01 priced as billed at 100 %,
 02 priced at the standard fee schedule, 03 priced at a contractual percentage, 04 bundled
 pricing, 05 peer review pricing, 06 per diem, 07 flat rate, 08 combination, 09 maternity,
@@ -336,8 +371,9 @@ class Diagnosis(DomainModel):
     not ``K02.52``); clean-claim edit E014 checks its format.
     """
 
-    code: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9.]+$",
-                               examples=["K0252"])]
+    code: Annotated[
+        str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9.]+$", examples=["K0252"])
+    ]
     code_set: DiagnosisCodeSet = "ICD-10-CM"
 
 
@@ -349,15 +385,17 @@ class Repricing(DomainModel):
     allowed_amount: Money = Field(description="HCP02 repriced allowed amount")
     saving_amount: Money | None = Field(default=None, description="HCP03 repriced saving")
     organization_id: Annotated[str | None, Field(min_length=1, max_length=50)] = Field(
-        default=None, description="HCP04 repricing organization identifier")
+        default=None, description="HCP04 repricing organization identifier"
+    )
     rate: Money | None = Field(default=None, description="HCP05 per diem or flat rate amount")
     apg_code: Annotated[str | None, Field(min_length=1, max_length=50)] = Field(
-        default=None, description="HCP06 approved ambulatory patient group code")
+        default=None, description="HCP06 approved ambulatory patient group code"
+    )
     apg_amount: Money | None = Field(default=None, description="HCP07 approved APG amount")
-    unit: Literal["DA", "UN"] | None = Field(default=None,
-                                             description="HCP11 DA days, UN units")
+    unit: Literal["DA", "UN"] | None = Field(default=None, description="HCP11 DA days, UN units")
     quantity: Annotated[Decimal | None, Field(ge=0, max_digits=15)] = Field(
-        default=None, description="HCP12 approved quantity (with HCP11)")
+        default=None, description="HCP12 approved quantity (with HCP11)"
+    )
     reject_reason: RepricingReject | None = Field(default=None, description="HCP13")
     policy_compliance: PolicyCompliance | None = Field(default=None, description="HCP14")
     exception: RepricingException | None = Field(default=None, description="HCP15")
@@ -374,16 +412,16 @@ class LineRepricing(Repricing):
     approved when it is not the one billed (HCP09/HCP10)."""
 
     procedure_qualifier: Literal["AD", "ER", "HC", "HP", "IV", "WK"] | None = Field(
-        default=None, description="HCP09: AD dental (CDT), HC HCPCS, …")
-    procedure_code: Annotated[str | None, Field(min_length=1, max_length=48,
-                                                pattern=r"^[A-Z0-9]+$")] = Field(
-        default=None, description="HCP10 approved procedure code")
+        default=None, description="HCP09: AD dental (CDT), HC HCPCS, …"
+    )
+    procedure_code: Annotated[
+        str | None, Field(min_length=1, max_length=48, pattern=r"^[A-Z0-9]+$")
+    ] = Field(default=None, description="HCP10 approved procedure code")
 
     @model_validator(mode="after")
     def _procedure_with_qualifier(self) -> LineRepricing:
         if (self.procedure_qualifier is None) != (self.procedure_code is None):
-            raise ValueError("procedure_qualifier and procedure_code go together "
-                             "(HCP09 and HCP10)")
+            raise ValueError("procedure_qualifier and procedure_code go together (HCP09 and HCP10)")
         return self
 
 
@@ -398,8 +436,9 @@ class ServiceLine(DomainModel):
     """One procedure on the claim (2400: LX, SV3, TOO, DTP, REF)."""
 
     procedure_code: ProcedureCode
-    modifiers: Annotated[list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]],
-                         Field(max_length=4)] = Field(default_factory=list)
+    modifiers: Annotated[
+        list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]], Field(max_length=4)
+    ] = Field(default_factory=list)
     description: Annotated[str | None, Field(max_length=80)] = None
     charge: NonNegativeMoney
     place_of_service: Annotated[str | None, Field(pattern=r"^[0-9]{2}$")] = None
@@ -411,12 +450,17 @@ class ServiceLine(DomainModel):
         default=None, description="DTP*441: when the replaced prosthesis was placed"
     )
     quantity: Annotated[int, Field(ge=1, le=99)] = Field(
-        default=1, description="SV306 procedure count; 1 is never sent (a missing SV306 "
-        "means 1, and X12 RFI 1866 prohibits reporting 1)")
-    diagnosis_pointers: Annotated[list[Annotated[int, Field(ge=1, le=12)]],
-                                  Field(max_length=12)] = Field(
-        default_factory=list, description="SV311: positions (1 = principal) in the claim's "
-        "diagnoses that this line treats, at most 4 (edit E015)")
+        default=1,
+        description="SV306 procedure count; 1 is never sent (a missing SV306 "
+        "means 1, and X12 RFI 1866 prohibits reporting 1)",
+    )
+    diagnosis_pointers: Annotated[
+        list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)
+    ] = Field(
+        default_factory=list,
+        description="SV311: positions (1 = principal) in the claim's "
+        "diagnoses that this line treats, at most 4 (edit E015)",
+    )
     teeth: Annotated[list[ToothDetail], Field(max_length=32)] = Field(default_factory=list)
     service_date: date | None = None
     line_control_number: Annotated[
@@ -424,8 +468,9 @@ class ServiceLine(DomainModel):
     ] = None
     predetermination_number: Annotated[str | None, Field(max_length=50)] = None
     prior_authorization: Annotated[str | None, Field(max_length=50)] = None
-    sales_tax: NonNegativeMoney | None = Field(default=None,
-                                              description="AMT*T: sales tax on this line")
+    sales_tax: NonNegativeMoney | None = Field(
+        default=None, description="AMT*T: sales tax on this line"
+    )
     repricing: LineRepricing | None = Field(default=None, description="2400 HCP")
     rendering_provider: RenderingProvider | None = None
     adjudications: list[LineAdjudication] = Field(
@@ -449,8 +494,11 @@ class Claim(DomainModel):
     frequency: FrequencyCode = "1"
     payer_claim_control_number: Annotated[
         str | None,
-        Field(max_length=50, description="REF*F8: the payer's number for the claim replaced "
-              "or voided (required for frequency 7 and 8)"),
+        Field(
+            max_length=50,
+            description="REF*F8: the payer's number for the claim replaced "
+            "or voided (required for frequency 7 and 8)",
+        ),
     ] = None
     total_charge: NonNegativeMoney
     place_of_service: Annotated[str, Field(pattern=r"^[0-9]{2}$")] = "11"
@@ -479,22 +527,20 @@ class Claim(DomainModel):
     ] = None
     accident: Accident | None = None
     orthodontics: Orthodontics | None = None
-    missing_teeth: Annotated[list[MissingTooth], Field(max_length=35)] = Field(
-        default_factory=list
-    )
+    missing_teeth: Annotated[list[MissingTooth], Field(max_length=35)] = Field(default_factory=list)
     attachments: Annotated[list[Attachment], Field(max_length=10)] = Field(default_factory=list)
     patient_amount_paid: NonNegativeMoney | None = None
     note: Annotated[str | None, Field(max_length=80)] = None
     diagnoses: Annotated[list[Diagnosis], Field(max_length=12)] = Field(
-        default_factory=list, description="2300 HI: the principal diagnosis first, then the "
-        "others; the 837D carries four (edit E014)")
+        default_factory=list,
+        description="2300 HI: the principal diagnosis first, then the "
+        "others; the 837D carries four (edit E014)",
+    )
     repricing: Repricing | None = Field(default=None, description="2300 HCP")
     clearinghouse_trace_number: Annotated[
         str | None, Field(max_length=50, description="REF*D9, set by a clearinghouse")
     ] = None
-    other_payers: Annotated[list[OtherPayer], Field(max_length=10)] = Field(
-        default_factory=list
-    )
+    other_payers: Annotated[list[OtherPayer], Field(max_length=10)] = Field(default_factory=list)
     lines: Annotated[list[ServiceLine], Field(min_length=1)]
 
     @property

@@ -26,20 +26,24 @@ def split_claim(claim: Claim, max_lines: int) -> list[Claim]:
     """``claim`` itself when it fits, else its parts of at most ``max_lines`` lines."""
     if len(claim.lines) <= max_lines:
         return [claim]
-    chunks = [claim.lines[i:i + max_lines] for i in range(0, len(claim.lines), max_lines)]
+    chunks = [claim.lines[i : i + max_lines] for i in range(0, len(claim.lines), max_lines)]
     problems = _unsplittable(claim, len(chunks))
     if problems:
         raise CleanClaimError(problems)
     parts: list[Claim] = []
     for number, lines in enumerate(chunks, start=1):
         others = [_part_of(other, lines) for other in claim.other_payers]
-        parts.append(claim.model_copy(update={
-            "patient_control_number": f"{claim.patient_control_number}-{number}",
-            "total_charge": sum((line.charge for line in lines), Decimal("0.00")),
-            "lines": lines,
-            "other_payers": others,
-            "patient_amount_paid": claim.patient_amount_paid if number == 1 else None,
-        }))
+        parts.append(
+            claim.model_copy(
+                update={
+                    "patient_control_number": f"{claim.patient_control_number}-{number}",
+                    "total_charge": sum((line.charge for line in lines), Decimal("0.00")),
+                    "lines": lines,
+                    "other_payers": others,
+                    "patient_amount_paid": claim.patient_amount_paid if number == 1 else None,
+                }
+            )
+        )
     return [Claim.model_validate(part.model_dump()) for part in parts]
 
 
@@ -54,43 +58,68 @@ def part_parent(pcn: str) -> tuple[str, int] | None:
 
 def _part_of(other: OtherPayer, lines: list) -> OtherPayer:  # type: ignore[type-arg]
     paid = sum(
-        (adj.paid for line in lines for adj in line.adjudications
-         if adj.payer_id == other.payer.payer_id),
+        (
+            adj.paid
+            for line in lines
+            for adj in line.adjudications
+            if adj.payer_id == other.payer.payer_id
+        ),
         Decimal("0.00"),
     )
-    return other.model_copy(update={
-        "paid_amount": paid if other.paid_amount is not None else None,
-        "remaining_patient_liability": None,
-    })
+    return other.model_copy(
+        update={
+            "paid_amount": paid if other.paid_amount is not None else None,
+            "remaining_patient_liability": None,
+        }
+    )
 
 
 def _unsplittable(claim: Claim, parts: int) -> list[EditFailure]:
     pcn = claim.patient_control_number
     failures: list[EditFailure] = []
     if len(f"{pcn}-{parts}") > MAX_PCN_LENGTH:
-        failures.append(EditFailure(
-            "E090", pcn, "patient_control_number",
-            f"the claim has {len(claim.lines)} lines and must be split into {parts} claims, "
-            f"but '{pcn}-{parts}' would be longer than {MAX_PCN_LENGTH} characters"))
+        failures.append(
+            EditFailure(
+                "E090",
+                pcn,
+                "patient_control_number",
+                f"the claim has {len(claim.lines)} lines and must be split into {parts} claims, "
+                f"but '{pcn}-{parts}' would be longer than {MAX_PCN_LENGTH} characters",
+            )
+        )
     if claim.repricing is not None:
-        failures.append(EditFailure(
-            "E090", pcn, "repricing",
-            f"the claim has {len(claim.lines)} lines and must be split, but its repricing "
-            "(HCP) is for the whole claim and cannot be divided between the parts; send the "
-            "claim unsplit to the repricer or split it yourself"))
+        failures.append(
+            EditFailure(
+                "E090",
+                pcn,
+                "repricing",
+                f"the claim has {len(claim.lines)} lines and must be split, but its repricing "
+                "(HCP) is for the whole claim and cannot be divided between the parts; send the "
+                "claim unsplit to the repricer or split it yourself",
+            )
+        )
     for index, other in enumerate(claim.other_payers):
         itemised = sum(
-            (adj.paid for line in claim.lines for adj in line.adjudications
-             if adj.payer_id == other.payer.payer_id),
+            (
+                adj.paid
+                for line in claim.lines
+                for adj in line.adjudications
+                if adj.payer_id == other.payer.payer_id
+            ),
             Decimal("0.00"),
         )
         if other.claim_adjustments or (
             other.paid_amount is not None and other.paid_amount != itemised
         ):
-            failures.append(EditFailure(
-                "E090", pcn, f"other_payers.{index}",
-                f"the claim has {len(claim.lines)} lines and must be split, but payer "
-                f"{other.payer.name}'s payment is not itemised per line (2430), so it "
-                "cannot be divided between the parts; send line adjudications or "
-                "split the claim yourself"))
+            failures.append(
+                EditFailure(
+                    "E090",
+                    pcn,
+                    f"other_payers.{index}",
+                    f"the claim has {len(claim.lines)} lines and must be split, but payer "
+                    f"{other.payer.name}'s payment is not itemised per line (2430), so it "
+                    "cannot be divided between the parts; send line adjudications or "
+                    "split the claim yourself",
+                )
+            )
     return failures

@@ -42,8 +42,12 @@ CLAIM_STATE_EVENTS: Final[dict[str, EventType]] = {
 }
 """The state a claim moves to → its event; any other move is ``claim.changed``."""
 
-STAGE: Final[dict[str, str]] = {"ch_accepted": "clearinghouse", "ch_rejected": "clearinghouse",
-                                "payer_accepted": "payer", "payer_rejected": "payer"}
+STAGE: Final[dict[str, str]] = {
+    "ch_accepted": "clearinghouse",
+    "ch_rejected": "clearinghouse",
+    "payer_accepted": "payer",
+    "payer_rejected": "payer",
+}
 """Who accepted or rejected a claim: the clearinghouse (999/TA1) or the payer (277CA)."""
 
 

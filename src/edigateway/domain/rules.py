@@ -188,18 +188,79 @@ MAX_SURFACES = 5
 ORAL_CAVITY_AREAS = frozenset({"00", "01", "02", "09", "10", "20", "30", "40", "L", "R"})
 """Oral cavity designation codes (SV304, code source 135)."""
 
-US_STATES = frozenset({
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
-    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
-    "VA", "WA", "WV", "WI", "WY", "DC", "AS", "GU", "MP", "PR", "VI", "UM", "FM", "MH", "PW",
-    "AA", "AE", "AP",
-})
+US_STATES = frozenset(
+    {
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "DC",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+        "UM",
+        "FM",
+        "MH",
+        "PW",
+        "AA",
+        "AE",
+        "AP",
+    }
+)
 """USPS codes: the states, DC, the territories and freely associated states, and the
 military post codes (AA, AE, AP)."""
 
-CANADIAN_PROVINCES = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC",
-                                "SK", "YT"})
+CANADIAN_PROVINCES = frozenset(
+    {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
+)
 
 _CDT = re.compile(r"^D\d{4}$")
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
@@ -228,16 +289,20 @@ def npi_problem(npi: str) -> str | None:
     """E001: why ``npi`` is not a valid NPI, or ``None``."""
     if npi_is_valid(npi):
         return None
-    return (f"NPI {npi} is not a valid NPI (its check digit is wrong); check it against the "
-            "NPPES registry")
+    return (
+        f"NPI {npi} is not a valid NPI (its check digit is wrong); check it against the "
+        "NPPES registry"
+    )
 
 
 def tooth_problem(tooth: str) -> str | None:
     """E020: why ``tooth`` is not an ADA tooth designation, or ``None``."""
     if tooth in VALID_TEETH:
         return None
-    return (f"tooth {tooth} is not a valid tooth number (use 1–32, A–T, or 51–82 / AS–TS for "
-            "supernumerary teeth)")
+    return (
+        f"tooth {tooth} is not a valid tooth number (use 1–32, A–T, or 51–82 / AS–TS for "
+        "supernumerary teeth)"
+    )
 
 
 def surface_problems(tooth: str, surfaces: Sequence[str]) -> list[tuple[str, str]]:
@@ -245,11 +310,25 @@ def surface_problems(tooth: str, surfaces: Sequence[str]) -> list[tuple[str, str
     found: list[tuple[str, str]] = []
     unknown = [s for s in surfaces if s not in SURFACES]
     if unknown:
-        found.append(("V102", (f"tooth {tooth}: {', '.join(unknown)} is not a tooth surface "
-                              "(M, O, D, B, F, L or I)")))
+        found.append(
+            (
+                "V102",
+                (
+                    f"tooth {tooth}: {', '.join(unknown)} is not a tooth surface "
+                    "(M, O, D, B, F, L or I)"
+                ),
+            )
+        )
     if len(surfaces) > MAX_SURFACES:
-        found.append(("V102", (f"tooth {tooth} lists {len(surfaces)} surfaces; at most "
-                              f"{MAX_SURFACES} can be reported")))
+        found.append(
+            (
+                "V102",
+                (
+                    f"tooth {tooth} lists {len(surfaces)} surfaces; at most "
+                    f"{MAX_SURFACES} can be reported"
+                ),
+            )
+        )
     if len(set(surfaces)) != len(surfaces):
         found.append(("E021", f"tooth {tooth} lists a surface twice ({''.join(surfaces)})"))
     return found
@@ -259,16 +338,20 @@ def area_problem(area: str) -> str | None:
     """V103: why ``area`` is not an oral cavity designation, or ``None``."""
     if area in ORAL_CAVITY_AREAS:
         return None
-    return (f"{area} is not an oral cavity designation (00 whole mouth, 01/02 arches, 09 other, "
-            "10/20/30/40 quadrants, L/R sides)")
+    return (
+        f"{area} is not an oral cavity designation (00 whole mouth, 01/02 arches, 09 other, "
+        "10/20/30/40 quadrants, L/R sides)"
+    )
 
 
 def taxonomy_problem(code: str) -> str | None:
     """V104: why ``code`` is not shaped like a provider taxonomy code, or ``None``."""
     if _TAXONOMY.match(code):
         return None
-    return (f"{code} is not a provider taxonomy code (10 characters ending in X, e.g. "
-            "1223G0001X for a general dentist)")
+    return (
+        f"{code} is not a provider taxonomy code (10 characters ending in X, e.g. "
+        "1223G0001X for a general dentist)"
+    )
 
 
 def state_problem(state: str, country: str = "") -> str | None:
@@ -280,8 +363,9 @@ def state_problem(state: str, country: str = "") -> str | None:
     if country in ("", "US"):
         if state in US_STATES:
             return None
-        return (f"{state} is not a US state code (two letters as the USPS uses them, "
-                "e.g. IL, DC, PR)")
+        return (
+            f"{state} is not a US state code (two letters as the USPS uses them, e.g. IL, DC, PR)"
+        )
     if country == "CA" and state not in CANADIAN_PROVINCES:
         return f"{state} is not a Canadian province or territory code"
     return None
@@ -324,14 +408,26 @@ class CdtList:
         """E016 (unknown) or E017 (not in effect ``on`` the date of service), or ``None``."""
         known = self.codes.get(code)
         if known is None:
-            return ("E016", (f"{code} is not in the CDT code list loaded from "
-                            f"{self.source or 'the ADA file'}"))
+            return (
+                "E016",
+                (f"{code} is not in the CDT code list loaded from {self.source or 'the ADA file'}"),
+            )
         if on is not None and known.deleted is not None and known.deleted <= on:
-            return ("E017", (f"{code} was deleted from CDT on {known.deleted.isoformat()}, "
-                            f"before the date of service {on.isoformat()}"))
+            return (
+                "E017",
+                (
+                    f"{code} was deleted from CDT on {known.deleted.isoformat()}, "
+                    f"before the date of service {on.isoformat()}"
+                ),
+            )
         if on is not None and known.effective is not None and known.effective > on:
-            return ("E017", (f"{code} takes effect on {known.effective.isoformat()}, after the "
-                            f"date of service {on.isoformat()}"))
+            return (
+                "E017",
+                (
+                    f"{code} takes effect on {known.effective.isoformat()}, after the "
+                    f"date of service {on.isoformat()}"
+                ),
+            )
         return None
 
 
@@ -349,25 +445,33 @@ class AdjustmentCodes:
 
     def carc_problem(self, code: str, on: date | None) -> str | None:
         """V106: an unknown CARC, or one not in effect ``on`` the file's date."""
-        return _dated_problem("adjustment reason code (CARC)", self.carc.get(code), code, on,
-                              "")
+        return _dated_problem("adjustment reason code (CARC)", self.carc.get(code), code, on, "")
 
     def rarc_problem(self, code: str, on: date | None) -> str | None:
         """V107: an unknown RARC, or one not in effect ``on`` the file's date."""
-        return _dated_problem("remark code (RARC)", self.rarc.get(code), code, on,
-                              " (our list holds the active M, MA and N codes through N812: a "
-                              "newer or a deactivated code is not in it)")
+        return _dated_problem(
+            "remark code (RARC)",
+            self.rarc.get(code),
+            code,
+            on,
+            " (our list holds the active M, MA and N codes through N812: a "
+            "newer or a deactivated code is not in it)",
+        )
 
 
-def _dated_problem(kind: str, known: DatedCode | None, code: str, on: date | None,
-                   unknown_note: str) -> str | None:
+def _dated_problem(
+    kind: str, known: DatedCode | None, code: str, on: date | None, unknown_note: str
+) -> str | None:
     if known is None:
         return f"{code} is not a published {kind}{unknown_note}"
     if on is not None and known.deleted is not None and known.deleted <= on:
-        return (f"{kind} {code} was deactivated on {known.deleted.isoformat()}, before this "
-                f"file's date {on.isoformat()}")
+        return (
+            f"{kind} {code} was deactivated on {known.deleted.isoformat()}, before this "
+            f"file's date {on.isoformat()}"
+        )
     if on is not None and known.effective is not None and known.effective > on:
-        return (f"{kind} {code} takes effect on {known.effective.isoformat()}, after this "
-                f"file's date {on.isoformat()}")
+        return (
+            f"{kind} {code} takes effect on {known.effective.isoformat()}, after this "
+            f"file's date {on.isoformat()}"
+        )
     return None
-

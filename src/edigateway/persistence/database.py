@@ -63,12 +63,19 @@ class Database:
         self.engine = engine
         self.phi = phi or PhiCipher(Keyring.generate())
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._one_at_a_time = (threading.RLock() if engine.dialect.name == "sqlite"
-                               else contextlib.nullcontext())
+        self._one_at_a_time = (
+            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @classmethod
-    def connect(cls, url: str, *, schema: str | None = None, phi: PhiCipher | None = None,
-                **engine_options: Any) -> Database:
+    def connect(
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        phi: PhiCipher | None = None,
+        **engine_options: Any,
+    ) -> Database:
         """Open ``url``; a SQLite file is created private (0600, its folder 0700: it
         holds PHI). ``schema`` (PostgreSQL) sets the search path, which the tests use to
         give every test its own schema."""
@@ -113,8 +120,9 @@ class Database:
                 finally:
                     _foreign_keys(connection, on=True)
         except SQLAlchemyError as exc:
-            raise PersistenceError(f"migrating {_safe(str(self.engine.url))} failed: {exc}"
-                                   ) from exc
+            raise PersistenceError(
+                f"migrating {_safe(str(self.engine.url))} failed: {exc}"
+            ) from exc
 
     @functools.cached_property
     def head(self) -> str | None:

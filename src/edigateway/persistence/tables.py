@@ -46,7 +46,7 @@ class Cents(TypeDecorator[Decimal]):
         """Decimal → cents; refuses amounts with fractions of a cent."""
         if value is None:
             return None
-        cents = (value / CENT)
+        cents = value / CENT
         if cents != cents.to_integral_value():
             msg = f"{value} has fractions of a cent"
             raise ValueError(msg)
@@ -238,8 +238,7 @@ class RemittanceLineRow(Base):
 
     __tablename__ = "remittance_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
-    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"),
-                                                     index=True)
+    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"), index=True)
     claim_line_number: Mapped[int | None] = mapped_column(Integer)
     procedure_code: Mapped[str] = mapped_column(String(48))
     charge: Mapped[Decimal] = mapped_column(Cents)
@@ -255,8 +254,7 @@ class RemittanceAdjustmentRow(Base):
 
     __tablename__ = "remittance_adjustments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"),
-                                                     index=True)
+    remittance_claim_id: Mapped[int] = mapped_column(ForeignKey("remittance_claims.id"), index=True)
     remittance_line_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_lines.id"))
     group_code: Mapped[str] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(String(5))
@@ -288,7 +286,8 @@ class PostingRow(Base):
     remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittances.id"), index=True)
     """The payment it came from; ``None`` for a person's write-off or transfer."""
     remittance_claim_id: Mapped[int | None] = mapped_column(
-        ForeignKey("remittance_claims.id"), index=True)
+        ForeignKey("remittance_claims.id"), index=True
+    )
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     """Written but not counted: its claim payment waits for a person (migration 0011)."""
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -425,9 +424,14 @@ class InboundQuarantineRow(Base):
 
     __tablename__ = "inbound_quarantine"
     __table_args__ = (
-        Index("uq_inbound_quarantine_live", "clearinghouse", "remote_name", unique=True,
-              sqlite_where=text("released_at IS NULL"),
-              postgresql_where=text("released_at IS NULL")),
+        Index(
+            "uq_inbound_quarantine_live",
+            "clearinghouse",
+            "remote_name",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     clearinghouse: Mapped[str] = mapped_column(String(40))

@@ -167,8 +167,10 @@ def _open(session: Session, rows: list[dict[str, Any]]) -> None:
             session.execute(update(WorkItemRow), updates)
     fresh = [row for row in ordered if id(row) not in updated]
     if fresh:
-        opened = session.scalars(table_of(WorkItemRow).insert().returning(WorkItemRow.id),
-                                 fresh).all()
-        items = session.scalars(select(WorkItemRow).where(WorkItemRow.id.in_(opened))
-                                .order_by(WorkItemRow.id)).all()
+        opened = session.scalars(
+            table_of(WorkItemRow).insert().returning(WorkItemRow.id), fresh
+        ).all()
+        items = session.scalars(
+            select(WorkItemRow).where(WorkItemRow.id.in_(opened)).order_by(WorkItemRow.id)
+        ).all()
         work_items_changed(session, items, at=fresh[0]["created_at"])

@@ -63,11 +63,21 @@ def check_claim(claim: ClaimPayment) -> list[Imbalance]:
     for number, service in enumerate(claim.services, start=1):
         expected = service.charge - _sum([a.amount for a in service.adjustments])
         if expected != service.paid:
-            problems.append(Imbalance(
-                "service", service.source_position, pcn, expected, service.paid,
-                f"claim {pcn} service {number} ({service.procedure_code}): charge "
-                f"{service.charge} − adjustments = {expected}, but the payer says it paid "
-                f"{service.paid} (SVC03)", "SVC", "2110", "SVC03"))
+            problems.append(
+                Imbalance(
+                    "service",
+                    service.source_position,
+                    pcn,
+                    expected,
+                    service.paid,
+                    f"claim {pcn} service {number} ({service.procedure_code}): charge "
+                    f"{service.charge} − adjustments = {expected}, but the payer says it paid "
+                    f"{service.paid} (SVC03)",
+                    "SVC",
+                    "2110",
+                    "SVC03",
+                )
+            )
     expected = claim.charge - claim_adjustment_total(claim)
     interest = claim.interest or ZERO
     if claim.paid not in (expected, expected + interest):
@@ -87,23 +97,40 @@ def _claim_imbalance(claim: ClaimPayment, expected: Decimal, interest: Decimal) 
     pcn = claim.patient_control_number
     if claim.services:
         lines_paid = _sum([s.paid for s in claim.services]) - _sum(
-            [a.amount for a in claim.adjustments])
+            [a.amount for a in claim.adjustments]
+        )
         lines_charge = _sum([s.charge for s in claim.services])
         if claim.paid in (lines_paid, lines_paid + interest) and claim.charge != lines_charge:
             return Imbalance(
-                "claim", claim.source_position, pcn, lines_charge, claim.charge,
+                "claim",
+                claim.source_position,
+                pcn,
+                lines_charge,
+                claim.charge,
                 f"claim {pcn}: charge {claim.charge} − adjustments = {expected}, but the "
                 f"payer says it paid {claim.paid}; the payment agrees with the service lines, "
                 f"the charge (CLP03) does not: the lines' charges add up to {lines_charge}",
-                "CLP", "2100", "CLP03")
+                "CLP",
+                "2100",
+                "CLP03",
+            )
     return Imbalance(
-        "claim", claim.source_position, pcn, expected, claim.paid,
+        "claim",
+        claim.source_position,
+        pcn,
+        expected,
+        claim.paid,
         f"claim {pcn}: charge {claim.charge} − adjustments = {expected}, but the payer "
-        f"says it paid {claim.paid} (CLP04)", "CLP", "2100", "CLP04")
+        f"says it paid {claim.paid} (CLP04)",
+        "CLP",
+        "2100",
+        "CLP04",
+    )
 
 
-def check_payment(remittance: Remittance, claims_paid: Decimal,
-                  provider_adjustments: list[ProviderAdjustment]) -> list[Imbalance]:
+def check_payment(
+    remittance: Remittance, claims_paid: Decimal, provider_adjustments: list[ProviderAdjustment]
+) -> list[Imbalance]:
     """The payment-level check, from running totals (a streaming reader keeps no claims).
 
     ``claims_paid`` is Σ CLP04 of the remittance. The check total BPR02 is what is blamed
@@ -116,11 +143,20 @@ def check_payment(remittance: Remittance, claims_paid: Decimal,
         payment = -payment
     if claims_paid - plb == payment:
         return []
-    return [Imbalance(
-        "payment", remittance.source_position, None, claims_paid - plb, payment,
-        f"payment {remittance.trace_number}: claims paid {claims_paid} − provider adjustments "
-        f"{plb} = {claims_paid - plb}, but the payment amount (BPR02) is {payment}",
-        "BPR", "HEADER", "BPR02")]
+    return [
+        Imbalance(
+            "payment",
+            remittance.source_position,
+            None,
+            claims_paid - plb,
+            payment,
+            f"payment {remittance.trace_number}: claims paid {claims_paid} − provider adjustments "
+            f"{plb} = {claims_paid - plb}, but the payment amount (BPR02) is {payment}",
+            "BPR",
+            "HEADER",
+            "BPR02",
+        )
+    ]
 
 
 def check_remittance(remittance: Remittance) -> list[Imbalance]:

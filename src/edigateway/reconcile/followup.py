@@ -18,7 +18,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-120", 91, 120),
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-120", 91, 120),
     ("120+", 121, None),
 )
 ZERO = Decimal("0.00")
@@ -90,8 +93,9 @@ def aging(claims: Iterable[OpenClaim], *, today: date) -> AgingReport:
     for claim in claims:
         if claim.outstanding <= ZERO:
             continue
-        row = rows.setdefault((claim.payer_id, claim.payer_name),
-                              AgingRow(claim.payer_id, claim.payer_name))
+        row = rows.setdefault(
+            (claim.payer_id, claim.payer_name), AgingRow(claim.payer_id, claim.payer_name)
+        )
         start = claim.aged_from or today
         row.buckets[bucket_for((today - start).days)] += claim.outstanding
         row.claims += 1
@@ -109,8 +113,9 @@ class FilingAlert:
     expired: bool
 
 
-def timely_filing_alerts(claims: Iterable[OpenClaim], *, today: date, warn_days: int = 30
-                         ) -> list[FilingAlert]:
+def timely_filing_alerts(
+    claims: Iterable[OpenClaim], *, today: date, warn_days: int = 30
+) -> list[FilingAlert]:
     """Claims at risk of their payer's timely-filing limit (date of service + the payer's
     days), soonest first, so they are chased before they expire. ``submitted_on`` is when
     the payer got the claim: a claim sent by its deadline was filed in time and is never
@@ -125,12 +130,25 @@ def timely_filing_alerts(claims: Iterable[OpenClaim], *, today: date, warn_days:
         deadline = start + timedelta(days=claim.timely_filing_days)
         if claim.submitted_on is not None:
             if claim.submitted_on > deadline:
-                alerts.append(FilingAlert(claim.patient_control_number, claim.payer_name,
-                                          deadline, (deadline - claim.submitted_on).days,
-                                          expired=True))
+                alerts.append(
+                    FilingAlert(
+                        claim.patient_control_number,
+                        claim.payer_name,
+                        deadline,
+                        (deadline - claim.submitted_on).days,
+                        expired=True,
+                    )
+                )
             continue
         days_left = (deadline - today).days
         if days_left <= warn_days:
-            alerts.append(FilingAlert(claim.patient_control_number, claim.payer_name, deadline,
-                                      days_left, days_left < 0))
+            alerts.append(
+                FilingAlert(
+                    claim.patient_control_number,
+                    claim.payer_name,
+                    deadline,
+                    days_left,
+                    days_left < 0,
+                )
+            )
     return sorted(alerts, key=lambda a: (a.days_left, a.patient_control_number))

@@ -50,8 +50,7 @@ if TYPE_CHECKING:
 
 ZERO = Decimal("0.00")
 PATIENT_KINDS = frozenset(
-    {PostingKind.DEDUCTIBLE, PostingKind.COINSURANCE, PostingKind.COPAY,
-     PostingKind.PATIENT_OTHER}
+    {PostingKind.DEDUCTIBLE, PostingKind.COINSURANCE, PostingKind.COPAY, PostingKind.PATIENT_OTHER}
 )
 MONEY_KINDS = frozenset({PostingKind.PAID, PostingKind.REVERSAL, PostingKind.INTEREST})
 _PR_KINDS = {"1": PostingKind.DEDUCTIBLE, "2": PostingKind.COINSURANCE, "3": PostingKind.COPAY}
@@ -144,8 +143,10 @@ class PostingPlan:
     @property
     def unapplied_total(self) -> Decimal:
         """Money paid for claims we could not match (held in the work queue)."""
-        return sum((i.amount or ZERO for i in self.work_items
-                    if i.reason is WorkReason.UNMATCHED_CLAIM), ZERO)
+        return sum(
+            (i.amount or ZERO for i in self.work_items if i.reason is WorkReason.UNMATCHED_CLAIM),
+            ZERO,
+        )
 
 
 @dataclass
@@ -160,8 +161,10 @@ class _Builder:
 
     def explain(self, adjustments: list[Adjustment], remarks: list[str]) -> tuple[list[str], str]:
         codes = [f"{a.group}-{a.reason}" for a in adjustments] + list(remarks)
-        words = [f"{a.group}-{a.reason}: {self.describe_carc(a.reason) or 'unknown code'}"
-                 for a in adjustments]
+        words = [
+            f"{a.group}-{a.reason}: {self.describe_carc(a.reason) or 'unknown code'}"
+            for a in adjustments
+        ]
         words += [f"{r}: {self.describe_rarc(r) or 'unknown remark'}" for r in remarks]
         return codes, "; ".join(words)
 
@@ -169,23 +172,42 @@ class _Builder:
         for adj in adjustments:
             if not self.is_known_carc(adj.reason) and adj.reason not in self.unknown_seen:
                 self.unknown_seen.add(adj.reason)
-                self.work_items.append(WorkItem(
-                    patient_control_number=pcn, reason=WorkReason.UNKNOWN_CODE,
-                    message=f"adjustment reason code {adj.reason} is not in our CARC list; "
-                    "it was posted as given, check the payer's explanation",
-                    codes=[f"{adj.group}-{adj.reason}"], source_position=adj.source_position))
+                self.work_items.append(
+                    WorkItem(
+                        patient_control_number=pcn,
+                        reason=WorkReason.UNKNOWN_CODE,
+                        message=f"adjustment reason code {adj.reason} is not in our CARC list; "
+                        "it was posted as given, check the payer's explanation",
+                        codes=[f"{adj.group}-{adj.reason}"],
+                        source_position=adj.source_position,
+                    )
+                )
 
-    def adjust(self, adjustments: list[Adjustment], pcn: str, line: int | None,
-               remarks: list[str], *, denied: bool = False) -> None:
+    def adjust(
+        self,
+        adjustments: list[Adjustment],
+        pcn: str,
+        line: int | None,
+        remarks: list[str],
+        *,
+        denied: bool = False,
+    ) -> None:
         for adj in adjustments:
             kind = adjustment_kind(adj.group, adj.reason)
             if denied and not _settled(adj):
                 kind = PostingKind.DENIED
-            self.postings.append(Posting(
-                kind=kind, amount=adj.amount,
-                patient_control_number=pcn, line_number=line, group=adj.group,
-                reason_code=adj.reason, remark_codes=remarks,
-                source_position=adj.source_position))
+            self.postings.append(
+                Posting(
+                    kind=kind,
+                    amount=adj.amount,
+                    patient_control_number=pcn,
+                    line_number=line,
+                    group=adj.group,
+                    reason_code=adj.reason,
+                    remark_codes=remarks,
+                    source_position=adj.source_position,
+                )
+            )
 
 
 class Planner:
@@ -200,21 +222,33 @@ class Planner:
         rows = planner.take()
     """
 
-    def __init__(self, *, describe_carc: Describe = _no_description,
-                 describe_rarc: Describe = _no_description,
-                 is_known_carc: Callable[[str], bool] | None = None) -> None:
-        self._b = _Builder(describe_carc, describe_rarc,
-                           is_known_carc or (lambda code: describe_carc(code) is not None))
+    def __init__(
+        self,
+        *,
+        describe_carc: Describe = _no_description,
+        describe_rarc: Describe = _no_description,
+        is_known_carc: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._b = _Builder(
+            describe_carc,
+            describe_rarc,
+            is_known_carc or (lambda code: describe_carc(code) is not None),
+        )
 
-    def claim(self, payment: ClaimPayment, claim: Claim | None, *,
-              correction_follows: bool = False) -> ClaimOutcome:
+    def claim(
+        self, payment: ClaimPayment, claim: Claim | None, *, correction_follows: bool = False
+    ) -> ClaimOutcome:
         """Plan one claim payment against our claim (``None`` when we have none)."""
         corrected = {payment.patient_control_number} if correction_follows else set()
         _plan_claim(self._b, payment, claim, corrected)
         return self._b.outcomes[-1]
 
-    def provider_adjustment(self, plb: ProviderAdjustment, claims: Mapping[str, Claim],
-                            payer_claim_numbers: Mapping[str, str]) -> None:
+    def provider_adjustment(
+        self,
+        plb: ProviderAdjustment,
+        claims: Mapping[str, Claim],
+        payer_claim_numbers: Mapping[str, str],
+    ) -> None:
         """Plan one PLB entry, linked to a claim when its reference names one."""
         _plan_provider_adjustment(self._b, plb, claims, payer_claim_numbers)
 
@@ -241,39 +275,58 @@ def plan_remittance(
     ``payer_claim_numbers`` maps payer claim control numbers (CLP07) we have seen before to
     our patient control numbers, so a PLB recoupment can name the claim it takes money from.
     """
-    planner = Planner(describe_carc=describe_carc, describe_rarc=describe_rarc,
-                      is_known_carc=is_known_carc)
+    planner = Planner(
+        describe_carc=describe_carc, describe_rarc=describe_rarc, is_known_carc=is_known_carc
+    )
     corrected = {c.patient_control_number for c in remittance.claims if not c.is_reversal}
     for payment in remittance.claims:
-        planner.claim(payment, claims.get(payment.patient_control_number),
-                      correction_follows=payment.patient_control_number in corrected)
+        planner.claim(
+            payment,
+            claims.get(payment.patient_control_number),
+            correction_follows=payment.patient_control_number in corrected,
+        )
     for plb in remittance.provider_adjustments:
         planner.provider_adjustment(plb, claims, payer_claim_numbers or {})
     return planner.take()
 
 
-def _plan_claim(b: _Builder, payment: ClaimPayment, claim: Claim | None,
-                corrected: set[str]) -> None:
+def _plan_claim(
+    b: _Builder, payment: ClaimPayment, claim: Claim | None, corrected: set[str]
+) -> None:
     postings, work = len(b.postings), len(b.work_items)
     _plan_claim_payment(b, payment, claim, corrected)
-    b.outcomes[-1] = replace(b.outcomes[-1], postings=len(b.postings) - postings,
-                             work_items=len(b.work_items) - work)
+    b.outcomes[-1] = replace(
+        b.outcomes[-1], postings=len(b.postings) - postings, work_items=len(b.work_items) - work
+    )
 
 
-def _plan_claim_payment(b: _Builder, payment: ClaimPayment, claim: Claim | None,
-                        corrected: set[str]) -> None:
+def _plan_claim_payment(
+    b: _Builder, payment: ClaimPayment, claim: Claim | None, corrected: set[str]
+) -> None:
     pcn = payment.patient_control_number
-    b.check_codes(payment.adjustments + [a for s in payment.services for a in s.adjustments],
-                  pcn)
+    b.check_codes(payment.adjustments + [a for s in payment.services for a in s.adjustments], pcn)
     if claim is None:
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.UNMATCHED_CLAIM,
-            message=f"the payer paid {payment.paid} for claim {pcn}, which we have no record "
-            "of; the money is unapplied until someone finds the claim",
-            codes=[], amount=payment.paid, source_position=payment.source_position))
-        b.outcomes.append(ClaimOutcome(pcn, matched=False, status=payment.status,
-                                       paid=payment.paid, new_state=None,
-                                       source_position=payment.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.UNMATCHED_CLAIM,
+                message=f"the payer paid {payment.paid} for claim {pcn}, which we have no record "
+                "of; the money is unapplied until someone finds the claim",
+                codes=[],
+                amount=payment.paid,
+                source_position=payment.source_position,
+            )
+        )
+        b.outcomes.append(
+            ClaimOutcome(
+                pcn,
+                matched=False,
+                status=payment.status,
+                paid=payment.paid,
+                new_state=None,
+                source_position=payment.source_position,
+            )
+        )
         return
     if payment.status == PREDETERMINATION_ANSWER:
         _plan_estimate(b, payment, claim)
@@ -286,58 +339,98 @@ def _plan_claim_payment(b: _Builder, payment: ClaimPayment, claim: Claim | None,
     line_matches = match_lines(claim, payment.services)
     denied_lines: list[tuple[int | None, ServicePayment]] = []
     for service, line_number in zip(payment.services, line_matches, strict=True):
-        b.postings.append(Posting(
-            kind=money_kind, amount=service.paid, patient_control_number=pcn,
-            line_number=line_number, remark_codes=service.remark_codes,
-            source_position=service.source_position))
+        b.postings.append(
+            Posting(
+                kind=money_kind,
+                amount=service.paid,
+                patient_control_number=pcn,
+                line_number=line_number,
+                remark_codes=service.remark_codes,
+                source_position=service.source_position,
+            )
+        )
         line_denied = claim_denied or _line_denied(service)
-        b.adjust(service.adjustments, pcn, line_number, service.remark_codes,
-                 denied=line_denied)
+        b.adjust(service.adjustments, pcn, line_number, service.remark_codes, denied=line_denied)
         if line_number is None:
-            b.work_items.append(WorkItem(
-                patient_control_number=pcn, reason=WorkReason.UNMATCHED_LINE,
-                message=f"claim {pcn}: the payer's line {service.procedure_code} "
-                f"({service.charge}) matches none of our lines; posted at claim level",
-                codes=[service.procedure_code], amount=service.paid,
-                source_position=service.source_position))
+            b.work_items.append(
+                WorkItem(
+                    patient_control_number=pcn,
+                    reason=WorkReason.UNMATCHED_LINE,
+                    message=f"claim {pcn}: the payer's line {service.procedure_code} "
+                    f"({service.charge}) matches none of our lines; posted at claim level",
+                    codes=[service.procedure_code],
+                    amount=service.paid,
+                    source_position=service.source_position,
+                )
+            )
         if line_denied and not payment.is_reversal:
             denied_lines.append((line_number, service))
     claim_adjustments = sum((a.amount for a in payment.adjustments), ZERO)
     if payment.services:
         if claim_adjustments:
-            b.postings.append(Posting(
-                kind=money_kind, amount=-claim_adjustments, patient_control_number=pcn,
-                reference="claim-level adjustments taken from the line payments",
-                source_position=payment.source_position))
+            b.postings.append(
+                Posting(
+                    kind=money_kind,
+                    amount=-claim_adjustments,
+                    patient_control_number=pcn,
+                    reference="claim-level adjustments taken from the line payments",
+                    source_position=payment.source_position,
+                )
+            )
     else:
-        b.postings.append(Posting(
-            kind=money_kind, amount=payment.paid - interest, patient_control_number=pcn,
-            remark_codes=payment.remark_codes, source_position=payment.source_position))
+        b.postings.append(
+            Posting(
+                kind=money_kind,
+                amount=payment.paid - interest,
+                patient_control_number=pcn,
+                remark_codes=payment.remark_codes,
+                source_position=payment.source_position,
+            )
+        )
     if interest:
-        b.postings.append(Posting(
-            kind=PostingKind.INTEREST, amount=interest, patient_control_number=pcn,
-            source_position=payment.source_position))
+        b.postings.append(
+            Posting(
+                kind=PostingKind.INTEREST,
+                amount=interest,
+                patient_control_number=pcn,
+                source_position=payment.source_position,
+            )
+        )
     b.adjust(payment.adjustments, pcn, None, payment.remark_codes, denied=claim_denied)
     state = _new_state(b, payment, denied_lines, corrected)
-    needs_secondary = (payment.processed_as == 1 and state in ("paid", "partially_paid",
-                                                               "denied")
-                       and any(o.responsibility == "S" for o in claim.other_payers))
+    needs_secondary = (
+        payment.processed_as == 1
+        and state in ("paid", "partially_paid", "denied")
+        and any(o.responsibility == "S" for o in claim.other_payers)
+    )
     if needs_secondary:
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.SECONDARY_NEEDED,
-            message=f"claim {pcn} was processed by the primary payer; the patient has a "
-            "secondary plan, so a secondary claim is due",
-            source_position=payment.source_position))
-    b.outcomes.append(ClaimOutcome(pcn, matched=True, status=payment.status,
-                                   paid=payment.paid, new_state=state,
-                                   line_matches=tuple(line_matches),
-                                   needs_secondary=needs_secondary,
-                                   source_position=payment.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.SECONDARY_NEEDED,
+                message=f"claim {pcn} was processed by the primary payer; the patient has a "
+                "secondary plan, so a secondary claim is due",
+                source_position=payment.source_position,
+            )
+        )
+    b.outcomes.append(
+        ClaimOutcome(
+            pcn,
+            matched=True,
+            status=payment.status,
+            paid=payment.paid,
+            new_state=state,
+            line_matches=tuple(line_matches),
+            needs_secondary=needs_secondary,
+            source_position=payment.source_position,
+        )
+    )
 
 
 def _adjusted(payment: ClaimPayment) -> Decimal:
     return sum((a.amount for a in payment.adjustments), ZERO) + sum(
-        (a.amount for s in payment.services for a in s.adjustments), ZERO)
+        (a.amount for s in payment.services for a in s.adjustments), ZERO
+    )
 
 
 def _settled(adjustment: Adjustment) -> bool:
@@ -359,9 +452,12 @@ def _claim_denied(payment: ClaimPayment) -> bool:
     or capitation covers), or the reversal of such a denial."""
     all_adjustments = payment.adjustments + [a for s in payment.services for a in s.adjustments]
     patient_owes = any(_settled(a) for a in all_adjustments)
-    return payment.is_denied or (payment.paid == ZERO and not patient_owes
-                                 and payment.status != PREDETERMINATION_ANSWER
-                                 and payment.charge != ZERO)
+    return payment.is_denied or (
+        payment.paid == ZERO
+        and not patient_owes
+        and payment.status != PREDETERMINATION_ANSWER
+        and payment.charge != ZERO
+    )
 
 
 def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: Claim) -> None:
@@ -375,60 +471,97 @@ def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: Claim) -> None:
             line_number=number,
             procedure_code=service.submitted_procedure_code or service.procedure_code,
             charge=service.charge,
-            allowed=service.allowed_amount if service.allowed_amount is not None else
-            service.charge - sum((a.amount for a in service.adjustments if a.group == "CO"),
-                                 ZERO),
+            allowed=service.allowed_amount
+            if service.allowed_amount is not None
+            else service.charge
+            - sum((a.amount for a in service.adjustments if a.group == "CO"), ZERO),
             insurance=service.paid,
             patient=sum((a.amount for a in service.adjustments if a.group == "PR"), ZERO),
         )
-        for service, number in zip(payment.services, numbers, strict=True))
+        for service, number in zip(payment.services, numbers, strict=True)
+    )
     state: str | None = "predetermined"
     if not claim.is_predetermination:
         state = None
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.ESTIMATE_ON_CLAIM,
-            message=f"the payer answered claim {pcn} as a predetermination (CLP02=25, pricing "
-            "only, no payment); nothing was posted: check whether the claim was sent as a "
-            "predetermination or resend it for payment",
-            source_position=payment.source_position))
-    b.outcomes.append(ClaimOutcome(pcn, matched=True, status=payment.status,
-                                   paid=payment.paid, new_state=state,
-                                   line_matches=tuple(numbers),
-                                   source_position=payment.source_position,
-                                   estimate=estimate))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.ESTIMATE_ON_CLAIM,
+                message=f"the payer answered claim {pcn} as a predetermination (CLP02=25, pricing "
+                "only, no payment); nothing was posted: check whether the claim was sent as a "
+                "predetermination or resend it for payment",
+                source_position=payment.source_position,
+            )
+        )
+    b.outcomes.append(
+        ClaimOutcome(
+            pcn,
+            matched=True,
+            status=payment.status,
+            paid=payment.paid,
+            new_state=state,
+            line_matches=tuple(numbers),
+            source_position=payment.source_position,
+            estimate=estimate,
+        )
+    )
 
 
-def _new_state(b: _Builder, payment: ClaimPayment,
-               denied_lines: list[tuple[int | None, ServicePayment]],
-               corrected: set[str]) -> str:
+def _new_state(
+    b: _Builder,
+    payment: ClaimPayment,
+    denied_lines: list[tuple[int | None, ServicePayment]],
+    corrected: set[str],
+) -> str:
     pcn = payment.patient_control_number
     if payment.is_reversal:
         follows = pcn in corrected
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.REVERSAL,
-            message=f"the payer reversed its earlier payment of claim {pcn} "
-            f"(payer claim {payment.payer_claim_control_number or 'unknown'}, "
-            f"{payment.paid}); " + ("the corrected claim follows in this remittance"
-                                    if follows else "watch for the corrected claim"),
-            codes=[f"{a.group}-{a.reason}" for a in payment.adjustments],
-            amount=payment.paid, source_position=payment.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.REVERSAL,
+                message=f"the payer reversed its earlier payment of claim {pcn} "
+                f"(payer claim {payment.payer_claim_control_number or 'unknown'}, "
+                f"{payment.paid}); "
+                + (
+                    "the corrected claim follows in this remittance"
+                    if follows
+                    else "watch for the corrected claim"
+                ),
+                codes=[f"{a.group}-{a.reason}" for a in payment.adjustments],
+                amount=payment.paid,
+                source_position=payment.source_position,
+            )
+        )
         return "reversed"
     all_adjustments = payment.adjustments + [a for s in payment.services for a in s.adjustments]
     if _claim_denied(payment):
         codes, words = b.explain(all_adjustments, payment.remark_codes)
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.DENIED,
-            message=f"claim {pcn} was denied ({payment.charge} billed, nothing paid): "
-            + (words or "the payer gave no reason code"),
-            codes=codes, amount=payment.charge, source_position=payment.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.DENIED,
+                message=f"claim {pcn} was denied ({payment.charge} billed, nothing paid): "
+                + (words or "the payer gave no reason code"),
+                codes=codes,
+                amount=payment.charge,
+                source_position=payment.source_position,
+            )
+        )
         return "denied"
     for line_number, service in denied_lines:
         codes, words = b.explain(service.adjustments, service.remark_codes)
-        b.work_items.append(WorkItem(
-            patient_control_number=pcn, reason=WorkReason.LINE_DENIED,
-            message=f"claim {pcn} line {line_number or '?'} ({service.procedure_code}, "
-            f"{service.charge}) was not paid: {words}",
-            codes=codes, amount=service.charge, source_position=service.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=pcn,
+                reason=WorkReason.LINE_DENIED,
+                message=f"claim {pcn} line {line_number or '?'} ({service.procedure_code}, "
+                f"{service.charge}) was not paid: {words}",
+                codes=codes,
+                amount=service.charge,
+                source_position=service.source_position,
+            )
+        )
     return "partially_paid" if denied_lines else "paid"
 
 
@@ -453,15 +586,27 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
         return {t.tooth for t in line.teeth}
 
     rules: list[Callable[[ServicePayment, ServiceLine], bool]] = [
-        lambda s, ln: bool(s.line_control_number)
-        and s.line_control_number == ln.line_control_number,
-        lambda s, ln: code_of(s) == ln.procedure_code and s.tooth is not None
-        and s.tooth in teeth(ln) and s.service_date is not None
-        and s.service_date == line_date(ln),
-        lambda s, ln: code_of(s) == ln.procedure_code and s.service_date is not None
-        and s.service_date == line_date(ln) and s.charge == ln.charge,
-        lambda s, ln: code_of(s) == ln.procedure_code and s.service_date is not None
-        and s.service_date == line_date(ln),
+        lambda s, ln: (
+            bool(s.line_control_number) and s.line_control_number == ln.line_control_number
+        ),
+        lambda s, ln: (
+            code_of(s) == ln.procedure_code
+            and s.tooth is not None
+            and s.tooth in teeth(ln)
+            and s.service_date is not None
+            and s.service_date == line_date(ln)
+        ),
+        lambda s, ln: (
+            code_of(s) == ln.procedure_code
+            and s.service_date is not None
+            and s.service_date == line_date(ln)
+            and s.charge == ln.charge
+        ),
+        lambda s, ln: (
+            code_of(s) == ln.procedure_code
+            and s.service_date is not None
+            and s.service_date == line_date(ln)
+        ),
     ]
     for rule in rules:
         for index, service in enumerate(services):
@@ -481,21 +626,38 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
     return result
 
 
-def _plan_provider_adjustment(b: _Builder, plb: ProviderAdjustment, claims: Mapping[str, Claim],
-                              payer_claim_numbers: Mapping[str, str]) -> None:
+def _plan_provider_adjustment(
+    b: _Builder,
+    plb: ProviderAdjustment,
+    claims: Mapping[str, Claim],
+    payer_claim_numbers: Mapping[str, str],
+) -> None:
     linked: str | None = None
     if plb.reference:
         if plb.reference in claims:
             linked = plb.reference
         else:
             linked = payer_claim_numbers.get(plb.reference)
-    b.postings.append(Posting(
-        kind=PostingKind.PROVIDER_ADJUSTMENT, amount=plb.amount, patient_control_number=linked,
-        reason_code=plb.reason, reference=plb.reference, source_position=plb.source_position))
+    b.postings.append(
+        Posting(
+            kind=PostingKind.PROVIDER_ADJUSTMENT,
+            amount=plb.amount,
+            patient_control_number=linked,
+            reason_code=plb.reason,
+            reference=plb.reference,
+            source_position=plb.source_position,
+        )
+    )
     if plb.reason in RECOUPMENT_REASONS and plb.amount > ZERO:
         target = f"claim {linked}" if linked else f"reference {plb.reference or '(none)'}"
-        b.work_items.append(WorkItem(
-            patient_control_number=linked, reason=WorkReason.RECOUPMENT,
-            message=f"the payer took back {plb.amount} ({plb.reason}) for {target}; "
-            "check the earlier payment and the patient's balance",
-            codes=[plb.reason], amount=plb.amount, source_position=plb.source_position))
+        b.work_items.append(
+            WorkItem(
+                patient_control_number=linked,
+                reason=WorkReason.RECOUPMENT,
+                message=f"the payer took back {plb.amount} ({plb.reason}) for {target}; "
+                "check the earlier payment and the patient's balance",
+                codes=[plb.reason],
+                amount=plb.amount,
+                source_position=plb.source_position,
+            )
+        )

@@ -39,8 +39,7 @@ def secondary_control_number(pcn: str) -> str:
     return f"{pcn}{SECONDARY_SUFFIX}"
 
 
-def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicated: date
-                    ) -> Claim:
+def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicated: date) -> Claim:
     """The secondary claim for ``primary`` given the primary payer's claim payments.
 
     ``payments`` are the (non-reversed) CLP loops of the primary payer for this claim; the
@@ -50,7 +49,8 @@ def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicate
     secondary = next((o for o in primary.other_payers if o.responsibility == "S"), None)
     if secondary is None:
         raise NoSecondaryPayerError(
-            f"claim {primary.patient_control_number} has no secondary payer")
+            f"claim {primary.patient_control_number} has no secondary payer"
+        )
     subscriber, patient = _parties(primary, secondary)
     primary_payer = OtherPayer(
         responsibility="P",
@@ -66,48 +66,62 @@ def build_secondary(primary: Claim, payments: Sequence[ClaimPayment], adjudicate
         adjudication_date=adjudicated,
         claim_adjustments=[
             Adjustment(group=a.group, reason=a.reason, amount=a.amount, quantity=a.quantity)
-            for p in payments for a in p.adjustments
+            for p in payments
+            for a in p.adjustments
         ],
     )
     adjudications: dict[int, list[LineAdjudication]] = {}
     for payment in payments:
-        for service, number in zip(payment.services, match_lines(primary, payment.services),
-                                   strict=True):
+        for service, number in zip(
+            payment.services, match_lines(primary, payment.services), strict=True
+        ):
             if number is None:
                 continue
-            adjudications.setdefault(number, []).append(LineAdjudication(
-                payer_id=primary.payer.payer_id, paid=service.paid,
-                procedure_code=service.procedure_code,
-                quantity=int(service.units_paid) if service.units_paid else 1,
-                adjustments=[Adjustment(group=a.group, reason=a.reason, amount=a.amount,
-                                        quantity=a.quantity) for a in service.adjustments],
-                adjudication_date=adjudicated,
-            ))
-    lines = [line.model_copy(update={"adjudications": adjudications.get(number, [])})
-             for number, line in enumerate(primary.lines, start=1)]
+            adjudications.setdefault(number, []).append(
+                LineAdjudication(
+                    payer_id=primary.payer.payer_id,
+                    paid=service.paid,
+                    procedure_code=service.procedure_code,
+                    quantity=int(service.units_paid) if service.units_paid else 1,
+                    adjustments=[
+                        Adjustment(
+                            group=a.group, reason=a.reason, amount=a.amount, quantity=a.quantity
+                        )
+                        for a in service.adjustments
+                    ],
+                    adjudication_date=adjudicated,
+                )
+            )
+    lines = [
+        line.model_copy(update={"adjudications": adjudications.get(number, [])})
+        for number, line in enumerate(primary.lines, start=1)
+    ]
     others = [primary_payer] + [o for o in primary.other_payers if o is not secondary]
-    return Claim.model_validate({
-        **primary.model_dump(),
-        "patient_control_number": secondary_control_number(primary.patient_control_number),
-        "frequency": "1",
-        "payer_claim_control_number": None,
-        "payer_responsibility": "S",
-        "filing_indicator": secondary.filing_indicator,
-        "payer": secondary.payer.model_dump(),
-        "subscriber": subscriber.model_dump(),
-        "patient": patient.model_dump() if patient else None,
-        "other_payers": [o.model_dump() for o in others],
-        "lines": [line.model_dump() for line in lines],
-    })
+    return Claim.model_validate(
+        {
+            **primary.model_dump(),
+            "patient_control_number": secondary_control_number(primary.patient_control_number),
+            "frequency": "1",
+            "payer_claim_control_number": None,
+            "payer_responsibility": "S",
+            "filing_indicator": secondary.filing_indicator,
+            "payer": secondary.payer.model_dump(),
+            "subscriber": subscriber.model_dump(),
+            "patient": patient.model_dump() if patient else None,
+            "other_payers": [o.model_dump() for o in others],
+            "lines": [line.model_dump() for line in lines],
+        }
+    )
 
 
 def remaining_patient_liability(payments: Sequence[ClaimPayment]) -> Decimal:
     """AMT*EAF: what the primary left the patient to pay — its patient-responsibility (PR)
     adjustments, at claim and line level, over its (non-reversed) payments of the claim.
     The secondary pays at most this much."""
-    return sum((a.amount for p in payments for a in p.adjustments if a.group == "PR"),
-               ZERO) + sum((a.amount for p in payments for s in p.services
-                            for a in s.adjustments if a.group == "PR"), ZERO)
+    return sum((a.amount for p in payments for a in p.adjustments if a.group == "PR"), ZERO) + sum(
+        (a.amount for p in payments for s in p.services for a in s.adjustments if a.group == "PR"),
+        ZERO,
+    )
 
 
 def _parties(primary: Claim, secondary: OtherPayer) -> tuple[Subscriber, Patient | None]:
@@ -116,25 +130,42 @@ def _parties(primary: Claim, secondary: OtherPayer) -> tuple[Subscriber, Patient
     gender: str | None
     address: Address | None
     if primary.patient is not None:
-        name, born, gender, address = (primary.patient.name, primary.patient.date_of_birth,
-                                       primary.patient.gender, primary.patient.address)
+        name, born, gender, address = (
+            primary.patient.name,
+            primary.patient.date_of_birth,
+            primary.patient.gender,
+            primary.patient.address,
+        )
     else:
         sub = primary.subscriber
         name, born, gender, address = sub.name, sub.date_of_birth, sub.gender, sub.address
     if secondary.relationship == "18":
-        return Subscriber(name=secondary.subscriber_name,
-                          member_id=secondary.subscriber_member_id, date_of_birth=born,
-                          gender=gender,
-                          address=address, group_number=secondary.group_number,
-                          group_name=secondary.group_name), None
-    subscriber = Subscriber(name=secondary.subscriber_name,
-                            member_id=secondary.subscriber_member_id,
-                            group_number=secondary.group_number,
-                            group_name=secondary.group_name)
+        return Subscriber(
+            name=secondary.subscriber_name,
+            member_id=secondary.subscriber_member_id,
+            date_of_birth=born,
+            gender=gender,
+            address=address,
+            group_number=secondary.group_number,
+            group_name=secondary.group_name,
+        ), None
+    subscriber = Subscriber(
+        name=secondary.subscriber_name,
+        member_id=secondary.subscriber_member_id,
+        group_number=secondary.group_number,
+        group_name=secondary.group_name,
+    )
     if born is None or gender is None or address is None:
         raise NoSecondaryPayerError(
             f"claim {primary.patient_control_number}: the patient's date of birth, gender and "
-            "address are needed for the secondary claim")
-    return subscriber, Patient.model_validate({
-        "name": name, "relationship": secondary.relationship, "date_of_birth": born,
-        "gender": gender, "address": address})
+            "address are needed for the secondary claim"
+        )
+    return subscriber, Patient.model_validate(
+        {
+            "name": name,
+            "relationship": secondary.relationship,
+            "date_of_birth": born,
+            "gender": gender,
+            "address": address,
+        }
+    )

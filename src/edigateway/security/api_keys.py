@@ -91,8 +91,9 @@ def parse_scopes(text: str) -> tuple[str, ...]:
     scopes = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        msg = (f"unknown scope(s) {', '.join(unknown)}; " if unknown else "no scope given; ") \
-            + f"known: {', '.join(SCOPES)}"
+        msg = (
+            f"unknown scope(s) {', '.join(unknown)}; " if unknown else "no scope given; "
+        ) + f"known: {', '.join(SCOPES)}"
         raise InputError(msg)
     return scopes
 

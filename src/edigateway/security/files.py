@@ -115,19 +115,31 @@ def tighten(path: Path, mode: int) -> None:
     if not current & ~mode:
         return
     if stat.S_ISDIR(status.st_mode) and current & stat.S_ISVTX and current & stat.S_IWOTH:
-        log.warning("%s is a shared folder (mode %04o); not tightened — keep PHI in a "
-                    "private folder inside it", path, current)
+        log.warning(
+            "%s is a shared folder (mode %04o); not tightened — keep PHI in a "
+            "private folder inside it",
+            path,
+            current,
+        )
         return
     try:
         path.chmod(current & mode)
     except OSError as exc:
-        log.warning("%s has mode %04o and could not be tightened to %04o (%s): other users "
-                    "may read it", path, current, current & mode, exc.strerror or exc)
+        log.warning(
+            "%s has mode %04o and could not be tightened to %04o (%s): other users may read it",
+            path,
+            current,
+            current & mode,
+            exc.strerror or exc,
+        )
         return
     after = stat.S_IMODE(path.stat().st_mode)
     if after & ~mode:
-        log.warning("%s keeps mode %04o after chmod (a file system without POSIX modes?): "
-                    "other users may read it", path, after)
+        log.warning(
+            "%s keeps mode %04o after chmod (a file system without POSIX modes?): "
+            "other users may read it",
+            path,
+            after,
+        )
     else:
-        log.warning("tightened %s from %04o to %04o: it holds PHI or keys", path, current,
-                    after)
+        log.warning("tightened %s from %04o to %04o: it holds PHI or keys", path, current, after)

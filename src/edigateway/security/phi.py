@@ -78,8 +78,9 @@ class Keyring:
         seen: set[str] = set()
         for key_id, key in self.keys:
             if not key_id or not set(key_id) <= _KEY_ID_CHARS or key_id in seen:
-                msg = (f"PHI key ID {key_id!r}: IDs must be unique and use letters, digits, "
-                       "'_' or '-'")
+                msg = (
+                    f"PHI key ID {key_id!r}: IDs must be unique and use letters, digits, '_' or '-'"
+                )
                 raise ConfigurationError(msg)
             if len(key) != KEY_BYTES:
                 msg = f"PHI key {key_id!r} is {len(key)} bytes; AES-256 needs {KEY_BYTES}"
@@ -99,16 +100,19 @@ class Keyring:
         for candidate, key in self.keys:
             if candidate == key_id:
                 return key
-        msg = (f"no PHI key {key_id!r} in the keyring (have: "
-               f"{', '.join(k for k, _ in self.keys)}); was a retired key removed too early?")
+        msg = (
+            f"no PHI key {key_id!r} in the keyring (have: "
+            f"{', '.join(k for k, _ in self.keys)}); was a retired key removed too early?"
+        )
         raise PhiError(msg)
 
     @classmethod
     def parse(cls, data_keys: str, *, index_key: str) -> Keyring:
         """``"k2:<base64>,k1:<base64>"`` (first = active) and a base64 index key."""
         keys: list[tuple[str, bytes]] = []
-        for number, item in enumerate(filter(None, (p.strip() for p in data_keys.split(","))),
-                                      start=1):
+        for number, item in enumerate(
+            filter(None, (p.strip() for p in data_keys.split(","))), start=1
+        ):
             key_id, colon, encoded = item.partition(":")
             if not colon:
                 msg = f"PHI key #{number}: expected '<key id>:<base64 key>'"
@@ -119,8 +123,7 @@ class Keyring:
     @classmethod
     def generate(cls, key_id: str = "k1") -> Keyring:
         """Fresh random keys (the embedded setup, tests)."""
-        return cls(((key_id, secrets.token_bytes(KEY_BYTES)),),
-                   secrets.token_bytes(KEY_BYTES))
+        return cls(((key_id, secrets.token_bytes(KEY_BYTES)),), secrets.token_bytes(KEY_BYTES))
 
     def with_new_key(self, key_id: str) -> Keyring:
         """This keyring with a new active key in front (for rotation)."""
@@ -133,9 +136,10 @@ class Keyring:
 
     def describe(self) -> list[str]:
         """Key IDs with a short fingerprint each — never the keys."""
-        return [f"{key_id}{' (active)' if n == 0 else ''}: "
-                f"{hashlib.sha256(key).hexdigest()[:12]}"
-                for n, (key_id, key) in enumerate(self.keys)]
+        return [
+            f"{key_id}{' (active)' if n == 0 else ''}: {hashlib.sha256(key).hexdigest()[:12]}"
+            for n, (key_id, key) in enumerate(self.keys)
+        ]
 
     # -- a key file for the embedded setup
     @classmethod
@@ -186,7 +190,8 @@ class PhiCipher:
         key_id = self.keyring.active
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = AESGCM(self.keyring.key(key_id)).encrypt(
-            nonce, plaintext, binding.associated_data())
+            nonce, plaintext, binding.associated_data()
+        )
         return f"{VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode('ascii')}"
 
     def open(self, token: str, binding: Binding) -> str:
@@ -199,11 +204,14 @@ class PhiCipher:
         key_id, blob = _split(token, binding)
         try:
             return AESGCM(self.keyring.key(key_id)).decrypt(
-                blob[:NONCE_BYTES], blob[NONCE_BYTES:], binding.associated_data())
+                blob[:NONCE_BYTES], blob[NONCE_BYTES:], binding.associated_data()
+            )
         except InvalidTag as exc:
-            msg = (f"{binding.table}.{binding.column} of row {binding.row_key!r} (practice "
-                   f"{binding.practice_id}) does not open with key {key_id!r}: altered, or "
-                   "copied from another row")
+            msg = (
+                f"{binding.table}.{binding.column} of row {binding.row_key!r} (practice "
+                f"{binding.practice_id}) does not open with key {key_id!r}: altered, or "
+                "copied from another row"
+            )
             raise PhiError(msg) from exc
 
     def needs_rotation(self, token: str) -> bool:

@@ -112,14 +112,24 @@ def practice_by(session: Session, reference: str) -> Practice:
     if row is None and reference.isdigit():
         row = session.get(Practice, int(reference))
     if row is None:
-        msg = (f"no practice {reference!r} (give its NPI or ID; practices appear when "
-               "claims are stored, or with `keys create --practice-name NAME`)")
+        msg = (
+            f"no practice {reference!r} (give its NPI or ID; practices appear when "
+            "claims are stored, or with `keys create --practice-name NAME`)"
+        )
         raise NotFoundError(msg)
     return row
 
 
-def create_key(db: Database, *, practice: str, scopes: str, name: str, keyring: Keyring,
-               now: datetime, create_name: str | None = None) -> CreatedKey:
+def create_key(
+    db: Database,
+    *,
+    practice: str,
+    scopes: str,
+    name: str,
+    keyring: Keyring,
+    now: datetime,
+    create_name: str | None = None,
+) -> CreatedKey:
     """A new key for ``practice`` (NPI or ID; created with ``create_name`` if missing)."""
     held = parse_scopes(scopes)
     issued = new_api_key()
@@ -132,11 +142,26 @@ def create_key(db: Database, *, practice: str, scopes: str, name: str, keyring: 
             row = Practice(name=create_name[:60], npi=practice, created_at=now)
             session.add(row)
             session.flush()
-        session.add(ApiKeyRow(key_id=issued.key_id, practice_id=row.id, name=name[:80],
-                              secret_hash=hash_secret(issued.secret, pepper_of(keyring)),
-                              scopes=",".join(held), created_at=now))
-        record(session, actor="cli", practice_id=row.id, action="create", resource="api_key",
-               resource_id=issued.key_id, at=now, detail=f"scopes {','.join(held)}")
+        session.add(
+            ApiKeyRow(
+                key_id=issued.key_id,
+                practice_id=row.id,
+                name=name[:80],
+                secret_hash=hash_secret(issued.secret, pepper_of(keyring)),
+                scopes=",".join(held),
+                created_at=now,
+            )
+        )
+        record(
+            session,
+            actor="cli",
+            practice_id=row.id,
+            action="create",
+            resource="api_key",
+            resource_id=issued.key_id,
+            at=now,
+            detail=f"scopes {','.join(held)}",
+        )
         return CreatedKey(issued.key_id, issued.token, row.id, held)
 
 
@@ -148,27 +173,48 @@ def revoke_key(db: Database, key_id: str, *, now: datetime) -> None:
             raise NotFoundError(f"no API key {key_id!r}")
         if row.revoked_at is None:
             row.revoked_at = now
-            record(session, actor="cli", practice_id=row.practice_id, action="change",
-                   resource="api_key", resource_id=key_id, at=now, detail="revoked")
+            record(
+                session,
+                actor="cli",
+                practice_id=row.practice_id,
+                action="change",
+                resource="api_key",
+                resource_id=key_id,
+                at=now,
+                detail="revoked",
+            )
 
 
 def list_keys(db: Database) -> list[KeyInfo]:
     """Every key (never a secret or hash)."""
     with db.transaction() as session:
-        return [KeyInfo(r.key_id, r.practice_id, r.name, tuple(r.scopes.split(",")),
-                        r.created_at, r.revoked_at, r.last_used_at)
-                for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+        return [
+            KeyInfo(
+                r.key_id,
+                r.practice_id,
+                r.name,
+                tuple(r.scopes.split(",")),
+                r.created_at,
+                r.revoked_at,
+                r.last_used_at,
+            )
+            for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+        ]
 
 
-def authenticate(session: Session, token: str | None, *, keyring: Keyring,
-                 now: datetime) -> Principal:
+def authenticate(
+    session: Session, token: str | None, *, keyring: Keyring, now: datetime
+) -> Principal:
     """The caller behind ``token``; any problem is the same 401 (no oracle for guessing)."""
     if not token:
         raise AccessDenied("an API key is required (Authorization: Bearer <key>)")
     key_id, secret = parse_token(token)
     row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
-    if row is None or row.revoked_at is not None or not verify(
-            secret, row.secret_hash, pepper_of(keyring)):
+    if (
+        row is None
+        or row.revoked_at is not None
+        or not verify(secret, row.secret_hash, pepper_of(keyring))
+    ):
         raise AccessDenied("unknown or revoked API key")
     return _in_use(row, now)
 
@@ -188,18 +234,36 @@ def _in_use(row: ApiKeyRow, now: datetime) -> Principal:
     return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")))
 
 
-def record(session: Session, *, actor: str, practice_id: int | None, action: AuditAction,
-           resource: str, resource_id: str | None, at: datetime,
-           remote_addr: str | None = None, detail: str = "") -> None:
+def record(
+    session: Session,
+    *,
+    actor: str,
+    practice_id: int | None,
+    action: AuditAction,
+    resource: str,
+    resource_id: str | None,
+    at: datetime,
+    remote_addr: str | None = None,
+    detail: str = "",
+) -> None:
     """Append one audit event inside the caller's transaction (no PHI in ``detail``)."""
-    session.add(AuditEventRow(at=at, actor=actor[:60], practice_id=practice_id,
-                              action=action, resource=resource[:30],
-                              resource_id=resource_id[:60] if resource_id else None,
-                              remote_addr=remote_addr, detail=detail))
+    session.add(
+        AuditEventRow(
+            at=at,
+            actor=actor[:60],
+            practice_id=practice_id,
+            action=action,
+            resource=resource[:30],
+            resource_id=resource_id[:60] if resource_id else None,
+            remote_addr=remote_addr,
+            detail=detail,
+        )
+    )
 
 
-def audit_events(db: Database, *, start: datetime, end: datetime,
-                 practice_id: int | None = None) -> list[AuditEvent]:
+def audit_events(
+    db: Database, *, start: datetime, end: datetime, practice_id: int | None = None
+) -> list[AuditEvent]:
     """Audit events with ``start <= at < end``, oldest first."""
     if end <= start:
         raise InputError(f"the range is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
@@ -207,8 +271,9 @@ def audit_events(db: Database, *, start: datetime, end: datetime,
         return _events(session, start, end, practice_id)
 
 
-def export_audit(db: Database, *, first: date, last: date, practice_id: int | None,
-                 actor: str, now: datetime) -> list[AuditEvent]:
+def export_audit(
+    db: Database, *, first: date, last: date, practice_id: int | None, actor: str, now: datetime
+) -> list[AuditEvent]:
     """The audit events of the days ``first`` to ``last`` (included), of one practice or
     all; the export is itself audited in the same transaction, so it shows in the next."""
     start = datetime.combine(first, time.min)
@@ -217,17 +282,36 @@ def export_audit(db: Database, *, first: date, last: date, practice_id: int | No
         raise InputError(f"the range is empty: {start:%Y-%m-%d} is not before {end:%Y-%m-%d}")
     with db.transaction() as session:
         events = _events(session, start, end, practice_id)
-        record(session, actor=actor, practice_id=practice_id, action="export",
-               resource="audit_events", resource_id=None, at=now,
-               detail=f"{first}..{last}: {len(events)} events")
+        record(
+            session,
+            actor=actor,
+            practice_id=practice_id,
+            action="export",
+            resource="audit_events",
+            resource_id=None,
+            at=now,
+            detail=f"{first}..{last}: {len(events)} events",
+        )
         return events
 
 
-def _events(session: Session, start: datetime, end: datetime, practice_id: int | None
-            ) -> list[AuditEvent]:
+def _events(
+    session: Session, start: datetime, end: datetime, practice_id: int | None
+) -> list[AuditEvent]:
     query = select(AuditEventRow).where(AuditEventRow.at >= start, AuditEventRow.at < end)
     if practice_id is not None:
         query = query.where(AuditEventRow.practice_id == practice_id)
-    return [AuditEvent(r.id, r.at, r.actor, r.practice_id, r.action, r.resource,
-                       r.resource_id, r.remote_addr, r.detail)
-            for r in session.scalars(query.order_by(AuditEventRow.id))]
+    return [
+        AuditEvent(
+            r.id,
+            r.at,
+            r.actor,
+            r.practice_id,
+            r.action,
+            r.resource,
+            r.resource_id,
+            r.remote_addr,
+            r.detail,
+        )
+        for r in session.scalars(query.order_by(AuditEventRow.id))
+    ]

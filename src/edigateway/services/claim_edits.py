@@ -276,8 +276,11 @@ def practice_for(db: Database, npi: str | None) -> int:
             return practice_by(session, npi).id
         ids = list(session.scalars(select(Practice.id).order_by(Practice.id).limit(2)))
     if len(ids) != 1:
-        raise InputError("no practice yet (store a claim first)" if not ids else
-                         "several practices: say which with --practice NPI")
+        raise InputError(
+            "no practice yet (store a claim first)"
+            if not ids
+            else "several practices: say which with --practice NPI"
+        )
     return ids[0]
 
 

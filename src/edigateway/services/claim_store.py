@@ -80,8 +80,10 @@ def document_binding(practice_id: int, pcn: str, digest: str) -> Binding:
 
 def open_document(session: Session, row: ClaimRow) -> Claim:
     """The claim as submitted, decrypted."""
-    text = cipher_of(session).open(row.document, document_binding(
-        row.practice_id, row.patient_control_number, row.document_sha256))
+    text = cipher_of(session).open(
+        row.document,
+        document_binding(row.practice_id, row.patient_control_number, row.document_sha256),
+    )
     return Claim.model_validate_json(text)
 
 
@@ -94,13 +96,11 @@ class ClaimStore:
     (ids returned), one of their lines and one of their first history step.
     """
 
-    def __init__(self, session: Session, now: datetime,
-                 practice: Practice | None = None) -> None:
+    def __init__(self, session: Session, now: datetime, practice: Practice | None = None) -> None:
         """``practice``: the billing practice when the caller has read its row already
         (the API checks the claim's NPI against it): not looked up again."""
         self.session, self.now = session, now
-        self._practices: dict[str, int] = {} if practice is None else {
-            practice.npi: practice.id}
+        self._practices: dict[str, int] = {} if practice is None else {practice.npi: practice.id}
         self._payers: dict[tuple[int, str], Payer] = {}
         self._names_seen: dict[int, set[str]] = {}
 
@@ -110,10 +110,15 @@ class ClaimStore:
         if provider.npi not in self._practices:
             name = provider.organization_name or (
                 f"{provider.person.first_name or ''} {provider.person.last_name}".strip()
-                if provider.person else provider.npi)
+                if provider.person
+                else provider.npi
+            )
             self._practices[provider.npi] = _get_or_create(
-                self.session, Practice, {"npi": provider.npi},
-                {"name": name[:60], "tin": provider.tax_id, "created_at": self.now})
+                self.session,
+                Practice,
+                {"npi": provider.npi},
+                {"name": name[:60], "tin": provider.tax_id, "created_at": self.now},
+            )
         return self._practices[provider.npi]
 
     def payer_id(self, claim: Claim) -> int:
@@ -123,13 +128,20 @@ class ClaimStore:
         practice = self.practice_id(claim)
         key = (practice, claim.payer.payer_id)
         if key not in self._payers:
-            found = self.session.scalars(select(Payer).where(
-                Payer.practice_id == practice, Payer.payer_id == key[1])).first()
+            found = self.session.scalars(
+                select(Payer).where(Payer.practice_id == practice, Payer.payer_id == key[1])
+            ).first()
             if found is None:  # the practice's first claim to this payer
                 row_id = _get_or_create(
-                    self.session, Payer, {"practice_id": practice, "payer_id": key[1]},
-                    {"name": claim.payer.name[:60], "aliases": "[]",
-                     "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS})
+                    self.session,
+                    Payer,
+                    {"practice_id": practice, "payer_id": key[1]},
+                    {
+                        "name": claim.payer.name[:60],
+                        "aliases": "[]",
+                        "timely_filing_days": DEFAULT_TIMELY_FILING_DAYS,
+                    },
+                )
                 found = self.session.get_one(Payer, row_id)
             self._payers[key] = found
         row = self._payers[key]
@@ -143,8 +155,11 @@ class ClaimStore:
         predetermination number (REF*G3; :func:`~edigateway.services.
         predetermination_numbers.link`). The 837D written for stored claims must be
         written from these."""
-        return link(self.session, [(c, self.practice_id(c), self.payer_id(c))
-                                   for c in claims], open_document)
+        return link(
+            self.session,
+            [(c, self.practice_id(c), self.payer_id(c)) for c in claims],
+            open_document,
+        )
 
     def store(self, claims: Sequence[Claim], state: str = "submitted") -> list[ImportedClaim]:
         """Store ``claims`` in order (see module docstring); a patient control number seen
@@ -163,13 +178,18 @@ class ClaimStore:
     def _store_run(self, claims: list[Claim], state: str) -> list[ImportedClaim]:
         if not claims:
             return []
-        _lock_claim_numbers(self.session, {(self.practice_id(c), c.patient_control_number)
-                                           for c in claims})
-        existing = {(row.practice_id, row.patient_control_number): row
-                    for row in self.session.scalars(select(ClaimRow).where(
-                        ClaimRow.patient_control_number.in_(
-                            {c.patient_control_number for c in claims}),
-                        ClaimRow.superseded_by_id.is_(None)))}
+        _lock_claim_numbers(
+            self.session, {(self.practice_id(c), c.patient_control_number) for c in claims}
+        )
+        existing = {
+            (row.practice_id, row.patient_control_number): row
+            for row in self.session.scalars(
+                select(ClaimRow).where(
+                    ClaimRow.patient_control_number.in_({c.patient_control_number for c in claims}),
+                    ClaimRow.superseded_by_id.is_(None),
+                )
+            )
+        }
         outcome: list[ImportedClaim | None] = []
         new: list[tuple[Claim, str, str, ClaimRow | None]] = []
         claims = self.linked(claims)
@@ -177,13 +197,18 @@ class ClaimStore:
             pcn = claim.patient_control_number
             text, digest = _document(claim, cipher_of(self.session))
             earlier = existing.get((self.practice_id(claim), pcn))
-            if (earlier is not None and earlier.document_sha256 == digest
-                    and earlier.state not in REJECTED):
+            if (
+                earlier is not None
+                and earlier.document_sha256 == digest
+                and earlier.state not in REJECTED
+            ):
                 outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
                 continue
             if earlier is not None and claim.frequency == "1" and earlier.state not in REJECTED:
-                msg = (f"claim {pcn} was already imported (id {earlier.id}) with different "
-                       "content; send the change as a replacement (frequency 7) or void it (8)")
+                msg = (
+                    f"claim {pcn} was already imported (id {earlier.id}) with different "
+                    "content; send the change as a replacement (frequency 7) or void it (8)"
+                )
                 raise ConflictError(msg)
             outcome.append(None)
             new.append((claim, text, digest, earlier))
@@ -212,40 +237,70 @@ class ClaimStore:
         transition(self.session, [Move(earlier, new_state, Cause("system", why))], now=self.now)
         earlier.superseded_by_id = claim_id
         if new_state is ClaimState.RESUBMITTED:
-            note(self.session, self.session.get_one(ClaimRow, claim_id), Cause(
-                "system", f"resubmission of claim {earlier.id}, which was {was}"), self.now)
+            note(
+                self.session,
+                self.session.get_one(ClaimRow, claim_id),
+                Cause("system", f"resubmission of claim {earlier.id}, which was {was}"),
+                self.now,
+            )
 
-    def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str
-                ) -> list[int]:
+    def _insert(self, new: list[tuple[Claim, str, str, ClaimRow | None]], state: str) -> list[int]:
         now = self.now
         claims_table = table_of(ClaimRow)
         cipher = cipher_of(self.session)
-        ids = [row[0] for row in self.session.execute(
-            claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
-            [{"practice_id": self.practice_id(claim), "payer_id": self.payer_id(claim),
-              "patient_control_number": claim.patient_control_number, "kind": claim.kind,
-              "frequency": claim.frequency,
-              "payer_claim_control_number": claim.payer_claim_control_number,
-              "total_charge": claim.total_charge,
-              "first_service_date": min(service_dates(claim), default=None),
-              "submitted_on": now.date() if state == "submitted" else None,
-              "state": state, "state_changed_at": now,
-              "superseded_by_id": None, "document_sha256": digest,
-              "document": cipher.seal(text, document_binding(
-                  self.practice_id(claim), claim.patient_control_number, digest)),
-              "member_index": cipher.blind_index(claim.subscriber.member_id,
-                                                 purpose="member-id"),
-              "created_at": now} for claim, text, digest, _earlier in new])]
-        self.session.execute(table_of(ClaimLineRow).insert(), [
-            {"claim_id": claim_id, "line_number": number,
-             "procedure_code": line.procedure_code, "charge": line.charge,
-             "service_date": line.service_date or claim.service_date,
-             "line_control_number": line.line_control_number,
-             "teeth": ",".join(t.tooth for t in line.teeth) or None}
-            for (claim, *_rest), claim_id in zip(new, ids, strict=True)
-            for number, line in enumerate(claim.lines, start=1)])
-        first_steps(self.session, ids, ClaimState(state),
-                    Cause("system", "imported as submitted"), now)
+        ids = [
+            row[0]
+            for row in self.session.execute(
+                claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "practice_id": self.practice_id(claim),
+                        "payer_id": self.payer_id(claim),
+                        "patient_control_number": claim.patient_control_number,
+                        "kind": claim.kind,
+                        "frequency": claim.frequency,
+                        "payer_claim_control_number": claim.payer_claim_control_number,
+                        "total_charge": claim.total_charge,
+                        "first_service_date": min(service_dates(claim), default=None),
+                        "submitted_on": now.date() if state == "submitted" else None,
+                        "state": state,
+                        "state_changed_at": now,
+                        "superseded_by_id": None,
+                        "document_sha256": digest,
+                        "document": cipher.seal(
+                            text,
+                            document_binding(
+                                self.practice_id(claim), claim.patient_control_number, digest
+                            ),
+                        ),
+                        "member_index": cipher.blind_index(
+                            claim.subscriber.member_id, purpose="member-id"
+                        ),
+                        "created_at": now,
+                    }
+                    for claim, text, digest, _earlier in new
+                ],
+            )
+        ]
+        self.session.execute(
+            table_of(ClaimLineRow).insert(),
+            [
+                {
+                    "claim_id": claim_id,
+                    "line_number": number,
+                    "procedure_code": line.procedure_code,
+                    "charge": line.charge,
+                    "service_date": line.service_date or claim.service_date,
+                    "line_control_number": line.line_control_number,
+                    "teeth": ",".join(t.tooth for t in line.teeth) or None,
+                }
+                for (claim, *_rest), claim_id in zip(new, ids, strict=True)
+                for number, line in enumerate(claim.lines, start=1)
+            ],
+        )
+        first_steps(
+            self.session, ids, ClaimState(state), Cause("system", "imported as submitted"), now
+        )
         return ids
 
 
@@ -260,12 +315,15 @@ def _lock_claim_numbers(session: Session, keys: set[tuple[int, str]]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for practice, pcn in sorted(keys):
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                        {"key": f"claim:{practice}:{pcn}"})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"claim:{practice}:{pcn}"},
+        )
 
 
-def _get_or_create(session: Session, model: type[Practice | Payer], key: dict[str, Any],
-                   values: dict[str, Any]) -> int:
+def _get_or_create(
+    session: Session, model: type[Practice | Payer], key: dict[str, Any], values: dict[str, Any]
+) -> int:
     """The id of the row with ``key``, inserted with ``values`` when missing.
 
     ``INSERT … ON CONFLICT DO NOTHING`` then a read, so two transactions meeting the same
@@ -278,8 +336,9 @@ def _get_or_create(session: Session, model: type[Practice | Payer], key: dict[st
     if found is not None:
         return int(found)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(table).values(**key, **values)
-                    .on_conflict_do_nothing(index_elements=list(key)))
+    session.execute(
+        insert(table).values(**key, **values).on_conflict_do_nothing(index_elements=list(key))
+    )
     return int(session.scalars(select(table.c.id).filter_by(**key)).one())
 
 
@@ -293,8 +352,7 @@ def _remember_name(session: Session, payer: Payer, name: str) -> None:
     known = payer_aliases(payer)
     if payer.name == payer.payer_id:
         payer.name = name[:60]
-    elif len(known) < MAX_ALIASES and _norm(name) not in {_norm(n) for n in
-                                                          [payer.name, *known]}:
+    elif len(known) < MAX_ALIASES and _norm(name) not in {_norm(n) for n in [payer.name, *known]}:
         payer.aliases = json.dumps([*known, name])
     session.flush()
 
@@ -309,16 +367,18 @@ def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def import_claims(db: Database, batch: ClaimBatch, *, now: datetime,
-                  state: str = "submitted") -> list[ImportedClaim]:
+def import_claims(
+    db: Database, batch: ClaimBatch, *, now: datetime, state: str = "submitted"
+) -> list[ImportedClaim]:
     """Store every claim of ``batch`` (after the clean-claim edits) in one transaction."""
     ensure_clean(batch, today=now.date())
     with db.transaction() as session:
         return ClaimStore(session, now).store(batch.claims, state)
 
 
-def store_claim(session: Session, claim: Claim, *, now: datetime,
-                state: str = "submitted") -> ImportedClaim:
+def store_claim(
+    session: Session, claim: Claim, *, now: datetime, state: str = "submitted"
+) -> ImportedClaim:
     """Store one claim inside the caller's transaction (see module docstring)."""
     return ClaimStore(session, now).store([claim], state)[0]
 
@@ -336,12 +396,15 @@ def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[C
     wanted = set(ids)
     if not wanted:
         return {}
-    return {row.id: (row, open_document(session, row))
-            for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))}
+    return {
+        row.id: (row, open_document(session, row))
+        for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))
+    }
 
 
-def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None = None
-                ) -> dict[str, tuple[ClaimRow, Claim]]:
+def load_claims(
+    session: Session, pcns: Iterable[str], practice_npi: str | None = None
+) -> dict[str, tuple[ClaimRow, Claim]]:
     """Our current (not superseded) claims by patient control number.
 
     When ``practice_npi`` names a practice we know, only its claims count; otherwise any
@@ -350,11 +413,11 @@ def load_claims(session: Session, pcns: Iterable[str], practice_npi: str | None 
     wanted = list(dict.fromkeys(pcns))
     if not wanted:
         return {}
-    query = select(ClaimRow).where(ClaimRow.patient_control_number.in_(wanted),
-                                   ClaimRow.superseded_by_id.is_(None))
+    query = select(ClaimRow).where(
+        ClaimRow.patient_control_number.in_(wanted), ClaimRow.superseded_by_id.is_(None)
+    )
     if practice_npi:
-        practice = session.scalars(select(Practice.id).where(Practice.npi == practice_npi)
-                                   ).first()
+        practice = session.scalars(select(Practice.id).where(Practice.npi == practice_npi)).first()
         if practice is not None:
             query = query.where(ClaimRow.practice_id == practice)
     result: dict[str, tuple[ClaimRow, Claim]] = {}

@@ -38,12 +38,24 @@ STORED = Path("codes") / "cdt.json"
 """Where a loaded CDT list is kept, under the data folder."""
 
 _COLUMNS = {
-    "code": "code", "cdt": "code", "cdt code": "code", "procedure code": "code",
-    "descriptor": "descriptor", "description": "descriptor", "nomenclature": "descriptor",
-    "effective": "effective", "effective date": "effective", "effective_date": "effective",
-    "start date": "effective", "start_date": "effective",
-    "deleted": "deleted", "deleted date": "deleted", "deleted_date": "deleted",
-    "end date": "deleted", "end_date": "deleted", "stop date": "deleted",
+    "code": "code",
+    "cdt": "code",
+    "cdt code": "code",
+    "procedure code": "code",
+    "descriptor": "descriptor",
+    "description": "descriptor",
+    "nomenclature": "descriptor",
+    "effective": "effective",
+    "effective date": "effective",
+    "effective_date": "effective",
+    "start date": "effective",
+    "start_date": "effective",
+    "deleted": "deleted",
+    "deleted date": "deleted",
+    "deleted_date": "deleted",
+    "end date": "deleted",
+    "end_date": "deleted",
+    "stop date": "deleted",
     "stop_date": "deleted",
 }
 _POSITIONAL = ("code", "descriptor", "effective", "deleted")
@@ -72,8 +84,9 @@ def load_cdt(source: Path, data_dir: Path, *, now: datetime | None = None) -> Cd
     try:
         raw = source.read_bytes()
     except OSError as exc:
-        raise CodeFileUnreadableError(f"{source}: cannot read the file "
-                                      f"({exc.strerror or exc})") from exc
+        raise CodeFileUnreadableError(
+            f"{source}: cannot read the file ({exc.strerror or exc})"
+        ) from exc
     codes = parse_cdt(raw.decode("utf-8", errors="replace"), str(source))
     stored = data_dir / STORED
     document = {
@@ -82,8 +95,9 @@ def load_cdt(source: Path, data_dir: Path, *, now: datetime | None = None) -> Cd
         "codes": [[c.code, _iso(c.effective), _iso(c.deleted)] for c in codes.values()],
     }
     _write_atomically(stored, json.dumps(document, indent=0) + "\n")
-    return CdtLoad(source.name, stored, len(codes),
-                   sum(1 for c in codes.values() if c.deleted is not None))
+    return CdtLoad(
+        source.name, stored, len(codes), sum(1 for c in codes.values() if c.deleted is not None)
+    )
 
 
 def parse_cdt(text: str, name: str) -> dict[str, DatedCode]:
@@ -98,7 +112,7 @@ def parse_cdt(text: str, name: str) -> dict[str, DatedCode]:
         raise CodeFileError(f"{name}: line 1: no column named code (or CDT code)")
     codes: dict[str, DatedCode] = {}
     lines: dict[str, int] = {}
-    for number, row in enumerate(rows[start - 1:], start=start):
+    for number, row in enumerate(rows[start - 1 :], start=start):
         if not any(cell.strip() for cell in row):
             continue
         code = _cell(row, columns, "code").upper()
@@ -106,14 +120,17 @@ def parse_cdt(text: str, name: str) -> dict[str, DatedCode]:
         if problem:
             raise CodeFileError(f"{name}: line {number}, column code: {problem}")
         if code in codes:
-            raise CodeFileError(f"{name}: line {number}: {code} is listed again (first on "
-                                f"line {lines[code]})")
+            raise CodeFileError(
+                f"{name}: line {number}: {code} is listed again (first on line {lines[code]})"
+            )
         effective = _date(row, columns, "effective", name, number)
         deleted = _date(row, columns, "deleted", name, number)
         if effective and deleted and deleted < effective:
-            raise CodeFileError(f"{name}: line {number}: {code} is deleted "
-                                f"({deleted.isoformat()}) before it takes effect "
-                                f"({effective.isoformat()})")
+            raise CodeFileError(
+                f"{name}: line {number}: {code} is deleted "
+                f"({deleted.isoformat()}) before it takes effect "
+                f"({effective.isoformat()})"
+            )
         codes[code] = DatedCode(code, effective, deleted)
         lines[code] = number
     if not codes:
@@ -126,15 +143,22 @@ def loaded_cdt(data_dir: Path) -> CdtList | None:
     stored = data_dir / STORED
     try:
         document = json.loads(stored.read_text(encoding="utf-8"))
-        codes = {code: DatedCode(code, _parse_iso(effective), _parse_iso(deleted))
-                 for code, effective, deleted in document["codes"]}
+        codes = {
+            code: DatedCode(code, _parse_iso(effective), _parse_iso(deleted))
+            for code, effective, deleted in document["codes"]
+        }
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigurationError(f"{stored}: the loaded CDT list cannot be read ({exc}); "
-                                 "load it again with `edigateway codes load cdt FILE`") from exc
-    return CdtList(codes, f"{document.get('source', 'the ADA file')} (loaded "
-                          f"{str(document.get('loaded_at', ''))[:10]})")
+        raise ConfigurationError(
+            f"{stored}: the loaded CDT list cannot be read ({exc}); "
+            "load it again with `edigateway codes load cdt FILE`"
+        ) from exc
+    return CdtList(
+        codes,
+        f"{document.get('source', 'the ADA file')} (loaded "
+        f"{str(document.get('loaded_at', ''))[:10]})",
+    )
 
 
 def _header(row: list[str]) -> dict[str, int] | None:
@@ -150,8 +174,7 @@ def _cell(row: list[str], columns: dict[str, int], key: str) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
-def _date(row: list[str], columns: dict[str, int], key: str, name: str,
-          number: int) -> date | None:
+def _date(row: list[str], columns: dict[str, int], key: str, name: str, number: int) -> date | None:
     value = _cell(row, columns, key)
     if not value:
         return None
@@ -160,8 +183,10 @@ def _date(row: list[str], columns: dict[str, int], key: str, name: str,
             return datetime.strptime(value, pattern).replace(tzinfo=UTC).date()
         except ValueError:
             continue
-    raise CodeFileError(f"{name}: line {number}, column {key}: {value!r} is not a date "
-                        "(YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)")
+    raise CodeFileError(
+        f"{name}: line {number}, column {key}: {value!r} is not a date "
+        "(YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)"
+    )
 
 
 def _iso(value: date | None) -> str | None:

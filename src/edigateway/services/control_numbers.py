@@ -84,8 +84,7 @@ class DatabaseControlNumbers:
     one exists, so numbers never go backwards when a data folder moves to the database.
     """
 
-    def __init__(self, database: Callable[[], Database], legacy_file: Path | None = None
-                 ) -> None:
+    def __init__(self, database: Callable[[], Database], legacy_file: Path | None = None) -> None:
         self._database = database
         self._legacy = legacy_file
 
@@ -110,9 +109,11 @@ class DatabaseControlNumbers:
             # nothing) and then locks the one row, so they still take turns.
             dialect = session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            session.execute(insert(table_of(ControlCounterRow)).values(
-                sender_id=sender, last_interchange=self._legacy_last(sender))
-                .on_conflict_do_nothing(index_elements=["sender_id"]))
+            session.execute(
+                insert(table_of(ControlCounterRow))
+                .values(sender_id=sender, last_interchange=self._legacy_last(sender))
+                .on_conflict_do_nothing(index_elements=["sender_id"])
+            )
             row = session.scalars(query.with_for_update()).one()
         number = row.last_interchange % MAX_CONTROL_NUMBER + 1
         row.last_interchange = number

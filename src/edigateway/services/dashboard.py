@@ -58,8 +58,9 @@ TODAY_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def today(db: Database, caller: Caller, *, now: datetime, with_aging: bool = True
-          ) -> dict[str, Any]:
+def today(
+    db: Database, caller: Caller, *, now: datetime, with_aging: bool = True
+) -> dict[str, Any]:
     """Counts and amounts needing action, and claims near their filing limit (only
     ``with_aging``: the caller may read reports; else ``filing``/``total_ar`` are None).
 
@@ -70,30 +71,40 @@ def today(db: Database, caller: Caller, *, now: datetime, with_aging: bool = Tru
         rows = session.execute(
             select(WorkItemRow.reason, func.count(), func.sum(at_stake))
             .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
-            .group_by(WorkItemRow.reason)).all()
+            .group_by(WorkItemRow.reason)
+        ).all()
     by_reason = {reason: (count, amount or ZERO) for reason, count, amount in rows}
     groups = []
     for title, reasons in TODAY_GROUPS.items():
         count = sum(by_reason.get(r, (0, ZERO))[0] for r in reasons)
         amount = sum((by_reason.get(r, (0, ZERO))[1] for r in reasons), ZERO)
-        groups.append({"title": title, "reasons": ",".join(reasons), "count": count,
-                       "amount": amount})
+        groups.append(
+            {"title": title, "reasons": ",".join(reasons), "count": count, "amount": amount}
+        )
     if not with_aging:
         return {"groups": groups, "filing": None, "total_ar": None}
     aging = aging_report(db, today=now.date(), practice_id=caller.practice_id)
-    return {"groups": groups, "filing": aging["timely_filing"],
-            "total_ar": aging["total"]["total"]}
+    return {"groups": groups, "filing": aging["timely_filing"], "total_ar": aging["total"]["total"]}
 
 
-def work_queue(db: Database, caller: Caller, codes: CodeLists, *, reason: str | None,
-               payer_id: str | None, min_age_days: int | None, now: datetime
-               ) -> list[dict[str, Any]]:
+def work_queue(
+    db: Database,
+    caller: Caller,
+    codes: CodeLists,
+    *,
+    reason: str | None,
+    payer_id: str | None,
+    min_age_days: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
     """Open items, filtered, each with its codes explained."""
-    query = (select(WorkItemRow, Payer.payer_id)
-             .outerjoin(ClaimRow, ClaimRow.id == WorkItemRow.claim_id)
-             .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
-             .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
-             .order_by(WorkItemRow.id))
+    query = (
+        select(WorkItemRow, Payer.payer_id)
+        .outerjoin(ClaimRow, ClaimRow.id == WorkItemRow.claim_id)
+        .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+        .where(WorkItemRow.status == "open", practice_work_items(caller.practice_id))
+        .order_by(WorkItemRow.id)
+    )
     if reason:
         query = query.where(WorkItemRow.reason.in_(reason.split(",")))
     if payer_id:
@@ -104,15 +115,17 @@ def work_queue(db: Database, caller: Caller, codes: CodeLists, *, reason: str | 
         return [_item(item, payer, codes, now) for item, payer in session.execute(query)]
 
 
-def work_item(db: Database, caller: Caller, codes: CodeLists, item_id: int, *,
-              now: datetime) -> dict[str, Any]:
+def work_item(
+    db: Database, caller: Caller, codes: CodeLists, item_id: int, *, now: datetime
+) -> dict[str, Any]:
     """One item (any status), explained."""
     with db.transaction() as session:
         row = session.execute(
             select(WorkItemRow, Payer.payer_id)
             .outerjoin(ClaimRow, ClaimRow.id == WorkItemRow.claim_id)
             .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
-            .where(WorkItemRow.id == item_id, practice_work_items(caller.practice_id))).first()
+            .where(WorkItemRow.id == item_id, practice_work_items(caller.practice_id))
+        ).first()
         if row is None:
             raise NotFoundError(f"no work item {item_id}")
         item = _item(row[0], row[1], codes, now)
@@ -133,8 +146,9 @@ def _source_segment(session: Session, item: WorkItemRow) -> str | None:
     era_file = session.get(RemittanceFileRow, file_id) if file_id else None
     if era_file is None:
         return None
-    received = session.scalars(select(InboundFileRow).where(
-        InboundFileRow.sha256 == era_file.sha256)).first()
+    received = session.scalars(
+        select(InboundFileRow).where(InboundFileRow.sha256 == era_file.sha256)
+    ).first()
     if received is None:
         return None
     text = inbound_payload(session, received)
@@ -146,70 +160,107 @@ def _source_segment(session: Session, item: WorkItemRow) -> str | None:
     return None
 
 
-def _item(item: WorkItemRow, payer: str | None, codes: CodeLists, now: datetime
-          ) -> dict[str, Any]:
-    return {"id": item.id, "reason": item.reason, "status": item.status,
-            "claim_id": item.claim_id, "claim": item.patient_control_number,
-            "payer": payer, "amount": item.amount, "message": item.message,
-            "age_days": (now - item.created_at).days, "created_at": item.created_at,
-            "source_position": item.source_position, "file_id": item.file_id,
-            "remittance_id": item.remittance_id, "resolution_note": item.resolution_note,
-            "codes": [{"code": c, "meaning": explain(c, codes)}
-                      for c in item.codes.split(",") if c]}
+def _item(item: WorkItemRow, payer: str | None, codes: CodeLists, now: datetime) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "reason": item.reason,
+        "status": item.status,
+        "claim_id": item.claim_id,
+        "claim": item.patient_control_number,
+        "payer": payer,
+        "amount": item.amount,
+        "message": item.message,
+        "age_days": (now - item.created_at).days,
+        "created_at": item.created_at,
+        "source_position": item.source_position,
+        "file_id": item.file_id,
+        "remittance_id": item.remittance_id,
+        "resolution_note": item.resolution_note,
+        "codes": [{"code": c, "meaning": explain(c, codes)} for c in item.codes.split(",") if c],
+    }
 
 
 def explain(code: str, codes: CodeLists) -> str:
     """A code in plain words: ``CO-96``, ``N130``, ``TA1:024``, ``A3:33`` …"""
     if "-" in code and code.split("-", 1)[0] in ("CO", "PR", "OA", "PI", "CR"):
         group, carc = code.split("-", 1)
-        who = {"CO": "contractual (the practice absorbs it)", "PR": "patient responsibility",
-               "OA": "other adjustment", "PI": "payer-initiated", "CR": "correction"}[group]
+        who = {
+            "CO": "contractual (the practice absorbs it)",
+            "PR": "patient responsibility",
+            "OA": "other adjustment",
+            "PI": "payer-initiated",
+            "CR": "correction",
+        }[group]
         return f"{who}: {codes.describe_carc(carc) or 'reason code ' + carc}"
     if code[:1] in ("M", "N", "MA") and codes.describe_rarc(code):
         return codes.describe_rarc(code) or code
     return codes.describe_carc(code) or "see the message"
 
 
-def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime
-               ) -> dict[str, Any]:
+def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> dict[str, Any]:
     """A claim, its lines and one timeline: states, transmissions, postings.
 
     ``claim`` is the claim's JSON document: the page's replacement form edits a copy of it.
     """
     detail = practice_claims.get(db, caller, claim_id, now=now)
     with db.transaction() as session:
-        postings = list(session.scalars(select(PostingRow).where(
-            PostingRow.claim_id == claim_id).order_by(PostingRow.id)))
+        postings = list(
+            session.scalars(
+                select(PostingRow).where(PostingRow.claim_id == claim_id).order_by(PostingRow.id)
+            )
+        )
         paid = sum((p.amount for p in postings if p.kind == "paid"), ZERO)
         patient = sum((p.amount for p in postings if p.kind in PATIENT_KINDS), ZERO)
-        estimated = session.scalars(select(ClaimEstimateRow).where(
-            ClaimEstimateRow.claim_id == claim_id).order_by(ClaimEstimateRow.id.desc())).first()
+        estimated = session.scalars(
+            select(ClaimEstimateRow)
+            .where(ClaimEstimateRow.claim_id == claim_id)
+            .order_by(ClaimEstimateRow.id.desc())
+        ).first()
         remittances = sorted({p.remittance_id for p in postings if p.remittance_id is not None})
     events: list[dict[str, Any]] = [
         {"at": h.at, "what": f"{h.from_ or 'new'} → {h.to}", "detail": h.reason}
-        for h in detail.history]
+        for h in detail.history
+    ]
     events.extend(
-        {"at": t.created_at, "what": f"{t.kind} {t.file_name}",
-         "detail": f"{t.status}, acknowledgment {t.ack_status or '—'}"}
-        for t in detail.transmissions)
+        {
+            "at": t.created_at,
+            "what": f"{t.kind} {t.file_name}",
+            "detail": f"{t.status}, acknowledgment {t.ack_status or '—'}",
+        }
+        for t in detail.transmissions
+    )
     events.sort(key=lambda e: e["at"])
-    comparison = None if estimated is None else {
-        "estimated_insurance": estimated.total_insurance,
-        "estimated_patient": estimated.total_patient, "paid": paid, "patient": patient,
-        "insurance_difference": paid - estimated.total_insurance,
-        "patient_difference": patient - estimated.total_patient,
-        "estimated_at": estimated.created_at}
+    comparison = (
+        None
+        if estimated is None
+        else {
+            "estimated_insurance": estimated.total_insurance,
+            "estimated_patient": estimated.total_patient,
+            "paid": paid,
+            "patient": patient,
+            "insurance_difference": paid - estimated.total_insurance,
+            "patient_difference": patient - estimated.total_patient,
+            "estimated_at": estimated.created_at,
+        }
+    )
     columns = {f.name: getattr(detail, f.name) for f in fields(practice_claims.ClaimSummary)}
-    return {**columns, "claim": detail.claim.model_dump(mode="json", exclude_defaults=True),
-            "history": detail.history, "transmissions": detail.transmissions,
-            "events": events, "postings": postings, "paid": paid, "comparison": comparison,
-            "remittance_ids": remittances,
-            "can_change": bool(detail.payer_claim_control_number)
-            and detail.superseded_by_id is None}
+    return {
+        **columns,
+        "claim": detail.claim.model_dump(mode="json", exclude_defaults=True),
+        "history": detail.history,
+        "transmissions": detail.transmissions,
+        "events": events,
+        "postings": postings,
+        "paid": paid,
+        "comparison": comparison,
+        "remittance_ids": remittances,
+        "can_change": bool(detail.payer_claim_control_number) and detail.superseded_by_id is None,
+    }
 
 
-def era_page(db: Database, caller: Caller, remittance_id: int, codes: CodeLists, *,
-             now: datetime) -> dict[str, Any]:
+def era_page(
+    db: Database, caller: Caller, remittance_id: int, codes: CodeLists, *, now: datetime
+) -> dict[str, Any]:
     """A payment with its balance proof (BPR02 = Σ paid − Σ PLB), each posting with its
     claim's number and its CARC/RARC in words, and the payments (CLPs) that matched no
     claim of ours — listed only to the practice the payment is made out to (payee NPI):
@@ -217,45 +268,89 @@ def era_page(db: Database, caller: Caller, remittance_id: int, codes: CodeLists,
     payee's other patients."""
     detail = asdict(get_remittance(db, caller, remittance_id, now=now))
     with db.transaction() as session:
-        claims_paid = session.scalar(select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0))
-                                     .where(RemittanceClaimRow.remittance_id == remittance_id))
-        plb = session.scalar(select(func.coalesce(func.sum(ProviderAdjustmentRow.amount), 0))
-                             .where(ProviderAdjustmentRow.remittance_id == remittance_id))
-        matched = session.scalar(select(func.count()).select_from(RemittanceClaimRow).where(
-            RemittanceClaimRow.remittance_id == remittance_id,
-            RemittanceClaimRow.claim_id.is_not(None)))
-        ids = {p["claim_id"] for p in detail["postings"] if p["claim_id"] is not None}
-        numbers = dict(session.execute(select(ClaimRow.id, ClaimRow.patient_control_number)
-                                       .where(ClaimRow.id.in_(ids),
-                                              ClaimRow.practice_id == caller.practice_id)).all())
-        payee = session.scalar(select(RemittanceRow.payee_id).where(
-            RemittanceRow.id == remittance_id))
-        ours = payee is not None and payee == session.scalar(
-            select(Practice.npi).where(Practice.id == caller.practice_id))
-        unmatched = [] if not ours else [
-            {"patient_control_number": c.patient_control_number, "status": c.status,
-             "charge": c.charge, "paid": c.paid,
-             "payer_claim_control_number": c.payer_claim_control_number,
-             "source_position": c.source_position}
-            for c in session.scalars(select(RemittanceClaimRow).where(
+        claims_paid = session.scalar(
+            select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0)).where(
+                RemittanceClaimRow.remittance_id == remittance_id
+            )
+        )
+        plb = session.scalar(
+            select(func.coalesce(func.sum(ProviderAdjustmentRow.amount), 0)).where(
+                ProviderAdjustmentRow.remittance_id == remittance_id
+            )
+        )
+        matched = session.scalar(
+            select(func.count())
+            .select_from(RemittanceClaimRow)
+            .where(
                 RemittanceClaimRow.remittance_id == remittance_id,
-                RemittanceClaimRow.claim_id.is_(None)).order_by(RemittanceClaimRow.id))]
+                RemittanceClaimRow.claim_id.is_not(None),
+            )
+        )
+        ids = {p["claim_id"] for p in detail["postings"] if p["claim_id"] is not None}
+        numbers = dict(
+            session.execute(
+                select(ClaimRow.id, ClaimRow.patient_control_number).where(
+                    ClaimRow.id.in_(ids), ClaimRow.practice_id == caller.practice_id
+                )
+            ).all()
+        )
+        payee = session.scalar(
+            select(RemittanceRow.payee_id).where(RemittanceRow.id == remittance_id)
+        )
+        ours = payee is not None and payee == session.scalar(
+            select(Practice.npi).where(Practice.id == caller.practice_id)
+        )
+        unmatched = (
+            []
+            if not ours
+            else [
+                {
+                    "patient_control_number": c.patient_control_number,
+                    "status": c.status,
+                    "charge": c.charge,
+                    "paid": c.paid,
+                    "payer_claim_control_number": c.payer_claim_control_number,
+                    "source_position": c.source_position,
+                }
+                for c in session.scalars(
+                    select(RemittanceClaimRow)
+                    .where(
+                        RemittanceClaimRow.remittance_id == remittance_id,
+                        RemittanceClaimRow.claim_id.is_(None),
+                    )
+                    .order_by(RemittanceClaimRow.id)
+                )
+            ]
+        )
     for posting in detail["postings"]:
         posting["claim_number"] = numbers.get(posting["claim_id"])
-        adjustment = ([f"{posting['group_code']}-{posting['reason_code']}"]
-                      if posting["group_code"] and posting["reason_code"] else
-                      [posting["reason_code"]] if posting["reason_code"] else [])
-        posting["meanings"] = [{"code": c, "meaning": explain(c, codes)}
-                               for c in [*adjustment, *posting["remark_codes"]]]
+        adjustment = (
+            [f"{posting['group_code']}-{posting['reason_code']}"]
+            if posting["group_code"] and posting["reason_code"]
+            else [posting["reason_code"]]
+            if posting["reason_code"]
+            else []
+        )
+        posting["meanings"] = [
+            {"code": c, "meaning": explain(c, codes)}
+            for c in [*adjustment, *posting["remark_codes"]]
+        ]
     paid_total = Decimal(claims_paid) / 100 if isinstance(claims_paid, int) else claims_paid
     plb_total = Decimal(plb) / 100 if isinstance(plb, int) else plb
     balance = (paid_total or ZERO) - (plb_total or ZERO)
-    signed = detail["payment_amount"] if detail["credit_debit"] == "C" \
-        else -detail["payment_amount"]
-    return {**detail, "claims_paid": paid_total, "plb_total": plb_total, "balance": balance,
-            "signed_payment": signed,
-            "balanced": balance.quantize(Decimal("0.01")) == signed, "matched": matched,
-            "unmatched": unmatched}
+    signed = (
+        detail["payment_amount"] if detail["credit_debit"] == "C" else -detail["payment_amount"]
+    )
+    return {
+        **detail,
+        "claims_paid": paid_total,
+        "plb_total": plb_total,
+        "balance": balance,
+        "signed_payment": signed,
+        "balanced": balance.quantize(Decimal("0.01")) == signed,
+        "matched": matched,
+        "unmatched": unmatched,
+    }
 
 
 def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22) -> str:
@@ -266,9 +361,13 @@ def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22)
     biggest = max((Decimal(r["total"]) for r in rows), default=Decimal(1)) or Decimal(1)
     label_width, top = 220, 30
     height = top + len(rows) * (bar_height + 10) + 40
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" aria-labelledby="aging-title">'),
-             '<title id="aging-title">Insurance A/R by payer and age bucket</title>']
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+            f'height="{height}" aria-labelledby="aging-title">'
+        ),
+        '<title id="aging-title">Insurance A/R by payer and age bucket</title>',
+    ]
     for index, row in enumerate(rows):
         y = top + index * (bar_height + 10)
         parts.append(f'<text x="0" y="{y + 16}" font-size="13">{_esc(row["payer"])}</text>')
@@ -277,16 +376,20 @@ def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22)
             amount = Decimal(row["buckets"][bucket])
             w = amount / biggest * (width - label_width - 80)
             if w > 0:
-                parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}"'
-                             f' fill="{colour}"><title>{_esc(row["payer"])} {bucket} days: '
-                             f'{amount}</title></rect>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}"'
+                    f' fill="{colour}"><title>{_esc(row["payer"])} {bucket} days: '
+                    f"{amount}</title></rect>"
+                )
             x += w
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{row["total"]}</text>')
     legend_y = top + len(rows) * (bar_height + 10) + 16
     for index, (bucket, colour) in enumerate(zip(buckets, colours, strict=False)):
-        parts.append(f'<rect x="{label_width + index * 90}" y="{legend_y}" width="12" '
-                     f'height="12" fill="{colour}"/><text x="{label_width + index * 90 + 16}" '
-                     f'y="{legend_y + 11}" font-size="12">{bucket}</text>')
+        parts.append(
+            f'<rect x="{label_width + index * 90}" y="{legend_y}" width="12" '
+            f'height="12" fill="{colour}"/><text x="{label_width + index * 90 + 16}" '
+            f'y="{legend_y + 11}" font-size="12">{bucket}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -313,18 +416,32 @@ def aging_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out)
     writer.writerow(["payer", "payer_id", "claims", *report["buckets"], "total"])
     for row in report["payers"]:
-        writer.writerow([spreadsheet_text(row["payer"]), spreadsheet_text(row["payer_id"]),
-                         row["claims"], *(row["buckets"][b] for b in report["buckets"]),
-                         row["total"]])
+        writer.writerow(
+            [
+                spreadsheet_text(row["payer"]),
+                spreadsheet_text(row["payer_id"]),
+                row["claims"],
+                *(row["buckets"][b] for b in report["buckets"]),
+                row["total"],
+            ]
+        )
     total = report["total"]
-    writer.writerow(["TOTAL", "", total["claims"],
-                     *(total["buckets"][b] for b in report["buckets"]), total["total"]])
+    writer.writerow(
+        [
+            "TOTAL",
+            "",
+            total["claims"],
+            *(total["buckets"][b] for b in report["buckets"]),
+            total["total"],
+        ]
+    )
     return out.getvalue()
 
 
 def _esc(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def payers_with_items(db: Database, caller: Caller) -> list[str]:
@@ -332,8 +449,10 @@ def payers_with_items(db: Database, caller: Caller) -> list[str]:
     with db.transaction() as session:
         found: dict[str, int] = defaultdict(int)
         for (payer,) in session.execute(
-                select(Payer.payer_id).join(ClaimRow, ClaimRow.payer_id == Payer.id)
-                .join(WorkItemRow, WorkItemRow.claim_id == ClaimRow.id)
-                .where(WorkItemRow.status == "open", ClaimRow.practice_id == caller.practice_id)):
+            select(Payer.payer_id)
+            .join(ClaimRow, ClaimRow.payer_id == Payer.id)
+            .join(WorkItemRow, WorkItemRow.claim_id == ClaimRow.id)
+            .where(WorkItemRow.status == "open", ClaimRow.practice_id == caller.practice_id)
+        ):
             found[payer] += 1
     return sorted(found)

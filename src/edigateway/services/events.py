@@ -52,9 +52,14 @@ class Event:
     def payload(self) -> dict[str, Any]:
         """The JSON body: Standard Webhooks' ``type``/``timestamp``/``data`` and our ``id``
         (what a receiver de-duplicates on), ``sequence`` and ``subject``."""
-        return {"id": self.id, "type": self.type.value, "sequence": self.sequence,
-                "timestamp": utc_text(self.timestamp), "subject": self.subject,
-                "data": self.data}
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "sequence": self.sequence,
+            "timestamp": utc_text(self.timestamp),
+            "subject": self.subject,
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,26 +89,45 @@ def decode_cursor(cursor: str | None) -> int:
     number = text.removeprefix(CURSOR_PREFIX)
     if text.startswith(CURSOR_PREFIX) and number.isdigit() and len(number) < 19:
         return int(number)
-    raise ClaimInputError("query", [FieldProblem(
-        "query.after", "not a cursor this gateway gave (send next_cursor of the last page)")])
+    raise ClaimInputError(
+        "query",
+        [
+            FieldProblem(
+                "query.after", "not a cursor this gateway gave (send next_cursor of the last page)"
+            )
+        ],
+    )
 
 
 def as_event(row: EventRow) -> Event:
     """An event row as the API and webhooks show it."""
-    return Event(id=row.public_id, type=EventType(row.type), sequence=row.seq,
-                 timestamp=row.occurred_at, subject=row.subject, data=json.loads(row.data))
+    return Event(
+        id=row.public_id,
+        type=EventType(row.type),
+        sequence=row.seq,
+        timestamp=row.occurred_at,
+        subject=row.subject,
+        data=json.loads(row.data),
+    )
 
 
-def read_events(db: Database, practice_id: int, *, after: str | None, limit: int,
-                types: Sequence[EventType] | None = None) -> EventPage:
+def read_events(
+    db: Database,
+    practice_id: int,
+    *,
+    after: str | None,
+    limit: int,
+    types: Sequence[EventType] | None = None,
+) -> EventPage:
     """Up to ``limit`` of the practice's events after the cursor ``after``, in order (of
     ``types`` only, when given)."""
     start, limit = decode_cursor(after), max(1, min(limit, MAX_PAGE))
     with db.transaction() as session:
         # the newest number first: an event committed after this read is found next time
         newest = last_seq(session, practice_id)
-        rows = events_after(session, practice_id, start, limit + 1,
-                            [t.value for t in types] if types else None)
+        rows = events_after(
+            session, practice_id, start, limit + 1, [t.value for t in types] if types else None
+        )
     more = len(rows) > limit
     items = [as_event(r) for r in rows[:limit]]
     if items:

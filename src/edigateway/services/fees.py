@@ -54,14 +54,18 @@ class FeeEntry(DomainModel):
     procedure_code: CdtCode
     fee: ProcedureFee = Field(description="the allowed (contracted) fee")
     description: Annotated[str | None, Field(max_length=120)] = Field(
-        default=None, description="the practice's own words for the procedure")
+        default=None, description="the practice's own words for the procedure"
+    )
 
 
 class FeeSchedule(DomainModel):
     """A payer's (or one of its plans') fee schedule as a practice loads it."""
 
-    plan: PlanName = Field(default="", description="the plan name as the 271 states it "
-                           "(REF*18 / EB05); empty: every plan of the payer")
+    plan: PlanName = Field(
+        default="",
+        description="the plan name as the 271 states it "
+        "(REF*18 / EB05); empty: every plan of the payer",
+    )
     entries: Annotated[list[FeeEntry], Field(min_length=1, max_length=MAX_ENTRIES)]
 
 
@@ -94,97 +98,144 @@ def parse_csv(text: str, source: str) -> list[FeeEntry]:
     rows = list(csv.reader(io.StringIO(text)))
     problems: list[FieldProblem] = []
     if not rows or [c.strip().lower() for c in rows[0][:2]] != list(HEADER[:2]):
-        raise ClaimInputError(source, [FieldProblem(
-            "line 1", "the first line must be the header procedure_code,fee[,description]")])
+        raise ClaimInputError(
+            source,
+            [
+                FieldProblem(
+                    "line 1", "the first line must be the header procedure_code,fee[,description]"
+                )
+            ],
+        )
     entries: list[FeeEntry] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(HEADER):
-            problems.append(FieldProblem(f"line {number}", f"{len(row)} columns; at most 3 "
-                                         "(a description with a comma needs quotes)"))
+            problems.append(
+                FieldProblem(
+                    f"line {number}",
+                    f"{len(row)} columns; at most 3 (a description with a comma needs quotes)",
+                )
+            )
             continue
         cells = dict(zip(HEADER, (c.strip() for c in row), strict=False))
         entry = _entry(cells, number, problems)
         if entry is None:
             continue
         if entry.procedure_code in seen:
-            problems.append(FieldProblem(f"line {number} column procedure_code",
-                                         f"{entry.procedure_code} is listed on line "
-                                         f"{seen[entry.procedure_code]} already"))
+            problems.append(
+                FieldProblem(
+                    f"line {number} column procedure_code",
+                    f"{entry.procedure_code} is listed on line "
+                    f"{seen[entry.procedure_code]} already",
+                )
+            )
             continue
         seen[entry.procedure_code] = number
         entries.append(entry)
     if not problems and not entries:
         problems.append(FieldProblem("line 2", "the schedule lists no procedure"))
     if len(entries) > MAX_ENTRIES:
-        problems.append(FieldProblem(f"line {MAX_ENTRIES + 2}",
-                                     f"more than {MAX_ENTRIES} procedures"))
+        problems.append(
+            FieldProblem(f"line {MAX_ENTRIES + 2}", f"more than {MAX_ENTRIES} procedures")
+        )
     if problems:
         raise ClaimInputError(source, problems)
     return entries
 
 
-def _entry(cells: dict[str, str], number: int, problems: list[FieldProblem]
-           ) -> FeeEntry | None:
+def _entry(cells: dict[str, str], number: int, problems: list[FieldProblem]) -> FeeEntry | None:
     fee = cells.get("fee", "")
     try:
         Decimal(fee)
     except InvalidOperation:
-        problems.append(FieldProblem(f"line {number} column fee",
-                                     f"{fee!r} is not an amount (e.g. 88.00)"))
+        problems.append(
+            FieldProblem(f"line {number} column fee", f"{fee!r} is not an amount (e.g. 88.00)")
+        )
         return None
     try:
-        return FeeEntry(procedure_code=cells.get("procedure_code", ""), fee=fee,
-                        description=cells.get("description") or None)
+        return FeeEntry(
+            procedure_code=cells.get("procedure_code", ""),
+            fee=fee,
+            description=cells.get("description") or None,
+        )
     except ValidationError as exc:
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else "line"
-            problems.append(FieldProblem(f"line {number} column {column}",
-                                         error["msg"].removeprefix("Value error, ")))
+            problems.append(
+                FieldProblem(
+                    f"line {number} column {column}", error["msg"].removeprefix("Value error, ")
+                )
+            )
         return None
 
 
-def load(db: Database, caller: Caller, payer_id: str, schedule: FeeSchedule, *,
-         now: datetime) -> FeeScheduleLoaded:
+def load(
+    db: Database, caller: Caller, payer_id: str, schedule: FeeSchedule, *, now: datetime
+) -> FeeScheduleLoaded:
     """Replace the practice's schedule for ``payer_id`` (and the schedule's plan) with
     ``schedule`` in one transaction (audited)."""
     with db.transaction() as session:
-        old = (FeeScheduleRow.practice_id == caller.practice_id,
-               FeeScheduleRow.payer_id == payer_id, FeeScheduleRow.plan == schedule.plan)
+        old = (
+            FeeScheduleRow.practice_id == caller.practice_id,
+            FeeScheduleRow.payer_id == payer_id,
+            FeeScheduleRow.plan == schedule.plan,
+        )
         replaced = session.scalar(select(func.count()).where(*old)) or 0
         session.execute(delete(FeeScheduleRow).where(*old))
-        session.add_all(FeeScheduleRow(
-            practice_id=caller.practice_id, payer_id=payer_id, plan=schedule.plan,
-            procedure_code=e.procedure_code, fee=e.fee, description=e.description,
-            updated_at=now) for e in schedule.entries)
-        record(session, actor=caller.actor, practice_id=caller.practice_id, action="change",
-               resource="fee_schedule", resource_id=payer_id, at=now,
-               remote_addr=caller.remote_addr,
-               detail=f"{len(schedule.entries)} fees, plan {schedule.plan or '(all)'}")
+        session.add_all(
+            FeeScheduleRow(
+                practice_id=caller.practice_id,
+                payer_id=payer_id,
+                plan=schedule.plan,
+                procedure_code=e.procedure_code,
+                fee=e.fee,
+                description=e.description,
+                updated_at=now,
+            )
+            for e in schedule.entries
+        )
+        record(
+            session,
+            actor=caller.actor,
+            practice_id=caller.practice_id,
+            action="change",
+            resource="fee_schedule",
+            resource_id=payer_id,
+            at=now,
+            remote_addr=caller.remote_addr,
+            detail=f"{len(schedule.entries)} fees, plan {schedule.plan or '(all)'}",
+        )
     return FeeScheduleLoaded(payer_id, schedule.plan, len(schedule.entries), replaced)
 
 
-def scheduled(session: Session, practice_id: int, payer_id: str | None,
-              plan: str | None) -> dict[str, ScheduledFee]:
+def scheduled(
+    session: Session, practice_id: int, payer_id: str | None, plan: str | None
+) -> dict[str, ScheduledFee]:
     """The fees that apply to ``payer_id``'s ``plan``: the plan's own entries over the
     payer-wide ones (plan empty)."""
     if not payer_id:
         return {}
     plans = ["", plan] if plan else [""]
-    rows = session.scalars(select(FeeScheduleRow).where(
-        FeeScheduleRow.practice_id == practice_id, FeeScheduleRow.payer_id == payer_id,
-        FeeScheduleRow.plan.in_(plans))).all()
+    rows = session.scalars(
+        select(FeeScheduleRow).where(
+            FeeScheduleRow.practice_id == practice_id,
+            FeeScheduleRow.payer_id == payer_id,
+            FeeScheduleRow.plan.in_(plans),
+        )
+    ).all()
     found: dict[str, ScheduledFee] = {}
     for row in sorted(rows, key=lambda r: r.plan != ""):  # payer-wide first, plan's over it
-        found[row.procedure_code] = ScheduledFee(row.procedure_code, row.fee, row.description,
-                                                 row.plan)
+        found[row.procedure_code] = ScheduledFee(
+            row.procedure_code, row.fee, row.description, row.plan
+        )
     return found
 
 
-def schedule_of(db: Database, caller: Caller, payer_id: str, plan: str | None
-                ) -> list[ScheduledFee]:
+def schedule_of(
+    db: Database, caller: Caller, payer_id: str, plan: str | None
+) -> list[ScheduledFee]:
     """The practice's fee schedule for a payer (and plan), by procedure code."""
     with db.transaction() as session:
         found = scheduled(session, caller.practice_id, payer_id, plan)

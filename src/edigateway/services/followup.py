@@ -45,8 +45,11 @@ def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[Open
     (:func:`~edigateway.services.ledger.receivables`): sent claims only (no drafts,
     cancelled, voided, replaced claims or predeterminations); a denial stays until it is
     appealed and paid or written off; reversed money counts as never paid."""
-    query = (select(ClaimRow, Payer).join(Payer, Payer.id == ClaimRow.payer_id)
-             .where(ClaimRow.superseded_by_id.is_(None)))
+    query = (
+        select(ClaimRow, Payer)
+        .join(Payer, Payer.id == ClaimRow.payer_id)
+        .where(ClaimRow.superseded_by_id.is_(None))
+    )
     if practice_id is not None:
         query = query.where(ClaimRow.practice_id == practice_id)
     result = []
@@ -56,10 +59,20 @@ def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[Open
         for claim, payer in pairs:
             if claim.id not in owed:
                 continue
-            result.append((OpenClaim(
-                claim.patient_control_number, payer.payer_id, payer.name, owed[claim.id],
-                claim.submitted_on, claim.first_service_date, payer.timely_filing_days),
-                claim.state))
+            result.append(
+                (
+                    OpenClaim(
+                        claim.patient_control_number,
+                        payer.payer_id,
+                        payer.name,
+                        owed[claim.id],
+                        claim.submitted_on,
+                        claim.first_service_date,
+                        payer.timely_filing_days,
+                    ),
+                    claim.state,
+                )
+            )
     return result
 
 
@@ -68,44 +81,78 @@ def filing_candidates(db: Database, practice_id: int | None = None) -> list[Open
     unsent, queued and rejected claims (``submitted_on`` ``None``: not filed) and sent
     claims the payer has not answered (filed on ``submitted_on``); not predeterminations,
     voids, cancelled or superseded claims."""
-    query = (select(ClaimRow, Payer).join(Payer, Payer.id == ClaimRow.payer_id)
-             .where(ClaimRow.superseded_by_id.is_(None), ClaimRow.kind == "claim",
-                    ClaimRow.frequency != "8", ClaimRow.state.in_(NOT_FILED | FILED)))
+    query = (
+        select(ClaimRow, Payer)
+        .join(Payer, Payer.id == ClaimRow.payer_id)
+        .where(
+            ClaimRow.superseded_by_id.is_(None),
+            ClaimRow.kind == "claim",
+            ClaimRow.frequency != "8",
+            ClaimRow.state.in_(NOT_FILED | FILED),
+        )
+    )
     if practice_id is not None:
         query = query.where(ClaimRow.practice_id == practice_id)
     with db.transaction() as session:
-        return [OpenClaim(claim.patient_control_number, payer.payer_id, payer.name,
-                          claim.total_charge,
-                          claim.submitted_on if claim.state in FILED else None,
-                          claim.first_service_date, payer.timely_filing_days)
-                for claim, payer in session.execute(query).tuples()]
+        return [
+            OpenClaim(
+                claim.patient_control_number,
+                payer.payer_id,
+                payer.name,
+                claim.total_charge,
+                claim.submitted_on if claim.state in FILED else None,
+                claim.first_service_date,
+                payer.timely_filing_days,
+            )
+            for claim, payer in session.execute(query).tuples()
+        ]
 
 
-def aging_report(db: Database, *, today: date, warn_days: int = 30,
-                 practice_id: int | None = None) -> dict[str, Any]:
+def aging_report(
+    db: Database, *, today: date, warn_days: int = 30, practice_id: int | None = None
+) -> dict[str, Any]:
     """A/R aging by payer plus timely-filing alerts, JSON-ready (amounts as strings)."""
     claims = open_claims(db, practice_id)
     report = aging([c for c, _state in claims], today=today)
     names = [b[0] for b in BUCKETS]
-    alerts = timely_filing_alerts(filing_candidates(db, practice_id), today=today,
-                                  warn_days=warn_days)
+    alerts = timely_filing_alerts(
+        filing_candidates(db, practice_id), today=today, warn_days=warn_days
+    )
     totals = report.totals
     return {
         "as_of": today.isoformat(),
         "buckets": names,
-        "payers": [{"payer": row.payer_name, "payer_id": row.payer_id, "claims": row.claims,
-                    "buckets": {n: str(row.buckets[n]) for n in names},
-                    "total": str(row.total)} for row in report.rows],
-        "total": {"payer": "TOTAL", "claims": sum(r.claims for r in report.rows),
-                  "buckets": {n: str(totals[n]) for n in names},
-                  "total": str(sum(totals.values(), ZERO))},
-        "timely_filing": [{
-            "claim": a.patient_control_number, "payer": a.payer_name,
-            "deadline": a.deadline.isoformat(), "days_left": a.days_left,
-            "expired": a.expired,
-            "message": (f"filing limit passed on {a.deadline}" if a.expired else
-                        f"must be received by {a.deadline} ({a.days_left} days left)"),
-        } for a in alerts],
+        "payers": [
+            {
+                "payer": row.payer_name,
+                "payer_id": row.payer_id,
+                "claims": row.claims,
+                "buckets": {n: str(row.buckets[n]) for n in names},
+                "total": str(row.total),
+            }
+            for row in report.rows
+        ],
+        "total": {
+            "payer": "TOTAL",
+            "claims": sum(r.claims for r in report.rows),
+            "buckets": {n: str(totals[n]) for n in names},
+            "total": str(sum(totals.values(), ZERO)),
+        },
+        "timely_filing": [
+            {
+                "claim": a.patient_control_number,
+                "payer": a.payer_name,
+                "deadline": a.deadline.isoformat(),
+                "days_left": a.days_left,
+                "expired": a.expired,
+                "message": (
+                    f"filing limit passed on {a.deadline}"
+                    if a.expired
+                    else f"must be received by {a.deadline} ({a.days_left} days left)"
+                ),
+            }
+            for a in alerts
+        ],
     }
 
 
@@ -115,16 +162,25 @@ def practice_work_items(practice_id: int) -> Any:
     npi = select(Practice.npi).where(Practice.id == practice_id).scalar_subquery()
     return or_(
         WorkItemRow.claim_id.in_(mine),
-        WorkItemRow.submission_id.in_(select(SubmissionClaimRow.submission_id).where(
-            SubmissionClaimRow.claim_id.in_(mine))),
-        WorkItemRow.remittance_id.in_(select(RemittanceRow.id).where(
-            RemittanceRow.payee_id == npi)))
+        WorkItemRow.submission_id.in_(
+            select(SubmissionClaimRow.submission_id).where(SubmissionClaimRow.claim_id.in_(mine))
+        ),
+        WorkItemRow.remittance_id.in_(
+            select(RemittanceRow.id).where(RemittanceRow.payee_id == npi)
+        ),
+    )
 
 
-def work_items(db: Database, *, include_resolved: bool = False,
-               practice_id: int | None = None, reason: str | None = None,
-               limit: int | None = None, offset: int = 0,
-               updated_since: datetime | None = None) -> list[dict[str, Any]]:
+def work_items(
+    db: Database,
+    *,
+    include_resolved: bool = False,
+    practice_id: int | None = None,
+    reason: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    updated_since: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Work items, oldest first, JSON-ready (one practice's when ``practice_id``;
     ``updated_since``: opened or resolved at or after it)."""
     query = select(WorkItemRow).order_by(WorkItemRow.id)
@@ -135,24 +191,42 @@ def work_items(db: Database, *, include_resolved: bool = False,
     if reason is not None:
         query = query.where(WorkItemRow.reason == reason)
     if updated_since is not None:
-        query = query.where(or_(WorkItemRow.created_at >= updated_since,
-                                WorkItemRow.resolved_at >= updated_since))
+        query = query.where(
+            or_(WorkItemRow.created_at >= updated_since, WorkItemRow.resolved_at >= updated_since)
+        )
     query = query.offset(offset).limit(limit)
     with db.transaction() as session:
-        return [{
-            "id": w.id, "created_at": w.created_at.isoformat(timespec="seconds"),
-            "status": w.status, "reason": w.reason, "claim": w.patient_control_number,
-            "codes": [c for c in w.codes.split(",") if c], "message": w.message,
-            "amount": str(w.amount) if w.amount is not None else None,
-            "source_position": w.source_position, "file_id": w.file_id,
-            "resolved_at": w.resolved_at.isoformat(timespec="seconds") if w.resolved_at
-            else None, "resolution_note": w.resolution_note,
-        } for w in session.scalars(query)]
+        return [
+            {
+                "id": w.id,
+                "created_at": w.created_at.isoformat(timespec="seconds"),
+                "status": w.status,
+                "reason": w.reason,
+                "claim": w.patient_control_number,
+                "codes": [c for c in w.codes.split(",") if c],
+                "message": w.message,
+                "amount": str(w.amount) if w.amount is not None else None,
+                "source_position": w.source_position,
+                "file_id": w.file_id,
+                "resolved_at": w.resolved_at.isoformat(timespec="seconds")
+                if w.resolved_at
+                else None,
+                "resolution_note": w.resolution_note,
+            }
+            for w in session.scalars(query)
+        ]
 
 
-def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
-                      practice_id: int | None = None, actor: str = "cli",
-                      remote_addr: str | None = None) -> dict[str, Any]:
+def resolve_work_item(
+    db: Database,
+    item_id: int,
+    *,
+    note: str,
+    now: datetime,
+    practice_id: int | None = None,
+    actor: str = "cli",
+    remote_addr: str | None = None,
+) -> dict[str, Any]:
     """Close a work item with a note (audited); another practice's item is not found."""
     from edigateway.persistence.event_rows import work_items_changed
     from edigateway.services.access import record
@@ -167,13 +241,22 @@ def resolve_work_item(db: Database, item_id: int, *, note: str, now: datetime,
         if item is None:
             raise NotFoundError(f"no work item {item_id}")
         if item.status != "open":
-            raise ConflictError(f"work item {item_id} was already resolved on "
-                             f"{item.resolved_at:%Y-%m-%d}")
+            raise ConflictError(
+                f"work item {item_id} was already resolved on {item.resolved_at:%Y-%m-%d}"
+            )
         item.status, item.resolved_at, item.resolution_note = "resolved", now, note.strip()
         work_items_changed(session, [item], at=now)
-        record(session, actor=actor, practice_id=practice_id, action="change",
-               resource="work_item", resource_id=str(item_id), at=now,
-               remote_addr=remote_addr, detail="resolved")
+        record(
+            session,
+            actor=actor,
+            practice_id=practice_id,
+            action="change",
+            resource="work_item",
+            resource_id=str(item_id),
+            at=now,
+            remote_addr=remote_addr,
+            detail="resolved",
+        )
     return {"id": item_id, "status": "resolved", "resolution_note": note.strip()}
 
 
@@ -192,25 +275,32 @@ def payer_practice(db: Database, npi: str | None) -> int | None:
         found = session.scalars(select(Practice).order_by(Practice.npi).limit(6)).all()
     if len(found) > 1:
         listed = ", ".join(p.npi for p in found[:5]) + (", …" if len(found) > 5 else "")
-        msg = (f"the database holds several practices ({listed}); say whose payers with "
-               "--practice NPI")
+        msg = (
+            f"the database holds several practices ({listed}); say whose payers with --practice NPI"
+        )
         raise InputError(msg)
     return found[0].id if found else None
 
 
-def set_timely_filing(db: Database, payer_id: str, days: int, *,
-                      practice_id: int | None) -> None:
+def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: int | None) -> None:
     """Record a practice's timely-filing limit with a payer (days from the date of
     service); other practices' limits with the same payer are theirs to set."""
     if not 1 <= days <= 3650:
         msg = f"timely-filing limit {days} days is out of range (1–3650)"
         raise InputError(msg)
     with db.transaction() as session:
-        payer = None if practice_id is None else session.scalars(select(Payer).where(
-            Payer.practice_id == practice_id, Payer.payer_id == payer_id)).first()
+        payer = (
+            None
+            if practice_id is None
+            else session.scalars(
+                select(Payer).where(Payer.practice_id == practice_id, Payer.payer_id == payer_id)
+            ).first()
+        )
         if payer is None:
-            msg = (f"payer {payer_id} is unknown for this practice (payers are created when "
-                   "its claims are imported)")
+            msg = (
+                f"payer {payer_id} is unknown for this practice (payers are created when "
+                "its claims are imported)"
+            )
             raise NotFoundError(msg)
         payer.timely_filing_days = days
 
@@ -220,7 +310,16 @@ def payers(db: Database, practice_id: int | None) -> list[dict[str, Any]]:
     if practice_id is None:
         return []
     with db.transaction() as session:
-        return [{"payer_id": p.payer_id, "name": p.name, "aliases": payer_aliases(p),
-                 "timely_filing_days": p.timely_filing_days}
-                for p in session.scalars(select(Payer).where(Payer.practice_id == practice_id)
-                                         .order_by(Payer.name, Payer.payer_id))]
+        return [
+            {
+                "payer_id": p.payer_id,
+                "name": p.name,
+                "aliases": payer_aliases(p),
+                "timely_filing_days": p.timely_filing_days,
+            }
+            for p in session.scalars(
+                select(Payer)
+                .where(Payer.practice_id == practice_id)
+                .order_by(Payer.name, Payer.payer_id)
+            )
+        ]

@@ -59,10 +59,14 @@ POLL_SECONDS = 0.05
 STALE_AFTER = timedelta(minutes=5)
 """An answer still missing after this long means the first request's process died."""
 
-DIFFERENT_BODY = ("Idempotency-Key was already used with a different request body; use a "
-                  "new key for a new request")
-IN_FLIGHT = ("the first request with this Idempotency-Key is still being processed; retry "
-             "with the same key later to get its answer")
+DIFFERENT_BODY = (
+    "Idempotency-Key was already used with a different request body; use a "
+    "new key for a new request"
+)
+IN_FLIGHT = (
+    "the first request with this Idempotency-Key is still being processed; retry "
+    "with the same key later to get its answer"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +89,18 @@ def fingerprint(body: object) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def run_once(db: Database, *, api_key_id: int, key: str, request_sha256: str, work: Work,
-             render: Render, clock: Callable[[], datetime], wait: float = WAIT_SECONDS,
-             poll: float = POLL_SECONDS) -> Answer:
+def run_once(
+    db: Database,
+    *,
+    api_key_id: int,
+    key: str,
+    request_sha256: str,
+    work: Work,
+    render: Render,
+    clock: Callable[[], datetime],
+    wait: float = WAIT_SECONDS,
+    poll: float = POLL_SECONDS,
+) -> Answer:
     """Run ``work`` unless this key already has (or is getting) an answer (module doc).
 
     Errors of ours raised by ``work`` propagate after their answer is stored (4xx) or the
@@ -110,14 +123,21 @@ def run_once(db: Database, *, api_key_id: int, key: str, request_sha256: str, wo
     return _run(db, api_key_id, key, claimed_at, work, render)
 
 
-def _claim(db: Database, api_key_id: int, key: str, digest: str, now: datetime
-           ) -> datetime | None:
+def _claim(db: Database, api_key_id: int, key: str, digest: str, now: datetime) -> datetime | None:
     """Insert the in-flight row; its ``created_at`` (the claim's token), or None when the
     key is taken."""
     try:
         with db.transaction() as session:
-            session.add(IdempotencyRow(api_key_id=api_key_id, key=key, request_sha256=digest,
-                                       status_code=None, body=None, created_at=now))
+            session.add(
+                IdempotencyRow(
+                    api_key_id=api_key_id,
+                    key=key,
+                    request_sha256=digest,
+                    status_code=None,
+                    body=None,
+                    created_at=now,
+                )
+            )
             session.flush()
     except PersistenceError as exc:
         if isinstance(exc.__cause__, IntegrityError):
@@ -126,28 +146,42 @@ def _claim(db: Database, api_key_id: int, key: str, digest: str, now: datetime
     return now
 
 
-def _look(db: Database, api_key_id: int, key: str, digest: str, now: datetime
-          ) -> Answer | datetime | Literal["in flight", "gone"]:
+def _look(
+    db: Database, api_key_id: int, key: str, digest: str, now: datetime
+) -> Answer | datetime | Literal["in flight", "gone"]:
     """The stored answer; or the claim's token when we took a stale claim over; or what
     keeps us from either."""
     with db.transaction() as session:
-        row = session.scalars(select(IdempotencyRow).where(
-            IdempotencyRow.api_key_id == api_key_id, IdempotencyRow.key == key)).first()
+        row = session.scalars(
+            select(IdempotencyRow).where(
+                IdempotencyRow.api_key_id == api_key_id, IdempotencyRow.key == key
+            )
+        ).first()
         if row is None:
             return "gone"
         if row.request_sha256 != digest:
             raise InputError(DIFFERENT_BODY)
         if row.status_code is not None and row.body is not None:
             return Answer(row.status_code, row.body, replayed=True)
-        taken = cast("CursorResult[Any]", session.execute(update(IdempotencyRow).where(
-            IdempotencyRow.id == row.id, IdempotencyRow.status_code.is_(None),
-            IdempotencyRow.created_at == row.created_at,
-            IdempotencyRow.created_at <= now - STALE_AFTER).values(created_at=now)))
+        taken = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(IdempotencyRow)
+                .where(
+                    IdempotencyRow.id == row.id,
+                    IdempotencyRow.status_code.is_(None),
+                    IdempotencyRow.created_at == row.created_at,
+                    IdempotencyRow.created_at <= now - STALE_AFTER,
+                )
+                .values(created_at=now)
+            ),
+        )
         return now if taken.rowcount == 1 else "in flight"
 
 
-def _run(db: Database, api_key_id: int, key: str, claimed_at: datetime, work: Work,
-         render: Render) -> Answer:
+def _run(
+    db: Database, api_key_id: int, key: str, claimed_at: datetime, work: Work, render: Render
+) -> Answer:
     try:
         status, body = work()
     except EdigatewayError as exc:
@@ -166,15 +200,23 @@ def _run(db: Database, api_key_id: int, key: str, claimed_at: datetime, work: Wo
 
 def _ours(api_key_id: int, key: str, claimed_at: datetime) -> list[ColumnElement[bool]]:
     """The WHERE clause matching our own claim, still in flight."""
-    return [IdempotencyRow.api_key_id == api_key_id, IdempotencyRow.key == key,
-            IdempotencyRow.created_at == claimed_at, IdempotencyRow.status_code.is_(None)]
+    return [
+        IdempotencyRow.api_key_id == api_key_id,
+        IdempotencyRow.key == key,
+        IdempotencyRow.created_at == claimed_at,
+        IdempotencyRow.status_code.is_(None),
+    ]
 
 
-def _finish(db: Database, api_key_id: int, key: str, claimed_at: datetime, status: int,
-            body: str) -> None:
+def _finish(
+    db: Database, api_key_id: int, key: str, claimed_at: datetime, status: int, body: str
+) -> None:
     with db.transaction() as session:
-        session.execute(update(IdempotencyRow).where(*_ours(api_key_id, key, claimed_at))
-                        .values(status_code=status, body=body))
+        session.execute(
+            update(IdempotencyRow)
+            .where(*_ours(api_key_id, key, claimed_at))
+            .values(status_code=status, body=body)
+        )
 
 
 def _release(db: Database, api_key_id: int, key: str, claimed_at: datetime) -> None:

@@ -156,17 +156,32 @@ class ClaimCheck:
     x12_errors: tuple[Finding, ...]
 
 
-def _audit(session: Session, caller: Caller, action: AuditAction, resource: str,
-           resource_id: str | None, now: datetime, detail: str = "") -> None:
-    record(session, actor=caller.actor, practice_id=caller.practice_id,
-           action=action,
-           resource=resource, resource_id=resource_id, at=now,
-           remote_addr=caller.remote_addr, detail=detail)
+def _audit(
+    session: Session,
+    caller: Caller,
+    action: AuditAction,
+    resource: str,
+    resource_id: str | None,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    record(
+        session,
+        actor=caller.actor,
+        practice_id=caller.practice_id,
+        action=action,
+        resource=resource,
+        resource_id=resource_id,
+        at=now,
+        remote_addr=caller.remote_addr,
+        detail=detail,
+    )
 
 
 def _own(session: Session, caller: Caller, claim_id: int) -> ClaimRow:
-    row = session.scalars(select(ClaimRow).where(
-        ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)).first()
+    row = session.scalars(
+        select(ClaimRow).where(ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)
+    ).first()
     if row is None:
         raise NotFoundError(f"no claim {claim_id}")
     return row
@@ -191,12 +206,20 @@ class _Columns(TypedDict):
 
 
 def _columns(row: ClaimRow, payer_id: str | None) -> _Columns:
-    return {"id": row.id, "patient_control_number": row.patient_control_number,
-            "kind": row.kind, "frequency": row.frequency, "state": row.state,
-            "state_changed_at": row.state_changed_at, "total_charge": row.total_charge,
-            "first_service_date": row.first_service_date, "submitted_on": row.submitted_on,
-            "payer_id": payer_id, "payer_claim_control_number": row.payer_claim_control_number,
-            "superseded_by_id": row.superseded_by_id}
+    return {
+        "id": row.id,
+        "patient_control_number": row.patient_control_number,
+        "kind": row.kind,
+        "frequency": row.frequency,
+        "state": row.state,
+        "state_changed_at": row.state_changed_at,
+        "total_charge": row.total_charge,
+        "first_service_date": row.first_service_date,
+        "submitted_on": row.submitted_on,
+        "payer_id": payer_id,
+        "payer_claim_control_number": row.payer_claim_control_number,
+        "superseded_by_id": row.superseded_by_id,
+    }
 
 
 def summary(row: ClaimRow, payer_id: str | None = None) -> ClaimSummary:
@@ -204,26 +227,47 @@ def summary(row: ClaimRow, payer_id: str | None = None) -> ClaimSummary:
     return ClaimSummary(**_columns(row, payer_id))
 
 
-def create(db: Database, caller: Caller, claim: Claim, *, now: datetime,
-           payer_ids: list[str] | None = None) -> ClaimCreated:
+def create(
+    db: Database, caller: Caller, claim: Claim, *, now: datetime, payer_ids: list[str] | None = None
+) -> ClaimCreated:
     """Store one claim (state ``ready``) after the clean-claim edits; it must be billed
     by the caller's practice (its NPI) and, given the clearinghouse's ``payer_ids``, go to
     a payer on that list."""
     if payer_ids is not None and claim.payer.payer_id not in payer_ids:
-        raise ClaimInputError("claim", [FieldProblem(
-            "payer.payer_id", f"{claim.payer.payer_id} is not on the clearinghouse's payer "
-            "list")])
+        raise ClaimInputError(
+            "claim",
+            [
+                FieldProblem(
+                    "payer.payer_id",
+                    f"{claim.payer.payer_id} is not on the clearinghouse's payer list",
+                )
+            ],
+        )
     ensure_clean(ClaimBatch(claims=[claim]), today=now.date())
     with db.transaction() as session:
         practice = session.get(Practice, caller.practice_id)
         if practice is None or practice.npi != claim.billing_provider.npi:
-            raise ClaimInputError("claim", [FieldProblem(
-                "billing_provider.npi", f"{claim.billing_provider.npi} is not this "
-                f"practice's NPI{f' ({practice.npi})' if practice else ''}")])
+            raise ClaimInputError(
+                "claim",
+                [
+                    FieldProblem(
+                        "billing_provider.npi",
+                        f"{claim.billing_provider.npi} is not this "
+                        f"practice's NPI{f' ({practice.npi})' if practice else ''}",
+                    )
+                ],
+            )
         stored = ClaimStore(session, now, practice).store([claim], state="ready")[0]
         row = _own(session, caller, stored.id)
-        _audit(session, caller, "create" if stored.status == "stored" else "read", "claim",
-               str(row.id), now, stored.status)
+        _audit(
+            session,
+            caller,
+            "create" if stored.status == "stored" else "read",
+            "claim",
+            str(row.id),
+            now,
+            stored.status,
+        )
         return ClaimCreated(**_columns(row, claim.payer.payer_id), status=stored.status)
 
 
@@ -231,22 +275,29 @@ def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimD
     """One claim: columns, the document as submitted, history and transmissions."""
     with db.transaction() as session:
         found = session.execute(
-            select(ClaimRow, Payer.payer_id).outerjoin(Payer, Payer.id == ClaimRow.payer_id)
-            .where(ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)).first()
+            select(ClaimRow, Payer.payer_id)
+            .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+            .where(ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)
+        ).first()
         if found is None:
             raise NotFoundError(f"no claim {claim_id}")
         row, payer_id = found
         document = open_document(session, row)
         _audit(session, caller, "read", "claim", str(claim_id), now)
         money = claim_money(session, row)
-        return ClaimDetail(**_columns(row, payer_id),
-                           claim=document, history=_history(session, claim_id),
-                           transmissions=_transmissions(session, claim_id),
-                           ledger=money.ledger, postings=money.postings)
+        return ClaimDetail(
+            **_columns(row, payer_id),
+            claim=document,
+            history=_history(session, claim_id),
+            transmissions=_transmissions(session, claim_id),
+            ledger=money.ledger,
+            postings=money.postings,
+        )
 
 
-def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
-            ) -> tuple[HistoryStep, ...]:
+def history(
+    db: Database, caller: Caller, claim_id: int, *, now: datetime
+) -> tuple[HistoryStep, ...]:
     """Every state the claim went through, with its cause."""
     with db.transaction() as session:
         _own(session, caller, claim_id)
@@ -255,40 +306,68 @@ def history(db: Database, caller: Caller, claim_id: int, *, now: datetime
 
 
 def _history(session: Session, claim_id: int) -> tuple[HistoryStep, ...]:
-    return tuple(HistoryStep(h.previous_state, h.state, h.changed_at, h.reason)
-                 for h in session.scalars(select(ClaimStateRow).where(
-                     ClaimStateRow.claim_id == claim_id).order_by(ClaimStateRow.id)))
+    return tuple(
+        HistoryStep(h.previous_state, h.state, h.changed_at, h.reason)
+        for h in session.scalars(
+            select(ClaimStateRow)
+            .where(ClaimStateRow.claim_id == claim_id)
+            .order_by(ClaimStateRow.id)
+        )
+    )
 
 
 def _transmissions(session: Session, claim_id: int) -> tuple[Transmission, ...]:
-    query = (select(SubmissionRow, SubmissionClaimRow.transaction_control_number)
-             .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
-             .where(SubmissionClaimRow.claim_id == claim_id).order_by(SubmissionRow.id))
+    query = (
+        select(SubmissionRow, SubmissionClaimRow.transaction_control_number)
+        .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
+        .where(SubmissionClaimRow.claim_id == claim_id)
+        .order_by(SubmissionRow.id)
+    )
     return tuple(transmission(row, st02) for row, st02 in session.execute(query))
 
 
-def transmission(row: SubmissionRow, transaction_control_number: str | None = None
-                 ) -> Transmission:
+def transmission(row: SubmissionRow, transaction_control_number: str | None = None) -> Transmission:
     """A file sent, with its acknowledgment status (no payload)."""
     return Transmission(
-        id=row.id, kind=row.kind, clearinghouse=row.clearinghouse, file_name=row.file_name,
-        remote_name=row.remote_name, interchange_control_number=row.interchange_control_number,
-        status=row.status, created_at=row.created_at, sent_at=row.sent_at,
-        ack_status=row.ack_status, ack_at=row.ack_at, last_error=row.last_error,
-        transaction_control_number=transaction_control_number)
+        id=row.id,
+        kind=row.kind,
+        clearinghouse=row.clearinghouse,
+        file_name=row.file_name,
+        remote_name=row.remote_name,
+        interchange_control_number=row.interchange_control_number,
+        status=row.status,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        ack_status=row.ack_status,
+        ack_at=row.ack_at,
+        last_error=row.last_error,
+        transaction_control_number=transaction_control_number,
+    )
 
 
-def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: str | None,
-                patient_control_number: str | None, limit: int, offset: int,
-                now: datetime, member_id: str | None = None,
-                updated_since: datetime | None = None) -> tuple[list[ClaimSummary], int]:
+def list_claims(
+    db: Database,
+    caller: Caller,
+    *,
+    state: str | None,
+    payer_id: str | None,
+    patient_control_number: str | None,
+    limit: int,
+    offset: int,
+    now: datetime,
+    member_id: str | None = None,
+    updated_since: datetime | None = None,
+) -> tuple[list[ClaimSummary], int]:
     """A page of the practice's claims (newest first) and how many match in all.
 
     ``member_id`` is matched through its keyed hash (no member ID is stored in clear);
     ``updated_since`` keeps claims whose state changed at or after it (every change a PM
     sees — acknowledgment, payment, supersession — moves the state)."""
-    query = (select(ClaimRow, Payer.payer_id).join(Payer, Payer.id == ClaimRow.payer_id)
-             .where(ClaimRow.practice_id == caller.practice_id))
+    query = (
+        select(ClaimRow, Payer.payer_id)
+        .join(Payer, Payer.id == ClaimRow.payer_id)
+        .where(ClaimRow.practice_id == caller.practice_id)
+    )
     if state:
         query = query.where(ClaimRow.state == state)
     if payer_id:
@@ -296,8 +375,9 @@ def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: st
     if patient_control_number:
         query = query.where(ClaimRow.patient_control_number == patient_control_number)
     if member_id:
-        query = query.where(ClaimRow.member_index == db.phi.blind_index(
-            member_id, purpose="member-id"))
+        query = query.where(
+            ClaimRow.member_index == db.phi.blind_index(member_id, purpose="member-id")
+        )
     if updated_since is not None:
         query = query.where(ClaimRow.state_changed_at >= updated_since)
     with db.transaction() as session:
@@ -308,69 +388,123 @@ def list_claims(db: Database, caller: Caller, *, state: str | None, payer_id: st
         return items, total
 
 
-def submit(db: Database, caller: Caller, claim_ids: list[int], *, settings: Settings,
-           clearinghouse: ClearinghouseProfile, numbers: ControlNumberSource,
-           now: datetime) -> Submitted:
+def submit(
+    db: Database,
+    caller: Caller,
+    claim_ids: list[int],
+    *,
+    settings: Settings,
+    clearinghouse: ClearinghouseProfile,
+    numbers: ControlNumberSource,
+    now: datetime,
+) -> Submitted:
     """Queue ready claims in one 837D (the outbox; the sender uploads it)."""
     from edigateway.services.submissions import queue_stored
 
     if not claim_ids:
         raise InputError("claim_ids: give at least one claim")
-    queued = queue_stored(db, claim_ids, practice_id=caller.practice_id, settings=settings,
-                          clearinghouse=clearinghouse, numbers=numbers, now=now)
+    queued = queue_stored(
+        db,
+        claim_ids,
+        practice_id=caller.practice_id,
+        settings=settings,
+        clearinghouse=clearinghouse,
+        numbers=numbers,
+        now=now,
+    )
     with db.transaction() as session:
-        _audit(session, caller, "transmit", "submission", str(queued.submission_id),
-               now, f"{len(claim_ids)} claims queued as {queued.file_name}")
-    return Submitted(queued.submission_id, queued.file_name,
-                     queued.interchange_control_number, queued.claim_ids)
+        _audit(
+            session,
+            caller,
+            "transmit",
+            "submission",
+            str(queued.submission_id),
+            now,
+            f"{len(claim_ids)} claims queued as {queued.file_name}",
+        )
+    return Submitted(
+        queued.submission_id, queued.file_name, queued.interchange_control_number, queued.claim_ids
+    )
 
 
-def replace(db: Database, caller: Caller, claim_id: int, corrected: Claim | None, *,
-            frequency: str, now: datetime, payer_ids: list[str] | None = None
-            ) -> ClaimCreated:
+def replace(
+    db: Database,
+    caller: Caller,
+    claim_id: int,
+    corrected: Claim | None,
+    *,
+    frequency: str,
+    now: datetime,
+    payer_ids: list[str] | None = None,
+) -> ClaimCreated:
     """A replacement (7, with ``corrected``) or void (8) of a claim the payer has: a new
     claim row referring to the payer's claim number; the earlier one is superseded."""
     with db.transaction() as session:
         row = _own(session, caller, claim_id)
         original = open_document(session, row)
         if row.superseded_by_id is not None:
-            raise ConflictError(f"claim {claim_id} was already superseded by claim "
-                             f"{row.superseded_by_id}; change that one")
-        payer_number = (corrected.payer_claim_control_number if corrected else None) or \
-            row.payer_claim_control_number
+            raise ConflictError(
+                f"claim {claim_id} was already superseded by claim "
+                f"{row.superseded_by_id}; change that one"
+            )
+        payer_number = (
+            corrected.payer_claim_control_number if corrected else None
+        ) or row.payer_claim_control_number
         if not payer_number:
             raise InputError(
                 f"claim {claim_id} has no payer claim number yet (no 277CA or 835 gave one); "
-                "give payer_claim_control_number, or wait for the payer")
+                "give payer_claim_control_number, or wait for the payer"
+            )
         base = corrected or original
         if base.patient_control_number != row.patient_control_number:
-            raise InputError("patient_control_number: a replacement keeps the claim's number "
-                             f"{row.patient_control_number}")
-    new = base.model_copy(update={"frequency": frequency,
-                                  "payer_claim_control_number": payer_number})
+            raise InputError(
+                "patient_control_number: a replacement keeps the claim's number "
+                f"{row.patient_control_number}"
+            )
+    new = base.model_copy(
+        update={"frequency": frequency, "payer_claim_control_number": payer_number}
+    )
     return create(db, caller, new, now=now, payer_ids=payer_ids)
 
 
-def check(claim: Claim, *, settings: Settings, draft_numbers: ControlNumberSource,
-          validator: Validator, clock: Callable[[], datetime]) -> ClaimCheck:
+def check(
+    claim: Claim,
+    *,
+    settings: Settings,
+    draft_numbers: ControlNumberSource,
+    validator: Validator,
+    clock: Callable[[], datetime],
+) -> ClaimCheck:
     """Run the clean-claim edits on ``claim`` and validate the 837D it would become;
     nothing is stored, and ``draft_numbers`` (never the real counter) number the file."""
     from edigateway.services.claims import build_837d
 
     try:
-        text = build_837d(ClaimBatch(claims=[claim]), settings=settings,
-                          control_numbers=draft_numbers, clock=clock)
+        text = build_837d(
+            ClaimBatch(claims=[claim]),
+            settings=settings,
+            control_numbers=draft_numbers,
+            clock=clock,
+        )
     except CleanClaimError as exc:
-        return ClaimCheck(clean=False, edit_failures=tuple(exc.failures), x12_valid=None,
-                          x12_errors=())
+        return ClaimCheck(
+            clean=False, edit_failures=tuple(exc.failures), x12_valid=None, x12_errors=()
+        )
     verdict = validator.validate_text(text, "claim.837", today=clock().date())
-    return ClaimCheck(clean=True, edit_failures=(), x12_valid=verdict.valid,
-                      x12_errors=verdict.errors)
+    return ClaimCheck(
+        clean=True, edit_failures=(), x12_valid=verdict.valid, x12_errors=verdict.errors
+    )
 
 
 def plan_of(claim: Claim) -> TreatmentPlan:
     """A claim's procedures as a treatment plan, to estimate them."""
-    return TreatmentPlan(procedures=[
-        PlannedProcedure(procedure_code=line.procedure_code, fee=line.charge,
-                         tooth=line.teeth[0].tooth if line.teeth else None)
-        for line in claim.lines])
+    return TreatmentPlan(
+        procedures=[
+            PlannedProcedure(
+                procedure_code=line.procedure_code,
+                fee=line.charge,
+                tooth=line.teeth[0].tooth if line.teeth else None,
+            )
+            for line in claim.lines
+        ]
+    )

@@ -52,14 +52,22 @@ def rotate_phi(db: Database, *, batch: int = BATCH) -> dict[str, int]:
     """Re-encrypt every PHI value not under the active key; counts per table."""
     counts = {"claims": 0, "submissions": 0, "inbound_files": 0}
     models: tuple[tuple[type[ClaimRow | SubmissionRow | InboundFileRow], str], ...] = (
-        (ClaimRow, "claims"), (SubmissionRow, "submissions"), (InboundFileRow, "inbound_files"))
+        (ClaimRow, "claims"),
+        (SubmissionRow, "submissions"),
+        (InboundFileRow, "inbound_files"),
+    )
     for model, name in models:
         last = 0
         while True:
             with db.transaction() as session:
-                rows = cast("list[ClaimRow | SubmissionRow | InboundFileRow]", list(
-                    session.scalars(select(model).where(model.id > last).order_by(model.id)
-                                    .limit(batch))))
+                rows = cast(
+                    "list[ClaimRow | SubmissionRow | InboundFileRow]",
+                    list(
+                        session.scalars(
+                            select(model).where(model.id > last).order_by(model.id).limit(batch)
+                        )
+                    ),
+                )
                 if not rows:
                     break
                 for row in rows:
@@ -76,17 +84,20 @@ def _rotate_appeals(db: Database, batch: int) -> int:
     rotated, last = 0, 0
     while True:
         with db.transaction() as session:
-            rows = list(session.scalars(select(AppealRow).where(AppealRow.id > last)
-                                        .order_by(AppealRow.id).limit(batch)))
+            rows = list(
+                session.scalars(
+                    select(AppealRow).where(AppealRow.id > last).order_by(AppealRow.id).limit(batch)
+                )
+            )
             if not rows:
                 return rotated
             cipher = cipher_of(session)
             for row in rows:
-                if (new := _reseal(cipher, row.narrative,
-                                   appeal_binding(row, "narrative"))) is not None:
+                if (
+                    new := _reseal(cipher, row.narrative, appeal_binding(row, "narrative"))
+                ) is not None:
                     row.narrative, rotated = new, rotated + 1
-                if (new := _reseal(cipher, row.letter,
-                                   appeal_binding(row, "letter"))) is not None:
+                if (new := _reseal(cipher, row.letter, appeal_binding(row, "letter"))) is not None:
                     row.letter, rotated = new, rotated + 1
             last = rows[-1].id
 
@@ -97,17 +108,25 @@ def _rotate_attachments(db: Database, batch: int) -> int:
     rotated, last = 0, 0
     while True:
         with db.transaction() as session:
-            rows = list(session.scalars(select(ClaimAttachmentRow).where(
-                ClaimAttachmentRow.id > last).order_by(ClaimAttachmentRow.id).limit(batch)))
+            rows = list(
+                session.scalars(
+                    select(ClaimAttachmentRow)
+                    .where(ClaimAttachmentRow.id > last)
+                    .order_by(ClaimAttachmentRow.id)
+                    .limit(batch)
+                )
+            )
             if not rows:
                 return rotated
             cipher = cipher_of(session)
             for row in rows:
-                if (new := _reseal(cipher, row.content,
-                                   sealed_binding(row, "content"))) is not None:
+                if (
+                    new := _reseal(cipher, row.content, sealed_binding(row, "content"))
+                ) is not None:
                     row.content, rotated = new, rotated + 1
-                if (new := _reseal(cipher, row.file_name,
-                                   sealed_binding(row, "file_name"))) is not None:
+                if (
+                    new := _reseal(cipher, row.file_name, sealed_binding(row, "file_name"))
+                ) is not None:
                     row.file_name, rotated = new, rotated + 1
             last = rows[-1].id
 
@@ -117,18 +136,27 @@ def _rotate_users(db: Database, batch: int) -> int:
     rotated, last = 0, 0
     while True:
         with db.transaction() as session:
-            rows = list(session.scalars(select(UserRow).where(UserRow.id > last).order_by(
-                UserRow.id).limit(batch)))
+            rows = list(
+                session.scalars(
+                    select(UserRow).where(UserRow.id > last).order_by(UserRow.id).limit(batch)
+                )
+            )
             if not rows:
                 return rotated
             cipher = cipher_of(session)
             for row in rows:
                 secret, pending = row.totp_secret, row.totp_pending
-                if secret is not None and (new := _reseal(
-                        cipher, secret, totp_binding(row, "totp_secret"))) is not None:
+                if (
+                    secret is not None
+                    and (new := _reseal(cipher, secret, totp_binding(row, "totp_secret")))
+                    is not None
+                ):
                     row.totp_secret, rotated = new, rotated + 1
-                if pending is not None and (new := _reseal(
-                        cipher, pending, totp_binding(row, "totp_pending"))) is not None:
+                if (
+                    pending is not None
+                    and (new := _reseal(cipher, pending, totp_binding(row, "totp_pending")))
+                    is not None
+                ):
                     row.totp_pending, rotated = new, rotated + 1
             last = rows[-1].id
 
@@ -138,14 +166,14 @@ def _rotate_row(session: Session, row: ClaimRow | SubmissionRow | InboundFileRow
     if isinstance(row, ClaimRow):
         if not row.document.startswith(f"{VERSION}."):
             row.document_sha256 = cipher.blind_index(row.document, purpose="claim-document")
-        binding = document_binding(row.practice_id, row.patient_control_number,
-                                   row.document_sha256)
+        binding = document_binding(row.practice_id, row.patient_control_number, row.document_sha256)
         new = _reseal(cipher, row.document, binding)
         if new is not None:
             row.document = new
     elif isinstance(row, SubmissionRow):
-        new = _reseal(cipher, row.payload, payload_binding(row.sender_id,
-                                                           row.interchange_control_number))
+        new = _reseal(
+            cipher, row.payload, payload_binding(row.sender_id, row.interchange_control_number)
+        )
         if new is not None:
             row.payload = new
     else:
@@ -159,10 +187,17 @@ def keys_in_use(db: Database) -> dict[str, int]:
     """How many values each key ID still protects (a key with none can be retired)."""
     used: Counter[str] = Counter()
     with db.transaction() as session:
-        for column in (ClaimRow.document, SubmissionRow.payload, InboundFileRow.payload,
-                       UserRow.totp_secret, UserRow.totp_pending,
-                       ClaimAttachmentRow.content, ClaimAttachmentRow.file_name,
-                       AppealRow.narrative, AppealRow.letter):
+        for column in (
+            ClaimRow.document,
+            SubmissionRow.payload,
+            InboundFileRow.payload,
+            UserRow.totp_secret,
+            UserRow.totp_pending,
+            ClaimAttachmentRow.content,
+            ClaimAttachmentRow.file_name,
+            AppealRow.narrative,
+            AppealRow.letter,
+        ):
             for token in session.scalars(select(column).where(column.is_not(None))):
                 parts = (token or "").split(".", 2)
                 used[parts[1] if len(parts) == 3 and parts[0] == VERSION else "plain"] += 1

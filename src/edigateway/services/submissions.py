@@ -231,8 +231,17 @@ def record_outbox(
     _move_to_queued(session, claim_ids, now, f"queued for {name_of} in {name}")
     session.add(row)
     session.flush()
-    _record_275(session, prepared, settings=settings, clearinghouse=name_of, profile=profile,
-                pattern=pattern, submitter=submitter, numbers=numbers, now=now)
+    _record_275(
+        session,
+        prepared,
+        settings=settings,
+        clearinghouse=name_of,
+        profile=profile,
+        pattern=pattern,
+        submitter=submitter,
+        numbers=numbers,
+        now=now,
+    )
     part = 0
     for claim, imported_id in zip(batch.claims, claim_ids, strict=True):
         st02 = control.first_transaction + part // MAX_CLAIMS_PER_TRANSACTION
@@ -261,9 +270,7 @@ def _record_275(
     (the sender uploads rows in order), read back by our reader before it is kept."""
     if not prepared.electronic:
         return
-    items = attachments.attachment_items(
-        session, prepared.electronic, submitter=submitter, now=now
-    )
+    items = attachments.attachment_items(session, prepared.electronic, submitter=submitter, now=now)
     control = numbers.allocate_in(session, settings.isa_sender_id)
     params = InterchangeParams.outbound(
         settings, profile.interchange if profile is not None else None, control, now
@@ -279,11 +286,9 @@ def _record_275(
         sender_id=settings.isa_sender_id,
         interchange_control_number=isa13,
         group_control_number=str(control.group),
-        file_name=pattern.format(sender=settings.isa_sender_id, interchange=isa13,
-                                 extension="275"),
+        file_name=pattern.format(sender=settings.isa_sender_id, interchange=isa13, extension="275"),
         sha256=hashlib.sha256(data).hexdigest(),
-        payload=cipher_of(session).seal_bytes(data, payload_binding(settings.isa_sender_id,
-                                                                     isa13)),
+        payload=cipher_of(session).seal_bytes(data, payload_binding(settings.isa_sender_id, isa13)),
         status="pending",
         attempts=0,
     )

@@ -120,8 +120,9 @@ class _Benefit:
 
     @property
     def covered(self) -> bool:
-        return not self.remarks and not any(a.group == "CO" and a.reason != "45"
-                                            for a in self.adjustments)
+        return not self.remarks and not any(
+            a.group == "CO" and a.reason != "45" for a in self.adjustments
+        )
 
 
 @dataclass
@@ -148,32 +149,51 @@ class Adjudicator:
             services = [self._copay(claim, n, copays) for n in range(1, len(claim.lines) + 1)]
         else:
             key = deductible_key(claim)
-            services = [self._service(claim, n, self._benefit(claim.lines[n - 1], key))
-                        for n in range(1, len(claim.lines) + 1)]
+            services = [
+                self._service(claim, n, self._benefit(claim.lines[n - 1], key))
+                for n in range(1, len(claim.lines) + 1)
+            ]
         paid = sum((s.paid for s in services), ZERO)
-        patient = sum((a.amount for s in services for a in s.adjustments if a.group == "PR"),
-                      ZERO)
-        denied = paid == ZERO and claim.total_charge > ZERO and all(
-            any(a.group == "CO" and a.reason not in ("45", "24") for a in s.adjustments)
-            for s in services)
+        patient = sum((a.amount for s in services for a in s.adjustments if a.group == "PR"), ZERO)
+        denied = (
+            paid == ZERO
+            and claim.total_charge > ZERO
+            and all(
+                any(a.group == "CO" and a.reason not in ("45", "24") for a in s.adjustments)
+                for s in services
+            )
+        )
         status = "4" if denied else ("2" if claim.payer_responsibility == "S" else "1")
         payment = self._payment(claim, status, services, paid, patient)
         self.paid[claim.patient_control_number] = payment
         self.deductible_of[claim.patient_control_number] = deductible_key(claim)
         return payment
 
-    def _payment(self, claim: Claim, status: str, services: list[ServicePayment],
-                 paid: Decimal, patient: Decimal,
-                 adjustments: list[Adjustment] | None = None) -> ClaimPayment:
+    def _payment(
+        self,
+        claim: Claim,
+        status: str,
+        services: list[ServicePayment],
+        paid: Decimal,
+        patient: Decimal,
+        adjustments: list[Adjustment] | None = None,
+    ) -> ClaimPayment:
         who = claim.patient.name if claim.patient else claim.subscriber.name
         return ClaimPayment(
-            patient_control_number=claim.patient_control_number, status=status,
-            charge=claim.total_charge, paid=paid, patient_responsibility=patient,
-            filing_indicator="12", frequency=claim.frequency,
+            patient_control_number=claim.patient_control_number,
+            status=status,
+            charge=claim.total_charge,
+            paid=paid,
+            patient_responsibility=patient,
+            filing_indicator="12",
+            frequency=claim.frequency,
             payer_claim_control_number=payer_claim_number(claim.patient_control_number),
-            patient_last_name=who.last_name, member_id=claim.subscriber.member_id,
-            service_start=claim.service_date, adjustments=adjustments or [],
-            services=services)
+            patient_last_name=who.last_name,
+            member_id=claim.subscriber.member_id,
+            service_start=claim.service_date,
+            adjustments=adjustments or [],
+            services=services,
+        )
 
     def _benefit(self, line: ServiceLine, key: str) -> _Benefit:
         """The plan's own pricing of ``line``, taking the deductible it uses from the
@@ -181,11 +201,15 @@ class Adjudicator:
         code, charge = line.procedure_code, line.charge
         if code in self.rules.not_covered:
             carc, *remarks = self.rules.not_covered[code]
-            return _Benefit(ZERO, [Adjustment(group="CO", reason=carc, amount=charge)], ZERO,
-                            ZERO, remarks)
+            return _Benefit(
+                ZERO, [Adjustment(group="CO", reason=carc, amount=charge)], ZERO, ZERO, remarks
+            )
         scheduled = self.rules.fee_schedule.get(code)
-        allowed = min(charge, scheduled) if scheduled is not None else (
-            charge * self.rules.allowed_ratio_without_schedule).quantize(CENT, ROUND_HALF_UP)
+        allowed = (
+            min(charge, scheduled)
+            if scheduled is not None
+            else (charge * self.rules.allowed_ratio_without_schedule).quantize(CENT, ROUND_HALF_UP)
+        )
         adjustments = []
         if charge > allowed:
             adjustments.append(Adjustment(group="CO", reason="45", amount=charge - allowed))
@@ -201,18 +225,21 @@ class Adjudicator:
         coinsurance = ((allowed - deductible) * share).quantize(CENT, ROUND_HALF_UP)
         if coinsurance:
             adjustments.append(Adjustment(group="PR", reason="2", amount=coinsurance))
-        return _Benefit(allowed, adjustments, deductible, allowed - deductible - coinsurance,
-                        [])
+        return _Benefit(allowed, adjustments, deductible, allowed - deductible - coinsurance, [])
 
     @staticmethod
     def _service(claim: Claim, number: int, benefit: _Benefit) -> ServicePayment:
         line = claim.lines[number - 1]
         return ServicePayment(
-            procedure_code=line.procedure_code, charge=line.charge,
+            procedure_code=line.procedure_code,
+            charge=line.charge,
             service_date=line.service_date or claim.service_date,
-            line_control_number=line.line_control_number, paid=benefit.paid,
+            line_control_number=line.line_control_number,
+            paid=benefit.paid,
             allowed_amount=benefit.allowed if benefit.covered else None,
-            remark_codes=benefit.remarks, adjustments=benefit.adjustments)
+            remark_codes=benefit.remarks,
+            adjustments=benefit.adjustments,
+        )
 
     def _copay(self, claim: Claim, number: int, copays: dict[str, Decimal]) -> ServicePayment:
         """A DHMO line: the patient's copay for its service type (the "35" Dental Care
@@ -223,10 +250,16 @@ class Adjudicator:
             return self._service(claim, number, self._benefit(line, ""))
         service_type = service_type_of(line.procedure_code)
         copay = min(line.charge, copays.get(service_type, copays.get("35", ZERO)))
-        adjustments = [a for a in (
-            Adjustment(group="PR", reason="3", amount=copay) if copay else None,
-            Adjustment(group="CO", reason="24", amount=line.charge - copay)
-            if line.charge > copay else None) if a is not None]
+        adjustments = [
+            a
+            for a in (
+                Adjustment(group="PR", reason="3", amount=copay) if copay else None,
+                Adjustment(group="CO", reason="24", amount=line.charge - copay)
+                if line.charge > copay
+                else None,
+            )
+            if a is not None
+        ]
         return self._service(claim, number, _Benefit(line.charge, adjustments, ZERO, ZERO, []))
 
     def _predetermination(self, claim: Claim) -> ClaimPayment:
@@ -235,15 +268,16 @@ class Adjudicator:
         plan's lines, as the claim will be, but not used up: the patient's stays as it was."""
         key = deductible_key(claim)
         before = self.deductible_met.get(key)
-        services = [self._service(claim, n, self._benefit(claim.lines[n - 1], key))
-                    for n in range(1, len(claim.lines) + 1)]
+        services = [
+            self._service(claim, n, self._benefit(claim.lines[n - 1], key))
+            for n in range(1, len(claim.lines) + 1)
+        ]
         if before is None:
             self.deductible_met.pop(key, None)
         else:
             self.deductible_met[key] = before
         estimate = sum((s.paid for s in services), ZERO)
-        patient = sum((a.amount for s in services for a in s.adjustments if a.group == "PR"),
-                      ZERO)
+        patient = sum((a.amount for s in services for a in s.adjustments if a.group == "PR"), ZERO)
         offset = [Adjustment(group="OA", reason="101", amount=estimate)] if estimate else []
         return self._payment(claim, "25", services, ZERO, patient, offset)
 
@@ -252,8 +286,14 @@ class Adjudicator:
         and what the earlier payers left the patient on it, and never, in all, more than
         the claim's remaining patient liability (AMT*EAF) when the primary stated it."""
         key = deductible_key(claim)
-        claim_left = min((o.remaining_patient_liability for o in claim.other_payers
-                          if o.remaining_patient_liability is not None), default=None)
+        claim_left = min(
+            (
+                o.remaining_patient_liability
+                for o in claim.other_payers
+                if o.remaining_patient_liability is not None
+            ),
+            default=None,
+        )
         budget = claim_left if claim_left is not None else self._left_by_claim(claim)
         services = []
         for line in claim.lines:
@@ -265,23 +305,35 @@ class Adjudicator:
             still_owed = left - pays
             adjustments = []
             if line.charge > left:
-                adjustments.append(Adjustment(group="OA", reason="23",
-                                              amount=line.charge - left))
+                adjustments.append(Adjustment(group="OA", reason="23", amount=line.charge - left))
             if still_owed and not own.covered:
                 adjustments.append(Adjustment(group="PR", reason="96", amount=still_owed))
             elif still_owed:
                 deductible = min(own.deductible, still_owed)
-                adjustments += [a for a in (
-                    Adjustment(group="PR", reason="1", amount=deductible) if deductible
-                    else None,
-                    Adjustment(group="PR", reason="2", amount=still_owed - deductible)
-                    if still_owed > deductible else None) if a is not None]
-            services.append(ServicePayment(
-                procedure_code=line.procedure_code, charge=line.charge,
-                service_date=line.service_date or claim.service_date,
-                line_control_number=line.line_control_number, paid=pays,
-                allowed_amount=own.allowed if own.covered else None,
-                remark_codes=own.remarks, adjustments=adjustments))
+                adjustments += [
+                    a
+                    for a in (
+                        Adjustment(group="PR", reason="1", amount=deductible)
+                        if deductible
+                        else None,
+                        Adjustment(group="PR", reason="2", amount=still_owed - deductible)
+                        if still_owed > deductible
+                        else None,
+                    )
+                    if a is not None
+                ]
+            services.append(
+                ServicePayment(
+                    procedure_code=line.procedure_code,
+                    charge=line.charge,
+                    service_date=line.service_date or claim.service_date,
+                    line_control_number=line.line_control_number,
+                    paid=pays,
+                    allowed_amount=own.allowed if own.covered else None,
+                    remark_codes=own.remarks,
+                    adjustments=adjustments,
+                )
+            )
         return services
 
     @staticmethod
@@ -297,11 +349,22 @@ class Adjudicator:
     def _left_by_claim(claim: Claim) -> Decimal:
         """Without AMT*EAF: the charge less what the earlier payers paid and wrote off
         (their non-patient claim and line adjustments)."""
-        taken = sum((o.paid_amount or ZERO) + sum(
-            (a.amount for a in o.claim_adjustments if a.group != "PR"), ZERO)
-            for o in claim.other_payers if o.responsibility != "S")
-        taken += sum((a.amount for line in claim.lines for j in line.adjudications
-                      for a in j.adjustments if a.group != "PR"), ZERO)
+        taken = sum(
+            (o.paid_amount or ZERO)
+            + sum((a.amount for a in o.claim_adjustments if a.group != "PR"), ZERO)
+            for o in claim.other_payers
+            if o.responsibility != "S"
+        )
+        taken += sum(
+            (
+                a.amount
+                for line in claim.lines
+                for j in line.adjudications
+                for a in j.adjustments
+                if a.group != "PR"
+            ),
+            ZERO,
+        )
         return max(ZERO, claim.total_charge - taken)
 
     def reversal(self, pcn: str) -> ClaimPayment | None:
@@ -313,49 +376,90 @@ class Adjudicator:
         key = self.deductible_of.pop(pcn, None)
         if key is not None:
             self.deductible_met[key] = self.deductible_met.get(key, ZERO) - sum(
-                (a.amount for s in earlier.services for a in s.adjustments
-                 if (a.group, a.reason) == ("PR", "1")), ZERO)
-        return earlier.model_copy(update={
-            "status": "22", "charge": -earlier.charge, "paid": -earlier.paid,
-            "patient_responsibility": -(earlier.patient_responsibility or ZERO),
-            "adjustments": [a.model_copy(update={"amount": -a.amount})
-                            for a in earlier.adjustments],
-            "services": [s.model_copy(update={
-                "charge": -s.charge, "paid": -s.paid, "allowed_amount": None,
-                "adjustments": [a.model_copy(update={"amount": -a.amount})
-                                for a in s.adjustments]}) for s in earlier.services]})
+                (
+                    a.amount
+                    for s in earlier.services
+                    for a in s.adjustments
+                    if (a.group, a.reason) == ("PR", "1")
+                ),
+                ZERO,
+            )
+        return earlier.model_copy(
+            update={
+                "status": "22",
+                "charge": -earlier.charge,
+                "paid": -earlier.paid,
+                "patient_responsibility": -(earlier.patient_responsibility or ZERO),
+                "adjustments": [
+                    a.model_copy(update={"amount": -a.amount}) for a in earlier.adjustments
+                ],
+                "services": [
+                    s.model_copy(
+                        update={
+                            "charge": -s.charge,
+                            "paid": -s.paid,
+                            "allowed_amount": None,
+                            "adjustments": [
+                                a.model_copy(update={"amount": -a.amount}) for a in s.adjustments
+                            ],
+                        }
+                    )
+                    for s in earlier.services
+                ],
+            }
+        )
 
     def answers(self, claim: Claim, *, correct: bool = False) -> list[ClaimPayment]:
         """The CLP loops answering ``claim``: a replacement (7) or ``correct`` first reverses
         the payment standing for it; a void (8) is only that reversal."""
         pcn = claim.patient_control_number
-        reversal = (self.reversal(pcn) if correct or claim.frequency in ("7", "8")
-                    else None)
+        reversal = self.reversal(pcn) if correct or claim.frequency in ("7", "8") else None
         if claim.frequency == "8":
             return [reversal] if reversal is not None else []
         return [*([reversal] if reversal is not None else []), self.claim(claim)]
 
-    def remittance(self, claims: list[Claim], *, trace: str, paid_on: date,
-                   payee_name: str, payee_npi: str) -> Remittance:
+    def remittance(
+        self, claims: list[Claim], *, trace: str, paid_on: date, payee_name: str, payee_npi: str
+    ) -> Remittance:
         """One 835 payment for ``claims`` (reversal + correction for the configured ones)."""
-        payments = [p for claim in claims for p in self.answers(
-            claim, correct=claim.patient_control_number in self.rules.reverse_and_correct)]
+        payments = [
+            p
+            for claim in claims
+            for p in self.answers(
+                claim, correct=claim.patient_control_number in self.rules.reverse_and_correct
+            )
+        ]
         plbs = []
         rule = self.rules.provider_adjustment
         if rule is not None and payments:
-            plbs.append(ProviderAdjustment(
-                provider_id=payee_npi, fiscal_period_end=date(paid_on.year, 12, 31),
-                reason=rule.reason, reference=payments[0].payer_claim_control_number,
-                amount=rule.amount))
+            plbs.append(
+                ProviderAdjustment(
+                    provider_id=payee_npi,
+                    fiscal_period_end=date(paid_on.year, 12, 31),
+                    reason=rule.reason,
+                    reference=payments[0].payer_claim_control_number,
+                    amount=rule.amount,
+                )
+            )
         total = sum((p.paid for p in payments), ZERO) - sum((p.amount for p in plbs), ZERO)
         return Remittance(
-            transaction_control_number="0001", handling_code="I" if total > ZERO else "H",
-            payment_amount=abs(total), credit_debit="C" if total >= ZERO else "D",
-            payment_method="ACH" if total > ZERO else "NON", payment_date=paid_on,
-            trace_number=trace, payer_trace_id="1" + hashlib.sha256(
-                self.rules.payer_id.encode()).hexdigest()[:9].upper(),
-            payer=Party(name=self.rules.payer_name, address=self.rules.payer_address,
-                        contact_name="PROVIDER SERVICES", contact_phone=self.rules.payer_phone),
+            transaction_control_number="0001",
+            handling_code="I" if total > ZERO else "H",
+            payment_amount=abs(total),
+            credit_debit="C" if total >= ZERO else "D",
+            payment_method="ACH" if total > ZERO else "NON",
+            payment_date=paid_on,
+            trace_number=trace,
+            payer_trace_id="1"
+            + hashlib.sha256(self.rules.payer_id.encode()).hexdigest()[:9].upper(),
+            payer=Party(
+                name=self.rules.payer_name,
+                address=self.rules.payer_address,
+                contact_name="PROVIDER SERVICES",
+                contact_phone=self.rules.payer_phone,
+            ),
             payer_id=self.rules.payer_id,
             payee=Party(name=payee_name, identifier_qualifier="XX", identifier=payee_npi),
-            claims=payments, provider_adjustments=plbs)
+            claims=payments,
+            provider_adjustments=plbs,
+        )

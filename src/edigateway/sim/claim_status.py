@@ -60,40 +60,54 @@ def nothing_known(patient_control_number: str) -> PayerClaim | None:
     return None
 
 
-def answer_inquiry(inquiry: StatusInquiry, known: PayerClaim | None,
-                   today: date) -> ClaimStatusAnswer:
+def answer_inquiry(
+    inquiry: StatusInquiry, known: PayerClaim | None, today: date
+) -> ClaimStatusAnswer:
     """The answer to one inquiry, given what the payer knows (``None``: not found)."""
     common = {
-        "trace_number": inquiry.trace_number, "payer": inquiry.payer,
-        "receiver": inquiry.receiver, "provider": inquiry.provider,
-        "subscriber": inquiry.subscriber.name, "member_id": inquiry.subscriber.member_id,
+        "trace_number": inquiry.trace_number,
+        "payer": inquiry.payer,
+        "receiver": inquiry.receiver,
+        "provider": inquiry.provider,
+        "subscriber": inquiry.subscriber.name,
+        "member_id": inquiry.subscriber.member_id,
         "member_id_qualifier": inquiry.subscriber.id_qualifier,
         "patient": inquiry.patient.name if inquiry.patient is not None else None,
         "patient_control_number": inquiry.patient_control_number,
-        "service_start": inquiry.service_start, "service_end": inquiry.service_end,
+        "service_start": inquiry.service_start,
+        "service_end": inquiry.service_end,
     }
     if known is None:
-        return ClaimStatusAnswer.model_validate({**common, "statuses": [NOT_FOUND],
-                                                 "status_date": today})
+        return ClaimStatusAnswer.model_validate(
+            {**common, "statuses": [NOT_FOUND], "status_date": today}
+        )
     try:
-        first = StatusCode(category_code=known.category, status_code=known.status,
-                           entity_code=known.entity)
-        return ClaimStatusAnswer.model_validate({
-            **common, "statuses": [first, *known.more_statuses[:2]],
-            "status_date": known.status_date,
-            "total_charge": known.total_charge if known.total_charge is not None
-            else inquiry.total_charge,
-            "paid_amount": known.paid_amount, "adjudication_date": known.adjudication_date,
-            "check_number": known.check_number, "check_date": known.check_date,
-            "payer_claim_control_number": known.payer_claim_control_number
-            or inquiry.payer_claim_control_number,
-        })
+        first = StatusCode(
+            category_code=known.category, status_code=known.status, entity_code=known.entity
+        )
+        return ClaimStatusAnswer.model_validate(
+            {
+                **common,
+                "statuses": [first, *known.more_statuses[:2]],
+                "status_date": known.status_date,
+                "total_charge": known.total_charge
+                if known.total_charge is not None
+                else inquiry.total_charge,
+                "paid_amount": known.paid_amount,
+                "adjudication_date": known.adjudication_date,
+                "check_number": known.check_number,
+                "check_date": known.check_date,
+                "payer_claim_control_number": known.payer_claim_control_number
+                or inquiry.payer_claim_control_number,
+            }
+        )
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise ConfigurationError(
             f"the simulator's record for claim {inquiry.patient_control_number} does not "
-            f"make an answer: {where}: {problem['msg']}") from exc
+            f"make an answer: {where}: {problem['msg']}"
+        ) from exc
 
 
 def answer_276(text: str, lookup: ClaimLookup, params: InterchangeParams | None = None) -> str:
@@ -105,18 +119,23 @@ def answer_276(text: str, lookup: ClaimLookup, params: InterchangeParams | None 
     parsed = read_276(text.encode("utf-8", "surrogateescape"), name="276")
     envelope = params or _mirror(parsed.params)
     today = envelope.created.date()
-    answers = [answer_inquiry(i, lookup(i.patient_control_number), today)
-               for i in parsed.inquiries]
+    answers = [answer_inquiry(i, lookup(i.patient_control_number), today) for i in parsed.inquiries]
     return write_277(answers, envelope)
 
 
 def _mirror(request: InterchangeParams) -> InterchangeParams:
     return InterchangeParams(
-        sender_qualifier=request.receiver_qualifier, sender_id=request.receiver_id,
-        receiver_qualifier=request.sender_qualifier, receiver_id=request.sender_id,
-        gs_sender_code=request.gs_receiver_code, gs_receiver_code=request.gs_sender_code,
+        sender_qualifier=request.receiver_qualifier,
+        sender_id=request.receiver_id,
+        receiver_qualifier=request.sender_qualifier,
+        receiver_id=request.sender_id,
+        gs_sender_code=request.gs_receiver_code,
+        gs_receiver_code=request.gs_sender_code,
         interchange_control_number=request.interchange_control_number,
         group_control_number=request.group_control_number,
         first_transaction_control_number=request.first_transaction_control_number,
-        created=request.created, usage_indicator=request.usage_indicator,
-        delimiters=request.delimiters, line_breaks=request.line_breaks)
+        created=request.created,
+        usage_indicator=request.usage_indicator,
+        delimiters=request.delimiters,
+        line_breaks=request.line_breaks,
+    )

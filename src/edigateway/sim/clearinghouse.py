@@ -147,19 +147,29 @@ class _State:
 class SimClearinghouse:
     """The simulator's clearinghouse + payer over one SFTP root (see module docstring)."""
 
-    def __init__(self, root: Path, *, rules: Rules, front_end: FrontEndRules,
-                 validator: Validator, clock: Callable[[], datetime],
-                 plans: BenefitPlans | None = None, sender_id: str = "EDGSIM") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        rules: Rules,
+        front_end: FrontEndRules,
+        validator: Validator,
+        clock: Callable[[], datetime],
+        plans: BenefitPlans | None = None,
+        sender_id: str = "EDGSIM",
+    ) -> None:
         self.root, self.rules, self.front_end = root, rules, front_end
         self.validator, self.clock, self.sender_id = validator, clock, sender_id
         for folder in (INBOX, OUTBOX, RECEIVED):
             (root / folder).mkdir(parents=True, exist_ok=True)
         self.state = self._load_state()
         self.adjudicator = Adjudicator(
-            rules, plans,
+            rules,
+            plans,
             deductible_met={k: Decimal(v) for k, v in self.state.deductible_met.items()},
             paid={k: ClaimPayment.model_validate(v) for k, v in self.state.paid.items()},
-            deductible_of=dict(self.state.deductible_of))
+            deductible_of=dict(self.state.deductible_of),
+        )
 
     # -- the cycle
     def run_cycle(self) -> CycleReport:
@@ -167,8 +177,7 @@ class SimClearinghouse:
         report = CycleReport()
         self._release_corrections(report)
         for path in sorted((self.root / INBOX).iterdir()):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(
-                    PART_SUFFIX):
+            if not path.is_file() or path.name.startswith(".") or path.name.endswith(PART_SUFFIX):
                 continue
             target = self.root / RECEIVED / f"{self.clock():%Y%m%d%H%M%S}-{path.name}"
             path.replace(target)
@@ -209,18 +218,17 @@ class SimClearinghouse:
             if gs.element(1) == "PI" and segments[start - 1].element(1) == "275":
                 # one accepted set, closed as a group and interchange of its own
                 last = segments[end - 1]
-                trailers = [Segment("GE", ["1", gs.element(6)], last.position + 1,
-                                    last.delimiters),
-                            Segment("IEA", ["1", isa.element(13)], last.position + 2,
-                                    last.delimiters)]
-                self._attachments(name, [isa, gs, *segments[start - 1:end], *trailers],
-                                  report)
+                trailers = [
+                    Segment("GE", ["1", gs.element(6)], last.position + 1, last.delimiters),
+                    Segment("IEA", ["1", isa.element(13)], last.position + 2, last.delimiters),
+                ]
+                self._attachments(name, [isa, gs, *segments[start - 1 : end], *trailers], report)
                 continue
             if gs.element(1) != "HC" or segments[start - 1].element(1) != "837":
                 continue
             # One accepted set in its ISA and GS: the envelope was checked above and the
             # 999's, and the 837D reader leaves trailers to validation.
-            one_set = [isa, gs, *segments[start - 1:end]]
+            one_set = [isa, gs, *segments[start - 1 : end]]
             try:
                 parsed = read_837d(one_set, name=name)
             except EdigatewayError as exc:
@@ -242,9 +250,12 @@ class SimClearinghouse:
         for item in received:
             self.state.attachments[item.control_number] = {
                 "patient_control_number": item.patient_control_number,
-                "payer_id": item.payer_id, "member_id": item.member_id,
-                "size": len(item.data), "sha256": hashlib.sha256(item.data).hexdigest(),
-                "file": name}
+                "payer_id": item.payer_id,
+                "member_id": item.member_id,
+                "size": len(item.data),
+                "sha256": hashlib.sha256(item.data).hexdigest(),
+                "file": name,
+            }
 
     # -- TA1
     def _envelope(self, name: str, data: bytes) -> _Received:
@@ -274,8 +285,7 @@ class SimClearinghouse:
         except X12Error as exc:  # ends without its IEA: no trailer to match ISA13
             received.problem = (str(exc), "001")
         if received.problem is None and reader.warnings:  # IEA02 ≠ ISA13: a reader reads on
-            received.problem = (str(reader.warnings[0]),
-                                _note_for(reader.warnings[0].location))
+            received.problem = (str(reader.warnings[0]), _note_for(reader.warnings[0].location))
         return received
 
     def _ta1(self, isa: Segment, code: str, note: str, report: CycleReport) -> None:
@@ -287,8 +297,9 @@ class SimClearinghouse:
         self._write(write_ta1(ack, self._params(isa)), "ta1", report)
 
     # -- 999
-    def _999(self, isa: Segment, received: _Received, findings: list[Finding],
-             report: CycleReport) -> list[tuple[Segment, int, int]]:
+    def _999(
+        self, isa: Segment, received: _Received, findings: list[Finding], report: CycleReport
+    ) -> list[tuple[Segment, int, int]]:
         """Write the 999s; return (GS, ST position, SE position) of each accepted set."""
         accepted: list[tuple[Segment, int, int]] = []
         groups: list[FunctionalAck] = []
@@ -296,25 +307,41 @@ class SimClearinghouse:
             sets: list[TransactionAck] = []
             for st_index, index in spans:
                 st = received.segments[st_index - 1]
-                mine = [f for f in findings if f.segment_index is None
-                        or st_index <= f.segment_index <= index]
+                mine = [
+                    f
+                    for f in findings
+                    if f.segment_index is None or st_index <= f.segment_index <= index
+                ]
                 errors = _ack_errors(mine, st_index)
                 status = "R" if mine else "A"
-                sets.append(TransactionAck(
-                    transaction_set_id=st.element(1), control_number=st.element(2),
-                    implementation_guide=st.element(3) or None,
-                    status=status, error_codes=["5"] if mine else [], errors=errors))
+                sets.append(
+                    TransactionAck(
+                        transaction_set_id=st.element(1),
+                        control_number=st.element(2),
+                        implementation_guide=st.element(3) or None,
+                        status=status,
+                        error_codes=["5"] if mine else [],
+                        errors=errors,
+                    )
+                )
                 if not mine:
                     accepted.append((gs, st_index, index))
-            groups.append(FunctionalAck.for_transactions(
-                gs.element(1), gs.element(6), gs.element(8), sets))
+            groups.append(
+                FunctionalAck.for_transactions(gs.element(1), gs.element(6), gs.element(8), sets)
+            )
         if groups:
             self._write(write_999(groups, self._params(isa)), "999", report)
         return accepted
 
     # -- 277CA and 835
-    def _277ca_and_835(self, isa: Segment, submitter_name: str, submitter_id: str,
-                       claims: list[Claim], report: CycleReport) -> None:
+    def _277ca_and_835(
+        self,
+        isa: Segment,
+        submitter_name: str,
+        submitter_id: str,
+        claims: list[Claim],
+        report: CycleReport,
+    ) -> None:
         today = self.clock().date()
         acks: list[ClaimAck] = []
         payable: list[Claim] = []
@@ -322,19 +349,34 @@ class SimClearinghouse:
             category, status, entity = self._front_end(claim)
             who = claim.patient.name if claim.patient else claim.subscriber.name
             provider = claim.billing_provider
-            acks.append(ClaimAck(
-                patient_control_number=claim.patient_control_number, category_code=category,
-                status_code=status, entity_code=entity, status_date=today,
-                amount=claim.total_charge,
-                payer_claim_control_number=(payer_claim_number(claim.patient_control_number)
-                                            if category == "A1" else None),
-                service_start=claim.service_date or min(
-                    (line.service_date for line in claim.lines if line.service_date),
-                    default=None),
-                billing_provider_name=(provider.organization_name or
-                                       (provider.person.last_name if provider.person else "")),
-                billing_provider_id=provider.npi, patient_last_name=who.last_name,
-                patient_first_name=who.first_name, patient_id=claim.subscriber.member_id))
+            acks.append(
+                ClaimAck(
+                    patient_control_number=claim.patient_control_number,
+                    category_code=category,
+                    status_code=status,
+                    entity_code=entity,
+                    status_date=today,
+                    amount=claim.total_charge,
+                    payer_claim_control_number=(
+                        payer_claim_number(claim.patient_control_number)
+                        if category == "A1"
+                        else None
+                    ),
+                    service_start=claim.service_date
+                    or min(
+                        (line.service_date for line in claim.lines if line.service_date),
+                        default=None,
+                    ),
+                    billing_provider_name=(
+                        provider.organization_name
+                        or (provider.person.last_name if provider.person else "")
+                    ),
+                    billing_provider_id=provider.npi,
+                    patient_last_name=who.last_name,
+                    patient_first_name=who.first_name,
+                    patient_id=claim.subscriber.member_id,
+                )
+            )
             if category == "A1":
                 payable.append(claim)
                 report.claims_accepted += 1
@@ -344,25 +386,37 @@ class SimClearinghouse:
             return
         control = self.state.last_control + 1
         ack_file = ClaimAckFile(
-            reference=f"SIM{control:09d}", created=self.clock().replace(microsecond=0),
-            information_source=AckParty(name=self.rules.payer_name, id_qualifier="PI",
-                                        identifier=self.rules.payer_id),
-            source_trace=f"SIM{control}", received_date=today, processed_date=today,
-            receiver=AckParty(name=submitter_name or isa.element(6).strip(),
-                              identifier=submitter_id or isa.element(6).strip()),
+            reference=f"SIM{control:09d}",
+            created=self.clock().replace(microsecond=0),
+            information_source=AckParty(
+                name=self.rules.payer_name, id_qualifier="PI", identifier=self.rules.payer_id
+            ),
+            source_trace=f"SIM{control}",
+            received_date=today,
+            processed_date=today,
+            receiver=AckParty(
+                name=submitter_name or isa.element(6).strip(),
+                identifier=submitter_id or isa.element(6).strip(),
+            ),
             receiver_trace=isa.element(13),
-            receiver_reports=[StatusReport(
-                codes=[StatusCode(category_code="A1", status_code="19", entity_code="PR")],
-                status_date=today, action_code="WQ",
-                amount=sum((c.total_charge for c in claims), Decimal("0.00")))],
-            claims=acks).with_totals()
+            receiver_reports=[
+                StatusReport(
+                    codes=[StatusCode(category_code="A1", status_code="19", entity_code="PR")],
+                    status_date=today,
+                    action_code="WQ",
+                    amount=sum((c.total_charge for c in claims), Decimal("0.00")),
+                )
+            ],
+            claims=acks,
+        ).with_totals()
         self._write(write_277ca([ack_file], self._params(isa)), "277", report)
         if payable:
             for claim in payable:
                 if claim.patient_control_number in self.rules.reverse_and_correct:
                     self.state.to_correct[claim.patient_control_number] = {
                         "claim": claim.model_dump(mode="json"),
-                        "receiver": [isa.element(5), isa.element(6).strip()]}
+                        "receiver": [isa.element(5), isa.element(6).strip()],
+                    }
             self._835(isa.element(5), isa.element(6).strip(), payable, report)
 
     def _front_end(self, claim: Claim) -> tuple[str, str, str]:
@@ -373,13 +427,11 @@ class SimClearinghouse:
             return "A3", "116", "PR"
         if claim.subscriber.member_id in self.front_end.unknown_member_ids:
             return "A3", "33", "IL"
-        if claim.frequency == "8" and claim.patient_control_number not in \
-                self.adjudicator.paid:
+        if claim.frequency == "8" and claim.patient_control_number not in self.adjudicator.paid:
             return "A3", "35", "PR"
         return "A1", "20", "PR"
 
-    def _835(self, qualifier: str, receiver: str, claims: list[Claim],
-             report: CycleReport) -> None:
+    def _835(self, qualifier: str, receiver: str, claims: list[Claim], report: CycleReport) -> None:
         by_payee: dict[str, list[Claim]] = {}
         for claim in claims:
             by_payee.setdefault(claim.billing_provider.npi, []).append(claim)
@@ -388,26 +440,37 @@ class SimClearinghouse:
         for npi, group in by_payee.items():
             self.state.last_trace += 1
             provider = group[0].billing_provider
-            remittances.append(self.adjudicator.remittance(
-                group, trace=f"SIM{self.state.last_trace:08d}", paid_on=paid_on,
-                payee_name=provider.organization_name or (
-                    provider.person.last_name if provider.person else "PROVIDER"),
-                payee_npi=npi))
-        remittances = [r.model_copy(update={"transaction_control_number": f"{n:04d}"})
-                       for n, r in enumerate(remittances, start=1)]
+            remittances.append(
+                self.adjudicator.remittance(
+                    group,
+                    trace=f"SIM{self.state.last_trace:08d}",
+                    paid_on=paid_on,
+                    payee_name=provider.organization_name
+                    or (provider.person.last_name if provider.person else "PROVIDER"),
+                    payee_npi=npi,
+                )
+            )
+        remittances = [
+            r.model_copy(update={"transaction_control_number": f"{n:04d}"})
+            for n, r in enumerate(remittances, start=1)
+        ]
         params = self._params_to(qualifier, receiver)
         self._write(write_835(remittances, params), "835", report)
 
     def _release_corrections(self, report: CycleReport) -> None:
-        due = {pcn: v for pcn, v in self.state.to_correct.items()
-               if pcn not in self.state.corrected and pcn in self.adjudicator.paid}
+        due = {
+            pcn: v
+            for pcn, v in self.state.to_correct.items()
+            if pcn not in self.state.corrected and pcn in self.adjudicator.paid
+        }
         if not due:
             return
         by_receiver: dict[tuple[str, str], list[Claim]] = {}
         for pcn, value in due.items():
             qualifier, receiver = value["receiver"]
             by_receiver.setdefault((qualifier, receiver), []).append(
-                Claim.model_validate(value["claim"]))
+                Claim.model_validate(value["claim"])
+            )
             self.state.corrected.append(pcn)
         for (qualifier, receiver), claims in by_receiver.items():
             self._835(qualifier, receiver, claims, report)
@@ -420,11 +483,17 @@ class SimClearinghouse:
         self.state.last_control += 1
         number = self.state.last_control
         return InterchangeParams(
-            sender_qualifier="ZZ", sender_id=self.sender_id, receiver_qualifier=qualifier,
-            receiver_id=receiver, gs_sender_code=self.sender_id, gs_receiver_code=receiver,
-            interchange_control_number=number, group_control_number=number,
+            sender_qualifier="ZZ",
+            sender_id=self.sender_id,
+            receiver_qualifier=qualifier,
+            receiver_id=receiver,
+            gs_sender_code=self.sender_id,
+            gs_receiver_code=receiver,
+            interchange_control_number=number,
+            group_control_number=number,
             first_transaction_control_number=1,
-            created=self.clock().replace(second=0, microsecond=0))
+            created=self.clock().replace(second=0, microsecond=0),
+        )
 
     def _write(self, text: str, extension: str, report: CycleReport) -> None:
         name = f"{self.sender_id}_{self.state.last_control:09d}.{extension}"
@@ -445,11 +514,9 @@ class SimClearinghouse:
             raise EdigatewayError(msg) from exc
 
     def _save_state(self) -> None:
-        self.state.deductible_met = {k: str(v) for k, v in
-                                     self.adjudicator.deductible_met.items()}
+        self.state.deductible_met = {k: str(v) for k, v in self.adjudicator.deductible_met.items()}
         self.state.deductible_of = dict(self.adjudicator.deductible_of)
-        self.state.paid = {k: v.model_dump(mode="json") for k, v in
-                           self.adjudicator.paid.items()}
+        self.state.paid = {k: v.model_dump(mode="json") for k, v in self.adjudicator.paid.items()}
         path = self.root / STATE_FILE
         temp = path.with_name(f".{path.name}{PART_SUFFIX}")
         temp.write_text(json.dumps(_as_dict(self.state), indent=1), encoding="utf-8")
@@ -497,16 +564,26 @@ def _ack_error(finding: Finding, st_index: int) -> AckError:
     position = max(1, (finding.segment_index or st_index) - st_index + 1)
     segment_id = finding.segment_id or "ST"
     if finding.element:
-        element = finding.element[len(segment_id):]
+        element = finding.element[len(segment_id) :]
         number, _, component = element.partition("-")
-        code = finding.code if finding.code in ELEMENT_ERROR_CODES else (
-            "7" if finding.snip_type == 5 else "I12")
-        return AckError(segment_id=segment_id, segment_position=position,
-                        loop_id=finding.loop, segment_error_code="8",
-                        element_position=int(number) if number.isdigit() else 1,
-                        component_position=int(component) if component.isdigit() else None,
-                        element_error_code=code)
+        code = (
+            finding.code
+            if finding.code in ELEMENT_ERROR_CODES
+            else ("7" if finding.snip_type == 5 else "I12")
+        )
+        return AckError(
+            segment_id=segment_id,
+            segment_position=position,
+            loop_id=finding.loop,
+            segment_error_code="8",
+            element_position=int(number) if number.isdigit() else 1,
+            component_position=int(component) if component.isdigit() else None,
+            element_error_code=code,
+        )
     code = finding.code if finding.code in SEGMENT_ERROR_CODES else "8"
-    return AckError(segment_id=segment_id, segment_position=position,
-                    loop_id=finding.loop, segment_error_code=code)
-
+    return AckError(
+        segment_id=segment_id,
+        segment_position=position,
+        loop_id=finding.loop,
+        segment_error_code=code,
+    )

@@ -40,7 +40,8 @@ class BenefitPlans:
         """The name of the member's plan (exact member ID first, then the first matching
         prefix), None for a member the payer does not know."""
         return self.members.get(member_id) or next(
-            (p for prefix, p in self.prefixes.items() if member_id.startswith(prefix)), None)
+            (p for prefix, p in self.prefixes.items() if member_id.startswith(prefix)), None
+        )
 
     def copays(self, member_id: str) -> dict[str, Decimal] | None:
         """The member's in-network copay per service type when their plan is a copay
@@ -48,9 +49,11 @@ class BenefitPlans:
         plan = self.plan_of(member_id)
         if plan is None:
             return None
-        schedule = {c["service_type"]: Decimal(c["copay_in_network"])
-                    for c in self.plans[plan].get("categories", [])
-                    if c.get("copay_in_network") is not None}
+        schedule = {
+            c["service_type"]: Decimal(c["copay_in_network"])
+            for c in self.plans[plan].get("categories", [])
+            if c.get("copay_in_network") is not None
+        }
         return schedule or None
 
     def answer(self, inquiry: EligibilityInquiry) -> DentalBenefits:
@@ -58,14 +61,31 @@ class BenefitPlans:
         member = inquiry.subscriber.member_id or ""
         plan = self.plan_of(member)
         patient = inquiry.dependent.name if inquiry.dependent else inquiry.subscriber.name
-        who = {"trace_number": inquiry.trace_number, "payer_name": inquiry.payer.name,
-               "payer_id": inquiry.payer.payer_id, "subscriber": inquiry.subscriber.name,
-               "patient": patient, "member_id": member}
+        who = {
+            "trace_number": inquiry.trace_number,
+            "payer_name": inquiry.payer.name,
+            "payer_id": inquiry.payer.payer_id,
+            "subscriber": inquiry.subscriber.name,
+            "patient": patient,
+            "member_id": member,
+        }
         if plan is None:
             retry, advice = FOLLOW_UP["C"]
-            return DentalBenefits.model_validate({**who, "rejections": [Rejection(
-                level="subscriber", code="75", reason=REJECT_REASONS["75"], follow_up="C",
-                retry=retry, advice=advice)]})
+            return DentalBenefits.model_validate(
+                {
+                    **who,
+                    "rejections": [
+                        Rejection(
+                            level="subscriber",
+                            code="75",
+                            reason=REJECT_REASONS["75"],
+                            follow_up="C",
+                            retry=retry,
+                            advice=advice,
+                        )
+                    ],
+                }
+            )
         return DentalBenefits.model_validate({**self.plans[plan], **who})
 
 

@@ -67,11 +67,19 @@ class SimulatorHttp:
     """The endpoint, served from a background thread on 127.0.0.1. ``clock`` dates its
     answers' envelopes and the "no future dates" edit of what it is sent."""
 
-    def __init__(self, plans: BenefitPlans, validator: Validator, *, api_key: str,
-                 client_id: str = "edigateway", client_secret: str | None = None,
-                 port: int = 0, sender_id: str = "EDGSIM",
-                 claim_status_lookup: ClaimLookup = nothing_known,
-                 clock: Callable[[], datetime] = wall_clock) -> None:
+    def __init__(
+        self,
+        plans: BenefitPlans,
+        validator: Validator,
+        *,
+        api_key: str,
+        client_id: str = "edigateway",
+        client_secret: str | None = None,
+        port: int = 0,
+        sender_id: str = "EDGSIM",
+        claim_status_lookup: ClaimLookup = nothing_known,
+        clock: Callable[[], datetime] = wall_clock,
+    ) -> None:
         self.plans, self.validator, self.api_key = plans, validator, api_key
         self.clock = clock
         self.claim_status_lookup = claim_status_lookup
@@ -116,8 +124,12 @@ class SimulatorHttp:
     def __enter__(self) -> SimulatorHttp:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- one request
@@ -151,16 +163,23 @@ class SimulatorHttp:
 
     def _answer(self, message: CoreMessage) -> str:
         if message.payload_type not in RESPONSE_TYPES:
-            raise _Reject(400, "PayloadTypeIllegal",
-                          f"real-time answers {' or '.join(RESPONSE_TYPES)}, not "
-                          f"{message.payload_type}")
+            raise _Reject(
+                400,
+                "PayloadTypeIllegal",
+                f"real-time answers {' or '.join(RESPONSE_TYPES)}, not {message.payload_type}",
+            )
         name = "270" if message.payload_type == REALTIME_270 else "276"
-        verdict = self.validator.validate_text(message.payload, f"realtime.{name}",
-                                               today=self.clock().date())
+        verdict = self.validator.validate_text(
+            message.payload, f"realtime.{name}", today=self.clock().date()
+        )
         if verdict.status != "valid":
             first = verdict.errors[0] if verdict.errors else None
-            raise _Reject(400, "PayloadInvalid", f"the {name} is {verdict.status}"
-                          + (f": {first.segment_id} {first.message}" if first else ""))
+            raise _Reject(
+                400,
+                "PayloadInvalid",
+                f"the {name} is {verdict.status}"
+                + (f": {first.segment_id} {first.message}" if first else ""),
+            )
         try:
             if message.payload_type == REALTIME_276:
                 return answer_276(message.payload, self.claim_status_lookup, self._params())
@@ -172,16 +191,17 @@ class SimulatorHttp:
         """OAuth2 client credentials (form-encoded), as CORE-certified endpoints offer."""
         length = min(int(request.headers.get("Content-Length") or 0), MAX_BODY)
         form = parse_qs(request.rfile.read(length).decode())
-        ok = (self.client_secret is not None
-              and form.get("grant_type") == ["client_credentials"]
-              and form.get("client_id") == [self.client_id]
-              and form.get("client_secret") == [self.client_secret])
-        body = (json.dumps({"error": "invalid_client"}) if not ok else None)
+        ok = (
+            self.client_secret is not None
+            and form.get("grant_type") == ["client_credentials"]
+            and form.get("client_id") == [self.client_id]
+            and form.get("client_secret") == [self.client_secret]
+        )
+        body = json.dumps({"error": "invalid_client"}) if not ok else None
         if ok:
             token = secrets.token_urlsafe(24)
             self.tokens.add(token)
-            body = json.dumps({"access_token": token, "token_type": "Bearer",
-                               "expires_in": 3600})
+            body = json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
         data = (body or "").encode()
         request.send_response(200 if ok else 401)
         request.send_header("Content-Type", "application/json")
@@ -192,20 +212,38 @@ class SimulatorHttp:
     def _params(self) -> InterchangeParams:
         with self._lock:
             number = next(self._numbers)
-        return InterchangeParams("ZZ", self.sender_id, "ZZ", "EDIGATEWAY", self.sender_id,
-                                 "EDIGATEWAY", number, number, 1,
-                                 self.clock().replace(second=0, microsecond=0))
+        return InterchangeParams(
+            "ZZ",
+            self.sender_id,
+            "ZZ",
+            "EDIGATEWAY",
+            self.sender_id,
+            "EDIGATEWAY",
+            number,
+            number,
+            1,
+            self.clock().replace(second=0, microsecond=0),
+        )
 
-    def _reply(self, request: BaseHTTPRequestHandler, status: int,
-               question: CoreMessage | None, code: str, error: str | None,
-               payload: str = "") -> None:
+    def _reply(
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        question: CoreMessage | None,
+        code: str,
+        error: str | None,
+        payload: str = "",
+    ) -> None:
         asked = question.payload_type if question else REALTIME_270
         response = CoreMessage(
-            payload_type=RESPONSE_TYPES.get(asked, REALTIME_271), payload=payload,
+            payload_type=RESPONSE_TYPES.get(asked, REALTIME_271),
+            payload=payload,
             sender_id=self.sender_id,
             receiver_id=question.sender_id if question else "",
             payload_id=question.payload_id if question else "none",
-            error_code=code, error_message=error)
+            error_code=code,
+            error_message=error,
+        )
         body, content_type = build(response)
         request.send_response(status)
         request.send_header("Content-Type", content_type)

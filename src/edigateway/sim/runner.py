@@ -66,17 +66,25 @@ def client_key(settings: Settings) -> paramiko.PKey:
 
 def plaintext_notice(folder: Path) -> str:
     """The simulator's start-up line: what it keeps, where, and that it is in clear."""
-    return (f"the clearinghouse simulator stores received files and its state in PLAINTEXT "
-            f"under {folder}: test data only")
+    return (
+        f"the clearinghouse simulator stores received files and its state in PLAINTEXT "
+        f"under {folder}: test data only"
+    )
 
 
 class Simulator:
     """SFTP + HTTP endpoints and the clearinghouse cycle (see module docstring);
     :attr:`notice` is the start-up line that says its files are plain-text test data."""
 
-    def __init__(self, settings: Settings, *, validator: Validator,
-                 clock: Callable[[], datetime], sftp_port: int | None = None,
-                 http_port: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        validator: Validator,
+        clock: Callable[[], datetime],
+        sftp_port: int | None = None,
+        http_port: int | None = None,
+    ) -> None:
         mappings = settings.resolved_mappings_dir
         self.folder = folder = private_dir(settings.sim_dir)
         private_dir(folder / "keys")
@@ -84,24 +92,37 @@ class Simulator:
         self.notice = plaintext_notice(folder)
         earlier = settings.data_dir / "sim"
         if earlier.is_dir() and earlier != folder:
-            log.warning("%s holds an earlier simulator's plain-text files (the simulator now "
-                        "keeps them in %s); delete it", earlier, folder)
+            log.warning(
+                "%s holds an earlier simulator's plain-text files (the simulator now "
+                "keeps them in %s); delete it",
+                earlier,
+                folder,
+            )
         self.root = folder / "sftp"
         self.sftp = SimSftpServer(
-            self.root, authorized_key=client_key(settings),
+            self.root,
+            authorized_key=client_key(settings),
             host_key_path=folder / "keys" / HOST_KEY_FILE,
-            port=settings.sim_sftp_port if sftp_port is None else sftp_port)
-        (folder / SIM_HOST_KEY_FILE).write_text(self.sftp.host_key_line + "\n",
-                                                encoding="ascii")
+            port=settings.sim_sftp_port if sftp_port is None else sftp_port,
+        )
+        (folder / SIM_HOST_KEY_FILE).write_text(self.sftp.host_key_line + "\n", encoding="ascii")
         plans = BenefitPlans.load(mappings)
         self.clearinghouse = SimClearinghouse(
-            self.root, rules=Rules.load(mappings), front_end=FrontEndRules.load(mappings),
-            validator=validator, clock=clock, plans=plans)
+            self.root,
+            rules=Rules.load(mappings),
+            front_end=FrontEndRules.load(mappings),
+            validator=validator,
+            clock=clock,
+            plans=plans,
+        )
         self.http = SimulatorHttp(
-            plans, validator,
+            plans,
+            validator,
             api_key=settings.sim_api_key.get_secret_value(),
             port=settings.sim_http_port if http_port is None else http_port,
-            claim_status_lookup=self.claim_status, clock=clock)
+            claim_status_lookup=self.claim_status,
+            clock=clock,
+        )
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._loop: threading.Thread | None = None
@@ -115,15 +136,22 @@ class Simulator:
             return None
         today = self.clearinghouse.clock().date()
         return PayerClaim(
-            category="F1" if payment.paid > 0 else "F2", status="65" if payment.paid > 0
-            else "0", status_date=today, paid_amount=payment.paid, adjudication_date=today,
+            category="F1" if payment.paid > 0 else "F2",
+            status="65" if payment.paid > 0 else "0",
+            status_date=today,
+            paid_amount=payment.paid,
+            adjudication_date=today,
             payer_claim_control_number=payment.payer_claim_control_number,
-            total_charge=payment.charge)
+            total_charge=payment.charge,
+        )
 
     def client_settings(self) -> dict[str, Any]:
         """Settings overrides that point the gateway at this simulator's ports."""
-        return {"sim_sftp_port": self.sftp.port, "sim_http_port": self.http.port,
-                "sftp_host_key": self.sftp.host_key_line}
+        return {
+            "sim_sftp_port": self.sftp.port,
+            "sim_http_port": self.http.port,
+            "sftp_host_key": self.sftp.host_key_line,
+        }
 
     def cycle(self) -> CycleReport:
         """Answer what was uploaded so far (one cycle, serialised with the background one)."""
@@ -135,8 +163,9 @@ class Simulator:
         self.sftp.start()
         self.http.start()
         if interval is not None:
-            self._loop = threading.Thread(target=self._every, args=(interval,),
-                                          name="sim-cycle", daemon=True)
+            self._loop = threading.Thread(
+                target=self._every, args=(interval,), name="sim-cycle", daemon=True
+            )
             self._loop.start()
         return self
 
@@ -155,7 +184,10 @@ class Simulator:
     def __enter__(self) -> Simulator:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
-

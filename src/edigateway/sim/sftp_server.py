@@ -63,9 +63,11 @@ def generate_ed25519_key(path: Path | None = None) -> paramiko.PKey:
     is built on).
     """
     private = ed25519.Ed25519PrivateKey.generate()
-    text = private.private_bytes(serialization.Encoding.PEM,
-                                 serialization.PrivateFormat.OpenSSH,
-                                 serialization.NoEncryption()).decode("ascii")
+    text = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    ).decode("ascii")
     key = paramiko.Ed25519Key.from_private_key(io.StringIO(text))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,8 @@ def generate_ed25519_key(path: Path | None = None) -> paramiko.PKey:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(text)
         path.with_name(path.name + ".pub").write_text(
-            f"{key.get_name()} {key.get_base64()} edigateway-test-only\n", encoding="ascii")
+            f"{key.get_name()} {key.get_base64()} edigateway-test-only\n", encoding="ascii"
+        )
     return key
 
 
@@ -88,8 +91,7 @@ def _parse_public_key(line: str) -> paramiko.PKey:
         msg = f"authorized key {line!r}: expected '<type> <base64> [comment]'"
         raise ConfigurationError(msg)
     try:
-        return paramiko.PKey.from_type_string(fields[0],
-                                              base64.b64decode(fields[1], validate=True))
+        return paramiko.PKey.from_type_string(fields[0], base64.b64decode(fields[1], validate=True))
     except (binascii.Error, ValueError, paramiko.SSHException) as exc:
         msg = f"authorized key {fields[0]}: not usable: {exc}"
         raise ConfigurationError(msg) from exc
@@ -138,8 +140,9 @@ class _RootedSftp(paramiko.SFTPServerInterface):
     def canonicalize(self, path: str) -> str:
         return posixpath.normpath("/" + path)
 
-    def open(self, path: str, flags: int,
-             attr: paramiko.SFTPAttributes) -> paramiko.SFTPHandle | int:
+    def open(
+        self, path: str, flags: int, attr: paramiko.SFTPAttributes
+    ) -> paramiko.SFTPHandle | int:
         local = self._local(path)
         try:
             fd = os.open(local, flags | getattr(os, "O_BINARY", 0), 0o644)
@@ -245,14 +248,23 @@ class SimSftpServer:
     ``port=0`` picks a free port; read it from :attr:`port` after construction.
     """
 
-    def __init__(self, root: Path, *, authorized_key: paramiko.PKey | str,
-                 username: str = "practice", host_key_path: Path | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        authorized_key: paramiko.PKey | str,
+        username: str = "practice",
+        host_key_path: Path | None = None,
+        port: int = 0,
+    ) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.username = username
-        self.authorized_key = (authorized_key if isinstance(authorized_key, paramiko.PKey)
-                               else _parse_public_key(authorized_key))
+        self.authorized_key = (
+            authorized_key
+            if isinstance(authorized_key, paramiko.PKey)
+            else _parse_public_key(authorized_key)
+        )
         self.host_key = self._host_key(host_key_path)
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -261,8 +273,9 @@ class SimSftpServer:
         self._listener.settimeout(_ACCEPT_POLL_SECONDS)
         self.port: int = self._listener.getsockname()[1]
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, name="sim-sftp-accept",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._accept_loop, name="sim-sftp-accept", daemon=True
+        )
         self._transports: list[paramiko.Transport] = []
         self._lock = threading.Lock()
 
@@ -312,8 +325,12 @@ class SimSftpServer:
     def __enter__(self) -> SimSftpServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def _accept_loop(self) -> None:

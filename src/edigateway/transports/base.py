@@ -104,8 +104,13 @@ def check_name(name: str) -> str:
     >>> check_name("claims_000000123.837")
     'claims_000000123.837'
     """
-    if (not name or name in {".", ".."} or name.startswith(".") or name.endswith(PART_SUFFIX)
-            or any(c in name for c in "/\\\0")):
+    if (
+        not name
+        or name in {".", ".."}
+        or name.startswith(".")
+        or name.endswith(PART_SUFFIX)
+        or any(c in name for c in "/\\\0")
+    ):
         msg = f"{name!r}: not a plain file name (no paths, hidden or {PART_SUFFIX} names)"
         raise TransportError(msg)
     return name
@@ -153,13 +158,14 @@ class RetryPolicy:
     attempts: int = 3
     base_delay: float = 1.0
     max_delay: float = 30.0
-    sleep: Callable[[float], None] = field(default_factory=_real_sleep, repr=False,
-                                           compare=False)
+    sleep: Callable[[float], None] = field(default_factory=_real_sleep, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.base_delay < 0 or self.max_delay < self.base_delay:
-            msg = (f"retry policy needs attempts >= 1 and 0 <= base_delay <= max_delay; got "
-                   f"{self.attempts}, {self.base_delay}, {self.max_delay}")
+            msg = (
+                f"retry policy needs attempts >= 1 and 0 <= base_delay <= max_delay; got "
+                f"{self.attempts}, {self.base_delay}, {self.max_delay}"
+            )
             raise ConfigurationError(msg)
 
     def delay(self, attempt: int) -> float:
@@ -170,8 +176,7 @@ class RetryPolicy:
         """
         return float(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
-    def run(self, operation: Callable[[], T], *,
-            on_failure: Callable[[], None] | None = None) -> T:
+    def run(self, operation: Callable[[], T], *, on_failure: Callable[[], None] | None = None) -> T:
         """Run ``operation`` until it succeeds, retrying on :class:`TransferError`.
 
         ``on_failure`` runs after every failed attempt (an adapter drops its broken

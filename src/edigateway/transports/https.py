@@ -55,10 +55,17 @@ class _Token:
 class CoreHttpClient:
     """Talks to one clearinghouse's CORE endpoint (see module docstring)."""
 
-    def __init__(self, profile: HttpsProfile, *, api_key: str | None = None,
-                 client_id: str | None = None, client_secret: str | None = None,
-                 attempts: int | None = None, backoff: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        profile: HttpsProfile,
+        *,
+        api_key: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        attempts: int | None = None,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.profile, self.api_key = profile, api_key
         self.client_id, self.client_secret = client_id, client_secret
         self.attempts = attempts or profile.realtime_attempts
@@ -82,21 +89,27 @@ class CoreHttpClient:
         """
         return self._exchange(REALTIME_276, REALTIME_277, x276, sender_id, receiver_id)
 
-    def _exchange(self, payload_type: str, expected: str | None, x12: str, sender_id: str,
-                  receiver_id: str) -> str:
+    def _exchange(
+        self, payload_type: str, expected: str | None, x12: str, sender_id: str, receiver_id: str
+    ) -> str:
         """One CORE real-time request; the answer's payload, checked."""
-        request = CoreMessage(payload_type=payload_type, payload=x12, sender_id=sender_id,
-                              receiver_id=receiver_id)
+        request = CoreMessage(
+            payload_type=payload_type, payload=x12, sender_id=sender_id, receiver_id=receiver_id
+        )
         body, content_type = build(request)
         response = self._post(self.profile.realtime_path, body, content_type)
         answer = parse(response.content, response.headers.get("content-type", ""))
         if answer.error_code not in (None, "Success") or not answer.payload:
-            msg = (f"{self.profile.base_url}: the clearinghouse answered "
-                   f"{answer.error_code}: {answer.error_message or 'no message'}")
+            msg = (
+                f"{self.profile.base_url}: the clearinghouse answered "
+                f"{answer.error_code}: {answer.error_message or 'no message'}"
+            )
             raise TransportError(msg)
         if expected is not None and answer.payload_type != expected:
-            msg = (f"{self.profile.base_url}: the answer to a {payload_type} is "
-                   f"{answer.payload_type}, not {expected}")
+            msg = (
+                f"{self.profile.base_url}: the answer to a {payload_type} is "
+                f"{answer.payload_type}, not {expected}"
+            )
             raise TransportError(msg)
         return answer.payload
 
@@ -115,13 +128,17 @@ class CoreHttpClient:
         if self._token is not None and self._token.expires > time.monotonic() + 30:
             return self._token.value
         if not (self.profile.token_url and self.client_id and self.client_secret):
-            msg = (f"{self.profile.base_url}: OAuth2 needs token_url, client_id and "
-                   "client_secret")
+            msg = f"{self.profile.base_url}: OAuth2 needs token_url, client_id and client_secret"
             raise AuthenticationError(msg)
         try:
-            response = self._http.post(self.profile.token_url, data={
-                "grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self.client_secret})
+            response = self._http.post(
+                self.profile.token_url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                },
+            )
         except httpx.HTTPError as exc:
             msg = f"{self.profile.token_url}: token request failed: {exc}"
             raise TransferError(msg) from exc
@@ -129,8 +146,9 @@ class CoreHttpClient:
             msg = f"{self.profile.token_url}: token refused ({response.status_code})"
             raise AuthenticationError(msg)
         data = response.json()
-        self._token = _Token(data["access_token"],
-                             time.monotonic() + float(data.get("expires_in", 300)))
+        self._token = _Token(
+            data["access_token"], time.monotonic() + float(data.get("expires_in", 300))
+        )
         return self._token.value
 
     def _post(self, path: str, body: bytes, content_type: str) -> httpx.Response:
@@ -159,20 +177,26 @@ class CoreHttpClient:
             if attempt < self.attempts and time.monotonic() + pause < deadline:
                 self.sleep(pause)
         if time.monotonic() >= deadline or last is None:
-            msg = (f"{url}: no answer within {budget:g} s (the profile's real-time deadline)"
-                   + (f"; earlier attempt: {last}" if last else ""))
+            msg = f"{url}: no answer within {budget:g} s (the profile's real-time deadline)" + (
+                f"; earlier attempt: {last}" if last else ""
+            )
             raise DeadlineExceededError(msg) from last
         msg = f"{url}: no answer after {self.attempts} attempts ({last})"
         raise TransferError(msg) from last
 
-    def _within(self, path: str, body: bytes, content_type: str, deadline: float,
-                left: float) -> httpx.Response:
+    def _within(
+        self, path: str, body: bytes, content_type: str, deadline: float, left: float
+    ) -> httpx.Response:
         """One attempt, its connection and every read of its answer bounded by what is
         left of ``deadline``."""
         timeout = httpx.Timeout(min(self.profile.timeout_seconds, left))
-        request = self._http.build_request("POST", path, content=body, timeout=timeout,
-                                           headers={"Content-Type": content_type,
-                                                    **self._headers()})
+        request = self._http.build_request(
+            "POST",
+            path,
+            content=body,
+            timeout=timeout,
+            headers={"Content-Type": content_type, **self._headers()},
+        )
         response = self._http.send(request, stream=True)
         try:
             chunks = []
@@ -183,5 +207,9 @@ class CoreHttpClient:
                     raise DeadlineExceededError(msg)
         finally:
             response.close()
-        return httpx.Response(response.status_code, headers=response.headers,
-                              content=b"".join(chunks), request=request)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=request,
+        )

@@ -46,8 +46,13 @@ def _utc_now() -> datetime:
 class MemoryTransport:
     """Three folders in dictionaries: outbound (ours to them), inbound, archive."""
 
-    def __init__(self, *, delete_after_download: bool = False,
-                 clock: Callable[[], datetime] = _utc_now, name: str = "memory") -> None:
+    def __init__(
+        self,
+        *,
+        delete_after_download: bool = False,
+        clock: Callable[[], datetime] = _utc_now,
+        name: str = "memory",
+    ) -> None:
         self.delete_after_download = delete_after_download
         self.clock = clock
         self.name = name
@@ -120,8 +125,10 @@ class MemoryTransport:
             msg = f"{self.name}: inbound file {remote.name} does not exist"
             raise RemoteFileGoneError(msg)
         if max_bytes is not None and len(stored.data) > max_bytes:
-            msg = (f"{self.name}: inbound file {remote.name} holds {len(stored.data)} bytes, "
-                   f"over the {max_bytes}-byte download limit")
+            msg = (
+                f"{self.name}: inbound file {remote.name} holds {len(stored.data)} bytes, "
+                f"over the {max_bytes}-byte download limit"
+            )
             raise RemoteFileTooLargeError(msg, size=len(stored.data), limit=max_bytes)
         return stored.data
 
@@ -135,9 +142,11 @@ class MemoryTransport:
                 msg = f"{self.name}: inbound file {remote.name} does not exist"
                 raise RemoteFileGoneError(msg)
             if len(stored.data) != remote.size:
-                msg = (f"{self.name}: inbound file {remote.name} now holds "
-                       f"{len(stored.data)} bytes, not the {remote.size} downloaded; left "
-                       "in place")
+                msg = (
+                    f"{self.name}: inbound file {remote.name} now holds "
+                    f"{len(stored.data)} bytes, not the {remote.size} downloaded; left "
+                    "in place"
+                )
                 raise RemoteFileChangedError(msg)
             del self._inbound[remote.name]
             if not self.delete_after_download:

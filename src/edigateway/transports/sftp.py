@@ -117,8 +117,10 @@ class SftpConfig:
 
     def __post_init__(self) -> None:
         if self.archive_dir is None and not self.delete_after_download:
-            msg = (f"{self.host}: SFTP needs an archive_dir unless delete_after_download is "
-                   "set; downloaded files would otherwise be offered again")
+            msg = (
+                f"{self.host}: SFTP needs an archive_dir unless delete_after_download is "
+                "set; downloaded files would otherwise be offered again"
+            )
             raise ConfigurationError(msg)
         if self.timeout <= 0:
             msg = f"{self.host}: SFTP timeout must be positive, not {self.timeout}"
@@ -129,15 +131,23 @@ class SftpConfig:
         """The configuration for a clearinghouse profile; the key file comes from settings,
         as profiles never hold secrets."""
         if not profile.host_key:
-            msg = (f"{profile.host}: the clearinghouse profile pins no host_key; ask the "
-                   "clearinghouse for its key and add it (e.g. 'ssh-ed25519 AAAA…')")
+            msg = (
+                f"{profile.host}: the clearinghouse profile pins no host_key; ask the "
+                "clearinghouse for its key and add it (e.g. 'ssh-ed25519 AAAA…')"
+            )
             raise ConfigurationError(msg)
-        return cls(host=profile.host, port=profile.port, username=profile.username,
-                   private_key_path=private_key_path, host_key=profile.host_key,
-                   outbound_dir=profile.outbound_dir, inbound_dir=profile.inbound_dir,
-                   archive_dir=profile.archive_dir,
-                   delete_after_download=profile.delete_after_download,
-                   timeout=profile.timeout_seconds)
+        return cls(
+            host=profile.host,
+            port=profile.port,
+            username=profile.username,
+            private_key_path=private_key_path,
+            host_key=profile.host_key,
+            outbound_dir=profile.outbound_dir,
+            inbound_dir=profile.inbound_dir,
+            archive_dir=profile.archive_dir,
+            delete_after_download=profile.delete_after_download,
+            timeout=profile.timeout_seconds,
+        )
 
     @property
     def where(self) -> str:
@@ -158,8 +168,7 @@ class _PipelinedRead:
     answers still on their way are read and dropped, so none is left for later calls.
     """
 
-    def __init__(self, sftp: paramiko.SFTPClient, handle: paramiko.SFTPFile,
-                 where: str) -> None:
+    def __init__(self, sftp: paramiko.SFTPClient, handle: paramiko.SFTPFile, where: str) -> None:
         self.sftp, self.handle, self.where = sftp, handle, where
         self.answers: dict[int, tuple[int, paramiko.Message]] = {}
         self.pending: deque[tuple[int, int, int]] = deque()  # (request, offset, length)
@@ -170,7 +179,8 @@ class _PipelinedRead:
 
     def _ask(self, offset: int, length: int) -> None:
         number = self.sftp._async_request(  # type: ignore[attr-defined] # private: class doc
-            self, CMD_READ, self.handle.handle, int64(offset), int(length))
+            self, CMD_READ, self.handle.handle, int64(offset), int(length)
+        )
         self.pending.append((number, offset, length))
 
     def _answer(self, number: int) -> bytes | None:
@@ -196,8 +206,11 @@ class _PipelinedRead:
         ended = False
         try:
             while True:
-                while not ended and len(self.pending) < _PIPELINE and (
-                        asked <= size or not self.pending):
+                while (
+                    not ended
+                    and len(self.pending) < _PIPELINE
+                    and (asked <= size or not self.pending)
+                ):
                     self._ask(asked, _READ_CHUNK)
                     asked += _READ_CHUNK
                 if not self.pending:
@@ -207,8 +220,10 @@ class _PipelinedRead:
                 if ended:
                     continue  # answers past the end are dropped
                 if offset != received:
-                    msg = (f"{self.where}: the answer for byte {offset} came when byte "
-                           f"{received} was due")
+                    msg = (
+                        f"{self.where}: the answer for byte {offset} came when byte "
+                        f"{received} was due"
+                    )
                     raise TransferError(msg)
                 if data is None:
                     ended = True
@@ -216,8 +231,10 @@ class _PipelinedRead:
                 chunks.append(data)
                 received += len(data)
                 if max_bytes is not None and received > max_bytes:
-                    msg = (f"{self.where}: grew past the {max_bytes}-byte download limit "
-                           "while being read")
+                    msg = (
+                        f"{self.where}: grew past the {max_bytes}-byte download limit "
+                        "while being read"
+                    )
                     raise RemoteFileTooLargeError(msg, size=received, limit=max_bytes)
                 if len(data) < length:
                     self._ask(received, length - len(data))
@@ -273,8 +290,10 @@ def parse_host_key(text: str, host: str, port: int = _DEFAULT_SSH_PORT) -> param
         key_type, data = fields[0], fields[1]
     elif len(fields) >= 3:
         if not _names_match(fields[0].split(","), host, port):
-            msg = (f"{host}: host_key is a known_hosts line for {fields[0]}, not for "
-                   f"{_host_id(host, port)}")
+            msg = (
+                f"{host}: host_key is a known_hosts line for {fields[0]}, not for "
+                f"{_host_id(host, port)}"
+            )
             raise ConfigurationError(msg)
         key_type, data = fields[1], fields[2]
     else:
@@ -296,8 +315,7 @@ def _host_key_algorithms(pinned: paramiko.PKey, offered: tuple[str, ...]) -> tup
     def matches(algorithm: str) -> bool:
         return algorithm == name or (name == "ssh-rsa" and algorithm.startswith("rsa-sha2-"))
 
-    return (tuple(a for a in offered if matches(a))
-            + tuple(a for a in offered if not matches(a)))
+    return tuple(a for a in offered if matches(a)) + tuple(a for a in offered if not matches(a))
 
 
 def _mtime(attrs: paramiko.SFTPAttributes) -> datetime:
@@ -333,8 +351,12 @@ class SftpTransport:
     def __enter__(self) -> SftpTransport:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -346,8 +368,10 @@ class SftpTransport:
     def upload(self, name: str, data: bytes) -> RemoteFile:
         """Deliver ``data`` as one new, complete file in the outbound folder."""
         check_name(name)
-        return self._run(f"upload {_join(self.config.outbound_dir, name)}",
-                         lambda sftp: self._upload_once(sftp, name, bytes(data)))
+        return self._run(
+            f"upload {_join(self.config.outbound_dir, name)}",
+            lambda sftp: self._upload_once(sftp, name, bytes(data)),
+        )
 
     def delivered(self, name: str) -> bool:
         """Whether a file ``name`` is in the outbound folder (``stat``; missing = False)."""
@@ -365,8 +389,9 @@ class SftpTransport:
         or changed meanwhile is final for this poll."""
         check_name(remote.name)
         path = _join(self.config.inbound_dir, remote.name)
-        return self._run(f"download {path}",
-                         lambda sftp: self._download_once(sftp, path, max_bytes))
+        return self._run(
+            f"download {path}", lambda sftp: self._download_once(sftp, path, max_bytes)
+        )
 
     def archive(self, remote: RemoteFile) -> None:
         """Rename into the archive folder under a free name, or delete if so configured;
@@ -385,8 +410,10 @@ class SftpTransport:
         held = sftp.stat(temp).st_size
         if held != len(data):
             self._remove_quietly(sftp, temp)
-            msg = (f"{self.config.where}: upload {temp}: the server holds {held} bytes but "
-                   f"{len(data)} were sent; the partial file was removed")
+            msg = (
+                f"{self.config.where}: upload {temp}: the server holds {held} bytes but "
+                f"{len(data)} were sent; the partial file was removed"
+            )
             raise TransferError(msg)
         final = unique_name(name, set(sftp.listdir(folder or ".")).__contains__)
         final_path = _join(folder, final)
@@ -407,19 +434,22 @@ class SftpTransport:
         try:
             listed = sftp.listdir_attr(folder)
         except UnicodeDecodeError as exc:
-            msg = (f"{self.config.where}: list {folder}: a file name there is not UTF-8, "
-                   "which paramiko cannot list; rename or remove that file on the server")
+            msg = (
+                f"{self.config.where}: list {folder}: a file name there is not UTF-8, "
+                "which paramiko cannot list; rename or remove that file on the server"
+            )
             raise TransportError(msg) from exc
         files = [
             RemoteFile(name=attrs.filename, size=attrs.st_size or 0, mtime=_mtime(attrs))
             for attrs in listed
-            if attrs.st_mode is not None and stat.S_ISREG(attrs.st_mode)
-            and not attrs.filename.startswith(".") and not attrs.filename.endswith(PART_SUFFIX)
+            if attrs.st_mode is not None
+            and stat.S_ISREG(attrs.st_mode)
+            and not attrs.filename.startswith(".")
+            and not attrs.filename.endswith(PART_SUFFIX)
         ]
         return sorted(files, key=lambda f: (f.mtime, f.name))
 
-    def _download_once(self, sftp: paramiko.SFTPClient, path: str,
-                       max_bytes: int | None) -> bytes:
+    def _download_once(self, sftp: paramiko.SFTPClient, path: str, max_bytes: int | None) -> bytes:
         where = f"{self.config.where}: download {path}"
         with sftp.open(path, "rb") as handle:
             size = handle.stat().st_size or 0
@@ -430,8 +460,10 @@ class SftpTransport:
             received = sum(len(chunk) for chunk in chunks)
             now = sftp.stat(path).st_size or 0
         if now != received:
-            msg = (f"{where}: read {received} bytes but the file now holds {now}; it is "
-                   "still being written, so it is left for the next poll")
+            msg = (
+                f"{where}: read {received} bytes but the file now holds {now}; it is "
+                "still being written, so it is left for the next poll"
+            )
             raise RemoteFileChangedError(msg)
         return b"".join(chunks)
 
@@ -440,8 +472,10 @@ class SftpTransport:
         source = _join(self.config.inbound_dir, name)
         held = sftp.stat(source).st_size or 0
         if held != remote.size:
-            msg = (f"{self.config.where}: archive {source}: the file now holds {held} bytes, "
-                   f"not the {remote.size} downloaded; left in place for the next poll")
+            msg = (
+                f"{self.config.where}: archive {source}: the file now holds {held} bytes, "
+                f"not the {remote.size} downloaded; left in place for the next poll"
+            )
             raise RemoteFileChangedError(msg)
         archive_dir = self.config.archive_dir
         if self.config.delete_after_download or archive_dir is None:
@@ -506,8 +540,10 @@ class SftpTransport:
             try:
                 self._client_key = paramiko.PKey.from_path(path)
             except (OSError, paramiko.SSHException, ValueError) as exc:
-                msg = (f"{self.config.where}: cannot use private key {path}: {exc} (an "
-                       "unencrypted Ed25519 or RSA key in OpenSSH or PEM format is needed)")
+                msg = (
+                    f"{self.config.where}: cannot use private key {path}: {exc} (an "
+                    "unencrypted Ed25519 or RSA key in OpenSSH or PEM format is needed)"
+                )
                 raise ConfigurationError(msg) from exc
         return self._client_key
 
@@ -526,8 +562,7 @@ class SftpTransport:
             transport.handshake_timeout = config.timeout
             transport.auth_timeout = config.timeout
             options = transport.get_security_options()
-            options.key_types = _host_key_algorithms(self.pinned_key,
-                                                     tuple(options.key_types))
+            options.key_types = _host_key_algorithms(self.pinned_key, tuple(options.key_types))
             transport.start_client(timeout=config.timeout)
             self._check_host_key(transport.get_remote_server_key())
             transport.auth_publickey(config.username, client_key)
@@ -550,8 +585,10 @@ class SftpTransport:
 
     def _check_host_key(self, seen: paramiko.PKey) -> None:
         if seen.asbytes() != self.pinned_key.asbytes():
-            msg = (f"{self.config.where}: host key {seen.get_name()} {seen.fingerprint} is "
-                   f"not the pinned {self.pinned_key.get_name()} "
-                   f"{self.pinned_key.fingerprint}; refusing to connect (if the "
-                   "clearinghouse announced a new key, update host_key in its profile)")
+            msg = (
+                f"{self.config.where}: host key {seen.get_name()} {seen.fingerprint} is "
+                f"not the pinned {self.pinned_key.get_name()} "
+                f"{self.pinned_key.fingerprint}; refusing to connect (if the "
+                "clearinghouse announced a new key, update host_key in its profile)"
+            )
             raise HostKeyError(msg)

@@ -67,8 +67,7 @@ class Delimiters:
 
     def all(self) -> tuple[str, ...]:
         """Every separator character (used to refuse data containing one)."""
-        return tuple(c for c in (self.element, self.component, self.repetition, self.segment)
-                     if c)
+        return tuple(c for c in (self.element, self.component, self.repetition, self.segment) if c)
 
 
 @dataclass(slots=True)
@@ -102,8 +101,9 @@ class Segment:
         repetition = self.delimiters.repetition
         return value.split(repetition) if repetition else [value]
 
-    def location(self, file: str | None, loop: str | None, element: int | None = None
-                 ) -> X12Location:
+    def location(
+        self, file: str | None, loop: str | None, element: int | None = None
+    ) -> X12Location:
         """This segment's location for an error message."""
         return X12Location(
             file=file,
@@ -128,7 +128,8 @@ def read_delimiters(isa: str, file: str | None = None) -> Delimiters:
     if len(fields) != 17 or any(len(f) != w for f, w in zip(fields, _ISA_WIDTHS, strict=True)):
         raise X12SyntaxError(
             "ISA segment is not 106 fixed-width characters with 16 elements; "
-            "cannot determine the delimiters", loc,
+            "cannot determine the delimiters",
+            loc,
         )
     component = isa[104]
     segment = isa[105]
@@ -137,19 +138,27 @@ def read_delimiters(isa: str, file: str | None = None) -> Delimiters:
     if repetition in (element, component, segment):
         raise X12SyntaxError(
             f"the repetition separator ISA11 {repetition!r} is also the "
-            + ("element separator" if repetition == element else
-               "component separator (ISA16)" if repetition == component else
-               "segment terminator")
+            + (
+                "element separator"
+                if repetition == element
+                else "component separator (ISA16)"
+                if repetition == component
+                else "segment terminator"
+            )
             + "; separators must differ, so the file cannot be read unambiguously",
-            X12Location(file=file, segment_index=1, segment_id="ISA", element="ISA11"))
-    delims = Delimiters(element=element, component=component, repetition=repetition,
-                        segment=segment)
+            X12Location(file=file, segment_index=1, segment_id="ISA", element="ISA11"),
+        )
+    delims = Delimiters(
+        element=element, component=component, repetition=repetition, segment=segment
+    )
     chars = delims.all()
     if len(set(chars)) != len(chars) or any(
-            c.isalnum() or c == " " or not c.isascii() for c in chars):
+        c.isalnum() or c == " " or not c.isascii() for c in chars
+    ):
         raise X12SyntaxError(
             f"ISA declares unusable delimiters {delims.all()!r} (they must differ and be "
-            "ASCII characters other than letters, digits or spaces)", loc,
+            "ASCII characters other than letters, digits or spaces)",
+            loc,
         )
     return delims
 
@@ -245,7 +254,7 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
                 chunk = stream.read(_CHUNK)
                 eof = not chunk
                 buffer, pos = buffer[pos:] + chunk, 0
-            if buffer[pos + len(_BIN):pos + len(_BIN) + 1] == delims.element:
+            if buffer[pos + len(_BIN) : pos + len(_BIN) + 1] == delims.element:
                 position += 1
                 binary = _BinaryRead(stream, buffer, pos, eof, delims, position, file)
                 yield binary.segment()
@@ -256,9 +265,9 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
                 chunk = stream.read(_CHUNK)
                 eof = not chunk
                 buffer, pos = buffer[pos:] + chunk, 0
-            delims = read_delimiters(buffer[pos:pos + ISA_LENGTH], file)
+            delims = read_delimiters(buffer[pos : pos + ISA_LENGTH], file)
             position += 1
-            raw_isa = buffer[pos:pos + ISA_LENGTH - 1]
+            raw_isa = buffer[pos : pos + ISA_LENGTH - 1]
             pos += ISA_LENGTH
             if not raw_isa.isprintable():
                 _refuse_unreadable(raw_isa, "ISA", position, delims, file)
@@ -329,15 +338,29 @@ class _BinaryRead:
     terminator stands is refused at BIN01.
     """
 
-    def __init__(self, stream: TextIO, buffer: str, pos: int, eof: bool, delims: Delimiters,
-                 position: int, file: str | None) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        buffer: str,
+        pos: int,
+        eof: bool,
+        delims: Delimiters,
+        position: int,
+        file: str | None,
+    ) -> None:
         self.stream, self.buffer, self.pos, self.eof = stream, buffer, pos, eof
         self.delims, self.position, self.file = delims, position, file
 
     def _fail(self, element: int | None, message: str) -> X12SyntaxError:
-        return X12SyntaxError(message, X12Location(
-            file=self.file, segment_index=self.position, segment_id=_BIN,
-            element=f"BIN{element:02d}" if element else None))
+        return X12SyntaxError(
+            message,
+            X12Location(
+                file=self.file,
+                segment_index=self.position,
+                segment_id=_BIN,
+                element=f"BIN{element:02d}" if element else None,
+            ),
+        )
 
     def _more(self) -> bool:
         """Read another chunk onto the unread part of the buffer; false at the end."""
@@ -345,7 +368,7 @@ class _BinaryRead:
             return False
         chunk = self.stream.read(_CHUNK)
         self.eof = not chunk
-        self.buffer, self.pos = self.buffer[self.pos:] + chunk, 0
+        self.buffer, self.pos = self.buffer[self.pos :] + chunk, 0
         return bool(chunk)
 
     def segment(self) -> Segment:
@@ -358,43 +381,58 @@ class _BinaryRead:
             if not self._more():
                 break
             start = self.pos + offset
-        length_text = self.buffer[start:sep] if sep >= 0 else self.buffer[start:start + 20]
+        length_text = self.buffer[start:sep] if sep >= 0 else self.buffer[start : start + 20]
         if sep < 0 or not is_digits(length_text, _LENGTH_DIGITS) or sep - start < 1:
-            raise self._fail(1, f"BIN01 {length_text[:20]!r} is not a length in bytes "
-                             "followed by the binary data (BIN02)")
+            raise self._fail(
+                1,
+                f"BIN01 {length_text[:20]!r} is not a length in bytes "
+                "followed by the binary data (BIN02)",
+            )
         length = int(length_text)
         if length < 1:
             raise self._fail(1, "BIN01 is 0: a binary data segment carries at least one byte")
         if length > MAX_BINARY_LENGTH:
-            raise self._fail(1, f"BIN01 says {length:,} bytes; edigateway reads at most "
-                             f"{MAX_BINARY_LENGTH:,} bytes of binary data in one segment")
+            raise self._fail(
+                1,
+                f"BIN01 says {length:,} bytes; edigateway reads at most "
+                f"{MAX_BINARY_LENGTH:,} bytes of binary data in one segment",
+            )
         self.pos = sep + 1
         pieces: list[str] = []
         need = length
         while need > 0:
             if self.pos >= len(self.buffer) and not self._more():
-                raise self._fail(2, f"the file ends inside the binary data: BIN01 says "
-                                 f"{length:,} bytes, {length - need:,} follow")
+                raise self._fail(
+                    2,
+                    f"the file ends inside the binary data: BIN01 says "
+                    f"{length:,} bytes, {length - need:,} follow",
+                )
             take = min(need, len(self.buffer) - self.pos)
             while True:
-                piece = self.buffer[self.pos:self.pos + take]
+                piece = self.buffer[self.pos : self.pos + take]
                 size = encoded_size(piece)
                 if 0 <= size <= need:
                     break
                 if take == 1:
-                    raise self._fail(1, f"BIN01 says {length:,} bytes, but byte "
-                                     f"{length - need + 1:,} of the data is inside a "
-                                     "multi-byte character: the length is wrong")
+                    raise self._fail(
+                        1,
+                        f"BIN01 says {length:,} bytes, but byte "
+                        f"{length - need + 1:,} of the data is inside a "
+                        "multi-byte character: the length is wrong",
+                    )
                 take //= 2
             pieces.append(piece)
             need -= size
             self.pos += take
         if self.pos >= len(self.buffer):
             self._more()
-        if self.buffer[self.pos:self.pos + 1] != self.delims.segment:
-            raise self._fail(1, f"BIN01 says {length:,} bytes, but the segment terminator "
-                             f"{self.delims.segment!r} does not follow them: the length is "
-                             "wrong or the data was altered")
+        if self.buffer[self.pos : self.pos + 1] != self.delims.segment:
+            raise self._fail(
+                1,
+                f"BIN01 says {length:,} bytes, but the segment terminator "
+                f"{self.delims.segment!r} does not follow them: the length is "
+                "wrong or the data was altered",
+            )
         self.pos += 1
         return Segment(_BIN, [length_text, "".join(pieces)], self.position, self.delims)
 
@@ -418,9 +456,14 @@ def _refuse_long(raw: str, position: int, delims: Delimiters, file: str | None) 
     raise X12SyntaxError(
         f"segment {position} runs past {MAX_SEGMENT_LENGTH:,} characters without a segment "
         f"terminator {delims.segment!r}: no X12 5010 segment is that long, so the file is "
-        "refused here", X12Location(file=file, segment_index=position,
-                                    segment_id=seg_id if known else None,
-                                    element=f"{seg_id}{index:02d}" if known and index else None))
+        "refused here",
+        X12Location(
+            file=file,
+            segment_index=position,
+            segment_id=seg_id if known else None,
+            element=f"{seg_id}{index:02d}" if known and index else None,
+        ),
+    )
 
 
 _UNREADABLE: Final = re.compile("[\udc80-\udcff]+|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -428,8 +471,9 @@ _UNREADABLE: Final = re.compile("[\udc80-\udcff]+|[\x00-\x08\x0b\x0c\x0e-\x1f\x7
 characters other than tab, CR and LF."""
 
 
-def _refuse_unreadable(raw: str, seg_id: str, position: int, delims: Delimiters,
-                       file: str | None) -> None:
+def _refuse_unreadable(
+    raw: str, seg_id: str, position: int, delims: Delimiters, file: str | None
+) -> None:
     """Refuse a segment holding bytes that are not UTF-8 or control characters (not the
     file's own delimiters, such as 0x1D), naming the element they are in.
 
@@ -445,14 +489,21 @@ def _refuse_unreadable(raw: str, seg_id: str, position: int, delims: Delimiters,
             continue
         index = raw.count(delims.element, 0, found.start())
         if found.group()[0] >= "\udc80":
-            what = (f"bytes that are not UTF-8 text "
-                    f"({bytes(ord(c) - 0xDC00 for c in found.group()[:8])!r})")
+            what = (
+                f"bytes that are not UTF-8 text "
+                f"({bytes(ord(c) - 0xDC00 for c in found.group()[:8])!r})"
+            )
         else:
             what = f"the control character {found.group()!r}"
         raise X12StructureError(
             f"{what}; X12 allows only the basic and extended character sets",
-            X12Location(file=file, segment_index=position, segment_id=seg_id,
-                        element=f"{seg_id}{index:02d}" if index else None))
+            X12Location(
+                file=file,
+                segment_index=position,
+                segment_id=seg_id,
+                element=f"{seg_id}{index:02d}" if index else None,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,16 +548,33 @@ def sniff_header(source: Source, name: str | None = None) -> FileHeader:
 
 
 FUNCTIONAL_GROUPS: Final = {
-    "270": "HS", "271": "HB", "275": "PI", "276": "HR", "277": "HN", "278": "HI",
-    "820": "RA", "824": "AG", "834": "BE", "835": "HP", "837": "HC", "997": "FA", "999": "FA",
+    "270": "HS",
+    "271": "HB",
+    "275": "PI",
+    "276": "HR",
+    "277": "HN",
+    "278": "HI",
+    "820": "RA",
+    "824": "AG",
+    "834": "BE",
+    "835": "HP",
+    "837": "HC",
+    "997": "FA",
+    "999": "FA",
 }
 """ST01 → the GS01 its functional group must have (X12's functional identifier codes)."""
 _GROUP_NAMES: Final = {
-    "HS": "eligibility inquiries (270)", "HB": "eligibility responses (271)",
-    "PI": "patient information (275)", "HR": "claim status inquiries (276)",
-    "HN": "claim status responses (277)", "HI": "services reviews (278)",
-    "RA": "payment orders (820)", "AG": "application advice (824)",
-    "BE": "benefit enrollments (834)", "HP": "claim payments (835)", "HC": "claims (837)",
+    "HS": "eligibility inquiries (270)",
+    "HB": "eligibility responses (271)",
+    "PI": "patient information (275)",
+    "HR": "claim status inquiries (276)",
+    "HN": "claim status responses (277)",
+    "HI": "services reviews (278)",
+    "RA": "payment orders (820)",
+    "AG": "application advice (824)",
+    "BE": "benefit enrollments (834)",
+    "HP": "claim payments (835)",
+    "HC": "claims (837)",
     "FA": "functional acknowledgments (997, 999)",
 }
 
@@ -545,10 +613,16 @@ def _sniff(segments: Iterator[Segment], file: str | None) -> FileHeader:
             f"{_GROUP_NAMES[expected]} go in a functional group with GS01 {expected!r}"
             + (f", and GS01 {functional_id!r} is the group for {theirs}" if theirs else "")
             + "; the file's GS01 or its ST01 is wrong",
-            gs.location(file, "GS", 1))
-    return FileHeader(isa_version, gs_version, functional_id, transaction,
-                      gs.position if gs is not None else None,
-                      st.position if st is not None else None)
+            gs.location(file, "GS", 1),
+        )
+    return FileHeader(
+        isa_version,
+        gs_version,
+        functional_id,
+        transaction,
+        gs.position if gs is not None else None,
+        st.position if st is not None else None,
+    )
 
 
 # --------------------------------------------------------------------------- parameters
@@ -619,20 +693,30 @@ class InterchangeParams:
     line_breaks: bool = True
 
     @classmethod
-    def outbound(cls, settings: OutboundSettings, profile: ReceiverIds | None,
-                 numbers: AllocatedNumbers, now: datetime) -> InterchangeParams:
+    def outbound(
+        cls,
+        settings: OutboundSettings,
+        profile: ReceiverIds | None,
+        numbers: AllocatedNumbers,
+        now: datetime,
+    ) -> InterchangeParams:
         """What we send: our IDs from the settings, the receiver's from the clearinghouse
         ``profile`` (else the settings' default receiver), freshly allocated ``numbers``,
         stamped ``now`` to the minute (ISA10 and GS05 carry no seconds)."""
         receiver: ReceiverIds = profile if profile is not None else _DefaultReceiver(settings)
         return cls(
-            sender_qualifier=settings.isa_sender_qualifier, sender_id=settings.isa_sender_id,
-            receiver_qualifier=receiver.receiver_qualifier, receiver_id=receiver.receiver_id,
-            gs_sender_code=settings.gs_sender_code, gs_receiver_code=receiver.gs_receiver_code,
-            interchange_control_number=numbers.interchange, group_control_number=numbers.group,
+            sender_qualifier=settings.isa_sender_qualifier,
+            sender_id=settings.isa_sender_id,
+            receiver_qualifier=receiver.receiver_qualifier,
+            receiver_id=receiver.receiver_id,
+            gs_sender_code=settings.gs_sender_code,
+            gs_receiver_code=receiver.gs_receiver_code,
+            interchange_control_number=numbers.interchange,
+            group_control_number=numbers.group,
             first_transaction_control_number=numbers.first_transaction,
             created=now.replace(second=0, microsecond=0),
-            usage_indicator=settings.usage_indicator)
+            usage_indicator=settings.usage_indicator,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,8 +738,9 @@ class _DefaultReceiver:
         return self.settings.gs_receiver_code
 
 
-def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | None,
-                         head: str | None = None) -> InterchangeParams:
+def params_from_envelope(
+    isa: Segment, gs: Segment, first_st: str, file: str | None, head: str | None = None
+) -> InterchangeParams:
     """The :class:`InterchangeParams` a file was written with, read back from its ISA/GS
     (so a reader can rebuild the file byte for byte); ``head``: the file's first
     characters, which say whether it breaks lines after each segment."""
@@ -669,17 +754,24 @@ def params_from_envelope(isa: Segment, gs: Segment, first_st: str, file: str | N
         if not is_digits(number, 9):
             raise X12StructureError(
                 f"the {what} control number {number[:20]!r} is not 1 to 9 digits",
-                seg.location(file, seg.id, index))
+                seg.location(file, seg.id, index),
+            )
         numbers.append(int(number))
     delimiters = isa.delimiters
     return InterchangeParams(
-        sender_qualifier=isa.element(5).strip(), sender_id=isa.element(6).strip(),
-        receiver_qualifier=isa.element(7).strip(), receiver_id=isa.element(8).strip(),
-        gs_sender_code=gs.element(2), gs_receiver_code=gs.element(3),
-        interchange_control_number=numbers[0], group_control_number=numbers[1],
+        sender_qualifier=isa.element(5).strip(),
+        sender_id=isa.element(6).strip(),
+        receiver_qualifier=isa.element(7).strip(),
+        receiver_id=isa.element(8).strip(),
+        gs_sender_code=gs.element(2),
+        gs_receiver_code=gs.element(3),
+        interchange_control_number=numbers[0],
+        group_control_number=numbers[1],
         first_transaction_control_number=int(first_st) if is_digits(first_st, 9) else 1,
-        created=created, usage_indicator=isa.element(15),
-        acknowledgment_requested=isa.element(14), delimiters=delimiters,
+        created=created,
+        usage_indicator=isa.element(15),
+        acknowledgment_requested=isa.element(14),
+        delimiters=delimiters,
         line_breaks=head is not None and (delimiters.segment + "\n") in head,
     )
 
@@ -712,13 +804,26 @@ class Expect:
     iea02_error: bool = False
 
     @classmethod
-    def of(cls, key: str, *, also: Iterable[str] = (), verify: bool = True,
-           sniffed: bool = False, iea02_error: bool = False) -> Expect:
+    def of(
+        cls,
+        key: str,
+        *,
+        also: Iterable[str] = (),
+        verify: bool = True,
+        sniffed: bool = False,
+        iea02_error: bool = False,
+    ) -> Expect:
         """What guide ``key``'s spec says its envelope carries (and ``also`` other GS08
         versions read the same way)."""
         ids = spec.guide(key).identity()
-        return cls(ids.functional_id, ids.transaction_set, frozenset({ids.version, *also}),
-                   verify, sniffed, iea02_error)
+        return cls(
+            ids.functional_id,
+            ids.transaction_set,
+            frozenset({ids.version, *also}),
+            verify,
+            sniffed,
+            iea02_error,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -748,8 +853,14 @@ class EnvelopeReader:
     the interchange envelope with a TA1 and those per group in its 999 (IK5, AK9).
     """
 
-    def __init__(self, file: str | None, expect: Expect | None = None,
-                 tracker: spec.LoopTracker | None = None, *, trailers: bool = True) -> None:
+    def __init__(
+        self,
+        file: str | None,
+        expect: Expect | None = None,
+        tracker: spec.LoopTracker | None = None,
+        *,
+        trailers: bool = True,
+    ) -> None:
         self.file = file
         self.expect = expect
         self.tracker = tracker
@@ -784,8 +895,7 @@ class EnvelopeReader:
         if check is not None:
             check(self, seg)
             return seg.id
-        if self.st is None and self.verify and not (self.expect is None
-                                                     and self.gs is not None):
+        if self.st is None and self.verify and not (self.expect is None and self.gs is not None):
             raise self.fail(seg, None, f"{seg.id} outside a transaction set (ST…SE)")
         if self.tracker is not None:
             self.tracker.advance(seg.id, seg.elements, seg.delimiters.component)
@@ -798,33 +908,35 @@ class EnvelopeReader:
             return
         if self.isa is None:
             if self.last is None:
-                raise X12StructureError("the file holds no interchange (no ISA)",
-                                        X12Location(file=self.file))
+                raise X12StructureError(
+                    "the file holds no interchange (no ISA)", X12Location(file=self.file)
+                )
             return
         missing = "SE" if self.st is not None else "GE" if self.gs is not None else "IEA"
         where = self.last.location(self.file, self.loop) if self.last else None
-        raise X12StructureError(f"the file ends without its {missing} segment (truncated?)",
-                                where)
+        raise X12StructureError(f"the file ends without its {missing} segment (truncated?)", where)
 
     def params(self, head: str | None = None, *, need_st: bool = False) -> InterchangeParams:
         """The first interchange's :class:`InterchangeParams` (see
         :func:`params_from_envelope`); ``need_st``: refuse a file without a transaction."""
-        if (self.first_isa is None or self.first_gs is None
-                or (need_st and self.first_st is None)):
-            raise X12StructureError(f"no ISA/GS{'/ST' if need_st else ''} envelope found",
-                                    X12Location(file=self.file))
-        return params_from_envelope(self.first_isa, self.first_gs, self.first_st or "",
-                                    self.file, head)
+        if self.first_isa is None or self.first_gs is None or (need_st and self.first_st is None):
+            raise X12StructureError(
+                f"no ISA/GS{'/ST' if need_st else ''} envelope found", X12Location(file=self.file)
+            )
+        return params_from_envelope(
+            self.first_isa, self.first_gs, self.first_st or "", self.file, head
+        )
 
     def _isa(self, seg: Segment) -> None:
         if self.isa is not None:
             raise self.fail(seg, None, "ISA before the previous interchange's IEA")
         self.loop = "ISA"
-        if seg.element(12) != "00501" and not (self.expect is not None and
-                                               self.expect.sniffed):
+        if seg.element(12) != "00501" and not (self.expect is not None and self.expect.sniffed):
             raise UnsupportedX12Error(
                 f"interchange version {seg.element(12)!r} is not supported: edigateway "
-                "reads X12 5010 (ISA12 00501)", seg.location(self.file, "ISA", 12))
+                "reads X12 5010 (ISA12 00501)",
+                seg.location(self.file, "ISA", 12),
+            )
         self.isa, self.groups = seg, 0
         self.first_isa = self.first_isa or seg
 
@@ -841,8 +953,9 @@ class EnvelopeReader:
             raise self.fail(seg, None, "GS before the previous group's GE")
         self.loop = "GS"
         if self.expect is not None and seg.element(1) != self.expect.functional_id:
-            raise self.fail(seg, 1, f"functional group {seg.element(1)!r} is not "
-                            f"{self.expect.functional_id}")
+            raise self.fail(
+                seg, 1, f"functional group {seg.element(1)!r} is not {self.expect.functional_id}"
+            )
         self._version(seg)
         self.gs = seg
         self.first_gs = self.first_gs or seg
@@ -864,16 +977,21 @@ class EnvelopeReader:
         expect = self.expect
         if expect is not None and seg.element(8) not in expect.versions:
             error = X12StructureError if expect.sniffed else UnsupportedX12Error
-            raise error(f"GS08 version {seg.element(8)!r} is not "
-                        f"{' or '.join(sorted(expect.versions))}",
-                        seg.location(self.file, "GS", 8))
+            raise error(
+                f"GS08 version {seg.element(8)!r} is not {' or '.join(sorted(expect.versions))}",
+                seg.location(self.file, "GS", 8),
+            )
 
     def _transaction(self, seg: Segment) -> None:
         """ST01 must be the transaction the reader reads; its loops start afresh."""
         self.loop = "ST"
         if self.expect is not None and seg.element(1) != self.expect.transaction:
-            raise self.fail(seg, 1, f"transaction {seg.element(1)!r} is not "
-                            f"{_article(self.expect.transaction)} {self.expect.transaction}")
+            raise self.fail(
+                seg,
+                1,
+                f"transaction {seg.element(1)!r} is not "
+                f"{_article(self.expect.transaction)} {self.expect.transaction}",
+            )
         if self.first_st is None:
             self.first_st = seg.element(2)
         if self.tracker is not None:
@@ -889,12 +1007,17 @@ class EnvelopeReader:
             self.st = None
             return
         if seg.element(1) != str(self.st_count):
-            raise self.fail(seg, 1, f"SE01 says {seg.element(1)[:20] or 'nothing'} segments "
-                            f"but the transaction has {self.st_count} (ST…SE); the file may be "
-                            "truncated or edited")
+            raise self.fail(
+                seg,
+                1,
+                f"SE01 says {seg.element(1)[:20] or 'nothing'} segments "
+                f"but the transaction has {self.st_count} (ST…SE); the file may be "
+                "truncated or edited",
+            )
         if seg.element(2) != self.st.element(2):
-            raise self.fail(seg, 2, f"SE02 {seg.element(2)!r} does not match ST02 "
-                            f"{self.st.element(2)!r}")
+            raise self.fail(
+                seg, 2, f"SE02 {seg.element(2)!r} does not match ST02 {self.st.element(2)!r}"
+            )
         self.st = None
 
     def _ge(self, seg: Segment) -> None:
@@ -905,11 +1028,15 @@ class EnvelopeReader:
             self.gs = None
             return
         if seg.element(1) != str(self.transactions):
-            raise self.fail(seg, 1, f"GE01 says {seg.element(1)!r} transactions; the group "
-                            f"has {self.transactions}")
+            raise self.fail(
+                seg,
+                1,
+                f"GE01 says {seg.element(1)!r} transactions; the group has {self.transactions}",
+            )
         if seg.element(2) != self.gs.element(6):
-            raise self.fail(seg, 2, f"GE02 {seg.element(2)!r} does not match GS06 "
-                            f"{self.gs.element(6)!r}")
+            raise self.fail(
+                seg, 2, f"GE02 {seg.element(2)!r} does not match GS06 {self.gs.element(6)!r}"
+            )
         self.gs = None
 
     def _iea(self, seg: Segment) -> None:
@@ -917,18 +1044,20 @@ class EnvelopeReader:
             raise self.fail(seg, None, "IEA without its ISA, or inside a group")
         self.loop = "IEA"
         if seg.element(1) != str(self.groups):
-            raise self.fail(seg, 1, f"IEA01 says {seg.element(1)!r} groups; the interchange "
-                            f"has {self.groups}")
+            raise self.fail(
+                seg, 1, f"IEA01 says {seg.element(1)!r} groups; the interchange has {self.groups}"
+            )
         if seg.element(2) != self.isa.element(13):
-            message = (f"IEA02 {seg.element(2)!r} does not match ISA13 "
-                       f"{self.isa.element(13)!r}")
+            message = f"IEA02 {seg.element(2)!r} does not match ISA13 {self.isa.element(13)!r}"
             if self.expect is not None and self.expect.iea02_error:
                 raise self.fail(seg, 2, message)
-            self.warnings.append(ReadWarning(
-                seg.location(self.file, self.loop, 2),
-                f"{message}; the ISA13 value is taken (as TA105 001 prescribes)"))
+            self.warnings.append(
+                ReadWarning(
+                    seg.location(self.file, self.loop, 2),
+                    f"{message}; the ISA13 value is taken (as TA105 001 prescribes)",
+                )
+            )
         self.isa = None
-
 
     def _taken(self, seg: Segment) -> None:
         """Without verifying: note where the reader is and what the file says it is."""
@@ -944,17 +1073,23 @@ class EnvelopeReader:
 
 
 _ENVELOPE: Final[dict[str, Callable[[EnvelopeReader, Segment], None]]] = {
-    "ISA": EnvelopeReader._isa, "TA1": EnvelopeReader._ta1, "GS": EnvelopeReader._gs,
-    "ST": EnvelopeReader._st, "SE": EnvelopeReader._se, "GE": EnvelopeReader._ge,
-    "IEA": EnvelopeReader._iea}
+    "ISA": EnvelopeReader._isa,
+    "TA1": EnvelopeReader._ta1,
+    "GS": EnvelopeReader._gs,
+    "ST": EnvelopeReader._st,
+    "SE": EnvelopeReader._se,
+    "GE": EnvelopeReader._ge,
+    "IEA": EnvelopeReader._iea,
+}
 _IDENTIFY: Final[dict[str, Callable[[EnvelopeReader, Segment], None]]] = dict.fromkeys(
-    ("ISA", "GS", "ST", "SE", "GE", "IEA"), EnvelopeReader._taken)
+    ("ISA", "GS", "ST", "SE", "GE", "IEA"), EnvelopeReader._taken
+)
 """:class:`Expect` ``verify=False``: envelope segments are taken as they come (a TA1 is an
 ordinary segment to such a reader)."""
 
 
 def _article(name: str) -> str:
-    """"an 835", "an 837", "a 271" (X12 health care transactions start with 2, 8 or 9)."""
+    """ "an 835", "an 837", "a 271" (X12 health care transactions start with 2, 8 or 9)."""
     return "an" if name.startswith("8") else "a"
 
 
@@ -969,8 +1104,9 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
         return X12StructureError(message, seg.location(file, "TA1", element))
 
     if len(seg.elements) > _TA1_ELEMENTS and any(seg.elements[_TA1_ELEMENTS:]):
-        raise fail(_TA1_ELEMENTS + 1, f"TA1 has {len(seg.elements)} elements; it has five "
-                   "(TA101–TA105)")
+        raise fail(
+            _TA1_ELEMENTS + 1, f"TA1 has {len(seg.elements)} elements; it has five (TA101–TA105)"
+        )
     number = seg.element(1)
     if not is_digits(number, 9):
         raise fail(1, f"TA101 {number!r} is not an interchange control number (digits)")
@@ -983,15 +1119,22 @@ def read_ta1_segment(seg: Segment, file: str | None = None) -> InterchangeAck:
     except ValueError as exc:
         raise fail(3, f"TA103 {exc}") from exc
     if seg.element(4) not in ("A", "E", "R"):
-        raise fail(4, f"TA104 {seg.element(4)!r} is not A (accepted), E (accepted with "
-                   "errors) or R (rejected)")
+        raise fail(
+            4,
+            f"TA104 {seg.element(4)!r} is not A (accepted), E (accepted with "
+            "errors) or R (rejected)",
+        )
     note = seg.element(5)
     if len(note) != 3 or not is_digits(note):
         raise fail(5, f"TA105 {note!r} is not a three-digit interchange note code")
     try:
-        return InterchangeAck(interchange_control_number=number, interchange_date=stamp,
-                              interchange_time=moment, ack_code=seg.element(4),
-                              note_code=note)
+        return InterchangeAck(
+            interchange_control_number=number,
+            interchange_date=stamp,
+            interchange_time=moment,
+            ack_code=seg.element(4),
+            note_code=note,
+        )
     except ValidationError as exc:
         raise fail(None, exc.errors()[0]["msg"]) from exc
 
@@ -1017,8 +1160,7 @@ def interchange_time(text: str) -> time:
         raise ValueError(f"{text!r} is not a time of day ({exc})") from exc
 
 
-def answer_interchange(isa: Segment, ack_code: str, note_code: str, today: date
-                       ) -> InterchangeAck:
+def answer_interchange(isa: Segment, ack_code: str, note_code: str, today: date) -> InterchangeAck:
     """The TA1 answering the interchange ``isa``: TA101–TA103 repeat its ISA13, ISA09 and
     ISA10, so the sender can match it. An answer must go out even to an ISA whose date or
     time is no date or time (that may be why it is rejected): ``today`` and 0000 stand in.
@@ -1031,16 +1173,24 @@ def answer_interchange(isa: Segment, ack_code: str, note_code: str, today: date
         moment = interchange_time(isa.element(10))
     except ValueError:
         moment = time(0, 0)
-    return InterchangeAck(interchange_control_number=isa.element(13).strip(),
-                          interchange_date=stamp, interchange_time=moment, ack_code=ack_code,
-                          note_code=note_code)
+    return InterchangeAck(
+        interchange_control_number=isa.element(13).strip(),
+        interchange_date=stamp,
+        interchange_time=moment,
+        ack_code=ack_code,
+        note_code=note_code,
+    )
 
 
 def ta1_elements(ack: InterchangeAck) -> tuple[str, str, str, str, str]:
     """TA101–TA105 of ``ack`` (for a TA1 written into any interchange)."""
-    return (ack.interchange_control_number,
-            ack.interchange_date.strftime("%y%m%d"), ack.interchange_time.strftime("%H%M"),
-            ack.ack_code, ack.note_code)
+    return (
+        ack.interchange_control_number,
+        ack.interchange_date.strftime("%y%m%d"),
+        ack.interchange_time.strftime("%H%M"),
+        ack.ack_code,
+        ack.note_code,
+    )
 
 
 # --------------------------------------------------------------------------- writing
@@ -1054,8 +1204,13 @@ class SegmentWriter:
     loops, as :func:`write_interchange` gives it), the loop follows the segments written.
     """
 
-    def __init__(self, delimiters: Delimiters, *, line_breaks: bool = True,
-                 tracker: spec.LoopTracker | None = None) -> None:
+    def __init__(
+        self,
+        delimiters: Delimiters,
+        *,
+        line_breaks: bool = True,
+        tracker: spec.LoopTracker | None = None,
+    ) -> None:
         self.delimiters = delimiters
         self._terminator = delimiters.segment + ("\n" if line_breaks else "")
         self._forbidden = frozenset(delimiters.all())
@@ -1065,22 +1220,23 @@ class SegmentWriter:
         self.loop: str | None = None
         self.claim: str | None = None
 
-    def segment(self, seg_id: str, *elements: str | list[str] | tuple[str, ...] | None
-                ) -> None:
+    def segment(self, seg_id: str, *elements: str | list[str] | tuple[str, ...] | None) -> None:
         """Append a segment; ``list`` values are composites, ``tuple`` values repeat
         (joined by the repetition separator, e.g. ``EB03`` ``23^41``); trailing empties are
         dropped."""
         if self.tracker is not None:
-            self.tracker.advance(seg_id, [self._raw(v) for v in elements[:3]],
-                                 self.delimiters.component)
+            self.tracker.advance(
+                seg_id, [self._raw(v) for v in elements[:3]], self.delimiters.component
+            )
             self.loop = self.tracker.loop
         values: list[str] = []
         for index, value in enumerate(elements, start=1):
             if isinstance(value, list):
                 values.append(self._composite(seg_id, index, value))
             elif isinstance(value, tuple):
-                values.append(self.delimiters.repetition.join(
-                    self._check(seg_id, index, v) for v in value))
+                values.append(
+                    self.delimiters.repetition.join(self._check(seg_id, index, v) for v in value)
+                )
             else:
                 values.append(self._check(seg_id, index, value or ""))
         while values and values[-1] == "":
@@ -1099,8 +1255,11 @@ class SegmentWriter:
             self.tracker.advance(seg_id, [str(len(data))], self.delimiters.component)
             self.loop = self.tracker.loop
         e = self.delimiters.element
-        self.parts.append(f"{seg_id}{e}{len(data)}{e}"
-                          + data.decode("utf-8", "surrogateescape") + self._terminator)
+        self.parts.append(
+            f"{seg_id}{e}{len(data)}{e}"
+            + data.decode("utf-8", "surrogateescape")
+            + self._terminator
+        )
         self.count += 1
 
     def raw(self, text: str) -> None:
@@ -1129,8 +1288,12 @@ class SegmentWriter:
             raise DelimiterInDataError(
                 f"{who}value {value!r} contains the delimiter character(s) "
                 f"{''.join(sorted(bad))!r}; remove it before sending",
-                X12Location(segment_index=self.count + 1, segment_id=seg_id, loop=self.loop,
-                            element=f"{seg_id}{index:02d}"),
+                X12Location(
+                    segment_index=self.count + 1,
+                    segment_id=seg_id,
+                    loop=self.loop,
+                    element=f"{seg_id}{index:02d}",
+                ),
             )
         return value
 
@@ -1143,29 +1306,47 @@ def isa_segment(params: InterchangeParams) -> str:
     """The fixed-width ISA for ``params`` (without its terminator)."""
     d = params.delimiters
     fields = [
-        "ISA", "00", " " * 10, "00", " " * 10,
-        params.sender_qualifier.ljust(2), params.sender_id.ljust(15)[:15],
-        params.receiver_qualifier.ljust(2), params.receiver_id.ljust(15)[:15],
-        params.created.strftime("%y%m%d"), params.created.strftime("%H%M"),
-        d.repetition, "00501", f"{params.interchange_control_number:09d}",
-        params.acknowledgment_requested, params.usage_indicator, d.component,
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        params.sender_qualifier.ljust(2),
+        params.sender_id.ljust(15)[:15],
+        params.receiver_qualifier.ljust(2),
+        params.receiver_id.ljust(15)[:15],
+        params.created.strftime("%y%m%d"),
+        params.created.strftime("%H%M"),
+        d.repetition,
+        "00501",
+        f"{params.interchange_control_number:09d}",
+        params.acknowledgment_requested,
+        params.usage_indicator,
+        d.component,
     ]
     for value in (params.sender_id, params.receiver_id):
         if len(value) > 15:
             raise UnsupportedX12Error(f"ISA sender/receiver ID {value!r} is longer than 15")
         if set(value) & set(d.all()):
-            raise DelimiterInDataError(f"ISA ID {value!r} contains a delimiter",
-                                       X12Location(segment_index=1, segment_id="ISA"))
+            raise DelimiterInDataError(
+                f"ISA ID {value!r} contains a delimiter",
+                X12Location(segment_index=1, segment_id="ISA"),
+            )
     return d.element.join(fields)
 
 
 Item = TypeVar("Item")
 
 
-def write_interchange(params: InterchangeParams, key: str | None, items: Iterable[Item] = (),
-                      body: Callable[[SegmentWriter, str, Item], None] | None = None, *,
-                      acks: Iterable[InterchangeAck] = (),
-                      outside: Mapping[str, str] | None = None) -> str:
+def write_interchange(
+    params: InterchangeParams,
+    key: str | None,
+    items: Iterable[Item] = (),
+    body: Callable[[SegmentWriter, str, Item], None] | None = None,
+    *,
+    acks: Iterable[InterchangeAck] = (),
+    outside: Mapping[str, str] | None = None,
+) -> str:
     """One interchange: ISA, any TA1 ``acks``, then — for guide ``key`` (``"835"`` …) —
     one functional group with one ST…SE per item (GS01, ST01, GS08 and ST03 as the guide's
     spec says; ST02 from the first transaction control number on), GE and IEA.
@@ -1189,9 +1370,17 @@ def write_interchange(params: InterchangeParams, key: str | None, items: Iterabl
         groups = 1
         out.tracker = None
         out.loop = "GS"
-        out.segment("GS", ids.functional_id, params.gs_sender_code, params.gs_receiver_code,
-                    params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                    str(params.group_control_number), "X", ids.version)
+        out.segment(
+            "GS",
+            ids.functional_id,
+            params.gs_sender_code,
+            params.gs_receiver_code,
+            params.created.strftime("%Y%m%d"),
+            params.created.strftime("%H%M"),
+            str(params.group_control_number),
+            "X",
+            ids.version,
+        )
         count = 0
         for offset, item in enumerate(items):
             control = f"{params.first_transaction_control_number + offset:04d}"

@@ -40,12 +40,15 @@ def parse_decimal(text: str, max_digits: int) -> Decimal:
     ``"NaN"``, Arabic-Indic digits), hence the explicit pattern.
     """
     if not _DECIMAL.fullmatch(text):
-        raise ValueError(f"{text[:40]!r} is not a number as X12 writes them (digits, an "
-                         "optional leading minus sign and decimal point; no exponent)")
+        raise ValueError(
+            f"{text[:40]!r} is not a number as X12 writes them (digits, an "
+            "optional leading minus sign and decimal point; no exponent)"
+        )
     digits = len(text) - text.startswith("-") - ("." in text)
     if digits > max_digits:
-        raise ValueError(f"{text[:40]!r} has {digits} digits; the element allows at most "
-                         f"{max_digits}")
+        raise ValueError(
+            f"{text[:40]!r} has {digits} digits; the element allows at most {max_digits}"
+        )
     return Decimal(text)
 
 
@@ -64,8 +67,9 @@ def parse_amount(text: str) -> Decimal:
         parse_decimal(text, AMOUNT_DIGITS)  # raises, saying which rule the text breaks
     value = Decimal(text)
     if len(text) > 10 and abs(value) >= MONEY_LIMIT:  # ten characters stay below it
-        raise ValueError(f"{text!r} is beyond the largest amount edigateway accepts "
-                         f"({MONEY_LIMIT - CENT})")
+        raise ValueError(
+            f"{text!r} is beyond the largest amount edigateway accepts ({MONEY_LIMIT - CENT})"
+        )
     return value.quantize(CENT)
 
 

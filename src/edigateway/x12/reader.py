@@ -70,13 +70,17 @@ class SegmentReader(Generic[T]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._handlers = {name.removeprefix("_seg_"): getattr(cls, name)
-                         for name in dir(cls) if name.startswith("_seg_")}
+        cls._handlers = {
+            name.removeprefix("_seg_"): getattr(cls, name)
+            for name in dir(cls)
+            if name.startswith("_seg_")
+        }
 
     def __init__(self, file: str | None) -> None:
         self.file = file
-        tracker = (spec.LoopTracker(spec.guide(self.key), self.outside)
-                   if self.key is not None else None)
+        tracker = (
+            spec.LoopTracker(spec.guide(self.key), self.outside) if self.key is not None else None
+        )
         self.envelope = EnvelopeReader(file, self.expect, tracker)
         self.skipped: list[X12Location] = []
         self.list_skipped = True
@@ -100,8 +104,7 @@ class SegmentReader(Generic[T]):
 
     # -- driving
     @classmethod
-    def reading(cls, source: Source, name: str | None = None, *, list_skipped: bool = True
-                ) -> Self:
+    def reading(cls, source: Source, name: str | None = None, *, list_skipped: bool = True) -> Self:
         """A reader for ``source``, naming it ``name`` (default: the path) in errors.
         ``list_skipped=False`` for a stream whose caller never sees :attr:`skipped` (the
         list would grow with the file)."""
@@ -164,8 +167,9 @@ class SegmentReader(Generic[T]):
         self._emitted.append(item)
 
     # -- typed helpers
-    def fail(self, seg: Segment, element: int | None, message: str,
-             loop: str | None = None) -> X12StructureError:
+    def fail(
+        self, seg: Segment, element: int | None, message: str, loop: str | None = None
+    ) -> X12StructureError:
         """An error at ``seg`` (and ``element``) in ``loop`` (default: the current one)."""
         return X12StructureError(message, seg.location(self.file, loop or self.loop, element))
 
@@ -200,8 +204,9 @@ class SegmentReader(Generic[T]):
         except ValueError as exc:
             raise self.fail(seg, index, str(exc)) from exc
 
-    def quantity(self, seg: Segment, index: int, *, digits: int = QUANTITY_DIGITS
-                 ) -> Decimal | None:
+    def quantity(
+        self, seg: Segment, index: int, *, digits: int = QUANTITY_DIGITS
+    ) -> Decimal | None:
         """An X12 ``R`` quantity (at most ``digits`` digits); ``None`` when empty."""
         text = seg.element(index)
         if not text:
@@ -218,9 +223,17 @@ class SegmentReader(Generic[T]):
             raise self.fail(seg, index, f"percent {value} is not between 0 and 1")
         return value
 
-    def number(self, seg: Segment, index: int, *, text: str | None = None,
-               required: bool = False, minimum: int = 0, digits: int = QUANTITY_DIGITS,
-               what: str = "a whole number") -> int | None:
+    def number(
+        self,
+        seg: Segment,
+        index: int,
+        *,
+        text: str | None = None,
+        required: bool = False,
+        minimum: int = 0,
+        digits: int = QUANTITY_DIGITS,
+        what: str = "a whole number",
+    ) -> int | None:
         """A whole number (X12 ``N0``) of element ``index`` (or ``text`` taken from one of
         its components); ``None`` when empty and not required."""
         value = seg.element(index) if text is None else text
@@ -229,8 +242,12 @@ class SegmentReader(Generic[T]):
                 raise self.fail(seg, index, f"{seg.id}{index:02d} ({what}) is missing")
             return None
         if not is_digits(value, digits) or int(value) < minimum:
-            raise self.fail(seg, index, f"{seg.id}{index:02d} {value[:20]!r} is not {what}"
-                            + (f" (a whole number from {minimum})" if minimum else ""))
+            raise self.fail(
+                seg,
+                index,
+                f"{seg.id}{index:02d} {value[:20]!r} is not {what}"
+                + (f" (a whole number from {minimum})" if minimum else ""),
+            )
         return int(value)
 
     def code(self, seg: Segment, index: int, codes: Collection[str], what: str) -> str:
@@ -241,10 +258,18 @@ class SegmentReader(Generic[T]):
             raise self.fail(seg, index, f"{seg.id}{index:02d} {value[:20]!r} is not {what}")
         return value
 
-    def model(self, seg: Segment, build: type[M], values: Mapping[str, Any], *,
-              elements: Mapping[str, int | tuple[Segment, int, str]] | None = None,
-              carriers: Mapping[str, str] | None = None, loop: str | None = None,
-              prefix: str = "", every: bool = False) -> M:
+    def model(
+        self,
+        seg: Segment,
+        build: type[M],
+        values: Mapping[str, Any],
+        *,
+        elements: Mapping[str, int | tuple[Segment, int, str]] | None = None,
+        carriers: Mapping[str, str] | None = None,
+        loop: str | None = None,
+        prefix: str = "",
+        every: bool = False,
+    ) -> M:
         """``build`` validated from ``values``; what the model refuses becomes a located
         error. The first problem is blamed on its own element where ``elements`` says
         which (field → element of ``seg``, or another segment, its element and loop), else
@@ -255,8 +280,9 @@ class SegmentReader(Generic[T]):
         except ValidationError as exc:
             problems = exc.errors()
             if every:
-                message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                                    for e in problems)
+                message = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in problems
+                )
                 raise self.fail(seg, None, prefix + message, loop) from exc
             problem = problems[0]
             field = str(problem["loc"][0]) if problem["loc"] else ""
@@ -269,14 +295,12 @@ class SegmentReader(Generic[T]):
             found = (elements or {}).get(field)
             if isinstance(found, tuple):
                 at, index, at_loop = found
-                raise X12StructureError(message, at.location(self.file, at_loop, index)
-                                        ) from exc
+                raise X12StructureError(message, at.location(self.file, at_loop, index)) from exc
             raise self.fail(seg, found, message, loop) from exc
 
 
 def person_name(seg: Segment) -> dict[str, str]:
     """NM103–NM105 and NM107 as the fields of a :class:`~edigateway.domain.common.PersonName`
     (empty parts other than the last name left out)."""
-    name = {"first_name": seg.element(4), "middle_name": seg.element(5),
-            "suffix": seg.element(7)}
+    name = {"first_name": seg.element(4), "middle_name": seg.element(5), "suffix": seg.element(7)}
     return {"last_name": seg.element(3), **{k: v for k, v in name.items() if v}}

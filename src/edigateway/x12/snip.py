@@ -102,9 +102,15 @@ class Finding:
 
     def to_json(self) -> dict[str, object]:
         """The CLI's ``--json`` shape."""
-        return {"segment_index": self.segment_index, "segment_id": self.segment_id,
-                "loop": self.loop, "element": self.element, "code": self.code,
-                "message": self.message, "snip_type": self.snip_type}
+        return {
+            "segment_index": self.segment_index,
+            "segment_id": self.segment_id,
+            "loop": self.loop,
+            "element": self.element,
+            "code": self.code,
+            "message": self.message,
+            "snip_type": self.snip_type,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +127,20 @@ def rule_finding(rule: str, spot: Spot | None, message: str) -> Finding:
     """A finding of one of our rules, typed by the rule set."""
     if spot is None:
         return Finding(None, None, None, None, rule, message, int(snip_type_of(rule)))
-    return Finding(spot.segment_index, spot.segment_id, spot.loop, spot.element, rule,
-                   message, int(snip_type_of(rule)))
+    return Finding(
+        spot.segment_index,
+        spot.segment_id,
+        spot.loop,
+        spot.element,
+        rule,
+        message,
+        int(snip_type_of(rule)),
+    )
 
 
-def _spot(seg: Segment, loop: str | None, element: int | None = None,
-          component: int | None = None) -> Spot:
+def _spot(
+    seg: Segment, loop: str | None, element: int | None = None, component: int | None = None
+) -> Spot:
     name = None
     if element is not None:
         name = f"{seg.id}{element:02d}" + (f"-{component:02d}" if component else "")
@@ -139,8 +153,9 @@ def _spot(seg: Segment, loop: str | None, element: int | None = None,
 def load_adjustment_codes(mappings_dir: Path) -> AdjustmentCodes:
     """CARC and RARC with their dates from ``mappings/codes/carc.csv`` and ``rarc.csv``."""
     folder = mappings_dir / "codes"
-    return AdjustmentCodes(carc=_dated_codes(folder / "carc.csv"),
-                           rarc=_dated_codes(folder / "rarc.csv"))
+    return AdjustmentCodes(
+        carc=_dated_codes(folder / "carc.csv"), rarc=_dated_codes(folder / "rarc.csv")
+    )
 
 
 def _dated_codes(path: Path) -> dict[str, DatedCode]:
@@ -153,9 +168,13 @@ def _dated_codes(path: Path) -> dict[str, DatedCode]:
     for number, row in enumerate(rows, start=2):
         code = (row.get("code") or "").strip()
         try:
-            start, stop = (date.fromisoformat(v) if v else None
-                           for v in ((row.get("start_date") or "").strip(),
-                                     (row.get("stop_date") or "").strip()))
+            start, stop = (
+                date.fromisoformat(v) if v else None
+                for v in (
+                    (row.get("start_date") or "").strip(),
+                    (row.get("stop_date") or "").strip(),
+                )
+            )
         except ValueError as exc:
             raise ConfigurationError(f"{path}: line {number}: {exc}") from exc
         if code:
@@ -172,8 +191,9 @@ _D8 = re.compile(r"^\d{8}$")
 _RD8 = re.compile(r"^(\d{8})-(\d{8})$")
 
 
-def segment_rules(seg: Segment, codes: AdjustmentCodes, cdt: CdtList | None,
-                  on: date | None) -> Iterator[Finding]:
+def segment_rules(
+    seg: Segment, codes: AdjustmentCodes, cdt: CdtList | None, on: date | None
+) -> Iterator[Finding]:
     """Code sets (type 5) and our situational rules (type 4) checked on one segment;
     ``on`` is the file's own date so far (:func:`document_date`)."""
     checker = _SEGMENT_RULES.get(seg.id)
@@ -193,30 +213,39 @@ def document_date(seg: Segment) -> date | None:
         return None
 
 
-def _nm1(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _nm1(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     if seg.element(8) == "XX" and seg.element(9):
         problem = npi_problem(seg.element(9))
         if problem:
             yield rule_finding("E001", _spot(seg, None, 9), problem)
     extra = [i for i in (4, 5, 7) if seg.element(i)]
     if seg.element(2) == "2" and extra:
-        yield rule_finding("V111", _spot(seg, None, extra[0]), (
-            f"NM1*{seg.element(1)} names an organization (NM102 = 2) but carries a "
-            "person's " + ", ".join(f"NM1{i:02d}" for i in extra)
-            + " (first or middle name, suffix): use NM102 = 1 for a person or drop them"))
+        yield rule_finding(
+            "V111",
+            _spot(seg, None, extra[0]),
+            (
+                f"NM1*{seg.element(1)} names an organization (NM102 = 2) but carries a "
+                "person's "
+                + ", ".join(f"NM1{i:02d}" for i in extra)
+                + " (first or middle name, suffix): use NM102 = 1 for a person or drop them"
+            ),
+        )
 
 
-def _n1(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-        _on: date | None) -> Iterator[Finding]:
+def _n1(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     if seg.element(3) == "XX" and seg.element(4):
         problem = npi_problem(seg.element(4))
         if problem:
             yield rule_finding("E001", _spot(seg, None, 4), problem)
 
 
-def _n4(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-        _on: date | None) -> Iterator[Finding]:
+def _n4(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     country = seg.element(4)
     if seg.element(2):
         problem = state_problem(seg.element(2), country)
@@ -228,20 +257,27 @@ def _n4(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
             yield rule_finding("V105", _spot(seg, None, 3), problem)
 
 
-def _prv(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _prv(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     if seg.element(2) == "PXC" and seg.element(3):
         problem = taxonomy_problem(seg.element(3))
         if problem:
             yield rule_finding("V104", _spot(seg, None, 3), problem)
 
 
-def _too(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _too(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     if seg.element(1) != "JP":
-        yield rule_finding("V101", _spot(seg, None, 1), (
-            f"TOO01 is {seg.element(1)!r}: teeth are designated by the ADA's universal/"
-            "national system, JP"))
+        yield rule_finding(
+            "V101",
+            _spot(seg, None, 1),
+            (
+                f"TOO01 is {seg.element(1)!r}: teeth are designated by the ADA's universal/"
+                "national system, JP"
+            ),
+        )
     tooth = seg.element(2)
     if tooth:
         problem = tooth_problem(tooth)
@@ -252,8 +288,9 @@ def _too(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
         yield rule_finding(rule, _spot(seg, None, 3), message)
 
 
-def _dn2(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _dn2(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     if seg.element(1) and {seg.element(5), seg.element(6)} <= {"", "JP"}:
         problem = tooth_problem(seg.element(1))
         if problem:
@@ -274,26 +311,34 @@ def _procedure(seg: Segment, element: int, cdt: CdtList | None) -> Iterator[Find
             yield rule_finding(listed[0], _spot(seg, None, element, 2), listed[1])
 
 
-def _sv3(seg: Segment, _codes: AdjustmentCodes, cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _sv3(
+    seg: Segment, _codes: AdjustmentCodes, cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     yield from _procedure(seg, 1, cdt)
     for number, area in enumerate(seg.components(4), start=1):
         problem = area_problem(area) if area else None
         if problem:
             yield rule_finding("V103", _spot(seg, None, 4, number), problem)
     if seg.element(6) == "1":
-        yield rule_finding("V110", _spot(seg, None, 6), (
-            "SV306 = 1 must not be reported: a missing SV306 means one procedure, and X12's "
-            "interpretation (RFI 1866) prohibits sending the value 1"))
+        yield rule_finding(
+            "V110",
+            _spot(seg, None, 6),
+            (
+                "SV306 = 1 must not be reported: a missing SV306 means one procedure, and X12's "
+                "interpretation (RFI 1866) prohibits sending the value 1"
+            ),
+        )
 
 
-def _svd(seg: Segment, _codes: AdjustmentCodes, cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _svd(
+    seg: Segment, _codes: AdjustmentCodes, cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     yield from _procedure(seg, 3, cdt)
 
 
-def _cas(seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None,
-         on: date | None) -> Iterator[Finding]:
+def _cas(
+    seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None, on: date | None
+) -> Iterator[Finding]:
     for index in _CAS_REASONS:
         reason = seg.element(index)
         problem = codes.carc_problem(reason, on) if reason else None
@@ -301,8 +346,9 @@ def _cas(seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None,
             yield rule_finding("V106", _spot(seg, None, index), problem)
 
 
-def _remarks(seg: Segment, codes: AdjustmentCodes, on: date | None,
-             positions: tuple[int, ...]) -> Iterator[Finding]:
+def _remarks(
+    seg: Segment, codes: AdjustmentCodes, on: date | None, positions: tuple[int, ...]
+) -> Iterator[Finding]:
     for index in positions:
         remark = seg.element(index)
         problem = codes.rarc_problem(remark, on) if remark else None
@@ -310,24 +356,28 @@ def _remarks(seg: Segment, codes: AdjustmentCodes, on: date | None,
             yield rule_finding("V107", _spot(seg, None, index), problem)
 
 
-def _lq(seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None,
-        on: date | None) -> Iterator[Finding]:
+def _lq(
+    seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None, on: date | None
+) -> Iterator[Finding]:
     if seg.element(1) == "HE":
         yield from _remarks(seg, codes, on, (2,))
 
 
-def _moa(seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None,
-         on: date | None) -> Iterator[Finding]:
+def _moa(
+    seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None, on: date | None
+) -> Iterator[Finding]:
     yield from _remarks(seg, codes, on, _MOA_REMARKS)
 
 
-def _mia(seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None,
-         on: date | None) -> Iterator[Finding]:
+def _mia(
+    seg: Segment, codes: AdjustmentCodes, _cdt: CdtList | None, on: date | None
+) -> Iterator[Finding]:
     yield from _remarks(seg, codes, on, _MIA_REMARKS)
 
 
-def _dtp(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
-         _on: date | None) -> Iterator[Finding]:
+def _dtp(
+    seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None, _on: date | None
+) -> Iterator[Finding]:
     form, value = seg.element(2), seg.element(3)
     problem = None
     if form == "D8":
@@ -336,8 +386,9 @@ def _dtp(seg: Segment, _codes: AdjustmentCodes, _cdt: CdtList | None,
     elif form == "RD8":
         match = _RD8.match(value)
         if match is None or _bad_date(match[1]) or _bad_date(match[2]):
-            problem = (f"DTP*{seg.element(1)} says RD8 (a range, CCYYMMDD-CCYYMMDD) but "
-                       f"holds {value!r}")
+            problem = (
+                f"DTP*{seg.element(1)} says RD8 (a range, CCYYMMDD-CCYYMMDD) but holds {value!r}"
+            )
         elif match[1] > match[2]:
             problem = f"DTP*{seg.element(1)} range {value} ends before it starts"
     if problem:
@@ -353,8 +404,19 @@ def _bad_date(value: str) -> bool:
 
 
 _SEGMENT_RULES = {
-    "NM1": _nm1, "N1": _n1, "N4": _n4, "PRV": _prv, "TOO": _too, "DN2": _dn2, "SV3": _sv3,
-    "SVD": _svd, "CAS": _cas, "LQ": _lq, "MOA": _moa, "MIA": _mia, "DTP": _dtp,
+    "NM1": _nm1,
+    "N1": _n1,
+    "N4": _n4,
+    "PRV": _prv,
+    "TOO": _too,
+    "DN2": _dn2,
+    "SV3": _sv3,
+    "SVD": _svd,
+    "CAS": _cas,
+    "LQ": _lq,
+    "MOA": _moa,
+    "MIA": _mia,
+    "DTP": _dtp,
 }
 """Segment ID → its rules (each yields the findings for one segment)."""
 
@@ -438,12 +500,24 @@ class _Walk(SegmentReader[None]):
         self.attachments = self.missing = 0
         self.diagnoses: set[int] = set()
 
-    def put(self, table: dict[str, Spot], path: str, seg: Segment, element: int | None = None,
-            component: int | None = None) -> None:
+    def put(
+        self,
+        table: dict[str, Spot],
+        path: str,
+        seg: Segment,
+        element: int | None = None,
+        component: int | None = None,
+    ) -> None:
         table[path] = _spot(seg, self.loop, element, component)
 
-    def seed(self, table: dict[str, Spot], path: str, seg: Segment,
-             element: int | None = None, component: int | None = None) -> None:
+    def seed(
+        self,
+        table: dict[str, Spot],
+        path: str,
+        seg: Segment,
+        element: int | None = None,
+        component: int | None = None,
+    ) -> None:
         """Where a value that may be missing belongs, until the segment carrying it is seen."""
         table.setdefault(path, _spot(seg, self.loop, element, component))
 
@@ -467,17 +541,25 @@ class _Walk(SegmentReader[None]):
 
     def _seg_SBR(self, seg: Segment) -> None:
         if self.claim is None:
-            for path, element in (("payer_responsibility", 1), ("subscriber.group_number", 3),
-                                  ("subscriber.group_name", 4), ("filing_indicator", 9)):
+            for path, element in (
+                ("payer_responsibility", 1),
+                ("subscriber.group_number", 3),
+                ("subscriber.group_name", 4),
+                ("filing_indicator", 9),
+            ):
                 self.put(self.subscriber, path, seg, element)
             return
         self.payer_index += 1
         prefix = f"other_payers.{self.payer_index}"
         self.put(self.claim, prefix, seg)
         self.claim.setdefault("other_payers", self.claim[prefix])
-        for name, element in (("responsibility", 1), ("relationship", 2),
-                              ("group_number", 3), ("group_name", 4),
-                              ("filing_indicator", 9)):
+        for name, element in (
+            ("responsibility", 1),
+            ("relationship", 2),
+            ("group_number", 3),
+            ("group_name", 4),
+            ("filing_indicator", 9),
+        ):
             self.put(self.claim, f"{prefix}.{name}", seg, element)
         self.seed(self.claim, f"{prefix}.paid_amount", seg)
         self.seed(self.claim, f"{prefix}.adjudication_date", seg)
@@ -559,8 +641,10 @@ class _Walk(SegmentReader[None]):
             self.put(self.provider, "billing_provider.contact", seg)
 
     def _seg_DMG(self, seg: Segment) -> None:
-        table, prefix = {"2010BA": (self.subscriber, "subscriber"),
-                         "2010CA": (self.patient, "patient")}.get(self.loop, ({}, ""))
+        table, prefix = {
+            "2010BA": (self.subscriber, "subscriber"),
+            "2010CA": (self.patient, "patient"),
+        }.get(self.loop, ({}, ""))
         if prefix:
             self.put(table, f"{prefix}.date_of_birth", seg, 2)
             self.put(table, f"{prefix}.gender", seg, 3)
@@ -576,17 +660,25 @@ class _Walk(SegmentReader[None]):
         claim: dict[str, Spot] = {}
         self.claim = claim
         self.clm_positions[seg.position] = self.count
-        self.claims[self.count] = _ClaimPlaces(claim, (self.patient, self.subscriber,
-                                                       self.provider))
+        self.claims[self.count] = _ClaimPlaces(
+            claim, (self.patient, self.subscriber, self.provider)
+        )
         self.count += 1
         self.put(claim, "", seg)
         for path, element, component in (
-                ("patient_control_number", 1, None), ("total_charge", 2, None),
-                ("place_of_service", 5, 1), ("frequency", 5, 3),
-                ("payer_claim_control_number", 5, 3), ("provider_signature_on_file", 6, None),
-                ("assignment_participation", 7, None), ("benefits_assignment", 8, None),
-                ("release_of_information", 9, None), ("accident", 11, None),
-                ("kind", 19, None), ("delay_reason", 20, None)):
+            ("patient_control_number", 1, None),
+            ("total_charge", 2, None),
+            ("place_of_service", 5, 1),
+            ("frequency", 5, 3),
+            ("payer_claim_control_number", 5, 3),
+            ("provider_signature_on_file", 6, None),
+            ("assignment_participation", 7, None),
+            ("benefits_assignment", 8, None),
+            ("release_of_information", 9, None),
+            ("accident", 11, None),
+            ("kind", 19, None),
+            ("delay_reason", 20, None),
+        ):
             self.put(claim, path, seg, element, component)
 
     def _seg_DTP(self, seg: Segment) -> None:
@@ -595,13 +687,18 @@ class _Walk(SegmentReader[None]):
             return
         path = None
         if self.loop == "2300":
-            path = {"472": "service_date", "439": "accident.accident_date",
-                    "452": "orthodontics.appliance_placement_date"}.get(qualifier)
+            path = {
+                "472": "service_date",
+                "439": "accident.accident_date",
+                "452": "orthodontics.appliance_placement_date",
+            }.get(qualifier)
         elif self.loop == "2330B" and qualifier == "573":
             path = f"other_payers.{self.payer_index}.adjudication_date"
         elif self.loop == "2400":
-            path = {"472": f"lines.{self.line}.service_date",
-                    "441": f"lines.{self.line}.prior_placement_date"}.get(qualifier)
+            path = {
+                "472": f"lines.{self.line}.service_date",
+                "441": f"lines.{self.line}.prior_placement_date",
+            }.get(qualifier)
         elif self.loop == "2430" and qualifier == "573":
             path = f"lines.{self.line}.adjudications.{self.adjudication}.adjudication_date"
         if path is not None:
@@ -610,8 +707,11 @@ class _Walk(SegmentReader[None]):
     def _seg_DN1(self, seg: Segment) -> None:
         if self.claim is not None:
             self.put(self.claim, "orthodontics", seg)
-            for name, element in (("total_months", 1), ("months_remaining", 2),
-                                  ("treatment_indicator", 3)):
+            for name, element in (
+                ("total_months", 1),
+                ("months_remaining", 2),
+                ("treatment_indicator", 3),
+            ):
                 self.put(self.claim, f"orthodontics.{name}", seg, element)
 
     def _seg_DN2(self, seg: Segment) -> None:
@@ -627,8 +727,7 @@ class _Walk(SegmentReader[None]):
             prefix = f"attachments.{self.attachments}"
             self.attachments += 1
             self.put(self.claim, prefix, seg)
-            for name, element in (("report_type", 1), ("transmission", 2),
-                                  ("control_number", 6)):
+            for name, element in (("report_type", 1), ("transmission", 2), ("control_number", 6)):
                 self.put(self.claim, f"{prefix}.{name}", seg, element)
 
     def _seg_AMT(self, seg: Segment) -> None:
@@ -662,8 +761,9 @@ class _Walk(SegmentReader[None]):
         if self.loop == "2320":
             self.seed(self.claim, f"other_payers.{self.payer_index}.claim_adjustments", seg)
         elif self.loop == "2430":
-            self.seed(self.claim,
-                      f"lines.{self.line}.adjudications.{self.adjudication}.adjustments", seg)
+            self.seed(
+                self.claim, f"lines.{self.line}.adjudications.{self.adjudication}.adjustments", seg
+            )
 
     def _seg_OI(self, seg: Segment) -> None:
         if self.claim is not None and self.payer_index >= 0:
@@ -686,11 +786,18 @@ class _Walk(SegmentReader[None]):
         prefix = f"lines.{self.line}"
         self.put(self.claim, prefix, seg)
         for name, element, component in (
-                ("procedure_code", 1, 2), ("modifiers", 1, 3), ("description", 1, 7),
-                ("charge", 2, None), ("place_of_service", 3, None),
-                ("oral_cavity_areas", 4, None), ("prosthesis", 5, None),
-                ("prior_placement_date", 5, None), ("quantity", 6, None),
-                ("diagnosis_pointers", 11, None), ("teeth", None, None)):
+            ("procedure_code", 1, 2),
+            ("modifiers", 1, 3),
+            ("description", 1, 7),
+            ("charge", 2, None),
+            ("place_of_service", 3, None),
+            ("oral_cavity_areas", 4, None),
+            ("prosthesis", 5, None),
+            ("prior_placement_date", 5, None),
+            ("quantity", 6, None),
+            ("diagnosis_pointers", 11, None),
+            ("teeth", None, None),
+        ):
             self.put(self.claim, f"{prefix}.{name}", seg, element, component)
         for number in range(1, len(seg.components(4)) + 1):
             self.put(self.claim, f"{prefix}.oral_cavity_areas.{number - 1}", seg, 4, number)
@@ -714,16 +821,27 @@ class _Walk(SegmentReader[None]):
         self.adjudication += 1
         prefix = f"lines.{self.line}.adjudications.{self.adjudication}"
         self.put(self.claim, prefix, seg)
-        for name, element, component in (("payer_id", 1, None), ("paid", 2, None),
-                                         ("procedure_code", 3, 2), ("quantity", 5, None)):
+        for name, element, component in (
+            ("payer_id", 1, None),
+            ("paid", 2, None),
+            ("procedure_code", 3, 2),
+            ("quantity", 5, None),
+        ):
             self.put(self.claim, f"{prefix}.{name}", seg, element, component)
 
 
-_CLAIM_REFS = {"G3": "predetermination_number", "F8": "payer_claim_control_number",
-               "9F": "referral_number", "G1": "prior_authorization",
-               "D9": "clearinghouse_trace_number"}
-_LINE_REFS = {"G3": "predetermination_number", "G1": "prior_authorization",
-              "6R": "line_control_number"}
+_CLAIM_REFS = {
+    "G3": "predetermination_number",
+    "F8": "payer_claim_control_number",
+    "9F": "referral_number",
+    "G1": "prior_authorization",
+    "D9": "clearinghouse_trace_number",
+}
+_LINE_REFS = {
+    "G3": "predetermination_number",
+    "G1": "prior_authorization",
+    "6R": "line_control_number",
+}
 
 
 # --------------------------------------------------------------------------- bounded lists
@@ -817,8 +935,17 @@ class OurRules:
         rules.segments.kept, rules.claims.kept, rules.notes
     """
 
-    def __init__(self, name: str, *, transaction: str | None, codes: AdjustmentCodes,
-                 cdt: CdtList | None, today: date, level: int, cap: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        transaction: str | None,
+        codes: AdjustmentCodes,
+        cdt: CdtList | None,
+        today: date,
+        level: int,
+        cap: int,
+    ) -> None:
         self.name = name
         self.transaction = transaction
         self.codes = codes
@@ -874,7 +1001,8 @@ class OurRules:
                 self.notes.append(
                     f"{what} stopped at segment {seg.position}: the claim there has more "
                     f"than {MAX_CLAIM_SEGMENTS:,} segments (no implementation guide allows "
-                    "that many)")
+                    "that many)"
+                )
                 self._whole = False
                 break
             yield seg
@@ -906,24 +1034,26 @@ class OurRules:
             self._said_claims = _Said()
             for finding in _refusal(exc, locator):
                 self._add_claim_finding(finding, self.claims)
-            self.notes.append(f"the clean-claim edits did not run, because the claims could "
-                              f"not be read: {exc}")
+            self.notes.append(
+                f"the clean-claim edits did not run, because the claims could not be read: {exc}"
+            )
 
-    def _check_claim(self, claim: Claim, places: _ClaimPlaces | None,
-                     numbers: set[str]) -> None:
+    def _check_claim(self, claim: Claim, places: _ClaimPlaces | None, numbers: set[str]) -> None:
         """Edit one claim the reader finished, located with its own position map."""
         for failure in check_claim(claim, today=self.today, cdt=self.cdt):
             spot = places.find(failure.path) if places is not None else None
-            self._add_claim_finding(rule_finding(
-                failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
-                self.claims)
+            self._add_claim_finding(
+                rule_finding(failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
+                self.claims,
+            )
         if claim.patient_control_number in numbers:
             # the batch edit's own failure: a claim paired with itself is a duplicate
             failure = duplicate_control_numbers([claim, claim])[0]
             spot = places.find("patient_control_number") if places is not None else None
-            self._add_claim_finding(rule_finding(
-                failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
-                self.duplicates)
+            self._add_claim_finding(
+                rule_finding(failure.edit_id, spot, f"claim {failure.claim}: {failure.message}"),
+                self.duplicates,
+            )
         elif len(numbers) < MAX_KEYS:
             numbers.add(claim.patient_control_number)
 
@@ -940,23 +1070,31 @@ class OurRules:
                     for imbalance in balance.check_claim(event):
                         self._add_claim_finding(_imbalance(imbalance, None), self.claims)
                 elif remittance is not None:
-                    for imbalance in balance.check_payment(remittance, paid,
-                                                           event.provider_adjustments):
-                        self._add_claim_finding(_imbalance(imbalance, self._bpr),
-                                                self.claims)
+                    for imbalance in balance.check_payment(
+                        remittance, paid, event.provider_adjustments
+                    ):
+                        self._add_claim_finding(_imbalance(imbalance, self._bpr), self.claims)
                     remittance = None
         except EdigatewayError as exc:
             if self._ended and not self._whole:
                 return  # cut short by a limit: the payment in progress is not balanced
             self.claims.clear()
             self._said_claims = _Said()
-            self._add_claim_finding(rule_finding(
-                "V129", None, f"the 835 could not be read, so its amounts were not "
-                f"balanced: {exc}"), self.claims)
+            self._add_claim_finding(
+                rule_finding(
+                    "V129",
+                    None,
+                    f"the 835 could not be read, so its amounts were not balanced: {exc}",
+                ),
+                self.claims,
+            )
 
 
-_LEVELS = {"service": ("V120", "SVC", 3, "2110"), "claim": ("V121", "CLP", 4, "2100"),
-           "payment": ("V122", "BPR", 2, "HEADER")}
+_LEVELS = {
+    "service": ("V120", "SVC", 3, "2110"),
+    "claim": ("V121", "CLP", 4, "2100"),
+    "payment": ("V122", "BPR", 2, "HEADER"),
+}
 
 
 def _imbalance(imbalance: Imbalance, bpr: int | None) -> Finding:
@@ -967,8 +1105,7 @@ def _imbalance(imbalance: Imbalance, bpr: int | None) -> Finding:
     position = imbalance.source_position
     if imbalance.level == "payment" and position is not None and bpr is not None:
         position = bpr
-    spot = (Spot(position, seg_id, loop, f"{seg_id}{element:02d}")
-            if position is not None else None)
+    spot = Spot(position, seg_id, loop, f"{seg_id}{element:02d}") if position is not None else None
     return rule_finding(rule, spot, imbalance.message)
 
 
@@ -981,12 +1118,27 @@ def _refusal(exc: X12Error, locator: ClaimLocator) -> list[Finding]:
         found = []
         for error in cause.errors():
             path = ".".join(str(part) for part in error["loc"])
-            found.append(rule_finding("V130", locator.locate(index, path), (
-                f"{path}: {error['msg']} (the claim cannot be read, so the clean-claim "
-                "edits did not run on this file)")))
+            found.append(
+                rule_finding(
+                    "V130",
+                    locator.locate(index, path),
+                    (
+                        f"{path}: {error['msg']} (the claim cannot be read, so the clean-claim "
+                        "edits did not run on this file)"
+                    ),
+                )
+            )
         return found
     loc = exc.location
-    return [Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element, "V130",
-                    f"{exc.message} (the claims cannot be read, so the clean-claim edits "
-                    "did not run on this file)",
-                    int(snip_type_of("V130")))]
+    return [
+        Finding(
+            loc.segment_index,
+            loc.segment_id,
+            loc.loop,
+            loc.element,
+            "V130",
+            f"{exc.message} (the claims cannot be read, so the clean-claim edits "
+            "did not run on this file)",
+            int(snip_type_of("V130")),
+        )
+    ]

@@ -102,9 +102,15 @@ if TYPE_CHECKING:
 Status = Literal["valid", "invalid", "unsupported", "unreadable"]
 
 TRANSACTION_NAMES: dict[str, str] = {
-    "005010X224A2": "837D", "005010X222A1": "837P", "005010X223A2": "837I",
-    "005010X221A1": "835", "005010X231A1": "999", "005010X231": "999",
-    "005010X279A1": "27x", "005010X214": "277CA", "005010X212": "276/277",
+    "005010X224A2": "837D",
+    "005010X222A1": "837P",
+    "005010X223A2": "837I",
+    "005010X221A1": "835",
+    "005010X231A1": "999",
+    "005010X231": "999",
+    "005010X279A1": "27x",
+    "005010X214": "277CA",
+    "005010X212": "276/277",
     "005010X210": "275",
 }
 
@@ -122,41 +128,82 @@ MAX_LOOP_RUNS = 2_000_000
 (≈ 20 MB at most; a 135,000-claim 835 has 0.3 million runs)."""
 _CHUNK = 1 << 16
 
-CDT_FORMAT_ONLY = ("CDT codes checked for format only: load the ADA's list with "
-                   "`edigateway codes load cdt FILE`")
+CDT_FORMAT_ONLY = (
+    "CDT codes checked for format only: load the ADA's list with `edigateway codes load cdt FILE`"
+)
 
 PYX12_SNIP_TYPES: dict[tuple[str, str], int] = {
     # interchange (TA1 note codes): control numbers and trailers are syntax, IEA01 a count
-    ("isa", "001"): 1, ("isa", "021"): 3, ("isa", "023"): 1, ("isa", "024"): 1,
+    ("isa", "001"): 1,
+    ("isa", "021"): 3,
+    ("isa", "023"): 1,
+    ("isa", "024"): 1,
     ("isa", "025"): 1,
     # functional group (999 AK905/IK5-style codes): GE01 is a count
-    ("gs", "3"): 1, ("gs", "4"): 1, ("gs", "5"): 3, ("gs", "6"): 1,
+    ("gs", "3"): 1,
+    ("gs", "4"): 1,
+    ("gs", "5"): 3,
+    ("gs", "6"): 1,
     # transaction set (IK502): SE01 is a count
-    ("st", "2"): 1, ("st", "3"): 1, ("st", "4"): 3, ("st", "23"): 1,
+    ("st", "2"): 1,
+    ("st", "3"): 1,
+    ("st", "4"): 3,
+    ("st", "23"): 1,
     # segment (IK304): misplaced or malformed segments are syntax; what the guide requires,
     # allows once or does not use is 2, and so is pyx12's "1", a segment not found where the
     # guide would place it (our reader refuses segment IDs that are not IDs before pyx12 runs)
-    ("seg", "1"): 2, ("seg", "2"): 2, ("seg", "3"): 2, ("seg", "4"): 2, ("seg", "5"): 2,
-    ("seg", "6"): 1, ("seg", "7"): 1, ("seg", "8"): 1, ("seg", "HL1"): 1, ("seg", "HL2"): 1,
-    ("seg", "LX"): 2, ("seg", "SEG1"): 1, ("seg", "I4"): 2, ("seg", "I6"): 2,
-    ("seg", "I7"): 2, ("seg", "I8"): 2, ("seg", "I9"): 2,
+    ("seg", "1"): 2,
+    ("seg", "2"): 2,
+    ("seg", "3"): 2,
+    ("seg", "4"): 2,
+    ("seg", "5"): 2,
+    ("seg", "6"): 1,
+    ("seg", "7"): 1,
+    ("seg", "8"): 1,
+    ("seg", "HL1"): 1,
+    ("seg", "HL2"): 1,
+    ("seg", "LX"): 2,
+    ("seg", "SEG1"): 1,
+    ("seg", "I4"): 2,
+    ("seg", "I6"): 2,
+    ("seg", "I7"): 2,
+    ("seg", "I8"): 2,
+    ("seg", "I9"): 2,
     # element (IK403): type, length, characters, dates and X12 syntax rules are 1; required
     # by the guide, not in the guide's code list, not used by the guide are 2
-    ("ele", "1"): 2, ("ele", "2"): 1, ("ele", "3"): 1, ("ele", "4"): 1, ("ele", "5"): 1,
-    ("ele", "6"): 1, ("ele", "7"): 2, ("ele", "8"): 1, ("ele", "9"): 1, ("ele", "10"): 1,
-    ("ele", "12"): 1, ("ele", "13"): 1, ("ele", "I10"): 2, ("ele", "I11"): 2,
-    ("ele", "I12"): 2, ("ele", "I13"): 2,
+    ("ele", "1"): 2,
+    ("ele", "2"): 1,
+    ("ele", "3"): 1,
+    ("ele", "4"): 1,
+    ("ele", "5"): 1,
+    ("ele", "6"): 1,
+    ("ele", "7"): 2,
+    ("ele", "8"): 1,
+    ("ele", "9"): 1,
+    ("ele", "10"): 1,
+    ("ele", "12"): 1,
+    ("ele", "13"): 1,
+    ("ele", "I10"): 2,
+    ("ele", "I11"): 2,
+    ("ele", "I12"): 2,
+    ("ele", "I13"): 2,
 }
 """pyx12 finding (node level, code) → SNIP type; a code not listed is taken as syntax (1)."""
 
 _ENVELOPE: dict[tuple[str, str], tuple[str, str | None, bool]] = {
-    ("isa", "001"): ("IEA", "IEA02", True), ("isa", "021"): ("IEA", "IEA01", True),
-    ("isa", "023"): ("ISA", None, False), ("isa", "024"): ("IEA", None, True),
+    ("isa", "001"): ("IEA", "IEA02", True),
+    ("isa", "021"): ("IEA", "IEA01", True),
+    ("isa", "023"): ("ISA", None, False),
+    ("isa", "024"): ("IEA", None, True),
     ("isa", "025"): ("ISA", "ISA13", False),
-    ("gs", "3"): ("GE", None, True), ("gs", "4"): ("GE", "GE02", True),
-    ("gs", "5"): ("GE", "GE01", True), ("gs", "6"): ("GS", "GS06", False),
-    ("st", "2"): ("ST", None, False), ("st", "3"): ("SE", "SE02", True),
-    ("st", "4"): ("SE", "SE01", True), ("st", "23"): ("ST", "ST02", False),
+    ("gs", "3"): ("GE", None, True),
+    ("gs", "4"): ("GE", "GE02", True),
+    ("gs", "5"): ("GE", "GE01", True),
+    ("gs", "6"): ("GS", "GS06", False),
+    ("st", "2"): ("ST", None, False),
+    ("st", "3"): ("SE", "SE02", True),
+    ("st", "4"): ("SE", "SE01", True),
+    ("st", "23"): ("ST", "ST02", False),
 }
 """Envelope finding → (segment, element, whether it is found at the trailer). A missing
 trailer is located at the header that opened it."""
@@ -192,9 +239,15 @@ class Verdict:
     def to_json(self) -> dict[str, object]:
         """``{"file", "transaction", "version", "valid", "status", "errors": [...],
         "notes": [...]}``."""
-        return {"file": self.file, "transaction": self.transaction, "version": self.version,
-                "valid": self.valid, "status": self.status,
-                "errors": [f.to_json() for f in self.errors], "notes": list(self.notes)}
+        return {
+            "file": self.file,
+            "transaction": self.transaction,
+            "version": self.version,
+            "valid": self.valid,
+            "status": self.status,
+            "errors": [f.to_json() for f in self.errors],
+            "notes": list(self.notes),
+        }
 
 
 class Validator:
@@ -249,13 +302,22 @@ class Validator:
             import xml.etree.ElementTree as ET
 
             tree = ET.parse(self.map_path() / "maps.xml")  # noqa: S314 - trusted local file
-            entries = [m for version in tree.iter("version") if version.get("icvn") == "00501"
-                       for m in version.iter("map")]
-            self._index = {(m.get("fic") or "", m.get("vriic") or ""): m.text or ""
-                           for m in entries}
-            self._known = sorted({
-                f"{TRANSACTION_NAMES.get(m.get('vriic') or '', m.get('abbr'))} "
-                f"{m.get('vriic')}" for m in entries if m.get("abbr") != "X12"})
+            entries = [
+                m
+                for version in tree.iter("version")
+                if version.get("icvn") == "00501"
+                for m in version.iter("map")
+            ]
+            self._index = {
+                (m.get("fic") or "", m.get("vriic") or ""): m.text or "" for m in entries
+            }
+            self._known = sorted(
+                {
+                    f"{TRANSACTION_NAMES.get(m.get('vriic') or '', m.get('abbr'))} {m.get('vriic')}"
+                    for m in entries
+                    if m.get("abbr") != "X12"
+                }
+            )
         return self._index
 
     def _adjustment_codes(self) -> AdjustmentCodes:
@@ -264,59 +326,132 @@ class Validator:
         return self._codes
 
     # -- validation -----------------------------------------------------------------
-    def validate_file(self, path: Path, *, level: int = MAX_LEVEL, cdt: CdtList | None = None,
-                      today: date | None = None) -> Verdict:
+    def validate_file(
+        self,
+        path: Path,
+        *,
+        level: int = MAX_LEVEL,
+        cdt: CdtList | None = None,
+        today: date | None = None,
+    ) -> Verdict:
         """Validate the file at ``path``, streamed (see :meth:`validate_bytes`)."""
-        return self._validate(lambda: path.open("rb"), str(path), level=level, cdt=cdt,
-                              today=today)
+        return self._validate(lambda: path.open("rb"), str(path), level=level, cdt=cdt, today=today)
 
-    def validate_text(self, text: str, name: str = "<text>", *, level: int = MAX_LEVEL,
-                      cdt: CdtList | None = None, today: date | None = None) -> Verdict:
+    def validate_text(
+        self,
+        text: str,
+        name: str = "<text>",
+        *,
+        level: int = MAX_LEVEL,
+        cdt: CdtList | None = None,
+        today: date | None = None,
+    ) -> Verdict:
         """Validate X12 held in memory."""
-        return self.validate_bytes(text.encode("utf-8", errors="surrogateescape"), name,
-                                   level=level, cdt=cdt, today=today)
+        return self.validate_bytes(
+            text.encode("utf-8", errors="surrogateescape"), name, level=level, cdt=cdt, today=today
+        )
 
-    def validate_bytes(self, data: bytes, name: str, *, level: int = MAX_LEVEL,
-                       cdt: CdtList | None = None, today: date | None = None) -> Verdict:
+    def validate_bytes(
+        self,
+        data: bytes,
+        name: str,
+        *,
+        level: int = MAX_LEVEL,
+        cdt: CdtList | None = None,
+        today: date | None = None,
+    ) -> Verdict:
         """Validate raw bytes; the heart of the adapter.
 
         ``level`` keeps findings of SNIP types ≤ ``level`` (1–5); ``cdt`` is the practice's
         licensed CDT list (without it CDT codes are checked for their format only, and the
         verdict notes that); ``today`` dates the "no future dates" edit (default: today).
         """
-        return self._validate(lambda: io.BytesIO(data), name, level=level, cdt=cdt,
-                              today=today)
+        return self._validate(lambda: io.BytesIO(data), name, level=level, cdt=cdt, today=today)
 
-    def _validate(self, open_raw: Callable[[], BinaryIO], name: str, *, level: int,
-                  cdt: CdtList | None, today: date | None) -> Verdict:
+    def _validate(
+        self,
+        open_raw: Callable[[], BinaryIO],
+        name: str,
+        *,
+        level: int,
+        cdt: CdtList | None,
+        today: date | None,
+    ) -> Verdict:
         """Every pass over the file, each streamed from ``open_raw()``; a reader error
         anywhere ends in that error's verdict alone, as it did when the file was read whole
         first."""
+
         def masked() -> BinaryIO:
             return cast("BinaryIO", _BinaryMasked(open_raw()))
 
         try:
             return self._passes(masked, name, level=level, cdt=cdt, today=today)
         except OSError as exc:
-            return Verdict(name, None, None, "unreadable",
-                           (Finding(None, None, None, None, "IO",
-                                    f"cannot read the file: {exc.strerror or exc}"),))
+            return Verdict(
+                name,
+                None,
+                None,
+                "unreadable",
+                (
+                    Finding(
+                        None, None, None, None, "IO", f"cannot read the file: {exc.strerror or exc}"
+                    ),
+                ),
+            )
         except X12SyntaxError as exc:
             loc = exc.location
-            return Verdict(name, None, None, "unreadable", (
-                Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element, "SYNTAX",
-                        exc.message),))
+            return Verdict(
+                name,
+                None,
+                None,
+                "unreadable",
+                (
+                    Finding(
+                        loc.segment_index,
+                        loc.segment_id,
+                        loc.loop,
+                        loc.element,
+                        "SYNTAX",
+                        exc.message,
+                    ),
+                ),
+            )
         except UnsupportedX12Error as exc:
-            return Verdict(name, None, _version_of(open_raw), "unsupported", (
-                Finding(1, "ISA", None, exc.location.element, "VERSION", exc.message),))
+            return Verdict(
+                name,
+                None,
+                _version_of(open_raw),
+                "unsupported",
+                (Finding(1, "ISA", None, exc.location.element, "VERSION", exc.message),),
+            )
         except X12StructureError as exc:  # a character X12 does not allow (a NUL …)
             loc = exc.location
-            return Verdict(name, None, _version_of(open_raw), "invalid", (
-                Finding(loc.segment_index, loc.segment_id, loc.loop, loc.element,
-                        "ENCODING", exc.message),))
+            return Verdict(
+                name,
+                None,
+                _version_of(open_raw),
+                "invalid",
+                (
+                    Finding(
+                        loc.segment_index,
+                        loc.segment_id,
+                        loc.loop,
+                        loc.element,
+                        "ENCODING",
+                        exc.message,
+                    ),
+                ),
+            )
 
-    def _passes(self, open_raw: Callable[[], BinaryIO], name: str, *, level: int,
-                cdt: CdtList | None, today: date | None) -> Verdict:
+    def _passes(
+        self,
+        open_raw: Callable[[], BinaryIO],
+        name: str,
+        *,
+        level: int,
+        cdt: CdtList | None,
+        today: date | None,
+    ) -> Verdict:
         with _Decoded(open_raw()) as text:
             header = sniff_header(text.segments(name), name)
         transaction = TRANSACTION_NAMES.get(header.gs_version, header.transaction or None)
@@ -327,11 +462,23 @@ class Validator:
             with _Decoded(open_raw()) as text:
                 for _ in text.segments(name):  # a reader error anywhere comes first
                     pass
-            return Verdict(name, transaction, header.gs_version or header.isa_version,
-                           "unsupported", (Finding(None, "GS", None, "GS08", "MAP", missing),))
+            return Verdict(
+                name,
+                transaction,
+                header.gs_version or header.isa_version,
+                "unsupported",
+                (Finding(None, "GS", None, "GS08", "MAP", missing),),
+            )
         checked = self._run_pyx12(open_raw, name, level)
-        ours = OurRules(name, transaction=transaction, codes=self._adjustment_codes(), cdt=cdt,
-                        today=today or _today(), level=level, cap=MAX_FINDINGS)
+        ours = OurRules(
+            name,
+            transaction=transaction,
+            codes=self._adjustment_codes(),
+            cdt=cdt,
+            today=today or _today(),
+            level=level,
+            cap=MAX_FINDINGS,
+        )
         with _Decoded(open_raw()) as text:
             segments = text.segments(name)
             if checked.stop is not None:
@@ -348,12 +495,13 @@ class Validator:
             return f"no functional group (GS) found; validating a bare {what} is not supported"
         if (header.functional_id, header.gs_version) in self._map_index():
             return None
-        return (f"no validation map for {header.transaction or '?'} version "
-                f"{header.gs_version} (functional group {header.functional_id}); "
-                f"edigateway validates {', '.join(self._known)}")
+        return (
+            f"no validation map for {header.transaction or '?'} version "
+            f"{header.gs_version} (functional group {header.functional_id}); "
+            f"edigateway validates {', '.join(self._known)}"
+        )
 
-    def _run_pyx12(self, open_raw: Callable[[], BinaryIO], name: str,
-                   level: int) -> _Checked:
+    def _run_pyx12(self, open_raw: Callable[[], BinaryIO], name: str, level: int) -> _Checked:
         """The first pass: the bytes (encoding, layout) and pyx12's findings, under the
         lock. pyx12 reads our segments, normalised, as it asks for them."""
         map_path = str(self.map_path())
@@ -381,12 +529,17 @@ class _Stop:
 
     def finding(self) -> Finding:
         return Finding(
-            self.validated + 1, None, None, None, "LIMIT",
+            self.validated + 1,
+            None,
+            None,
+            None,
+            "LIMIT",
             f"the transaction set starting at segment {self.start} ({self.start_id}) has "
             f"{self.segments:,} segments; validation stopped after "
             f"{MAX_TRANSACTION_SEGMENTS:,} of them (edigateway validates at most "
             f"{MAX_TRANSACTION_SEGMENTS:,} segments per transaction, so that memory and time "
-            "stay bounded); the rest of the file was not validated")
+            "stay bounded); the rest of the file was not validated",
+        )
 
 
 class _Checked:
@@ -403,15 +556,32 @@ class _Checked:
         self.stop: _Stop | None = None
 
 
-def _verdict(name: str, transaction: str | None, version: str, checked: _Checked,
-             ours: OurRules, notes: list[str]) -> Verdict:
+def _verdict(
+    name: str,
+    transaction: str | None,
+    version: str,
+    checked: _Checked,
+    ours: OurRules,
+    notes: list[str],
+) -> Verdict:
     """Every kind of finding in the order the adapter always gave them, our rules' findings
     with the loop pyx12 placed their segment in, the first MAX_FINDINGS listed."""
-    lists = (checked.encoding.findings, checked.layout.findings, checked.early,
-             checked.tree, ours.segments, ours.claims, ours.duplicates)
+    lists = (
+        checked.encoding.findings,
+        checked.layout.findings,
+        checked.early,
+        checked.tree,
+        ours.segments,
+        ours.claims,
+        ours.duplicates,
+    )
     named: set[int] = set().union(*(kind.positions for kind in lists))
-    found = [*checked.encoding.findings.kept, *checked.layout.findings.kept,
-             *checked.early.kept, *checked.tree.kept]
+    found = [
+        *checked.encoding.findings.kept,
+        *checked.layout.findings.kept,
+        *checked.early.kept,
+        *checked.tree.kept,
+    ]
     dropped = 0
     for kind in (ours.segments, ours.claims, ours.duplicates):
         for f in kind.kept:
@@ -419,15 +589,20 @@ def _verdict(name: str, transaction: str | None, version: str, checked: _Checked
                 dropped += 1
                 continue
             loop = f.loop or checked.loops.loop_at(f.segment_index)
-            found.append(Finding(f.segment_index, f.segment_id, loop, f.element, f.code,
-                                 f.message, f.snip_type))
+            found.append(
+                Finding(
+                    f.segment_index, f.segment_id, loop, f.element, f.code, f.message, f.snip_type
+                )
+            )
     if checked.stop is not None:
         found.append(checked.stop.finding())
     total = sum(kind.count for kind in lists) - dropped + (checked.stop is not None)
     if total > len(found[:MAX_FINDINGS]):
-        notes.append(f"{total:,} findings; the first {min(len(found), MAX_FINDINGS):,} are "
-                     "listed (past the first findings of a kind they are counted, not "
-                     "told apart)")
+        notes.append(
+            f"{total:,} findings; the first {min(len(found), MAX_FINDINGS):,} are "
+            "listed (past the first findings of a kind they are counted, not "
+            "told apart)"
+        )
         if checked.stop is not None and len(found) > MAX_FINDINGS:
             found[MAX_FINDINGS - 1] = checked.stop.finding()
     kept = tuple(found[:MAX_FINDINGS])
@@ -519,11 +694,15 @@ class _BinaryMasked:
                     return self.head
                 self._carried, self.head = self.head, b""
                 return b""
-            isa = self.head[start:start + ISA_LENGTH]
-            element, terminator = isa[3:4], isa[ISA_LENGTH - 1:]
-            self.pattern = re.compile(re.escape(terminator) + rb"[\r\n]*BIN"
-                                      + re.escape(element) + rb"(\d{1,15})"
-                                      + re.escape(element))
+            isa = self.head[start : start + ISA_LENGTH]
+            element, terminator = isa[3:4], isa[ISA_LENGTH - 1 :]
+            self.pattern = re.compile(
+                re.escape(terminator)
+                + rb"[\r\n]*BIN"
+                + re.escape(element)
+                + rb"(\d{1,15})"
+                + re.escape(element)
+            )
             data, self.head = self.head, b""
         parts: list[bytes] = []
         pos = 0
@@ -540,7 +719,7 @@ class _BinaryMasked:
                 parts.append(data[pos:keep])
                 self._carried = data[keep:]
                 break
-            parts.append(data[pos:found.end()])
+            parts.append(data[pos : found.end()])
             self.masking = int(found.group(1))
             pos = found.end()
         return b"".join(parts)
@@ -575,7 +754,7 @@ class _EncodingScan(_Observer):
 
     def see(self, text: str) -> None:
         if len(self.head) < ISA_LENGTH:
-            self.head += text[:ISA_LENGTH - len(self.head)]
+            self.head += text[: ISA_LENGTH - len(self.head)]
         if text.isascii():
             if self.first is None:
                 self.tildes += text.count("~")
@@ -591,10 +770,17 @@ class _EncodingScan(_Observer):
         if self.first is None:
             return
         segment = self.tildes + 1 if "~" in self.head else None
-        self.findings.add(Finding(
-            segment, None, None, None, "ENCODING",
-            f"{self.count} character(s) outside ASCII (first {self.first!r}); X12 allows "
-            "only the basic and extended character sets, so receivers may reject the file"))
+        self.findings.add(
+            Finding(
+                segment,
+                None,
+                None,
+                None,
+                "ENCODING",
+                f"{self.count} character(s) outside ASCII (first {self.first!r}); X12 allows "
+                "only the basic and extended character sets, so receivers may reject the file",
+            )
+        )
 
 
 class _LayoutScan(_Observer):
@@ -696,19 +882,26 @@ class _LayoutScan(_Observer):
     def finish(self) -> None:
         """Report what was seen (after the last segment, whose ID a finding may want)."""
         for kind, (first, count) in self.seen.items():
-            self.findings.add(Finding(
-                first, self.ids.get(first), None, None, "LAYOUT",
-                _LAYOUT[kind].format(count=count, terminator=self.terminator)))
+            self.findings.add(
+                Finding(
+                    first,
+                    self.ids.get(first),
+                    None,
+                    None,
+                    "LAYOUT",
+                    _LAYOUT[kind].format(count=count, terminator=self.terminator),
+                )
+            )
 
 
 _LAYOUT = {
     "before the ISA": "characters before the ISA: an interchange starts with ISA",
     "empty": "{count} empty segment(s) (two terminators in a row), the first after this "
-             "segment: X12 has no empty segments",
+    "segment: X12 has no empty segments",
     "before": "white space before {count} segment(s), the first here: X12 allows none "
-              "between segments (line breaks aside)",
+    "between segments (line breaks aside)",
     "after": "white space before the terminator of {count} segment(s), the first here: it "
-             "is part of the last element's value",
+    "is part of the last element's value",
     "unterminated": "the last segment has no segment terminator ({terminator!r})",
 }
 
@@ -730,8 +923,7 @@ class _Feed:
             if seg.id == "ST":
                 self.start = (seg.position, "ST")
             if self.in_transaction >= MAX_TRANSACTION_SEGMENTS:
-                self.stop = _Stop(seg.position - 1, *self.start,
-                                  segments=self.in_transaction + 1)
+                self.stop = _Stop(seg.position - 1, *self.start, segments=self.in_transaction + 1)
                 self.in_transaction = 0 if seg.id == "SE" else self.in_transaction
                 return
             self.in_transaction = 0 if seg.id == "SE" else self.in_transaction + 1
@@ -873,17 +1065,30 @@ class _Pyx12Run:
         said_valid = True
         try:
             said_valid = pyx12.x12n_document.x12n_document(
-                param=pyx12.params.params(), src_file=text, fd_997=None,
-                fd_html=None, fd_xmldoc=None, map_path=map_path, callback=self._segment_done)
+                param=pyx12.params.params(),
+                src_file=text,
+                fd_997=None,
+                fd_html=None,
+                fd_xmldoc=None,
+                map_path=map_path,
+                callback=self._segment_done,
+            )
         except _Stopped:
             pass
         except EdigatewayError:
             raise  # our reader refused the file: the caller's verdict
         except Exception as exc:  # noqa: BLE001 - any pyx12 failure becomes a verdict
-            self.checked.early.add(Finding(
-                None, None, None, None, "ENGINE",
-                f"the validator (pyx12) failed on this file: {type(exc).__name__}: {exc}; "
-                "this is a validator limitation, not necessarily a problem in the file"))
+            self.checked.early.add(
+                Finding(
+                    None,
+                    None,
+                    None,
+                    None,
+                    "ENGINE",
+                    f"the validator (pyx12) failed on this file: {type(exc).__name__}: {exc}; "
+                    "this is a validator limitation, not necessarily a problem in the file",
+                )
+            )
         finally:
             pyx12.error_handler.err_handler = original
             pyx12.map_if.load_map_file = load_map
@@ -893,21 +1098,32 @@ class _Pyx12Run:
             try:
                 self.handler.accept(self._visitor())
             except Exception as exc:  # noqa: BLE001 - error tree walking is pyx12 internals
-                self.checked.tree.add(Finding(None, None, None, None, "ENGINE",
-                                              f"could not read pyx12's findings: {exc}"))
+                self.checked.tree.add(
+                    Finding(
+                        None, None, None, None, "ENGINE", f"could not read pyx12's findings: {exc}"
+                    )
+                )
         if not said_valid and not (self.checked.early.seen or self.checked.tree.seen):
-            self.checked.tree.add(Finding(
-                None, None, None, None, "PYX12",
-                "pyx12 found this file invalid but reported nothing we could locate; run "
-                "x12valid --map-path \"$(edigateway x12 maps)\" on it for pyx12's own words"))
+            self.checked.tree.add(
+                Finding(
+                    None,
+                    None,
+                    None,
+                    None,
+                    "PYX12",
+                    "pyx12 found this file invalid but reported nothing we could locate; run "
+                    'x12valid --map-path "$(edigateway x12 maps)" on it for pyx12\'s own words',
+                )
+            )
 
     def _segment_done(self, seg: Any, src: Any, node: Any, _valid: bool) -> None:
         """pyx12's per-segment callback (pyx12 swallows its exceptions: ours are kept)."""
         try:
             self._segment(seg, src, node)
         except Exception as exc:  # noqa: BLE001 - pyx12 internals
-            self.checked.tree.add(Finding(None, None, None, None, "ENGINE",
-                                          f"could not read pyx12's findings: {exc}"))
+            self.checked.tree.add(
+                Finding(None, None, None, None, "ENGINE", f"could not read pyx12's findings: {exc}")
+            )
 
     def _segment(self, seg: Any, src: Any, node: Any) -> None:
         """The segment's loop, the owner of any new element error on an envelope node
@@ -932,8 +1148,7 @@ class _Pyx12Run:
             _ok, errors = node.is_valid_errors(seg)
             for error in errors:
                 if error.map_node is None:
-                    self.add(self.checked.early, line, seg_id, None, "seg", "8",
-                             error.err_str)
+                    self.add(self.checked.early, line, seg_id, None, "seg", "8", error.err_str)
         if src.st_ids.__class__ is list:  # pyx12 looks ST02 up in a list: quadratic
             src.st_ids = _Ids(src.st_ids)
         self._harvest(handler)
@@ -944,9 +1159,16 @@ class _Pyx12Run:
         receive errors (pyx12 files every error on its current ISA, GS, ST or segment
         node), and the segment nodes of the current transaction set before its current
         one. pyx12's tree otherwise keeps a node per faulty segment to the end."""
-        live = {id(node) for node in (handler.cur_isa_node, handler.cur_gs_node,
-                                      handler.cur_st_node, handler.cur_seg_node)
-                if node is not None}
+        live = {
+            id(node)
+            for node in (
+                handler.cur_isa_node,
+                handler.cur_gs_node,
+                handler.cur_st_node,
+                handler.cur_seg_node,
+            )
+            if node is not None
+        }
         for current in (handler.cur_st_node, handler.cur_gs_node):
             node = current
             while node is not None and node is not handler:
@@ -997,8 +1219,15 @@ class _Pyx12Run:
                 def visit_seg(self, err_seg: Any) -> None:
                     self.seg = err_seg
                     for code, message, _value in err_seg.errors:
-                        run.add(run.checked.tree, err_seg.get_cur_line(), err_seg.seg_id,
-                                None, "seg", code, message)
+                        run.add(
+                            run.checked.tree,
+                            err_seg.get_cur_line(),
+                            err_seg.seg_id,
+                            None,
+                            "seg",
+                            code,
+                            message,
+                        )
 
                 def visit_ele(self, err_ele: Any) -> None:
                     seg = self.seg
@@ -1007,13 +1236,13 @@ class _Pyx12Run:
             self.visitor = Visitor(None)
         return self.visitor
 
-    def envelope(self, kind: str, node: Any, header_line: int | None,
-                 trailer_line: int | None) -> None:
+    def envelope(
+        self, kind: str, node: Any, header_line: int | None, trailer_line: int | None
+    ) -> None:
         """Findings filed on an ISA, GS or ST node: its own errors and its elements'."""
         header = {"isa": "ISA", "gs": "GS", "st": "ST"}[kind]
         for code, message in node.errors:
-            segment, element, at_trailer = _ENVELOPE.get((kind, str(code)), (header, None,
-                                                                              False))
+            segment, element, at_trailer = _ENVELOPE.get((kind, str(code)), (header, None, False))
             line = trailer_line if at_trailer and trailer_line else header_line
             self.add(self.checked.tree, line, segment, element, kind, code, message)
         for err_ele in node.elements:
@@ -1027,11 +1256,28 @@ class _Pyx12Run:
         for code, message, _value in err_ele.errors:
             self.add(self.checked.tree, line, seg_id, name, "ele", code, message)
 
-    def add(self, target: FindingList, line: int | None, seg_id: str | None,
-            element: str | None, kind: str, code: object, message: object) -> None:
+    def add(
+        self,
+        target: FindingList,
+        line: int | None,
+        seg_id: str | None,
+        element: str | None,
+        kind: str,
+        code: object,
+        message: object,
+    ) -> None:
         index = line if isinstance(line, int) and line > 0 else None
-        target.add(Finding(index, seg_id, self.loops.loop_at(index), element, str(code),
-                           str(message), PYX12_SNIP_TYPES.get((kind, str(code)), 1)))
+        target.add(
+            Finding(
+                index,
+                seg_id,
+                self.loops.loop_at(index),
+                element,
+                str(code),
+                str(message),
+                PYX12_SNIP_TYPES.get((kind, str(code)), 1),
+            )
+        )
 
 
 class _Ids(list[Any]):
@@ -1067,7 +1313,7 @@ def _version_of(open_raw: Callable[[], BinaryIO]) -> str | None:
             start = seen.find("GS")
         if start < 0:
             return head[84:89] if head.startswith("ISA") else None
-        line = seen[start:start + 120]
+        line = seen[start : start + 120]
         while len(line) < 120 and (piece := text.read(_CHUNK)):
             line = (line + piece)[:120]
     fields = line.split(head[3] if len(head) > 3 else "*")

@@ -48,33 +48,61 @@ def originator_id(inquiry: EligibilityInquiry) -> str:
 
 def write_270(inquiries: list[EligibilityInquiry], params: InterchangeParams) -> str:
     """One interchange, one ST/SE holding every inquiry (see module docstring)."""
-    return write_interchange(params, KEY, [inquiries],
-                             lambda out, _, items: _write_inquiries(out, items, params))
+    return write_interchange(
+        params, KEY, [inquiries], lambda out, _, items: _write_inquiries(out, items, params)
+    )
 
 
-def _write_inquiries(out: SegmentWriter, inquiries: list[EligibilityInquiry],
-                     params: InterchangeParams) -> None:
-    out.segment("BHT", "0022", "13", f"{params.interchange_control_number:09d}",
-                params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"))
+def _write_inquiries(
+    out: SegmentWriter, inquiries: list[EligibilityInquiry], params: InterchangeParams
+) -> None:
+    out.segment(
+        "BHT",
+        "0022",
+        "13",
+        f"{params.interchange_control_number:09d}",
+        params.created.strftime("%Y%m%d"),
+        params.created.strftime("%H%M"),
+    )
     hl = 0
     for inquiry in inquiries:
         out.claim = inquiry.trace_number
         hl += 1
         source = hl
         out.segment("HL", str(source), "", "20", "1")
-        out.segment("NM1", "PR", "2", inquiry.payer.name, "", "", "", "", "PI",
-                    inquiry.payer.payer_id)
+        out.segment(
+            "NM1", "PR", "2", inquiry.payer.name, "", "", "", "", "PI", inquiry.payer.payer_id
+        )
         hl += 1
         receiver = hl
         out.segment("HL", str(receiver), str(source), "21", "1")
         provider = inquiry.provider
         if provider.organization_name:
-            out.segment("NM1", "1P", "2", provider.organization_name, "", "", "", "",
-                        provider.id_qualifier, provider.id_value)
+            out.segment(
+                "NM1",
+                "1P",
+                "2",
+                provider.organization_name,
+                "",
+                "",
+                "",
+                "",
+                provider.id_qualifier,
+                provider.id_value,
+            )
         elif provider.person is not None:
-            out.segment("NM1", "1P", "1", provider.person.last_name,
-                        provider.person.first_name, provider.person.middle_name, "",
-                        provider.person.suffix, provider.id_qualifier, provider.id_value)
+            out.segment(
+                "NM1",
+                "1P",
+                "1",
+                provider.person.last_name,
+                provider.person.first_name,
+                provider.person.middle_name,
+                "",
+                provider.person.suffix,
+                provider.id_qualifier,
+                provider.id_value,
+            )
         hl += 1
         subscriber = hl
         dependent = inquiry.dependent
@@ -100,8 +128,7 @@ def _person(out: SegmentWriter, entity: str, person: InquiryPerson, qualifier: s
         name = person.name
         parts = [name.last_name, name.first_name, name.middle_name, name.suffix]
     member = person.member_id if qualifier else None
-    out.segment("NM1", entity, "1", *parts[:3], "", parts[3], qualifier if member else "",
-                member)
+    out.segment("NM1", entity, "1", *parts[:3], "", parts[3], qualifier if member else "", member)
     if person.date_of_birth:
         out.segment("DMG", "D8", x12_date(person.date_of_birth), person.gender)
 
@@ -158,8 +185,15 @@ class _Reader(SegmentReader[EligibilityInquiry]):
 
     def _finish(self, seg: Segment) -> None:
         if self.current is not None:
-            self.emit(self.model(seg, EligibilityInquiry, self.current, loop=self.level_loop,
-                                 prefix="the inquiry does not read: "))
+            self.emit(
+                self.model(
+                    seg,
+                    EligibilityInquiry,
+                    self.current,
+                    loop=self.level_loop,
+                    prefix="the inquiry does not read: ",
+                )
+            )
         self.current = None
 
     def _seg_HL(self, seg: Segment) -> None:
@@ -169,8 +203,7 @@ class _Reader(SegmentReader[EligibilityInquiry]):
         if self.started:
             self.level_loop = self.loop
         if level == "22":
-            self.current = {"payer": self.payer, "provider": self.provider,
-                            "service_types": []}
+            self.current = {"payer": self.payer, "provider": self.provider, "service_types": []}
         elif level == "23" and self.current is not None:
             self.current["dependent"] = {}
 
@@ -187,13 +220,16 @@ class _Reader(SegmentReader[EligibilityInquiry]):
             self.person = {"name": person_name(seg)} if seg.element(3) else {}
             if seg.element(9):
                 self.person["member_id"] = seg.element(9)
-            self.current["subscriber" if seg.element(1) == "IL" else "dependent"] = \
-                self.person
+            self.current["subscriber" if seg.element(1) == "IL" else "dependent"] = self.person
 
     def _provider_id(self, seg: Segment) -> _Dict:
         """2100B NM108/NM109: the NPI (XX) or another identifier the guide allows."""
-        qualifier = self.code(seg, 8, _PROVIDER_IDS, "a provider identification the "
-                              f"guide allows ({', '.join(sorted(_PROVIDER_IDS))})")
+        qualifier = self.code(
+            seg,
+            8,
+            _PROVIDER_IDS,
+            f"a provider identification the guide allows ({', '.join(sorted(_PROVIDER_IDS))})",
+        )
         value = seg.element(9)
         if qualifier == "XX":
             if not is_digits(value, 10) or len(value) != 10:
@@ -225,6 +261,7 @@ class _Reader(SegmentReader[EligibilityInquiry]):
         codes = seg.repeats(1)
         unknown = [c for c in codes if c not in SERVICE_TYPES]
         if unknown:
-            raise self.fail(seg, 1, f"EQ01 {unknown[0]!r} is not an X12 service type code "
-                            "(element 1365)")
+            raise self.fail(
+                seg, 1, f"EQ01 {unknown[0]!r} is not an X12 service type code (element 1365)"
+            )
         self.current["service_types"].extend(codes)

@@ -77,8 +77,7 @@ class Level(Generic[T]):
     children: list[Level[T]] = field(default_factory=list)
 
 
-def hierarchy(items: Iterable[T], parties: Callable[[T], tuple[object, ...]]
-              ) -> list[Level[T]]:
+def hierarchy(items: Iterable[T], parties: Callable[[T], tuple[object, ...]]) -> list[Level[T]]:
     """Nest ``items`` by their parties (payer, receiver, provider, subscriber[, patient]).
 
     Consecutive items with equal parties share a level; an item lands on its last party.
@@ -110,31 +109,71 @@ def first_claim(level: Level[T]) -> T:
     return level.claims[0]
 
 
-def write_name(out: SegmentWriter, entity: str, name: PersonName, qualifier: str,
-               identifier: str | None) -> None:
+def write_name(
+    out: SegmentWriter, entity: str, name: PersonName, qualifier: str, identifier: str | None
+) -> None:
     """NM1 for a person (subscriber, patient)."""
-    out.segment("NM1", entity, "1", name.last_name, name.first_name, name.middle_name, "",
-                name.suffix, qualifier if identifier else "", identifier)
+    out.segment(
+        "NM1",
+        entity,
+        "1",
+        name.last_name,
+        name.first_name,
+        name.middle_name,
+        "",
+        name.suffix,
+        qualifier if identifier else "",
+        identifier,
+    )
 
 
 def write_parties(out: SegmentWriter, party: object) -> None:
     """The 2100A/2100B/2100C NM1 of a payer, receiver or provider level."""
     if isinstance(party, StatusPayer):
-        out.segment("NM1", "PR", "2", party.name, "", "", "", "", party.id_qualifier,
-                    party.payer_id)
+        out.segment(
+            "NM1", "PR", "2", party.name, "", "", "", "", party.id_qualifier, party.payer_id
+        )
     elif isinstance(party, InformationReceiver):
-        out.segment("NM1", "41", party.entity_type, party.name,
-                    party.first_name if party.entity_type == "1" else "", "", "", "", "46",
-                    party.etin)
+        out.segment(
+            "NM1",
+            "41",
+            party.entity_type,
+            party.name,
+            party.first_name if party.entity_type == "1" else "",
+            "",
+            "",
+            "",
+            "46",
+            party.etin,
+        )
     elif isinstance(party, ServiceProvider):
         person = party.person
         if party.organization_name or person is None:
-            out.segment("NM1", "1P", "2", party.organization_name, "", "", "", "",
-                        party.id_qualifier, party.identifier)
+            out.segment(
+                "NM1",
+                "1P",
+                "2",
+                party.organization_name,
+                "",
+                "",
+                "",
+                "",
+                party.id_qualifier,
+                party.identifier,
+            )
         else:
-            out.segment("NM1", "1P", "1", person.last_name, person.first_name,
-                        person.middle_name, "", person.suffix, party.id_qualifier,
-                        party.identifier)
+            out.segment(
+                "NM1",
+                "1P",
+                "1",
+                person.last_name,
+                person.first_name,
+                person.middle_name,
+                "",
+                person.suffix,
+                party.id_qualifier,
+                party.identifier,
+            )
     else:
         msg = f"no NM1 for {type(party).__name__} in loop {out.loop}"
         raise TypeError(msg)
@@ -158,10 +197,16 @@ def x12_quantity(value: Decimal) -> str:
 
 def write_service(out: SegmentWriter, line: StatusLine, paid: Decimal | None) -> None:
     """SVC (SVC03 paid only on the 277)."""
-    out.segment("SVC", [line.procedure_qualifier, line.procedure_code, *line.modifiers],
-                x12_amount(line.charge), x12_amount(paid) if paid is not None else "",
-                line.revenue_code, "", "",
-                x12_quantity(line.units) if line.units is not None else "")
+    out.segment(
+        "SVC",
+        [line.procedure_qualifier, line.procedure_code, *line.modifiers],
+        x12_amount(line.charge),
+        x12_amount(paid) if paid is not None else "",
+        line.revenue_code,
+        "",
+        "",
+        x12_quantity(line.units) if line.units is not None else "",
+    )
 
 
 class HierarchyWriter(ABC, Generic[T]):
@@ -194,9 +239,15 @@ class HierarchyWriter(ABC, Generic[T]):
     def __call__(self, out: SegmentWriter, _control: str, items: list[T]) -> None:
         """BHT (BHT03 = the interchange control number, nine digits) and every level."""
         params = self.params
-        out.segment("BHT", "0010", self.purpose, f"{params.interchange_control_number:09d}",
-                    params.created.strftime("%Y%m%d"), params.created.strftime("%H%M"),
-                    "DG" if self.response else None)
+        out.segment(
+            "BHT",
+            "0010",
+            self.purpose,
+            f"{params.interchange_control_number:09d}",
+            params.created.strftime("%Y%m%d"),
+            params.created.strftime("%H%M"),
+            "DG" if self.response else None,
+        )
         for source in hierarchy(items, self.parties):
             source_id = self.level(out, source, "", "20", "1")
             for receiver in source.children:
@@ -206,8 +257,9 @@ class HierarchyWriter(ABC, Generic[T]):
                     for level in provider.children:
                         self.subscriber(out, level, provider_id)
 
-    def level(self, out: SegmentWriter, level: Level[T], parent: str, code: str,
-              child: str | None) -> str:
+    def level(
+        self, out: SegmentWriter, level: Level[T], parent: str, code: str, child: str | None
+    ) -> str:
         """The next HL (its ID returned), naming its first claim in write errors, and the
         level's NM1 for a payer, receiver or provider."""
         out.claim = self.claim_id(first_claim(level))
@@ -240,8 +292,7 @@ class _Writer276(HierarchyWriter[StatusInquiry]):
     def claim_id(self, item: StatusInquiry) -> str:
         return item.patient_control_number
 
-    def subscriber(self, out: SegmentWriter, level: Level[StatusInquiry], parent: str
-                   ) -> None:
+    def subscriber(self, out: SegmentWriter, level: Level[StatusInquiry], parent: str) -> None:
         subscriber = level.party
         assert isinstance(subscriber, StatusSubscriber)  # noqa: S101 - built by parties()
         subscriber_id = self.level(out, level, parent, "22", "1" if level.children else "0")
@@ -260,8 +311,11 @@ class _Writer276(HierarchyWriter[StatusInquiry]):
                     f"claim {out.claim}: the patient's member ID {patient.member_id!r} cannot "
                     "be sent: a 276 gives a dependent no identifier (2100E NM108/NM109 are "
                     "not used; X12 RFI 1907); a patient with their own member ID is the "
-                    "subscriber", X12Location(segment_index=out.count + 1, segment_id="NM1",
-                                              loop="2100E", element="NM109"))
+                    "subscriber",
+                    X12Location(
+                        segment_index=out.count + 1, segment_id="NM1", loop="2100E", element="NM109"
+                    ),
+                )
             write_name(out, "QC", patient.name, "", None)
             for inquiry in dependent.claims:
                 _write_claim(out, inquiry)
@@ -270,12 +324,15 @@ class _Writer276(HierarchyWriter[StatusInquiry]):
 def _write_claim(out: SegmentWriter, inquiry: StatusInquiry) -> None:
     out.claim = inquiry.patient_control_number
     out.segment("TRN", "1", inquiry.trace_number)
-    for qualifier, value in (("1K", inquiry.payer_claim_control_number),
-                             ("BLT", inquiry.bill_type), ("LU", inquiry.location_id),
-                             ("6P", inquiry.group_number),
-                             ("EJ", inquiry.patient_control_number),
-                             ("XZ", inquiry.prescription_number),
-                             ("D9", inquiry.clearinghouse_trace_number)):
+    for qualifier, value in (
+        ("1K", inquiry.payer_claim_control_number),
+        ("BLT", inquiry.bill_type),
+        ("LU", inquiry.location_id),
+        ("6P", inquiry.group_number),
+        ("EJ", inquiry.patient_control_number),
+        ("XZ", inquiry.prescription_number),
+        ("D9", inquiry.clearinghouse_trace_number),
+    ):
         if value:
             out.segment("REF", qualifier, value)
     out.segment("AMT", "T3", x12_amount(inquiry.total_charge))
@@ -290,11 +347,21 @@ def _write_claim(out: SegmentWriter, inquiry: StatusInquiry) -> None:
 # --------------------------------------------------------------------------- reading
 
 _Dict = dict[str, Any]
-_PARTY_OF: Final = {"20": "payer", "21": "receiver", "19": "provider", "22": "subscriber",
-                    "23": "patient"}
-_WHERE: Final = {"patient_control_number": "REF*EJ", "total_charge": "AMT*T3",
-                 "service_start": "DTP*472", "statuses": "STC", "status_date": "STC02",
-                 "paid_amount": "SVC03"}
+_PARTY_OF: Final = {
+    "20": "payer",
+    "21": "receiver",
+    "19": "provider",
+    "22": "subscriber",
+    "23": "patient",
+}
+_WHERE: Final = {
+    "patient_control_number": "REF*EJ",
+    "total_charge": "AMT*T3",
+    "service_start": "DTP*472",
+    "statuses": "STC",
+    "status_date": "STC02",
+    "paid_amount": "SVC03",
+}
 """Model fields → the segment that carries them, for "missing" messages."""
 
 
@@ -341,15 +408,20 @@ class HierarchyReader(SegmentReader[None]):
             raise self.fail(seg, None, f"{seg.id} before the first HL (the payer level)")
 
     def other(self, seg: Segment) -> None:
-        raise self.fail(seg, None, f"{seg.id} is not a segment of the {self.key} "
-                        f"({GUIDE}) in loop {self.loop}")
+        raise self.fail(
+            seg, None, f"{seg.id} is not a segment of the {self.key} ({GUIDE}) in loop {self.loop}"
+        )
 
     def _seg_BHT(self, seg: Segment) -> None:
         if self.header:
             raise self.fail(seg, None, "a second BHT in one transaction")
         if seg.element(1) != "0010":
-            raise self.fail(seg, 1, f"BHT01 {seg.element(1)!r} is not 0010 (the claim status "
-                            "hierarchy: payer, receiver, provider, subscriber, dependent)")
+            raise self.fail(
+                seg,
+                1,
+                f"BHT01 {seg.element(1)!r} is not 0010 (the claim status "
+                "hierarchy: payer, receiver, provider, subscriber, dependent)",
+            )
         if seg.element(2) != self.purpose:
             raise self.fail(seg, 2, f"BHT02 {seg.element(2)!r} is not {self.purpose}")
         self.date(seg, 4)
@@ -359,16 +431,21 @@ class HierarchyReader(SegmentReader[None]):
         self.close_level(seg)
         number, parent, code = seg.element(1), seg.element(2), seg.element(3)
         if code not in self.levels_of:
-            raise self.fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19, 22 or 23 (the "
-                            f"{self.key}'s levels)")
+            raise self.fail(
+                seg, 3, f"HL03 {code!r} is not 20, 21, 19, 22 or 23 (the {self.key}'s levels)"
+            )
         parent_code = self.levels_of[code][1]
         if not number or number in self.levels:
             raise self.fail(seg, 1, f"HL01 {number!r} is empty or used twice")
         if parent_code is None:
             parties: _Dict = {}
         elif parent not in self.levels or self.levels[parent][0] != parent_code:
-            raise self.fail(seg, 2, f"HL02 {parent!r} is not the ID of an HL*{parent_code} "
-                            f"level, which a level {code} must sit under")
+            raise self.fail(
+                seg,
+                2,
+                f"HL02 {parent!r} is not the ID of an HL*{parent_code} "
+                f"level, which a level {code} must sit under",
+            )
         else:
             parties = dict(self.levels[parent][1])
         self.level, self.parties, self.demographics = code, parties, {}
@@ -389,16 +466,26 @@ class HierarchyReader(SegmentReader[None]):
         qualifier, identifier = seg.element(8), seg.element(9)
         party: object
         if self.level == "20":
-            party = self.model(seg, StatusPayer, {"payer_id": identifier,
-                                                  "name": seg.element(3),
-                                                  "id_qualifier": qualifier})
+            party = self.model(
+                seg,
+                StatusPayer,
+                {"payer_id": identifier, "name": seg.element(3), "id_qualifier": qualifier},
+            )
         elif self.level == "21":
             if qualifier != "46":
-                raise self.fail(seg, 8, f"NM108 {qualifier!r} is not 46 (electronic "
-                                "transmitter ID)")
-            party = self.model(seg, InformationReceiver, {
-                "name": seg.element(3), "first_name": seg.element(4) or None,
-                "entity_type": seg.element(2), "etin": identifier})
+                raise self.fail(
+                    seg, 8, f"NM108 {qualifier!r} is not 46 (electronic transmitter ID)"
+                )
+            party = self.model(
+                seg,
+                InformationReceiver,
+                {
+                    "name": seg.element(3),
+                    "first_name": seg.element(4) or None,
+                    "entity_type": seg.element(2),
+                    "etin": identifier,
+                },
+            )
         elif self.level == "19":
             values: _Dict = {"id_qualifier": qualifier, "identifier": identifier}
             if seg.element(2) == "1":
@@ -414,15 +501,26 @@ class HierarchyReader(SegmentReader[None]):
 
     def subscriber(self, seg: Segment) -> object:
         """2100D: the 276's subscriber with the 2000D DMG read before it."""
-        return self.model(seg, StatusSubscriber, {
-            "name": person_name(seg), "member_id": seg.element(9),
-            "id_qualifier": seg.element(8), **self.demographics})
+        return self.model(
+            seg,
+            StatusSubscriber,
+            {
+                "name": person_name(seg),
+                "member_id": seg.element(9),
+                "id_qualifier": seg.element(8),
+                **self.demographics,
+            },
+        )
 
     def patient(self, seg: Segment) -> object:
         """2100E: the 276's patient; the 2000E DMG must come before it."""
         if not self.demographics:
-            raise self.fail(seg, None, "the patient has no DMG (birth date and gender) "
-                            "before NM1*QC; the guide requires it in 2000E")
+            raise self.fail(
+                seg,
+                None,
+                "the patient has no DMG (birth date and gender) "
+                "before NM1*QC; the guide requires it in 2000E",
+            )
         values = {"name": person_name(seg), **self.demographics}
         if seg.element(9):
             values["member_id"] = seg.element(9)
@@ -430,30 +528,33 @@ class HierarchyReader(SegmentReader[None]):
 
     def _seg_DMG(self, seg: Segment) -> None:
         if self.level not in ("22", "23") or self.parties.get(_PARTY_OF[self.level]):
-            raise self.fail(seg, None, f"DMG is expected after HL*22/HL*23 and before the "
-                            f"NM1, not in loop {self.loop}")
+            raise self.fail(
+                seg,
+                None,
+                f"DMG is expected after HL*22/HL*23 and before the NM1, not in loop {self.loop}",
+            )
         if seg.element(1) != "D8":
             raise self.fail(seg, 1, f"DMG01 {seg.element(1)!r} is not D8")
-        self.demographics = {"date_of_birth": self.date(seg, 2),
-                             "gender": seg.element(3) or None}
+        self.demographics = {"date_of_birth": self.date(seg, 2), "gender": seg.element(3) or None}
 
     # -- claims
     def start_claim(self, seg: Segment) -> _Dict:
         """TRN at the subscriber or patient level: a new claim with its parties."""
         self.close_claim(seg)
         if self.level not in ("22", "23"):
-            raise self.fail(seg, None, f"TRN in loop {self.loop} (claims sit under HL*22 or "
-                            "HL*23)")
+            raise self.fail(seg, None, f"TRN in loop {self.loop} (claims sit under HL*22 or HL*23)")
         who = _PARTY_OF[self.level]
         if self.parties.get(who) is None:
             raise self.fail(seg, None, f"TRN before the {who}'s NM1")
         if seg.element(1) != self.claim_trace_type:
-            raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not "
-                            f"{self.claim_trace_type} in loop {self.loop}")
+            raise self.fail(
+                seg,
+                1,
+                f"TRN01 {seg.element(1)!r} is not {self.claim_trace_type} in loop {self.loop}",
+            )
         if not seg.element(2):
             raise self.fail(seg, 2, "TRN02 (the trace number) is missing")
-        self.claim = {"trace_number": seg.element(2), "lines": [], "_seg": seg,
-                      "_loop": self.loop}
+        self.claim = {"trace_number": seg.element(2), "lines": [], "_seg": seg, "_loop": self.loop}
         return self.claim
 
     def _seg_TRN(self, seg: Segment) -> None:
@@ -463,8 +564,9 @@ class HierarchyReader(SegmentReader[None]):
         """The open line, else the open claim; a located error when there is none."""
         target = self.line if self.line is not None else self.claim
         if target is None:
-            raise self.fail(seg, None, f"{seg.id} outside a claim (no TRN before it) in loop "
-                            f"{self.loop}")
+            raise self.fail(
+                seg, None, f"{seg.id} outside a claim (no TRN before it) in loop {self.loop}"
+            )
         return target
 
     def claim_reference(self, seg: Segment, fields: dict[str, str]) -> None:
@@ -478,8 +580,9 @@ class HierarchyReader(SegmentReader[None]):
         elif q in fields:
             key = fields[q]
         else:
-            raise self.fail(seg, 1, f"REF*{q} is not a claim reference of the "
-                            f"{self.key} ({', '.join(fields)})")
+            raise self.fail(
+                seg, 1, f"REF*{q} is not a claim reference of the {self.key} ({', '.join(fields)})"
+            )
         if key in target:
             raise self.fail(seg, 1, f"a second REF*{q} in loop {self.loop}")
         if not seg.element(2):
@@ -487,24 +590,38 @@ class HierarchyReader(SegmentReader[None]):
         target[key] = seg.element(2)
 
     def _seg_REF(self, seg: Segment) -> None:
-        self.claim_reference(seg, {"1K": "payer_claim_control_number", "BLT": "bill_type",
-                                   "LU": "location_id", "6P": "group_number",
-                                   "EJ": "patient_control_number",
-                                   "XZ": "prescription_number",
-                                   "D9": "clearinghouse_trace_number"})
+        self.claim_reference(
+            seg,
+            {
+                "1K": "payer_claim_control_number",
+                "BLT": "bill_type",
+                "LU": "location_id",
+                "6P": "group_number",
+                "EJ": "patient_control_number",
+                "XZ": "prescription_number",
+                "D9": "clearinghouse_trace_number",
+            },
+        )
 
     def _seg_AMT(self, seg: Segment) -> None:
         if self.claim is None or self.line is not None or seg.element(1) != "T3":
-            raise self.fail(seg, 1, f"AMT*{seg.element(1)} is not expected in loop "
-                            f"{self.loop} (AMT*T3 belongs to the claim, before its lines)")
+            raise self.fail(
+                seg,
+                1,
+                f"AMT*{seg.element(1)} is not expected in loop "
+                f"{self.loop} (AMT*T3 belongs to the claim, before its lines)",
+            )
         self.claim["total_charge"] = self.money(seg, 2)
 
     def _seg_DTP(self, seg: Segment) -> None:
         target = self.current(seg)
         q, form, value = seg.element(1), seg.element(2), seg.element(3)
         if q != "472":
-            raise self.fail(seg, 1, f"DTP*{q} is not expected in loop {self.loop} (only "
-                            "DTP*472, the service date)")
+            raise self.fail(
+                seg,
+                1,
+                f"DTP*{q} is not expected in loop {self.loop} (only DTP*472, the service date)",
+            )
         if "service_start" in target:
             raise self.fail(seg, None, f"a second DTP*472 in loop {self.loop}")
         if form == "D8":
@@ -525,11 +642,19 @@ class HierarchyReader(SegmentReader[None]):
         procedure = seg.components(1)
         if len(procedure) < 2 or not procedure[1]:
             sep = seg.delimiters.component
-            raise self.fail(seg, 1, f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
-                            f"(e.g. AD{sep}D2740)")
-        line: _Dict = {"procedure_qualifier": procedure[0], "procedure_code": procedure[1],
-                       "modifiers": [m for m in procedure[2:6] if m],
-                       "charge": self.money(seg, 2), "_seg": seg, "_loop": self.loop}
+            raise self.fail(
+                seg,
+                1,
+                f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure (e.g. AD{sep}D2740)",
+            )
+        line: _Dict = {
+            "procedure_qualifier": procedure[0],
+            "procedure_code": procedure[1],
+            "modifiers": [m for m in procedure[2:6] if m],
+            "charge": self.money(seg, 2),
+            "_seg": seg,
+            "_loop": self.loop,
+        }
         if seg.element(4):
             line["revenue_code"] = seg.element(4)
         units = self.quantity(seg, 7)
@@ -577,8 +702,7 @@ class _Reader276(HierarchyReader):
         self.inquiries: list[StatusInquiry] = []
 
     def finish_claim(self, at: Segment, loop: str, claim: _Dict) -> None:
-        self.inquiries.append(self.model(at, StatusInquiry, {**self.parties, **claim},
-                                         loop=loop))
+        self.inquiries.append(self.model(at, StatusInquiry, {**self.parties, **claim}, loop=loop))
 
 
 @dataclass(slots=True)

@@ -85,8 +85,12 @@ def read_277(source: Source, *, name: str | None = None) -> Parsed277:
     """All answers of a 277 in bytes, a path or segments (see module docstring)."""
     reader = _Reader277.reading(source, name)
     reader.read(source)
-    return Parsed277(reader.envelope.params(head_of(source)), reader.answers,
-                     reader.statuses, reader.envelope.warnings)
+    return Parsed277(
+        reader.envelope.params(head_of(source)),
+        reader.answers,
+        reader.statuses,
+        reader.envelope.warnings,
+    )
 
 
 class _Reader277(HierarchyReader):
@@ -112,8 +116,11 @@ class _Reader277(HierarchyReader):
     def subscriber(self, seg: Segment) -> object:
         if not seg.element(9):
             raise self.fail(seg, 9, "NM109 (the subscriber's member ID) is missing")
-        return {"subscriber": self.model(seg, PersonName, person_name(seg)),
-                "member_id": seg.element(9), "member_id_qualifier": seg.element(8)}
+        return {
+            "subscriber": self.model(seg, PersonName, person_name(seg)),
+            "member_id": seg.element(9),
+            "member_id_qualifier": seg.element(8),
+        }
 
     def patient(self, seg: Segment) -> object:
         return self.model(seg, PersonName, person_name(seg))
@@ -122,8 +129,12 @@ class _Reader277(HierarchyReader):
         raise self.fail(seg, None, "DMG is not a segment of the 277 (005010X212)")
 
     def _seg_AMT(self, seg: Segment) -> None:
-        raise self.fail(seg, None, "AMT is not a segment of the 277 (005010X212); the "
-                        "claim's charge and payment are in STC04/STC05")
+        raise self.fail(
+            seg,
+            None,
+            "AMT is not a segment of the 277 (005010X212); the "
+            "claim's charge and payment are in STC04/STC05",
+        )
 
     def _seg_PER(self, seg: Segment) -> None:
         """2100A payer contact: who to call about these answers. Not kept: it does not
@@ -138,8 +149,12 @@ class _Reader277(HierarchyReader):
             return
         status, self.level_status = self.level_status, None
         if not status["reported"]:
-            raise self.fail(status["seg"], None, f"the {status['level']} level's TRN has no "
-                            "STC (its status)", status["loop"])
+            raise self.fail(
+                status["seg"],
+                None,
+                f"the {status['level']} level's TRN has no STC (its status)",
+                status["loop"],
+            )
 
     def _seg_TRN(self, seg: Segment) -> None:
         if self.level not in ("21", "19"):
@@ -147,15 +162,20 @@ class _Reader277(HierarchyReader):
             return
         expected = "2" if self.level == "21" else "1"
         if seg.element(1) != expected:
-            raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not {expected} in loop "
-                            f"{self.loop}")
+            raise self.fail(
+                seg, 1, f"TRN01 {seg.element(1)!r} is not {expected} in loop {self.loop}"
+            )
         if self.level_status is not None:
             raise self.fail(seg, None, f"a second TRN in loop {self.loop}")
         if not seg.element(2):
             raise self.fail(seg, 2, "TRN02 (the trace number) is missing")
-        self.level_status = {"level": "receiver" if self.level == "21" else "provider",
-                             "trace": seg.element(2), "seg": seg, "loop": self.loop,
-                             "reported": False}
+        self.level_status = {
+            "level": "receiver" if self.level == "21" else "provider",
+            "trace": seg.element(2),
+            "seg": seg,
+            "loop": self.loop,
+            "reported": False,
+        }
 
     # -- STC
     def _seg_STC(self, seg: Segment) -> None:
@@ -165,8 +185,7 @@ class _Reader277(HierarchyReader):
         target = self.current(seg)
         report = self._stc(seg, amounts=self.line is None)
         if "statuses" in target:
-            target.setdefault("more_reports", []).append(self.model(seg, StatusReport,
-                                                                    report))
+            target.setdefault("more_reports", []).append(self.model(seg, StatusReport, report))
             return
         target["statuses"] = report.pop("codes")
         target.update(report)
@@ -174,11 +193,20 @@ class _Reader277(HierarchyReader):
     def _level_stc(self, seg: Segment, status: _Dict) -> None:
         """A receiver/provider level STC: one :class:`LevelStatus` per segment."""
         report = self._stc(seg, amounts=False)
-        parties = {k: v for k, v in self.parties.items() if k in ("payer", "receiver",
-                                                                   "provider")}
-        self.statuses.append(self.model(seg, LevelStatus, {
-            **parties, "level": status["level"], "trace_number": status["trace"],
-            "statuses": report["codes"], "status_date": report["status_date"]}))
+        parties = {k: v for k, v in self.parties.items() if k in ("payer", "receiver", "provider")}
+        self.statuses.append(
+            self.model(
+                seg,
+                LevelStatus,
+                {
+                    **parties,
+                    "level": status["level"],
+                    "trace_number": status["trace"],
+                    "statuses": report["codes"],
+                    "status_date": report["status_date"],
+                },
+            )
+        )
         status["reported"] = True
 
     def _stc(self, seg: Segment, *, amounts: bool) -> _Dict:
@@ -191,14 +219,30 @@ class _Reader277(HierarchyReader):
                 continue
             sep = seg.delimiters.component
             if len(parts) < 2 or not parts[0] or not parts[1]:
-                raise self.fail(seg, index, f"STC{index:02d} {seg.element(index)!r} is not "
-                                f"category{sep}status[{sep}entity]")
+                raise self.fail(
+                    seg,
+                    index,
+                    f"STC{index:02d} {seg.element(index)!r} is not "
+                    f"category{sep}status[{sep}entity]",
+                )
             if len(parts) > 3 and parts[3]:
-                raise self.fail(seg, index, f"STC{index:02d}-4 {parts[3]!r}: NCPDP reject "
-                                "codes (pharmacy claims) are not read by edigateway")
-            codes.append(self.model(seg, StatusCode, {
-                "category_code": parts[0], "status_code": parts[1],
-                "entity_code": parts[2] if len(parts) > 2 and parts[2] else None}))
+                raise self.fail(
+                    seg,
+                    index,
+                    f"STC{index:02d}-4 {parts[3]!r}: NCPDP reject "
+                    "codes (pharmacy claims) are not read by edigateway",
+                )
+            codes.append(
+                self.model(
+                    seg,
+                    StatusCode,
+                    {
+                        "category_code": parts[0],
+                        "status_code": parts[1],
+                        "entity_code": parts[2] if len(parts) > 2 and parts[2] else None,
+                    },
+                )
+            )
         if not seg.element(2):
             raise self.fail(seg, 2, "STC02 (the status date) is missing")
         report: _Dict = {"codes": codes, "status_date": self.date(seg, 2)}
@@ -207,8 +251,9 @@ class _Reader277(HierarchyReader):
         if not amounts:
             for index in (4, 5, 6, 8, 9):
                 if seg.element(index):
-                    raise self.fail(seg, index, f"STC{index:02d} is not used at this level "
-                                    f"(loop {self.loop})")
+                    raise self.fail(
+                        seg, index, f"STC{index:02d} is not used at this level (loop {self.loop})"
+                    )
             return report
         for key, index in (("total_charge", 4), ("paid_amount", 5)):
             value = self.amount(seg, index)
@@ -223,10 +268,17 @@ class _Reader277(HierarchyReader):
 
     # -- claims
     def _seg_REF(self, seg: Segment) -> None:
-        self.claim_reference(seg, {"1K": "payer_claim_control_number", "BLT": "bill_type",
-                                   "EJ": "patient_control_number",
-                                   "XZ": "prescription_number", "VV": "voucher_id",
-                                   "D9": "clearinghouse_trace_number"})
+        self.claim_reference(
+            seg,
+            {
+                "1K": "payer_claim_control_number",
+                "BLT": "bill_type",
+                "EJ": "patient_control_number",
+                "XZ": "prescription_number",
+                "VV": "voucher_id",
+                "D9": "clearinghouse_trace_number",
+            },
+        )
 
     def service_line(self, seg: Segment, line: _Dict) -> None:
         line["paid_amount"] = self.amount(seg, 3, required=True)
@@ -237,8 +289,9 @@ class _Reader277(HierarchyReader):
     def finish_claim(self, at: Segment, loop: str, claim: _Dict) -> None:
         subscriber = self.parties.get("subscriber") or {}
         parties = {k: v for k, v in self.parties.items() if k != "subscriber"}
-        self.answers.append(self.model(at, ClaimStatusAnswer,
-                                       {**parties, **subscriber, **claim}, loop=loop))
+        self.answers.append(
+            self.model(at, ClaimStatusAnswer, {**parties, **subscriber, **claim}, loop=loop)
+        )
 
 
 # --------------------------------------------------------------------------- writing
@@ -254,8 +307,7 @@ class _SubscriberKey:
 
 
 def _parties(answer: ClaimStatusAnswer) -> tuple[object, ...]:
-    subscriber = _SubscriberKey(answer.subscriber, answer.member_id,
-                                answer.member_id_qualifier)
+    subscriber = _SubscriberKey(answer.subscriber, answer.member_id, answer.member_id_qualifier)
     base = (answer.payer, answer.receiver, answer.provider, subscriber)
     return (*base, answer.patient) if answer.patient is not None else base
 
@@ -280,8 +332,7 @@ class _Writer277(HierarchyWriter[ClaimStatusAnswer]):
     def claim_id(self, item: ClaimStatusAnswer) -> str:
         return _claim_id(item)
 
-    def subscriber(self, out: SegmentWriter, level: Level[ClaimStatusAnswer], parent: str
-                   ) -> None:
+    def subscriber(self, out: SegmentWriter, level: Level[ClaimStatusAnswer], parent: str) -> None:
         subscriber = level.party
         assert isinstance(subscriber, _SubscriberKey)  # noqa: S101 - built by _parties
         subscriber_id = self.level(out, level, parent, "22", "1" if level.children else "0")
@@ -314,20 +365,37 @@ def _code(status: StatusCode) -> list[str]:
     return [status.category_code, status.status_code, status.entity_code or ""]
 
 
-def _write_stc(out: SegmentWriter, codes: list[StatusCode], status_date: date,
-               report: ClaimStatusAnswer | StatusReport | None, free_text: str | None
-               ) -> None:
+def _write_stc(
+    out: SegmentWriter,
+    codes: list[StatusCode],
+    status_date: date,
+    report: ClaimStatusAnswer | StatusReport | None,
+    free_text: str | None,
+) -> None:
     """STC; ``report`` carries the claim-level amounts, dates and check (None on lines,
     where the guide does not use STC04–STC09)."""
     first, *more = codes
     extra = [_code(s) for s in more]
     money: list[str] = ["", "", "", "", "", ""]
     if report is not None:
-        money = [_opt_amount(report.total_charge), _opt_amount(report.paid_amount),
-                 _opt_date(report.adjudication_date), "", _opt_date(report.check_date),
-                 report.check_number or ""]
-    out.segment("STC", _code(first), x12_date(status_date), "", *money,
-                extra[0] if extra else "", extra[1] if len(extra) > 1 else "", free_text)
+        money = [
+            _opt_amount(report.total_charge),
+            _opt_amount(report.paid_amount),
+            _opt_date(report.adjudication_date),
+            "",
+            _opt_date(report.check_date),
+            report.check_number or "",
+        ]
+    out.segment(
+        "STC",
+        _code(first),
+        x12_date(status_date),
+        "",
+        *money,
+        extra[0] if extra else "",
+        extra[1] if len(extra) > 1 else "",
+        free_text,
+    )
 
 
 def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer) -> None:
@@ -336,10 +404,14 @@ def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer) -> None:
     _write_stc(out, answer.statuses, answer.status_date, answer, answer.free_text)
     for report in answer.more_reports:
         _write_stc(out, report.codes, report.status_date, report, report.free_text)
-    for qualifier, value in (("1K", answer.payer_claim_control_number),
-                             ("BLT", answer.bill_type), ("EJ", answer.patient_control_number),
-                             ("XZ", answer.prescription_number), ("VV", answer.voucher_id),
-                             ("D9", answer.clearinghouse_trace_number)):
+    for qualifier, value in (
+        ("1K", answer.payer_claim_control_number),
+        ("BLT", answer.bill_type),
+        ("EJ", answer.patient_control_number),
+        ("XZ", answer.prescription_number),
+        ("VV", answer.voucher_id),
+        ("D9", answer.clearinghouse_trace_number),
+    ):
         if value:
             out.segment("REF", qualifier, value)
     write_dates(out, answer.service_start, answer.service_end)
@@ -351,4 +423,3 @@ def _write_claim(out: SegmentWriter, answer: ClaimStatusAnswer) -> None:
         if line.line_control_number:
             out.segment("REF", "FJ", line.line_control_number)
         write_dates(out, line.service_start, line.service_end)
-

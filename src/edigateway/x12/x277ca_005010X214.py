@@ -63,8 +63,11 @@ if TYPE_CHECKING:
 KEY: Final = "277CA"
 GUIDE: Final = "005010X214"
 _LEVELS: Final = ("20", "21", "19", "PT")
-_AFTER: Final = {"21": frozenset({"20"}), "19": frozenset({"21", "19", "PT"}),
-                 "PT": frozenset({"19", "PT"})}
+_AFTER: Final = {
+    "21": frozenset({"20"}),
+    "19": frozenset({"21", "19", "PT"}),
+    "PT": frozenset({"19", "PT"}),
+}
 """The levels each HL level may follow: a receiver its source, a provider the receiver or
 the previous provider's last patient, a patient its provider or the previous patient."""
 _OUTSIDE: Final = {"BHT": "BHT"}
@@ -159,15 +162,25 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         if self.header is not None:
             raise self.fail(seg, None, "a second BHT in one transaction")
         if seg.element(1) != "0085":
-            raise self.fail(seg, 1, f"BHT01 {seg.element(1)!r} is not 0085 (the 277CA's "
-                            "hierarchy: source, receiver, provider, patient)")
+            raise self.fail(
+                seg,
+                1,
+                f"BHT01 {seg.element(1)!r} is not 0085 (the 277CA's "
+                "hierarchy: source, receiver, provider, patient)",
+            )
         clock = seg.element(5)
         if not (len(clock) in (4, 6, 7, 8) and is_digits(clock)):
             raise self.fail(seg, 5, f"BHT05 {clock!r} is not an HHMM[SS] time")
         day = self.date(seg, 4)
         try:
-            created = datetime(day.year, day.month, day.day, int(clock[:2]),  # noqa: DTZ001
-                               int(clock[2:4]), int(clock[4:6] or 0))
+            created = datetime(  # noqa: DTZ001 - BHT04/05 carry no offset
+                day.year,
+                day.month,
+                day.day,
+                int(clock[:2]),
+                int(clock[2:4]),
+                int(clock[4:6] or 0),
+            )
         except ValueError as exc:
             raise self.fail(seg, 5, f"BHT05 {clock!r} is not a time ({exc})") from exc
         self.header = {"reference": seg.element(3), "created": created}
@@ -175,11 +188,11 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
     def _seg_HL(self, seg: Segment) -> None:
         code = seg.element(3)
         if code not in _LEVELS:
-            raise self.fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19 or PT (the 277CA's "
-                            "levels)")
+            raise self.fail(seg, 3, f"HL03 {code!r} is not 20, 21, 19 or PT (the 277CA's levels)")
         if code in _AFTER and self.level not in _AFTER[code]:
-            raise self.fail(seg, 3, f"HL level {code} cannot follow level "
-                            f"{self.level or 'nothing'}")
+            raise self.fail(
+                seg, 3, f"HL level {code} cannot follow level {self.level or 'nothing'}"
+            )
         self._close_claim(seg)
         if code == "20":
             self._close_source(seg)
@@ -195,8 +208,7 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         who, q = seg.element(1), seg.element(8)
         if self.level == "20":
             if who not in ("PR", "AY"):
-                raise self.fail(seg, 1, f"NM101 {who!r} is not PR (payer) or AY "
-                                "(clearinghouse)")
+                raise self.fail(seg, 1, f"NM101 {who!r} is not PR (payer) or AY (clearinghouse)")
             self.current["source_entity"] = who
             self.current["information_source"] = self._party(seg)
         elif self.level == "21":
@@ -206,23 +218,35 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         elif self.level == "19":
             if who != "85":
                 raise self.fail(seg, 1, f"NM101 {who!r} is not 85 (the billing provider)")
-            self.provider = {"billing_provider_name": seg.element(3),
-                             "billing_provider_first_name": seg.element(4) or None,
-                             "billing_provider_id_qualifier": q,
-                             "billing_provider_id": seg.element(9)}
+            self.provider = {
+                "billing_provider_name": seg.element(3),
+                "billing_provider_first_name": seg.element(4) or None,
+                "billing_provider_id_qualifier": q,
+                "billing_provider_id": seg.element(9),
+            }
         elif self.level == "PT":
             if who != "QC":
                 raise self.fail(seg, 1, f"NM101 {who!r} is not QC (the patient)")
-            self.patient = {"patient_last_name": seg.element(3),
-                            "patient_first_name": seg.element(4) or None,
-                            "patient_middle_name": seg.element(5) or None,
-                            "patient_id_qualifier": q, "patient_id": seg.element(9)}
+            self.patient = {
+                "patient_last_name": seg.element(3),
+                "patient_first_name": seg.element(4) or None,
+                "patient_middle_name": seg.element(5) or None,
+                "patient_id_qualifier": q,
+                "patient_id": seg.element(9),
+            }
 
     def _party(self, seg: Segment) -> AckParty:
-        return self.model(seg, AckParty, {
-            "name": seg.element(3), "first_name": seg.element(4) or None,
-            "entity_type": seg.element(2), "id_qualifier": seg.element(8),
-            "identifier": seg.element(9)})
+        return self.model(
+            seg,
+            AckParty,
+            {
+                "name": seg.element(3),
+                "first_name": seg.element(4) or None,
+                "entity_type": seg.element(2),
+                "id_qualifier": seg.element(8),
+                "identifier": seg.element(9),
+            },
+        )
 
     def _seg_TRN(self, seg: Segment) -> None:
         assert self.current is not None  # noqa: S101 - check() made sure
@@ -235,10 +259,20 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         elif self.level == "PT":
             self._close_claim(seg)
             if seg.element(1) != "2":
-                raise self.fail(seg, 1, f"TRN01 {seg.element(1)!r} is not 2 (referenced "
-                                "transaction trace: the claim we sent)")
-            self.claim = {"patient_control_number": seg.element(2), "lines": [],
-                          "more_reports": [], "_seg": seg, **self.provider, **self.patient}
+                raise self.fail(
+                    seg,
+                    1,
+                    f"TRN01 {seg.element(1)!r} is not 2 (referenced "
+                    "transaction trace: the claim we sent)",
+                )
+            self.claim = {
+                "patient_control_number": seg.element(2),
+                "lines": [],
+                "more_reports": [],
+                "_seg": seg,
+                **self.provider,
+                **self.patient,
+            }
         # the provider's trace (2200C) is a summary of the claims below: not kept
 
     def _status(self, seg: Segment) -> _Dict:
@@ -252,17 +286,33 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
                 continue
             if len(parts) < 2 or not parts[0] or not parts[1]:
                 sep = seg.delimiters.component
-                raise self.fail(seg, index, f"STC{index:02d} {seg.element(index)!r} is not "
-                                f"category{sep}status[{sep}entity]")
-            codes.append(self.model(seg, StatusCode, {
-                "category_code": parts[0], "status_code": parts[1],
-                "entity_code": parts[2] if len(parts) > 2 and parts[2] else None}))
+                raise self.fail(
+                    seg,
+                    index,
+                    f"STC{index:02d} {seg.element(index)!r} is not "
+                    f"category{sep}status[{sep}entity]",
+                )
+            codes.append(
+                self.model(
+                    seg,
+                    StatusCode,
+                    {
+                        "category_code": parts[0],
+                        "status_code": parts[1],
+                        "entity_code": parts[2] if len(parts) > 2 and parts[2] else None,
+                    },
+                )
+            )
         action = seg.element(3)
         if action not in ("", "WQ", "U"):
             raise self.fail(seg, 3, f"STC03 {action!r} is not WQ (accept) or U (reject)")
-        return {"codes": codes, "status_date": self.date(seg, 2) if seg.element(2) else None,
-                "action_code": action or None, "amount": self.amount(seg, 4),
-                "free_text": seg.element(12) or None}
+        return {
+            "codes": codes,
+            "status_date": self.date(seg, 2) if seg.element(2) else None,
+            "action_code": action or None,
+            "amount": self.amount(seg, 4),
+            "free_text": seg.element(12) or None,
+        }
 
     def _seg_STC(self, seg: Segment) -> None:
         assert self.current is not None  # noqa: S101 - check() made sure
@@ -273,14 +323,17 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
                 target["more_reports"].append(self.model(seg, StatusReport, values))
                 return
             first, *more = values.pop("codes")
-            target.update(category_code=first.category_code, status_code=first.status_code,
-                          entity_code=first.entity_code, additional_statuses=more,
-                          **values)
+            target.update(
+                category_code=first.category_code,
+                status_code=first.status_code,
+                entity_code=first.entity_code,
+                additional_statuses=more,
+                **values,
+            )
         elif self.level == "21":
             self.current["receiver_reports"].append(self.model(seg, StatusReport, values))
         elif self.level != "19":
-            raise self.fail(seg, None, "STC outside the receiver, provider, claim or line "
-                            "levels")
+            raise self.fail(seg, None, "STC outside the receiver, provider, claim or line levels")
 
     def _seg_SVC(self, seg: Segment) -> None:
         if self.claim is None:
@@ -289,22 +342,29 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         procedure = seg.components(1)
         if len(procedure) < 2 or not procedure[1]:
             sep = seg.delimiters.component
-            raise self.fail(seg, 1, f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
-                            f"(e.g. AD{sep}D1110)")
+            raise self.fail(
+                seg,
+                1,
+                f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure (e.g. AD{sep}D1110)",
+            )
         charge = self.amount(seg, 2)
         if charge is None:
             raise self.fail(seg, 2, "SVC02 (line charge) is missing")
-        self.line = {"procedure_qualifier": procedure[0], "procedure_code": procedure[1],
-                     "modifiers": [m for m in procedure[2:6] if m], "charge": charge,
-                     "units": self.number(seg, 7, what="a whole number of units"),
-                     "more_reports": [], "_seg": seg}
+        self.line = {
+            "procedure_qualifier": procedure[0],
+            "procedure_code": procedure[1],
+            "modifiers": [m for m in procedure[2:6] if m],
+            "charge": charge,
+            "units": self.number(seg, 7, what="a whole number of units"),
+            "more_reports": [],
+            "_seg": seg,
+        }
 
     def _seg_DTP(self, seg: Segment) -> None:
         assert self.current is not None  # noqa: S101 - check() made sure
         q, form, value = seg.element(1), seg.element(2), seg.element(3)
         if self.level == "20" and q in ("050", "009"):
-            self.current["received_date" if q == "050" else "processed_date"] = \
-                self.date(seg, 3)
+            self.current["received_date" if q == "050" else "processed_date"] = self.date(seg, 3)
             return
         target = self.line if self.line is not None else self.claim
         if q != "472" or target is None:
@@ -325,15 +385,18 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
                 self.line["line_control_number"] = seg.element(2)
             return  # pharmacy prescription numbers (XZ) do not occur on dental claims
         if self.claim is not None:
-            key = {"1K": "payer_claim_control_number", "D9": "clearinghouse_trace_number",
-                   "BLT": "bill_type"}.get(q)
+            key = {
+                "1K": "payer_claim_control_number",
+                "D9": "clearinghouse_trace_number",
+                "BLT": "bill_type",
+            }.get(q)
             if key is None:
-                raise self.fail(seg, 1, f"REF*{q} is not a claim reference of the 277CA "
-                                "(1K, D9, BLT)")
+                raise self.fail(
+                    seg, 1, f"REF*{q} is not a claim reference of the 277CA (1K, D9, BLT)"
+                )
             self.claim[key] = seg.element(2)
         elif self.level != "19":
-            raise self.fail(seg, None, f"REF outside a provider, claim or line (loop "
-                            f"{self.loop})")
+            raise self.fail(seg, None, f"REF outside a provider, claim or line (loop {self.loop})")
 
     def _seg_QTY(self, seg: Segment) -> None:
         self._total(seg)
@@ -346,9 +409,12 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         if self.level == "19":
             return  # provider-level totals: sums of the claims below
         q = seg.element(1)
-        key = {("QTY", "90"): "accepted_count", ("QTY", "AA"): "rejected_count",
-               ("AMT", "YU"): "accepted_amount", ("AMT", "YY"): "rejected_amount"}.get(
-                   (seg.id, q))
+        key = {
+            ("QTY", "90"): "accepted_count",
+            ("QTY", "AA"): "rejected_count",
+            ("AMT", "YU"): "accepted_amount",
+            ("AMT", "YY"): "rejected_amount",
+        }.get((seg.id, q))
         if self.level != "21" or key is None:
             raise self.fail(seg, 1, f"{seg.id}*{q} is not expected in loop {self.loop}")
         if seg.id == "QTY":
@@ -372,8 +438,9 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
         claim, self.claim = self.claim, None
         at = claim.pop("_seg")
         if "category_code" not in claim:
-            raise self.fail(at, None, f"claim {claim['patient_control_number']!r} has no "
-                            "STC (its status)")
+            raise self.fail(
+                at, None, f"claim {claim['patient_control_number']!r} has no STC (its status)"
+            )
         if not self.streaming:
             self.current["claims"].append(self.model(at, ClaimAck, claim))
             return
@@ -392,11 +459,16 @@ class _Reader(SegmentReader[ClaimAckFile | ClaimAck]):
 
     def _file(self, seg: Segment, current: _Dict) -> ClaimAckFile:
         """The batch read so far (its claims, or none when they are handed on one by one)."""
-        for key, what in (("information_source", "NM1*PR"), ("source_trace", "TRN*1"),
-                          ("receiver", "NM1*41"), ("receiver_trace", "TRN*2")):
+        for key, what in (
+            ("information_source", "NM1*PR"),
+            ("source_trace", "TRN*1"),
+            ("receiver", "NM1*41"),
+            ("receiver_trace", "TRN*2"),
+        ):
             if key not in current:
-                raise self.fail(seg, None, f"the 277CA has no {what} for its information "
-                                "source or receiver")
+                raise self.fail(
+                    seg, None, f"the 277CA has no {what} for its information source or receiver"
+                )
         return self.model(seg, ClaimAckFile, current)
 
 
@@ -420,18 +492,37 @@ def _code(status: StatusCode) -> list[str]:
     return [status.category_code, status.status_code, status.entity_code or ""]
 
 
-def _write_stc(out: SegmentWriter, codes: list[StatusCode], status_date: date | None,
-               action: str | None, amount: Decimal | None, free_text: str | None) -> None:
+def _write_stc(
+    out: SegmentWriter,
+    codes: list[StatusCode],
+    status_date: date | None,
+    action: str | None,
+    amount: Decimal | None,
+    free_text: str | None,
+) -> None:
     first, *more = codes
     extra = [_code(s) for s in more]
-    out.segment("STC", _code(first), _opt_date(status_date), action, _opt_amount(amount),
-                "", "", "", "", "", extra[0] if extra else "",
-                extra[1] if len(extra) > 1 else "", free_text)
+    out.segment(
+        "STC",
+        _code(first),
+        _opt_date(status_date),
+        action,
+        _opt_amount(amount),
+        "",
+        "",
+        "",
+        "",
+        "",
+        extra[0] if extra else "",
+        extra[1] if len(extra) > 1 else "",
+        free_text,
+    )
 
 
 def _write_report(out: SegmentWriter, report: StatusReport) -> None:
-    _write_stc(out, report.codes, report.status_date, report.action_code, report.amount,
-               report.free_text)
+    _write_stc(
+        out, report.codes, report.status_date, report.action_code, report.amount, report.free_text
+    )
 
 
 def _write_dates(out: SegmentWriter, start: date | None, end: date | None) -> None:
@@ -445,12 +536,29 @@ def _write_dates(out: SegmentWriter, start: date | None, end: date | None) -> No
 
 def _write_file(out: SegmentWriter, _control: str, f: ClaimAckFile) -> None:
     created = f.created
-    out.segment("BHT", "0085", "08", f.reference, x12_date(created.date()),
-                created.strftime("%H%M%S" if created.second else "%H%M"), "TH")
+    out.segment(
+        "BHT",
+        "0085",
+        "08",
+        f.reference,
+        x12_date(created.date()),
+        created.strftime("%H%M%S" if created.second else "%H%M"),
+        "TH",
+    )
     out.segment("HL", "1", "", "20", "1")
     source = f.information_source
-    out.segment("NM1", f.source_entity, source.entity_type, source.name, source.first_name,
-                "", "", "", source.id_qualifier, source.identifier)
+    out.segment(
+        "NM1",
+        f.source_entity,
+        source.entity_type,
+        source.name,
+        source.first_name,
+        "",
+        "",
+        "",
+        source.id_qualifier,
+        source.identifier,
+    )
     out.segment("TRN", "1", f.source_trace)
     if f.received_date:
         out.segment("DTP", "050", "D8", x12_date(f.received_date))
@@ -458,8 +566,18 @@ def _write_file(out: SegmentWriter, _control: str, f: ClaimAckFile) -> None:
         out.segment("DTP", "009", "D8", x12_date(f.processed_date))
     out.segment("HL", "2", "1", "21", "1" if f.claims else "0")
     receiver = f.receiver
-    out.segment("NM1", "41", receiver.entity_type, receiver.name, receiver.first_name, "", "",
-                "", receiver.id_qualifier, receiver.identifier)
+    out.segment(
+        "NM1",
+        "41",
+        receiver.entity_type,
+        receiver.name,
+        receiver.first_name,
+        "",
+        "",
+        "",
+        receiver.id_qualifier,
+        receiver.identifier,
+    )
     out.segment("TRN", "2", f.receiver_trace)
     for report in f.receiver_reports:
         _write_report(out, report)
@@ -489,25 +607,38 @@ def _write_file(out: SegmentWriter, _control: str, f: ClaimAckFile) -> None:
 
 
 def _provider(claim: ClaimAck) -> tuple[str, str | None, str, str]:
-    return (claim.billing_provider_name, claim.billing_provider_first_name,
-            claim.billing_provider_id_qualifier, claim.billing_provider_id)
+    return (
+        claim.billing_provider_name,
+        claim.billing_provider_first_name,
+        claim.billing_provider_id_qualifier,
+        claim.billing_provider_id,
+    )
 
 
-def _write_provider(out: SegmentWriter, f: ClaimAckFile, claims: list[ClaimAck],
-                    hl: int) -> None:
+def _write_provider(out: SegmentWriter, f: ClaimAckFile, claims: list[ClaimAck], hl: int) -> None:
     """2000C/2100C/2200C for consecutive claims of one billing provider; the provider-level
     status and totals are computed from those claims (the guide requires the STC)."""
     first = claims[0]
     out.segment("HL", str(hl), "2", "19", "1")
-    out.segment("NM1", "85", "1" if first.billing_provider_first_name else "2",
-                first.billing_provider_name, first.billing_provider_first_name, "", "", "",
-                first.billing_provider_id_qualifier, first.billing_provider_id)
+    out.segment(
+        "NM1",
+        "85",
+        "1" if first.billing_provider_first_name else "2",
+        first.billing_provider_name,
+        first.billing_provider_first_name,
+        "",
+        "",
+        "",
+        first.billing_provider_id_qualifier,
+        first.billing_provider_id,
+    )
     out.segment("TRN", "1", "0")
     accepted = [c for c in claims if c.status != "rejected"]
     rejected = [c for c in claims if c.status == "rejected"]
     total = sum((c.amount for c in claims if c.amount is not None), Decimal("0.00"))
-    out.segment("STC", ["A1", "19", f.source_entity], "", "WQ" if accepted else "U",
-                x12_amount(total))
+    out.segment(
+        "STC", ["A1", "19", f.source_entity], "", "WQ" if accepted else "U", x12_amount(total)
+    )
     for qualifier, group in (("QA", accepted), ("QC", rejected)):
         if group:
             out.segment("QTY", qualifier, str(len(group)))
@@ -518,27 +649,68 @@ def _write_provider(out: SegmentWriter, f: ClaimAckFile, claims: list[ClaimAck],
 
 
 def _write_claim(out: SegmentWriter, c: ClaimAck) -> None:
-    out.segment("NM1", "QC", "1", c.patient_last_name, c.patient_first_name,
-                c.patient_middle_name, "", "", c.patient_id_qualifier, c.patient_id)
+    out.segment(
+        "NM1",
+        "QC",
+        "1",
+        c.patient_last_name,
+        c.patient_first_name,
+        c.patient_middle_name,
+        "",
+        "",
+        c.patient_id_qualifier,
+        c.patient_id,
+    )
     out.segment("TRN", "2", c.patient_control_number)
-    _write_stc(out, [StatusCode(category_code=c.category_code, status_code=c.status_code,
-                                entity_code=c.entity_code), *c.additional_statuses],
-               c.status_date, c.action_code, c.amount, c.free_text)
+    _write_stc(
+        out,
+        [
+            StatusCode(
+                category_code=c.category_code, status_code=c.status_code, entity_code=c.entity_code
+            ),
+            *c.additional_statuses,
+        ],
+        c.status_date,
+        c.action_code,
+        c.amount,
+        c.free_text,
+    )
     for report in c.more_reports:
         _write_report(out, report)
-    for qualifier, value in (("1K", c.payer_claim_control_number),
-                             ("D9", c.clearinghouse_trace_number), ("BLT", c.bill_type)):
+    for qualifier, value in (
+        ("1K", c.payer_claim_control_number),
+        ("D9", c.clearinghouse_trace_number),
+        ("BLT", c.bill_type),
+    ):
         if value:
             out.segment("REF", qualifier, value)
     _write_dates(out, c.service_start, c.service_end)
     for line in c.lines:
-        out.segment("SVC", [line.procedure_qualifier, line.procedure_code, *line.modifiers],
-                    x12_amount(line.charge), "", "", "", "",
-                    str(line.units) if line.units is not None else "")
-        _write_stc(out, [StatusCode(category_code=line.category_code,
-                                    status_code=line.status_code,
-                                    entity_code=line.entity_code), *line.additional_statuses],
-                   line.status_date, line.action_code, line.amount, line.free_text)
+        out.segment(
+            "SVC",
+            [line.procedure_qualifier, line.procedure_code, *line.modifiers],
+            x12_amount(line.charge),
+            "",
+            "",
+            "",
+            "",
+            str(line.units) if line.units is not None else "",
+        )
+        _write_stc(
+            out,
+            [
+                StatusCode(
+                    category_code=line.category_code,
+                    status_code=line.status_code,
+                    entity_code=line.entity_code,
+                ),
+                *line.additional_statuses,
+            ],
+            line.status_date,
+            line.action_code,
+            line.amount,
+            line.free_text,
+        )
         for report in line.more_reports:
             _write_report(out, report)
         if line.line_control_number:

@@ -134,27 +134,52 @@ def read_835(source: Source, *, name: str | None = None) -> Parsed835:
         elif isinstance(event, ClaimPayment):
             claims.append(event)
         elif current is not None:
-            remittances.append(current.model_copy(update={
-                "claims": claims, "provider_adjustments": event.provider_adjustments}))
+            remittances.append(
+                current.model_copy(
+                    update={"claims": claims, "provider_adjustments": event.provider_adjustments}
+                )
+            )
             current = None
     return Parsed835(interchanges, remittances, reader.skipped)
 
 
 _Dict = dict[str, Any]
 
-_CLAIM_ELEMENTS: Final = {"patient_control_number": 1, "status": 2, "charge": 3, "paid": 4,
-                          "patient_responsibility": 5, "filing_indicator": 6,
-                          "payer_claim_control_number": 7, "frequency": 9}
+_CLAIM_ELEMENTS: Final = {
+    "patient_control_number": 1,
+    "status": 2,
+    "charge": 3,
+    "paid": 4,
+    "patient_responsibility": 5,
+    "filing_indicator": 6,
+    "payer_claim_control_number": 7,
+    "frequency": 9,
+}
 """ClaimPayment fields read from the CLP itself → their element (CLP01 …)."""
-_SERVICE_ELEMENTS: Final = {"procedure_qualifier": 1, "procedure_code": 1, "modifiers": 1,
-                            "charge": 2, "paid": 3, "units_paid": 5,
-                            "submitted_procedure_code": 6}
+_SERVICE_ELEMENTS: Final = {
+    "procedure_qualifier": 1,
+    "procedure_code": 1,
+    "modifiers": 1,
+    "charge": 2,
+    "paid": 3,
+    "units_paid": 5,
+    "submitted_procedure_code": 6,
+}
 """ServicePayment fields read from the SVC itself → their element (SVC01 …)."""
 _REMITTANCE_ELEMENTS: Final = {
-    "handling_code": ("BPR", 1), "payment_amount": ("BPR", 2), "credit_debit": ("BPR", 3),
-    "payment_method": ("BPR", 4), "payment_format": ("BPR", 5), "payer_bank_id": ("BPR", 7),
-    "payer_account": ("BPR", 9), "payee_bank_id": ("BPR", 13), "payee_account": ("BPR", 15),
-    "payment_date": ("BPR", 16), "trace_number": ("TRN", 2), "payer_trace_id": ("TRN", 3)}
+    "handling_code": ("BPR", 1),
+    "payment_amount": ("BPR", 2),
+    "credit_debit": ("BPR", 3),
+    "payment_method": ("BPR", 4),
+    "payment_format": ("BPR", 5),
+    "payer_bank_id": ("BPR", 7),
+    "payer_account": ("BPR", 9),
+    "payee_bank_id": ("BPR", 13),
+    "payee_account": ("BPR", 15),
+    "payment_date": ("BPR", 16),
+    "trace_number": ("TRN", 2),
+    "payer_trace_id": ("TRN", 3),
+}
 """Remittance fields → the header segment and element they come from."""
 _HEADER_SUMMARIES: Final = frozenset({"CUR", "RDM", "TS3", "TS2"})
 """Header segments read past without a word (currency, remittance delivery, provider
@@ -190,16 +215,26 @@ class _Reader(SegmentReader[Event]):
     def envelope_segment(self, kind: str, seg: Segment) -> None:
         if kind == "ISA":
             self.interchange = Interchange(
-                control_number=seg.element(13), sender_qualifier=seg.element(5),
-                sender_id=seg.element(6).strip(), receiver_qualifier=seg.element(7),
-                receiver_id=seg.element(8).strip(), usage_indicator=seg.element(15))
+                control_number=seg.element(13),
+                sender_qualifier=seg.element(5),
+                sender_id=seg.element(6).strip(),
+                receiver_qualifier=seg.element(7),
+                receiver_id=seg.element(8).strip(),
+                usage_indicator=seg.element(15),
+            )
         elif kind == "GS" and self.interchange is not None:
             base = self.interchange
             self.interchange = Interchange(
-                base.control_number, base.sender_qualifier, base.sender_id,
-                base.receiver_qualifier, base.receiver_id, base.usage_indicator,
-                group_control_number=seg.element(6), gs_sender_code=seg.element(2),
-                gs_receiver_code=seg.element(3))
+                base.control_number,
+                base.sender_qualifier,
+                base.sender_id,
+                base.receiver_qualifier,
+                base.receiver_id,
+                base.usage_indicator,
+                group_control_number=seg.element(6),
+                gs_sender_code=seg.element(2),
+                gs_receiver_code=seg.element(3),
+            )
         elif kind == "ST":
             self.header = {"transaction_control_number": seg.element(2)}
             self.header_segments = {}
@@ -230,13 +265,18 @@ class _Reader(SegmentReader[Event]):
             return
         self.header_segments["BPR"] = (seg, self.loop)
         h = self.header
-        h.update(handling_code=seg.element(1), payment_amount=self.money(seg, 2),
-                 source_position=seg.position,
-                 credit_debit=seg.element(3) or "C", payment_method=seg.element(4),
-                 payment_format=seg.element(5) or None,
-                 payer_bank_id=seg.element(7) or None, payer_account=seg.element(9) or None,
-                 payee_bank_id=seg.element(13) or None,
-                 payee_account=seg.element(15) or None)
+        h.update(
+            handling_code=seg.element(1),
+            payment_amount=self.money(seg, 2),
+            source_position=seg.position,
+            credit_debit=seg.element(3) or "C",
+            payment_method=seg.element(4),
+            payment_format=seg.element(5) or None,
+            payer_bank_id=seg.element(7) or None,
+            payer_account=seg.element(9) or None,
+            payee_bank_id=seg.element(13) or None,
+            payee_account=seg.element(15) or None,
+        )
         if seg.element(16):
             h["payment_date"] = self.date(seg, 16)
         if h["credit_debit"] not in ("C", "D"):
@@ -246,8 +286,7 @@ class _Reader(SegmentReader[Event]):
         if self._in_claim(seg):
             return
         self.header_segments["TRN"] = (seg, self.loop)
-        self.header.update(trace_number=seg.element(2),
-                           payer_trace_id=seg.element(3) or None)
+        self.header.update(trace_number=seg.element(2), payer_trace_id=seg.element(3) or None)
 
     def _seg_N1(self, seg: Segment) -> None:
         q = seg.element(1)
@@ -256,8 +295,11 @@ class _Reader(SegmentReader[Event]):
         if q not in ("PR", "PE"):
             self.skip(seg)
             return
-        self.party = {"name": seg.element(2), "identifier_qualifier": seg.element(3) or None,
-                      "identifier": seg.element(4) or None}
+        self.party = {
+            "name": seg.element(2),
+            "identifier_qualifier": seg.element(3) or None,
+            "identifier": seg.element(4) or None,
+        }
         self.header["payer" if q == "PR" else "payee"] = self.party
         if q == "PR" and seg.element(4):
             self.header.setdefault("payer_id", seg.element(4))
@@ -277,17 +319,25 @@ class _Reader(SegmentReader[Event]):
             self.skip(seg)
             return
         self.party.setdefault("address", {"line1": ""}).update(
-            city=seg.element(1), state=seg.element(2) or None,
-            postal_code=seg.element(3) or None, country=seg.element(4) or None)
+            city=seg.element(1),
+            state=seg.element(2) or None,
+            postal_code=seg.element(3) or None,
+            country=seg.element(4) or None,
+        )
 
     def _seg_PER(self, seg: Segment) -> None:
         if self.service is not None:
             self.skip(seg)
-        elif (self.claim is None and seg.element(1) == "BL" and self.loop == "1000A"
-              and self.party is not None):
+        elif (
+            self.claim is None
+            and seg.element(1) == "BL"
+            and self.loop == "1000A"
+            and self.party is not None
+        ):
             self.party["contact_name"] = seg.element(2) or None
             self.party["contact_phone"] = next(
-                (seg.element(i + 1) for i in (3, 5, 7) if seg.element(i) == "TE"), None)
+                (seg.element(i + 1) for i in (3, 5, 7) if seg.element(i) == "TE"), None
+            )
 
     def _seg_REF(self, seg: Segment) -> None:
         q = seg.element(1)
@@ -318,18 +368,35 @@ class _Reader(SegmentReader[Event]):
         self.header_done = True
         seg = self.envelope.st
         assert seg is not None  # noqa: S101 - only called inside ST…SE
-        for key, what in (("payment_amount", "BPR"), ("trace_number", "TRN"),
-                          ("payer", "N1*PR"), ("payee", "N1*PE")):
+        for key, what in (
+            ("payment_amount", "BPR"),
+            ("trace_number", "TRN"),
+            ("payer", "N1*PR"),
+            ("payee", "N1*PE"),
+        ):
             if key not in self.header:
-                raise self.fail(seg, None, f"the 835 has no {what} segment before its "
-                                "first claim; it cannot be posted")
+                raise self.fail(
+                    seg,
+                    None,
+                    f"the 835 has no {what} segment before its first claim; it cannot be posted",
+                )
         assert self.interchange is not None  # noqa: S101 - ST checked GS and ISA
-        elements = {field: (*self.header_segments[sid], index)
-                    for field, (sid, index) in _REMITTANCE_ELEMENTS.items()
-                    if sid in self.header_segments}
-        self.emit(RemittanceStart(self.interchange, self.model(
-            seg, Remittance, self.header,
-            elements={k: (at, index, loop) for k, (at, loop, index) in elements.items()})))
+        elements = {
+            field: (*self.header_segments[sid], index)
+            for field, (sid, index) in _REMITTANCE_ELEMENTS.items()
+            if sid in self.header_segments
+        }
+        self.emit(
+            RemittanceStart(
+                self.interchange,
+                self.model(
+                    seg,
+                    Remittance,
+                    self.header,
+                    elements={k: (at, index, loop) for k, (at, loop, index) in elements.items()},
+                ),
+            )
+        )
 
     # -- table 2: LX, claims (2100) and service lines (2110)
     def _seg_LX(self, seg: Segment) -> None:
@@ -340,13 +407,19 @@ class _Reader(SegmentReader[Event]):
         self._close_claim()
         self._start()
         self.claim = {
-            "patient_control_number": seg.element(1), "status": seg.element(2),
-            "charge": self.money(seg, 3), "paid": self.money(seg, 4),
+            "patient_control_number": seg.element(1),
+            "status": seg.element(2),
+            "charge": self.money(seg, 3),
+            "paid": self.money(seg, 4),
             "patient_responsibility": self.amount(seg, 5),
             "filing_indicator": seg.element(6) or None,
             "payer_claim_control_number": seg.element(7) or None,
-            "frequency": seg.element(9) or None, "adjustments": [], "remark_codes": [],
-            "services": [], "source_position": seg.position, "_at": (seg, self.loop),
+            "frequency": seg.element(9) or None,
+            "adjustments": [],
+            "remark_codes": [],
+            "services": [],
+            "source_position": seg.position,
+            "_at": (seg, self.loop),
         }
         if not seg.element(1):
             raise self.fail(seg, 1, "CLP01 (patient control number) is empty")
@@ -355,8 +428,9 @@ class _Reader(SegmentReader[Event]):
     def _close_service(self) -> None:
         if self.service is not None and self.claim is not None:
             seg, loop = self.service.pop("_at")
-            self.claim["services"].append(self.model(
-                seg, ServicePayment, self.service, elements=_SERVICE_ELEMENTS, loop=loop))
+            self.claim["services"].append(
+                self.model(seg, ServicePayment, self.service, elements=_SERVICE_ELEMENTS, loop=loop)
+            )
         self.service = None
 
     def _close_claim(self) -> None:
@@ -374,17 +448,25 @@ class _Reader(SegmentReader[Event]):
         procedure = seg.components(1)
         if len(procedure) < 2 or not procedure[1]:
             sep = seg.delimiters.component
-            raise self.fail(seg, 1, f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
-                            f"(e.g. AD{sep}D1110); the ISA declares {sep!r} as the component "
-                            "separator")
+            raise self.fail(
+                seg,
+                1,
+                f"SVC01 {seg.element(1)!r} is not qualifier{sep}procedure "
+                f"(e.g. AD{sep}D1110); the ISA declares {sep!r} as the component "
+                "separator",
+            )
         submitted = seg.components(6)
         self.service = {
-            "procedure_qualifier": procedure[0], "procedure_code": procedure[1],
+            "procedure_qualifier": procedure[0],
+            "procedure_code": procedure[1],
             "modifiers": [m for m in procedure[2:6] if m],
-            "charge": self.money(seg, 2), "paid": self.money(seg, 3),
+            "charge": self.money(seg, 2),
+            "paid": self.money(seg, 3),
             "units_paid": self.quantity(seg, 5),
             "submitted_procedure_code": submitted[1] if len(submitted) > 1 else None,
-            "adjustments": [], "remark_codes": [], "source_position": seg.position,
+            "adjustments": [],
+            "remark_codes": [],
+            "source_position": seg.position,
             "_at": (seg, self.loop),
         }
 
@@ -406,9 +488,15 @@ class _Reader(SegmentReader[Event]):
             if len(reason) > 5:
                 raise self.fail(seg, reason_at, f"{reason!r} is not a reason code")
             # checked above, so built without re-validation (a 20,000-claim file has 140k)
-            target["adjustments"].append(Adjustment.model_construct(
-                group=group, reason=reason, amount=self.money(seg, reason_at + 1),
-                quantity=self.quantity(seg, reason_at + 2), source_position=seg.position))
+            target["adjustments"].append(
+                Adjustment.model_construct(
+                    group=group,
+                    reason=reason,
+                    amount=self.money(seg, reason_at + 1),
+                    quantity=self.quantity(seg, reason_at + 2),
+                    source_position=seg.position,
+                )
+            )
 
     def _seg_AMT(self, seg: Segment) -> None:
         q = seg.element(1)
@@ -433,15 +521,19 @@ class _Reader(SegmentReader[Event]):
         if claim is None or self.service is not None:
             self.skip(seg)
         elif q == "QC":
-            claim.update(patient_last_name=seg.element(3) or None,
-                         patient_first_name=seg.element(4) or None,
-                         member_id=seg.element(9) or None)
+            claim.update(
+                patient_last_name=seg.element(3) or None,
+                patient_first_name=seg.element(4) or None,
+                member_id=seg.element(9) or None,
+            )
         elif q == "IL":
             claim["member_id"] = seg.element(9) or claim.get("member_id")
         elif q == "74":
-            claim.update(corrected_last_name=seg.element(3) or None,
-                         corrected_first_name=seg.element(4) or None,
-                         corrected_member_id=seg.element(9) or None)
+            claim.update(
+                corrected_last_name=seg.element(3) or None,
+                corrected_first_name=seg.element(4) or None,
+                corrected_member_id=seg.element(9) or None,
+            )
         elif q == "82" and seg.element(8) == "XX":
             claim["rendering_npi"] = seg.element(9)
 
@@ -456,7 +548,8 @@ class _Reader(SegmentReader[Event]):
             self.skip(seg)
         else:
             self.claim["remark_codes"].extend(
-                c for i in (5, 20, 21, 22, 23) if (c := seg.element(i)))
+                c for i in (5, 20, 21, 22, 23) if (c := seg.element(i))
+            )
 
     def _seg_QTY(self, seg: Segment) -> None:
         if self.claim is None:
@@ -472,12 +565,27 @@ class _Reader(SegmentReader[Event]):
             reason = seg.components(at)
             if not reason:
                 continue
-            self.plbs.append(self.model(seg, ProviderAdjustment, {
-                "provider_id": provider, "fiscal_period_end": fiscal, "reason": reason[0],
-                "reference": reason[1] if len(reason) > 1 and reason[1] else None,
-                "amount": self.money(seg, at + 1), "source_position": seg.position},
-                elements={"provider_id": 1, "fiscal_period_end": 2, "reason": at,
-                          "reference": at, "amount": at + 1}))
+            self.plbs.append(
+                self.model(
+                    seg,
+                    ProviderAdjustment,
+                    {
+                        "provider_id": provider,
+                        "fiscal_period_end": fiscal,
+                        "reason": reason[0],
+                        "reference": reason[1] if len(reason) > 1 and reason[1] else None,
+                        "amount": self.money(seg, at + 1),
+                        "source_position": seg.position,
+                    },
+                    elements={
+                        "provider_id": 1,
+                        "fiscal_period_end": 2,
+                        "reason": at,
+                        "reference": at,
+                        "amount": at + 1,
+                    },
+                )
+            )
 
 
 # --------------------------------------------------------------------------- writing
@@ -498,11 +606,25 @@ def _opt_date(value: date | None) -> str:
 
 def _write_remittance(out: SegmentWriter, _control: str, r: Remittance) -> None:
     bank = bool(r.payer_bank_id or r.payee_bank_id)
-    out.segment("BPR", r.handling_code, x12_amount(r.payment_amount), r.credit_debit,
-                r.payment_method, r.payment_format, "01" if bank else "", r.payer_bank_id,
-                "DA" if r.payer_account else "", r.payer_account, "", "",
-                "01" if bank else "", r.payee_bank_id, "DA" if r.payee_account else "",
-                r.payee_account, _opt_date(r.payment_date))
+    out.segment(
+        "BPR",
+        r.handling_code,
+        x12_amount(r.payment_amount),
+        r.credit_debit,
+        r.payment_method,
+        r.payment_format,
+        "01" if bank else "",
+        r.payer_bank_id,
+        "DA" if r.payer_account else "",
+        r.payer_account,
+        "",
+        "",
+        "01" if bank else "",
+        r.payee_bank_id,
+        "DA" if r.payee_account else "",
+        r.payee_account,
+        _opt_date(r.payment_date),
+    )
     out.segment("TRN", "1", r.trace_number, r.payer_trace_id)
     if r.production_date:
         out.segment("DTM", "405", x12_date(r.production_date))
@@ -519,8 +641,13 @@ def _write_remittance(out: SegmentWriter, _control: str, r: Remittance) -> None:
     for claim in r.claims:
         _write_claim(out, claim)
     for plb in r.provider_adjustments:
-        out.segment("PLB", plb.provider_id, _opt_date(plb.fiscal_period_end),
-                    [plb.reason, plb.reference or ""], x12_amount(plb.amount))
+        out.segment(
+            "PLB",
+            plb.provider_id,
+            _opt_date(plb.fiscal_period_end),
+            [plb.reason, plb.reference or ""],
+            x12_amount(plb.amount),
+        )
 
 
 def _party(out: SegmentWriter, code: str, party: Party) -> None:
@@ -538,30 +665,65 @@ def _write_cas(out: SegmentWriter, adjustments: list[Adjustment]) -> None:
     for group, items in by_group.items():
         for start in range(0, len(items), _CAS_TRIPLETS):
             values: list[str] = []
-            for adj in items[start:start + _CAS_TRIPLETS]:
-                values += [adj.reason, x12_amount(adj.amount),
-                           format(adj.quantity, "f") if adj.quantity is not None else ""]
+            for adj in items[start : start + _CAS_TRIPLETS]:
+                values += [
+                    adj.reason,
+                    x12_amount(adj.amount),
+                    format(adj.quantity, "f") if adj.quantity is not None else "",
+                ]
             out.segment("CAS", group, *values)
 
 
 def _write_claim(out: SegmentWriter, c: ClaimPayment) -> None:
     out.claim = c.patient_control_number
-    out.segment("CLP", c.patient_control_number, c.status, x12_amount(c.charge),
-                x12_amount(c.paid), _opt_amount(c.patient_responsibility), c.filing_indicator,
-                c.payer_claim_control_number, "11" if c.frequency else "", c.frequency)
+    out.segment(
+        "CLP",
+        c.patient_control_number,
+        c.status,
+        x12_amount(c.charge),
+        x12_amount(c.paid),
+        _opt_amount(c.patient_responsibility),
+        c.filing_indicator,
+        c.payer_claim_control_number,
+        "11" if c.frequency else "",
+        c.frequency,
+    )
     _write_cas(out, c.adjustments)
     if c.patient_last_name or c.member_id:
-        out.segment("NM1", "QC", "1", c.patient_last_name, c.patient_first_name, "", "", "",
-                    "MI" if c.member_id else "", c.member_id)
+        out.segment(
+            "NM1",
+            "QC",
+            "1",
+            c.patient_last_name,
+            c.patient_first_name,
+            "",
+            "",
+            "",
+            "MI" if c.member_id else "",
+            c.member_id,
+        )
     if c.corrected_last_name or c.corrected_member_id:
-        out.segment("NM1", "74", "1", c.corrected_last_name, c.corrected_first_name, "", "",
-                    "", "C" if c.corrected_member_id else "", c.corrected_member_id)
+        out.segment(
+            "NM1",
+            "74",
+            "1",
+            c.corrected_last_name,
+            c.corrected_first_name,
+            "",
+            "",
+            "",
+            "C" if c.corrected_member_id else "",
+            c.corrected_member_id,
+        )
     if c.rendering_npi:
         out.segment("NM1", "82", "1", "", "", "", "", "", "XX", c.rendering_npi)
     if c.remark_codes:
         out.segment("MOA", "", "", *c.remark_codes[:5])
-    for qualifier, value in (("232", c.service_start), ("233", c.service_end),
-                             ("050", c.received_date)):
+    for qualifier, value in (
+        ("232", c.service_start),
+        ("233", c.service_end),
+        ("050", c.received_date),
+    ):
         if value:
             out.segment("DTM", qualifier, x12_date(value))
     if c.coverage_amount is not None:
@@ -569,11 +731,20 @@ def _write_claim(out: SegmentWriter, c: ClaimPayment) -> None:
     if c.interest is not None:
         out.segment("AMT", "I", x12_amount(c.interest))
     for s in c.services:
-        submitted = ([s.procedure_qualifier, s.submitted_procedure_code]
-                     if s.submitted_procedure_code else "")
-        out.segment("SVC", [s.procedure_qualifier, s.procedure_code, *s.modifiers],
-                    x12_amount(s.charge), x12_amount(s.paid), "",
-                    format(s.units_paid, "f") if s.units_paid is not None else "", submitted)
+        submitted = (
+            [s.procedure_qualifier, s.submitted_procedure_code]
+            if s.submitted_procedure_code
+            else ""
+        )
+        out.segment(
+            "SVC",
+            [s.procedure_qualifier, s.procedure_code, *s.modifiers],
+            x12_amount(s.charge),
+            x12_amount(s.paid),
+            "",
+            format(s.units_paid, "f") if s.units_paid is not None else "",
+            submitted,
+        )
         if s.service_date:
             out.segment("DTM", "472", x12_date(s.service_date))
         _write_cas(out, s.adjustments)

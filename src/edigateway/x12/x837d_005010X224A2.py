@@ -70,16 +70,19 @@ GUIDE: Final = "005010X224A2"
 MAX_CLAIMS_PER_TRANSACTION: Final = 5000
 _DIAGNOSIS_QUALIFIERS: Final = {"ICD-10-CM": ("ABK", "ABF"), "ICD-9-CM": ("BK", "BF")}
 """HI01-1 for the principal diagnosis, then for every other one, per code set."""
-_DIAGNOSIS_CODE_SETS: Final = {qualifier: (code_set, index > 0)
-                               for code_set, pair in _DIAGNOSIS_QUALIFIERS.items()
-                               for index, qualifier in enumerate(pair)}
+_DIAGNOSIS_CODE_SETS: Final = {
+    qualifier: (code_set, index > 0)
+    for code_set, pair in _DIAGNOSIS_QUALIFIERS.items()
+    for index, qualifier in enumerate(pair)
+}
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def write_837d(batch: ClaimBatch, params: InterchangeParams, *, submitter: Submitter,
-               receiver: Receiver) -> str:
+def write_837d(
+    batch: ClaimBatch, params: InterchangeParams, *, submitter: Submitter, receiver: Receiver
+) -> str:
     """The 837D interchange for ``batch`` (see module docstring).
 
     ``batch.submitter``/``batch.receiver`` win over the ``submitter``/``receiver`` defaults.
@@ -89,12 +92,21 @@ def write_837d(batch: ClaimBatch, params: InterchangeParams, *, submitter: Submi
     for party in (submitter, receiver):
         _refuse_delimiters(party.model_dump(), params.delimiters, "", type(party).__name__)
     for claim in claims:
-        _refuse_delimiters(claim.model_dump(), params.delimiters, "",
-                           f"claim {claim.patient_control_number}")
-    chunks = [claims[i:i + MAX_CLAIMS_PER_TRANSACTION]
-              for i in range(0, len(claims), MAX_CLAIMS_PER_TRANSACTION)]
-    return write_interchange(params, KEY, chunks, lambda out, control, chunk: (
-        _write_transaction(out, control, params.created, chunk, submitter, receiver)))
+        _refuse_delimiters(
+            claim.model_dump(), params.delimiters, "", f"claim {claim.patient_control_number}"
+        )
+    chunks = [
+        claims[i : i + MAX_CLAIMS_PER_TRANSACTION]
+        for i in range(0, len(claims), MAX_CLAIMS_PER_TRANSACTION)
+    ]
+    return write_interchange(
+        params,
+        KEY,
+        chunks,
+        lambda out, control, chunk: _write_transaction(
+            out, control, params.created, chunk, submitter, receiver
+        ),
+    )
 
 
 def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str) -> None:
@@ -108,9 +120,16 @@ def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str
     if isinstance(value, str):
         outside = [c for c in value if not " " <= c <= "~"]
         if outside:
-            raise ClaimInputError(owner, [FieldProblem(
-                path, f"{value!r} contains {outside[0]!r} (U+{ord(outside[0]):04X}), which "
-                "X12 cannot carry: use plain letters, digits and punctuation")])
+            raise ClaimInputError(
+                owner,
+                [
+                    FieldProblem(
+                        path,
+                        f"{value!r} contains {outside[0]!r} (U+{ord(outside[0]):04X}), which "
+                        "X12 cannot carry: use plain letters, digits and punctuation",
+                    )
+                ],
+            )
         bad = set(delimiters.all()).intersection(value)
         if bad:
             raise DelimiterInDataError(
@@ -126,10 +145,17 @@ def _refuse_delimiters(value: Any, delimiters: Delimiters, path: str, owner: str
             _refuse_delimiters(item, delimiters, f"{path}.{index}", owner)
 
 
-def _write_transaction(out: SegmentWriter, control: str, created: datetime, claims: list[Claim],
-                       submitter: Submitter, receiver: Receiver) -> None:
-    out.segment("BHT", "0019", "00", control, created.strftime("%Y%m%d"),
-                created.strftime("%H%M"), "CH")
+def _write_transaction(
+    out: SegmentWriter,
+    control: str,
+    created: datetime,
+    claims: list[Claim],
+    submitter: Submitter,
+    receiver: Receiver,
+) -> None:
+    out.segment(
+        "BHT", "0019", "00", control, created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH"
+    )
     out.segment("NM1", "41", "2", submitter.name, "", "", "", "", "46", submitter.identifier)
     _per(out, submitter.contact)
     out.segment("NM1", "40", "2", receiver.name, "", "", "", "", "46", receiver.identifier)
@@ -173,8 +199,13 @@ def _group(claims: Iterable[Claim], key: Any) -> Iterator[tuple[Any, list[Claim]
 
 
 def _subscriber_key(claim: Claim) -> tuple[str, ...]:
-    return (claim.subscriber.model_dump_json(), claim.payer.model_dump_json(),
-            claim.payer_responsibility, claim.filing_indicator, str(claim.patient is None))
+    return (
+        claim.subscriber.model_dump_json(),
+        claim.payer.model_dump_json(),
+        claim.payer_responsibility,
+        claim.filing_indicator,
+        str(claim.patient is None),
+    )
 
 
 def _per(out: SegmentWriter, contact: Contact | None) -> None:
@@ -188,14 +219,26 @@ def _per(out: SegmentWriter, contact: Contact | None) -> None:
     out.segment("PER", "IC", contact.name, *channels)
 
 
-def _nm1(out: SegmentWriter, entity: str, name: PersonName, qualifier: str = "",
-         identifier: str = "") -> None:
-    out.segment("NM1", entity, "1", name.last_name, name.first_name, name.middle_name, "",
-                name.suffix, qualifier, identifier)
+def _nm1(
+    out: SegmentWriter, entity: str, name: PersonName, qualifier: str = "", identifier: str = ""
+) -> None:
+    out.segment(
+        "NM1",
+        entity,
+        "1",
+        name.last_name,
+        name.first_name,
+        name.middle_name,
+        "",
+        name.suffix,
+        qualifier,
+        identifier,
+    )
 
 
-def _nm1_org(out: SegmentWriter, entity: str, name: str, qualifier: str = "",
-             identifier: str = "") -> None:
+def _nm1_org(
+    out: SegmentWriter, entity: str, name: str, qualifier: str = "", identifier: str = ""
+) -> None:
     out.segment("NM1", entity, "2", name, "", "", "", "", qualifier, identifier)
 
 
@@ -222,8 +265,18 @@ def _write_billing_provider(out: SegmentWriter, hl: int, provider: BillingProvid
 
 def _write_subscriber(out: SegmentWriter, claim: Claim) -> None:
     sub = claim.subscriber
-    out.segment("SBR", claim.payer_responsibility, "18" if claim.patient is None else "",
-                sub.group_number, sub.group_name, "", "", "", "", claim.filing_indicator)
+    out.segment(
+        "SBR",
+        claim.payer_responsibility,
+        "18" if claim.patient is None else "",
+        sub.group_number,
+        sub.group_name,
+        "",
+        "",
+        "",
+        "",
+        claim.filing_indicator,
+    )
     _nm1(out, "IL", sub.name, "MI", sub.member_id)
     if sub.address is not None:
         _address(out, sub.address)
@@ -239,14 +292,29 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
     related: list[str] | None = None
     if claim.accident is not None:
         causes = list(claim.accident.causes)
-        related = [causes[0], causes[1] if len(causes) > 1 else "", "",
-                   claim.accident.state or ""]
+        related = [causes[0], causes[1] if len(causes) > 1 else "", "", claim.accident.state or ""]
     out.segment(
-        "CLM", claim.patient_control_number, x12_amount(claim.total_charge), "", "",
+        "CLM",
+        claim.patient_control_number,
+        x12_amount(claim.total_charge),
+        "",
+        "",
         [claim.place_of_service, "B", claim.frequency],
-        "Y" if claim.provider_signature_on_file else "N", claim.assignment_participation,
-        claim.benefits_assignment, claim.release_of_information, "", related, "", "", "", "",
-        "", "", "", "PB" if claim.is_predetermination else "", claim.delay_reason,
+        "Y" if claim.provider_signature_on_file else "N",
+        claim.assignment_participation,
+        claim.benefits_assignment,
+        claim.release_of_information,
+        "",
+        related,
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "PB" if claim.is_predetermination else "",
+        claim.delay_reason,
     )
     if claim.accident is not None and claim.accident.accident_date is not None:
         out.segment("DTP", "439", "D8", x12_date(claim.accident.accident_date))
@@ -255,28 +323,50 @@ def _write_claim(out: SegmentWriter, claim: Claim) -> None:
         out.segment("DTP", "452", "D8", x12_date(ortho.appliance_placement_date))
     if claim.service_date is not None:
         out.segment("DTP", "472", "D8", x12_date(claim.service_date))
-    if ortho is not None and (ortho.total_months is not None or ortho.months_remaining is not None
-                              or ortho.treatment_indicator is not None):
-        out.segment("DN1", _opt_int(ortho.total_months), _opt_int(ortho.months_remaining),
-                    _yes_no(ortho.treatment_indicator))
+    if ortho is not None and (
+        ortho.total_months is not None
+        or ortho.months_remaining is not None
+        or ortho.treatment_indicator is not None
+    ):
+        out.segment(
+            "DN1",
+            _opt_int(ortho.total_months),
+            _opt_int(ortho.months_remaining),
+            _yes_no(ortho.treatment_indicator),
+        )
     for tooth in claim.missing_teeth:
         out.segment("DN2", tooth.tooth, tooth.status, "", "", "", "JP")
     for attachment in claim.attachments:
-        out.segment("PWK", attachment.report_type, attachment.transmission, "", "",
-                    "AC" if attachment.control_number else "", attachment.control_number)
+        out.segment(
+            "PWK",
+            attachment.report_type,
+            attachment.transmission,
+            "",
+            "",
+            "AC" if attachment.control_number else "",
+            attachment.control_number,
+        )
     if claim.patient_amount_paid is not None:
         out.segment("AMT", "F5", x12_amount(claim.patient_amount_paid))
-    for qualifier, value in (("G3", claim.predetermination_number),
-                             ("F8", claim.payer_claim_control_number),
-                             ("9F", claim.referral_number), ("G1", claim.prior_authorization),
-                             ("D9", claim.clearinghouse_trace_number)):
+    for qualifier, value in (
+        ("G3", claim.predetermination_number),
+        ("F8", claim.payer_claim_control_number),
+        ("9F", claim.referral_number),
+        ("G1", claim.prior_authorization),
+        ("D9", claim.clearinghouse_trace_number),
+    ):
         if value:
             out.segment("REF", qualifier, value)
     if claim.note:
         out.segment("NTE", "ADD", claim.note)
     if claim.diagnoses:
-        out.segment("HI", *[[_DIAGNOSIS_QUALIFIERS[d.code_set][index > 0], d.code]
-                            for index, d in enumerate(claim.diagnoses)])
+        out.segment(
+            "HI",
+            *[
+                [_DIAGNOSIS_QUALIFIERS[d.code_set][index > 0], d.code]
+                for index, d in enumerate(claim.diagnoses)
+            ],
+        )
     if claim.repricing is not None:
         _hcp(out, claim.repricing)
     if claim.rendering_provider is not None:
@@ -305,15 +395,28 @@ def _cas(out: SegmentWriter, adjustments: list[Adjustment]) -> None:
     for group, items in by_group.items():
         for start in range(0, len(items), 6):
             values: list[str] = [group]
-            for adj in items[start:start + 6]:
-                values += [adj.reason, x12_amount(adj.amount),
-                           "" if adj.quantity is None else _quantity(adj.quantity)]
+            for adj in items[start : start + 6]:
+                values += [
+                    adj.reason,
+                    x12_amount(adj.amount),
+                    "" if adj.quantity is None else _quantity(adj.quantity),
+                ]
             out.segment("CAS", *values)
 
 
 def _write_other_payer(out: SegmentWriter, other: OtherPayer) -> None:
-    out.segment("SBR", other.responsibility, other.relationship, other.group_number,
-                other.group_name, "", "", "", "", other.filing_indicator)
+    out.segment(
+        "SBR",
+        other.responsibility,
+        other.relationship,
+        other.group_number,
+        other.group_name,
+        "",
+        "",
+        "",
+        "",
+        other.filing_indicator,
+    )
     _cas(out, other.claim_adjustments)
     if other.paid_amount is not None:
         out.segment("AMT", "D", x12_amount(other.paid_amount))
@@ -334,12 +437,23 @@ def _hcp(out: SegmentWriter, repricing: Repricing) -> None:
     procedure: tuple[str | None, str | None] = (None, None)
     if isinstance(repricing, LineRepricing):
         procedure = (repricing.procedure_qualifier, repricing.procedure_code)
-    out.segment("HCP", repricing.method, x12_amount(repricing.allowed_amount),
-                _opt_amount(repricing.saving_amount), repricing.organization_id,
-                _opt_amount(repricing.rate), repricing.apg_code,
-                _opt_amount(repricing.apg_amount), "", *procedure, repricing.unit,
-                None if repricing.quantity is None else _quantity(repricing.quantity),
-                repricing.reject_reason, repricing.policy_compliance, repricing.exception)
+    out.segment(
+        "HCP",
+        repricing.method,
+        x12_amount(repricing.allowed_amount),
+        _opt_amount(repricing.saving_amount),
+        repricing.organization_id,
+        _opt_amount(repricing.rate),
+        repricing.apg_code,
+        _opt_amount(repricing.apg_amount),
+        "",
+        *procedure,
+        repricing.unit,
+        None if repricing.quantity is None else _quantity(repricing.quantity),
+        repricing.reject_reason,
+        repricing.policy_compliance,
+        repricing.exception,
+    )
 
 
 def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim) -> None:
@@ -351,19 +465,31 @@ def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim
     # to send either otherwise (a missing SV306 means 1; X12 RFI 1866 prohibits SV306=1).
     # SV307–SV310 are not used in the dental guide.
     place = line.place_of_service if line.place_of_service != claim.place_of_service else None
-    out.segment("SV3", procedure, x12_amount(line.charge), place,
-                list(line.oral_cavity_areas) or None, line.prosthesis,
-                str(line.quantity) if line.quantity > 1 else None, None, None, None, None,
-                [str(p) for p in line.diagnosis_pointers] or None)
+    out.segment(
+        "SV3",
+        procedure,
+        x12_amount(line.charge),
+        place,
+        list(line.oral_cavity_areas) or None,
+        line.prosthesis,
+        str(line.quantity) if line.quantity > 1 else None,
+        None,
+        None,
+        None,
+        None,
+        [str(p) for p in line.diagnosis_pointers] or None,
+    )
     for tooth in line.teeth:
         out.segment("TOO", "JP", tooth.tooth, list(tooth.surfaces) or None)
     if line.service_date is not None:
         out.segment("DTP", "472", "D8", x12_date(line.service_date))
     if line.prior_placement_date is not None:
         out.segment("DTP", "441", "D8", x12_date(line.prior_placement_date))
-    for qualifier, value in (("G3", line.predetermination_number),
-                             ("G1", line.prior_authorization),
-                             ("6R", line.line_control_number)):
+    for qualifier, value in (
+        ("G3", line.predetermination_number),
+        ("G1", line.prior_authorization),
+        ("6R", line.line_control_number),
+    ):
         if value:
             out.segment("REF", qualifier, value)
     if line.sales_tax is not None:
@@ -373,8 +499,14 @@ def _write_line(out: SegmentWriter, number: int, line: ServiceLine, claim: Claim
     if line.rendering_provider is not None:
         _rendering(out, line.rendering_provider)
     for adjudication in line.adjudications:
-        out.segment("SVD", adjudication.payer_id, x12_amount(adjudication.paid),
-                    ["AD", adjudication.procedure_code], "", str(adjudication.quantity))
+        out.segment(
+            "SVD",
+            adjudication.payer_id,
+            x12_amount(adjudication.paid),
+            ["AD", adjudication.procedure_code],
+            "",
+            str(adjudication.quantity),
+        )
         _cas(out, adjudication.adjustments)
         out.segment("DTP", "573", "D8", x12_date(adjudication.adjudication_date))
 
@@ -510,13 +642,21 @@ class _Reader(SegmentReader[Claim]):
             if self.receiver is not None:
                 receiver = Receiver.model_validate(self.receiver)
         except ValidationError as exc:
-            raise X12StructureError(f"submitter/receiver (1000A/1000B): {exc}",
-                                    X12Location(file=self.file, loop="1000A")) from exc
+            raise X12StructureError(
+                f"submitter/receiver (1000A/1000B): {exc}",
+                X12Location(file=self.file, loop="1000A"),
+            ) from exc
         return submitter, receiver
 
     def _name(self, seg: Segment) -> _Dict:
-        return _drop_empty({"last_name": seg.element(3), "first_name": seg.element(4),
-                            "middle_name": seg.element(5), "suffix": seg.element(7)})
+        return _drop_empty(
+            {
+                "last_name": seg.element(3),
+                "first_name": seg.element(4),
+                "middle_name": seg.element(5),
+                "suffix": seg.element(7),
+            }
+        )
 
     def _seg_BHT(self, seg: Segment) -> None:
         if seg.element(1) != "0019":
@@ -556,8 +696,9 @@ class _Reader(SegmentReader[Claim]):
             if seg.element(2) == "1":
                 self.provider.update({"entity": "person", "person": self._name(seg)})
             else:
-                self.provider.update({"entity": "organization",
-                                      "organization_name": seg.element(3)})
+                self.provider.update(
+                    {"entity": "organization", "organization_name": seg.element(3)}
+                )
             self.address_target = self.provider.setdefault("address", {})
         elif loop == "2010AB":
             self.address_target = self.provider.setdefault("pay_to_address", {})
@@ -574,16 +715,18 @@ class _Reader(SegmentReader[Claim]):
             self.address_target = self.patient.setdefault("address", {})
         elif loop in ("2310B", "2420A") and self.claim is not None:
             rendering = {"name": self._name(seg), "npi": ident}
-            (self.line if loop == "2420A" and self.line is not None
-             else self.claim)["rendering_provider"] = rendering
+            (self.line if loop == "2420A" and self.line is not None else self.claim)[
+                "rendering_provider"
+            ] = rendering
             self.address_target = rendering
         elif loop == "2310C" and self.claim is not None:
             facility = _drop_empty({"name": seg.element(3), "npi": ident})
             self.claim["service_facility"] = facility
             self.address_target = facility.setdefault("address", {})
         elif loop == "2330A" and self.other_payer is not None:
-            self.other_payer.update({"subscriber_name": self._name(seg),
-                               "subscriber_member_id": ident})
+            self.other_payer.update(
+                {"subscriber_name": self._name(seg), "subscriber_member_id": ident}
+            )
         elif loop == "2330B" and self.other_payer is not None:
             payer: _Dict = {"name": seg.element(3), "payer_id": ident}
             self.other_payer["payer"] = payer
@@ -610,15 +753,15 @@ class _Reader(SegmentReader[Claim]):
         if self.address_target is None:
             self.skip(seg)
             return
-        self.address_target.update(_drop_empty({"line1": seg.element(1),
-                                                "line2": seg.element(2)}))
+        self.address_target.update(_drop_empty({"line1": seg.element(1), "line2": seg.element(2)}))
 
     def _seg_N4(self, seg: Segment) -> None:
         if self.address_target is None:
             self.skip(seg)
             return
-        self.address_target.update({"city": seg.element(1), "state": seg.element(2),
-                                    "postal_code": seg.element(3)})
+        self.address_target.update(
+            {"city": seg.element(1), "state": seg.element(2), "postal_code": seg.element(3)}
+        )
 
     def _seg_REF(self, seg: Segment) -> None:
         qualifier, value = seg.element(1), seg.element(2)
@@ -632,9 +775,13 @@ class _Reader(SegmentReader[Claim]):
             self.skip(seg)
 
     def _seg_SBR(self, seg: Segment) -> None:
-        values = {"responsibility": seg.element(1), "relationship": seg.element(2),
-                  "group_number": seg.element(3), "group_name": seg.element(4),
-                  "filing_indicator": seg.element(9)}
+        values = {
+            "responsibility": seg.element(1),
+            "relationship": seg.element(2),
+            "group_number": seg.element(3),
+            "group_name": seg.element(4),
+            "filing_indicator": seg.element(9),
+        }
         if self.claim is None:
             self.sbr = values
             return
@@ -643,8 +790,11 @@ class _Reader(SegmentReader[Claim]):
         self.claim.setdefault("other_payers", []).append(self.other_payer)
 
     def _seg_DMG(self, seg: Segment) -> None:
-        target = self.patient if self.loop == "2010CA" else (
-            self.subscriber if self.loop == "2010BA" else None)
+        target = (
+            self.patient
+            if self.loop == "2010CA"
+            else (self.subscriber if self.loop == "2010BA" else None)
+        )
         if target is None:
             self.skip(seg)
             return
@@ -717,8 +867,11 @@ class _Reader(SegmentReader[Claim]):
             self.skip(seg)
             return
         ortho = self.claim.setdefault("orthodontics", {})
-        ortho.update(_drop_none({"total_months": self.number(seg, 1),
-                                 "months_remaining": self.number(seg, 2)}))
+        ortho.update(
+            _drop_none(
+                {"total_months": self.number(seg, 1), "months_remaining": self.number(seg, 2)}
+            )
+        )
         if seg.element(3):
             ortho["treatment_indicator"] = seg.element(3) == "Y"
 
@@ -727,15 +880,22 @@ class _Reader(SegmentReader[Claim]):
             self.skip(seg)
             return
         self.claim.setdefault("missing_teeth", []).append(
-            {"tooth": seg.element(1), "status": seg.element(2)})
+            {"tooth": seg.element(1), "status": seg.element(2)}
+        )
 
     def _seg_PWK(self, seg: Segment) -> None:
         if self.claim is None or self.line is not None:
             self.skip(seg)
             return
-        self.claim.setdefault("attachments", []).append(_drop_empty(
-            {"report_type": seg.element(1), "transmission": seg.element(2),
-             "control_number": seg.element(6)}))
+        self.claim.setdefault("attachments", []).append(
+            _drop_empty(
+                {
+                    "report_type": seg.element(1),
+                    "transmission": seg.element(2),
+                    "control_number": seg.element(6),
+                }
+            )
+        )
 
     def _seg_AMT(self, seg: Segment) -> None:
         qualifier = seg.element(1)
@@ -761,31 +921,49 @@ class _Reader(SegmentReader[Claim]):
             found = _DIAGNOSIS_CODE_SETS.get(parts[0])
             if found is None or found[1] != (index > 1) or len(parts) < 2 or not parts[1]:
                 wanted = "ABF or BF" if index > 1 else "ABK or BK"
-                raise self.fail(seg, index, f"HI{index:02d} must be {wanted}:<diagnosis "
-                                f"code>, not {seg.element(index)!r}")
+                raise self.fail(
+                    seg,
+                    index,
+                    f"HI{index:02d} must be {wanted}:<diagnosis code>, not {seg.element(index)!r}",
+                )
             if any(parts[2:]):
                 self.skip(seg, index)
             diagnoses.append({"code": parts[1], "code_set": found[0]})
         self.claim["diagnoses"] = diagnoses
 
     def _seg_HCP(self, seg: Segment) -> None:
-        target = self.line if self.loop == "2400" else (
-            self.claim if self.loop == "2300" and self.line is None else None)
+        target = (
+            self.line
+            if self.loop == "2400"
+            else (self.claim if self.loop == "2300" and self.line is None else None)
+        )
         if target is None:
             self.skip(seg)
             return
-        repricing: _Dict = _drop_empty({
-            "method": seg.element(1), "allowed_amount": self.money(seg, 2),
-            "saving_amount": self.amount(seg, 3), "organization_id": seg.element(4),
-            "rate": self.amount(seg, 5), "apg_code": seg.element(6),
-            "apg_amount": self.amount(seg, 7), "unit": seg.element(11),
-            "quantity": seg.element(12), "reject_reason": seg.element(13),
-            "policy_compliance": seg.element(14), "exception": seg.element(15)})
+        repricing: _Dict = _drop_empty(
+            {
+                "method": seg.element(1),
+                "allowed_amount": self.money(seg, 2),
+                "saving_amount": self.amount(seg, 3),
+                "organization_id": seg.element(4),
+                "rate": self.amount(seg, 5),
+                "apg_code": seg.element(6),
+                "apg_amount": self.amount(seg, 7),
+                "unit": seg.element(11),
+                "quantity": seg.element(12),
+                "reject_reason": seg.element(13),
+                "policy_compliance": seg.element(14),
+                "exception": seg.element(15),
+            }
+        )
         if seg.element(8):
             self.skip(seg, 8)
         if target is self.line:
-            repricing.update(_drop_empty({"procedure_qualifier": seg.element(9),
-                                          "procedure_code": seg.element(10)}))
+            repricing.update(
+                _drop_empty(
+                    {"procedure_qualifier": seg.element(9), "procedure_code": seg.element(10)}
+                )
+            )
         elif seg.element(9) or seg.element(10):
             self.skip(seg, 9)
         target["repricing"] = repricing
@@ -810,8 +988,11 @@ class _Reader(SegmentReader[Claim]):
             reason = seg.element(index)
             if not reason:
                 continue
-            adjustment: _Dict = {"group": group, "reason": reason,
-                                 "amount": self.money(seg, index + 1)}
+            adjustment: _Dict = {
+                "group": group,
+                "reason": reason,
+                "amount": self.money(seg, index + 1),
+            }
             if seg.element(index + 2):
                 adjustment["quantity"] = seg.element(index + 2)
             target.append(adjustment)
@@ -820,8 +1001,11 @@ class _Reader(SegmentReader[Claim]):
         if self.other_payer is None:
             self.skip(seg)
             return
-        self.other_payer.update(_drop_empty({"benefits_assignment": seg.element(3),
-                                       "release_of_information": seg.element(6)}))
+        self.other_payer.update(
+            _drop_empty(
+                {"benefits_assignment": seg.element(3), "release_of_information": seg.element(6)}
+            )
+        )
 
     def _seg_LX(self, seg: Segment) -> None:
         if self.claim is None:
@@ -837,15 +1021,19 @@ class _Reader(SegmentReader[Claim]):
         procedure = seg.components(1)
         if len(procedure) < 2 or procedure[0] != "AD":
             raise self.fail(seg, 1, "SV301 must be AD:<CDT code>")
-        self.line.update(_drop_empty({
-            "procedure_code": procedure[1],
-            "modifiers": [m for m in procedure[2:6] if m],
-            "description": procedure[6] if len(procedure) > 6 else "",
-            "charge": self.money(seg, 2),
-            "place_of_service": seg.element(3),
-            "oral_cavity_areas": [c for c in seg.components(4) if c],
-            "prosthesis": seg.element(5),
-        }))
+        self.line.update(
+            _drop_empty(
+                {
+                    "procedure_code": procedure[1],
+                    "modifiers": [m for m in procedure[2:6] if m],
+                    "description": procedure[6] if len(procedure) > 6 else "",
+                    "charge": self.money(seg, 2),
+                    "place_of_service": seg.element(3),
+                    "oral_cavity_areas": [c for c in seg.components(4) if c],
+                    "prosthesis": seg.element(5),
+                }
+            )
+        )
         quantity = self.number(seg, 6)
         if quantity is not None:
             self.line["quantity"] = quantity
@@ -855,8 +1043,12 @@ class _Reader(SegmentReader[Claim]):
         pointers = seg.components(11)
         if any(pointers):
             if not all(is_digits(p, 2) for p in pointers):
-                raise self.fail(seg, 11, f"SV311 {seg.element(11)!r} must be diagnosis code "
-                                "pointers (1 to 12), separated by the component separator")
+                raise self.fail(
+                    seg,
+                    11,
+                    f"SV311 {seg.element(11)!r} must be diagnosis code "
+                    "pointers (1 to 12), separated by the component separator",
+                )
             self.line["diagnosis_pointers"] = [int(p) for p in pointers]
 
     def _seg_TOO(self, seg: Segment) -> None:
@@ -864,7 +1056,8 @@ class _Reader(SegmentReader[Claim]):
             self.skip(seg)
             return
         self.line.setdefault("teeth", []).append(
-            {"tooth": seg.element(2), "surfaces": [s for s in seg.components(3) if s]})
+            {"tooth": seg.element(2), "surfaces": [s for s in seg.components(3) if s]}
+        )
 
     def _seg_SVD(self, seg: Segment) -> None:
         if self.line is None:
@@ -892,22 +1085,40 @@ class _Reader(SegmentReader[Claim]):
         self.adjudication = None
         provider = _clean_address_dicts(self.provider)
         subscriber = _clean_address_dicts(self.subscriber)
-        subscriber.update(_drop_empty({"group_number": self.sbr.get("group_number", ""),
-                                       "group_name": self.sbr.get("group_name", "")}))
-        data.update({
-            "billing_provider": provider,
-            "subscriber": subscriber,
-            "payer": _clean_address_dicts(self.payer),
-            "payer_responsibility": self.sbr.get("responsibility", ""),
-            "filing_indicator": self.sbr.get("filing_indicator", ""),
-        })
+        subscriber.update(
+            _drop_empty(
+                {
+                    "group_number": self.sbr.get("group_number", ""),
+                    "group_name": self.sbr.get("group_name", ""),
+                }
+            )
+        )
+        data.update(
+            {
+                "billing_provider": provider,
+                "subscriber": subscriber,
+                "payer": _clean_address_dicts(self.payer),
+                "payer_responsibility": self.sbr.get("responsibility", ""),
+                "filing_indicator": self.sbr.get("filing_indicator", ""),
+            }
+        )
         if self.patient is not None:
             data["patient"] = _clean_address_dicts(self.patient)
         for other in data.get("other_payers", []):
             other["payer"] = _clean_address_dicts(other.get("payer", {}))
-        self.emit(self.model(seg, Claim, data, loop="2300", every=True, prefix=(
-            f"claim {data.get('patient_control_number')!r} does not read as a dental "
-            "claim: ")))
+        self.emit(
+            self.model(
+                seg,
+                Claim,
+                data,
+                loop="2300",
+                every=True,
+                prefix=(
+                    f"claim {data.get('patient_control_number')!r} does not read as a dental "
+                    "claim: "
+                ),
+            )
+        )
 
 
 def _or(codes: Iterable[str]) -> str:
@@ -916,11 +1127,18 @@ def _or(codes: Iterable[str]) -> str:
     return f"{', '.join(rest)} or {last}" if rest else last
 
 
-_CLAIM_REFS: Final = {"G3": "predetermination_number", "F8": "payer_claim_control_number",
-                      "9F": "referral_number", "G1": "prior_authorization",
-                      "D9": "clearinghouse_trace_number"}
-_LINE_REFS: Final = {"G3": "predetermination_number", "G1": "prior_authorization",
-                     "6R": "line_control_number"}
+_CLAIM_REFS: Final = {
+    "G3": "predetermination_number",
+    "F8": "payer_claim_control_number",
+    "9F": "referral_number",
+    "G1": "prior_authorization",
+    "D9": "clearinghouse_trace_number",
+}
+_LINE_REFS: Final = {
+    "G3": "predetermination_number",
+    "G1": "prior_authorization",
+    "6R": "line_control_number",
+}
 
 
 def _drop_empty(values: _Dict) -> _Dict:

@@ -93,10 +93,12 @@ class _Reader(SegmentReader[FunctionalAck]):
         self.element_errors: list[_Dict] = []
         self.summary_seen = False
 
-    def _position(self, seg: Segment, index: int, text: str, *, required: bool = True
-                  ) -> int | None:
-        return self.number(seg, index, text=text, required=required, minimum=1, digits=9,
-                           what="a position")
+    def _position(
+        self, seg: Segment, index: int, text: str, *, required: bool = True
+    ) -> int | None:
+        return self.number(
+            seg, index, text=text, required=required, minimum=1, digits=9, what="a position"
+        )
 
     def _count(self, seg: Segment, index: int) -> int:
         count = self.number(seg, index, required=True, digits=9, what="a count")
@@ -115,8 +117,7 @@ class _Reader(SegmentReader[FunctionalAck]):
         if self.group is None:
             raise self.fail(seg, None, f"{seg.id} before AK1 (the group acknowledged)")
         if self.summary_seen:
-            raise self.fail(seg, None, f"{seg.id} after AK9 (AK9 is the last segment "
-                            "before SE)")
+            raise self.fail(seg, None, f"{seg.id} after AK9 (AK9 is the last segment before SE)")
 
     def other(self, seg: Segment) -> None:
         raise self.fail(seg, None, f"{seg.id} is not a segment of the 999")
@@ -127,18 +128,27 @@ class _Reader(SegmentReader[FunctionalAck]):
         for index in (1, 2, 3):
             if not seg.element(index):
                 raise self.fail(seg, index, f"AK1{index:02d} is required")
-        self.group = {"functional_id": seg.element(1),
-                      "group_control_number": seg.element(2), "version": seg.element(3),
-                      "transactions": []}
+        self.group = {
+            "functional_id": seg.element(1),
+            "group_control_number": seg.element(2),
+            "version": seg.element(3),
+            "transactions": [],
+        }
 
     def _seg_AK2(self, seg: Segment) -> None:
         self._close_transaction(seg)
         self.transaction = {
-            "transaction_set_id": seg.element(1), "control_number": seg.element(2),
-            "implementation_guide": seg.element(3) or None, "errors": []}
+            "transaction_set_id": seg.element(1),
+            "control_number": seg.element(2),
+            "implementation_guide": seg.element(3) or None,
+            "errors": [],
+        }
         if not seg.element(1) or not seg.element(2):
-            raise self.fail(seg, 1 if not seg.element(1) else 2,
-                            "AK2 needs the transaction set ID and control number")
+            raise self.fail(
+                seg,
+                1 if not seg.element(1) else 2,
+                "AK2 needs the transaction set ID and control number",
+            )
 
     def _seg_IK3(self, seg: Segment) -> None:
         if self.transaction is None:
@@ -149,8 +159,11 @@ class _Reader(SegmentReader[FunctionalAck]):
         self.segment_error = {
             "segment_id": seg.element(1),
             "segment_position": self._position(seg, 2, seg.element(2)),
-            "loop_id": seg.element(3) or None, "segment_error_code": seg.element(4) or None,
-            "segment_contexts": [], "_seg": seg}
+            "loop_id": seg.element(3) or None,
+            "segment_error_code": seg.element(4) or None,
+            "segment_contexts": [],
+            "_seg": seg,
+        }
 
     def _seg_IK4(self, seg: Segment) -> None:
         if self.segment_error is None:
@@ -158,13 +171,18 @@ class _Reader(SegmentReader[FunctionalAck]):
         position = seg.components(1)
         if not seg.element(3):
             raise self.fail(seg, 3, "IK403 (the element error code) is missing")
-        self.element_errors.append({
-            "element_position": self._position(seg, 1, position[0] if position else ""),
-            "component_position": self._position(seg, 1, _at(position, 1), required=False),
-            "repetition_position": self._position(seg, 1, _at(position, 2), required=False),
-            "element_reference": seg.element(2) or None,
-            "element_error_code": seg.element(3), "bad_value": seg.element(4) or None,
-            "element_contexts": [], "_seg": seg})
+        self.element_errors.append(
+            {
+                "element_position": self._position(seg, 1, position[0] if position else ""),
+                "component_position": self._position(seg, 1, _at(position, 1), required=False),
+                "repetition_position": self._position(seg, 1, _at(position, 2), required=False),
+                "element_reference": seg.element(2) or None,
+                "element_error_code": seg.element(3),
+                "bad_value": seg.element(4) or None,
+                "element_contexts": [],
+                "_seg": seg,
+            }
+        )
 
     def _seg_CTX(self, seg: Segment) -> None:
         if self.segment_error is None:
@@ -173,15 +191,21 @@ class _Reader(SegmentReader[FunctionalAck]):
         if not name or not name[0]:
             raise self.fail(seg, 1, "CTX01 (context name) is missing")
         where = seg.components(5)
-        context = self.model(seg, AckContext, {
-            "name": name[0], "reference": _at(name, 1) or None,
-            "segment_id": seg.element(2) or None,
-            "segment_position": self._position(seg, 3, seg.element(3), required=False),
-            "loop_id": seg.element(4) or None,
-            "element_position": self._position(seg, 5, _at(where, 0), required=False),
-            "component_position": self._position(seg, 5, _at(where, 1), required=False),
-            "repetition_position": self._position(seg, 5, _at(where, 2), required=False),
-            "element_reference": _at(seg.components(6), 0) or None})
+        context = self.model(
+            seg,
+            AckContext,
+            {
+                "name": name[0],
+                "reference": _at(name, 1) or None,
+                "segment_id": seg.element(2) or None,
+                "segment_position": self._position(seg, 3, seg.element(3), required=False),
+                "loop_id": seg.element(4) or None,
+                "element_position": self._position(seg, 5, _at(where, 0), required=False),
+                "component_position": self._position(seg, 5, _at(where, 1), required=False),
+                "repetition_position": self._position(seg, 5, _at(where, 2), required=False),
+                "element_reference": _at(seg.components(6), 0) or None,
+            },
+        )
         if self.element_errors:
             self.element_errors[-1]["element_contexts"].append(context)
         else:
@@ -200,10 +224,13 @@ class _Reader(SegmentReader[FunctionalAck]):
         self._close_transaction(seg)
         assert self.group is not None  # noqa: S101 - check() made sure
         self.code(seg, 1, _GROUP_CODES, f"one of {', '.join(sorted(_GROUP_CODES))}")
-        self.group.update(status=seg.element(1), transactions_included=self._count(seg, 2),
-                          transactions_received=self._count(seg, 3),
-                          transactions_accepted=self._count(seg, 4),
-                          error_codes=[c for c in seg.elements[4:9] if c])
+        self.group.update(
+            status=seg.element(1),
+            transactions_included=self._count(seg, 2),
+            transactions_received=self._count(seg, 3),
+            transactions_accepted=self._count(seg, 4),
+            error_codes=[c for c in seg.elements[4:9] if c],
+        )
         self.summary_seen = True
 
     def _flush_segment_error(self) -> None:
@@ -214,16 +241,21 @@ class _Reader(SegmentReader[FunctionalAck]):
         for item in self.element_errors or [{}]:
             values = {k: v for k, v in item.items() if k != "_seg"}
             self.transaction["errors"].append(
-                self.model(item.get("_seg", seg), AckError, {**base, **values}))
+                self.model(item.get("_seg", seg), AckError, {**base, **values})
+            )
         self.segment_error, self.element_errors = None, []
 
     def _close_transaction(self, seg: Segment) -> None:
         if self.transaction is None or self.group is None:
             return
         if "status" not in self.transaction:
-            raise self.fail(seg, None, f"the response to transaction set "
-                            f"{self.transaction['control_number']!r} has no IK5 "
-                            "(its accepted/rejected code)")
+            raise self.fail(
+                seg,
+                None,
+                f"the response to transaction set "
+                f"{self.transaction['control_number']!r} has no IK5 "
+                "(its accepted/rejected code)",
+            )
         self.group["transactions"].append(self.model(seg, TransactionAck, self.transaction))
         self.transaction = None
 
@@ -255,43 +287,80 @@ def _opt(value: int | None) -> str:
 def _write_ack(out: SegmentWriter, _control: str, ack: FunctionalAck) -> None:
     out.segment("AK1", ack.functional_id, ack.group_control_number, ack.version)
     for transaction in ack.transactions:
-        out.segment("AK2", transaction.transaction_set_id, transaction.control_number,
-                    transaction.implementation_guide)
+        out.segment(
+            "AK2",
+            transaction.transaction_set_id,
+            transaction.control_number,
+            transaction.implementation_guide,
+        )
         previous: AckError | None = None
         for error in transaction.errors:
             if not _same_segment(previous, error):
-                out.segment("IK3", error.segment_id, str(error.segment_position),
-                            error.loop_id, error.segment_error_code)
+                out.segment(
+                    "IK3",
+                    error.segment_id,
+                    str(error.segment_position),
+                    error.loop_id,
+                    error.segment_error_code,
+                )
                 for context in error.segment_contexts:
                     _write_ctx(out, context)
             if error.element_position is not None:
-                out.segment("IK4", [str(error.element_position),
-                                    _opt(error.component_position),
-                                    _opt(error.repetition_position)],
-                            error.element_reference, error.element_error_code,
-                            error.bad_value)
+                out.segment(
+                    "IK4",
+                    [
+                        str(error.element_position),
+                        _opt(error.component_position),
+                        _opt(error.repetition_position),
+                    ],
+                    error.element_reference,
+                    error.element_error_code,
+                    error.bad_value,
+                )
                 for context in error.element_contexts:
                     _write_ctx(out, context)
             previous = error
         out.segment("IK5", transaction.status, *transaction.error_codes)
-    out.segment("AK9", ack.status, str(ack.transactions_included),
-                str(ack.transactions_received), str(ack.transactions_accepted),
-                *ack.error_codes)
+    out.segment(
+        "AK9",
+        ack.status,
+        str(ack.transactions_included),
+        str(ack.transactions_received),
+        str(ack.transactions_accepted),
+        *ack.error_codes,
+    )
 
 
 def _same_segment(previous: AckError | None, error: AckError) -> bool:
     """Whether ``error`` is a further IK4 under ``previous``'s IK3."""
     if previous is None or previous.element_position is None or error.element_position is None:
         return False
-    return (previous.segment_id, previous.segment_position, previous.loop_id,
-            previous.segment_error_code, previous.segment_contexts) == (
-        error.segment_id, error.segment_position, error.loop_id, error.segment_error_code,
-        error.segment_contexts)
+    return (
+        previous.segment_id,
+        previous.segment_position,
+        previous.loop_id,
+        previous.segment_error_code,
+        previous.segment_contexts,
+    ) == (
+        error.segment_id,
+        error.segment_position,
+        error.loop_id,
+        error.segment_error_code,
+        error.segment_contexts,
+    )
 
 
 def _write_ctx(out: SegmentWriter, context: AckContext) -> None:
-    out.segment("CTX", [context.name, context.reference or ""], context.segment_id,
-                _opt(context.segment_position), context.loop_id,
-                [_opt(context.element_position), _opt(context.component_position),
-                 _opt(context.repetition_position)],
-                [context.element_reference or ""])
+    out.segment(
+        "CTX",
+        [context.name, context.reference or ""],
+        context.segment_id,
+        _opt(context.segment_position),
+        context.loop_id,
+        [
+            _opt(context.element_position),
+            _opt(context.component_position),
+            _opt(context.repetition_position),
+        ],
+        [context.element_reference or ""],
+    )

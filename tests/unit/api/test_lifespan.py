@@ -15,8 +15,9 @@ from tests.factories import NOW, REPO
 
 
 def test_shutdown_closes_the_gateway(tmp_path: Path):
-    gateway = bootstrap(Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"),
-                        clock=lambda: NOW)
+    gateway = bootstrap(
+        Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"), clock=lambda: NOW
+    )
     client = gateway.core_client(gateway.profile())
     app = create_app(gateway)
     TestClient(app, base_url="http://127.0.0.1").get("/v1/openapi.json")

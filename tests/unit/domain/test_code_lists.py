@@ -37,24 +37,31 @@ def _reference_codes(guide: str, loop: str, ref: str) -> set[str]:
 def test_277ca_and_277_read_one_table():
     assert acknowledgments.CLAIM_STATUS_CATEGORIES is claim_status.STATUS_CATEGORIES  # type: ignore[attr-defined]
     assert acknowledgments.CLAIM_STATUS_CODES is claim_status.STATUS_CODES  # type: ignore[attr-defined]
-    expected = ({f"A{n}" for n in range(9)} | {"D0"} | {f"E{n}" for n in range(5)}
-                | {f"F{n}" for n in range(5)} | {f"P{n}" for n in range(6)}
-                | {f"R{n}" for n in range(17)} - {"R2"})
+    expected = (
+        {f"A{n}" for n in range(9)}
+        | {"D0"}
+        | {f"E{n}" for n in range(5)}
+        | {f"F{n}" for n in range(5)}
+        | {f"P{n}" for n in range(6)}
+        | {f"R{n}" for n in range(17)} - {"R2"}
+    )
     assert expected <= set(CLAIM_STATUS_CATEGORIES)
     assert len(CLAIM_STATUS_CODES) > 50
 
 
-@pytest.mark.parametrize(("category", "status", "words"), [
-    ("F2", "65", "finalized: denied"),
-    ("A3", "187", "date(s) of service"),
-    ("R16", "21", "eligibility verification"),
-    ("E1", "0", "system status"),
-])
+@pytest.mark.parametrize(
+    ("category", "status", "words"),
+    [
+        ("F2", "65", "finalized: denied"),
+        ("A3", "187", "date(s) of service"),
+        ("R16", "21", "eligibility verification"),
+        ("E1", "0", "system status"),
+    ],
+)
 def test_277ca_describes_what_only_the_277_table_knew(category: str, status: str, words: str):
     described = StatusCode(category_code=category, status_code=status).description
     assert words in described.lower()
-    assert words in describe_status(StatusCode(category_code=category,
-                                               status_code=status)).lower()
+    assert words in describe_status(StatusCode(category_code=category, status_code=status)).lower()
 
 
 def test_unknown_codes_are_said_to_be_unknown_not_refused():
@@ -62,13 +69,18 @@ def test_unknown_codes_are_said_to_be_unknown_not_refused():
     assert "code 999 (not in our table" in described
     assert "[A3:999]" in described
     assert "code 999 (not in our table" in describe_status(
-        StatusCode(category_code="A3", status_code="999"))
+        StatusCode(category_code="A3", status_code="999")
+    )
 
 
-@pytest.mark.parametrize(("guide", "loop", "ref"), [
-    ("270_X279A1", "2110C", "EQ01"), ("271_X279A1", "2110C", "EB03"),
-    ("271_X279A1", "2110D", "EB03"),
-])
+@pytest.mark.parametrize(
+    ("guide", "loop", "ref"),
+    [
+        ("270_X279A1", "2110C", "EQ01"),
+        ("271_X279A1", "2110C", "EB03"),
+        ("271_X279A1", "2110D", "EB03"),
+    ],
+)
 def test_every_service_type_the_guide_allows_has_a_name(guide: str, loop: str, ref: str):
     assert _reference_codes(guide, loop, ref) <= set(SERVICE_TYPES)
 

@@ -13,8 +13,9 @@ NON_ASCII_DIGITS = ["\u0661", "\uff11", "\u0967"]  # Arabic-Indic, full-width, D
 
 
 @pytest.mark.parametrize("digit", NON_ASCII_DIGITS)
-@pytest.mark.parametrize(("kind", "length"), [(NPI, 10), (PhoneNumber, 10), (PostalCode, 5),
-                                               (ControlNumber, 9)])
+@pytest.mark.parametrize(
+    ("kind", "length"), [(NPI, 10), (PhoneNumber, 10), (PostalCode, 5), (ControlNumber, 9)]
+)
 def test_non_ascii_digits_are_refused(kind, length, digit):
     adapter = TypeAdapter(kind)
     assert adapter.validate_python("1" * length) == "1" * length

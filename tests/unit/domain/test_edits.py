@@ -38,13 +38,17 @@ def _set(path: str, value: object) -> Change:
             target[int(last)] = value
         else:
             target[last] = value
+
     return change
 
 
 CASES: list[tuple[str, str, Change]] = [
     ("E001", "01_filling_amalgam_mod.json", _set("billing_provider.npi", "1234567890")),
-    ("E001", "25_line_control_numbers_and_rendering_per_line.json",
-     _set("lines.0.rendering_provider.npi", "1111111111")),
+    (
+        "E001",
+        "25_line_control_numbers_and_rendering_per_line.json",
+        _set("lines.0.rendering_provider.npi", "1111111111"),
+    ),
     ("E002", "01_filling_amalgam_mod.json", _set("patient_control_number", "A" * 21)),
     ("E010", "01_filling_amalgam_mod.json", _set("total_charge", "196.00")),
     ("E012", "01_filling_amalgam_mod.json", _set("lines.0.procedure_code", "D0099")),
@@ -65,29 +69,45 @@ CASES: list[tuple[str, str, Change]] = [
     ("E060", "01_filling_amalgam_mod.json", _set("payer_claim_control_number", "P1")),
     ("E070", "11_ortho_comprehensive.json", _set("orthodontics.months_remaining", 30)),
     ("E071", "11_ortho_comprehensive.json", _set("orthodontics", None)),
-    ("E080", "17_secondary_with_primary_adjudication.json",
-     _set("other_payers.0.responsibility", "S")),
+    (
+        "E080",
+        "17_secondary_with_primary_adjudication.json",
+        _set("other_payers.0.responsibility", "S"),
+    ),
     ("E081", "01_filling_amalgam_mod.json", _set("payer_responsibility", "S")),
-    ("E082", "17_secondary_with_primary_adjudication.json",
-     _set("lines.1.adjudications.0.payer_id", "OTHER")),
-    ("E083", "17_secondary_with_primary_adjudication.json",
-     _set("other_payers.0.paid_amount", "541.00")),
-    ("E084", "17_secondary_with_primary_adjudication.json",
-     _set("lines.1.adjudications.0.paid", "41.00")),
+    (
+        "E082",
+        "17_secondary_with_primary_adjudication.json",
+        _set("lines.1.adjudications.0.payer_id", "OTHER"),
+    ),
+    (
+        "E083",
+        "17_secondary_with_primary_adjudication.json",
+        _set("other_payers.0.paid_amount", "541.00"),
+    ),
+    (
+        "E084",
+        "17_secondary_with_primary_adjudication.json",
+        _set("lines.1.adjudications.0.paid", "41.00"),
+    ),
     ("E085", "06_crown_replacement.json", _set("attachments.0.control_number", None)),
     ("E086", "01_filling_amalgam_mod.json", _set("subscriber.address", None)),
     ("E013", "16_spouse_dependent.json", _set("patient.name.last_name", "MUÑOZ")),
     ("E013", "01_filling_amalgam_mod.json", _set("lines.0.description", "FILLING \u2013 MOD")),
     ("E014", "01_filling_amalgam_mod.json", _set("diagnoses", [{"code": "K02.52"}])),
-    ("E014", "01_filling_amalgam_mod.json",
-     _set("diagnoses", [{"code": c} for c in ("K0252", "K0253", "K081", "K0401", "K0530")])),
+    (
+        "E014",
+        "01_filling_amalgam_mod.json",
+        _set("diagnoses", [{"code": c} for c in ("K0252", "K0253", "K081", "K0401", "K0530")]),
+    ),
     ("E015", "01_filling_amalgam_mod.json", _set("lines.0.diagnosis_pointers", [1])),
     ("E015", "01_filling_amalgam_mod.json", _set("lines.0.diagnosis_pointers", [1, 2, 3, 4, 5])),
 ]
 
 
-@pytest.mark.parametrize(("edit", "fixture", "change"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("edit", "fixture", "change"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_edit_fails_only_for_its_fault(edit: str, fixture: str, change: Change):
     document = _load(fixture)
     assert _edits(document) == []
@@ -121,9 +141,16 @@ def test_ensure_clean_lists_every_failure():
     assert sorted(f.edit_id for f in info.value.failures) == ["E001", "E010"]
 
 
-@pytest.mark.parametrize(("npi", "ok"), [("1234567893", True), ("1245319599", True),
-                                         ("1234567890", False), ("123456789", False),
-                                         ("12345678AB", False)])
+@pytest.mark.parametrize(
+    ("npi", "ok"),
+    [
+        ("1234567893", True),
+        ("1245319599", True),
+        ("1234567890", False),
+        ("123456789", False),
+        ("12345678AB", False),
+    ],
+)
 def test_npi_luhn(npi: str, ok: bool):
     assert npi_is_valid(npi) is ok
 

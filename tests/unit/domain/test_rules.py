@@ -43,10 +43,27 @@ def test_unknown_ids_are_implementation_guide_requirements():
     assert snip_type_of("Z999") is SnipType.IMPLEMENTATION_GUIDE
 
 
-@pytest.mark.parametrize(("tooth", "ok"), [
-    ("1", True), ("32", True), ("A", True), ("T", True), ("51", True), ("82", True),
-    ("AS", True), ("TS", True), ("0", False), ("33", False), ("99", False), ("U", False),
-    ("50", False), ("83", False), ("US", False), ("01", False)])
+@pytest.mark.parametrize(
+    ("tooth", "ok"),
+    [
+        ("1", True),
+        ("32", True),
+        ("A", True),
+        ("T", True),
+        ("51", True),
+        ("82", True),
+        ("AS", True),
+        ("TS", True),
+        ("0", False),
+        ("33", False),
+        ("99", False),
+        ("U", False),
+        ("50", False),
+        ("83", False),
+        ("US", False),
+        ("01", False),
+    ],
+)
 def test_tooth_designations(tooth: str, ok: bool):
     assert (tooth_problem(tooth) is None) is ok
 
@@ -58,13 +75,16 @@ def test_surfaces():
     assert [r for r, _ in surface_problems("3", ["M", "M"])] == ["E021"]
 
 
-@pytest.mark.parametrize(("check", "good", "bad"), [
-    (area_problem, ["00", "10", "40", "L", "R"], ["03", "50", "X", ""]),
-    (taxonomy_problem, ["1223G0001X", "122300000X"], ["1223G00012", "1223G0001", "1223g0001X"]),
-    (zip_problem, ["62701", "627011234"], ["6270", "62701-1234", "ABCDE"]),
-    (cdt_format_problem, ["D0100", "D9999"], ["D0099", "D239", "d2391", "A2391"]),
-    (state_problem, ["IL", "DC", "PR", "GU", "AE"], ["XX", "QC", "il"]),
-])
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (area_problem, ["00", "10", "40", "L", "R"], ["03", "50", "X", ""]),
+        (taxonomy_problem, ["1223G0001X", "122300000X"], ["1223G00012", "1223G0001", "1223g0001X"]),
+        (zip_problem, ["62701", "627011234"], ["6270", "62701-1234", "ABCDE"]),
+        (cdt_format_problem, ["D0100", "D9999"], ["D0099", "D239", "d2391", "A2391"]),
+        (state_problem, ["IL", "DC", "PR", "GU", "AE"], ["XX", "QC", "il"]),
+    ],
+)
 def test_code_set_formats(check, good: list[str], bad: list[str]):
     assert [v for v in good if check(v) is not None] == []
     assert [v for v in bad if check(v) is None] == []
@@ -87,9 +107,13 @@ def test_cdt_list_dates():
 
 
 def test_adjustment_codes_with_their_dates():
-    codes = AdjustmentCodes(carc={"45": DatedCode("45", date(1995, 1, 1)),
-                                  "17": DatedCode("17", date(1995, 1, 1), date(2009, 7, 1))},
-                            rarc={"N1": DatedCode("N1")})
+    codes = AdjustmentCodes(
+        carc={
+            "45": DatedCode("45", date(1995, 1, 1)),
+            "17": DatedCode("17", date(1995, 1, 1), date(2009, 7, 1)),
+        },
+        rarc={"N1": DatedCode("N1")},
+    )
     assert codes.carc_problem("45", date(2026, 1, 1)) is None
     assert "deactivated on 2009-07-01" in (codes.carc_problem("17", date(2026, 1, 1)) or "")
     assert codes.carc_problem("17", date(2005, 1, 1)) is None

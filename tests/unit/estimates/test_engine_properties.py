@@ -23,8 +23,22 @@ from edigateway.domain.eligibility import (
 from edigateway.estimates.cdt import service_type_of
 from edigateway.estimates.engine import estimate
 
-CODES = ["D0120", "D0274", "D1110", "D1206", "D2391", "D2392", "D2740", "D3330", "D4341",
-         "D5110", "D6010", "D7140", "D8080", "D9110"]
+CODES = [
+    "D0120",
+    "D0274",
+    "D1110",
+    "D1206",
+    "D2391",
+    "D2392",
+    "D2740",
+    "D3330",
+    "D4341",
+    "D5110",
+    "D6010",
+    "D7140",
+    "D8080",
+    "D9110",
+]
 money = st.decimals(min_value=Decimal("0"), max_value=Decimal("3000"), places=2)
 share = st.sampled_from([Decimal(x) for x in ("0", ".1", ".2", ".3", ".5", ".8", "1")])
 
@@ -35,48 +49,85 @@ def benefits(draw: st.DrawFn) -> DentalBenefits:
     categories = []
     for service_type in types:
         use_copay = draw(st.booleans())
-        categories.append(CategoryBenefit(
-            category=CATEGORIES[service_type], service_type=service_type,
-            covered=draw(st.sampled_from([None, True, True, False])),
-            coinsurance_in_network=None if use_copay else draw(share),
-            copay_in_network=draw(money) if use_copay else None))
+        categories.append(
+            CategoryBenefit(
+                category=CATEGORIES[service_type],
+                service_type=service_type,
+                covered=draw(st.sampled_from([None, True, True, False])),
+                coinsurance_in_network=None if use_copay else draw(share),
+                copay_in_network=draw(money) if use_copay else None,
+            )
+        )
     deductibles = []
     if draw(st.booleans()):
         amount = draw(money)
-        deductibles.append(Accumulator(
-            service_types=["35"], period="calendar_year", amount=amount,
-            remaining=draw(st.none() | st.decimals(min_value=Decimal(0), max_value=amount,
-                                                    places=2))))
+        deductibles.append(
+            Accumulator(
+                service_types=["35"],
+                period="calendar_year",
+                amount=amount,
+                remaining=draw(
+                    st.none() | st.decimals(min_value=Decimal(0), max_value=amount, places=2)
+                ),
+            )
+        )
     maximums = []
     if draw(st.booleans()):
         amount = draw(money)
-        maximums.append(Accumulator(
-            service_types=["35"], period="calendar_year", amount=amount,
-            remaining=draw(st.none() | st.decimals(min_value=Decimal(0), max_value=amount,
-                                                    places=2))))
+        maximums.append(
+            Accumulator(
+                service_types=["35"],
+                period="calendar_year",
+                amount=amount,
+                remaining=draw(
+                    st.none() | st.decimals(min_value=Decimal(0), max_value=amount, places=2)
+                ),
+            )
+        )
     if draw(st.booleans()):
-        maximums.append(Accumulator(service_types=["38"], period="lifetime",
-                                    amount=draw(money), remaining=draw(money)))
-    frequencies = [Frequency(count=draw(st.integers(0, 3)), period="calendar_year",
-                             procedure_codes=[code], text=f"{code}: limit")
-                   for code in draw(st.lists(st.sampled_from(CODES), unique=True,
-                                             max_size=3))]
-    return DentalBenefits(coverage=draw(st.sampled_from(["active", "active", "inactive"])),
-                          categories=categories, deductibles=deductibles,
-                          maximums=maximums, frequencies=frequencies)
+        maximums.append(
+            Accumulator(
+                service_types=["38"], period="lifetime", amount=draw(money), remaining=draw(money)
+            )
+        )
+    frequencies = [
+        Frequency(
+            count=draw(st.integers(0, 3)),
+            period="calendar_year",
+            procedure_codes=[code],
+            text=f"{code}: limit",
+        )
+        for code in draw(st.lists(st.sampled_from(CODES), unique=True, max_size=3))
+    ]
+    return DentalBenefits(
+        coverage=draw(st.sampled_from(["active", "active", "inactive"])),
+        categories=categories,
+        deductibles=deductibles,
+        maximums=maximums,
+        frequencies=frequencies,
+    )
 
 
 @st.composite
 def plans(draw: st.DrawFn) -> TreatmentPlan:
-    procedures = draw(st.lists(st.builds(
-        PlannedProcedure, procedure_code=st.sampled_from(CODES), fee=money),
-        min_size=1, max_size=8))
+    procedures = draw(
+        st.lists(
+            st.builds(PlannedProcedure, procedure_code=st.sampled_from(CODES), fee=money),
+            min_size=1,
+            max_size=8,
+        )
+    )
     schedule = {p.procedure_code: draw(money) for p in procedures if draw(st.booleans())}
-    return TreatmentPlan(procedures=procedures, fee_schedule=schedule,
-                         used=BenefitUsage(procedures={c: draw(st.integers(0, 3))
-                                                       for c in draw(st.lists(
-                                                           st.sampled_from(CODES),
-                                                           max_size=3))}))
+    return TreatmentPlan(
+        procedures=procedures,
+        fee_schedule=schedule,
+        used=BenefitUsage(
+            procedures={
+                c: draw(st.integers(0, 3))
+                for c in draw(st.lists(st.sampled_from(CODES), max_size=3))
+            }
+        ),
+    )
 
 
 def _starting(acc: Accumulator | None) -> Decimal | None:

@@ -17,20 +17,43 @@ from edigateway.reconcile.balance import check_remittance
 D = Decimal
 
 
-def _remittance(svc_paid: str = "80", clp_paid: str = "80", bpr: str = "70",
-                plb: str = "10", credit_debit: str = "C", interest: str | None = None
-                ) -> Remittance:
-    service = ServicePayment(procedure_code="D1110", charge=D("100"), paid=D(svc_paid),
-                             adjustments=[Adjustment(group="CO", reason="45", amount=D("20"))],
-                             source_position=12)
-    payment = ClaimPayment(patient_control_number="PC1", status="1", charge=D("100"),
-                           paid=D(clp_paid), services=[service], source_position=10,
-                           interest=D(interest) if interest else None)
+def _remittance(
+    svc_paid: str = "80",
+    clp_paid: str = "80",
+    bpr: str = "70",
+    plb: str = "10",
+    credit_debit: str = "C",
+    interest: str | None = None,
+) -> Remittance:
+    service = ServicePayment(
+        procedure_code="D1110",
+        charge=D("100"),
+        paid=D(svc_paid),
+        adjustments=[Adjustment(group="CO", reason="45", amount=D("20"))],
+        source_position=12,
+    )
+    payment = ClaimPayment(
+        patient_control_number="PC1",
+        status="1",
+        charge=D("100"),
+        paid=D(clp_paid),
+        services=[service],
+        source_position=10,
+        interest=D(interest) if interest else None,
+    )
     return Remittance(
-        transaction_control_number="1", handling_code="I", payment_amount=D(bpr),
-        credit_debit=credit_debit, payment_method="CHK", trace_number="T1",
-        payer=Party(name="P"), payee=Party(name="Q"), claims=[payment], source_position=3,
-        provider_adjustments=[ProviderAdjustment(provider_id="1", reason="WO", amount=D(plb))])
+        transaction_control_number="1",
+        handling_code="I",
+        payment_amount=D(bpr),
+        credit_debit=credit_debit,
+        payment_method="CHK",
+        trace_number="T1",
+        payer=Party(name="P"),
+        payee=Party(name="Q"),
+        claims=[payment],
+        source_position=3,
+        provider_adjustments=[ProviderAdjustment(provider_id="1", reason="WO", amount=D(plb))],
+    )
 
 
 def test_balanced_remittance_has_no_problems():
@@ -59,8 +82,9 @@ def test_debit_payment_is_negative():
 
 
 def test_interest_included_in_claim_payment_balances():
-    assert [p.level for p in check_remittance(_remittance(clp_paid="83", bpr="73",
-                                                          interest="3"))] == []
+    assert [
+        p.level for p in check_remittance(_remittance(clp_paid="83", bpr="73", interest="3"))
+    ] == []
 
 
 def test_each_level_names_its_segment_loop_and_element():
@@ -70,7 +94,11 @@ def test_each_level_names_its_segment_loop_and_element():
     assert (claim.segment_id, claim.loop, claim.element) == ("CLP", "2100", "CLP04")
     (payment,) = check_remittance(_remittance(bpr="75"))
     assert (payment.source_position, payment.segment_id, payment.loop, payment.element) == (
-        3, "BPR", "HEADER", "BPR02")
+        3,
+        "BPR",
+        "HEADER",
+        "BPR02",
+    )
 
 
 def test_claim_payment_off_from_its_lines_blames_clp04():

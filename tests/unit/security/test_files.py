@@ -49,7 +49,8 @@ def test_folders_and_files_are_created_private(tmp_path: Path):
 
 
 def test_looser_existing_ones_are_tightened_with_a_log_line(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     folder = tmp_path / "var"
     folder.mkdir()
     folder.chmod(0o755)
@@ -67,8 +68,7 @@ def test_looser_existing_ones_are_tightened_with_a_log_line(
     assert ".keys.part" not in caplog.text  # the stale temporary file was replaced
 
 
-def test_a_shared_sticky_folder_is_not_tightened(tmp_path: Path,
-                                                 caplog: pytest.LogCaptureFixture):
+def test_a_shared_sticky_folder_is_not_tightened(tmp_path: Path, caplog: pytest.LogCaptureFixture):
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o1777)

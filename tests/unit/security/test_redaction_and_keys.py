@@ -69,10 +69,12 @@ def test_rotation_keeps_old_values_readable_and_moves_them():
 
 def test_blind_index_is_keyed_and_normalised():
     cipher = PhiCipher(Keyring.generate())
-    assert cipher.blind_index(" w123 ", purpose="member-id") == \
-        cipher.blind_index("W123", purpose="member-id")
-    assert cipher.blind_index("W123", purpose="member-id") != \
-        PhiCipher(Keyring.generate()).blind_index("W123", purpose="member-id")
+    assert cipher.blind_index(" w123 ", purpose="member-id") == cipher.blind_index(
+        "W123", purpose="member-id"
+    )
+    assert cipher.blind_index("W123", purpose="member-id") != PhiCipher(
+        Keyring.generate()
+    ).blind_index("W123", purpose="member-id")
 
 
 def test_keyring_parsing_errors_name_the_problem_not_the_key():
@@ -98,7 +100,6 @@ def test_api_keys():
     assert new_api_key().token != issued.token
     with pytest.raises(AccessDenied):
         parse_token("edg_short")
-    assert parse_scopes("claims:write, eligibility,claims:write") == ("claims:write",
-                                                                     "eligibility")
+    assert parse_scopes("claims:write, eligibility,claims:write") == ("claims:write", "eligibility")
     with pytest.raises(InputError, match="claims:delete"):
         parse_scopes("claims:delete")

@@ -36,7 +36,9 @@ def test_import_is_idempotent_and_stores_lines_and_history(database: Database):
         assert (row.state, str(row.total_charge)) == ("submitted", "175.00")
         lines = session.scalars(select(ClaimLineRow).order_by(ClaimLineRow.line_number)).all()
         assert [(ln.procedure_code, str(ln.charge)) for ln in lines] == [
-            ("D0120", "65.00"), ("D1110", "110.00")]
+            ("D0120", "65.00"),
+            ("D1110", "110.00"),
+        ]
         assert [s.state for s in session.scalars(select(ClaimStateRow))] == ["submitted"]
         claim = load_claims(session, ["ERA101"])["ERA101"][1]
         assert claim == _batch().claims[0]
@@ -52,10 +54,12 @@ def test_changed_original_is_refused_and_nothing_is_kept(database: Database):
 
 def test_replacement_then_void_supersede_in_order(database: Database):
     original = import_claims(database, _batch(), now=NOW)[0]
-    replacement = import_claims(database, _batch(
-        frequency="7", payer_claim_control_number="PCC101"), now=NOW)[0]
-    void = import_claims(database, _batch(
-        frequency="8", payer_claim_control_number="PCC101"), now=NOW)[0]
+    replacement = import_claims(
+        database, _batch(frequency="7", payer_claim_control_number="PCC101"), now=NOW
+    )[0]
+    void = import_claims(
+        database, _batch(frequency="8", payer_claim_control_number="PCC101"), now=NOW
+    )[0]
     with database.transaction() as session:
         rows = {r.id: r for r in session.scalars(select(ClaimRow))}
         assert rows[original.id].state == "replaced"

@@ -20,9 +20,12 @@ from edigateway.services.codes import (
 
 def test_a_file_with_a_header_in_any_order(tmp_path: Path):
     source = tmp_path / "cdt.csv"
-    source.write_text("Deleted Date,CDT Code,Descriptor,Effective Date\n"
-                      ",D0120,periodic oral evaluation,2020-01-01\n"
-                      "12/31/2025,D9999,unspecified,\n", encoding="utf-8")
+    source.write_text(
+        "Deleted Date,CDT Code,Descriptor,Effective Date\n"
+        ",D0120,periodic oral evaluation,2020-01-01\n"
+        "12/31/2025,D9999,unspecified,\n",
+        encoding="utf-8",
+    )
     assert loaded_cdt(tmp_path / "var") is None
     result = load_cdt(source, tmp_path / "var")
     assert (result.codes, result.deleted, result.stored) == (2, 1, tmp_path / "var" / STORED)
@@ -40,15 +43,18 @@ def test_a_file_without_header_is_positional_with_a_bom():
     assert codes["D2391"].effective == date(2020, 1, 1)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("", "the file is empty"),
-    ("name,descriptor\nD0120,x\n", "line 1: no column named code"),
-    ("D0120\nD012\n", "line 2, column code: D012 is not a CDT procedure code"),
-    ("D0120\nD0120\n", "line 2: D0120 is listed again (first on line 1)"),
-    ("D0120,x,2020-13-01\n", "line 1, column effective: '2020-13-01' is not a date"),
-    ("D0120,x,2021-01-01,2020-01-01\n", "is deleted (2020-01-01) before it takes effect"),
-    ("code\n\n", "no CDT codes found"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "the file is empty"),
+        ("name,descriptor\nD0120,x\n", "line 1: no column named code"),
+        ("D0120\nD012\n", "line 2, column code: D012 is not a CDT procedure code"),
+        ("D0120\nD0120\n", "line 2: D0120 is listed again (first on line 1)"),
+        ("D0120,x,2020-13-01\n", "line 1, column effective: '2020-13-01' is not a date"),
+        ("D0120,x,2021-01-01,2020-01-01\n", "is deleted (2020-01-01) before it takes effect"),
+        ("code\n\n", "no CDT codes found"),
+    ],
+)
 def test_bad_rows_are_named(text: str, words: str):
     with pytest.raises(CodeFileError) as info:
         parse_cdt(text, "f.csv")

@@ -17,10 +17,13 @@ BUCKETS = ["0-30", "31-60", "61-90", "91-120", "120+"]
 
 def _report(name: str, payer_id: str = "DDPIL", amount: str = "-12.50") -> dict[str, Any]:
     buckets = dict.fromkeys(BUCKETS, "0.00") | {"0-30": amount}
-    return {"buckets": BUCKETS,
-            "payers": [{"payer": name, "payer_id": payer_id, "claims": 1,
-                        "buckets": buckets, "total": amount}],
-            "total": {"payer": "TOTAL", "claims": 1, "buckets": buckets, "total": amount}}
+    return {
+        "buckets": BUCKETS,
+        "payers": [
+            {"payer": name, "payer_id": payer_id, "claims": 1, "buckets": buckets, "total": amount}
+        ],
+        "total": {"payer": "TOTAL", "claims": 1, "buckets": buckets, "total": amount},
+    }
 
 
 def _rows(text: str) -> list[list[str]]:

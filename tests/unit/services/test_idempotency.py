@@ -30,25 +30,48 @@ BODY = fingerprint({"claim_ids": [1]})
 
 
 def _render(exc: EdigatewayError) -> tuple[int, str]:
-    status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(
-        exc, InputError) else 502
+    status = 404 if isinstance(exc, NotFoundError) else 422 if isinstance(exc, InputError) else 502
     return status, json.dumps({"status": status, "detail": str(exc)})
 
 
 @pytest.fixture
 def key_id(database: Database) -> int:
-    created = create_key(database, practice="1456789019", scopes="admin", name="t",
-                         keyring=Keyring.generate(), now=NOW, create_name="MAPLE")
+    created = create_key(
+        database,
+        practice="1456789019",
+        scopes="admin",
+        name="t",
+        keyring=Keyring.generate(),
+        now=NOW,
+        create_name="MAPLE",
+    )
     with database.transaction() as session:
-        row_id: int = session.scalars(select(ApiKeyRow.id).where(
-            ApiKeyRow.key_id == created.key_id)).one()
+        row_id: int = session.scalars(
+            select(ApiKeyRow.id).where(ApiKeyRow.key_id == created.key_id)
+        ).one()
     return row_id
 
 
-def _once(database: Database, key_id: int, work, *, body: str = BODY, wait: float = 1.0,
-          now: datetime = NOW) -> Answer:
-    return run_once(database, api_key_id=key_id, key="k", request_sha256=body, work=work,
-                    render=_render, clock=lambda: now, wait=wait, poll=0.01)
+def _once(
+    database: Database,
+    key_id: int,
+    work,
+    *,
+    body: str = BODY,
+    wait: float = 1.0,
+    now: datetime = NOW,
+) -> Answer:
+    return run_once(
+        database,
+        api_key_id=key_id,
+        key="k",
+        request_sha256=body,
+        work=work,
+        render=_render,
+        clock=lambda: now,
+        wait=wait,
+        poll=0.01,
+    )
 
 
 def _rows(database: Database) -> list[tuple[int | None, str | None]]:
@@ -56,8 +79,7 @@ def _rows(database: Database) -> list[tuple[int | None, str | None]]:
         return [(r.status_code, r.body) for r in session.scalars(select(IdempotencyRow))]
 
 
-def test_an_answer_is_stored_and_replayed_without_running_again(database: Database,
-                                                                 key_id: int):
+def test_an_answer_is_stored_and_replayed_without_running_again(database: Database, key_id: int):
     runs: list[int] = []
 
     def work() -> tuple[int, str]:
@@ -83,8 +105,9 @@ def test_a_4xx_error_is_kept_for_the_retry(database: Database, key_id: int):
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("bug"), TransferError("ch down")])
-def test_an_unexpected_or_5xx_failure_releases_the_key(database: Database, key_id: int,
-                                                       failure: Exception):
+def test_an_unexpected_or_5xx_failure_releases_the_key(
+    database: Database, key_id: int, failure: Exception
+):
     def broken() -> tuple[int, str]:
         raise failure
 
@@ -95,14 +118,14 @@ def test_an_unexpected_or_5xx_failure_releases_the_key(database: Database, key_i
 
 
 def test_a_request_finding_the_key_in_flight_waits_then_gets_a_clear_422(
-        database: Database, key_id: int):
+    database: Database, key_id: int
+):
     seen: list[BaseException] = []
 
     def slow() -> tuple[int, str]:  # while it runs, the same key arrives again
         for body in (BODY, fingerprint({"claim_ids": [2]})):
             with pytest.raises(InputError) as refused:
-                _once(database, key_id, lambda: pytest.fail("ran twice"), body=body,
-                      wait=0.1)
+                _once(database, key_id, lambda: pytest.fail("ran twice"), body=body, wait=0.1)
             seen.append(refused.value)
         return 202, "{}"
 
@@ -112,11 +135,24 @@ def test_a_request_finding_the_key_in_flight_waits_then_gets_a_clear_422(
 
 def test_a_stale_claim_of_a_dead_process_is_taken_over(database: Database, key_id: int):
     with database.transaction() as session:
-        session.add(IdempotencyRow(api_key_id=key_id, key="k", request_sha256=BODY,
-                                   status_code=None, body=None, created_at=NOW))
+        session.add(
+            IdempotencyRow(
+                api_key_id=key_id,
+                key="k",
+                request_sha256=BODY,
+                status_code=None,
+                body=None,
+                created_at=NOW,
+            )
+        )
     with pytest.raises(InputError, match="still being processed"):
-        _once(database, key_id, lambda: pytest.fail("taken too early"), wait=0.05,
-              now=NOW + STALE_AFTER - timedelta(seconds=1))
+        _once(
+            database,
+            key_id,
+            lambda: pytest.fail("taken too early"),
+            wait=0.05,
+            now=NOW + STALE_AFTER - timedelta(seconds=1),
+        )
     later = NOW + STALE_AFTER
     assert _once(database, key_id, lambda: (202, "{}"), now=later) == Answer(202, "{}")
     assert _rows(database) == [(202, "{}")]

@@ -29,39 +29,68 @@ def test_queue_records_everything_in_one_transaction(database: Database, tmp_pat
     settings = Settings(data_dir=tmp_path)
     numbers = DatabaseControlNumbers(lambda: database)
     batch = load_claim_file(REPO / "fixtures/claims/26_batch_family_two_patients.json")
-    queued = queue_837d(database, batch, settings=settings, clearinghouse="sim",
-                        numbers=numbers, now=NOW)
+    queued = queue_837d(
+        database, batch, settings=settings, clearinghouse="sim", numbers=numbers, now=NOW
+    )
     assert queued.interchange_control_number == "000000001"
     with database.transaction() as session:
         row = session.get(SubmissionRow, queued.submission_id)
         assert row is not None
-        assert (row.status, row.kind, row.file_name) == ("pending", "837D",
-                                                          "EDIGATEWAY_000000001.837")
+        assert (row.status, row.kind, row.file_name) == (
+            "pending",
+            "837D",
+            "EDIGATEWAY_000000001.837",
+        )
         parsed = read_837d(submission_payload(session, row).encode())
-        assert [c.patient_control_number for c in parsed.claims] == \
-            [c.patient_control_number for c in batch.claims]
+        assert [c.patient_control_number for c in parsed.claims] == [
+            c.patient_control_number for c in batch.claims
+        ]
         assert parsed.params.interchange_control_number == 1
         states = {c.id: c.state for c in session.scalars(select(ClaimRow))}
         assert set(states.values()) == {"queued"}
         assert set(states) == set(queued.claim_ids)
         links = session.scalars(select(SubmissionClaimRow)).all()
         assert {link.transaction_control_number for link in links} == {"0001"}
-        history = [(h.previous_state, h.state) for h in session.scalars(
-            select(ClaimStateRow).where(ClaimStateRow.claim_id == queued.claim_ids[0])
-            .order_by(ClaimStateRow.id))]
+        history = [
+            (h.previous_state, h.state)
+            for h in session.scalars(
+                select(ClaimStateRow)
+                .where(ClaimStateRow.claim_id == queued.claim_ids[0])
+                .order_by(ClaimStateRow.id)
+            )
+        ]
         assert history == [(None, "ready"), ("ready", "queued")]
-    second = queue_837d(database, load_claim_file(REPO / "fixtures/claims/05_crown_initial.json"),
-                        settings=settings, clearinghouse="sim", numbers=numbers, now=NOW)
+    second = queue_837d(
+        database,
+        load_claim_file(REPO / "fixtures/claims/05_crown_initial.json"),
+        settings=settings,
+        clearinghouse="sim",
+        numbers=numbers,
+        now=NOW,
+    )
     assert second.interchange_control_number == "000000002"
 
 
 def test_failed_edits_leave_no_trace(database: Database, tmp_path: Path):
     batch = load_claim_file(REPO / "fixtures/claims/05_crown_initial.json")
-    bad = batch.model_copy(update={"claims": [batch.claims[0].model_copy(
-        update={"total_charge": batch.claims[0].total_charge + 1})]})
+    bad = batch.model_copy(
+        update={
+            "claims": [
+                batch.claims[0].model_copy(
+                    update={"total_charge": batch.claims[0].total_charge + 1}
+                )
+            ]
+        }
+    )
     with pytest.raises(CleanClaimError):
-        queue_837d(database, bad, settings=Settings(data_dir=tmp_path), clearinghouse="sim",
-                   numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+        queue_837d(
+            database,
+            bad,
+            settings=Settings(data_dir=tmp_path),
+            clearinghouse="sim",
+            numbers=DatabaseControlNumbers(lambda: database),
+            now=NOW,
+        )
     with database.transaction() as session:
         for table in (ClaimRow, SubmissionRow, ControlCounterRow):
             assert session.scalars(select(table)).all() == []
@@ -73,9 +102,14 @@ def test_missing_999_opens_one_work_item(database: Database, tmp_path: Path):
     from edigateway.persistence.tables import WorkItemRow
     from edigateway.services.submissions import flag_missing_acknowledgments
 
-    queued = queue_837d(database, load_claim_file(REPO / "fixtures/claims/05_crown_initial.json"),
-                        settings=Settings(data_dir=tmp_path), clearinghouse="sim",
-                        numbers=DatabaseControlNumbers(lambda: database), now=NOW)
+    queued = queue_837d(
+        database,
+        load_claim_file(REPO / "fixtures/claims/05_crown_initial.json"),
+        settings=Settings(data_dir=tmp_path),
+        clearinghouse="sim",
+        numbers=DatabaseControlNumbers(lambda: database),
+        now=NOW,
+    )
     with database.transaction() as session:
         row = session.get(SubmissionRow, queued.submission_id)
         assert row is not None

@@ -15,8 +15,18 @@ from edigateway.x12.x835_005010X221A1 import read_835, write_835
 from tests.factories import REPO
 
 RULES = Rules.load(REPO / "mappings")
-PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 9, 9,
-                           1, datetime(2026, 11, 23, 12, 0))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "EDGSIM",
+    "ZZ",
+    "EDIGATEWAY",
+    "EDGSIM",
+    "EDIGATEWAY",
+    9,
+    9,
+    1,
+    datetime(2026, 11, 23, 12, 0),
+)
 
 
 def _claims(name: str):
@@ -29,8 +39,10 @@ def test_fee_schedule_deductible_and_coinsurance():
     first, second, third = payment.services
     # D4341: allowed 228, CO-45 57; deductible 50; coinsurance 20 % of 178 = 35.60
     assert [(a.group, a.reason, a.amount) for a in first.adjustments] == [
-        ("CO", "45", Decimal("57.00")), ("PR", "1", Decimal("50.00")),
-        ("PR", "2", Decimal("35.60"))]
+        ("CO", "45", Decimal("57.00")),
+        ("PR", "1", Decimal("50.00")),
+        ("PR", "2", Decimal("35.60")),
+    ]
     assert first.paid == Decimal("142.40")
     # the deductible is met: the second D4341 pays 80 % of 228
     assert second.paid == Decimal("182.40")
@@ -51,14 +63,31 @@ def test_not_covered_code_is_denied_with_its_codes():
 
 
 def test_remittance_balances_validates_and_reverses(validator: Validator):
-    claims = [c for name in ("01_filling_amalgam_mod.json", "05_crown_initial.json",
-                             "07_quadrant_scaling.json") for c in _claims(name)]
+    claims = [
+        c
+        for name in (
+            "01_filling_amalgam_mod.json",
+            "05_crown_initial.json",
+            "07_quadrant_scaling.json",
+        )
+        for c in _claims(name)
+    ]
     first_pcn = claims[0].patient_control_number
     adjudicator = Adjudicator(RULES.model_copy(update={"reverse_and_correct": [first_pcn]}))
-    first = adjudicator.remittance(claims, trace="SIM1", paid_on=date(2026, 11, 20),
-                                   payee_name="MAPLE STREET DENTAL", payee_npi="1456789019")
-    again = adjudicator.remittance(claims[:1], trace="SIM2", paid_on=date(2026, 11, 27),
-                                   payee_name="MAPLE STREET DENTAL", payee_npi="1456789019")
+    first = adjudicator.remittance(
+        claims,
+        trace="SIM1",
+        paid_on=date(2026, 11, 20),
+        payee_name="MAPLE STREET DENTAL",
+        payee_npi="1456789019",
+    )
+    again = adjudicator.remittance(
+        claims[:1],
+        trace="SIM2",
+        paid_on=date(2026, 11, 27),
+        payee_name="MAPLE STREET DENTAL",
+        payee_npi="1456789019",
+    )
     assert [c.status for c in again.claims] == ["22", "1"]
     assert again.claims[0].paid == -again.claims[1].paid
     for remittance in (first, again):

@@ -21,15 +21,20 @@ NOW = datetime(2026, 11, 23, 12, 0)
 
 
 def _sim(root: Path, validator: Validator) -> SimClearinghouse:
-    return SimClearinghouse(root, rules=Rules.load(REPO / "mappings"),
-                            front_end=FrontEndRules.load(REPO / "mappings"),
-                            validator=validator, clock=lambda: NOW)
+    return SimClearinghouse(
+        root,
+        rules=Rules.load(REPO / "mappings"),
+        front_end=FrontEndRules.load(REPO / "mappings"),
+        validator=validator,
+        clock=lambda: NOW,
+    )
 
 
 def _837(number: int = 7) -> str:
     batch = load_claim_file(REPO / "fixtures/claims/26_batch_family_two_patients.json")
-    params = InterchangeParams("ZZ", "PRACTICE", "ZZ", "EDGSIM", "PRACTICE", "EDGSIM",
-                               number, number, 1, NOW)
+    params = InterchangeParams(
+        "ZZ", "PRACTICE", "ZZ", "EDGSIM", "PRACTICE", "EDGSIM", number, number, 1, NOW
+    )
     from edigateway.services.claims import default_parties
     from edigateway.settings import Settings
 
@@ -55,8 +60,9 @@ def test_what_the_simulator_writes_is_valid(tmp_path: Path, validator: Validator
     assert all(c.payer_claim_control_number for c in ack_file.claims)
 
 
-def test_invalid_transaction_is_rejected_with_the_segment_and_element(tmp_path: Path,
-                                                                     validator: Validator):
+def test_invalid_transaction_is_rejected_with_the_segment_and_element(
+    tmp_path: Path, validator: Validator
+):
     sim = _sim(tmp_path, validator)
     broken = _837().replace("CLM*MSD1026*", "CLM*MSD1026*X", 1)
     (tmp_path / INBOX / "b.837").write_text(broken)

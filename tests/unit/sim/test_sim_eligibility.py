@@ -13,15 +13,28 @@ from edigateway.x12.x270_005010X279A1 import write_270
 from edigateway.x12.x271_005010X279A1 import read_271
 from tests.factories import REPO
 
-PARAMS = InterchangeParams("ZZ", "EDGSIM", "ZZ", "EDIGATEWAY", "EDGSIM", "EDIGATEWAY", 3, 3, 1,
-                           datetime(2026, 11, 23, 12, 0))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "EDGSIM",
+    "ZZ",
+    "EDIGATEWAY",
+    "EDGSIM",
+    "EDIGATEWAY",
+    3,
+    3,
+    1,
+    datetime(2026, 11, 23, 12, 0),
+)
 
 
 def test_known_dependent_and_unknown_member(validator: Validator):
     inquiries = load_inquiries(REPO / "fixtures/inquiries/03_batch_two_patients.json")
-    unknown = inquiries[0].model_copy(update={
-        "trace_number": "ELG-9999",
-        "subscriber": inquiries[0].subscriber.model_copy(update={"member_id": "NOPE1"})})
+    unknown = inquiries[0].model_copy(
+        update={
+            "trace_number": "ELG-9999",
+            "subscriber": inquiries[0].subscriber.model_copy(update={"member_id": "NOPE1"}),
+        }
+    )
     text = write_270([*inquiries, unknown], PARAMS)
     answer = answer_270(text, BenefitPlans.load(REPO / "mappings"), PARAMS)
     assert validator.validate_text(answer, "sim.271").status == "valid"

@@ -46,20 +46,24 @@ def test_every_difference_is_explained_or_a_known_bug(guide):
     result = audit.verdict([guide])
     unexplained = [f"{d.key} — {d.detail}" for d in result.unexplained]
     assert not unexplained, (
-        "differences neither in explained.toml nor in known_bugs.toml:\n" + "\n".join(unexplained))
-    assert not result.stale, (
-        "entries that no longer occur (fixed? delete them):\n" + "\n".join(result.stale))
+        "differences neither in explained.toml nor in known_bugs.toml:\n" + "\n".join(unexplained)
+    )
+    assert not result.stale, "entries that no longer occur (fixed? delete them):\n" + "\n".join(
+        result.stale
+    )
     assert result.differences, f"{guide}: the audit compared nothing"
 
 
 def test_the_837d_findings_of_issue_13_are_fixed():
     found = {d.key for d in audit.audit("837D")}
-    for key in ("837D 2400/SV3/SV306 usage: ours R, tigershark S",
-                "837D 2300/HI segment missing in ours",
-                "837D 2300/HCP segment missing in ours",
-                "837D 2400/HCP segment missing in ours",
-                "837D 2400/SV3/SV311 usage: ours N, tigershark S",
-                "837D ST/ST/ST03 usage: ours S, tigershark R"):
+    for key in (
+        "837D 2400/SV3/SV306 usage: ours R, tigershark S",
+        "837D 2300/HI segment missing in ours",
+        "837D 2300/HCP segment missing in ours",
+        "837D 2400/HCP segment missing in ours",
+        "837D 2400/SV3/SV311 usage: ours N, tigershark S",
+        "837D ST/ST/ST03 usage: ours S, tigershark R",
+    ):
         assert key not in found
 
 
@@ -73,8 +77,10 @@ def test_conformance_doc_lists_every_explanation():
     text = (REPO / "docs" / "conformance.md").read_text(encoding="utf-8")
     keys = {**audit.load_explanations(audit.EXPLAINED), **audit.load_explanations(audit.KNOWN_BUGS)}
     missing = [k for k in keys if f"`{k}`" not in text]
-    assert not missing, "docs/conformance.md lacks (regenerate with audit.py --markdown):\n" + \
-        "\n".join(missing[:20])
+    assert not missing, (
+        "docs/conformance.md lacks (regenerate with audit.py --markdown):\n"
+        + "\n".join(missing[:20])
+    )
 
 
 # -- the comparison ---------------------------------------------------------------------
@@ -98,18 +104,37 @@ def _keys(ours, ref):
 
 
 def test_usage_codes_and_missing_parts_are_reported_under_stable_keys():
-    ref = _grammar("ref", audit.Loop("2400", "Line", "R", "50", [
-        _seg("LX", "R", "1", _el("LX01", "R")),
-        _seg("SV3", "R", "1", _el("SV301", "R"), _el("SV306", "S")),
-        _seg("TOO", "S", "32", _el("TOO01", "R", ["JP"]), _el("TOO03", "S", ["B", "D"])),
-        _seg("HCP", "S", "1", _el("HCP01", "R")),
-    ]), audit.Loop("2430", "Adjudication", "S", "15", [_seg("SVD", "R", "1")]))
-    ours = _grammar("ours", audit.Loop("2400", "Line", "R", "99", [
-        _seg("LX", "R", "1", _el("LX01", "R")),
-        _seg("SV3", "R", "1", _el("SV301", "R"), _el("SV306", "R")),
-        _seg("TOO", "S", "32", _el("TOO01", "R", ["JP"]), _el("TOO03", "S", ["B", "X"])),
-        _seg("NTE", "S", "1"),
-    ]))
+    ref = _grammar(
+        "ref",
+        audit.Loop(
+            "2400",
+            "Line",
+            "R",
+            "50",
+            [
+                _seg("LX", "R", "1", _el("LX01", "R")),
+                _seg("SV3", "R", "1", _el("SV301", "R"), _el("SV306", "S")),
+                _seg("TOO", "S", "32", _el("TOO01", "R", ["JP"]), _el("TOO03", "S", ["B", "D"])),
+                _seg("HCP", "S", "1", _el("HCP01", "R")),
+            ],
+        ),
+        audit.Loop("2430", "Adjudication", "S", "15", [_seg("SVD", "R", "1")]),
+    )
+    ours = _grammar(
+        "ours",
+        audit.Loop(
+            "2400",
+            "Line",
+            "R",
+            "99",
+            [
+                _seg("LX", "R", "1", _el("LX01", "R")),
+                _seg("SV3", "R", "1", _el("SV301", "R"), _el("SV306", "R")),
+                _seg("TOO", "S", "32", _el("TOO01", "R", ["JP"]), _el("TOO03", "S", ["B", "X"])),
+                _seg("NTE", "S", "1"),
+            ],
+        ),
+    )
     assert _keys(ours, ref) == [
         "T 2400 loop repeat: ours 99, ref 50",
         "T 2400/HCP segment missing in ours",
@@ -122,43 +147,110 @@ def test_usage_codes_and_missing_parts_are_reported_under_stable_keys():
 
 
 def test_modelling_choices_are_not_differences():
-    ref = _grammar("ref", audit.Loop("2310A", "Referring", "S", "2", [
-        # the reference writes the loop's usage on its first segment, lists every element
-        _seg("NM1", "S", "1", _el("NM101", "R", ["DN"]), _el("NM102", "R"), _el("NM106", "N"),
-             _el("NM108", "S"), _el("NM112", "N")),
-        # an unused composite listed without parts
-        _seg("REF", "S", "3", _el("REF01", "R", ["0B"]), _el("REF02", "R"),
-             _el("REF04", "N", composite=True)),
-        _seg("N4", "R", "1", _el("N401", "R"), _el("N402", "S", ["NY", "NJ"])),
-    ]))
-    ours = _grammar("ours", audit.Loop("2310A", "Referring", "S", "2", [
-        _seg("NM1", "R", "1", _el("NM101", "R", ["DN"]), _el("NM102", "R"), _el("NM106", "N"),
-             _el("NM108", "S")),  # stops after the last used element
-        _seg("REF", "S", "3", _el("REF01", "R", ["0B"]), _el("REF02", "R"),
-             _el("REF04", "N", composite=True), _el("REF04-01", "N"), _el("REF04-02", "N")),
-        _seg("N4", "R", "1", _el("N401", "R"), _el("N402", "S", external=True)),
-    ]))
+    ref = _grammar(
+        "ref",
+        audit.Loop(
+            "2310A",
+            "Referring",
+            "S",
+            "2",
+            [
+                # the reference writes the loop's usage on its first segment, lists every element
+                _seg(
+                    "NM1",
+                    "S",
+                    "1",
+                    _el("NM101", "R", ["DN"]),
+                    _el("NM102", "R"),
+                    _el("NM106", "N"),
+                    _el("NM108", "S"),
+                    _el("NM112", "N"),
+                ),
+                # an unused composite listed without parts
+                _seg(
+                    "REF",
+                    "S",
+                    "3",
+                    _el("REF01", "R", ["0B"]),
+                    _el("REF02", "R"),
+                    _el("REF04", "N", composite=True),
+                ),
+                _seg("N4", "R", "1", _el("N401", "R"), _el("N402", "S", ["NY", "NJ"])),
+            ],
+        ),
+    )
+    ours = _grammar(
+        "ours",
+        audit.Loop(
+            "2310A",
+            "Referring",
+            "S",
+            "2",
+            [
+                _seg(
+                    "NM1",
+                    "R",
+                    "1",
+                    _el("NM101", "R", ["DN"]),
+                    _el("NM102", "R"),
+                    _el("NM106", "N"),
+                    _el("NM108", "S"),
+                ),  # stops after the last used element
+                _seg(
+                    "REF",
+                    "S",
+                    "3",
+                    _el("REF01", "R", ["0B"]),
+                    _el("REF02", "R"),
+                    _el("REF04", "N", composite=True),
+                    _el("REF04-01", "N"),
+                    _el("REF04-02", "N"),
+                ),
+                _seg("N4", "R", "1", _el("N401", "R"), _el("N402", "S", external=True)),
+            ],
+        ),
+    )
     assert _keys(ours, ref) == []
 
 
 def test_same_id_segments_are_matched_by_qualifier_then_name():
-    ref = _grammar("ref", audit.Loop("2400", "Line", "R", "50", [
-        _seg("LX", "R", "1"),
-        _seg("REF", "S", "5", _el("REF01", "R", ["G1"]), name="Prior Authorization"),
-        _seg("REF", "S", "5", _el("REF01", "R", ["9F"]), name="Referral Number"),
-        _seg("REF", "S", "1", _el("REF01", "R", ["6R"]), name="Line Item Control Number"),
-        # two reference segments with one qualifier decide nothing: matched by name
-        _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Service Date"),
-        _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Prior Placement"),
-    ]))
-    ours = _grammar("ours", audit.Loop("2400", "Line", "R", "50", [
-        _seg("LX", "R", "1"),
-        # one segment for two qualifiers: compared as a group, max use as a sum
-        _seg("REF", "S", "2", _el("REF01", "R", ["G1", "9F"]), name="Prior Auth or Referral"),
-        _seg("REF", "S", "1", _el("REF01", "R", ["6R"]), name="Line Item Control Number"),
-        _seg("DTP", "S", "1", _el("DTP01", "R", ["441"]), name="Date - Prior Placement"),
-        _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Service"),
-    ]))
+    ref = _grammar(
+        "ref",
+        audit.Loop(
+            "2400",
+            "Line",
+            "R",
+            "50",
+            [
+                _seg("LX", "R", "1"),
+                _seg("REF", "S", "5", _el("REF01", "R", ["G1"]), name="Prior Authorization"),
+                _seg("REF", "S", "5", _el("REF01", "R", ["9F"]), name="Referral Number"),
+                _seg("REF", "S", "1", _el("REF01", "R", ["6R"]), name="Line Item Control Number"),
+                # two reference segments with one qualifier decide nothing: matched by name
+                _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Service Date"),
+                _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Prior Placement"),
+            ],
+        ),
+    )
+    ours = _grammar(
+        "ours",
+        audit.Loop(
+            "2400",
+            "Line",
+            "R",
+            "50",
+            [
+                _seg("LX", "R", "1"),
+                # one segment for two qualifiers: compared as a group, max use as a sum
+                _seg(
+                    "REF", "S", "2", _el("REF01", "R", ["G1", "9F"]), name="Prior Auth or Referral"
+                ),
+                _seg("REF", "S", "1", _el("REF01", "R", ["6R"]), name="Line Item Control Number"),
+                _seg("DTP", "S", "1", _el("DTP01", "R", ["441"]), name="Date - Prior Placement"),
+                _seg("DTP", "S", "1", _el("DTP01", "R", ["472"]), name="Date - Service"),
+            ],
+        ),
+    )
     assert _keys(ours, ref) == [
         "T 2400/DTP[441]/DTP01 codes extra in ours: 441",
         "T 2400/DTP[441]/DTP01 codes missing in ours: 472",
@@ -182,8 +274,10 @@ def test_a_fixed_difference_makes_its_entry_stale_and_a_new_one_is_unexplained(m
 
 def test_explanation_files_are_well_formed():
     seen: set[str] = set()
-    for path, allowed in ((audit.EXPLAINED, {"deliberate", "reference-error"}),
-                          (audit.KNOWN_BUGS, {"bug", "verify"})):
+    for path, allowed in (
+        (audit.EXPLAINED, {"deliberate", "reference-error"}),
+        (audit.KNOWN_BUGS, {"bug", "verify"}),
+    ):
         for key, note in audit.load_explanations(path).items():
             assert note.category in allowed, f"{path.name}: {key}: {note.category}"
             assert len(note.reason) > 40, f"{path.name}: {key}: give the reason"
@@ -204,7 +298,7 @@ def test_our_spec_is_read_through_the_adapter():
 
 
 # -- the extractor ----------------------------------------------------------------------
-TIGERSHARK_SAMPLE = '''
+TIGERSHARK_SAMPLE = """
 from tigershark.X12.parse import Composite, Element, Loop, Message, Properties, Segment
 parsed_837_2400 = Loop("2400", Properties(desc="Line", position="3650", repeat="50", req_sit="R"),
     Segment("LX", Properties(desc="Line", position="3650", repeat="1", req_sit="R"),
@@ -220,9 +314,9 @@ parsed_837_ST_LOOP = Loop("ST_LOOP", Properties(desc="ST", repeat=">1", req_sit=
         Element("ST01", Properties(req_sit="R", position=1, codes=["837"]))),
     parsed_837_2400)
 parsed_837 = Message("837", Properties(desc="837"), parsed_837_ST_LOOP)
-'''
+"""
 
-STUPIDEDI_SAMPLE = '''
+STUPIDEDI_SAMPLE = """
 # frozen_string_literal: true
 HN277 = Builder::Dsl.build("HN", "277", "Sample") do
   table_header("1 - Header") do
@@ -247,7 +341,7 @@ HN277 = Builder::Dsl.build("HN", "277", "Sample") do
     end
   end
 end
-'''
+"""
 
 
 def test_tigershark_grammar_is_read_without_executing_it(tmp_path):
@@ -275,15 +369,20 @@ def test_stupidedi_grammar_is_read_in_both_builder_styles(tmp_path):
     assert [s.id for s in source.segments] == ["HL", "LS"]  # the invented LOOP HEADER dissolved
     hl = source.segments[0]
     assert [(e.ref, e.usage, e.codes) for e in hl.elements] == [
-        ("HL01", "R", None), ("HL02", "R", None), ("HL02-01", "R", ["A1", "A2"]),
-        ("HL02-02", "N", None)]
+        ("HL01", "R", None),
+        ("HL02", "R", None),
+        ("HL02-01", "R", ["A1", "A2"]),
+        ("HL02-02", "N", None),
+    ]
 
 
 def test_a_malformed_source_is_refused_with_its_place(tmp_path):
     path = tmp_path / "X.rb"
-    path.write_text('HP835 = b.build("HP", "835", "",\n d::TableDef.header("1",\n'
-                    '  b::Segment(100, s::ST, "ST", r::Maybe, d::RepeatCount.bounded(1))))\n',
-                    encoding="utf-8")
+    path.write_text(
+        'HP835 = b.build("HP", "835", "",\n d::TableDef.header("1",\n'
+        '  b::Segment(100, s::ST, "ST", r::Maybe, d::RepeatCount.bounded(1))))\n',
+        encoding="utf-8",
+    )
     with pytest.raises(extract.ExtractError, match=r"X\.rb: line 3: requirement expected"):
         extract.Stupidedi(path, "X.rb").extract()
 

@@ -60,17 +60,15 @@ class CuttingProxy:
             self._sockets += [client, upstream]
             self.connections += 1
             limit = self.cut_after
-            threading.Thread(target=self._pump, args=(client, upstream, limit),
-                             daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, None),
-                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream, limit), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, None), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, limit: int | None):
         sent = 0
         try:
             while data := source.recv(65536):
                 if limit is not None and sent + len(data) > limit:
-                    sink.sendall(data[:limit - sent])
+                    sink.sendall(data[: limit - sent])
                     self.cuts += 1
                     if self.once:
                         self.cut_after = None
@@ -114,13 +112,28 @@ def sleeps() -> list[float]:
     return []
 
 
-def make_transport(server: SimSftpServer, key: Path, sleeps: list[float], *,
-                   port: int | None = None, host_key: str | None = None, attempts: int = 3,
-                   delete_after_download: bool = False) -> SftpTransport:
-    config = SftpConfig(host=LOOPBACK, port=port or server.port, username=server.username,
-                        private_key_path=key, host_key=host_key or server.host_key_line,
-                        outbound_dir=OUT, inbound_dir=IN, archive_dir=ARCHIVE,
-                        delete_after_download=delete_after_download, timeout=5)
+def make_transport(
+    server: SimSftpServer,
+    key: Path,
+    sleeps: list[float],
+    *,
+    port: int | None = None,
+    host_key: str | None = None,
+    attempts: int = 3,
+    delete_after_download: bool = False,
+) -> SftpTransport:
+    config = SftpConfig(
+        host=LOOPBACK,
+        port=port or server.port,
+        username=server.username,
+        private_key_path=key,
+        host_key=host_key or server.host_key_line,
+        outbound_dir=OUT,
+        inbound_dir=IN,
+        archive_dir=ARCHIVE,
+        delete_after_download=delete_after_download,
+        timeout=5,
+    )
     policy = RetryPolicy(attempts=attempts, base_delay=1, max_delay=4, sleep=sleeps.append)
     return SftpTransport(config, retry=policy)
 
@@ -159,8 +172,7 @@ def test_upload_list_download_archive_round_trip(server, client_key_path, sleeps
         (inbound / "999_0001.x12").write_bytes(b"ISA*999 again")
         [again] = transport.list_inbound()
         transport.archive(again)
-        assert names(server.root / ARCHIVE) == ["835_0001.x12", "999_0001-2.x12",
-                                                "999_0001.x12"]
+        assert names(server.root / ARCHIVE) == ["835_0001.x12", "999_0001-2.x12", "999_0001.x12"]
         assert (server.root / ARCHIVE / "999_0001.x12").read_bytes() == b"ISA*999"
     assert sleeps == []
 
@@ -185,12 +197,14 @@ def test_two_uploads_of_one_name_give_two_files(server, client_key_path, sleeps)
 
 
 def test_known_hosts_line_is_accepted_for_this_host_only(server, client_key_path, sleeps):
-    with make_transport(server, client_key_path, sleeps,
-                        host_key=server.known_hosts_line) as transport:
+    with make_transport(
+        server, client_key_path, sleeps, host_key=server.known_hosts_line
+    ) as transport:
         assert transport.upload("a.837", b"x").name == "a.837"
     with pytest.raises(ConfigurationError, match=r"not for \[127\.0\.0\.1\]"):
-        make_transport(server, client_key_path, sleeps,
-                       host_key=f"[127.0.0.1]:1 {server.host_key_line}")
+        make_transport(
+            server, client_key_path, sleeps, host_key=f"[127.0.0.1]:1 {server.host_key_line}"
+        )
 
 
 def test_unknown_host_key_is_refused_and_nothing_uploaded(server, client_key_path, sleeps):
@@ -213,12 +227,10 @@ def test_refused_client_key_is_not_retried(server, tmp_path, sleeps):
     assert sleeps == []
 
 
-def test_cut_upload_leaves_no_final_file_and_retry_delivers_one(server, client_key_path,
-                                                                 sleeps):
+def test_cut_upload_leaves_no_final_file_and_retry_delivers_one(server, client_key_path, sleeps):
     proxy = CuttingProxy(server.port, cut_after=64 * 1024)
     try:
-        transport = make_transport(server, client_key_path, sleeps, port=proxy.port,
-                                   attempts=1)
+        transport = make_transport(server, client_key_path, sleeps, port=proxy.port, attempts=1)
         with pytest.raises(TransferError, match=r"127\.0\.0\.1.*claims\.837"):
             transport.upload("claims.837", PAYLOAD)
         assert proxy.cuts == 1

@@ -27,11 +27,17 @@ def sftp(tmp_path: Path):
     root = tmp_path / "sftp"
     for folder in (IN, "to_clearinghouse"):
         (root / folder).mkdir(parents=True)
-    with SimSftpServer(root, authorized_key=key.with_name("id_ed25519.pub").read_text()
-                       ) as server:
-        config = SftpConfig(host="127.0.0.1", port=server.port, username=server.username,
-                            private_key_path=key, host_key=server.host_key_line,
-                            outbound_dir="to_clearinghouse", inbound_dir=IN, timeout=5)
+    with SimSftpServer(root, authorized_key=key.with_name("id_ed25519.pub").read_text()) as server:
+        config = SftpConfig(
+            host="127.0.0.1",
+            port=server.port,
+            username=server.username,
+            private_key_path=key,
+            host_key=server.host_key_line,
+            outbound_dir="to_clearinghouse",
+            inbound_dir=IN,
+            timeout=5,
+        )
         with SftpTransport(config, retry=RetryPolicy(attempts=1)) as transport:
             yield root / IN, transport
 
@@ -47,8 +53,11 @@ def test_a_big_file_comes_back_byte_for_byte_even_in_short_answers(sftp, monkeyp
     assert transport.download(remote) == BIG
 
     read = sftp_server._Handle.read
-    monkeypatch.setattr(sftp_server._Handle, "read",
-                        lambda self, offset, length: read(self, offset, min(length, 1000)))
+    monkeypatch.setattr(
+        sftp_server._Handle,
+        "read",
+        lambda self, offset, length: read(self, offset, min(length, 1000)),
+    )
     assert transport.download(remote, max_bytes=len(BIG)) == BIG
 
 

@@ -7,5 +7,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "x12-fuzz", max_examples=5_000, deadline=None, derandomize=False,
-    suppress_health_check=[HealthCheck.too_slow])
+    "x12-fuzz",
+    max_examples=5_000,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)

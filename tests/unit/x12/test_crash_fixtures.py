@@ -71,14 +71,16 @@ def test_crash_file_gets_our_located_error(name: str, entry: str):
     assert type(error).__name__ == want["error"]
     assert location.file == str(path)
     assert (location.segment_index, location.segment_id, location.element) == (
-        want["segment_index"], want["segment_id"], want["element"])
+        want["segment_index"],
+        want["segment_id"],
+        want["element"],
+    )
     if want["loop"] is not None:
         assert location.loop == want["loop"]
     str(error).encode("utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(n for n, want in EXPECTED.items()
-                                        if not want.get("only")))
+@pytest.mark.parametrize("name", sorted(n for n, want in EXPECTED.items() if not want.get("only")))
 def test_crash_file_is_not_valid(name: str, validator: Validator):
     verdict = validator.validate_file(CRASHES / name)
     assert not verdict.valid

@@ -30,16 +30,24 @@ from edigateway.x12.envelope import (
     sniff_header,
 )
 
-ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
-       "*261122*1200*^*00501*000000001*0*T*:~")
+ISA = (
+    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
+    "*261122*1200*^*00501*000000001*0*T*:~"
+)
 
 
 def _params(**overrides: object) -> InterchangeParams:
     values: dict[str, object] = {
-        "sender_qualifier": "ZZ", "sender_id": "SENDER", "receiver_qualifier": "ZZ",
-        "receiver_id": "RECEIVER", "gs_sender_code": "S", "gs_receiver_code": "R",
-        "interchange_control_number": 1, "group_control_number": 1,
-        "first_transaction_control_number": 1, "created": datetime(2026, 11, 22, 12, 0),
+        "sender_qualifier": "ZZ",
+        "sender_id": "SENDER",
+        "receiver_qualifier": "ZZ",
+        "receiver_id": "RECEIVER",
+        "gs_sender_code": "S",
+        "gs_receiver_code": "R",
+        "interchange_control_number": 1,
+        "group_control_number": 1,
+        "first_transaction_control_number": 1,
+        "created": datetime(2026, 11, 22, 12, 0),
     }
     values.update(overrides)
     return InterchangeParams(**values)  # type: ignore[arg-type]
@@ -119,8 +127,9 @@ def test_writer_drops_trailing_empty_elements_and_components():
 
 def test_sniff_header_says_4010_is_unsupported(tmp_path):
     path = tmp_path / "old.837"
-    path.write_text(ISA.replace("00501", "00401") + "GS*HC*S*R*20261122*1200*1*X*004010X097A1~"
-                    "ST*837*0001~")
+    path.write_text(
+        ISA.replace("00501", "00401") + "GS*HC*S*R*20261122*1200*1*X*004010X097A1~ST*837*0001~"
+    )
     with pytest.raises(UnsupportedX12Error, match="004010X097A1 is not supported"):
         sniff_header(path)
 
@@ -139,11 +148,15 @@ def test_sniff_header_refuses_a_group_that_does_not_fit_its_transaction(tmp_path
     path.write_text(ISA + "GS*HI*S*R*20261122*1200*1*X*005010X212~ST*276*0001*005010X212~")
     with pytest.raises(X12StructureError) as caught:
         sniff_header(path)
-    assert (caught.value.location.segment_index, caught.value.location.segment_id,
-            caught.value.location.element) == (2, "GS", "GS01")
+    assert (
+        caught.value.location.segment_index,
+        caught.value.location.segment_id,
+        caught.value.location.element,
+    ) == (2, "GS", "GS01")
     assert caught.value.message.startswith(
         "GS01 'HI' does not fit ST01 '276': claim status inquiries (276) go in a functional "
-        "group with GS01 'HR', and GS01 'HI' is the group for services reviews (278)")
+        "group with GS01 'HR', and GS01 'HI' is the group for services reviews (278)"
+    )
     assert "supported" not in caught.value.message
 
 
@@ -158,11 +171,14 @@ def test_sniff_header_knows_where_gs_and_st_are(tmp_path):
     assert (header.gs_position, header.st_position) == (2, 3)
 
 
-def _interchange(se01: str = "3", ge01: str = "1", iea01: str = "1", iea02: str = "000000001"
-                 ) -> bytes:
-    return (ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001*005010X224A2~"
-            f"BHT*0019*00*1*20261122*1200*CH~SE*{se01}*0001~GE*{ge01}*1~"
-            f"IEA*{iea01}*{iea02}~").encode()
+def _interchange(
+    se01: str = "3", ge01: str = "1", iea01: str = "1", iea02: str = "000000001"
+) -> bytes:
+    return (
+        ISA + "GS*HC*S*R*20261122*1200*1*X*005010X224A2~ST*837*0001*005010X224A2~"
+        f"BHT*0019*00*1*20261122*1200*CH~SE*{se01}*0001~GE*{ge01}*1~"
+        f"IEA*{iea01}*{iea02}~"
+    ).encode()
 
 
 def _envelope(data: bytes, *, trailers: bool) -> EnvelopeReader:
@@ -193,17 +209,27 @@ def test_trailers_false_leaves_se_and_ge_to_the_999_but_checks_the_interchange()
 def test_answer_interchange_repeats_isa13_isa09_and_isa10():
     isa = next(iter(read_segments(_interchange())))
     ack = answer_interchange(isa, "R", "021", date(2026, 12, 1))
-    assert (ack.interchange_control_number, ack.interchange_date, ack.interchange_time,
-            ack.ack_code, ack.note_code) == ("000000001", date(2026, 11, 22), time(12, 0),
-                                             "R", "021")
+    assert (
+        ack.interchange_control_number,
+        ack.interchange_date,
+        ack.interchange_time,
+        ack.ack_code,
+        ack.note_code,
+    ) == ("000000001", date(2026, 11, 22), time(12, 0), "R", "021")
     bad = next(iter(read_segments(_interchange().replace(b"*261122*1200*", b"*261399*9999*"))))
     ack = answer_interchange(bad, "R", "014", date(2026, 12, 1))
     assert (ack.interchange_date, ack.interchange_time) == (date(2026, 12, 1), time(0, 0))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("261122", None), ("2611", "not a YYMMDD date"), ("261341", "not a calendar date"),
-    ("26112a", "not a YYMMDD date")])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("261122", None),
+        ("2611", "not a YYMMDD date"),
+        ("261341", "not a calendar date"),
+        ("26112a", "not a YYMMDD date"),
+    ],
+)
 def test_interchange_date(text: str, message: str | None):
     if message is None:
         assert interchange_date(text) == date(2026, 11, 22)

@@ -59,11 +59,16 @@ def test_is_digits_means_int_reads_it(text: str):
         assert int(text) >= 0
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("1E5", "not a number as X12 writes them"), ("NaN", "not a number"),
-    ("9" * 19, "has 19 digits; the element allows at most 18"),
-    ("10000000000", "beyond the largest amount"), ("\u00b2", "not a number"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1E5", "not a number as X12 writes them"),
+        ("NaN", "not a number"),
+        ("9" * 19, "has 19 digits; the element allows at most 18"),
+        ("10000000000", "beyond the largest amount"),
+        ("\u00b2", "not a number"),
+    ],
+)
 def test_refusals_say_which_rule(text: str, message: str):
     with pytest.raises(ValueError, match=message):
         parse_amount(text)

@@ -47,9 +47,10 @@ SEEDS = all_seeds()
 PLAN = REPO / "fixtures" / "eligibility" / "01_ppo_full_breakdown" / "plan.json"
 
 MUTATIONS = st.lists(
-    st.builds(Mutation, st.sampled_from(KINDS), st.integers(0, 1 << 20),
-              st.integers(0, 1 << 12)),
-    min_size=1, max_size=4)
+    st.builds(Mutation, st.sampled_from(KINDS), st.integers(0, 1 << 20), st.integers(0, 1 << 12)),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _budget(examples: int) -> settings:
@@ -57,8 +58,13 @@ def _budget(examples: int) -> settings:
     was chosen on the command line: then the profile's budget and random examples."""
     if settings.get_current_profile_name() == FUZZ_PROFILE:
         return settings(deadline=None)
-    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 def _read_or_refuse(read: Callable[[], object], name: str) -> None:
@@ -85,8 +91,7 @@ def test_every_seed_is_read_or_refused_with_a_located_error(reader: str):
 @pytest.mark.parametrize("reader", sorted(READERS))
 @_budget(250)
 @given(seed=st.integers(0, len(SEEDS) - 1), mutations=MUTATIONS)
-def test_reader_reads_or_refuses_any_mutant(reader: str, seed: int,
-                                            mutations: list[Mutation]):
+def test_reader_reads_or_refuses_any_mutant(reader: str, seed: int, mutations: list[Mutation]):
     name, data = SEEDS[seed]
     mutant = mutate(data, mutations)
     _read_or_refuse(lambda: READERS[reader](mutant, name), name)
@@ -111,7 +116,9 @@ def _estimate(path: Path) -> None:
 
 
 FILE_ENTRY_POINTS: dict[str, Callable[[Path], None]] = {
-    "x12 parse --json": _parse, "x12 parse": _parse_summary, "benefits": _benefits,
+    "x12 parse --json": _parse,
+    "x12 parse": _parse_summary,
+    "benefits": _benefits,
     "estimate --benefits": _estimate,
 }
 """What the commands do with a file, down to the text they print."""
@@ -125,8 +132,9 @@ def mutant_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("entry", sorted(FILE_ENTRY_POINTS))
 @_budget(150)
 @given(seed=st.integers(0, len(SEEDS) - 1), mutations=MUTATIONS)
-def test_file_entry_point_reads_or_refuses_any_mutant(entry: str, mutant_file: Path,
-                                                      seed: int, mutations: list[Mutation]):
+def test_file_entry_point_reads_or_refuses_any_mutant(
+    entry: str, mutant_file: Path, seed: int, mutations: list[Mutation]
+):
     _name, data = SEEDS[seed]
     mutant_file.write_bytes(mutate(data, mutations))
     _read_or_refuse(lambda: FILE_ENTRY_POINTS[entry](mutant_file), str(mutant_file))
@@ -137,8 +145,9 @@ SMALL_SEEDS = [i for i, (_name, data) in enumerate(SEEDS) if len(data) < 20_000]
 
 @_budget(25)
 @given(seed=st.sampled_from(SMALL_SEEDS), mutations=MUTATIONS)
-def test_validate_gives_any_mutant_a_verdict(validator: Validator, seed: int,
-                                             mutations: list[Mutation]):
+def test_validate_gives_any_mutant_a_verdict(
+    validator: Validator, seed: int, mutations: list[Mutation]
+):
     name, data = SEEDS[seed]
     verdict = validator.validate_bytes(mutate(data, mutations), name)
     assert verdict.status in ("valid", "invalid", "unsupported", "unreadable")

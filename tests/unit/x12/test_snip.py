@@ -20,12 +20,20 @@ from edigateway.x12.x837d_005010X224A2 import write_837d
 from tests.unit.domain.test_edits import CASES, TODAY, _load
 
 PARAMS = InterchangeParams(
-    sender_qualifier="ZZ", sender_id="MSD0001", receiver_qualifier="ZZ",
-    receiver_id="CLEARHOUSE1", gs_sender_code="MSD0001", gs_receiver_code="CLEARHOUSE1",
-    interchange_control_number=501, group_control_number=501,
-    first_transaction_control_number=1, created=datetime(2026, 11, 21, 8, 0))
-SUBMITTER = Submitter(name="MAPLE", identifier="MSD0001",
-                      contact=Contact(name="OFFICE", phone="2175550100"))
+    sender_qualifier="ZZ",
+    sender_id="MSD0001",
+    receiver_qualifier="ZZ",
+    receiver_id="CLEARHOUSE1",
+    gs_sender_code="MSD0001",
+    gs_receiver_code="CLEARHOUSE1",
+    interchange_control_number=501,
+    group_control_number=501,
+    first_transaction_control_number=1,
+    created=datetime(2026, 11, 21, 8, 0),
+)
+SUBMITTER = Submitter(
+    name="MAPLE", identifier="MSD0001", contact=Contact(name="OFFICE", phone="2175550100")
+)
 RECEIVER = Receiver(name="CLEARINGHOUSE", identifier="CH1")
 
 
@@ -36,15 +44,21 @@ def _written(document: dict[str, Any]) -> str:
     written as placeholders and put back into the file afterwards.
     """
     escaped = json.dumps(document, ensure_ascii=True).replace("\\u", "QQU")
-    text = write_837d(ClaimBatch(claims=[Claim.model_validate(json.loads(escaped))]), PARAMS,
-                      submitter=SUBMITTER, receiver=RECEIVER)
+    text = write_837d(
+        ClaimBatch(claims=[Claim.model_validate(json.loads(escaped))]),
+        PARAMS,
+        submitter=SUBMITTER,
+        receiver=RECEIVER,
+    )
     return re.sub(r"QQU([0-9a-f]{4})", lambda m: chr(int(m[1], 16)), text)
 
 
-@pytest.mark.parametrize(("edit", "fixture", "change"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_what_the_edits_refuse_validate_flags_with_the_same_id(validator: Validator, edit,
-                                                                fixture, change):
+@pytest.mark.parametrize(
+    ("edit", "fixture", "change"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_what_the_edits_refuse_validate_flags_with_the_same_id(
+    validator: Validator, edit, fixture, change
+):
     document = _load(fixture)
     assert validator.validate_text(_written(document), "clean.837", today=TODAY).valid
     change(document)
@@ -61,8 +75,9 @@ def test_what_the_edits_refuse_validate_flags_with_the_same_id(validator: Valida
 
 def test_duplicate_claim_numbers_in_a_file(validator: Validator):
     claim = Claim.model_validate(_load("01_filling_amalgam_mod.json"))
-    text = write_837d(ClaimBatch(claims=[claim, claim]), PARAMS, submitter=SUBMITTER,
-                      receiver=RECEIVER)
+    text = write_837d(
+        ClaimBatch(claims=[claim, claim]), PARAMS, submitter=SUBMITTER, receiver=RECEIVER
+    )
     verdict = validator.validate_text(text, today=TODAY)
     (dup,) = [f for f in verdict.errors if f.code == "E003"]
     assert (dup.segment_id, dup.element, dup.snip_type) == ("CLM", "CLM01", 4)
@@ -106,9 +121,14 @@ def test_a_claim_the_reader_refuses_is_located_and_said(validator: Validator):
 
 # --------------------------------------------------------------------------- CDT list
 
-CDT = CdtList({"D2392": DatedCode("D2392", date(2020, 1, 1)),
-               "D0120": DatedCode("D0120"),
-               "D2750": DatedCode("D2750", None, date(2026, 1, 1))}, "test list")
+CDT = CdtList(
+    {
+        "D2392": DatedCode("D2392", date(2020, 1, 1)),
+        "D0120": DatedCode("D0120"),
+        "D2750": DatedCode("D2750", None, date(2026, 1, 1)),
+    },
+    "test list",
+)
 
 
 def test_cdt_codes_format_only_without_a_list_and_checked_with_one(validator: Validator):
@@ -123,6 +143,5 @@ def test_cdt_codes_format_only_without_a_list_and_checked_with_one(validator: Va
     assert listed.notes == ()
     found = {(f.code, f.element, f.snip_type) for f in listed.errors}
     assert ("E017", "SV301-02", 5) in found  # D2750 deleted before the date of service
-    unknown = validator.validate_text(text.replace("AD:D2750", "AD:D2391"), today=TODAY,
-                                      cdt=CDT)
+    unknown = validator.validate_text(text.replace("AD:D2750", "AD:D2391"), today=TODAY, cdt=CDT)
     assert {(f.code, f.element) for f in unknown.errors} >= {("E016", "SV301-02")}

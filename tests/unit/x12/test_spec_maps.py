@@ -47,10 +47,17 @@ gen = _gen()
 # -- regeneration ------------------------------------------------------------------------
 def test_regeneration_is_byte_identical_to_what_is_committed():
     files = gen.outputs()
-    assert {p.name for p in files} >= {"837.5010.X224.A2.xml", "277.5010.X214.xml",
-                                       "maps.xml", "elements.py"}
-    stale = [str(p.relative_to(REPO)) for p, text in files.items()
-             if not p.exists() or p.read_bytes() != text.encode("utf-8")]
+    assert {p.name for p in files} >= {
+        "837.5010.X224.A2.xml",
+        "277.5010.X214.xml",
+        "maps.xml",
+        "elements.py",
+    }
+    stale = [
+        str(p.relative_to(REPO))
+        for p, text in files.items()
+        if not p.exists() or p.read_bytes() != text.encode("utf-8")
+    ]
     assert not stale, "regenerate with .venv/bin/python tools/mapgen/gen.py: " + ", ".join(stale)
 
 
@@ -94,15 +101,17 @@ def _spec_rows(loop: Loop, path: str = "") -> Rows:
             if isinstance(item, Composite):
                 rows[ref] = ("C", item.number, item.usage)
                 for sub, part in enumerate(item.parts if item.usage != "N" else (), start=1):
-                    rows[f"{ref}-{sub:02d}"] = _element_row(part.number, part.usage,
-                                                            part.codes, part.external)
+                    rows[f"{ref}-{sub:02d}"] = _element_row(
+                        part.number, part.usage, part.codes, part.external
+                    )
             else:
                 rows[ref] = _element_row(item.number, item.usage, item.codes, item.external)
     return rows
 
 
-def _element_row(number: str, usage: str, codes: object, external: str | None
-                 ) -> tuple[object, ...]:
+def _element_row(
+    number: str, usage: str, codes: object, external: str | None
+) -> tuple[object, ...]:
     return (number, usage, _codes(codes) if usage != "N" else (), external)
 
 
@@ -133,15 +142,19 @@ def _map_rows(node: ET.Element, path: str = "") -> Rows:
                     for part in parts:
                         valid = part.find("valid_codes")
                         rows[f"{ref}-{int(part.findtext('seq') or 0):02d}"] = _element_row(
-                            part.findtext("data_ele") or "", part.findtext("usage") or "",
+                            part.findtext("data_ele") or "",
+                            part.findtext("usage") or "",
                             [c.text for c in valid.findall("code")] if valid is not None else (),
-                            valid.get("external") if valid is not None else None)
+                            valid.get("external") if valid is not None else None,
+                        )
                 else:
                     valid = item.find("valid_codes")
                     rows[ref] = _element_row(
-                        item.findtext("data_ele") or "", usage,
+                        item.findtext("data_ele") or "",
+                        usage,
                         [c.text for c in valid.findall("code")] if valid is not None else (),
-                        valid.get("external") if valid is not None else None)
+                        valid.get("external") if valid is not None else None,
+                    )
     return rows
 
 
@@ -150,8 +163,11 @@ def _differences(key: str) -> dict[str, tuple[object, object]]:
     path = Path(str(resources.files("pyx12").joinpath("map", spec.info.file)))
     theirs = _map_rows(ET.parse(path).getroot())  # noqa: S314 - pyx12's packaged map
     ours = _spec_rows(spec.transaction)
-    return {k: (ours.get(k), theirs.get(k)) for k in sorted(set(ours) | set(theirs))
-            if ours.get(k) != theirs.get(k)}
+    return {
+        k: (ours.get(k), theirs.get(k))
+        for k in sorted(set(ours) | set(theirs))
+        if ours.get(k) != theirs.get(k)
+    }
 
 
 def test_the_999_spec_says_what_the_pyx12_map_we_validate_with_says():
@@ -160,9 +176,12 @@ def test_the_999_spec_says_what_the_pyx12_map_we_validate_with_says():
 
 def test_the_835_spec_differs_from_pyx12s_map_only_in_svc06():
     qualifiers = ("AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK")
-    assert _differences("835") == {"/2000/2100/2110/SVC#1/06-01": (
-        ("235", "R", tuple(sorted((*qualifiers, "N6", "UI"))), None),
-        ("235", "R", qualifiers, None))}
+    assert _differences("835") == {
+        "/2000/2100/2110/SVC#1/06-01": (
+            ("235", "R", tuple(sorted((*qualifiers, "N6", "UI"))), None),
+            ("235", "R", qualifiers, None),
+        )
+    }
 
 
 def test_our_277ca_differs_from_pyx12s_x214_map_by_its_corrections_only():
@@ -180,10 +199,8 @@ def test_our_277ca_differs_from_pyx12s_x214_map_by_its_corrections_only():
         f"{where}/2000D/2200D": (("R", ">1"), ("S", ">1")),
         **{f"{where}/2000D/2200D/REF#{n}": (("S", "3"), ("S", "1")) for n in (1, 2, 3)},
         f"{where}/2000D/2200D/2220D/STC#1": (("R", ">1"), ("R", "1")),
-        f"{where}/2000D/2200D/2220D/STC#1/02": (("373", "S", (), None),
-                                                ("373", "R", (), None)),
-        f"{where}/2000D/2200D/2220D/STC#1/12": (("933", "S", (), None),
-                                                ("933", "N", (), None)),
+        f"{where}/2000D/2200D/2220D/STC#1/02": (("373", "S", (), None), ("373", "R", (), None)),
+        f"{where}/2000D/2200D/2220D/STC#1/12": (("933", "S", (), None), ("933", "N", (), None)),
     }
 
 
@@ -212,8 +229,8 @@ def test_837d_with_claim_diagnoses_repricing_and_pointers_is_valid(validator: Va
     """Failed before the 837D map fixes: HI and HCP were "not found" in 2300/2400, SV3 ended
     at SV306 (required)."""
     text = _moov_837d_with(
-        ["HI*ABK:K0252*ABF:K036", "HCP*03*100*20*REPRICER"],
-        ["HCP*03*90*10*REPRICER"])
+        ["HI*ABK:K0252*ABF:K036", "HCP*03*100*20*REPRICER"], ["HCP*03*90*10*REPRICER"]
+    )
     verdict = validator.validate_text(text, "claim-with-diagnoses.837")
     assert verdict.errors == ()
 
@@ -222,8 +239,9 @@ def test_837d_with_claim_diagnoses_repricing_and_pointers_is_valid(validator: Va
 def test_837d_diagnoses_past_the_fourth_are_refused(validator: Validator):
     text = _moov_837d_with(["HI*ABK:K0252*ABF:K036*ABF:K037*ABF:K038*ABF:K039"], [])
     verdict = validator.validate_text(text, "five-diagnoses.837")
-    assert any(f.segment_id == "HI" and "(HI05)" in f.message for f in verdict.errors), \
+    assert any(f.segment_id == "HI" and "(HI05)" in f.message for f in verdict.errors), (
         verdict.errors
+    )
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not found")
@@ -235,27 +253,34 @@ def test_pyx12_checks_types_and_lengths_through_our_maps(validator: Validator):
     assert {("CLM01", "5"), ("DMG02", "8")} <= found  # too long (AN 1-38); invalid date
 
 
-REJECTED_BATCH_277CA = "~".join([
-    ("ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*SUBMITTER      *240311*0512*^*00501"
-     "*000001120*0*T*:"),
-    "GS*HN*CLEARINGHOUSE*SUBMITTER*20240311*051225*1120*X*005010X214",
-    "ST*277*0001*005010X214",
-    "BHT*0085*08*3920394930203*20240311*051225*TH",
-    "HL*1**20*1",
-    "NM1*PR*2*PAYER*****PI*12345",
-    "TRN*1*000001120",
-    "DTP*050*D8*20240311",
-    "DTP*009*D8*20240311",
-    "HL*2*1*21*0",
-    "NM1*41*2*SUBMITTER*****46*ETIN",
-    "TRN*2*11200001",
-    "STC*A3:24*20240311*U*199.14",
-    "QTY*AA*1",
-    "AMT*YY*199.14",
-    "SE*14*0001",
-    "GE*1*1120",
-    "IEA*1*000001120",
-]) + "~"
+REJECTED_BATCH_277CA = (
+    "~".join(
+        [
+            (
+                "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*SUBMITTER      "
+                "*240311*0512*^*00501*000001120*0*T*:"
+            ),
+            "GS*HN*CLEARINGHOUSE*SUBMITTER*20240311*051225*1120*X*005010X214",
+            "ST*277*0001*005010X214",
+            "BHT*0085*08*3920394930203*20240311*051225*TH",
+            "HL*1**20*1",
+            "NM1*PR*2*PAYER*****PI*12345",
+            "TRN*1*000001120",
+            "DTP*050*D8*20240311",
+            "DTP*009*D8*20240311",
+            "HL*2*1*21*0",
+            "NM1*41*2*SUBMITTER*****46*ETIN",
+            "TRN*2*11200001",
+            "STC*A3:24*20240311*U*199.14",
+            "QTY*AA*1",
+            "AMT*YY*199.14",
+            "SE*14*0001",
+            "GE*1*1120",
+            "IEA*1*000001120",
+        ]
+    )
+    + "~"
+)
 
 
 def test_a_277ca_rejecting_the_whole_batch_is_valid(validator: Validator):
@@ -288,7 +313,10 @@ def test_every_element_has_a_type_and_lengths(key: str):
 def test_types_and_lengths_come_from_the_dictionary_by_number():
     claim_id = Element("1028")
     assert (claim_id.type, claim_id.lengths, claim_id.title) == (
-        "AN", (1, 38), "Claim Submitter's Identifier")
+        "AN",
+        (1, 38),
+        "Claim Submitter's Identifier",
+    )
     assert Element("380").type == "R"
     assert Element("373").type == "DT"
     with pytest.raises(ConfigurationError, match="data element 99999"):
@@ -325,8 +353,11 @@ def test_situational_rules_are_carried_with_their_text():
     assert sv306.rule is not None
     assert "RFI 1866" in sv306.rule
     spec = guide("837D")
-    for path in (("2000A", "2000B", "2000C"), ("2000A", "2000B", "2300"),
-                 ("2000A", "2000B", "2300", "2320")):
+    for path in (
+        ("2000A", "2000B", "2000C"),
+        ("2000A", "2000B", "2300"),
+        ("2000A", "2000B", "2300", "2320"),
+    ):
         assert spec.loop(path).usage == "S"
         assert spec.loop(path).rule, path
 
@@ -335,20 +366,27 @@ def test_situational_rules_are_carried_with_their_text():
 CLAIM = ("2000A", "2000B", "2300")
 
 
-@pytest.mark.parametrize(("segment", "path", "expected"), [
-    ("NM1*82*1*KILDARE*BEN****XX*9876543210", CLAIM, (*CLAIM, "2310B")),
-    ("NM1*PR*2*OTHER PAYER*****PI*99", (*CLAIM, "2320", "2330A"), (*CLAIM, "2320", "2330B")),
-    ("NM1*PR*2*PAYER*****PI*66783JJT", ("2000A", "2000B", "2010BA"), ("2000A", "2000B", "2010BB")),
-    ("LX*2", (*CLAIM, "2400"), (*CLAIM, "2400")),
-    ("LX*1", CLAIM, (*CLAIM, "2400")),
-    ("HL*3*2*23*0", (*CLAIM, "2400"), ("2000A", "2000B", "2000C")),
-    ("HL*4*1*22*0", ("2000A", "2000B", "2000C", "2300", "2400"), ("2000A", "2000B")),
-    ("HL*1**20*1", (), ("2000A",)),
-    ("NM1*41*2*PREMIER BILLING SERVICE*****46*TGJ23", (), ("1000A",)),
-    ("REF*D9*173123", CLAIM, None),
-    ("NM1*ZZ*1*NOBODY", CLAIM, None),
-    ("CLM*26403774*150***11:B:1*Y*A*Y*I", ("2000A", "2000B"), ("2000A", "2000B", "2300")),
-])
+@pytest.mark.parametrize(
+    ("segment", "path", "expected"),
+    [
+        ("NM1*82*1*KILDARE*BEN****XX*9876543210", CLAIM, (*CLAIM, "2310B")),
+        ("NM1*PR*2*OTHER PAYER*****PI*99", (*CLAIM, "2320", "2330A"), (*CLAIM, "2320", "2330B")),
+        (
+            "NM1*PR*2*PAYER*****PI*66783JJT",
+            ("2000A", "2000B", "2010BA"),
+            ("2000A", "2000B", "2010BB"),
+        ),
+        ("LX*2", (*CLAIM, "2400"), (*CLAIM, "2400")),
+        ("LX*1", CLAIM, (*CLAIM, "2400")),
+        ("HL*3*2*23*0", (*CLAIM, "2400"), ("2000A", "2000B", "2000C")),
+        ("HL*4*1*22*0", ("2000A", "2000B", "2000C", "2300", "2400"), ("2000A", "2000B")),
+        ("HL*1**20*1", (), ("2000A",)),
+        ("NM1*41*2*PREMIER BILLING SERVICE*****46*TGJ23", (), ("1000A",)),
+        ("REF*D9*173123", CLAIM, None),
+        ("NM1*ZZ*1*NOBODY", CLAIM, None),
+        ("CLM*26403774*150***11:B:1*Y*A*Y*I", ("2000A", "2000B"), ("2000A", "2000B", "2300")),
+    ],
+)
 def test_a_reader_asks_which_loop_a_segment_starts(segment, path, expected):
     seg_id, *elements = segment.split("*")
     assert guide("837D").start_of(seg_id, elements, path) == expected
@@ -356,10 +394,14 @@ def test_a_reader_asks_which_loop_a_segment_starts(segment, path, expected):
 
 def test_a_composite_qualifier_is_read_with_the_component_separator():
     line = ("2000", "2100", "2110")
-    assert guide("835").start_of("SVC", ["HC>99213", "100", "80"], line,
-                                 component_separator=">") == line
-    assert guide("835").start_of("SVC", ["ZZ>99213", "100", "80"], line,
-                                 component_separator=">") is None
+    assert (
+        guide("835").start_of("SVC", ["HC>99213", "100", "80"], line, component_separator=">")
+        == line
+    )
+    assert (
+        guide("835").start_of("SVC", ["ZZ>99213", "100", "80"], line, component_separator=">")
+        is None
+    )
 
 
 def test_the_loop_start_table_has_a_row_per_place():

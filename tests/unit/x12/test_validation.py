@@ -24,9 +24,15 @@ def _found(validator: Validator, text: str, **kwargs: object) -> list[tuple[obje
 
 def test_minimal_claim_is_valid(validator: Validator):
     verdict = validator.validate_text(SAMPLE, "minimal.837d", today=TODAY)
-    assert verdict.to_json() == {"file": "minimal.837d", "transaction": "837D",
-                                 "version": "005010X224A2", "valid": True, "status": "valid",
-                                 "errors": [], "notes": [CDT_FORMAT_ONLY]}
+    assert verdict.to_json() == {
+        "file": "minimal.837d",
+        "transaction": "837D",
+        "version": "005010X224A2",
+        "valid": True,
+        "status": "valid",
+        "errors": [],
+        "notes": [CDT_FORMAT_ONLY],
+    }
 
 
 def test_bom_and_crlf_change_nothing(validator: Validator):
@@ -34,13 +40,16 @@ def test_bom_and_crlf_change_nothing(validator: Validator):
     assert validator.validate_text(noisy, today=TODAY).valid
 
 
-@pytest.mark.parametrize(("change", "first", "words"), [
-    (lambda t: t.replace("~\n", "~\n    "), 2, "white space before 33 segment(s)"),
-    (lambda t: t.replace("~\nBHT", "~\n~\nBHT"), 3, "1 empty segment(s)"),
-    (lambda t: t.replace("*CH~", "*CH  ~"), 4, "white space before the terminator"),
-    (lambda t: t.rstrip().removesuffix("~"), 34, "no segment terminator"),
-    (lambda t: "\n" + t, 1, "characters before the ISA"),
-])
+@pytest.mark.parametrize(
+    ("change", "first", "words"),
+    [
+        (lambda t: t.replace("~\n", "~\n    "), 2, "white space before 33 segment(s)"),
+        (lambda t: t.replace("~\nBHT", "~\n~\nBHT"), 3, "1 empty segment(s)"),
+        (lambda t: t.replace("*CH~", "*CH  ~"), 4, "white space before the terminator"),
+        (lambda t: t.rstrip().removesuffix("~"), 34, "no segment terminator"),
+        (lambda t: "\n" + t, 1, "characters before the ISA"),
+    ],
+)
 def test_layout_x12_does_not_allow_is_reported(validator: Validator, change, first, words):
     """pyx12 (and x12valid) refuse these on the raw bytes; our reader forgives them."""
     verdict = validator.validate_text(change(SAMPLE), today=TODAY)
@@ -50,13 +59,21 @@ def test_layout_x12_does_not_allow_is_reported(validator: Validator, change, fir
 
 
 def test_bad_code_is_located_by_pyx12_and_by_our_code_set_rule(validator: Validator):
-    verdict = validator.validate_text(SAMPLE.replace("TOO*JP*30*M:O:D", "TOO*JP*30*M:O:X"),
-                                      today=TODAY)
+    verdict = validator.validate_text(
+        SAMPLE.replace("TOO*JP*30*M:O:D", "TOO*JP*30*M:O:X"), today=TODAY
+    )
     by_code = {f.code: f for f in verdict.errors}
-    assert (by_code["7"].segment_id, by_code["7"].loop, by_code["7"].element,
-            by_code["7"].snip_type) == ("TOO", "2400", "TOO03-03", 2)
+    assert (
+        by_code["7"].segment_id,
+        by_code["7"].loop,
+        by_code["7"].element,
+        by_code["7"].snip_type,
+    ) == ("TOO", "2400", "TOO03-03", 2)
     assert (by_code["V102"].element, by_code["V102"].loop, by_code["V102"].snip_type) == (
-        "TOO03", "2400", 5)
+        "TOO03",
+        "2400",
+        5,
+    )
     lines = SAMPLE.splitlines()
     assert lines[by_code["7"].segment_index - 1].startswith("TOO*")  # type: ignore[operator]
 
@@ -75,8 +92,9 @@ def test_missing_required_segment(validator: Validator):
 
 
 def test_non_ascii_is_reported_and_the_rest_still_validated(validator: Validator):
-    verdict = validator.validate_text(SAMPLE.replace("MAPLE STREET", "MAPLÉ STREET", 1),
-                                      today=TODAY)
+    verdict = validator.validate_text(
+        SAMPLE.replace("MAPLE STREET", "MAPLÉ STREET", 1), today=TODAY
+    )
     assert [(f.code, f.snip_type) for f in verdict.errors] == [("ENCODING", 1)]
 
 
@@ -101,8 +119,9 @@ def test_engine_failure_becomes_a_verdict(validator: Validator, monkeypatch: pyt
     assert "Cannot create AK2" in verdict.errors[0].message
 
 
-def test_pyx12_failure_without_findings_is_never_valid(validator: Validator,
-                                                        monkeypatch: pytest.MonkeyPatch):
+def test_pyx12_failure_without_findings_is_never_valid(
+    validator: Validator, monkeypatch: pytest.MonkeyPatch
+):
     import pyx12.x12n_document
 
     monkeypatch.setattr(pyx12.x12n_document, "x12n_document", lambda **_: False)
@@ -114,6 +133,7 @@ def test_pyx12_failure_without_findings_is_never_valid(validator: Validator,
 # Each of these came back `valid` while x12valid said Failure: pyx12 files envelope element
 # errors on its ISA/GS/ST nodes, and loses envelope segment errors (too many elements).
 
+
 def _se_count(text: str, delta: int) -> str:
     return re.sub(r"SE\*(\d+)", lambda m: f"SE*{int(m.group(1)) + delta}", text)
 
@@ -122,34 +142,54 @@ ENVELOPE_FAULTS = [
     ("ISA09 date", lambda t: t.replace("*261121*0900*", "*261399*0900*"), "ISA", "ISA09", 1),
     ("ISA10 time", lambda t: t.replace("*261121*0900*", "*261121*2599*"), "ISA", "ISA10", 1),
     ("ISA15 code", lambda t: t.replace("*0*T*:~", "*0*Q*:~"), "ISA", "ISA15", 2),
-    ("GS04 date", lambda t: t.replace("*20261121*0900*1*X", "*20261321*0900*1*X"), "GS",
-     "GS04", 1),
-    ("GS05 time", lambda t: t.replace("*20261121*0900*1*X", "*20261121*2590*1*X"), "GS",
-     "GS05", 1),
-    ("extra GS element", lambda t: t.replace("*X*005010X224A2~", "*X*005010X224A2*9~"), "GS",
-     None, 1),
-    ("extra ST element", lambda t: t.replace("ST*837*0001*005010X224A2~",
-                                             "ST*837*0001*005010X224A2*X~"), "ST", None, 1),
-    ("missing ST03", lambda t: t.replace("ST*837*0001*005010X224A2~", "ST*837*0001~"), "ST",
-     "ST03", 2),
+    ("GS04 date", lambda t: t.replace("*20261121*0900*1*X", "*20261321*0900*1*X"), "GS", "GS04", 1),
+    ("GS05 time", lambda t: t.replace("*20261121*0900*1*X", "*20261121*2590*1*X"), "GS", "GS05", 1),
+    (
+        "extra GS element",
+        lambda t: t.replace("*X*005010X224A2~", "*X*005010X224A2*9~"),
+        "GS",
+        None,
+        1,
+    ),
+    (
+        "extra ST element",
+        lambda t: t.replace("ST*837*0001*005010X224A2~", "ST*837*0001*005010X224A2*X~"),
+        "ST",
+        None,
+        1,
+    ),
+    (
+        "missing ST03",
+        lambda t: t.replace("ST*837*0001*005010X224A2~", "ST*837*0001~"),
+        "ST",
+        "ST03",
+        2,
+    ),
     ("SE01 count", lambda t: _se_count(t, 1), "SE", "SE01", 3),
     ("SE02 number", lambda t: re.sub(r"SE\*(\d+)\*0001", r"SE*\1*0002", t), "SE", "SE02", 1),
-    ("extra SE element", lambda t: re.sub(r"SE\*(\d+)\*0001", r"SE*\1*0001*9", t), "SE", None,
-     1),
+    ("extra SE element", lambda t: re.sub(r"SE\*(\d+)\*0001", r"SE*\1*0001*9", t), "SE", None, 1),
     ("GE01 count", lambda t: t.replace("GE*1*1~", "GE*2*1~"), "GE", "GE01", 3),
     ("GE02 number", lambda t: t.replace("GE*1*1~", "GE*1*2~"), "GE", "GE02", 1),
     ("IEA01 count", lambda t: t.replace("IEA*1*", "IEA*2*"), "IEA", "IEA01", 3),
-    ("IEA02 number", lambda t: t.replace("IEA*1*000000001", "IEA*1*000000002"), "IEA", "IEA02",
-     1),
-    ("extra IEA element", lambda t: t.replace("IEA*1*000000001", "IEA*1*000000001*9"), "IEA",
-     None, 1),
+    ("IEA02 number", lambda t: t.replace("IEA*1*000000001", "IEA*1*000000002"), "IEA", "IEA02", 1),
+    (
+        "extra IEA element",
+        lambda t: t.replace("IEA*1*000000001", "IEA*1*000000001*9"),
+        "IEA",
+        None,
+        1,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "change", "segment", "element", "snip"), ENVELOPE_FAULTS,
-                         ids=[f[0] for f in ENVELOPE_FAULTS])
-def test_envelope_faults_are_found_where_they_are(validator: Validator, name, change, segment,
-                                                  element, snip):
+@pytest.mark.parametrize(
+    ("name", "change", "segment", "element", "snip"),
+    ENVELOPE_FAULTS,
+    ids=[f[0] for f in ENVELOPE_FAULTS],
+)
+def test_envelope_faults_are_found_where_they_are(
+    validator: Validator, name, change, segment, element, snip
+):
     text = change(SAMPLE)
     assert text != SAMPLE
     verdict = validator.validate_text(text, today=TODAY)
@@ -176,8 +216,9 @@ def test_every_pyx12_code_has_a_snip_type_of_one_or_two_or_a_count():
 
 
 def test_level_keeps_snip_types_up_to_it(validator: Validator):
-    text = SAMPLE.replace("TOO*JP*30*", "TOO*JP*99*").replace("CLM*MSD1001*195*",
-                                                              "CLM*MSD1001*196*")
+    text = SAMPLE.replace("TOO*JP*30*", "TOO*JP*99*").replace(
+        "CLM*MSD1001*195*", "CLM*MSD1001*196*"
+    )
     assert [f[2:] for f in _found(validator, text)] == [("E020", 5), ("E010", 3)]
     assert [f[2:] for f in _found(validator, text, level=4)] == [("E010", 3)]
     verdict = validator.validate_text(text, today=TODAY, level=2)
@@ -187,26 +228,33 @@ def test_level_keeps_snip_types_up_to_it(validator: Validator):
 # --------------------------------------------------------------------------- 835 balancing
 
 
-@pytest.mark.parametrize(("change", "code", "where"), [
-    (lambda t: t.replace("SVC*AD:D0120*65*65**1", "SVC*AD:D0120*65*60**1"), "V120",
-     ("SVC", "SVC03", "2110")),
-    (lambda t: t.replace("CLP*ERA101*1*175*175*", "CLP*ERA101*1*175*170*"), "V121",
-     ("CLP", "CLP04", "2100")),
-    (lambda t: t.replace("BPR*I*175*", "BPR*I*180*"), "V122", ("BPR", "BPR02", "HEADER")),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "where"),
+    [
+        (
+            lambda t: t.replace("SVC*AD:D0120*65*65**1", "SVC*AD:D0120*65*60**1"),
+            "V120",
+            ("SVC", "SVC03", "2110"),
+        ),
+        (
+            lambda t: t.replace("CLP*ERA101*1*175*175*", "CLP*ERA101*1*175*170*"),
+            "V121",
+            ("CLP", "CLP04", "2100"),
+        ),
+        (lambda t: t.replace("BPR*I*175*", "BPR*I*180*"), "V122", ("BPR", "BPR02", "HEADER")),
+    ],
+)
 def test_835_balancing_is_the_posting_engines(validator: Validator, change, code, where):
     verdict = validator.validate_text(change(ERA))
     ours = [f for f in verdict.errors if f.code == code]
     assert ours, verdict.errors
-    assert (ours[0].segment_id, ours[0].element, ours[0].loop, ours[0].snip_type) == (
-        *where, 3)
+    assert (ours[0].segment_id, ours[0].element, ours[0].loop, ours[0].snip_type) == (*where, 3)
 
 
 def test_835_code_lists(validator: Validator):
     text = ERA.replace("REF*6R*ERA101-1~", "CAS*CO*ZZ9*0~REF*6R*ERA101-1~")
     text = text.replace("AMT*B6*65~", "AMT*B6*65~LQ*HE*ZZ123~").replace("SE*24", "SE*26")
-    assert [f[1:] for f in _found(validator, text)] == [
-        ("CAS02", "V106", 5), ("LQ02", "V107", 5)]
+    assert [f[1:] for f in _found(validator, text)] == [("CAS02", "V106", 5), ("LQ02", "V107", 5)]
 
 
 def test_a_carc_not_yet_in_effect_is_flagged(validator: Validator):

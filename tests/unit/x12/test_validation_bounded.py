@@ -51,7 +51,8 @@ def _peak(run: object) -> tuple[Verdict, int]:
 
 @pytest.mark.slow
 def test_a_transaction_of_300000_repeated_segments_stops_at_the_limit_in_bounded_memory(
-        validator: Validator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    validator: Validator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """The limit is lowered to 20,000 segments so the test takes seconds; pyx12 finds each
     repeat past the first up to there (19,981 findings, the first 1,000 listed), then the
     rest of the transaction is only counted. Measured: 3.9 MiB at 100,000 repeats, where
@@ -69,14 +70,17 @@ def test_a_transaction_of_300000_repeated_segments_stops_at_the_limit_in_bounded
     limit = verdict.errors[-1]
     assert (limit.code, limit.segment_index, limit.snip_type) == ("LIMIT", 20_001, 1)
     assert "(ST) has 300,024 segments; validation stopped after 20,000" in limit.message
-    note = ("19,981 findings; the first 1,000 are listed (past the first findings of a kind "
-            "they are counted, not told apart)")
+    note = (
+        "19,981 findings; the first 1,000 are listed (past the first findings of a kind "
+        "they are counted, not told apart)"
+    )
     assert verdict.notes == (note,)
 
 
 @pytest.mark.parametrize("terminated", [False, True])
-def test_an_endless_element_is_refused_where_it_stands(validator: Validator, tmp_path: Path,
-                                                       terminated: bool):
+def test_an_endless_element_is_refused_where_it_stands(
+    validator: Validator, tmp_path: Path, terminated: bool
+):
     head = ERA[: ERA.index(REPEATED) + len("REF*6R*")]
     size = 8 * MAX_SEGMENT_LENGTH
     path = tmp_path / "element.835"
@@ -86,5 +90,9 @@ def test_an_endless_element_is_refused_where_it_stands(validator: Validator, tmp
     assert verdict.status == "unreadable"
     (finding,) = verdict.errors
     assert (finding.segment_index, finding.segment_id, finding.element, finding.code) == (
-        20, "REF", "REF02", "SYNTAX")
+        20,
+        "REF",
+        "REF02",
+        "SYNTAX",
+    )
     assert "runs past 1,048,576 characters without a segment terminator" in finding.message

@@ -16,8 +16,18 @@ from edigateway.x12.x270_005010X279A1 import read_270, write_270
 from tests.factories import CORPUS, REPO
 
 INQUIRIES = sorted((REPO / "fixtures" / "inquiries").glob("*.json"))
-PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "CLEARINGHOUSE", "MAPLEDENTAL",
-                           "CLEARINGHOUSE", 77, 77, 1, datetime(2026, 11, 23, 9, 30))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "MAPLEDENTAL",
+    "ZZ",
+    "CLEARINGHOUSE",
+    "MAPLEDENTAL",
+    "CLEARINGHOUSE",
+    77,
+    77,
+    1,
+    datetime(2026, 11, 23, 9, 30),
+)
 
 
 @pytest.mark.parametrize("path", INQUIRIES, ids=[p.stem for p in INQUIRIES])
@@ -42,32 +52,47 @@ def test_names_with_delimiters_are_refused():
     (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
     name = inquiry.subscriber.name
     assert name is not None
-    bad = inquiry.model_copy(update={"subscriber": inquiry.subscriber.model_copy(
-        update={"name": name.model_copy(update={"last_name": "O*NEIL"})})})
+    bad = inquiry.model_copy(
+        update={
+            "subscriber": inquiry.subscriber.model_copy(
+                update={"name": name.model_copy(update={"last_name": "O*NEIL"})}
+            )
+        }
+    )
     with pytest.raises(DelimiterInDataError, match="ELG-1001") as info:
         write_270([bad], PARAMS)
     assert info.value.location.element == "NM103"
 
 
 def test_inquiry_needs_member_id_and_x12_service_types():
-    base = {"trace_number": "T1", "payer": {"payer_id": "P1", "name": "P"},
-            "provider": {"organization_name": "X", "npi": "1456789019"},
-            "subscriber": {"name": {"last_name": "A"}}}
+    base = {
+        "trace_number": "T1",
+        "payer": {"payer_id": "P1", "name": "P"},
+        "provider": {"organization_name": "X", "npi": "1456789019"},
+        "subscriber": {"name": {"last_name": "A"}},
+    }
     with pytest.raises(ValueError, match="member_id"):
         EligibilityInquiry.model_validate(base)
     member = {**base, "subscriber": {"name": {"last_name": "A"}, "member_id": "M"}}
     assert EligibilityInquiry.model_validate(
-        {**member, "service_types": ["30", "35", "UC"]}).service_types == ["30", "35", "UC"]
+        {**member, "service_types": ["30", "35", "UC"]}
+    ).service_types == ["30", "35", "UC"]
     with pytest.raises(ValueError, match="service_types"):
         EligibilityInquiry.model_validate({**member, "service_types": ["29"]})
     with pytest.raises(ValueError, match="goes with identifier"):
-        EligibilityInquiry.model_validate({**member, "provider": {
-            "organization_name": "X", "id_qualifier": "SV"}})
+        EligibilityInquiry.model_validate(
+            {**member, "provider": {"organization_name": "X", "id_qualifier": "SV"}}
+        )
 
 
-@pytest.mark.parametrize("name", ["lfh__subscriber-health-benefit-check.270",
-                                  "lfh__dependent-health-benefit-check.270",
-                                  "lfh__demo-single-line.270"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lfh__subscriber-health-benefit-check.270",
+        "lfh__dependent-health-benefit-check.270",
+        "lfh__demo-single-line.270",
+    ],
+)
 def test_standard_270_with_sv_provider_and_eq30_reads(name: str):
     path = CORPUS / "270" / name
     if not path.exists():
@@ -80,8 +105,9 @@ def test_standard_270_with_sv_provider_and_eq30_reads(name: str):
 
 def test_other_provider_ids_and_service_types_round_trip():
     (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
-    provider = inquiry.provider.model_copy(update={"npi": None, "id_qualifier": "SV",
-                                                   "identifier": "2000035"})
+    provider = inquiry.provider.model_copy(
+        update={"npi": None, "id_qualifier": "SV", "identifier": "2000035"}
+    )
     asked = inquiry.model_copy(update={"provider": provider, "service_types": ["30", "38"]})
     text = write_270([asked], PARAMS)
     assert "*SV*2000035~" in text
@@ -90,9 +116,14 @@ def test_other_provider_ids_and_service_types_round_trip():
     assert write_270(read_270(text.encode()).inquiries, PARAMS) == text
 
 
-@pytest.mark.parametrize(("old", "new", "element"), [
-    ("EQ*35~", "EQ*29~", "EQ01"), ("*XX*1456789019~", "*ZZ*1456789019~", "NM108"),
-    ("*XX*1456789019~", "*XX*14567~", "NM109")])
+@pytest.mark.parametrize(
+    ("old", "new", "element"),
+    [
+        ("EQ*35~", "EQ*29~", "EQ01"),
+        ("*XX*1456789019~", "*ZZ*1456789019~", "NM108"),
+        ("*XX*1456789019~", "*XX*14567~", "NM109"),
+    ],
+)
 def test_bad_provider_id_or_service_type_is_located(old: str, new: str, element: str):
     (inquiry,) = load_inquiries(REPO / "fixtures/inquiries/01_subscriber_all_dental.json")
     text = write_270([inquiry], PARAMS)

@@ -22,29 +22,40 @@ def _with(*benefits: str) -> str:
 
 
 def test_network_w_is_both_and_u_is_never_in_network():
-    (b,) = read_271(_with("EB*A*IND*25*****.2****W", "EB*A*IND*36*****.5****U",
-                               "EB*C*IND*35***23*75*****U").encode()).benefits
+    (b,) = read_271(
+        _with(
+            "EB*A*IND*25*****.2****W", "EB*A*IND*36*****.5****U", "EB*C*IND*35***23*75*****U"
+        ).encode()
+    ).benefits
     basic = next(c for c in b.categories if c.service_type == "25")
     major = next(c for c in b.categories if c.service_type == "36")
     assert (basic.coinsurance_in_network, basic.coinsurance_out_of_network) == (
-        Decimal(".2"), Decimal(".2"))
-    assert (major.coinsurance_in_network, major.coinsurance_out_of_network,
-            major.coinsurance_unknown_network) == (None, None, Decimal(".5"))
+        Decimal(".2"),
+        Decimal(".2"),
+    )
+    assert (
+        major.coinsurance_in_network,
+        major.coinsurance_out_of_network,
+        major.coinsurance_unknown_network,
+    ) == (None, None, Decimal(".5"))
     assert [d.network for d in b.deductibles] == ["unknown"]
     assert b.accumulator("deductible", "35") is None
 
 
-@pytest.mark.parametrize(("hsd", "text"), [
-    ("HSD*VS*3***22", "D1110: 3 per service year"),
-    ("HSD*VS*1***35", "D1110: 1 per week"),
-    ("HSD*VS*2***6", "D1110: 2 per hour"),
-    ("HSD*VS*1***26", "D1110: 1 per episode"),
-    ("HSD*VS*1***33", "D1110: 1 remaining for life"),
-    ("HSD*VS*2***30", "D1110: limit of 2 exceeded"),
-    ("HSD*VS*2***31", "D1110: limit of 2 not exceeded"),
-    ("HSD*VS*1***24", "D1110: 1 used this year to date"),
-    ("HSD*DY*10***34", "D1110: 10 days per month"),
-])
+@pytest.mark.parametrize(
+    ("hsd", "text"),
+    [
+        ("HSD*VS*3***22", "D1110: 3 per service year"),
+        ("HSD*VS*1***35", "D1110: 1 per week"),
+        ("HSD*VS*2***6", "D1110: 2 per hour"),
+        ("HSD*VS*1***26", "D1110: 1 per episode"),
+        ("HSD*VS*1***33", "D1110: 1 remaining for life"),
+        ("HSD*VS*2***30", "D1110: limit of 2 exceeded"),
+        ("HSD*VS*2***31", "D1110: limit of 2 not exceeded"),
+        ("HSD*VS*1***24", "D1110: 1 used this year to date"),
+        ("HSD*DY*10***34", "D1110: 10 days per month"),
+    ],
+)
 def test_every_hsd_period_reads_in_words(hsd: str, text: str):
     (b,) = read_271(_with("EB*F*IND*41**********AD:D1110", hsd).encode()).benefits
     assert [f.text for f in b.frequencies] == [text]
@@ -58,8 +69,11 @@ def test_unknown_hsd_period_is_a_located_error():
 
 
 def test_age_rule_of_another_service_is_not_the_orthodontic_limit():
-    (b,) = read_271(_with("EB*F*IND*23******S8*40***AD:D0431",
-                               "EB*F*IND*38******S8*12").encode()).benefits
+    (b,) = read_271(
+        _with("EB*F*IND*23******S8*40***AD:D0431", "EB*F*IND*38******S8*12").encode()
+    ).benefits
     assert b.orthodontic_age_limit is None
     assert [(a.minimum_age, a.maximum_age, a.is_orthodontic) for a in b.age_limits] == [
-        (40, None, False), (12, None, True)]
+        (40, None, False),
+        (12, None, True),
+    ]

@@ -22,8 +22,18 @@ from edigateway.x12.x271_005010X279A1 import read_271, write_271
 from tests.factories import REPO
 
 FOLDERS = sorted(p for p in (REPO / "fixtures" / "eligibility").iterdir() if p.is_dir())
-PARAMS = InterchangeParams("ZZ", "SIMULATOR", "ZZ", "MAPLEDENTAL", "SIMULATOR", "MAPLEDENTAL",
-                           5, 5, 1, datetime(2026, 11, 23, 10, 0))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "SIMULATOR",
+    "ZZ",
+    "MAPLEDENTAL",
+    "SIMULATOR",
+    "MAPLEDENTAL",
+    5,
+    5,
+    1,
+    datetime(2026, 11, 23, 10, 0),
+)
 
 
 def _inquiry_for(b: DentalBenefits) -> EligibilityInquiry:
@@ -36,7 +46,8 @@ def _inquiry_for(b: DentalBenefits) -> EligibilityInquiry:
         payer=InquiryPayer(payer_id=b.payer_id or "P1", name=b.payer_name or "PAYER"),
         provider=InquiryProvider(organization_name="MAPLE STREET DENTAL", npi="1456789019"),
         subscriber=InquiryPerson(name=subscriber, member_id=b.member_id or "M1"),
-        dependent=dependent)
+        dependent=dependent,
+    )
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])

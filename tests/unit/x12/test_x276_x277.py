@@ -31,39 +31,95 @@ from edigateway.x12.x276_005010X212 import read_276, write_276
 from edigateway.x12.x277_005010X212 import read_277, write_277
 from tests.factories import CORPUS
 
-PARAMS = InterchangeParams("ZZ", "MAPLEDENTAL", "ZZ", "DELTADENTAL", "MAPLEDENTAL",
-                           "DELTADENTAL", 4101, 4101, 1, datetime(2026, 12, 3, 8, 15))
-ANSWER_PARAMS = InterchangeParams("ZZ", "DELTADENTAL", "ZZ", "MAPLEDENTAL", "DELTADENTAL",
-                                  "MAPLEDENTAL", 9001, 9001, 1, datetime(2026, 12, 3, 8, 16))
+PARAMS = InterchangeParams(
+    "ZZ",
+    "MAPLEDENTAL",
+    "ZZ",
+    "DELTADENTAL",
+    "MAPLEDENTAL",
+    "DELTADENTAL",
+    4101,
+    4101,
+    1,
+    datetime(2026, 12, 3, 8, 15),
+)
+ANSWER_PARAMS = InterchangeParams(
+    "ZZ",
+    "DELTADENTAL",
+    "ZZ",
+    "MAPLEDENTAL",
+    "DELTADENTAL",
+    "MAPLEDENTAL",
+    9001,
+    9001,
+    1,
+    datetime(2026, 12, 3, 8, 16),
+)
 
 PAYER = {"payer_id": "DDPA1", "name": "DELTA DENTAL"}
 RECEIVER = {"name": "MAPLE DENTAL GROUP", "etin": "MAPLE01"}
 PRACTICE = {"organization_name": "MAPLE DENTAL GROUP", "identifier": "1234567893"}
-DENTIST = {"person": {"last_name": "NGUYEN", "first_name": "LINH"},
-           "identifier": "1987654328"}
-SUBSCRIBER = {"name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
-              "member_id": "PDP300412", "date_of_birth": "1962-07-04", "gender": "M"}
-CHILD = {"name": {"last_name": "OKONKWO", "first_name": "AMARA"},
-         "date_of_birth": "2014-03-09", "gender": "F"}
+DENTIST = {"person": {"last_name": "NGUYEN", "first_name": "LINH"}, "identifier": "1987654328"}
+SUBSCRIBER = {
+    "name": {"last_name": "OKONKWO", "first_name": "SAMUEL"},
+    "member_id": "PDP300412",
+    "date_of_birth": "1962-07-04",
+    "gender": "M",
+}
+CHILD = {
+    "name": {"last_name": "OKONKWO", "first_name": "AMARA"},
+    "date_of_birth": "2014-03-09",
+    "gender": "F",
+}
 
 
 def _inquiry(trace: str, pcn: str, **extra: Any) -> StatusInquiry:
-    return StatusInquiry.model_validate({
-        "trace_number": trace, "payer": PAYER, "receiver": RECEIVER, "provider": PRACTICE,
-        "subscriber": SUBSCRIBER, "patient_control_number": pcn, "total_charge": "150.00",
-        "service_start": "2026-11-02", **extra})
+    return StatusInquiry.model_validate(
+        {
+            "trace_number": trace,
+            "payer": PAYER,
+            "receiver": RECEIVER,
+            "provider": PRACTICE,
+            "subscriber": SUBSCRIBER,
+            "patient_control_number": pcn,
+            "total_charge": "150.00",
+            "service_start": "2026-11-02",
+            **extra,
+        }
+    )
 
 
 def _inquiries() -> list[StatusInquiry]:
     return [
-        _inquiry("CS-1", "PC1001", payer_claim_control_number="PAYER-77",
-                 clearinghouse_trace_number="CH-9", group_number="G100"),
-        _inquiry("CS-2", "PC1002", patient=CHILD, service_end="2026-11-04",
-                 total_charge="1210.50",
-                 lines=[{"procedure_code": "D2740", "charge": "1100.50", "units": "1",
-                         "line_control_number": "PC1002-1", "service_start": "2026-11-02"},
-                        {"procedure_code": "D0220", "charge": "110.00",
-                         "service_start": "2026-11-02", "service_end": "2026-11-04"}]),
+        _inquiry(
+            "CS-1",
+            "PC1001",
+            payer_claim_control_number="PAYER-77",
+            clearinghouse_trace_number="CH-9",
+            group_number="G100",
+        ),
+        _inquiry(
+            "CS-2",
+            "PC1002",
+            patient=CHILD,
+            service_end="2026-11-04",
+            total_charge="1210.50",
+            lines=[
+                {
+                    "procedure_code": "D2740",
+                    "charge": "1100.50",
+                    "units": "1",
+                    "line_control_number": "PC1002-1",
+                    "service_start": "2026-11-02",
+                },
+                {
+                    "procedure_code": "D0220",
+                    "charge": "110.00",
+                    "service_start": "2026-11-02",
+                    "service_end": "2026-11-04",
+                },
+            ],
+        ),
         # the subscriber's own claim after the dependent's: a new 2000D keeps the order
         _inquiry("CS-3", "PC1003", total_charge="95"),
         _inquiry("CS-4", "PC1004", provider=DENTIST),
@@ -71,30 +127,66 @@ def _inquiries() -> list[StatusInquiry]:
 
 
 def _answer(trace: str, pcn: str | None, **extra: Any) -> ClaimStatusAnswer:
-    return ClaimStatusAnswer.model_validate({
-        "trace_number": trace, "payer": PAYER, "receiver": RECEIVER, "provider": PRACTICE,
-        "subscriber": SUBSCRIBER["name"], "member_id": SUBSCRIBER["member_id"],
-        "patient_control_number": pcn, "status_date": "2026-12-01",
-        "statuses": [{"category_code": "P1", "status_code": "20"}], **extra})
+    return ClaimStatusAnswer.model_validate(
+        {
+            "trace_number": trace,
+            "payer": PAYER,
+            "receiver": RECEIVER,
+            "provider": PRACTICE,
+            "subscriber": SUBSCRIBER["name"],
+            "member_id": SUBSCRIBER["member_id"],
+            "patient_control_number": pcn,
+            "status_date": "2026-12-01",
+            "statuses": [{"category_code": "P1", "status_code": "20"}],
+            **extra,
+        }
+    )
 
 
 def _answers() -> list[ClaimStatusAnswer]:
     return [
-        _answer("CS-1", "PC1001", statuses=[{"category_code": "F1", "status_code": "65"}],
-                total_charge="150", paid_amount="120", adjudication_date="2026-11-28",
-                check_date="2026-12-01", check_number="CHK10042",
-                payer_claim_control_number="PAYER-77", service_start="2026-11-02"),
-        _answer("CS-2", "PC1002", patient=CHILD["name"], total_charge="1210.50",
-                statuses=[{"category_code": "F2", "status_code": "65"},
-                          {"category_code": "F2", "status_code": "88", "entity_code": "QC"}],
-                more_reports=[{"codes": [{"category_code": "R4", "status_code": "294"}],
-                               "status_date": "2026-11-30"}],
-                service_start="2026-11-02", service_end="2026-11-04",
-                lines=[{"procedure_code": "D2740", "charge": "1100.50", "paid_amount": "0",
-                        "units": "1", "statuses": [{"category_code": "F2",
-                                                    "status_code": "88"}],
-                        "status_date": "2026-11-28", "line_control_number": "PC1002-1",
-                        "service_start": "2026-11-02"}]),
+        _answer(
+            "CS-1",
+            "PC1001",
+            statuses=[{"category_code": "F1", "status_code": "65"}],
+            total_charge="150",
+            paid_amount="120",
+            adjudication_date="2026-11-28",
+            check_date="2026-12-01",
+            check_number="CHK10042",
+            payer_claim_control_number="PAYER-77",
+            service_start="2026-11-02",
+        ),
+        _answer(
+            "CS-2",
+            "PC1002",
+            patient=CHILD["name"],
+            total_charge="1210.50",
+            statuses=[
+                {"category_code": "F2", "status_code": "65"},
+                {"category_code": "F2", "status_code": "88", "entity_code": "QC"},
+            ],
+            more_reports=[
+                {
+                    "codes": [{"category_code": "R4", "status_code": "294"}],
+                    "status_date": "2026-11-30",
+                }
+            ],
+            service_start="2026-11-02",
+            service_end="2026-11-04",
+            lines=[
+                {
+                    "procedure_code": "D2740",
+                    "charge": "1100.50",
+                    "paid_amount": "0",
+                    "units": "1",
+                    "statuses": [{"category_code": "F2", "status_code": "88"}],
+                    "status_date": "2026-11-28",
+                    "line_control_number": "PC1002-1",
+                    "service_start": "2026-11-02",
+                }
+            ],
+        ),
         _answer("CS-3", None, statuses=[{"category_code": "D0", "status_code": "35"}]),
         _answer("CS-4", "PC1004", provider=DENTIST),
     ]
@@ -118,11 +210,22 @@ def test_276_levels_follow_the_guide():
     lines = write_276(_inquiries(), PARAMS).split("~\n")
     assert lines[3] == "BHT*0010*13*000004101*20261203*0815"
     hls = [ln for ln in lines if ln.startswith("HL*")]
-    assert hls == ["HL*1**20*1", "HL*2*1*21*1", "HL*3*2*19*1", "HL*4*3*22*1", "HL*5*4*23",
-                   "HL*6*3*22*0", "HL*7*2*19*1", "HL*8*7*22*0"]
+    assert hls == [
+        "HL*1**20*1",
+        "HL*2*1*21*1",
+        "HL*3*2*19*1",
+        "HL*4*3*22*1",
+        "HL*5*4*23",
+        "HL*6*3*22*0",
+        "HL*7*2*19*1",
+        "HL*8*7*22*0",
+    ]
     child = lines.index("HL*5*4*23")
-    assert lines[child + 1: child + 4] == ["DMG*D8*20140309*F", "NM1*QC*1*OKONKWO*AMARA",
-                                           "TRN*1*CS-2"]
+    assert lines[child + 1 : child + 4] == [
+        "DMG*D8*20140309*F",
+        "NM1*QC*1*OKONKWO*AMARA",
+        "TRN*1*CS-2",
+    ]
     assert "DTP*472*RD8*20261102-20261104" in lines
     assert "SVC*AD:D2740*1100.5*****1" in lines
     assert "NM1*1P*1*NGUYEN*LINH****XX*1987654328" in lines
@@ -137,13 +240,17 @@ def test_276_sends_no_identifier_for_a_dependent(validator: Validator):
         write_276([inquiry], PARAMS)
     loc = info.value.location
     assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
-        16, "NM1", "2100E", "NM109")
+        16,
+        "NM1",
+        "2100E",
+        "NM109",
+    )
     assert "PC1009" in info.value.message
     text = write_276(_inquiries(), PARAMS).replace(
-        "NM1*QC*1*OKONKWO*AMARA~", "NM1*QC*1*OKONKWO*AMARA****MI*DEP-7~")
+        "NM1*QC*1*OKONKWO*AMARA~", "NM1*QC*1*OKONKWO*AMARA****MI*DEP-7~"
+    )
     found = validator.validate_text(text, "dependent-id.276").errors
-    assert [(f.segment_id, f.loop, f.element) for f in found][:1] == [
-        ("NM1", "2100E", "NM108")]
+    assert [(f.segment_id, f.loop, f.element) for f in found][:1] == [("NM1", "2100E", "NM108")]
 
 
 def test_277_round_trip_is_valid_equal_and_byte_identical(validator: Validator):
@@ -165,15 +272,26 @@ def test_277_round_trip_is_valid_equal_and_byte_identical(validator: Validator):
 def test_answers_say_what_to_do():
     paid, denied, missing, pending = _answers()
     assert (paid.outcome, denied.outcome, missing.outcome, pending.outcome) == (
-        "paid", "denied", "not_found", "pending")
-    assert missing.message == ("Data search unsuccessful: no claim matches the request: "
-                               "claim/encounter not found [D0:35]")
+        "paid",
+        "denied",
+        "not_found",
+        "pending",
+    )
+    assert missing.message == (
+        "Data search unsuccessful: no claim matches the request: claim/encounter not found [D0:35]"
+    )
     assert "(patient)" in denied.message
     assert [status_outcome(c) for c in ("R4", "E1", "A7", "A2", "F3F", "ZZ")] == [
-        "information_requested", "request_error", "rejected", "acknowledged", "finalized",
-        "unknown"]
+        "information_requested",
+        "request_error",
+        "rejected",
+        "acknowledged",
+        "finalized",
+        "unknown",
+    ]
     assert "Q9 (not in our table" in describe_status(
-        StatusCode(category_code="Q9", status_code="1"))
+        StatusCode(category_code="Q9", status_code="1")
+    )
 
 
 def test_models_refuse_what_the_guide_cannot_carry():
@@ -233,8 +351,12 @@ CORPUS_READS: dict[str, int | tuple[str, str]] = {
 
 
 def _corpus_files() -> set[str]:
-    return {f"{p.parent.name}/{p.name}" for folder in ("276", "277")
-            for p in (CORPUS / folder).iterdir() if p.is_file()}
+    return {
+        f"{p.parent.name}/{p.name}"
+        for folder in ("276", "277")
+        for p in (CORPUS / folder).iterdir()
+        if p.is_file()
+    }
 
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not found")
@@ -281,11 +403,12 @@ def test_request_level_statuses_are_read():
     parsed = read_277(CORPUS / "277/lfh__provider-level-status.277")
     (status,) = parsed.level_statuses
     assert (status.level, status.provider is not None) == ("provider", True)
-    assert status.message == ("Response not possible: error on the submitted request data: "
-                              "entity not approved as an electronic submitter "
-                              "(billing provider) [E0:24:85]")
-    (receiver,) = read_277(CORPUS / "277/lfh__information-receiver-level-status.277"
-                           ).level_statuses
+    assert status.message == (
+        "Response not possible: error on the submitted request data: "
+        "entity not approved as an electronic submitter "
+        "(billing provider) [E0:24:85]"
+    )
+    (receiver,) = read_277(CORPUS / "277/lfh__information-receiver-level-status.277").level_statuses
     assert (receiver.level, receiver.trace_number) == ("receiver", "ABC276XXX")
 
 
@@ -300,17 +423,24 @@ def _277() -> str:
     return write_277(_answers(), ANSWER_PARAMS)
 
 
-@pytest.mark.parametrize(("old", "new", "where", "phrase"), [
-    ("AMT*T3*150~\nDTP*472*D8*20261102", "AMT*T3*150~\nDTP*472*D8*20261332", None, None),
-    ("REF*EJ*PC1003~\n", "", ("TRN", "2200D", None), "patient_control_number (REF*EJ)"),
-    ("HL*6*3*22*0", "HL*6*5*22*0", ("HL", "2000D", "HL02"), "HL*19"),
-    ("AMT*T3*95~", "AMT*T3*9X5~", ("AMT", "2200D", "AMT02"), "not a number"),
-    ("SVC*AD:D0220*110", "SVC*D0220*110", ("SVC", "2210E", "SVC01"), "qualifier"),
-    ("TRN*1*CS-2", "TRN*2*CS-2", ("TRN", "2200E", "TRN01"), "is not 1"),
-    ("NM1*41*2", "NM1*42*2", ("NM1", "2100B", "NM101"), "is not 41"),
-    ("AMT*T3*95~", "AMT*T3*95~\nPER*IC*X*TE*5555551212~", ("PER", "2200D", None),
-     "PER is not a segment of the 276"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "phrase"),
+    [
+        ("AMT*T3*150~\nDTP*472*D8*20261102", "AMT*T3*150~\nDTP*472*D8*20261332", None, None),
+        ("REF*EJ*PC1003~\n", "", ("TRN", "2200D", None), "patient_control_number (REF*EJ)"),
+        ("HL*6*3*22*0", "HL*6*5*22*0", ("HL", "2000D", "HL02"), "HL*19"),
+        ("AMT*T3*95~", "AMT*T3*9X5~", ("AMT", "2200D", "AMT02"), "not a number"),
+        ("SVC*AD:D0220*110", "SVC*D0220*110", ("SVC", "2210E", "SVC01"), "qualifier"),
+        ("TRN*1*CS-2", "TRN*2*CS-2", ("TRN", "2200E", "TRN01"), "is not 1"),
+        ("NM1*41*2", "NM1*42*2", ("NM1", "2100B", "NM101"), "is not 41"),
+        (
+            "AMT*T3*95~",
+            "AMT*T3*95~\nPER*IC*X*TE*5555551212~",
+            ("PER", "2200D", None),
+            "PER is not a segment of the 276",
+        ),
+    ],
+)
 def test_broken_276_is_refused_with_its_location(old: str, new: str, where: Any, phrase: Any):
     text = _276()
     assert old in text
@@ -326,15 +456,22 @@ def test_broken_276_is_refused_with_its_location(old: str, new: str, where: Any,
     assert phrase in str(info.value)
 
 
-@pytest.mark.parametrize(("old", "new", "where", "phrase"), [
-    ("STC*D0:35*20261201", "STC*D0:35", ("STC", "2200D", "STC02"), "status date"),
-    ("STC*D0:35", "STC*D035", ("STC", "2200D", "STC01"), "category:status"),
-    ("SVC*AD:D2740*1100.5*0", "SVC*AD:D2740*1100.5*", ("SVC", "2220E", "SVC03"),
-     "SVC03 (an amount) is missing"),
-    ("BHT*0010*08", "BHT*0010*13", ("BHT", "BHT", "BHT02"), "is not 08"),
-    ("STC*F1:65*20261201", "STC*F1:65*20261232", ("STC", "2200D", "STC02"), "calendar"),
-    ("REF*1K*PAYER-77", "REF*ZZ*PAYER-77", ("REF", "2200D", "REF01"), "1K, BLT, EJ"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "phrase"),
+    [
+        ("STC*D0:35*20261201", "STC*D0:35", ("STC", "2200D", "STC02"), "status date"),
+        ("STC*D0:35", "STC*D035", ("STC", "2200D", "STC01"), "category:status"),
+        (
+            "SVC*AD:D2740*1100.5*0",
+            "SVC*AD:D2740*1100.5*",
+            ("SVC", "2220E", "SVC03"),
+            "SVC03 (an amount) is missing",
+        ),
+        ("BHT*0010*08", "BHT*0010*13", ("BHT", "BHT", "BHT02"), "is not 08"),
+        ("STC*F1:65*20261201", "STC*F1:65*20261232", ("STC", "2200D", "STC02"), "calendar"),
+        ("REF*1K*PAYER-77", "REF*ZZ*PAYER-77", ("REF", "2200D", "REF01"), "1K, BLT, EJ"),
+    ],
+)
 def test_broken_277_is_refused_with_its_location(old: str, new: str, where: Any, phrase: str):
     text = _277()
     assert old in text
@@ -365,15 +502,23 @@ def test_a_270_is_not_read_as_a_276():
         read_276(old.encode())
 
 
-@pytest.mark.parametrize(("text_of", "old", "new", "phrase"), [
-    (_276, "NM1*IL*1*", "NM1*ZZ*1*", "NM1"),
-    (_276, "AMT*T3*95", "AMT*T4*95", "AMT*T4 not found"),
-    (_277, "STC*D0:35*20261201", "STC*D0:35", "STC02"),
-    (_277, "BHT*0010*08*000009001*20261203*0816*DG", "BHT*0010*08*000009001*20261203*0816",
-     "BHT06"),
-])
-def test_our_maps_find_what_is_wrong(text_of: Any, old: str, new: str, phrase: str,
-                                     validator: Validator):
+@pytest.mark.parametrize(
+    ("text_of", "old", "new", "phrase"),
+    [
+        (_276, "NM1*IL*1*", "NM1*ZZ*1*", "NM1"),
+        (_276, "AMT*T3*95", "AMT*T4*95", "AMT*T4 not found"),
+        (_277, "STC*D0:35*20261201", "STC*D0:35", "STC02"),
+        (
+            _277,
+            "BHT*0010*08*000009001*20261203*0816*DG",
+            "BHT*0010*08*000009001*20261203*0816",
+            "BHT06",
+        ),
+    ],
+)
+def test_our_maps_find_what_is_wrong(
+    text_of: Any, old: str, new: str, phrase: str, validator: Validator
+):
     text = text_of()
     assert old in text
     verdict = validator.validate_text(text.replace(old, new, 1), "bad")
@@ -385,10 +530,18 @@ def test_our_maps_find_what_is_wrong(text_of: Any, old: str, new: str, phrase: s
 
 
 def test_simulator_answers_known_and_unknown_claims(validator: Validator):
-    known = {"PC1001": PayerClaim("F1", "65", date(2026, 12, 1), paid_amount=Decimal("120.00"),
-                                  adjudication_date=date(2026, 11, 28),
-                                  check_number="CHK10042", check_date=date(2026, 12, 1),
-                                  payer_claim_control_number="PAYER-77")}
+    known = {
+        "PC1001": PayerClaim(
+            "F1",
+            "65",
+            date(2026, 12, 1),
+            paid_amount=Decimal("120.00"),
+            adjudication_date=date(2026, 11, 28),
+            check_number="CHK10042",
+            check_date=date(2026, 12, 1),
+            payer_claim_control_number="PAYER-77",
+        )
+    }
     text = answer_276(_276(), known.get)
     verdict = validator.validate_text(text, "sim.277")
     assert verdict.status == "valid", verdict.errors
@@ -396,7 +549,11 @@ def test_simulator_answers_known_and_unknown_claims(validator: Validator):
     assert [a.trace_number for a in answers] == ["CS-1", "CS-2", "CS-3", "CS-4"]
     paid = answers[0]
     assert (paid.outcome, paid.total_charge, paid.paid_amount, paid.check_number) == (
-        "paid", Decimal("150.00"), Decimal("120.00"), "CHK10042")
+        "paid",
+        Decimal("150.00"),
+        Decimal("120.00"),
+        "CHK10042",
+    )
     assert paid.payer_claim_control_number == "PAYER-77"
     for missing in answers[1:]:
         assert missing.statuses == [StatusCode(category_code="D0", status_code="35")]

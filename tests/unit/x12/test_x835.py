@@ -26,8 +26,9 @@ from tests.factories import REPO
 
 CORPUS = SHARED_CORPUS / "835"
 OURS = sorted((REPO / "fixtures" / "era").glob("*/*.835"))
-PARAMS = InterchangeParams("ZZ", "PAYER", "ZZ", "PRACTICE", "PAYER", "PRACTICE", 42, 7, 1,
-                           datetime(2026, 11, 22, 10, 0))
+PARAMS = InterchangeParams(
+    "ZZ", "PAYER", "ZZ", "PRACTICE", "PAYER", "PRACTICE", 42, 7, 1, datetime(2026, 11, 22, 10, 0)
+)
 
 
 def _strip(value: object) -> object:
@@ -44,8 +45,9 @@ def test_our_scenarios_read_write_read_unchanged(path: Path):
     first = read_835(path)
     text = write_835(first.remittances, PARAMS)
     second = read_835(text.encode(), name="rewritten")
-    assert _strip([r.model_dump() for r in second.remittances]) == \
-        _strip([r.model_dump() for r in first.remittances])
+    assert _strip([r.model_dump() for r in second.remittances]) == _strip(
+        [r.model_dump() for r in first.remittances]
+    )
     assert write_835(second.remittances, PARAMS) == text
     for remittance in first.remittances:
         assert check_remittance(remittance) == []
@@ -54,8 +56,14 @@ def test_our_scenarios_read_write_read_unchanged(path: Path):
 def test_events_stream_claim_by_claim():
     events = list(iter_835(REPO / "fixtures/era/09_two_checks_one_file/era.835"))
     kinds = [type(e).__name__ for e in events]
-    assert kinds == ["RemittanceStart", "ClaimPayment", "RemittanceEnd",
-                     "RemittanceStart", "ClaimPayment", "RemittanceEnd"]
+    assert kinds == [
+        "RemittanceStart",
+        "ClaimPayment",
+        "RemittanceEnd",
+        "RemittanceStart",
+        "ClaimPayment",
+        "RemittanceEnd",
+    ]
     start = events[0]
     assert isinstance(start, RemittanceStart)
     assert start.interchange.control_number == "000000112"
@@ -75,8 +83,10 @@ def test_dental_fields_are_read():
     d2392 = claim.services[1]
     assert (d2392.procedure_qualifier, d2392.procedure_code) == ("AD", "D2392")
     assert [(a.group, a.reason, a.amount) for a in d2392.adjustments] == [
-        ("CO", "45", Decimal("60.00")), ("PR", "1", Decimal("50.00")),
-        ("PR", "2", Decimal("30.00"))]
+        ("CO", "45", Decimal("60.00")),
+        ("PR", "1", Decimal("50.00")),
+        ("PR", "2", Decimal("30.00")),
+    ]
     assert d2392.allowed_amount == Decimal("200.00")
 
 
@@ -117,10 +127,10 @@ def test_corpus_835_totals(name: str):
     assert paid is not None
     assert plb is not None
     assert sum((r.payment_amount for r in parsed.remittances), Decimal(0)) == Decimal(bpr)
-    assert sum((c.paid for r in parsed.remittances for c in r.claims), Decimal(0)) == \
-        Decimal(paid)
-    assert sum((p.amount for r in parsed.remittances for p in r.provider_adjustments),
-               Decimal(0)) == Decimal(plb)
+    assert sum((c.paid for r in parsed.remittances for c in r.claims), Decimal(0)) == Decimal(paid)
+    assert sum(
+        (p.amount for r in parsed.remittances for p in r.provider_adjustments), Decimal(0)
+    ) == Decimal(plb)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS_REFUSED))
@@ -154,8 +164,9 @@ def test_odd_separators_and_crlf_read_the_same():
     odd = odd[:104] + ">" + odd[105:]  # ISA16 declares the new component separator
     plain = read_835(text.encode())
     weird = read_835(odd.encode())
-    assert _strip([r.model_dump() for r in weird.remittances]) == \
-        _strip([r.model_dump() for r in plain.remittances])
+    assert _strip([r.model_dump() for r in weird.remittances]) == _strip(
+        [r.model_dump() for r in plain.remittances]
+    )
     assert weird.remittances[0].provider_adjustments[0].reference == "PCC106"
 
 
@@ -189,9 +200,17 @@ def test_a_value_the_model_refuses_is_blamed_on_its_element():
         read_835(text.replace("*PCC102*11*1~", f"*{'P' * 51}*11*1~").encode(), name="x.835")
     loc = info.value.location
     assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
-        15, "CLP", "2100", "CLP07")
+        15,
+        "CLP",
+        "2100",
+        "CLP07",
+    )
     with pytest.raises(X12StructureError) as info:
         read_835(text.replace("BPR*I*248*C*CHK*", "BPR*I*248*C*CHECK*").encode(), name="x.835")
     loc = info.value.location
     assert (loc.segment_index, loc.segment_id, loc.loop, loc.element) == (
-        4, "BPR", "HEADER", "BPR04")
+        4,
+        "BPR",
+        "HEADER",
+        "BPR04",
+    )

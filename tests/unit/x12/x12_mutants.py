@@ -37,14 +37,50 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-KINDS = ("flip", "insert", "delete", "non_utf8", "isa_separator", "element", "duplicate",
-         "drop", "truncate_segment", "truncate_file")
+KINDS = (
+    "flip",
+    "insert",
+    "delete",
+    "non_utf8",
+    "isa_separator",
+    "element",
+    "duplicate",
+    "drop",
+    "truncate_segment",
+    "truncate_file",
+)
 
 ELEMENT_VALUES: tuple[bytes, ...] = (
-    b"9" * 19, b"1" * 27, b"9" * 30, b"-" + b"9" * 40, b"12345678901234567.89",
-    b"99999999999", b"1E5", b"1e-7", b"2E+30", b"NaN", b"-nan", b"sNaN", b"Infinity",
-    b"-Inf", b"", b"0", b"-0", b"+5", b".", b"-", b"1.2.3", b"1,000", b" 12 ",
-    b"\xc2\xb2", b"\xd9\xa3", b"\xff\xfe", b"\x80", b"20261301", b"99999999", b"0000",
+    b"9" * 19,
+    b"1" * 27,
+    b"9" * 30,
+    b"-" + b"9" * 40,
+    b"12345678901234567.89",
+    b"99999999999",
+    b"1E5",
+    b"1e-7",
+    b"2E+30",
+    b"NaN",
+    b"-nan",
+    b"sNaN",
+    b"Infinity",
+    b"-Inf",
+    b"",
+    b"0",
+    b"-0",
+    b"+5",
+    b".",
+    b"-",
+    b"1.2.3",
+    b"1,000",
+    b" 12 ",
+    b"\xc2\xb2",
+    b"\xd9\xa3",
+    b"\xff\xfe",
+    b"\x80",
+    b"20261301",
+    b"99999999",
+    b"0000",
     b"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
 )
 """Replacement element values: what numbers, dates and codes must survive."""
@@ -66,20 +102,20 @@ class Mutation:
 def _terminator(data: bytes) -> bytes:
     start = data.find(b"ISA")
     if start >= 0 and len(data) > start + 105:
-        return data[start + 105:start + 106]
+        return data[start + 105 : start + 106]
     return b"~"
 
 
 def _element_separator(data: bytes) -> bytes:
     start = data.find(b"ISA")
-    return data[start + 3:start + 4] if 0 <= start < len(data) - 3 else b"*"
+    return data[start + 3 : start + 4] if 0 <= start < len(data) - 3 else b"*"
 
 
 def _flip(data: bytes, at: int, arg: int) -> bytes:
     if not data:
         return data
     i = at % len(data)
-    return data[:i] + bytes([data[i] ^ (1 << (arg % 8))]) + data[i + 1:]
+    return data[:i] + bytes([data[i] ^ (1 << (arg % 8))]) + data[i + 1 :]
 
 
 def _insert(data: bytes, at: int, arg: int) -> bytes:
@@ -89,7 +125,7 @@ def _insert(data: bytes, at: int, arg: int) -> bytes:
 
 def _delete(data: bytes, at: int, arg: int) -> bytes:
     i = at % (len(data) + 1)
-    return data[:i] + data[i + 1 + arg % 8:]
+    return data[:i] + data[i + 1 + arg % 8 :]
 
 
 def _non_utf8(data: bytes, at: int, arg: int) -> bytes:
@@ -102,18 +138,24 @@ def _isa_separator(data: bytes, at: int, arg: int) -> bytes:
     offset = start + (3, 82, 104, 105)[at % 4]
     if start < 0 or offset >= len(data):
         return data
-    char = SEPARATOR_CHARS[arg % len(SEPARATOR_CHARS):][:1]
-    return data[:offset] + char + data[offset + 1:]
+    char = SEPARATOR_CHARS[arg % len(SEPARATOR_CHARS) :][:1]
+    return data[:offset] + char + data[offset + 1 :]
 
 
 def _truncate_file(data: bytes, at: int, _arg: int) -> bytes:
-    return data[:at % (len(data) + 1)]
+    return data[: at % (len(data) + 1)]
 
 
 def apply(data: bytes, mutation: Mutation) -> bytes:
     """``data`` with ``mutation`` applied (positions wrap around the file)."""
-    byte_level = {"flip": _flip, "insert": _insert, "delete": _delete, "non_utf8": _non_utf8,
-                  "isa_separator": _isa_separator, "truncate_file": _truncate_file}
+    byte_level = {
+        "flip": _flip,
+        "insert": _insert,
+        "delete": _delete,
+        "non_utf8": _non_utf8,
+        "isa_separator": _isa_separator,
+        "truncate_file": _truncate_file,
+    }
     if mutation.kind in byte_level:
         return byte_level[mutation.kind](data, mutation.at, mutation.arg)
     return _segment_mutation(data, mutation.kind, mutation.at, mutation.arg)
@@ -130,7 +172,7 @@ def _segment_mutation(data: bytes, kind: str, at: int, arg: int) -> bytes:
     elif kind == "drop":
         del segments[i]
     elif kind == "truncate_segment":
-        segments[i] = segments[i][:arg % (len(segments[i]) + 1)]
+        segments[i] = segments[i][: arg % (len(segments[i]) + 1)]
     elif kind == "element":
         sep = _element_separator(data)
         elements = segments[i].split(sep)
@@ -150,23 +192,28 @@ def mutate(data: bytes, mutations: list[Mutation]) -> bytes:
 
 # --------------------------------------------------------------------------- seeds
 
-_CORPUS_FOLDERS = ("835", "837D", "837P", "837I", "270", "271", "276", "277", "277CA", "999",
-                   "TA1")
+_CORPUS_FOLDERS = ("835", "837D", "837P", "837I", "270", "271", "276", "277", "277CA", "999", "TA1")
 
 
 def corpus_seeds() -> list[Path]:
     """Every file of the corpus's transaction folders (SOURCES.md is not X12: skipped)."""
     if not CORPUS.is_dir():
         return []
-    return sorted(p for folder in _CORPUS_FOLDERS for p in (CORPUS / folder).glob("*")
-                  if p.is_file())
+    return sorted(
+        p for folder in _CORPUS_FOLDERS for p in (CORPUS / folder).glob("*") if p.is_file()
+    )
 
 
 def fixture_seeds() -> list[Path]:
     """The project's X12 fixtures (835s, 271s, the 837D sample)."""
     fixtures = REPO / "fixtures"
-    return sorted([*fixtures.glob("era/*/era.835"), *fixtures.glob("eligibility/*/*.271"),
-                   *(p for p in (fixtures / "x12").glob("*") if p.is_file())])
+    return sorted(
+        [
+            *fixtures.glob("era/*/era.835"),
+            *fixtures.glob("eligibility/*/*.271"),
+            *(p for p in (fixtures / "x12").glob("*") if p.is_file()),
+        ]
+    )
 
 
 @cache
@@ -180,17 +227,29 @@ def built_seeds() -> tuple[tuple[str, bytes], ...]:
     from edigateway.x12.x837d_005010X224A2 import write_837d
 
     params = InterchangeParams(
-        sender_qualifier="ZZ", sender_id="MSD0001", receiver_qualifier="ZZ",
-        receiver_id="CLEARHOUSE1", gs_sender_code="MSD0001", gs_receiver_code="CLEARHOUSE1",
-        interchange_control_number=1001, group_control_number=1001,
-        first_transaction_control_number=1, created=datetime(2026, 11, 21, 16, 45))
+        sender_qualifier="ZZ",
+        sender_id="MSD0001",
+        receiver_qualifier="ZZ",
+        receiver_id="CLEARHOUSE1",
+        gs_sender_code="MSD0001",
+        gs_receiver_code="CLEARHOUSE1",
+        interchange_control_number=1001,
+        group_control_number=1001,
+        first_transaction_control_number=1,
+        created=datetime(2026, 11, 21, 16, 45),
+    )
     submitter = Submitter.model_validate(
-        {"name": "X", "identifier": "XX", "contact": {"name": "X", "phone": "5555550100"}})
+        {"name": "X", "identifier": "XX", "contact": {"name": "X", "phone": "5555550100"}}
+    )
     seeds: list[tuple[str, bytes]] = []
     for path in sorted((REPO / "fixtures" / "claims").glob("*.json")):
         batch = load_claim_file(path)
-        text = write_837d(batch, params, submitter=batch.submitter or submitter,
-                          receiver=batch.receiver or Receiver(name="Y", identifier="YY"))
+        text = write_837d(
+            batch,
+            params,
+            submitter=batch.submitter or submitter,
+            receiver=batch.receiver or Receiver(name="Y", identifier="YY"),
+        )
         seeds.append((f"{path.stem}.837d", text.encode()))
     for path in sorted((REPO / "fixtures" / "inquiries").glob("*.json")):
         text = write_270(load_inquiries(path), params)
@@ -201,8 +260,10 @@ def built_seeds() -> tuple[tuple[str, bytes], ...]:
 @cache
 def all_seeds() -> tuple[tuple[str, bytes], ...]:
     """(name, bytes) of every seed: corpus, fixtures, built files."""
-    named = [(str(p.relative_to(p.parents[1])), p.read_bytes())
-             for p in (*corpus_seeds(), *fixture_seeds())]
+    named = [
+        (str(p.relative_to(p.parents[1])), p.read_bytes())
+        for p in (*corpus_seeds(), *fixture_seeds())
+    ]
     return (*named, *built_seeds())
 
 

@@ -29,8 +29,12 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, operation_id="getReadiness",
-            responses={503: {"model": Readiness, "description": "a check failed"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    operation_id="getReadiness",
+    responses={503: {"model": Readiness, "description": "a check failed"}},
+)
 def readyz(gateway: GatewayDep) -> Response:
     """The gateway can serve requests: its database answers with a current schema and its
     PHI keys are loaded (no authentication; no detail of a failure)."""
@@ -43,8 +47,9 @@ def readyz(gateway: GatewayDep) -> Response:
 
     checks = ReadinessChecks(database=_check("database", database), keys=_check("keys", keys))
     ready = checks.database == checks.keys == "ok"
-    return render(Readiness(status="ready" if ready else "not_ready", checks=checks),
-                  200 if ready else 503)
+    return render(
+        Readiness(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+    )
 
 
 def _check(name: str, probe: Callable[[], bool]) -> Literal["ok", "failed"]:

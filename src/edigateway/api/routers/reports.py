@@ -15,8 +15,8 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 
 @router.get("/aging", response_model=AgingReport, operation_id="getAgingReport")
-def aging(caller: Annotated[Caller, scope("reports:read")], gateway: GatewayDep
-          ) -> AgingReport:
+def aging(caller: Annotated[Caller, scope("reports:read")], gateway: GatewayDep) -> AgingReport:
     """Insurance A/R by payer and age bucket (0-30 … 120+ days since submission)."""
-    return AgingReport.model_validate(aging_report(
-        gateway.database, today=gateway.clock().date(), practice_id=caller.practice_id))
+    return AgingReport.model_validate(
+        aging_report(gateway.database, today=gateway.clock().date(), practice_id=caller.practice_id)
+    )

@@ -61,8 +61,9 @@ class Element:
         try:
             return ELEMENTS[self.number]
         except KeyError:
-            raise ConfigurationError(f"data element {self.number} is not in the X12 "
-                                     "dictionary (spec/elements.py)") from None
+            raise ConfigurationError(
+                f"data element {self.number} is not in the X12 dictionary (spec/elements.py)"
+            ) from None
 
     @property
     def type(self) -> DataType:
@@ -73,8 +74,10 @@ class Element:
     def lengths(self) -> tuple[int, int]:
         """(minimum, maximum) length: the guide's narrowing, else the dictionary's."""
         entry = self.dictionary
-        return (self.min_len if self.min_len is not None else entry.min_len,
-                self.max_len if self.max_len is not None else entry.max_len)
+        return (
+            self.min_len if self.min_len is not None else entry.min_len,
+            self.max_len if self.max_len is not None else entry.max_len,
+        )
 
     @property
     def title(self) -> str:
@@ -118,8 +121,7 @@ class Segment:
         a required ID element 01 with codes, else an ID component 01-1 with codes, else
         HL03. ``None`` when the segment ID alone identifies it."""
         first = self.elements[0] if self.elements else None
-        if (isinstance(first, Element) and first.usage == "R" and first.codes
-                and first.type == "ID"):
+        if isinstance(first, Element) and first.usage == "R" and first.codes and first.type == "ID":
             return Qualifier(f"{self.id}01", 1, None, frozenset(first.codes))
         if isinstance(first, Composite) and first.parts:
             part = first.parts[0]
@@ -275,8 +277,9 @@ class Moves:
     deeper: tuple[str, ...] | None
     table: str | None
 
-    def resolve(self, elements: Sequence[str], component_separator: str
-                ) -> tuple[tuple[str, ...], bool] | None:
+    def resolve(
+        self, elements: Sequence[str], component_separator: str
+    ) -> tuple[tuple[str, ...], bool] | None:
         """(new path, whether the segment starts a loop), or ``None`` when the segment has
         no place in scope. ``elements``: raw values, index 0 = element 01."""
         for qualifier, path in self.strict:
@@ -286,8 +289,11 @@ class Moves:
             return self.lenient, True
         if self.home is not None:
             return self.home, False
-        found = [(path, starts) for qualifier, path, starts in self.anywhere
-                 if qualifier is None or qualifier.matches(elements, component_separator)]
+        found = [
+            (path, starts)
+            for qualifier, path, starts in self.anywhere
+            if qualifier is None or qualifier.matches(elements, component_separator)
+        ]
         if found and (len(found) == 1 or len(found[1][0]) > len(found[0][0])):
             return found[0]
         if self.deeper is not None:
@@ -338,8 +344,7 @@ class Guide:
         for row in self.loop_starts():
             if row.segment != "HL" or row.qualifier is None:
                 continue
-            parent = next((code_of[loop] for loop in reversed(row.parent) if loop in code_of),
-                          None)
+            parent = next((code_of[loop] for loop in reversed(row.parent) if loop in code_of), None)
             for code in sorted(row.qualifier.codes):
                 code_of.setdefault(row.loop, code)
                 found.setdefault(code, (row.loop, parent))
@@ -360,8 +365,14 @@ class Guide:
         walk(self.transaction, ())
         return tuple(rows)
 
-    def start_of(self, segment_id: str, elements: Sequence[str], path: Sequence[str] = (),
-                 *, component_separator: str = ":") -> tuple[str, ...] | None:
+    def start_of(
+        self,
+        segment_id: str,
+        elements: Sequence[str],
+        path: Sequence[str] = (),
+        *,
+        component_separator: str = ":",
+    ) -> tuple[str, ...] | None:
         """The loop path after ``segment_id`` when it starts a loop, given the current loop
         path (outermost first, e.g. ``("2000A", "2000B", "2300")``); ``None`` when it starts
         none in scope (it belongs to the current loop, or is out of place).
@@ -395,35 +406,55 @@ class Guide:
         for depth in range(current, -1, -1):
             # inside an enclosing loop, only what stands at or after the loop we are in
             order = levels[depth].sequence()
-            since = 0 if depth == current else next(
-                i for i, child in enumerate(order) if isinstance(child, Loop)
-                and child.id == path[depth])
-            starts = [(index, child.id, first) for index, child in enumerate(order)
-                      if isinstance(child, Loop) and (first := child.first_segment()) is not None
-                      and first.id == segment_id]
-            strict += [(first.qualifier(), (*path[:depth], loop_id))
-                       for index, loop_id, first in starts if index >= since]
+            since = (
+                0
+                if depth == current
+                else next(
+                    i
+                    for i, child in enumerate(order)
+                    if isinstance(child, Loop) and child.id == path[depth]
+                )
+            )
+            starts = [
+                (index, child.id, first)
+                for index, child in enumerate(order)
+                if isinstance(child, Loop)
+                and (first := child.first_segment()) is not None
+                and first.id == segment_id
+            ]
+            strict += [
+                (first.qualifier(), (*path[:depth], loop_id))
+                for index, loop_id, first in starts
+                if index >= since
+            ]
             if lenient is None and len(starts) == 1 and segment_id != "HL":
                 lenient = (*path[:depth], starts[0][1])
             if home is None and any(
-                    isinstance(child, Segment) and child.id == segment_id
-                    for child in order[since if depth < current else (1 if depth else 0):]):
+                isinstance(child, Segment) and child.id == segment_id
+                for child in order[since if depth < current else (1 if depth else 0) :]
+            ):
                 home = path[:depth]
 
         def closed(where: tuple[str, ...]) -> bool:
-            return path[:len(where)] != where
+            return path[: len(where)] != where
 
         rows = [row for row in self.loop_starts() if row.segment == segment_id]
         anywhere: list[tuple[Qualifier | None, tuple[str, ...], bool]] = [
-            (row.qualifier, (*row.parent, row.loop), True) for row in rows
-            if row.qualifier is not None and closed(row.parent)]
-        holders = [where for where, loop in self._all_loops()
-                   if segment_id in loop.tables() and loop.children[0].id != segment_id]
+            (row.qualifier, (*row.parent, row.loop), True)
+            for row in rows
+            if row.qualifier is not None and closed(row.parent)
+        ]
+        holders = [
+            where
+            for where, loop in self._all_loops()
+            if segment_id in loop.tables() and loop.children[0].id != segment_id
+        ]
         if len(holders) == 1 and closed(holders[0]):
             anywhere.append((None, holders[0], False))
         anywhere.sort(key=lambda found: len(found[1]))
-        deeper = ((*rows[0].parent, rows[0].loop)
-                  if len(rows) == 1 and closed(rows[0].parent) else None)
+        deeper = (
+            (*rows[0].parent, rows[0].loop) if len(rows) == 1 and closed(rows[0].parent) else None
+        )
         table = self.transaction.tables().get(segment_id) if home == () else None
         return Moves(tuple(strict), tuple(anywhere), lenient, home, deeper, table)
 
@@ -448,7 +479,7 @@ class Guide:
         for loop_id in path:
             found = next((c for c in levels[-1].loops() if c.id == loop_id), None)
             if found is None:
-                inside = "/".join(path[:len(levels) - 1]) or "the transaction"
+                inside = "/".join(path[: len(levels) - 1]) or "the transaction"
                 raise ConfigurationError(f"{self.key}: no loop {loop_id} inside {inside}")
             levels.append(found)
         return levels
@@ -483,17 +514,20 @@ class LoopTracker:
         """Back to the start of a transaction set (at ST)."""
         self.path, self.loop, self.started = (), "", False
 
-    def advance(self, segment_id: str, elements: Sequence[str], component_separator: str
-                ) -> None:
+    def advance(self, segment_id: str, elements: Sequence[str], component_separator: str) -> None:
         """Move past one segment (``elements``: its raw values, index 0 = element 01)."""
         key = (self.path, segment_id)
         cached = self._moves.get(key)
         if cached is None:
             moves = self.guide.moves(segment_id, self.path)
             fixed = not any(q is not None for q, _ in moves.strict) and not any(
-                q is not None for q, _, _ in moves.anywhere)
+                q is not None for q, _, _ in moves.anywhere
+            )
             cached = self._moves[key] = (
-                moves, moves.resolve(elements, component_separator) if fixed else None, fixed)
+                moves,
+                moves.resolve(elements, component_separator) if fixed else None,
+                fixed,
+            )
         moves, found, fixed = cached
         if not fixed:
             found = moves.resolve(elements, component_separator)

@@ -13,22 +13,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     """Apply."""
-    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
-        batch_op.alter_column('status_code', existing_type=sa.Integer(), nullable=True)
-        batch_op.alter_column('body', existing_type=sa.Text(), nullable=True)
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.alter_column("status_code", existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column("body", existing_type=sa.Text(), nullable=True)
 
 
 def downgrade() -> None:
     """Revert: requests still in flight lose their claim (their retries run again)."""
     op.execute("DELETE FROM idempotency_records WHERE status_code IS NULL OR body IS NULL")
-    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
-        batch_op.alter_column('status_code', existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column('body', existing_type=sa.Text(), nullable=False)
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.alter_column("status_code", existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column("body", existing_type=sa.Text(), nullable=False)
