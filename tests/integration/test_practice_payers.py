@@ -59,7 +59,7 @@ def two_practices(database: Database) -> tuple[int, int]:
     import_claims(database, batch(B, B_NAME, prefix="ERB"), now=NOW)
     a, b = practice(database, A), practice(database, B)
     set_timely_filing(database, "DDPIL", 60, practice_id=a)
-    set_timely_filing(database, "DDPIL", 100, practice_id=b)
+    set_timely_filing(database, "DDPIL", 65, practice_id=b)
     return a, b
 
 
@@ -71,7 +71,7 @@ def test_each_practice_sees_its_own_name_and_limit(
         {"payer_id": "DDPIL", "name": A_NAME, "aliases": [], "timely_filing_days": 60}
     ]
     assert payers(database, b) == [
-        {"payer_id": "DDPIL", "name": B_NAME, "aliases": [], "timely_filing_days": 100}
+        {"payer_id": "DDPIL", "name": B_NAME, "aliases": [], "timely_filing_days": 65}
     ]
     with database.transaction() as session:
         rows = session.execute(
@@ -79,12 +79,13 @@ def test_each_practice_sees_its_own_name_and_limit(
         ).all()
     assert sorted(rows) == sorted([(a, A_NAME), (b, B_NAME)])  # no row shared
 
-    for who, name, days, prefix in ((a, A_NAME, 60, "ERA"), (b, B_NAME, 100, "ERB")):
+    for who, name, days, prefix in ((a, A_NAME, 60, "ERA"), (b, B_NAME, 65, "ERB")):
         report = aging_report(database, today=NOW.date(), practice_id=who)
         assert [(r["payer"], r["claims"]) for r in report["payers"]] == [(name, 12)]
         alerts = {x["claim"]: x for x in report["timely_filing"]}
         assert {x["payer"] for x in alerts.values()} == {name}
-        # treated on 2026-09-14: each practice's own limit sets the deadline
+        # treated on 2026-09-14, reached the payer on 2026-11-23: each practice's own limit
+        # sets the deadline (both passed; claims that reached the payer in time raise none)
         deadline = date(2026, 9, 14) + timedelta(days=days)
         assert alerts[f"{prefix}106"]["deadline"] == deadline.isoformat()
         rows_csv = list(csv.reader(io.StringIO(dashboard.aging_csv(report))))

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from edigateway.api.deps import GatewayDep, RowId, answer, scope
+from edigateway.api.problems import responses
 from edigateway.api.schemas import Timestamp, _Out
 from edigateway.domain.attachments import REPORT_TYPES
 from edigateway.errors import FileTooLargeError, UnsupportedFileTypeError
@@ -68,8 +69,16 @@ class ClaimAttachments(_Out):
     status_code=201,
     operation_id="uploadClaimAttachment",
     responses={
-        413: {"description": "the file is over the attachment size limit"},
-        415: {"description": "the file is not a JPEG, PNG, TIFF or PDF"},
+        **responses(404, 409),
+        413: {
+            **responses(413)[413],
+            "description": "the file is over the attachment size limit "
+            "(EDIGATEWAY_ATTACHMENT_MAX_BYTES)",
+        },
+        415: {
+            **responses(415)[415],
+            "description": "the file is not a JPEG, PNG, TIFF or PDF (judged by its content)",
+        },
     },
 )
 async def upload_attachment(
@@ -122,6 +131,7 @@ async def upload_attachment(
     "/claims/{claim_id}/attachments",
     response_model=ClaimAttachments,
     operation_id="listClaimAttachments",
+    responses=responses(404),
 )
 def list_attachments(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> ClaimAttachments:
     """The claim's attachments (metadata), oldest first."""
@@ -140,7 +150,8 @@ def list_attachments(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> Cl
             "content": {"application/zip": {}},
             "description": "a zip: a cover sheet naming the claim and each attachment "
             "control number, then the files",
-        }
+        },
+        **responses(404),
     },
 )
 def get_packet(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> Response:
@@ -158,7 +169,10 @@ def get_packet(claim_id: RowId, caller: Reader, gateway: GatewayDep) -> Response
 
 
 @router.get(
-    "/attachments/{attachment_id}", response_model=ClaimAttachment, operation_id="getAttachment"
+    "/attachments/{attachment_id}",
+    response_model=ClaimAttachment,
+    operation_id="getAttachment",
+    responses=responses(404),
 )
 def get_attachment(attachment_id: RowId, caller: Reader, gateway: GatewayDep) -> ClaimAttachment:
     """One attachment's metadata."""
@@ -173,7 +187,8 @@ def get_attachment(attachment_id: RowId, caller: Reader, gateway: GatewayDep) ->
         200: {
             "content": {media: {} for media in attachments.EXTENSIONS},
             "description": "the file exactly as uploaded",
-        }
+        },
+        **responses(404),
     },
 )
 def get_content(attachment_id: RowId, caller: Reader, gateway: GatewayDep) -> Response:
@@ -195,7 +210,7 @@ def get_content(attachment_id: RowId, caller: Reader, gateway: GatewayDep) -> Re
     status_code=204,
     operation_id="deleteAttachment",
     response_class=Response,
-    responses={409: {"description": "the attachment has gone with its claim"}},
+    responses=responses(404, 409),
 )
 def delete_attachment(attachment_id: RowId, caller: Writer, gateway: GatewayDep) -> Response:
     """Delete an attachment that has not gone with its claim (the claim is still ready);
