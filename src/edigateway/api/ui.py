@@ -787,6 +787,24 @@ def _claim_refused(
     )
 
 
+def _act_on_claim(
+    request: Request,
+    session: Session,
+    gateway: Gateway,
+    claim_id: int,
+    action: Callable[[], object],
+) -> Response:
+    """Run one claim-page action: back to the claim page when it is done, or the page with
+    why it was refused (:func:`_claim_refused`); another practice's claim stays a 404."""
+    try:
+        action()
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+
+
 @router.get("/claims/{claim_id:int}", response_class=HTMLResponse)
 def claim_page(
     request: Request, claim_id: RowId, session: ClaimsReader, gateway: GatewayDep
@@ -1018,8 +1036,12 @@ def submit(
     the outbox sender uploads it."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    try:
-        practice_claims.submit(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: practice_claims.submit(
             gateway.database,
             session.caller,
             [claim_id],
@@ -1027,12 +1049,8 @@ def submit(
             clearinghouse=gateway.profile(),
             numbers=gateway.control_numbers,
             now=gateway.clock(),
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/claims/{claim_id:int}/cancel")
@@ -1047,19 +1065,19 @@ def cancel(
     """Cancel a ready or rejected claim that will not be sent (it leaves A/R)."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    try:
-        claim_edits.cancel(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: claim_edits.cancel(
             gateway.database,
             session.caller,
             claim_id,
             now=gateway.clock(),
             reason=reason.strip() or None,
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/claims/{claim_id:int}/secondary")
@@ -1121,8 +1139,12 @@ async def upload_attachment(
                     f"{name or 'the file'} is over {limit:,} bytes, the most an attachment may be"
                 ),
             )
-    try:
-        attachments.upload(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: attachments.upload(
             gateway.database,
             session.caller,
             claim_id,
@@ -1131,12 +1153,8 @@ async def upload_attachment(
             report_type=report_type,
             max_bytes=limit,
             now=gateway.clock(),
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.get("/attachments/{attachment_id:int}/content")
@@ -1176,20 +1194,20 @@ def approve_payment(
     claim past what was billed."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    try:
-        era_review.approve(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: era_review.approve(
             gateway.database,
             payment_id,
             now=gateway.clock(),
             actor=session.caller.actor,
             practice_id=session.caller.practice_id,
             remote_addr=session.caller.remote_addr,
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/claims/{claim_id:int}/payments/{payment_id:int}/dismiss")
@@ -1206,8 +1224,12 @@ def dismiss_payment(
     practice's money); its rows stay as evidence."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    try:
-        era_review.dismiss(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: era_review.dismiss(
             gateway.database,
             payment_id,
             now=gateway.clock(),
@@ -1215,12 +1237,8 @@ def dismiss_payment(
             reason=reason.strip(),
             practice_id=session.caller.practice_id,
             remote_addr=session.caller.remote_addr,
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/claims/{claim_id:int}/write-off")
@@ -1247,8 +1265,12 @@ def write_off(
             claim_id,
             InputError(f"amount {amount.strip()!r} is not an amount (e.g. 45.00)"),
         )
-    try:
-        era_review.write_off(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: era_review.write_off(
             gateway.database,
             claim_id,
             now=gateway.clock(),
@@ -1257,12 +1279,8 @@ def write_off(
             note_text=note.strip(),
             practice_id=session.caller.practice_id,
             remote_addr=session.caller.remote_addr,
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/claims/{claim_id:int}/close")
@@ -1278,8 +1296,12 @@ def close(
     the patient's to pay."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    try:
-        era_review.close(
+    return _act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: era_review.close(
             gateway.database,
             claim_id,
             now=gateway.clock(),
@@ -1287,12 +1309,8 @@ def close(
             note_text=note.strip(),
             practice_id=session.caller.practice_id,
             remote_addr=session.caller.remote_addr,
-        )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+        ),
+    )
 
 
 @router.get("/eras", response_class=HTMLResponse)
