@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from urllib.parse import urlencode
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from edigateway.errors import AccessDenied, ConflictError, InputError, NotFoundError
+from edigateway.errors import AccessDenied, ConflictError, InputError, NotFoundError, PhiError
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import Practice, UiSessionRow, UserLinkRow, UserRow
 from edigateway.security import passwords, totp
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.security.phi import Keyring
 
+log = logging.getLogger(__name__)
 Role = Literal["admin", "coordinator", "viewer"]
 ROLES: Final[dict[Role, str]] = {
     "admin": "everything, users and API-key scopes included (admin)",
@@ -75,6 +77,13 @@ SIGN_IN_REFUSED: Final = (
     f"{LOCKOUT.seconds // 60} minutes after {MAX_ATTEMPTS} attempts; an admin can send a "
     "new set-password link"
 )
+TOTP_UNREADABLE: Final = (
+    "two-step sign-in cannot be checked: this account's stored two-step secret cannot be "
+    "opened with the gateway's current keys; ask an admin to send a new set-password link "
+    "with two-step sign-in turned off, then turn it on again"
+)
+"""Said only after the password was right (the code step needs it), so it tells a
+stranger nothing; the attempt still counts."""
 LINK_INVALID: Final = (
     "this set-password link is not valid (used, expired, replaced by a "
     "newer one, or the user is disabled); ask an admin for a new one"
@@ -467,8 +476,15 @@ def check_code(
             or not _claim_attempt(session, row, now, remote_addr)
         ):
             raise AccessDenied(SIGN_IN_REFUSED)
-        secret = cipher_of(session).open(row.totp_secret, totp_binding(row, "totp_secret"))
-        step = totp.verify(secret, code, at=now.timestamp(), after_step=row.totp_last_step)
+        try:
+            secret = cipher_of(session).open(row.totp_secret, totp_binding(row, "totp_secret"))
+        except PhiError:
+            secret = None
+        step = (
+            None
+            if secret is None
+            else totp.verify(secret, code, at=now.timestamp(), after_step=row.totp_last_step)
+        )
         if step is not None and _use_step(session, row.id, step):
             return SignInProof(row.id)
         record(
@@ -480,8 +496,17 @@ def check_code(
             resource_id=str(row.id),
             at=now,
             remote_addr=remote_addr,
-            detail="sign-in refused: wrong or used two-step code",
+            detail="sign-in refused: "
+            + ("two-step secret cannot be opened" if secret is None else "wrong or used code"),
         )
+        user_id = row.id
+    if secret is None:
+        log.error(
+            "user %s: the stored two-step secret cannot be opened with the PHI keyring "
+            "(key removed or rotated without re-sealing); sign-in refused",
+            user_id,
+        )
+        raise AccessDenied(TOTP_UNREADABLE)
     raise AccessDenied(SIGN_IN_REFUSED)
 
 
