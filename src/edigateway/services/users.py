@@ -497,7 +497,11 @@ def check_code(
             at=now,
             remote_addr=remote_addr,
             detail="sign-in refused: "
-            + ("two-step secret cannot be opened" if secret is None else "wrong or used code"),
+            + (
+                "two-step secret cannot be opened"
+                if secret is None
+                else "wrong or used two-step code"
+            ),
         )
         user_id = row.id
     if secret is None:
