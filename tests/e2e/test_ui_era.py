@@ -5,6 +5,7 @@ listed with their amounts; another practice gets a 404."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,3 +89,42 @@ def test_claim_numbers_unmatched_payments_and_code_meanings(gateway: Gateway):
 
     other = _browser(gateway, npi=OTHER_NPI)
     assert other.get(f"/ui/eras/{era_id}").status_code == 404
+
+
+def test_only_the_payee_practice_sees_the_payments_that_matched_no_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """ERA 08 is made out to MAPLE (payee NPI 1456789019), which is not a practice of
+    this gateway yet when it is posted: its claim ERA109 belongs to practice B (billing
+    NPI 1234567893), so it matches B's claim; OTHERPRACTICE77 matches nothing. B sees the
+    ERA through its claim but not the unmatched payment (another practice's patient);
+    MAPLE, once it is a practice, sees the unmatched payment but not B's posting."""
+    monkeypatch.setenv("EDIGATEWAY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("EDIGATEWAY_DATABASE_URL", raising=False)
+    document = json.loads((ERA / "claims.json").read_text())
+    claim = next(c for c in document["claims"] if c["patient_control_number"] == "ERA109")
+    claim["billing_provider"] |= {"npi": OTHER_NPI, "organization_name": "OAK LANE DENTAL"}
+    claims_file = tmp_path / "b-claims.json"
+    claims_file.write_text(json.dumps(document | {"claims": [claim]}))
+    for args in (
+        ["claims", "import", str(claims_file)],
+        ["era", "post", str(ERA / "08_unmatched_claim" / "era.835")],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.stdout + result.stderr
+    with bootstrap(Settings(data_dir=tmp_path / "var"), clock=lambda: NOW) as gateway:
+        b = _browser(gateway, npi=OTHER_NPI)
+        era_id, seen_by_b = _era(b, "TRN0801")
+        assert re.search(r'href="/ui/claims/\d+">ERA109</a>', seen_by_b), "B's own posting"
+        section = seen_by_b.split("Payments that matched no claim", 1)[1]
+        assert "OTHERPRACTICE77" not in section
+        assert "PCC999" not in section
+        assert "the rest of this ERA pays another practice" in section
+
+        payee = _browser(gateway, npi=PRACTICE_NPI)
+        page = payee.get(f"/ui/eras/{era_id}")
+        assert page.status_code == 200, "the payee sees the ERA made out to it"
+        listed = page.text.split("Payments that matched no claim", 1)[1]
+        assert "OTHERPRACTICE77" in listed
+        assert "PCC999" in listed
+        assert "ERA109" not in page.text, "B's claim is not the payee's to see"
