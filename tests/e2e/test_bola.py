@@ -723,6 +723,9 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/ui/claims/{claim_id}/appeals"): {
             "data": {"reason": "other", "narrative": "not mine"}
         },
+        ("POST", "/ui/appeals/{appeal_id}/edit"): {
+            "data": {"reason": "other", "narrative": "not mine"}
+        },
         ("POST", "/ui/appeals/{appeal_id}/sent"): {"data": {"method": "fax"}},
         ("POST", "/ui/appeals/{appeal_id}/follow-up"): {"data": {"follow_up_on": "2027-01-01"}},
         ("POST", "/ui/appeals/{appeal_id}/outcome"): {"data": {"decision": "won"}},

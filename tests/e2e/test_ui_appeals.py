@@ -167,9 +167,64 @@ def test_a_coordinator_appeals_a_denial_from_the_dashboard(desk: Desk):
     again = browser.get(f"/ui/claims/{claim_id}/appeals")
     assert "is not sent yet" in again.text
     assert "Appeal this claim" not in again.text
+    claim_page = browser.get(f"/ui/claims/{claim_id}")
+    assert f'href="/ui/claims/{claim_id}/appeals">1 appeal</a>' in claim_page.text
+    assert f'href="/ui/appeals/{appeal_id}">#{appeal_id}</a> draft' in claim_page.text
 
+    _edit_draft(browser, csrf, appeal_id)
     _check_letter(browser, appeal_id, attachment["control_number"])
     _send_follow_up_and_decide(desk, browser, csrf, claim_id, appeal_id)
+
+
+def _edit_draft(browser: TestClient, csrf: str, appeal_id: int) -> None:
+    """The unsent appeal is changed on its page: the form shows what it holds, bad input
+    comes back with what was typed, a change writes the letter again (without the
+    enclosure, then with it back)."""
+    page = browser.get(f"/ui/appeals/{appeal_id}")
+    assert "Change the appeal" in page.text
+    assert '<option value="medical_necessity" selected>' in page.text
+    assert re.search(r'id="edit-attachment\d+" name="attachment" value="\d+" checked', page.text)
+    chosen = re.findall(r'id="edit-attachment\d+" name="attachment" value="(\d+)"', page.text)
+    empty = browser.post(
+        f"/ui/appeals/{appeal_id}/edit",
+        data={"csrf": csrf, "reason": "not_covered", "narrative": "   "},
+    )
+    assert empty.status_code == 422
+    assert "the narrative is empty" in empty.text
+    assert '<option value="not_covered" selected>' in empty.text, "what was chosen comes back"
+    assert (
+        browser.post(
+            f"/ui/appeals/{appeal_id}/edit", data={"reason": "other", "narrative": "x"}
+        ).status_code
+        == 403
+    ), "no CSRF token"
+    changed = browser.post(
+        f"/ui/appeals/{appeal_id}/edit",
+        data={
+            "csrf": csrf,
+            "reason": "not_covered",
+            "narrative": "Bruxism with wear facets; the guard protects the restorations.",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303, changed.text
+    letter = browser.get(f"/ui/appeals/{appeal_id}/letter.html").text
+    assert "the guard protects the restorations" in letter
+    assert "documented bruxism" not in letter
+    assert "bruxism-narrative.pdf" not in letter, "the enclosure was left out"
+    assert "Should have been covered" in browser.get(f"/ui/appeals/{appeal_id}").text
+    back = browser.post(
+        f"/ui/appeals/{appeal_id}/edit",
+        data={
+            "csrf": csrf,
+            "reason": "medical_necessity",
+            "narrative": "The patient has documented bruxism with wear facets.",
+            "attachment": chosen,
+        },
+        follow_redirects=False,
+    )
+    assert back.status_code == 303, back.text
+    assert "bruxism-narrative.pdf" in browser.get(f"/ui/appeals/{appeal_id}/letter.html").text
 
 
 def _check_letter(browser: TestClient, appeal_id: int, control_number: str) -> None:
@@ -226,6 +281,14 @@ def _send_follow_up_and_decide(
     twice = browser.post(f"/ui/appeals/{appeal_id}/sent", data={"csrf": csrf, "method": "mail"})
     assert twice.status_code == 409
     assert "was sent already" in twice.text
+    assert "Change the appeal" not in browser.get(f"/ui/appeals/{appeal_id}").text
+    late = browser.post(
+        f"/ui/appeals/{appeal_id}/edit",
+        data={"csrf": csrf, "reason": "other", "narrative": "one more thing"},
+    )
+    assert late.status_code == 409
+    assert "its letter is what the payer has" in unescape(late.text)
+    assert "Change the appeal" not in late.text
 
     moved = browser.post(
         f"/ui/appeals/{appeal_id}/follow-up",
@@ -294,10 +357,12 @@ def test_a_viewer_reads_but_may_not_appeal_and_another_practice_sees_nothing(des
     page = viewer.get(f"/ui/appeals/{appeal_id}")
     assert page.status_code == 200
     assert "Record the send" not in page.text
+    assert "Change the appeal" not in page.text
     assert "Appeal this claim" not in viewer.get(f"/ui/claims/{claim_id}/appeals").text
     csrf = _csrf(viewer)
     for url, data in (
         (f"/ui/claims/{claim_id}/appeals", {"reason": "other", "narrative": "x"}),
+        (f"/ui/appeals/{appeal_id}/edit", {"reason": "other", "narrative": "x"}),
         (f"/ui/appeals/{appeal_id}/sent", {"method": "fax"}),
         (f"/ui/appeals/{appeal_id}/outcome", {"decision": "won"}),
     ):
@@ -317,6 +382,7 @@ def test_a_viewer_reads_but_may_not_appeal_and_another_practice_sees_nothing(des
         assert other.get(url).status_code == 404, url
     for url, data in (
         (f"/ui/claims/{claim_id}/appeals", {"reason": "other", "narrative": "x"}),
+        (f"/ui/appeals/{appeal_id}/edit", {"reason": "other", "narrative": "x"}),
         (f"/ui/appeals/{appeal_id}/sent", {"method": "fax"}),
         (f"/ui/appeals/{appeal_id}/follow-up", {"follow_up_on": "2027-01-01"}),
         (f"/ui/appeals/{appeal_id}/outcome", {"decision": "won"}),

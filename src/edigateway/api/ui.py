@@ -55,6 +55,7 @@ from edigateway.errors import (
 from edigateway.security import passwords
 from edigateway.security.api_keys import allows
 from edigateway.services import (
+    appeals,
     attachments,
     claim_actions,
     claim_edits,
@@ -759,6 +760,7 @@ def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
         data.update(money=None, held=[])
     data["attachments"] = attachments.attachments_of(gateway.database, session.caller, claim_id)
     data["report_types"] = REPORT_TYPES
+    data["appeals"] = appeals.appeals_of(gateway.database, session.caller, claim_id=claim_id)
     return data
 
 

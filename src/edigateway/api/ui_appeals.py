@@ -1,7 +1,8 @@
 """The dashboard's Appeals pages (``/ui/appeals``): the practice's appeals by status and
 outcome, a claim's appeals with the form that makes one (reason, narrative, the claim's
 attachments enclosed), one appeal with its letter (PDF to print or fax, HTML to read),
-and the forms that record it was sent and the payer's answer.
+the form that changes it until it is sent (reason, narrative, enclosures: the letter is
+gathered again), and the forms that record it was sent and the payer's answer.
 
 Every step goes through :mod:`edigateway.services.appeals`, the use cases the API and
 the CLI call, so sending an appeal moves the claim to ``appealed`` and closes its denial
@@ -198,6 +199,11 @@ def _appeal(
         methods=METHODS,
         reasons=REASON_LABELS,
         today=gateway.clock().date(),
+        attachments=(
+            attachments_of(gateway.database, session.caller, info.claim_id)
+            if info.sent_on is None
+            else []
+        ),
         **more,
     )
 
@@ -237,6 +243,50 @@ def letter_pdf(appeal_id: RowId, session: Reader, gateway: GatewayDep) -> Respon
 def letter_html(appeal_id: RowId, session: Reader, gateway: GatewayDep) -> Response:
     """The letter as one HTML page."""
     return _letter(session, gateway, appeal_id, "html")
+
+
+@router.post("/appeals/{appeal_id:int}/edit")
+def edit(
+    request: Request,
+    appeal_id: RowId,
+    session: Writer,
+    gateway: GatewayDep,
+    csrf: Csrf = "",
+    reason: Annotated[AppealReason | Literal[""], Form()] = "",
+    narrative: Annotated[str, Form(max_length=appeals.NARRATIVE_MAX)] = "",
+    attachment: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Change an appeal not sent yet: reason, narrative, enclosures (the letter is gathered
+    again, as ``PATCH /v1/appeals/{id}`` does); once sent, refused (409) on the page."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    kept = {"reason": reason, "narrative": narrative, "chosen": attachment or []}
+    try:
+        if not reason:
+            raise InputError("reason: choose why the decision should change")
+        appeals.change(
+            gateway.database,
+            session.caller,
+            appeal_id,
+            reason=reason,
+            narrative=narrative,
+            attachment_ids=attachment or [],
+            codes=gateway.codes,
+            now=gateway.clock(),
+        )
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _appeal(
+            request,
+            session,
+            gateway,
+            appeal_id,
+            status=_status_of(exc),
+            form=kept,
+            error=str(exc),
+        )
+    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
 
 
 @router.post("/appeals/{appeal_id:int}/sent")
