@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from edigateway.clearinghouses import ClearinghouseProfile, InterchangeProfile
-    from edigateway.domain.eligibility import DentalBenefits, Estimate, Rejection
+    from edigateway.domain.eligibility import DentalBenefits, Estimate
     from edigateway.services.control_numbers import ControlNumberSource
     from edigateway.settings import Settings
     from edigateway.transports.https import CoreHttpClient
@@ -143,22 +143,7 @@ def ask_realtime(
         raise UnreadableAnswerError(
             f"the clearinghouse's 271 could not be read: {exc}", exc.location
         ) from exc
-    return RealtimeAnswer(x271, _with_rejections(parsed.benefits, parsed.rejections))
-
-
-def _with_rejections(
-    benefits: list[DentalBenefits], rejections: list[Rejection]
-) -> list[DentalBenefits]:
-    """Each patient's benefits with the payer- and provider-level rejections added; those
-    alone (no patient) as one entry, so a rejected inquiry never reads as an empty answer."""
-    from edigateway.domain.eligibility import DentalBenefits as Benefits
-
-    if rejections and not benefits:
-        return [Benefits(rejections=rejections)]
-    return [
-        b if not rejections else b.model_copy(update={"rejections": [*rejections, *b.rejections]})
-        for b in benefits
-    ]
+    return RealtimeAnswer(x271, parsed.benefits)
 
 
 def load_plan(path: Path) -> TreatmentPlan:
@@ -170,9 +155,10 @@ def load_plan(path: Path) -> TreatmentPlan:
 
 
 def benefits_of(path: Path) -> list[DentalBenefits]:
-    """Every patient's benefits in the 271 at ``path``."""
-    parsed = read_271(path)
-    return _with_rejections(parsed.benefits, parsed.rejections)
+    """Every patient's benefits in the 271 at ``path``, each with its payer's and
+    provider's rejections (held in memory: ``x12 parse`` streams with
+    :func:`~edigateway.x12.x271_005010X279A1.iter_271`)."""
+    return read_271(path).benefits
 
 
 def estimate_from_files(benefits_file: Path, plan_file: Path) -> Estimate:

@@ -8,16 +8,18 @@ command that reads one transaction (``era post`` an 835, ``estimate`` a 271), so
 says "unsupported" (exit 2) for what the others do: a 4010, a GS08 such as
 ``005010X221`` without A1, another transaction.
 
-Memory: an 835, an 837D and a 277CA are read claim by claim, and their JSON is written
-claim by claim, so memory stays flat whatever the file's size. A 999 is written one
-transaction set at a time (its reader emits whole acknowledgments); a 270, 271, 276 and
-277 are read whole (inquiries and their answers, sized by the batch we sent).
+Memory: an 835, an 837D and a 277CA are read claim by claim, a 271 patient by patient,
+and their JSON is written as they are read, so memory stays flat whatever the file's
+size. A 999 is written one transaction set at a time (its reader emits whole
+acknowledgments); a 270, 276 and 277 are read whole (inquiries and their answers, sized
+by the batch we sent).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from edigateway.errors import UnsupportedX12Error, X12Location
@@ -127,9 +129,9 @@ def summarise(path: Path) -> list[str]:
         return _summarise_837d(path)
     document = parse_document(path).lines
     key = next(key for key in document if key in RECORDS.names)
-    items = list(document[key])
     if kind == "271":
-        return [line for item in items for line in _describe(kind, item)]
+        return [line for item in document[key] for line in _describe(kind, item)]
+    items = list(document[key])
     what = "inquiry(ies)" if kind in ("270", "276") else f"{RECORDS.names[key]}(s)"
     return [
         f"{path}: {kind}, {len(items)} {what}",
@@ -390,12 +392,17 @@ def _summarise_837d(path: Path) -> list[str]:
 
 
 def _document_271(path: Path) -> Document:
-    from edigateway.services.eligibility import benefits_of
+    """The benefits object of a 271 answering for one patient, else the list of them
+    (written patient by patient). Whether there is more than one is known once the
+    second has been read, so the first two are read before anything is written."""
+    from edigateway.x12.x271_005010X279A1 import iter_271
 
-    found = [Dump(b) for b in benefits_of(path)]
+    stream = iter_271(path)
+    ahead = [Dump(b) for b in islice(stream, 2)]
+    found = chain(ahead, (Dump(b) for b in stream))
     return Document(
-        found[0] if len(found) == 1 else iter(found),
-        {"file": str(path), "transaction": "271", "version": GUIDE_279, "benefits": iter(found)},
+        ahead[0] if len(ahead) == 1 else found,
+        {"file": str(path), "transaction": "271", "version": GUIDE_279, "benefits": found},
     )
 
 

@@ -54,6 +54,7 @@ from edigateway.x12.reader import SegmentReader
 from edigateway.x12.x270_005010X279A1 import originator_id
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import date
 
     from edigateway.domain.eligibility import EligibilityInquiry
@@ -193,26 +194,37 @@ class _Eb:
 
 @dataclass(slots=True)
 class Parsed271:
-    """Every patient's benefits in a 271, and payer/provider-level rejections."""
+    """Every patient's benefits in a 271 (see :func:`iter_271`), held in memory."""
 
     benefits: list[DentalBenefits]
-    rejections: list[Rejection] = field(default_factory=list)
 
 
 def read_271(source: Source, *, name: str | None = None) -> Parsed271:
-    """Read a 271 from bytes, a path or segments (see module docstring)."""
-    reader = _Reader.reading(source, name)
-    reader.read(source)
+    """Read a 271 from bytes, a path or segments (see module docstring) into a list."""
+    return Parsed271(list(iter_271(source, name=name)))
+
+
+def iter_271(source: Source, *, name: str | None = None) -> Iterator[DentalBenefits]:
+    """Stream a 271's benefits, patient by patient (2000C subscriber or 2000D dependent)
+    as each is read: memory holds one patient, however many the file answers for.
+
+    Rejections (AAA) at the payer (2000A/2100A) or provider (2000B/2100B) level come
+    before the patients under them, so each patient's ``rejections`` starts with its
+    payer's and provider's; rejections that reached no patient (a rejected inquiry: no
+    subscriber loop) end their payer's part as an entry of their own, so a rejected
+    inquiry never reads as an empty answer. The file is checked to its end."""
+    reader = _Reader.reading(source, name, list_skipped=False)
+    yield from reader.stream(source)
     if not reader.envelope.groups_read:
         raise X12StructureError(
             "no GS segment: not a 271 interchange", X12Location(file=reader.file)
         )
-    return Parsed271(reader.results, reader.upper_rejections)
 
 
-class _Reader(SegmentReader[None]):
+class _Reader(SegmentReader[DentalBenefits]):
     """Payer and provider levels for rejections; one patient's benefits per 2000C/2000D,
-    each EB with the HSD and MSG segments after it."""
+    each EB with the HSD and MSG segments after it, emitted when the next HL, the SE or
+    the file's end closes it."""
 
     key = KEY
     expect = Expect.of(KEY, verify=False, sniffed=True)
@@ -220,15 +232,19 @@ class _Reader(SegmentReader[None]):
     def __init__(self, file: str | None) -> None:
         super().__init__(file)
         self.payer: dict[str, Any] = {}
-        self.upper_rejections: list[Rejection] = []
+        self.upper: list[tuple[bool, Rejection]] = []
+        """The current payer's (``True``) and provider's (``False``) rejections."""
+        self.undelivered: list[Rejection] = []
+        """Those of :attr:`upper` (and of providers before) no patient has carried yet."""
         self.person: dict[str, Any] | None = None
         self.named = False
         self.ebs: list[_Eb] = []
-        self.results: list[DentalBenefits] = []
 
     def envelope_segment(self, kind: str, seg: Segment) -> None:
-        if kind == "SE" and self.person is not None:
-            self._finish_person(seg)
+        if kind == "SE":
+            if self.person is not None:
+                self._finish_person(seg)
+            self._finish_payer()
 
     def other(self, seg: Segment) -> None:
         """Segments the benefits do not need (PRV, N3/N4, III, LS/LE …) are passed over."""
@@ -237,13 +253,18 @@ class _Reader(SegmentReader[None]):
         super().finish()
         if self.person is not None and self.envelope.last is not None:
             self._finish_person(self.envelope.last)  # a file cut short: what it holds
+        self._finish_payer()
 
     def _seg_HL(self, seg: Segment) -> None:
         level = seg.element(3)
         self.named = not self.started  # an HL of no known level names nothing
         if level == "20":
             self._finish_person(seg)
+            self._finish_payer()
             self.payer = {}
+        if level == "21":
+            self._finish_person(seg)
+            self.upper = [(payer, r) for payer, r in self.upper if payer]
         if level == "22":
             self._finish_person(seg)
             self.person = {
@@ -310,7 +331,8 @@ class _Reader(SegmentReader[None]):
         if self.person is not None and self.loop not in ("2000A", "2100A", "2000B", "2100B"):
             self.person["rejections"].append(rejection)
         else:
-            self.upper_rejections.append(rejection)
+            self.upper.append((self.loop in ("2000A", "2100A"), rejection))
+            self.undelivered.append(rejection)
 
     def _seg_TRN(self, seg: Segment) -> None:
         if self.person is not None:
@@ -393,11 +415,22 @@ class _Reader(SegmentReader[None]):
                         f"HSD05 {hsd.element(5)!r} is not an X12 time period qualifier",
                         hsd.location(self.file, "2110D" if self.loop == "2110D" else "2110C", 5),
                     )
-        self.results.append(
+        if self.upper:
+            person["rejections"] = [*(r for _, r in self.upper), *person["rejections"]]
+            carried = {id(r) for _, r in self.upper}
+            self.undelivered = [r for r in self.undelivered if id(r) not in carried]
+        self.emit(
             self.model(
                 at, DentalBenefits, _assemble(person, ebs), prefix="the benefits do not read: "
             )
         )
+
+    def _finish_payer(self) -> None:
+        """A payer's part (2000A) ends: its and its providers' rejections that no patient
+        carried become an entry of their own."""
+        if self.undelivered:
+            self.emit(DentalBenefits(rejections=self.undelivered))
+        self.upper, self.undelivered = [], []
 
 
 def _assemble(person: dict[str, Any], ebs: list[_Eb]) -> dict[str, Any]:
@@ -848,6 +881,14 @@ def _benefit_segments(out: SegmentWriter, b: DentalBenefits) -> None:
     for w in b.waiting_periods:
         out.segment("EB", "1", "", tuple(w.service_types) or "35")
         out.segment("MSG", w.text)
+    for h in b.service_history:
+        # a limitation EB naming the procedure (EB13) or service types, dated by DTP*472
+        # (service) for a procedure or DTP*304 (latest visit) for a service type
+        composite = ["AD", h.procedure_code] if h.procedure_code else ""
+        out.segment(
+            "EB", "F", "IND", tuple(h.service_types), "", "", "", "", "", "", "", "", "", composite
+        )
+        out.segment("DTP", "472" if h.procedure_code else "304", "D8", x12_date(h.last_date))
 
 
 def _plan_rows(

@@ -54,8 +54,14 @@ def _streamed(path: Path, *, lines: bool = False) -> str:
     return out.getvalue()
 
 
+def _transaction(path: Path) -> str | None:
+    """The transaction ``--jsonl``'s first line names."""
+    found: str | None = json.loads(_streamed(path, lines=True).splitlines()[0]).get("transaction")
+    return found
+
+
 def test_the_fixtures_cover_every_transaction_parse_reads():
-    kinds = {json.loads(_streamed(p, lines=True).splitlines()[0]).get("transaction") for p in FILES}
+    kinds = {_transaction(p) for p in FILES}
     assert kinds >= {"835", "837D", "270", "271", "276", "277", "277CA", "999"}
     assert len(FILES) >= 60
 
@@ -155,6 +161,17 @@ def test_277ca_is_what_the_whole_file_reader_gives(path: Path):
         "interchange_acks": [a.model_dump(mode="json") for a in parsed.interchange_acks],
         "warnings": [str(w) for w in parsed.warnings],
     }
+    assert _streamed(path) == json.dumps(before, indent=2) + "\n"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in FILES if _transaction(p) == "271"], ids=lambda p: p.name
+)
+def test_271_is_what_the_whole_file_reader_gives(path: Path):
+    """One patient: the benefits object; any other count: the list of them (the first
+    two are read before the writer decides)."""
+    held = [b.model_dump(mode="json") for b in benefits_of(path)]
+    before = held[0] if len(held) == 1 else held
     assert _streamed(path) == json.dumps(before, indent=2) + "\n"
 
 
