@@ -97,6 +97,9 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
     assert "coverage active" in page
     assert "PRAIRIE PPO PLUS" in page
     assert "ISA*" in page  # the raw 271
+    history = page.split("<h2>Service history</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<li>D0274 last done 2025-11-18</li>" in history, "the simulator's 271 DTP*472"
+    assert "<li>D1110 last done 2026-05-12</li>" in history
     overview = ui.a.get("/ui/eligibility").text
     assert f'href="/ui/eligibility/{kept}"' in overview
     assert re.search(r"user:\d+ \(ui\)", overview), "the check names the user"

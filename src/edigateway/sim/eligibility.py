@@ -2,17 +2,27 @@
 
 ``mappings/simulator/benefit_plans.json`` maps member IDs (exactly, or by prefix) to plans
 written as :class:`~edigateway.domain.eligibility.DentalBenefits`; a member in neither gets
-``AAA*N**75*C`` (subscriber not found), the way payers answer a mistyped ID.
+``AAA*N**75*C`` (subscriber not found), the way payers answer a mistyped ID. Its
+``service_history`` holds what the payer remembers a subscriber last had done (procedure
+code → date, e.g. the last D1110 and D0274): the 271 carries each as a limitation EB
+naming the procedure with ``DTP*472``, as payers answer "when was the last cleaning?".
+A dependent's inquiry gets none of the subscriber's dates.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from edigateway.domain.eligibility import DentalBenefits, EligibilityInquiry, Rejection
+from edigateway.domain.eligibility import (
+    DentalBenefits,
+    EligibilityInquiry,
+    Rejection,
+    ServiceHistory,
+)
 from edigateway.x12.x270_005010X279A1 import read_270
 from edigateway.x12.x271_005010X279A1 import FOLLOW_UP, REJECT_REASONS, write_271
 
@@ -29,12 +39,31 @@ class BenefitPlans:
     members: dict[str, str]
     prefixes: dict[str, str]
     plans: dict[str, dict[str, Any]]
+    history: dict[str, dict[str, date]] = field(default_factory=dict)
+    """Member ID → procedure code → the subscriber's last date of service."""
 
     @classmethod
     def load(cls, mappings_dir: Path) -> BenefitPlans:
         """The table shipped in ``mappings/simulator/benefit_plans.json``."""
         doc = json.loads((mappings_dir / "simulator" / "benefit_plans.json").read_text())
-        return cls(doc["members"], doc.get("member_prefix_plans", {}), doc["plans"])
+        history = {
+            member: {code: date.fromisoformat(day) for code, day in dates.items()}
+            for member, dates in doc.get("service_history", {}).items()
+            if member != "about"
+        }
+        return cls(doc["members"], doc.get("member_prefix_plans", {}), doc["plans"], history)
+
+    def service_history(self, inquiry: EligibilityInquiry) -> list[ServiceHistory]:
+        """The subscriber's last dates of service the payer knows (none for a dependent)."""
+        if inquiry.dependent is not None:
+            return []
+        dates = self.history.get(inquiry.subscriber.member_id or "", {})
+        return [
+            ServiceHistory(
+                procedure_code=code, last_date=day, text=f"{code} last done {day.isoformat()}"
+            )
+            for code, day in sorted(dates.items())
+        ]
 
     def plan_of(self, member_id: str) -> str | None:
         """The name of the member's plan (exact member ID first, then the first matching
@@ -86,7 +115,9 @@ class BenefitPlans:
                     ],
                 }
             )
-        return DentalBenefits.model_validate({**self.plans[plan], **who})
+        return DentalBenefits.model_validate(
+            {**self.plans[plan], **who, "service_history": self.service_history(inquiry)}
+        )
 
 
 def answer_270(text: str, plans: BenefitPlans, params: InterchangeParams) -> str:
