@@ -22,7 +22,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.services.access import create_key
-from edigateway.services.users import create_user, set_password
+from edigateway.services.users import create_user
+from edigateway.services.users_passwords import set_password
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from edigateway.bootstrap import bootstrap
 from edigateway.cli import app
-from edigateway.services import users
+from edigateway.services import users_passwords
 from edigateway.settings import Settings
 from tests.factories import NOW, USER_PASSWORD
 
@@ -76,7 +76,7 @@ def test_create_prints_a_link_that_sets_the_password(data_dir: Path):
 
     settings = Settings(data_dir=data_dir / "var")
     with bootstrap(settings, clock=lambda: NOW) as gateway:
-        users.set_password(
+        users_passwords.set_password(
             gateway.database,
             token=_token(url),
             password=USER_PASSWORD,
@@ -84,7 +84,7 @@ def test_create_prints_a_link_that_sets_the_password(data_dir: Path):
             now=NOW,
         )
         assert (
-            users.check_password(
+            users_passwords.check_password(
                 gateway.database, email="pat@maple.example", password=USER_PASSWORD, now=NOW
             ).proof
             is not None

@@ -20,7 +20,7 @@ from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.security import totp
-from edigateway.services import users
+from edigateway.services import users, users_signin
 from edigateway.services.access import audit_events
 from tests.conftest import BuiltDemo
 from tests.factories import NOW, USER_PASSWORD, api_key, ui_user
@@ -138,7 +138,7 @@ def test_signed_out_and_other_practice(seeded: Gateway):
         },
     )
     assert bad.status_code == 401
-    assert users.SIGN_IN_REFUSED in bad.text
+    assert users_signin.SIGN_IN_REFUSED in bad.text
     form = anonymous.get("/ui/login").text
     key = anonymous.post(
         "/ui/login",

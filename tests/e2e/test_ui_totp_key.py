@@ -19,7 +19,7 @@ from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.persistence.tables import AuditEventRow, UserRow
 from edigateway.security import totp
 from edigateway.security.phi import PhiCipher
-from edigateway.services import users
+from edigateway.services import users, users_passwords, users_totp
 from tests.factories import NOW, USER_PASSWORD, settings_for, ui_user
 
 BASE = "http://127.0.0.1"
@@ -45,7 +45,7 @@ def _seal_secret(gateway: Gateway, email: str, *, readable: bool) -> tuple[int, 
     cipher = database.phi if readable else PhiCipher(database.phi.keyring.with_new_key("gone"))
     with database.transaction() as session:
         row = session.scalars(select(UserRow).where(UserRow.email == email)).one()
-        row.totp_secret = cipher.seal(secret, users.totp_binding(row, "totp_secret"))
+        row.totp_secret = cipher.seal(secret, users_totp.totp_binding(row, "totp_secret"))
         return row.id, secret
 
 
@@ -79,13 +79,13 @@ def test_an_unreadable_two_step_secret_is_a_clear_refusal_not_a_500(
     user_id, secret = _seal_secret(gateway, email, readable=False)
     code = totp.code_at(secret, int(NOW.timestamp() // totp.STEP))
     client = TestClient(create_app(gateway), base_url=BASE, raise_server_exceptions=False)
-    with caplog.at_level(logging.ERROR, logger="edigateway.services.users"):
+    with caplog.at_level(logging.ERROR, logger="edigateway.services.users_totp"):
         status, page = _code_step(client, email, code)
     assert status == 401
     assert "stored two-step secret cannot be opened" in page
     assert "new set-password link" in page
     assert "edg_ui" not in client.cookies
-    logged = [r.getMessage() for r in caplog.records if r.name == "edigateway.services.users"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "edigateway.services.users_totp"]
     assert len(logged) == 1
     assert logged[0].startswith(f"user {user_id}: the stored two-step secret cannot be opened")
     assert all(email not in line and secret not in line for line in logged)
@@ -111,7 +111,9 @@ def test_an_unreadable_two_step_secret_is_a_clear_refusal_not_a_500(
         clear_two_step=True,
     )
     assert (
-        users.check_password(gateway.database, email=email, password=USER_PASSWORD, now=NOW).proof
+        users_passwords.check_password(
+            gateway.database, email=email, password=USER_PASSWORD, now=NOW
+        ).proof
         is not None
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from edigateway.errors import AccessDenied
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import AuditEventRow, UiSessionRow
-from edigateway.services import ui_sessions, users
+from edigateway.services import ui_sessions, users, users_passwords
 from edigateway.services.ui_sessions import Lifetime
 from tests.factories import NOW, USER_PASSWORD, ui_user
 
@@ -23,7 +23,7 @@ LIFE = Lifetime(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
 
 def _open(database: Database, role: str = "viewer") -> tuple[int, str]:
     email = ui_user(database, role=role)
-    checked = users.check_password(database, email=email, password=USER_PASSWORD, now=NOW)
+    checked = users_passwords.check_password(database, email=email, password=USER_PASSWORD, now=NOW)
     assert checked.proof is not None
     session_id, live = ui_sessions.open_session(
         database,

@@ -18,7 +18,14 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import AuditEventRow, UserLinkRow, UserRow
 from edigateway.security import totp
 from edigateway.security.api_keys import SCOPES, allows
-from edigateway.services import ui_sessions, users
+from edigateway.services import (
+    ui_sessions,
+    users,
+    users_passwords,
+    users_roles,
+    users_signin,
+    users_totp,
+)
 from edigateway.services.ui_sessions import Lifetime
 from tests.factories import NOW, USER_PASSWORD, ui_user
 
@@ -31,7 +38,7 @@ def _create(
     email: str = "pat.lee@maple.example.com",
     role: str = "coordinator",
     npi: str = NPI,
-) -> users.PasswordLink:
+) -> users_passwords.PasswordLink:
     return users.create_user(
         database,
         practice=npi,
@@ -45,19 +52,21 @@ def _create(
     )
 
 
-def _token(link: users.PasswordLink) -> str:
+def _token(link: users_passwords.PasswordLink) -> str:
     assert link.url.startswith("https://edi.example.com/ui/set-password?token=")
     return parse_qs(urlsplit(link.url).query)["token"][0]
 
 
 def _sign_in(
     database: Database, email: str, password: str = USER_PASSWORD, at: timedelta = timedelta(0)
-) -> users.PasswordChecked:
-    return users.check_password(database, email=email, password=password, now=NOW + at)
+) -> users_passwords.PasswordChecked:
+    return users_passwords.check_password(database, email=email, password=password, now=NOW + at)
 
 
 def test_roles_map_onto_the_api_scopes():
-    viewer, coordinator, admin = (users.scopes_of(r) for r in ("viewer", "coordinator", "admin"))
+    viewer, coordinator, admin = (
+        users_roles.scopes_of(r) for r in ("viewer", "coordinator", "admin")
+    )
     assert set(viewer) == {s for s in SCOPES if s.endswith(":read")}
     assert {"claims:write", "eligibility", "estimates", "workqueue:write"} <= set(coordinator)
     assert "claims:read" in coordinator
@@ -65,9 +74,9 @@ def test_roles_map_onto_the_api_scopes():
     assert not allows(coordinator, "admin")
     assert not allows(viewer, "claims:write")
     assert all(allows(admin, s) for s in SCOPES)
-    assert users.parse_role(" Viewer ") == "viewer"
+    assert users_roles.parse_role(" Viewer ") == "viewer"
     with pytest.raises(InputError, match="known: admin, coordinator, viewer"):
-        users.parse_role("owner")
+        users_roles.parse_role("owner")
 
 
 def test_a_link_sets_the_password_once_and_a_newer_link_voids_the_older(database: Database):
@@ -85,7 +94,9 @@ def test_a_link_sets_the_password_once_and_a_newer_link_voids_the_older(database
         _sign_in(database, "pat.lee@maple.example.com")
     keyring = database.phi.keyring
     with pytest.raises(InputError, match="at least 12"):
-        users.set_password(database, token=_token(link), password="short", keyring=keyring, now=NOW)
+        users_passwords.set_password(
+            database, token=_token(link), password="short", keyring=keyring, now=NOW
+        )
     newer = users.issue_link(
         database,
         user="pat.lee@maple.example.com",
@@ -96,15 +107,15 @@ def test_a_link_sets_the_password_once_and_a_newer_link_voids_the_older(database
         base_url="https://edi.example.com",
     )
     with pytest.raises(AccessDenied, match="not valid"):
-        users.set_password(
+        users_passwords.set_password(
             database, token=_token(link), password=USER_PASSWORD, keyring=keyring, now=NOW
         )
-    done = users.set_password(
+    done = users_passwords.set_password(
         database, token=_token(newer), password=USER_PASSWORD, keyring=keyring, now=NOW
     )
     assert done.status == "active"
     with pytest.raises(AccessDenied, match="not valid"):
-        users.set_password(
+        users_passwords.set_password(
             database, token=_token(newer), password=USER_PASSWORD + "x", keyring=keyring, now=NOW
         )
     assert _sign_in(database, "PAT.LEE@maple.example.com").proof is not None
@@ -118,7 +129,7 @@ def test_a_link_sets_the_password_once_and_a_newer_link_voids_the_older(database
         base_url="https://edi.example.com",
     )
     with pytest.raises(AccessDenied, match="not valid"):
-        users.link_user(
+        users_passwords.link_user(
             database, token=_token(late), keyring=keyring, now=NOW + timedelta(hours=72)
         )
     with database.transaction() as session:
@@ -135,7 +146,7 @@ def test_two_tabs_using_one_link_at_once_set_the_password_once(database: Databas
     def use(password: str) -> None:
         start.wait()
         try:
-            users.set_password(
+            users_passwords.set_password(
                 database,
                 token=_token(link),
                 password=password,
@@ -178,21 +189,21 @@ def test_emails_are_unique_and_checked(database: Database):
 
 def test_repeated_attempts_lock_the_account_whatever_the_password(database: Database):
     email = ui_user(database)
-    for _ in range(users.MAX_ATTEMPTS):
+    for _ in range(users_signin.MAX_ATTEMPTS):
         with pytest.raises(AccessDenied) as refused:
             _sign_in(database, email, "wrong password here")
-        assert str(refused.value) == users.SIGN_IN_REFUSED
+        assert str(refused.value) == users_signin.SIGN_IN_REFUSED
     with pytest.raises(AccessDenied) as locked:  # the right password, one attempt too many
         _sign_in(database, email)
-    assert str(locked.value) == users.SIGN_IN_REFUSED  # the same words: no oracle
+    assert str(locked.value) == users_signin.SIGN_IN_REFUSED  # the same words: no oracle
     info = users.get_user(database, user=email, practice_id=None, now=NOW)
-    assert (info.status, info.locked_until) == ("locked", NOW + users.LOCKOUT)
+    assert (info.status, info.locked_until) == ("locked", NOW + users_signin.LOCKOUT)
     with pytest.raises(AccessDenied):
         _sign_in(database, email, at=timedelta(minutes=14))
     assert _sign_in(database, email, at=timedelta(minutes=15)).proof is not None
     with pytest.raises(AccessDenied) as unknown:
         _sign_in(database, "nobody@example.com")
-    assert str(unknown.value) == users.SIGN_IN_REFUSED
+    assert str(unknown.value) == users_signin.SIGN_IN_REFUSED
     with database.transaction() as session:
         details = list(
             session.scalars(
@@ -201,7 +212,7 @@ def test_repeated_attempts_lock_the_account_whatever_the_password(database: Data
                 )
             )
         )
-    assert details.count("sign-in refused: wrong password") == users.MAX_ATTEMPTS
+    assert details.count("sign-in refused: wrong password") == users_signin.MAX_ATTEMPTS
     assert sum(d.startswith("locked until") for d in details) == 1
 
 
@@ -233,7 +244,44 @@ def test_concurrent_guesses_are_each_counted(database: Database):
                 )
             )
         )
-    assert len(wrong) == users.MAX_ATTEMPTS  # no more than 5 were ever checked
+    assert len(wrong) == users_signin.MAX_ATTEMPTS  # no more than 5 were ever checked
+
+
+def test_wrong_codes_count_like_passwords_and_lock_the_account(database: Database):
+    """The code step shares the password step's count: the attempt past MAX_ATTEMPTS
+    locks the account and the lock (and its audit) stays although the attempt is refused."""
+    email = ui_user(database)
+    checked = _sign_in(database, email)
+    assert checked.proof is not None
+    with database.transaction() as session:
+        me = users_signin.signed_in(session, checked.proof, NOW)
+    secret = users_totp.start_totp(database, me).secret
+    step = int(NOW.timestamp() // totp.STEP)
+    users_totp.confirm_totp(database, me, totp.code_at(secret, step), now=NOW)
+    later = NOW + timedelta(minutes=1)
+    right = totp.code_at(secret, int(later.timestamp() // totp.STEP))
+    wrong = "000000" if right != "000000" else "111111"
+    needs = _sign_in(database, email, at=timedelta(minutes=1))  # attempt 1
+    assert needs.needs_code
+    for _ in range(users_signin.MAX_ATTEMPTS - 1):  # attempts 2 to 5
+        with pytest.raises(AccessDenied) as refused:
+            users_totp.check_code(database, user_id=needs.user_id, code=wrong, now=later)
+        assert str(refused.value) == users_signin.SIGN_IN_REFUSED
+    with pytest.raises(AccessDenied) as locked:  # the right code, one attempt too many
+        users_totp.check_code(database, user_id=needs.user_id, code=right, now=later)
+    assert str(locked.value) == users_signin.SIGN_IN_REFUSED
+    info = users.get_user(database, user=email, practice_id=None, now=later)
+    assert (info.status, info.locked_until) == ("locked", later + users_signin.LOCKOUT)
+    with database.transaction() as session:
+        details = list(
+            session.scalars(
+                select(AuditEventRow.detail).where(
+                    AuditEventRow.resource == "user", AuditEventRow.action == "login"
+                )
+            )
+        )
+    assert details.count("sign-in refused: wrong or used two-step code") == 4
+    assert sum(d.startswith("locked until") for d in details) == 1
 
 
 def test_two_step_enrolment_sign_in_and_no_replay(database: Database):
@@ -249,7 +297,7 @@ def test_two_step_enrolment_sign_in_and_no_replay(database: Database):
         remote_addr=None,
     )
     me = live.principal
-    enrolment = users.start_totp(database, me)
+    enrolment = users_totp.start_totp(database, me)
     assert enrolment.uri.startswith("otpauth://totp/edigateway%20P1456789019:")
     with database.transaction() as session:
         row = session.scalars(select(UserRow)).one()
@@ -257,24 +305,24 @@ def test_two_step_enrolment_sign_in_and_no_replay(database: Database):
         assert enrolment.secret not in row.totp_pending  # sealed
     step = int(NOW.timestamp() // totp.STEP)
     with pytest.raises(InputError, match="does not match"):
-        users.confirm_totp(
+        users_totp.confirm_totp(
             database,
             me,
             "000000" if totp.code_at(enrolment.secret, step) != "000000" else "111111",
             now=NOW,
         )
-    users.confirm_totp(database, me, totp.code_at(enrolment.secret, step), now=NOW)
+    users_totp.confirm_totp(database, me, totp.code_at(enrolment.secret, step), now=NOW)
     assert users.account(database, me, now=NOW).two_step
 
     later = NOW + timedelta(minutes=2)
     needs = _sign_in(database, email, at=timedelta(minutes=2))
     assert (needs.needs_code, needs.proof) == (True, None)
     code = totp.code_at(enrolment.secret, int(later.timestamp() // totp.STEP))
-    proof = users.check_code(database, user_id=needs.user_id, code=code, now=later)
+    proof = users_totp.check_code(database, user_id=needs.user_id, code=code, now=later)
     assert proof.user_id == me.user_id
     with pytest.raises(AccessDenied):  # the same code again
-        users.check_code(database, user_id=needs.user_id, code=code, now=later)
-    users.remove_totp(
+        users_totp.check_code(database, user_id=needs.user_id, code=code, now=later)
+    users_totp.remove_totp(
         database,
         me,
         totp.code_at(enrolment.secret, int(later.timestamp() // totp.STEP) + 1),
@@ -301,7 +349,7 @@ def test_a_new_password_or_disabling_ends_the_sessions_and_is_audited(database: 
         base_url="http://127.0.0.1:8000",
     )
     ui_sessions.resume(database, session_id, keyring=keyring, now=NOW, lifetime=LIFE)
-    users.set_password(
+    users_passwords.set_password(
         database, token=_token_any(link), password=USER_PASSWORD + "!", keyring=keyring, now=NOW
     )
     with pytest.raises(AccessDenied):
@@ -342,7 +390,7 @@ def test_a_new_password_or_disabling_ends_the_sessions_and_is_audited(database: 
     assert [d for _a, d in audit if d.startswith("disabled")] == ["disabled; 0 session(s) ended"]
 
 
-def _token_any(link: users.PasswordLink) -> str:
+def _token_any(link: users_passwords.PasswordLink) -> str:
     return parse_qs(urlsplit(link.url).query)["token"][0]
 
 
@@ -361,10 +409,10 @@ def test_two_step_secrets_are_re_encrypted_by_key_rotation(database: Database):
         lifetime=LIFE,
         remote_addr=None,
     )
-    enrolment = users.start_totp(database, live.principal)
+    enrolment = users_totp.start_totp(database, live.principal)
     step = int(NOW.timestamp() // totp.STEP)
-    users.confirm_totp(database, live.principal, totp.code_at(enrolment.secret, step), now=NOW)
-    users.start_totp(database, live.principal)  # a pending one too (moving to a new phone)
+    users_totp.confirm_totp(database, live.principal, totp.code_at(enrolment.secret, step), now=NOW)
+    users_totp.start_totp(database, live.principal)  # a pending one too (moving to a new phone)
     old = database.phi
     database.phi = PhiCipher(old.keyring.with_new_key("k9"))
     assert rotate_phi(database)["users"] == 2
@@ -373,4 +421,4 @@ def test_two_step_secrets_are_re_encrypted_by_key_rotation(database: Database):
     later = NOW + timedelta(minutes=1)
     needs = _sign_in(database, email, at=timedelta(minutes=1))
     code = totp.code_at(enrolment.secret, int(later.timestamp() // totp.STEP))
-    assert users.check_code(database, user_id=needs.user_id, code=code, now=later)
+    assert users_totp.check_code(database, user_id=needs.user_id, code=code, now=later)

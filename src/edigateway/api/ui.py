@@ -66,6 +66,10 @@ from edigateway.services import (
     practice_claims,
     ui_sessions,
     users,
+    users_passwords,
+    users_roles,
+    users_signin,
+    users_totp,
 )
 from edigateway.services.followup import aging_report, resolve_work_item
 from edigateway.services.practice_claims import Caller
@@ -295,7 +299,7 @@ def login(
     except AccessDenied as exc:
         return _login_page(request, gateway, status=403, error=str(exc))
     try:
-        checked = users.check_password(
+        checked = users_passwords.check_password(
             gateway.database,
             email=email,
             password=password,
@@ -330,7 +334,7 @@ def login_code(
     except AccessDenied as exc:
         return _login_page(request, gateway, status=403, error=str(exc))
     try:
-        proof = users.check_code(
+        proof = users_totp.check_code(
             gateway.database,
             user_id=user_id,
             code=code,
@@ -342,7 +346,7 @@ def login_code(
     return _open(request, gateway, proof)
 
 
-def _open(request: Request, gateway: Gateway, proof: users.SignInProof) -> Response:
+def _open(request: Request, gateway: Gateway, proof: users_signin.SignInProof) -> Response:
     """Open the session, keep only its ID in an HttpOnly cookie and go to the first page
     the user's role may see; an earlier session of this browser is closed."""
     remote = _remote(request)
@@ -389,7 +393,7 @@ def set_password_form(
 ) -> HTMLResponse:
     """The page a set-password link opens: whose account, and the new password twice."""
     try:
-        user = users.link_user(
+        user = users_passwords.link_user(
             gateway.database, token=token, keyring=gateway.keyring, now=gateway.clock()
         )
     except AccessDenied as exc:
@@ -420,7 +424,7 @@ def set_password(
     password the rules refuse comes back on the page, the link still good."""
     try:
         _from_our_form(request, gateway, login_csrf)
-        user = users.link_user(
+        user = users_passwords.link_user(
             gateway.database, token=token, keyring=gateway.keyring, now=gateway.clock()
         )
     except AccessDenied as exc:
@@ -444,7 +448,7 @@ def set_password(
             **again,
         )
     try:
-        users.set_password(
+        users_passwords.set_password(
             gateway.database,
             token=token,
             password=password,
@@ -504,7 +508,7 @@ def _account(
         session,
         status=status,
         user=user,
-        role_meaning=users.ROLES[user.role],
+        role_meaning=users_roles.ROLES[user.role],
         **context,
     )
 
@@ -516,7 +520,7 @@ def two_step_start(
     """A new secret for the user's authenticator app, shown on this answer only; two-step
     sign-in turns on when a code from the app confirms it."""
     session.check(request, csrf)
-    enrolment = users.start_totp(gateway.database, session.principal)
+    enrolment = users_totp.start_totp(gateway.database, session.principal)
     return _account(request, session, gateway, enrolment=enrolment)
 
 
@@ -531,7 +535,7 @@ def two_step_confirm(
     """Turn two-step sign-in on with the app's current code."""
     session.check(request, csrf)
     try:
-        users.confirm_totp(
+        users_totp.confirm_totp(
             gateway.database,
             session.principal,
             code,
@@ -554,7 +558,7 @@ def two_step_off(
     """Turn two-step sign-in off, with a current code."""
     session.check(request, csrf)
     try:
-        users.remove_totp(
+        users_totp.remove_totp(
             gateway.database,
             session.principal,
             code,

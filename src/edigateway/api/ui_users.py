@@ -21,7 +21,7 @@ from edigateway.api.deps import GatewayDep, RowId
 from edigateway.api.ui import Csrf, Session, _page, page
 from edigateway.errors import ConflictError, EdigatewayError, NotFoundError
 from edigateway.services import users
-from edigateway.services.users import Role
+from edigateway.services.users_roles import ROLES, Role
 
 if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
@@ -43,7 +43,7 @@ def _users(
         session,
         status=status,
         items=found,
-        roles=users.ROLES,
+        roles=ROLES,
         me_id=session.principal.user_id,
         **more,
     )

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
 
-    from edigateway.services.users import PasswordLink, UserInfo
+    from edigateway.services.users_passwords import PasswordLink
+    from edigateway.services.users_roles import UserInfo
 
 app = typer.Typer(
     help="Dashboard users: create, list, disable, send a set-password link.", no_args_is_help=True

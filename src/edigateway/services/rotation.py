@@ -28,7 +28,7 @@ from edigateway.services.appeals import sealed as appeal_binding
 from edigateway.services.attachments import sealed_binding
 from edigateway.services.claim_store import document_binding
 from edigateway.services.submissions import payload_binding
-from edigateway.services.users import totp_binding
+from edigateway.services.users_totp import totp_binding
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

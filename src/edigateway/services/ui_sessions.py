@@ -37,7 +37,8 @@ from sqlalchemy import delete, or_, select, update
 from edigateway.errors import AccessDenied
 from edigateway.persistence.tables import UiSessionRow
 from edigateway.services.access import pepper_of, record
-from edigateway.services.users import SignInProof, UserPrincipal, principal_of, signed_in
+from edigateway.services.users_roles import UserPrincipal
+from edigateway.services.users_signin import SignInProof, principal_of, signed_in
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -21,18 +21,18 @@ from edigateway.api.deps import (
 from edigateway.api.examples import examples
 from edigateway.api.problems import responses
 from edigateway.api.user_models import PasswordLinkOut, UserList, UserOut, UserRequest
-from edigateway.services import users
+from edigateway.services import users, users_passwords, users_roles
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[Caller, scope("users:admin")]
 
 
-def _user(info: users.UserInfo) -> UserOut:
+def _user(info: users_roles.UserInfo) -> UserOut:
     return UserOut.model_validate(info, from_attributes=True)
 
 
-def _link(link: users.PasswordLink) -> PasswordLinkOut:
+def _link(link: users_passwords.PasswordLink) -> PasswordLinkOut:
     return PasswordLinkOut(
         user=_user(link.user), set_password_url=link.url, expires_at=link.expires_at
     )
