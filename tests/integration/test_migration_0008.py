@@ -19,7 +19,7 @@ from edigateway.domain.claims import ClaimBatch
 from edigateway.persistence.database import Database
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import document_binding, import_claims
-from edigateway.services.followup import aging_report, payers
+from edigateway.services.followup import PayerLimit, aging_report, payers
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO, SuiteEnvironment
 
@@ -161,25 +161,9 @@ def test_a_shared_payer_row_becomes_one_row_per_practice(
     with caplog.at_level(logging.WARNING):
         db.upgrade()
 
-    assert payers(db, a) == [
-        {
-            "payer_id": "DDPIL",
-            "name": "PRAIRIE DENTAL PLAN",
-            "aliases": ["PRAIRIE DENTAL"],
-            "timely_filing_days": 90,
-        }
-    ]
-    assert payers(db, b) == [
-        {
-            "payer_id": "DDPIL",
-            "name": "DELTA OF ILLINOIS",
-            "aliases": ["DELTA IL"],
-            "timely_filing_days": 90,
-        }
-    ]
-    assert payers(db, c) == [
-        {"payer_id": "DDPIL", "name": "DDPIL", "aliases": [], "timely_filing_days": 90}
-    ]
+    assert payers(db, a) == [PayerLimit("DDPIL", "PRAIRIE DENTAL PLAN", ("PRAIRIE DENTAL",), 90)]
+    assert payers(db, b) == [PayerLimit("DDPIL", "DELTA OF ILLINOIS", ("DELTA IL",), 90)]
+    assert payers(db, c) == [PayerLimit("DDPIL", "DDPIL", (), 90)]
     assert "1 practice payer row(s) named by their payer ID" in caplog.text
     with db.engine.connect() as connection:
         rows = connection.execute(
@@ -207,7 +191,7 @@ def test_a_shared_payer_row_becomes_one_row_per_practice(
         )
     for practice, name in ((a, "PRAIRIE DENTAL PLAN"), (b, "DELTA OF ILLINOIS")):
         report = aging_report(db, today=NOW.date(), practice_id=practice)
-        assert [r["payer"] for r in report["payers"]] == [name]
+        assert [r.payer for r in report.payers] == [name]
 
     # the row named by its payer ID takes the name of the practice's next claim
     document = json.loads((REPO / "fixtures/era/claims.json").read_text())
@@ -215,7 +199,7 @@ def test_a_shared_payer_row_becomes_one_row_per_practice(
     claim["billing_provider"]["npi"] = C
     claim["payer"]["name"] = "CENTRAL PLAN"
     import_claims(db, ClaimBatch.model_validate({**document, "claims": [claim]}), now=NOW)
-    assert payers(db, c)[0]["name"] == "CENTRAL PLAN"
+    assert payers(db, c)[0].name == "CENTRAL PLAN"
 
 
 def test_db_upgrade_reads_claims_with_the_gateways_own_keys(tmp_path: Path):
@@ -258,7 +242,7 @@ def test_db_upgrade_reads_claims_with_the_gateways_own_keys(tmp_path: Path):
     assert result.exit_code == 0, result.output
     db = Database.connect(settings.resolved_database_url, phi=PhiCipher(keyring))
     try:
-        assert [p["name"] for p in payers(db, a)] == ["PRAIRIE DENTAL PLAN"]
-        assert [p["name"] for p in payers(db, b)] == ["DELTA IL"]
+        assert [p.name for p in payers(db, a)] == ["PRAIRIE DENTAL PLAN"]
+        assert [p.name for p in payers(db, b)] == ["DELTA IL"]
     finally:
         db.dispose()

@@ -166,7 +166,7 @@ def test_defect_scenario(database: Database, scenario: Path, request: pytest.Fix
         assert estimate == claim.get("estimate", [])
     for today, alerts in expected.get("timely_filing", {}).items():
         report = aging_report(database, today=date.fromisoformat(today))
-        assert [[a["claim"], a["expired"]] for a in report["timely_filing"]] == alerts, today
+        assert [[a.claim, a.expired] for a in report.timely_filing] == alerts, today
     if "receivables" in expected:
         owed = {c.patient_control_number: str(c.outstanding) for c, _state in open_claims(database)}
         assert owed == expected["receivables"]

@@ -851,7 +851,7 @@ def check_money(db: Database, *, today: date) -> None:
         )
         del by_id
     report = aging_report(db, today=today)
-    assert Decimal(report["total"]["total"]) == owed, (report["total"], owed)
+    assert report.total.total == owed, (report.total, owed)
 
 
 def test_money_invariants_hold_over_random_claim_lives(databases: Databases) -> None:

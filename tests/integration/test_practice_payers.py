@@ -27,7 +27,13 @@ from edigateway.persistence.tables import Payer, Practice
 from edigateway.services import dashboard
 from edigateway.services.access import create_key
 from edigateway.services.claim_store import import_claims
-from edigateway.services.followup import aging_report, payer_practice, payers, set_timely_filing
+from edigateway.services.followup import (
+    PayerLimit,
+    aging_report,
+    payer_practice,
+    payers,
+    set_timely_filing,
+)
 from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO
@@ -67,12 +73,8 @@ def test_each_practice_sees_its_own_name_and_limit(
     database: Database, two_practices: tuple[int, int]
 ):
     a, b = two_practices
-    assert payers(database, a) == [
-        {"payer_id": "DDPIL", "name": A_NAME, "aliases": [], "timely_filing_days": 60}
-    ]
-    assert payers(database, b) == [
-        {"payer_id": "DDPIL", "name": B_NAME, "aliases": [], "timely_filing_days": 65}
-    ]
+    assert payers(database, a) == [PayerLimit("DDPIL", A_NAME, (), 60)]
+    assert payers(database, b) == [PayerLimit("DDPIL", B_NAME, (), 65)]
     with database.transaction() as session:
         rows = session.execute(
             select(Payer.practice_id, Payer.name).where(Payer.payer_id == "DDPIL")
@@ -81,21 +83,21 @@ def test_each_practice_sees_its_own_name_and_limit(
 
     for who, name, days, prefix in ((a, A_NAME, 60, "ERA"), (b, B_NAME, 65, "ERB")):
         report = aging_report(database, today=NOW.date(), practice_id=who)
-        assert [(r["payer"], r["claims"]) for r in report["payers"]] == [(name, 12)]
-        alerts = {x["claim"]: x for x in report["timely_filing"]}
-        assert {x["payer"] for x in alerts.values()} == {name}
+        assert [(r.payer, r.claims) for r in report.payers] == [(name, 12)]
+        alerts = {x.claim: x for x in report.timely_filing}
+        assert {x.payer for x in alerts.values()} == {name}
         # treated on 2026-09-14, reached the payer on 2026-11-23: each practice's own limit
         # sets the deadline (both passed; claims that reached the payer in time raise none)
         deadline = date(2026, 9, 14) + timedelta(days=days)
-        assert alerts[f"{prefix}106"]["deadline"] == deadline.isoformat()
+        assert alerts[f"{prefix}106"].deadline == deadline
         rows_csv = list(csv.reader(io.StringIO(dashboard.aging_csv(report))))
         assert [r[0] for r in rows_csv[1:]] == [name, "TOTAL"]
         today = dashboard.today(database, Caller(who, "test"), now=NOW)
-        assert {x["payer"] for x in today["filing"]} == {name}
+        assert {x.payer for x in today["filing"]} == {name}
 
     # the whole-gateway report (CLI `report aging`) keeps each name with its own claims
     everyone = aging_report(database, today=NOW.date())
-    assert sorted((r["payer"], r["claims"]) for r in everyone["payers"]) == [
+    assert sorted((r.payer, r.claims) for r in everyone.payers) == [
         (B_NAME, 12),
         (A_NAME, 12),
     ]
@@ -129,9 +131,9 @@ def test_other_names_a_practice_sends_become_its_aliases(
     later = batch(A, "PRAIRIE DENTAL", prefix="ERC")
     later.claims[1] = batch(A, "prairie  dental plan", prefix="ERC").claims[1]  # same name
     import_claims(database, later, now=NOW)
-    assert payers(database, a)[0]["aliases"] == ["PRAIRIE DENTAL"]
-    assert payers(database, a)[0]["name"] == A_NAME
-    assert payers(database, b)[0]["aliases"] == []
+    assert payers(database, a)[0].aliases == ("PRAIRIE DENTAL",)
+    assert payers(database, a)[0].name == A_NAME
+    assert payers(database, b)[0].aliases == ()
 
 
 def test_a_formula_as_payer_name_is_text_in_the_csv(database: Database):
@@ -181,4 +183,4 @@ def test_concurrent_first_claims_create_one_practice_and_one_payer(database: Dat
             ),
         }
     assert counts == {"practices": 1, "payers": 1}
-    assert payers(database, practice(database, C))[0]["name"] == "GUARDIAN"
+    assert payers(database, practice(database, C))[0].name == "GUARDIAN"

@@ -43,6 +43,7 @@ from edigateway.domain.claims import Claim, FrequencyCode
 from edigateway.domain.eligibility import EligibilityInquiry
 from edigateway.domain.postings import PostingKind, WorkReason
 from edigateway.domain.remittances import AdjustmentGroup
+from edigateway.reconcile.followup import AgingBasis, FilingCode
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
@@ -395,8 +396,22 @@ class SubmitRequest(BaseModel):
     )
 
 
+class SubmitWarning(_Out):
+    """Something to know about a claim just submitted; the claims are queued all the same."""
+
+    code: FilingCode = Field(
+        description="timely_filing_due: the payer's filing limit (from the date of service) "
+        "is near; timely_filing_passed: it has passed"
+    )
+    message: str = Field(description="the warning in plain words")
+    claim: str = Field(description="the claim number (CLM01)")
+    deadline: date = Field(description="the last day the payer must receive the claim")
+    days_left: int = Field(description="days from today until the deadline (negative: passed)")
+
+
 class Submitted(_Out):
-    """The outbox entry; the sender uploads it (status pending → sent)."""
+    """The outbox entry; the sender uploads it (status pending → sent). ``warnings`` lists
+    the claims near or past their payer's timely-filing limit."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -407,6 +422,15 @@ class Submitted(_Out):
                     "interchange_control_number": "000000012",
                     "claim_ids": [41, 42],
                     "status": "pending",
+                    "warnings": [
+                        {
+                            "code": "timely_filing_due",
+                            "message": "must be received by 2026-12-04 (11 days left)",
+                            "claim": "MSD1042",
+                            "deadline": "2026-12-04",
+                            "days_left": 11,
+                        }
+                    ],
                 }
             ]
         }
@@ -417,6 +441,10 @@ class Submitted(_Out):
     interchange_control_number: str = Field(description="its ISA13")
     claim_ids: list[int] = Field(description="the claims queued in it")
     status: TransmissionStatus = Field(description="pending: the sender uploads it next")
+    warnings: list[SubmitWarning] = Field(
+        description="claims whose timely-filing deadline is within 30 days or past "
+        "(empty when none): they were queued all the same"
+    )
 
 
 class SecondarySubmitted(_Out):
@@ -710,12 +738,17 @@ class AgingReport(_Out):
                         "total": "218.43",
                     },
                     "timely_filing": [],
+                    "by": "sent",
                 }
             ]
         }
     )
 
     as_of: date = Field(description="the day the report is for")
+    by: AgingBasis = Field(
+        description="what ages count from: the day each claim was sent (sent) or its "
+        "date of service (service)"
+    )
     buckets: list[AgingBucket] = Field(description="the buckets, in order")
     payers: list[AgingRow] = Field(description="one row per payer with open claims")
     total: AgingRow = Field(description="the sum over every payer")

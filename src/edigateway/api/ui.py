@@ -1039,15 +1039,12 @@ def submit(
     request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep, csrf: Csrf = ""
 ) -> Response:
     """Queue a ready claim in an 837D (the same use case as ``POST /v1/claims/submit``);
-    the outbox sender uploads it."""
+    the outbox sender uploads it. A claim near or past its timely-filing limit is queued
+    all the same and its page shows the warning (no redirect then)."""
     session.check(request, csrf)
     session.principal.require("claims:read")
-    return _act_on_claim(
-        request,
-        session,
-        gateway,
-        claim_id,
-        lambda: practice_claims.submit(
+    try:
+        done = practice_claims.submit(
             gateway.database,
             session.caller,
             [claim_id],
@@ -1055,7 +1052,19 @@ def submit(
             clearinghouse=gateway.profile(),
             numbers=gateway.control_numbers,
             now=gateway.clock(),
-        ),
+        )
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _claim_refused(request, session, gateway, claim_id, exc)
+    if not done.warnings:
+        return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
+    return _page(
+        request,
+        "claim.html",
+        session,
+        c=_claim(session, gateway, claim_id),
+        warnings=[w.message for w in done.warnings],
     )
 
 
@@ -1388,7 +1397,7 @@ def aging_csv(session: ReportReader, gateway: GatewayDep) -> Response:
     return Response(
         dashboard.aging_csv(report),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="aging-{report["as_of"]}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="aging-{report.as_of}.csv"'},
     )
 
 

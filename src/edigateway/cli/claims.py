@@ -107,7 +107,9 @@ def claims_submit(
     The claims, their state change and the outbox row commit together; the upload happens
     after, so a failure only leaves the file queued for `edigateway claims send`.
     Exit 1 when the clean-claim edits fail (nothing stored), a claim is not ready or not
-    found, or the upload failed (queued); 2 when the file cannot be read.
+    found, or the upload failed (queued); 2 when the file cannot be read. A claim whose
+    payer's timely-filing deadline is within 30 days or past is sent all the same, with a
+    ``warning:`` line on stderr (and in ``--json``'s ``warnings``).
     Examples: ``edigateway claims submit fixtures/claims/05_crown_initial.json``;
     ``edigateway claims submit --id 42 --id MSD1017-S``
     """
@@ -151,6 +153,8 @@ def claims_submit(
                 now=gateway.clock(),
             )
         sent = send_outbox(gateway, profile.name) if send else []
+    for warning in queued.warnings:
+        typer.echo(f"warning: claim {warning.claim}: {warning.message}", err=True)
     emit(
         (queued, sent),
         json=as_json,
@@ -168,6 +172,9 @@ class SubmittedDocument(TypedDict):
     interchange_control_number: str
     claim_ids: list[int]
     sent: list[SendResult]
+    warnings: list[dict[str, object]]
+    """Claims near or past their timely-filing limit (``code``, ``message``, ``claim``,
+    ``deadline``, ``days_left``)."""
 
 
 def _submitted_document(queued: Queued | Submitted, sent: list[SendResult]) -> SubmittedDocument:
@@ -177,6 +184,7 @@ def _submitted_document(queued: Queued | Submitted, sent: list[SendResult]) -> S
         "interchange_control_number": queued.interchange_control_number,
         "claim_ids": list(queued.claim_ids),
         "sent": sent,
+        "warnings": [w.warning_json() for w in queued.warnings],
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,8 @@ from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from edigateway.services.followup import PayerLimit
 
 app = typer.Typer(help="Payers and their timely-filing limits.", no_args_is_help=True)
 
@@ -27,13 +29,13 @@ def payers_list(practice: PracticeOption = None, as_json: JsonOption = False) ->
 
     with open_gateway() as gateway:
         rows = payers(gateway.database, payer_practice(gateway.database, practice))
-    emit(rows, json=as_json, text=_payer_lines)
+    emit(rows, json=as_json, text=_payer_lines, document=lambda rows: [r.as_json() for r in rows])
 
 
-def _payer_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
+def _payer_lines(rows: list[PayerLimit]) -> Iterator[str]:
     for row in rows:
-        also = f"\talso sent as: {'; '.join(row['aliases'])}" if row["aliases"] else ""
-        yield f"{row['payer_id']}\t{row['name']}\t{row['timely_filing_days']} days{also}"
+        also = f"\talso sent as: {'; '.join(row.aliases)}" if row.aliases else ""
+        yield f"{row.payer_id}\t{row.name}\t{row.timely_filing_days} days{also}"
 
 
 @app.command("set-limit")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,8 @@ from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from edigateway.services.followup import WorkItem
 
 app = typer.Typer(help="What needs a person's attention.", no_args_is_help=True)
 
@@ -32,14 +34,19 @@ def workqueue_list(
     with open_gateway() as gateway:
         open_due_reminders(gateway.database, now=gateway.clock())
         items = work_items(gateway.database, include_resolved=show_all)
-    emit(items, json=as_json, text=_item_lines)
+    emit(
+        items,
+        json=as_json,
+        text=_item_lines,
+        document=lambda items: [item.as_json() for item in items],
+    )
 
 
-def _item_lines(items: list[dict[str, Any]]) -> Iterator[str]:
+def _item_lines(items: list[WorkItem]) -> Iterator[str]:
     if not items:
         yield "the work queue is empty"
     for item in items:
-        yield f"#{item['id']} [{item['reason']}] {item['claim'] or '-'}: {item['message']}"
+        yield f"#{item.id} [{item.reason}] {item.claim or '-'}: {item.message}"
 
 
 @app.command("resolve")
@@ -62,5 +69,5 @@ def workqueue_resolve(
     emit(
         result,
         json=as_json,
-        text=lambda result: (f"#{item_id} resolved: {result['resolution_note']}",),
+        text=lambda result: (f"#{item_id} resolved: {result.resolution_note}",),
     )

@@ -222,7 +222,7 @@ def _summary(
         "patient_responsibility": str(sum((totals.get(k, ZERO) for k in PATIENT_KINDS), ZERO)),
         "denials": denials,
         "work_queue": dict(sorted(queue.items())),
-        "aging": aging_report(db, today=gateway.clock().date()),
+        "aging": aging_report(db, today=gateway.clock().date()).as_json(),
         "ledger": practice_ledger(db).as_json(),
     }
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Final, Literal
 
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0-30", 0, 30),
@@ -25,6 +26,16 @@ BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("120+", 121, None),
 )
 ZERO = Decimal("0.00")
+WARN_DAYS: Final = 30
+"""How close to its timely-filing deadline an unfiled claim is warned about (days), in the
+aging report and when the claim is submitted."""
+
+FilingCode = Literal["timely_filing_due", "timely_filing_passed"]
+"""A timely-filing warning's code: the claim's deadline is near, or passed."""
+
+AgingBasis = Literal["sent", "service"]
+"""What a claim's age counts from: the day it was sent (the default: how long the payer
+has sat on it), or its date of service (how close it is to the payer's limits)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,13 @@ class OpenClaim:
     def aged_from(self) -> date | None:
         """The day its age counts from: when it was sent, else its date of service."""
         return self.submitted_on or self.first_service_date
+
+    def age_start(self, by: AgingBasis) -> date | None:
+        """The day its age counts from, by sent date (:attr:`aged_from`) or date of
+        service (its first; when it has none, when it was sent)."""
+        if by == "service":
+            return self.first_service_date or self.submitted_on
+        return self.aged_from
 
 
 @dataclass
@@ -82,8 +100,15 @@ def bucket_for(days: int) -> str:
     return BUCKETS[0][0]
 
 
-def aging(claims: Iterable[OpenClaim], *, today: date) -> AgingReport:
-    """Outstanding amounts by payer and bucket, payers sorted by name.
+def age_of(claim: OpenClaim, *, today: date, by: AgingBasis = "sent") -> int:
+    """The claim's age in days on ``today`` (0 when it has no date to count from)."""
+    start = claim.age_start(by) or today
+    return (today - start).days
+
+
+def aging(claims: Iterable[OpenClaim], *, today: date, by: AgingBasis = "sent") -> AgingReport:
+    """Outstanding amounts by payer and bucket, payers sorted by name; ages count from the
+    day each claim was sent, or (``by="service"``) from its date of service.
 
     A row is a payer ID *under one name*: practices name payers themselves, so a report
     over several practices keeps each name with its own claims instead of showing one
@@ -96,8 +121,7 @@ def aging(claims: Iterable[OpenClaim], *, today: date) -> AgingReport:
         row = rows.setdefault(
             (claim.payer_id, claim.payer_name), AgingRow(claim.payer_id, claim.payer_name)
         )
-        start = claim.aged_from or today
-        row.buckets[bucket_for((today - start).days)] += claim.outstanding
+        row.buckets[bucket_for(age_of(claim, today=today, by=by))] += claim.outstanding
         row.claims += 1
     return AgingReport(today, sorted(rows.values(), key=lambda r: (r.payer_name, r.payer_id)))
 
@@ -112,9 +136,16 @@ class FilingAlert:
     days_left: int
     expired: bool
 
+    @property
+    def message(self) -> str:
+        """The alert in plain words."""
+        if self.expired:
+            return f"filing limit passed on {self.deadline}"
+        return f"must be received by {self.deadline} ({self.days_left} days left)"
+
 
 def timely_filing_alerts(
-    claims: Iterable[OpenClaim], *, today: date, warn_days: int = 30
+    claims: Iterable[OpenClaim], *, today: date, warn_days: int = WARN_DAYS
 ) -> list[FilingAlert]:
     """Claims at risk of their payer's timely-filing limit (date of service + the payer's
     days), soonest first, so they are chased before they expire. ``submitted_on`` is when

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from edigateway.codelists import CodeLists
     from edigateway.persistence.database import Database
+    from edigateway.services.followup import Aging
     from edigateway.services.practice_claims import Caller
 
 ZERO = Decimal("0.00")
@@ -84,7 +85,7 @@ def today(
     if not with_aging:
         return {"groups": groups, "filing": None, "total_ar": None}
     aging = aging_report(db, today=now.date(), practice_id=caller.practice_id)
-    return {"groups": groups, "filing": aging["timely_filing"], "total_ar": aging["total"]["total"]}
+    return {"groups": groups, "filing": aging.timely_filing, "total_ar": str(aging.total.total)}
 
 
 def work_queue(
@@ -353,12 +354,12 @@ def era_page(
     }
 
 
-def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22) -> str:
+def aging_svg(report: Aging, *, width: int = 720, bar_height: int = 22) -> str:
     """A horizontal stacked bar per payer, one colour per age bucket, drawn on the server."""
-    buckets: list[str] = report["buckets"]
+    buckets = report.buckets
     colours = ["#2b8a3e", "#94d82d", "#fab005", "#f76707", "#c92a2a"]
-    rows = report["payers"]
-    biggest = max((Decimal(r["total"]) for r in rows), default=Decimal(1)) or Decimal(1)
+    rows = report.payers
+    biggest = max((r.total for r in rows), default=Decimal(1)) or Decimal(1)
     label_width, top = 220, 30
     height = top + len(rows) * (bar_height + 10) + 40
     parts = [
@@ -370,19 +371,19 @@ def aging_svg(report: dict[str, Any], *, width: int = 720, bar_height: int = 22)
     ]
     for index, row in enumerate(rows):
         y = top + index * (bar_height + 10)
-        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{_esc(row["payer"])}</text>')
+        parts.append(f'<text x="0" y="{y + 16}" font-size="13">{_esc(row.payer)}</text>')
         x = Decimal(label_width)
         for bucket, colour in zip(buckets, colours, strict=False):
-            amount = Decimal(row["buckets"][bucket])
+            amount = row.buckets[bucket]
             w = amount / biggest * (width - label_width - 80)
             if w > 0:
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}"'
-                    f' fill="{colour}"><title>{_esc(row["payer"])} {bucket} days: '
+                    f' fill="{colour}"><title>{_esc(row.payer)} {bucket} days: '
                     f"{amount}</title></rect>"
                 )
             x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{row["total"]}</text>')
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{row.total}</text>')
     legend_y = top + len(rows) * (bar_height + 10) + 16
     for index, (bucket, colour) in enumerate(zip(buckets, colours, strict=False)):
         parts.append(
@@ -409,31 +410,25 @@ def spreadsheet_text(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def aging_csv(report: dict[str, Any]) -> str:
+def aging_csv(report: Aging) -> str:
     """The aging table as CSV (payer, claims, one column per bucket, total); payer names
     and IDs are neutralised against formula injection (:func:`spreadsheet_text`)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["payer", "payer_id", "claims", *report["buckets"], "total"])
-    for row in report["payers"]:
+    writer.writerow(["payer", "payer_id", "claims", *report.buckets, "total"])
+    for row in report.payers:
         writer.writerow(
             [
-                spreadsheet_text(row["payer"]),
-                spreadsheet_text(row["payer_id"]),
-                row["claims"],
-                *(row["buckets"][b] for b in report["buckets"]),
-                row["total"],
+                spreadsheet_text(row.payer),
+                spreadsheet_text(row.payer_id or ""),
+                row.claims,
+                *(row.buckets[b] for b in report.buckets),
+                row.total,
             ]
         )
-    total = report["total"]
+    total = report.total
     writer.writerow(
-        [
-            "TOTAL",
-            "",
-            total["claims"],
-            *(total["buckets"][b] for b in report["buckets"]),
-            total["total"],
-        ]
+        ["TOTAL", "", total.claims, *(total.buckets[b] for b in report.buckets), total.total]
     )
     return out.getvalue()
 

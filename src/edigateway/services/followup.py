@@ -9,11 +9,15 @@ it off; predeterminations, drafts, cancelled, voided and replaced claims owe not
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import or_, select
 
+from edigateway.domain.claim_lifecycle import counts_in_receivables
 from edigateway.errors import ConflictError, InputError, NotFoundError
 from edigateway.persistence.tables import (
     ClaimRow,
@@ -23,14 +27,31 @@ from edigateway.persistence.tables import (
     SubmissionClaimRow,
     WorkItemRow,
 )
-from edigateway.reconcile.followup import BUCKETS, OpenClaim, aging, timely_filing_alerts
+from edigateway.reconcile.followup import (
+    BUCKETS,
+    WARN_DAYS,
+    AgingBasis,
+    FilingAlert,
+    FilingCode,
+    OpenClaim,
+    age_of,
+    aging,
+    bucket_for,
+    timely_filing_alerts,
+)
 from edigateway.services.claim_store import payer_aliases
-from edigateway.services.ledger import receivables
+from edigateway.services.ledger import ledgers
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
     from datetime import date, datetime
 
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
+
     from edigateway.persistence.database import Database
+
+WorkStatus = Literal["open", "resolved"]
 
 ZERO = Decimal("0.00")
 NOT_FILED = frozenset({"ready", "queued", "ch_rejected", "payer_rejected"})
@@ -39,49 +60,71 @@ FILED = frozenset({"submitted", "ch_accepted", "payer_accepted"})
 """Claims sent and not rejected, unanswered: filed on the day they were sent."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Receivable:
+    """A claim in the A/R with its ledger figures (one row of the per-claim report)."""
+
+    claim_id: int
+    state: str
+    billed: Decimal
+    paid: Decimal
+    open: OpenClaim
+
+
+def _receivables(db: Database, practice_id: int | None) -> list[_Receivable]:
+    query = (
+        select(ClaimRow, Payer)
+        .join(Payer, Payer.id == ClaimRow.payer_id)
+        .where(ClaimRow.superseded_by_id.is_(None))
+        .order_by(ClaimRow.id)
+    )
+    if practice_id is not None:
+        query = query.where(ClaimRow.practice_id == practice_id)
+    found = []
+    with db.transaction() as session:
+        pairs = [
+            (claim, payer)
+            for claim, payer in session.execute(query)
+            if counts_in_receivables(claim.kind, claim.state, claim.frequency)
+        ]
+        books = ledgers(session, [claim for claim, _payer in pairs])
+        for claim, payer in pairs:
+            ledger = books[claim.id]
+            if ledger.outstanding <= ZERO:
+                continue
+            found.append(
+                _Receivable(
+                    claim.id,
+                    claim.state,
+                    ledger.billed,
+                    ledger.paid,
+                    OpenClaim(
+                        claim.patient_control_number,
+                        payer.payer_id,
+                        payer.name,
+                        ledger.outstanding,
+                        claim.submitted_on,
+                        claim.first_service_date,
+                        payer.timely_filing_days,
+                    ),
+                )
+            )
+    return found
+
+
 def open_claims(db: Database, practice_id: int | None = None) -> list[tuple[OpenClaim, str]]:
     """Every claim payers owe money on (of one practice, when given), with its state:
     the A/R. A claim's balance is its ledger's ``outstanding``
     (:func:`~edigateway.services.ledger.receivables`): sent claims only (no drafts,
     cancelled, voided, replaced claims or predeterminations); a denial stays until it is
     appealed and paid or written off; reversed money counts as never paid."""
-    query = (
-        select(ClaimRow, Payer)
-        .join(Payer, Payer.id == ClaimRow.payer_id)
-        .where(ClaimRow.superseded_by_id.is_(None))
-    )
-    if practice_id is not None:
-        query = query.where(ClaimRow.practice_id == practice_id)
-    result = []
-    with db.transaction() as session:
-        pairs = list(session.execute(query).tuples())
-        owed = receivables(session, [claim for claim, _payer in pairs])
-        for claim, payer in pairs:
-            if claim.id not in owed:
-                continue
-            result.append(
-                (
-                    OpenClaim(
-                        claim.patient_control_number,
-                        payer.payer_id,
-                        payer.name,
-                        owed[claim.id],
-                        claim.submitted_on,
-                        claim.first_service_date,
-                        payer.timely_filing_days,
-                    ),
-                    claim.state,
-                )
-            )
-    return result
+    return [(r.open, r.state) for r in _receivables(db, practice_id)]
 
 
-def filing_candidates(db: Database, practice_id: int | None = None) -> list[OpenClaim]:
-    """Every claim whose timely filing is still at stake (of one practice, when given):
-    unsent, queued and rejected claims (``submitted_on`` ``None``: not filed) and sent
-    claims the payer has not answered (filed on ``submitted_on``); not predeterminations,
-    voids, cancelled or superseded claims."""
-    query = (
+def _filing_query() -> Select[ClaimRow, Payer]:
+    """Claims whose timely filing is still at stake: not predeterminations, voids,
+    cancelled or superseded claims, and not answered by the payer yet."""
+    return (
         select(ClaimRow, Payer)
         .join(Payer, Payer.id == ClaimRow.payer_id)
         .where(
@@ -91,69 +134,273 @@ def filing_candidates(db: Database, practice_id: int | None = None) -> list[Open
             ClaimRow.state.in_(NOT_FILED | FILED),
         )
     )
+
+
+def _filing_claim(claim: ClaimRow, payer: Payer, *, filed: bool) -> OpenClaim:
+    return OpenClaim(
+        claim.patient_control_number,
+        payer.payer_id,
+        payer.name,
+        claim.total_charge,
+        claim.submitted_on if filed else None,
+        claim.first_service_date,
+        payer.timely_filing_days,
+    )
+
+
+def filing_candidates(db: Database, practice_id: int | None = None) -> list[OpenClaim]:
+    """Every claim whose timely filing is still at stake (of one practice, when given):
+    unsent, queued and rejected claims (``submitted_on`` ``None``: not filed) and sent
+    claims the payer has not answered (filed on ``submitted_on``); not predeterminations,
+    voids, cancelled or superseded claims."""
+    query = _filing_query()
     if practice_id is not None:
         query = query.where(ClaimRow.practice_id == practice_id)
     with db.transaction() as session:
         return [
-            OpenClaim(
-                claim.patient_control_number,
-                payer.payer_id,
-                payer.name,
-                claim.total_charge,
-                claim.submitted_on if claim.state in FILED else None,
-                claim.first_service_date,
-                payer.timely_filing_days,
-            )
-            for claim, payer in session.execute(query).tuples()
+            _filing_claim(claim, payer, filed=claim.state in FILED)
+            for claim, payer in session.execute(query)
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class FilingWarning:
+    """A claim close to (or past) its payer's timely-filing limit: an alert of the aging
+    report, and the warning a submit answer carries."""
+
+    claim: str
+    """The claim's number (CLM01)."""
+    payer: str
+    deadline: date
+    days_left: int
+    """Days until the deadline on the day asked (negative: passed; for a claim filed late,
+    how many days late it was filed)."""
+    expired: bool
+    message: str
+
+    @property
+    def code(self) -> FilingCode:
+        """``timely_filing_passed`` once the deadline passed, else ``timely_filing_due``."""
+        return "timely_filing_passed" if self.expired else "timely_filing_due"
+
+    @classmethod
+    def of(cls, alert: FilingAlert) -> FilingWarning:
+        """The warning of one alert of
+        :func:`~edigateway.reconcile.followup.timely_filing_alerts`."""
+        return cls(
+            alert.patient_control_number,
+            alert.payer_name,
+            alert.deadline,
+            alert.days_left,
+            alert.expired,
+            alert.message,
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The alert as the aging report's JSON gives it."""
+        return {
+            "claim": self.claim,
+            "payer": self.payer,
+            "deadline": self.deadline.isoformat(),
+            "days_left": self.days_left,
+            "expired": self.expired,
+            "message": self.message,
+        }
+
+    def warning_json(self) -> dict[str, object]:
+        """The warning as a submit answer gives it (``--json``)."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "claim": self.claim,
+            "deadline": self.deadline.isoformat(),
+            "days_left": self.days_left,
+        }
+
+
+def submit_warnings(
+    session: Session, claim_ids: Collection[int], *, today: date, warn_days: int = WARN_DAYS
+) -> tuple[FilingWarning, ...]:
+    """The timely-filing warnings of claims being submitted ``today``: the aging report's
+    rule (:func:`~edigateway.reconcile.followup.timely_filing_alerts`) over these claims as
+    not filed yet — the payer gets them after today, so a deadline within ``warn_days`` or
+    past is at risk."""
+    if not claim_ids:
+        return ()
+    rows = session.execute(_filing_query().where(ClaimRow.id.in_(claim_ids)))
+    claims = [_filing_claim(claim, payer, filed=False) for claim, payer in rows]
+    return tuple(
+        FilingWarning.of(a) for a in timely_filing_alerts(claims, today=today, warn_days=warn_days)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgingLine:
+    """One payer's insurance A/R by age bucket, or the total over every payer
+    (``payer`` ``TOTAL``, ``payer_id`` ``None``)."""
+
+    payer: str
+    payer_id: str | None
+    claims: int
+    buckets: Mapping[str, Decimal]
+    total: Decimal
+
+    def as_json(self) -> dict[str, object]:
+        """The row with its amounts as exact strings (the total row has no ``payer_id``)."""
+        row: dict[str, object] = {"payer": self.payer}
+        if self.payer_id is not None:
+            row["payer_id"] = self.payer_id
+        row["claims"] = self.claims
+        row["buckets"] = {name: str(amount) for name, amount in self.buckets.items()}
+        row["total"] = str(self.total)
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class AgedClaim:
+    """One claim of the A/R: a row of the per-claim aging CSV. No names or member IDs."""
+
+    claim_id: int
+    patient_control_number: str
+    payer_id: str
+    payer: str
+    service_date: date | None
+    sent_date: date | None
+    billed: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    age_days: int
+    bucket: str
+
+
+CSV_COLUMNS: Final = (
+    "claim_id",
+    "patient_control_number",
+    "payer_id",
+    "payer",
+    "service_date",
+    "sent_date",
+    "billed",
+    "paid",
+    "outstanding",
+    "age_days",
+    "bucket",
+)
+"""The per-claim aging CSV's header."""
+
+
+@dataclass(frozen=True, slots=True)
+class Aging:
+    """A/R aging by payer (and per claim) with the timely-filing alerts, on ``as_of``;
+    ages count from the day each claim was sent or (``by`` ``service``) its date of
+    service."""
+
+    as_of: date
+    by: AgingBasis
+    buckets: tuple[str, ...]
+    payers: tuple[AgingLine, ...]
+    total: AgingLine
+    timely_filing: tuple[FilingWarning, ...]
+    claims: tuple[AgedClaim, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as ``report aging --json`` and ``demo --json`` print it (amounts as
+        exact strings; without the per-claim rows, which the CSV carries)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "by": self.by,
+            "buckets": list(self.buckets),
+            "payers": [row.as_json() for row in self.payers],
+            "total": self.total.as_json(),
+            "timely_filing": [a.as_json() for a in self.timely_filing],
+        }
+
+    def csv(self) -> str:
+        """One row per claim (:data:`CSV_COLUMNS`), oldest first: exact amounts, ISO
+        dates; text cells neutralised against spreadsheet formulas as the dashboard's
+        CSV does (:func:`~edigateway.services.dashboard.spreadsheet_text`)."""
+        from edigateway.services.dashboard import spreadsheet_text as _cell
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for c in self.claims:
+            writer.writerow(
+                [
+                    c.claim_id,
+                    _cell(c.patient_control_number),
+                    _cell(c.payer_id),
+                    _cell(c.payer),
+                    c.service_date.isoformat() if c.service_date else "",
+                    c.sent_date.isoformat() if c.sent_date else "",
+                    str(c.billed),
+                    str(c.paid),
+                    str(c.outstanding),
+                    c.age_days,
+                    c.bucket,
+                ]
+            )
+        return out.getvalue()
+
+
 def aging_report(
-    db: Database, *, today: date, warn_days: int = 30, practice_id: int | None = None
-) -> dict[str, Any]:
-    """A/R aging by payer plus timely-filing alerts, JSON-ready (amounts as strings)."""
-    claims = open_claims(db, practice_id)
-    report = aging([c for c, _state in claims], today=today)
-    names = [b[0] for b in BUCKETS]
+    db: Database,
+    *,
+    today: date,
+    warn_days: int = WARN_DAYS,
+    practice_id: int | None = None,
+    by: AgingBasis = "sent",
+) -> Aging:
+    """A/R aging by payer and per claim, plus the timely-filing alerts."""
+    owed = _receivables(db, practice_id)
+    report = aging([r.open for r in owed], today=today, by=by)
+    names = tuple(b[0] for b in BUCKETS)
     alerts = timely_filing_alerts(
         filing_candidates(db, practice_id), today=today, warn_days=warn_days
     )
     totals = report.totals
-    return {
-        "as_of": today.isoformat(),
-        "buckets": names,
-        "payers": [
-            {
-                "payer": row.payer_name,
-                "payer_id": row.payer_id,
-                "claims": row.claims,
-                "buckets": {n: str(row.buckets[n]) for n in names},
-                "total": str(row.total),
-            }
+    claims = []
+    for r in sorted(owed, key=lambda r: (-age_of(r.open, today=today, by=by), r.claim_id)):
+        age = age_of(r.open, today=today, by=by)
+        claims.append(
+            AgedClaim(
+                r.claim_id,
+                r.open.patient_control_number,
+                r.open.payer_id,
+                r.open.payer_name,
+                r.open.first_service_date,
+                r.open.submitted_on,
+                r.billed,
+                r.paid,
+                r.open.outstanding,
+                age,
+                bucket_for(age),
+            )
+        )
+    return Aging(
+        as_of=today,
+        by=by,
+        buckets=names,
+        payers=tuple(
+            AgingLine(
+                row.payer_name,
+                row.payer_id,
+                row.claims,
+                {n: row.buckets[n] for n in names},
+                row.total,
+            )
             for row in report.rows
-        ],
-        "total": {
-            "payer": "TOTAL",
-            "claims": sum(r.claims for r in report.rows),
-            "buckets": {n: str(totals[n]) for n in names},
-            "total": str(sum(totals.values(), ZERO)),
-        },
-        "timely_filing": [
-            {
-                "claim": a.patient_control_number,
-                "payer": a.payer_name,
-                "deadline": a.deadline.isoformat(),
-                "days_left": a.days_left,
-                "expired": a.expired,
-                "message": (
-                    f"filing limit passed on {a.deadline}"
-                    if a.expired
-                    else f"must be received by {a.deadline} ({a.days_left} days left)"
-                ),
-            }
-            for a in alerts
-        ],
-    }
+        ),
+        total=AgingLine(
+            "TOTAL",
+            None,
+            sum(r.claims for r in report.rows),
+            {n: totals[n] for n in names},
+            sum(totals.values(), ZERO),
+        ),
+        timely_filing=tuple(FilingWarning.of(a) for a in alerts),
+        claims=tuple(claims),
+    )
 
 
 def practice_work_items(practice_id: int) -> Any:
@@ -171,6 +418,60 @@ def practice_work_items(practice_id: int) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A work item as the queue lists it (times to the second, as stored)."""
+
+    id: int
+    created_at: datetime
+    status: WorkStatus
+    reason: str
+    claim: str | None
+    """The claim number it is about, if any."""
+    codes: tuple[str, ...]
+    message: str
+    amount: Decimal | None
+    source_position: int | None
+    file_id: int | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+
+    @classmethod
+    def of(cls, row: WorkItemRow) -> WorkItem:
+        """The item of a stored row."""
+        return cls(
+            id=row.id,
+            created_at=row.created_at.replace(microsecond=0),
+            status="resolved" if row.status == "resolved" else "open",
+            reason=row.reason,
+            claim=row.patient_control_number,
+            codes=tuple(c for c in row.codes.split(",") if c),
+            message=row.message,
+            amount=row.amount,
+            source_position=row.source_position,
+            file_id=row.file_id,
+            resolved_at=row.resolved_at.replace(microsecond=0) if row.resolved_at else None,
+            resolution_note=row.resolution_note,
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The item as ``workqueue list --json`` prints it (amount as an exact string)."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+            "reason": self.reason,
+            "claim": self.claim,
+            "codes": list(self.codes),
+            "message": self.message,
+            "amount": None if self.amount is None else str(self.amount),
+            "source_position": self.source_position,
+            "file_id": self.file_id,
+            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+            "resolution_note": self.resolution_note,
+        }
+
+
 def work_items(
     db: Database,
     *,
@@ -180,9 +481,9 @@ def work_items(
     limit: int | None = None,
     offset: int = 0,
     updated_since: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Work items, oldest first, JSON-ready (one practice's when ``practice_id``;
-    ``updated_since``: opened or resolved at or after it)."""
+) -> list[WorkItem]:
+    """Work items, oldest first (one practice's when ``practice_id``; ``updated_since``:
+    opened or resolved at or after it)."""
     query = select(WorkItemRow).order_by(WorkItemRow.id)
     if not include_resolved:
         query = query.where(WorkItemRow.status == "open")
@@ -196,25 +497,16 @@ def work_items(
         )
     query = query.offset(offset).limit(limit)
     with db.transaction() as session:
-        return [
-            {
-                "id": w.id,
-                "created_at": w.created_at.isoformat(timespec="seconds"),
-                "status": w.status,
-                "reason": w.reason,
-                "claim": w.patient_control_number,
-                "codes": [c for c in w.codes.split(",") if c],
-                "message": w.message,
-                "amount": str(w.amount) if w.amount is not None else None,
-                "source_position": w.source_position,
-                "file_id": w.file_id,
-                "resolved_at": w.resolved_at.isoformat(timespec="seconds")
-                if w.resolved_at
-                else None,
-                "resolution_note": w.resolution_note,
-            }
-            for w in session.scalars(query)
-        ]
+        return [WorkItem.of(w) for w in session.scalars(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedItem:
+    """A work item just closed, with the note given."""
+
+    id: int
+    resolution_note: str
+    status: Literal["resolved"] = "resolved"
 
 
 def resolve_work_item(
@@ -226,7 +518,7 @@ def resolve_work_item(
     practice_id: int | None = None,
     actor: str = "cli",
     remote_addr: str | None = None,
-) -> dict[str, Any]:
+) -> ResolvedItem:
     """Close a work item with a note (audited); another practice's item is not found."""
     from edigateway.persistence.event_rows import work_items_changed
     from edigateway.services.access import record
@@ -257,7 +549,7 @@ def resolve_work_item(
             remote_addr=remote_addr,
             detail="resolved",
         )
-    return {"id": item_id, "status": "resolved", "resolution_note": note.strip()}
+    return ResolvedItem(item_id, note.strip())
 
 
 def payer_practice(db: Database, npi: str | None) -> int | None:
@@ -305,18 +597,33 @@ def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: in
         payer.timely_filing_days = days
 
 
-def payers(db: Database, practice_id: int | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class PayerLimit:
+    """One of a practice's payers: the name it sends, other names it has sent, and its
+    timely-filing limit (days from the date of service)."""
+
+    payer_id: str
+    name: str
+    aliases: tuple[str, ...]
+    timely_filing_days: int
+
+    def as_json(self) -> dict[str, object]:
+        """The payer as ``payers list --json`` prints it."""
+        return {
+            "payer_id": self.payer_id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "timely_filing_days": self.timely_filing_days,
+        }
+
+
+def payers(db: Database, practice_id: int | None) -> list[PayerLimit]:
     """A practice's payers: the name it sends, other names it has sent, and its limit."""
     if practice_id is None:
         return []
     with db.transaction() as session:
         return [
-            {
-                "payer_id": p.payer_id,
-                "name": p.name,
-                "aliases": payer_aliases(p),
-                "timely_filing_days": p.timely_filing_days,
-            }
+            PayerLimit(p.payer_id, p.name, tuple(payer_aliases(p)), p.timely_filing_days)
             for p in session.scalars(
                 select(Payer)
                 .where(Payer.practice_id == practice_id)

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
     from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.services.followup import FilingWarning
     from edigateway.services.ledger import LinePosting
     from edigateway.settings import Settings
     from edigateway.x12.snip import Finding
@@ -143,6 +144,8 @@ class Submitted:
     interchange_control_number: str
     claim_ids: tuple[int, ...]
     status: Literal["pending"] = "pending"
+    warnings: tuple[FilingWarning, ...] = ()
+    """Claims near or past their payer's timely-filing limit (queued all the same)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +426,11 @@ def submit(
             f"{len(claim_ids)} claims queued as {queued.file_name}",
         )
     return Submitted(
-        queued.submission_id, queued.file_name, queued.interchange_control_number, queued.claim_ids
+        queued.submission_id,
+        queued.file_name,
+        queued.interchange_control_number,
+        queued.claim_ids,
+        warnings=queued.warnings,
     )
 
 

@@ -37,6 +37,7 @@ from edigateway.security.phi import Binding
 from edigateway.services import attachments
 from edigateway.services.claim_store import ClaimStore
 from edigateway.services.claims import default_parties
+from edigateway.services.followup import FilingWarning, submit_warnings
 from edigateway.services.secondary_items import close_secondary_items
 from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x275_005010X210 import encode_275, read_275, write_275
@@ -55,12 +56,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """A submission recorded in the outbox."""
+    """A submission recorded in the outbox, with the timely-filing warnings of its claims
+    (deadline near or past: they are queued all the same)."""
 
     submission_id: int
     file_name: str
     interchange_control_number: str
     claim_ids: tuple[int, ...]
+    warnings: tuple[FilingWarning, ...] = ()
 
 
 def queue_837d(
@@ -251,7 +254,13 @@ def record_outbox(
                 submission_id=row.id, claim_id=imported_id, transaction_control_number=f"{st02:04d}"
             )
         )
-    return Queued(row.id, name, isa13, tuple(claim_ids))
+    return Queued(
+        row.id,
+        name,
+        isa13,
+        tuple(claim_ids),
+        submit_warnings(session, claim_ids, today=now.date()),
+    )
 
 
 def _record_275(

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from datetime import date
+from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from edigateway.services.dashboard import FORMULA_STARTS, aging_csv
+from edigateway.services.followup import Aging, AgingLine
 
-BUCKETS = ["0-30", "31-60", "61-90", "91-120", "120+"]
+BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 
 
-def _report(name: str, payer_id: str = "DDPIL", amount: str = "-12.50") -> dict[str, Any]:
-    buckets = dict.fromkeys(BUCKETS, "0.00") | {"0-30": amount}
-    return {
-        "buckets": BUCKETS,
-        "payers": [
-            {"payer": name, "payer_id": payer_id, "claims": 1, "buckets": buckets, "total": amount}
-        ],
-        "total": {"payer": "TOTAL", "claims": 1, "buckets": buckets, "total": amount},
-    }
+def _report(name: str, payer_id: str = "DDPIL", amount: str = "-12.50") -> Aging:
+    buckets = dict.fromkeys(BUCKETS, Decimal("0.00")) | {"0-30": Decimal(amount)}
+    return Aging(
+        as_of=date(2026, 11, 23),
+        by="sent",
+        buckets=BUCKETS,
+        payers=(AgingLine(name, payer_id, 1, buckets, Decimal(amount)),),
+        total=AgingLine("TOTAL", None, 1, buckets, Decimal(amount)),
+        timely_filing=(),
+        claims=(),
+    )
 
 
 def _rows(text: str) -> list[list[str]]:

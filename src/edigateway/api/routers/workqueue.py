@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from edigateway.api.deps import GatewayDep, JsonBody, RowId, UpdatedSince, scope
+from edigateway.api.deps import GatewayDep, JsonBody, RowId, UpdatedSince, answer, scope
 from edigateway.api.examples import examples
 from edigateway.api.problems import responses
 from edigateway.api.schemas import Resolved, ResolveRequest, WorkItem, WorkItemPage, stored_time
@@ -45,7 +45,7 @@ def list_items(
     more = len(items) > limit
     return WorkItemPage.model_validate(
         {
-            "items": [WorkItem.model_validate(i) for i in items[:limit]],
+            "items": [answer(WorkItem, i) for i in items[:limit]],
             "total": offset + len(items[:limit]) + int(more),
             "limit": limit,
             "offset": offset,
@@ -75,7 +75,8 @@ def resolve(
     gateway: GatewayDep,
 ) -> Resolved:
     """Close an item with what was done (audited); an item already resolved is a 409."""
-    return Resolved.model_validate(
+    return answer(
+        Resolved,
         resolve_work_item(
             gateway.database,
             item_id,
@@ -84,5 +85,5 @@ def resolve(
             practice_id=caller.practice_id,
             actor=caller.actor,
             remote_addr=caller.remote_addr,
-        )
+        ),
     )
