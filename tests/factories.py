@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
 
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.services.access import create_key
@@ -49,12 +51,32 @@ class SuiteEnvironment(BaseSettings):
     """The services a test run may use besides SQLite: ``EDIGATEWAY_TEST_DATABASE_URL`` (a
     PostgreSQL server whose database the tests create schemas in) and
     ``EDIGATEWAY_TEST_BROKER_URL`` (RabbitMQ for the Celery tests). Kept out of the
-    application's ``Settings``: the gateway itself never reads them."""
+    application's ``Settings``: the gateway itself never reads them.
+
+    Under pytest-xdist (``PYTEST_XDIST_WORKER`` is ``gw0``, ``gw1`` …) each worker uses a
+    database of its own on that server, ``<name>_gw0`` …, which ``tests/conftest.py``
+    creates when the worker starts."""
 
     model_config = SettingsConfigDict(env_prefix="EDIGATEWAY_TEST_", extra="ignore")
 
-    database_url: str | None = None
+    server_url: str | None = Field(default=None, validation_alias="EDIGATEWAY_TEST_DATABASE_URL")
     broker_url: str | None = None
+    xdist_worker: str | None = Field(default=None, validation_alias="PYTEST_XDIST_WORKER")
+
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL database this process's tests use (the worker's own under xdist)."""
+        if self.server_url is None or self.xdist_worker is None:
+            return self.server_url
+        url = make_url(self.server_url)
+        return url.set(database=f"{url.database}_{self.xdist_worker}").render_as_string(
+            hide_password=False
+        )
+
+    @property
+    def worker_database_url(self) -> str | None:
+        """The xdist worker's own database, when there is one to create."""
+        return self.database_url if self.server_url and self.xdist_worker else None
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
