@@ -34,6 +34,8 @@ from edigateway.domain.claim_status import (
     StatusPayer,
     StatusSubscriber,
 )
+from edigateway.domain.claims import MAX_LINES_PER_CLAIM
+from edigateway.domain.claims_split import split_claim
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import ConflictError, NotFoundError, UnreadableAnswerError, X12Error
 from edigateway.persistence.claim_rows import note
@@ -97,8 +99,16 @@ class ClaimStatusChecked:
     answer: ClaimStatusAnswer | None
 
 
-def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> StatusInquiry:
-    """The 276 question for a stored claim."""
+def inquiry_for(
+    claim: Claim,
+    row: ClaimRow,
+    settings: Settings,
+    trace: str,
+    *,
+    payer_claim_control_number: str | None = None,
+) -> StatusInquiry:
+    """The 276 question for a stored claim (or one part of it, with the part's payer
+    claim number when known)."""
     dates = [line.service_date or claim.service_date for line in claim.lines]
     known = [d for d in dates if d is not None] or [row.submitted_on or row.state_changed_at.date()]
     provider = claim.billing_provider
@@ -125,7 +135,7 @@ def inquiry_for(claim: Claim, row: ClaimRow, settings: Settings, trace: str) -> 
         if patient
         else None,
         patient_control_number=claim.patient_control_number,
-        payer_claim_control_number=row.payer_claim_control_number,
+        payer_claim_control_number=payer_claim_control_number,
         total_charge=claim.total_charge,
         service_start=min(known),
         service_end=max(known) if max(known) != min(known) else None,
@@ -240,6 +250,54 @@ def inquire_claim(
     return ClaimStatusChecked(row.id, row.patient_control_number, outcome, message, now, answer)
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the payer said about a claim, or about one part of a split claim (``part``:
+    the part's number ``<pcn>-<n>`` the payer knows it by)."""
+
+    part: str | None
+    outcome: str
+    message: str
+    answer: ClaimStatusAnswer | None
+
+
+def inquiries_for(
+    claim: Claim, row: ClaimRow, settings: Settings, trace: str
+) -> list[tuple[str | None, StatusInquiry]]:
+    """The 276 questions for a stored claim: one, or for a claim the 837D writer split
+    into parts (more than 50 lines) one per part under the part's number, charge and dates
+    (trace ``<trace>-<n>``) — the payer received the parts, never the parent. A part's
+    payer claim number is sent only when it is the one the parent keeps (given by that
+    part's 277CA or 835); the others are found by their number, charge and dates."""
+    parts = split_claim(claim, MAX_LINES_PER_CLAIM)
+    if len(parts) == 1:
+        return [
+            (
+                None,
+                inquiry_for(
+                    claim,
+                    row,
+                    settings,
+                    trace,
+                    payer_claim_control_number=row.payer_claim_control_number,
+                ),
+            )
+        ]
+    return [
+        (
+            part.patient_control_number,
+            inquiry_for(
+                part,
+                row,
+                settings,
+                f"{trace}-{number}",
+                payer_claim_control_number=row.payer_claim_control_number if number == 1 else None,
+            ),
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
 def _ask(
     row: ClaimRow,
     claim: Claim,
@@ -250,25 +308,43 @@ def _ask(
     control_numbers: ControlNumberSource,
     now: datetime,
 ) -> tuple[str, str, ClaimStatusAnswer | None]:
-    """One 276 about ``claim`` and what its 277 says: the outcome, in words, and the
-    payer's answer (none when the payer answered the request, not the claim)."""
+    """One 276 about ``claim`` (each of its parts, when it was split) and what its 277
+    says: the outcome, in words, and the payer's answer (none when the payer answered the
+    request, not the claim). A split claim's parts' answers all belong to the claim
+    (:func:`_combined`)."""
     numbers = control_numbers.allocate(settings.isa_sender_id)
     params = InterchangeParams.outbound(settings, profile.interchange, numbers, now)
     trace = f"CS{numbers.interchange:09d}"
+    questions = inquiries_for(claim, row, settings, trace)
     x277 = client.claim_status(
-        write_276([inquiry_for(claim, row, settings, trace)], params),
+        write_276([inquiry for _part, inquiry in questions], params),
         sender_id=settings.isa_sender_id,
         receiver_id=profile.interchange.receiver_id,
     )
     parsed = read_277(x277.encode("utf-8", "surrogateescape"), name=f"277 from {profile.name}")
-    answer = next((a for a in parsed.answers if a.trace_number == trace), None)
-    if answer is None:
-        return (
-            "request_error",
-            "; ".join(s.message for s in parsed.level_statuses) or "no answer",
-            None,
+    by_trace = {a.trace_number: a for a in parsed.answers}
+    request_problem = "; ".join(s.message for s in parsed.level_statuses) or "no answer"
+    asked = []
+    for part, inquiry in questions:
+        answer = by_trace.get(inquiry.trace_number)
+        asked.append(
+            _Asked(part, "request_error", request_problem, None)
+            if answer is None
+            else _Asked(part, answer.outcome, answer.message, answer)
         )
-    return answer.outcome, answer.message, answer
+    return _combined(asked)
+
+
+def _combined(asked: list[_Asked]) -> tuple[str, str, ClaimStatusAnswer | None]:
+    """One outcome for the claim from its answers: a claim's own answer; for a split
+    claim, the first part's answer that needs a person (else the first part's), with every
+    part's answer in the message, so the parent's history and work item say what the
+    payer said of each part."""
+    if len(asked) == 1:
+        return asked[0].outcome, asked[0].message, asked[0].answer
+    chosen = next((a for a in asked if a.outcome in _ACT), asked[0])
+    message = "; ".join(f"part {a.part}: {a.outcome}: {a.message}" for a in asked)
+    return chosen.outcome, message, chosen.answer
 
 
 def _record(
