@@ -59,7 +59,7 @@ def test_at_stake_sums_absolute_amounts_by_kind(database: Database):
         session.add(resolved)
 
     today = dashboard.today(database, Caller(practice_id, "test"), now=NOW, with_aging=False)
-    groups = {g["title"]: (g["count"], g["amount"]) for g in today["groups"]}
+    groups = {g.title: (g.count, g.amount) for g in today.groups}
     assert groups["Recoupments and reversals"] == (8, Decimal("2055.00"))
     assert groups["Denials to appeal or write off"] == (2, Decimal("490.00"))
     assert groups["No answer from the payer"] == (1, Decimal("0.00"))

@@ -93,7 +93,8 @@ def test_each_practice_sees_its_own_name_and_limit(
         rows_csv = list(csv.reader(io.StringIO(dashboard.aging_csv(report))))
         assert [r[0] for r in rows_csv[1:]] == [name, "TOTAL"]
         today = dashboard.today(database, Caller(who, "test"), now=NOW)
-        assert {x.payer for x in today["filing"]} == {name}
+        assert today.filing is not None
+        assert {x.payer for x in today.filing} == {name}
 
     # the whole-gateway report (CLI `report aging`) keeps each name with its own claims
     everyone = aging_report(database, today=NOW.date())

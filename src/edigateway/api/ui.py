@@ -39,7 +39,6 @@ from fastapi.templating import Jinja2Templates
 
 from edigateway.api import claim_editor
 from edigateway.api.deps import GatewayDep, RowId
-from edigateway.domain.attachments import REPORT_TYPES
 from edigateway.domain.claim_lifecycle import ClaimState
 from edigateway.domain.claims import Claim
 from edigateway.domain.postings import WorkReason
@@ -55,14 +54,11 @@ from edigateway.errors import (
 from edigateway.security import passwords
 from edigateway.security.api_keys import allows
 from edigateway.services import (
-    appeals,
     attachments,
-    claim_actions,
     claim_edits,
     claim_search,
     dashboard,
     era_review,
-    ledger,
     practice_claims,
     ui_sessions,
     users,
@@ -613,14 +609,16 @@ def workqueue_page(
     )
 
 
-def _work_item(session: Session, gateway: Gateway, item_id: int) -> dict[str, Any]:
+def _work_item(session: Session, gateway: Gateway, item_id: int) -> dashboard.WorkItem:
     """A work item; the 835 segment it came from only for keys that may read ERAs."""
-    item = dashboard.work_item(
-        gateway.database, session.caller, gateway.codes, item_id, now=gateway.clock()
+    return dashboard.work_item(
+        gateway.database,
+        session.caller,
+        gateway.codes,
+        item_id,
+        now=gateway.clock(),
+        with_segment=session.can("remittances:read"),
     )
-    if not session.can("remittances:read"):
-        item["source_segment"] = None
-    return item
 
 
 @router.get("/workqueue/{item_id:int}", response_class=HTMLResponse)
@@ -742,30 +740,17 @@ def claims_search(
     )
 
 
-def _claim(session: Session, gateway: Gateway, claim_id: int) -> dict[str, Any]:
-    """A claim page's data; what the payer paid (postings, estimate vs actual) only for
-    keys that may read remittances (and estimates, for the comparison)."""
-    data = dashboard.claim_page(gateway.database, session.caller, claim_id, now=gateway.clock())
-    if not session.can("remittances:read"):
-        data.update(postings=[], paid=None, comparison=None, remittance_ids=[])
-    elif not session.can("estimates"):
-        data.update(comparison=None)
-    data["actions"] = claim_actions.available(gateway.database, session.caller, claim_id)
-    books = ledger.claim_books(gateway.database, claim_id, practice_id=session.caller.practice_id)
-    data["settleable"] = books.settleable
-    if session.can("remittances:read"):
-        data["money"] = books.money
-        data["held"] = [
-            p
-            for p in era_review.pending(gateway.database, practice_id=session.caller.practice_id)
-            if p.claim_id == claim_id
-        ]
-    else:
-        data.update(money=None, held=[])
-    data["attachments"] = attachments.attachments_of(gateway.database, session.caller, claim_id)
-    data["report_types"] = REPORT_TYPES
-    data["appeals"] = appeals.appeals_of(gateway.database, session.caller, claim_id=claim_id)
-    return data
+def _claim(session: Session, gateway: Gateway, claim_id: int) -> dashboard.ClaimPage:
+    """A claim page's view; what the payer paid (postings, ledger, held payments) only for
+    users who may read remittances (and estimates too, for the estimate comparison)."""
+    return dashboard.claim_page(
+        gateway.database,
+        session.caller,
+        claim_id,
+        now=gateway.clock(),
+        payments=session.can("remittances:read"),
+        estimates=session.can("estimates"),
+    )
 
 
 def _claim_refused(
@@ -834,7 +819,7 @@ def replace(
     session.check(request, csrf)
     session.principal.require("claims:read")  # the page it comes back to shows the claim
     data = _claim(session, gateway, claim_id)
-    document = data["claim"]
+    document = data.document()
     codes, fees = code or [], fee or []
     if len(codes) != len(document["lines"]) or len(fees) != len(codes):
         return _page(
@@ -897,7 +882,7 @@ def _editor(
     """The editor prefilled from the stored claim (or the form sent back, with its
     problems next to each field); 409 when the claim can no longer be changed."""
     data = _claim(session, gateway, claim_id)
-    actions = data["actions"]
+    actions = data.actions
     mode = (
         "resubmit"
         if actions.resubmit
@@ -907,7 +892,7 @@ def _editor(
         if actions.replace
         else None
     )
-    lines = len(data["claim"]["lines"]) + 1 if count is None else count
+    lines = len(data.claim.lines) + 1 if count is None else count
     return _page(
         request,
         "claim_edit.html",
@@ -915,7 +900,7 @@ def _editor(
         c=data,
         mode=mode,
         status=409 if mode is None else 422 if problems else 200,
-        v=values or claim_editor.form_values(data["claim"]),
+        v=values or claim_editor.form_values(data.document()),
         lines=lines,
         problems=problems or {},
     )
@@ -944,12 +929,12 @@ def edit(
         count = min(int(form.get("lines", "0")), MAX_EDITOR_LINES)
     except ValueError:
         count = 0
-    outcome = claim_editor.read_form(data["claim"], form, count)
+    outcome = claim_editor.read_form(data.document(), form, count)
     if outcome.claim is None:
         return _editor(
             request, session, gateway, claim_id, values=form, count=count, problems=outcome.problems
         )
-    actions, now = data["actions"], gateway.clock()
+    actions, now = data.actions, gateway.clock()
     payer_ids = gateway.profile().payer_ids
     try:
         if actions.resubmit:
@@ -987,7 +972,7 @@ def edit(
     except NotFoundError:
         raise
     except EdigatewayError as exc:
-        where = claim_editor.kept_lines(form, data["claim"], count)
+        where = claim_editor.kept_lines(form, data.document(), count)
         return _editor(
             request,
             session,

@@ -1,7 +1,8 @@
 """What the coordinator's pages show, gathered from the same tables and services as the API.
 
 Every function is scoped to one practice (:class:`~.practice_claims.Caller`) and returns
-plain data; the templates only lay it out. Codes come with their meaning in plain words
+a frozen view (:class:`WorkItem`, :class:`ClaimPage`, :class:`EraPage` …) the templates
+only lay out, reading its attributes. Codes come with their meaning in plain words
 (CARC/RARC lists), so a coordinator does not need a code book open.
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import asdict, fields
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, type_coerce
 
+from edigateway.domain.attachments import REPORT_TYPES
 from edigateway.errors import NotFoundError
 from edigateway.persistence.inbound_rows import inbound_payload
 from edigateway.persistence.tables import (
@@ -32,19 +34,34 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     WorkItemRow,
 )
-from edigateway.services import practice_claims
+from edigateway.services import (
+    appeals,
+    attachments,
+    claim_actions,
+    era_review,
+    ledger,
+    practice_claims,
+    predeterminations,
+)
 from edigateway.services.followup import aging_report, practice_work_items
-from edigateway.services.practice_remittances import get_remittance
+from edigateway.services.practice_claims import ClaimSummary, HistoryStep, Transmission
+from edigateway.services.practice_remittances import (
+    Posting,
+    ProviderAdjustment,
+    RemittanceSummary,
+    get_remittance,
+)
 from edigateway.x12.envelope import iter_segments, x12_text_of
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Mapping
 
     from sqlalchemy.orm import Session
 
     from edigateway.codelists import CodeLists
+    from edigateway.domain.claims import Claim
     from edigateway.persistence.database import Database
-    from edigateway.services.followup import Aging
+    from edigateway.services.followup import Aging, FilingWarning
     from edigateway.services.practice_claims import Caller
 
 ZERO = Decimal("0.00")
@@ -59,9 +76,28 @@ TODAY_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def today(
-    db: Database, caller: Caller, *, now: datetime, with_aging: bool = True
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class TodayGroup:
+    """One kind of work on the Today card: how many open items, and the amount at stake."""
+
+    title: str
+    reasons: str
+    """The work-item reasons it counts, comma-separated (the work queue's filter)."""
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """The Today card; ``filing`` and ``total_ar`` are None when the caller may not read
+    reports."""
+
+    groups: tuple[TodayGroup, ...]
+    filing: tuple[FilingWarning, ...] | None
+    total_ar: Decimal | None
+
+
+def today(db: Database, caller: Caller, *, now: datetime, with_aging: bool = True) -> Today:
     """Counts and amounts needing action, and claims near their filing limit (only
     ``with_aging``: the caller may read reports; else ``filing``/``total_ar`` are None).
 
@@ -75,17 +111,50 @@ def today(
             .group_by(WorkItemRow.reason)
         ).all()
     by_reason = {reason: (count, amount or ZERO) for reason, count, amount in rows}
-    groups = []
-    for title, reasons in TODAY_GROUPS.items():
-        count = sum(by_reason.get(r, (0, ZERO))[0] for r in reasons)
-        amount = sum((by_reason.get(r, (0, ZERO))[1] for r in reasons), ZERO)
-        groups.append(
-            {"title": title, "reasons": ",".join(reasons), "count": count, "amount": amount}
+    groups = tuple(
+        TodayGroup(
+            title=title,
+            reasons=",".join(reasons),
+            count=sum(by_reason.get(r, (0, ZERO))[0] for r in reasons),
+            amount=sum((by_reason.get(r, (0, ZERO))[1] for r in reasons), ZERO),
         )
+        for title, reasons in TODAY_GROUPS.items()
+    )
     if not with_aging:
-        return {"groups": groups, "filing": None, "total_ar": None}
+        return Today(groups, None, None)
     aging = aging_report(db, today=now.date(), practice_id=caller.practice_id)
-    return {"groups": groups, "filing": aging.timely_filing, "total_ar": str(aging.total.total)}
+    return Today(groups, aging.timely_filing, aging.total.total)
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """A code (``CO-96``, ``N130`` …) with its meaning in plain words."""
+
+    code: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A work item as the work queue and its page show it: its codes explained, and the
+    835 segment it came from (only on the item's page, for who may read payments)."""
+
+    id: int
+    reason: str
+    status: str
+    claim_id: int | None
+    claim: str | None
+    payer: str | None
+    amount: Decimal | None
+    message: str
+    age_days: int
+    created_at: datetime
+    source_position: int | None
+    file_id: int | None
+    remittance_id: int | None
+    resolution_note: str | None
+    codes: tuple[Explained, ...]
+    source_segment: str | None = None
 
 
 def work_queue(
@@ -97,7 +166,7 @@ def work_queue(
     payer_id: str | None,
     min_age_days: int | None,
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[WorkItem]:
     """Open items, filtered, each with its codes explained."""
     query = (
         select(WorkItemRow, Payer.payer_id)
@@ -117,9 +186,16 @@ def work_queue(
 
 
 def work_item(
-    db: Database, caller: Caller, codes: CodeLists, item_id: int, *, now: datetime
-) -> dict[str, Any]:
-    """One item (any status), explained."""
+    db: Database,
+    caller: Caller,
+    codes: CodeLists,
+    item_id: int,
+    *,
+    now: datetime,
+    with_segment: bool = True,
+) -> WorkItem:
+    """One item (any status), explained; with the 835 segment it points at when
+    ``with_segment`` (the caller may read payments)."""
     with db.transaction() as session:
         row = session.execute(
             select(WorkItemRow, Payer.payer_id)
@@ -129,9 +205,8 @@ def work_item(
         ).first()
         if row is None:
             raise NotFoundError(f"no work item {item_id}")
-        item = _item(row[0], row[1], codes, now)
-        item["source_segment"] = _source_segment(session, row[0])
-        return item
+        segment = _source_segment(session, row[0]) if with_segment else None
+        return _item(row[0], row[1], codes, now, segment)
 
 
 def _source_segment(session: Session, item: WorkItemRow) -> str | None:
@@ -161,24 +236,31 @@ def _source_segment(session: Session, item: WorkItemRow) -> str | None:
     return None
 
 
-def _item(item: WorkItemRow, payer: str | None, codes: CodeLists, now: datetime) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "reason": item.reason,
-        "status": item.status,
-        "claim_id": item.claim_id,
-        "claim": item.patient_control_number,
-        "payer": payer,
-        "amount": item.amount,
-        "message": item.message,
-        "age_days": (now - item.created_at).days,
-        "created_at": item.created_at,
-        "source_position": item.source_position,
-        "file_id": item.file_id,
-        "remittance_id": item.remittance_id,
-        "resolution_note": item.resolution_note,
-        "codes": [{"code": c, "meaning": explain(c, codes)} for c in item.codes.split(",") if c],
-    }
+def _item(
+    item: WorkItemRow,
+    payer: str | None,
+    codes: CodeLists,
+    now: datetime,
+    segment: str | None = None,
+) -> WorkItem:
+    return WorkItem(
+        id=item.id,
+        reason=item.reason,
+        status=item.status,
+        claim_id=item.claim_id,
+        claim=item.patient_control_number,
+        payer=payer,
+        amount=item.amount,
+        message=item.message,
+        age_days=(now - item.created_at).days,
+        created_at=item.created_at,
+        source_position=item.source_position,
+        file_id=item.file_id,
+        remittance_id=item.remittance_id,
+        resolution_note=item.resolution_note,
+        codes=tuple(Explained(c, explain(c, codes)) for c in item.codes.split(",") if c),
+        source_segment=segment,
+    )
 
 
 def explain(code: str, codes: CodeLists) -> str:
@@ -198,76 +280,243 @@ def explain(code: str, codes: CodeLists) -> str:
     return codes.describe_carc(code) or "see the message"
 
 
-def claim_page(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> dict[str, Any]:
-    """A claim, its lines and one timeline: states, transmissions, postings.
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One step of a claim's timeline: a state change or a file it went out in."""
 
-    ``claim`` is the claim's JSON document: the page's replacement form edits a copy of it.
-    """
+    at: datetime
+    what: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostedAmount:
+    """One amount an ERA posted to the claim (held ones included: the page says what
+    the payer sent), traced to its 835 segment."""
+
+    line_number: int | None
+    kind: str
+    amount: Decimal
+    group_code: str | None
+    reason_code: str | None
+    remark_codes: str
+    remittance_id: int | None
+    source_position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateComparison:
+    """The practice's own estimate for the claim (``POST /v1/claims/{id}/estimate``)
+    beside what the payer paid and left the patient."""
+
+    estimated_insurance: Decimal
+    estimated_patient: Decimal
+    paid: Decimal
+    patient: Decimal
+    insurance_difference: Decimal
+    patient_difference: Decimal
+    estimated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPage(ClaimSummary):
+    """A claim as its page shows it: the claim as submitted, one timeline (states and
+    files), what the payer paid and the estimates beside it, the ledger, held payments,
+    attachments, appeals and the actions it offers now. What the caller may not see is
+    left empty (``paid``, ``comparison``, ``money`` ``None``; no postings or held
+    payments): :func:`claim_page` is told what the caller may read."""
+
+    claim: Claim
+    history: tuple[HistoryStep, ...]
+    transmissions: tuple[Transmission, ...]
+    events: tuple[TimelineEvent, ...]
+    postings: tuple[PostedAmount, ...]
+    paid: Decimal | None
+    comparison: EstimateComparison | None
+    predetermination: predeterminations.EstimateVsActual | None
+    remittance_ids: tuple[int, ...]
+    can_change: bool
+    actions: claim_actions.ClaimActions
+    settleable: bool
+    money: ledger.ClaimMoney | None
+    held: tuple[era_review.PendingPayment, ...]
+    attachments: tuple[attachments.AttachmentInfo, ...]
+    appeals: tuple[appeals.AppealInfo, ...]
+    report_types: Mapping[str, str]
+
+    def document(self) -> dict[str, Any]:
+        """A fresh copy of the claim's JSON document (the editor and the replacement form
+        change their copy)."""
+        return self.claim.model_dump(mode="json", exclude_defaults=True)
+
+
+def claim_page(
+    db: Database,
+    caller: Caller,
+    claim_id: int,
+    *,
+    now: datetime,
+    payments: bool,
+    estimates: bool,
+) -> ClaimPage:
+    """A claim, its lines and one timeline: states, transmissions, postings. What the payer
+    paid (postings, ledger, held payments, estimate vs actual) only with ``payments`` (the
+    caller may read remittances); the practice's own estimate beside it also needs
+    ``estimates``. The payer's predetermination estimate per line (the use case of
+    ``GET /v1/claims/{id}/predetermination``) is shown to whoever reads the claim, as the
+    API does."""
     detail = practice_claims.get(db, caller, claim_id, now=now)
     with db.transaction() as session:
-        postings = list(
+        rows = list(
             session.scalars(
                 select(PostingRow).where(PostingRow.claim_id == claim_id).order_by(PostingRow.id)
             )
         )
-        paid = sum((p.amount for p in postings if p.kind == "paid"), ZERO)
-        patient = sum((p.amount for p in postings if p.kind in PATIENT_KINDS), ZERO)
         estimated = session.scalars(
             select(ClaimEstimateRow)
             .where(ClaimEstimateRow.claim_id == claim_id)
             .order_by(ClaimEstimateRow.id.desc())
         ).first()
-        remittances = sorted({p.remittance_id for p in postings if p.remittance_id is not None})
-    events: list[dict[str, Any]] = [
-        {"at": h.at, "what": f"{h.from_ or 'new'} → {h.to}", "detail": h.reason}
-        for h in detail.history
-    ]
-    events.extend(
-        {
-            "at": t.created_at,
-            "what": f"{t.kind} {t.file_name}",
-            "detail": f"{t.status}, acknowledgment {t.ack_status or '—'}",
-        }
-        for t in detail.transmissions
+    paid = sum((p.amount for p in rows if p.kind == "paid"), ZERO)
+    patient = sum((p.amount for p in rows if p.kind in PATIENT_KINDS), ZERO)
+    events = sorted(
+        [
+            *(
+                TimelineEvent(h.at, f"{h.from_ or 'new'} → {h.to}", h.reason)
+                for h in detail.history
+            ),
+            *(
+                TimelineEvent(
+                    t.created_at,
+                    f"{t.kind} {t.file_name}",
+                    f"{t.status}, acknowledgment {t.ack_status or '—'}",
+                )
+                for t in detail.transmissions
+            ),
+        ],
+        key=lambda e: e.at,
     )
-    events.sort(key=lambda e: e["at"])
     comparison = (
         None
-        if estimated is None
-        else {
-            "estimated_insurance": estimated.total_insurance,
-            "estimated_patient": estimated.total_patient,
-            "paid": paid,
-            "patient": patient,
-            "insurance_difference": paid - estimated.total_insurance,
-            "patient_difference": patient - estimated.total_patient,
-            "estimated_at": estimated.created_at,
-        }
+        if estimated is None or not (payments and estimates)
+        else EstimateComparison(
+            estimated_insurance=estimated.total_insurance,
+            estimated_patient=estimated.total_patient,
+            paid=paid,
+            patient=patient,
+            insurance_difference=paid - estimated.total_insurance,
+            patient_difference=patient - estimated.total_patient,
+            estimated_at=estimated.created_at,
+        )
     )
-    columns = {f.name: getattr(detail, f.name) for f in fields(practice_claims.ClaimSummary)}
-    return {
-        **columns,
-        "claim": detail.claim.model_dump(mode="json", exclude_defaults=True),
-        "history": detail.history,
-        "transmissions": detail.transmissions,
-        "events": events,
-        "postings": postings,
-        "paid": paid,
-        "comparison": comparison,
-        "remittance_ids": remittances,
-        "can_change": bool(detail.payer_claim_control_number) and detail.superseded_by_id is None,
-    }
+    books = ledger.claim_books(db, claim_id, practice_id=caller.practice_id)
+    held = (
+        tuple(
+            p
+            for p in era_review.pending(db, practice_id=caller.practice_id)
+            if p.claim_id == claim_id
+        )
+        if payments
+        else ()
+    )
+    summary = {f.name: getattr(detail, f.name) for f in fields(ClaimSummary)}
+    return ClaimPage(
+        **summary,
+        claim=detail.claim,
+        history=detail.history,
+        transmissions=detail.transmissions,
+        events=tuple(events),
+        postings=tuple(_posted(p) for p in rows) if payments else (),
+        paid=paid if payments else None,
+        comparison=comparison,
+        predetermination=predeterminations.find(
+            db,
+            practice_id=caller.practice_id,
+            claim_id=claim_id,
+            actor=caller.actor,
+            now=now,
+            remote_addr=caller.remote_addr,
+        ),
+        remittance_ids=(
+            tuple(sorted({p.remittance_id for p in rows if p.remittance_id is not None}))
+            if payments
+            else ()
+        ),
+        can_change=bool(detail.payer_claim_control_number) and detail.superseded_by_id is None,
+        actions=claim_actions.available(db, caller, claim_id),
+        settleable=books.settleable,
+        money=books.money if payments else None,
+        held=held,
+        attachments=tuple(attachments.attachments_of(db, caller, claim_id)),
+        appeals=tuple(appeals.appeals_of(db, caller, claim_id=claim_id)),
+        report_types=REPORT_TYPES,
+    )
+
+
+def _posted(row: PostingRow) -> PostedAmount:
+    return PostedAmount(
+        line_number=row.line_number,
+        kind=row.kind,
+        amount=row.amount,
+        group_code=row.group_code,
+        reason_code=row.reason_code,
+        remark_codes=row.remark_codes,
+        remittance_id=row.remittance_id,
+        source_position=row.source_position,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EraPosting:
+    """One posting of a payment with its claim's number (not a database ID) and each of
+    its codes (group-CARC, RARCs) explained."""
+
+    claim_id: int | None
+    claim_number: str | None
+    line_number: int | None
+    kind: str
+    amount: Decimal
+    meanings: tuple[Explained, ...]
+    source_position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedPayment:
+    """A claim payment (CLP) of the ERA that matched no claim of ours."""
+
+    patient_control_number: str
+    status: str
+    charge: Decimal
+    paid: Decimal
+    payer_claim_control_number: str | None
+    source_position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EraPage(RemittanceSummary):
+    """A payment as its page shows it: the balance proof, postings, PLB ledger and the
+    payments that matched no claim (only to the payee practice)."""
+
+    postings: tuple[EraPosting, ...]
+    provider_adjustments: tuple[ProviderAdjustment, ...]
+    claims_paid: Decimal
+    plb_total: Decimal
+    balance: Decimal
+    signed_payment: Decimal
+    balanced: bool
+    matched: int
+    unmatched: tuple[UnmatchedPayment, ...]
 
 
 def era_page(
     db: Database, caller: Caller, remittance_id: int, codes: CodeLists, *, now: datetime
-) -> dict[str, Any]:
+) -> EraPage:
     """A payment with its balance proof (BPR02 = Σ paid − Σ PLB), each posting with its
     claim's number and its CARC/RARC in words, and the payments (CLPs) that matched no
     claim of ours — listed only to the practice the payment is made out to (payee NPI):
     a practice that sees the ERA because one of its claims is in it does not see the
     payee's other patients."""
-    detail = asdict(get_remittance(db, caller, remittance_id, now=now))
+    detail = get_remittance(db, caller, remittance_id, now=now)
     with db.transaction() as session:
         claims_paid = session.scalar(
             select(func.coalesce(func.sum(RemittanceClaimRow.paid), 0)).where(
@@ -287,7 +536,7 @@ def era_page(
                 RemittanceClaimRow.claim_id.is_not(None),
             )
         )
-        ids = {p["claim_id"] for p in detail["postings"] if p["claim_id"] is not None}
+        ids = {p.claim_id for p in detail.postings if p.claim_id is not None}
         numbers = dict(
             session.execute(
                 select(ClaimRow.id, ClaimRow.patient_control_number).where(
@@ -302,17 +551,17 @@ def era_page(
             select(Practice.npi).where(Practice.id == caller.practice_id)
         )
         unmatched = (
-            []
+            ()
             if not ours
-            else [
-                {
-                    "patient_control_number": c.patient_control_number,
-                    "status": c.status,
-                    "charge": c.charge,
-                    "paid": c.paid,
-                    "payer_claim_control_number": c.payer_claim_control_number,
-                    "source_position": c.source_position,
-                }
+            else tuple(
+                UnmatchedPayment(
+                    patient_control_number=c.patient_control_number,
+                    status=c.status,
+                    charge=c.charge,
+                    paid=c.paid,
+                    payer_claim_control_number=c.payer_claim_control_number,
+                    source_position=c.source_position,
+                )
                 for c in session.scalars(
                     select(RemittanceClaimRow)
                     .where(
@@ -321,37 +570,50 @@ def era_page(
                     )
                     .order_by(RemittanceClaimRow.id)
                 )
-            ]
+            )
         )
-    for posting in detail["postings"]:
-        posting["claim_number"] = numbers.get(posting["claim_id"])
-        adjustment = (
-            [f"{posting['group_code']}-{posting['reason_code']}"]
-            if posting["group_code"] and posting["reason_code"]
-            else [posting["reason_code"]]
-            if posting["reason_code"]
-            else []
-        )
-        posting["meanings"] = [
-            {"code": c, "meaning": explain(c, codes)}
-            for c in [*adjustment, *posting["remark_codes"]]
-        ]
-    paid_total = Decimal(claims_paid) / 100 if isinstance(claims_paid, int) else claims_paid
-    plb_total = Decimal(plb) / 100 if isinstance(plb, int) else plb
-    balance = (paid_total or ZERO) - (plb_total or ZERO)
-    signed = (
-        detail["payment_amount"] if detail["credit_debit"] == "C" else -detail["payment_amount"]
+    paid_total = (
+        Decimal(claims_paid) / 100 if isinstance(claims_paid, int) else claims_paid
+    ) or ZERO
+    plb_total = (Decimal(plb) / 100 if isinstance(plb, int) else plb) or ZERO
+    balance = paid_total - plb_total
+    signed = detail.payment_amount if detail.credit_debit == "C" else -detail.payment_amount
+    summary = {f.name: getattr(detail, f.name) for f in fields(RemittanceSummary)}
+    return EraPage(
+        **summary,
+        postings=tuple(
+            EraPosting(
+                claim_id=p.claim_id,
+                claim_number=numbers.get(p.claim_id) if p.claim_id is not None else None,
+                line_number=p.line_number,
+                kind=p.kind,
+                amount=p.amount,
+                meanings=_meanings(p, codes),
+                source_position=p.source_position,
+            )
+            for p in detail.postings
+        ),
+        provider_adjustments=tuple(detail.provider_adjustments),
+        claims_paid=paid_total,
+        plb_total=plb_total,
+        balance=balance,
+        signed_payment=signed,
+        balanced=balance.quantize(Decimal("0.01")) == signed,
+        matched=matched or 0,
+        unmatched=unmatched,
     )
-    return {
-        **detail,
-        "claims_paid": paid_total,
-        "plb_total": plb_total,
-        "balance": balance,
-        "signed_payment": signed,
-        "balanced": balance.quantize(Decimal("0.01")) == signed,
-        "matched": matched,
-        "unmatched": unmatched,
-    }
+
+
+def _meanings(posting: Posting, codes: CodeLists) -> tuple[Explained, ...]:
+    """A posting's group-CARC (or bare CARC) and RARCs, each explained."""
+    adjustment = (
+        [f"{posting.group_code}-{posting.reason_code}"]
+        if posting.group_code and posting.reason_code
+        else [posting.reason_code]
+        if posting.reason_code
+        else []
+    )
+    return tuple(Explained(c, explain(c, codes)) for c in [*adjustment, *posting.remark_codes])
 
 
 def aging_svg(report: Aging, *, width: int = 720, bar_height: int = 22) -> str:

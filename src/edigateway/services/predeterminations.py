@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from edigateway.domain.claims import Claim
     from edigateway.persistence.database import Database
 
 
@@ -89,9 +90,13 @@ class EstimateVsActual:
 
 def estimate_vs_actual(session: Session, row: ClaimRow) -> EstimateVsActual | None:
     """The predetermination estimate of the claim ``row`` per line beside what the payer
-    paid on it; None when the claim carries no predetermination number we answered."""
+    paid on it; None when the claim carries no predetermination number we answered. For
+    a predetermination itself: the payer's estimate of each of its lines (nothing is paid
+    on a predetermination), None until the payer answered it."""
     claim = open_document(session, row)
-    if claim.is_predetermination or not claim.predetermination_number:
+    if claim.is_predetermination:
+        return _own_estimate(session, row, claim)
+    if not claim.predetermination_number:
         return None
     found = session.execute(
         select(ClaimRow, RemittanceClaimRow)
@@ -153,6 +158,29 @@ def estimate_vs_actual(session: Session, row: ClaimRow) -> EstimateVsActual | No
     return EstimateVsActual(planned_row.id, claim.predetermination_number, tuple(lines))
 
 
+def _own_estimate(session: Session, row: ClaimRow, claim: Claim) -> EstimateVsActual | None:
+    """A predetermination's lines with the payer's latest CLP02 = 25 pricing of them."""
+    priced = session.scalars(
+        select(RemittanceClaimRow)
+        .where(RemittanceClaimRow.claim_id == row.id, RemittanceClaimRow.status == PRICED_ONLY)
+        .order_by(RemittanceClaimRow.id.desc())
+    ).first()
+    if priced is None or not priced.payer_claim_control_number:
+        return None
+    estimates = _by_line(session, [priced.id])
+    lines = tuple(
+        LineComparison(
+            line_number=number,
+            procedure_code=line.procedure_code,
+            charge=line.charge,
+            estimate=estimates.get(number),
+            actual=None,
+        )
+        for number, line in enumerate(claim.lines, start=1)
+    )
+    return EstimateVsActual(row.id, priced.payer_claim_control_number, lines)
+
+
 def _teeth(teeth: Iterable[object]) -> list[str]:
     return sorted(str(getattr(t, "tooth", t)) for t in teeth)
 
@@ -206,6 +234,34 @@ def compare(
     """:func:`estimate_vs_actual` of one of the practice's claims (the read is audited);
     :class:`NotFoundError` for another practice's claim, or a claim that carries no
     predetermination number the payer answered."""
+    found = find(
+        db,
+        practice_id=practice_id,
+        claim_id=claim_id,
+        actor=actor,
+        now=now,
+        remote_addr=remote_addr,
+    )
+    if found is None:
+        raise NotFoundError(
+            f"claim {claim_id} carries no predetermination number the payer answered "
+            "(REF*G3 of a predetermination priced with CLP02 = 25)"
+        )
+    return found
+
+
+def find(
+    db: Database,
+    *,
+    practice_id: int,
+    claim_id: int,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> EstimateVsActual | None:
+    """:func:`compare` for a page that shows the comparison when there is one: None (and
+    no audit row) when the claim has no answered predetermination; another practice's
+    claim is still :class:`NotFoundError`."""
     with db.transaction() as session:
         row = session.scalars(
             select(ClaimRow).where(ClaimRow.id == claim_id, ClaimRow.practice_id == practice_id)
@@ -214,10 +270,7 @@ def compare(
             raise NotFoundError(f"no claim {claim_id}")
         found = estimate_vs_actual(session, row)
         if found is None:
-            raise NotFoundError(
-                f"claim {claim_id} carries no predetermination number the payer answered "
-                "(REF*G3 of a predetermination priced with CLP02 = 25)"
-            )
+            return None
         record(
             session,
             actor=actor,
