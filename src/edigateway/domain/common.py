@@ -16,6 +16,12 @@ CENT = Decimal("0.01")
 
 
 def _to_money(value: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and abs(value) < MONEY_LIMIT:
+        # the readers' amounts, already parsed as Decimal: what the general path below
+        # returns for them, without the text round trip (an 835 validates 200,000 amounts)
+        cents = value.quantize(CENT)
+        if cents == value:
+            return cents
     if isinstance(value, float):
         # Floats are refused on purpose: 0.1 + 0.2 is not 0.3 on a claim.
         value = repr(value)
@@ -35,10 +41,19 @@ def _to_money(value: object) -> Decimal:
 MONEY_LIMIT = Decimal("10000000000")
 """Ten billion dollars: above any dental claim or payment, below every column's range."""
 
+
+def _money_text(value: Decimal) -> str:
+    """``format(value, "f")``: an amount is never written in exponent notation. ``str``
+    writes the same digits for every amount of cents and costs a quarter as much (an 835
+    written as JSON has 340,000 amounts); it is only used when it says no exponent."""
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
+
+
 Money = Annotated[
     Decimal,
     BeforeValidator(_to_money),
-    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    PlainSerializer(_money_text, return_type=str, when_used="json"),
 ]
 """An amount of money in dollars with exactly two decimal places (serialized as a string)."""
 

@@ -249,6 +249,25 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
             first = False
         if pos >= len(buffer):
             return
+        if delims is not None:
+            # The common case, a run of ordinary segments, split in one go up to the last
+            # terminator in the buffer: no ISA (new delimiters) or BIN (a length, not a
+            # terminator, ends it) anywhere in the run, none longer than the limit. The
+            # same checks and positions as one segment at a time below.
+            last = buffer.rfind(delims.segment, pos)
+            if (
+                last > pos
+                and last - pos <= MAX_SEGMENT_LENGTH
+                and buffer.find("ISA", pos, last) < 0
+                and buffer.find(_BIN, pos, last) < 0
+            ):
+                for piece in buffer[pos:last].split(delims.segment):
+                    raw = piece.strip(_WHITESPACE)
+                    if raw:
+                        position += 1
+                        yield _segment(raw, position, delims, file)
+                pos = last + 1
+                continue
         if delims is not None and buffer.startswith(_BIN, pos):
             while len(buffer) - pos < len(_BIN) + 1 and not eof:
                 chunk = stream.read(_CHUNK)
@@ -290,16 +309,22 @@ def iter_segments(stream: TextIO, file: str | None = None) -> Iterator[Segment]:
         if not raw:
             continue
         position += 1
-        parts = raw.split(delims.element)
-        seg_id = parts[0]
-        if not (seg_id.isascii() and seg_id.isalnum()) or not 2 <= len(seg_id) <= 3:
-            raise X12SyntaxError(
-                f"{seg_id[:20]!r} is not a segment identifier",
-                X12Location(file=file, segment_index=position),
-            )
-        if not raw.isprintable():  # one quick check: undecodable bytes are not printable
-            _refuse_unreadable(raw, seg_id, position, delims, file)
-        yield Segment(seg_id, parts[1:], position, delims)
+        yield _segment(raw, position, delims, file)
+
+
+def _segment(raw: str, position: int, delims: Delimiters, file: str | None) -> Segment:
+    """The segment ``raw`` (its text without terminator or surrounding white space), its
+    identifier and characters checked."""
+    parts = raw.split(delims.element)
+    seg_id = parts[0]
+    if not (seg_id.isascii() and seg_id.isalnum()) or not 2 <= len(seg_id) <= 3:
+        raise X12SyntaxError(
+            f"{seg_id[:20]!r} is not a segment identifier",
+            X12Location(file=file, segment_index=position),
+        )
+    if not raw.isprintable():  # one quick check: undecodable bytes are not printable
+        _refuse_unreadable(raw, seg_id, position, delims, file)
+    return Segment(seg_id, parts[1:], position, delims)
 
 
 _WHITESPACE: Final = " \t\r\n"
