@@ -51,6 +51,7 @@ from edigateway.services.practice_remittances import (
     RemittanceSummary,
     get_remittance,
 )
+from edigateway.services.spreadsheet_cells import spreadsheet_text
 from edigateway.x12.envelope import iter_segments, x12_text_of
 
 if TYPE_CHECKING:
@@ -655,21 +656,6 @@ def aging_svg(report: Aging, *, width: int = 720, bar_height: int = 22) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
-
-
-def spreadsheet_text(value: str) -> str:
-    """A text cell a spreadsheet shows as text: one that starts like a formula gets a
-    leading single quote (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``), as OWASP advises.
-
-    Only cells holding text someone typed (payer names and IDs) go through this; counts
-    and amounts are our own numbers, so a negative amount stays ``-12.00`` and sums in
-    the spreadsheet still work.
-    """
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def aging_csv(report: Aging) -> str:

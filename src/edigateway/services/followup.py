@@ -318,8 +318,8 @@ class Aging:
     def csv(self) -> str:
         """One row per claim (:data:`CSV_COLUMNS`), oldest first: exact amounts, ISO
         dates; text cells neutralised against spreadsheet formulas as the dashboard's
-        CSV does (:func:`~edigateway.services.dashboard.spreadsheet_text`)."""
-        from edigateway.services.dashboard import spreadsheet_text as _cell
+        CSV does (:func:`~edigateway.services.spreadsheet_cells.spreadsheet_text`)."""
+        from edigateway.services.spreadsheet_cells import spreadsheet_text as _cell
 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -11,8 +11,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edigateway.services.dashboard import FORMULA_STARTS, aging_csv
+from edigateway.services.dashboard import aging_csv
 from edigateway.services.followup import Aging, AgingLine
+from edigateway.services.spreadsheet_cells import FORMULA_STARTS
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 
