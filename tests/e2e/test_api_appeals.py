@@ -158,6 +158,9 @@ def _check_letter(api: Api, appeal_id: int, attachment: dict[str, Any]) -> None:
     assert "Non-covered charge" in html.text
     negotiated = c.get(f"/v1/appeals/{appeal_id}/letter", headers=a | {"Accept": "text/html"})
     assert negotiated.text == html.text
+    policy = html.headers["content-security-policy"]
+    assert policy == negotiated.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-"), "its styles apply"
 
 
 def _check_events(api: Api) -> None:

@@ -8,6 +8,8 @@ but may not change (403 naming the scope); another practice's claim and appeal a
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import re
@@ -251,6 +253,15 @@ def _check_letter(browser: TestClient, appeal_id: int, control_number: str) -> N
     html = browser.get(f"/ui/appeals/{appeal_id}/letter.html")
     assert html.headers["content-type"].startswith("text/html")
     assert "Non-covered charge" in html.text
+    # the letter's own stylesheet applies under its policy (allowed by hash), nothing else
+    style = re.search(r"<style>(.*?)</style>", html.text, re.DOTALL)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    policy = html.headers["content-security-policy"]
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert policy.startswith("default-src 'none';")
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def _send_follow_up_and_decide(

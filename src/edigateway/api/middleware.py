@@ -6,6 +6,8 @@ routes, mounted static files, error handlers — and add no task per request.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
@@ -44,6 +46,20 @@ third-party origin), its icons ``data:`` images; "Try it out" calls the API with
 which ``default-src 'self'`` allows."""
 API_CSP = f"default-src 'none'; form-action 'none'; {_COMMON}"
 """JSON answers load nothing, so nothing is allowed."""
+_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def document_csp(html: str) -> str:
+    """The policy of a self-contained page we render for reading or printing (an appeal
+    letter as HTML): it loads nothing and runs nothing; only its own ``<style>`` blocks
+    apply, each allowed by its hash. A route sets it on its answer, which the security
+    headers then keep instead of the path's policy."""
+    hashes = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in _STYLE_BLOCK.findall(html)
+    ]
+    styles = " ".join(hashes) or "'none'"
+    return f"default-src 'none'; style-src {styles}; form-action 'none'; {_COMMON}"
 
 
 class BodyLimit:
@@ -158,7 +174,8 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = policy
+                if "content-security-policy" not in headers:  # a document_csp answer
+                    headers["Content-Security-Policy"] = policy
                 headers["X-Frame-Options"] = "DENY"
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "no-referrer"

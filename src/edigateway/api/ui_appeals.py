@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api.deps import GatewayDep, RowId
+from edigateway.api.middleware import document_csp
 from edigateway.api.ui import Csrf, Session, _page, page
 from edigateway.domain.appeals import (
     REASONS,
@@ -228,8 +229,11 @@ def _letter(session: Session, gateway: Gateway, appeal_id: int, kind: str) -> Re
                 "Cache-Control": "no-store",
             },
         )
+    html = render_html(letter)
     return Response(
-        render_html(letter), media_type="text/html", headers={"Cache-Control": "no-store"}
+        html,
+        media_type="text/html",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": document_csp(html)},
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import edigateway.api
+from edigateway.api.middleware import document_csp
 
 TEMPLATES = Path(edigateway.api.__file__).parent / "templates"
 FORBIDDEN = {
@@ -46,3 +47,14 @@ def test_the_checks_find_what_they_look_for():
     )
     assert all(pattern.search(sample) for pattern in FORBIDDEN.values())
     assert FORBIDDEN["inline script"].search('<script src="/ui/static/a.js"></script>') is None
+
+
+def test_a_rendered_document_allows_only_its_own_styles_by_hash():
+    html = "<html><head><style>body{color:#111}</style><style>p{margin:0}</style></head></html>"
+    policy = document_csp(html)
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert policy.count("'sha256-") == 2
+    assert "'sha256-zFZMo79PSr4SwN3ueoZ7/hmNQQ+kvT+BwDZTEZCR7Lg='" in policy  # body{color:#111}
+    assert "unsafe-inline" not in policy
+    assert "script-src" not in policy, "no script at all (default-src 'none')"
+    assert "style-src 'none'" in document_csp("<p>no styles</p>")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edigateway.api.deps import GatewayDep, JsonBody, RowId, answer, scope
 from edigateway.api.examples import examples
+from edigateway.api.middleware import document_csp
 from edigateway.api.problems import responses
 from edigateway.api.schemas import ClaimState, Money, Timestamp, _Out
 from edigateway.domain.appeals import (
@@ -374,7 +375,12 @@ def _letter(appeal_id: int, caller: Caller, gateway: GatewayDep, media: str) -> 
                 "Cache-Control": "no-store",
             },
         )
-    return Response(render_html(letter), media_type=HTML, headers={"Cache-Control": "no-store"})
+    html = render_html(letter)
+    return Response(
+        html,
+        media_type=HTML,
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": document_csp(html)},
+    )
 
 
 @router.get(
