@@ -9,33 +9,41 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from sqlalchemy import func, select
 
+from edigateway.clearinghouses import load_profile
 from edigateway.cli.era import posting_document
 from edigateway.codelists import CodeLists
 from edigateway.domain.claim_lifecycle import LEDGER_KEYS
 from edigateway.domain.claims import ClaimBatch
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, RemittanceClaimRow, WorkItemRow
+from edigateway.services.claim_status import inquire_stale
 from edigateway.services.claim_store import import_claims, open_document
 from edigateway.services.claims import build_837d, load_claim_file
 from edigateway.services.control_numbers import MemoryControlNumbers
-from edigateway.services.era_review import write_off
+from edigateway.services.era_review import approve, pending, set_policy, write_off
 from edigateway.services.followup import (
     aging_report,
     open_claims,
     payer_practice,
     set_timely_filing,
 )
+from edigateway.services.inbound import store_inbound
 from edigateway.services.ledger import ledgers, practice_ledger, show_claim
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
+from edigateway.services.routing import route
 from edigateway.settings import Settings
+from edigateway.sim.claim_status import PayerClaim, answer_276
 from tests.conftest import BuiltDemo
 from tests.factories import REPO
+
+if TYPE_CHECKING:
+    from edigateway.transports.https import CoreHttpClient
 
 MONEY = REPO / "fixtures" / "era-money"
 ERA = REPO / "fixtures" / "era"
@@ -85,8 +93,9 @@ def _check_invariants(db: Database) -> None:
 def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
     """One event of a scenario, as the gateway meets it: claims imported (as sent, or
     ``"state": "ready"`` for never sent), an 835 posted, a denial written off by a person,
-    or a stored claim's 837D built (its ``segments`` must appear in that order, from the
-    first one on)."""
+    an ERA policy set (``payer`` or the practice default), a held or awaiting payment
+    approved (and the secondary claim that built), or a stored claim's 837D built (its
+    ``segments`` must appear in that order, from the first one on)."""
     if "import" in step:
         import_claims(
             db,
@@ -100,6 +109,26 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
         )
     elif "write_off" in step:
         write_off(db, step["write_off"], now=NOW, actor="coordinator")
+    elif "era_policy" in step:
+        set_policy(
+            db,
+            step["era_policy"],
+            practice_id=payer_practice(db, None) or 0,
+            payer_id=step.get("payer"),
+            now=NOW,
+        )
+    elif "approve" in step:
+        (payment,) = [p for p in pending(db) if p.claim == step["approve"]]
+        decided = approve(db, payment.id, now=NOW, actor="coordinator")
+        assert decided.secondary_claim == step.get("secondary_claim"), decided
+    elif "ack" in step:
+        data = (scenario / step["ack"]).read_bytes()
+        stored = store_inbound(db, clearinghouse="simulator", name=step["ack"], data=data, now=NOW)
+        assert stored.inbound_id is not None, stored
+        routed = route(db, stored.inbound_id, codes=CODES, now=NOW)
+        assert [routed.status, routed.message] == [step["status"], step["message"]], routed
+    elif "claims_status" in step:
+        _ask_payer(db, step)
     elif "build_837d" in step:
         with db.transaction() as session:
             row = session.scalars(
@@ -125,7 +154,49 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
         assert [[w["claim"], w["reason"], w["codes"]] for w in result["work_items"]] == step[
             "work_items"
         ], result["work_items"]
+    for pcn, then in step.get("then", {}).items():
+        document = show_claim(db, pcn).document()
+        assert document["state"] == then["state"], (pcn, document["state"])
+        assert document["ledger"]["outstanding"] == then["outstanding"], document["ledger"]
     _check_invariants(db)
+
+
+class _Payer277:
+    """The payer's real-time 277 as the simulator writes it, from what the scenario says
+    the payer knows of each claim (``payer_says``: STC01 category and status, paid)."""
+
+    def __init__(self, says: dict[str, dict[str, str]], today: date) -> None:
+        self.known = {
+            pcn: PayerClaim(
+                category=said["category"],
+                status=said["status"],
+                status_date=today,
+                paid_amount=Decimal(said["paid"]) if "paid" in said else None,
+                adjudication_date=today if "paid" in said else None,
+            )
+            for pcn, said in says.items()
+        }
+
+    def claim_status(self, text: str, *, sender_id: str, receiver_id: str) -> str:
+        del sender_id, receiver_id
+        return answer_276(text, self.known.get)
+
+
+def _ask_payer(db: Database, step: dict[str, Any]) -> None:
+    """``edigateway claims status`` at ``at``: a 276 about every claim waiting longer than
+    ``after_days`` (the use case the command runs), answered as ``payer_says``."""
+    at = datetime.fromisoformat(step["at"])
+    settings = Settings(mappings_dir=REPO / "mappings")
+    results = inquire_stale(
+        db,
+        client=cast("CoreHttpClient", _Payer277(step["payer_says"], at.date())),
+        profile=load_profile(settings.resolved_mappings_dir, "simulator"),
+        settings=settings,
+        control_numbers=MemoryControlNumbers(),
+        clock=lambda: at,
+        after_days=step["claims_status"],
+    )
+    assert [[r.patient_control_number, r.outcome] for r in results] == step["asked"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
@@ -151,6 +222,10 @@ def test_defect_scenario(database: Database, scenario: Path, request: pytest.Fix
         assert len(document["held_payments"]) == claim["held"]
         if "submitted_on" in claim:
             assert document["submitted_on"] == claim["submitted_on"]
+        if "open_work_items" in claim:
+            assert [[w["reason"], w["message"]] for w in document["work_items"]] == claim[
+                "open_work_items"
+            ]
         estimate = [
             [
                 e["line_number"],

@@ -96,6 +96,12 @@ class Decided(_Out):
         description="the claim's state after it; null when the payment matched no claim"
     )
     items_closed: int = Field(description="how many work items about it were resolved")
+    secondary_claim: str | None = Field(
+        default=None,
+        description="the secondary claim built and stored (state ready) because the approved "
+        "primary payment made it due, as posting it unheld would; send it with "
+        "POST /v1/claims/{id}/secondary",
+    )
 
 
 class WriteOffRequest(BaseModel):

@@ -256,3 +256,8 @@ def _decided_lines(done: Decided) -> Iterator[str]:
     state = f"; claim {done.claim} is {done.state}" if done.state else ""
     closed = f"{done.items_closed} work item(s) closed"
     yield f"claim payment {done.id} {done.decision}{state} ({closed})"
+    if done.secondary_claim:
+        yield (
+            f"secondary claim {done.secondary_claim} stored (ready): send it with "
+            f"`edigateway claims send-secondary {done.secondary_claim}`"
+        )

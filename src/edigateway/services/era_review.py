@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import func, select, update
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
+from edigateway.domain.postings import WorkReason
+from edigateway.domain.remittances import ClaimPayment
 from edigateway.errors import ConflictError, InputError, NotFoundError
 from edigateway.persistence.claim_rows import Move, note, transition
 from edigateway.persistence.event_rows import work_items_changed
+from edigateway.persistence.inbound_rows import inbound_bytes
 from edigateway.persistence.remittance_rows import claim_contexts
 from edigateway.persistence.tables import (
     ClaimRow,
+    InboundFileRow,
     Payer,
     PostingRow,
     Practice,
@@ -42,11 +46,14 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     WorkItemRow,
 )
+from edigateway.reconcile.secondary import build_secondary
 from edigateway.services.access import record
+from edigateway.services.claim_store import open_document, store_claim
 from edigateway.services.ledger import ledgers
+from edigateway.x12.x835_005010X221A1 import iter_835
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from sqlalchemy.orm import Session
 
@@ -85,6 +92,9 @@ class Decided:
     decision: Literal["approved", "dismissed"]
     state: str | None
     items_closed: int
+    secondary_claim: str | None = None
+    """The secondary claim stored (state ready) because the approved primary payment made
+    it due, as posting an unheld one does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +243,7 @@ def approve(
         )
         state = _move_claim(session, row, cause, now)
         closed = _close_items(session, _payment_items(session, row), f"approved by {actor}", now)
+        secondary = _secondary_after_approval(session, row, now)
         record(
             session,
             actor=actor,
@@ -244,7 +255,77 @@ def approve(
             remote_addr=remote_addr,
             detail=f"approved ({review})",
         )
-        return Decided(payment_id, row.patient_control_number, "approved", state, closed)
+        return Decided(payment_id, row.patient_control_number, "approved", state, closed, secondary)
+
+
+def _secondary_after_approval(
+    session: Session, row: RemittanceClaimRow, now: datetime
+) -> str | None:
+    """Build and store the secondary claim an approved primary payment makes due, as the
+    poster does for a payment it posts at once: while the payment was held, the poster
+    opened the claim's "secondary claim due" item (the plan decided the secondary is due)
+    but built nothing. From the approved CLP loop, read again from the stored 835, the
+    secondary (``<pcn>-S``, ``ready``) is built with the primary's payment, AMT*EAF and
+    line adjudication, and the item says it is due (it closes when the secondary is sent);
+    when it cannot be built, the item says why. Returns the secondary's number."""
+    if row.claim_id is None or row.status == "22":
+        return None
+    due = list(
+        session.scalars(
+            select(WorkItemRow).where(
+                WorkItemRow.claim_id == row.claim_id,
+                WorkItemRow.reason == WorkReason.SECONDARY_NEEDED.value,
+                WorkItemRow.status == "open",
+            )
+        )
+    )
+    if not due:
+        return None
+    found = _stored_payment(session, row)
+    if found is None:
+        return None  # the 835 is not kept: the item stays as the poster wrote it
+    payment, paid_on = found
+    claim = session.get_one(ClaimRow, row.claim_id)
+    built = None
+    try:
+        secondary = build_secondary(open_document(session, claim), [payment], paid_on or now.date())
+        store_claim(session, secondary, now=now, state="ready")
+    except (ValueError, ConflictError) as exc:
+        message = f"the secondary claim could not be built: {exc}"
+    else:
+        built = secondary.patient_control_number
+        message = (
+            f"claim {claim.patient_control_number} was processed by the primary payer "
+            f"(payment approved); the patient has a secondary plan, so the secondary claim "
+            f"{built} is due"
+        )
+    for item in due:
+        item.message = message
+    work_items_changed(session, due, at=now)
+    return built
+
+
+def _stored_payment(
+    session: Session, row: RemittanceClaimRow
+) -> tuple[ClaimPayment, date | None] | None:
+    """The CLP loop of ``row`` as the 835 that carried it says (read again from the
+    received file), with its remittance's payment date; ``None`` when the file is not
+    kept."""
+    remittance = session.get_one(RemittanceRow, row.remittance_id)
+    era_file = session.get(RemittanceFileRow, remittance.file_id)
+    received = (
+        None
+        if era_file is None
+        else session.scalars(
+            select(InboundFileRow).where(InboundFileRow.sha256 == era_file.sha256)
+        ).first()
+    )
+    if received is None or row.source_position is None:
+        return None
+    for event in iter_835(inbound_bytes(session, received), name=received.remote_name):
+        if isinstance(event, ClaimPayment) and event.source_position == row.source_position:
+            return event, remittance.payment_date
+    return None
 
 
 def _refuse_settling_twice(session: Session, row: RemittanceClaimRow) -> None:

@@ -1,0 +1,68 @@
+"""An approved held primary payment builds its secondary claim as an unheld one does
+(issue 15, item 8), through the approval the API, CLI and dashboard share: the answer of
+``POST /v1/era/pending/{id}/approve`` names the secondary claim stored ``ready``, and the
+claim's "secondary claim due" item says it is due (fixtures/era-money/08: MNY801 names
+GUARDIAN as its secondary; its payer's ERA policy is ``review``, so the primary's 162.40
+waits for approval)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edigateway.api.app import create_app
+from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.errors import NotFoundError
+from edigateway.persistence.database import Database
+from edigateway.services.claim_store import import_claims
+from edigateway.services.claims import load_claim_file
+from edigateway.services.era_review import set_policy
+from edigateway.services.followup import payer_practice
+from edigateway.services.ledger import show_claim
+from edigateway.services.posting import post_received
+from edigateway.services.received import ReceivedFile
+from tests.factories import NOW, PRACTICE_NPI, REPO, api_key, settings_for
+
+SCENARIO = REPO / "fixtures" / "era-money" / "08_secondary_remaining_liability"
+
+
+@pytest.fixture
+def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
+    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
+        yield gateway
+
+
+def test_approving_the_primary_builds_the_secondary(gateway: Gateway):
+    db = gateway.database
+    key = {"Authorization": f"Bearer {api_key(gateway)}"}
+    import_claims(db, load_claim_file(SCENARIO / "claims.json"), now=NOW)
+    practice = payer_practice(db, PRACTICE_NPI)
+    assert practice is not None
+    set_policy(db, "review", practice_id=practice, payer_id="DDPIL", now=NOW)
+    era = SCENARIO / "primary.835"
+    post_received(
+        db, ReceivedFile.of(str(era), era.read_bytes(), source="cli"), codes=gateway.codes, now=NOW
+    )
+    with pytest.raises(NotFoundError, match="no claim MNY801-S"):
+        show_claim(db, "MNY801-S")  # nothing built while the payment waits
+
+    with TestClient(create_app(gateway), base_url="http://127.0.0.1") as client:
+        (pending,) = client.get("/v1/era/pending", headers=key).json()
+        decided = client.post(f"/v1/era/pending/{pending['id']}/approve", headers=key)
+    assert decided.status_code == 200, decided.text
+    assert decided.json() | {"id": 0} == {
+        "id": 0,
+        "claim": "MNY801",
+        "decision": "approved",
+        "state": "paid",
+        "items_closed": 1,
+        "secondary_claim": "MNY801-S",
+    }
+    secondary = show_claim(db, "MNY801-S")
+    assert (secondary.state, str(secondary.total_charge)) == ("ready", "260.00")
+    (due,) = show_claim(db, "MNY801").work_items
+    assert due.reason == "secondary_needed"
+    assert "the secondary claim MNY801-S is due" in due.message
