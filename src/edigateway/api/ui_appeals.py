@@ -14,6 +14,7 @@ not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -249,6 +250,32 @@ def letter_html(appeal_id: RowId, session: Reader, gateway: GatewayDep) -> Respo
     return _letter(session, gateway, appeal_id, "html")
 
 
+def _act_on_appeal(
+    request: Request,
+    session: Session,
+    gateway: Gateway,
+    appeal_id: int,
+    csrf: str,
+    action: Callable[[], object],
+    **kept: Any,
+) -> Response:
+    """Run one step of the appeal's page once the form's CSRF token and the scopes are
+    checked: back to the appeal's page when it is done, or the page again with why it was
+    refused (409 when the appeal moved on, 422 for bad input) and what was typed
+    (``kept``); another practice's appeal stays a 404."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")  # the page it comes back to shows the appeal
+    try:
+        action()
+    except NotFoundError:
+        raise
+    except EdigatewayError as exc:
+        return _appeal(
+            request, session, gateway, appeal_id, status=_status_of(exc), error=str(exc), **kept
+        )
+    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
+
+
 @router.post("/appeals/{appeal_id:int}/edit")
 def edit(
     request: Request,
@@ -262,10 +289,8 @@ def edit(
 ) -> Response:
     """Change an appeal not sent yet: reason, narrative, enclosures (the letter is gathered
     again, as ``PATCH /v1/appeals/{id}`` does); once sent, refused (409) on the page."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    kept = {"reason": reason, "narrative": narrative, "chosen": attachment or []}
-    try:
+
+    def run() -> None:
         if not reason:
             raise InputError("reason: choose why the decision should change")
         appeals.change(
@@ -278,19 +303,9 @@ def edit(
             codes=gateway.codes,
             now=gateway.clock(),
         )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _appeal(
-            request,
-            session,
-            gateway,
-            appeal_id,
-            status=_status_of(exc),
-            form=kept,
-            error=str(exc),
-        )
-    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
+
+    kept = {"reason": reason, "narrative": narrative, "chosen": attachment or []}
+    return _act_on_appeal(request, session, gateway, appeal_id, csrf, run, form=kept)
 
 
 @router.post("/appeals/{appeal_id:int}/sent")
@@ -306,9 +321,8 @@ def mark_sent(
 ) -> Response:
     """Record that the appeal went to the payer (the claim becomes appealed, its denial
     items close, the follow-up is set: 30 days later unless a date is given)."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    try:
+
+    def run() -> None:
         if not method:
             raise InputError(f"method: choose how it was sent ({', '.join(METHODS)})")
         appeals.mark_sent(
@@ -320,11 +334,8 @@ def mark_sent(
             follow_up_on=_day(follow_up_on, "follow up on"),
             now=gateway.clock(),
         )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _appeal(request, session, gateway, appeal_id, status=_status_of(exc), error=str(exc))
-    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
+
+    return _act_on_appeal(request, session, gateway, appeal_id, csrf, run)
 
 
 @router.post("/appeals/{appeal_id:int}/follow-up")
@@ -337,9 +348,8 @@ def follow_up(
     follow_up_on: Day = "",
 ) -> Response:
     """Move the follow-up date of an appeal not decided (the payer asked for more time)."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    try:
+
+    def run() -> None:
         day = _day(follow_up_on, "follow up on")
         if day is None:
             raise InputError("follow up on: give the new date")
@@ -351,11 +361,8 @@ def follow_up(
             codes=gateway.codes,
             now=gateway.clock(),
         )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _appeal(request, session, gateway, appeal_id, status=_status_of(exc), error=str(exc))
-    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
+
+    return _act_on_appeal(request, session, gateway, appeal_id, csrf, run)
 
 
 @router.post("/appeals/{appeal_id:int}/outcome")
@@ -371,9 +378,8 @@ def outcome(
 ) -> Response:
     """Record the payer's answer (once); the follow-up item closes, a lost appeal opens a
     denial item again."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    try:
+
+    def run() -> None:
         if not decision:
             raise InputError("outcome: choose won, partially won or lost")
         appeals.record_outcome(
@@ -385,8 +391,5 @@ def outcome(
             note_text=note or None,
             now=gateway.clock(),
         )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
-        return _appeal(request, session, gateway, appeal_id, status=_status_of(exc), error=str(exc))
-    return RedirectResponse(f"/ui/appeals/{appeal_id}", status_code=303)
+
+    return _act_on_appeal(request, session, gateway, appeal_id, csrf, run)
