@@ -12,9 +12,9 @@ objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Final, Literal, TypedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from edigateway.domain.claims import Claim, ClaimBatch
 from edigateway.domain.edits import ensure_clean
@@ -261,17 +261,38 @@ def create(
                 ],
             )
         stored = ClaimStore(session, now, practice).store([claim], state="ready")[0]
-        row = _own(session, caller, stored.id)
+        row = session.execute(_SUMMARY, {"id": stored.id}).one()
         _audit(
             session,
             caller,
             "create" if stored.status == "stored" else "read",
             "claim",
-            str(row.id),
+            str(stored.id),
             now,
             stored.status,
         )
-        return ClaimCreated(**_columns(row, claim.payer.payer_id), status=stored.status)
+        return ClaimCreated(
+            **_columns(row, claim.payer.payer_id),  # type: ignore[arg-type] # a Row of its columns
+            status=stored.status,
+        )
+
+
+_SUMMARY: Final = select(
+    ClaimRow.id,
+    ClaimRow.patient_control_number,
+    ClaimRow.kind,
+    ClaimRow.frequency,
+    ClaimRow.state,
+    ClaimRow.state_changed_at,
+    ClaimRow.total_charge,
+    ClaimRow.first_service_date,
+    ClaimRow.submitted_on,
+    ClaimRow.payer_claim_control_number,
+    ClaimRow.superseded_by_id,
+).where(ClaimRow.id == bindparam("id"))
+"""The columns a created claim's answer shows (the store has just written or found it
+in the caller's practice), built once and read without the ORM row and its encrypted
+document: the whole row cost a fifth of a create."""
 
 
 def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimDetail:

@@ -6,9 +6,9 @@ back; it needs the store, which needs this, so this module needs neither).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from edigateway.persistence.database import cipher_of
 from edigateway.persistence.tables import ClaimRow, RemittanceClaimRow
@@ -58,27 +58,30 @@ def link(
     return linked
 
 
+_ANSWERED: Final = (
+    select(ClaimRow, RemittanceClaimRow.payer_claim_control_number)
+    .join(RemittanceClaimRow, RemittanceClaimRow.claim_id == ClaimRow.id)
+    .where(
+        ClaimRow.practice_id.in_(bindparam("practices", expanding=True)),
+        ClaimRow.member_index.in_(bindparam("members", expanding=True)),
+        ClaimRow.kind == "predetermination",
+        RemittanceClaimRow.status == PRICED_ONLY,
+        RemittanceClaimRow.payer_claim_control_number.is_not(None),
+    )
+    .order_by(RemittanceClaimRow.id.desc())
+)
+"""The predeterminations a payer priced, by practice and member index: built once, as
+every claim stored runs it (building the statement cost more than running it)."""
+
+
 def _answered(
     session: Session, keys: set[tuple[int, int, str]]
 ) -> dict[tuple[int, int, str], list[tuple[ClaimRow, str]]]:
     """Per (practice, payer row, member index): the predeterminations the payer priced
     (CLP02 = 25), newest answer first, with the payer's number from the answer."""
-    practices = {k[0] for k in keys}
-    members = {k[2] for k in keys}
-    query = (
-        select(ClaimRow, RemittanceClaimRow.payer_claim_control_number)
-        .join(RemittanceClaimRow, RemittanceClaimRow.claim_id == ClaimRow.id)
-        .where(
-            ClaimRow.practice_id.in_(practices),
-            ClaimRow.member_index.in_(members),
-            ClaimRow.kind == "predetermination",
-            RemittanceClaimRow.status == PRICED_ONLY,
-            RemittanceClaimRow.payer_claim_control_number.is_not(None),
-        )
-        .order_by(RemittanceClaimRow.id.desc())
-    )
     found: dict[tuple[int, int, str], list[tuple[ClaimRow, str]]] = {}
-    for row, number in session.execute(query):
+    wanted = {"practices": sorted({k[0] for k in keys}), "members": sorted({k[2] for k in keys})}
+    for row, number in session.execute(_ANSWERED, wanted):
         key = (row.practice_id, row.payer_id, row.member_index or "")
         if key in keys and number:
             found.setdefault(key, []).append((row, number))
