@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edigateway.api.app import create_app
-from tests.factories import USER_PASSWORD, ui_user
+from edigateway.services.access import create_key
+from tests.factories import NOW, USER_PASSWORD, ui_user
 from tests.integration.test_predeterminations import NUMBER, PLAN, World, _treatment, world
 
 __all__ = ["world"]  # the fixture, shared with the service and API tests
@@ -77,6 +78,26 @@ def test_the_claim_page_shows_the_predetermination_estimate_beside_the_payment(w
         ["2", "D2950", "290.00", "220.00", "176.00", "44.00"],
     ]
     assert "Paid − estimate" not in own
+
+    # the API's use case answers the same for the predetermination itself
+    key = create_key(
+        world.gateway.database,
+        practice="1456789019",
+        scopes="claims:read",
+        name="t",
+        keyring=world.gateway.keyring,
+        now=NOW,
+    )
+    api = TestClient(create_app(world.gateway), base_url=BASE)
+    answer = api.get(
+        f"/v1/claims/{plan_id}/predetermination",
+        headers={"Authorization": f"Bearer {key.token}"},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["predetermination_id"], body["predetermination_number"]) == (plan_id, NUMBER)
+    assert (body["estimated_insurance"], body["paid"]) == ("641.00", "0.00")
+    assert [line["actual"] for line in body["lines"]] == [None, None]
 
 
 def test_a_claim_without_a_predetermination_has_no_such_section(world: World):
