@@ -90,7 +90,7 @@ def test_a_work_item_of_a_file_posted_from_disk_shows_its_835_segment(gateway: G
         practice_id = session.scalars(select(ClaimRow.practice_id)).first()
     assert practice_id is not None
     shown = work_item(gateway.database, Caller(practice_id, "test"), CODES, item.id, now=NOW)
-    assert str(shown["source_segment"]).startswith("CLP*")
+    assert str(shown.source_segment).startswith("CLP*")
 
 
 def test_a_file_era_post_refuses_is_recorded_failed_with_one_work_item(gateway: Gateway):
