@@ -222,6 +222,7 @@ def test_defect_scenario(database: Database, scenario: Path, request: pytest.Fix
         assert len(document["held_payments"]) == claim["held"]
         if "submitted_on" in claim:
             assert document["submitted_on"] == claim["submitted_on"]
+        assert document["sent"] == claim.get("sent", True), pcn
         if "open_work_items" in claim:
             assert [[w["reason"], w["message"]] for w in document["work_items"]] == claim[
                 "open_work_items"

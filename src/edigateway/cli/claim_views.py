@@ -41,7 +41,8 @@ def _show_lines(view: ClaimView) -> Iterator[str]:
         f"claim {view.patient_control_number} (id {view.id}, {view.kind}, frequency "
         f"{view.frequency}) to payer {view.payer_id}: {view.state}"
     )
-    yield "ledger: " + ", ".join(f"{k} {v}" for k, v in view.ledger.as_json().items())
+    unsent = "" if view.sent else " (not sent yet: what it will bill; the payer owes nothing)"
+    yield "ledger: " + ", ".join(f"{k} {v}" for k, v in view.ledger.as_json().items()) + unsent
     for line in view.lines:
         what = ", ".join(f"{k} {v}" for k, v in sorted(line.postings.items()))
         yield f"  line {line.line_number or 'claim'}: {what}"

@@ -4,6 +4,13 @@ The ledger is derived, never stored: :func:`~edigateway.domain.claim_lifecycle.l
 over the claim's postings (held ones excluded), so it cannot drift from the postings that
 prove it. One grouped query serves any number of claims. A split claim's parts post to
 their parent, so the parent's ledger is the sum of its parts'.
+
+A claim not sent yet (``ready``, ``queued``) keeps the same six figures: ``billed`` is its
+charge and ``outstanding`` all of it, which is what it *will* bill — the identity holds at
+every step, and sending it changes no figure. What a coordinator must not read into it
+(that the payer owes that money today) is said beside the ledger: :attr:`ClaimView.sent`
+is false (``"sent": false`` in ``claims show --json``, "not sent yet" in its text), and
+such a claim is in no A/R or aging (:func:`receivables`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from edigateway.domain.claim_lifecycle import (
+    NOT_SENT,
     ClaimState,
     Ledger,
     allowed,
@@ -299,6 +307,10 @@ class ClaimView:
     submitted_on: date | None
     payer_claim_control_number: str | None
     ledger: Ledger
+    sent: bool
+    """Whether the claim was sent (uploaded: it has a ``submitted_on``, or a state past
+    the outbox): false while it is ``ready`` or ``queued``, or was cancelled before it
+    went — its ledger then shows what it will bill, owed by nobody yet."""
     history: list[StateStep]
     lines: list[LinePostings]
     held_payments: list[HeldPayment]
@@ -318,6 +330,7 @@ class ClaimView:
             "total_charge": str(self.total_charge),
             "submitted_on": self.submitted_on.isoformat() if self.submitted_on else None,
             "payer_claim_control_number": self.payer_claim_control_number,
+            "sent": self.sent,
             "ledger": self.ledger.as_json(),
             "history": [h.as_json() for h in self.history],
             "lines": [ln.as_json() for ln in self.lines],
@@ -417,6 +430,7 @@ def show_claim(
             submitted_on=row.submitted_on,
             payer_claim_control_number=row.payer_claim_control_number,
             ledger=ledgers(session, [row])[row.id],
+            sent=row.submitted_on is not None or ClaimState(row.state) not in NOT_SENT,
             history=history,
             lines=[
                 LinePostings(n, kinds)
