@@ -11,13 +11,14 @@ recoupment), with a reason a coordinator understands.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 
-from edigateway.domain.common import DomainModel, Money
+from edigateway.domain.common import DomainModel
 
 
 class PostingKind(StrEnum):
@@ -71,21 +72,26 @@ class WorkReason(StrEnum):
     portal (opened on that day; it closes when the appeal's outcome is recorded)."""
 
 
-class Posting(DomainModel):
-    """One amount posted, traced to its source segment."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Posting:
+    """One amount posted, traced to its source segment.
+
+    A plain dataclass, not a validated model: posting builds ~10 per claim from amounts
+    the 835 reader has validated already (200,000 for a 20,000-claim file), and no
+    posting is ever read from outside."""
 
     kind: PostingKind
-    amount: Money
-    patient_control_number: str | None = Field(
-        default=None, description="The claim it belongs to; None for provider-level (PLB)"
-    )
-    line_number: Annotated[int | None, Field(ge=1)] = Field(
-        default=None, description="1-based service line of our claim; None for claim level"
-    )
+    amount: Decimal
+    patient_control_number: str | None = None
+    """The claim it belongs to; None for provider-level (PLB)."""
+    line_number: int | None = None
+    """1-based service line of our claim; None for claim level."""
     group: str | None = None
-    reason_code: str | None = Field(default=None, description="CARC, or PLB reason")
-    remark_codes: list[str] = Field(default_factory=list)
-    reference: str | None = Field(default=None, description="PLB reference, reversed claim …")
+    reason_code: str | None = None
+    """CARC, or PLB reason."""
+    remark_codes: Sequence[str] = ()
+    reference: str | None = None
+    """PLB reference, reversed claim …"""
     source_position: int | None = None
 
 

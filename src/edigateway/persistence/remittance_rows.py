@@ -10,10 +10,12 @@ faster than the ORM's per-row bookkeeping on a 20,000-claim file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Table, func, select, true, update
+from sqlalchemy.orm import defer
 
 from edigateway.persistence.tables import (
     ClaimLineRow,
@@ -35,7 +37,7 @@ from edigateway.reconcile.secondary import SECONDARY_SUFFIX
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
     from sqlalchemy.orm import Session
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         ClaimPayment,
         ProviderAdjustment,
         Remittance,
+        ServicePayment,
     )
     from edigateway.reconcile.plan import EstimateLine
 
@@ -157,25 +160,58 @@ def insert_remittance(
     return row.id
 
 
+CLAIM_PAYMENT_COLUMNS = (
+    "remittance_id",
+    "claim_id",
+    "patient_control_number",
+    "status",
+    "charge",
+    "paid",
+    "patient_responsibility",
+    "payer_claim_control_number",
+    "source_position",
+)
+LINE_PAYMENT_COLUMNS = (
+    "remittance_claim_id",
+    "claim_line_number",
+    "procedure_code",
+    "charge",
+    "paid",
+    "line_control_number",
+    "service_date",
+    "remark_codes",
+    "source_position",
+)
+ADJUSTMENT_COLUMNS = (
+    "remittance_claim_id",
+    "remittance_line_id",
+    "group_code",
+    "reason",
+    "amount",
+    "quantity",
+    "source_position",
+)
+
+
 def insert_claim_payments(
     session: Session, remittance_id: int, payments: Sequence[tuple[ClaimPayment, int | None]]
 ) -> list[int]:
     """One row per CLP loop (with our claim's ID when it matched); their IDs, in order."""
     rows = [
-        {
-            "remittance_id": remittance_id,
-            "claim_id": claim_id,
-            "patient_control_number": p.patient_control_number,
-            "status": p.status,
-            "charge": p.charge,
-            "paid": p.paid,
-            "patient_responsibility": p.patient_responsibility,
-            "payer_claim_control_number": p.payer_claim_control_number,
-            "source_position": p.source_position,
-        }
+        (
+            remittance_id,
+            claim_id,
+            p.patient_control_number,
+            p.status,
+            p.charge,
+            p.paid,
+            p.patient_responsibility,
+            p.payer_claim_control_number,
+            p.source_position,
+        )
         for p, claim_id in payments
     ]
-    return insert_returning_ids(session, table_of(RemittanceClaimRow), rows)
+    return insert_returning_ids(session, table_of(RemittanceClaimRow), CLAIM_PAYMENT_COLUMNS, rows)
 
 
 def insert_service_payments(
@@ -183,41 +219,40 @@ def insert_service_payments(
 ) -> None:
     """The SVC loops and every CAS triplet (claim and line level) of claim payments, each
     given as (payment, our line number per SVC, its ``remittance_claims`` ID)."""
-    line_rows: list[dict[str, Any]] = []
-    owners: list[tuple[int, int]] = []  # (index in payments, index of the SVC)
-    adjustments: list[dict[str, Any]] = []
-    for index, (payment, line_numbers, rc_id) in enumerate(payments):
+    line_rows: list[tuple[Any, ...]] = []
+    services: list[tuple[int, ServicePayment]] = []
+    adjustments: list[tuple[Any, ...]] = []
+    for payment, line_numbers, rc_id in payments:
         adjustments += [_adjustment_row(rc_id, None, a) for a in payment.adjustments]
-        for s_index, (service, line_number) in enumerate(
-            zip(payment.services, line_numbers, strict=True)
-        ):
+        for service, line_number in zip(payment.services, line_numbers, strict=True):
             line_rows.append(
-                {
-                    "remittance_claim_id": rc_id,
-                    "claim_line_number": line_number,
-                    "procedure_code": service.procedure_code,
-                    "charge": service.charge,
-                    "paid": service.paid,
-                    "line_control_number": service.line_control_number,
-                    "service_date": service.service_date,
-                    "remark_codes": ",".join(service.remark_codes),
-                    "source_position": service.source_position,
-                }
+                (
+                    rc_id,
+                    line_number,
+                    service.procedure_code,
+                    service.charge,
+                    service.paid,
+                    service.line_control_number,
+                    service.service_date,
+                    ",".join(service.remark_codes),
+                    service.source_position,
+                )
             )
-            owners.append((index, s_index))
+            services.append((rc_id, service))
     if line_rows:
-        line_ids = insert_returning_ids(session, table_of(RemittanceLineRow), line_rows)
-        for (index, s_index), line_id in zip(owners, line_ids, strict=True):
-            payment, _lines, rc_id = payments[index]
-            adjustments += [
-                _adjustment_row(rc_id, line_id, a) for a in payment.services[s_index].adjustments
-            ]
-    if adjustments:
-        session.execute(table_of(RemittanceAdjustmentRow).insert(), adjustments)
+        line_ids = insert_returning_ids(
+            session, table_of(RemittanceLineRow), LINE_PAYMENT_COLUMNS, line_rows
+        )
+        for (rc_id, service), line_id in zip(services, line_ids, strict=True):
+            adjustments += [_adjustment_row(rc_id, line_id, a) for a in service.adjustments]
+    insert_rows(session, table_of(RemittanceAdjustmentRow), ADJUSTMENT_COLUMNS, adjustments)
 
 
-def insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows in one executemany; their IDs, in order.
+def insert_returning_ids(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert rows (values in the order of ``columns``) in one executemany; their IDs, in
+    order.
 
     PostgreSQL returns them from batched ``INSERT … RETURNING`` (SQLAlchemy orders them by
     a sentinel). SQLite has no such sentinel, and SQLAlchemy falls back to one statement
@@ -230,27 +265,68 @@ def insert_returning_ids(session: Session, table: Table, rows: list[dict[str, An
         return []
     if session.get_bind().dialect.name != "sqlite":
         result = session.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+            table.insert().returning(table.c.id, sort_by_parameter_order=True),
+            [dict(zip(columns, row, strict=True)) for row in rows],
         )
         return [row[0] for row in result]
     first = (session.scalar(select(func.max(table.c.id))) or 0) + 1
     ids = list(range(first, first + len(rows)))
-    session.execute(
-        table.insert(), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
+    insert_rows(
+        session,
+        table,
+        ("id", *columns),
+        [(id_, *row) for row, id_ in zip(rows, ids, strict=True)],
     )
     return ids
 
 
-def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Adjustment) -> dict[str, Any]:
-    return {
-        "remittance_claim_id": rc_id,
-        "remittance_line_id": line_id,
-        "group_code": adjustment.group,
-        "reason": adjustment.reason,
-        "amount": adjustment.amount,
-        "quantity": format(adjustment.quantity, "f") if adjustment.quantity is not None else None,
-        "source_position": adjustment.source_position,
-    }
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) with one DBAPI ``executemany``.
+
+    The bulk rows of a file (≈ 25 per claim: line payments, CAS triplets, postings)
+    spend most of their time in SQLAlchemy's per-row parameter building when passed as
+    dictionaries; here each value only goes through its column's bind processor, if the
+    type has one on this dialect (amounts to cents, dates to text on SQLite), exactly as
+    SQLAlchemy would convert it. Columns left out get NULL (no Python-side defaults): the
+    callers name every column with a default.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    convert = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        is not None
+    ]
+    if convert:
+        converted: list[Sequence[Any]] = []
+        for row in rows:
+            values = list(row)
+            for index, processor in convert:
+                values[index] = processor(values[index])
+            converted.append(values)
+        rows = converted
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the metadata, quoted; values bound
+    connection.exec_driver_sql(statement, [tuple(r) for r in rows])
+
+
+def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Adjustment) -> tuple[Any, ...]:
+    return (
+        rc_id,
+        line_id,
+        adjustment.group,
+        adjustment.reason,
+        adjustment.amount,
+        format(adjustment.quantity, "f") if adjustment.quantity is not None else None,
+        adjustment.source_position,
+    )
 
 
 def insert_postings(
@@ -300,6 +376,125 @@ def insert_provider_adjustments(
     ]
     if rows:
         session.execute(table_of(ProviderAdjustmentRow).insert(), rows)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True, slots=True)
+class ToothOnLine:
+    """A tooth one of our lines treats."""
+
+    tooth: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineOnClaim:
+    """One of our service lines as ``claim_lines`` keeps it (its date is the claim's when
+    the line gave none)."""
+
+    procedure_code: str
+    charge: Decimal
+    service_date: date | None
+    line_control_number: str | None
+    teeth: tuple[ToothOnLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPlan:
+    """Another plan of the claim, by its responsibility (SBR01)."""
+
+    responsibility: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimProjection:
+    """What an 835 is matched and planned against, read from columns: lines, other plans'
+    responsibilities, kind — no names, member IDs or anything else of the document
+    (:class:`~edigateway.reconcile.plan.ClaimToMatch`)."""
+
+    lines: tuple[LineOnClaim, ...]
+    other_payers: tuple[OtherPlan, ...]
+    kind: str
+    service_date: date | None = None
+    """Always ``None``: each line carries its own date already."""
+
+    @property
+    def is_predetermination(self) -> bool:
+        """A predetermination of benefits (nothing billed yet)."""
+        return self.kind == "predetermination"
+
+
+def current_claim_rows(
+    session: Session, pcns: Collection[str], practice_npi: str | None = None
+) -> list[ClaimRow]:
+    """Our current (not superseded) claims with these numbers — of the practice with
+    ``practice_npi`` when we know it, else of any practice — without their documents."""
+    if not pcns:
+        return []
+    query = (
+        select(ClaimRow)
+        .options(defer(ClaimRow.document))
+        .where(
+            ClaimRow.patient_control_number.in_(list(pcns)),
+            ClaimRow.superseded_by_id.is_(None),
+        )
+        .order_by(ClaimRow.id)
+    )
+    if practice_npi:
+        practice = session.scalars(select(Practice.id).where(Practice.npi == practice_npi)).first()
+        if practice is not None:
+            query = query.where(ClaimRow.practice_id == practice)
+    return list(session.scalars(query))
+
+
+def claim_rows_by_id(session: Session, ids: Collection[int]) -> list[ClaimRow]:
+    """Claims by ID (superseded ones too), without their documents."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(ClaimRow).options(defer(ClaimRow.document)).where(ClaimRow.id.in_(list(ids)))
+        )
+    )
+
+
+def projections(session: Session, claims: Collection[ClaimRow]) -> dict[int, ClaimProjection]:
+    """The matching projection of each claim whose ``other_payer_roles`` is known, from one
+    query of their lines (the others are not in the result: open their documents)."""
+    known = {c.id: c for c in claims if c.other_payer_roles is not None}
+    if not known:
+        return {}
+    lines: dict[int, list[LineOnClaim]] = {claim_id: [] for claim_id in known}
+    for claim_id, procedure, charge, when, number, teeth in session.execute(
+        select(
+            ClaimLineRow.claim_id,
+            ClaimLineRow.procedure_code,
+            ClaimLineRow.charge,
+            ClaimLineRow.service_date,
+            ClaimLineRow.line_control_number,
+            ClaimLineRow.teeth,
+        )
+        .where(ClaimLineRow.claim_id.in_(list(known)))
+        .order_by(ClaimLineRow.claim_id, ClaimLineRow.line_number)
+    ):
+        lines[claim_id].append(
+            LineOnClaim(
+                procedure,
+                charge,
+                when,
+                number,
+                tuple(ToothOnLine(t) for t in teeth.split(",")) if teeth else (),
+            )
+        )
+    return {
+        claim_id: ClaimProjection(
+            tuple(lines[claim_id]),
+            tuple(OtherPlan(r) for r in row.other_payer_roles or ""),
+            row.kind,
+        )
+        for claim_id, row in known.items()
+    }
 
 
 # --------------------------------------------------------------------------- history
@@ -684,32 +879,49 @@ class PostingToWrite(NamedTuple):
     held: bool
 
 
+POSTING_COLUMNS = (
+    "remittance_id",
+    "claim_id",
+    "remittance_claim_id",
+    "held",
+    "line_number",
+    "kind",
+    "amount",
+    "group_code",
+    "reason_code",
+    "remark_codes",
+    "reference",
+    "source_position",
+)
+
+
 def insert_claim_postings(
     session: Session, remittance_id: int, postings: Sequence[PostingToWrite]
 ) -> None:
     """The postings of claim payments, each linked to its CLP (``held`` ones count nowhere
     until approved)."""
-    if postings:
-        session.execute(
-            table_of(PostingRow).insert(),
-            [
-                {
-                    "remittance_id": remittance_id,
-                    "claim_id": w.claim_id,
-                    "remittance_claim_id": w.remittance_claim_id,
-                    "held": w.held,
-                    "line_number": w.posting.line_number,
-                    "kind": w.posting.kind.value,
-                    "amount": w.posting.amount,
-                    "group_code": w.posting.group,
-                    "reason_code": w.posting.reason_code,
-                    "remark_codes": ",".join(w.posting.remark_codes),
-                    "reference": w.posting.reference,
-                    "source_position": w.posting.source_position,
-                }
-                for w in postings
-            ],
-        )
+    insert_rows(
+        session,
+        table_of(PostingRow),
+        POSTING_COLUMNS,
+        [
+            (
+                remittance_id,
+                w.claim_id,
+                w.remittance_claim_id,
+                w.held,
+                w.posting.line_number,
+                w.posting.kind.value,
+                w.posting.amount,
+                w.posting.group,
+                w.posting.reason_code,
+                ",".join(w.posting.remark_codes),
+                w.posting.reference,
+                w.posting.source_position,
+            )
+            for w in postings
+        ],
+    )
 
 
 def set_review(session: Session, reviews: Mapping[int, tuple[str, str, str | None]]) -> None:

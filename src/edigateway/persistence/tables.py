@@ -134,11 +134,19 @@ class ClaimRow(Base):
     until then (migration 0011: it used to be the day it was stored)."""
     state: Mapped[str] = mapped_column(String(24))
     state_changed_at: Mapped[datetime] = mapped_column(DateTime)
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    """Indexed by migration 0017: posting asks, for every batch of an 835, which claims
+    the paid ones replaced (without the index each ask read the whole table)."""
     document_sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
     member_index: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    other_payer_roles: Mapped[str | None] = mapped_column(String(20))
+    """The responsibility codes (SBR01: ``S`` secondary, ``T`` tertiary …) of the claim's
+    other plans, in order, ``""`` for none (migration 0017): with ``claim_lines`` the
+    non-PHI projection an 835 is matched against, so posting need not open the document.
+    ``None`` when migration 0017 could not read the document (no PHI keys): posting opens
+    it then."""
 
 
 class ClaimLineRow(Base):

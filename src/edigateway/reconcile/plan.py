@@ -31,15 +31,16 @@ kept beside the predetermination.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from edigateway.domain.postings import Posting, PostingKind, WorkItem, WorkReason
 
 if TYPE_CHECKING:
-    from edigateway.domain.claims import Claim, ServiceLine
+    from datetime import date
+
     from edigateway.domain.remittances import (
         Adjustment,
         ClaimPayment,
@@ -57,6 +58,50 @@ _PR_KINDS = {"1": PostingKind.DEDUCTIBLE, "2": PostingKind.COINSURANCE, "3": Pos
 RECOUPMENT_REASONS = frozenset({"WO", "FB", "72", "CS", "J1", "B2"})
 
 Describe = Callable[[str], "str | None"]
+
+
+class ToothToMatch(Protocol):
+    """A tooth a line treats (only its number matters to matching)."""
+
+    @property
+    def tooth(self) -> str: ...
+
+
+class LineToMatch(Protocol):
+    """What matching reads of one of our service lines."""
+
+    @property
+    def procedure_code(self) -> str: ...
+    @property
+    def charge(self) -> Decimal: ...
+    @property
+    def service_date(self) -> date | None: ...
+    @property
+    def line_control_number(self) -> str | None: ...
+    @property
+    def teeth(self) -> Sequence[ToothToMatch]: ...
+
+
+class OtherPayerToMatch(Protocol):
+    """Another plan of the claim (only its responsibility matters: is a secondary due)."""
+
+    @property
+    def responsibility(self) -> str: ...
+
+
+class ClaimToMatch(Protocol):
+    """What planning reads of our claim: its lines, dates, other plans and kind — a
+    :class:`~edigateway.domain.claims.Claim` as submitted, or the non-PHI matching
+    projection posting reads from the claim's columns without opening its document."""
+
+    @property
+    def lines(self) -> Sequence[LineToMatch]: ...
+    @property
+    def service_date(self) -> date | None: ...
+    @property
+    def other_payers(self) -> Sequence[OtherPayerToMatch]: ...
+    @property
+    def is_predetermination(self) -> bool: ...
 
 
 def _no_description(_code: str) -> str | None:
@@ -236,7 +281,7 @@ class Planner:
         )
 
     def claim(
-        self, payment: ClaimPayment, claim: Claim | None, *, correction_follows: bool = False
+        self, payment: ClaimPayment, claim: ClaimToMatch | None, *, correction_follows: bool = False
     ) -> ClaimOutcome:
         """Plan one claim payment against our claim (``None`` when we have none)."""
         corrected = {payment.patient_control_number} if correction_follows else set()
@@ -246,7 +291,7 @@ class Planner:
     def provider_adjustment(
         self,
         plb: ProviderAdjustment,
-        claims: Mapping[str, Claim],
+        claims: Mapping[str, ClaimToMatch],
         payer_claim_numbers: Mapping[str, str],
     ) -> None:
         """Plan one PLB entry, linked to a claim when its reference names one."""
@@ -262,7 +307,7 @@ class Planner:
 
 def plan_remittance(
     remittance: Remittance,
-    claims: Mapping[str, Claim],
+    claims: Mapping[str, ClaimToMatch],
     *,
     payer_claim_numbers: Mapping[str, str] | None = None,
     describe_carc: Describe = _no_description,
@@ -291,7 +336,7 @@ def plan_remittance(
 
 
 def _plan_claim(
-    b: _Builder, payment: ClaimPayment, claim: Claim | None, corrected: set[str]
+    b: _Builder, payment: ClaimPayment, claim: ClaimToMatch | None, corrected: set[str]
 ) -> None:
     postings, work = len(b.postings), len(b.work_items)
     _plan_claim_payment(b, payment, claim, corrected)
@@ -301,7 +346,7 @@ def _plan_claim(
 
 
 def _plan_claim_payment(
-    b: _Builder, payment: ClaimPayment, claim: Claim | None, corrected: set[str]
+    b: _Builder, payment: ClaimPayment, claim: ClaimToMatch | None, corrected: set[str]
 ) -> None:
     pcn = payment.patient_control_number
     b.check_codes(payment.adjustments + [a for s in payment.services for a in s.adjustments], pcn)
@@ -460,7 +505,7 @@ def _claim_denied(payment: ClaimPayment) -> bool:
     )
 
 
-def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: Claim) -> None:
+def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: ClaimToMatch) -> None:
     """A predetermination's answer: the estimate per line, nothing posted. An answer for
     a claim that is not a predetermination is a work item (the payer priced what we
     billed for payment)."""
@@ -565,7 +610,7 @@ def _new_state(
     return "partially_paid" if denied_lines else "paid"
 
 
-def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None]:
+def match_lines(claim: ClaimToMatch, services: list[ServicePayment]) -> list[int | None]:
     """Our 1-based line number for each service payment (``None`` when nothing fits).
 
     Tried in order, each of our lines used once: REF*6R line control number; procedure +
@@ -579,13 +624,13 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
     def code_of(service: ServicePayment) -> str:
         return service.submitted_procedure_code or service.procedure_code
 
-    def line_date(line: ServiceLine) -> object:
+    def line_date(line: LineToMatch) -> object:
         return line.service_date or claim.service_date
 
-    def teeth(line: ServiceLine) -> set[str]:
+    def teeth(line: LineToMatch) -> set[str]:
         return {t.tooth for t in line.teeth}
 
-    rules: list[Callable[[ServicePayment, ServiceLine], bool]] = [
+    rules: list[Callable[[ServicePayment, LineToMatch], bool]] = [
         lambda s, ln: (
             bool(s.line_control_number) and s.line_control_number == ln.line_control_number
         ),
@@ -629,7 +674,7 @@ def match_lines(claim: Claim, services: list[ServicePayment]) -> list[int | None
 def _plan_provider_adjustment(
     b: _Builder,
     plb: ProviderAdjustment,
-    claims: Mapping[str, Claim],
+    claims: Mapping[str, ClaimToMatch],
     payer_claim_numbers: Mapping[str, str],
 ) -> None:
     linked: str | None = None

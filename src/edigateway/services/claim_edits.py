@@ -57,6 +57,7 @@ from edigateway.services.claim_store import (
     ClaimStore,
     document_binding,
     open_document,
+    other_payer_roles,
     service_dates,
 )
 from edigateway.services.practice_claims import ClaimSummary, summary
@@ -132,6 +133,7 @@ def edit(
             row.total_charge = claim.total_charge
             row.first_service_date = min(service_dates(claim), default=None)
             row.member_index = cipher.blind_index(claim.subscriber.member_id, purpose="member-id")
+            row.other_payer_roles = other_payer_roles(claim)
             session.execute(delete(ClaimLineRow).where(ClaimLineRow.claim_id == row.id))
             session.execute(
                 table_of(ClaimLineRow).insert(),

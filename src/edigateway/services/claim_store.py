@@ -277,6 +277,7 @@ class ClaimStore:
                             claim.subscriber.member_id, purpose="member-id"
                         ),
                         "created_at": now,
+                        "other_payer_roles": other_payer_roles(claim),
                     }
                     for claim, text, digest, _earlier in new
                 ],
@@ -391,15 +392,10 @@ def service_dates(claim: Claim) -> Iterator[date]:
             yield when
 
 
-def load_claims_by_id(session: Session, ids: Iterable[int]) -> dict[int, tuple[ClaimRow, Claim]]:
-    """Claims by ID (superseded ones too), with their documents."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {
-        row.id: (row, open_document(session, row))
-        for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(wanted)))
-    }
+def other_payer_roles(claim: Claim) -> str:
+    """The responsibility codes of the claim's other plans, in order (``claims.
+    other_payer_roles``: what posting needs to know of them, without opening the document)."""
+    return "".join(o.responsibility for o in claim.other_payers)
 
 
 def load_claims(

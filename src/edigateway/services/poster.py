@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
-from edigateway.domain.claims import MAX_LINES_PER_CLAIM
+from edigateway.domain.claims import MAX_LINES_PER_CLAIM, Claim
 from edigateway.domain.claims_split import part_parent, split_claim
 from edigateway.domain.postings import PostingKind, WorkItem, WorkReason
 from edigateway.errors import ConflictError, X12Location
@@ -35,7 +35,7 @@ from edigateway.reconcile.history import (
 )
 from edigateway.reconcile.plan import Planner, PostingPlan
 from edigateway.reconcile.secondary import build_secondary
-from edigateway.services.claim_store import load_claims, load_claims_by_id, store_claim
+from edigateway.services.claim_store import load_claims, open_document, store_claim
 from edigateway.services.posting_result import PostingResult, WorkSummary
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
 
@@ -46,11 +46,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.codelists import CodeLists
-    from edigateway.domain.claims import Claim
     from edigateway.domain.postings import Posting
     from edigateway.domain.remittances import ClaimPayment, Remittance
     from edigateway.reconcile.balance import Imbalance
-    from edigateway.reconcile.plan import ClaimOutcome
+    from edigateway.reconcile.plan import ClaimOutcome, ClaimToMatch
     from edigateway.x12.x835_005010X221A1 import Event
 
 ZERO = Decimal("0.00")
@@ -98,6 +97,7 @@ class Poster:
         self.file_id = 0
         self.remittance_id = 0
         self.result = PostingResult(name, "posted")
+        self._documents: dict[int, Claim] = {}
         self.planner = Planner(
             describe_carc=codes.describe_carc,
             describe_rarc=codes.describe_rarc,
@@ -238,49 +238,84 @@ class Poster:
         """Our claim for each claim payment: the claim with its number; for a part of a
         split claim (``<pcn>-<n>``) its parent, lines shifted to the parent's; for a
         reversal, the claim whose payment it takes back — the original, when a
-        replacement has taken the number since."""
+        replacement has taken the number since.
+
+        Claims are matched against their non-PHI projection (columns, one query for the
+        batch: :func:`~edigateway.persistence.remittance_rows.projections`); a document
+        is opened only for a claim stored before that projection could be filled, for a
+        split claim's part, and for a secondary claim to build (:meth:`_secondaries`)."""
+        self._documents.clear()  # one batch's documents at a time: memory stays flat
         payee_npi = (
             remittance.payee.identifier if remittance.payee.identifier_qualifier == "XX" else None
         )
         pcns = {c.patient_control_number for c in batch}
         parents = {p for p in (part_parent(pcn) for pcn in pcns) if p is not None}
-        ours = load_claims(self.session, pcns | {p[0] for p in parents}, payee_npi)
+        ours = {
+            row.patient_control_number: row
+            for row in rows.current_claim_rows(
+                self.session, pcns | {p[0] for p in parents}, payee_npi
+            )
+        }
         reversed_pcns = {c.patient_control_number for c in batch if c.is_reversal}
         standing = rows.reversal_targets(self.session, reversed_pcns)
-        originals = load_claims_by_id(
-            self.session,
-            {
-                claim_id
-                for pcn in reversed_pcns
-                for claim_id, _number in standing.get(pcn, ())
-                if pcn not in ours or claim_id != ours[pcn][0].id
-            },
-        )
+        originals = {
+            row.id: row
+            for row in rows.claim_rows_by_id(
+                self.session,
+                {
+                    claim_id
+                    for pcn in reversed_pcns
+                    for claim_id, _number in standing.get(pcn, ())
+                    if pcn not in ours or claim_id != ours[pcn].id
+                },
+            )
+        }
+        matched = self._to_match([*ours.values(), *originals.values()])
         targets: list[_Target | None] = []
         for payment in batch:
             pcn = payment.patient_control_number
             target: _Target | None = None
             if pcn in ours:
-                row, claim = ours[pcn]
-                target = _Target(row, claim, claim, 0)
+                row = ours[pcn]
+                target = _Target(row, matched[row.id], matched[row.id], 0)
             else:
                 parent = part_parent(pcn)
                 if parent is not None and parent[0] in ours:
-                    row, claim = ours[parent[0]]
-                    part = split_part(claim, parent[1])
-                    if part is not None:
-                        target = _Target(row, part, claim, (parent[1] - 1) * MAX_LINES_PER_CLAIM)
+                    row = ours[parent[0]]
+                    whole = matched[row.id]
+                    if len(whole.lines) > MAX_LINES_PER_CLAIM:
+                        claim = self._document(row)
+                        part = split_part(claim, parent[1])
+                        if part is not None:
+                            offset = (parent[1] - 1) * MAX_LINES_PER_CLAIM
+                            target = _Target(row, part, claim, offset)
             if payment.is_reversal:
-                target = self._reversal_target(payment, target, standing, originals)
+                target = self._reversal_target(payment, target, standing, originals, matched)
             targets.append(target)
         return targets
+
+    def _to_match(self, claims: list[ClaimRow]) -> dict[int, ClaimToMatch]:
+        """Each claim's matching projection, or its document when it has none."""
+        found: dict[int, ClaimToMatch] = dict(rows.projections(self.session, claims))
+        for row in claims:
+            if row.id not in found:
+                found[row.id] = self._document(row)
+        return found
+
+    def _document(self, row: ClaimRow) -> Claim:
+        """The claim as submitted (decrypted), read once per batch."""
+        claim = self._documents.get(row.id)
+        if claim is None:
+            claim = self._documents[row.id] = open_document(self.session, row)
+        return claim
 
     @staticmethod
     def _reversal_target(
         payment: ClaimPayment,
         target: _Target | None,
         standing: dict[str, list[tuple[int, str | None]]],
-        originals: dict[int, tuple[ClaimRow, Claim]],
+        originals: dict[int, ClaimRow],
+        matched: dict[int, ClaimToMatch],
     ) -> _Target | None:
         candidates = standing.get(payment.patient_control_number, [])
         if target is not None and any(c == target.row.id for c, _n in candidates):
@@ -289,8 +324,7 @@ class Poster:
         chosen = named[-1] if named else candidates[-1][0] if candidates else None
         if chosen is None or chosen not in originals:
             return target
-        row, claim = originals[chosen]
-        return _Target(row, claim, claim, 0)
+        return _Target(originals[chosen], matched[chosen], matched[chosen], 0)
 
     def _guard(
         self,
@@ -496,8 +530,13 @@ class Poster:
                 if not ok:
                     msg = "the primary's payment is held for review; build it once approved"
                     raise ValueError(msg)  # noqa: TRY301 - one path for both work items
+                primary = (
+                    target.claim
+                    if isinstance(target.claim, Claim)
+                    else self._document(target.row)  # a projection's claim is the whole
+                )
                 secondary = build_secondary(
-                    target.claim, [payment], remittance.payment_date or self.now.date()
+                    primary, [payment], remittance.payment_date or self.now.date()
                 )
             except ValueError as exc:
                 self._insert_work(
@@ -692,8 +731,8 @@ class _Target:
     line numbers are from the whole's."""
 
     row: ClaimRow
-    claim: Claim
-    whole: Claim
+    claim: ClaimToMatch
+    whole: ClaimToMatch
     offset: int
 
     def shift(self, lines: tuple[int | None, ...]) -> tuple[int | None, ...]:
@@ -715,7 +754,7 @@ def _slices(
         mine = plan.postings[p : p + outcome.postings]
         if target is not None and target.offset:
             mine = [
-                x.model_copy(update={"line_number": x.line_number + target.offset})
+                replace(x, line_number=x.line_number + target.offset)
                 if x.line_number is not None
                 else x
                 for x in mine
