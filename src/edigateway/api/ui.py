@@ -58,6 +58,8 @@ from edigateway.services import (
     claim_edits,
     claim_search,
     dashboard,
+    dashboard_claims,
+    dashboard_eras,
     era_review,
     practice_claims,
     ui_sessions,
@@ -740,10 +742,10 @@ def claims_search(
     )
 
 
-def _claim(session: Session, gateway: Gateway, claim_id: int) -> dashboard.ClaimPage:
+def _claim(session: Session, gateway: Gateway, claim_id: int) -> dashboard_claims.ClaimPage:
     """A claim page's view; what the payer paid (postings, ledger, held payments) only for
     users who may read remittances (and estimates too, for the estimate comparison)."""
-    return dashboard.claim_page(
+    return dashboard_claims.claim_page(
         gateway.database,
         session.caller,
         claim_id,
@@ -1358,7 +1360,7 @@ def era_page(
 ) -> HTMLResponse:
     """A payment: postings by claim number with their codes in words, the payments that
     matched no claim, the PLB ledger and the balance proof."""
-    data = dashboard.era_page(
+    data = dashboard_eras.era_page(
         gateway.database, session.caller, remittance_id, gateway.codes, now=gateway.clock()
     )
     return _page(request, "era.html", session, r=data)
