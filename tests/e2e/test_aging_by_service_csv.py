@@ -57,6 +57,7 @@ def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
         yield gateway
 
 
+@pytest.mark.slow  # 2.1 s on the loaded 2-core machine
 def test_aging_by_sent_date_and_by_date_of_service(gateway: Gateway):
     sent = aging_report(gateway.database, today=NOW.date())
     assert sent.by == "sent"

@@ -106,6 +106,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- every route
 
 
+@pytest.mark.slow  # 3.8 s on the loaded 2-core machine
 def test_claim_lifecycle_through_every_route(api: Api):
     c, a = api.client, api.a
     created = c.post("/v1/claims", json=_claim(), headers=a)
@@ -180,6 +181,7 @@ def test_claim_lifecycle_through_every_route(api: Api):
     assert voided.json()["frequency"] == "8"
 
 
+@pytest.mark.slow  # 1.2 s on the loaded 2-core machine
 def test_eligibility_and_estimate(api: Api):
     inquiry = json.loads((REPO / "fixtures/inquiries/01_subscriber_all_dental.json").read_text())
     inquiry = inquiry["inquiries"][0] if "inquiries" in inquiry else inquiry
@@ -213,6 +215,7 @@ def test_eligibility_and_estimate(api: Api):
 # --------------------------------------------------------------------------- bad input
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_input_gets_a_located_problem(api: Api):
     c, a = api.client, api.a
     malformed = c.post(
@@ -251,6 +254,7 @@ def test_bad_input_gets_a_located_problem(api: Api):
     )
 
 
+@pytest.mark.slow  # 1.5 s on the loaded 2-core machine
 def test_keys_scopes_and_revocation(api: Api):
     c = api.client
     _problem(c.get("/v1/claims"), 401)
@@ -268,6 +272,7 @@ def test_keys_scopes_and_revocation(api: Api):
 # --------------------------------------------------------------------------- tenants
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_another_practice_sees_and_changes_nothing(api: Api):
     c, a, b = api.client, api.a, api.b
     claim_id = c.post("/v1/claims", json=_claim(), headers=a).json()["id"]
@@ -306,6 +311,7 @@ def test_another_practice_sees_and_changes_nothing(api: Api):
 # --------------------------------------------------------------------------- PHI at rest
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_database_file_holds_no_plaintext_phi_and_keys_rotate(api: Api, tmp_path: Path):
     c, a = api.client, api.a
     claim_id = c.post("/v1/claims", json=_claim(), headers=a).json()["id"]
@@ -374,6 +380,7 @@ def test_audit_trail_is_append_only(api: Api):
         session.execute(text("DELETE FROM audit_events"))
 
 
+@pytest.mark.slow  # 3.6 s on the loaded 2-core machine
 def test_openapi_document_is_versioned_and_complete(api: Api):
     document = api.client.get("/v1/openapi.json").json()
     assert document["info"]["version"] == API_VERSION

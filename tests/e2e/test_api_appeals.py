@@ -256,6 +256,7 @@ def test_appeal_a_denial_letter_send_follow_up_and_outcome(api: Api):
     _check_events(api)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_input_is_a_problem_document(api: Api):
     c, a = api.client, api.a
     claim_id = _denied_claim(api)
@@ -353,6 +354,7 @@ def test_bad_input_is_a_problem_document(api: Api):
     assert "frequency limits" in html
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_another_practice_gets_404(api: Api):
     c, a, b = api.client, api.a, api.b
     claim_id = _denied_claim(api)
@@ -384,6 +386,7 @@ def test_another_practice_gets_404(api: Api):
     )
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_key_rotation_reseals_narrative_and_letter(api: Api):
     c, a = api.client, api.a
     claim_id = _denied_claim(api)

@@ -104,6 +104,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_upload_list_read_download_and_delete(api: Api):
     c, a = api.client, api.a
     claim_id = _create(api, "05_crown_initial", "ATT1001")
@@ -136,6 +137,7 @@ def test_upload_list_read_download_and_delete(api: Api):
     _problem(c.get(f"/v1/attachments/{second['id']}", headers=a), 404)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_uploads_are_clear_problems(api: Api):
     claim_id = _create(api, "05_crown_initial", "ATT1002")
     text = _problem(_upload(api, claim_id, b"just words, no image", name="xray.jpg"), 415)
@@ -152,6 +154,7 @@ def test_bad_uploads_are_clear_problems(api: Api):
     _problem(_upload(api, 999_999, JPEG), 404)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_another_practice_gets_404_everywhere(api: Api):
     c, b = api.client, api.b
     claim_id = _create(api, "05_crown_initial", "ATT1003")
@@ -165,6 +168,7 @@ def test_another_practice_gets_404_everywhere(api: Api):
     assert c.get(f"/v1/attachments/{attachment_id}", headers=api.a).status_code == 200
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_claim_goes_with_pwk_el_and_the_simulator_receives_and_acks_the_275(api: Api):
     c, a = api.client, api.a
     claim_id = _create(api, "05_crown_initial", "ATT2001")

@@ -181,6 +181,7 @@ def test_cancel_a_ready_claim_once_and_never_a_queued_one(api: Api):
     assert "void" in _problem(c.post(f"/v1/claims/{queued_id}/cancel", headers=a), 409)["detail"]
 
 
+@pytest.mark.slow  # 2.9 s on the loaded 2-core machine
 def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api):
     c, a = api.client, api.a
     rejected_id, document = _rejected(api, "RESUB1001")
@@ -258,6 +259,7 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
     )
 
 
+@pytest.mark.slow  # 1.2 s on the loaded 2-core machine
 def test_the_rejected_claims_attachment_goes_again_with_the_resubmission(api: Api):
     c, a = api.client, api.a
     document = _document("RESUB1003", UNKNOWN_MEMBER)
@@ -322,6 +324,7 @@ def test_resubmit_refuses_what_is_not_rejected_and_bad_claims(api: Api):
     assert c.get(f"/v1/claims/{rejected_id}", headers=a).json()["state"] == "payer_rejected"
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_creating_the_claim_again_after_a_rejection_resubmits_it(api: Api):
     """A PM system that simply sends the corrected claim again under its number (as it
     would to any clearinghouse) gets a new ready claim, not "already imported"."""

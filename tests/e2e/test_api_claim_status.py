@@ -80,6 +80,7 @@ def _sent_without_its_835(api: Api) -> dict[str, Any]:
     return claim
 
 
+@pytest.mark.slow  # 1.9 s on the loaded 2-core machine
 def test_one_claim_asked_about_now(api: Api):
     c, a = api.client, api.a
     claim = _sent_without_its_835(api)
@@ -149,6 +150,7 @@ def test_claim_status_is_refused_clearly(api: Api):
     )
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_an_unreadable_277_is_the_clearinghouses_failure(api: Api, monkeypatch: pytest.MonkeyPatch):
     c, a = api.client, api.a
     claim = _sent_without_its_835(api)

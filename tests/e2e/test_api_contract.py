@@ -185,6 +185,7 @@ def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Any:
 # --------------------------------------------------------------------------- the document
 
 
+@pytest.mark.slow  # 3.2 s on the loaded 2-core machine
 def test_the_checked_in_document_is_the_served_one(world: World):
     served = _document(world)
     checked_in = json.loads(CHECKED_IN.read_text(encoding="utf-8"))

@@ -154,6 +154,7 @@ def test_sent_and_received_files_as_exchanged_for_their_practice_only(api: Api):
     assert all(e.action == "read" and e.actor.startswith("key:") for e in events)
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_a_file_shared_by_two_practices_is_handed_to_neither(api: Api):
     """A CLI batch with both practices' claims goes out as one 837D, and its 835 pays both:
     each practice lists the files (its own payments and claims) but cannot download them."""
@@ -180,6 +181,7 @@ def test_a_file_shared_by_two_practices_is_handed_to_neither(api: Api):
         assert "another practice's payments" in detail
 
 
+@pytest.mark.slow  # 1.7 s on the loaded 2-core machine
 def test_downloads_need_the_transmissions_scope(api: Api):
     c = api.client
     reader = {

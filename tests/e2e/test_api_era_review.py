@@ -167,6 +167,7 @@ def test_review_policy_approve_dismiss_and_the_ledger(api: Api):
     assert default.json()["default"] == "semi", default.text
 
 
+@pytest.mark.slow  # 3.4 s on the loaded 2-core machine
 def test_denial_written_off_in_part_then_closed(api: Api):
     c, a, b = api.client, api.a, api.b
     claim_id = api.send(_night_guard("DEN1001"))

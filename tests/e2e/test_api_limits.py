@@ -171,6 +171,7 @@ def _limit_of(app: FastAPI, path: str) -> int:
     return int(options.get("limit", MAX_BODY_BYTES))  # type: ignore[call-overload]
 
 
+@pytest.mark.slow  # 3.3 s on the loaded 2-core machine
 def test_every_route_taking_a_body_answers_413(app: FastAPI, served: tuple[str, dict[str, str]]):
     base, headers = served
     routes = _body_routes(app)

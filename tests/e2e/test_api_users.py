@@ -56,6 +56,7 @@ def _field(html: str, name: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # 2.1 s on the loaded 2-core machine
 def test_an_admin_creates_lists_reads_and_disables_users(gateway: Gateway, api: TestClient):
     a = _as(gateway, A)
     created = api.post(

@@ -63,6 +63,7 @@ def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_every_check_is_kept_with_its_271_and_listed_newest_first(api: Api):
     c, a = api.client, api.a
     first = c.post("/v1/eligibility", json={"inquiry": _inquiry()}, headers=a)
@@ -116,6 +117,7 @@ def test_every_check_is_kept_with_its_271_and_listed_newest_first(api: Api):
     _problem(c.get(f"/v1/eligibility/verifications/{body['verification_id']}", headers=api.b), 404)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_the_kept_values_are_encrypted_in_the_database(api: Api, tmp_path: Path):
     api.client.post("/v1/eligibility", json={"inquiry": _inquiry()}, headers=api.a)
     raw = b"".join(p.read_bytes() for p in tmp_path.rglob("*.db*") if p.is_file())
@@ -123,6 +125,7 @@ def test_the_kept_values_are_encrypted_in_the_database(api: Api, tmp_path: Path)
     assert b"PDP300412" not in raw
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_member_not_found_is_a_422_naming_the_kept_check(api: Api):
     answer = api.client.post(
         "/v1/eligibility", json={"inquiry": _inquiry("NOSUCH1")}, headers=api.a
@@ -136,6 +139,7 @@ def test_member_not_found_is_a_422_naming_the_kept_check(api: Api):
     assert f"verification {kept[0]['id']}" in problem["detail"]
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_verification_requests_get_problems(api: Api):
     c, a = api.client, api.a
     _problem(c.get("/v1/eligibility/verifications", params={"limit": 0}, headers=a), 422)
@@ -161,6 +165,7 @@ def _visit(external_id: str, member: str, when: date, **more: Any) -> dict[str, 
     }
 
 
+@pytest.mark.slow  # 1.3 s on the loaded 2-core machine
 def test_visits_queue_and_bulk_check(api: Api):
     c, a = api.client, api.a
     visits = [
@@ -201,6 +206,7 @@ def test_visits_queue_and_bulk_check(api: Api):
     assert c.get("/v1/visits/verification-queue", headers=api.b).json()["items"] == []
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_visits_get_problems(api: Api):
     c, a = api.client, api.a
     no_member = _visit("APPT-9", "X", TODAY)
@@ -234,6 +240,7 @@ PLAN = {
 }
 
 
+@pytest.mark.slow  # 1.4 s on the loaded 2-core machine
 def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
     c, a = api.client, api.a
     loaded = c.put("/v1/fee-schedules/DDPIL", json=SCHEDULE, headers=a)
@@ -274,6 +281,7 @@ def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
     )
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_the_patient_copy_as_pdf_and_html(api: Api):
     c, a = api.client, api.a
     c.put("/v1/fee-schedules/DDPIL", json=SCHEDULE, headers=a)
@@ -328,6 +336,7 @@ def test_bad_estimates_get_problems(api: Api):
     _problem(c.put("/v1/fee-schedules/DD-PIL", json=SCHEDULE, headers=a), 422)
 
 
+@pytest.mark.slow  # 1.8 s on the loaded 2-core machine
 def test_a_claims_estimate_and_its_patient_copy(api: Api):
     c, a = api.client, api.a
     claim = json.loads((FIXTURES / "claims" / "05_crown_initial.json").read_text())

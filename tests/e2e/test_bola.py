@@ -980,6 +980,7 @@ def _gist(response: httpx.Response, record: dict[str, Any]) -> str:
     return text
 
 
+@pytest.mark.slow  # 27.8 s on the loaded 2-core machine
 def test_practice_b_reaches_none_of_practice_a_records(world: World):
     routes = _routes(world.app)
     walked = {(r.method, r.template) for r in routes}

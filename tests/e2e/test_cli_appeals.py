@@ -32,6 +32,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow  # 4.0 s on the loaded 2-core machine
 def test_appeal_from_the_command_line(tmp_path: Path):
     assert run("claims", "import", str(ERA / "claims.json"))[0] == 0
     code, _, err = run("era", "post", str(ERA / "03_denial" / "era.835"))

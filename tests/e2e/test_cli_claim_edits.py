@@ -99,6 +99,7 @@ def test_unreadable_claim_files_exit_2_and_invalid_ones_1(tmp_path: Path):
     assert (code, err.strip()) == (1, "error: give a claims file or --id, one of the two")
 
 
+@pytest.mark.slow  # 1.7 s on the loaded 2-core machine
 def test_list_edit_submit_by_id_and_cancel(tmp_path: Path, data_dir: Path):
     claim_id = _ready(data_dir, "CLI3001")
     second = _ready(data_dir, "CLI3002")

@@ -76,6 +76,7 @@ def test_a_group_that_does_not_fit_its_transaction_gets_one_clear_message():
     assert "validates" not in message
 
 
+@pytest.mark.slow  # 1.0 s on the loaded 2-core machine
 def test_claims_poll_exits_2_for_a_file_it_does_not_read(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -38,6 +38,7 @@ def _import(tmp_path: Path, npi: str, payer_name: str, prefix: str) -> None:
     assert run("claims", "import", str(path))[0] == 0
 
 
+@pytest.mark.slow  # 1.7 s on the loaded 2-core machine
 def test_payer_commands_are_per_practice(tmp_path: Path):
     _import(tmp_path, A, "PRAIRIE DENTAL PLAN", "ERA")
     code, out, _ = run("payers", "list")  # one practice: it is the default

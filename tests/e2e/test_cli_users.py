@@ -41,6 +41,7 @@ def _token(url: str) -> str:
     return parse_qs(urlsplit(url).query)["token"][0]
 
 
+@pytest.mark.slow  # 1.3 s on the loaded 2-core machine
 def test_create_prints_a_link_that_sets_the_password(data_dir: Path):
     code, out, err = run(
         "users",

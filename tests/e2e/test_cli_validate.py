@@ -42,6 +42,7 @@ def test_level_chooses_the_snip_types_reported(tmp_path: Path):
     assert run("x12", "validate", "--level", "6", str(tooth))[0] == 2
 
 
+@pytest.mark.slow  # 2.5 s on the loaded 2-core machine
 def test_a_loaded_cdt_list_flags_unknown_and_deleted_codes(tmp_path: Path):
     claim = tmp_path / "claim.837"
     claim.write_text(MINIMAL)

@@ -56,6 +56,7 @@ def _inquiry(tmp_path: Path, member: str, name: str = "q.json") -> Path:
     return path
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_checks_are_kept_listed_and_shown(sim: Simulator, tmp_path: Path):
     code, out, err = run("eligibility", "check", str(INQUIRY))
     assert code == 0, err
@@ -115,6 +116,7 @@ def _row(external_id: str, when: str, member: str, **more: str) -> dict[str, str
     }
 
 
+@pytest.mark.slow  # 1.4 s on the loaded 2-core machine
 def test_visits_import_queue_and_verify(sim: Simulator, tmp_path: Path):
     today = datetime.now(UTC).astimezone().date()
     soon = (today + timedelta(days=1)).isoformat()
@@ -154,6 +156,7 @@ def test_visits_import_names_line_and_column(sim: Simulator, tmp_path: Path):
     assert code == 2
 
 
+@pytest.mark.slow  # 1.4 s on the loaded 2-core machine
 def test_fees_load_then_estimate_from_a_kept_check_with_the_patient_copy(
     sim: Simulator, tmp_path: Path
 ):

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import BuiltDemo
 
 
+@pytest.mark.slow  # 3.3 s on the loaded 2-core machine
 def test_demo_summary(built_demo: BuiltDemo):
     summary = built_demo.summary
     assert summary["claims"] == 50

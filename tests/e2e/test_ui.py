@@ -124,6 +124,7 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
             assert not re.search(r"NGUYEN|OKAFOR|PPO\d|DHMO\d|\d{4}-\d{2}-\d{2}", link), link
 
 
+@pytest.mark.slow  # 2.7 s on the loaded 2-core machine
 def test_signed_out_and_other_practice(seeded: Gateway):
     anonymous = TestClient(create_app(seeded), base_url=BASE)
     response = anonymous.get("/ui/", follow_redirects=False)
@@ -199,6 +200,7 @@ def _claim_id(gateway: Gateway) -> str:
     return re.findall(r'href="/ui/claims/(\d+)"', _client(gateway).get("/ui/claims").text)[0]
 
 
+@pytest.mark.slow  # 2.1 s on the loaded 2-core machine
 def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded: Gateway):
     claim_id = _claim_id(seeded)
     forged = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": api_key(seeded)})
@@ -235,6 +237,7 @@ def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded
     assert "Resolved: called the payer" in done.text
 
 
+@pytest.mark.slow  # 1.2 s on the loaded 2-core machine
 def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway):
     email = _user(seeded)
     client = TestClient(create_app(seeded), base_url=BASE)
@@ -286,6 +289,7 @@ def test_disabling_the_user_signs_their_sessions_out(seeded: Gateway):
     assert (after.status_code, after.headers["location"]) == (303, "/ui/login")
 
 
+@pytest.mark.slow  # 1.4 s on the loaded 2-core machine
 def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded: Gateway):
     link = users.create_user(
         seeded.database,
@@ -391,6 +395,7 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
     assert client.get("/ui/claims").status_code == 200
 
 
+@pytest.mark.slow  # 1.8 s on the loaded 2-core machine
 def test_sessions_end_when_idle_or_old(seeded: Gateway):
     now = [NOW]
     settings = seeded.settings.model_copy(
@@ -419,6 +424,7 @@ def test_sessions_end_when_idle_or_old(seeded: Gateway):
     gateway.database.dispose()
 
 
+@pytest.mark.slow  # 1.0 s on the loaded 2-core machine
 def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
     signing = {"email": _user(seeded), "password": USER_PASSWORD}
     client = TestClient(create_app(seeded), base_url=BASE)
@@ -470,6 +476,7 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
     assert "(voided)" not in client.get(f"/ui/claims/{claim_id}").text
 
 
+@pytest.mark.slow  # 6.0 s on the loaded 2-core machine
 def test_security_headers_on_pages_and_api(seeded: Gateway):
     client = _client(seeded)
     key = {"Authorization": f"Bearer {api_key(seeded)}"}
@@ -502,6 +509,7 @@ def test_security_headers_on_pages_and_api(seeded: Gateway):
     assert static.headers["x-content-type-options"] == "nosniff"
 
 
+@pytest.mark.slow  # 1.2 s on the loaded 2-core machine
 def test_a_forged_host_is_refused_and_redirects_stay_relative(seeded: Gateway):
     client = TestClient(create_app(seeded), base_url=BASE)
     for path in ("/ui", "/ui/", "/v1/claims/", "/v1/claims"):
@@ -522,6 +530,7 @@ def test_a_forged_host_is_refused_and_redirects_stay_relative(seeded: Gateway):
     assert configured.get("/ui/login").status_code == 200
 
 
+@pytest.mark.slow  # 2.2 s on the loaded 2-core machine
 def test_api_docs_are_served_by_the_gateway(seeded: Gateway):
     client = TestClient(create_app(seeded), base_url=BASE)
     docs = client.get("/v1/docs")

@@ -117,6 +117,7 @@ def _csrf(browser: TestClient) -> str:
     return _field(browser.get("/ui/appeals").text, "csrf")
 
 
+@pytest.mark.slow  # 2.1 s on the loaded 2-core machine
 def test_a_coordinator_appeals_a_denial_from_the_dashboard(desk: Desk):
     claim_id = desk.denied_claim()
     upload = desk.api.post(
@@ -354,6 +355,7 @@ def test_a_claim_the_payer_has_not_answered_cannot_be_appealed(desk: Desk):
     assert "only a claim the payer answered" in refused.text
 
 
+@pytest.mark.slow  # 2.6 s on the loaded 2-core machine
 def test_a_viewer_reads_but_may_not_appeal_and_another_practice_sees_nothing(desk: Desk):
     claim_id = desk.denied_claim()
     made = desk.api.post(

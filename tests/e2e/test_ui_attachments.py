@@ -142,6 +142,7 @@ def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
     assert re.search(r"<td>EL 20\d\d-", submitted.text), "the page says how it went"
 
 
+@pytest.mark.slow  # 2.0 s on the loaded 2-core machine
 def test_bad_files_and_bad_callers_are_refused_and_nothing_is_stored(desk: Desk):
     claim_id = _claim(desk, "UPL0002")
     browser = desk.browser()

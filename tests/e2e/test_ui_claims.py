@@ -115,6 +115,7 @@ def _listed(html: str) -> list[tuple[str, str, str]]:
     return re.findall(r'href="/ui/claims/\d+">([^<]+)</a></td><td>(\w+)</td><td>([^<]*)</td>', html)
 
 
+@pytest.mark.slow  # 2.6 s on the loaded 2-core machine
 def test_the_claims_list_pages_searches_and_shows_patient_names(desk: Desk):
     for n in range(53):
         desk.create(_document(f"LIST{n:04d}"))
@@ -224,6 +225,7 @@ def _primary_with_secondary(pcn: str) -> dict[str, Any]:
     return claim
 
 
+@pytest.mark.slow  # 3.6 s on the loaded 2-core machine
 def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
     sent = desk.create(_document("ACT0001"))
     dropped = desk.create(_document("ACT0002"))
@@ -302,6 +304,7 @@ def _form(html: str) -> dict[str, str]:
     return fields
 
 
+@pytest.mark.slow  # 3.0 s on the loaded 2-core machine
 def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk):
     ready = desk.create(_document("EDT0001"))
     rejected = desk.create(_document("EDT0002", member_id=UNKNOWN_MEMBER))

@@ -91,6 +91,7 @@ def _check(client: TestClient, **fields: str) -> tuple[int, str]:
     return int(location.rsplit("/", 1)[1]), shown.text
 
 
+@pytest.mark.slow  # 5.3 s on the loaded 2-core machine
 def test_check_a_patient_and_download_the_estimate(ui: Ui):
     kept, page = _check(ui.a)
     assert "SAMUEL OKONKWO" in page
@@ -124,6 +125,7 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
     assert forged.status_code == 403
 
 
+@pytest.mark.slow  # 2.5 s on the loaded 2-core machine
 def test_member_not_found_is_shown_as_such(ui: Ui):
     _, page = _check(ui.a, member_id="NOSUCH3")
     assert "the payer did not find this member" in page
@@ -139,6 +141,7 @@ def test_an_incomplete_form_comes_back_with_what_is_missing(ui: Ui):
     assert "member_id is required" in answer.text
 
 
+@pytest.mark.slow  # 2.5 s on the loaded 2-core machine
 def test_the_queue_is_verified_in_bulk(ui: Ui):
     with ui.gateway.database.transaction() as session:
         practice = practice_by(session, PRACTICE_A).id
@@ -168,6 +171,7 @@ def test_the_queue_is_verified_in_bulk(ui: Ui):
     assert "APPT-7" not in ui.b.get("/ui/eligibility").text
 
 
+@pytest.mark.slow  # 3.2 s on the loaded 2-core machine
 def test_a_viewer_without_the_scope_gets_403(ui: Ui):
     with _browser(ui.gateway, PRACTICE_A, role="viewer") as reader:
         assert reader.get("/ui/eligibility").status_code == 403

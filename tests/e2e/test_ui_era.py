@@ -69,6 +69,7 @@ def _era(browser: TestClient, trace: str) -> tuple[str, str]:
     return found.group(1), page.text
 
 
+@pytest.mark.slow  # 3.2 s on the loaded 2-core machine
 def test_claim_numbers_unmatched_payments_and_code_meanings(gateway: Gateway):
     browser = _browser(gateway)
     era_id, unmatched = _era(browser, "TRN0801")

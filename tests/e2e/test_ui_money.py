@@ -173,6 +173,7 @@ def _set_policies(
     assert "<td>semi</td>" in _row(coordinator.get("/ui/eras").text, "policy-default")
 
 
+@pytest.mark.slow  # 2.6 s on the loaded 2-core machine
 def test_policy_held_payments_approved_and_dismissed_on_the_claim_page(desk: Desk):
     coordinator = desk.browser()
     viewer = desk.browser(role="viewer")
@@ -234,6 +235,7 @@ def test_policy_held_payments_approved_and_dismissed_on_the_claim_page(desk: Des
     assert desk.ledger(filling)["paid"] == "0.00"
 
 
+@pytest.mark.slow  # 3.1 s on the loaded 2-core machine
 def test_denial_written_off_in_part_then_closed_on_the_claim_page(desk: Desk):
     coordinator = desk.browser()
     viewer = desk.browser(role="viewer")

@@ -72,6 +72,7 @@ def _code_step(client: TestClient, email: str, code: str) -> tuple[int, str]:
     return answer.status_code, answer.text
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_an_unreadable_two_step_secret_is_a_clear_refusal_not_a_500(
     gateway: Gateway, caplog: pytest.LogCaptureFixture
 ):

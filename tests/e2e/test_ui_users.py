@@ -68,6 +68,7 @@ def _user_id(app: FastAPI, email: str) -> int:
     return found[0].id
 
 
+@pytest.mark.slow  # 1.3 s on the loaded 2-core machine
 def test_an_admin_creates_a_user_who_sets_a_password_and_signs_in(app: FastAPI):
     admin = _browser(app)
     page = admin.get("/ui/users")
@@ -116,6 +117,7 @@ def test_an_admin_creates_a_user_who_sets_a_password_and_signs_in(app: FastAPI):
     ), "no CSRF token"
 
 
+@pytest.mark.slow  # 6.2 s on the loaded 2-core machine
 def test_new_link_and_disable(app: FastAPI):
     admin = _browser(app)
     csrf = _field(admin.get("/ui/users").text, "csrf")

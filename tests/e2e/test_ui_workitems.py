@@ -129,6 +129,7 @@ def _item_id(html: str, claim_id: int) -> int:
     return int(match.group(1))
 
 
+@pytest.mark.slow  # 1.5 s on the loaded 2-core machine
 def test_the_queue_leads_to_the_fix_and_the_fix_closes_the_item(desk: Desk):
     crown = json.loads((FIXTURES / "claims" / "05_crown_initial.json").read_text())["claims"][0]
     rejected_doc = copy.deepcopy(crown)

@@ -154,6 +154,7 @@ def test_a_private_url_is_refused_without_the_setting(
         assert _ok(api.get("/v1/webhooks", headers=auth))["items"] == []
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_events_long_poll_answers_when_an_event_arrives(tmp_path: Path, validator: Validator):
     settings = settings_for(tmp_path / "var", webhooks_deliver_in_api=False)
     with (

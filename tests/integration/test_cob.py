@@ -148,6 +148,7 @@ def cob(tmp_path: Path, validator: Validator) -> Iterator[Cob]:
             yield Cob(sim, gateway, settings)
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_secondary_is_sent_by_claim_number_and_paid_after_the_primary(cob: Cob):
     cob.submit(_primary())
     assert cob.row(PRIMARY).state == "paid"
@@ -225,6 +226,7 @@ def test_submitting_the_secondary_otherwise_closes_the_item_too(cob: Cob):
     assert [status for _id, status in cob.items(PRIMARY)] == ["resolved"]
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_cli_send_secondary(cob: Cob, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     for name, value in {
         "DATA_DIR": cob.settings.data_dir,

@@ -124,6 +124,7 @@ def test_drain_sends_each_submission_once_and_marks_claims_submitted(
     assert len(transport.outbound) == 1
 
 
+@pytest.mark.slow  # 8.4 s on the loaded 2-core machine
 def test_sender_killed_between_outbox_write_and_upload_sends_once_on_restart(
     database: Database, tmp_path: Path
 ):

@@ -126,6 +126,7 @@ def _claim_row(
     }
 
 
+@pytest.mark.slow  # 2.0 s on the loaded 2-core machine
 def test_a_shared_payer_row_becomes_one_row_per_practice(
     at_0005: Database, caplog: pytest.LogCaptureFixture
 ):

@@ -125,6 +125,7 @@ def test_the_predetermination_is_priced_and_nothing_is_paid(world: World):
         assert answer.claim_id is not None
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_the_treatment_carries_ref_g3_and_shows_estimate_vs_actual(world: World):
     world.submit(_treatment())
     claim_id, document, payload = world.stored("MSD1112")
@@ -152,6 +153,7 @@ def test_the_treatment_carries_ref_g3_and_shows_estimate_vs_actual(world: World)
     assert (found.estimated_insurance, found.paid) == (D("641.00"), D("641.00"))
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_only_the_same_patient_and_procedures_are_linked(world: World):
     given = _treatment("MSD1113", predetermination_number="PD-BY-HAND")
     other_code = _treatment("MSD1114")
@@ -193,6 +195,7 @@ def test_only_the_same_patient_and_procedures_are_linked(world: World):
         )
 
 
+@pytest.mark.slow  # 1.6 s on the loaded 2-core machine
 def test_api_shows_estimate_vs_actual(world: World):
     world.submit(_treatment())
     claim_id = world.stored("MSD1112")[0]

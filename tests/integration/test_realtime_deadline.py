@@ -48,6 +48,7 @@ def stalling() -> Iterator[tuple[str, list[float]]]:
     listener.close()
 
 
+@pytest.mark.slow  # 1.8 s on the loaded 2-core machine
 def test_a_stalled_clearinghouse_is_cut_off_at_the_deadline(stalling: tuple[str, list[float]]):
     url, connections = stalling
     profile = HttpsProfile(

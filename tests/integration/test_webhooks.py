@@ -98,6 +98,7 @@ def _event(
         )
 
 
+@pytest.mark.slow  # 3.0 s on the loaded 2-core machine
 def test_events_arrive_signed_in_order_and_after_an_outage(database: Database, receiver: Receiver):
     caller, clock = _caller(database), Clock()
     _event(database, caller, 0)  # before the endpoint: not sent
@@ -151,6 +152,7 @@ def test_events_arrive_signed_in_order_and_after_an_outage(database: Database, r
     assert verifier.verify(body, headers)["id"] == third.event_id
 
 
+@pytest.mark.slow  # 2.8 s on the loaded 2-core machine
 def test_an_endpoint_failing_the_whole_schedule_is_disabled_with_an_event(
     database: Database, receiver: Receiver
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from edigateway.api.app import create_app
@@ -14,6 +15,7 @@ from edigateway.settings import Settings
 from tests.factories import NOW, REPO
 
 
+@pytest.mark.slow  # 2.3 s on the loaded 2-core machine
 def test_shutdown_closes_the_gateway(tmp_path: Path):
     gateway = bootstrap(
         Settings(data_dir=tmp_path, mappings_dir=REPO / "mappings"), clock=lambda: NOW

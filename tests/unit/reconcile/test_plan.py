@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -344,6 +345,7 @@ def test_lines_match_by_procedure_and_date_without_line_control_numbers():
     ),
     st.lists(st.integers(-5000, 5000), max_size=3),
 )
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_postings_always_reproduce_svc_clp_and_bpr(lines, plbs):
     services, ours = [], []
     for number, (charge_cents, pr_pct, co_pct, carc) in enumerate(lines, start=1):

@@ -47,6 +47,7 @@ def _remote(folder: Path, name: str, data: bytes) -> RemoteFile:
     return RemoteFile(name, len(data), datetime.now(UTC))
 
 
+@pytest.mark.slow  # 1.8 s on the loaded 2-core machine
 def test_a_big_file_comes_back_byte_for_byte_even_in_short_answers(sftp, monkeypatch):
     folder, transport = sftp
     remote = _remote(folder, "big.835", BIG)

@@ -91,6 +91,7 @@ def _private_imports(path: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # 1.3 s on the loaded 2-core machine
 def test_no_module_imports_a_private_name_of_the_x12_package():
     """Rules and services use a codec's public reading API (iter_837d, iter_835 …), never
     its private reader class (snip.py imported the 837D's and 835's ``_Reader``)."""

@@ -448,6 +448,7 @@ def test_more_than_50_lines_are_split_into_claims_of_50():
     ]
 
 
+@pytest.mark.slow  # 2.3 s on the loaded 2-core machine
 def test_more_than_5000_claims_go_into_several_transactions():
     batch = ClaimBatch(
         claims=[_claim([_line()], patient_control_number=f"PC{i}") for i in range(5001)]

@@ -210,6 +210,7 @@ def test_claim_schema_describes_the_new_fields():
     ]
 
 
+@pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_a_repriced_claim_too_long_for_one_837d_is_refused_not_split():
     claim = _claim(
         *[_line(charge="1.00") for _ in range(51)],
