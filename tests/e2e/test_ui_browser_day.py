@@ -347,12 +347,24 @@ def test_a_coordinators_day(server: Served, shots: Path, tmp_path: Path):  # noq
         shot("appeal-form")
         page.get_by_role("button", name="Make the appeal and its letter").click()
         shot("appeal")
+        page.get_by_label("Narrative").fill(
+            "Bruxism documented since 2024; the guard protects the restorations. "
+            "Night-time grinding confirmed at the last recall."
+        )
+        page.get_by_role("button", name="Save the changes").click()
+        assert page.get_by_text("confirmed at the last recall").first.is_visible()
+        page.get_by_role("link", name="Read it as a web page").click()
+        assert page.get_by_text("confirmed at the last recall").is_visible()
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert font == "serif", "the letter's own stylesheet applies under its CSP"
+        shot("appeal-letter")
+        page.go_back()
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the letter (PDF)").click()
         letter = tmp_path / "letter.pdf"
         download.value.save_as(letter)
         assert "DAY0003" in _pdf_text(letter)
-        assert "Bruxism documented since 2024" in _pdf_text(letter)
+        assert "confirmed at the last recall" in _pdf_text(letter)
 
         # 6. the secondary the primary's 835 built, sent from the claim page
         page.goto(f"{server.base}/ui/claims/{scaling}")
