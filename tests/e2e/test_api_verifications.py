@@ -307,6 +307,8 @@ def test_the_patient_copy_as_pdf_and_html(api: Api):
     assert html.headers["content-type"].startswith("text/html")
     assert "SAMUEL OKONKWO" in html.text
     assert "not a guarantee of payment" in html.text
+    # its own stylesheet applies (allowed by hash), nothing else loads
+    assert html.headers["content-security-policy"].startswith("default-src 'none'; style-src 'sha")
 
 
 def test_bad_estimates_get_problems(api: Api):
@@ -365,6 +367,7 @@ def test_a_claims_estimate_and_its_patient_copy(api: Api):
         assert line["procedure_code"] in text
     html = c.get(f"/v1/claims/{claim_id}/estimate.html", headers=a)
     assert result["total_insurance"] in html.text
+    assert "style-src 'sha256-" in html.headers["content-security-policy"]
     _problem(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=api.b), 404)
     _problem(
         c.post(

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from edigateway.api.deps import GatewayDep, JsonBody, RowId, render, scope
 from edigateway.api.examples import BENEFITS, PLAN, examples
+from edigateway.api.middleware import document_csp
 from edigateway.api.problems import responses
 from edigateway.api.verification_models import PlanEstimateRequest
 from edigateway.domain.eligibility import Estimate
@@ -55,7 +56,8 @@ def _document(result: estimates.PatientEstimate, media: str, name: str) -> Respo
     disposition = {"Content-Disposition": f'inline; filename="{name}.pdf"'}
     if media == PDF:
         return Response(render_pdf(result), media_type=PDF, headers=disposition)
-    return Response(render_html(result), media_type=HTML)
+    html = render_html(result)
+    return Response(html, media_type=HTML, headers={"Content-Security-Policy": document_csp(html)})
 
 
 @router.post(
