@@ -17,6 +17,11 @@ Run::
 
     .venv/bin/python benchmarks/era_post.py --base /tmp/era20 \\
         --era benchmarks/out/era-20000.835 --runs 5
+
+With ``--before-src DIR --before-base DATA`` an earlier version (``git archive <commit> |
+tar -x -C DIR``, run with ``PYTHONPATH=DIR/src``) posts the same file from its own data
+folder (a copy made before this version's migrations) in each round too, so before, after
+and ``x12valid`` share the machine's load.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import tempfile
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+CLI = "import sys; from edigateway.cli import main; sys.argv[0] = 'edigateway'; sys.exit(main())"
+"""The console script's body, for a version run from ``PYTHONPATH``."""
 
 
 def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
@@ -59,11 +66,14 @@ def main() -> None:
     parser.add_argument("--era", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-x12valid", action="store_true", help="time posting alone")
+    parser.add_argument("--before-src", type=Path, help="an extracted earlier version")
+    parser.add_argument("--before-base", type=Path, help="its data folder with the claims")
     args = parser.parse_args()
 
     print(f"before: {uptime()}")
     posts: list[tuple[float, float, float]] = []
     valids: list[tuple[float, float, float]] = []
+    befores: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory() as scratch:
         for run in range(args.runs + 1):  # run 0 warms the caches and is not counted
             data = Path(scratch) / f"data{run}"
@@ -71,6 +81,12 @@ def main() -> None:
             env = {**os.environ, "EDIGATEWAY_DATA_DIR": str(data)}
             post = timed([str(BIN / "edigateway"), "era", "post", str(args.era)], env)
             shutil.rmtree(data)
+            before = (0.0, 0.0, 0.0)
+            if args.before_src:
+                shutil.copytree(args.before_base, data)
+                old = {**env, "PYTHONPATH": str(args.before_src / "src")}
+                before = timed([sys.executable, "-c", CLI, "era", "post", str(args.era)], old)
+                shutil.rmtree(data)
             valid = (
                 (0.0, 0.0, 0.0)
                 if args.no_x12valid
@@ -79,18 +95,29 @@ def main() -> None:
             label = "warm-up" if run == 0 else f"run {run}"
             print(
                 f"{label}: post {post[0]:.2f} s wall {post[1]:.2f} s CPU {post[2]:.1f} MiB"
-                f" | x12valid {valid[0]:.2f} s wall {valid[1]:.2f} s CPU {valid[2]:.1f} MiB",
+                f" | x12valid {valid[0]:.2f} s wall {valid[1]:.2f} s CPU {valid[2]:.1f} MiB"
+                + (
+                    f" | before {before[0]:.2f} s wall {before[1]:.2f} s CPU {before[2]:.1f} MiB"
+                    if args.before_src
+                    else ""
+                ),
                 flush=True,
             )
             if run:
                 posts.append(post)
                 valids.append(valid)
+                befores.append(before)
     print(f"after: {uptime()}")
     med = statistics.median
     print(
         f"median post: {med(p[0] for p in posts):.2f} s wall, {med(p[1] for p in posts):.2f} s "
         f"CPU, {med(p[2] for p in posts):.1f} MiB peak"
     )
+    if args.before_src:
+        print(
+            f"median before: {med(b[0] for b in befores):.2f} s wall, "
+            f"{med(b[1] for b in befores):.2f} s CPU, {med(b[2] for b in befores):.1f} MiB peak"
+        )
     if not args.no_x12valid:
         print(
             f"median x12valid: {med(v[0] for v in valids):.2f} s wall, "

@@ -22,6 +22,7 @@ from edigateway.domain.claim_lifecycle import (
     check,
     is_exchange_answer,
 )
+from edigateway.persistence.bulk import insert_rows
 from edigateway.persistence.event_rows import claims_created, history_events
 from edigateway.persistence.tables import ClaimRow, ClaimStateRow, table_of
 
@@ -81,7 +82,12 @@ def transition(
             row.payer_claim_control_number = move.payer_claim_control_number
         made.append(move)
     if history:
-        session.execute(table_of(ClaimStateRow).insert(), history)
+        insert_rows(
+            session,
+            table_of(ClaimStateRow),
+            HISTORY_COLUMNS,
+            [tuple(step[c] for c in HISTORY_COLUMNS) for step in history],
+        )
         history_events(session, history, at=now)
     return made
 
@@ -120,6 +126,17 @@ def _conditional(
         session.execute(table_of(ClaimStateRow).insert(), steps)
         history_events(session, steps, at=now)
     return made
+
+
+HISTORY_COLUMNS = (
+    "claim_id",
+    "previous_state",
+    "state",
+    "changed_at",
+    "reason",
+    "remittance_claim_id",
+)
+"""What :func:`_history` gives of a step, in insert order."""
 
 
 def _history(claim_id: int, previous: str | None, move: Move, now: datetime) -> dict[str, object]:

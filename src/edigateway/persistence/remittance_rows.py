@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import Table, func, select, true, update
 from sqlalchemy.orm import defer
 
+from edigateway.persistence.bulk import insert_rows
 from edigateway.persistence.tables import (
     ClaimLineRow,
     ClaimRow,
@@ -278,43 +279,6 @@ def insert_returning_ids(
         [(id_, *row) for row, id_ in zip(rows, ids, strict=True)],
     )
     return ids
-
-
-def insert_rows(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Insert ``rows`` (values in the order of ``columns``) with one DBAPI ``executemany``.
-
-    The bulk rows of a file (≈ 25 per claim: line payments, CAS triplets, postings)
-    spend most of their time in SQLAlchemy's per-row parameter building when passed as
-    dictionaries; here each value only goes through its column's bind processor, if the
-    type has one on this dialect (amounts to cents, dates to text on SQLite), exactly as
-    SQLAlchemy would convert it. Columns left out get NULL (no Python-side defaults): the
-    callers name every column with a default.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    convert = [
-        (index, processor)
-        for index, name in enumerate(columns)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        is not None
-    ]
-    if convert:
-        converted: list[Sequence[Any]] = []
-        for row in rows:
-            values = list(row)
-            for index, processor in convert:
-                values[index] = processor(values[index])
-            converted.append(values)
-        rows = converted
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
-    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the metadata, quoted; values bound
-    connection.exec_driver_sql(statement, [tuple(r) for r in rows])
 
 
 def _adjustment_row(rc_id: int, line_id: int | None, adjustment: Adjustment) -> tuple[Any, ...]:
