@@ -232,8 +232,8 @@ def compare(
     remote_addr: str | None = None,
 ) -> EstimateVsActual:
     """:func:`estimate_vs_actual` of one of the practice's claims (the read is audited);
-    :class:`NotFoundError` for another practice's claim, or a claim that carries no
-    predetermination number the payer answered."""
+    :class:`NotFoundError` for another practice's claim, or a claim that is neither an
+    answered predetermination nor carries the number of one (REF*G3)."""
     found = find(
         db,
         practice_id=practice_id,

@@ -525,7 +525,9 @@ def claim_predetermination(
 ) -> EstimateVsActual:
     """The payer's predetermination estimate for the claim (the CLP02 25 answer to the
     predetermination whose number the claim carries in REF*G3), line by line, beside what
-    it paid. 404 when the claim carries no predetermination number the payer answered."""
+    it paid; for an answered predetermination itself, its own lines' estimate with nothing
+    paid. 404 when the claim is neither an answered predetermination nor carries the number
+    of one."""
     from edigateway.services.predeterminations import compare
 
     return answer(
