@@ -25,14 +25,7 @@ from typing import TYPE_CHECKING, Any
 from edigateway.errors import UnsupportedX12Error, X12Location
 from edigateway.services.json_stream import Dump, Later, Records, iter_json, iter_jsonl
 from edigateway.x12.envelope import SUPPORTED, sniff_header
-from edigateway.x12.x270_005010X279A1 import GUIDE as GUIDE_279
-from edigateway.x12.x276_005010X212 import GUIDE as GUIDE_212
-from edigateway.x12.x277ca_005010X214 import GUIDE as GUIDE_214
-from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
-from edigateway.x12.x837d_005010X224A2 import GUIDE as GUIDE_837D
-from edigateway.x12.x837d_005010X224A2 import read_837d, stream_837d
-from edigateway.x12.x999_005010X231A1 import GUIDE as GUIDE_999
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -43,6 +36,13 @@ if TYPE_CHECKING:
     from edigateway.x12.envelope import FileHeader
     from edigateway.x12.x835_005010X221A1 import Event
 
+
+GUIDES: dict[str, str] = {kind: version for (_, _, version), kind in SUPPORTED.items()}
+"""Each transaction's guide (GS08) by its short name, as the envelope reads them; the
+readers of the other transactions are imported when a file needs them (their domain
+models take a tenth of a second to build at start-up)."""
+GUIDE_837D, GUIDE_835, GUIDE_279 = GUIDES["837D"], GUIDES["835"], GUIDES["270"]
+GUIDE_212, GUIDE_214, GUIDE_999 = GUIDES["276"], GUIDES["277CA"], GUIDES["999"]
 
 PARSED: dict[str, str] = {
     "837": GUIDE_837D,
@@ -340,6 +340,8 @@ class _Totals835:
 
 
 def _document_837d(path: Path) -> Document:
+    from edigateway.x12.x837d_005010X224A2 import stream_837d
+
     stream = stream_837d(path)
     first: list[Any] = []
 
@@ -376,6 +378,8 @@ def _document_837d(path: Path) -> Document:
 
 
 def _summarise_837d(path: Path) -> list[str]:
+    from edigateway.x12.x837d_005010X224A2 import read_837d
+
     parsed = read_837d(path)
     lines = [f"{path}: 837D, {len(parsed.claims)} claim(s)"]
     lines += [
