@@ -299,9 +299,7 @@ def get(db: Database, caller: Caller, claim_id: int, *, now: datetime) -> ClaimD
     """One claim: columns, the document as submitted, history and transmissions."""
     with db.transaction() as session:
         found = session.execute(
-            select(ClaimRow, Payer.payer_id)
-            .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
-            .where(ClaimRow.id == claim_id, ClaimRow.practice_id == caller.practice_id)
+            _CLAIM_AND_PAYER, {"claim": claim_id, "practice": caller.practice_id}
         ).first()
         if found is None:
             raise NotFoundError(f"no claim {claim_id}")
@@ -329,25 +327,58 @@ def history(
         return _history(session, claim_id)
 
 
+_CLAIM_AND_PAYER: Final = (
+    select(ClaimRow, Payer.payer_id)
+    .outerjoin(Payer, Payer.id == ClaimRow.payer_id)
+    .where(ClaimRow.id == bindparam("claim"), ClaimRow.practice_id == bindparam("practice"))
+)
+_HISTORY: Final = (
+    select(
+        ClaimStateRow.previous_state,
+        ClaimStateRow.state,
+        ClaimStateRow.changed_at,
+        ClaimStateRow.reason,
+    )
+    .where(ClaimStateRow.claim_id == bindparam("claim"))
+    .order_by(ClaimStateRow.id)
+)
+_TRANSMISSIONS: Final = (
+    select(
+        SubmissionRow.id,
+        SubmissionRow.kind,
+        SubmissionRow.clearinghouse,
+        SubmissionRow.file_name,
+        SubmissionRow.remote_name,
+        SubmissionRow.interchange_control_number,
+        SubmissionRow.status,
+        SubmissionRow.created_at,
+        SubmissionRow.sent_at,
+        SubmissionRow.ack_status,
+        SubmissionRow.ack_at,
+        SubmissionRow.last_error,
+        SubmissionClaimRow.transaction_control_number,
+    )
+    .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
+    .where(SubmissionClaimRow.claim_id == bindparam("claim"))
+    .order_by(SubmissionRow.id)
+)
+"""A claim with its payer, its history and the files it went in, as a read shows them:
+built once (every read runs them; building a statement cost more than running it) and,
+but for the claim, read as columns (a submission row also holds its file)."""
+
+
 def _history(session: Session, claim_id: int) -> tuple[HistoryStep, ...]:
     return tuple(
         HistoryStep(h.previous_state, h.state, h.changed_at, h.reason)
-        for h in session.scalars(
-            select(ClaimStateRow)
-            .where(ClaimStateRow.claim_id == claim_id)
-            .order_by(ClaimStateRow.id)
-        )
+        for h in session.execute(_HISTORY, {"claim": claim_id})
     )
 
 
 def _transmissions(session: Session, claim_id: int) -> tuple[Transmission, ...]:
-    query = (
-        select(SubmissionRow, SubmissionClaimRow.transaction_control_number)
-        .join(SubmissionClaimRow, SubmissionClaimRow.submission_id == SubmissionRow.id)
-        .where(SubmissionClaimRow.claim_id == claim_id)
-        .order_by(SubmissionRow.id)
+    return tuple(
+        transmission(row, row.transaction_control_number)  # type: ignore[arg-type] # a Row of its columns
+        for row in session.execute(_TRANSMISSIONS, {"claim": claim_id})
     )
-    return tuple(transmission(row, st02) for row, st02 in session.execute(query))
 
 
 def transmission(row: SubmissionRow, transaction_control_number: str | None = None) -> Transmission:
