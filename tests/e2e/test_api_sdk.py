@@ -75,7 +75,8 @@ def _generate(base: str, folder: Path) -> str:
     """Generate the client from the served document into ``folder``; the generator's
     output (which lists every warning it has)."""
     spec = folder / "openapi.json"
-    spec.write_text(httpx.get(f"{base}/v1/openapi.json").text, encoding="utf-8")
+    # the first request builds the document: over httpx's 5 s default on a loaded machine
+    spec.write_text(httpx.get(f"{base}/v1/openapi.json", timeout=120).text, encoding="utf-8")
     config = folder / "config.yaml"  # no formatter hooks: the output is all we look at
     overrides = "".join(f"  {kind}: application/octet-stream\n" for kind in FILE_TYPES)
     config.write_text(
