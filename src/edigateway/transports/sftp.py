@@ -407,7 +407,8 @@ class SftpTransport:
         with sftp.open(temp, "wb") as handle:
             handle.set_pipelined(True)
             handle.write(data)
-        held = sftp.stat(temp).st_size
+        written = sftp.stat(temp)
+        held = written.st_size
         if held != len(data):
             self._remove_quietly(sftp, temp)
             msg = (
@@ -418,8 +419,10 @@ class SftpTransport:
         final = unique_name(name, set(sftp.listdir(folder or ".")).__contains__)
         final_path = _join(folder, final)
         sftp.posix_rename(temp, final_path)
-        attrs = sftp.stat(final_path)
-        return RemoteFile(name=final, size=attrs.st_size or 0, mtime=_mtime(attrs))
+        # The rename is the delivery. The final name is not stat'ed afterwards: a
+        # clearinghouse that collects files at once may already have taken it, and a
+        # missing file would make a delivered upload look failed and be sent again.
+        return RemoteFile(name=final, size=len(data), mtime=_mtime(written))
 
     @staticmethod
     def _exists_once(sftp: paramiko.SFTPClient, path: str) -> bool:

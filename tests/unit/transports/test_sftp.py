@@ -278,6 +278,33 @@ def test_size_mismatch_removes_the_part_file(server, client_key_path, sleeps, mo
     assert names(server.root / OUT) == ["claims.837"]
 
 
+def test_a_file_collected_as_soon_as_it_is_renamed_counts_as_delivered_once(
+    server, client_key_path, sleeps, monkeypatch
+):
+    """A clearinghouse that takes each file the moment it appears under its final name:
+    the upload is delivered by the rename, so it succeeds at once and is not sent again
+    (a stat of the final name after the rename failed with ENOENT and the retry uploaded
+    a second copy)."""
+    collected: list[bytes] = []
+    rename = sftp_server._RootedSftp.posix_rename
+
+    def collecting_rename(self, oldpath, newpath):
+        answer = rename(self, oldpath, newpath)
+        target = self._local(newpath)
+        collected.append(target.read_bytes())
+        target.unlink()
+        return answer
+
+    monkeypatch.setattr(sftp_server._RootedSftp, "posix_rename", collecting_rename)
+    transport = make_transport(server, client_key_path, sleeps)
+    sent = transport.upload("claims.837", PAYLOAD)
+    transport.close()
+    assert (sent.name, sent.size) == ("claims.837", len(PAYLOAD))
+    assert collected == [PAYLOAD]
+    assert sleeps == []
+    assert names(server.root / OUT) == []
+
+
 def test_unreachable_server_is_retried_with_backoff(server, client_key_path, sleeps):
     with socket.create_server((LOOPBACK, 0)) as probe:
         closed_port = probe.getsockname()[1]
