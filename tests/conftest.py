@@ -11,8 +11,8 @@
 * ``built_demo``: the 50-patient demo run once per session; a test that changes its data
   works on a copy (:meth:`BuiltDemo.copy_to`).
 
-Under pytest-xdist each worker has a PostgreSQL database of its own (``<name>_gw0`` …,
-created here when the worker starts and dropped when it ends; see
+Under pytest-xdist each worker has a PostgreSQL database of its own (``<name>_gw0_<run>``
+…, created here when the worker starts and dropped when it ends; see
 :class:`tests.factories.SuiteEnvironment`).
 
 Nothing is written into the checkout: Hypothesis keeps its example database under the
@@ -49,8 +49,8 @@ if SuiteEnvironment().database_url:
 
 
 def pytest_configure() -> None:
-    """An xdist worker creates its own PostgreSQL database (``<name>_gw0`` …) on the
-    configured server, so no two workers ever share one."""
+    """An xdist worker creates its own PostgreSQL database (``<name>_gw0_<run>`` …) on the
+    configured server, so no two workers (of this run or another) ever share one."""
     suite = SuiteEnvironment()
     if suite.worker_database_url:
         _worker_database(suite, create=True)

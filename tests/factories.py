@@ -54,14 +54,16 @@ class SuiteEnvironment(BaseSettings):
     application's ``Settings``: the gateway itself never reads them.
 
     Under pytest-xdist (``PYTEST_XDIST_WORKER`` is ``gw0``, ``gw1`` …) each worker uses a
-    database of its own on that server, ``<name>_gw0`` …, which ``tests/conftest.py``
-    creates when the worker starts."""
+    database of its own on that server, ``<name>_gw0_<run>`` … (``<run>`` from xdist's
+    ``PYTEST_XDIST_TESTRUNUID``, so two runs at once on one server never meet), which
+    ``tests/conftest.py`` creates when the worker starts and drops when it ends."""
 
     model_config = SettingsConfigDict(env_prefix="EDIGATEWAY_TEST_", extra="ignore")
 
     server_url: str | None = Field(default=None, validation_alias="EDIGATEWAY_TEST_DATABASE_URL")
     broker_url: str | None = None
     xdist_worker: str | None = Field(default=None, validation_alias="PYTEST_XDIST_WORKER")
+    xdist_run: str = Field(default="", validation_alias="PYTEST_XDIST_TESTRUNUID")
 
     @property
     def database_url(self) -> str | None:
@@ -69,9 +71,8 @@ class SuiteEnvironment(BaseSettings):
         if self.server_url is None or self.xdist_worker is None:
             return self.server_url
         url = make_url(self.server_url)
-        return url.set(database=f"{url.database}_{self.xdist_worker}").render_as_string(
-            hide_password=False
-        )
+        name = f"{url.database}_{self.xdist_worker}_{self.xdist_run[:8]}".rstrip("_")
+        return url.set(database=name).render_as_string(hide_password=False)
 
     @property
     def worker_database_url(self) -> str | None:
