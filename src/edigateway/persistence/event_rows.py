@@ -3,18 +3,22 @@ webhooks are delivered from (migration 0010).
 
 Each practice's events are numbered by ``seq`` in commit order. The number is taken from
 the practice's ``event_counters`` row by one conditional UPDATE, just before the
-transaction commits (:func:`append_events`); the row stays locked until the commit, so two
+transaction commits (``before_commit``); the row stays locked until the commit, so two
 transactions writing events for one practice number them in the order they commit, and a
 reader that saw ``seq`` N can never later find a committed event below N. Taking the
 number at the end keeps that lock for the commit only, not for a whole 835 posting.
 
 A state change calls :func:`record` (or one of the helpers below, which give each kind
 of change its event type and data, so every place making the change emits the same event)
-inside its own transaction. ``record`` only notes the event on the session; the notes are
-written when the session commits (``before_commit``), after the rest of the transaction's
-work was flushed. A transaction that rolls back writes none of its events, like the rest of
-its work. Event data never holds names, member IDs or birth dates: IDs, claim numbers,
-states, codes, reasons and amounts (exact decimal strings).
+inside its own transaction. ``record`` notes the event on the session; every
+:data:`SPILL_EVERY` notes are inserted, still uncommitted, under a provisional negative
+``seq`` (the transaction's own random range, which no reader asks for), so a transaction
+moving 100,000 claims holds a batch of events in memory, not all of them. When the session
+commits (``before_commit``), after the rest of the transaction's work was flushed, the
+counter is taken and the provisional numbers become the real ones with one UPDATE per
+practice, the last notes inserted numbered. A transaction that rolls back writes none of
+its events, like the rest of its work. Event data never holds names, member IDs or birth
+dates: IDs, claim numbers, states, codes, reasons and amounts (exact decimal strings).
 
 Plain functions of a :class:`~sqlalchemy.orm.Session` (the caller owns the transaction).
 """
@@ -137,33 +141,6 @@ def _reserve(session: Session, practice_id: int, count: int) -> int:
     raise LookupError(msg)
 
 
-def append_events(session: Session, events: Sequence[NewEvent]) -> None:
-    """Insert ``events`` numbered in order per practice (practices taken in ID order, so
-    two transactions never wait on each other's counters in opposite orders)."""
-    by_practice: dict[int, list[NewEvent]] = {}
-    for item in events:
-        by_practice.setdefault(item.practice_id, []).append(item)
-    rows = []
-    for practice_id in sorted(by_practice):
-        mine = by_practice[practice_id]
-        last = _reserve(session, practice_id, len(mine))
-        first = last - len(mine) + 1
-        rows += [
-            {
-                "public_id": e.public_id,
-                "practice_id": practice_id,
-                "seq": first + i,
-                "type": e.type,
-                "subject": e.subject,
-                "data": e.data,
-                "occurred_at": e.occurred_at,
-            }
-            for i, e in enumerate(mine)
-        ]
-    if rows:
-        session.execute(table_of(EventRow).insert(), rows)
-
-
 def events_after(
     session: Session,
     practice_id: int,
@@ -216,25 +193,136 @@ def record(
     *,
     at: datetime,
 ) -> str:
-    """Note an event of ``practice_id`` in the caller's transaction; it is written (and
-    numbered) when the transaction commits, or never if it rolls back. Its public ID
+    """Note an event of ``practice_id`` in the caller's transaction; it is numbered when
+    the transaction commits, and never written if it rolls back. Its public ID
     (``evt_…``), which webhook deliveries carry as ``webhook-id``, is returned."""
     public_id = "evt_" + secrets.token_hex(12)
     text = json.dumps(data, default=_json_value, separators=(",", ":"), sort_keys=True)
-    pending: list[NewEvent] = session.info.setdefault(_PENDING, [])
-    pending.append(NewEvent(public_id, practice_id, type.value, subject[:80], text, at))
+    pending = _pending_of(session)
+    pending.notes.append(NewEvent(public_id, practice_id, type.value, subject[:80], text, at))
+    if len(pending.notes) >= SPILL_EVERY:
+        _spill(session, pending)
     return public_id
+
+
+SPILL_EVERY: Final = 500
+"""Notes kept in memory before they are inserted under provisional numbers (an 835's
+posting batch moves about as many claims)."""
+_PROVISIONAL_SPAN: Final = 2**62
+"""Provisional numbers are ``-(base + k)`` with ``base`` drawn below this: two concurrent
+transactions' ranges overlap with a chance of about n²/2⁶² (then the second only waits
+on the unique index until the first commits, renumbered); the sum stays within 64 bits."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A transaction's events not numbered yet: ``notes`` still in memory, ``spilled``
+    the count per practice already inserted as ``seq = -(base + k)``, k = 0, 1, …"""
+
+    base: int
+    notes: list[NewEvent]
+    spilled: dict[int, int]
+
+
+def _pending_of(session: Session) -> _Pending:
+    found: _Pending | None = session.info.get(_PENDING)
+    if found is None:
+        found = _Pending(1 + secrets.randbelow(_PROVISIONAL_SPAN), [], {})
+        session.info[_PENDING] = found
+    return found
+
+
+def _spill(session: Session, pending: _Pending) -> None:
+    """Insert the notes held in memory under provisional numbers, in order per practice."""
+    rows = []
+    for e in pending.notes:
+        k = pending.spilled.get(e.practice_id, 0)
+        pending.spilled[e.practice_id] = k + 1
+        rows.append(
+            {
+                "public_id": e.public_id,
+                "practice_id": e.practice_id,
+                "seq": -(pending.base + k),
+                "type": e.type,
+                "subject": e.subject,
+                "data": e.data,
+                "occurred_at": e.occurred_at,
+            }
+        )
+    pending.notes = []
+    session.execute(table_of(EventRow).insert(), rows)
+
+
+_RENUMBER: Final = (
+    update(table_of(EventRow))
+    .where(
+        table_of(EventRow).c.practice_id == bindparam("practice"),
+        table_of(EventRow).c.seq <= bindparam("high"),
+        table_of(EventRow).c.seq >= bindparam("low"),
+    )
+    .values(seq=bindparam("offset") - table_of(EventRow).c.seq)
+)
+"""Provisional ``-(base + k)`` to ``first + k`` (``offset`` = first − base), reading the
+``(practice_id, seq)`` index: only this transaction's rows are in its range (another
+transaction's uncommitted rows are invisible to it, committed ones are positive)."""
+
+
+def _number(session: Session, pending: _Pending) -> None:
+    """Number the transaction's events per practice (practices in ID order, so two
+    transactions never wait on each other's counters in opposite orders): the spilled
+    ones by :data:`_RENUMBER`, the rest inserted after them."""
+    held: dict[int, list[NewEvent]] = {}
+    for e in pending.notes:
+        held.setdefault(e.practice_id, []).append(e)
+    base = pending.base
+    rows = []
+    for practice_id in sorted(held.keys() | pending.spilled.keys()):
+        spilled = pending.spilled.get(practice_id, 0)
+        mine = held.get(practice_id, [])
+        last = _reserve(session, practice_id, spilled + len(mine))
+        first = last - spilled - len(mine) + 1
+        if spilled:
+            session.execute(
+                _RENUMBER,
+                {
+                    "practice": practice_id,
+                    "high": -base,
+                    "low": -(base + spilled - 1),
+                    "offset": first - base,
+                },
+            )
+        rows += [
+            {
+                "public_id": e.public_id,
+                "practice_id": practice_id,
+                "seq": first + spilled + i,
+                "type": e.type,
+                "subject": e.subject,
+                "data": e.data,
+                "occurred_at": e.occurred_at,
+            }
+            for i, e in enumerate(mine)
+        ]
+    if rows:
+        session.execute(table_of(EventRow).insert(), rows)
 
 
 @orm_event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     """Flush the transaction's own work first (so the counters are the last locks it
-    asks for), then append its events. Listening on every session once (a session
+    asks for), then number its events. Listening on every session once (a session
     without events returns at once) costs less than a listener added per transaction."""
-    pending: list[NewEvent] | None = session.info.pop(_PENDING, None)
-    if pending:
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is not None:
         session.flush()
-        append_events(session, pending)
+        _number(session, pending)
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    """A rolled-back transaction's events are gone with it, the spilled rows included:
+    the next transaction of the session starts with none."""
+    session.info.pop(_PENDING, None)
 
 
 # --------------------------------------------------------------------- claims
@@ -309,6 +397,18 @@ def claim_moved(
     record(session, claim.practice_id, claim_event(state), f"claims/{claim.id}", data, at=at)
 
 
+_MOVED: Final = select(
+    ClaimRow.id,
+    ClaimRow.practice_id,
+    ClaimRow.patient_control_number,
+    ClaimRow.state,
+    ClaimRow.total_charge,
+    ClaimRow.payer_claim_control_number,
+).where(ClaimRow.id.in_(bindparam("ids", expanding=True)))
+"""What a move's event says of the claim, read as plain rows (as :data:`_CREATED`): not
+the whole ORM row with its encrypted document, for every claim an 835 moves."""
+
+
 def claims_moved(
     session: Session, moves: Iterable[tuple[int, str | None, str, str]], *, at: datetime
 ) -> None:
@@ -317,12 +417,9 @@ def claims_moved(
     moves = list(moves)
     if not moves:
         return
-    rows = {
-        r.id: r
-        for r in session.scalars(select(ClaimRow).where(ClaimRow.id.in_({m[0] for m in moves})))
-    }
+    rows = {r.id: r for r in session.execute(_MOVED, {"ids": list({m[0] for m in moves})})}
     for claim_id, previous, state, reason in moves:
-        claim_moved(session, rows[claim_id], previous, state, reason, at=at)
+        claim_moved(session, rows[claim_id], previous, state, reason, at=at)  # type: ignore[arg-type] # a Row with its columns
 
 
 def history_events(

@@ -76,6 +76,9 @@ def insert_received(
     )
     session.add(row)
     session.flush()
+    # The sealed text (a third larger than the file) need not stay in the session until
+    # the commit: read again if asked for.
+    session.expire(row, ["payload"])
     return row
 
 
