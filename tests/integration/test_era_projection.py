@@ -172,6 +172,7 @@ def at_0016(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database
         admin.dispose()
 
 
+@pytest.mark.slow  # 2.4 s on the loaded 2-core machine
 def test_0017_fills_the_roles_from_the_documents(
     at_0016: Database, caplog: pytest.LogCaptureFixture
 ):
