@@ -20,8 +20,8 @@ from edigateway.persistence.database import Database
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
 from edigateway.services.era_review import set_policy
-from edigateway.services.followup import payer_practice
 from edigateway.services.ledger import show_claim
+from edigateway.services.payer_limits import payer_practice
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
 from tests.factories import NOW, PRACTICE_NPI, REPO, api_key, settings_for

@@ -25,7 +25,7 @@ from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.cli import app as cli
 from edigateway.persistence.database import Database
-from edigateway.services.followup import payer_practice, set_timely_filing
+from edigateway.services.payer_limits import payer_practice, set_timely_filing
 from tests.factories import (
     FIXTURES,
     NOW,
@@ -111,6 +111,7 @@ def _field(html: str, name: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # 2.2 s at load ~2 (inner loop < 60 s)
 def test_the_dashboard_shows_the_warning_after_submit(gateway: Gateway):
     key = {"Authorization": f"Bearer {api_key(gateway)}"}
     with TestClient(create_app(gateway), base_url=BASE) as client:

@@ -14,7 +14,7 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, WorkItemRow
 from edigateway.services import dashboard
 from edigateway.services.claim_store import import_claims
-from edigateway.services.followup import payer_practice
+from edigateway.services.payer_limits import payer_practice
 from edigateway.services.practice_claims import Caller
 from tests.factories import NOW, PRACTICE_NPI, REPO
 

@@ -19,7 +19,8 @@ from edigateway.domain.claims import ClaimBatch
 from edigateway.persistence.database import Database
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import document_binding, import_claims
-from edigateway.services.followup import PayerLimit, aging_report, payers
+from edigateway.services.followup import aging_report
+from edigateway.services.payer_limits import PayerLimit, payers
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO, SuiteEnvironment
 

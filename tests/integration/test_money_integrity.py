@@ -26,14 +26,10 @@ from edigateway.services.claim_store import import_claims, open_document
 from edigateway.services.claims import build_837d, load_claim_file
 from edigateway.services.control_numbers import MemoryControlNumbers
 from edigateway.services.era_review import approve, pending, set_policy, write_off
-from edigateway.services.followup import (
-    aging_report,
-    open_claims,
-    payer_practice,
-    set_timely_filing,
-)
+from edigateway.services.followup import aging_report, open_claims
 from edigateway.services.inbound import store_inbound
 from edigateway.services.ledger import ledgers, practice_ledger, show_claim
+from edigateway.services.payer_limits import payer_practice, set_timely_filing
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
 from edigateway.services.routing import route
@@ -284,6 +280,7 @@ def test_reversal_and_correction_net_out(database: Database):
     }
 
 
+@pytest.mark.slow  # 3.5 s set-up (the demo) at load ~2 (inner loop < 60 s)
 def test_demo_ledger_reconciles(built_demo: BuiltDemo):
     ledger = built_demo.summary["ledger"]
     assert list(ledger) == list(LEDGER_KEYS)

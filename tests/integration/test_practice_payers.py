@@ -27,13 +27,8 @@ from edigateway.persistence.tables import Payer, Practice
 from edigateway.services import dashboard
 from edigateway.services.access import create_key
 from edigateway.services.claim_store import import_claims
-from edigateway.services.followup import (
-    PayerLimit,
-    aging_report,
-    payer_practice,
-    payers,
-    set_timely_filing,
-)
+from edigateway.services.followup import aging_report
+from edigateway.services.payer_limits import PayerLimit, payer_practice, payers, set_timely_filing
 from edigateway.services.practice_claims import Caller
 from edigateway.settings import Settings
 from tests.factories import NOW, REPO

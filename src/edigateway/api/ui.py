@@ -69,11 +69,12 @@ from edigateway.services import (
     users_signin,
     users_totp,
 )
-from edigateway.services.followup import aging_report, resolve_work_item
+from edigateway.services.followup import aging_report
 from edigateway.services.practice_claims import Caller
 from edigateway.services.practice_remittances import list_remittances
 from edigateway.services.secondary import send_secondary
 from edigateway.services.ui_sessions import Lifetime
+from edigateway.services.work_queue import resolve_work_item
 
 if TYPE_CHECKING:
     from collections.abc import Callable

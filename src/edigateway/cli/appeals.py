@@ -124,7 +124,7 @@ def appeals_list(
     Example: ``edigateway appeals list --claim PC1001 --json``
     """
     from edigateway.services import appeals, attachments
-    from edigateway.services.followup import payer_practice
+    from edigateway.services.payer_limits import payer_practice
     from edigateway.services.practice_claims import Caller
 
     with open_gateway() as gateway:

@@ -36,7 +36,7 @@ def claims_write_off(
     Example: ``edigateway claims write-off MSD1003 --amount 45.00 --note "timely filing"``
     """
     from edigateway.services.era_review import write_off
-    from edigateway.services.followup import payer_practice
+    from edigateway.services.payer_limits import payer_practice
 
     value = None
     if amount is not None:
@@ -71,7 +71,7 @@ def claims_close(
     Example: ``edigateway claims close MSD1003 --note "not covered: patient pays"``
     """
     from edigateway.services.era_review import close
-    from edigateway.services.followup import payer_practice
+    from edigateway.services.payer_limits import payer_practice
 
     with open_gateway() as gateway:
         practice_id = payer_practice(gateway.database, practice) if practice else None

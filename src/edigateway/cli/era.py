@@ -188,7 +188,7 @@ def era_pending(practice: PracticeOption = None, as_json: JsonOption = False) ->
     Example: ``edigateway era pending --json``
     """
     from edigateway.services.era_review import pending
-    from edigateway.services.followup import payer_practice
+    from edigateway.services.payer_limits import payer_practice
 
     with open_gateway() as gateway:
         found = pending(gateway.database, practice_id=_practice(gateway, practice, payer_practice))

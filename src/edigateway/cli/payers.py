@@ -13,7 +13,7 @@ from edigateway.cli.output import JsonOption, emit
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from edigateway.services.followup import PayerLimit
+    from edigateway.services.payer_limits import PayerLimit
 
 app = typer.Typer(help="Payers and their timely-filing limits.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def payers_list(practice: PracticeOption = None, as_json: JsonOption = False) ->
 
     Example: ``edigateway payers list --practice 1456789019``
     """
-    from edigateway.services.followup import payer_practice, payers
+    from edigateway.services.payer_limits import payer_practice, payers
 
     with open_gateway() as gateway:
         rows = payers(gateway.database, payer_practice(gateway.database, practice))
@@ -49,7 +49,7 @@ def payers_set_limit(
 
     Example: ``edigateway payers set-limit DDPIL 180 --practice 1456789019``
     """
-    from edigateway.services.followup import payer_practice, set_timely_filing
+    from edigateway.services.payer_limits import payer_practice, set_timely_filing
 
     with open_gateway() as gateway:
         set_timely_filing(
@@ -84,7 +84,7 @@ def payers_set_policy(
     """
     from edigateway.errors import InputError
     from edigateway.services.era_review import set_policy
-    from edigateway.services.followup import payer_practice
+    from edigateway.services.payer_limits import payer_practice
 
     if default and payer_id is not None and not policy:
         policy, payer_id = payer_id, None

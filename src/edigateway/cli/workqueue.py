@@ -13,7 +13,7 @@ from edigateway.cli.output import JsonOption, emit
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from edigateway.services.followup import WorkItem
+    from edigateway.services.work_queue import WorkItem
 
 app = typer.Typer(help="What needs a person's attention.", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ def workqueue_list(
     Example: ``edigateway workqueue list --json``
     """
     from edigateway.services.appeals import open_due_reminders
-    from edigateway.services.followup import work_items
+    from edigateway.services.work_queue import work_items
 
     with open_gateway() as gateway:
         open_due_reminders(gateway.database, now=gateway.clock())
@@ -62,7 +62,7 @@ def workqueue_resolve(
 
     Example: ``edigateway workqueue resolve 12 --note "appeal sent 2026-11-23"``
     """
-    from edigateway.services.followup import resolve_work_item
+    from edigateway.services.work_queue import resolve_work_item
 
     with open_gateway() as gateway:
         result = resolve_work_item(gateway.database, item_id, note=note, now=gateway.clock())

@@ -29,8 +29,9 @@ from edigateway.persistence.tables import (
     RemittanceRow,
     WorkItemRow,
 )
-from edigateway.services.followup import aging_report, practice_work_items
+from edigateway.services.followup import aging_report
 from edigateway.services.spreadsheet_cells import spreadsheet_text
+from edigateway.services.work_queue import practice_work_items
 from edigateway.x12.envelope import iter_segments, x12_text_of
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Follow-up reports from the database: A/R aging, timely filing, the work queue.
+"""Follow-up reports from the database: A/R aging and timely filing (the work queue is
+:mod:`.work_queue`, payers' limits :mod:`.payer_limits`).
 
 The arithmetic lives in :mod:`edigateway.reconcile.followup` (pure); this module only
 gathers the rows. A claim's insurance balance is its ledger's outstanding amount
@@ -13,20 +14,12 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from edigateway.domain.claim_lifecycle import counts_in_receivables
-from edigateway.errors import ConflictError, InputError, NotFoundError
-from edigateway.persistence.tables import (
-    ClaimRow,
-    Payer,
-    Practice,
-    RemittanceRow,
-    SubmissionClaimRow,
-    WorkItemRow,
-)
+from edigateway.persistence.tables import ClaimRow, Payer
 from edigateway.reconcile.followup import (
     BUCKETS,
     WARN_DAYS,
@@ -39,19 +32,16 @@ from edigateway.reconcile.followup import (
     bucket_for,
     timely_filing_alerts,
 )
-from edigateway.services.claim_store import payer_aliases
 from edigateway.services.ledger import ledgers
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
-    from datetime import date, datetime
+    from datetime import date
 
     from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
-
-WorkStatus = Literal["open", "resolved"]
 
 ZERO = Decimal("0.00")
 NOT_FILED = frozenset({"ready", "queued", "ch_rejected", "payer_rejected"})
@@ -401,232 +391,3 @@ def aging_report(
         timely_filing=tuple(FilingWarning.of(a) for a in alerts),
         claims=tuple(claims),
     )
-
-
-def practice_work_items(practice_id: int) -> Any:
-    """Work items of one practice: about its claims, its submissions or its payments."""
-    mine = select(ClaimRow.id).where(ClaimRow.practice_id == practice_id)
-    npi = select(Practice.npi).where(Practice.id == practice_id).scalar_subquery()
-    return or_(
-        WorkItemRow.claim_id.in_(mine),
-        WorkItemRow.submission_id.in_(
-            select(SubmissionClaimRow.submission_id).where(SubmissionClaimRow.claim_id.in_(mine))
-        ),
-        WorkItemRow.remittance_id.in_(
-            select(RemittanceRow.id).where(RemittanceRow.payee_id == npi)
-        ),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    """A work item as the queue lists it (times to the second, as stored)."""
-
-    id: int
-    created_at: datetime
-    status: WorkStatus
-    reason: str
-    claim: str | None
-    """The claim number it is about, if any."""
-    codes: tuple[str, ...]
-    message: str
-    amount: Decimal | None
-    source_position: int | None
-    file_id: int | None
-    resolved_at: datetime | None
-    resolution_note: str | None
-
-    @classmethod
-    def of(cls, row: WorkItemRow) -> WorkItem:
-        """The item of a stored row."""
-        return cls(
-            id=row.id,
-            created_at=row.created_at.replace(microsecond=0),
-            status="resolved" if row.status == "resolved" else "open",
-            reason=row.reason,
-            claim=row.patient_control_number,
-            codes=tuple(c for c in row.codes.split(",") if c),
-            message=row.message,
-            amount=row.amount,
-            source_position=row.source_position,
-            file_id=row.file_id,
-            resolved_at=row.resolved_at.replace(microsecond=0) if row.resolved_at else None,
-            resolution_note=row.resolution_note,
-        )
-
-    def as_json(self) -> dict[str, object]:
-        """The item as ``workqueue list --json`` prints it (amount as an exact string)."""
-        return {
-            "id": self.id,
-            "created_at": self.created_at.isoformat(),
-            "status": self.status,
-            "reason": self.reason,
-            "claim": self.claim,
-            "codes": list(self.codes),
-            "message": self.message,
-            "amount": None if self.amount is None else str(self.amount),
-            "source_position": self.source_position,
-            "file_id": self.file_id,
-            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
-            "resolution_note": self.resolution_note,
-        }
-
-
-def work_items(
-    db: Database,
-    *,
-    include_resolved: bool = False,
-    practice_id: int | None = None,
-    reason: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    updated_since: datetime | None = None,
-) -> list[WorkItem]:
-    """Work items, oldest first (one practice's when ``practice_id``; ``updated_since``:
-    opened or resolved at or after it)."""
-    query = select(WorkItemRow).order_by(WorkItemRow.id)
-    if not include_resolved:
-        query = query.where(WorkItemRow.status == "open")
-    if practice_id is not None:
-        query = query.where(practice_work_items(practice_id))
-    if reason is not None:
-        query = query.where(WorkItemRow.reason == reason)
-    if updated_since is not None:
-        query = query.where(
-            or_(WorkItemRow.created_at >= updated_since, WorkItemRow.resolved_at >= updated_since)
-        )
-    query = query.offset(offset).limit(limit)
-    with db.transaction() as session:
-        return [WorkItem.of(w) for w in session.scalars(query)]
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedItem:
-    """A work item just closed, with the note given."""
-
-    id: int
-    resolution_note: str
-    status: Literal["resolved"] = "resolved"
-
-
-def resolve_work_item(
-    db: Database,
-    item_id: int,
-    *,
-    note: str,
-    now: datetime,
-    practice_id: int | None = None,
-    actor: str = "cli",
-    remote_addr: str | None = None,
-) -> ResolvedItem:
-    """Close a work item with a note (audited); another practice's item is not found."""
-    from edigateway.persistence.event_rows import work_items_changed
-    from edigateway.services.access import record
-
-    if not note.strip():
-        raise InputError("a resolution note is required (what was done: appeal sent, …)")
-    with db.transaction() as session:
-        query = select(WorkItemRow).where(WorkItemRow.id == item_id)
-        if practice_id is not None:
-            query = query.where(practice_work_items(practice_id))
-        item = session.scalars(query).first()
-        if item is None:
-            raise NotFoundError(f"no work item {item_id}")
-        if item.status != "open":
-            raise ConflictError(
-                f"work item {item_id} was already resolved on {item.resolved_at:%Y-%m-%d}"
-            )
-        item.status, item.resolved_at, item.resolution_note = "resolved", now, note.strip()
-        work_items_changed(session, [item], at=now)
-        record(
-            session,
-            actor=actor,
-            practice_id=practice_id,
-            action="change",
-            resource="work_item",
-            resource_id=str(item_id),
-            at=now,
-            remote_addr=remote_addr,
-            detail="resolved",
-        )
-    return ResolvedItem(item_id, note.strip())
-
-
-def payer_practice(db: Database, npi: str | None) -> int | None:
-    """The practice whose payers a command means: the one ``npi`` names, else the only one
-    the database holds (``None`` when it holds none yet).
-
-    Payer names and limits belong to a practice, so with several practices the caller
-    must say which; guessing would show or change another practice's contract.
-    """
-    from edigateway.services.access import practice_by
-
-    with db.transaction() as session:
-        if npi is not None:
-            return practice_by(session, npi).id
-        found = session.scalars(select(Practice).order_by(Practice.npi).limit(6)).all()
-    if len(found) > 1:
-        listed = ", ".join(p.npi for p in found[:5]) + (", …" if len(found) > 5 else "")
-        msg = (
-            f"the database holds several practices ({listed}); say whose payers with --practice NPI"
-        )
-        raise InputError(msg)
-    return found[0].id if found else None
-
-
-def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: int | None) -> None:
-    """Record a practice's timely-filing limit with a payer (days from the date of
-    service); other practices' limits with the same payer are theirs to set."""
-    if not 1 <= days <= 3650:
-        msg = f"timely-filing limit {days} days is out of range (1–3650)"
-        raise InputError(msg)
-    with db.transaction() as session:
-        payer = (
-            None
-            if practice_id is None
-            else session.scalars(
-                select(Payer).where(Payer.practice_id == practice_id, Payer.payer_id == payer_id)
-            ).first()
-        )
-        if payer is None:
-            msg = (
-                f"payer {payer_id} is unknown for this practice (payers are created when "
-                "its claims are imported)"
-            )
-            raise NotFoundError(msg)
-        payer.timely_filing_days = days
-
-
-@dataclass(frozen=True, slots=True)
-class PayerLimit:
-    """One of a practice's payers: the name it sends, other names it has sent, and its
-    timely-filing limit (days from the date of service)."""
-
-    payer_id: str
-    name: str
-    aliases: tuple[str, ...]
-    timely_filing_days: int
-
-    def as_json(self) -> dict[str, object]:
-        """The payer as ``payers list --json`` prints it."""
-        return {
-            "payer_id": self.payer_id,
-            "name": self.name,
-            "aliases": list(self.aliases),
-            "timely_filing_days": self.timely_filing_days,
-        }
-
-
-def payers(db: Database, practice_id: int | None) -> list[PayerLimit]:
-    """A practice's payers: the name it sends, other names it has sent, and its limit."""
-    if practice_id is None:
-        return []
-    with db.transaction() as session:
-        return [
-            PayerLimit(p.payer_id, p.name, tuple(payer_aliases(p)), p.timely_filing_days)
-            for p in session.scalars(
-                select(Payer)
-                .where(Payer.practice_id == practice_id)
-                .order_by(Payer.name, Payer.payer_id)
-            )
-        ]

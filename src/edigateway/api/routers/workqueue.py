@@ -12,8 +12,8 @@ from edigateway.api.problems import responses
 from edigateway.api.schemas import Resolved, ResolveRequest, WorkItem, WorkItemPage, stored_time
 from edigateway.domain.postings import WorkReason
 from edigateway.services.appeals import open_due_reminders
-from edigateway.services.followup import resolve_work_item, work_items
 from edigateway.services.practice_claims import Caller
+from edigateway.services.work_queue import resolve_work_item, work_items
 
 router = APIRouter(prefix="/workqueue", tags=["workqueue"])
 

@@ -1,0 +1,96 @@
+"""A practice's payers and their timely-filing limits (days from the date of service),
+and which practice a command means when it names none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from edigateway.errors import InputError, NotFoundError
+from edigateway.persistence.tables import Payer, Practice
+from edigateway.services.claim_store import payer_aliases
+
+if TYPE_CHECKING:
+    from edigateway.persistence.database import Database
+
+
+def payer_practice(db: Database, npi: str | None) -> int | None:
+    """The practice whose payers a command means: the one ``npi`` names, else the only one
+    the database holds (``None`` when it holds none yet).
+
+    Payer names and limits belong to a practice, so with several practices the caller
+    must say which; guessing would show or change another practice's contract.
+    """
+    from edigateway.services.access import practice_by
+
+    with db.transaction() as session:
+        if npi is not None:
+            return practice_by(session, npi).id
+        found = session.scalars(select(Practice).order_by(Practice.npi).limit(6)).all()
+    if len(found) > 1:
+        listed = ", ".join(p.npi for p in found[:5]) + (", …" if len(found) > 5 else "")
+        msg = (
+            f"the database holds several practices ({listed}); say whose payers with --practice NPI"
+        )
+        raise InputError(msg)
+    return found[0].id if found else None
+
+
+def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: int | None) -> None:
+    """Record a practice's timely-filing limit with a payer (days from the date of
+    service); other practices' limits with the same payer are theirs to set."""
+    if not 1 <= days <= 3650:
+        msg = f"timely-filing limit {days} days is out of range (1–3650)"
+        raise InputError(msg)
+    with db.transaction() as session:
+        payer = (
+            None
+            if practice_id is None
+            else session.scalars(
+                select(Payer).where(Payer.practice_id == practice_id, Payer.payer_id == payer_id)
+            ).first()
+        )
+        if payer is None:
+            msg = (
+                f"payer {payer_id} is unknown for this practice (payers are created when "
+                "its claims are imported)"
+            )
+            raise NotFoundError(msg)
+        payer.timely_filing_days = days
+
+
+@dataclass(frozen=True, slots=True)
+class PayerLimit:
+    """One of a practice's payers: the name it sends, other names it has sent, and its
+    timely-filing limit (days from the date of service)."""
+
+    payer_id: str
+    name: str
+    aliases: tuple[str, ...]
+    timely_filing_days: int
+
+    def as_json(self) -> dict[str, object]:
+        """The payer as ``payers list --json`` prints it."""
+        return {
+            "payer_id": self.payer_id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "timely_filing_days": self.timely_filing_days,
+        }
+
+
+def payers(db: Database, practice_id: int | None) -> list[PayerLimit]:
+    """A practice's payers: the name it sends, other names it has sent, and its limit."""
+    if practice_id is None:
+        return []
+    with db.transaction() as session:
+        return [
+            PayerLimit(p.payer_id, p.name, tuple(payer_aliases(p)), p.timely_filing_days)
+            for p in session.scalars(
+                select(Payer)
+                .where(Payer.practice_id == practice_id)
+                .order_by(Payer.name, Payer.payer_id)
+            )
+        ]
