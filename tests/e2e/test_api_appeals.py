@@ -172,6 +172,7 @@ def _check_events(api: Api) -> None:
     assert all("OKONKWO" not in json.dumps(e) for e in events)
 
 
+@pytest.mark.slow  # 1.7 s at load ~2 (inner loop < 60 s)
 def test_appeal_a_denial_letter_send_follow_up_and_outcome(api: Api):
     c, a = api.client, api.a
     claim_id = _denied_claim(api)

@@ -195,6 +195,7 @@ def test_the_checked_in_document_is_the_served_one(world: World):
     )
 
 
+@pytest.mark.slow  # 1.2 s set-up + 1.3 s at load ~2 (inner loop < 60 s)
 def test_operations_are_hand_named_secured_and_documented(world: World):
     document = _document(world)
     schemes = document["components"]["securitySchemes"]
@@ -320,6 +321,7 @@ def _answer_schema(document: dict[str, Any], method: str, url: str, status: int)
     pytest.fail(f"{method} {url} is not documented")
 
 
+@pytest.mark.slow  # 1.2 s at load ~2 (inner loop < 60 s)
 def test_real_answers_match_the_schema_money_as_strings_and_times_with_offsets(world: World):
     """Walks the answers of every kind of route — reads, lists, creation, submission,
     replacement, void, validation, estimates, eligibility, problems — against the schema

@@ -122,6 +122,7 @@ def test_an_admin_creates_lists_reads_and_disables_users(gateway: Gateway, api: 
     assert user["created_by"] in actors  # created and disabled by the key
 
 
+@pytest.mark.slow  # 1.4 s at load ~2 (inner loop < 60 s)
 def test_a_new_link_for_a_forgotten_password_or_lost_phone(gateway: Gateway, api: TestClient):
     a = _as(gateway, A)
     user = api.post(

@@ -1030,6 +1030,7 @@ def test_practice_b_reaches_none_of_practice_a_records(world: World):
     assert not changed, "\n".join(changed)
 
 
+@pytest.mark.slow  # 3.5 s set-up + 1.7 s at load ~2 (inner loop < 60 s)
 def test_without_credentials_only_public_routes_answer(world: World):
     routes = _routes(world.app)
     before = _rows(world)

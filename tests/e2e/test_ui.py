@@ -69,6 +69,7 @@ def _csrf(html: str) -> str:
     return _field(html, "csrf")
 
 
+@pytest.mark.slow  # 4.1 s set-up + 0.9 s at load ~2 (inner loop < 60 s)
 def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     client = _client(seeded)
     today = client.get("/ui/")

@@ -107,6 +107,7 @@ def _upload(
     )
 
 
+@pytest.mark.slow  # 2.0 s at load ~2 (inner loop < 60 s)
 def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
     claim_id = _claim(desk, "UPL0001")
     browser = desk.browser()

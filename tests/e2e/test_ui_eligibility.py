@@ -132,6 +132,7 @@ def test_member_not_found_is_shown_as_such(ui: Ui):
     assert "Download the patient" not in page
 
 
+@pytest.mark.slow  # 1.3 s set-up at load ~2 (inner loop < 60 s)
 def test_an_incomplete_form_comes_back_with_what_is_missing(ui: Ui):
     page = ui.a.get("/ui/eligibility")
     answer = ui.a.post(

@@ -92,6 +92,7 @@ def test_claim_numbers_unmatched_payments_and_code_meanings(gateway: Gateway):
     assert other.get(f"/ui/eras/{era_id}").status_code == 404
 
 
+@pytest.mark.slow  # 1.6 s at load ~2 (inner loop < 60 s)
 def test_only_the_payee_practice_sees_the_payments_that_matched_no_claim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -158,6 +158,7 @@ def _field_email(client: TestClient) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # 1.0 s at load ~2 (inner loop < 60 s)
 def test_only_admins_of_the_practice(app: FastAPI):
     email = ui_user(app.state.gateway.database, role="viewer")
     user_id = _user_id(app, email)

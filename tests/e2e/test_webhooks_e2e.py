@@ -134,6 +134,7 @@ def test_signed_claim_and_remittance_events_reach_a_webhook_in_log_order(
     assert json.dumps(got)  # bodies are plain JSON
 
 
+@pytest.mark.slow  # 1.1 s at load ~2 (inner loop < 60 s)
 def test_a_private_url_is_refused_without_the_setting(
     tmp_path: Path, validator: Validator, receiver: Receiver
 ):

@@ -163,6 +163,7 @@ def test_invalid_276_gets_the_validators_reason(client: CoreHttpClient):
         client.claim_status(broken, sender_id="MAPLEDENTAL", receiver_id="EDGSIM")
 
 
+@pytest.mark.slow  # 1.5 s at load ~2 (inner loop < 60 s)
 def test_a_270_sent_as_a_276_is_refused(client: CoreHttpClient):
     x270 = write_270(
         load_inquiries(REPO / "fixtures" / "inquiries" / "01_subscriber_all_dental.json"), PARAMS
