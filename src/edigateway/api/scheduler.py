@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Final
 
 from starlette.concurrency import run_in_threadpool
 
+from edigateway.errors import EdigatewayError
 from edigateway.jobs import (
     APPEAL_REMINDER_SECONDS,
     deliver_webhooks,
@@ -92,7 +93,11 @@ async def _rounds(job: Every) -> None:
     while True:
         try:
             await run_in_threadpool(job.run)
-        except Exception:  # one failed round (server or database away) must not end it
+        except EdigatewayError as exc:
+            # Ours say what failed and where (the clearinghouse away, a refused login): one
+            # line an operator reads, not a traceback every round while it stays away.
+            log.warning("%s round failed: %s; next in %s s", job.name, exc, job.seconds)
+        except Exception:  # one failed round must not end the schedule
             log.exception("%s round failed; next in %s s", job.name, job.seconds)
         await asyncio.sleep(job.seconds)
 
