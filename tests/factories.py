@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+import sqlalchemy as sa
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
 from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.persistence.database import Database
 from edigateway.services.access import create_key
 from edigateway.services.users import create_user
 from edigateway.services.users_passwords import set_password
@@ -78,6 +81,36 @@ class SuiteEnvironment(BaseSettings):
     def worker_database_url(self) -> str | None:
         """The xdist worker's own database, when there is one to create."""
         return self.database_url if self.server_url and self.xdist_worker else None
+
+
+@contextmanager
+def database_at(revision: str, backend: str, folder: Path) -> Iterator[Database]:
+    """A database migrated to ``revision`` only, for a migration's own tests: a SQLite file
+    in ``folder``, or a throwaway schema on the suite's PostgreSQL (``backend``
+    ``postgresql``), dropped afterwards."""
+    if backend == "sqlite":
+        db = Database.connect(f"sqlite:///{folder / 'old.sqlite3'}")
+        try:
+            db.upgrade(revision)
+            yield db
+        finally:
+            db.dispose()
+        return
+    url = SuiteEnvironment().database_url
+    assert url is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    db = Database.connect(url, schema=schema)
+    try:
+        db.upgrade(revision)
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:

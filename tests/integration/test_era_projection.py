@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,7 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, ClaimStateRow, PostingRow, WorkItemRow
 from edigateway.security.phi import Keyring, PhiCipher
 from edigateway.services.claim_store import document_binding, open_document
-from tests.factories import NOW, SuiteEnvironment
+from tests.factories import NOW, SuiteEnvironment, database_at
 from tests.integration.test_era_scenarios import CODES, SCENARIOS, post_era
 from tests.integration.test_era_scenarios import NOW as POSTED
 from tests.integration.test_era_scenarios import _seed as seed
@@ -149,27 +148,8 @@ _claims = sa.table(
 @pytest.fixture(params=BACKENDS)
 def at_0016(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database migrated to 0016 only (before claims kept their other plans' roles)."""
-    if request.param == "sqlite":
-        db = Database.connect(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-        db.upgrade("0016")
+    with database_at("0016", request.param, tmp_path) as db:
         yield db
-        db.dispose()
-        return
-    url = SuiteEnvironment().database_url
-    assert url is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    db = Database.connect(url, schema=schema)
-    try:
-        db.upgrade("0016")
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.slow  # 2.4 s on the loaded 2-core machine

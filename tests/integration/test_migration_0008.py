@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,7 @@ from edigateway.services.claim_store import document_binding, import_claims
 from edigateway.services.followup import aging_report
 from edigateway.services.payer_limits import PayerLimit, payers
 from edigateway.settings import Settings
-from tests.factories import NOW, REPO, SuiteEnvironment
+from tests.factories import NOW, REPO, SuiteEnvironment, database_at
 
 A, B, C = "1456789019", "1234567893", "1992753818"
 
@@ -71,27 +70,8 @@ _claims = sa.table(
 @pytest.fixture(params=BACKENDS)
 def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database migrated to 0005 only (before payers were per practice)."""
-    if request.param == "sqlite":
-        db = Database.connect(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-        db.upgrade("0005")
+    with database_at("0005", request.param, tmp_path) as db:
         yield db
-        db.dispose()
-        return
-    url = SuiteEnvironment().database_url
-    assert url is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    db = Database.connect(url, schema=schema)
-    try:
-        db.upgrade("0005")
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _claim_row(
