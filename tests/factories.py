@@ -10,6 +10,7 @@ subprocess script can import it too.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
 
 if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
     from edigateway.persistence.database import Database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -176,6 +179,52 @@ def ui_user(
         database, token=token, password=USER_PASSWORD, keyring=database.phi.keyring, now=now
     )
     return address
+
+
+def form_field(html: str, name: str) -> str:
+    """The value of the form field ``name`` on a dashboard page (``<input name=… value=…>``).
+
+    Every field the tests read back is a secret the server fills in (``csrf``, ``login_csrf``,
+    a set-password ``token``, a two-step ``code_token``), so a page that renders one empty is
+    as wrong as a page without it; the two failures name the field and say which it was, so a
+    broken template is not mistaken for a missing form."""
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
+    assert match is not None, f"no form field {name!r} on the page"
+    assert match.group(1), f"the form field {name!r} is on the page but empty"
+    return match.group(1)
+
+
+def signed_in(
+    client: TestClient, email: str, password: str = USER_PASSWORD, *, code: str | None = None
+) -> str:
+    """Sign ``client`` in through the dashboard's own forms, as a browser would: the sign-in
+    page for its CSRF nonce, the email and password, then for a user with two-step sign-in
+    on the ``code`` on the page that asks for it. Asserts the session opened (a redirect);
+    the page it leads to. Tests of the sign-in steps themselves post the forms by hand."""
+    form = client.get("/ui/login")
+    signed = client.post(
+        "/ui/login",
+        data={
+            "email": email,
+            "password": password,
+            "login_csrf": form_field(form.text, "login_csrf"),
+        },
+        follow_redirects=False,
+    )
+    if code is not None:
+        assert "authenticator app" in signed.text, signed.text
+        signed = client.post(
+            "/ui/login/code",
+            data={
+                "code_token": form_field(signed.text, "code_token"),
+                "login_csrf": form_field(signed.text, "login_csrf"),
+                "code": code,
+            },
+            follow_redirects=False,
+        )
+    assert signed.status_code == 303, signed.text
+    location: str = signed.headers["location"]
+    return location
 
 
 @contextmanager

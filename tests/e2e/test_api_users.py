@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.services.access import audit_events
-from tests.factories import NOW, api_key, settings_for
+from tests.factories import NOW, api_key, form_field, settings_for, signed_in
 
 BASE = "http://127.0.0.1"
 A, B = "1456789019", "1234567893"
@@ -50,12 +50,6 @@ def _problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]
     return body
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 @pytest.mark.slow  # 2.1 s on the loaded 2-core machine
 def test_an_admin_creates_lists_reads_and_disables_users(gateway: Gateway, api: TestClient):
     a = _as(gateway, A)
@@ -85,23 +79,13 @@ def test_an_admin_creates_lists_reads_and_disables_users(gateway: Gateway, api: 
     page = dashboard.get(body["set_password_url"].removeprefix("https://edi.maple.example"))
     assert "pat.lee@maple.example" in page.text
     set_form = {
-        "token": _field(page.text, "token"),
-        "login_csrf": _field(page.text, "login_csrf"),
+        "token": form_field(page.text, "token"),
+        "login_csrf": form_field(page.text, "login_csrf"),
         "password": "bitewing and crown 9",
         "confirm": "bitewing and crown 9",
     }
     assert dashboard.post("/ui/set-password", data=set_form).status_code == 200
-    login = dashboard.get("/ui/login")
-    signed = dashboard.post(
-        "/ui/login",
-        data={
-            "email": "pat.lee@maple.example",
-            "password": "bitewing and crown 9",
-            "login_csrf": _field(login.text, "login_csrf"),
-        },
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303
+    signed_in(dashboard, "pat.lee@maple.example", "bitewing and crown 9")
     assert dashboard.get("/ui/claims").status_code == 200
     assert api.get(f"/v1/users/{user['id']}", headers=a).json()["status"] == "active"
 

@@ -50,7 +50,7 @@ from edigateway.services.webhooks import deliver_due
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO, USER_PASSWORD, ui_user
+from tests.factories import NOW, REPO, USER_PASSWORD, form_field, signed_in, ui_user
 
 BASE = "http://127.0.0.1"  # a trusted host by default
 PRACTICE_A = "1456789019"  # MAPLE STREET DENTAL, the fixtures' billing provider
@@ -311,8 +311,7 @@ def _populate(
             f"/v1/workqueue/{items[0]['id']}/resolve", json={"note": "A-ONLY NOTE 7731"}, headers=a
         )
     )
-    signed_in = TestClient(app, base_url=BASE)
-    _sign_in(signed_in, emails[PRACTICE_A])
+    signed_in(TestClient(app, base_url=BASE), emails[PRACTICE_A])
 
     with gateway.database.transaction() as session:
         b_practice = session.scalar(select(Practice.id).where(Practice.npi == PRACTICE_B))
@@ -521,32 +520,12 @@ def _shown(world: World, text: str) -> list[str]:
 # --------------------------------------------------------------------------- sessions
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, email: str) -> None:
-    form = client.get("/ui/login")
-    signed = client.post(
-        "/ui/login",
-        data={
-            "email": email,
-            "password": USER_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
-        },
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
-
-
 def _b_browser(world: World) -> tuple[TestClient, str]:
     """A browser signed in as B (a fresh session for each request: one of them signs
     out), and the CSRF token of its forms."""
     client = TestClient(world.app, base_url=BASE)
-    _sign_in(client, world.b_user)
-    return client, _field(client.get("/ui/claims").text, "csrf")
+    signed_in(client, world.b_user)
+    return client, form_field(client.get("/ui/claims").text, "csrf")
 
 
 # --------------------------------------------------------------------------- the routes
@@ -870,7 +849,7 @@ def _as_b(world: World, call: Call) -> httpx.Response:
     browser, csrf = _b_browser(world)
     form = {"csrf": csrf}
     if call.url == "/ui/login":
-        form = {"login_csrf": _field(browser.get("/ui/login").text, "login_csrf")}
+        form = {"login_csrf": form_field(browser.get("/ui/login").text, "login_csrf")}
     return _send(browser, call, {}, form)
 
 

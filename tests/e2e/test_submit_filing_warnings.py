@@ -12,7 +12,6 @@ default 365 days nothing is said."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,11 @@ from tests.factories import (
     FIXTURES,
     NOW,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
     claim_document,
+    form_field,
     settings_for,
+    signed_in,
     ui_user,
 )
 
@@ -105,30 +105,14 @@ def test_only_the_claims_at_risk_are_warned(gateway: Gateway):
     assert sent.json()["warnings"] == [DUE]
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 @pytest.mark.slow  # 2.2 s at load ~2 (inner loop < 60 s)
 def test_the_dashboard_shows_the_warning_after_submit(gateway: Gateway):
     key = {"Authorization": f"Bearer {api_key(gateway)}"}
     with TestClient(create_app(gateway), base_url=BASE) as client:
         warned, quiet = _create(client, key), _create(client, key, "MSD1006")
         _limit(gateway, 100)
-        form = client.get("/ui/login")
-        signed = client.post(
-            "/ui/login",
-            data={
-                "email": ui_user(gateway.database, role="coordinator"),
-                "password": USER_PASSWORD,
-                "login_csrf": _field(form.text, "login_csrf"),
-            },
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
-        csrf = _field(client.get(f"/ui/claims/{warned}").text, "csrf")
+        signed_in(client, ui_user(gateway.database, role="coordinator"))
+        csrf = form_field(client.get(f"/ui/claims/{warned}").text, "csrf")
         answer = client.post(
             f"/ui/claims/{warned}/submit", data={"csrf": csrf}, follow_redirects=False
         )

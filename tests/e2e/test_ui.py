@@ -23,7 +23,7 @@ from edigateway.security import totp
 from edigateway.services import users, users_signin
 from edigateway.services.access import audit_events
 from tests.conftest import BuiltDemo
-from tests.factories import NOW, USER_PASSWORD, api_key, ui_user
+from tests.factories import NOW, USER_PASSWORD, api_key, form_field, signed_in, ui_user
 
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
@@ -41,32 +41,10 @@ def _user(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> str
     return ui_user(gateway.database, npi=npi, role=role)
 
 
-def _sign_in(client: TestClient, email: str, password: str = USER_PASSWORD) -> str:
-    """Sign in through the form (its CSRF nonce included); the page it leads to."""
-    form = client.get("/ui/login")
-    signed = client.post(
-        "/ui/login",
-        data={"email": email, "password": password, "login_csrf": _field(form.text, "login_csrf")},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
-    return signed.headers["location"]
-
-
 def _client(gateway: Gateway, npi: str = "1456789019", role: str = "admin") -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
-    _sign_in(client, _user(gateway, npi, role))
+    signed_in(client, _user(gateway, npi, role))
     return client
-
-
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
-def _csrf(html: str) -> str:
-    return _field(html, "csrf")
 
 
 @pytest.mark.slow  # 4.1 s set-up + 0.9 s at load ~2 (inner loop < 60 s)
@@ -83,7 +61,7 @@ def test_pages_render_and_a_work_item_is_resolved(seeded: Gateway):
     assert re.search(r"<code>(CLP|SVC|CAS)\*", item.text), "the source segment is shown"
     resolved = client.post(
         f"/ui/workqueue/{ids[0]}/resolve",
-        data={"csrf": _csrf(item.text), "note": "written off"},
+        data={"csrf": form_field(item.text, "csrf"), "note": "written off"},
         follow_redirects=True,
     )
     assert "Resolved: written off" in resolved.text
@@ -136,7 +114,7 @@ def test_signed_out_and_other_practice(seeded: Gateway):
         data={
             "email": _user(seeded),
             "password": "not it at all",
-            "login_csrf": _field(form, "login_csrf"),
+            "login_csrf": form_field(form, "login_csrf"),
         },
     )
     assert bad.status_code == 401
@@ -146,7 +124,7 @@ def test_signed_out_and_other_practice(seeded: Gateway):
         "/ui/login",
         data={
             "api_key": api_key(seeded),  # the old way: no more
-            "login_csrf": _field(form, "login_csrf"),
+            "login_csrf": form_field(form, "login_csrf"),
         },
     )
     assert key.status_code == 401
@@ -174,7 +152,7 @@ def test_replacement_and_void_from_the_claim_page(seeded: Gateway):
     ]
     page = client.get(f"/ui/claims/{paid[0]}")
     assert "Create replacement" in page.text
-    csrf = _csrf(page.text)
+    csrf = form_field(page.text, "csrf")
     codes = re.findall(r'name="code" value="(D\d{4})"', page.text)
     fees = re.findall(r'name="fee" value="([0-9.]+)"', page.text)
     bad = client.post(
@@ -209,13 +187,13 @@ def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded
     assert (stolen.status_code, stolen.headers["location"]) == (303, "/ui/login")
 
     viewer = TestClient(create_app(seeded), base_url=BASE)
-    assert _sign_in(viewer, _user(seeded, role="viewer")) == "/ui/"
+    assert signed_in(viewer, _user(seeded, role="viewer")) == "/ui/"
     for path in (*PAGES, f"/ui/claims/{claim_id}", "/ui/account"):
         assert viewer.get(path).status_code == 200, path
     claim = viewer.get(f"/ui/claims/{claim_id}")
     assert "Timeline" in claim.text
     assert "Create replacement" not in claim.text
-    void = viewer.post(f"/ui/claims/{claim_id}/void", data={"csrf": _csrf(claim.text)})
+    void = viewer.post(f"/ui/claims/{claim_id}/void", data={"csrf": form_field(claim.text, "csrf")})
     assert void.status_code == 403
     assert void.headers["content-type"].startswith("text/html")
     assert "your role (viewer) does not allow this" in void.text
@@ -224,7 +202,8 @@ def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded
     item = viewer.get(f"/ui/workqueue/{item_id}")
     assert "Resolve" not in item.text
     resolved = viewer.post(
-        f"/ui/workqueue/{item_id}/resolve", data={"csrf": _csrf(item.text), "note": "x"}
+        f"/ui/workqueue/{item_id}/resolve",
+        data={"csrf": form_field(item.text, "csrf"), "note": "x"},
     )
     assert resolved.status_code == 403
     assert "workqueue:write" in resolved.text
@@ -233,7 +212,7 @@ def test_every_page_requires_the_scope_the_api_requires_of_the_users_role(seeded
     item = coordinator.get(f"/ui/workqueue/{item_id}")
     done = coordinator.post(
         f"/ui/workqueue/{item_id}/resolve",
-        data={"csrf": _csrf(item.text), "note": "called the payer"},
+        data={"csrf": form_field(item.text, "csrf"), "note": "called the payer"},
     )
     assert "Resolved: called the payer" in done.text
 
@@ -248,7 +227,7 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
         data={
             "email": email,
             "password": USER_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
+            "login_csrf": form_field(form.text, "login_csrf"),
         },
         follow_redirects=False,
     )
@@ -266,7 +245,9 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
 
     page = client.get("/ui/claims")
     assert page.status_code == 200
-    out = client.post("/ui/logout", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+    out = client.post(
+        "/ui/logout", data={"csrf": form_field(page.text, "csrf")}, follow_redirects=False
+    )
     assert (out.status_code, out.headers["location"]) == (303, "/ui/login")
     replayed = TestClient(create_app(seeded), base_url=BASE, cookies={"edg_ui": cookie})
     again = replayed.get("/ui/claims", follow_redirects=False)
@@ -283,7 +264,7 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
 def test_disabling_the_user_signs_their_sessions_out(seeded: Gateway):
     email = _user(seeded)
     client = TestClient(create_app(seeded), base_url=BASE)
-    _sign_in(client, email)
+    signed_in(client, email)
     assert client.get("/ui/claims").status_code == 200
     users.disable_user(seeded.database, user=email, practice_id=None, actor="cli", now=NOW)
     after = client.get("/ui/claims", follow_redirects=False)
@@ -306,19 +287,19 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
     client = TestClient(create_app(seeded), base_url=BASE)
     page = client.get(path)
     assert "dana.ruiz@maple.example.com" in page.text
-    token = _field(page.text, "token")
-    form = {"token": token, "login_csrf": _field(page.text, "login_csrf")}
+    token = form_field(page.text, "token")
+    form = {"token": token, "login_csrf": form_field(page.text, "login_csrf")}
     differ = client.post(
         "/ui/set-password",
         data={**form, "password": "maple crown one", "confirm": "maple crown two"},
     )
     assert (differ.status_code, "the two passwords differ" in differ.text) == (422, True)
-    form["login_csrf"] = _field(differ.text, "login_csrf")
+    form["login_csrf"] = form_field(differ.text, "login_csrf")
     short = client.post(
         "/ui/set-password", data={**form, "password": "too short", "confirm": "too short"}
     )
     assert (short.status_code, "at least 12" in short.text) == (422, True)
-    form["login_csrf"] = _field(short.text, "login_csrf")
+    form["login_csrf"] = form_field(short.text, "login_csrf")
     done = client.post(
         "/ui/set-password",
         data={**form, "password": "crown and bridge 7", "confirm": "crown and bridge 7"},
@@ -327,25 +308,31 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
     assert (done.status_code, done.headers["location"]) == (303, "/ui/login?done=password")
     assert "Your password is set" in client.get(done.headers["location"]).text
     assert client.get(path).status_code == 410  # used up
-    assert _sign_in(client, "dana.ruiz@maple.example.com", "crown and bridge 7") == "/ui/"
+    assert signed_in(client, "dana.ruiz@maple.example.com", "crown and bridge 7") == "/ui/"
 
     account = client.get("/ui/account")
     assert "coordinator" in account.text
-    started = client.post("/ui/account/two-step/start", data={"csrf": _csrf(account.text)})
+    started = client.post(
+        "/ui/account/two-step/start", data={"csrf": form_field(account.text, "csrf")}
+    )
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', started.text)
     assert secret is not None
     assert "otpauth://totp/" in started.text
     wrong = client.post(
-        "/ui/account/two-step/confirm", data={"csrf": _csrf(account.text), "code": "12345x"}
+        "/ui/account/two-step/confirm",
+        data={"csrf": form_field(account.text, "csrf"), "code": "12345x"},
     )
     assert (wrong.status_code, "does not match" in wrong.text) == (422, True)
     step = int(NOW.timestamp() // totp.STEP)
     on = client.post(
         "/ui/account/two-step/confirm",
-        data={"csrf": _csrf(account.text), "code": totp.code_at(secret.group(1), step)},
+        data={
+            "csrf": form_field(account.text, "csrf"),
+            "code": totp.code_at(secret.group(1), step),
+        },
     )
     assert "Two-step sign-in</dt><dd>on" in on.text
-    client.post("/ui/logout", data={"csrf": _csrf(on.text)})
+    client.post("/ui/logout", data={"csrf": form_field(on.text, "csrf")})
 
     form_page = client.get("/ui/login")
     asked = client.post(
@@ -353,14 +340,14 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
         data={
             "email": "dana.ruiz@maple.example.com",
             "password": "crown and bridge 7",
-            "login_csrf": _field(form_page.text, "login_csrf"),
+            "login_csrf": form_field(form_page.text, "login_csrf"),
         },
     )
     assert "authenticator app" in asked.text
     assert "edg_ui" not in client.cookies  # not signed in yet
     code_form = {
-        "code_token": _field(asked.text, "code_token"),
-        "login_csrf": _field(asked.text, "login_csrf"),
+        "code_token": form_field(asked.text, "code_token"),
+        "login_csrf": form_field(asked.text, "login_csrf"),
     }
     elsewhere = TestClient(create_app(seeded), base_url=BASE)  # the form without its cookie
     assert (
@@ -375,24 +362,10 @@ def test_a_set_password_link_then_two_step_sign_in_from_the_account_page(seeded:
         follow_redirects=False,
     )  # the code that turned it on
     assert reused.status_code == 401
-    asked = client.post(
-        "/ui/login",
-        data={
-            "email": "dana.ruiz@maple.example.com",
-            "password": "crown and bridge 7",
-            "login_csrf": _field(client.get("/ui/login").text, "login_csrf"),
-        },
+    code = totp.code_at(secret.group(1), step + 1)
+    assert signed_in(client, "dana.ruiz@maple.example.com", "crown and bridge 7", code=code) == (
+        "/ui/"
     )
-    signed = client.post(
-        "/ui/login/code",
-        data={
-            "code_token": _field(asked.text, "code_token"),
-            "login_csrf": _field(asked.text, "login_csrf"),
-            "code": totp.code_at(secret.group(1), step + 1),
-        },
-        follow_redirects=False,
-    )
-    assert (signed.status_code, signed.headers["location"]) == (303, "/ui/")
     assert client.get("/ui/claims").status_code == 200
 
 
@@ -411,7 +384,7 @@ def test_sessions_end_when_idle_or_old(seeded: Gateway):
     assert "Secure" in plain.get("/ui/login").headers["set-cookie"]
     email = _user(seeded)
     client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
-    _sign_in(client, email)
+    signed_in(client, email)
     for minutes in (20, 40, 59):  # used within the idle limit, younger than an hour
         now[0] = NOW + timedelta(minutes=minutes)
         assert client.get("/ui/claims").status_code == 200, minutes
@@ -419,7 +392,7 @@ def test_sessions_end_when_idle_or_old(seeded: Gateway):
     assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # too old
 
     client = TestClient(create_app(gateway), base_url="https://127.0.0.1")
-    _sign_in(client, email)
+    signed_in(client, email)
     now[0] += timedelta(minutes=31)
     assert client.get("/ui/claims", follow_redirects=False).status_code == 303  # idle
     gateway.database.dispose()
@@ -432,12 +405,12 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
     bare = client.post("/ui/login", data=signing, follow_redirects=False)
     assert bare.status_code == 403
     assert "edg_ui" not in bare.cookies
-    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    nonce = form_field(client.get("/ui/login").text, "login_csrf")
     wrong = client.post(
         "/ui/login", data={**signing, "login_csrf": "0" * 32}, follow_redirects=False
     )
     assert wrong.status_code == 403
-    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    nonce = form_field(client.get("/ui/login").text, "login_csrf")
     for header in (
         {"Origin": "https://attacker.example"},
         {"Sec-Fetch-Site": "cross-site"},
@@ -457,7 +430,7 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
         "/ui/login", data={**signing, "login_csrf": nonce}, follow_redirects=False
     )  # a form value without its cookie
     assert stolen.status_code == 403
-    nonce = _field(client.get("/ui/login").text, "login_csrf")
+    nonce = form_field(client.get("/ui/login").text, "login_csrf")
     own = client.post(
         "/ui/login",
         data={**signing, "login_csrf": nonce},
@@ -470,7 +443,7 @@ def test_sign_in_needs_our_form_and_forms_refuse_other_sites(seeded: Gateway):
     claim_id = re.findall(r'href="/ui/claims/(\d+)"', page.text)[0]
     voided = client.post(
         f"/ui/claims/{claim_id}/void",
-        data={"csrf": _csrf(page.text)},
+        data={"csrf": form_field(page.text, "csrf")},
         headers={"Origin": "https://attacker.example"},
     )
     assert voided.status_code == 403

@@ -32,9 +32,10 @@ from tests.factories import (
     FIXTURES,
     NOW,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
+    form_field,
     settings_for,
+    signed_in,
     simulated_gateway,
     ui_user,
 )
@@ -53,17 +54,7 @@ class Desk:
 
     def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
         client = TestClient(self.api.app, base_url=BASE)
-        form = client.get("/ui/login")
-        signed = client.post(
-            "/ui/login",
-            data={
-                "email": ui_user(self.gateway.database, npi=npi, role=role),
-                "password": USER_PASSWORD,
-                "login_csrf": _field(form.text, "login_csrf"),
-            },
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        signed_in(client, ui_user(self.gateway.database, npi=npi, role=role))
         return client
 
     def denied_claim(self, pcn: str = "APL2001") -> int:
@@ -107,14 +98,8 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
             yield Desk(gateway, sim, api, key)
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 def _csrf(browser: TestClient) -> str:
-    return _field(browser.get("/ui/appeals").text, "csrf")
+    return form_field(browser.get("/ui/appeals").text, "csrf")
 
 
 @pytest.mark.slow  # 2.1 s on the loaded 2-core machine

@@ -25,9 +25,10 @@ from edigateway.x12.validation import Validator
 from tests.factories import (
     FIXTURES,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
+    form_field,
     settings_for,
+    signed_in,
     simulated_gateway,
     ui_user,
 )
@@ -47,17 +48,7 @@ class Desk:
 
     def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
         client = TestClient(self.api.app, base_url=BASE)
-        form = client.get("/ui/login")
-        signed = client.post(
-            "/ui/login",
-            data={
-                "email": ui_user(self.gateway.database, npi=npi, role=role),
-                "password": USER_PASSWORD,
-                "login_csrf": _field(form.text, "login_csrf"),
-            },
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        signed_in(client, ui_user(self.gateway.database, npi=npi, role=role))
         return client
 
     def attachments(self, claim_id: int) -> list[dict[str, Any]]:
@@ -74,12 +65,6 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
         key = {"Authorization": f"Bearer {api_key(gateway, npi=PRACTICE_NPI)}"}
         with TestClient(create_app(gateway), base_url=BASE) as api:
             yield Desk(gateway, api, key)
-
-
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
 
 
 def _claim(desk: Desk, pcn: str) -> int:
@@ -116,7 +101,7 @@ def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
     assert "No attachments." in page.text
     assert 'enctype="multipart/form-data"' in page.text
     assert '<option value="RB" selected>RB radiology films (radiographs)</option>' in page.text
-    csrf = _field(page.text, "csrf")
+    csrf = form_field(page.text, "csrf")
 
     done = _upload(browser, claim_id, csrf, JPEG)
     assert done.status_code == 200, done.text  # followed to the claim page
@@ -147,7 +132,7 @@ def test_a_coordinator_attaches_lists_and_downloads_a_radiograph(desk: Desk):
 def test_bad_files_and_bad_callers_are_refused_and_nothing_is_stored(desk: Desk):
     claim_id = _claim(desk, "UPL0002")
     browser = desk.browser()
-    csrf = _field(browser.get(f"/ui/claims/{claim_id}").text, "csrf")
+    csrf = form_field(browser.get(f"/ui/claims/{claim_id}").text, "csrf")
 
     text = _upload(browser, claim_id, csrf, b"just some notes", name="notes.txt")
     assert text.status_code == 415
@@ -167,14 +152,14 @@ def test_bad_files_and_bad_callers_are_refused_and_nothing_is_stored(desk: Desk)
     viewer = desk.browser(role="viewer")
     viewed = viewer.get(f"/ui/claims/{claim_id}")
     assert "Upload attachment" not in viewed.text
-    refused = _upload(viewer, claim_id, _field(viewed.text, "csrf"), JPEG)
+    refused = _upload(viewer, claim_id, form_field(viewed.text, "csrf"), JPEG)
     assert refused.status_code == 403
     assert "claims:write" in refused.text
 
     assert _upload(browser, claim_id, csrf, JPEG).status_code == 200
     (stored,) = desk.attachments(claim_id)
     stranger = desk.browser(role="admin", npi=OTHER_NPI)
-    theirs = _field(stranger.get("/ui/claims").text, "csrf")
+    theirs = form_field(stranger.get("/ui/claims").text, "csrf")
     assert _upload(stranger, claim_id, theirs, JPEG).status_code == 404
     assert stranger.get(f"/ui/attachments/{stored['id']}/content").status_code == 404
     assert viewer.get(f"/ui/attachments/{stored['id']}/content").content == JPEG

@@ -26,9 +26,10 @@ from tests.factories import (
     FIXTURES,
     NOW,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
+    form_field,
     settings_for,
+    signed_in,
     simulated_gateway,
     ui_user,
 )
@@ -50,17 +51,7 @@ class Desk:
 
     def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
         client = TestClient(self.api.app, base_url=BASE)
-        form = client.get("/ui/login")
-        signed = client.post(
-            "/ui/login",
-            data={
-                "email": ui_user(self.gateway.database, npi=npi, role=role),
-                "password": USER_PASSWORD,
-                "login_csrf": _field(form.text, "login_csrf"),
-            },
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        signed_in(client, ui_user(self.gateway.database, npi=npi, role=role))
         return client
 
     def create(self, document: dict[str, Any]) -> int:
@@ -90,12 +81,6 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
         key = {"Authorization": f"Bearer {api_key(gateway, npi=PRACTICE_NPI)}"}
         with TestClient(create_app(gateway), base_url=BASE) as api:
             yield Desk(gateway, sim, api, key)
-
-
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
 
 
 def _document(
@@ -150,7 +135,7 @@ def test_the_claims_list_pages_searches_and_shows_patient_names(desk: Desk):
     assert _listed(browser.get("/ui/claims", params={"payer": "NOSUCH"}).text) == []
     assert browser.get("/ui/claims", params={"state": "lost"}).status_code == 422
 
-    csrf = _field(first.text, "csrf")
+    csrf = form_field(first.text, "csrf")
     named = browser.post("/ui/claims", data={"csrf": csrf, "q": "nguyen"})
     assert [r[0] for r in _listed(named.text)] == ["NGU0002", "NGU0001"]
     assert _listed(browser.post("/ui/claims", data={"csrf": csrf, "q": "anna NGUYEN"}).text) == [
@@ -185,7 +170,7 @@ def test_the_claims_list_pages_searches_and_shows_patient_names(desk: Desk):
     assert _listed(theirs.text) == []
     assert "0–0 of 0 claim(s)" in theirs.text
     searched = stranger.post(
-        "/ui/claims", data={"csrf": _field(theirs.text, "csrf"), "q": "NGUYEN"}
+        "/ui/claims", data={"csrf": form_field(theirs.text, "csrf"), "q": "NGUYEN"}
     )
     assert _listed(searched.text) == []
     assert "NGUYEN" not in searched.text.replace('value="NGUYEN"', "")
@@ -234,11 +219,11 @@ def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
     page = _page(browser, sent)
     assert f'action="/ui/claims/{sent}/submit"' in page
     assert "Void" not in page  # the payer does not have it
-    csrf = _field(page, "csrf")
+    csrf = form_field(page, "csrf")
 
     viewer = desk.browser(role="viewer")
     refused = viewer.post(
-        f"/ui/claims/{sent}/submit", data={"csrf": _field(_page(viewer, sent), "csrf")}
+        f"/ui/claims/{sent}/submit", data={"csrf": form_field(_page(viewer, sent), "csrf")}
     )
     assert refused.status_code == 403
     assert "claims:write" in refused.text
@@ -280,7 +265,7 @@ def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
     assert "Send secondary</button>" not in _page(browser, primary)
 
     stranger = desk.browser(npi=OTHER_NPI)
-    their_csrf = _field(stranger.get("/ui/claims").text, "csrf")
+    their_csrf = form_field(stranger.get("/ui/claims").text, "csrf")
     for action in ("submit", "cancel", "secondary", "void"):
         assert (
             stranger.post(
@@ -309,7 +294,7 @@ def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk)
     ready = desk.create(_document("EDT0001"))
     rejected = desk.create(_document("EDT0002", member_id=UNKNOWN_MEMBER))
     browser = desk.browser()
-    csrf = _field(_page(browser, rejected), "csrf")
+    csrf = form_field(_page(browser, rejected), "csrf")
     browser.post(f"/ui/claims/{rejected}/submit", data={"csrf": csrf})
     desk.exchange()
     assert _state(_page(browser, rejected)) == "payer_rejected"
@@ -367,7 +352,7 @@ def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk)
     assert (
         stranger.post(
             f"/ui/claims/{ready}/edit",
-            data=trimmed | {"csrf": _field(stranger.get("/ui/claims").text, "csrf")},
+            data=trimmed | {"csrf": form_field(stranger.get("/ui/claims").text, "csrf")},
         ).status_code
         == 404
     )

@@ -24,7 +24,14 @@ from edigateway.services import visits
 from edigateway.services.access import practice_by
 from edigateway.services.practice_claims import Caller
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, USER_PASSWORD, settings_for, simulated_gateway, ui_user
+from tests.factories import (
+    NOW,
+    form_field,
+    settings_for,
+    signed_in,
+    simulated_gateway,
+    ui_user,
+)
 
 BASE = "http://127.0.0.1"
 PRACTICE_A, PRACTICE_B = "1456789019", "1234567893"
@@ -45,25 +52,9 @@ class Ui:
     b: TestClient
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 def _browser(gateway: Gateway, npi: str, role: str = "coordinator") -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
-    form = client.get("/ui/login")
-    signed = client.post(
-        "/ui/login",
-        data={
-            "email": ui_user(gateway.database, npi=npi, role=role),
-            "password": USER_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
-        },
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
+    signed_in(client, ui_user(gateway.database, npi=npi, role=role))
     return client
 
 
@@ -82,7 +73,7 @@ def _check(client: TestClient, **fields: str) -> tuple[int, str]:
     assert page.status_code == 200, page.text
     answer = client.post(
         "/ui/eligibility/check",
-        data={"csrf": _field(page.text, "csrf"), **CHECK, **fields},
+        data={"csrf": form_field(page.text, "csrf"), **CHECK, **fields},
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
@@ -106,7 +97,7 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
     assert re.search(r"user:\d+ \(ui\)", overview), "the check names the user"
     estimate = ui.a.post(
         f"/ui/eligibility/{kept}/estimate",
-        data={"csrf": _field(page, "csrf"), "procedures": "D1110 110.00\nd2391 210.00 19"},
+        data={"csrf": form_field(page, "csrf"), "procedures": "D1110 110.00\nd2391 210.00 19"},
     )
     assert estimate.status_code == 200, estimate.text
     assert estimate.headers["content-type"] == "application/pdf"
@@ -115,7 +106,7 @@ def test_check_a_patient_and_download_the_estimate(ui: Ui):
         assert expected in text
     wrong = ui.a.post(
         f"/ui/eligibility/{kept}/estimate",
-        data={"csrf": _field(page, "csrf"), "procedures": "D1110 -5"},
+        data={"csrf": form_field(page, "csrf"), "procedures": "D1110 -5"},
     )
     assert wrong.status_code == 422
     assert "procedure line 1" in wrong.text
@@ -136,7 +127,8 @@ def test_member_not_found_is_shown_as_such(ui: Ui):
 def test_an_incomplete_form_comes_back_with_what_is_missing(ui: Ui):
     page = ui.a.get("/ui/eligibility")
     answer = ui.a.post(
-        "/ui/eligibility/check", data={"csrf": _field(page.text, "csrf"), **CHECK, "member_id": ""}
+        "/ui/eligibility/check",
+        data={"csrf": form_field(page.text, "csrf"), **CHECK, "member_id": ""},
     )
     assert answer.status_code == 422
     assert "member_id is required" in answer.text
@@ -164,7 +156,7 @@ def test_the_queue_is_verified_in_bulk(ui: Ui):
     assert "APPT-7" in page.text
     done = ui.a.post(
         "/ui/eligibility/verify-queue",
-        data={"csrf": _field(page.text, "csrf"), "days": "30", "within": "14"},
+        data={"csrf": form_field(page.text, "csrf"), "days": "30", "within": "14"},
     )
     assert done.status_code == 200, done.text
     assert "Checked just now" in done.text

@@ -27,9 +27,10 @@ from tests.factories import (
     FIXTURES,
     NOW,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
+    form_field,
     settings_for,
+    signed_in,
     simulated_gateway,
     ui_user,
 )
@@ -47,17 +48,7 @@ class Desk:
 
     def browser(self, role: str = "coordinator", npi: str = PRACTICE_NPI) -> TestClient:
         client = TestClient(self.api.app, base_url=BASE)
-        form = client.get("/ui/login")
-        signed = client.post(
-            "/ui/login",
-            data={
-                "email": ui_user(self.gateway.database, npi=npi, role=role),
-                "password": USER_PASSWORD,
-                "login_csrf": _field(form.text, "login_csrf"),
-            },
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        signed_in(client, ui_user(self.gateway.database, npi=npi, role=role))
         return client
 
     def send(self, document: dict[str, Any]) -> int:
@@ -96,12 +87,6 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
             yield Desk(gateway, sim, api, key)
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 def _claim(name: str, pcn: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((FIXTURES / "claims" / f"{name}.json").read_text())[
         "claims"
@@ -126,7 +111,9 @@ def _held_ids(html: str) -> list[int]:
 
 
 def _post(browser: TestClient, path: str, page: str, **data: str) -> Any:
-    return browser.post(path, data={"csrf": _field(page, "csrf"), **data}, follow_redirects=False)
+    return browser.post(
+        path, data={"csrf": form_field(page, "csrf"), **data}, follow_redirects=False
+    )
 
 
 def _row(html: str, row_id: str) -> str:

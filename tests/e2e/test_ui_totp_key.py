@@ -6,7 +6,6 @@ refusal is audited, and the log line names the user's ID only (no email, no secr
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from edigateway.persistence.tables import AuditEventRow, UserRow
 from edigateway.security import totp
 from edigateway.security.phi import PhiCipher
 from edigateway.services import users, users_passwords, users_totp
-from tests.factories import NOW, USER_PASSWORD, settings_for, ui_user
+from tests.factories import NOW, USER_PASSWORD, form_field, settings_for, ui_user
 
 BASE = "http://127.0.0.1"
 
@@ -29,12 +28,6 @@ BASE = "http://127.0.0.1"
 def gateway(tmp_path: Path) -> Iterator[Gateway]:
     with bootstrap(settings_for(tmp_path / "data"), clock=lambda: NOW) as made:
         yield made
-
-
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
 
 
 def _seal_secret(gateway: Gateway, email: str, *, readable: bool) -> tuple[int, str]:
@@ -56,15 +49,15 @@ def _code_step(client: TestClient, email: str, code: str) -> tuple[int, str]:
         data={
             "email": email,
             "password": USER_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
+            "login_csrf": form_field(form.text, "login_csrf"),
         },
     )
     assert "authenticator app" in asked.text
     answer = client.post(
         "/ui/login/code",
         data={
-            "code_token": _field(asked.text, "code_token"),
-            "login_csrf": _field(asked.text, "login_csrf"),
+            "code_token": form_field(asked.text, "code_token"),
+            "login_csrf": form_field(asked.text, "login_csrf"),
             "code": code,
         },
         follow_redirects=False,

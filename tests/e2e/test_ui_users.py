@@ -18,7 +18,15 @@ from fastapi.testclient import TestClient
 from edigateway.api.app import create_app
 from edigateway.bootstrap import bootstrap
 from edigateway.services.users import list_users
-from tests.factories import NOW, PRACTICE_NPI, USER_PASSWORD, settings_for, ui_user
+from tests.factories import (
+    NOW,
+    PRACTICE_NPI,
+    USER_PASSWORD,
+    form_field,
+    settings_for,
+    signed_in,
+    ui_user,
+)
 
 BASE = "http://127.0.0.1"
 OTHER_NPI = "1234567893"
@@ -31,26 +39,14 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         yield create_app(gateway)
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
-def _sign_in(app: FastAPI, email: str, password: str = USER_PASSWORD) -> TestClient:
+def _browser_of(app: FastAPI, email: str, password: str = USER_PASSWORD) -> TestClient:
     client = TestClient(app, base_url=BASE)
-    form = client.get("/ui/login")
-    signed = client.post(
-        "/ui/login",
-        data={"email": email, "password": password, "login_csrf": _field(form.text, "login_csrf")},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
+    signed_in(client, email, password)
     return client
 
 
 def _browser(app: FastAPI, role: str = "admin", npi: str = PRACTICE_NPI) -> TestClient:
-    return _sign_in(app, ui_user(app.state.gateway.database, npi=npi, role=role))
+    return _browser_of(app, ui_user(app.state.gateway.database, npi=npi, role=role))
 
 
 def _link(html: str) -> str:
@@ -74,7 +70,7 @@ def test_an_admin_creates_a_user_who_sets_a_password_and_signs_in(app: FastAPI):
     page = admin.get("/ui/users")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
-    csrf = _field(page.text, "csrf")
+    csrf = form_field(page.text, "csrf")
 
     made = admin.post(
         "/ui/users", data={"csrf": csrf, "email": "Pat.Lee@Maple.example", "role": "coordinator"}
@@ -91,15 +87,15 @@ def test_an_admin_creates_a_user_who_sets_a_password_and_signs_in(app: FastAPI):
     done = person.post(
         "/ui/set-password",
         data={
-            "token": _field(form.text, "token"),
+            "token": form_field(form.text, "token"),
             "password": NEW_PASSWORD,
             "confirm": NEW_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
+            "login_csrf": form_field(form.text, "login_csrf"),
         },
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text
-    coordinator = _sign_in(app, "pat.lee@maple.example", NEW_PASSWORD)
+    coordinator = _browser_of(app, "pat.lee@maple.example", NEW_PASSWORD)
     assert coordinator.get("/ui/claims").status_code == 200
 
     again = admin.post(
@@ -120,9 +116,9 @@ def test_an_admin_creates_a_user_who_sets_a_password_and_signs_in(app: FastAPI):
 @pytest.mark.slow  # 6.2 s on the loaded 2-core machine
 def test_new_link_and_disable(app: FastAPI):
     admin = _browser(app)
-    csrf = _field(admin.get("/ui/users").text, "csrf")
+    csrf = form_field(admin.get("/ui/users").text, "csrf")
     email = ui_user(app.state.gateway.database, role="viewer")
-    viewer = _sign_in(app, email)
+    viewer = _browser_of(app, email)
     user_id = _user_id(app, email)
 
     linked = admin.post(f"/ui/users/{user_id}/link", data={"csrf": csrf, "clear_two_step": "yes"})
@@ -168,7 +164,7 @@ def test_only_admins_of_the_practice(app: FastAPI):
         assert page.status_code == 403, role
         assert "users:admin" in page.text
         assert 'href="/ui/users"' not in browser.get("/ui/account").text
-        csrf = _field(browser.get("/ui/account").text, "csrf")
+        csrf = form_field(browser.get("/ui/account").text, "csrf")
         for url in ("/ui/users", f"/ui/users/{user_id}/disable", f"/ui/users/{user_id}/link"):
             assert (
                 browser.post(
@@ -181,7 +177,7 @@ def test_only_admins_of_the_practice(app: FastAPI):
     listed = other.get("/ui/users")
     assert listed.status_code == 200
     assert email not in listed.text
-    csrf = _field(listed.text, "csrf")
+    csrf = form_field(listed.text, "csrf")
     for url in (f"/ui/users/{user_id}/disable", f"/ui/users/{user_id}/link"):
         assert other.post(url, data={"csrf": csrf}).status_code == 404, url
     assert [

@@ -28,9 +28,10 @@ from tests.factories import (
     FIXTURES,
     NOW,
     PRACTICE_NPI,
-    USER_PASSWORD,
     api_key,
+    form_field,
     settings_for,
+    signed_in,
     simulated_gateway,
     ui_user,
 )
@@ -101,12 +102,6 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
             yield Desk(gateway, sim, api, key)
 
 
-def _field(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match is not None, f"no {name} field"
-    return match.group(1)
-
-
 def _form(html: str) -> dict[str, str]:
     """A page's input fields as the browser would send them (ticked boxes only)."""
     fields = {}
@@ -142,15 +137,7 @@ def test_the_queue_leads_to_the_fix_and_the_fix_closes_the_item(desk: Desk):
     denied = desk.submitted("WKI0002", guard_doc)
     desk.exchange()
     browser = TestClient(desk.api.app, base_url=BASE)
-    form = browser.get("/ui/login")
-    browser.post(
-        "/ui/login",
-        data={
-            "email": ui_user(desk.gateway.database, role="coordinator"),
-            "password": USER_PASSWORD,
-            "login_csrf": _field(form.text, "login_csrf"),
-        },
-    )
+    signed_in(browser, ui_user(desk.gateway.database, role="coordinator"))
 
     queue = browser.get("/ui/workqueue").text
     assert f'<a class="action" href="/ui/claims/{rejected}/edit">Fix and resubmit</a>' in queue
@@ -167,7 +154,7 @@ def test_the_queue_leads_to_the_fix_and_the_fix_closes_the_item(desk: Desk):
     assert "Resolved:" in closed
     assert "the item closes" not in closed
 
-    csrf = _field(browser.get(f"/ui/claims/{denied}/appeals").text, "csrf")
+    csrf = form_field(browser.get(f"/ui/claims/{denied}/appeals").text, "csrf")
     made = browser.post(
         f"/ui/claims/{denied}/appeals",
         data={"csrf": csrf, "reason": "not_covered", "narrative": "a covered benefit"},
