@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edigateway.api.app import create_app
-from edigateway.api.ui import TEMPLATES
+from edigateway.api.ui_common import TEMPLATES
 from edigateway.bootstrap import Gateway
 from edigateway.services.inbound import poll_inbound
 from edigateway.services.outbox import drain_outbox

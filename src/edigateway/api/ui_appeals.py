@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api.deps import GatewayDep, RowId
 from edigateway.api.middleware import document_csp
-from edigateway.api.ui import Csrf, Session, _page, page
+from edigateway.api.ui_common import Csrf, Session, page, render
 from edigateway.domain.appeals import (
     REASONS,
     AppealReason,
@@ -90,7 +90,7 @@ def appeals_page(
     found = appeals.appeals_of(
         gateway.database, session.caller, status=status or None, outcome=outcome or None
     )
-    return _page(
+    return render(
         request,
         "appeals.html",
         session,
@@ -114,7 +114,7 @@ def _claim_appeals(
     claim = practice_claims.get(gateway.database, session.caller, claim_id, now=gateway.clock())
     appealable = ClaimState(claim.state) in appeals.APPEALABLE
     draft = next((a for a in found if a.sent_on is None), None)
-    return _page(
+    return render(
         request,
         "claim_appeals.html",
         session,
@@ -192,7 +192,7 @@ def _appeal(
     **more: Any,
 ) -> HTMLResponse:
     info = appeals.appeal(gateway.database, session.caller, appeal_id)
-    return _page(
+    return render(
         request,
         "appeal.html",
         session,

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from edigateway.api.deps import GatewayDep, RowId
-from edigateway.api.ui import Csrf, Session, _page, page
+from edigateway.api.ui_common import Csrf, Session, page, render
 from edigateway.domain.eligibility import (
     EligibilityInquiry,
     PlannedProcedure,
@@ -71,7 +71,7 @@ def _overview(
         offset=0,
         now=gateway.clock(),
     )
-    return _page(
+    return render(
         request,
         "eligibility.html",
         session,
@@ -219,7 +219,7 @@ def _detail(
     detail = verifications.get(
         gateway.database, session.caller, verification_id, now=gateway.clock()
     )
-    return _page(
+    return render(
         request,
         "verification.html",
         session,

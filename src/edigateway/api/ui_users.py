@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api.deps import GatewayDep, RowId
-from edigateway.api.ui import Csrf, Session, _page, page
+from edigateway.api.ui_common import Csrf, Session, page, render
 from edigateway.errors import ConflictError, EdigatewayError, NotFoundError
 from edigateway.services import users
 from edigateway.services.users_roles import ROLES, Role
@@ -37,7 +37,7 @@ def _users(
     found = users.list_users(
         gateway.database, practice=session.caller.practice_id, now=gateway.clock()
     )
-    response = _page(
+    response = render(
         request,
         "users.html",
         session,
