@@ -141,7 +141,7 @@ def pending(db: Database, *, practice_id: int | None = None) -> list[PendingPaym
                 file=name,
                 trace_number=trace,
             )
-            for rc, trace, name in session.execute(query).tuples()
+            for rc, trace, name in session.execute(query)
         ]
 
 
