@@ -27,7 +27,7 @@ from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.security import totp
 from edigateway.services import users
 from tests.conftest import BuiltDemo
-from tests.factories import NOW, USER_PASSWORD, ui_user
+from tests.factories import NOW, USER_PASSWORD, form_field, ui_user
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -284,14 +284,13 @@ def test_a_sign_in_form_posted_from_another_site_is_refused(server: Served, brow
     signed out."""
     base = server.base
     with httpx.Client(base_url=base) as attacker:
-        nonce = re.search(r'name="login_csrf" value="([^"]+)"', attacker.get("/ui/login").text)
-    assert nonce is not None
+        nonce = form_field(attacker.get("/ui/login").text, "login_csrf")
     evil = "http://127.0.0.2:9/attack"
     form = (
         f'<form method="post" action="{base}/ui/login">'
         f'<input name="email" value="{server.other}">'
         f'<input name="password" value="{USER_PASSWORD}">'
-        f'<input name="login_csrf" value="{nonce.group(1)}">'
+        f'<input name="login_csrf" value="{nonce}">'
         '<button type="submit">Win a prize</button></form>'
     )
     page = browser.new_page()  # type: ignore[attr-defined]

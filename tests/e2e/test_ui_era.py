@@ -18,7 +18,7 @@ from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.cli import app as cli
 from edigateway.settings import Settings
-from tests.factories import NOW, PRACTICE_NPI, REPO, USER_PASSWORD, ui_user
+from tests.factories import NOW, PRACTICE_NPI, REPO, signed_in, ui_user
 
 BASE = "http://127.0.0.1"
 OTHER_NPI = "1234567893"
@@ -42,19 +42,7 @@ def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway
 
 def _browser(gateway: Gateway, npi: str = PRACTICE_NPI) -> TestClient:
     client = TestClient(create_app(gateway), base_url=BASE)
-    form = client.get("/ui/login")
-    nonce = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
-    assert nonce is not None
-    signed = client.post(
-        "/ui/login",
-        data={
-            "email": ui_user(gateway.database, npi=npi, role="viewer"),
-            "password": USER_PASSWORD,
-            "login_csrf": nonce.group(1),
-        },
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
+    signed_in(client, ui_user(gateway.database, npi=npi, role="viewer"))
     return client
 
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from edigateway.api.app import create_app
 from edigateway.services.access import create_key
-from tests.factories import NOW, USER_PASSWORD, ui_user
+from tests.factories import NOW, signed_in, ui_user
 from tests.integration.test_predeterminations import NUMBER, PLAN, World, _treatment, world
 
 __all__ = ["world"]  # the fixture, shared with the service and API tests
@@ -26,19 +26,7 @@ BASE = "http://127.0.0.1"
 
 def _browser(world: World, role: str = "viewer") -> TestClient:
     client = TestClient(create_app(world.gateway), base_url=BASE)
-    form = client.get("/ui/login")
-    nonce = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
-    assert nonce is not None
-    signed = client.post(
-        "/ui/login",
-        data={
-            "email": ui_user(world.gateway.database, role=role),
-            "password": USER_PASSWORD,
-            "login_csrf": nonce.group(1),
-        },
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
+    signed_in(client, ui_user(world.gateway.database, role=role))
     return client
 
 
