@@ -7,7 +7,7 @@ temporary folder) as their own processes on 127.0.0.1, creates a practice key wi
 scheduled at its own start time (after an uncounted warm-up), whether earlier ones have
 finished or not, so a slow
 server shows up as latency instead of silently lowering the rate. Prints throughput and
-p50/p90/p99/max latency per scenario::
+p50/p90/p99/max latency per scenario and the servers' CPU (user + system) per request::
 
     .venv/bin/python benchmarks/api_load.py --rate 200 --seconds 20
     .venv/bin/python benchmarks/api_load.py --rate 200 --servers 2 \
@@ -59,7 +59,8 @@ def _inquiry() -> dict[str, Any]:
         if isinstance(document, dict) and "inquiries" in document
         else document
     )
-    return item[0] if isinstance(item, list) else item
+    inquiry: dict[str, Any] = item[0] if isinstance(item, list) else item
+    return inquiry
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -131,6 +132,16 @@ def run(
         "p99_ms": round(_percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1),
     }
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes ``pids`` have used so far (Linux ``/proc``): the
+    servers' own cost, which holds on a busy machine where latencies do not."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for(url: str) -> None:
@@ -229,11 +240,14 @@ def main() -> None:
             load = os.getloadavg()[0]
             for scenario in options.scenarios:
                 rate = options.eligibility_rate if scenario == "eligibility" else options.rate
+                cpu = _cpu_seconds([server.pid for server in servers])
                 result = run(scenario, urls, headers, rate, options.seconds, ids)
+                cpu = _cpu_seconds([server.pid for server in servers]) - cpu
                 print(
                     json.dumps(
                         {
                             **result,
+                            "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2),
                             "label": options.label,
                             "servers": options.servers,
                             "database": "postgresql" if drop else "sqlite",

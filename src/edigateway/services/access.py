@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import time as monotonic_time
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from edigateway.errors import AccessDenied, InputError, NotFoundError
 from edigateway.persistence.tables import ApiKeyRow, AuditEventRow, Practice
@@ -32,12 +35,20 @@ from edigateway.security.api_keys import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
     from edigateway.security.phi import Keyring
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_CACHE_SECONDS: Final = 5.0
+"""How long a process trusts a key it has checked against the database without checking
+it again: the bound within which a key revoked by *another* process (``edigateway keys
+revoke`` beside a running ``serve``) stops working there. A revocation in the same
+process takes effect on the next request. Looking the key up cost one transaction, a
+thread hand-off and a statement on every API request."""
 AuditAction = Literal["read", "create", "change", "export", "transmit", "login"]
 
 
@@ -54,6 +65,9 @@ class Principal:
     key_id: str
     practice_id: int
     scopes: tuple[str, ...]
+    practice_npi: str | None = None
+    """The practice's NPI when the key's lookup read it (an API key's does): a create
+    checks the claim's billing NPI against it without reading the practice again."""
 
     def require(self, scope: str) -> None:
         """Refuse (403) unless this key holds ``scope``."""
@@ -166,7 +180,9 @@ def create_key(
 
 
 def revoke_key(db: Database, key_id: str, *, now: datetime) -> None:
-    """Revoke a key at once; its requests are refused from the next one on."""
+    """Revoke a key at once: in this process its requests are refused from the next one
+    on, in other processes serving the same database within :data:`KEY_CACHE_SECONDS`."""
+    key_cache(db).forget(key_id)
     with db.transaction() as session:
         row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
         if row is None:
@@ -209,14 +225,97 @@ def authenticate(
     if not token:
         raise AccessDenied("an API key is required (Authorization: Bearer <key>)")
     key_id, secret = parse_token(token)
-    row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
+    found = session.execute(_KEY_AND_NPI, {"key_id": key_id}).first()
     if (
-        row is None
-        or row.revoked_at is not None
-        or not verify(secret, row.secret_hash, pepper_of(keyring))
+        found is None
+        or found[0].revoked_at is not None
+        or not verify(secret, found[0].secret_hash, pepper_of(keyring))
     ):
         raise AccessDenied("unknown or revoked API key")
-    return _in_use(row, now)
+    return _in_use(found[0], now, found[1])
+
+
+_KEY_AND_NPI: Final = (
+    select(ApiKeyRow, Practice.npi)
+    .join(Practice, Practice.id == ApiKeyRow.practice_id)
+    .where(ApiKeyRow.key_id == bindparam("key_id"))
+)
+"""A key with its practice's NPI, built once (every uncached API request runs it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Proven:
+    secret_hash: str
+    principal: Principal
+    until: float
+
+
+class KeyCache:
+    """Keys this process proved against the database in the last :data:`KEY_CACHE_SECONDS`
+    (one entry per key that authenticated: bounded by the number of keys, never by what
+    callers send). A presented token is trusted from here only if its secret hashes to the
+    one proven (constant-time comparison, as :func:`authenticate` does); anything else —
+    an unknown key, a wrong secret, an expired entry — goes to the database, which also
+    keeps ``last_used_at`` within a minute plus this cache's lifetime."""
+
+    def __init__(
+        self,
+        seconds: float = KEY_CACHE_SECONDS,
+        clock: Callable[[], float] = monotonic_time.monotonic,
+    ) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._pepper = secrets.token_bytes(32)  # the secrets it holds, hashed for this process only
+        self._proven: dict[str, _Proven] = {}
+
+    def principal(self, token: str | None) -> Principal | None:
+        """The principal of ``token`` if this process proved it recently, else ``None``."""
+        if not token:
+            return None
+        try:
+            key_id, secret = parse_token(token)
+        except AccessDenied:
+            return None  # the database path refuses it with the usual answer
+        proven = self._proven.get(key_id)
+        if proven is None or self.clock() >= proven.until:
+            return None
+        if not verify(secret, proven.secret_hash, self._pepper):
+            return None
+        return proven.principal
+
+    def remember(self, token: str, principal: Principal) -> None:
+        """``token`` was just proven to be ``principal``."""
+        key_id, secret = parse_token(token)
+        self._proven[key_id] = _Proven(
+            hash_secret(secret, self._pepper), principal, self.clock() + self.seconds
+        )
+
+    def forget(self, key_id: str) -> None:
+        """Trust ``key_id`` again only after the database says so (it is being revoked)."""
+        self._proven.pop(key_id, None)
+
+
+_CACHES: weakref.WeakKeyDictionary[Database, KeyCache] = weakref.WeakKeyDictionary()
+
+
+def key_cache(db: Database) -> KeyCache:
+    """The key cache of ``db`` in this process (made on first use, gone with ``db``), so
+    a revocation through ``db`` reaches every request authenticated through it."""
+    cache = _CACHES.get(db)
+    if cache is None:
+        cache = _CACHES.setdefault(db, KeyCache())
+    return cache
+
+
+def authenticate_key(
+    db: Database, token: str | None, *, keyring: Keyring, now: datetime
+) -> Principal:
+    """:func:`authenticate` in a transaction of its own, remembering the key in
+    :func:`key_cache` (callers ask the cache first: :meth:`KeyCache.principal`)."""
+    with db.transaction() as session:
+        principal = authenticate(session, token, keyring=keyring, now=now)
+    if token:
+        key_cache(db).remember(token, principal)
+    return principal
 
 
 def principal_of_key(session: Session, api_key_row_id: int, *, now: datetime) -> Principal:
@@ -228,10 +327,10 @@ def principal_of_key(session: Session, api_key_row_id: int, *, now: datetime) ->
     return _in_use(row, now)
 
 
-def _in_use(row: ApiKeyRow, now: datetime) -> Principal:
+def _in_use(row: ApiKeyRow, now: datetime, npi: str | None = None) -> Principal:
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now  # not on every request: a write per call would serialise them
-    return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")))
+    return Principal(row.id, row.key_id, row.practice_id, tuple(row.scopes.split(",")), npi)
 
 
 def record(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -58,6 +58,26 @@ STORE_BATCH = 500
 OPEN_STATES = frozenset({"submitted", "accepted", "partially_paid", "denied", "reversed"})
 
 
+class PracticeRef(Protocol):
+    """A practice as the store needs it: a :class:`~edigateway.persistence.tables.Practice`
+    row, or :class:`KnownPractice` when the caller knows both values without the row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def npi(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPractice:
+    """A practice's ID and NPI known without reading its row (an API key's lookup read
+    the NPI; the NPI, a practice's identity, never changes)."""
+
+    id: int
+    npi: str
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedClaim:
     """One claim's outcome of an import."""
@@ -96,7 +116,9 @@ class ClaimStore:
     (ids returned), one of their lines and one of their first history step.
     """
 
-    def __init__(self, session: Session, now: datetime, practice: Practice | None = None) -> None:
+    def __init__(
+        self, session: Session, now: datetime, practice: PracticeRef | None = None
+    ) -> None:
         """``practice``: the billing practice when the caller has read its row already
         (the API checks the claim's NPI against it): not looked up again."""
         self.session, self.now = session, now

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from edigateway.domain.claim_lifecycle import (
     NOT_SENT,
@@ -133,7 +133,9 @@ class ClaimMoney:
 
 def claim_money(session: Session, row: ClaimRow) -> ClaimMoney:
     """The claim's ledger and its counted postings (held ones count nowhere, so they are
-    not listed: they are pending payments), claim-level amounts last."""
+    not listed: they are pending payments), claim-level amounts last. The ledger is summed
+    from those same postings (one query, not a second grouped one: every API read of a
+    claim runs this)."""
     postings = tuple(
         LinePosting(
             p.line_number,
@@ -147,13 +149,36 @@ def claim_money(session: Session, row: ClaimRow) -> ClaimMoney:
             p.source_position,
             p.actor if p.remittance_id is None else None,
         )
-        for p in session.scalars(
-            select(PostingRow)
-            .where(PostingRow.claim_id == row.id, PostingRow.held.is_(False))
-            .order_by(PostingRow.line_number.is_(None), PostingRow.line_number, PostingRow.id)
-        )
+        for p in session.execute(_COUNTED_POSTINGS, {"claim": row.id})
     )
-    return ClaimMoney(ledgers(session, [row])[row.id], postings)
+    ledger = ledger_of(
+        kind=row.kind,
+        state=row.state,
+        frequency=row.frequency,
+        charge=row.total_charge,
+        postings=[(p.kind, p.amount) for p in postings],
+    )
+    return ClaimMoney(ledger, postings)
+
+
+_COUNTED_POSTINGS: Final = (
+    select(
+        PostingRow.line_number,
+        PostingRow.kind,
+        PostingRow.amount,
+        PostingRow.group_code,
+        PostingRow.reason_code,
+        PostingRow.remark_codes,
+        PostingRow.remittance_id,
+        PostingRow.remittance_claim_id,
+        PostingRow.source_position,
+        PostingRow.actor,
+    )
+    .where(PostingRow.claim_id == bindparam("claim"), PostingRow.held.is_(False))
+    .order_by(PostingRow.line_number.is_(None), PostingRow.line_number, PostingRow.id)
+)
+"""A claim's counted postings, built once (building the statement cost more than running
+it) and read as columns."""
 
 
 @dataclass(frozen=True, slots=True)

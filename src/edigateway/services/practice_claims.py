@@ -36,7 +36,7 @@ from edigateway.persistence.tables import (
     SubmissionRow,
 )
 from edigateway.services.access import record
-from edigateway.services.claim_store import ClaimStore, open_document
+from edigateway.services.claim_store import ClaimStore, KnownPractice, open_document
 from edigateway.services.ledger import claim_money
 
 if TYPE_CHECKING:
@@ -66,6 +66,9 @@ class Caller:
     practice_id: int
     actor: str
     remote_addr: str | None = None
+    npi: str | None = None
+    """The practice's NPI when the caller's credential already gave it (an API key does):
+    a create then checks the claim's billing NPI without reading the practice row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,19 +251,23 @@ def create(
         )
     ensure_clean(ClaimBatch(claims=[claim]), today=now.date())
     with db.transaction() as session:
-        practice = session.get(Practice, caller.practice_id)
-        if practice is None or practice.npi != claim.billing_provider.npi:
+        npi = caller.npi
+        if npi is None:
+            practice = session.get(Practice, caller.practice_id)
+            npi = practice.npi if practice else None
+        if npi is None or npi != claim.billing_provider.npi:
             raise ClaimInputError(
                 "claim",
                 [
                     FieldProblem(
                         "billing_provider.npi",
                         f"{claim.billing_provider.npi} is not this "
-                        f"practice's NPI{f' ({practice.npi})' if practice else ''}",
+                        f"practice's NPI{f' ({npi})' if npi else ''}",
                     )
                 ],
             )
-        stored = ClaimStore(session, now, practice).store([claim], state="ready")[0]
+        known = KnownPractice(caller.practice_id, npi)
+        stored = ClaimStore(session, now, known).store([claim], state="ready")[0]
         row = session.execute(_SUMMARY, {"id": stored.id}).one()
         _audit(
             session,
