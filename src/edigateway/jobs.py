@@ -12,7 +12,6 @@ therefore harmless.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from edigateway.errors import InputError
@@ -36,7 +35,7 @@ def post_era_file(
     from edigateway.services.posting import post_received
     from edigateway.services.received import ReceivedFile
 
-    received = ReceivedFile.of(path, Path(path).read_bytes(), source=source)
+    received = ReceivedFile.at(path, source=source)
     if sha256 is not None and received.sha256 != sha256:
         msg = (
             f"{path}: changed since it was queued (SHA-256 {received.sha256[:12]}…, "

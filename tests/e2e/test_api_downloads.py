@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway
 from edigateway.domain.claims import ClaimBatch
-from edigateway.persistence.tables import InboundFileRow
+from edigateway.persistence import inbound_rows
+from edigateway.persistence.tables import InboundFileChunkRow, InboundFileRow
 from edigateway.services.access import audit_events
 from edigateway.services.inbound import poll_inbound
 from edigateway.services.outbox import drain_outbox
@@ -152,6 +153,45 @@ def test_sent_and_received_files_as_exchanged_for_their_practice_only(api: Api):
         ("received_file_x12", str(received["id"])),
     }
     assert all(e.action == "read" and e.actor.startswith("key:") for e in events)
+
+
+def test_a_received_file_kept_in_many_pieces_streams_back_exactly(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+):
+    """The 835 kept in 64-byte pieces (migration 0018) comes back byte for byte, its length
+    and hash sent first; a piece altered afterwards ends the answer short, never a file
+    with a wrong piece in it."""
+    monkeypatch.setattr(inbound_rows, "FILE_CHUNK", 64)
+    c, a = api.client, api.a
+    claim = _ok(c.post("/v1/claims", json=claim_document("05_crown_initial"), headers=a))
+    _ok(c.post("/v1/claims/submit", json={"claim_ids": [claim["id"]]}, headers=a))
+    api.exchange()
+    (received,) = _ok(c.get("/v1/received-files", headers=a))["items"]
+    path = f"/v1/received-files/{received['id']}/content"
+    answer = c.get(path, headers=a)
+    era = _x12(answer)
+    assert hashlib.sha256(era).hexdigest() == received["sha256"]
+    assert answer.headers["content-length"] == str(len(era))
+    with api.gateway.database.transaction() as session:
+        pieces = session.scalars(
+            select(InboundFileChunkRow.sealed)
+            .where(InboundFileChunkRow.inbound_file_id == received["id"])
+            .order_by(InboundFileChunkRow.seq)
+        ).all()
+        assert len(pieces) == -(-len(era) // 64) > 3
+        session.execute(
+            update(InboundFileChunkRow)
+            .where(
+                InboundFileChunkRow.inbound_file_id == received["id"],
+                InboundFileChunkRow.seq == 2,
+            )
+            .values(sealed=pieces[3])
+        )
+    # the PhiError reaches the app's error handler after the headers went out: no problem
+    # document can follow, the answer ends there (the test client raises what the server
+    # would end the connection with)
+    with pytest.raises(RuntimeError, match="response already started"):
+        c.get(path, headers=a)
 
 
 @pytest.mark.slow  # 1.6 s on the loaded 2-core machine

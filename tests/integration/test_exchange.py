@@ -26,6 +26,7 @@ from edigateway.persistence.inbound_rows import inbound_payload
 from edigateway.persistence.tables import (
     ClaimRow,
     ClaimStateRow,
+    InboundFileChunkRow,
     InboundFileRow,
     SubmissionRow,
     WorkItemRow,
@@ -367,7 +368,8 @@ def test_unreadable_file_is_kept_and_reported_not_lost(
     assert "junk.txt" in result.message
     with database.transaction() as session:
         (row,) = session.scalars(select(InboundFileRow)).all()
-        assert row.payload.startswith("v1.")
+        (sealed,) = session.scalars(select(InboundFileChunkRow.sealed)).all()
+        assert sealed.startswith("v1.")
         assert inbound_payload(session, row) == "this is not X12"
     assert [i.reason for i in _work(database)] == ["quarantined"]
 

@@ -1,12 +1,13 @@
 """X12 files as downloads: ``application/edi-x12`` (RFC 1767), the bytes as exchanged, named
-for saving, never cached (``Cache-Control: no-store`` comes with every answer)."""
+for saving, never cached (``Cache-Control: no-store`` comes with every answer), written a
+piece at a time as they are decrypted."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 
 if TYPE_CHECKING:
     from edigateway.services.raw_x12 import X12File
@@ -31,16 +32,15 @@ X12_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
 """The OpenAPI ``responses`` entry of a route answering an X12 file."""
 
 
-def x12_download(file: X12File) -> Response:
-    """``file`` as an ``application/edi-x12`` attachment. The body is sent whole: the file
-    is stored sealed as one message and is only known once all of it is decrypted (files
-    are capped by ``EDIGATEWAY_DOWNLOAD_MAX_BYTES`` when received)."""
+def x12_download(file: X12File) -> StreamingResponse:
+    """``file`` as an ``application/edi-x12`` attachment, its pieces written as they are
+    read (a received file is sealed in pieces, each opened on its own). The length and
+    hash are known from the file's record before the first byte: a piece that fails to
+    open part-way ends the connection short of ``Content-Length``, never taken for the
+    whole file."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", file.file_name.rsplit("/", 1)[-1]) or "file.x12"
-    return Response(
-        file.content,
-        media_type=X12_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-SHA256": file.sha256,
-        },
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if file.size is not None:
+        headers["Content-Length"] = str(file.size)
+    headers["X-Content-SHA256"] = file.sha256
+    return StreamingResponse(iter(file.content), media_type=X12_MEDIA_TYPE, headers=headers)

@@ -13,8 +13,8 @@ block the event loop)::
 The status line and headers are sent before the first piece, so an error found part-way
 can no longer become a problem document: the connection is closed early and the JSON
 left unterminated (never taken for a whole answer). Check what can fail (access,
-existence) before returning the response. Stored X12 files are answered whole by
-:mod:`edigateway.api.downloads` (a sealed file is only known once all of it is decrypted).
+existence) before returning the response. Stored X12 files are streamed by
+:mod:`edigateway.api.downloads`, a sealed piece at a time.
 """
 
 from __future__ import annotations

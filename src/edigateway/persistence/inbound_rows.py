@@ -1,42 +1,196 @@
-"""Received files as rows: ``inbound_files`` (the bytes, sealed, with what the file said
-about itself and what became of it) and ``inbound_quarantine`` (files held by name only).
+"""Received files as rows: ``inbound_files`` (what the file said about itself and what
+became of it), ``inbound_file_chunks`` (its bytes, sealed piece by piece) and
+``inbound_quarantine`` (files held by name only).
 
 Plain functions of a :class:`~sqlalchemy.orm.Session` (the caller owns the transaction).
-A received file's bytes are sealed as they came (:meth:`PhiCipher.seal_bytes`, bound to
-their SHA-256), never passed through text.
+A received file's bytes are sealed as they came (:meth:`PhiCipher.seal_bytes`), never
+passed through text, in pieces of :data:`FILE_CHUNK` bytes, each sealed, inserted and
+dropped before the next (migration 0018): keeping or reading a 50 MB 835 holds a piece or
+two, not the file and its ciphertext and their base64 copies. Each piece is bound to the
+file's SHA-256, its number and whether it is the last one, so pieces reordered, dropped,
+cut off the end, added or moved from another file do not open (:func:`chunk_binding`).
+A file kept before 0018 is one token in ``inbound_files.payload`` and reads as before.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
+from edigateway.errors import InputError, PhiError
 from edigateway.persistence.database import cipher_of
-from edigateway.persistence.tables import InboundFileRow, InboundQuarantineRow
+from edigateway.persistence.tables import (
+    InboundFileChunkRow,
+    InboundFileRow,
+    InboundQuarantineRow,
+)
 from edigateway.security.phi import Binding
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterator
     from datetime import datetime
+    from pathlib import Path
 
     from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
+    from edigateway.security.phi import PhiCipher
+
+FILE_CHUNK: Final = 2**20
+"""Bytes per sealed piece of a received file: large enough that a 50 MB file is 50 rows,
+small enough that writing or reading one costs a few MiB."""
+
 
 def inbound_binding(sha256: str) -> Binding:
-    """Where a received file's (encrypted) content lives: its content hash."""
+    """Where a received file's one-token content (kept before 0018) lives: its hash."""
     return Binding("inbound_files", "payload", None, sha256)
+
+
+def chunk_binding(sha256: str, seq: int, *, last: bool) -> Binding:
+    """Where one piece of a received file belongs: the file (its SHA-256), the piece's
+    place, and whether the file ends with it. A piece moved to another file or place does
+    not open; neither does a file missing its end (the piece now last was sealed as not
+    last) nor one with a piece added after its end (the last one was sealed as last)."""
+    return Binding("inbound_file_chunks", "sealed", None, f"{sha256}:{seq}:{int(last)}")
 
 
 def inbound_payload(session: Session, row: InboundFileRow) -> str:
     """A received file's text, decrypted (bytes that are not UTF-8 as surrogate escapes)."""
-    return cipher_of(session).open(row.payload, inbound_binding(row.sha256))
+    return inbound_bytes(session, row).decode("utf-8", "surrogateescape")
 
 
 def inbound_bytes(session: Session, row: InboundFileRow) -> bytes:
-    """A received file's bytes exactly as they came, decrypted."""
-    return cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
+    """A received file's bytes exactly as they came, decrypted, whole: for readers that
+    need them at once (an acknowledgment, a review of one payment). A download reads
+    :func:`inbound_pieces`, one piece at a time."""
+    if row.payload is not None:
+        return cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
+    count = chunk_count(session, row)
+    return b"".join(open_chunk(session, row, seq, count) for seq in range(count))
+
+
+def inbound_pieces(session: Session, row: InboundFileRow) -> Iterator[bytes]:
+    """A received file's bytes, decrypted a piece at a time (a file kept before 0018:
+    in one piece)."""
+    if row.payload is not None:
+        yield cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
+        return
+    count = chunk_count(session, row)
+    for seq in range(count):
+        yield open_chunk(session, row, seq, count)
+
+
+def chunk_count(session: Session, row: InboundFileRow) -> int:
+    """How many pieces a file kept in pieces has; a :class:`PhiError` when one is missing
+    in the middle or there are none (every file has one at least, an empty file too)."""
+    count, highest = session.execute(
+        select(func.count(), func.max(InboundFileChunkRow.seq)).where(
+            InboundFileChunkRow.inbound_file_id == row.id
+        )
+    ).one()
+    if not count or highest != count - 1:
+        msg = (
+            f"received file {row.id}: its sealed pieces are not all there ({count} rows, "
+            f"numbered up to {highest})"
+        )
+        raise PhiError(msg)
+    return int(count)
+
+
+def open_chunk(session: Session, row: InboundFileRow, seq: int, count: int) -> bytes:
+    """Piece ``seq`` of ``count`` of a file kept in pieces, decrypted (a
+    :class:`PhiError` when it is missing, altered or not this file's piece ``seq``)."""
+    sealed = session.scalar(
+        select(InboundFileChunkRow.sealed).where(
+            InboundFileChunkRow.inbound_file_id == row.id, InboundFileChunkRow.seq == seq
+        )
+    )
+    if sealed is None:
+        raise PhiError(f"received file {row.id}: sealed piece {seq} is missing")
+    return cipher_of(session).open_bytes(
+        sealed, chunk_binding(row.sha256, seq, last=seq == count - 1)
+    )
+
+
+def reseal_chunk(session: Session, inbound_file_id: int, seq: int) -> bool:
+    """Seal piece ``seq`` of a file again with the active key (key rotation); False when
+    it already was."""
+    row = session.get(InboundFileRow, inbound_file_id)
+    sealed = session.scalar(
+        select(InboundFileChunkRow.sealed).where(
+            InboundFileChunkRow.inbound_file_id == inbound_file_id, InboundFileChunkRow.seq == seq
+        )
+    )
+    if row is None or sealed is None:
+        return False
+    cipher = cipher_of(session)
+    if not cipher.needs_rotation(sealed):
+        return False
+    binding = chunk_binding(row.sha256, seq, last=seq == chunk_count(session, row) - 1)
+    session.execute(
+        update(InboundFileChunkRow)
+        .where(
+            InboundFileChunkRow.inbound_file_id == inbound_file_id, InboundFileChunkRow.seq == seq
+        )
+        .values(sealed=cipher.seal_bytes(cipher.open_bytes(sealed, binding), binding))
+    )
+    return True
+
+
+def _pieces(data: bytes | Path, sha256: str) -> Iterator[bytes]:
+    """``data`` in pieces of :data:`FILE_CHUNK` bytes (one empty piece for no bytes). A
+    file on disk is read a piece at a time and must still hash to ``sha256`` at its end
+    (:class:`InputError` when it changed since it was hashed)."""
+    if isinstance(data, bytes):
+        for start in range(0, max(len(data), 1), FILE_CHUNK):
+            yield data[start : start + FILE_CHUNK]
+        return
+    digest = hashlib.sha256()
+    with data.open("rb") as handle:
+        piece = handle.read(FILE_CHUNK)
+        while True:
+            digest.update(piece)
+            yield piece
+            if not (piece := handle.read(FILE_CHUNK)):
+                break
+    if digest.hexdigest() != sha256:
+        raise InputError(f"{data}: changed while it was being read; nothing was kept")
+
+
+def _write_chunks(
+    session: Session, cipher: PhiCipher, row_id: int, sha256: str, data: bytes | Path
+) -> int:
+    """Seal and insert ``data`` piece by piece (one piece held back to learn whether it is
+    the last); its size."""
+    pieces = _pieces(data, sha256)
+    held = next(pieces)
+    seq = size = 0
+    for piece in pieces:
+        _insert_chunk(session, cipher, row_id, sha256, seq, held, last=False)
+        seq, size, held = seq + 1, size + len(held), piece
+    _insert_chunk(session, cipher, row_id, sha256, seq, held, last=True)
+    return size + len(held)
+
+
+def _insert_chunk(
+    session: Session,
+    cipher: PhiCipher,
+    row_id: int,
+    sha256: str,
+    seq: int,
+    piece: bytes,
+    *,
+    last: bool,
+) -> None:
+    session.execute(
+        insert(InboundFileChunkRow).values(
+            inbound_file_id=row_id,
+            seq=seq,
+            sealed=cipher.seal_bytes(piece, chunk_binding(sha256, seq, last=last)),
+        )
+    )
 
 
 # --------------------------------------------------------------------------- files
@@ -54,14 +208,15 @@ def insert_received(
     clearinghouse: str,
     remote_name: str,
     sha256: str,
-    data: bytes,
+    data: bytes | Path,
     kind: str,
     sender_id: str | None,
     interchange_control_number: str | None,
     status: str,
     problem: str | None,
 ) -> InboundFileRow:
-    """Keep a received file: its bytes sealed, what it says about itself, its status."""
+    """Keep a received file: what it says about itself, its status, and its bytes (in
+    memory, or a file on disk read a piece at a time) sealed in pieces."""
     row = InboundFileRow(
         received_at=received_at,
         clearinghouse=clearinghouse,
@@ -70,15 +225,14 @@ def insert_received(
         kind=kind,
         sender_id=sender_id,
         interchange_control_number=interchange_control_number,
-        payload=cipher_of(session).seal_bytes(data, inbound_binding(sha256)),
+        payload=None,
         status=status,
         problem=problem,
     )
     session.add(row)
     session.flush()
-    # The sealed text (a third larger than the file) need not stay in the session until
-    # the commit: read again if asked for.
-    session.expire(row, ["payload"])
+    row.size = _write_chunks(session, cipher_of(session), row.id, sha256, data)
+    session.flush()
     return row
 
 

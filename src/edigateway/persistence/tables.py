@@ -403,7 +403,12 @@ class SubmissionClaimRow(Base):
 
 class InboundFileRow(Base):
     """A file received from a clearinghouse (TA1, 999, 277CA, 835, 271), stored before the
-    remote copy is archived, deduplicated by content hash and by sender + ISA13."""
+    remote copy is archived, deduplicated by content hash and by sender + ISA13.
+
+    Its bytes are sealed piece by piece in :class:`InboundFileChunkRow` rows (migration
+    0018; ``size`` says how many bytes), so neither writing nor reading a 50 MB file holds
+    it whole; ``payload`` keeps the one sealed token of a file received before 0018
+    (``NULL`` otherwise)."""
 
     __tablename__ = "inbound_files"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -414,9 +419,22 @@ class InboundFileRow(Base):
     kind: Mapped[str] = mapped_column(String(8))
     sender_id: Mapped[str | None] = mapped_column(String(15))
     interchange_control_number: Mapped[str | None] = mapped_column(String(9))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12))
     problem: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundFileChunkRow(Base):
+    """One sealed piece of a received file (migration 0018): ``seq`` counts from 0, every
+    piece but the last holds :data:`~edigateway.persistence.inbound_rows.FILE_CHUNK` bytes.
+    Each is sealed on its own, bound to the file's SHA-256, its ``seq`` and whether it is
+    the last (:func:`~edigateway.persistence.inbound_rows.chunk_binding`)."""
+
+    __tablename__ = "inbound_file_chunks"
+    inbound_file_id: Mapped[int] = mapped_column(ForeignKey("inbound_files.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sealed: Mapped[str] = mapped_column(Text)
 
 
 class InboundQuarantineRow(Base):

@@ -44,6 +44,7 @@ from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, ite
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
+    from pathlib import Path
 
     from sqlalchemy.orm import Session
 
@@ -106,13 +107,14 @@ class Poster:
             is_known_carc=codes.is_known_carc,
         )
 
-    def post(self, data: bytes, sha256: str) -> PostingResult:
-        """Record the file and post every payment in it not posted before."""
+    def post(self, data: bytes | Path, sha256: str, size: int) -> PostingResult:
+        """Record the file (its ``size`` bytes in memory, or on disk: streamed) and post
+        every payment in it not posted before."""
         self.file_id = self.result.file_id = rows.insert_file(
             self.session,
             name=self.name,
             sha256=sha256,
-            size=len(data),
+            size=size,
             received_at=self.now,
             status="posted",
         )

@@ -135,7 +135,7 @@ def _post_new(
         _refuse_unless_835(file)
         with db.transaction() as session:
             result = Poster(session, file.name, codes, now, fail_after_rows).post(
-                file.data, file.sha256
+                file.data, file.sha256, file.size
             )
             if result.status == "duplicate":
                 session.rollback()  # every payment was skipped: only the file row to undo
@@ -203,7 +203,7 @@ def _quarantine(
             session,
             name=_storable(file.name),
             sha256=file.sha256,
-            size=len(file.data),
+            size=file.size,
             received_at=now,
             status=file_status,
             problem=problem,

@@ -14,7 +14,9 @@ batch of several practices' claims) is not handed to either practice
 JSON routes, and the gateway's operator holds the file.
 
 Every download is audited (``read`` of ``received_file_x12`` / ``transmission_x12``) in the
-transaction that reads it.
+transaction that checks it. A received file is then read a sealed piece at a time, each in a
+short transaction of its own, as the answer is written (a 50 MB 835 never whole in the API
+process); a sent file is small and read whole.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, func, not_, select
 
 from edigateway.errors import ConflictError, NotFoundError
-from edigateway.persistence.inbound_rows import inbound_bytes
+from edigateway.persistence.inbound_rows import chunk_count, inbound_bytes, open_chunk
 from edigateway.persistence.tables import (
     ClaimRow,
     InboundFileRow,
@@ -40,6 +42,7 @@ from edigateway.services.practice_remittances import paying_practice
 from edigateway.services.submissions import submission_payload
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from datetime import datetime
 
     from sqlalchemy.orm import Session
@@ -50,11 +53,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class X12File:
-    """One exchanged file: its name, kind, bytes exactly as exchanged and their SHA-256."""
+    """One exchanged file: its name, kind, bytes exactly as exchanged (in pieces, read as
+    they are iterated), how many (``None`` when not recorded), and their SHA-256."""
 
     file_name: str
     kind: str
-    content: bytes
+    content: Iterable[bytes]
+    size: int | None
     sha256: str
 
 
@@ -100,9 +105,31 @@ def received_file(db: Database, caller: Caller, file_id: int, *, now: datetime) 
                 "this practice's own with GET /v1/remittances (the file itself is kept for "
                 "the gateway's operator)"
             )
-        content = inbound_bytes(session, row)
         _audit(session, caller, "received_file_x12", file_id, now)
-        return X12File(row.remote_name, row.kind, content, row.sha256)
+        if row.payload is not None:  # kept in one token, before migration 0018
+            whole = inbound_bytes(session, row)
+            return X12File(row.remote_name, row.kind, (whole,), len(whole), row.sha256)
+        count = chunk_count(session, row)
+        return X12File(
+            row.remote_name,
+            row.kind,
+            _pieces(db, file_id, count),
+            row.size,
+            row.sha256,
+        )
+
+
+def _pieces(db: Database, file_id: int, count: int) -> Iterator[bytes]:
+    """The ``count`` pieces of a received file, each decrypted in a transaction of its own
+    and handed on before the next is read."""
+    for seq in range(count):
+        with db.transaction() as session:
+            row = session.get(InboundFileRow, file_id)
+            if row is None:
+                msg = f"received file {file_id} went away while being read"
+                raise NotFoundError(msg)
+            piece = open_chunk(session, row, seq, count)
+        yield piece
 
 
 def sent_file(db: Database, caller: Caller, transmission_id: int, *, now: datetime) -> X12File:
@@ -134,7 +161,7 @@ def sent_file(db: Database, caller: Caller, transmission_id: int, *, now: dateti
         _audit(session, caller, "transmission_x12", transmission_id, now)
         # the bytes uploaded: the outbox encodes the text the same way (services/outbox.py)
         content = text.encode("utf-8", "surrogateescape")
-        return X12File(row.file_name, row.kind, content, row.sha256)
+        return X12File(row.file_name, row.kind, (content,), len(content), row.sha256)
 
 
 def _audit(session: Session, caller: Caller, resource: str, record_id: int, now: datetime) -> None:

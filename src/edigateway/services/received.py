@@ -2,11 +2,16 @@
 
 Every file that comes to us — downloaded by the poller from a clearinghouse, or handed to
 ``edigateway era post`` / the worker's ``post_era_file`` — is hashed and identified once
-(:meth:`ReceivedFile.of`): SHA-256, ISA06 sender, ISA13, and its header (what
-transaction in which version), or why it cannot be read. That identity travels with the
-bytes to storage, routing and posting; nobody sniffs or hashes the file again.
+(:meth:`ReceivedFile.of` for bytes in memory, :meth:`ReceivedFile.at` for a file on disk):
+SHA-256, ISA06 sender, ISA13, and its header (what transaction in which version), or why
+it cannot be read. That identity travels with the bytes to storage, routing and posting;
+nobody sniffs or hashes the file again.
 
-Each content is kept once in ``inbound_files`` (unique SHA-256), sealed as bytes. Its
+A file on disk is never read whole: it is hashed a piece at a time, posting streams it,
+and storing it seals it a piece at a time (checking it still has the hash it was posted
+under). A downloaded file is in memory already (the download is capped); nothing copies it.
+
+Each content is kept once in ``inbound_files`` (unique SHA-256), sealed in pieces. Its
 ``clearinghouse`` column says where it came from: the clearinghouse profile's name for a
 polled file, :data:`LocalSource` (``cli``, ``worker``) for a file posted from disk. A
 polled file is stored before its remote copy is archived (:mod:`.inbound`) and settled
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from edigateway.errors import X12Error, X12Location, X12StructureError
@@ -88,10 +94,11 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class ReceivedFile:
-    """A file's bytes with their SHA-256, where they came from and what they said."""
+    """A file's bytes (in memory, or the file on disk that holds them) with their SHA-256,
+    where they came from and what they said."""
 
     name: str
-    data: bytes
+    data: bytes | Path
     sha256: str
     source: str
     identity: Identity
@@ -101,6 +108,24 @@ class ReceivedFile:
         """Hash and identify ``data`` (never raises, whatever the bytes)."""
         return cls(name, data, hashlib.sha256(data).hexdigest(), source, identify(data, name))
 
+    @classmethod
+    def at(cls, path: str, *, source: str) -> ReceivedFile:
+        """Hash and identify the file at ``path`` (its name as given), reading it a piece at
+        a time (an unreadable file raises :class:`OSError`; its bytes never make it raise)."""
+        on_disk = Path(path)
+        return cls(path, on_disk, file_sha256(on_disk), source, identify(on_disk, path))
+
+    @property
+    def size(self) -> int:
+        """How many bytes the file has."""
+        return len(self.data) if isinstance(self.data, bytes) else self.data.stat().st_size
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, read a piece at a time."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
 
 _ISA_IDS: Final = (
     ("ISA06", 6, 15, "interchange sender ID"),
@@ -108,7 +133,7 @@ _ISA_IDS: Final = (
 )
 
 
-def identify(data: bytes, name: str) -> Identity:
+def identify(data: bytes | Path, name: str) -> Identity:
     """Kind, ISA06 sender and ISA13 of a received file, without trusting it: never raises."""
     first: list[Segment] = []
     try:
@@ -196,7 +221,8 @@ def record_outcome(
 ) -> None:
     """Settle what became of ``file`` in its ``inbound_files`` row, in the caller's
     transaction: a stored (polled) row moves on once; a file posted from disk that has no
-    row yet gets one, its bytes sealed; a row already settled stays as it is."""
+    row yet gets one, its bytes sealed (read again a piece at a time when on disk); a row
+    already settled stays as it is."""
     row = find_received(session, file.sha256)
     if row is None:
         identity = file.identity

@@ -3,7 +3,9 @@
 Rotation is safe to stop and run again: each batch commits on its own, a value already
 under the active key is left alone, and every process keeps reading both keys (the old
 one stays in the keyring until :func:`keys_in_use` no longer lists it). Values written
-before encryption existed (plain text) are sealed on the way.
+before encryption existed (plain text) are sealed on the way. A received file kept in
+pieces (migration 0018) is resealed piece by piece, a few pieces per transaction, so a
+50 MB file never has to be decrypted whole.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 
 from edigateway.persistence.database import cipher_of
-from edigateway.persistence.inbound_rows import inbound_binding
+from edigateway.persistence.inbound_rows import inbound_binding, reseal_chunk
 from edigateway.persistence.tables import (
     AppealRow,
     ClaimAttachmentRow,
     ClaimRow,
+    InboundFileChunkRow,
     InboundFileRow,
     SubmissionRow,
     UserRow,
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from edigateway.security.phi import Binding, PhiCipher
 
 BATCH = 200
+CHUNK_BATCH = 8
+"""Pieces of received files resealed per transaction (each up to 1 MiB, ~1.4 MB sealed)."""
 
 
 def _reseal(cipher: PhiCipher, token: str, binding: Binding) -> str | None:
@@ -73,6 +78,7 @@ def rotate_phi(db: Database, *, batch: int = BATCH) -> dict[str, int]:
                 for row in rows:
                     counts[name] += _rotate_row(session, row)
                 last = rows[-1].id
+    counts["inbound_files"] += _rotate_chunks(db)
     counts["users"] = _rotate_users(db, batch)
     counts["claim_attachments"] = _rotate_attachments(db, batch)
     counts["appeals"] = _rotate_appeals(db, batch)
@@ -176,21 +182,57 @@ def _rotate_row(session: Session, row: ClaimRow | SubmissionRow | InboundFileRow
         )
         if new is not None:
             row.payload = new
-    else:
+    elif row.payload is not None:  # a file kept in one token, before 0018
         new = _reseal(cipher, row.payload, inbound_binding(row.sha256))
         if new is not None:
             row.payload = new
+    else:
+        return 0  # kept in pieces: _rotate_chunks
     return int(new is not None)
 
 
+def _rotate_chunks(db: Database, batch: int = CHUNK_BATCH) -> int:
+    """Reseal the pieces of received files not under the active key, ``batch`` pieces per
+    transaction (found by their key prefix, so current pieces are never read); how many
+    files had a piece resealed."""
+    current = f"{VERSION}.{db.phi.keyring.active}."
+    files: set[int] = set()
+    after = (0, -1)
+    while True:
+        with db.transaction() as session:
+            stale = session.execute(
+                select(InboundFileChunkRow.inbound_file_id, InboundFileChunkRow.seq)
+                .where(
+                    tuple_(InboundFileChunkRow.inbound_file_id, InboundFileChunkRow.seq)
+                    > tuple_(*after),
+                    func.substr(InboundFileChunkRow.sealed, 1, len(current)) != current,
+                )
+                .order_by(InboundFileChunkRow.inbound_file_id, InboundFileChunkRow.seq)
+                .limit(batch)
+            ).all()
+            if not stale:
+                return len(files)
+            for file_id, seq in stale:
+                if reseal_chunk(session, file_id, seq):
+                    files.add(file_id)
+            after = (stale[-1].inbound_file_id, stale[-1].seq)
+
+
+KEY_PREFIX = 256
+"""Characters of a received file's sealed value read to learn its key (``v1.<key id>.``):
+the file itself is not loaded to count it."""
+
+
 def keys_in_use(db: Database) -> dict[str, int]:
-    """How many values each key ID still protects (a key with none can be retired)."""
+    """How many values each key ID still protects (a key with none can be retired); each
+    sealed piece of a received file counts as a value."""
     used: Counter[str] = Counter()
     with db.transaction() as session:
         for column in (
             ClaimRow.document,
             SubmissionRow.payload,
-            InboundFileRow.payload,
+            func.substr(InboundFileRow.payload, 1, KEY_PREFIX),
+            func.substr(InboundFileChunkRow.sealed, 1, KEY_PREFIX),
             UserRow.totp_secret,
             UserRow.totp_pending,
             ClaimAttachmentRow.content,

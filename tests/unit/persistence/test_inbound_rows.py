@@ -9,7 +9,11 @@ from sqlalchemy import select
 
 from edigateway.persistence import inbound_rows as rows
 from edigateway.persistence.database import Database
-from edigateway.persistence.tables import InboundFileRow, InboundQuarantineRow
+from edigateway.persistence.tables import (
+    InboundFileChunkRow,
+    InboundFileRow,
+    InboundQuarantineRow,
+)
 from edigateway.security.phi import VERSION
 from tests.factories import NOW
 
@@ -43,7 +47,14 @@ def test_a_received_file_keeps_its_bytes_and_is_settled_once(database: Database)
         found = rows.find_received(session, "a" * 64)
         assert found is not None
         assert rows.inbound_bytes(session, found) == NOT_UTF8
-        assert found.payload.startswith(f"{VERSION}.")  # sealed
+        assert found.payload is None  # kept in pieces (0018)
+        assert found.size == len(NOT_UTF8)
+        (sealed,) = session.scalars(
+            select(InboundFileChunkRow.sealed).where(
+                InboundFileChunkRow.inbound_file_id == found.id
+            )
+        )
+        assert sealed.startswith(f"{VERSION}.")
         assert rows.inbound_payload(session, found).encode("utf-8", "surrogateescape") == NOT_UTF8
         assert rows.find_received(session, "d" * 64) is None
         assert rows.twin_of(session, "PAYER", "000000001", "835") is not None
