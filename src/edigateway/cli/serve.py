@@ -47,7 +47,7 @@ def serve(
                 EXIT_UNREADABLE,
             )
         app = create_app(gateway, schedule=scheduler and gateway.settings.schedule_enabled)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         install()  # after uvicorn configured its loggers, so their handlers get the filter
         server.run()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -54,6 +54,20 @@ MAX_ALIASES = 20
 
 STORE_BATCH = 500
 """Claims inserted per statement batch."""
+SUMMARY_COLUMNS: Final = (
+    "id",
+    "patient_control_number",
+    "kind",
+    "frequency",
+    "state",
+    "state_changed_at",
+    "total_charge",
+    "first_service_date",
+    "submitted_on",
+    "payer_claim_control_number",
+    "superseded_by_id",
+)
+"""A claim's columns an answer about it shows (no PHI): :attr:`ClaimStore.written`."""
 
 OPEN_STATES = frozenset({"submitted", "accepted", "partially_paid", "denied", "reversed"})
 
@@ -125,6 +139,10 @@ class ClaimStore:
         self._practices: dict[str, int] = {} if practice is None else {practice.npi: practice.id}
         self._payers: dict[tuple[int, str], Payer] = {}
         self._names_seen: dict[int, set[str]] = {}
+        self.written: dict[int, dict[str, Any]] = {}
+        """The :data:`SUMMARY_COLUMNS` of the latest batch's claims (stored, or found
+        unchanged) by ID, as written: a caller answers with them instead of reading the
+        rows back (at most :data:`STORE_BATCH` are kept)."""
 
     def practice_id(self, claim: Claim) -> int:
         """Our practice for the claim's billing provider (created on first sight)."""
@@ -150,9 +168,7 @@ class ClaimStore:
         practice = self.practice_id(claim)
         key = (practice, claim.payer.payer_id)
         if key not in self._payers:
-            found = self.session.scalars(
-                select(Payer).where(Payer.practice_id == practice, Payer.payer_id == key[1])
-            ).first()
+            found = self.session.scalars(_PAYER, {"practice": practice, "payer": key[1]}).first()
             if found is None:  # the practice's first claim to this payer
                 row_id = _get_or_create(
                     self.session,
@@ -206,14 +222,12 @@ class ClaimStore:
         existing = {
             (row.practice_id, row.patient_control_number): row
             for row in self.session.scalars(
-                select(ClaimRow).where(
-                    ClaimRow.patient_control_number.in_({c.patient_control_number for c in claims}),
-                    ClaimRow.superseded_by_id.is_(None),
-                )
+                _CURRENT_UNDER, {"numbers": sorted({c.patient_control_number for c in claims})}
             )
         }
         outcome: list[ImportedClaim | None] = []
         new: list[tuple[Claim, str, str, ClaimRow | None]] = []
+        self.written = {}
         claims = self.linked(claims)
         for claim in claims:
             pcn = claim.patient_control_number
@@ -225,6 +239,7 @@ class ClaimStore:
                 and earlier.state not in REJECTED
             ):
                 outcome.append(ImportedClaim(earlier.id, pcn, "unchanged"))
+                self.written[earlier.id] = {c: getattr(earlier, c) for c in SUMMARY_COLUMNS}
                 continue
             if earlier is not None and claim.frequency == "1" and earlier.state not in REJECTED:
                 msg = (
@@ -270,41 +285,40 @@ class ClaimStore:
         now = self.now
         claims_table = table_of(ClaimRow)
         cipher = cipher_of(self.session)
+        rows = [
+            {
+                "practice_id": self.practice_id(claim),
+                "payer_id": self.payer_id(claim),
+                "patient_control_number": claim.patient_control_number,
+                "kind": claim.kind,
+                "frequency": claim.frequency,
+                "payer_claim_control_number": claim.payer_claim_control_number,
+                "total_charge": claim.total_charge,
+                "first_service_date": min(service_dates(claim), default=None),
+                "submitted_on": now.date() if state == "submitted" else None,
+                "state": state,
+                "state_changed_at": now,
+                "superseded_by_id": None,
+                "document_sha256": digest,
+                "document": cipher.seal(
+                    text,
+                    document_binding(self.practice_id(claim), claim.patient_control_number, digest),
+                ),
+                "member_index": cipher.blind_index(claim.subscriber.member_id, purpose="member-id"),
+                "created_at": now,
+                "other_payer_roles": other_payer_roles(claim),
+            }
+            for claim, text, digest, _earlier in new
+        ]
         ids = [
             row[0]
             for row in self.session.execute(
                 claims_table.insert().returning(claims_table.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "practice_id": self.practice_id(claim),
-                        "payer_id": self.payer_id(claim),
-                        "patient_control_number": claim.patient_control_number,
-                        "kind": claim.kind,
-                        "frequency": claim.frequency,
-                        "payer_claim_control_number": claim.payer_claim_control_number,
-                        "total_charge": claim.total_charge,
-                        "first_service_date": min(service_dates(claim), default=None),
-                        "submitted_on": now.date() if state == "submitted" else None,
-                        "state": state,
-                        "state_changed_at": now,
-                        "superseded_by_id": None,
-                        "document_sha256": digest,
-                        "document": cipher.seal(
-                            text,
-                            document_binding(
-                                self.practice_id(claim), claim.patient_control_number, digest
-                            ),
-                        ),
-                        "member_index": cipher.blind_index(
-                            claim.subscriber.member_id, purpose="member-id"
-                        ),
-                        "created_at": now,
-                        "other_payer_roles": other_payer_roles(claim),
-                    }
-                    for claim, text, digest, _earlier in new
-                ],
+                rows,
             )
         ]
+        for values, claim_id in zip(rows, ids, strict=True):
+            self.written[claim_id] = {"id": claim_id} | {c: values[c] for c in SUMMARY_COLUMNS[1:]}
         self.session.execute(
             table_of(ClaimLineRow).insert(),
             [
@@ -325,6 +339,17 @@ class ClaimStore:
             self.session, ids, ClaimState(state), Cause("system", "imported as submitted"), now
         )
         return ids
+
+
+_PAYER: Final = select(Payer).where(
+    Payer.practice_id == bindparam("practice"), Payer.payer_id == bindparam("payer")
+)
+_CURRENT_UNDER: Final = select(ClaimRow).where(
+    ClaimRow.patient_control_number.in_(bindparam("numbers", expanding=True)),
+    ClaimRow.superseded_by_id.is_(None),
+)
+"""A practice's row for a payer, and the current claims under some claim numbers: built
+once (every create runs both; building them cost more than running them on SQLite)."""
 
 
 def _lock_claim_numbers(session: Session, keys: set[tuple[int, str]]) -> None:
