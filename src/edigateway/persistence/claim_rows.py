@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from edigateway.domain.claim_lifecycle import (
     Cause,
@@ -22,7 +23,7 @@ from edigateway.domain.claim_lifecycle import (
     check,
     is_exchange_answer,
 )
-from edigateway.persistence.bulk import insert_rows
+from edigateway.persistence.bulk import insert_rows, update_rows
 from edigateway.persistence.event_rows import claims_created, history_events
 from edigateway.persistence.tables import ClaimRow, ClaimStateRow, table_of
 
@@ -68,6 +69,7 @@ def transition(
         return _conditional(session, moves, now=now, expect=expect)
     made: list[Move] = []
     history: list[dict[str, object]] = []
+    changes: dict[int, dict[str, object]] = {}
     for move in moves:
         row = move.claim
         assert isinstance(row, ClaimRow)  # noqa: S101 - IDs only with expect
@@ -75,12 +77,16 @@ def transition(
             continue
         check(row.state, move.target, move.cause)
         history.append(_history(row.id, row.state, move, now))
-        row.state, row.state_changed_at = move.target.value, now
+        change: dict[str, object] = {"state": move.target.value, "state_changed_at": now}
         if move.target in SENT_STATES and row.submitted_on is None:
-            row.submitted_on = now.date()
+            change["submitted_on"] = now.date()
         if move.payer_claim_control_number:
-            row.payer_claim_control_number = move.payer_claim_control_number
+            change["payer_claim_control_number"] = move.payer_claim_control_number
+        for name, value in change.items():
+            set_committed_value(row, name, value)
+        changes.setdefault(row.id, {}).update(change)
         made.append(move)
+    _write_moves(session, changes)
     if history:
         insert_rows(
             session,
@@ -90,6 +96,18 @@ def transition(
         )
         history_events(session, history, at=now)
     return made
+
+
+def _write_moves(session: Session, changes: dict[int, dict[str, object]]) -> None:
+    """The columns each moved claim changed, by ID: one ``executemany`` per set of columns
+    (a move sets the state and its time, some also the payer's claim number or the day
+    it was sent), as the ORM would write them — but without its per-row bookkeeping, as
+    the rows were set as committed (:func:`~sqlalchemy.orm.attributes.set_committed_value`)."""
+    by_columns: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for claim_id, change in changes.items():
+        by_columns.setdefault(tuple(change), []).append((*change.values(), claim_id))
+    for columns, rows in by_columns.items():
+        update_rows(session, table_of(ClaimRow), columns, rows)
 
 
 def _conditional(

@@ -52,6 +52,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edigateway.domain.events import STAGE, EventType, claim_event
+from edigateway.persistence.bulk import insert_rows
 from edigateway.persistence.tables import (
     Base,
     ClaimRow,
@@ -233,24 +234,29 @@ def _pending_of(session: Session) -> _Pending:
 
 
 def _spill(session: Session, pending: _Pending) -> None:
-    """Insert the notes held in memory under provisional numbers, in order per practice."""
+    """Insert the notes held in memory under provisional numbers, in order per practice
+    (one ``executemany`` of tuples: :func:`~edigateway.persistence.bulk.insert_rows`)."""
     rows = []
     for e in pending.notes:
         k = pending.spilled.get(e.practice_id, 0)
         pending.spilled[e.practice_id] = k + 1
         rows.append(
-            {
-                "public_id": e.public_id,
-                "practice_id": e.practice_id,
-                "seq": -(pending.base + k),
-                "type": e.type,
-                "subject": e.subject,
-                "data": e.data,
-                "occurred_at": e.occurred_at,
-            }
+            (
+                e.public_id,
+                e.practice_id,
+                -(pending.base + k),
+                e.type,
+                e.subject,
+                e.data,
+                e.occurred_at,
+            )
         )
     pending.notes = []
-    session.execute(table_of(EventRow).insert(), rows)
+    insert_rows(session, table_of(EventRow), _SPILLED, rows)
+
+
+_SPILLED: Final = ("public_id", "practice_id", "seq", "type", "subject", "data", "occurred_at")
+"""Every column of an event but its ID, in the order :func:`_spill` gives them."""
 
 
 _RENUMBER: Final = (
