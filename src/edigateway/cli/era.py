@@ -68,9 +68,9 @@ def _iter_files(paths: list[Path]) -> Iterator[Path]:
 
 
 def _queue(gateway: Gateway, paths: list[Path], *, as_json: bool) -> None:
-    """Hand each file, named by its SHA-256, to the workers' ``post_era_file`` job."""
-    import hashlib
-
+    """Hand each file, named by its SHA-256 (read a piece at a time), to the workers'
+    ``post_era_file`` job."""
+    from edigateway.services.received import file_sha256
     from edigateway.workers.celery_app import dispatch
 
     if not gateway.settings.broker_url:
@@ -78,7 +78,7 @@ def _queue(gateway: Gateway, paths: list[Path], *, as_json: bool) -> None:
             "--queue needs EDIGATEWAY_BROKER_URL (workers to hand the files to)", EXIT_UNREADABLE
         )
     for path in paths:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         task = dispatch(gateway, "post_era_file", str(path.resolve()), digest)
         emit(
             {"file": str(path), "sha256": digest, "task": task},

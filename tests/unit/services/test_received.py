@@ -7,7 +7,7 @@ import hashlib
 
 from edigateway.errors import X12StructureError, X12SyntaxError
 from edigateway.services.ack_routers import ROUTERS
-from edigateway.services.received import ROUTED_KINDS, ReceivedFile
+from edigateway.services.received import ROUTED_KINDS, ReceivedFile, file_sha256
 from tests.factories import REPO
 
 ENVELOPE = REPO / "fixtures" / "x12" / "envelope"
@@ -26,6 +26,21 @@ def test_an_835_is_identified_with_its_sender_interchange_and_header():
     )
     assert identity.header is not None
     assert (identity.header.transaction, identity.header.gs_version) == ("835", "005010X221A1")
+
+
+def test_a_file_on_disk_is_identified_alike_without_being_read_whole():
+    path = REPO / "fixtures" / "era" / "01_full_pay" / "era.835"
+    data = path.read_bytes()
+    on_disk = ReceivedFile.at(str(path), source="cli")
+    in_memory = ReceivedFile.of(str(path), data, source="cli")
+    assert on_disk.data == path  # the path, not its bytes
+    assert (on_disk.name, on_disk.sha256, on_disk.size) == (
+        in_memory.name,
+        in_memory.sha256,
+        len(data),
+    )
+    assert on_disk.identity == in_memory.identity
+    assert file_sha256(path) == hashlib.sha256(data).hexdigest()
 
 
 def test_what_will_not_be_applied_says_why_and_keeps_the_sniffs_error():
