@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from sqlalchemy import bindparam, select
 
 from edigateway.errors import AccessDenied, InputError, NotFoundError
-from edigateway.persistence.tables import ApiKeyRow, AuditEventRow, Practice
+from edigateway.persistence.tables import ApiKeyRow, AuditEventRow, Practice, table_of
 from edigateway.security.api_keys import (
     allows,
     hash_secret,
@@ -345,19 +345,27 @@ def record(
     remote_addr: str | None = None,
     detail: str = "",
 ) -> None:
-    """Append one audit event inside the caller's transaction (no PHI in ``detail``)."""
-    session.add(
-        AuditEventRow(
-            at=at,
-            actor=actor[:60],
-            practice_id=practice_id,
-            action=action,
-            resource=resource[:30],
-            resource_id=resource_id[:60] if resource_id else None,
-            remote_addr=remote_addr,
-            detail=detail,
-        )
+    """Append one audit event inside the caller's transaction (no PHI in ``detail``).
+
+    Inserted at once with a statement built once, not added to the session: nothing
+    reads the row back, and the ORM's flush of one added object (unit of work, identity
+    map) cost a sixth of an API read's CPU."""
+    session.execute(
+        _AUDIT_INSERT,
+        {
+            "at": at,
+            "actor": actor[:60],
+            "practice_id": practice_id,
+            "action": action,
+            "resource": resource[:30],
+            "resource_id": resource_id[:60] if resource_id else None,
+            "remote_addr": remote_addr,
+            "detail": detail,
+        },
     )
+
+
+_AUDIT_INSERT: Final = table_of(AuditEventRow).insert()
 
 
 def audit_events(
