@@ -119,7 +119,15 @@ class ClaimRow(Base):
     """A claim as submitted; ``state`` is where it is in its lifecycle."""
 
     __tablename__ = "claims"
-    __table_args__ = (Index("ix_claims_pcn", "patient_control_number", "practice_id"),)
+    __table_args__ = (
+        Index("ix_claims_pcn", "patient_control_number", "practice_id"),
+        Index(
+            "ix_claims_superseded_by_id",
+            "superseded_by_id",
+            sqlite_where=text("superseded_by_id IS NOT NULL"),
+            postgresql_where=text("superseded_by_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practices.id"))
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
@@ -134,9 +142,11 @@ class ClaimRow(Base):
     until then (migration 0011: it used to be the day it was stored)."""
     state: Mapped[str] = mapped_column(String(24))
     state_changed_at: Mapped[datetime] = mapped_column(DateTime)
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     """Indexed by migration 0017: posting asks, for every batch of an 835, which claims
-    the paid ones replaced (without the index each ask read the whole table)."""
+    the paid ones replaced (without the index each ask read the whole table); only the
+    superseded claims since 0019, so that SQLite never takes it for ``IS NULL`` (nearly
+    every claim) instead of ``ix_claims_pcn`` when it looks up current claims by number."""
     document_sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
     member_index: Mapped[str | None] = mapped_column(String(64), index=True)
