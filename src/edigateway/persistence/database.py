@@ -104,7 +104,14 @@ class Database:
         On SQLite foreign keys are off while migrating — a table is changed by copying it,
         and dropping the original would otherwise fail on the rows referring to it — and
         every reference is checked (``PRAGMA foreign_key_check``) before the commit.
+
+        A database already at :attr:`head` is left alone without starting alembic's
+        upgrade: the embedded SQLite file is "upgraded" by every command that opens it,
+        and the reference check of an upgrade that applies nothing read the whole
+        database each time (0.2 s after one 20,000-claim ERA, growing with every file).
         """
+        if revision == "head" and self.is_current():
+            return
         config = self._alembic()
         config.attributes["phi"] = self.phi
         sqlite = self.engine.dialect.name == "sqlite"

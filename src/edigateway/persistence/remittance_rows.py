@@ -682,10 +682,15 @@ class ClaimContext(NamedTuple):
     policy: str
 
 
-def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, ClaimContext]:
+def claim_contexts(
+    session: Session,
+    claims: Collection[ClaimRow],
+    line_charges: Mapping[int, dict[int, Decimal]] | None = None,
+) -> dict[int, ClaimContext]:
     """Guard facts and ERA policy for claims about to be paid: their payer, line charges,
     the other payer's claim of the same treatment (``<pcn>-S`` ↔ ``<pcn>``) and the
-    claims they replaced."""
+    claims they replaced. ``line_charges``: the charges of claims whose ``claim_lines``
+    the caller has read already (by claim ID, then line number); the others' are read."""
     if not claims:
         return {}
     ids = [c.id for c in claims]
@@ -704,13 +709,15 @@ def claim_contexts(session: Session, claims: Collection[ClaimRow]) -> dict[int, 
         )
     ):
         known.setdefault(practice_id, set()).add(payer_id)
-    lines: dict[int, dict[int, Decimal]] = {}
-    for claim_id, number, charge in session.execute(
-        select(ClaimLineRow.claim_id, ClaimLineRow.line_number, ClaimLineRow.charge).where(
-            ClaimLineRow.claim_id.in_(ids)
-        )
-    ):
-        lines.setdefault(claim_id, {})[number] = charge
+    lines: dict[int, dict[int, Decimal]] = dict(line_charges or {})
+    unread = [i for i in ids if i not in lines]
+    if unread:
+        for claim_id, number, charge in session.execute(
+            select(ClaimLineRow.claim_id, ClaimLineRow.line_number, ClaimLineRow.charge).where(
+                ClaimLineRow.claim_id.in_(unread)
+            )
+        ):
+            lines.setdefault(claim_id, {})[number] = charge
     pcns = {c.patient_control_number for c in claims}
     partner_numbers = {p.removesuffix(SECONDARY_SUFFIX) for p in pcns} | {
         f"{p}{SECONDARY_SUFFIX}" for p in pcns

@@ -198,7 +198,8 @@ class Poster:
         ]
         plan = self.planner.take()
         outcomes = [
-            replace(o, line_matches=t.shift(o.line_matches)) if t is not None else o
+            # only a split claim's part has its line numbers moved (a copy of its outcome)
+            replace(o, line_matches=t.shift(o.line_matches)) if t is not None and t.offset else o
             for o, t in zip(outcomes, targets, strict=True)
         ]
         postings, work = _slices(plan, outcomes, targets)
@@ -344,7 +345,12 @@ class Poster:
         a person approves (guards win: a held payment is reviewed whatever the policy);
         one work item per held payment, with the evidence."""
         rows_ = {t.row.id: t.row for t in targets if t is not None}
-        contexts = rows.claim_contexts(self.session, list(rows_.values()))
+        charges = {  # what the projection read from claim_lines already: not read again
+            t.row.id: {n: line.charge for n, line in enumerate(t.whole.lines, start=1)}
+            for t in targets
+            if t is not None and isinstance(t.whole, rows.ClaimProjection)
+        }
+        contexts = rows.claim_contexts(self.session, list(rows_.values()), charges)
         wanted = set(rows_)
         for ctx in contexts.values():
             wanted |= {*ctx.facts.related, *ctx.facts.originals}
@@ -761,8 +767,6 @@ class _Target:
 
     def shift(self, lines: tuple[int | None, ...]) -> tuple[int | None, ...]:
         """A part's line numbers as the whole claim's."""
-        if not self.offset:
-            return lines
         return tuple(n + self.offset if n is not None else None for n in lines)
 
 
