@@ -90,7 +90,8 @@ def _key_lines(keys: list[KeyInfo]) -> Iterator[str]:
 @app.command("revoke")
 @exit_codes()
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key ID (not the secret)")]) -> None:
-    """Revoke an API key at once. Example: ``edigateway keys revoke 3f9a1c2b7d10``"""
+    """Revoke an API key: a running ``edigateway serve`` refuses it within 5 seconds (it
+    trusts a key it has checked for that long). Example: ``edigateway keys revoke 3f9a1c2b7d10``"""
     from edigateway.services.access import revoke_key
 
     with open_gateway() as gateway:
