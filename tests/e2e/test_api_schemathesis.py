@@ -3,7 +3,10 @@ requests, valid and not, never get a 5xx or an answer that breaks the documented
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +22,7 @@ from edigateway.bootstrap import bootstrap
 from edigateway.services.access import create_key
 from edigateway.settings import Settings
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO
+from tests.factories import MAPPINGS, NOW
 
 pytestmark = pytest.mark.slow  # hundreds of generated requests per operation: minutes
 
@@ -27,17 +30,17 @@ TOKEN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def api_schema(tmp_path_factory: pytest.TempPathFactory, validator: Validator) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("api")
     gateway = bootstrap(
         Settings(
             data_dir=folder,
-            mappings_dir=REPO / "mappings",
+            mappings_dir=_one_attempt_mappings(folder / "mappings"),
             sim_http_port=9,  # eligibility: nobody there → 502
             trusted_hosts=["testserver"],
         ),  # Schemathesis' ASGI Host
         clock=lambda: NOW,
-        validator=Validator(REPO / "mappings", folder),
+        validator=validator,
     )
     created = create_key(
         gateway.database,
@@ -51,6 +54,20 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     TOKEN["Authorization"] = f"Bearer {created.token}"
     yield schemathesis.openapi.from_asgi("/v1/openapi.json", create_app(gateway))
     gateway.database.dispose()
+
+
+def _one_attempt_mappings(target: Path) -> Path:
+    """The checkout's mappings with one real-time attempt in the simulator's profile: the
+    clearinghouse is absent here, and with the usual second attempt each of the ~115 valid
+    eligibility requests Schemathesis sends waited out the 0.5 s backoff (a minute of the
+    module's wall time) before the same 502. The retry itself is tested in
+    ``tests/integration/test_realtime_deadline.py``; here only the documented answer matters."""
+    shutil.copytree(MAPPINGS, target)
+    profile = target / "clearinghouses" / "simulator.json"
+    document = json.loads(profile.read_text(encoding="utf-8"))
+    document["https"]["realtime_attempts"] = 1
+    profile.write_text(json.dumps(document), encoding="utf-8")
+    return target
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
