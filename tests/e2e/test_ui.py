@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +24,15 @@ from edigateway.security import totp
 from edigateway.services import users, users_signin
 from edigateway.services.access import audit_events
 from tests.conftest import BuiltDemo
-from tests.factories import NOW, USER_PASSWORD, api_key, form_field, signed_in, ui_user
+from tests.factories import (
+    NOW,
+    USER_PASSWORD,
+    api_key,
+    form_field,
+    settings_for,
+    signed_in,
+    ui_user,
+)
 
 BASE = "http://127.0.0.1"  # a trusted host by default (TestClient's own "testserver" is not)
 PAGES = ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/aging.csv")
@@ -34,6 +43,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, built_demo: BuiltDemo) -> I
     """A gateway over a copy of the session's demo data (these tests resolve its items)."""
     settings = built_demo.copy_to(tmp_path_factory.mktemp("ui") / "data")
     with bootstrap(settings, clock=lambda: NOW) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Gateway]:
+    """A gateway without claims, for what needs only users and their sessions: the demo
+    behind :func:`seeded` takes seconds to build, per xdist worker that needs it."""
+    with bootstrap(settings_for(tmp_path), clock=lambda: NOW) as gateway:
         yield gateway
 
 
@@ -140,6 +157,7 @@ def test_signed_out_and_other_practice(seeded: Gateway):
     assert re.findall(r'href="/ui/workqueue/(\d+)"', other.get("/ui/workqueue").text) == []
 
 
+@pytest.mark.slow  # 10.2 s set-up (the demo, only this test's in the inner loop) at load ~9
 def test_replacement_and_void_from_the_claim_page(seeded: Gateway):
     client = _client(seeded)
     listing = client.get("/ui/claims").text
@@ -261,12 +279,12 @@ def test_the_cookie_is_a_server_side_session_that_sign_out_ends(seeded: Gateway)
     assert [e.detail for e in events] == ["signed in", "signed out"]
 
 
-def test_disabling_the_user_signs_their_sessions_out(seeded: Gateway):
-    email = _user(seeded)
-    client = TestClient(create_app(seeded), base_url=BASE)
+def test_disabling_the_user_signs_their_sessions_out(fresh: Gateway):
+    email = _user(fresh)
+    client = TestClient(create_app(fresh), base_url=BASE)
     signed_in(client, email)
     assert client.get("/ui/claims").status_code == 200
-    users.disable_user(seeded.database, user=email, practice_id=None, actor="cli", now=NOW)
+    users.disable_user(fresh.database, user=email, practice_id=None, actor="cli", now=NOW)
     after = client.get("/ui/claims", follow_redirects=False)
     assert (after.status_code, after.headers["location"]) == (303, "/ui/login")
 
