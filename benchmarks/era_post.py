@@ -18,6 +18,8 @@ Run::
     .venv/bin/python benchmarks/era_post.py --base /tmp/era20 \\
         --era benchmarks/out/era-20000.835 --runs 5
 
+With ``--src DIR`` the version timed is an extracted one (``git archive HEAD``) instead of
+the installed checkout, whose working tree may hold others' unfinished edits.
 With ``--before-src DIR --before-base DATA`` an earlier version (``git archive <commit> |
 tar -x -C DIR``, run with ``PYTHONPATH=DIR/src``) posts the same file from its own data
 folder (a copy made before this version's migrations) in each round too, so before, after
@@ -75,6 +77,12 @@ def main() -> None:
     parser.add_argument("--era", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-x12valid", action="store_true", help="time posting alone")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="the version to time, extracted (default: the installed one, this checkout's "
+        "working tree, with whatever is not committed in it)",
+    )
     parser.add_argument("--before-src", type=Path, help="an extracted earlier version")
     parser.add_argument("--before-base", type=Path, help="its data folder with the claims")
     args = parser.parse_args()
@@ -88,7 +96,14 @@ def main() -> None:
             data = Path(scratch) / f"data{run}"
             shutil.copytree(args.base, data)
             env = {**os.environ, "EDIGATEWAY_DATA_DIR": str(data)}
-            post = timed([str(BIN / "edigateway"), "era", "post", str(args.era)], env)
+            post = (
+                timed(
+                    [sys.executable, "-c", CLI, "era", "post", str(args.era)],
+                    {**env, "PYTHONPATH": str(args.src / "src")},
+                )
+                if args.src
+                else timed([str(BIN / "edigateway"), "era", "post", str(args.era)], env)
+            )
             shutil.rmtree(data)
             before = (0.0, 0.0, 0.0)
             if args.before_src:
