@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from edigateway.x12.validation import Validator
 
 MAX_BODY = 1 << 20
+STOP_POLL_SECONDS = 0.05
+"""How often the serving thread looks for a stop request: :meth:`SimulatorHttp.stop` waits
+up to this long (the standard library's default, 0.5 s, cost every test that stops a
+simulator half a second)."""
 RESPONSE_TYPES = {REALTIME_270: REALTIME_271, REALTIME_276: REALTIME_277}
 """The payload type answered for each request type."""
 
@@ -98,7 +102,11 @@ class SimulatorHttp:
                 """Quiet: tests read results, not access logs."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
