@@ -15,6 +15,8 @@ A file kept before 0018 is one token in ``inbound_files.payload`` and reads as b
 from __future__ import annotations
 
 import hashlib
+import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, insert, select, update
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
     from datetime import datetime
     from pathlib import Path
+    from typing import BinaryIO
 
+    from _typeshed import WriteableBuffer
     from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
@@ -64,7 +68,7 @@ def inbound_payload(session: Session, row: InboundFileRow) -> str:
 def inbound_bytes(session: Session, row: InboundFileRow) -> bytes:
     """A received file's bytes exactly as they came, decrypted, whole: for readers that
     need them at once (an acknowledgment, a review of one payment). A download reads
-    :func:`inbound_pieces`, one piece at a time."""
+    :func:`inbound_pieces`, one piece at a time; posting a polled 835, :func:`open_stored`."""
     if row.payload is not None:
         return cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
     count = chunk_count(session, row)
@@ -80,6 +84,72 @@ def inbound_pieces(session: Session, row: InboundFileRow) -> Iterator[bytes]:
     count = chunk_count(session, row)
     for seq in range(count):
         yield open_chunk(session, row, seq, count)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPieces:
+    """A received file's bytes where they are kept (its ``inbound_files`` row), to be read
+    a piece at a time by whoever posts them, in that posting's own transaction, instead
+    of copied into memory first."""
+
+    inbound_id: int
+
+
+def open_stored(session: Session, stored: StoredPieces) -> BinaryIO:
+    """A kept file's bytes as a binary stream, decrypted a piece at a time in ``session``
+    as they are read. At its end the bytes read must hash to the row's SHA-256, else a
+    :class:`PhiError` (each piece is bound to the file already; this also holds for a file
+    kept before 0018 and for whatever the binding does not cover)."""
+    row = session.get(InboundFileRow, stored.inbound_id)
+    if row is None:
+        raise PhiError(f"received file {stored.inbound_id} is not kept (no row)")
+    return io.BufferedReader(_PieceReader(session, row))
+
+
+class _PieceReader(io.RawIOBase):
+    """The raw stream under :func:`open_stored`: one decrypted piece held at a time."""
+
+    def __init__(self, session: Session, row: InboundFileRow) -> None:
+        super().__init__()
+        self._session = session
+        self._pieces = inbound_pieces(session, row)
+        self._piece = memoryview(b"")
+        self._digest = hashlib.sha256()
+        self._sha256 = row.sha256
+        self._id = row.id
+        self._seq = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        while not self._piece:
+            # the pieces are read between the poster's writes in one transaction: nothing
+            # of those writes needs flushing for a SELECT of the pieces
+            with self._session.no_autoflush:
+                try:
+                    piece = next(self._pieces, None)
+                except PhiError as exc:
+                    msg = f"received file {self._id}, sealed piece {self._seq}: {exc}"
+                    raise PhiError(msg) from exc
+            if piece is None:
+                self._check_end()
+                return 0
+            self._digest.update(piece)
+            self._piece, self._seq = memoryview(piece), self._seq + 1
+        into = memoryview(buffer).cast("B")
+        size = min(len(into), len(self._piece))
+        into[:size] = self._piece[:size]
+        self._piece = self._piece[size:]
+        return size
+
+    def _check_end(self) -> None:
+        if self._digest.hexdigest() != self._sha256:
+            msg = (
+                f"received file {self._id}: its {self._seq} sealed piece(s) open to bytes "
+                f"whose SHA-256 is {self._digest.hexdigest()}, not the file's {self._sha256}"
+            )
+            raise PhiError(msg)
 
 
 def chunk_count(session: Session, row: InboundFileRow) -> int:

@@ -13,6 +13,7 @@ SE and its PLB entries go to the provider ledger. A file that does not balance r
 from __future__ import annotations
 
 import gc
+import io
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -25,6 +26,7 @@ from edigateway.domain.postings import PostingKind, WorkItem, WorkReason
 from edigateway.errors import ConflictError, X12Location
 from edigateway.persistence import remittance_rows as rows
 from edigateway.persistence.claim_rows import Move, note, transition
+from edigateway.persistence.inbound_rows import StoredPieces, open_stored
 from edigateway.persistence.tables import ClaimRow
 from edigateway.persistence.work_item_rows import insert_work_items
 from edigateway.reconcile.balance import check_claim, check_payment
@@ -39,6 +41,7 @@ from edigateway.reconcile.plan import Planner, PostingPlan
 from edigateway.reconcile.secondary import build_secondary
 from edigateway.services.claim_store import load_claims, open_document, store_claim
 from edigateway.services.posting_result import PostingResult, WorkSummary
+from edigateway.x12.envelope import iter_segments
 from edigateway.x12.x835_005010X221A1 import RemittanceEnd, RemittanceStart, iter_835
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
     from edigateway.domain.remittances import ClaimPayment, Remittance
     from edigateway.reconcile.balance import Imbalance
     from edigateway.reconcile.plan import ClaimOutcome, ClaimToMatch
+    from edigateway.x12.envelope import Source
     from edigateway.x12.x835_005010X221A1 import Event
 
 ZERO = Decimal("0.00")
@@ -107,9 +111,9 @@ class Poster:
             is_known_carc=codes.is_known_carc,
         )
 
-    def post(self, data: bytes | Path, sha256: str, size: int) -> PostingResult:
-        """Record the file (its ``size`` bytes in memory, or on disk: streamed) and post
-        every payment in it not posted before."""
+    def post(self, data: bytes | Path | StoredPieces, sha256: str, size: int) -> PostingResult:
+        """Record the file (its ``size`` bytes in memory; on disk, or kept in sealed pieces
+        read in this transaction: streamed) and post every payment in it not posted before."""
         self.file_id = self.result.file_id = rows.insert_file(
             self.session,
             name=self.name,
@@ -118,8 +122,8 @@ class Poster:
             received_at=self.now,
             status="posted",
         )
-        with _startup_objects_frozen():
-            self._post_events(iter_835(data, name=self.name))
+        with _startup_objects_frozen(), self._source(data) as source:
+            self._post_events(iter_835(source, name=self.name))
         if self.result.payments == 0:
             self.result.status = "duplicate"
             self.result.message = (
@@ -127,6 +131,17 @@ class Poster:
                 "trace number or interchange); nothing new was posted"
             )
         return self.result
+
+    @contextmanager
+    def _source(self, data: bytes | Path | StoredPieces) -> Iterator[Source]:
+        """What the 835 reader reads: the bytes or path as given, or a kept file's segments
+        read from its pieces (closed, with the stream, when posting ends)."""
+        if not isinstance(data, StoredPieces):
+            yield data
+            return
+        raw = open_stored(self.session, data)
+        with io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="") as text:
+            yield iter_segments(text, self.name)
 
     def _post_events(self, events: Iterator[Event]) -> None:
         remittance: Remittance | None = None

@@ -2,7 +2,8 @@
 
 :func:`post_received` posts a :class:`~.received.ReceivedFile` — hashed and identified
 once by whoever received it — and is what every path runs: the poller's routing hands it a
-stored file (:mod:`.routing`); ``edigateway era post`` and the worker both run the job
+stored file (:mod:`.routing`, a :class:`~.received.StoredFile` read from its sealed pieces
+in the posting's transaction); ``edigateway era post`` and the worker both run the job
 :func:`~edigateway.jobs.post_era_file`, which hands it a file from disk, and the
 posting's transaction records that file in ``inbound_files`` just as a polled one is.
 The file is streamed (:func:`~edigateway.x12.x835_005010X221A1.iter_835`) and posted in
@@ -47,7 +48,7 @@ from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.services.parsing import require
 from edigateway.services.poster import Poster, Quarantine
 from edigateway.services.posting_result import PostingResult, PostingStatus, WorkSummary
-from edigateway.services.received import ReceivedFile, clean, record_outcome
+from edigateway.services.received import Received, clean, record_outcome
 from edigateway.x12.x835_005010X221A1 import GUIDE as GUIDE_835
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ second attempt finds the winner's rows; a third covers a file racing two others.
 
 def post_received(
     db: Database,
-    file: ReceivedFile,
+    file: Received,
     *,
     codes: CodeLists,
     now: datetime,
@@ -99,7 +100,7 @@ _FILE_STATUS: Final[dict[str, tuple[PostingStatus, bool]]] = {
 come again, so a second ``era post`` of a file exits as the first did."""
 
 
-def _already_received(db: Database, file: ReceivedFile, now: datetime) -> PostingResult | None:
+def _already_received(db: Database, file: Received, now: datetime) -> PostingResult | None:
     """The outcome for a file whose bytes were already posted or set aside, if so."""
     with db.transaction() as session:
         seen = find_file(session, file.sha256)
@@ -124,7 +125,7 @@ def _already_received(db: Database, file: ReceivedFile, now: datetime) -> Postin
 
 def _post_new(
     db: Database,
-    file: ReceivedFile,
+    file: Received,
     *,
     codes: CodeLists,
     now: datetime,
@@ -159,7 +160,7 @@ def _post_new(
     return result
 
 
-def _refuse_unless_835(file: ReceivedFile) -> None:
+def _refuse_unless_835(file: Received) -> None:
     """Raise what identifying the file found, or refuse (unsupported) a file that is not
     a 005010X221A1 835. A polled file reaches posting only as an 835 (its stored kind)."""
     identity = file.identity
@@ -169,7 +170,7 @@ def _refuse_unless_835(file: ReceivedFile) -> None:
         require(identity.header, file.name, "835", GUIDE_835, "era post")
 
 
-def _settle(session: Session, file: ReceivedFile, result: PostingResult, now: datetime) -> None:
+def _settle(session: Session, file: Received, result: PostingResult, now: datetime) -> None:
     """Record in the file's ``inbound_files`` row what posting made of it."""
     record_outcome(
         session,
@@ -182,7 +183,7 @@ def _settle(session: Session, file: ReceivedFile, result: PostingResult, now: da
 
 def _quarantine(
     db: Database,
-    file: ReceivedFile,
+    file: Received,
     now: datetime,
     message: str,
     location: X12Location,

@@ -10,6 +10,8 @@ nobody sniffs or hashes the file again.
 A file on disk is never read whole: it is hashed a piece at a time, posting streams it,
 and storing it seals it a piece at a time (checking it still has the hash it was posted
 under). A downloaded file is in memory already (the download is capped); nothing copies it.
+Once stored, a polled 835 is routed to posting as a :class:`StoredFile`: posting reads its
+sealed pieces in its own transaction, so the file is never whole in memory again.
 
 Each content is kept once in ``inbound_files`` (unique SHA-256), sealed in pieces. Its
 ``clearinghouse`` column says where it came from: the clearinghouse profile's name for a
@@ -28,7 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from edigateway.errors import X12Error, X12Location, X12StructureError
-from edigateway.persistence.inbound_rows import find_received, insert_received, settle_stored
+from edigateway.persistence.inbound_rows import (
+    StoredPieces,
+    find_received,
+    insert_received,
+    settle_stored,
+)
 from edigateway.x12.envelope import SUPPORTED, read_segments, sniff_header
 
 if TYPE_CHECKING:
@@ -119,6 +126,28 @@ class ReceivedFile:
     def size(self) -> int:
         """How many bytes the file has."""
         return len(self.data) if isinstance(self.data, bytes) else self.data.stat().st_size
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A polled file already kept in ``inbound_files`` (sealed in pieces), routed to posting:
+    posting reads its pieces in its own transaction rather than a copy of its bytes."""
+
+    name: str
+    stored: StoredPieces
+    sha256: str
+    size: int
+    source: str
+    identity: Identity
+
+    @property
+    def data(self) -> StoredPieces:
+        """Where posting reads the bytes (as :attr:`ReceivedFile.data`)."""
+        return self.stored
+
+
+Received = ReceivedFile | StoredFile
+"""What posting takes: a file in memory or on disk, or one kept already."""
 
 
 def file_sha256(path: Path) -> str:
@@ -217,12 +246,15 @@ def _not_routed(header: FileHeader, kind: str | None, name: str) -> str:
 
 
 def record_outcome(
-    session: Session, file: ReceivedFile, status: InboundStatus, problem: str | None, now: datetime
+    session: Session, file: Received, status: InboundStatus, problem: str | None, now: datetime
 ) -> None:
     """Settle what became of ``file`` in its ``inbound_files`` row, in the caller's
     transaction: a stored (polled) row moves on once; a file posted from disk that has no
     row yet gets one, its bytes sealed (read again a piece at a time when on disk); a row
     already settled stays as it is."""
+    if isinstance(file, StoredFile):
+        settle_stored(session, file.stored.inbound_id, status, problem)
+        return
     row = find_received(session, file.sha256)
     if row is None:
         identity = file.identity

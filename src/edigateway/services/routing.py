@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING
 
 from edigateway.domain.postings import WorkReason
 from edigateway.errors import EdigatewayError, X12Error
-from edigateway.persistence.inbound_rows import inbound_bytes, settle_stored, stored_ids
+from edigateway.persistence.inbound_rows import (
+    StoredPieces,
+    inbound_bytes,
+    settle_stored,
+    stored_ids,
+)
 from edigateway.persistence.tables import InboundFileRow
 from edigateway.persistence.work_item_rows import add_work_item
 from edigateway.services.ack_routers import ROUTERS
@@ -38,7 +43,7 @@ from edigateway.services.received import (
     Identity,
     InboundResult,
     InboundStatus,
-    ReceivedFile,
+    StoredFile,
     clean,
     internal,
 )
@@ -101,10 +106,11 @@ def _post_835(
         row = session.get(InboundFileRow, inbound_id)
         if row is None:
             return InboundResult(inbound_id, name, "835", "duplicate", "already routed")
-        stored = ReceivedFile(
+        stored = StoredFile(
             name,
-            inbound_bytes(session, row),
+            StoredPieces(row.id),
             row.sha256,
+            len(inbound_bytes(session, row)) if row.size is None else row.size,
             row.clearinghouse,
             Identity(row.kind, row.sender_id, row.interchange_control_number),
         )
