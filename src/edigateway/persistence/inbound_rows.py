@@ -130,6 +130,8 @@ class _PieceReader(io.RawIOBase):
                 try:
                     piece = next(self._pieces, None)
                 except PhiError as exc:
+                    if str(exc).startswith(f"received file {self._id}"):
+                        raise  # it names the file (and the piece) already
                     msg = f"received file {self._id}, sealed piece {self._seq}: {exc}"
                     raise PhiError(msg) from exc
             if piece is None:

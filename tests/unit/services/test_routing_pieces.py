@@ -11,7 +11,7 @@ import hashlib
 import tracemalloc
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from edigateway.codelists import CodeLists
 from edigateway.persistence.database import cipher_of
@@ -123,5 +123,19 @@ def test_pieces_that_open_but_are_not_the_file_fail_the_posting(database: Databa
     assert routed.status == "failed"
     assert "resealed.835" in routed.message
     assert f"not the file's {sha256}" in routed.message, routed.message
+    for table in (RemittanceFileRow, RemittanceRow, PostingRow):
+        assert _count(database, table) == 0
+
+
+def test_a_missing_piece_fails_the_posting_naming_the_file_once(database: Database):
+    data = _padded("01_full_pay", 3 * FILE_CHUNK)
+    store_inbound(database, clearinghouse="sim", name="gap.835", data=data, now=NOW)
+    with database.transaction() as session:
+        session.execute(delete(InboundFileChunkRow).where(InboundFileChunkRow.seq == 1))
+    (routed,) = route_stored(database, codes=CODES, now=NOW)
+    assert routed.status == "failed"
+    assert "gap.835" in routed.message
+    assert "not all there" in routed.message, routed.message
+    assert routed.message.count("received file") == 1, routed.message
     for table in (RemittanceFileRow, RemittanceRow, PostingRow):
         assert _count(database, table) == 0
