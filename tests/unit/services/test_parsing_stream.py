@@ -31,21 +31,20 @@ if TYPE_CHECKING:
 ERA = REPO / "fixtures" / "era"
 
 
-def _x12_files() -> list[Path]:
-    """Every X12 file of our fixtures and the shared corpus that ``x12 parse`` reads."""
-    found = []
+def _x12_files() -> dict[Path, str | None]:
+    """Every X12 file of our fixtures and the shared corpus that ``x12 parse`` reads, with
+    the transaction its ``--jsonl`` first line names: one reading of each file, because the
+    parametrization needs both while every pytest process collects."""
+    found: dict[Path, str | None] = {}
     for folder in (REPO / "fixtures", CORPUS):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix not in (".json", ".md", ".py", ".csv"):
                 try:
-                    write_document(path, io.StringIO())
+                    first = _streamed(path, lines=True).splitlines()[0]
                 except (EdigatewayError, OSError):
                     continue
-                found.append(path)
+                found[path] = json.loads(first).get("transaction")
     return found
-
-
-FILES = _x12_files()
 
 
 def _streamed(path: Path, *, lines: bool = False) -> str:
@@ -54,14 +53,12 @@ def _streamed(path: Path, *, lines: bool = False) -> str:
     return out.getvalue()
 
 
-def _transaction(path: Path) -> str | None:
-    """The transaction ``--jsonl``'s first line names."""
-    found: str | None = json.loads(_streamed(path, lines=True).splitlines()[0]).get("transaction")
-    return found
+TRANSACTIONS = _x12_files()
+FILES = list(TRANSACTIONS)
 
 
 def test_the_fixtures_cover_every_transaction_parse_reads():
-    kinds = {_transaction(p) for p in FILES}
+    kinds = set(TRANSACTIONS.values())
     assert kinds >= {"835", "837D", "270", "271", "276", "277", "277CA", "999"}
     assert len(FILES) >= 60
 
@@ -165,7 +162,7 @@ def test_277ca_is_what_the_whole_file_reader_gives(path: Path):
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in FILES if _transaction(p) == "271"], ids=lambda p: p.name
+    "path", [p for p, kind in TRANSACTIONS.items() if kind == "271"], ids=lambda p: p.name
 )
 def test_271_is_what_the_whole_file_reader_gives(path: Path):
     """One patient: the benefits object; any other count: the list of them (the first
