@@ -757,7 +757,15 @@ def _startup_objects_frozen() -> Iterator[None]:
     there (measured with ``gc.callbacks``). Frozen (:func:`gc.freeze`), they are left out
     of every collection; what posting allocates is still collected as before, and
     :func:`gc.unfreeze` hands them back afterwards, so a long-lived worker's collector
-    sees them again between files."""
+    sees them again between files.
+
+    A process that froze objects itself (a server that freezes what it loaded before it
+    forks its workers, so their pages stay shared) is left as it is: unfreezing would
+    hand its objects back too, and freezing again would make permanent whatever else is
+    alive at that moment, garbage included."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

@@ -1,7 +1,8 @@
 """The posting engine's process-level behaviour (its money and rows are tested by the
 ERA and money-integrity scenarios): the objects alive before posting are frozen out of the
 cyclic collector while an 835 is posted, and handed back afterwards, even when posting
-fails (issue 18, target 1: the collector's full passes over them cost ~20 % of a post)."""
+fails (issue 18, target 1: the collector's full passes over them cost ~20 % of a post); a
+process that froze objects itself keeps its own choice."""
 
 from __future__ import annotations
 
@@ -40,6 +41,16 @@ def _post(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Nothing frozen when the test starts (the suite's conftest freezes what collection
+    left alive); frozen again afterwards, as the rest of the session expects."""
+    gc.unfreeze()
+    yield
+    gc.freeze()
+
+
+@pytest.mark.usefixtures("unfrozen")
 def test_objects_alive_before_posting_are_frozen_while_it_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -61,6 +72,7 @@ def test_objects_alive_before_posting_are_frozen_while_it_runs(
     assert any(o is held for o in gc.get_objects())  # back with the collector
 
 
+@pytest.mark.usefixtures("unfrozen")
 def test_a_failed_post_hands_the_objects_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     def post_events(_self: Poster, _events: Iterator[Event]) -> None:
         raise RuntimeError("injected")
@@ -69,3 +81,26 @@ def test_a_failed_post_hands_the_objects_back(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(RuntimeError, match="injected"):
         _post(tmp_path)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_process_that_froze_objects_itself_keeps_them_frozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    early = [0]  # alive when the host freezes: its choice
+    gc.freeze()  # as a server that freezes what it loaded before forking
+    later = [1]  # alive after the host's freeze: still the collector's
+    tracked_during: list[bool] = []
+
+    def post_events(_self: Poster, events: Iterator[Event]) -> None:
+        tracked_during.append(any(o is later for o in gc.get_objects()))
+        for _event in events:
+            pass
+
+    monkeypatch.setattr(Poster, "_post_events", post_events)
+    try:
+        _post(tmp_path)
+        assert not any(o is early for o in gc.get_objects())  # not handed back
+        assert tracked_during == [True]  # nothing more frozen
+    finally:
+        gc.unfreeze()
