@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
 from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.persistence import inbound_rows
 from edigateway.persistence.database import Database
 from edigateway.services.access import create_key
 from edigateway.services.users import create_user
@@ -36,8 +37,10 @@ from edigateway.x12.validation import Validator
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
+    from edigateway.persistence.tables import InboundFileRow
 
 REPO = Path(__file__).resolve().parents[1]
 """The checkout: read from, never written to (tests write under ``tmp_path``)."""
@@ -179,6 +182,33 @@ def ui_user(
         database, token=token, password=USER_PASSWORD, keyring=database.phi.keyring, now=now
     )
     return address
+
+
+def received_row(
+    session: Session,
+    data: bytes | Path,
+    sha256: str,
+    *,
+    name: str = "a.835",
+    status: str = "stored",
+    isa13: str = "000000001",
+) -> InboundFileRow:
+    """A received 835 kept as the poller keeps it (``inbound_rows.insert_received``), the
+    fields no test varies filled in; ``sha256`` is the caller's (some tests keep bytes
+    under a made-up digest)."""
+    return inbound_rows.insert_received(
+        session,
+        received_at=NOW,
+        clearinghouse="simulator",
+        remote_name=name,
+        sha256=sha256,
+        data=data,
+        kind="835",
+        sender_id="PAYER",
+        interchange_control_number=isa13,
+        status=status,
+        problem=None,
+    )
 
 
 def form_field(html: str, name: str) -> str:

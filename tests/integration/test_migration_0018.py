@@ -20,7 +20,7 @@ from edigateway.persistence.inbound_rows import FILE_CHUNK, inbound_binding
 from edigateway.persistence.tables import InboundFileChunkRow, InboundFileRow
 from edigateway.security.phi import PhiCipher
 from edigateway.services.rotation import keys_in_use, rotate_phi
-from tests.factories import NOW, SuiteEnvironment, database_at
+from tests.factories import NOW, SuiteEnvironment, database_at, received_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,18 +41,13 @@ def at_0017(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database
 
 def _keep_new(db: Database, data: bytes) -> int:
     with db.transaction() as session:
-        return rows.insert_received(
+        return received_row(
             session,
-            received_at=NOW,
-            clearinghouse="simulator",
-            remote_name="new.835",
-            sha256=hashlib.sha256(data).hexdigest(),
-            data=data,
-            kind="835",
-            sender_id="PAYER",
-            interchange_control_number="000000002",
+            data,
+            hashlib.sha256(data).hexdigest(),
+            name="new.835",
             status="processed",
-            problem=None,
+            isa13="000000002",
         ).id
 
 

@@ -18,7 +18,7 @@ from edigateway.errors import InputError, PhiError
 from edigateway.persistence import inbound_rows as rows
 from edigateway.persistence.inbound_rows import FILE_CHUNK
 from edigateway.persistence.tables import InboundFileChunkRow, InboundFileRow
-from tests.factories import NOW
+from tests.factories import received_row
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,22 +26,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
-
-
-def _keep(session: Session, data: bytes | Path, sha256: str, name: str = "a.835") -> InboundFileRow:
-    return rows.insert_received(
-        session,
-        received_at=NOW,
-        clearinghouse="simulator",
-        remote_name=name,
-        sha256=sha256,
-        data=data,
-        kind="835",
-        sender_id="PAYER",
-        interchange_control_number="000000001",
-        status="stored",
-        problem=None,
-    )
 
 
 def _sealed(session: Session, row: InboundFileRow) -> list[tuple[int, str]]:
@@ -63,7 +47,7 @@ def test_bytes_come_back_exactly_in_pieces(database: Database, size: int, pieces
     data = (b"\xff\x00ISA*" * (size // 6 + 1))[:size]
     digest = hashlib.sha256(data).hexdigest()
     with database.transaction() as session:
-        row = _keep(session, data, digest)
+        row = received_row(session, data, digest)
         assert row.payload is None
         assert row.size == size
         assert len(_sealed(session, row)) == pieces
@@ -76,7 +60,7 @@ def test_bytes_come_back_exactly_in_pieces(database: Database, size: int, pieces
 
 def _three_pieces(session: Session, name: str = "a.835") -> tuple[InboundFileRow, bytes]:
     data = os.urandom(2 * FILE_CHUNK + 5)
-    return _keep(session, data, hashlib.sha256(data).hexdigest(), name), data
+    return received_row(session, data, hashlib.sha256(data).hexdigest(), name=name), data
 
 
 def _set(session: Session, row: InboundFileRow, seq: int, sealed: str) -> None:
@@ -152,7 +136,7 @@ def test_a_piece_moved_from_another_file_does_not_open(database: Database):
 
 def test_a_file_with_no_pieces_left_does_not_read_as_empty(database: Database):
     with database.transaction() as session:
-        row = _keep(session, b"", hashlib.sha256(b"").hexdigest())
+        row = received_row(session, b"", hashlib.sha256(b"").hexdigest())
         _drop(session, row, 0)
         _unreadable(session, row)
 
@@ -164,10 +148,10 @@ def test_a_file_on_disk_is_read_in_pieces_and_must_keep_its_hash(
     data = os.urandom(FILE_CHUNK + 3)
     path.write_bytes(data)
     with database.transaction() as session:
-        row = _keep(session, path, hashlib.sha256(data).hexdigest())
+        row = received_row(session, path, hashlib.sha256(data).hexdigest())
         assert rows.inbound_bytes(session, row) == data
     with pytest.raises(InputError, match="changed"), database.transaction() as session:
-        _keep(session, path, "0" * 64, name="b.835")  # hashed before it was changed
+        received_row(session, path, "0" * 64, name="b.835")  # hashed before it was changed
     with database.transaction() as session:
         assert session.scalars(select(InboundFileRow.remote_name)).all() == ["a.835"]
 
@@ -193,7 +177,7 @@ def test_keeping_and_reading_a_large_file_holds_pieces_not_the_file(
     tracemalloc.start()
     try:
         with database.transaction() as session:
-            row = _keep(session, path, digest.hexdigest())
+            row = received_row(session, path, digest.hexdigest())
             row_id = row.id
         _, kept = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()

@@ -15,7 +15,7 @@ from edigateway.persistence.tables import (
     InboundQuarantineRow,
 )
 from edigateway.security.phi import VERSION
-from tests.factories import NOW
+from tests.factories import NOW, received_row
 
 NOT_UTF8 = b"ISA*00*\xff\xfe~IEA*1*000000001~"
 
@@ -23,19 +23,7 @@ NOT_UTF8 = b"ISA*00*\xff\xfe~IEA*1*000000001~"
 def _keep(
     session, sha256: str, *, status: str = "stored", name: str = "a.835", data: bytes = NOT_UTF8
 ) -> InboundFileRow:
-    return rows.insert_received(
-        session,
-        received_at=NOW,
-        clearinghouse="simulator",
-        remote_name=name,
-        sha256=sha256,
-        data=data,
-        kind="835",
-        sender_id="PAYER",
-        interchange_control_number="000000001",
-        status=status,
-        problem=None,
-    )
+    return received_row(session, data, sha256, name=name, status=status)
 
 
 def test_a_received_file_keeps_its_bytes_and_is_settled_once(database: Database):
