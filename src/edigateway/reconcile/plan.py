@@ -32,7 +32,7 @@ kept beside the predetermination.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -203,6 +203,14 @@ class _Builder:
     work_items: list[WorkItem] = field(default_factory=list)
     outcomes: list[ClaimOutcome] = field(default_factory=list)
     unknown_seen: set[str] = field(default_factory=set)
+    claim_start: tuple[int, int] = (0, 0)
+    """How many postings and work items were planned before the claim being planned."""
+
+    def planned_for_claim(self) -> tuple[int, int]:
+        """The postings and work items the claim being planned has added so far: its
+        outcome, built last, records them, so the outcome is built once and not copied."""
+        postings, work_items = self.claim_start
+        return len(self.postings) - postings, len(self.work_items) - work_items
 
     def explain(self, adjustments: list[Adjustment], remarks: list[str]) -> tuple[list[str], str]:
         codes = [f"{a.group}-{a.reason}" for a in adjustments] + list(remarks)
@@ -338,11 +346,8 @@ def plan_remittance(
 def _plan_claim(
     b: _Builder, payment: ClaimPayment, claim: ClaimToMatch | None, corrected: set[str]
 ) -> None:
-    postings, work = len(b.postings), len(b.work_items)
+    b.claim_start = (len(b.postings), len(b.work_items))
     _plan_claim_payment(b, payment, claim, corrected)
-    b.outcomes[-1] = replace(
-        b.outcomes[-1], postings=len(b.postings) - postings, work_items=len(b.work_items) - work
-    )
 
 
 def _plan_claim_payment(
@@ -362,6 +367,7 @@ def _plan_claim_payment(
                 source_position=payment.source_position,
             )
         )
+        postings, work_items = b.planned_for_claim()
         b.outcomes.append(
             ClaimOutcome(
                 pcn,
@@ -370,6 +376,8 @@ def _plan_claim_payment(
                 paid=payment.paid,
                 new_state=None,
                 source_position=payment.source_position,
+                postings=postings,
+                work_items=work_items,
             )
         )
         return
@@ -458,6 +466,7 @@ def _plan_claim_payment(
                 source_position=payment.source_position,
             )
         )
+    postings, work_items = b.planned_for_claim()
     b.outcomes.append(
         ClaimOutcome(
             pcn,
@@ -468,6 +477,8 @@ def _plan_claim_payment(
             line_matches=tuple(line_matches),
             needs_secondary=needs_secondary,
             source_position=payment.source_position,
+            postings=postings,
+            work_items=work_items,
         )
     )
 
@@ -538,6 +549,7 @@ def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: ClaimToMatch) -> N
                 source_position=payment.source_position,
             )
         )
+    postings, work_items = b.planned_for_claim()
     b.outcomes.append(
         ClaimOutcome(
             pcn,
@@ -548,6 +560,8 @@ def _plan_estimate(b: _Builder, payment: ClaimPayment, claim: ClaimToMatch) -> N
             line_matches=tuple(numbers),
             source_position=payment.source_position,
             estimate=estimate,
+            postings=postings,
+            work_items=work_items,
         )
     )
 

@@ -399,3 +399,42 @@ def test_postings_always_reproduce_svc_clp_and_bpr(lines, plbs):
         + p.patient_responsibility_total
         + p.total({PostingKind.DENIED})
     ) == payment.charge
+
+
+def test_each_outcome_counts_the_postings_and_work_items_its_claim_added():
+    """The poster slices a plan's postings and work items by these counts, claim by claim."""
+    c1 = claim("C1", [line("D1110", "100", "L1"), line("D0120", "60", "L2")])
+    c3 = claim("C3", [line("D1110", "100", "L1")])
+    r = remit(
+        clp(
+            "C1",
+            "1",
+            "160",
+            "120",
+            svc("D1110", "100", "80", adj("CO", "45", "20"), ref="L1"),
+            svc("D0120", "60", "40", adj("CO", "Z98", "20"), ref="L2"),
+        ),
+        clp("C2", "1", "100", "75", svc("D1110", "100", "75", adj("CO", "45", "25"))),
+        clp(
+            "C3",
+            "25",
+            "100",
+            "0",
+            svc("D1110", "100", "0", adj("CO", "45", "20"), adj("PR", "1", "80"), ref="L1"),
+        ),
+    )
+    p = plan(r, {"C1": c1, "C3": c3})
+    assert [(o.postings, o.work_items) for o in p.outcomes] == [(4, 1), (0, 1), (0, 1)]
+    postings, work = iter(p.postings), iter(p.work_items)
+    for o in p.outcomes:
+        assert {x.patient_control_number for _, x in zip(range(o.postings), postings)} <= {
+            o.patient_control_number
+        }
+        assert [w.patient_control_number for _, w in zip(range(o.work_items), work)] == [
+            o.patient_control_number
+        ] * o.work_items
+    assert [w.reason for w in p.work_items] == [
+        WorkReason.UNKNOWN_CODE,
+        WorkReason.UNMATCHED_CLAIM,
+        WorkReason.ESTIMATE_ON_CLAIM,
+    ]
