@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from edigateway.api.examples import CLAIM_CREATED
-from edigateway.api.schemas import ClaimSummary, _Out
+from edigateway.api.schemas import ClaimSummary, SubmitWarning, _Out
 
 
 class CancelRequest(BaseModel):
@@ -25,7 +25,8 @@ class CancelRequest(BaseModel):
 
 class Resubmitted(_Out):
     """The corrected claim stored as a new claim and queued in an 837D; the rejected one
-    is ``resubmitted`` (superseded by it)."""
+    is ``resubmitted`` (superseded by it). ``warnings`` says when the new claim is near or
+    past its payer's timely-filing limit, as a submit answer does."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -41,6 +42,15 @@ class Resubmitted(_Out):
                     "file_name": "837D-000000015.x12",
                     "interchange_control_number": "000000015",
                     "work_items_closed": [12],
+                    "warnings": [
+                        {
+                            "code": "timely_filing_due",
+                            "message": "must be received by 2026-12-04 (11 days left)",
+                            "claim": CLAIM_CREATED["patient_control_number"],
+                            "deadline": "2026-12-04",
+                            "days_left": 11,
+                        }
+                    ],
                 }
             ]
         }
@@ -55,3 +65,7 @@ class Resubmitted(_Out):
     file_name: str = Field(description="the 837D's file name")
     interchange_control_number: str = Field(description="its ISA13")
     work_items_closed: list[int] = Field(description="the rejection work items this resolved")
+    warnings: list[SubmitWarning] = Field(
+        description="the new claim, when its timely-filing deadline is within 30 days or "
+        "past (empty when not): it was queued all the same"
+    )

@@ -449,7 +449,8 @@ class Submitted(_Out):
 
 class SecondarySubmitted(_Out):
     """The secondary claim (coordination of benefits) queued in the outbox; the sender
-    uploads it. Its "secondary claim due" work items are resolved."""
+    uploads it. Its "secondary claim due" work items are resolved. ``warnings`` says when
+    it is near or past the secondary payer's timely-filing limit, as a submit answer does."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -464,6 +465,15 @@ class SecondarySubmitted(_Out):
                     "interchange_control_number": "000000019",
                     "work_items_closed": [12],
                     "status": "pending",
+                    "warnings": [
+                        {
+                            "code": "timely_filing_due",
+                            "message": "must be received by 2026-12-04 (11 days left)",
+                            "claim": "MSD1017-S",
+                            "deadline": "2026-12-04",
+                            "days_left": 11,
+                        }
+                    ],
                 }
             ]
         }
@@ -483,6 +493,11 @@ class SecondarySubmitted(_Out):
     )
     status: TransmissionStatus = Field(
         default=TransmissionStatus.PENDING, description="pending: the sender uploads it next"
+    )
+    warnings: list[SubmitWarning] = Field(
+        description="the secondary claim, when the secondary payer's timely-filing deadline "
+        "(from the date of service) is within 30 days or past (empty when not): it was "
+        "queued all the same"
     )
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api import claim_editor
 from edigateway.api.deps import GatewayDep, RowId
-from edigateway.api.ui_claims import claim_view
+from edigateway.api.ui_claims import claim_view, queued_page
 from edigateway.api.ui_common import ClaimsWriter, Csrf, Session, render
 from edigateway.domain.claims import Claim
 from edigateway.errors import EdigatewayError, NotFoundError
@@ -22,6 +22,7 @@ from edigateway.services import claim_edits, practice_claims
 
 if TYPE_CHECKING:
     from edigateway.bootstrap import Gateway
+    from edigateway.services.followup import FilingWarning
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -143,7 +144,9 @@ def edit(
     request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep, form: FormFields
 ) -> Response:
     """Save the editor's claim through the same use case as the API: ``PATCH`` (ready),
-    ``…/resubmit`` (rejected) or ``…/replace`` (the payer has it)."""
+    ``…/resubmit`` (rejected) or ``…/replace`` (the payer has it). A resubmitted claim
+    near or past its timely-filing limit is queued all the same and its page shows the
+    warning, as after Submit."""
     session.check(request, form.get("csrf", ""))
     session.principal.require("claims:read")
     data = claim_view(session, gateway, claim_id)
@@ -158,6 +161,7 @@ def edit(
         )
     actions, now = data.actions, gateway.clock()
     payer_ids = gateway.profile().payer_ids
+    warnings: tuple[FilingWarning, ...] = ()
     try:
         if actions.resubmit:
             made = claim_edits.resubmit(
@@ -171,7 +175,7 @@ def edit(
                 now=now,
                 payer_ids=payer_ids,
             )
-            target = made.claim.id
+            target, warnings = made.claim.id, made.warnings
         elif actions.edit:
             target = claim_edits.edit(
                 gateway.database,
@@ -204,4 +208,4 @@ def edit(
             count=count,
             problems=claim_editor.problems_of(exc, where),
         )
-    return RedirectResponse(f"/ui/claims/{target}", status_code=303)
+    return queued_page(request, session, gateway, target, warnings)

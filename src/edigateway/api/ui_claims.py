@@ -35,9 +35,10 @@ from edigateway.services import (
 from edigateway.services.secondary import send_secondary
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from edigateway.bootstrap import Gateway
+    from edigateway.services.followup import FilingWarning
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -237,14 +238,27 @@ def submit(
         raise
     except EdigatewayError as exc:
         return claim_refused(request, session, gateway, claim_id, exc)
-    if not done.warnings:
+    return queued_page(request, session, gateway, claim_id, done.warnings)
+
+
+def queued_page(
+    request: Request,
+    session: Session,
+    gateway: Gateway,
+    claim_id: int,
+    warnings: Sequence[FilingWarning],
+) -> Response:
+    """After a claim is queued (submitted, resubmitted, its secondary sent): back to its
+    page, or, when it is near or past its timely-filing limit, that page with the
+    warnings (no redirect: the warning is said once, where the action was taken)."""
+    if not warnings:
         return RedirectResponse(f"/ui/claims/{claim_id}", status_code=303)
     return render(
         request,
         "claim.html",
         session,
         c=claim_view(session, gateway, claim_id),
-        warnings=[w.message for w in done.warnings],
+        warnings=[w.message for w in warnings],
     )
 
 
@@ -279,7 +293,9 @@ def cancel(
 def secondary(
     request: Request, claim_id: RowId, session: ClaimsWriter, gateway: GatewayDep, csrf: Csrf = ""
 ) -> Response:
-    """Queue the secondary claim the primary payer's 835 built; show the secondary."""
+    """Queue the secondary claim the primary payer's 835 built; show the secondary. One
+    near or past the secondary payer's timely-filing limit is queued all the same and its
+    page shows the warning, as after Submit (no redirect then)."""
     session.check(request, csrf)
     session.principal.require("claims:read")
     try:
@@ -298,7 +314,7 @@ def secondary(
         raise
     except EdigatewayError as exc:
         return claim_refused(request, session, gateway, claim_id, exc)
-    return RedirectResponse(f"/ui/claims/{sent.secondary_id}", status_code=303)
+    return queued_page(request, session, gateway, sent.secondary_id, sent.warnings)
 
 
 _UPLOAD_CHUNK = 1 << 16

@@ -4,6 +4,7 @@ fixed before or after it was sent (registered on the ``claims`` command group by
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +14,7 @@ from edigateway.cli.claims import (
     ClaimRef,
     SendOption,
     one_claim,
+    print_warnings,
     send_exit,
     sent_lines,
     summary_line,
@@ -95,7 +97,9 @@ def claims_resubmit(
     its own number: stored as a new claim with the rejected claim's attachments, queued
     and uploaded; the rejected one becomes ``resubmitted`` (out of A/R). Exit 1 when the
     claim is not rejected (or was resubmitted), an edit fails or the upload failed (it
-    stays queued); 2 when the file cannot be read.
+    stays queued); 2 when the file cannot be read. A claim whose payer's timely-filing
+    deadline is within 30 days or past is sent all the same, with a ``warning:`` line on
+    stderr (and in ``--json``'s ``warnings``), as ``claims submit`` does.
     Example: ``edigateway claims resubmit PC1001 fixed.json``
     """
     from edigateway.jobs import send_outbox
@@ -119,12 +123,26 @@ def claims_resubmit(
             payer_ids=profile.payer_ids,
         )
         sent = send_outbox(gateway, profile.name) if send else []
+    print_warnings(done.warnings)
     emit(
-        {"resubmitted": done, "sent": sent},
+        done,
         json=as_json,
         text=lambda _: _resubmitted_lines(done, sent, profile.name),
+        document=lambda _: _resubmitted_document(done, sent),
     )
     raise typer.Exit(send_exit(sent))
+
+
+def _resubmitted_document(done: Resubmitted, sent: list[SendResult]) -> dict[str, object]:
+    """``claims resubmit --json``: the resubmission, what became of each upload, and the
+    warnings as ``claims submit --json`` gives them (once, at the top)."""
+    resubmitted = dataclasses.asdict(done)
+    del resubmitted["warnings"]
+    return {
+        "resubmitted": resubmitted,
+        "sent": sent,
+        "warnings": [w.warning_json() for w in done.warnings],
+    }
 
 
 def _resubmitted_lines(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from edigateway.cli.claims import SendOption, send_exit, sent_lines
+from edigateway.cli.claims import SendOption, print_warnings, send_exit, sent_lines
 from edigateway.cli.exits import EXIT_UNREADABLE, exit_codes, fail
 from edigateway.cli.gateway import ClearinghouseOption, PracticeOption, open_gateway
 from edigateway.cli.output import JsonOption, emit
@@ -37,6 +37,9 @@ def claims_send_secondary(
     AMT*EAF and line adjudication) and opens a "secondary claim due" work item; this queues
     it in one 837D, closes that work item and uploads it. Exit 1 when the claim has no
     secondary claim (yet), it was sent already, or the upload failed (it stays queued).
+    A secondary claim whose payer's timely-filing deadline (from the date of service) is
+    within 30 days or past is sent all the same, with a ``warning:`` line on stderr (and
+    in ``--json``'s ``warnings``), as ``claims submit`` does.
     Example: ``edigateway claims send-secondary MSD1017``
     """
     from edigateway.jobs import send_outbox
@@ -55,6 +58,7 @@ def claims_send_secondary(
             actor="cli",
         )
         sent = send_outbox(gateway, profile.name) if send else []
+    print_warnings(done.warnings)
     emit(
         {
             "primary_id": done.primary_id,
@@ -65,6 +69,7 @@ def claims_send_secondary(
             "interchange_control_number": done.interchange_control_number,
             "work_items_closed": list(done.work_items_closed),
             "sent": sent,
+            "warnings": [w.warning_json() for w in done.warnings],
         },
         json=as_json,
         text=lambda _: (

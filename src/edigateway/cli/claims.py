@@ -14,9 +14,10 @@ from edigateway.cli.gateway import ClearinghouseOption, PracticeOption, open_gat
 from edigateway.cli.output import JsonOption, emit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from edigateway.domain.claims import Claim, ClaimBatch
+    from edigateway.services.followup import FilingWarning
     from edigateway.services.outbox import SendResult
     from edigateway.services.practice_claims import ClaimSummary, Submitted
     from edigateway.services.submissions import Queued
@@ -153,8 +154,7 @@ def claims_submit(
                 now=gateway.clock(),
             )
         sent = send_outbox(gateway, profile.name) if send else []
-    for warning in queued.warnings:
-        typer.echo(f"warning: claim {warning.claim}: {warning.message}", err=True)
+    print_warnings(queued.warnings)
     emit(
         (queued, sent),
         json=as_json,
@@ -203,6 +203,13 @@ def sent_lines(sent: list[SendResult]) -> Iterator[str]:
         where = f" as {r.remote_name}" if r.remote_name else ""
         tail = f": {r.message}" if r.message else ""
         yield f"{r.file_name}: {r.status}{where}{tail}"
+
+
+def print_warnings(warnings: Iterable[FilingWarning]) -> None:
+    """One ``warning:`` line on stderr per claim near or past its timely-filing limit:
+    stdout stays the command's answer (text or ``--json``), the exit code unchanged."""
+    for warning in warnings:
+        typer.echo(f"warning: claim {warning.claim}: {warning.message}", err=True)
 
 
 def send_exit(sent: list[SendResult]) -> int:

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from edigateway.persistence.database import Database
     from edigateway.services.access import AuditAction
     from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.services.followup import FilingWarning
     from edigateway.services.practice_claims import Caller
     from edigateway.settings import Settings
 
@@ -93,6 +94,10 @@ class Resubmitted:
     file_name: str
     interchange_control_number: str
     work_items_closed: tuple[int, ...]
+    warnings: tuple[FilingWarning, ...]
+    """The new claim's timely-filing warning, if its deadline is near or past (the outbox's,
+    :attr:`~edigateway.services.submissions.Queued.warnings`): a rejection never reached the
+    payer, so the limit still counts from the date of service; it is queued all the same."""
 
 
 def cause_kind(actor: str) -> CauseKind:
@@ -267,6 +272,7 @@ def resubmit(
             queued.file_name,
             queued.interchange_control_number,
             tuple(closed),
+            queued.warnings,
         )
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from edigateway.clearinghouses import ClearinghouseProfile
     from edigateway.persistence.database import Database
     from edigateway.services.control_numbers import ControlNumberSource
+    from edigateway.services.followup import FilingWarning
     from edigateway.settings import Settings
 
 
@@ -50,6 +51,11 @@ class SecondarySent:
     file_name: str
     interchange_control_number: str
     work_items_closed: tuple[int, ...]
+    warnings: tuple[FilingWarning, ...]
+    """The secondary claim's timely-filing warning, if its deadline is near or past (the
+    outbox's, :attr:`~edigateway.services.submissions.Queued.warnings`): the secondary
+    payer's limit counted from the date of service, as the aging report counts it (not
+    from the primary's adjudication); it is queued all the same."""
 
 
 def send_secondary(
@@ -116,6 +122,7 @@ def send_secondary(
             file_name=queued.file_name,
             interchange_control_number=queued.interchange_control_number,
             work_items_closed=tuple(due),
+            warnings=queued.warnings,
         )
 
 
