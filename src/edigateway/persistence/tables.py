@@ -121,6 +121,7 @@ class ClaimRow(Base):
     __tablename__ = "claims"
     __table_args__ = (
         Index("ix_claims_pcn", "patient_control_number", "practice_id"),
+        Index("ix_claims_member_kind", "member_index", "kind"),
         Index(
             "ix_claims_superseded_by_id",
             "superseded_by_id",
@@ -149,7 +150,9 @@ class ClaimRow(Base):
     every claim) instead of ``ix_claims_pcn`` when it looks up current claims by number."""
     document_sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
-    member_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    member_index: Mapped[str | None] = mapped_column(String(64))
+    """Indexed with ``kind`` (migration 0020): storing a claim looks up the member's
+    predeterminations, and a member's other claims must not be read to find them."""
     created_at: Mapped[datetime] = mapped_column(DateTime)
     other_payer_roles: Mapped[str | None] = mapped_column(String(20))
     """The responsibility codes (SBR01: ``S`` secondary, ``T`` tertiary …) of the claim's
