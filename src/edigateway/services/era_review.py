@@ -21,6 +21,7 @@ count nowhere. Here a person:
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -30,10 +31,10 @@ from sqlalchemy import func, select, update
 from edigateway.domain.claim_lifecycle import Cause, ClaimState, allowed
 from edigateway.domain.postings import WorkReason
 from edigateway.domain.remittances import ClaimPayment
-from edigateway.errors import ConflictError, InputError, NotFoundError
+from edigateway.errors import ConflictError, InputError, NotFoundError, PhiError
 from edigateway.persistence.claim_rows import Move, note, transition
 from edigateway.persistence.event_rows import work_items_changed
-from edigateway.persistence.inbound_rows import inbound_bytes
+from edigateway.persistence.inbound_rows import StoredPieces, open_stored
 from edigateway.persistence.remittance_rows import claim_contexts
 from edigateway.persistence.tables import (
     ClaimRow,
@@ -50,6 +51,7 @@ from edigateway.reconcile.secondary import build_secondary
 from edigateway.services.access import record
 from edigateway.services.claim_store import open_document, store_claim
 from edigateway.services.ledger import ledgers
+from edigateway.x12.envelope import iter_segments
 from edigateway.x12.x835_005010X221A1 import iter_835
 
 if TYPE_CHECKING:
@@ -310,7 +312,22 @@ def _stored_payment(
 ) -> tuple[ClaimPayment, date | None] | None:
     """The CLP loop of ``row`` as the 835 that carried it says (read again from the
     received file), with its remittance's payment date; ``None`` when the file is not
-    kept."""
+    kept (or, read through, does not hold that loop).
+
+    The file is read where it is kept, a sealed piece at a time (:func:`open_stored`, in
+    this transaction), and reading stops once the loop is complete: memory holds a piece
+    and a claim, not the file, and what follows the loop is not opened. Stopping there
+    skips the SHA-256 check the stream makes at its end, and that is safe: every piece
+    opened is authenticated with the PHI key and bound to this file's SHA-256, its place
+    and whether it is the last (:func:`~edigateway.persistence.inbound_rows.
+    chunk_binding`), so the pieces read are, byte for byte, the beginning the gateway
+    sealed for this file; one altered, reordered, moved from another file or missing does
+    not open and fails the approval. Only bytes sealed under the right binding that are
+    not the file's pass the pieces and not the hash, and sealing needs the key; the bytes
+    were checked against the hash when they were kept (hashed as they were sealed) and,
+    for a polled 835, again when they were posted from these pieces. A piece that does not
+    open fails the approval naming the received file and the piece; the caller's
+    transaction rolls back, nothing decided."""
     remittance = session.get_one(RemittanceRow, row.remittance_id)
     era_file = session.get(RemittanceFileRow, remittance.file_id)
     received = (
@@ -322,9 +339,20 @@ def _stored_payment(
     )
     if received is None or row.source_position is None:
         return None
-    for event in iter_835(inbound_bytes(session, received), name=received.remote_name):
-        if isinstance(event, ClaimPayment) and event.source_position == row.source_position:
-            return event, remittance.payment_date
+    name = received.remote_name
+    try:
+        with io.TextIOWrapper(
+            open_stored(session, StoredPieces(received.id)),
+            encoding="utf-8",
+            errors="surrogateescape",
+            newline="",
+        ) as text:
+            for event in iter_835(iter_segments(text, name), name=name):
+                if isinstance(event, ClaimPayment) and event.source_position == row.source_position:
+                    return event, remittance.payment_date
+    except PhiError as exc:
+        msg = f"claim payment {row.id} cannot be approved: its 835 {name} does not open: {exc}"
+        raise PhiError(msg) from exc
     return None
 
 
