@@ -16,6 +16,7 @@ from edigateway.errors import ClaimInputError
 from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow, Practice, SubmissionRow, WorkItemRow
 from edigateway.persistence.work_item_rows import add_work_item
+from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
 from edigateway.services.control_numbers import DatabaseControlNumbers
 from edigateway.services.events import EventType, decode_cursor, read_events, record
@@ -157,3 +158,37 @@ def test_every_work_item_opened_is_an_event_of_its_practice(database: Database, 
     assert items[overdue["work_item_id"]].submission_id == queued.submission_id
     assert overdue["reason"] == WorkReason.NO_ACKNOWLEDGMENT.value
     assert all(e.subject == f"work-items/{e.data['work_item_id']}" for e in opened)
+
+
+def test_claim_created_says_what_the_stored_row_reads(database: Database):
+    """``claim.created`` is built from the values the store wrote, not from the row read
+    back: it must say what the row says — the charge as the column gives it (two places,
+    even for a charge sent as ``1200``), the kind, the frequency and the state."""
+    batch = load_claim_file(FIXTURES / "claims/05_crown_initial.json")
+    claim = batch.claims[0]
+    whole = claim.model_copy(
+        update={
+            "total_charge": Decimal(1200),
+            "lines": [
+                line.model_copy(update={"charge": Decimal(1200)}) for line in claim.lines[:1]
+            ],
+        }
+    )
+    (stored,) = import_claims(database, batch.model_copy(update={"claims": [whole]}), now=NOW)
+    with database.transaction() as session:
+        row = session.get_one(ClaimRow, stored.id)
+        expected = {
+            "claim_id": row.id,
+            "patient_control_number": row.patient_control_number,
+            "state": row.state,
+            "total_charge": str(row.total_charge),
+            "payer_claim_control_number": row.payer_claim_control_number,
+            "kind": row.kind,
+            "frequency": row.frequency,
+            "replaces_claim_id": None,
+        }
+        practice = row.practice_id
+    (created,) = read_events(database, practice, after=None, limit=10).items
+    assert created.type == EventType.CLAIM_CREATED
+    assert created.data == expected
+    assert created.data["total_charge"] == "1200.00"

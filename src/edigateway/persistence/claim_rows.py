@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from edigateway.persistence.event_rows import NewClaim
+
 SENT_STATES = (ClaimState.SUBMITTED, ClaimState.PREDETERMINATION_SENT)
 """Reaching one of these is when a claim was sent: its ``submitted_on``."""
 
@@ -169,25 +171,26 @@ def _history(claim_id: int, previous: str | None, move: Move, now: datetime) -> 
 
 
 def first_steps(
-    session: Session, claim_ids: Sequence[int], state: ClaimState, cause: Cause, now: datetime
+    session: Session, claims: Sequence[NewClaim], state: ClaimState, cause: Cause, now: datetime
 ) -> None:
-    """The first history step of claims just stored (from nothing to ``state``)."""
-    if claim_ids:
+    """The first history step of claims just stored (from nothing to ``state``), and their
+    ``claim.created`` events."""
+    if claims:
         session.execute(
             table_of(ClaimStateRow).insert(),
             [
                 {
-                    "claim_id": claim_id,
+                    "claim_id": claim.id,
                     "previous_state": None,
                     "state": state.value,
                     "changed_at": now,
                     "reason": cause.describe(),
                     "remittance_claim_id": None,
                 }
-                for claim_id in claim_ids
+                for claim in claims
             ],
         )
-        claims_created(session, claim_ids, at=now)
+        claims_created(session, claims, at=now)
 
 
 def note(session: Session, claim: ClaimRow, cause: Cause, now: datetime) -> None:

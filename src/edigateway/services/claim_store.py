@@ -26,6 +26,7 @@ from edigateway.domain.edits import ensure_clean
 from edigateway.errors import ConflictError
 from edigateway.persistence.claim_rows import Move, first_steps, note, transition
 from edigateway.persistence.database import cipher_of
+from edigateway.persistence.event_rows import NewClaim
 from edigateway.persistence.tables import (
     ClaimLineRow,
     ClaimRow,
@@ -336,7 +337,23 @@ class ClaimStore:
             ],
         )
         first_steps(
-            self.session, ids, ClaimState(state), Cause("system", "imported as submitted"), now
+            self.session,
+            [
+                NewClaim(
+                    id=claim_id,
+                    practice_id=self.practice_id(claim),
+                    patient_control_number=claim.patient_control_number,
+                    state=state,
+                    total_charge=claim.total_charge,
+                    payer_claim_control_number=claim.payer_claim_control_number,
+                    kind=claim.kind,
+                    frequency=claim.frequency,
+                )
+                for (claim, *_rest), claim_id in zip(new, ids, strict=True)
+            ],
+            ClaimState(state),
+            Cause("system", "imported as submitted"),
+            now,
         )
         return ids
 
