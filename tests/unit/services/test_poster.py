@@ -2,7 +2,8 @@
 ERA and money-integrity scenarios): the objects alive before posting are frozen out of the
 cyclic collector while an 835 is posted, and handed back afterwards, even when posting
 fails (issue 18, target 1: the collector's full passes over them cost ~20 % of a post); a
-process that froze objects itself keeps its own choice."""
+process that froze objects itself keeps its own choice. Likewise the young generation is
+collected less often while posting, and a process's own threshold is left alone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from edigateway.codelists import CodeLists
 from edigateway.persistence.database import Database
-from edigateway.services.poster import Poster
+from edigateway.services.poster import GEN0_WHILE_POSTING, INTERPRETER_GEN0, Poster
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
 from tests.factories import REPO
@@ -104,3 +105,71 @@ def test_a_process_that_froze_objects_itself_keeps_them_frozen(
         assert tracked_during == [True]  # nothing more frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.fixture
+def threshold() -> Iterator[tuple[int, int, int]]:
+    """The interpreter's own thresholds when the test starts, and whatever the process had
+    put back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(INTERPRETER_GEN0, before[1], before[2])
+    yield gc.get_threshold()
+    gc.set_threshold(*before)
+
+
+def _thresholds_while_posting(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    seen: list[tuple[int, int, int]] = []
+
+    def post_events(_self: Poster, events: Iterator[Event]) -> None:
+        seen.append(gc.get_threshold())
+        for _event in events:
+            pass
+
+    monkeypatch.setattr(Poster, "_post_events", post_events)
+    return seen
+
+
+def test_young_collections_are_spaced_while_posting_and_the_threshold_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: tuple[int, int, int]
+):
+    seen = _thresholds_while_posting(monkeypatch)
+    _post(tmp_path)
+    assert seen == [(GEN0_WHILE_POSTING, threshold[1], threshold[2])]
+    assert gc.get_threshold() == threshold
+
+
+def test_a_failed_post_puts_the_threshold_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: tuple[int, int, int]
+):
+    def post_events(_self: Poster, _events: Iterator[Event]) -> None:
+        assert gc.get_threshold()[0] == GEN0_WHILE_POSTING
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(Poster, "_post_events", post_events)
+    with pytest.raises(RuntimeError, match="injected"):
+        _post(tmp_path)
+    assert gc.get_threshold() == threshold
+
+
+@pytest.mark.usefixtures("threshold")
+def test_a_process_that_set_its_own_threshold_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    gc.set_threshold(1_000, 20, 30)
+    seen = _thresholds_while_posting(monkeypatch)
+    _post(tmp_path)
+    assert seen == [(1_000, 20, 30)]
+    assert gc.get_threshold() == (1_000, 20, 30)
+
+
+def test_a_process_without_the_collector_is_left_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: tuple[int, int, int]
+):
+    seen = _thresholds_while_posting(monkeypatch)
+    gc.disable()
+    try:
+        _post(tmp_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [threshold]
