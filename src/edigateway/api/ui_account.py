@@ -54,18 +54,16 @@ def two_step_start(
     return _account(request, session, gateway, enrolment=enrolment)
 
 
-@router.post("/account/two-step/confirm", response_class=HTMLResponse)
-def two_step_confirm(
-    request: Request,
-    session: SignedIn,
-    gateway: GatewayDep,
-    csrf: Csrf = "",
-    code: Annotated[str, Form(max_length=20)] = "",
+def _two_step(
+    request: Request, session: Session, gateway: Gateway, csrf: str, code: str, *, on: bool
 ) -> Response:
-    """Turn two-step sign-in on with the app's current code."""
+    """Turn two-step sign-in on (confirming the secret just shown) or off, with the app's
+    current code, then back to the account page; a code refused comes back on the page
+    (422)."""
     session.check(request, csrf)
+    change = users_totp.confirm_totp if on else users_totp.remove_totp
     try:
-        users_totp.confirm_totp(
+        change(
             gateway.database,
             session.principal,
             code,
@@ -75,6 +73,18 @@ def two_step_confirm(
     except InputError as exc:
         return _account(request, session, gateway, status=422, error=str(exc))
     return RedirectResponse("/ui/account", status_code=303)
+
+
+@router.post("/account/two-step/confirm", response_class=HTMLResponse)
+def two_step_confirm(
+    request: Request,
+    session: SignedIn,
+    gateway: GatewayDep,
+    csrf: Csrf = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Turn two-step sign-in on with the app's current code."""
+    return _two_step(request, session, gateway, csrf, code, on=True)
 
 
 @router.post("/account/two-step/off", response_class=HTMLResponse)
@@ -86,15 +96,4 @@ def two_step_off(
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Turn two-step sign-in off, with a current code."""
-    session.check(request, csrf)
-    try:
-        users_totp.remove_totp(
-            gateway.database,
-            session.principal,
-            code,
-            now=gateway.clock(),
-            remote_addr=session.caller.remote_addr,
-        )
-    except InputError as exc:
-        return _account(request, session, gateway, status=422, error=str(exc))
-    return RedirectResponse("/ui/account", status_code=303)
+    return _two_step(request, session, gateway, csrf, code, on=False)

@@ -7,22 +7,65 @@ approve or dismiss a held payment, write off what is left, close the claim
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api.deps import GatewayDep, RowId
-from edigateway.api.ui_claims import act_on_claim, claim_refused
-from edigateway.api.ui_common import ClaimsWriter, Csrf, QueueWriter, RemittanceReader, render
+from edigateway.api.ui_claims import act_on_claim
+from edigateway.api.ui_common import (
+    ClaimsWriter,
+    Csrf,
+    QueueWriter,
+    RemittanceReader,
+    Session,
+    render,
+)
 from edigateway.errors import InputError
 from edigateway.services import dashboard_eras, era_review
 from edigateway.services.practice_remittances import list_remittances
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from edigateway.bootstrap import Gateway
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 
 EraPolicyField = Annotated[Literal["full", "semi", "review"], Form()]
+
+
+def _decide_on_claim(
+    request: Request,
+    session: Session,
+    gateway: Gateway,
+    csrf: str,
+    claim_id: int,
+    decision: Callable[[era_review.Acting], object],
+) -> Response:
+    """One decision of a claim's page: the form checked (our page, CSRF; the role may read
+    claims), ``decision`` made by the signed-in user, now, then back to the claim page or
+    the page saying why not (:func:`act_on_claim`)."""
+    session.check(request, csrf)
+    session.principal.require("claims:read")
+    return act_on_claim(
+        request,
+        session,
+        gateway,
+        claim_id,
+        lambda: decision(era_review.acting(session.caller, now=gateway.clock(), kind="user")),
+    )
+
+
+def _amount(typed: str) -> Decimal | None:
+    """The amount typed (none: all that is outstanding); an :class:`InputError` when it is
+    not one."""
+    try:
+        return Decimal(typed.strip()) if typed.strip() else None
+    except InvalidOperation:
+        raise InputError(f"amount {typed.strip()!r} is not an amount (e.g. 45.00)") from None
 
 
 @router.post("/claims/{claim_id:int}/payments/{payment_id:int}/approve")
@@ -37,21 +80,13 @@ def approve_payment(
     """Post a payment a guard held or the payer's ERA policy keeps for approval (the same
     use case as ``POST /v1/era/pending/{id}/approve``); refused when it would settle the
     claim past what was billed."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    return act_on_claim(
+    return _decide_on_claim(
         request,
         session,
         gateway,
+        csrf,
         claim_id,
-        lambda: era_review.approve(
-            gateway.database,
-            payment_id,
-            now=gateway.clock(),
-            actor=session.caller.actor,
-            practice_id=session.caller.practice_id,
-            remote_addr=session.caller.remote_addr,
-        ),
+        lambda by: era_review.approve(gateway.database, payment_id, **by),
     )
 
 
@@ -67,22 +102,13 @@ def dismiss_payment(
 ) -> Response:
     """Keep a held or awaiting payment unposted for good (a true duplicate, another
     practice's money); its rows stay as evidence."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    return act_on_claim(
+    return _decide_on_claim(
         request,
         session,
         gateway,
+        csrf,
         claim_id,
-        lambda: era_review.dismiss(
-            gateway.database,
-            payment_id,
-            now=gateway.clock(),
-            actor=session.caller.actor,
-            reason=reason.strip(),
-            practice_id=session.caller.practice_id,
-            remote_addr=session.caller.remote_addr,
-        ),
+        lambda by: era_review.dismiss(gateway.database, payment_id, reason=reason.strip(), **by),
     )
 
 
@@ -98,32 +124,14 @@ def write_off(
 ) -> Response:
     """Write off what the payer left on an answered claim: all that is outstanding, or
     the amount typed (the same use case as ``POST /v1/claims/{id}/write-off``)."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    try:
-        value = Decimal(amount.strip()) if amount.strip() else None
-    except InvalidOperation:
-        return claim_refused(
-            request,
-            session,
-            gateway,
-            claim_id,
-            InputError(f"amount {amount.strip()!r} is not an amount (e.g. 45.00)"),
-        )
-    return act_on_claim(
+    return _decide_on_claim(
         request,
         session,
         gateway,
+        csrf,
         claim_id,
-        lambda: era_review.write_off(
-            gateway.database,
-            claim_id,
-            now=gateway.clock(),
-            actor=session.caller.actor,
-            amount=value,
-            note_text=note.strip(),
-            practice_id=session.caller.practice_id,
-            remote_addr=session.caller.remote_addr,
+        lambda by: era_review.write_off(
+            gateway.database, claim_id, amount=_amount(amount), note_text=note.strip(), **by
         ),
     )
 
@@ -139,22 +147,13 @@ def close(
 ) -> Response:
     """Close an answered claim the payer will pay no more on: what is outstanding becomes
     the patient's to pay."""
-    session.check(request, csrf)
-    session.principal.require("claims:read")
-    return act_on_claim(
+    return _decide_on_claim(
         request,
         session,
         gateway,
+        csrf,
         claim_id,
-        lambda: era_review.close(
-            gateway.database,
-            claim_id,
-            now=gateway.clock(),
-            actor=session.caller.actor,
-            note_text=note.strip(),
-            practice_id=session.caller.practice_id,
-            remote_addr=session.caller.remote_addr,
-        ),
+        lambda by: era_review.close(gateway.database, claim_id, note_text=note.strip(), **by),
     )
 
 

@@ -75,6 +75,36 @@ def _login_page(
     )
 
 
+def _password_page(
+    request: Request,
+    gateway: Gateway,
+    token: str,
+    email: str,
+    status: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    """The set-password form a link opens, for the link's user (again with why a password
+    was refused)."""
+    return _form_page(
+        request,
+        gateway,
+        "set_password.html",
+        "/ui/set-password",
+        status,
+        token=token,
+        email=email,
+        min_length=passwords.MIN_LENGTH,
+        error=error,
+    )
+
+
+def _link_not_valid(request: Request, exc: AccessDenied, status: int = 410) -> HTMLResponse:
+    """The page of a set-password link that is not (or no longer) good."""
+    return render(
+        request, "error.html", None, status=status, title="Link not valid", detail=str(exc)
+    )
+
+
 def _remote(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -221,18 +251,8 @@ def set_password_form(
             gateway.database, token=token, keyring=gateway.keyring, now=gateway.clock()
         )
     except AccessDenied as exc:
-        return render(
-            request, "error.html", None, status=410, title="Link not valid", detail=str(exc)
-        )
-    return _form_page(
-        request,
-        gateway,
-        "set_password.html",
-        "/ui/set-password",
-        token=token,
-        email=user.email,
-        min_length=passwords.MIN_LENGTH,
-    )
+        return _link_not_valid(request, exc)
+    return _password_page(request, gateway, token, user.email)
 
 
 @router.post("/set-password")
@@ -252,24 +272,10 @@ def set_password(
             gateway.database, token=token, keyring=gateway.keyring, now=gateway.clock()
         )
     except AccessDenied as exc:
-        return render(
-            request,
-            "error.html",
-            None,
-            status=403 if exc.status == 403 else 410,
-            title="Link not valid",
-            detail=str(exc),
-        )
-    again = {"token": token, "email": user.email, "min_length": passwords.MIN_LENGTH}
+        return _link_not_valid(request, exc, status=403 if exc.status == 403 else 410)
     if not hmac.compare_digest(password.encode(), confirm.encode()):
-        return _form_page(
-            request,
-            gateway,
-            "set_password.html",
-            "/ui/set-password",
-            status=422,
-            error="the two passwords differ",
-            **again,
+        return _password_page(
+            request, gateway, token, user.email, status=422, error="the two passwords differ"
         )
     try:
         users_passwords.set_password(
@@ -281,19 +287,9 @@ def set_password(
             remote_addr=_remote(request),
         )
     except InputError as exc:
-        return _form_page(
-            request,
-            gateway,
-            "set_password.html",
-            "/ui/set-password",
-            status=422,
-            error=str(exc),
-            **again,
-        )
+        return _password_page(request, gateway, token, user.email, status=422, error=str(exc))
     except AccessDenied as exc:
-        return render(
-            request, "error.html", None, status=410, title="Link not valid", detail=str(exc)
-        )
+        return _link_not_valid(request, exc)
     response = RedirectResponse("/ui/login?done=password", status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/ui/set-password", httponly=True, samesite="strict")
     return response

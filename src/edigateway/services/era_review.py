@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from sqlalchemy import func, select, update
 
@@ -60,11 +60,35 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
+    from edigateway.services.practice_claims import Caller
 
 ZERO = Decimal("0.00")
 Review = Literal["held", "awaiting"]
 ActorKind = Literal["user", "key"]
 _DENIAL_ITEMS = ("denied", "line_denied")
+
+
+class Acting(TypedDict):
+    """Who decides, when and from where: the keyword arguments :func:`approve`,
+    :func:`dismiss`, :func:`write_off` and :func:`close` all take, so a front end spells
+    them once (``**acting``; mypy checks each key against each function)."""
+
+    now: datetime
+    actor: str
+    actor_kind: ActorKind
+    practice_id: int | None
+    remote_addr: str | None
+
+
+def acting(caller: Caller, *, now: datetime, kind: ActorKind) -> Acting:
+    """:class:`Acting` for a front end's caller (an API key's, a signed-in user's)."""
+    return Acting(
+        now=now,
+        actor=caller.actor,
+        actor_kind=kind,
+        practice_id=caller.practice_id,
+        remote_addr=caller.remote_addr,
+    )
 
 
 @dataclass(frozen=True, slots=True)

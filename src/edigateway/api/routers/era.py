@@ -7,9 +7,10 @@ as ``edigateway era``, ``payers set-policy`` and ``claims write-off/close``
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from fastapi import APIRouter, Body, Path, Response
+from pydantic import BaseModel
 
 from edigateway.api.deps import (
     GatewayDep,
@@ -36,6 +37,14 @@ from edigateway.api.problems import responses
 from edigateway.services import era_review
 from edigateway.services.practice_claims import Caller
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from edigateway.bootstrap import Gateway
+    from edigateway.services.access import Principal
+
+M = TypeVar("M", bound=BaseModel)
+
 router = APIRouter(tags=["era"])
 Reader = Annotated[Caller, scope("remittances:read")]
 Reviewer = Annotated[Caller, scope("workqueue:write")]
@@ -49,6 +58,30 @@ PayerPath = Annotated[
         description="the payer ID claims are sent with",
     ),
 ]
+
+
+def _decide(
+    gateway: Gateway,
+    principal: Principal,
+    caller: Caller,
+    key: str | None,
+    request_body: dict[str, object],
+    model: type[M],
+    decision: Callable[[era_review.Acting], object],
+) -> Response:
+    """Run one decision of the review routes once per ``Idempotency-Key``
+    (:func:`idempotent`): ``decision`` made by the API key's caller, now, answered 200
+    with ``model``."""
+    return idempotent(
+        gateway,
+        principal,
+        key,
+        request_body,
+        lambda: (
+            200,
+            answer(model, decision(era_review.acting(caller, now=gateway.clock(), kind="key"))),
+        ),
+    )
 
 
 @router.get("/era/pending", response_model=list[PendingPayment], operation_id="listPendingPayments")
@@ -81,26 +114,14 @@ def approve_payment(
     approvals at once, one posts it. 409 when it was decided already, or when posting it
     would settle the claim past what was billed or the treatment past its charge by every
     payer together (dismiss it then)."""
-    return idempotent(
+    return _decide(
         gateway,
         principal,
+        caller,
         idempotency_key,
         {"approve": payment_id},
-        lambda: (
-            200,
-            answer(
-                Decided,
-                era_review.approve(
-                    gateway.database,
-                    payment_id,
-                    now=gateway.clock(),
-                    actor=caller.actor,
-                    actor_kind="key",
-                    practice_id=caller.practice_id,
-                    remote_addr=caller.remote_addr,
-                ),
-            ),
-        ),
+        Decided,
+        lambda by: era_review.approve(gateway.database, payment_id, **by),
     )
 
 
@@ -125,27 +146,14 @@ def dismiss_payment(
     payment meant for another practice); its rows stay as evidence, the claim's history
     notes it and its work items close. 409 when it was decided already."""
     reason = request.reason if request else ""
-    return idempotent(
+    return _decide(
         gateway,
         principal,
+        caller,
         idempotency_key,
         {"dismiss": payment_id, "reason": reason},
-        lambda: (
-            200,
-            answer(
-                Decided,
-                era_review.dismiss(
-                    gateway.database,
-                    payment_id,
-                    now=gateway.clock(),
-                    actor=caller.actor,
-                    actor_kind="key",
-                    reason=reason,
-                    practice_id=caller.practice_id,
-                    remote_addr=caller.remote_addr,
-                ),
-            ),
-        ),
+        Decided,
+        lambda by: era_review.dismiss(gateway.database, payment_id, reason=reason, **by),
     )
 
 
@@ -178,27 +186,15 @@ def write_off_claim(
     ``Idempotency-Key`` to retry safely (a partial write-off repeated is another one)."""
     body = request or WriteOffRequest()
     amount = Decimal(body.amount) if body.amount is not None else None
-    return idempotent(
+    return _decide(
         gateway,
         principal,
+        caller,
         idempotency_key,
         {"write_off": claim_id, "amount": body.amount, "note": body.note},
-        lambda: (
-            200,
-            answer(
-                Settled,
-                era_review.write_off(
-                    gateway.database,
-                    claim_id,
-                    now=gateway.clock(),
-                    actor=caller.actor,
-                    actor_kind="key",
-                    amount=amount,
-                    note_text=body.note,
-                    practice_id=caller.practice_id,
-                    remote_addr=caller.remote_addr,
-                ),
-            ),
+        Settled,
+        lambda by: era_review.write_off(
+            gateway.database, claim_id, amount=amount, note_text=body.note, **by
         ),
     )
 
@@ -225,27 +221,14 @@ def close_claim(
     the patient's to pay and the claim is ``closed``; its denial work items close. 409
     when nothing is outstanding or the payer has not answered."""
     note = request.note if request else ""
-    return idempotent(
+    return _decide(
         gateway,
         principal,
+        caller,
         idempotency_key,
         {"close": claim_id, "note": note},
-        lambda: (
-            200,
-            answer(
-                Settled,
-                era_review.close(
-                    gateway.database,
-                    claim_id,
-                    now=gateway.clock(),
-                    actor=caller.actor,
-                    actor_kind="key",
-                    note_text=note,
-                    practice_id=caller.practice_id,
-                    remote_addr=caller.remote_addr,
-                ),
-            ),
-        ),
+        Settled,
+        lambda by: era_review.close(gateway.database, claim_id, note_text=note, **by),
     )
 
 
