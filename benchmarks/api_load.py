@@ -22,7 +22,10 @@ servers from an older tree's ``src/`` (before/after figures in one session).
 
 Scenarios: ``create`` (POST /v1/claims, a new claim each time), ``get`` (GET
 /v1/claims/{id} of the claims created), ``eligibility`` (POST /v1/eligibility, a real-time
-270/271 against the simulator's HTTP endpoint).
+270/271 against the simulator's HTTP endpoint), ``health`` (GET /healthz: no key, no
+database — what uvicorn, routing and the middleware cost a request, the floor under every
+route). Besides the servers' CPU per request, the generator's own is printed
+(``client_cpu_ms_per_request``): on a 2-core machine the two share the cores.
 """
 
 from __future__ import annotations
@@ -107,6 +110,8 @@ def run(
                     ids.append(response.json()["id"])
         elif scenario == "get":
             response = client.get(f"/v1/claims/{ids[number % len(ids)]}")
+        elif scenario == "health":
+            response = client.get("/healthz")
         else:
             response = client.post("/v1/eligibility", json={"inquiry": inquiry})
         elapsed = (time.perf_counter() - start) * 1000
@@ -172,6 +177,27 @@ def _scratch_database(server_url: str) -> tuple[str, Any]:
         admin.dispose()
 
     return make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def _measured(
+    scenario: str,
+    servers: list[subprocess.Popen[bytes]],
+    urls: list[str],
+    headers: dict[str, str],
+    rate: float,
+    seconds: float,
+    ids: list[int],
+) -> dict[str, Any]:
+    """:func:`run` with the CPU per request of the servers and of this generator."""
+    pids = [server.pid for server in servers]
+    cpu, client_cpu = _cpu_seconds(pids), time.process_time()
+    result = run(scenario, urls, headers, rate, seconds, ids)
+    cpu, client_cpu = _cpu_seconds(pids) - cpu, time.process_time() - client_cpu
+    return {
+        **result,
+        "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2),
+        "client_cpu_ms_per_request": round(1000 * client_cpu / result["requests"], 2),
+    }
 
 
 def main() -> None:
@@ -240,14 +266,11 @@ def main() -> None:
             load = os.getloadavg()[0]
             for scenario in options.scenarios:
                 rate = options.eligibility_rate if scenario == "eligibility" else options.rate
-                cpu = _cpu_seconds([server.pid for server in servers])
-                result = run(scenario, urls, headers, rate, options.seconds, ids)
-                cpu = _cpu_seconds([server.pid for server in servers]) - cpu
+                result = _measured(scenario, servers, urls, headers, rate, options.seconds, ids)
                 print(
                     json.dumps(
                         {
                             **result,
-                            "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2),
                             "label": options.label,
                             "servers": options.servers,
                             "database": "postgresql" if drop else "sqlite",
