@@ -67,8 +67,9 @@ def inbound_payload(session: Session, row: InboundFileRow) -> str:
 
 def inbound_bytes(session: Session, row: InboundFileRow) -> bytes:
     """A received file's bytes exactly as they came, decrypted, whole: for readers that
-    need them at once (an acknowledgment, a review of one payment). A download reads
-    :func:`inbound_pieces`, one piece at a time; posting a polled 835, :func:`open_stored`."""
+    need them at once (the TA1, 999 and 277CA routers, within the received-file cap). A
+    download reads :func:`inbound_pieces`, one piece at a time; posting a polled 835 and
+    re-reading one of its payments for an approval, :func:`open_stored`."""
     if row.payload is not None:
         return cipher_of(session).open_bytes(row.payload, inbound_binding(row.sha256))
     count = chunk_count(session, row)
