@@ -24,6 +24,9 @@ With ``--before-src DIR --before-base DATA`` an earlier version (``git archive <
 tar -x -C DIR``, run with ``PYTHONPATH=DIR/src``) posts the same file from its own data
 folder (a copy made before this version's migrations) in each round too, so before, after
 and ``x12valid`` share the machine's load.
+With ``--floor-posted DATA`` (the data folder after one ``era post`` of this file) each
+round also times ``era_floor.py``: imports, the reader and SQLite's own writing of the
+same rows, with no posting logic — the part of the 6× budget spent before posting starts.
 """
 
 from __future__ import annotations
@@ -40,11 +43,13 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 CLI = "import sys; from edigateway.cli import main; sys.argv[0] = 'edigateway'; sys.exit(main())"
 """The console script's body, for a version run from ``PYTHONPATH``."""
+Timing = tuple[float, float, float]
+"""Wall s, CPU s, peak MiB of one process."""
 
 
 def timed(
     argv: list[str], env: dict[str, str] | None = None, *, must_succeed: bool = True
-) -> tuple[float, float, float]:
+) -> Timing:
     """(wall s, CPU s, peak MiB) of one process, from GNU time. A post that fails stops the
     benchmark (timed like a good one it would flatter the figures); ``x12valid`` exits 1
     whenever it reports a finding, so its exit code is not checked."""
@@ -85,12 +90,16 @@ def main() -> None:
     )
     parser.add_argument("--before-src", type=Path, help="an extracted earlier version")
     parser.add_argument("--before-base", type=Path, help="its data folder with the claims")
+    parser.add_argument(
+        "--floor-posted", type=Path, help="the data folder after one era post (era_floor.py)"
+    )
     args = parser.parse_args()
 
     print(f"before: {uptime()}")
-    posts: list[tuple[float, float, float]] = []
-    valids: list[tuple[float, float, float]] = []
-    befores: list[tuple[float, float, float]] = []
+    posts: list[Timing] = []
+    valids: list[Timing] = []
+    befores: list[Timing] = []
+    floors: list[Timing] = []
     with tempfile.TemporaryDirectory() as scratch:
         for run in range(args.runs + 1):  # run 0 warms the caches and is not counted
             data = Path(scratch) / f"data{run}"
@@ -111,6 +120,17 @@ def main() -> None:
                 old = {**env, "PYTHONPATH": str(args.before_src / "src")}
                 before = timed([sys.executable, "-c", CLI, "era", "post", str(args.era)], old)
                 shutil.rmtree(data)
+            floor = (0.0, 0.0, 0.0)
+            if args.floor_posted:
+                floor = timed(
+                    [
+                        sys.executable,
+                        str(Path(__file__).with_name("era_floor.py")),
+                        *("--base", str(args.base), "--posted", str(args.floor_posted)),
+                        *("--era", str(args.era)),
+                    ],
+                    {**env, "PYTHONPATH": str(args.src / "src")} if args.src else env,
+                )
             valid = (
                 (0.0, 0.0, 0.0)
                 if args.no_x12valid
@@ -124,6 +144,11 @@ def main() -> None:
                     f" | before {before[0]:.2f} s wall {before[1]:.2f} s CPU {before[2]:.1f} MiB"
                     if args.before_src
                     else ""
+                )
+                + (
+                    f" | floor {floor[0]:.2f} s wall {floor[1]:.2f} s CPU {floor[2]:.1f} MiB"
+                    if args.floor_posted
+                    else ""
                 ),
                 flush=True,
             )
@@ -131,7 +156,19 @@ def main() -> None:
                 posts.append(post)
                 valids.append(valid)
                 befores.append(before)
+                floors.append(floor)
     print(f"after: {uptime()}")
+    _summary(args, posts, befores, floors, valids)
+
+
+def _summary(
+    args: argparse.Namespace,
+    posts: list[Timing],
+    befores: list[Timing],
+    floors: list[Timing],
+    valids: list[Timing],
+) -> None:
+    """Medians of the counted runs, and the ratios pair by pair."""
     med = statistics.median
     print(
         f"median post: {med(p[0] for p in posts):.2f} s wall, {med(p[1] for p in posts):.2f} s "
@@ -150,6 +187,11 @@ def main() -> None:
         wall = med(v[0] / p[0] for p, v in zip(posts, valids, strict=True))
         cpu = med(v[1] / p[1] for p, v in zip(posts, valids, strict=True))
         print(f"x12valid / post, pair by pair (median): {wall:.2f}x wall, {cpu:.2f}x CPU")
+    if args.floor_posted:
+        print(f"median floor: {med(f[1] for f in floors):.2f} s CPU")
+        if not args.no_x12valid:
+            cpu = med(v[1] / f[1] for f, v in zip(floors, valids, strict=True))
+            print(f"x12valid / floor, pair by pair (median): {cpu:.2f}x CPU (6x is the target)")
 
 
 if __name__ == "__main__":
