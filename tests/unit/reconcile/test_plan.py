@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 import pytest
 from hypothesis import given, settings
@@ -427,10 +428,10 @@ def test_each_outcome_counts_the_postings_and_work_items_its_claim_added():
     assert [(o.postings, o.work_items) for o in p.outcomes] == [(4, 1), (0, 1), (0, 1)]
     postings, work = iter(p.postings), iter(p.work_items)
     for o in p.outcomes:
-        assert {x.patient_control_number for _, x in zip(range(o.postings), postings)} <= {
+        assert {x.patient_control_number for x in islice(postings, o.postings)} <= {
             o.patient_control_number
         }
-        assert [w.patient_control_number for _, w in zip(range(o.work_items), work)] == [
+        assert [w.patient_control_number for w in islice(work, o.work_items)] == [
             o.patient_control_number
         ] * o.work_items
     assert [w.reason for w in p.work_items] == [

@@ -118,7 +118,8 @@ def test_a_piece_that_does_not_open_fails_the_approval_with_nothing_decided(
         held = session.scalars(
             select(PostingRow.held).where(PostingRow.remittance_claim_id == waiting.id)
         ).all()
-        assert held and all(held)
+        assert held
+        assert all(held)
         assert session.scalars(
             select(WorkItemRow.message).where(WorkItemRow.reason == "secondary_needed")
         ).all() == [due_before]
