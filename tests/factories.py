@@ -131,6 +131,21 @@ def claim_document(name: str) -> dict[str, Any]:
     return claim
 
 
+def second_plan(subscriber_name: object) -> dict[str, Any]:
+    """The other plan (SBR01 ``S``) the coordination-of-benefits tests give a claim:
+    Guardian (GRDN1) through the same subscriber (``subscriber_name`` as the claim names
+    them), as a JSON document of ``other_payers``."""
+    return {
+        "responsibility": "S",
+        "relationship": "18",
+        "filing_indicator": "CI",
+        "group_number": "LK9000",
+        "subscriber_name": subscriber_name,
+        "subscriber_member_id": "GRD5550123",
+        "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
+    }
+
+
 def api_key(
     gateway: Gateway,
     *,

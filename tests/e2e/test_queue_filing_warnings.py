@@ -47,6 +47,7 @@ from tests.factories import (
     api_key,
     claim_document,
     form_field,
+    second_plan,
     settings_for,
     signed_in,
     ui_user,
@@ -83,17 +84,7 @@ def _document(pcn: str) -> dict[str, Any]:
 def _with_secondary(pcn: str) -> Claim:
     """The crown claim to DDPIL naming a second plan, GRDN1."""
     document = _document(pcn)
-    document["other_payers"] = [
-        {
-            "responsibility": "S",
-            "relationship": "18",
-            "filing_indicator": "CI",
-            "group_number": "LK9000",
-            "subscriber_name": document["subscriber"]["name"],
-            "subscriber_member_id": "GRD5550123",
-            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
-        }
-    ]
+    document["other_payers"] = [second_plan(document["subscriber"]["name"])]
     return Claim.model_validate(document)
 
 

@@ -44,6 +44,7 @@ from tests.factories import (
     PRACTICE_NPI,
     USER_PASSWORD,
     api_key,
+    second_plan,
     settings_for,
     simulated_gateway,
     ui_user,
@@ -141,17 +142,7 @@ def _denied(pcn: str) -> dict[str, Any]:
 def _with_secondary(pcn: str) -> dict[str, Any]:
     """Two lines to the primary plan, naming a secondary plan (GRDN1)."""
     claim = _fixture("07_quadrant_scaling", pcn)
-    claim["other_payers"] = [
-        {
-            "responsibility": "S",
-            "relationship": "18",
-            "filing_indicator": "CI",
-            "group_number": "LK9000",
-            "subscriber_name": claim["subscriber"]["name"],
-            "subscriber_member_id": "GRD5550123",
-            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
-        }
-    ]
+    claim["other_payers"] = [second_plan(claim["subscriber"]["name"])]
     return claim
 
 

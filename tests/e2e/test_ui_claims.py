@@ -28,6 +28,7 @@ from tests.factories import (
     PRACTICE_NPI,
     api_key,
     form_field,
+    second_plan,
     settings_for,
     signed_in,
     simulated_gateway,
@@ -196,17 +197,7 @@ def _primary_with_secondary(pcn: str) -> dict[str, Any]:
     document = json.loads((FIXTURES / "claims" / "07_quadrant_scaling.json").read_text())
     claim: dict[str, Any] = document["claims"][0] if "claims" in document else document
     claim["patient_control_number"] = pcn
-    claim["other_payers"] = [
-        {
-            "responsibility": "S",
-            "relationship": "18",
-            "filing_indicator": "CI",
-            "group_number": "LK9000",
-            "subscriber_name": claim["subscriber"]["name"],
-            "subscriber_member_id": "GRD5550123",
-            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
-        }
-    ]
+    claim["other_payers"] = [second_plan(claim["subscriber"]["name"])]
     return claim
 
 

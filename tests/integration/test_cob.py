@@ -34,7 +34,7 @@ from edigateway.services.submissions import queue_837d
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, second_plan
 
 PRIMARY = "MSD1001"
 SECONDARY = "MSD1001-S"
@@ -43,17 +43,7 @@ SECONDARY = "MSD1001-S"
 def _primary(pcn: str = PRIMARY) -> Claim:
     """A two-line claim to the primary plan (DDPIL) naming a secondary plan (GRDN1)."""
     (claim,) = load_claim_file(REPO / "fixtures/claims/07_quadrant_scaling.json").claims
-    other = OtherPayer.model_validate(
-        {
-            "responsibility": "S",
-            "relationship": "18",
-            "filing_indicator": "CI",
-            "group_number": "LK9000",
-            "subscriber_name": claim.subscriber.name.model_dump(),
-            "subscriber_member_id": "GRD5550123",
-            "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
-        }
-    )
+    other = OtherPayer.model_validate(second_plan(claim.subscriber.name.model_dump()))
     return claim.model_copy(update={"patient_control_number": pcn, "other_payers": [other]})
 
 

@@ -91,7 +91,7 @@ from edigateway.x12.envelope import InterchangeParams
 from edigateway.x12.x277ca_005010X214 import write_277ca
 from edigateway.x12.x835_005010X221A1 import write_835
 from edigateway.x12.x999_005010X231A1 import write_999
-from tests.factories import REPO, SuiteEnvironment, settings_for
+from tests.factories import REPO, SuiteEnvironment, second_plan, settings_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -192,19 +192,7 @@ def _claim(pcn: str, charges: list[Decimal], *, kind: str, secondary: bool) -> C
     ]
     others = []
     if secondary:
-        others = [
-            OtherPayer.model_validate(
-                {
-                    "responsibility": "S",
-                    "relationship": "18",
-                    "filing_indicator": "CI",
-                    "group_number": "LK9000",
-                    "subscriber_name": BASE.subscriber.name.model_dump(),
-                    "subscriber_member_id": "GRD5550123",
-                    "payer": {"payer_id": "GRDN1", "name": "GUARDIAN DENTAL"},
-                }
-            )
-        ]
+        others = [OtherPayer.model_validate(second_plan(BASE.subscriber.name.model_dump()))]
     return BASE.model_copy(
         update={
             "patient_control_number": pcn,
