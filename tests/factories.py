@@ -239,6 +239,18 @@ def form_field(html: str, name: str) -> str:
     return match.group(1)
 
 
+def form_fields(html: str) -> dict[str, str]:
+    """A page's input fields as the browser would send them (ticked boxes only): to post
+    a form back as it was shown, with a change or two."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and value and ('type="checkbox"' not in tag or "checked" in tag):
+            fields[name.group(1)] = value.group(1)
+    return fields
+
+
 def signed_in(
     client: TestClient, email: str, password: str = USER_PASSWORD, *, code: str | None = None
 ) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -47,6 +46,7 @@ from tests.factories import (
     api_key,
     claim_document,
     form_field,
+    form_fields,
     second_plan,
     settings_for,
     signed_in,
@@ -239,7 +239,7 @@ def test_the_dashboard_shows_the_warnings_after_resubmit_and_send_secondary(gate
         signed_in(client, ui_user(gateway.database, role="coordinator"))
         editor = client.get(f"/ui/claims/{rejected}/edit").text
         fixed = client.post(
-            f"/ui/claims/{rejected}/edit", data=_form(editor), follow_redirects=False
+            f"/ui/claims/{rejected}/edit", data=form_fields(editor), follow_redirects=False
         )
         assert fixed.status_code == 200, fixed.text  # the new claim's page, not a redirect
         assert "mind the timely-filing limit" in fixed.text
@@ -261,17 +261,6 @@ def test_the_dashboard_shows_the_warnings_after_resubmit_and_send_secondary(gate
         )
         assert plain.status_code == 303  # nothing to say: to the secondary's page
         assert "mind the timely-filing limit" not in client.get(plain.headers["location"]).text
-
-
-def _form(html: str) -> dict[str, str]:
-    """The editor's fields as the browser would send them (ticked boxes only)."""
-    fields = {}
-    for tag in re.findall(r"<input\b[^>]*>", html):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name and value and ('type="checkbox"' not in tag or "checked" in tag):
-            fields[name.group(1)] = value.group(1)
-    return fields
 
 
 # ---------------------------------------------------------------------------------- CLI

@@ -28,6 +28,7 @@ from tests.factories import (
     PRACTICE_NPI,
     api_key,
     form_field,
+    form_fields,
     second_plan,
     settings_for,
     signed_in,
@@ -269,17 +270,6 @@ def test_submit_cancel_void_and_secondary_from_the_claim_page(desk: Desk):
 # ------------------------------------------------------------------------- the claim editor
 
 
-def _form(html: str) -> dict[str, str]:
-    """The editor's fields as the browser would send them (ticked boxes only)."""
-    fields = {}
-    for tag in re.findall(r"<input\b[^>]*>", html):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name and value and ('type="checkbox"' not in tag or "checked" in tag):
-            fields[name.group(1)] = value.group(1)
-    return fields
-
-
 @pytest.mark.slow  # 3.0 s on the loaded 2-core machine
 def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk):
     ready = desk.create(_document("EDT0001"))
@@ -293,7 +283,7 @@ def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk)
 
     editor = browser.get(f"/ui/claims/{ready}/edit")
     assert editor.status_code == 200
-    form = _form(editor.text)
+    form = form_fields(editor.text)
     assert (form["code_0"], form["fee_0"], form["teeth_0"]) == ("D2740", "1250.00", "3")
     assert form["lines"] == "3"  # two lines and a blank one to add
     bad = form | {"fee_1": "lots", "teeth_0": ""}
@@ -322,11 +312,11 @@ def test_the_editor_edits_a_ready_claim_and_resubmits_a_rejected_one(desk: Desk)
     stored = desk.api.get(f"/v1/claims/{ready}", headers=desk.key).json()["claim"]
     assert stored["prior_authorization"] == "PA-7781"
     assert [line["charge"] for line in stored["lines"]] == ["1250.00", "300.00", "31.00"]
-    trimmed = _form(browser.get(f"/ui/claims/{ready}/edit").text) | {"remove_2": "yes"}
+    trimmed = form_fields(browser.get(f"/ui/claims/{ready}/edit").text) | {"remove_2": "yes"}
     browser.post(f"/ui/claims/{ready}/edit", data=trimmed)
     assert len(desk.api.get(f"/v1/claims/{ready}", headers=desk.key).json()["claim"]["lines"]) == 2
 
-    fix = _form(browser.get(f"/ui/claims/{rejected}/edit").text)
+    fix = form_fields(browser.get(f"/ui/claims/{rejected}/edit").text)
     assert "Fix and resubmit" in browser.get(f"/ui/claims/{rejected}/edit").text
     resent = browser.post(f"/ui/claims/{rejected}/edit", data=fix | {"fee_1": "295.00"})
     assert resent.status_code == 200, resent.text

@@ -30,6 +30,7 @@ from tests.factories import (
     PRACTICE_NPI,
     api_key,
     form_field,
+    form_fields,
     settings_for,
     signed_in,
     simulated_gateway,
@@ -102,17 +103,6 @@ def desk(tmp_path: Path, validator: Validator) -> Iterator[Desk]:
             yield Desk(gateway, sim, api, key)
 
 
-def _form(html: str) -> dict[str, str]:
-    """A page's input fields as the browser would send them (ticked boxes only)."""
-    fields = {}
-    for tag in re.findall(r"<input\b[^>]*>", html):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name and value and ('type="checkbox"' not in tag or "checked" in tag):
-            fields[name.group(1)] = value.group(1)
-    return fields
-
-
 def _item_id(html: str, claim_id: int) -> int:
     """The work queue row of the claim: its item ID."""
     match = re.search(
@@ -147,7 +137,7 @@ def test_the_queue_leads_to_the_fix_and_the_fix_closes_the_item(desk: Desk):
     page = browser.get(f"/ui/workqueue/{rejection}").text
     assert f'href="/ui/claims/{rejected}/edit">Fix and resubmit</a> — the item closes' in page
 
-    fix = _form(browser.get(f"/ui/claims/{rejected}/edit").text)
+    fix = form_fields(browser.get(f"/ui/claims/{rejected}/edit").text)
     resent = browser.post(f"/ui/claims/{rejected}/edit", data=fix)
     assert resent.status_code == 200, resent.text
     closed = browser.get(f"/ui/workqueue/{rejection}").text
