@@ -1,5 +1,6 @@
-"""`payers list` / `payers set-limit` through the real CLI with two practices that send the
-same payer ID under different names: each command is about one practice's payers."""
+"""`payers list` / `payers set-limit` / `payers set-secondary-limit` through the real CLI
+with two practices that send the same payer ID under different names: each command is about
+one practice's payers."""
 
 from __future__ import annotations
 
@@ -59,11 +60,18 @@ def test_payer_commands_are_per_practice(tmp_path: Path):
             "name": "PRAIRIE DENTAL PLAN",
             "aliases": [],
             "timely_filing_days": 365,
+            "secondary_filing_days": None,
         }
     ]
     code, out, _ = run("payers", "list", "--practice", B, "--json")
     assert json.loads(out) == [
-        {"payer_id": "DDPIL", "name": "DELTA OF ILLINOIS", "aliases": [], "timely_filing_days": 60}
+        {
+            "payer_id": "DDPIL",
+            "name": "DELTA OF ILLINOIS",
+            "aliases": [],
+            "timely_filing_days": 60,
+            "secondary_filing_days": None,
+        }
     ]
 
     _import(tmp_path, B, "DELTA IL", "ERC")
@@ -86,3 +94,29 @@ def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(
     code, _, err = run("payers", "list")
     assert code == 1
     assert err.startswith("error: cannot create the folder ")
+
+
+def test_a_payers_secondary_window_is_set_shown_and_cleared(tmp_path: Path):
+    _import(tmp_path, A, "PRAIRIE DENTAL PLAN", "ERA")
+    code, out, _ = run("payers", "set-secondary-limit", "DDPIL", "90")
+    assert code == 0
+    assert "within 90 days of the primary's payment" in out
+    code, out, _ = run("payers", "list")
+    assert out == (
+        "DDPIL\tPRAIRIE DENTAL PLAN\t365 days\tsecondary: 90 days from the primary's payment\n"
+    )
+    code, out, _ = run("payers", "list", "--json")
+    assert json.loads(out)[0]["secondary_filing_days"] == 90
+
+    for wrong in (["0"], ["3651"], [], ["90", "--clear"]):
+        code, _, err = run("payers", "set-secondary-limit", "DDPIL", *wrong)
+        assert code == 1, wrong
+    assert json.loads(run("payers", "list", "--json")[1])[0]["secondary_filing_days"] == 90
+    code, _, err = run("payers", "set-secondary-limit", "NOPE", "90")
+    assert code == 1
+    assert "payer NOPE is unknown for this practice" in err
+
+    code, out, _ = run("payers", "set-secondary-limit", "DDPIL", "--clear", "--practice", A)
+    assert code == 0
+    assert "from the date of service only" in out
+    assert run("payers", "list")[1] == "DDPIL\tPRAIRIE DENTAL PLAN\t365 days\n"

@@ -35,7 +35,12 @@ def payers_list(practice: PracticeOption = None, as_json: JsonOption = False) ->
 def _payer_lines(rows: list[PayerLimit]) -> Iterator[str]:
     for row in rows:
         also = f"\talso sent as: {'; '.join(row.aliases)}" if row.aliases else ""
-        yield f"{row.payer_id}\t{row.name}\t{row.timely_filing_days} days{also}"
+        secondary = (
+            f"\tsecondary: {row.secondary_filing_days} days from the primary's payment"
+            if row.secondary_filing_days is not None
+            else ""
+        )
+        yield f"{row.payer_id}\t{row.name}\t{row.timely_filing_days} days{secondary}{also}"
 
 
 @app.command("set-limit")
@@ -56,6 +61,43 @@ def payers_set_limit(
             gateway.database, payer_id, days, practice_id=payer_practice(gateway.database, practice)
         )
     typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")
+
+
+@app.command("set-secondary-limit")
+@exit_codes()
+def payers_set_secondary_limit(
+    payer_id: Annotated[str, typer.Argument(help="the payer ID claims are sent with")],
+    days: Annotated[
+        int | None,
+        typer.Argument(help="days from the primary payer's payment (omit with --clear)"),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="remove the window: the date of service only")
+    ] = False,
+    practice: PracticeOption = None,
+) -> None:
+    """Give a payer's secondary claims their own window: received within DAYS of the
+    primary payer's payment, or within the limit from the date of service, whichever ends
+    later (unset: the date of service only).
+
+    Example: ``edigateway payers set-secondary-limit DDPIL 90 --practice 1456789019``
+    """
+    from edigateway.errors import InputError
+    from edigateway.services.payer_limits import payer_practice, set_secondary_filing
+
+    if clear == (days is not None):
+        raise InputError("give DAYS, or --clear to remove the payer's secondary window")
+    with open_gateway() as gateway:
+        set_secondary_filing(
+            gateway.database, payer_id, days, practice_id=payer_practice(gateway.database, practice)
+        )
+    if days is None:
+        typer.echo(f"{payer_id}: secondary claims count from the date of service only")
+    else:
+        typer.echo(
+            f"{payer_id}: secondary claims must reach the payer within {days} days of the "
+            "primary's payment, or the limit from the date of service if that ends later"
+        )
 
 
 @app.command("set-policy")

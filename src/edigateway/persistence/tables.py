@@ -113,6 +113,13 @@ class Payer(Base):
     era_policy: Mapped[str | None] = mapped_column(String(6))
     """This payer's ERA automation (``full``/``semi``/``review``); ``None``: the
     practice's default (migration 0011)."""
+    secondary_filing_days: Mapped[int | None] = mapped_column(Integer)
+    """The payer's own window for a secondary claim (migration 0021): such a claim must be
+    received within this many days of the primary payer's payment (``claims.
+    primary_paid_on``), or within ``timely_filing_days`` of the date of service, whichever
+    ends later — many dental plans give a secondary claim that window because it cannot be
+    sent before the primary's EOB. ``None``: a secondary claim has the date-of-service
+    limit only, like any other claim."""
 
 
 class ClaimRow(Base):
@@ -160,6 +167,14 @@ class ClaimRow(Base):
     non-PHI projection an 835 is matched against, so posting need not open the document.
     ``None`` when migration 0017 could not read the document (no PHI keys): posting opens
     it then."""
+    primary_paid_on: Mapped[date | None] = mapped_column(Date)
+    """For a secondary claim (SBR01 ``S``): the day the primary payer paid it, the
+    adjudication date (2330B DTP*573) of its other payer with responsibility ``P``, which
+    the payer's ``secondary_filing_days`` count from (migration 0021). Not PHI: a date,
+    kept beside the document so timely filing reads columns only. ``None`` for any other
+    claim, and for a secondary claim stored before 0021 that the migration could not tie to
+    the primary's posted payment from columns alone: its limit counts from the date of
+    service as before."""
 
 
 class ClaimLineRow(Base):

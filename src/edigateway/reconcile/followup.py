@@ -50,6 +50,12 @@ class OpenClaim:
     """The day it was sent; ``None`` while it was not."""
     first_service_date: date | None
     timely_filing_days: int
+    primary_paid_on: date | None = None
+    """For a secondary claim: the day the primary payer paid it (its 2330B DTP*573);
+    ``None`` for any other claim, or when that day is not known."""
+    secondary_filing_days: int | None = None
+    """The payer's window for a secondary claim, in days from the primary's payment;
+    ``None`` when the payer gives none (the date-of-service limit alone counts)."""
 
     @property
     def aged_from(self) -> date | None:
@@ -127,6 +133,44 @@ def aging(claims: Iterable[OpenClaim], *, today: date, by: AgingBasis = "sent") 
 
 
 @dataclass(frozen=True, slots=True)
+class FilingDeadline:
+    """The last day a payer must receive a claim, and what set it."""
+
+    day: date
+    from_primary_payment: date | None = None
+    """The primary's payment day when the payer's secondary window set the deadline (it
+    ends after the date-of-service limit); ``None`` when the date of service set it."""
+    secondary_filing_days: int | None = None
+    """That window's days, when it set the deadline."""
+
+    @property
+    def rule(self) -> str | None:
+        """The secondary window in words, when it set the deadline."""
+        if self.from_primary_payment is None:
+            return None
+        return (
+            f"{self.secondary_filing_days} days from the primary's payment on "
+            f"{self.from_primary_payment}"
+        )
+
+
+def filing_deadline(claim: OpenClaim) -> FilingDeadline | None:
+    """The claim's timely-filing deadline: its first date of service plus the payer's
+    limit; for a secondary claim whose payer gives secondaries their own window
+    (``secondary_filing_days``) and whose primary payment day is known, the later of that
+    and the primary's payment day plus the window. ``None`` without a date of service."""
+    if claim.first_service_date is None:
+        return None
+    by_service = claim.first_service_date + timedelta(days=claim.timely_filing_days)
+    if claim.primary_paid_on is None or claim.secondary_filing_days is None:
+        return FilingDeadline(by_service)
+    by_payment = claim.primary_paid_on + timedelta(days=claim.secondary_filing_days)
+    if by_payment <= by_service:
+        return FilingDeadline(by_service)
+    return FilingDeadline(by_payment, claim.primary_paid_on, claim.secondary_filing_days)
+
+
+@dataclass(frozen=True, slots=True)
 class FilingAlert:
     """An unpaid claim close to (or past) its payer's timely-filing limit."""
 
@@ -135,30 +179,36 @@ class FilingAlert:
     deadline: date
     days_left: int
     expired: bool
+    rule: str | None = None
+    """What set the deadline when it is not the date-of-service limit (a secondary
+    claim's window from the primary's payment, :attr:`FilingDeadline.rule`)."""
 
     @property
     def message(self) -> str:
-        """The alert in plain words."""
+        """The alert in plain words; a deadline the secondary window set says so."""
         if self.expired:
-            return f"filing limit passed on {self.deadline}"
-        return f"must be received by {self.deadline} ({self.days_left} days left)"
+            why = f" ({self.rule})" if self.rule else ""
+            return f"filing limit passed on {self.deadline}{why}"
+        why = f"{self.rule}; " if self.rule else ""
+        return f"must be received by {self.deadline} ({why}{self.days_left} days left)"
 
 
 def timely_filing_alerts(
     claims: Iterable[OpenClaim], *, today: date, warn_days: int = WARN_DAYS
 ) -> list[FilingAlert]:
-    """Claims at risk of their payer's timely-filing limit (date of service + the payer's
-    days), soonest first, so they are chased before they expire. ``submitted_on`` is when
-    the payer got the claim: a claim sent by its deadline was filed in time and is never
-    warned again, whatever today is; one sent after it is flagged as filed late. A claim
-    not filed (``submitted_on`` ``None``: ready, queued, rejected) is warned once its
-    deadline is within ``warn_days`` or past."""
+    """Claims at risk of their payer's timely-filing limit (:func:`filing_deadline`: date
+    of service + the payer's days, or for a secondary claim the later end of the payer's
+    window from the primary's payment), soonest first, so they are chased before they
+    expire. ``submitted_on`` is when the payer got the claim: a claim sent by its deadline
+    was filed in time and is never warned again, whatever today is; one sent after it is
+    flagged as filed late. A claim not filed (``submitted_on`` ``None``: ready, queued,
+    rejected) is warned once its deadline is within ``warn_days`` or past."""
     alerts = []
     for claim in claims:
-        start = claim.first_service_date
-        if start is None:
+        found = filing_deadline(claim)
+        if found is None:
             continue
-        deadline = start + timedelta(days=claim.timely_filing_days)
+        deadline = found.day
         if claim.submitted_on is not None:
             if claim.submitted_on > deadline:
                 alerts.append(
@@ -168,6 +218,7 @@ def timely_filing_alerts(
                         deadline,
                         (deadline - claim.submitted_on).days,
                         expired=True,
+                        rule=found.rule,
                     )
                 )
             continue
@@ -180,6 +231,7 @@ def timely_filing_alerts(
                     deadline,
                     days_left,
                     days_left < 0,
+                    found.rule,
                 )
             )
     return sorted(alerts, key=lambda a: (a.days_left, a.patient_control_number))

@@ -58,6 +58,7 @@ from edigateway.services.claim_store import (
     document_binding,
     open_document,
     other_payer_roles,
+    primary_paid_on,
     service_dates,
 )
 from edigateway.services.practice_claims import ClaimSummary, summary
@@ -97,7 +98,9 @@ class Resubmitted:
     warnings: tuple[FilingWarning, ...]
     """The new claim's timely-filing warning, if its deadline is near or past (the outbox's,
     :attr:`~edigateway.services.submissions.Queued.warnings`): a rejection never reached the
-    payer, so the limit still counts from the date of service; it is queued all the same."""
+    payer, so the limit counts as for the first sending (from the date of service, or a
+    secondary claim's window from the primary's payment,
+    :func:`~edigateway.reconcile.followup.filing_deadline`); it is queued all the same."""
 
 
 def cause_kind(actor: str) -> CauseKind:
@@ -139,6 +142,7 @@ def edit(
             row.first_service_date = min(service_dates(claim), default=None)
             row.member_index = cipher.blind_index(claim.subscriber.member_id, purpose="member-id")
             row.other_payer_roles = other_payer_roles(claim)
+            row.primary_paid_on = primary_paid_on(claim)
             session.execute(delete(ClaimLineRow).where(ClaimLineRow.claim_id == row.id))
             session.execute(
                 table_of(ClaimLineRow).insert(),

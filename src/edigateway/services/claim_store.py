@@ -308,6 +308,7 @@ class ClaimStore:
                 "member_index": cipher.blind_index(claim.subscriber.member_id, purpose="member-id"),
                 "created_at": now,
                 "other_payer_roles": other_payer_roles(claim),
+                "primary_paid_on": primary_paid_on(claim),
             }
             for claim, text, digest, _earlier in new
         ]
@@ -460,6 +461,16 @@ def other_payer_roles(claim: Claim) -> str:
     """The responsibility codes of the claim's other plans, in order (``claims.
     other_payer_roles``: what posting needs to know of them, without opening the document)."""
     return "".join(o.responsibility for o in claim.other_payers)
+
+
+def primary_paid_on(claim: Claim) -> date | None:
+    """The day the primary payer paid a secondary claim (SBR01 ``S``): the adjudication
+    date (2330B DTP*573) of its other payer with responsibility ``P`` — ``claims.
+    primary_paid_on``, what the secondary payer's own filing window counts from. ``None``
+    for a claim that is not a secondary, or that does not say when the primary paid."""
+    if claim.payer_responsibility != "S":
+        return None
+    return next((o.adjudication_date for o in claim.other_payers if o.responsibility == "P"), None)
 
 
 def load_claims(

@@ -96,6 +96,8 @@ def _receivables(db: Database, practice_id: int | None) -> list[_Receivable]:
                         claim.submitted_on,
                         claim.first_service_date,
                         payer.timely_filing_days,
+                        claim.primary_paid_on,
+                        payer.secondary_filing_days,
                     ),
                 )
             )
@@ -135,6 +137,8 @@ def _filing_claim(claim: ClaimRow, payer: Payer, *, filed: bool) -> OpenClaim:
         claim.submitted_on if filed else None,
         claim.first_service_date,
         payer.timely_filing_days,
+        claim.primary_paid_on,
+        payer.secondary_filing_days,
     )
 
 

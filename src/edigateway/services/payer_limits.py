@@ -1,5 +1,6 @@
-"""A practice's payers and their timely-filing limits (days from the date of service),
-and which practice a command means when it names none."""
+"""A practice's payers and their timely-filing limits (days from the date of service, and
+for secondary claims an optional window from the primary's payment), and which practice a
+command means when it names none."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from edigateway.persistence.tables import Payer, Practice
 from edigateway.services.claim_store import payer_aliases
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from edigateway.persistence.database import Database
 
 
@@ -38,38 +41,67 @@ def payer_practice(db: Database, npi: str | None) -> int | None:
     return found[0].id if found else None
 
 
+MAX_DAYS = 3650
+"""The longest filing limit accepted (ten years: anything longer is a typing mistake)."""
+
+
+def _check_days(days: int, what: str) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        msg = f"{what} {days} days is out of range (1–{MAX_DAYS})"
+        raise InputError(msg)
+
+
+def _payer(session: Session, payer_id: str, practice_id: int | None) -> Payer:
+    """The practice's row for ``payer_id``; other practices' rows are theirs to set."""
+    payer = (
+        None
+        if practice_id is None
+        else session.scalars(
+            select(Payer).where(Payer.practice_id == practice_id, Payer.payer_id == payer_id)
+        ).first()
+    )
+    if payer is None:
+        msg = (
+            f"payer {payer_id} is unknown for this practice (payers are created when "
+            "its claims are imported)"
+        )
+        raise NotFoundError(msg)
+    return payer
+
+
 def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: int | None) -> None:
     """Record a practice's timely-filing limit with a payer (days from the date of
     service); other practices' limits with the same payer are theirs to set."""
-    if not 1 <= days <= 3650:
-        msg = f"timely-filing limit {days} days is out of range (1–3650)"
-        raise InputError(msg)
+    _check_days(days, "timely-filing limit")
     with db.transaction() as session:
-        payer = (
-            None
-            if practice_id is None
-            else session.scalars(
-                select(Payer).where(Payer.practice_id == practice_id, Payer.payer_id == payer_id)
-            ).first()
-        )
-        if payer is None:
-            msg = (
-                f"payer {payer_id} is unknown for this practice (payers are created when "
-                "its claims are imported)"
-            )
-            raise NotFoundError(msg)
-        payer.timely_filing_days = days
+        _payer(session, payer_id, practice_id).timely_filing_days = days
+
+
+def set_secondary_filing(
+    db: Database, payer_id: str, days: int | None, *, practice_id: int | None
+) -> None:
+    """Record (``None``: clear) a practice's secondary-claim window with a payer: a
+    secondary claim to it must be received within ``days`` of the primary payer's payment,
+    or within the ordinary limit from the date of service, whichever ends later
+    (:func:`~edigateway.reconcile.followup.filing_deadline`). Cleared, a secondary claim
+    has the date-of-service limit only."""
+    if days is not None:
+        _check_days(days, "secondary filing window")
+    with db.transaction() as session:
+        _payer(session, payer_id, practice_id).secondary_filing_days = days
 
 
 @dataclass(frozen=True, slots=True)
 class PayerLimit:
     """One of a practice's payers: the name it sends, other names it has sent, and its
-    timely-filing limit (days from the date of service)."""
+    timely-filing limit (days from the date of service) and secondary-claim window (days
+    from the primary's payment; ``None``: none)."""
 
     payer_id: str
     name: str
     aliases: tuple[str, ...]
     timely_filing_days: int
+    secondary_filing_days: int | None = None
 
     def as_json(self) -> dict[str, object]:
         """The payer as ``payers list --json`` prints it."""
@@ -78,16 +110,23 @@ class PayerLimit:
             "name": self.name,
             "aliases": list(self.aliases),
             "timely_filing_days": self.timely_filing_days,
+            "secondary_filing_days": self.secondary_filing_days,
         }
 
 
 def payers(db: Database, practice_id: int | None) -> list[PayerLimit]:
-    """A practice's payers: the name it sends, other names it has sent, and its limit."""
+    """A practice's payers: the name it sends, other names it has sent, and its limits."""
     if practice_id is None:
         return []
     with db.transaction() as session:
         return [
-            PayerLimit(p.payer_id, p.name, tuple(payer_aliases(p)), p.timely_filing_days)
+            PayerLimit(
+                p.payer_id,
+                p.name,
+                tuple(payer_aliases(p)),
+                p.timely_filing_days,
+                p.secondary_filing_days,
+            )
             for p in session.scalars(
                 select(Payer)
                 .where(Payer.practice_id == practice_id)

@@ -53,9 +53,12 @@ class SecondarySent:
     work_items_closed: tuple[int, ...]
     warnings: tuple[FilingWarning, ...]
     """The secondary claim's timely-filing warning, if its deadline is near or past (the
-    outbox's, :attr:`~edigateway.services.submissions.Queued.warnings`): the secondary
-    payer's limit counted from the date of service, as the aging report counts it (not
-    from the primary's adjudication); it is queued all the same."""
+    outbox's, :attr:`~edigateway.services.submissions.Queued.warnings`), as the aging
+    report counts it (:func:`~edigateway.reconcile.followup.filing_deadline`): the
+    secondary payer's limit from the date of service or, when that payer gives secondary
+    claims their own window (``payers.secondary_filing_days``), that many days from the
+    primary's payment (``claims.primary_paid_on``, the day the 835 paid it) if that ends
+    later — the message then says so; it is queued all the same."""
 
 
 def send_secondary(
