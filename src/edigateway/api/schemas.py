@@ -400,8 +400,9 @@ class SubmitWarning(_Out):
     """Something to know about a claim just submitted; the claims are queued all the same."""
 
     code: FilingCode = Field(
-        description="timely_filing_due: the payer's filing limit (from the date of service) "
-        "is near; timely_filing_passed: it has passed"
+        description="timely_filing_due: the payer's filing limit (from the date of service; "
+        "for a secondary claim, the payer's window from the primary's payment when that ends "
+        "later) is near; timely_filing_passed: it has passed"
     )
     message: str = Field(description="the warning in plain words")
     claim: str = Field(description="the claim number (CLM01)")
