@@ -27,12 +27,16 @@ and ``x12valid`` share the machine's load.
 With ``--floor-posted DATA`` (the data folder after one ``era post`` of this file) each
 round also times ``era_floor.py``: imports, the reader and SQLite's own writing of the
 same rows, with no posting logic — the part of the 6× budget spent before posting starts.
+With ``--floor-bound`` as well, each round times ``era_floor.py --bound`` too: the same rows
+bound from Python by ``executemany`` (its own fetch of those rows subtracted, as it
+prints it), the floor of any posting written in Python.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -48,11 +52,16 @@ Timing = tuple[float, float, float]
 
 
 def timed(
-    argv: list[str], env: dict[str, str] | None = None, *, must_succeed: bool = True
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    *,
+    must_succeed: bool = True,
+    log: list[str] | None = None,
 ) -> Timing:
     """(wall s, CPU s, peak MiB) of one process, from GNU time. A post that fails stops the
     benchmark (timed like a good one it would flatter the figures); ``x12valid`` exits 1
-    whenever it reports a finding, so its exit code is not checked."""
+    whenever it reports a finding, so its exit code is not checked. What the process wrote
+    to stderr is added to ``log``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         done = subprocess.run(
             ["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M", *argv],
@@ -67,6 +76,8 @@ def timed(
             msg = f"{argv[0]} … exited {done.returncode}: " + " | ".join(tail)
             raise SystemExit(msg)
         wall, user, system, kib = out.read().split()[-4:]
+    if log is not None:
+        log.append(done.stderr)
     return float(wall), float(user) + float(system), int(kib) / 1024
 
 
@@ -93,6 +104,9 @@ def main() -> None:
     parser.add_argument(
         "--floor-posted", type=Path, help="the data folder after one era post (era_floor.py)"
     )
+    parser.add_argument(
+        "--floor-bound", action="store_true", help="also the floor bound from Python (--bound)"
+    )
     args = parser.parse_args()
 
     print(f"before: {uptime()}")
@@ -100,6 +114,7 @@ def main() -> None:
     valids: list[Timing] = []
     befores: list[Timing] = []
     floors: list[Timing] = []
+    bounds: list[Timing] = []
     with tempfile.TemporaryDirectory() as scratch:
         for run in range(args.runs + 1):  # run 0 warms the caches and is not counted
             data = Path(scratch) / f"data{run}"
@@ -120,17 +135,11 @@ def main() -> None:
                 old = {**env, "PYTHONPATH": str(args.before_src / "src")}
                 before = timed([sys.executable, "-c", CLI, "era", "post", str(args.era)], old)
                 shutil.rmtree(data)
-            floor = (0.0, 0.0, 0.0)
+            floor = bound = (0.0, 0.0, 0.0)
             if args.floor_posted:
-                floor = timed(
-                    [
-                        sys.executable,
-                        str(Path(__file__).with_name("era_floor.py")),
-                        *("--base", str(args.base), "--posted", str(args.floor_posted)),
-                        *("--era", str(args.era)),
-                    ],
-                    {**env, "PYTHONPATH": str(args.src / "src")} if args.src else env,
-                )
+                floor = _floor(args, env, bound=False)
+            if args.floor_bound:
+                bound = _floor(args, env, bound=True)
             valid = (
                 (0.0, 0.0, 0.0)
                 if args.no_x12valid
@@ -149,7 +158,8 @@ def main() -> None:
                     f" | floor {floor[0]:.2f} s wall {floor[1]:.2f} s CPU {floor[2]:.1f} MiB"
                     if args.floor_posted
                     else ""
-                ),
+                )
+                + (f" | bound floor {bound[1]:.2f} s CPU" if args.floor_bound else ""),
                 flush=True,
             )
             if run:
@@ -157,8 +167,38 @@ def main() -> None:
                 valids.append(valid)
                 befores.append(before)
                 floors.append(floor)
+                bounds.append(bound)
     print(f"after: {uptime()}")
     _summary(args, posts, befores, floors, valids)
+    if args.floor_bound:
+        _ratio("bound floor", bounds, valids)
+
+
+def _floor(args: argparse.Namespace, env: dict[str, str], *, bound: bool) -> Timing:
+    """One run of ``era_floor.py``; bound from Python, less the CPU it spent fetching the
+    rows to bind (not a posting's work; the script prints it)."""
+    log: list[str] = []
+    wall, cpu, peak = timed(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("era_floor.py")),
+            *("--base", str(args.base), "--posted", str(args.floor_posted)),
+            *("--era", str(args.era)),
+            *(["--bound"] if bound else []),
+        ],
+        {**env, "PYTHONPATH": str(args.src / "src")} if args.src else env,
+        log=log,
+    )
+    fetched = re.search(r"\+ ([0-9.]+) s fetching", log[0])
+    return wall, cpu - (float(fetched.group(1)) if fetched else 0.0), peak
+
+
+def _ratio(name: str, timings: list[Timing], valids: list[Timing]) -> None:
+    """The median CPU of ``timings`` and ``x12valid`` / them, pair by pair."""
+    med = statistics.median
+    print(f"median {name}: {med(t[1] for t in timings):.2f} s CPU")
+    cpu = med(v[1] / t[1] for t, v in zip(timings, valids, strict=True))
+    print(f"x12valid / {name}, pair by pair (median): {cpu:.2f}x CPU (6x is the target)")
 
 
 def _summary(
@@ -188,10 +228,10 @@ def _summary(
         cpu = med(v[1] / p[1] for p, v in zip(posts, valids, strict=True))
         print(f"x12valid / post, pair by pair (median): {wall:.2f}x wall, {cpu:.2f}x CPU")
     if args.floor_posted:
-        print(f"median floor: {med(f[1] for f in floors):.2f} s CPU")
-        if not args.no_x12valid:
-            cpu = med(v[1] / f[1] for f, v in zip(floors, valids, strict=True))
-            print(f"x12valid / floor, pair by pair (median): {cpu:.2f}x CPU (6x is the target)")
+        if args.no_x12valid:
+            print(f"median floor: {med(f[1] for f in floors):.2f} s CPU")
+        else:
+            _ratio("floor", floors, valids)
 
 
 if __name__ == "__main__":
