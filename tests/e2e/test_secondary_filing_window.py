@@ -13,7 +13,7 @@ deadline. The aging report and the secondary's send answer agree."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
+from edigateway.services.era_review import approve, pending, set_policy
 from edigateway.services.followup import aging_report
 from edigateway.services.payer_limits import (
     payer_practice,
@@ -36,6 +37,7 @@ from edigateway.services.secondary import send_secondary
 from tests.factories import NOW, PRACTICE_NPI, REPO, settings_for
 
 SCENARIO = REPO / "fixtures" / "era-money" / "08_secondary_remaining_liability"
+LATER = NOW + timedelta(days=2)
 
 
 @pytest.fixture
@@ -44,17 +46,28 @@ def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
         yield gateway
 
 
-def _posted(gateway: Gateway) -> int:
-    """The claims imported and the primary's 835 posted; the practice's ID."""
+def _posted(gateway: Gateway, *, review: bool = False) -> int:
+    """The claims imported and the primary's 835 posted (``review``: DDPIL's payments wait
+    for a person's approval); the practice's ID."""
     db = gateway.database
     import_claims(db, load_claim_file(SCENARIO / "claims.json"), now=NOW)
+    practice = payer_practice(db, PRACTICE_NPI)
+    assert practice is not None
+    if review:
+        set_policy(db, "review", practice_id=practice, payer_id="DDPIL", now=NOW)
     era = SCENARIO / "primary.835"
     post_received(
         db, ReceivedFile.of(str(era), era.read_bytes(), source="cli"), codes=gateway.codes, now=NOW
     )
-    practice = payer_practice(db, PRACTICE_NPI)
-    assert practice is not None
     return practice
+
+
+def _paid_on(gateway: Gateway, practice: int) -> dict[str, date | None]:
+    with gateway.database.transaction() as session:
+        return {
+            r.patient_control_number: r.primary_paid_on
+            for r in session.scalars(select(ClaimRow).where(ClaimRow.practice_id == practice))
+        }
 
 
 def _secondary_alerts(gateway: Gateway, practice: int) -> list[tuple[str, int, str]]:
@@ -69,12 +82,7 @@ def _secondary_alerts(gateway: Gateway, practice: int) -> list[tuple[str, int, s
 def test_the_secondary_window_counts_from_the_primarys_payment(gateway: Gateway):
     practice = _posted(gateway)
     db = gateway.database
-    with db.transaction() as session:
-        rows = {
-            r.patient_control_number: r.primary_paid_on
-            for r in session.scalars(select(ClaimRow).where(ClaimRow.practice_id == practice))
-        }
-    assert rows == {"MNY801": None, "MNY801-S": date(2026, 11, 12)}
+    assert _paid_on(gateway, practice) == {"MNY801": None, "MNY801-S": date(2026, 11, 12)}
 
     set_timely_filing(db, "GRDN1", 60, practice_id=practice)
     by_service = ("2026-12-04", 11, "must be received by 2026-12-04 (11 days left)")
@@ -136,3 +144,15 @@ def test_the_primarys_own_limit_never_takes_the_window(gateway: Gateway):
     assert _secondary_alerts(gateway, practice) == [
         ("2026-12-04", 11, "must be received by 2026-12-04 (11 days left)")
     ]
+
+
+def test_a_secondary_built_when_the_primary_payment_is_approved_has_its_payment_day(
+    gateway: Gateway,
+):
+    """A held primary payment builds its secondary at approval (another day: 2026-11-25),
+    from the 835 read again: it carries the 835's payment day, not the approval's."""
+    practice = _posted(gateway, review=True)
+    assert _paid_on(gateway, practice) == {"MNY801": None}
+    (waiting,) = pending(gateway.database, practice_id=practice)
+    approve(gateway.database, waiting.id, now=LATER, actor="test", practice_id=practice)
+    assert _paid_on(gateway, practice) == {"MNY801": None, "MNY801-S": date(2026, 11, 12)}
