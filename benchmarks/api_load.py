@@ -25,7 +25,11 @@ Scenarios: ``create`` (POST /v1/claims, a new claim each time), ``get`` (GET
 270/271 against the simulator's HTTP endpoint), ``health`` (GET /healthz: no key, no
 database — what uvicorn, routing and the middleware cost a request, the floor under every
 route). Besides the servers' CPU per request, the generator's own is printed
-(``client_cpu_ms_per_request``): on a 2-core machine the two share the cores.
+(``client_cpu_ms_per_request``): on a 2-core machine the two share the cores. With
+``--database-url`` on this machine, the PostgreSQL server's processes' CPU per request is
+printed too (``database_cpu_ms_per_request``: every process named ``postgres``, so run it
+with no other client of that server): the three together are what one request costs the
+machine.
 """
 
 from __future__ import annotations
@@ -149,6 +153,21 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each process named ``postgres`` (the server and its
+    backends) on this machine."""
+    found: dict[int, float] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() == "postgres":
+                found[int(proc.name)] = _cpu_seconds([int(proc.name)])
+        except OSError:  # the process ended while read
+            continue
+    return found
+
+
 def _wait_for(url: str) -> None:
     for _ in range(200):
         try:
@@ -187,16 +206,30 @@ def _measured(
     rate: float,
     seconds: float,
     ids: list[int],
+    *,
+    postgres: bool,
 ) -> dict[str, Any]:
-    """:func:`run` with the CPU per request of the servers and of this generator."""
+    """:func:`run` with the CPU per request of the servers, of this generator and (with
+    ``postgres``) of the PostgreSQL server; a backend that ended during the run is not
+    counted (the servers' pools keep theirs)."""
     pids = [server.pid for server in servers]
+    database = _postgres_cpu() if postgres else {}
     cpu, client_cpu = _cpu_seconds(pids), time.process_time()
     result = run(scenario, urls, headers, rate, seconds, ids)
     cpu, client_cpu = _cpu_seconds(pids) - cpu, time.process_time() - client_cpu
+    database_cpu = sum(
+        spent - database.get(pid, 0.0)
+        for pid, spent in (_postgres_cpu() if postgres else {}).items()
+    )
     return {
         **result,
         "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 2),
         "client_cpu_ms_per_request": round(1000 * client_cpu / result["requests"], 2),
+        **(
+            {"database_cpu_ms_per_request": round(1000 * database_cpu / result["requests"], 2)}
+            if postgres
+            else {}
+        ),
     }
 
 
@@ -266,7 +299,16 @@ def main() -> None:
             load = os.getloadavg()[0]
             for scenario in options.scenarios:
                 rate = options.eligibility_rate if scenario == "eligibility" else options.rate
-                result = _measured(scenario, servers, urls, headers, rate, options.seconds, ids)
+                result = _measured(
+                    scenario,
+                    servers,
+                    urls,
+                    headers,
+                    rate,
+                    options.seconds,
+                    ids,
+                    postgres=drop is not None,
+                )
                 print(
                     json.dumps(
                         {
