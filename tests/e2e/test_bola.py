@@ -82,7 +82,10 @@ NAMESPACES = {"payer"}
 """Kinds that name no record of A's but a part of each practice's own data (a fee schedule
 per payer): B naming A's payer reaches B's own schedule, exactly as for a payer nobody uses
 (so 200 is allowed, and must look like the answer for the missing value)."""
-OWN_BY_ID = {("PUT", "/v1/payers/{payer_id}/era-policy")}
+OWN_BY_ID = {
+    ("PUT", "/v1/payers/{payer_id}/era-policy"),
+    ("PUT", "/v1/payers/{payer_id}/filing-limits"),
+}
 """Routes where a payer ID names B's own payer when B has one by that ID (B's DDPIL, not
 A's): 200 with B's own data, where a payer B does not know is 404. Their answers are still
 checked for A's data, and A's rows for changes."""
@@ -716,6 +719,7 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         ("POST", "/v1/claims/{claim_id}/write-off"): {"json": {"amount": "1.00"}},
         ("POST", "/v1/claims/{claim_id}/close"): {"json": {"note": "not mine"}},
         ("PUT", "/v1/payers/{payer_id}/era-policy"): {"json": {"policy": "review"}},
+        ("PUT", "/v1/payers/{payer_id}/filing-limits"): {"json": {"timely_filing_days": 30}},
         ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/approve"): {},
         ("POST", "/ui/claims/{claim_id}/payments/{payment_id}/dismiss"): {
             "data": {"reason": "not mine"}

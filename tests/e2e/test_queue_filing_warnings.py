@@ -115,7 +115,7 @@ def _primary_and_secondary(database: Database, pcn: str) -> tuple[int, int]:
 def _limits(database: Database, **days: int) -> None:
     practice = payer_practice(database, PRACTICE_NPI)
     for payer, limit in days.items():
-        set_timely_filing(database, payer, limit, practice_id=practice)
+        set_timely_filing(database, payer, limit, practice_id=practice, now=NOW)
 
 
 def _practice(database: Database) -> int:

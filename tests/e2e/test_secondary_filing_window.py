@@ -84,17 +84,17 @@ def test_the_secondary_window_counts_from_the_primarys_payment(gateway: Gateway)
     db = gateway.database
     assert _paid_on(gateway, practice) == {"MNY801": None, "MNY801-S": date(2026, 11, 12)}
 
-    set_timely_filing(db, "GRDN1", 60, practice_id=practice)
+    set_timely_filing(db, "GRDN1", 60, practice_id=practice, now=NOW)
     by_service = ("2026-12-04", 11, "must be received by 2026-12-04 (11 days left)")
     assert _secondary_alerts(gateway, practice) == [by_service]
 
-    set_secondary_filing(db, "GRDN1", 90, practice_id=practice)
+    set_secondary_filing(db, "GRDN1", 90, practice_id=practice, now=NOW)
     assert _secondary_alerts(gateway, practice) == []
 
-    set_secondary_filing(db, "GRDN1", 20, practice_id=practice)  # ends 2026-12-02: earlier
+    set_secondary_filing(db, "GRDN1", 20, practice_id=practice, now=NOW)  # ends 2026-12-02: earlier
     assert _secondary_alerts(gateway, practice) == [by_service]
 
-    set_timely_filing(db, "GRDN1", 40, practice_id=practice)  # passed on 2026-11-14
+    set_timely_filing(db, "GRDN1", 40, practice_id=practice, now=NOW)  # passed on 2026-11-14
     window = (
         "2026-12-02",
         9,
@@ -105,7 +105,7 @@ def test_the_secondary_window_counts_from_the_primarys_payment(gateway: Gateway)
     )
     assert _secondary_alerts(gateway, practice) == [window]
 
-    set_secondary_filing(db, "GRDN1", 5, practice_id=practice)  # ended 2026-11-17
+    set_secondary_filing(db, "GRDN1", 5, practice_id=practice, now=NOW)  # ended 2026-11-17
     assert _secondary_alerts(gateway, practice) == [
         (
             "2026-11-17",
@@ -114,12 +114,12 @@ def test_the_secondary_window_counts_from_the_primarys_payment(gateway: Gateway)
         )
     ]
 
-    set_secondary_filing(db, "GRDN1", None, practice_id=practice)
+    set_secondary_filing(db, "GRDN1", None, practice_id=practice, now=NOW)
     assert _secondary_alerts(gateway, practice) == [
         ("2026-11-14", -9, "filing limit passed on 2026-11-14")
     ]
 
-    set_secondary_filing(db, "GRDN1", 20, practice_id=practice)
+    set_secondary_filing(db, "GRDN1", 20, practice_id=practice, now=NOW)
     sent = send_secondary(
         db,
         "MNY801",
@@ -139,8 +139,8 @@ def test_the_primarys_own_limit_never_takes_the_window(gateway: Gateway):
     MNY801's own deadline nor the secondary's."""
     practice = _posted(gateway)
     db = gateway.database
-    set_timely_filing(db, "GRDN1", 60, practice_id=practice)
-    set_secondary_filing(db, "DDPIL", 365, practice_id=practice)
+    set_timely_filing(db, "GRDN1", 60, practice_id=practice, now=NOW)
+    set_secondary_filing(db, "DDPIL", 365, practice_id=practice, now=NOW)
     assert _secondary_alerts(gateway, practice) == [
         ("2026-12-04", 11, "must be received by 2026-12-04 (11 days left)")
     ]

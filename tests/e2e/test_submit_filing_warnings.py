@@ -62,7 +62,7 @@ def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
 
 def _limit(gateway: Gateway, days: int) -> None:
     practice = payer_practice(gateway.database, PRACTICE_NPI)
-    set_timely_filing(gateway.database, "DDPIL", days, practice_id=practice)
+    set_timely_filing(gateway.database, "DDPIL", days, practice_id=practice, now=NOW)
 
 
 def _create(client: TestClient, key: dict[str, str], pcn: str = "MSD1005") -> int:

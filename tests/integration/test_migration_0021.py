@@ -87,7 +87,7 @@ def test_0021_fills_secondaries_built_from_posted_payments_and_goes_back(
         )
         practice = payer_practice(at_head, PRACTICE_NPI)
         assert practice is not None
-        set_secondary_filing(at_head, "GRDN1", 90, practice_id=practice)
+        set_secondary_filing(at_head, "GRDN1", 90, practice_id=practice, now=NOW)
 
         # MNY802: the same claim, its payment (dated 2026-11-13) held for approval, given
         # two days later: the secondary is built then, with the approval's history row

@@ -101,7 +101,11 @@ def _step(db: Database, scenario: Path, step: dict[str, Any]) -> None:
         )
     elif "timely_filing_days" in step:
         set_timely_filing(
-            db, "DDPIL", step["timely_filing_days"], practice_id=payer_practice(db, None)
+            db,
+            "DDPIL",
+            step["timely_filing_days"],
+            practice_id=payer_practice(db, None),
+            now=NOW,
         )
     elif "write_off" in step:
         write_off(db, step["write_off"], now=NOW, actor="coordinator")

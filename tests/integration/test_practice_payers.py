@@ -59,8 +59,8 @@ def two_practices(database: Database) -> tuple[int, int]:
     import_claims(database, batch(A, A_NAME), now=NOW)
     import_claims(database, batch(B, B_NAME, prefix="ERB"), now=NOW)
     a, b = practice(database, A), practice(database, B)
-    set_timely_filing(database, "DDPIL", 60, practice_id=a)
-    set_timely_filing(database, "DDPIL", 65, practice_id=b)
+    set_timely_filing(database, "DDPIL", 60, practice_id=a, now=NOW)
+    set_timely_filing(database, "DDPIL", 65, practice_id=b, now=NOW)
     return a, b
 
 
@@ -148,7 +148,7 @@ def test_payer_commands_need_a_practice_when_there_are_several(
     with pytest.raises(NotFoundError, match="no practice '1999999999'"):
         payer_practice(database, "1999999999")
     with pytest.raises(NotFoundError, match="payer GRDN1 is unknown for this practice"):
-        set_timely_filing(database, "GRDN1", 90, practice_id=two_practices[0])
+        set_timely_filing(database, "GRDN1", 90, practice_id=two_practices[0], now=NOW)
 
 
 def test_concurrent_first_claims_create_one_practice_and_one_payer(database: Database):

@@ -139,6 +139,18 @@ async def json_body(request: Request) -> None:
 JsonBody = Depends(json_body)
 """On every route that takes a JSON body: ``dependencies=[JsonBody]``."""
 
+PayerPath = Annotated[
+    str,
+    Path(
+        min_length=2,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9]+$",
+        description="the payer ID claims are sent with",
+    ),
+]
+"""A payer ID in a path (fee schedules, ERA policy, filing limits): letters and digits,
+as claims send it."""
+
 
 def answer(model: type[M], result: object) -> M:
     """The response model ``model`` of a use case's typed ``result``, read from its

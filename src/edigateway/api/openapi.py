@@ -63,6 +63,10 @@ TAGS: Final[list[dict[str, str]]] = [
     },
     {"name": "reports", "description": "A/R aging and timely-filing alerts."},
     {
+        "name": "payers",
+        "description": "The practice's payers and the timely-filing terms of each contract.",
+    },
+    {
         "name": "transmissions",
         "description": "Files sent to the clearinghouse, their "
         "acknowledgment status and their X12 as sent.",

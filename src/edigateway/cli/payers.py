@@ -58,7 +58,11 @@ def payers_set_limit(
 
     with open_gateway() as gateway:
         set_timely_filing(
-            gateway.database, payer_id, days, practice_id=payer_practice(gateway.database, practice)
+            gateway.database,
+            payer_id,
+            days,
+            practice_id=payer_practice(gateway.database, practice),
+            now=gateway.clock(),
         )
     typer.echo(f"{payer_id}: claims must reach the payer within {days} days of service")
 
@@ -89,7 +93,11 @@ def payers_set_secondary_limit(
         raise InputError("give DAYS, or --clear to remove the payer's secondary window")
     with open_gateway() as gateway:
         set_secondary_filing(
-            gateway.database, payer_id, days, practice_id=payer_practice(gateway.database, practice)
+            gateway.database,
+            payer_id,
+            days,
+            practice_id=payer_practice(gateway.database, practice),
+            now=gateway.clock(),
         )
     if days is None:
         typer.echo(f"{payer_id}: secondary claims count from the date of service only")

@@ -1,6 +1,7 @@
 """A practice's payers and their timely-filing limits (days from the date of service, and
 for secondary claims an optional window from the primary's payment), and which practice a
-command means when it names none."""
+command means when it names none. The CLI's ``payers`` commands and the API's
+``/v1/payers`` routes call these; every change of a limit is audited."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from sqlalchemy import select
 
 from edigateway.errors import InputError, NotFoundError
 from edigateway.persistence.tables import Payer, Practice
+from edigateway.services.access import practice_by, record
 from edigateway.services.claim_store import payer_aliases
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.orm import Session
 
     from edigateway.persistence.database import Database
@@ -26,8 +30,6 @@ def payer_practice(db: Database, npi: str | None) -> int | None:
     Payer names and limits belong to a practice, so with several practices the caller
     must say which; guessing would show or change another practice's contract.
     """
-    from edigateway.services.access import practice_by
-
     with db.transaction() as session:
         if npi is not None:
             return practice_by(session, npi).id
@@ -69,16 +71,20 @@ def _payer(session: Session, payer_id: str, practice_id: int | None) -> Payer:
     return payer
 
 
-def set_timely_filing(db: Database, payer_id: str, days: int, *, practice_id: int | None) -> None:
+def set_timely_filing(
+    db: Database, payer_id: str, days: int, *, practice_id: int | None, now: datetime
+) -> None:
     """Record a practice's timely-filing limit with a payer (days from the date of
     service); other practices' limits with the same payer are theirs to set."""
     _check_days(days, "timely-filing limit")
     with db.transaction() as session:
-        _payer(session, payer_id, practice_id).timely_filing_days = days
+        payer = _payer(session, payer_id, practice_id)
+        payer.timely_filing_days = days
+        _audit(session, payer, actor="cli", now=now)
 
 
 def set_secondary_filing(
-    db: Database, payer_id: str, days: int | None, *, practice_id: int | None
+    db: Database, payer_id: str, days: int | None, *, practice_id: int | None, now: datetime
 ) -> None:
     """Record (``None``: clear) a practice's secondary-claim window with a payer: a
     secondary claim to it must be received within ``days`` of the primary payer's payment,
@@ -88,7 +94,53 @@ def set_secondary_filing(
     if days is not None:
         _check_days(days, "secondary filing window")
     with db.transaction() as session:
-        _payer(session, payer_id, practice_id).secondary_filing_days = days
+        payer = _payer(session, payer_id, practice_id)
+        payer.secondary_filing_days = days
+        _audit(session, payer, actor="cli", now=now)
+
+
+def set_filing_limits(
+    db: Database,
+    payer_id: str,
+    *,
+    timely_filing_days: int,
+    secondary_filing_days: int | None,
+    practice_id: int,
+    actor: str,
+    now: datetime,
+) -> PayerLimit:
+    """Replace both of a practice's filing limits with a payer in one transaction (what a
+    PM system's ``PUT`` does: the contract's terms as a whole, so a secondary window it
+    leaves out is cleared, not kept from before)."""
+    _check_days(timely_filing_days, "timely-filing limit")
+    if secondary_filing_days is not None:
+        _check_days(secondary_filing_days, "secondary filing window")
+    with db.transaction() as session:
+        payer = _payer(session, payer_id, practice_id)
+        payer.timely_filing_days = timely_filing_days
+        payer.secondary_filing_days = secondary_filing_days
+        _audit(session, payer, actor=actor, now=now)
+        return _limit(payer)
+
+
+def _audit(session: Session, payer: Payer, *, actor: str, now: datetime) -> None:
+    """One audit row with the limits as they now stand: who changed a contract's terms
+    and when is what a practice is asked when a claim was refused as late."""
+    secondary = (
+        f", secondary {payer.secondary_filing_days} days from the primary's payment"
+        if payer.secondary_filing_days is not None
+        else ""
+    )
+    record(
+        session,
+        actor=actor,
+        practice_id=payer.practice_id,
+        action="change",
+        resource="payer_filing_limits",
+        resource_id=payer.payer_id,
+        at=now,
+        detail=f"{payer.timely_filing_days} days from service{secondary}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,16 +172,20 @@ def payers(db: Database, practice_id: int | None) -> list[PayerLimit]:
         return []
     with db.transaction() as session:
         return [
-            PayerLimit(
-                p.payer_id,
-                p.name,
-                tuple(payer_aliases(p)),
-                p.timely_filing_days,
-                p.secondary_filing_days,
-            )
+            _limit(p)
             for p in session.scalars(
                 select(Payer)
                 .where(Payer.practice_id == practice_id)
                 .order_by(Payer.name, Payer.payer_id)
             )
         ]
+
+
+def _limit(payer: Payer) -> PayerLimit:
+    return PayerLimit(
+        payer.payer_id,
+        payer.name,
+        tuple(payer_aliases(payer)),
+        payer.timely_filing_days,
+        payer.secondary_filing_days,
+    )

@@ -9,13 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from edigateway.api.deps import (
     GatewayDep,
     IdempotencyKey,
     JsonBody,
+    PayerPath,
     PrincipalDep,
     RowId,
     answer,
@@ -49,15 +50,6 @@ router = APIRouter(tags=["era"])
 Reader = Annotated[Caller, scope("remittances:read")]
 Reviewer = Annotated[Caller, scope("workqueue:write")]
 ClaimWriter = Annotated[Caller, scope("claims:write")]
-PayerPath = Annotated[
-    str,
-    Path(
-        min_length=2,
-        max_length=80,
-        pattern=r"^[A-Za-z0-9]+$",
-        description="the payer ID claims are sent with",
-    ),
-]
 
 
 def _decide(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Query
 
-from edigateway.api.deps import GatewayDep, JsonBody, answer, scope
+from edigateway.api.deps import GatewayDep, JsonBody, PayerPath, answer, scope
 from edigateway.api.examples import examples
 from edigateway.api.verification_models import (
     FeeScheduleAnswer,
@@ -19,15 +19,6 @@ from edigateway.services import fees
 from edigateway.services.practice_claims import Caller
 
 router = APIRouter(prefix="/fee-schedules", tags=["estimates"])
-PayerPath = Annotated[
-    str,
-    Path(
-        min_length=2,
-        max_length=80,
-        pattern=r"^[A-Za-z0-9]+$",
-        description="the payer ID claims are sent with",
-    ),
-]
 Estimates = Annotated[Caller, scope("estimates")]
 
 
