@@ -85,6 +85,7 @@ per payer): B naming A's payer reaches B's own schedule, exactly as for a payer 
 OWN_BY_ID = {
     ("PUT", "/v1/payers/{payer_id}/era-policy"),
     ("PUT", "/v1/payers/{payer_id}/filing-limits"),
+    ("POST", "/ui/payers/{payer_id}/filing-limits"),
 }
 """Routes where a payer ID names B's own payer when B has one by that ID (B's DDPIL, not
 A's): 200 with B's own data, where a payer B does not know is 404. Their answers are still
@@ -587,7 +588,9 @@ def _calls(world: World, route: Route) -> list[Call]:
     if route.params:
         kind = KINDS[route.params[-1]]
         body = _record_body(world, route)
-        allowed = REFUSED | {200} if kind in NAMESPACES else REFUSED
+        # B's own payer of that ID: 200, or a form's redirect back to B's page
+        own = {200, 303} if route.template.startswith("/ui/") else {200}
+        allowed = REFUSED | own if kind in NAMESPACES else REFUSED
         missing = {p: MISSING_VALUES.get(p, MISSING) for p in route.params}
         leaf = route.params[-1]
         b_parents = [
@@ -726,6 +729,7 @@ def _record_body(world: World, route: Route) -> dict[str, Any]:
         },
         ("POST", "/ui/claims/{claim_id}/write-off"): {"data": {"amount": "1.00"}},
         ("POST", "/ui/claims/{claim_id}/close"): {"data": {"note": "not mine"}},
+        ("POST", "/ui/payers/{payer_id}/filing-limits"): {"data": {"timely_filing_days": "30"}},
     }
     if (route.method, route.template) not in bodies:
         pytest.fail(f"{route.method} {route.template}: no request body; add one to _record_body")

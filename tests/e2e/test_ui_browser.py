@@ -173,7 +173,7 @@ def test_pages_and_api_docs_run_under_the_csp(server: Served, browser: object, s
     page = _sign_in(browser, base, server.own)
     problems, foreign = _watch(page, base)
     claim = page.locator("a[href^='/ui/claims/']")  # type: ignore[attr-defined]
-    for path in ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging"):
+    for path in ("/ui/", "/ui/workqueue", "/ui/claims", "/ui/eras", "/ui/aging", "/ui/payers"):
         response = page.goto(base + path)  # type: ignore[attr-defined]
         assert response.status == 200, path
         csp = response.headers["content-security-policy"]

@@ -28,9 +28,9 @@ The pages live in one module per concern, each with its own router under ``/ui``
 :mod:`.ui_workqueue` (Today and the work queue), :mod:`.ui_claims` (the list, a claim's
 page and its actions), :mod:`.ui_claim_edits` (replacement and the claim editor),
 :mod:`.ui_eras` (ERAs and the payment decisions on a claim's page), :mod:`.ui_reports`
-(aging), and :mod:`.ui_eligibility`, :mod:`.ui_appeals`, :mod:`.ui_users`; what they share
-(templates, the session and its scope checks, CSRF, rendering) is :mod:`.ui_common`. This
-module mounts them.
+(aging), :mod:`.ui_payers` (payers' filing terms), and :mod:`.ui_eligibility`,
+:mod:`.ui_appeals`, :mod:`.ui_users`; what they share (templates, the session and its
+scope checks, CSRF, rendering) is :mod:`.ui_common`. This module mounts them.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from edigateway.api import (
     ui_claim_edits,
     ui_claims,
     ui_eras,
+    ui_payers,
     ui_reports,
     ui_signin,
     ui_workqueue,
@@ -55,7 +56,16 @@ if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, Response
 
-PAGES = (ui_signin, ui_account, ui_workqueue, ui_claims, ui_claim_edits, ui_eras, ui_reports)
+PAGES = (
+    ui_signin,
+    ui_account,
+    ui_workqueue,
+    ui_claims,
+    ui_claim_edits,
+    ui_eras,
+    ui_reports,
+    ui_payers,
+)
 """The page modules :func:`install` mounts (no two of their paths overlap, so the order
 decides nothing)."""
 

@@ -108,6 +108,7 @@ def set_filing_limits(
     practice_id: int,
     actor: str,
     now: datetime,
+    remote_addr: str | None = None,
 ) -> PayerLimit:
     """Replace both of a practice's filing limits with a payer in one transaction (what a
     PM system's ``PUT`` does: the contract's terms as a whole, so a secondary window it
@@ -119,11 +120,18 @@ def set_filing_limits(
         payer = _payer(session, payer_id, practice_id)
         payer.timely_filing_days = timely_filing_days
         payer.secondary_filing_days = secondary_filing_days
-        _audit(session, payer, actor=actor, now=now)
+        _audit(session, payer, actor=actor, now=now, remote_addr=remote_addr)
         return _limit(payer)
 
 
-def _audit(session: Session, payer: Payer, *, actor: str, now: datetime) -> None:
+def _audit(
+    session: Session,
+    payer: Payer,
+    *,
+    actor: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> None:
     """One audit row with the limits as they now stand: who changed a contract's terms
     and when is what a practice is asked when a claim was refused as late."""
     secondary = (
@@ -139,6 +147,7 @@ def _audit(session: Session, payer: Payer, *, actor: str, now: datetime) -> None
         resource="payer_filing_limits",
         resource_id=payer.payer_id,
         at=now,
+        remote_addr=remote_addr,
         detail=f"{payer.timely_filing_days} days from service{secondary}",
     )
 

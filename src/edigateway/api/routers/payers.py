@@ -61,5 +61,6 @@ def put_filing_limits(
             practice_id=caller.practice_id,
             actor=caller.actor,
             now=gateway.clock(),
+            remote_addr=caller.remote_addr,
         ),
     )
