@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edigateway.api.deps import GatewayDep, PayerPath
 from edigateway.api.ui_common import ClaimsReader, ClaimsWriter, Csrf, Session, render
-from edigateway.errors import EdigatewayError, InputError, NotFoundError
+from edigateway.errors import InputError
 from edigateway.services import payer_limits
 
 if TYPE_CHECKING:
@@ -65,9 +65,7 @@ def set_limits(
             now=gateway.clock(),
             remote_addr=session.caller.remote_addr,
         )
-    except NotFoundError:
-        raise
-    except EdigatewayError as exc:
+    except InputError as exc:  # what was typed; an unknown payer (404) has its own page
         return _page(
             request,
             session,
