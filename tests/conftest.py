@@ -36,6 +36,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from edigateway.bootstrap import Gateway, bootstrap
 from edigateway.demo.job import run_demo
 from edigateway.persistence.database import Database
 from edigateway.settings import Settings
@@ -244,6 +245,15 @@ def database(
     finally:
         db.dispose()
         schemas.give_back(schema)
+
+
+@pytest.fixture
+def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
+    """The gateway on the test's database with its clock stopped at :data:`NOW`: what the
+    API, dashboard and use-case tests on both backends start from (a module that needs a
+    simulator or other settings defines its own ``gateway``)."""
+    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
+        yield gateway
 
 
 @pytest.fixture(scope="session")

@@ -239,6 +239,16 @@ def form_field(html: str, name: str) -> str:
     return match.group(1)
 
 
+def problem_body(response: Any, status: int) -> dict[str, Any]:
+    """The problem document (RFC 9457) an API answer with ``status`` must be: that status,
+    ``application/problem+json``, and the status repeated in the body; the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
 def form_fields(html: str) -> dict[str, str]:
     """A page's input fields as the browser would send them (ticked boxes only): to post
     a form back as it was shown, with a change or two."""

@@ -23,7 +23,7 @@ from edigateway.services.outbox import drain_outbox
 from edigateway.settings import Settings
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import NOW, REPO
+from tests.factories import NOW, REPO, problem_body
 
 PRACTICE_A = "1456789019"  # MAPLE STREET DENTAL, the fixtures' billing provider
 PRACTICE_B = "1234567893"
@@ -93,14 +93,6 @@ def _exchange(api: Api) -> None:
         poll_inbound(
             gateway.database, transport, clearinghouse=profile.name, codes=gateway.codes, now=NOW
         )
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 # --------------------------------------------------------------------------- every route
@@ -204,7 +196,7 @@ def test_eligibility_and_estimate(api: Api):
     assert [line["procedure_code"] for line in kept.json()["lines"]] == [
         line["procedure_code"] for line in _claim()["lines"]
     ]
-    _problem(
+    problem_body(
         api.client.post(
             f"/v1/claims/{claim_id}/estimate", json={"benefits": benefits}, headers=api.b
         ),
@@ -223,32 +215,32 @@ def test_bad_input_gets_a_located_problem(api: Api):
         content=b'{"patient_control_number": ',
         headers=a | {"content-type": "application/json"},
     )
-    _problem(malformed, 400)
+    problem_body(malformed, 400)
     bad_code = _claim()
     bad_code["lines"][0]["procedure_code"] = "X9999"
-    errors = _problem(c.post("/v1/claims", json=bad_code, headers=a), 422)["errors"]
+    errors = problem_body(c.post("/v1/claims", json=bad_code, headers=a), 422)["errors"]
     assert any(e["path"].startswith("lines.0.procedure_code") for e in errors), errors
     unknown_payer = _claim()
     unknown_payer["payer"]["payer_id"] = "NOSUCHPAYER"
-    errors = _problem(c.post("/v1/claims", json=unknown_payer, headers=a), 422)["errors"]
+    errors = problem_body(c.post("/v1/claims", json=unknown_payer, headers=a), 422)["errors"]
     assert errors[0]["path"] == "payer.payer_id"
     other_practice = _claim()
     other_practice["billing_provider"]["npi"] = PRACTICE_B
-    errors = _problem(c.post("/v1/claims", json=other_practice, headers=a), 422)["errors"]
+    errors = problem_body(c.post("/v1/claims", json=other_practice, headers=a), 422)["errors"]
     assert errors[0]["path"] == "billing_provider.npi"
     huge = c.post(
         "/v1/claims",
         content=b"[" + b" " * (2 << 20) + b"]",
         headers=a | {"content-type": "application/json"},
     )
-    _problem(huge, 413)
-    _problem(c.get("/v1/claims/999999", headers=a), 404)
-    _problem(c.get("/v1/claims", params={"limit": 0}, headers=a), 422)
-    _problem(c.post("/v1/claims/submit", json={"claim_ids": []}, headers=a), 422)
-    _problem(c.post("/v1/workqueue/1/resolve", json={"note": ""}, headers=a), 422)
-    _problem(c.post("/v1/eligibility", json={"inquiry": {}}, headers=a), 422)
-    _problem(c.post("/v1/estimates", json={"benefits": {}, "plan": {}}, headers=a), 422)
-    _problem(
+    problem_body(huge, 413)
+    problem_body(c.get("/v1/claims/999999", headers=a), 404)
+    problem_body(c.get("/v1/claims", params={"limit": 0}, headers=a), 422)
+    problem_body(c.post("/v1/claims/submit", json={"claim_ids": []}, headers=a), 422)
+    problem_body(c.post("/v1/workqueue/1/resolve", json={"note": ""}, headers=a), 422)
+    problem_body(c.post("/v1/eligibility", json={"inquiry": {}}, headers=a), 422)
+    problem_body(c.post("/v1/estimates", json={"benefits": {}, "plan": {}}, headers=a), 422)
+    problem_body(
         c.post("/v1/claims/submit", json={"claim_ids": [1]}, headers=a | {"Idempotency-Key": "k"}),
         404,
     )
@@ -257,16 +249,16 @@ def test_bad_input_gets_a_located_problem(api: Api):
 @pytest.mark.slow  # 1.5 s on the loaded 2-core machine
 def test_keys_scopes_and_revocation(api: Api):
     c = api.client
-    _problem(c.get("/v1/claims"), 401)
-    _problem(c.get("/v1/claims", headers={"Authorization": "Bearer edg_nope"}), 401)
-    _problem(c.get("/v1/claims", headers={"X-API-Key": "edg_000000000000_" + "a" * 43}), 401)
+    problem_body(c.get("/v1/claims"), 401)
+    problem_body(c.get("/v1/claims", headers={"Authorization": "Bearer edg_nope"}), 401)
+    problem_body(c.get("/v1/claims", headers={"X-API-Key": "edg_000000000000_" + "a" * 43}), 401)
     assert c.get("/v1/claims", headers=api.readonly).status_code == 200
-    _problem(c.post("/v1/claims", json=_claim(), headers=api.readonly), 403)
+    problem_body(c.post("/v1/claims", json=_claim(), headers=api.readonly), 403)
     from edigateway.services.access import revoke_key
 
     key_id = api.readonly["Authorization"].split("_")[1]
     revoke_key(api.gateway.database, key_id, now=NOW)
-    _problem(c.get("/v1/claims", headers=api.readonly), 401)
+    problem_body(c.get("/v1/claims", headers=api.readonly), 401)
 
 
 # --------------------------------------------------------------------------- tenants
@@ -286,7 +278,7 @@ def test_another_practice_sees_and_changes_nothing(api: Api):
         f"/v1/claims/{claim_id}/history",
         f"/v1/remittances/{remittance_id}",
     ):
-        _problem(c.get(path, headers=b), 404)
+        problem_body(c.get(path, headers=b), 404)
     for path, body in (
         (f"/v1/claims/{claim_id}/replace", {"claim": _claim()}),
         (f"/v1/claims/{claim_id}/void", None),
@@ -352,7 +344,7 @@ def test_database_file_holds_no_plaintext_phi_and_keys_rotate(api: Api, tmp_path
     detail = c.get(f"/v1/claims/{claim_id}", headers=a).json()
     assert detail["claim"]["subscriber"]["name"]["last_name"] == "NGUYEN"
     database.phi = old  # the retired key alone no longer opens anything
-    _problem(c.get(f"/v1/claims/{claim_id}", headers=a), 500)
+    problem_body(c.get(f"/v1/claims/{claim_id}", headers=a), 500)
 
 
 def test_audit_trail_is_append_only(api: Api):

@@ -32,7 +32,15 @@ from edigateway.services.outbox import drain_outbox
 from edigateway.services.rotation import keys_in_use, rotate_phi
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import FIXTURES, NOW, PRACTICE_NPI, api_key, settings_for, simulated_gateway
+from tests.factories import (
+    FIXTURES,
+    NOW,
+    PRACTICE_NPI,
+    api_key,
+    problem_body,
+    settings_for,
+    simulated_gateway,
+)
 
 OTHER_NPI = "1234567893"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -99,13 +107,6 @@ def _denied_claim(api: Api, pcn: str = "APL1001") -> int:
     api.exchange()
     assert api.client.get(f"/v1/claims/{claim_id}", headers=api.a).json()["state"] == "denied"
     return claim_id
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _outstanding(api: Api, claim_id: int) -> Decimal:
@@ -227,8 +228,8 @@ def test_appeal_a_denial_letter_send_follow_up_and_outcome(api: Api):
         (o.patient_control_number, o.outstanding, state)
         for o, state in open_claims(api.gateway.database)
     ] == [("APL1001", Decimal("550.00"), "appealed")]
-    _problem(c.post(f"/v1/appeals/{appeal_id}/sent", headers=a, json={"method": "mail"}), 409)
-    _problem(c.patch(f"/v1/appeals/{appeal_id}", headers=a, json={"narrative": "x"}), 409)
+    problem_body(c.post(f"/v1/appeals/{appeal_id}/sent", headers=a, json={"method": "mail"}), 409)
+    problem_body(c.patch(f"/v1/appeals/{appeal_id}", headers=a, json={"narrative": "x"}), 409)
 
     assert _items(api, "appeal_follow_up") == [], "not due yet"
     api.clock.now = NOW + timedelta(days=31)
@@ -252,7 +253,9 @@ def test_appeal_a_denial_letter_send_follow_up_and_outcome(api: Api):
     assert _items(api, "appeal_follow_up") == []
     (again,) = _items(api, "denied")
     assert "lost" in again["message"]
-    _problem(c.post(f"/v1/appeals/{appeal_id}/outcome", headers=a, json={"outcome": "won"}), 409)
+    problem_body(
+        c.post(f"/v1/appeals/{appeal_id}/outcome", headers=a, json={"outcome": "won"}), 409
+    )
 
     _check_events(api)
 
@@ -274,7 +277,7 @@ def test_bad_input_is_a_problem_document(api: Api):
         data={"report_type": "B4"},
     ).json()
 
-    wrong_reason = _problem(
+    wrong_reason = problem_body(
         c.post(
             f"/v1/claims/{claim_id}/appeals",
             headers=a,
@@ -283,7 +286,7 @@ def test_bad_input_is_a_problem_document(api: Api):
         422,
     )
     assert "reason" in json.dumps(wrong_reason)
-    blank = _problem(
+    blank = problem_body(
         c.post(
             f"/v1/claims/{claim_id}/appeals",
             headers=a,
@@ -292,7 +295,7 @@ def test_bad_input_is_a_problem_document(api: Api):
         422,
     )
     assert "narrative" in json.dumps(blank)
-    foreign = _problem(
+    foreign = problem_body(
         c.post(
             f"/v1/claims/{claim_id}/appeals",
             headers=a,
@@ -301,7 +304,7 @@ def test_bad_input_is_a_problem_document(api: Api):
         422,
     )
     assert "attachment_ids[0]" in json.dumps(foreign)
-    unanswered = _problem(
+    unanswered = problem_body(
         c.post(
             f"/v1/claims/{ready_id}/appeals",
             headers=a,
@@ -316,7 +319,7 @@ def test_bad_input_is_a_problem_document(api: Api):
         headers=a,
         json={"reason": "not_covered", "narrative": NARRATIVE},
     ).json()["id"]
-    _problem(
+    problem_body(
         c.post(
             f"/v1/claims/{claim_id}/appeals",
             headers=a,
@@ -324,16 +327,18 @@ def test_bad_input_is_a_problem_document(api: Api):
         ),
         409,
     )
-    _problem(c.post(f"/v1/appeals/{appeal_id}/outcome", headers=a, json={"outcome": "won"}), 409)
-    _problem(c.post(f"/v1/appeals/{appeal_id}/sent", headers=a, json={"method": "pigeon"}), 422)
+    problem_body(
+        c.post(f"/v1/appeals/{appeal_id}/outcome", headers=a, json={"outcome": "won"}), 409
+    )
+    problem_body(c.post(f"/v1/appeals/{appeal_id}/sent", headers=a, json={"method": "pigeon"}), 422)
     future = (NOW.date() + timedelta(days=2)).isoformat()
-    _problem(
+    problem_body(
         c.post(
             f"/v1/appeals/{appeal_id}/sent", headers=a, json={"method": "mail", "sent_on": future}
         ),
         422,
     )
-    early = _problem(
+    early = problem_body(
         c.post(
             f"/v1/appeals/{appeal_id}/sent",
             headers=a,
@@ -378,7 +383,7 @@ def test_another_practice_gets_404(api: Api):
         c.post(f"/v1/appeals/{appeal_id}/sent", headers=b, json={"method": "fax"}),
         c.post(f"/v1/appeals/{appeal_id}/outcome", headers=b, json={"outcome": "won"}),
     ):
-        _problem(response, 404)
+        problem_body(response, 404)
     assert c.get("/v1/appeals", headers=b).json()["items"] == []
     assert c.get(f"/v1/appeals/{appeal_id}", headers=a).json()["status"] == "draft"
     assert (

@@ -8,18 +8,15 @@ waits for approval)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from edigateway.api.app import create_app
-from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.bootstrap import Gateway
 from edigateway.errors import ConflictError, NotFoundError
-from edigateway.persistence.database import Database
 from edigateway.persistence.tables import ClaimRow
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
@@ -28,15 +25,9 @@ from edigateway.services.ledger import show_claim
 from edigateway.services.payer_limits import payer_practice
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
-from tests.factories import NOW, PRACTICE_NPI, REPO, api_key, settings_for
+from tests.factories import NOW, PRACTICE_NPI, REPO, api_key
 
 SCENARIO = REPO / "fixtures" / "era-money" / "08_secondary_remaining_liability"
-
-
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
 
 
 def test_approving_the_primary_builds_the_secondary(gateway: Gateway):

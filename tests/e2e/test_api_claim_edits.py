@@ -26,7 +26,15 @@ from edigateway.services.outbox import drain_outbox
 from edigateway.services.submissions import submission_payload
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import FIXTURES, NOW, PRACTICE_NPI, api_key, settings_for, simulated_gateway
+from tests.factories import (
+    FIXTURES,
+    NOW,
+    PRACTICE_NPI,
+    api_key,
+    problem_body,
+    settings_for,
+    simulated_gateway,
+)
 
 OTHER_NPI = "1234567893"
 UNKNOWN_MEMBER = "NOTAMEMBER1"
@@ -82,13 +90,6 @@ def _create(api: Api, document: dict[str, Any]) -> int:
     return claim_id
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _rejected(api: Api, pcn: str) -> tuple[int, dict[str, Any]]:
     """A claim sent and rejected by the payer's 277CA (unknown member), and its document."""
     document = _document(pcn, UNKNOWN_MEMBER)
@@ -139,7 +140,7 @@ def test_a_ready_claim_is_edited_whole_and_keeps_its_id(api: Api):
     assert "SV3*AD:D0220*35~" in text.replace("\n", "")
     assert (
         "queued"
-        in _problem(c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a), 409)["detail"]
+        in problem_body(c.patch(f"/v1/claims/{claim_id}", json=fixed, headers=a), 409)["detail"]
     )
 
 
@@ -148,16 +149,16 @@ def test_bad_edits_are_clear_problems_and_another_practice_gets_404(api: Api):
     document = _document("EDIT1002")
     claim_id = _create(api, document)
     renumbered = document | {"patient_control_number": "OTHER1"}
-    problem = _problem(c.patch(f"/v1/claims/{claim_id}", json=renumbered, headers=a), 422)
+    problem = problem_body(c.patch(f"/v1/claims/{claim_id}", json=renumbered, headers=a), 422)
     assert "patient_control_number" in json.dumps(problem)
     unbalanced = _corrected_charge(document) | {"total_charge": "1.00"}
-    problem = _problem(c.patch(f"/v1/claims/{claim_id}", json=unbalanced, headers=a), 422)
+    problem = problem_body(c.patch(f"/v1/claims/{claim_id}", json=unbalanced, headers=a), 422)
     assert "total_charge" in json.dumps(problem)
-    _problem(c.patch(f"/v1/claims/{claim_id}", json={"lines": []}, headers=a), 422)
-    _problem(c.patch(f"/v1/claims/{claim_id}", json=document, headers=api.b), 404)
-    _problem(c.post(f"/v1/claims/{claim_id}/cancel", headers=api.b), 404)
-    _problem(c.post(f"/v1/claims/{claim_id}/resubmit", json=document, headers=api.b), 404)
-    _problem(c.patch("/v1/claims/999999", json=document, headers=a), 404)
+    problem_body(c.patch(f"/v1/claims/{claim_id}", json={"lines": []}, headers=a), 422)
+    problem_body(c.patch(f"/v1/claims/{claim_id}", json=document, headers=api.b), 404)
+    problem_body(c.post(f"/v1/claims/{claim_id}/cancel", headers=api.b), 404)
+    problem_body(c.post(f"/v1/claims/{claim_id}/resubmit", json=document, headers=api.b), 404)
+    problem_body(c.patch("/v1/claims/999999", json=document, headers=a), 404)
     assert c.get(f"/v1/claims/{claim_id}", headers=a).json()["total_charge"] == "1540.00"
 
 
@@ -171,14 +172,19 @@ def test_cancel_a_ready_claim_once_and_never_a_queued_one(api: Api):
     assert history[-1]["from"] == "ready"
     assert "rescheduled" in history[-1]["reason"]
     assert (
-        "cancelled" in _problem(c.post(f"/v1/claims/{claim_id}/cancel", headers=a), 409)["detail"]
+        "cancelled"
+        in problem_body(c.post(f"/v1/claims/{claim_id}/cancel", headers=a), 409)["detail"]
     )
-    _problem(c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "x" * 201}, headers=a), 422)
-    _problem(c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=a), 422)
+    problem_body(
+        c.post(f"/v1/claims/{claim_id}/cancel", json={"reason": "x" * 201}, headers=a), 422
+    )
+    problem_body(c.post("/v1/claims/submit", json={"claim_ids": [claim_id]}, headers=a), 422)
 
     queued_id = _create(api, _document("CANC1002"))
     c.post("/v1/claims/submit", json={"claim_ids": [queued_id]}, headers=a)
-    assert "void" in _problem(c.post(f"/v1/claims/{queued_id}/cancel", headers=a), 409)["detail"]
+    assert (
+        "void" in problem_body(c.post(f"/v1/claims/{queued_id}/cancel", headers=a), 409)["detail"]
+    )
 
 
 @pytest.mark.slow  # 2.9 s on the loaded 2-core machine
@@ -202,7 +208,9 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
         item_id = item.id
     assert (
         "resubmit"
-        in _problem(c.patch(f"/v1/claims/{rejected_id}", json=document, headers=a), 409)["detail"]
+        in problem_body(c.patch(f"/v1/claims/{rejected_id}", json=document, headers=a), 409)[
+            "detail"
+        ]
     )
 
     fixed = copy.deepcopy(document)
@@ -234,13 +242,13 @@ def test_a_rejected_claim_is_resubmitted_corrected_with_its_attachment(api: Api)
     assert "RESUB1001" not in json.dumps(aging)  # neither is in A/R until the new one is sent
 
     again = c.post(f"/v1/claims/{rejected_id}/resubmit", json=fixed, headers=a)
-    assert str(new_id) in _problem(again, 409)["detail"]
+    assert str(new_id) in problem_body(again, 409)["detail"]
     (moved,) = c.get(f"/v1/claims/{new_id}/attachments", headers=a).json()["items"]
     assert moved["id"] == upload.json()["id"]
     assert c.get(f"/v1/claims/{rejected_id}/attachments", headers=a).json()["items"] == []
     assert (
         "resubmitted"
-        in _problem(
+        in problem_body(
             c.post(
                 f"/v1/claims/{rejected_id}/attachments",
                 files={"file": ("more.jpg", JPEG, "application/octet-stream")},
@@ -296,12 +304,12 @@ def test_resubmit_refuses_what_is_not_rejected_and_bad_claims(api: Api):
     document = _document("RESUB1002")
     assert (
         "rejected"
-        in _problem(c.post(f"/v1/claims/{ready_id}/resubmit", json=document, headers=a), 409)[
+        in problem_body(c.post(f"/v1/claims/{ready_id}/resubmit", json=document, headers=a), 409)[
             "detail"
         ]
     )
     rejected_id, rejected = _rejected(api, "RESUB1004")
-    _problem(
+    problem_body(
         c.post(
             f"/v1/claims/{rejected_id}/resubmit",
             json=rejected | {"patient_control_number": "RESUB9999"},
@@ -311,9 +319,9 @@ def test_resubmit_refuses_what_is_not_rejected_and_bad_claims(api: Api):
     )
     replacement = rejected | {"frequency": "7", "payer_claim_control_number": "X1"}
     assert "frequency" in json.dumps(
-        _problem(c.post(f"/v1/claims/{rejected_id}/resubmit", json=replacement, headers=a), 422)
+        problem_body(c.post(f"/v1/claims/{rejected_id}/resubmit", json=replacement, headers=a), 422)
     )
-    _problem(
+    problem_body(
         c.post(
             f"/v1/claims/{rejected_id}/resubmit",
             content=b"{",

@@ -22,7 +22,15 @@ from edigateway.services.inbound import poll_inbound
 from edigateway.services.outbox import drain_outbox
 from edigateway.sim.runner import Simulator
 from edigateway.x12.validation import Validator
-from tests.factories import FIXTURES, NOW, PRACTICE_NPI, api_key, settings_for, simulated_gateway
+from tests.factories import (
+    FIXTURES,
+    NOW,
+    PRACTICE_NPI,
+    api_key,
+    problem_body,
+    settings_for,
+    simulated_gateway,
+)
 
 OTHER_NPI = "1234567893"
 SIX = (
@@ -93,13 +101,6 @@ def _night_guard(pcn: str) -> dict[str, Any]:
     return document | {"total_charge": "550.00", "lines": [document["lines"][1]]}
 
 
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _balances(ledger: dict[str, str]) -> bool:
     billed, *rest = (Decimal(ledger[k]) for k in SIX)
     return billed == sum(rest, Decimal("0.00"))
@@ -119,8 +120,10 @@ def test_review_policy_approve_dismiss_and_the_ledger(api: Api):
     }
     assert fresh["postings"] == []
 
-    _problem(c.put("/v1/payers/NOSUCHPAYER/era-policy", json={"policy": "review"}, headers=a), 404)
-    _problem(c.put("/v1/payers/DDPIL/era-policy", json={"policy": "sometimes"}, headers=a), 422)
+    problem_body(
+        c.put("/v1/payers/NOSUCHPAYER/era-policy", json={"policy": "review"}, headers=a), 404
+    )
+    problem_body(c.put("/v1/payers/DDPIL/era-policy", json={"policy": "sometimes"}, headers=a), 422)
     policies = c.put("/v1/payers/DDPIL/era-policy", json={"policy": "review"}, headers=a)
     assert policies.status_code == 200, policies.text
     (ddpil,) = [p for p in policies.json()["payers"] if p["payer_id"] == "DDPIL"]
@@ -137,11 +140,11 @@ def test_review_policy_approve_dismiss_and_the_ledger(api: Api):
     one = next(p for p in pending if p["claim"] == "REV1001")
     other = next(p for p in pending if p["claim"] == "REV1002")
 
-    _problem(c.post(f"/v1/era/pending/{one['id']}/approve", headers=b), 404)
+    problem_body(c.post(f"/v1/era/pending/{one['id']}/approve", headers=b), 404)
     approved = c.post(f"/v1/era/pending/{one['id']}/approve", headers=a)
     assert approved.status_code == 200, approved.text
     assert approved.json()["decision"] == "approved"
-    _problem(c.post(f"/v1/era/pending/{one['id']}/approve", headers=a), 409)
+    problem_body(c.post(f"/v1/era/pending/{one['id']}/approve", headers=a), 409)
     detail = api.detail(first)
     assert detail["ledger"]["paid"] == one["paid"]
     assert _balances(detail["ledger"])
@@ -151,7 +154,7 @@ def test_review_policy_approve_dismiss_and_the_ledger(api: Api):
     assert all(p["remittance_claim_id"] == one["id"] and p["remittance_id"] for p in paid)
     assert any(p["group_code"] == "CO" and p["reason_code"] for p in detail["postings"])
 
-    _problem(
+    problem_body(
         c.post(f"/v1/era/pending/{other['id']}/dismiss", json={"reason": "x" * 201}, headers=a), 422
     )
     dismissed = c.post(
@@ -162,7 +165,7 @@ def test_review_policy_approve_dismiss_and_the_ledger(api: Api):
     assert dismissed.json()["decision"] == "dismissed", dismissed.text
     assert c.get("/v1/era/pending", headers=a).json() == []
     assert api.detail(second)["ledger"]["paid"] == "0.00"
-    _problem(c.post(f"/v1/era/pending/{other['id']}/approve", headers=a), 409)
+    problem_body(c.post(f"/v1/era/pending/{other['id']}/approve", headers=a), 409)
     default = c.put("/v1/era/policies/default", json={"policy": "semi"}, headers=a)
     assert default.json()["default"] == "semi", default.text
 
@@ -172,15 +175,19 @@ def test_denial_written_off_in_part_then_closed(api: Api):
     c, a, b = api.client, api.a, api.b
     claim_id = api.send(_night_guard("DEN1001"))
     ready = api.send(_claim("01_filling_amalgam_mod", "DEN1002"))
-    _problem(c.post(f"/v1/claims/{ready}/write-off", headers=a), 409)  # not answered yet
+    problem_body(c.post(f"/v1/claims/{ready}/write-off", headers=a), 409)  # not answered yet
     api.exchange()
     assert api.detail(claim_id)["state"] == "denied"
     assert api.detail(claim_id)["ledger"]["outstanding"] == "550.00"
 
-    _problem(c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "50"}, headers=a), 422)
-    _problem(c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "550.01"}, headers=a), 422)
-    _problem(c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "50.00"}, headers=b), 404)
-    _problem(c.post(f"/v1/claims/{claim_id}/close", headers=b), 404)
+    problem_body(c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "50"}, headers=a), 422)
+    problem_body(
+        c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "550.01"}, headers=a), 422
+    )
+    problem_body(
+        c.post(f"/v1/claims/{claim_id}/write-off", json={"amount": "50.00"}, headers=b), 404
+    )
+    problem_body(c.post(f"/v1/claims/{claim_id}/close", headers=b), 404)
     part = c.post(
         f"/v1/claims/{claim_id}/write-off",
         json={"amount": "50.00", "note": "tf"},
@@ -213,4 +220,4 @@ def test_denial_written_off_in_part_then_closed(api: Api):
     assert any(
         p["kind"] == "patient_transfer" and p["actor"] for p in api.detail(claim_id)["postings"]
     )
-    _problem(c.post(f"/v1/claims/{claim_id}/close", headers=a), 409)
+    problem_body(c.post(f"/v1/claims/{claim_id}/close", headers=a), 409)

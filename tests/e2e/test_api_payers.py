@@ -10,7 +10,6 @@ suite's clock: a 130-day limit leaves 12 days (warned), the default 365 nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,24 +17,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from edigateway.api.app import create_app
-from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.persistence.database import Database
+from edigateway.bootstrap import Gateway
 from edigateway.persistence.tables import AuditEventRow
 from edigateway.services.payer_limits import (
     payer_practice,
     set_secondary_filing,
     set_timely_filing,
 )
-from tests.factories import NOW, PRACTICE_NPI, api_key, claim_document, settings_for
+from tests.factories import NOW, PRACTICE_NPI, api_key, claim_document, problem_body
 
 OTHER_NPI = "1234567893"
 LIMITS = "/v1/payers/DDPIL/filing-limits"
-
-
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
 
 
 @pytest.fixture
@@ -53,13 +45,6 @@ def _create(client: TestClient, key: dict[str, str]) -> int:
     assert created.status_code == 201, created.text
     claim_id: int = created.json()["id"]
     return claim_id
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _ddpil(client: TestClient, key: dict[str, str]) -> dict[str, Any]:
@@ -143,7 +128,7 @@ def test_a_wrong_body_is_a_problem_naming_the_field(
 ):
     a = _key(gateway)
     _create(client, a)
-    errors = _problem(client.put(LIMITS, json=body, headers=a), 422)["errors"]
+    errors = problem_body(client.put(LIMITS, json=body, headers=a), 422)["errors"]
     assert any(e["path"] == field for e in errors), errors
     assert _ddpil(client, a)["timely_filing_days"] == 365
 
@@ -152,9 +137,9 @@ def test_unknown_and_other_practices_payers_are_not_found(gateway: Gateway, clie
     a, b = _key(gateway), _key(gateway, OTHER_NPI)
     _create(client, a)
     body = {"timely_filing_days": 30}
-    assert "unknown" in _problem(client.put(LIMITS, json=body, headers=b), 404)["detail"]
-    _problem(client.put("/v1/payers/NOSUCHPAYER/filing-limits", json=body, headers=a), 404)
-    _problem(client.put("/v1/payers/DD-PIL/filing-limits", json=body, headers=a), 422)
+    assert "unknown" in problem_body(client.put(LIMITS, json=body, headers=b), 404)["detail"]
+    problem_body(client.put("/v1/payers/NOSUCHPAYER/filing-limits", json=body, headers=a), 404)
+    problem_body(client.put("/v1/payers/DD-PIL/filing-limits", json=body, headers=a), 422)
     assert _ddpil(client, a)["timely_filing_days"] == 365
 
 
@@ -162,8 +147,8 @@ def test_the_scopes_are_claims_read_and_claims_write(gateway: Gateway, client: T
     _create(client, _key(gateway))
     reader = _key(gateway, scopes="claims:read")
     assert client.get("/v1/payers", headers=reader).status_code == 200
-    _problem(client.put(LIMITS, json={"timely_filing_days": 30}, headers=reader), 403)
-    _problem(client.get("/v1/payers", headers=_key(gateway, scopes="estimates")), 403)
+    problem_body(client.put(LIMITS, json={"timely_filing_days": 30}, headers=reader), 403)
+    problem_body(client.get("/v1/payers", headers=_key(gateway, scopes="estimates")), 403)
 
 
 def test_the_cli_use_cases_are_audited_too(gateway: Gateway, client: TestClient):

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from edigateway.api.app import create_app
 from edigateway.bootstrap import Gateway
 from edigateway.x12.validation import Validator
-from tests.factories import FIXTURES, NOW, api_key, settings_for, simulated_gateway
+from tests.factories import FIXTURES, NOW, api_key, problem_body, settings_for, simulated_gateway
 
 PRACTICE_A = "1456789019"
 PRACTICE_B = "1234567893"
@@ -50,13 +50,6 @@ def _inquiry(member: str = "PDP300412", trace: str = "ELG-1001") -> dict[str, An
     document["subscriber"]["member_id"] = member
     document["trace_number"] = trace
     return document
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _pdf_text(data: bytes) -> str:
@@ -114,7 +107,9 @@ def test_every_check_is_kept_with_its_271_and_listed_newest_first(api: Api):
 
     # another practice sees none of it
     assert c.get("/v1/eligibility/verifications", headers=api.b).json()["total"] == 0
-    _problem(c.get(f"/v1/eligibility/verifications/{body['verification_id']}", headers=api.b), 404)
+    problem_body(
+        c.get(f"/v1/eligibility/verifications/{body['verification_id']}", headers=api.b), 404
+    )
 
 
 @pytest.mark.slow  # 1.1 s on the loaded 2-core machine
@@ -130,7 +125,7 @@ def test_member_not_found_is_a_422_naming_the_kept_check(api: Api):
     answer = api.client.post(
         "/v1/eligibility", json={"inquiry": _inquiry("NOSUCH1")}, headers=api.a
     )
-    problem = _problem(answer, 422)
+    problem = problem_body(answer, 422)
     assert problem["type"].endswith("/member-not-found")
     assert problem["errors"][0]["path"] == "inquiry.subscriber.member_id"
     assert "not found" in problem["errors"][0]["message"].lower()
@@ -142,12 +137,12 @@ def test_member_not_found_is_a_422_naming_the_kept_check(api: Api):
 @pytest.mark.slow  # 1.1 s on the loaded 2-core machine
 def test_bad_verification_requests_get_problems(api: Api):
     c, a = api.client, api.a
-    _problem(c.get("/v1/eligibility/verifications", params={"limit": 0}, headers=a), 422)
-    _problem(c.get("/v1/eligibility/verifications/0", headers=a), 422)
-    _problem(c.get("/v1/eligibility/verifications/99", headers=a), 404)
+    problem_body(c.get("/v1/eligibility/verifications", params={"limit": 0}, headers=a), 422)
+    problem_body(c.get("/v1/eligibility/verifications/0", headers=a), 422)
+    problem_body(c.get("/v1/eligibility/verifications/99", headers=a), 404)
     bad = _inquiry()
     del bad["subscriber"]["member_id"]
-    _problem(c.post("/v1/eligibility", json={"inquiry": bad}, headers=a), 422)
+    problem_body(c.post("/v1/eligibility", json={"inquiry": bad}, headers=a), 422)
 
 
 def _visit(external_id: str, member: str, when: date, **more: Any) -> dict[str, Any]:
@@ -211,13 +206,13 @@ def test_bad_visits_get_problems(api: Api):
     c, a = api.client, api.a
     no_member = _visit("APPT-9", "X", TODAY)
     del no_member["subscriber"]["member_id"]
-    _problem(c.post("/v1/visits", json={"visits": [no_member]}, headers=a), 422)
+    problem_body(c.post("/v1/visits", json={"visits": [no_member]}, headers=a), 422)
     bad_code = _visit("APPT-9", "PDP300412", TODAY, procedures=["1110"])
-    problem = _problem(c.post("/v1/visits", json={"visits": [bad_code]}, headers=a), 422)
+    problem = problem_body(c.post("/v1/visits", json={"visits": [bad_code]}, headers=a), 422)
     assert any("procedures" in e["path"] for e in problem["errors"])
-    _problem(c.post("/v1/visits", json={"visits": []}, headers=a), 422)
-    _problem(c.get("/v1/visits/verification-queue", params={"days": -1}, headers=a), 422)
-    _problem(c.post("/v1/visits/verify", json={"limit": 0}, headers=a), 422)
+    problem_body(c.post("/v1/visits", json={"visits": []}, headers=a), 422)
+    problem_body(c.get("/v1/visits/verification-queue", params={"days": -1}, headers=a), 422)
+    problem_body(c.post("/v1/visits/verify", json={"limit": 0}, headers=a), 422)
 
 
 SCHEDULE = {
@@ -271,7 +266,7 @@ def test_fee_schedules_are_used_by_estimates_from_a_kept_verification(api: Api):
     assert any(f.startswith("benefits checked with the payer on") for f in result["facts"])
 
     # another practice's verification is not found
-    _problem(
+    problem_body(
         c.post(
             "/v1/estimates",
             json={"verification_id": verified["verification_id"], "plan": PLAN},
@@ -315,17 +310,21 @@ def test_bad_estimates_get_problems(api: Api):
     c, a = api.client, api.a
     negative = {"procedures": [{"procedure_code": "D1110", "fee": "-10.00"}]}
     benefits = {"coverage": "active"}
-    problem = _problem(
+    problem = problem_body(
         c.post("/v1/estimates", json={"benefits": benefits, "plan": negative}, headers=a), 422
     )
     assert problem["errors"][0]["path"] == "plan.procedures.0.fee"
     absurd = {"procedures": [{"procedure_code": "D1110", "fee": "250000.00"}]}
-    _problem(c.post("/v1/estimates", json={"benefits": benefits, "plan": absurd}, headers=a), 422)
-    neither = _problem(c.post("/v1/estimates", json={"plan": PLAN}, headers=a), 422)
+    problem_body(
+        c.post("/v1/estimates", json={"benefits": benefits, "plan": absurd}, headers=a), 422
+    )
+    neither = problem_body(c.post("/v1/estimates", json={"plan": PLAN}, headers=a), 422)
     assert "verification_id" in neither["detail"]
-    _problem(c.post("/v1/estimates", json={"verification_id": 77, "plan": PLAN}, headers=a), 404)
+    problem_body(
+        c.post("/v1/estimates", json={"verification_id": 77, "plan": PLAN}, headers=a), 404
+    )
     bad_fee = {"entries": [{"procedure_code": "D1110", "fee": "-1.00"}]}
-    problem = _problem(c.put("/v1/fee-schedules/DDPIL", json=bad_fee, headers=a), 422)
+    problem = problem_body(c.put("/v1/fee-schedules/DDPIL", json=bad_fee, headers=a), 422)
     assert problem["errors"][0]["path"] == "entries.0.fee"
     twice = {
         "entries": [
@@ -333,9 +332,9 @@ def test_bad_estimates_get_problems(api: Api):
             {"procedure_code": "D1110", "fee": "2.00"},
         ]
     }
-    problem = _problem(c.put("/v1/fee-schedules/DDPIL", json=twice, headers=a), 422)
+    problem = problem_body(c.put("/v1/fee-schedules/DDPIL", json=twice, headers=a), 422)
     assert problem["errors"][0]["path"] == "entries.0.procedure_code"
-    _problem(c.put("/v1/fee-schedules/DD-PIL", json=SCHEDULE, headers=a), 422)
+    problem_body(c.put("/v1/fee-schedules/DD-PIL", json=SCHEDULE, headers=a), 422)
 
 
 @pytest.mark.slow  # 1.8 s on the loaded 2-core machine
@@ -346,7 +345,7 @@ def test_a_claims_estimate_and_its_patient_copy(api: Api):
     created = c.post("/v1/claims", json=document, headers=a)
     assert created.status_code == 201, created.text
     claim_id = created.json()["id"]
-    _problem(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=a), 404)
+    problem_body(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=a), 404)
     c.put(f"/v1/fee-schedules/{document['payer']['payer_id']}", json=SCHEDULE, headers=a)
     member = document["subscriber"]["member_id"]
     verified = c.post("/v1/eligibility", json={"inquiry": _inquiry(member)}, headers=a).json()
@@ -368,8 +367,8 @@ def test_a_claims_estimate_and_its_patient_copy(api: Api):
     html = c.get(f"/v1/claims/{claim_id}/estimate.html", headers=a)
     assert result["total_insurance"] in html.text
     assert "style-src 'sha256-" in html.headers["content-security-policy"]
-    _problem(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=api.b), 404)
-    _problem(
+    problem_body(c.get(f"/v1/claims/{claim_id}/estimate.pdf", headers=api.b), 404)
+    problem_body(
         c.post(
             f"/v1/claims/{claim_id}/estimate",
             json={"verification_id": verified["verification_id"]},

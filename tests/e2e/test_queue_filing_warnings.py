@@ -124,12 +124,6 @@ def _practice(database: Database) -> int:
     return practice
 
 
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
-
-
 def _resubmit(gateway: Gateway, claim_id: int, pcn: str) -> claim_edits.Resubmitted:
     return claim_edits.resubmit(
         gateway.database,

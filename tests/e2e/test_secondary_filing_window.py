@@ -12,15 +12,11 @@ deadline. The aging report and the secondary's send answer agree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.persistence.database import Database
+from edigateway.bootstrap import Gateway
 from edigateway.persistence.tables import ClaimRow
 from edigateway.services.claim_store import import_claims
 from edigateway.services.claims import load_claim_file
@@ -34,16 +30,10 @@ from edigateway.services.payer_limits import (
 from edigateway.services.posting import post_received
 from edigateway.services.received import ReceivedFile
 from edigateway.services.secondary import send_secondary
-from tests.factories import NOW, PRACTICE_NPI, REPO, settings_for
+from tests.factories import NOW, PRACTICE_NPI, REPO
 
 SCENARIO = REPO / "fixtures" / "era-money" / "08_secondary_remaining_liability"
 LATER = NOW + timedelta(days=2)
-
-
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
 
 
 def _posted(gateway: Gateway, *, review: bool = False) -> int:

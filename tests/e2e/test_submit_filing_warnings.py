@@ -12,7 +12,6 @@ default 365 days nothing is said."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from edigateway.api.app import create_app
-from edigateway.bootstrap import Gateway, bootstrap
+from edigateway.bootstrap import Gateway
 from edigateway.cli import app as cli
-from edigateway.persistence.database import Database
 from edigateway.services.payer_limits import payer_practice, set_timely_filing
 from tests.factories import (
     FIXTURES,
@@ -32,7 +30,6 @@ from tests.factories import (
     api_key,
     claim_document,
     form_field,
-    settings_for,
     signed_in,
     ui_user,
 )
@@ -52,12 +49,6 @@ PASSED = {
     "deadline": "2026-11-05",
     "days_left": -18,
 }
-
-
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
 
 
 def _limit(gateway: Gateway, days: int) -> None:

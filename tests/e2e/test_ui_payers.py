@@ -8,36 +8,26 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from edigateway.api.app import create_app
-from edigateway.bootstrap import Gateway, bootstrap
-from edigateway.persistence.database import Database
+from edigateway.bootstrap import Gateway
 from edigateway.persistence.tables import AuditEventRow
 from edigateway.services.payer_limits import payer_practice, payers
 from tests.factories import (
-    NOW,
     PRACTICE_NPI,
     api_key,
     claim_document,
     form_field,
-    settings_for,
     signed_in,
     ui_user,
 )
 
 OTHER_NPI = "1234567893"
 ACTION = "/ui/payers/DDPIL/filing-limits"
-
-
-@pytest.fixture
-def gateway(database: Database, tmp_path: Path) -> Iterator[Gateway]:
-    with bootstrap(settings_for(tmp_path), clock=lambda: NOW, database=database) as gateway:
-        yield gateway
 
 
 @pytest.fixture
