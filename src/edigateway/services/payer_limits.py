@@ -1,7 +1,8 @@
 """A practice's payers and their timely-filing limits (days from the date of service, and
 for secondary claims an optional window from the primary's payment), and which practice a
-command means when it names none. The CLI's ``payers`` commands and the API's
-``/v1/payers`` routes call these; every change of a limit is audited."""
+command means when it names none. The CLI's ``payers`` commands, the API's
+``/v1/payers`` routes and the dashboard's Payers page call these; every change of a limit
+is audited."""
 
 from __future__ import annotations
 
